@@ -1,0 +1,117 @@
+# trex — one Makefile, wildcard driven. Each component folder is a static
+# library (every .c but main.c) plus, for binaries, its main.c. Component
+# fragments (*.mk) may add targets, test programs and check suites.
+
+CC       ?= gcc
+BUILD    ?= build
+PKGS     := libuv libseccomp libcap openssl jansson sqlite3
+LLHTTP   := /usr/share/llhttp
+LLHTTP_H := /usr/share/include/llhttp
+
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wno-format-truncation -Wvla
+HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
+OPT      ?= -O2 -g
+CFLAGS   ?=
+CPPFLAGS += -D_GNU_SOURCE -I. -Icommon -I$(LLHTTP_H)
+BASE_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(CFLAGS)
+LDFLAGS_BASE := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+
+# `make SAN=1 check`: ASan + UBSan build in build-san/
+ifeq ($(SAN),1)
+BUILD    := build-san
+OPT      := -O1 -g -fno-omit-frame-pointer
+HARDEN   := -fPIE
+BASE_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -fsanitize=address,undefined -fno-sanitize-recover=undefined $(CFLAGS)
+LDFLAGS_BASE := -pie -fsanitize=address,undefined $(LDFLAGS)
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS_UV      = -luv
+LIBS_SECCOMP = -lseccomp
+LIBS_CAP     = -lcap
+LIBS_SSL     = -lssl -lcrypto
+LIBS_JSON    = -ljansson
+LIBS_SQLITE  = -lsqlite3
+LIBS_GLPK    = -lglpk
+LIBS_ALL     = $(LIBS_UV) $(LIBS_SECCOMP) $(LIBS_CAP) $(LIBS_SSL) $(LIBS_JSON) $(LIBS_SQLITE) $(LIBS_GLPK) -lm -lpthread
+
+# component libraries: name -> folder
+LIB_DIRS := common sandbox policies/seccomp policies/check runner agent bench/synth
+lib_name = $(subst /,_,$(1))
+lib_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+lib_file = $(BUILD)/lib$(call lib_name,$(1)).a
+
+ALL_LIBS := $(foreach d,$(LIB_DIRS),$(call lib_file,$(d)))
+
+BINS := $(BUILD)/trex-sandbox $(BUILD)/trexd $(BUILD)/trex-check $(BUILD)/trex $(BUILD)/trex-synth
+
+# check suites: programs/scripts printing TAP lines; fragments append to these
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+TEST_BINS  :=
+CHECK_DEPS :=
+
+.PHONY: all deps check demo bench clean lint sanitize valgrind
+all: $(BINS)
+
+include $(sort $(wildcard */*.mk */*/*.mk))
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(BASE_CFLAGS) -MMD -MP -c $< -o $@
+
+# llhttp ships as C sources in node-llhttp; compiled here, never copied in
+$(BUILD)/llhttp/%.o: $(LLHTTP)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -I$(LLHTTP_H) -std=gnu11 $(OPT) $(HARDEN) -w -c $< -o $@
+$(BUILD)/libllhttp.a: $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
+	$(AR) rcs $@ $^
+
+define LIB_RULE
+$(call lib_file,$(1)): $(patsubst %.c,$(BUILD)/%.o,$(call lib_srcs,$(1))) $(BUILD)/empty.o
+	@mkdir -p $$(dir $$@)
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach d,$(LIB_DIRS),$(eval $(call LIB_RULE,$(d))))
+
+$(BUILD)/empty.o:
+	@mkdir -p $(dir $@)
+	echo 'typedef int trex_empty_unit;' | $(CC) -x c -c - -o $@
+
+# trex-sandbox never links libuv, OpenSSL or jansson (DESIGN.md)
+$(BUILD)/trex-sandbox: $(BUILD)/sandbox/main.o $(call lib_file,sandbox) $(call lib_file,policies/seccomp) $(call lib_file,common)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_SECCOMP) $(LIBS_CAP)
+
+$(BUILD)/trexd: $(BUILD)/runner/main.o $(call lib_file,runner) $(call lib_file,policies/seccomp) $(BUILD)/libllhttp.a $(call lib_file,common)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_UV) $(LIBS_SECCOMP) $(LIBS_JSON) $(LIBS_SQLITE) $(LIBS_SSL) -lpthread
+
+$(BUILD)/trex-check: $(BUILD)/policies/check/main.o $(call lib_file,policies/check) $(call lib_file,common)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_JSON) $(LIBS_GLPK) $(LIBS_SSL) -lm
+
+$(BUILD)/trex: $(BUILD)/agent/main.o $(call lib_file,agent) $(call lib_file,common)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_JSON) $(LIBS_SSL)
+
+$(BUILD)/trex-synth: $(BUILD)/bench/synth/main.o $(call lib_file,bench/synth) $(call lib_file,common)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_SSL) -lm
+
+# unit tests link every component library (cmocka)
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(ALL_LIBS) $(BUILD)/libllhttp.a
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $< -Wl,--start-group $(ALL_LIBS) $(BUILD)/libllhttp.a -Wl,--end-group -lcmocka $(LIBS_ALL)
+
+deps:
+	sh scripts/deps.sh
+
+check: $(BINS) $(UNIT_BINS) $(TEST_BINS) $(CHECK_DEPS)
+	BUILD=$(BUILD) sh tests/run.sh
+
+demo: $(BINS)
+	BUILD=$(BUILD) sh scripts/demo.sh
+
+sanitize:
+	$(MAKE) SAN=1 check
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

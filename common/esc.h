@@ -1,0 +1,13 @@
+/* Render untrusted bytes (file names, job logs) safely for a terminal or a
+ * key=value log line: printable ASCII stays, everything else becomes \xNN
+ * (backslash, quote and '=' are escaped too). */
+#ifndef TREX_ESC_H
+#define TREX_ESC_H
+
+#include <stddef.h>
+
+/* Writes at most outsz-1 chars and a NUL; returns the length written. A
+ * truncated result ends in "...". */
+size_t trex_esc(const char *in, size_t inlen, char *out, size_t outsz);
+
+#endif
