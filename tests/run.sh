@@ -41,6 +41,9 @@ run_suite() {
 for t in "$BUILD"/tests/unit/test_*; do
 	[ -x "$t" ] || continue
 	case "$t" in *.o|*.d) continue ;; esac
+	if [ -n "${TREX_ONLY:-}" ]; then
+		case "unit/$(basename "$t")" in *"$TREX_ONLY"*) ;; *) continue ;; esac
+	fi
 	CMOCKA_MESSAGE_OUTPUT=TAP run_suite "unit/$(basename "$t")" "$t"
 done
 
