@@ -51,7 +51,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 TEST_BINS  :=
 CHECK_DEPS :=
 
-.PHONY: all deps check demo bench clean lint sanitize valgrind
+.PHONY: all deps check demo test-run demo-run bench clean lint sanitize valgrind
 all: $(BINS)
 
 include $(sort $(wildcard */*.mk */*/*.mk))
@@ -102,10 +102,18 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(ALL_LIBS) $(BUILD)/libllhttp.a
 deps:
 	sh scripts/deps.sh
 
-check: $(BINS) $(UNIT_BINS) $(TEST_BINS) $(CHECK_DEPS)
+# `make check` and `make demo` each install what they need first (idempotent),
+# so on a fresh Debian 12 machine either command works alone.
+check: deps
+	$(MAKE) test-run
+
+demo: deps
+	$(MAKE) demo-run
+
+test-run: $(BINS) $(UNIT_BINS) $(TEST_BINS) $(CHECK_DEPS)
 	BUILD=$(BUILD) sh tests/run.sh
 
-demo: $(BINS)
+demo-run: $(BINS)
 	BUILD=$(BUILD) sh scripts/demo.sh
 
 sanitize:
