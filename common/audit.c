@@ -1,0 +1,158 @@
+#include "audit.h"
+
+#include "alloc.h"
+#include "cleanup.h"
+#include "fsutil.h"
+#include "hash.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char audit_genesis[65] =
+	"0000000000000000000000000000000000000000000000000000000000000000";
+
+/* Check one line against the chain state; on success advance the state. */
+static int audit_check_line(const char *line, size_t len, uint64_t lineno,
+			    uint64_t *seq, char prev[65], struct trex_err *err)
+{
+	json_error_t jerr;
+	json_t *obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!obj || !json_is_object(obj)) {
+		json_decref(obj);
+		return trex_err_setx(err, -EBADMSG, "line %llu: not a JSON object",
+				     (unsigned long long)lineno);
+	}
+	json_int_t s = json_integer_value(json_object_get(obj, "seq"));
+	const char *p = json_string_value(json_object_get(obj, "prev"));
+	int r = 0;
+	if (!json_is_integer(json_object_get(obj, "seq")) || (uint64_t)s != *seq + 1)
+		r = trex_err_setx(err, -EBADMSG,
+				  "line %llu: sequence number %lld, expected %llu (line removed, inserted or reordered)",
+				  (unsigned long long)lineno, (long long)s,
+				  (unsigned long long)(*seq + 1));
+	else if (!p || strcmp(p, prev) != 0)
+		r = trex_err_setx(err, -EBADMSG,
+				  "line %llu: previous-line hash does not match (line %llu was edited, or lines were removed or reordered)",
+				  (unsigned long long)lineno,
+				  (unsigned long long)(lineno - 1));
+	json_decref(obj);
+	if (r < 0)
+		return r;
+	*seq = (uint64_t)s;
+	return trex_sha256_hex(line, len, prev);
+}
+
+int audit_verify(const char *path, struct audit_verify_result *result,
+		 struct trex_err *err)
+{
+	memset(result, 0, sizeof(*result));
+	memcpy(result->head, audit_genesis, sizeof(audit_genesis));
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f)
+		return trex_err_set(err, -errno, "open %s", path);
+	_cleanup_free_ char *line = trex_malloc(AUDIT_LINE_MAX + 2);
+	if (!line)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	uint64_t seq = 0;
+	while (fgets(line, AUDIT_LINE_MAX + 2, f)) {
+		result->lines++;
+		size_t len = strlen(line);
+		if (len == 0 || line[len - 1] != '\n') {
+			result->bad_line = result->lines;
+			return trex_err_setx(err, -EBADMSG,
+					     "line %llu: truncated or longer than %d bytes",
+					     (unsigned long long)result->lines, AUDIT_LINE_MAX);
+		}
+		int r = audit_check_line(line, len - 1, result->lines, &seq,
+					 result->head, err);
+		if (r < 0) {
+			result->bad_line = result->lines;
+			return r;
+		}
+	}
+	if (ferror(f))
+		return trex_err_set(err, -EIO, "read %s", path);
+	return 0;
+}
+
+int audit_open(const char *path, struct audit_log *log, struct trex_err *err)
+{
+	log->fd = -1;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return trex_err_set(err, -errno, "open %s", path);
+	struct audit_verify_result res;
+	int r = audit_verify(path, &res, err);
+	if (r < 0) {
+		close(fd);
+		return trex_err_prefix(err, "audit log %s is damaged, refusing to append", path);
+	}
+	log->fd = fd;
+	log->seq = res.lines;
+	memcpy(log->prev, res.head, sizeof(log->prev));
+	return 0;
+}
+
+void audit_close(struct audit_log *log)
+{
+	if (log->fd >= 0)
+		close(log->fd);
+	log->fd = -1;
+}
+
+int audit_append(struct audit_log *log, const char *event, json_t *fields,
+		 struct trex_err *err)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	char when[40];
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	json_t *obj = fields ? json_deep_copy(fields) : json_object();
+	if (!obj)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	if (json_object_get(obj, "seq") || json_object_get(obj, "prev") ||
+	    json_object_get(obj, "ts") || json_object_get(obj, "event")) {
+		json_decref(obj);
+		return trex_err_setx(err, -EINVAL, "audit fields may not set seq, prev, ts or event");
+	}
+	json_object_set_new(obj, "seq", json_integer((json_int_t)(log->seq + 1)));
+	json_object_set_new(obj, "ts", json_string(when));
+	json_object_set_new(obj, "prev", json_string(log->prev));
+	json_object_set_new(obj, "event", json_string(event));
+	char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	json_decref(obj);
+	if (!text)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	size_t len = strlen(text);
+	int r = 0;
+	if (len > AUDIT_LINE_MAX) {
+		r = trex_err_setx(err, -EFBIG, "audit record larger than %d bytes", AUDIT_LINE_MAX);
+		goto out;
+	}
+	char hash[65];
+	trex_sha256_hex(text, len, hash);
+	/* one write of line + newline so a crash leaves a whole line or a
+	 * truncated last line, which verify names */
+	text[len] = '\n';
+	r = trex_write_all(log->fd, text, len + 1);
+	text[len] = '\0';
+	if (r == 0 && fsync(log->fd) < 0)
+		r = -errno;
+	if (r < 0) {
+		trex_err_set(err, r, "append to audit log");
+		goto out;
+	}
+	log->seq++;
+	memcpy(log->prev, hash, sizeof(log->prev));
+out:
+	free(text);
+	return r;
+}

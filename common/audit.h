@@ -1,0 +1,43 @@
+/* The audit log: append-only JSON lines, each carrying the SHA-256 of the
+ * previous line, fsync'd before the action it records is acknowledged.
+ * Any edited, removed, inserted or reordered line breaks the chain at a line
+ * that audit_verify names. Shared by trexd (append) and trex (verify). */
+#ifndef TREX_AUDIT_H
+#define TREX_AUDIT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define AUDIT_LINE_MAX (64 * 1024)
+
+struct audit_log {
+	int fd;
+	uint64_t seq;    /* seq of the last line, 0 when empty */
+	char prev[65];   /* SHA-256 hex of the last line */
+};
+
+/* Open (creating 0600) and find the chain head by verifying the file. A
+ * broken chain refuses to open: appending to a tampered log hides the
+ * tampering. */
+int audit_open(const char *path, struct audit_log *log, struct trex_err *err);
+void audit_close(struct audit_log *log);
+
+/* Append {"seq","ts","prev","event", ...fields} (fields may be NULL; its
+ * keys must not clash with those four) and fsync. */
+int audit_append(struct audit_log *log, const char *event, json_t *fields,
+		 struct trex_err *err);
+
+struct audit_verify_result {
+	uint64_t lines;      /* lines read */
+	uint64_t bad_line;   /* 1-based line where the chain breaks, 0 if intact */
+	char head[65];       /* hash of the last line */
+};
+
+/* 0 when intact; -EBADMSG with result->bad_line and err naming the line and
+ * what is wrong otherwise. */
+int audit_verify(const char *path, struct audit_verify_result *result,
+		 struct trex_err *err);
+
+#endif
