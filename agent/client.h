@@ -1,0 +1,47 @@
+/* HTTP/1.1 client for trexd's unix socket: one request per connection
+ * (Connection: close), response parsed by llhttp with hard caps on header
+ * and body sizes, so a misbehaving daemon cannot make trex eat memory. */
+#ifndef TREX_AGENT_CLIENT_H
+#define TREX_AGENT_CLIENT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+
+/* Caps on what trex accepts from trexd. JSON answers are small; released
+ * files are bounded by the job's output_mb (at most a few hundred MiB). */
+#define CLIENT_JSON_MAX (16u << 20)
+#define CLIENT_FILE_MAX (1024u << 20)
+#define CLIENT_HEADER_MAX (64u << 10)
+
+/* Returned when trexd answered with a 4xx/5xx status (err->msg holds the
+ * server's code and message, escaped). */
+#define CLIENT_EREFUSED (-EREMOTEIO)
+
+struct client_resp {
+	int status;
+	char *body;  /* NUL-terminated, caller frees with client_resp_free */
+	size_t len;
+};
+
+/* Send one request and read the whole answer (body capped at max_body).
+ * Any HTTP status is a success here; callers interpret it. */
+int client_request(const char *socket_path, const char *method,
+		   const char *target, const char *body, size_t body_len,
+		   size_t max_body, struct client_resp *resp,
+		   struct trex_err *err);
+void client_resp_free(struct client_resp *resp);
+
+/* A JSON API call: the answer must be a JSON object. A 4xx/5xx status
+ * becomes CLIENT_EREFUSED with "HTTP 400 bad_manifest: message". */
+int client_call_json(const char *socket_path, const char *method,
+		     const char *target, json_t *request, json_t **answer,
+		     struct trex_err *err);
+
+/* Append a percent-encoded path segment to out (outsz bytes); -ENAMETOOLONG
+ * when it does not fit. */
+int client_path_escape(const char *segment, char *out, size_t outsz);
+
+#endif

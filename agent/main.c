@@ -1,0 +1,76 @@
+/* trex: the researcher's command-line agent for trexd (CONTRACTS.md 4). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/cli.h"
+
+static const char usage[] =
+	"usage: trex [--socket PATH] VERB [ARGS]\n"
+	"\n"
+	"  submit MANIFEST [DIR]       upload a job: the manifest and every regular file\n"
+	"                              under DIR (default: the manifest's folder), except\n"
+	"                              the manifest and dotfiles (max 1000 files, 32 MiB);\n"
+	"                              prints the job id\n"
+	"  status JOB [--json]         state, reason, run result, outputs and logs\n"
+	"                              (--json: the job as trexd returns it)\n"
+	"  wait JOB [--timeout S]      poll until the job ends, then print its status\n"
+	"  outputs JOB                 list released files: name, size, sha256, verdict\n"
+	"  fetch JOB [NAME...] [-o DIR]  download released files (all by default) into\n"
+	"                              DIR (default .), checking size and SHA-256\n"
+	"\n"
+	"options:\n"
+	"  --socket PATH   trexd's socket (default $TREX_SOCKET, else " CLI_DEFAULT_SOCKET ")\n"
+	"  -h, --help      this help\n"
+	"\n"
+	"exit status: 0 ok; 1 trexd refused or could not be reached (message on\n"
+	"stderr); 2 bad usage or unreadable input; 3 (wait) the job ended without a\n"
+	"release, or --timeout passed.\n";
+
+int main(int argc, char **argv)
+{
+	struct cli_ctx ctx = { .socket = getenv("TREX_SOCKET") };
+	if (!ctx.socket || !ctx.socket[0])
+		ctx.socket = CLI_DEFAULT_SOCKET;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage, stdout);
+			return CLI_EXIT_OK;
+		} else if (strcmp(argv[i], "--socket") == 0) {
+			if (i + 1 >= argc)
+				return cli_usage_error("", "--socket needs a path");
+			ctx.socket = argv[++i];
+		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
+			ctx.socket = argv[i] + 9;
+		} else {
+			fprintf(stderr, "trex: unknown option %s\n%s", argv[i], usage);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		fputs(usage, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	static const struct {
+		const char *name;
+		int (*fn)(const struct cli_ctx *, int, char **);
+	} verbs[] = {
+		{ "submit", cli_submit }, { "status", cli_status }, { "wait", cli_wait },
+		{ "outputs", cli_outputs }, { "fetch", cli_fetch },
+	};
+	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+		if (strcmp(argv[i], verbs[v].name) != 0)
+			continue;
+		for (int k = i + 1; k < argc; k++)
+			if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0) {
+				fputs(usage, stdout);
+				return CLI_EXIT_OK;
+			}
+		return verbs[v].fn(&ctx, argc - i, argv + i);
+	}
+	fprintf(stderr, "trex: unknown verb '%s' (this trex knows submit, status, wait, "
+			"outputs, fetch)\n%s",
+		argv[i], usage);
+	return CLI_EXIT_USAGE;
+}

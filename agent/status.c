@@ -1,0 +1,231 @@
+/* trex status / trex wait: follow a job and print a readable summary of
+ * what happened to it and to each of its outputs. Everything printed here
+ * comes from trexd and is escaped. */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/client.h"
+
+/* Polling GET /v1/jobs/{id}: start fast (short jobs finish in about a
+ * second) and back off to a bounded interval for long ones. */
+#define WAIT_FIRST_MS 200
+#define WAIT_MAX_MS 2000
+/* A daemon restart must not fail a long wait, but a dead one should. */
+#define WAIT_MAX_ERRORS 5
+
+static void status_decref(json_t **j)
+{
+	json_decref(*j);
+}
+#define _cleanup_json_ __attribute__((cleanup(status_decref)))
+
+static const char *status_str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static void status_field(FILE *f, const char *label, const char *text)
+{
+	fprintf(f, "  %-9s ", label);
+	cli_put(f, text);
+	fputc('\n', f);
+}
+
+static void status_print_run(FILE *f, const json_t *run)
+{
+	if (!json_is_object(run))
+		return;
+	fprintf(f, "  %-9s ", "run:");
+	cli_put(f, status_str(run, "result"));
+	static const char *const nums[] = { "exit_code", "wall_ms", "cpu_ms",
+					    "peak_memory_kb" };
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		const json_t *v = json_object_get(run, nums[i]);
+		if (json_is_integer(v))
+			fprintf(f, " %s=%" JSON_INTEGER_FORMAT, nums[i], json_integer_value(v));
+	}
+	fputc('\n', f);
+}
+
+static void status_print_outputs(FILE *f, const json_t *outputs)
+{
+	if (!json_is_array(outputs))
+		return;
+	fprintf(f, "  outputs:  %zu\n", json_array_size(outputs));
+	size_t i;
+	const json_t *o;
+	json_array_foreach(outputs, i, o) {
+		fputs("    - ", f);
+		cli_put(f, status_str(o, "name"));
+		fputs(" [", f);
+		cli_put(f, status_str(o, "kind"));
+		fputs("] verdict=", f);
+		cli_put(f, status_str(o, "verdict"));
+		fprintf(f, " %s", json_is_true(json_object_get(o, "released")) ? "RELEASED"
+										  : "not released");
+		const json_t *size = json_object_get(o, "size");
+		if (json_is_integer(size))
+			fprintf(f, " size=%" JSON_INTEGER_FORMAT, json_integer_value(size));
+		fputc('\n', f);
+		const char *summary = status_str(o, "summary");
+		if (summary && summary[0]) {
+			fputs("      ", f);
+			cli_put(f, summary);
+			fputc('\n', f);
+		}
+	}
+}
+
+static void status_print_logs(FILE *f, const json_t *logs)
+{
+	if (!json_is_array(logs) || json_array_size(logs) == 0)
+		return;
+	fputs("  logs:    ", f);
+	size_t i;
+	const json_t *l;
+	json_array_foreach(logs, i, l) {
+		fputc(' ', f);
+		cli_put(f, status_str(l, "name"));
+		const json_t *size = json_object_get(l, "size");
+		fputs(" (", f);
+		if (json_is_integer(size))
+			fprintf(f, "%" JSON_INTEGER_FORMAT " bytes, ", json_integer_value(size));
+		cli_put(f, status_str(l, "state"));
+		fputc(')', f);
+	}
+	fputc('\n', f);
+}
+
+void cli_print_job(FILE *f, const json_t *job)
+{
+	fputs("job ", f);
+	cli_put(f, status_str(job, "id"));
+	fputc('\n', f);
+	status_field(f, "state:", status_str(job, "state"));
+	const char *reason = status_str(job, "reason");
+	if (reason && reason[0])
+		status_field(f, "reason:", reason);
+	static const char *const keys[] = { "project", "dataset", "runtime", "submitted_by" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const json_t *v = json_object_get(job, keys[i]);
+		char label[32];
+		snprintf(label, sizeof(label), "%s:", keys[i]);
+		if (json_is_string(v))
+			status_field(f, label, json_string_value(v));
+		else if (json_is_integer(v))
+			fprintf(f, "  %-9s %" JSON_INTEGER_FORMAT "\n", label, json_integer_value(v));
+	}
+	status_print_run(f, json_object_get(job, "run"));
+	status_print_outputs(f, json_object_get(job, "outputs"));
+	status_print_logs(f, json_object_get(job, "logs"));
+}
+
+static int status_parse(const char *verb, int argc, char **argv, const char **id,
+			int *as_json, double *timeout)
+{
+	*id = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (as_json && strcmp(argv[i], "--json") == 0) {
+			*as_json = 1;
+		} else if (timeout && strcmp(argv[i], "--timeout") == 0) {
+			if (i + 1 >= argc)
+				return cli_usage_error(verb, "--timeout needs a number of seconds");
+			char *end;
+			errno = 0;
+			*timeout = strtod(argv[++i], &end);
+			if (errno || end == argv[i] || *end || !(*timeout >= 0) || *timeout > 1e7)
+				return cli_usage_error(verb, "bad --timeout value");
+		} else if (argv[i][0] == '-') {
+			return cli_usage_error(verb, "unknown option %s", argv[i]);
+		} else if (!*id) {
+			*id = argv[i];
+		} else {
+			return cli_usage_error(verb, "too many arguments");
+		}
+	}
+	if (!*id)
+		return cli_usage_error(verb, "missing JOB id");
+	if (!cli_job_id_ok(*id))
+		return cli_usage_error(verb, "not a job id: only letters, digits, '.', '_' and '-'");
+	return 0;
+}
+
+int cli_status(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *id;
+	int as_json = 0;
+	int r = status_parse("status", argc, argv, &id, &as_json, NULL);
+	if (r)
+		return r;
+	struct trex_err err = { 0 };
+	_cleanup_json_ json_t *job = NULL;
+	if (cli_get_job(ctx, id, &job, &err) < 0)
+		return cli_fail(&err);
+	if (as_json) {
+		/* re-encoded by jansson: valid JSON, non-ASCII escaped */
+		json_dumpf(job, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		fputc('\n', stdout);
+	} else {
+		cli_print_job(stdout, job);
+	}
+	return CLI_EXIT_OK;
+}
+
+static double status_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cli_wait(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *id;
+	double timeout = 0; /* 0 = no limit */
+	int r = status_parse("wait", argc, argv, &id, NULL, &timeout);
+	if (r)
+		return r;
+	double deadline = status_now() + timeout;
+	long delay_ms = WAIT_FIRST_MS;
+	int errors = 0;
+	for (;;) {
+		struct trex_err err = { 0 };
+		_cleanup_json_ json_t *job = NULL;
+		r = cli_get_job(ctx, id, &job, &err);
+		if (r == CLIENT_EREFUSED)
+			return cli_fail(&err); /* e.g. 404: waiting will not help */
+		if (r < 0 && ++errors >= WAIT_MAX_ERRORS)
+			return cli_fail(&err);
+		if (r == 0) {
+			errors = 0;
+			const char *state = status_str(job, "state");
+			if (cli_state_terminal(state)) {
+				cli_print_job(stdout, job);
+				return strcmp(state, "released") == 0 ||
+						       strcmp(state, "partially_released") == 0
+					       ? CLI_EXIT_OK
+					       : CLI_EXIT_NOT_RELEASED;
+			}
+		}
+		long sleep_ms = delay_ms;
+		if (timeout > 0) {
+			double left = deadline - status_now();
+			if (left <= 0) {
+				fprintf(stderr, "trex wait: job %s not finished after %g s\n", id,
+					timeout);
+				return CLI_EXIT_NOT_RELEASED;
+			}
+			if (left * 1000 < (double)sleep_ms)
+				sleep_ms = (long)(left * 1000) + 1;
+		}
+		struct timespec ts = { sleep_ms / 1000, (sleep_ms % 1000) * 1000000L };
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		delay_ms = delay_ms * 3 / 2 > WAIT_MAX_MS ? WAIT_MAX_MS : delay_ms * 3 / 2;
+	}
+}

@@ -1,0 +1,106 @@
+/* trex submit MANIFEST [DIR]: upload a manifest and its code bundle. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agent/bundle.h"
+#include "agent/client.h"
+#include "common/alloc.h"
+#include "common/cleanup.h"
+#include "common/fsutil.h"
+
+#define SUBMIT_MANIFEST_MAX (1u << 20)
+
+static void submit_decref(json_t **j)
+{
+	json_decref(*j);
+}
+#define _cleanup_json_ __attribute__((cleanup(submit_decref)))
+
+/* Parse the manifest strictly enough to catch a wrong file early (trexd
+ * validates its content); duplicates are rejected as trexd does. */
+static int submit_load_manifest(const char *path, json_t **out, struct stat *st,
+				struct trex_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = trex_read_file(AT_FDCWD, path, SUBMIT_MANIFEST_MAX, &text, &len, err);
+	if (r < 0)
+		return r;
+	if (stat(path, st) < 0)
+		return trex_err_set(err, -errno, "stat %s", path);
+	json_error_t je;
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!j)
+		return trex_err_setx(err, -EINVAL, "%s:%d:%d: %s", path, je.line,
+				     je.column, je.text);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return trex_err_setx(err, -EINVAL, "%s: the manifest must be a JSON object",
+				     path);
+	}
+	*out = j;
+	return 0;
+}
+
+int cli_submit(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *pos[2] = { NULL, NULL };
+	int npos = 0, opts_done = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!opts_done && strcmp(argv[i], "--") == 0) {
+			opts_done = 1;
+		} else if (!opts_done && argv[i][0] == '-' && argv[i][1]) {
+			return cli_usage_error("submit", "unknown option %s", argv[i]);
+		} else if (npos < 2) {
+			pos[npos++] = argv[i];
+		} else {
+			return cli_usage_error("submit", "too many arguments");
+		}
+	}
+	if (npos < 1)
+		return cli_usage_error("submit", "missing MANIFEST");
+
+	struct trex_err err = { 0 };
+	_cleanup_json_ json_t *manifest = NULL;
+	struct stat mst;
+	if (submit_load_manifest(pos[0], &manifest, &mst, &err) < 0) {
+		fprintf(stderr, "trex submit: %s\n", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	_cleanup_free_ char *mcopy = trex_strdup(pos[0]);
+	if (!mcopy)
+		return cli_fail(&(struct trex_err){ .msg = "out of memory" });
+	const char *dir = pos[1] ? pos[1] : dirname(mcopy);
+
+	struct bundle_skip skip = { .dev = mst.st_dev, .ino = mst.st_ino };
+	_cleanup_json_ json_t *files = NULL;
+	size_t nbytes = 0;
+	if (bundle_collect(dir, &skip, &files, &nbytes, &err) < 0) {
+		fprintf(stderr, "trex submit: %s\n", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	_cleanup_json_ json_t *req = json_object();
+	if (!req || json_object_set(req, "manifest", manifest) < 0 ||
+	    json_object_set(req, "files", files) < 0)
+		return cli_fail(&(struct trex_err){ .msg = "out of memory" });
+
+	_cleanup_json_ json_t *answer = NULL;
+	if (client_call_json(ctx->socket, "POST", "/v1/jobs", req, &answer, &err) < 0)
+		return cli_fail(&err);
+	const char *id = json_string_value(json_object_get(answer, "id"));
+	if (!id || !cli_job_id_ok(id)) {
+		fprintf(stderr, "trex submit: trexd answered without a valid job id\n");
+		return CLI_EXIT_FAILED;
+	}
+	fprintf(stderr, "trex: submitted %zu file%s (%zu bytes), state ", json_object_size(files),
+		json_object_size(files) == 1 ? "" : "s", nbytes);
+	cli_put(stderr, json_string_value(json_object_get(answer, "state")));
+	fputc('\n', stderr);
+	printf("%s\n", id);
+	return CLI_EXIT_OK;
+}
