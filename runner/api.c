@@ -1,0 +1,373 @@
+/* Routes of the HTTP API. Every answer is JSON except released file bytes;
+ * every refusal is {"error": {"code", "message"}} with a stable code. */
+#include "api.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "alloc.h"
+#include "bundle.h"
+#include "cleanup.h"
+#include "fsutil.h"
+#include "log.h"
+#include "manifest.h"
+#include "sched.h"
+#include "trexd.h"
+
+static int api_id_ok(const char *s, size_t len)
+{
+	if (len == 0 || len >= STORE_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+			    s[i]))
+			return 0;
+	return 1;
+}
+
+static int api_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode into out; fails on bad escapes, NUL or overflow. */
+static int api_decode(const char *in, char *out, size_t outsz)
+{
+	size_t o = 0;
+	for (size_t i = 0; in[i]; i++) {
+		char c = in[i];
+		if (c == '%') {
+			int h = api_hex(in[i + 1]), l = h < 0 ? -1 : api_hex(in[i + 2]);
+			if (h < 0 || l < 0 || (h == 0 && l == 0))
+				return -1;
+			c = (char)(h * 16 + l);
+			i += 2;
+		}
+		if (o + 1 >= outsz)
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+void api_route(const char *method, const char *path, struct api_route *out)
+{
+	memset(out, 0, sizeof(*out));
+	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	int post = strcmp(method, "POST") == 0;
+	out->kind = API_NOT_FOUND;
+	if (strcmp(path, "/healthz") == 0) {
+		out->kind = get ? API_HEALTH : API_BAD_METHOD;
+		return;
+	}
+	if (strcmp(path, "/v1/jobs") == 0 || strcmp(path, "/v1/jobs/") == 0) {
+		out->kind = post ? API_SUBMIT : API_BAD_METHOD;
+		return;
+	}
+	static const char prefix[] = "/v1/jobs/";
+	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+		return;
+	const char *id = path + sizeof(prefix) - 1;
+	const char *slash = strchr(id, '/');
+	size_t idlen = slash ? (size_t)(slash - id) : strlen(id);
+	if (!api_id_ok(id, idlen))
+		return;
+	memcpy(out->id, id, idlen);
+	out->id[idlen] = '\0';
+	enum api_route_kind k;
+	if (!slash) {
+		k = API_JOB;
+	} else if (strcmp(slash, "/outputs") == 0 || strcmp(slash, "/outputs/") == 0) {
+		k = API_OUTPUTS;
+	} else if (strncmp(slash, "/outputs/", 9) == 0) {
+		if (api_decode(slash + 9, out->name, sizeof(out->name)) < 0 ||
+		    !manifest_path_ok(out->name, strlen(out->name)))
+			return;
+		k = API_OUTPUT_FILE;
+	} else {
+		return;
+	}
+	out->kind = get ? k : API_BAD_METHOD;
+}
+
+int api_new_job_id(char id[STORE_ID_MAX])
+{
+	unsigned char rnd[6];
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return -EIO;
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char ts[32];
+	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%S", &tm);
+	snprintf(id, STORE_ID_MAX, "%s-%02x%02x%02x%02x%02x%02x", ts, rnd[0], rnd[1], rnd[2],
+		 rnd[3], rnd[4], rnd[5]);
+	return 0;
+}
+
+static void api_submit(struct trexd *d, const struct http_request *req,
+		       struct http_response *resp)
+{
+	json_error_t jerr;
+	json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!body) {
+		http_respond_error(resp, 400, "bad_request", "invalid JSON at line %d column %d: %s",
+				   jerr.line, jerr.column, jerr.text);
+		return;
+	}
+	struct manifest m = { 0 };
+	struct trex_err err = { 0 };
+	char *mtext = NULL;
+	json_t *files = json_object_get(body, "files");
+	const char *key;
+	json_t *v;
+	if (!json_is_object(body)) {
+		http_respond_error(resp, 400, "bad_request", "the body must be a JSON object");
+		goto out;
+	}
+	json_object_foreach(body, key, v) {
+		if (strcmp(key, "manifest") != 0 && strcmp(key, "files") != 0) {
+			http_respond_error(resp, 400, "bad_request", "unknown key \"%.64s\"", key);
+			goto out;
+		}
+	}
+	if (!json_object_get(body, "manifest")) {
+		http_respond_error(resp, 400, "bad_request", "missing \"manifest\"");
+		goto out;
+	}
+	if (!files) {
+		http_respond_error(resp, 400, "bad_request", "missing \"files\"");
+		goto out;
+	}
+	const char *code = NULL;
+	if (manifest_validate(json_object_get(body, "manifest"), d->cfg, &m, &code, &err) < 0) {
+		http_respond_error(resp, 400, code, "%s", err.msg);
+		goto out;
+	}
+	if (bundle_check(files, d->cfg->max_body, &err) < 0) {
+		http_respond_error(resp, 400, "bad_request", "%s", err.msg);
+		goto out;
+	}
+	struct job_row row = { 0 };
+	if (api_new_job_id(row.id) < 0) {
+		http_respond_error(resp, 500, "internal", "no randomness for a job id");
+		goto out;
+	}
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/jobs/%s", d->cfg->state_dir, row.id);
+	if (bundle_write(dir, files, &err) < 0) {
+		trex_log(TREX_LOG_ERROR, "bundle_write_failed", "job=%s", row.id);
+		http_respond_error(resp, err.code == -EINVAL ? 400 : 500,
+				   err.code == -EINVAL ? "bad_request" : "internal", "%s", err.msg);
+		goto out;
+	}
+	mtext = json_dumps(m.json, JSON_COMPACT | JSON_SORT_KEYS);
+	row.project = (char *)m.project;
+	row.dataset = (char *)m.dataset;
+	row.runtime = (char *)m.runtime;
+	row.manifest = mtext;
+	row.submitted_uid = req->uid;
+	row.submitted_name = (char *)req->user;
+	if (!mtext || store_put_job(d->store, &row, &err) < 0) {
+		trex_log(TREX_LOG_ERROR, "store_put_failed", "job=%s", row.id);
+		http_respond_error(resp, 500, "internal", "could not store the job");
+		goto out;
+	}
+	trex_log(TREX_LOG_INFO, "job_submitted", "job=%s project=%s uid=%u files=%zu", row.id,
+		 m.project, (unsigned)req->uid, json_object_size(files));
+	json_t *ans = json_pack("{s:s,s:s}", "id", row.id, "state", "queued");
+	http_respond_json(resp, 201, ans);
+	json_decref(ans);
+	sched_kick(d);
+out:
+	free(mtext); /* from jansson's allocator */
+	manifest_release(&m);
+	json_decref(body);
+}
+
+/* A job the caller may see: their own, or any for root. */
+static int api_load_job(struct trexd *d, const struct http_request *req, const char *id,
+			struct job_row *row, struct http_response *resp)
+{
+	struct trex_err err = { 0 };
+	int r = store_get_job(d->store, id, row, &err);
+	if (r == -ENOENT || (r == 0 && req->uid != 0 && row->submitted_uid != req->uid)) {
+		if (r == 0)
+			store_job_free(row);
+		http_respond_error(resp, 404, "not_found", "no job %s", id);
+		return -ENOENT;
+	}
+	if (r < 0) {
+		http_respond_error(resp, 500, "internal", "%s", err.msg);
+		return r;
+	}
+	return 0;
+}
+
+static json_t *api_json_or_null(const char *text)
+{
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	return j ? j : json_null();
+}
+
+static void api_get_job(struct trexd *d, const struct http_request *req, const char *id,
+			struct http_response *resp)
+{
+	struct job_row row;
+	if (api_load_job(d, req, id, &row, resp) < 0)
+		return;
+	struct trex_err err = { 0 };
+	json_t *outs = NULL;
+	if (store_list_outputs(d->store, id, 0, &outs, &err) < 0) {
+		store_job_free(&row);
+		http_respond_error(resp, 500, "internal", "%s", err.msg);
+		return;
+	}
+	json_t *logs = json_array();
+	static const char *const names[] = { "stdout", "stderr" };
+	for (size_t i = 0; i < 2; i++) {
+		char p[PATH_MAX];
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/jobs/%s/logs/%s", d->cfg->state_dir, id, names[i]);
+		if (stat(p, &st) == 0)
+			json_array_append_new(logs, json_pack("{s:s,s:I,s:s}", "name", names[i],
+							      "size", (json_int_t)st.st_size,
+							      "state", "held"));
+	}
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:o,s:o,s:o,s:o}",
+			      "id", row.id, "project", row.project, "dataset", row.dataset,
+			      "runtime", row.runtime, "state", row.state, "reason", row.reason,
+			      "submitted_by", row.submitted_name,
+			      "submitted_uid", (json_int_t)row.submitted_uid,
+			      "created_at", row.created_at, "updated_at", row.updated_at,
+			      "run", api_json_or_null(row.run), "outputs", outs,
+			      "logs", logs, "report", api_json_or_null(row.report));
+	if (j)
+		json_object_set_new(j, "manifest", api_json_or_null(row.manifest));
+	http_respond_json(resp, j ? 200 : 500, j);
+	json_decref(j);
+	store_job_free(&row);
+}
+
+static void api_get_outputs(struct trexd *d, const struct http_request *req, const char *id,
+			    struct http_response *resp)
+{
+	struct job_row row;
+	if (api_load_job(d, req, id, &row, resp) < 0)
+		return;
+	store_job_free(&row);
+	struct trex_err err = { 0 };
+	json_t *outs = NULL;
+	if (store_list_outputs(d->store, id, 1, &outs, &err) < 0) {
+		http_respond_error(resp, 500, "internal", "%s", err.msg);
+		return;
+	}
+	/* the released list carries only what a fetcher needs */
+	size_t i;
+	json_t *o;
+	json_array_foreach(outs, i, o) {
+		json_object_del(o, "kind");
+		json_object_del(o, "summary");
+		json_object_del(o, "released");
+	}
+	json_t *j = json_pack("{s:o}", "outputs", outs);
+	http_respond_json(resp, 200, j);
+	json_decref(j);
+}
+
+static void api_get_output_file(struct trexd *d, const struct http_request *req,
+				const char *id, const char *name, struct http_response *resp)
+{
+	struct job_row row;
+	if (api_load_job(d, req, id, &row, resp) < 0)
+		return;
+	struct trex_err err = { 0 };
+	json_t *outs = NULL;
+	int released = 0;
+	if (store_list_outputs(d->store, id, 1, &outs, &err) == 0) {
+		size_t i;
+		json_t *o;
+		json_array_foreach(outs, i, o)
+			if (strcmp(json_string_value(json_object_get(o, "name")), name) == 0)
+				released = 1;
+	}
+	json_decref(outs);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/release/%s/%s/%s", d->cfg->state_dir, row.project, id,
+		 name);
+	store_job_free(&row);
+	if (!released) {
+		http_respond_error(resp, 404, "not_found", "no released output \"%.200s\" in job %s",
+				   name, id);
+		return;
+	}
+	char *data = NULL;
+	size_t len = 0;
+	if (trex_read_file(AT_FDCWD, path, (size_t)d->cfg->limits_max.output_mb << 20, &data,
+			   &len, &err) < 0) {
+		trex_log(TREX_LOG_ERROR, "release_read_failed", "job=%s", id);
+		http_respond_error(resp, 500, "internal", "the released file cannot be read");
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/octet-stream";
+	resp->body = data;
+	resp->len = len;
+}
+
+void api_handle(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct trexd *d = ctx;
+	struct api_route r;
+	api_route(req->method, req->path, &r);
+	switch (r.kind) {
+	case API_HEALTH: {
+		json_t *j = json_pack("{s:s}", "status", d->stopping ? "stopping" : "ok");
+		http_respond_json(resp, 200, j);
+		json_decref(j);
+		break;
+	}
+	case API_SUBMIT:
+		if (d->stopping)
+			http_respond_error(resp, 503, "unavailable", "trexd is stopping");
+		else
+			api_submit(d, req, resp);
+		break;
+	case API_JOB:
+		api_get_job(d, req, r.id, resp);
+		break;
+	case API_OUTPUTS:
+		api_get_outputs(d, req, r.id, resp);
+		break;
+	case API_OUTPUT_FILE:
+		api_get_output_file(d, req, r.id, r.name, resp);
+		break;
+	case API_BAD_METHOD:
+		http_respond_error(resp, 405, "method_not_allowed", "%s is not allowed on %.200s",
+				   req->method, req->path);
+		break;
+	case API_NOT_FOUND:
+	default:
+		http_respond_error(resp, 404, "not_found", "no route %.200s", req->path);
+		break;
+	}
+	trex_log(TREX_LOG_INFO, "http_request", "method=%s route=%d status=%d uid=%u",
+		 req->method, (int)r.kind, resp->status, (unsigned)req->uid);
+}

@@ -1,0 +1,33 @@
+/* The HTTP API of trexd (docs/CONTRACTS.md section 3, docs/api.md). */
+#ifndef TREX_RUNNER_API_H
+#define TREX_RUNNER_API_H
+
+#include "http.h"
+#include "store.h"
+
+enum api_route_kind {
+	API_NOT_FOUND,
+	API_BAD_METHOD,
+	API_HEALTH,
+	API_SUBMIT,
+	API_JOB,
+	API_OUTPUTS,
+	API_OUTPUT_FILE,
+};
+
+struct api_route {
+	enum api_route_kind kind;
+	char id[STORE_ID_MAX];
+	char name[1025]; /* percent-decoded output name */
+};
+
+/* Pure routing: method + path (no query string) to a route. */
+void api_route(const char *method, const char *path, struct api_route *out);
+
+/* The http_handler; ctx is the struct trexd. */
+void api_handle(void *ctx, const struct http_request *req, struct http_response *resp);
+
+/* New job id: UTC time and 48 random bits, e.g. 20261129T100000-0a1b2c3d4e5f. */
+int api_new_job_id(char id[STORE_ID_MAX]);
+
+#endif

@@ -1,0 +1,534 @@
+/* trexd.json: strict parsing (duplicate and unknown keys are errors naming
+ * file, line and key) over built-in defaults. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "alloc.h"
+#include "cleanup.h"
+#include "fsutil.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+static const char *const builtin_runtimes[] = { "python3", "r", "shell" };
+
+/* What config_parse needs to name a position: jansson keeps no positions
+ * for values, so the line of a key is found in the source text (the first
+ * `"key":` occurrence, which is right for every key used once). */
+struct cfg_src {
+	const char *file;
+	const char *text;
+	size_t len;
+};
+
+static int cfg_line_of_key(const struct cfg_src *s, const char *key)
+{
+	size_t klen = strlen(key);
+	for (size_t i = 0; s->text && i + klen + 2 <= s->len; i++) {
+		if (s->text[i] != '"' || memcmp(s->text + i + 1, key, klen) != 0 ||
+		    s->text[i + 1 + klen] != '"')
+			continue;
+		size_t j = i + klen + 2;
+		while (j < s->len && strchr(" \t\r\n", s->text[j]))
+			j++;
+		if (j < s->len && s->text[j] == ':') {
+			int line = 1;
+			for (size_t k = 0; k < i; k++)
+				line += s->text[k] == '\n';
+			return line;
+		}
+	}
+	return 0;
+}
+
+static int cfg_fail(const struct cfg_src *s, struct trex_err *err, const char *key,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int cfg_fail(const struct cfg_src *s, struct trex_err *err, const char *key,
+		    const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return trex_err_setx(err, -EINVAL, "%s:%d: %s", s->file,
+			     key ? cfg_line_of_key(s, key) : 0, msg);
+}
+
+static int cfg_set_str(char **dst, const char *v, struct trex_err *err)
+{
+	char *d = trex_strdup(v);
+	if (!d)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	trex_free(*dst);
+	*dst = d;
+	return 0;
+}
+
+static void cfg_free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		trex_free(v[i]);
+	trex_free(v);
+}
+
+int config_init_defaults(struct config *c, const char *self_dir, struct trex_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	char p[PATH_MAX];
+	c->socket_mode = 0666;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	c->concurrency = n > 0 ? (int)n : 1;
+	c->max_body = 16u << 20;
+	c->limits_default = (struct limits){ 1024, 600, 900, 64, 50 };
+	c->limits_max = (struct limits){ 8192, 7200, 14400, 512, 1024 };
+	snprintf(p, sizeof(p), "%s/trex-sandbox", self_dir);
+	if (cfg_set_str(&c->sandbox, p, err) < 0)
+		return err->code;
+	snprintf(p, sizeof(p), "%s/trex-check", self_dir);
+	if (cfg_set_str(&c->check, p, err) < 0)
+		return err->code;
+	snprintf(p, sizeof(p), "%s/../policies/disclosure", self_dir);
+	char *real = realpath(p, NULL);
+	int r = cfg_set_str(&c->policy_dir, real ? real : p, err);
+	free(real);
+	if (r < 0 || cfg_set_str(&c->policy, "default", err) < 0)
+		return err->code;
+	/* the shipped profile when it sits where `make` leaves it; otherwise
+	 * the sandbox's built-in copy of the same profile */
+	snprintf(p, sizeof(p), "%s/../policies/seccomp/default.policy", self_dir);
+	real = realpath(p, NULL);
+	if (real) {
+		r = cfg_set_str(&c->seccomp_profile, real, err);
+		free(real);
+		if (r < 0)
+			return r;
+	}
+	c->runtimes = trex_calloc(TREX_ARRAY_LEN(builtin_runtimes), sizeof(*c->runtimes));
+	if (!c->runtimes)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < TREX_ARRAY_LEN(builtin_runtimes); i++) {
+		c->runtimes[i].name = trex_strdup(builtin_runtimes[i]);
+		if (!c->runtimes[i].name)
+			return trex_err_setx(err, -ENOMEM, "out of memory");
+		c->n_runtimes++;
+	}
+	return 0;
+}
+
+/* Every key of obj must be in `known`. */
+static int cfg_only_keys(const struct cfg_src *s, json_t *obj, const char *where,
+			 const char *const *known, size_t n, struct trex_err *err)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v) {
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (strcmp(key, known[i]) == 0)
+				break;
+		if (i == n) {
+			char k[100];
+			snprintf(k, sizeof(k), "%s", key);
+			return cfg_fail(s, err, key, "unknown key \"%s\" in %s", k, where);
+		}
+	}
+	return 0;
+}
+
+static int cfg_string(const struct cfg_src *s, json_t *v, const char *key, char **dst,
+		      struct trex_err *err)
+{
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return cfg_fail(s, err, key, "\"%s\" must be a non-empty string", key);
+	return cfg_set_str(dst, json_string_value(v), err);
+}
+
+static int cfg_posint(const struct cfg_src *s, json_t *v, const char *key, long max,
+		      long *dst, struct trex_err *err)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > max)
+		return cfg_fail(s, err, key, "\"%s\" must be an integer from 1 to %s", key,
+				max == INT_MAX ? "2147483647" : "the allowed maximum");
+	*dst = (long)json_integer_value(v);
+	return 0;
+}
+
+static const char *const limit_keys[] = { "memory_mb", "cpu_seconds", "wall_seconds",
+					  "pids", "output_mb" };
+
+static long *cfg_limit_field(struct limits *l, size_t i)
+{
+	long *f[] = { &l->memory_mb, &l->cpu_seconds, &l->wall_seconds, &l->pids,
+		      &l->output_mb };
+	return f[i];
+}
+
+static int cfg_limits(const struct cfg_src *s, json_t *obj, const char *where,
+		      struct limits *l, struct trex_err *err)
+{
+	if (!json_is_object(obj))
+		return cfg_fail(s, err, NULL, "%s must be an object", where);
+	if (cfg_only_keys(s, obj, where, limit_keys, 5, err) < 0)
+		return err->code;
+	for (size_t i = 0; i < 5; i++) {
+		json_t *v = json_object_get(obj, limit_keys[i]);
+		if (v && cfg_posint(s, v, limit_keys[i], INT_MAX, cfg_limit_field(l, i), err) < 0)
+			return err->code;
+	}
+	return 0;
+}
+
+static int cfg_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
+			    name[i]))
+			return 0;
+	return name[0] != '.';
+}
+
+static int cfg_datasets(const struct cfg_src *s, struct config *c, json_t *obj,
+			struct trex_err *err)
+{
+	static const char *const keys[] = { "path", "id_columns" };
+	if (!json_is_object(obj))
+		return cfg_fail(s, err, "datasets", "\"datasets\" must be an object");
+	const char *name;
+	json_t *d;
+	json_object_foreach(obj, name, d) {
+		if (!cfg_name_ok(name))
+			return cfg_fail(s, err, name, "bad dataset name \"%s\"", name);
+		char where[100];
+		snprintf(where, sizeof(where), "datasets.%s", name);
+		if (!json_is_object(d))
+			return cfg_fail(s, err, name, "%s must be an object", where);
+		if (cfg_only_keys(s, d, where, keys, 2, err) < 0)
+			return err->code;
+		struct dataset *nd = trex_reallocarray(c->datasets, c->n_datasets + 1,
+						       sizeof(*nd));
+		if (!nd)
+			return trex_err_setx(err, -ENOMEM, "out of memory");
+		c->datasets = nd;
+		struct dataset *ds = &c->datasets[c->n_datasets++];
+		memset(ds, 0, sizeof(*ds));
+		if (cfg_set_str(&ds->name, name, err) < 0)
+			return err->code;
+		json_t *p = json_object_get(d, "path");
+		if (!p)
+			return cfg_fail(s, err, name, "%s: missing \"path\"", where);
+		if (cfg_string(s, p, "path", &ds->path, err) < 0)
+			return err->code;
+		if (ds->path[0] != '/')
+			return cfg_fail(s, err, "path", "%s.path must be absolute", where);
+		json_t *ids = json_object_get(d, "id_columns");
+		if (ids) {
+			if (!json_is_array(ids))
+				return cfg_fail(s, err, "id_columns",
+						"%s.id_columns must be an array of strings", where);
+			ds->id_columns = trex_calloc(json_array_size(ids) + 1, sizeof(char *));
+			if (!ds->id_columns)
+				return trex_err_setx(err, -ENOMEM, "out of memory");
+			size_t i;
+			json_t *col;
+			json_array_foreach(ids, i, col) {
+				if (!json_is_string(col))
+					return cfg_fail(s, err, "id_columns",
+							"%s.id_columns must be an array of strings",
+							where);
+				if (cfg_set_str(&ds->id_columns[i], json_string_value(col), err) < 0)
+					return err->code;
+				ds->n_id_columns++;
+			}
+		}
+	}
+	return 0;
+}
+
+static int cfg_runtimes(const struct cfg_src *s, struct config *c, json_t *obj,
+			struct trex_err *err)
+{
+	static const char *const keys[] = { "env" };
+	if (!json_is_object(obj))
+		return cfg_fail(s, err, "runtimes", "\"runtimes\" must be an object");
+	const char *name;
+	json_t *r;
+	json_object_foreach(obj, name, r) {
+		if (!cfg_name_ok(name))
+			return cfg_fail(s, err, name, "bad runtime name \"%s\"", name);
+		char where[100];
+		snprintf(where, sizeof(where), "runtimes.%s", name);
+		if (!json_is_object(r))
+			return cfg_fail(s, err, name, "%s must be an object", where);
+		if (cfg_only_keys(s, r, where, keys, 1, err) < 0)
+			return err->code;
+		/* a configured runtime replaces a built-in of the same name */
+		struct runtime *rt = (struct runtime *)config_runtime(c, name);
+		if (!rt) {
+			struct runtime *nr = trex_reallocarray(c->runtimes, c->n_runtimes + 1,
+							       sizeof(*nr));
+			if (!nr)
+				return trex_err_setx(err, -ENOMEM, "out of memory");
+			c->runtimes = nr;
+			rt = &c->runtimes[c->n_runtimes++];
+			memset(rt, 0, sizeof(*rt));
+			if (cfg_set_str(&rt->name, name, err) < 0)
+				return err->code;
+		}
+		cfg_free_strv(rt->env, rt->n_env);
+		rt->env = NULL;
+		rt->n_env = 0;
+		json_t *env = json_object_get(r, "env");
+		if (!env)
+			continue;
+		if (!json_is_object(env))
+			return cfg_fail(s, err, "env", "%s.env must be an object of strings",
+					where);
+		rt->env = trex_calloc(json_object_size(env) + 1, sizeof(char *));
+		if (!rt->env)
+			return trex_err_setx(err, -ENOMEM, "out of memory");
+		const char *k;
+		json_t *v;
+		json_object_foreach(env, k, v) {
+			if (!json_is_string(v) || !cfg_name_ok(k) || strchr(k, '=') ||
+			    strlen(json_string_value(v)) != json_string_length(v))
+				return cfg_fail(s, err, k, "%s.env: bad variable \"%s\"", where, k);
+			size_t len = strlen(k) + json_string_length(v) + 2;
+			char *kv = trex_malloc(len);
+			if (!kv)
+				return trex_err_setx(err, -ENOMEM, "out of memory");
+			snprintf(kv, len, "%s=%s", k, json_string_value(v));
+			rt->env[rt->n_env++] = kv;
+		}
+	}
+	return 0;
+}
+
+static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "sandbox",
+					"check", "policy_dir", "policy", "seccomp_profile",
+					"concurrency",
+					"uid_range", "max_body_mb", "datasets", "runtimes",
+					"limits" };
+
+static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
+		   struct trex_err *err)
+{
+	if (cfg_only_keys(s, root, "the top level", top_keys, TREX_ARRAY_LEN(top_keys), err) < 0)
+		return err->code;
+	const char *key;
+	json_t *v;
+	json_object_foreach(root, key, v) {
+		int r = 0;
+		char **str = NULL;
+		if (strcmp(key, "state_dir") == 0)
+			str = &c->state_dir;
+		else if (strcmp(key, "socket") == 0)
+			str = &c->socket;
+		else if (strcmp(key, "sandbox") == 0)
+			str = &c->sandbox;
+		else if (strcmp(key, "check") == 0)
+			str = &c->check;
+		else if (strcmp(key, "policy_dir") == 0)
+			str = &c->policy_dir;
+		else if (strcmp(key, "policy") == 0)
+			str = &c->policy;
+		else if (strcmp(key, "uid_range") == 0)
+			str = &c->uid_range;
+		else if (strcmp(key, "seccomp_profile") == 0 && json_is_null(v)) {
+			trex_free(c->seccomp_profile);
+			c->seccomp_profile = NULL;
+			continue;
+		} else if (strcmp(key, "seccomp_profile") == 0)
+			str = &c->seccomp_profile;
+		if (str) {
+			r = cfg_string(s, v, key, str, err);
+		} else if (strcmp(key, "socket_mode") == 0) {
+			/* a string of octal digits: JSON has no octal numbers */
+			const char *m = json_string_value(v);
+			char *end = NULL;
+			long mode = m ? strtol(m, &end, 8) : -1;
+			if (!m || !*m || *end || mode < 0 || mode > 0777)
+				return cfg_fail(s, err, key,
+						"\"socket_mode\" must be an octal string such as \"0660\"");
+			c->socket_mode = (mode_t)mode;
+		} else if (strcmp(key, "concurrency") == 0) {
+			long n;
+			r = cfg_posint(s, v, key, 1024, &n, err);
+			c->concurrency = (int)n;
+		} else if (strcmp(key, "max_body_mb") == 0) {
+			long n;
+			r = cfg_posint(s, v, key, 1024, &n, err);
+			c->max_body = (size_t)n << 20;
+		} else if (strcmp(key, "datasets") == 0) {
+			r = cfg_datasets(s, c, v, err);
+		} else if (strcmp(key, "runtimes") == 0) {
+			r = cfg_runtimes(s, c, v, err);
+		} else if (strcmp(key, "limits") == 0) {
+			static const char *const lk[] = { "default", "max" };
+			if (!json_is_object(v))
+				return cfg_fail(s, err, key, "\"limits\" must be an object");
+			if (cfg_only_keys(s, v, "limits", lk, 2, err) < 0)
+				return err->code;
+			json_t *d = json_object_get(v, "default");
+			json_t *m = json_object_get(v, "max");
+			if (d && cfg_limits(s, d, "limits.default", &c->limits_default, err) < 0)
+				return err->code;
+			if (m && cfg_limits(s, m, "limits.max", &c->limits_max, err) < 0)
+				return err->code;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int config_parse(struct config *c, const char *file, const char *text, size_t len,
+		 struct trex_err *err)
+{
+	struct cfg_src s = { file, text, len };
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return trex_err_setx(err, -EINVAL, "%s:%d:%d: %s", file, jerr.line,
+				     jerr.column, jerr.text);
+	int r = 0;
+	if (!json_is_object(root))
+		r = trex_err_setx(err, -EINVAL, "%s:1: the configuration must be a JSON object",
+				  file);
+	else
+		r = cfg_top(&s, c, root, err);
+	json_decref(root);
+	return r;
+}
+
+int config_load_file(struct config *c, const char *path, struct trex_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = trex_read_file(AT_FDCWD, path, CONFIG_MAX_BYTES, &text, &len, err);
+	if (r < 0)
+		return r;
+	return config_parse(c, path, text, len, err);
+}
+
+int config_add_dataset(struct config *c, const char *spec, struct trex_err *err)
+{
+	const char *eq = strchr(spec, '=');
+	if (!eq || eq == spec || !eq[1])
+		return trex_err_setx(err, -EINVAL, "--dataset wants NAME=PATH, got \"%s\"", spec);
+	char name[65];
+	if ((size_t)(eq - spec) >= sizeof(name))
+		return trex_err_setx(err, -EINVAL, "--dataset: name too long");
+	memcpy(name, spec, (size_t)(eq - spec));
+	name[eq - spec] = '\0';
+	if (!cfg_name_ok(name))
+		return trex_err_setx(err, -EINVAL, "--dataset: bad dataset name \"%s\"", name);
+	if (config_dataset(c, name))
+		return trex_err_setx(err, -EINVAL, "--dataset: \"%s\" given twice", name);
+	char *path = realpath(eq + 1, NULL);
+	if (!path)
+		return trex_err_set(err, -errno, "--dataset %s: %s", name, eq + 1);
+	struct dataset *nd = trex_reallocarray(c->datasets, c->n_datasets + 1, sizeof(*nd));
+	if (!nd) {
+		free(path);
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	}
+	c->datasets = nd;
+	struct dataset *ds = &c->datasets[c->n_datasets++];
+	memset(ds, 0, sizeof(*ds));
+	ds->name = trex_strdup(name);
+	ds->path = trex_strdup(path);
+	free(path);
+	if (!ds->name || !ds->path)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int config_check(const struct config *c, struct trex_err *err)
+{
+	if (!c->state_dir)
+		return trex_err_setx(err, -EINVAL, "state_dir is required");
+	if (!c->socket)
+		return trex_err_setx(err, -EINVAL, "socket is required");
+	if (strlen(c->socket) >= 108)
+		return trex_err_setx(err, -ENAMETOOLONG, "socket path longer than 107 bytes");
+	if (!cfg_name_ok(c->policy))
+		return trex_err_setx(err, -EINVAL, "bad policy name \"%s\"", c->policy);
+	if (c->uid_range) {
+		unsigned long base, count;
+		char tail;
+		if (sscanf(c->uid_range, "%lu:%lu%c", &base, &count, &tail) != 2 || count == 0)
+			return trex_err_setx(err, -EINVAL,
+					     "uid_range must be \"BASE:COUNT\", got \"%s\"",
+					     c->uid_range);
+	}
+	for (size_t i = 0; i < 5; i++) {
+		struct limits d = c->limits_default, m = c->limits_max;
+		if (*cfg_limit_field(&d, i) > *cfg_limit_field(&m, i))
+			return trex_err_setx(err, -EINVAL,
+					     "limits.default.%s (%ld) exceeds limits.max.%s (%ld)",
+					     limit_keys[i], *cfg_limit_field(&d, i),
+					     limit_keys[i], *cfg_limit_field(&m, i));
+	}
+	struct stat st;
+	for (size_t i = 0; i < c->n_datasets; i++)
+		if (stat(c->datasets[i].path, &st) < 0 || !S_ISDIR(st.st_mode))
+			return trex_err_setx(err, -ENOENT, "dataset %s: %s is not a directory",
+					     c->datasets[i].name, c->datasets[i].path);
+	return 0;
+}
+
+const struct dataset *config_dataset(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_datasets; i++)
+		if (strcmp(c->datasets[i].name, name) == 0)
+			return &c->datasets[i];
+	return NULL;
+}
+
+const struct runtime *config_runtime(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_runtimes; i++)
+		if (strcmp(c->runtimes[i].name, name) == 0)
+			return &c->runtimes[i];
+	return NULL;
+}
+
+void config_free(struct config *c)
+{
+	trex_free(c->state_dir);
+	trex_free(c->socket);
+	trex_free(c->sandbox);
+	trex_free(c->check);
+	trex_free(c->policy_dir);
+	trex_free(c->policy);
+	trex_free(c->uid_range);
+	trex_free(c->seccomp_profile);
+	for (size_t i = 0; i < c->n_datasets; i++) {
+		trex_free(c->datasets[i].name);
+		trex_free(c->datasets[i].path);
+		cfg_free_strv(c->datasets[i].id_columns, c->datasets[i].n_id_columns);
+	}
+	trex_free(c->datasets);
+	for (size_t i = 0; i < c->n_runtimes; i++) {
+		trex_free(c->runtimes[i].name);
+		cfg_free_strv(c->runtimes[i].env, c->runtimes[i].n_env);
+	}
+	trex_free(c->runtimes);
+	memset(c, 0, sizeof(*c));
+}

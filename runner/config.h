@@ -1,0 +1,73 @@
+/* trexd configuration (trexd.json): one immutable struct, loaded and checked
+ * once at start. Every field is documented in docs/config.md. */
+#ifndef TREX_RUNNER_CONFIG_H
+#define TREX_RUNNER_CONFIG_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+struct limits {
+	long memory_mb;
+	long cpu_seconds;
+	long wall_seconds;
+	long pids;
+	long output_mb;
+};
+
+struct dataset {
+	char *name;
+	char *path;
+	char **id_columns;
+	size_t n_id_columns;
+};
+
+struct runtime {
+	char *name;
+	char **env; /* "K=V" strings passed as --env */
+	size_t n_env;
+};
+
+struct config {
+	char *state_dir;
+	char *socket;
+	mode_t socket_mode;
+	char *sandbox;    /* trex-sandbox binary */
+	char *check;      /* trex-check binary */
+	char *policy_dir; /* folder of disclosure packs NAME.json */
+	char *policy;     /* default pack name */
+	char *seccomp_profile; /* text profile compiled at start, NULL = built-in */
+	int concurrency;
+	char *uid_range;  /* "BASE:COUNT" for trex-sandbox, NULL = its default */
+	size_t max_body;  /* HTTP body cap in bytes */
+	struct dataset *datasets;
+	size_t n_datasets;
+	struct runtime *runtimes;
+	size_t n_runtimes;
+	struct limits limits_default;
+	struct limits limits_max;
+};
+
+/* Fill built-in defaults. self_dir is the folder holding the trexd binary
+ * (for the sandbox, check and policy_dir defaults). */
+int config_init_defaults(struct config *c, const char *self_dir, struct trex_err *err);
+
+/* Parse a trexd.json text over the defaults. `file` names the source in
+ * error messages ("FILE:LINE: unknown key \"k\" in ..."). */
+int config_parse(struct config *c, const char *file, const char *text, size_t len,
+		 struct trex_err *err);
+int config_load_file(struct config *c, const char *path, struct trex_err *err);
+
+/* Add a dataset from the command line (NAME=PATH). */
+int config_add_dataset(struct config *c, const char *spec, struct trex_err *err);
+
+/* Final checks (required fields, paths exist, default <= max). */
+int config_check(const struct config *c, struct trex_err *err);
+
+const struct dataset *config_dataset(const struct config *c, const char *name);
+const struct runtime *config_runtime(const struct config *c, const char *name);
+
+void config_free(struct config *c);
+
+#endif

@@ -1,0 +1,55 @@
+/* HTTP/1.1 server on a unix socket: libuv for I/O, llhttp for parsing,
+ * SO_PEERCRED for identity. Requests are bounded (URL + headers, body) and
+ * answered synchronously by one handler; keep-alive and pipelining work. */
+#ifndef TREX_RUNNER_HTTP_H
+#define TREX_RUNNER_HTTP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "err.h"
+
+#define HTTP_MAX_HEAD (32 * 1024)   /* request line + headers */
+#define HTTP_MAX_CONNS 256
+
+struct http_request {
+	const char *method; /* "GET", "POST", ... */
+	const char *path;   /* URL without the query string, not decoded */
+	const char *body;   /* NUL-terminated, body_len bytes */
+	size_t body_len;
+	uid_t uid;          /* peer uid (SO_PEERCRED) */
+	const char *user;   /* peer user name, or the uid in decimal */
+};
+
+struct http_response {
+	int status;
+	const char *content_type;
+	char *body; /* heap (trex_malloc), freed by the server */
+	size_t len;
+};
+
+typedef void (*http_handler)(void *ctx, const struct http_request *req,
+			     struct http_response *resp);
+
+struct http_server;
+
+/* Bind `path` (a stale socket there is replaced), chmod it to `mode` and
+ * serve. */
+int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
+		http_handler handler, void *ctx, struct http_server **out,
+		struct trex_err *err);
+/* Stop accepting and close every connection; the server is freed once all
+ * handles are closed (run the loop). */
+void http_close(struct http_server *srv);
+
+/* Response helpers. They steal nothing: `j` is still the caller's. */
+void http_respond_json(struct http_response *resp, int status, json_t *j);
+void http_respond_error(struct http_response *resp, int status, const char *code,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+const char *http_status_text(int status);
+
+#endif

@@ -1,0 +1,654 @@
+/* A job's run. trexd never enters namespaces itself: it uv_spawns
+ * trex-sandbox (the job), then trex-sandbox again around trex-check (the
+ * outputs are untrusted input to the checker), reading stdout, stderr and
+ * the status fd through bounded buffers. Each state change is committed
+ * before the next step starts. */
+#include "job.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "cleanup.h"
+#include "esc.h"
+#include "fsutil.h"
+#include "log.h"
+#include "release.h"
+#include "sched.h"
+#include "trexd.h"
+
+#define JOB_LOG_MAX (1u << 20)       /* bytes of job stdout/stderr kept */
+#define JOB_STATUS_MAX (256u << 10)  /* status record */
+#define JOB_REPORT_MAX (16u << 20)   /* trex-check report on stdout */
+#define JOB_CHECK_ERR_MAX (64u << 10)
+
+enum { JOB_OUT, JOB_ERR, JOB_STATUS, JOB_NPIPES };
+
+struct job_proc {
+	struct job *job;
+	uv_process_t proc;
+	uv_pipe_t pipes[JOB_NPIPES];
+	struct trex_buf bufs[JOB_NPIPES];
+	uint64_t totals[JOB_NPIPES];
+	int64_t exit_status;
+	int term_signal;
+	int pending; /* exit + open pipes still to hear from */
+	int spawned;
+	void (*finish)(struct job_proc *p);
+};
+
+struct job {
+	struct trexd *d;
+	struct job_row row;
+	json_t *manifest;
+	json_t *present;
+	struct limits limits;
+	char dir[PATH_MAX];
+	struct job_proc run, check;
+	struct job_proc *active;
+	json_t *runrec;
+	int open_handles;
+	int aborting;
+	int finished;
+	int done_sent;
+};
+
+const char *job_id(const struct job *j)
+{
+	return j->row.id;
+}
+
+void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	for (int i = 0; i < JOB_NPIPES; i++) {
+		trex_buf_free(&j->run.bufs[i]);
+		trex_buf_free(&j->check.bufs[i]);
+	}
+	json_decref(j->manifest);
+	json_decref(j->present);
+	json_decref(j->runrec);
+	store_job_free(&j->row);
+	trex_free(j);
+}
+
+static void job_maybe_done(struct job *j)
+{
+	if (j->finished && j->open_handles == 0 && !j->done_sent) {
+		j->done_sent = 1;
+		sched_job_done(j->d, j);
+	}
+}
+
+static void job_handle_closed(uv_handle_t *h)
+{
+	struct job_proc *p = h->data;
+	struct job *j = p->job;
+	j->open_handles--;
+	job_maybe_done(j);
+}
+
+/* Record the final state; the job is over once its handles are closed. */
+static void job_end(struct job *j, const char *state, const char *reason)
+{
+	struct trex_err err = { 0 };
+	_cleanup_free_ char *run = j->runrec ? json_dumps(j->runrec, JSON_COMPACT) : NULL;
+	if (store_set_state(j->d->store, j->row.id, state, reason, run, NULL, &err) < 0)
+		trex_log(TREX_LOG_ERROR, "store_failed", "job=%s code=%d", j->row.id, err.code);
+	trex_log(TREX_LOG_INFO, "job_finished", "job=%s state=%s", j->row.id, state);
+	j->finished = 1;
+	job_maybe_done(j);
+}
+
+/* argv under construction */
+struct job_argv {
+	char **v;
+	size_t n, cap;
+	int oom;
+};
+
+static void job_arg(struct job_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void job_arg(struct job_argv *a, const char *fmt, ...)
+{
+	if (a->oom)
+		return;
+	if (a->n + 2 > a->cap) {
+		size_t ncap = a->cap ? a->cap * 2 : 64;
+		char **nv = trex_reallocarray(a->v, ncap, sizeof(char *));
+		if (!nv) {
+			a->oom = 1;
+			return;
+		}
+		a->v = nv;
+		a->cap = ncap;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s) {
+		a->oom = 1;
+		return;
+	}
+	a->v[a->n] = trex_strdup(s);
+	free(s);
+	if (!a->v[a->n]) {
+		a->oom = 1;
+		return;
+	}
+	a->v[++a->n] = NULL;
+}
+
+static void job_argv_free(struct job_argv *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		trex_free(a->v[i]);
+	trex_free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+static void job_close_proc(struct job_proc *p)
+{
+	if (p->spawned) {
+		p->spawned = 0;
+		uv_close((uv_handle_t *)&p->proc, job_handle_closed);
+		for (int i = 0; i < JOB_NPIPES; i++)
+			if (!uv_is_closing((uv_handle_t *)&p->pipes[i]))
+				uv_close((uv_handle_t *)&p->pipes[i], job_handle_closed);
+	}
+}
+
+static void job_proc_step(struct job_proc *p)
+{
+	if (--p->pending > 0)
+		return;
+	struct job *j = p->job;
+	j->active = NULL;
+	job_close_proc(p);
+	p->finish(p);
+}
+
+static void job_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char scratch[65536]; /* loop thread only; data is copied out at once */
+	(void)h;
+	(void)suggested;
+	*buf = uv_buf_init(scratch, sizeof(scratch));
+}
+
+static void job_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct job_proc *p = s->data;
+	int i = (int)((uv_pipe_t *)s - p->pipes);
+	if (nread < 0) {
+		uv_read_stop(s);
+		job_proc_step(p);
+		return;
+	}
+	p->totals[i] += (uint64_t)nread;
+	struct trex_buf *b = &p->bufs[i];
+	/* keep what fits under the cap; the rest is counted, not kept */
+	size_t room = b->max > b->len ? b->max - b->len : 0;
+	size_t n = (size_t)nread < room ? (size_t)nread : room;
+	if (n)
+		trex_buf_append(b, buf->base, n);
+}
+
+static void job_exited(uv_process_t *proc, int64_t status, int sig)
+{
+	struct job_proc *p = proc->data;
+	p->exit_status = status;
+	p->term_signal = sig;
+	job_proc_step(p);
+}
+
+static int job_spawn(struct job *j, struct job_proc *p, struct job_argv *a,
+		     const size_t caps[JOB_NPIPES], void (*finish)(struct job_proc *),
+		     struct trex_err *err)
+{
+	uv_loop_t *loop = j->d->loop;
+	memset(p->totals, 0, sizeof(p->totals));
+	p->job = j;
+	p->finish = finish;
+	if (a->oom)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	for (int i = 0; i < JOB_NPIPES; i++) {
+		trex_buf_init(&p->bufs[i], caps[i]);
+		uv_pipe_init(loop, &p->pipes[i], 0);
+		p->pipes[i].data = p;
+		j->open_handles++;
+	}
+	p->proc.data = p;
+	uv_stdio_container_t stdio[5];
+	stdio[0].flags = UV_IGNORE;
+	for (int i = 0; i < JOB_NPIPES; i++) {
+		stdio[i + 1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+		stdio[i + 1].data.stream = (uv_stream_t *)&p->pipes[i];
+	}
+	int nstdio = 4;
+	/* a fresh open file description per spawn: the sandbox reads the
+	 * blob from offset 0 and must not move another job's offset */
+	_cleanup_close_ int bpf = -1;
+	if (j->d->seccomp_fd >= 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", j->d->seccomp_fd);
+		bpf = open(path, O_RDONLY | O_CLOEXEC);
+		if (bpf >= 0) {
+			stdio[4].flags = UV_INHERIT_FD;
+			stdio[4].data.fd = bpf;
+			nstdio = 5;
+		}
+	}
+	uv_process_options_t opt = { 0 };
+	opt.file = a->v[0];
+	opt.args = a->v;
+	opt.exit_cb = job_exited;
+	opt.stdio = stdio;
+	opt.stdio_count = nstdio;
+	int r = uv_spawn(loop, &p->proc, &opt);
+	j->open_handles++;
+	p->spawned = 1;
+	if (r < 0) {
+		job_close_proc(p);
+		return trex_err_setx(err, r, "could not start %s: %s", a->v[0], uv_strerror(r));
+	}
+	p->pending = 1 + JOB_NPIPES;
+	for (int i = 0; i < JOB_NPIPES; i++)
+		if (uv_read_start((uv_stream_t *)&p->pipes[i], job_alloc, job_read) < 0)
+			p->pending--;
+	j->active = p;
+	return 0;
+}
+
+json_t *job_parse_status(const char *text, size_t len)
+{
+	static const char *const ints[] = { "exit_code", "signal", "host_uid", "wall_ms",
+					    "cpu_ms", "peak_memory_kb" };
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	json_t *collected = json_array(), *refused = json_array();
+	const char *end = text + len;
+	for (const char *line = text; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *le = nl ? nl : end;
+		const char *eq = memchr(line, '=', (size_t)(le - line));
+		if (eq && eq > line && eq - line < 32) {
+			char key[32], val[1024];
+			memcpy(key, line, (size_t)(eq - line));
+			key[eq - line] = '\0';
+			/* values are escaped by the sandbox; escape again in
+			 * case a broken one was not */
+			trex_esc(eq + 1, (size_t)(le - eq - 1), val, sizeof(val));
+			size_t i;
+			for (i = 0; i < TREX_ARRAY_LEN(ints); i++)
+				if (strcmp(key, ints[i]) == 0)
+					break;
+			if (i < TREX_ARRAY_LEN(ints)) {
+				char *e = NULL;
+				long long v = strtoll(val, &e, 10);
+				if (e && *e == '\0' && e != val)
+					json_object_set_new(o, key, json_integer(v));
+			} else if (strcmp(key, "collected") == 0) {
+				json_array_append_new(collected, json_string(val));
+			} else if (strcmp(key, "refused") == 0) {
+				json_array_append_new(refused, json_string(val));
+			} else if (strcmp(key, "end") != 0) {
+				json_object_set_new(o, key, json_string(val));
+			}
+		}
+		line = nl ? nl + 1 : end;
+	}
+	json_object_set_new(o, "collected", collected ? collected : json_array());
+	json_object_set_new(o, "refused", refused ? refused : json_array());
+	return o;
+}
+
+const char *job_run_verdict(json_t *run, long wall_seconds, long cpu_seconds,
+			    long memory_mb, long output_mb, char *reason, size_t len)
+{
+	const char *result = json_string_value(json_object_get(run, "result"));
+	long long code = json_integer_value(json_object_get(run, "exit_code"));
+	if (!result) {
+		if (code == 125)
+			snprintf(reason, len, "sandbox setup failed: unknown stage: no status record");
+		else
+			snprintf(reason, len, "trex-sandbox ended without a status record (exit %lld)",
+				 code);
+		return "failed";
+	}
+	if (strcmp(result, "exit") == 0) {
+		if (code == 0)
+			return NULL;
+		snprintf(reason, len, "the job exited with status %lld", code);
+		return "failed";
+	}
+	if (strcmp(result, "timeout") == 0) {
+		snprintf(reason, len, "the job exceeded its wall-clock limit of %ld s", wall_seconds);
+		return "timed_out";
+	}
+	if (strcmp(result, "cpu_limit") == 0) {
+		snprintf(reason, len, "the job exceeded its CPU limit of %ld s", cpu_seconds);
+		return "timed_out";
+	}
+	if (strcmp(result, "signal") == 0) {
+		snprintf(reason, len, "the job was killed by signal %lld",
+			 json_integer_value(json_object_get(run, "signal")));
+		return "failed";
+	}
+	if (strcmp(result, "oom") == 0) {
+		snprintf(reason, len, "the job ran out of memory (limit %ld MB)", memory_mb);
+		return "failed";
+	}
+	if (strcmp(result, "output_limit") == 0) {
+		snprintf(reason, len, "the job's outputs exceeded %ld MB", output_mb);
+		return "failed";
+	}
+	if (strcmp(result, "setup_failed") == 0) {
+		const char *stage = json_string_value(json_object_get(run, "failed_stage"));
+		const char *error = json_string_value(json_object_get(run, "error"));
+		snprintf(reason, len, "sandbox setup failed: %s: %s", stage ? stage : "unknown",
+			 error ? error : "no message");
+		return "failed";
+	}
+	snprintf(reason, len, "unexpected sandbox result \"%.40s\"", result);
+	return "failed";
+}
+
+static void job_save_log(struct job *j, const char *name, struct trex_buf *b)
+{
+	char p[PATH_MAX];
+	struct trex_err err = { 0 };
+	snprintf(p, sizeof(p), "%s/logs", j->dir);
+	_cleanup_close_ int dir = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || trex_write_file_atomic(dir, name, b->data ? b->data : "", b->len, 0600,
+					      &err) < 0)
+		trex_log(TREX_LOG_WARN, "log_save_failed", "job=%s log=%s", j->row.id, name);
+}
+
+static void job_checked(struct job_proc *p);
+
+static int job_start_check(struct job *j, struct trex_err *err)
+{
+	const struct config *c = j->d->cfg;
+	char check_dir[PATH_MAX], check_real[PATH_MAX];
+	if (!realpath(c->check, check_real))
+		return trex_err_set(err, -errno, "trex-check at %s", c->check);
+	snprintf(check_dir, sizeof(check_dir), "%s", check_real);
+	char *slash = strrchr(check_dir, '/');
+	if (slash)
+		*slash = '\0';
+	const char *check_name = slash ? slash + 1 : check_real;
+	struct job_argv a = { 0 };
+	job_arg(&a, "%s", c->sandbox);
+	job_arg(&a, "--code");
+	job_arg(&a, "%s/checkin", j->dir);
+	job_arg(&a, "--output");
+	job_arg(&a, "%s/checked", j->dir);
+	job_arg(&a, "--ro-bind");
+	job_arg(&a, "%s", check_dir);
+	job_arg(&a, "/opt/trex");
+	job_arg(&a, "--env");
+	job_arg(&a, "TREX_POLICY_DIR=/job");
+	/* the checker's own bounds, independent of the job's */
+	job_arg(&a, "--memory");
+	job_arg(&a, "2048");
+	job_arg(&a, "--pids");
+	job_arg(&a, "16");
+	job_arg(&a, "--cpu-seconds");
+	job_arg(&a, "600");
+	job_arg(&a, "--timeout");
+	job_arg(&a, "900");
+	job_arg(&a, "--output-mb");
+	job_arg(&a, "%ld", j->limits.output_mb);
+	if (c->uid_range) {
+		job_arg(&a, "--uid-range");
+		job_arg(&a, "%s", c->uid_range);
+	}
+	if (j->d->seccomp_fd >= 0) {
+		job_arg(&a, "--seccomp-fd");
+		job_arg(&a, "4");
+	}
+	job_arg(&a, "--status-fd");
+	job_arg(&a, "3");
+	job_arg(&a, "--job-id");
+	job_arg(&a, "%s-check", j->row.id);
+	job_arg(&a, "--");
+	job_arg(&a, "/opt/trex/%s", check_name);
+	job_arg(&a, "--json");
+	job_arg(&a, "--manifest");
+	job_arg(&a, "manifest.json");
+	job_arg(&a, "--policy");
+	job_arg(&a, "policy.json");
+	job_arg(&a, "--out");
+	job_arg(&a, "/output");
+	size_t i;
+	json_t *f;
+	json_array_foreach(j->present, i, f)
+		job_arg(&a, "%s", json_string_value(f));
+	static const size_t caps[JOB_NPIPES] = { JOB_REPORT_MAX, JOB_CHECK_ERR_MAX,
+						 JOB_STATUS_MAX };
+	int r = job_spawn(j, &j->check, &a, caps, job_checked, err);
+	job_argv_free(&a);
+	return r;
+}
+
+static void job_ran(struct job_proc *p)
+{
+	struct job *j = p->job;
+	job_save_log(j, "stdout", &p->bufs[JOB_OUT]);
+	job_save_log(j, "stderr", &p->bufs[JOB_ERR]);
+	j->runrec = job_parse_status(p->bufs[JOB_STATUS].data ? p->bufs[JOB_STATUS].data : "",
+				     p->bufs[JOB_STATUS].len);
+	if (!j->runrec) {
+		job_end(j, "failed", "out of memory");
+		return;
+	}
+	if (!json_object_get(j->runrec, "exit_code"))
+		json_object_set_new(j->runrec, "exit_code", json_integer(p->exit_status));
+	json_object_set_new(j->runrec, "stdout_bytes", json_integer((json_int_t)p->totals[JOB_OUT]));
+	json_object_set_new(j->runrec, "stderr_bytes", json_integer((json_int_t)p->totals[JOB_ERR]));
+	trex_log(TREX_LOG_INFO, "job_ran", "job=%s exit=%lld signal=%d", j->row.id,
+		 (long long)p->exit_status, p->term_signal);
+	if (j->aborting) {
+		job_end(j, "failed", "trexd stopped while the job was running");
+		return;
+	}
+	char reason[512];
+	const char *state = job_run_verdict(j->runrec, j->limits.wall_seconds,
+					    j->limits.cpu_seconds, j->limits.memory_mb,
+					    j->limits.output_mb, reason, sizeof(reason));
+	if (state) {
+		job_end(j, state, reason);
+		return;
+	}
+	struct trex_err err = { 0 };
+	_cleanup_free_ char *run = json_dumps(j->runrec, JSON_COMPACT);
+	if (store_set_state(j->d->store, j->row.id, "checking", "", run, NULL, &err) < 0 ||
+	    release_collect(j->d, j->dir, j->manifest, &j->present, &err) < 0 ||
+	    job_start_check(j, &err) < 0) {
+		char msg[400];
+		snprintf(msg, sizeof(msg), "output check could not start: %s", err.msg);
+		job_end(j, "failed", msg);
+	}
+}
+
+static void job_checked(struct job_proc *p)
+{
+	struct job *j = p->job;
+	if (j->aborting) {
+		job_end(j, "failed", "trexd stopped while the outputs were checked");
+		return;
+	}
+	json_t *st = job_parse_status(p->bufs[JOB_STATUS].data ? p->bufs[JOB_STATUS].data : "",
+				      p->bufs[JOB_STATUS].len);
+	const char *result = json_string_value(json_object_get(st, "result"));
+	char msg[512];
+	if (p->exit_status != 0 || (result && strcmp(result, "exit") != 0)) {
+		char why[300];
+		struct trex_buf *e = &p->bufs[JOB_ERR];
+		size_t n = e->len;
+		const char *nl = e->data ? memchr(e->data, '\n', n) : NULL;
+		if (nl)
+			n = (size_t)(nl - e->data);
+		trex_esc(e->data ? e->data : "", n, why, sizeof(why));
+		if (result && strcmp(result, "setup_failed") == 0)
+			snprintf(msg, sizeof(msg), "output check failed: sandbox setup failed: %s: %s",
+				 json_string_value(json_object_get(st, "failed_stage")),
+				 json_string_value(json_object_get(st, "error")));
+		else
+			snprintf(msg, sizeof(msg), "output check failed (exit %lld): %s",
+				 (long long)p->exit_status, why);
+		json_decref(st);
+		job_end(j, "failed", msg);
+		return;
+	}
+	json_decref(st);
+	json_error_t jerr;
+	struct trex_buf *out = &p->bufs[JOB_OUT];
+	json_t *report = out->data ? json_loadb(out->data, out->len, 0, &jerr) : NULL;
+	if (!json_is_object(report) || p->totals[JOB_OUT] > out->len) {
+		json_decref(report);
+		job_end(j, "failed", "output check produced no valid report");
+		return;
+	}
+	struct trex_err err = { 0 };
+	_cleanup_free_ char *text = json_dumps(report, JSON_COMPACT);
+	int r = release_finish(j->d, j->row.id, j->row.project, j->dir, j->manifest, j->present,
+			       report, text, &err);
+	json_decref(report);
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "release failed: %s", err.msg);
+		job_end(j, "failed", msg);
+		return;
+	}
+	j->finished = 1;
+	job_maybe_done(j);
+}
+
+static void job_ran_cb(struct job_proc *p)
+{
+	job_ran(p);
+}
+
+int job_start(struct trexd *d, const char *id, struct job **out, struct trex_err *err)
+{
+	const struct config *c = d->cfg;
+	struct job *j = trex_calloc(1, sizeof(*j));
+	if (!j)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	j->d = d;
+	int r = store_get_job(d->store, id, &j->row, err);
+	if (r < 0) {
+		job_free(j);
+		return r;
+	}
+	json_error_t jerr;
+	j->manifest = json_loads(j->row.manifest, 0, &jerr);
+	const struct dataset *ds = config_dataset(c, j->row.dataset);
+	const struct runtime *rt = config_runtime(c, j->row.runtime);
+	if (!j->manifest || !ds || !rt) {
+		r = trex_err_setx(err, -EINVAL, !j->manifest ? "stored manifest unreadable"
+						: !ds ? "dataset %s is no longer configured"
+						      : "runtime %s is no longer configured",
+				  !ds ? j->row.dataset : j->row.runtime);
+		job_free(j);
+		return r;
+	}
+	/* limits: the manifest's, over the defaults, as validated at submission */
+	j->limits = c->limits_default;
+	json_t *l = json_object_get(j->manifest, "limits");
+	long *f[] = { &j->limits.memory_mb, &j->limits.cpu_seconds, &j->limits.wall_seconds,
+		      &j->limits.pids, &j->limits.output_mb };
+	const char *names[] = { "memory_mb", "cpu_seconds", "wall_seconds", "pids", "output_mb" };
+	for (size_t i = 0; i < 5; i++)
+		if (json_is_integer(json_object_get(l, names[i])))
+			*f[i] = (long)json_integer_value(json_object_get(l, names[i]));
+	snprintf(j->dir, sizeof(j->dir), "%s/jobs/%s", c->state_dir, id);
+	static const char *const subs[] = { "stage", "checkin", "checked", "logs" };
+	for (size_t i = 0; i < TREX_ARRAY_LEN(subs); i++) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%s/%s", j->dir, subs[i]);
+		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+			r = trex_err_set(err, -errno, "mkdir %s", p);
+			job_free(j);
+			return r;
+		}
+	}
+	struct job_argv a = { 0 };
+	job_arg(&a, "%s", c->sandbox);
+	job_arg(&a, "--data");
+	job_arg(&a, "%s", ds->path);
+	job_arg(&a, "--code");
+	job_arg(&a, "%s/code", j->dir);
+	job_arg(&a, "--output");
+	job_arg(&a, "%s/stage", j->dir);
+	job_arg(&a, "--runtime");
+	job_arg(&a, "%s", rt->name);
+	job_arg(&a, "--memory");
+	job_arg(&a, "%ld", j->limits.memory_mb);
+	job_arg(&a, "--pids");
+	job_arg(&a, "%ld", j->limits.pids);
+	job_arg(&a, "--cpu-seconds");
+	job_arg(&a, "%ld", j->limits.cpu_seconds);
+	job_arg(&a, "--timeout");
+	job_arg(&a, "%ld", j->limits.wall_seconds);
+	job_arg(&a, "--output-mb");
+	job_arg(&a, "%ld", j->limits.output_mb);
+	if (c->uid_range) {
+		job_arg(&a, "--uid-range");
+		job_arg(&a, "%s", c->uid_range);
+	}
+	if (d->seccomp_fd >= 0) {
+		job_arg(&a, "--seccomp-fd");
+		job_arg(&a, "4");
+	}
+	for (size_t i = 0; i < rt->n_env; i++) {
+		job_arg(&a, "--env");
+		job_arg(&a, "%s", rt->env[i]);
+	}
+	job_arg(&a, "--status-fd");
+	job_arg(&a, "3");
+	job_arg(&a, "--job-id");
+	job_arg(&a, "%s", id);
+	job_arg(&a, "--");
+	size_t i;
+	json_t *arg;
+	json_array_foreach(json_object_get(j->manifest, "command"), i, arg)
+		job_arg(&a, "%s", json_string_value(arg));
+	static const size_t caps[JOB_NPIPES] = { JOB_LOG_MAX, JOB_LOG_MAX, JOB_STATUS_MAX };
+	r = job_spawn(j, &j->run, &a, caps, job_ran_cb, err);
+	job_argv_free(&a);
+	if (r < 0) {
+		/* handles may be closing: the job ends through the normal path */
+		job_end(j, "failed", err->msg);
+		*out = j;
+		return 0;
+	}
+	trex_log(TREX_LOG_INFO, "job_started", "job=%s project=%s pid=%d", id, j->row.project,
+		 j->run.proc.pid);
+	*out = j;
+	return 0;
+}
+
+void job_abort(struct job *j, int sig)
+{
+	j->aborting = 1;
+	if (j->active && j->active->spawned)
+		uv_process_kill(&j->active->proc, sig);
+}

@@ -1,0 +1,32 @@
+/* One job's run: the job in trex-sandbox, then trex-check in trex-sandbox,
+ * then release. Driven by libuv callbacks; the scheduler owns the list. */
+#ifndef TREX_RUNNER_JOB_H
+#define TREX_RUNNER_JOB_H
+
+#include <jansson.h>
+
+#include "err.h"
+#include "store.h"
+
+struct trexd;
+struct job;
+
+/* Start job `id`, already committed as running. On error the job is not
+ * started and the caller records it as failed with err's message. */
+int job_start(struct trexd *d, const char *id, struct job **out, struct trex_err *err);
+/* Ask the running sandbox to stop (shutdown): the job ends failed. */
+void job_abort(struct job *j, int sig);
+const char *job_id(const struct job *j);
+void job_free(struct job *j);
+
+/* Parse a trex-sandbox status record (CONTRACTS.md 1) into a JSON object:
+ * known numeric keys as integers, collected/refused as arrays, other keys
+ * as strings. Unknown or malformed lines are skipped. */
+json_t *job_parse_status(const char *text, size_t len);
+
+/* The job's final state and reason from its run record, or NULL when the
+ * job succeeded and its outputs go to the check. */
+const char *job_run_verdict(json_t *run, long wall_seconds, long cpu_seconds,
+			    long memory_mb, long output_mb, char *reason, size_t len);
+
+#endif

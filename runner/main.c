@@ -1,0 +1,241 @@
+/* trexd: the trex daemon. Loads and checks its configuration, opens the job
+ * store, compiles the seccomp profile once, then serves the HTTP API on a
+ * unix socket and runs jobs until SIGTERM/SIGINT. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "api.h"
+#include "cleanup.h"
+#include "config.h"
+#include "fsutil.h"
+#include "http.h"
+#include "log.h"
+#include "policies/seccomp/secpol.h"
+#include "sched.h"
+#include "store.h"
+#include "trexd.h"
+
+static const char usage[] =
+	"usage: trexd [-n] --config FILE [--state-dir DIR] [--socket PATH]\n"
+	"       trexd [-n] --state-dir DIR --socket PATH [--dataset NAME=PATH]...\n"
+	"\n"
+	"Run the trex job daemon: serve the HTTP API (docs/api.md) on a unix\n"
+	"socket, run queued jobs in trex-sandbox, check their outputs with\n"
+	"trex-check and release what passes.\n"
+	"\n"
+	"  --config FILE        trexd.json (docs/config.md); strict: unknown keys\n"
+	"                       are errors\n"
+	"  --state-dir DIR      job store, job folders and release area\n"
+	"                       (overrides the config's state_dir)\n"
+	"  --socket PATH        unix socket to serve on (overrides the config)\n"
+	"  --dataset NAME=PATH  add a dataset (repeatable); with no --config this\n"
+	"                       is a quick start with built-in defaults\n"
+	"  -n, --check-config   check the configuration, policy and seccomp\n"
+	"                       profile, print \"config ok\" and exit\n"
+	"  -v, --verbose        log debug events too\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"Exit status: 0 after a clean stop (SIGTERM/SIGINT) or a good -n check,\n"
+	"1 on a configuration or start-up error, 2 on bad usage.\n";
+
+static struct trexd trexd;
+static uv_signal_t sig_term, sig_int;
+
+static void main_closed_signal(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void main_stopped(struct trexd *d)
+{
+	trex_log(TREX_LOG_INFO, "trexd_stopped", "running=%d", sched_running(d));
+	uv_close((uv_handle_t *)&sig_term, main_closed_signal);
+	uv_close((uv_handle_t *)&sig_int, main_closed_signal);
+}
+
+static void main_on_signal(uv_signal_t *s, int signum)
+{
+	struct trexd *d = s->data;
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	trex_log(TREX_LOG_INFO, "trexd_stopping", "signal=%d", signum);
+	http_close(d->http);
+	d->http = NULL;
+	sched_stop(d, main_stopped);
+}
+
+static int main_self_dir(char *out, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -errno;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(out, len, "%s", exe);
+	return 0;
+}
+
+/* What -n checks beyond parsing: the binaries, the policy and the seccomp
+ * profile that jobs will use. */
+static int main_check_extra(const struct config *c, struct trex_err *err)
+{
+	if (access(c->sandbox, X_OK) < 0)
+		return trex_err_set(err, -errno, "sandbox %s", c->sandbox);
+	if (access(c->check, X_OK) < 0)
+		return trex_err_set(err, -errno, "check %s", c->check);
+	char pol[PATH_MAX];
+	snprintf(pol, sizeof(pol), "%s/%s.json", c->policy_dir, c->policy);
+	if (access(pol, R_OK) < 0)
+		return trex_err_set(err, -errno, "policy %s", pol);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "dataset", required_argument, NULL, 'd' },
+		{ "check-config", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *config_file = NULL, *state_dir = NULL, *socket_path = NULL;
+	const char *datasets[256];
+	size_t n_datasets = 0;
+	int check_only = 0, verbose = 0, o;
+	while ((o = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': config_file = optarg; break;
+		case 's': state_dir = optarg; break;
+		case 'S': socket_path = optarg; break;
+		case 'd':
+			if (n_datasets == TREX_ARRAY_LEN(datasets)) {
+				fprintf(stderr, "trexd: too many --dataset\n");
+				return 2;
+			}
+			datasets[n_datasets++] = optarg;
+			break;
+		case 'n': check_only = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (optind != argc || (!config_file && (!state_dir || !socket_path))) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	trex_log_init("trexd", verbose ? TREX_LOG_DEBUG : TREX_LOG_INFO);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct trexd *d = &trexd;
+	struct config cfg;
+	struct trex_err err = { 0 };
+	d->seccomp_fd = -1;
+	if (main_self_dir(d->self_dir, sizeof(d->self_dir)) < 0) {
+		fprintf(stderr, "trexd: cannot find its own folder\n");
+		return 1;
+	}
+	int r = config_init_defaults(&cfg, d->self_dir, &err);
+	if (r == 0 && config_file)
+		r = config_load_file(&cfg, config_file, &err);
+	if (r == 0 && state_dir) {
+		char *p = realpath(state_dir, NULL);
+		if (!p && trex_mkdir_p(state_dir, 0700, &err) == 0)
+			p = realpath(state_dir, NULL);
+		trex_free(cfg.state_dir);
+		cfg.state_dir = p ? trex_strdup(p) : NULL;
+		free(p);
+		if (!cfg.state_dir)
+			r = trex_err_set(&err, -errno, "state dir %s", state_dir);
+	}
+	if (r == 0 && socket_path) {
+		trex_free(cfg.socket);
+		cfg.socket = trex_strdup(socket_path);
+	}
+	for (size_t i = 0; r == 0 && i < n_datasets; i++)
+		r = config_add_dataset(&cfg, datasets[i], &err);
+	if (r == 0)
+		r = config_check(&cfg, &err);
+	if (r == 0 && cfg.seccomp_profile) {
+		r = secpol_compile_file(cfg.seccomp_profile, &d->seccomp_fd, &err);
+		if (r < 0)
+			trex_err_prefix(&err, "seccomp profile %s", cfg.seccomp_profile);
+	}
+	if (r == 0 && check_only)
+		r = main_check_extra(&cfg, &err);
+	if (r < 0) {
+		fprintf(stderr, "trexd: %s\n", err.msg);
+		config_free(&cfg);
+		return 1;
+	}
+	if (check_only) {
+		printf("config ok\n");
+		config_free(&cfg);
+		return 0;
+	}
+	d->cfg = &cfg;
+
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/jobs", cfg.state_dir);
+	r = trex_mkdir_p(p, 0700, &err);
+	snprintf(p, sizeof(p), "%s/release", cfg.state_dir);
+	if (r == 0)
+		r = trex_mkdir_p(p, 0755, &err);
+	snprintf(p, sizeof(p), "%s/trexd.db", cfg.state_dir);
+	if (r == 0)
+		r = store_open(p, &d->store, &err);
+	if (r == 0) {
+		r = store_recover(d->store, &err);
+		if (r > 0)
+			trex_log(TREX_LOG_WARN, "jobs_recovered", "failed=%d", r);
+		r = r > 0 ? 0 : r;
+	}
+	d->loop = uv_default_loop();
+	if (r == 0)
+		r = sched_init(d, &err);
+	if (r == 0)
+		r = http_listen(d->loop, cfg.socket, cfg.socket_mode, cfg.max_body, api_handle, d,
+				&d->http, &err);
+	if (r < 0) {
+		fprintf(stderr, "trexd: %s\n", err.msg);
+		store_close(d->store);
+		config_free(&cfg);
+		return 1;
+	}
+	uv_signal_init(d->loop, &sig_term);
+	uv_signal_init(d->loop, &sig_int);
+	sig_term.data = sig_int.data = d;
+	uv_signal_start(&sig_term, main_on_signal, SIGTERM);
+	uv_signal_start(&sig_int, main_on_signal, SIGINT);
+	trex_log(TREX_LOG_INFO, "trexd_started", "socket=%s concurrency=%d seccomp=%s",
+		 cfg.socket, cfg.concurrency, d->seccomp_fd >= 0 ? "compiled" : "built-in");
+	/* jobs queued before a restart */
+	sched_kick(d);
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	uv_loop_close(d->loop);
+	unlink(cfg.socket);
+	sched_free(d);
+	store_close(d->store);
+	if (d->seccomp_fd >= 0)
+		close(d->seccomp_fd);
+	config_free(&cfg);
+	return 0;
+}

@@ -1,0 +1,302 @@
+/* Strict manifest validation: an unknown key, a wrong type or a limit above
+ * the configured maximum is an error with a message naming the field. */
+#include "manifest.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "cleanup.h"
+
+static const char *const manifest_kinds[] = { "frequency_table", "magnitude_table",
+					      "regression", "figure", "text" };
+
+static const char *const limit_names[] = { "memory_mb", "cpu_seconds", "wall_seconds",
+					   "pids", "output_mb" };
+
+static long *manifest_limit(struct limits *l, size_t i)
+{
+	long *f[] = { &l->memory_mb, &l->cpu_seconds, &l->wall_seconds, &l->pids,
+		      &l->output_mb };
+	return f[i];
+}
+
+int manifest_path_ok(const char *p, size_t len)
+{
+	if (len == 0 || len > MANIFEST_MAX_PATH || p[0] == '/' || strlen(p) != len)
+		return 0;
+	size_t comp = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || p[i] == '/') {
+			const char *c = p + i - comp;
+			if (comp == 0 || comp > 255 || (comp == 1 && c[0] == '.') ||
+			    (comp == 2 && c[0] == '.' && c[1] == '.'))
+				return 0;
+			comp = 0;
+			continue;
+		}
+		unsigned char ch = (unsigned char)p[i];
+		if (ch < 0x20 || ch == 0x7f || ch == '\\')
+			return 0;
+		comp++;
+	}
+	return 1;
+}
+
+static int manifest_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
+			    s[i]))
+			return 0;
+	return 1;
+}
+
+static int manifest_only_keys(json_t *obj, const char *where, const char *const *keys,
+			      size_t n, struct trex_err *err)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v) {
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (strcmp(key, keys[i]) == 0)
+				break;
+		if (i == n)
+			return trex_err_setx(err, -EINVAL, "%s: unknown key \"%.64s\"", where, key);
+	}
+	return 0;
+}
+
+/* A JSON string without NUL bytes, 1..max bytes long. */
+static int manifest_str_ok(json_t *v, size_t max)
+{
+	return json_is_string(v) && json_string_length(v) > 0 &&
+	       json_string_length(v) <= max &&
+	       strlen(json_string_value(v)) == json_string_length(v);
+}
+
+static int manifest_str_array_ok(json_t *v, size_t min, size_t max)
+{
+	if (!json_is_array(v) || json_array_size(v) < min || json_array_size(v) > max)
+		return 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(v, i, e)
+		if (!manifest_str_ok(e, 256))
+			return 0;
+	return 1;
+}
+
+static int manifest_output(json_t *o, size_t idx, struct trex_err *err)
+{
+	static const char *const keys[] = { "path", "kind", "dimensions", "count", "value",
+					    "contributors", "largest", "dof", "total_codes",
+					    "hierarchies" };
+	char where[64];
+	snprintf(where, sizeof(where), "manifest.outputs[%zu]", idx);
+	if (!json_is_object(o))
+		return trex_err_setx(err, -EINVAL, "%s: must be an object", where);
+	if (manifest_only_keys(o, where, keys, TREX_ARRAY_LEN(keys), err) < 0)
+		return err->code;
+	json_t *path = json_object_get(o, "path");
+	if (!path)
+		return trex_err_setx(err, -EINVAL, "%s: missing \"path\"", where);
+	if (!json_is_string(path) ||
+	    !manifest_path_ok(json_string_value(path), json_string_length(path)))
+		return trex_err_setx(err, -EINVAL,
+				     "%s.path: must be a relative path without \"..\", \".\", "
+				     "empty components or control characters",
+				     where);
+	/* trex-check reads these two from the same folder as the outputs */
+	if (strcmp(json_string_value(path), "manifest.json") == 0 ||
+	    strcmp(json_string_value(path), "policy.json") == 0)
+		return trex_err_setx(err, -EINVAL, "%s.path: \"%s\" is reserved", where,
+				     json_string_value(path));
+	json_t *kind = json_object_get(o, "kind");
+	if (!kind)
+		return trex_err_setx(err, -EINVAL, "%s: missing \"kind\"", where);
+	const char *k = json_string_value(kind);
+	size_t ki;
+	for (ki = 0; k && ki < TREX_ARRAY_LEN(manifest_kinds); ki++)
+		if (strcmp(k, manifest_kinds[ki]) == 0)
+			break;
+	if (!k || ki == TREX_ARRAY_LEN(manifest_kinds))
+		return trex_err_setx(err, -EINVAL,
+				     "%s.kind: must be one of frequency_table, magnitude_table, "
+				     "regression, figure, text",
+				     where);
+	static const char *const strs[] = { "count", "value", "contributors", "dof" };
+	for (size_t i = 0; i < TREX_ARRAY_LEN(strs); i++) {
+		json_t *v = json_object_get(o, strs[i]);
+		if (v && !manifest_str_ok(v, 256))
+			return trex_err_setx(err, -EINVAL, "%s.%s: must be a column name", where,
+					     strs[i]);
+	}
+	json_t *dims = json_object_get(o, "dimensions");
+	if (dims && !manifest_str_array_ok(dims, 1, 16))
+		return trex_err_setx(err, -EINVAL,
+				     "%s.dimensions: must be an array of 1 to 16 column names", where);
+	json_t *largest = json_object_get(o, "largest");
+	if (largest && !manifest_str_array_ok(largest, 1, 16))
+		return trex_err_setx(err, -EINVAL,
+				     "%s.largest: must be an array of 1 to 16 column names", where);
+	json_t *tc = json_object_get(o, "total_codes");
+	if (tc) {
+		const char *d;
+		json_t *codes;
+		if (!json_is_object(tc))
+			return trex_err_setx(err, -EINVAL, "%s.total_codes: must be an object",
+					     where);
+		json_object_foreach(tc, d, codes)
+			if (!manifest_str_array_ok(codes, 1, 1000))
+				return trex_err_setx(err, -EINVAL,
+						     "%s.total_codes.%.64s: must be an array of codes",
+						     where, d);
+	}
+	json_t *h = json_object_get(o, "hierarchies");
+	if (h && !json_is_object(h))
+		return trex_err_setx(err, -EINVAL, "%s.hierarchies: must be an object", where);
+	/* what each kind of table needs to be checked at all */
+	if (strcmp(k, "frequency_table") == 0 && (!dims || !json_object_get(o, "count")))
+		return trex_err_setx(err, -EINVAL,
+				     "%s: a frequency_table needs \"dimensions\" and \"count\"", where);
+	if (strcmp(k, "magnitude_table") == 0 && (!dims || !json_object_get(o, "value")))
+		return trex_err_setx(err, -EINVAL,
+				     "%s: a magnitude_table needs \"dimensions\" and \"value\"", where);
+	if (strcmp(k, "regression") == 0 && !json_object_get(o, "dof"))
+		return trex_err_setx(err, -EINVAL, "%s: a regression needs \"dof\"", where);
+	return 0;
+}
+
+static int manifest_limits(json_t *l, const struct config *c, struct limits *out,
+			   const char **code, struct trex_err *err)
+{
+	*out = c->limits_default;
+	if (!l)
+		return 0;
+	if (!json_is_object(l))
+		return trex_err_setx(err, -EINVAL, "manifest.limits: must be an object");
+	if (manifest_only_keys(l, "manifest.limits", limit_names, 5, err) < 0)
+		return err->code;
+	struct limits max = c->limits_max;
+	for (size_t i = 0; i < 5; i++) {
+		json_t *v = json_object_get(l, limit_names[i]);
+		if (!v)
+			continue;
+		if (!json_is_integer(v) || json_integer_value(v) < 1)
+			return trex_err_setx(err, -EINVAL,
+					     "manifest.limits.%s: must be a positive integer",
+					     limit_names[i]);
+		if (json_integer_value(v) > *manifest_limit(&max, i)) {
+			*code = MANIFEST_E_LIMIT;
+			return trex_err_setx(err, -EINVAL,
+					     "manifest.limits.%s: %lld exceeds the maximum %ld",
+					     limit_names[i], (long long)json_integer_value(v),
+					     *manifest_limit(&max, i));
+		}
+		*manifest_limit(out, i) = (long)json_integer_value(v);
+	}
+	return 0;
+}
+
+int manifest_validate(json_t *m, const struct config *c, struct manifest *out,
+		      const char **code, struct trex_err *err)
+{
+	static const char *const keys[] = { "project", "permit", "dataset", "runtime",
+					    "command", "limits", "outputs" };
+	static const char *const required[] = { "project", "dataset", "runtime", "command",
+						"outputs" };
+	memset(out, 0, sizeof(*out));
+	*code = MANIFEST_E_BAD;
+	if (!json_is_object(m))
+		return trex_err_setx(err, -EINVAL, "manifest: must be a JSON object");
+	if (manifest_only_keys(m, "manifest", keys, TREX_ARRAY_LEN(keys), err) < 0)
+		return err->code;
+	for (size_t i = 0; i < TREX_ARRAY_LEN(required); i++)
+		if (!json_object_get(m, required[i]))
+			return trex_err_setx(err, -EINVAL, "manifest: missing \"%s\"", required[i]);
+	const char *names[] = { "project", "dataset", "runtime" };
+	for (size_t i = 0; i < 3; i++) {
+		json_t *v = json_object_get(m, names[i]);
+		if (!json_is_string(v) || !manifest_name_ok(json_string_value(v)))
+			return trex_err_setx(err, -EINVAL,
+					     "manifest.%s: must be 1 to 64 letters, digits, '.', "
+					     "'_' or '-', not starting with '.' or '-'",
+					     names[i]);
+	}
+	json_t *permit = json_object_get(m, "permit");
+	if (permit && !manifest_str_ok(permit, 1024))
+		return trex_err_setx(err, -EINVAL, "manifest.permit: must be a non-empty string");
+	json_t *cmd = json_object_get(m, "command");
+	if (!json_is_array(cmd) || json_array_size(cmd) == 0 ||
+	    json_array_size(cmd) > MANIFEST_MAX_ARGS)
+		return trex_err_setx(err, -EINVAL,
+				     "manifest.command: must be an array of 1 to %d strings",
+				     MANIFEST_MAX_ARGS);
+	size_t i;
+	json_t *a;
+	json_array_foreach(cmd, i, a) {
+		if (!json_is_string(a) || json_string_length(a) > 4096 ||
+		    strlen(json_string_value(a)) != json_string_length(a) ||
+		    (i == 0 && json_string_length(a) == 0))
+			return trex_err_setx(err, -EINVAL,
+					     "manifest.command[%zu]: must be a string of at most "
+					     "4096 bytes without NUL",
+					     i);
+	}
+	json_t *outs = json_object_get(m, "outputs");
+	if (!json_is_array(outs) || json_array_size(outs) > MANIFEST_MAX_OUTPUTS)
+		return trex_err_setx(err, -EINVAL,
+				     "manifest.outputs: must be an array of at most %d outputs",
+				     MANIFEST_MAX_OUTPUTS);
+	json_t *o;
+	json_array_foreach(outs, i, o) {
+		if (manifest_output(o, i, err) < 0)
+			return err->code;
+		const char *p = json_string_value(json_object_get(o, "path"));
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(p, manifest_output_path(json_array_get(outs, j))) == 0)
+				return trex_err_setx(err, -EINVAL,
+						     "manifest.outputs[%zu].path: \"%.200s\" is "
+						     "declared twice",
+						     i, p);
+	}
+	if (manifest_limits(json_object_get(m, "limits"), c, &out->limits, code, err) < 0)
+		return err->code;
+	const char *ds = json_string_value(json_object_get(m, "dataset"));
+	if (!config_dataset(c, ds)) {
+		*code = MANIFEST_E_DATASET;
+		return trex_err_setx(err, -EINVAL, "unknown dataset \"%s\"", ds);
+	}
+	const char *rt = json_string_value(json_object_get(m, "runtime"));
+	if (!config_runtime(c, rt)) {
+		*code = MANIFEST_E_RUNTIME;
+		return trex_err_setx(err, -EINVAL, "unknown runtime \"%s\"", rt);
+	}
+	out->json = json_incref(m);
+	out->project = json_string_value(json_object_get(m, "project"));
+	out->dataset = ds;
+	out->runtime = rt;
+	out->n_outputs = json_array_size(outs);
+	*code = NULL;
+	return 0;
+}
+
+void manifest_release(struct manifest *m)
+{
+	json_decref(m->json);
+	memset(m, 0, sizeof(*m));
+}
+
+json_t *manifest_outputs(json_t *m)
+{
+	return json_object_get(m, "outputs");
+}
+
+const char *manifest_output_path(json_t *output)
+{
+	return json_string_value(json_object_get(output, "path"));
+}

@@ -1,0 +1,325 @@
+/* Collect and release. Files come from folders a job (or the checker) wrote,
+ * so every open goes through openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS):
+ * a symlink or ".." planted by the job cannot make trexd read or write
+ * anything outside them. */
+#include "release.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "cleanup.h"
+#include "fsutil.h"
+#include "log.h"
+#include "manifest.h"
+#include "store.h"
+#include "trexd.h"
+
+static int release_open_beneath(int dir, const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+		.mode = 0,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dir, rel, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* Open (creating) the folders of rel below dir; returns the parent's fd. */
+static int release_mkparents(int dir, const char *rel, const char **base,
+			     struct trex_err *err)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s", rel);
+	int fd = dup(dir);
+	if (fd < 0)
+		return trex_err_set(err, -errno, "dup");
+	char *p = tmp;
+	for (char *slash; (slash = strchr(p, '/')); p = slash + 1) {
+		*slash = '\0';
+		if (mkdirat(fd, p, 0755) < 0 && errno != EEXIST) {
+			int r = -errno;
+			close(fd);
+			return trex_err_set(err, r, "mkdir for %s", rel);
+		}
+		int nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int r = -errno;
+		close(fd);
+		if (nfd < 0)
+			return trex_err_set(err, r, "open folder for %s", rel);
+		fd = nfd;
+	}
+	*base = rel + (p - tmp);
+	return fd;
+}
+
+int release_copy(int src_dir, const char *rel, int dst_dir, const char *dst_rel,
+		 uint64_t max, char sha256[TREX_SHA256_HEX_LEN + 1], int64_t *size,
+		 struct trex_err *err)
+{
+	_cleanup_close_ int in = release_open_beneath(src_dir, rel, O_RDONLY);
+	if (in < 0)
+		return trex_err_set(err, in, "open %s", rel);
+	struct stat st;
+	if (fstat(in, &st) < 0)
+		return trex_err_set(err, -errno, "stat %s", rel);
+	if (!S_ISREG(st.st_mode))
+		return trex_err_setx(err, -EINVAL, "%s is not a regular file", rel);
+	if ((uint64_t)st.st_size > max)
+		return trex_err_setx(err, -EFBIG, "%s is larger than %llu bytes", rel,
+				     (unsigned long long)max);
+	const char *base = NULL;
+	_cleanup_close_ int parent = release_mkparents(dst_dir, dst_rel, &base, err);
+	if (parent < 0)
+		return parent;
+	char tmp[NAME_MAX + 1];
+	snprintf(tmp, sizeof(tmp), ".tmp.%.200s", base);
+	unlinkat(parent, tmp, 0);
+	_cleanup_close_ int out = openat(parent, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+					 O_CLOEXEC, 0644);
+	if (out < 0)
+		return trex_err_set(err, -errno, "create %s", rel);
+	char buf[65536];
+	uint64_t total = 0;
+	int r = 0;
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = trex_err_set(err, -errno, "read %s", rel);
+			break;
+		}
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (total > max) {
+			r = trex_err_setx(err, -EFBIG, "%s grew beyond %llu bytes", rel,
+					  (unsigned long long)max);
+			break;
+		}
+		if ((r = trex_write_all(out, buf, (size_t)n)) < 0) {
+			trex_err_set(err, r, "write %s", rel);
+			break;
+		}
+	}
+	if (r == 0 && fsync(out) < 0)
+		r = trex_err_set(err, -errno, "fsync %s", rel);
+	if (r == 0 && sha256 && (lseek(out, 0, SEEK_SET) < 0 || trex_sha256_fd(out, sha256) < 0))
+		r = trex_err_setx(err, -EIO, "hash %s", rel);
+	if (r == 0 && renameat(parent, tmp, parent, base) < 0)
+		r = trex_err_set(err, -errno, "rename %s", rel);
+	if (r < 0) {
+		unlinkat(parent, tmp, 0);
+		return r;
+	}
+	fsync(parent);
+	if (size)
+		*size = (int64_t)total;
+	return 0;
+}
+
+static int release_open_dir(const char *job_dir, const char *sub, struct trex_err *err)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/%s", job_dir, sub);
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return trex_err_set(err, -errno, "open %s", p);
+	return fd;
+}
+
+int release_collect(const struct trexd *d, const char *job_dir, json_t *manifest,
+		    json_t **present, struct trex_err *err)
+{
+	_cleanup_close_ int stage = release_open_dir(job_dir, "stage", err);
+	if (stage < 0)
+		return stage;
+	_cleanup_close_ int checkin = release_open_dir(job_dir, "checkin", err);
+	if (checkin < 0)
+		return checkin;
+	json_t *outs = manifest_outputs(manifest);
+	json_t *found = json_array();
+	if (!found)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	uint64_t max = (uint64_t)d->cfg->limits_max.output_mb << 20;
+	size_t i;
+	json_t *o;
+	json_array_foreach(outs, i, o) {
+		const char *p = manifest_output_path(o);
+		struct trex_err cerr = { 0 };
+		if (release_copy(stage, p, checkin, p, max, NULL, NULL, &cerr) == 0)
+			json_array_append_new(found, json_string(p));
+		else if (cerr.code != -ENOENT)
+			/* a refused entry is as good as missing; the status
+			 * record of the sandbox already named it */
+			trex_log(TREX_LOG_WARN, "collect_refused", "code=%d", cerr.code);
+	}
+	/* the checker's inputs sit next to the outputs it checks */
+	json_t *m = json_pack("{s:O}", "outputs", outs);
+	_cleanup_free_ char *mtext = m ? json_dumps(m, JSON_INDENT(1)) : NULL;
+	json_decref(m);
+	int r = mtext ? trex_write_file_atomic(checkin, "manifest.json", mtext, strlen(mtext),
+					       0644, err)
+		      : trex_err_setx(err, -ENOMEM, "out of memory");
+	if (r == 0) {
+		char pol[PATH_MAX];
+		_cleanup_free_ char *ptext = NULL;
+		size_t plen = 0;
+		snprintf(pol, sizeof(pol), "%s/%s.json", d->cfg->policy_dir, d->cfg->policy);
+		r = trex_read_file(AT_FDCWD, pol, 1 << 20, &ptext, &plen, err);
+		if (r < 0)
+			trex_err_prefix(err, "disclosure policy %s", d->cfg->policy);
+		else
+			r = trex_write_file_atomic(checkin, "policy.json", ptext, plen, 0644, err);
+	}
+	if (r < 0) {
+		json_decref(found);
+		return r;
+	}
+	*present = found;
+	return 0;
+}
+
+const char *release_state(size_t declared, size_t released, size_t held, char *reason,
+			  size_t reason_len)
+{
+	if (declared == 0) {
+		snprintf(reason, reason_len, "the job declared no outputs; its logs are held");
+		return "released";
+	}
+	size_t blocked = declared - released - held;
+	if (released == declared) {
+		snprintf(reason, reason_len, "all %zu outputs released", declared);
+		return "released";
+	}
+	snprintf(reason, reason_len, "%zu of %zu outputs released, %zu held for review, %zu blocked",
+		 released, declared, held, blocked);
+	if (released > 0)
+		return "partially_released";
+	if (held > 0)
+		return "held";
+	return "blocked";
+}
+
+/* The report entry for a declared path: same relative path, or else the
+ * same basename (how trex-check names files, CONTRACTS.md 2). */
+static json_t *release_report_entry(json_t *report, const char *path)
+{
+	json_t *files = json_object_get(report, "files");
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	json_t *by_base = NULL;
+	size_t i;
+	json_t *f;
+	json_array_foreach(files, i, f) {
+		const char *name = json_string_value(json_object_get(f, "file"));
+		if (!name)
+			continue;
+		if (strcmp(name, path) == 0)
+			return f;
+		if (!by_base && strcmp(name, base) == 0)
+			by_base = f;
+	}
+	return by_base;
+}
+
+static int release_present(json_t *present, const char *path)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(present, i, p)
+		if (strcmp(json_string_value(p), path) == 0)
+			return 1;
+	return 0;
+}
+
+int release_finish(struct trexd *d, const char *id, const char *project,
+		   const char *job_dir, json_t *manifest, json_t *present,
+		   json_t *report, const char *report_text, struct trex_err *err)
+{
+	json_t *outs = manifest_outputs(manifest);
+	size_t n = json_array_size(outs);
+	_cleanup_free_ struct output_row *rows = trex_calloc(n + 1, sizeof(*rows));
+	_cleanup_free_ char (*shas)[TREX_SHA256_HEX_LEN + 1] = trex_calloc(n + 1, sizeof(*shas));
+	if (!rows || !shas)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	char rel_dir[PATH_MAX];
+	snprintf(rel_dir, sizeof(rel_dir), "%s/release/%s/%s", d->cfg->state_dir, project, id);
+	_cleanup_close_ int checked = release_open_dir(job_dir, "checked", err);
+	if (checked < 0)
+		return checked;
+	_cleanup_close_ int dst = -1;
+	size_t released = 0, held = 0;
+	uint64_t max = (uint64_t)d->cfg->limits_max.output_mb << 20;
+	size_t i;
+	json_t *o;
+	json_array_foreach(outs, i, o) {
+		struct output_row *row = &rows[i];
+		const char *path = manifest_output_path(o);
+		row->name = path;
+		row->kind = json_string_value(json_object_get(o, "kind"));
+		row->size = -1;
+		json_t *entry = release_report_entry(report, path);
+		const char *verdict = json_string_value(json_object_get(entry, "verdict"));
+		row->summary = json_string_value(json_object_get(entry, "summary"));
+		if (!release_present(present, path)) {
+			row->verdict = "missing";
+			row->summary = "not produced";
+			continue;
+		}
+		if (!verdict) {
+			row->verdict = "fail";
+			row->summary = "not in the check report";
+			continue;
+		}
+		row->verdict = verdict;
+		if (strcmp(verdict, "review") == 0) {
+			held++;
+			continue;
+		}
+		if (strcmp(verdict, "pass") != 0 && strcmp(verdict, "suppressed") != 0)
+			continue;
+		const char *src = json_string_value(json_object_get(entry, "released"));
+		if (!src || !manifest_path_ok(src, strlen(src))) {
+			row->verdict = "fail";
+			row->summary = "the checker released no file";
+			continue;
+		}
+		if (dst < 0) {
+			if (trex_mkdir_p(rel_dir, 0755, err) < 0)
+				return err->code;
+			dst = open(rel_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (dst < 0)
+				return trex_err_set(err, -errno, "open %s", rel_dir);
+		}
+		/* the checked file is released under its declared name */
+		struct trex_err cerr = { 0 };
+		int r = release_copy(checked, src, dst, path, max, shas[i], &row->size, &cerr);
+		if (r < 0) {
+			trex_log(TREX_LOG_WARN, "release_copy_failed", "job=%s code=%d", id, r);
+			row->verdict = "fail";
+			row->summary = "the checked file could not be released";
+			row->size = -1;
+			continue;
+		}
+		row->sha256 = shas[i];
+		row->released = 1;
+		released++;
+	}
+	char reason[256];
+	const char *state = release_state(n, released, held, reason, sizeof(reason));
+	if (store_finish_job(d->store, id, rows, n, state, reason, report_text, err) < 0)
+		return err->code;
+	trex_log(TREX_LOG_INFO, "job_finished", "job=%s state=%s released=%zu held=%zu declared=%zu",
+		 id, state, released, held, n);
+	return 0;
+}

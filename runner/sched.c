@@ -1,0 +1,160 @@
+/* Scheduling: a job moves queued -> running in the store (committed) before
+ * its sandbox is spawned. Projects take turns: the next job comes from the
+ * first project after the last one served that has a queued job. */
+#include "sched.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "alloc.h"
+#include "job.h"
+#include "log.h"
+#include "store.h"
+#include "trexd.h"
+
+#define SCHED_KILL_GRACE_MS 10000
+
+struct sched {
+	struct job **running;
+	int n_running;
+	int cap;
+	char last_project[128];
+	int stopping;
+	void (*stopped)(struct trexd *d);
+	uv_timer_t kill_timer;
+	int timer_open;
+};
+
+int sched_init(struct trexd *d, struct trex_err *err)
+{
+	struct sched *s = trex_calloc(1, sizeof(*s));
+	if (!s)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	s->cap = d->cfg->concurrency;
+	s->running = trex_calloc((size_t)s->cap, sizeof(*s->running));
+	if (!s->running) {
+		trex_free(s);
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	}
+	d->sched = s;
+	return 0;
+}
+
+int sched_running(const struct trexd *d)
+{
+	return d->sched ? d->sched->n_running : 0;
+}
+
+void sched_kick(struct trexd *d)
+{
+	struct sched *s = d->sched;
+	while (!s->stopping && s->n_running < s->cap) {
+		struct trex_err err = { 0 };
+		char id[STORE_ID_MAX], project[128];
+		if (store_next_queued(d->store, s->last_project, id, project, &err) < 0) {
+			trex_log(TREX_LOG_ERROR, "sched_store_failed", "code=%d", err.code);
+			return;
+		}
+		if (!id[0])
+			return;
+		memcpy(s->last_project, project, sizeof(s->last_project));
+		if (store_set_state(d->store, id, "running", "", NULL, NULL, &err) < 0) {
+			trex_log(TREX_LOG_ERROR, "sched_store_failed", "job=%s code=%d", id, err.code);
+			return;
+		}
+		struct job *j = NULL;
+		if (job_start(d, id, &j, &err) < 0) {
+			trex_log(TREX_LOG_ERROR, "job_start_failed", "job=%s code=%d", id, err.code);
+			char reason[300];
+			snprintf(reason, sizeof(reason), "could not start: %s", err.msg);
+			store_set_state(d->store, id, "failed", reason, NULL, NULL, NULL);
+			continue;
+		}
+		s->running[s->n_running++] = j;
+	}
+}
+
+static void sched_timer_closed(uv_handle_t *h)
+{
+	struct trexd *d = h->data;
+	d->sched->timer_open = 0;
+	if (d->sched->stopped && d->sched->n_running == 0) {
+		void (*cb)(struct trexd *) = d->sched->stopped;
+		d->sched->stopped = NULL;
+		cb(d);
+	}
+}
+
+static void sched_check_stopped(struct trexd *d)
+{
+	struct sched *s = d->sched;
+	if (!s->stopping || s->n_running > 0)
+		return;
+	if (s->timer_open) {
+		if (!uv_is_closing((uv_handle_t *)&s->kill_timer))
+			uv_close((uv_handle_t *)&s->kill_timer, sched_timer_closed);
+		return;
+	}
+	if (s->stopped) {
+		void (*cb)(struct trexd *) = s->stopped;
+		s->stopped = NULL;
+		cb(d);
+	}
+}
+
+void sched_job_done(struct trexd *d, struct job *j)
+{
+	struct sched *s = d->sched;
+	for (int i = 0; i < s->n_running; i++) {
+		if (s->running[i] == j) {
+			s->running[i] = s->running[--s->n_running];
+			break;
+		}
+	}
+	job_free(j);
+	if (s->stopping)
+		sched_check_stopped(d);
+	else
+		sched_kick(d);
+}
+
+static void sched_kill_timeout(uv_timer_t *t)
+{
+	struct trexd *d = t->data;
+	struct sched *s = d->sched;
+	trex_log(TREX_LOG_WARN, "sched_kill", "running=%d", s->n_running);
+	for (int i = 0; i < s->n_running; i++)
+		job_abort(s->running[i], SIGKILL);
+}
+
+void sched_stop(struct trexd *d, void (*done)(struct trexd *d))
+{
+	struct sched *s = d->sched;
+	s->stopping = 1;
+	s->stopped = done;
+	if (s->n_running > 0) {
+		trex_log(TREX_LOG_INFO, "sched_stopping", "running=%d", s->n_running);
+		/* trex-sandbox forwards SIGTERM to its job and cleans up; after
+		 * the grace period it gets SIGKILL (its job dies with it: the
+		 * sandbox holds the job's pid namespace) */
+		for (int i = 0; i < s->n_running; i++)
+			job_abort(s->running[i], SIGTERM);
+		uv_timer_init(d->loop, &s->kill_timer);
+		s->kill_timer.data = d;
+		s->timer_open = 1;
+		uv_timer_start(&s->kill_timer, sched_kill_timeout, SCHED_KILL_GRACE_MS, 0);
+	}
+	sched_check_stopped(d);
+}
+
+void sched_free(struct trexd *d)
+{
+	if (!d->sched)
+		return;
+	trex_free(d->sched->running);
+	trex_free(d->sched);
+	d->sched = NULL;
+}

@@ -1,0 +1,366 @@
+/* SQLite job store. Calls are synchronous on the loop thread: each is a
+ * short indexed statement, and durability before acknowledging matters more
+ * than latency for a job runner. */
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "alloc.h"
+#include "cleanup.h"
+
+struct store {
+	sqlite3 *db;
+};
+
+static const char *const store_schema =
+	"CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS jobs ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" id TEXT NOT NULL UNIQUE,"
+	" project TEXT NOT NULL, dataset TEXT NOT NULL, runtime TEXT NOT NULL,"
+	" manifest TEXT NOT NULL,"
+	" state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',"
+	" submitted_uid INTEGER NOT NULL, submitted_name TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+	" run TEXT, report TEXT);"
+	"CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, project, seq);"
+	"CREATE TABLE IF NOT EXISTS outputs ("
+	" job TEXT NOT NULL REFERENCES jobs(id), name TEXT NOT NULL,"
+	" kind TEXT NOT NULL, verdict TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '',"
+	" released INTEGER NOT NULL DEFAULT 0, size INTEGER, sha256 TEXT,"
+	" PRIMARY KEY (job, name));";
+
+static int store_fail(struct store *s, struct trex_err *err, const char *what)
+{
+	return trex_err_setx(err, -EIO, "store: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+void store_now(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int store_exec(struct store *s, const char *sql, struct trex_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		trex_err_setx(err, -EIO, "store: %s", msg ? msg : "exec failed");
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st,
+			 struct trex_err *err)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return store_fail(s, err, "prepare");
+	return 0;
+}
+
+static void store_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int store_open(const char *path, struct store **out, struct trex_err *err)
+{
+	struct store *s = trex_calloc(1, sizeof(*s));
+	if (!s)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				  SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		int r = trex_err_setx(err, -EIO, "store: open %s: %s", path,
+				      s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_close(s);
+		return r;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	/* WAL + synchronous=FULL: a committed transaction survives power loss */
+	if (store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			  "PRAGMA foreign_keys=ON;", err) < 0 ||
+	    store_exec(s, "BEGIN IMMEDIATE;", err) < 0) {
+		store_close(s);
+		return err->code;
+	}
+	int r = store_exec(s, store_schema, err);
+	sqlite3_stmt *st = NULL;
+	if (r == 0)
+		r = store_prepare(s, "SELECT max(version) FROM schema_version", &st, err);
+	if (r == 0) {
+		int version = 0;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		if (version == 0)
+			r = store_exec(s, "INSERT INTO schema_version VALUES (1);", err);
+		else if (version != STORE_SCHEMA_VERSION)
+			r = trex_err_setx(err, -EPROTO,
+					  "store: %s has schema version %d, this trexd knows %d",
+					  path, version, STORE_SCHEMA_VERSION);
+	}
+	if (r == 0)
+		r = store_exec(s, "COMMIT;", err);
+	if (r < 0) {
+		sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
+		store_close(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close_v2(s->db);
+	trex_free(s);
+}
+
+int store_put_job(struct store *s, const struct job_row *j, struct trex_err *err)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	store_now(now);
+	if (store_prepare(s, "INSERT INTO jobs (id, project, dataset, runtime, manifest,"
+			     " state, reason, submitted_uid, submitted_name, created_at, updated_at)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5, 'queued', '', ?6, ?7, ?8, ?8)",
+			  &st, err) < 0)
+		return err->code;
+	store_text(st, 1, j->id);
+	store_text(st, 2, j->project);
+	store_text(st, 3, j->dataset);
+	store_text(st, 4, j->runtime);
+	store_text(st, 5, j->manifest);
+	sqlite3_bind_int64(st, 6, j->submitted_uid);
+	store_text(st, 7, j->submitted_name);
+	store_text(st, 8, now);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, "insert job");
+	return 0;
+}
+
+static char *store_col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? trex_strdup((const char *)t) : NULL;
+}
+
+int store_get_job(struct store *s, const char *id, struct job_row *out,
+		  struct trex_err *err)
+{
+	sqlite3_stmt *st;
+	memset(out, 0, sizeof(*out));
+	if (store_prepare(s, "SELECT id, project, dataset, runtime, manifest, state, reason,"
+			     " submitted_uid, submitted_name, created_at, updated_at, run, report"
+			     " FROM jobs WHERE id = ?1",
+			  &st, err) < 0)
+		return err->code;
+	store_text(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return trex_err_setx(err, -ENOENT, "no job %s", id);
+		return store_fail(s, err, "get job");
+	}
+	snprintf(out->id, sizeof(out->id), "%s", (const char *)sqlite3_column_text(st, 0));
+	out->project = store_col(st, 1);
+	out->dataset = store_col(st, 2);
+	out->runtime = store_col(st, 3);
+	out->manifest = store_col(st, 4);
+	out->state = store_col(st, 5);
+	out->reason = store_col(st, 6);
+	out->submitted_uid = (uid_t)sqlite3_column_int64(st, 7);
+	out->submitted_name = store_col(st, 8);
+	out->created_at = store_col(st, 9);
+	out->updated_at = store_col(st, 10);
+	out->run = store_col(st, 11);
+	out->report = store_col(st, 12);
+	sqlite3_finalize(st);
+	if (!out->project || !out->dataset || !out->runtime || !out->manifest ||
+	    !out->state || !out->reason || !out->submitted_name || !out->created_at ||
+	    !out->updated_at) {
+		store_job_free(out);
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+void store_job_free(struct job_row *j)
+{
+	trex_free(j->project);
+	trex_free(j->dataset);
+	trex_free(j->runtime);
+	trex_free(j->manifest);
+	trex_free(j->state);
+	trex_free(j->reason);
+	trex_free(j->submitted_name);
+	trex_free(j->created_at);
+	trex_free(j->updated_at);
+	trex_free(j->run);
+	trex_free(j->report);
+	memset(j, 0, sizeof(*j));
+}
+
+static int store_update(struct store *s, const char *id, const char *state,
+			const char *reason, const char *run, const char *report,
+			struct trex_err *err)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	store_now(now);
+	if (store_prepare(s, "UPDATE jobs SET state = ?2, reason = ?3, updated_at = ?4,"
+			     " run = coalesce(?5, run), report = coalesce(?6, report)"
+			     " WHERE id = ?1",
+			  &st, err) < 0)
+		return err->code;
+	store_text(st, 1, id);
+	store_text(st, 2, state);
+	store_text(st, 3, reason ? reason : "");
+	store_text(st, 4, now);
+	store_text(st, 5, run);
+	store_text(st, 6, report);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, "update job");
+	if (sqlite3_changes(s->db) != 1)
+		return trex_err_setx(err, -ENOENT, "no job %s", id);
+	return 0;
+}
+
+int store_set_state(struct store *s, const char *id, const char *state,
+		    const char *reason, const char *run, const char *report,
+		    struct trex_err *err)
+{
+	return store_update(s, id, state, reason, run, report, err);
+}
+
+int store_finish_job(struct store *s, const char *id, const struct output_row *outs,
+		     size_t n_outs, const char *state, const char *reason,
+		     const char *report, struct trex_err *err)
+{
+	if (store_exec(s, "BEGIN IMMEDIATE;", err) < 0)
+		return err->code;
+	sqlite3_stmt *st = NULL;
+	int r = store_prepare(s, "INSERT OR REPLACE INTO outputs (job, name, kind, verdict,"
+				 " summary, released, size, sha256)"
+				 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			      &st, err);
+	for (size_t i = 0; r == 0 && i < n_outs; i++) {
+		sqlite3_reset(st);
+		store_text(st, 1, id);
+		store_text(st, 2, outs[i].name);
+		store_text(st, 3, outs[i].kind ? outs[i].kind : "");
+		store_text(st, 4, outs[i].verdict);
+		store_text(st, 5, outs[i].summary ? outs[i].summary : "");
+		sqlite3_bind_int(st, 6, outs[i].released);
+		if (outs[i].size >= 0)
+			sqlite3_bind_int64(st, 7, outs[i].size);
+		else
+			sqlite3_bind_null(st, 7);
+		store_text(st, 8, outs[i].sha256);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			r = store_fail(s, err, "insert output");
+	}
+	sqlite3_finalize(st);
+	if (r == 0)
+		r = store_update(s, id, state, reason, NULL, report, err);
+	if (r == 0)
+		r = store_exec(s, "COMMIT;", err);
+	if (r < 0)
+		sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
+	return r;
+}
+
+int store_list_outputs(struct store *s, const char *id, int released_only,
+		       json_t **out, struct trex_err *err)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT name, kind, verdict, summary, released, size, sha256"
+			     " FROM outputs WHERE job = ?1 AND (released = 1 OR ?2 = 0)"
+			     " ORDER BY name",
+			  &st, err) < 0)
+		return err->code;
+	store_text(st, 1, id);
+	sqlite3_bind_int(st, 2, released_only);
+	json_t *arr = json_array();
+	int rc;
+	while (arr && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *o = json_object();
+		const char *sha = (const char *)sqlite3_column_text(st, 6);
+		if (!o || json_array_append_new(arr, o) < 0)
+			break;
+		json_object_set_new(o, "name", json_string((const char *)sqlite3_column_text(st, 0)));
+		json_object_set_new(o, "kind", json_string((const char *)sqlite3_column_text(st, 1)));
+		json_object_set_new(o, "verdict", json_string((const char *)sqlite3_column_text(st, 2)));
+		json_object_set_new(o, "summary", json_string((const char *)sqlite3_column_text(st, 3)));
+		json_object_set_new(o, "released", json_boolean(sqlite3_column_int(st, 4)));
+		json_object_set_new(o, "size", sqlite3_column_type(st, 5) == SQLITE_NULL
+						       ? json_null()
+						       : json_integer(sqlite3_column_int64(st, 5)));
+		json_object_set_new(o, "sha256", sha ? json_string(sha) : json_null());
+	}
+	sqlite3_finalize(st);
+	if (!arr)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	*out = arr;
+	return 0;
+}
+
+int store_next_queued(struct store *s, const char *after_project,
+		      char id[STORE_ID_MAX], char project[128], struct trex_err *err)
+{
+	sqlite3_stmt *st;
+	id[0] = '\0';
+	project[0] = '\0';
+	/* projects after the last one served come first, then the wrap-around */
+	if (store_prepare(s, "SELECT id, project FROM jobs WHERE state = 'queued'"
+			     " ORDER BY (project <= ?1), project, seq LIMIT 1",
+			  &st, err) < 0)
+		return err->code;
+	store_text(st, 1, after_project ? after_project : "");
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(id, STORE_ID_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(project, 128, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "next queued");
+	return 0;
+}
+
+int store_recover(struct store *s, struct trex_err *err)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	store_now(now);
+	if (store_prepare(s, "UPDATE jobs SET reason = 'trexd stopped while the job was '"
+			     " || state, state = 'failed', updated_at = ?1"
+			     " WHERE state IN ('running', 'checking')",
+			  &st, err) < 0)
+		return err->code;
+	store_text(st, 1, now);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, "recover");
+	return sqlite3_changes(s->db);
+}

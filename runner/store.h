@@ -1,0 +1,85 @@
+/* The job store: one SQLite database in WAL mode. Every state change is
+ * committed before trexd acts on it, so a crash loses nothing acknowledged. */
+#ifndef TREX_RUNNER_STORE_H
+#define TREX_RUNNER_STORE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_ID_MAX 40
+
+struct store;
+
+struct job_row {
+	char id[STORE_ID_MAX];
+	char *project;
+	char *dataset;
+	char *runtime;
+	char *manifest; /* JSON text */
+	char *state;
+	char *reason;
+	uid_t submitted_uid;
+	char *submitted_name;
+	char *created_at;
+	char *updated_at;
+	char *run;      /* JSON text or NULL */
+	char *report;   /* JSON text or NULL */
+};
+
+struct output_row {
+	const char *name;
+	const char *kind;
+	const char *verdict;
+	const char *summary;
+	int released;
+	int64_t size;
+	const char *sha256; /* NULL when not released */
+};
+
+int store_open(const char *path, struct store **out, struct trex_err *err);
+void store_close(struct store *s);
+
+/* Insert a new job in state "queued" (id, project, dataset, runtime,
+ * manifest, submitted_* are used). */
+int store_put_job(struct store *s, const struct job_row *j, struct trex_err *err);
+/* -ENOENT when absent. Free with store_job_free. */
+int store_get_job(struct store *s, const char *id, struct job_row *out,
+		  struct trex_err *err);
+void store_job_free(struct job_row *j);
+
+/* Change a job's state (and reason, may be NULL for ""); run/report are
+ * stored when non-NULL. Committed on return. */
+int store_set_state(struct store *s, const char *id, const char *state,
+		    const char *reason, const char *run, const char *report,
+		    struct trex_err *err);
+
+/* Final answer of a job: outputs and state in one transaction. */
+int store_finish_job(struct store *s, const char *id, const struct output_row *outs,
+		     size_t n_outs, const char *state, const char *reason,
+		     const char *report, struct trex_err *err);
+
+/* Outputs of a job as a JSON array of objects {name, kind, verdict,
+ * summary, released, size, sha256}; only released ones when
+ * released_only. */
+int store_list_outputs(struct store *s, const char *id, int released_only,
+		       json_t **out, struct trex_err *err);
+
+/* The next queued job, round-robin across projects: the oldest queued job
+ * of the first project (by name) after `after_project` that has one,
+ * wrapping around. id[0] = '\0' when none is queued. */
+int store_next_queued(struct store *s, const char *after_project,
+		      char id[STORE_ID_MAX], char project[128], struct trex_err *err);
+
+/* After a crash: jobs left running or checking become failed. Returns the
+ * number of jobs changed or a negative errno. */
+int store_recover(struct store *s, struct trex_err *err);
+
+/* "2026-11-29T10:00:00Z" */
+void store_now(char out[32]);
+
+#endif

@@ -1,0 +1,24 @@
+/* The daemon's shared state, owned by main.c and handed to each module. */
+#ifndef TREX_RUNNER_TREXD_H
+#define TREX_RUNNER_TREXD_H
+
+#include <uv.h>
+
+#include "config.h"
+#include "store.h"
+
+struct http_server;
+struct sched;
+
+struct trexd {
+	uv_loop_t *loop;
+	const struct config *cfg;
+	struct store *store;
+	struct http_server *http;
+	struct sched *sched;
+	char self_dir[4096]; /* folder of the trexd binary */
+	int seccomp_fd;      /* precompiled default profile, or -1 */
+	int stopping;
+};
+
+#endif
