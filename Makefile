@@ -9,6 +9,9 @@ LLHTTP   := /usr/share/llhttp
 LLHTTP_H := /usr/share/include/llhttp
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wno-format-truncation -Wvla
+ifneq ($(findstring clang,$(CC)),)
+WARN     += -Wno-unknown-warning-option
+endif
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
 OPT      ?= -O2 -g
 CFLAGS   ?=

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <string.h>
 
 int trex_b64_encode(const void *in, size_t len, char **out, size_t *outlen)
 {
@@ -37,6 +38,16 @@ int trex_b64_decode(const char *in, size_t len, unsigned char **out, size_t *out
 		char c = in[i];
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		      (c >= '0' && c <= '9') || c == '+' || c == '/'))
+			return -EINVAL;
+	}
+	/* canonical encodings only: the bits a padded quantum leaves unused
+	 * must be zero, so one byte string has exactly one accepted encoding */
+	if (pad) {
+		static const char alphabet[] =
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		const char *at = strchr(alphabet, in[len - pad - 1]);
+		int v = at ? (int)(at - alphabet) : 0;
+		if ((pad == 2 && (v & 0x0f)) || (pad == 1 && (v & 0x03)))
 			return -EINVAL;
 	}
 	unsigned char *o = trex_malloc(len / 4 * 3 + 1);

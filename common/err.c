@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+__attribute__((format(printf, 4, 0)))
 static int err_vset(struct trex_err *err, int code, int with_errno,
 		    const char *fmt, va_list ap)
 {

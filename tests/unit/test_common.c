@@ -55,6 +55,8 @@ static void test_b64_roundtrip_and_reject(void **state)
 	trex_free(dec);
 	assert_int_equal(trex_b64_decode("aGV*bG8h", 8, &dec, &n), -EINVAL);
 	assert_int_equal(trex_b64_decode("aGVsb", 5, &dec, &n), -EINVAL);
+	/* non-canonical: unused bits set ("YR==" would also decode to "a") */
+	assert_int_equal(trex_b64_decode("YR==", 4, &dec, &n), -EINVAL);
 }
 
 static void test_esc_control_chars(void **state)
