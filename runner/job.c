@@ -45,6 +45,8 @@ struct job_proc {
 	int term_signal;
 	int pending; /* exit + open pipes still to hear from */
 	int spawned;
+	int exited;
+	int eof[JOB_NPIPES];
 	void (*finish)(struct job_proc *p);
 };
 
@@ -197,6 +199,7 @@ static void job_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	int i = (int)((uv_pipe_t *)s - p->pipes);
 	if (nread < 0) {
 		uv_read_stop(s);
+		p->eof[i] = 1;
 		job_proc_step(p);
 		return;
 	}
@@ -209,12 +212,31 @@ static void job_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		trex_buf_append(b, buf->base, n);
 }
 
+/* Stop waiting for the pipes of an exited process. Only on abort: a
+ * leftover process holding a pipe cannot outlive trex-sandbox (it owns the
+ * job's pid namespace), but shutdown must not depend on it. */
+static void job_proc_drain(struct job_proc *p)
+{
+	for (int i = 0; i < JOB_NPIPES && p->pending > 1; i++) {
+		if (!p->eof[i]) {
+			p->eof[i] = 1;
+			uv_read_stop((uv_stream_t *)&p->pipes[i]);
+			p->pending--;
+		}
+	}
+	job_proc_step(p);
+}
+
 static void job_exited(uv_process_t *proc, int64_t status, int sig)
 {
 	struct job_proc *p = proc->data;
 	p->exit_status = status;
 	p->term_signal = sig;
-	job_proc_step(p);
+	p->exited = 1;
+	if (p->job->aborting)
+		job_proc_drain(p);
+	else
+		job_proc_step(p);
 }
 
 static int job_spawn(struct job *j, struct job_proc *p, struct job_argv *a,
@@ -268,9 +290,14 @@ static int job_spawn(struct job *j, struct job_proc *p, struct job_argv *a,
 		return trex_err_setx(err, r, "could not start %s: %s", a->v[0], uv_strerror(r));
 	}
 	p->pending = 1 + JOB_NPIPES;
-	for (int i = 0; i < JOB_NPIPES; i++)
-		if (uv_read_start((uv_stream_t *)&p->pipes[i], job_alloc, job_read) < 0)
+	p->exited = 0;
+	for (int i = 0; i < JOB_NPIPES; i++) {
+		p->eof[i] = 0;
+		if (uv_read_start((uv_stream_t *)&p->pipes[i], job_alloc, job_read) < 0) {
+			p->eof[i] = 1;
 			p->pending--;
+		}
+	}
 	j->active = p;
 	return 0;
 }
@@ -460,7 +487,9 @@ static void job_ran(struct job_proc *p)
 		return;
 	}
 	if (!json_object_get(j->runrec, "exit_code"))
-		json_object_set_new(j->runrec, "exit_code", json_integer(p->exit_status));
+		json_object_set_new(j->runrec, "exit_code",
+				    json_integer(p->term_signal ? 128 + p->term_signal
+								: p->exit_status));
 	json_object_set_new(j->runrec, "stdout_bytes", json_integer((json_int_t)p->totals[JOB_OUT]));
 	json_object_set_new(j->runrec, "stderr_bytes", json_integer((json_int_t)p->totals[JOB_ERR]));
 	trex_log(TREX_LOG_INFO, "job_ran", "job=%s exit=%lld signal=%d", j->row.id,
@@ -499,7 +528,7 @@ static void job_checked(struct job_proc *p)
 				      p->bufs[JOB_STATUS].len);
 	const char *result = json_string_value(json_object_get(st, "result"));
 	char msg[512];
-	if (p->exit_status != 0 || (result && strcmp(result, "exit") != 0)) {
+	if (p->exit_status != 0 || p->term_signal || (result && strcmp(result, "exit") != 0)) {
 		char why[300];
 		struct trex_buf *e = &p->bufs[JOB_ERR];
 		size_t n = e->len;
@@ -513,7 +542,8 @@ static void job_checked(struct job_proc *p)
 				 json_string_value(json_object_get(st, "error")));
 		else
 			snprintf(msg, sizeof(msg), "output check failed (exit %lld): %s",
-				 (long long)p->exit_status, why);
+				 (long long)(p->term_signal ? 128 + p->term_signal
+							    : p->exit_status), why);
 		json_decref(st);
 		job_end(j, "failed", msg);
 		return;
@@ -649,6 +679,11 @@ int job_start(struct trexd *d, const char *id, struct job **out, struct trex_err
 void job_abort(struct job *j, int sig)
 {
 	j->aborting = 1;
-	if (j->active && j->active->spawned)
-		uv_process_kill(&j->active->proc, sig);
+	struct job_proc *p = j->active;
+	if (!p || !p->spawned)
+		return;
+	if (p->exited)
+		job_proc_drain(p);
+	else
+		uv_process_kill(&p->proc, sig);
 }

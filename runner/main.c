@@ -20,10 +20,16 @@
 #include "fsutil.h"
 #include "http.h"
 #include "log.h"
-#include "policies/seccomp/secpol.h"
 #include "sched.h"
 #include "store.h"
 #include "trexd.h"
+
+/* the seccomp compiler (policies/seccomp) when it is in the tree; without
+ * it trex-sandbox uses its built-in copy of the default profile */
+#if __has_include("policies/seccomp/secpol.h")
+#include "policies/seccomp/secpol.h"
+#define TREXD_HAVE_SECPOL 1
+#endif
 
 static const char usage[] =
 	"usage: trexd [-n] --config FILE [--state-dir DIR] [--socket PATH]\n"
@@ -174,11 +180,13 @@ int main(int argc, char **argv)
 		r = config_add_dataset(&cfg, datasets[i], &err);
 	if (r == 0)
 		r = config_check(&cfg, &err);
+#ifdef TREXD_HAVE_SECPOL
 	if (r == 0 && cfg.seccomp_profile) {
 		r = secpol_compile_file(cfg.seccomp_profile, &d->seccomp_fd, &err);
 		if (r < 0)
 			trex_err_prefix(&err, "seccomp profile %s", cfg.seccomp_profile);
 	}
+#endif
 	if (r == 0 && check_only)
 		r = main_check_extra(&cfg, &err);
 	if (r < 0) {
