@@ -1,0 +1,175 @@
+/* Resource attempts (rows 33-39): each stops at a bound of its own, so in
+ * the control it ends with "ok" and only a sandbox limit changes that. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "attack.h"
+
+static int a_forkbomb(char **argv)
+{
+	long n = arg_long(argv[0]);
+	pid_t kids[4096];
+	long i;
+	int err = 0;
+	if (n > 4096)
+		n = 4096;
+	for (i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p == 0) {
+			pause();
+			_exit(0);
+		}
+		if (p < 0) {
+			err = errno;
+			break;
+		}
+		kids[i] = p;
+	}
+	for (long j = 0; j < i; j++)
+		kill(kids[j], SIGKILL);
+	while (wait(NULL) > 0)
+		;
+	return err ? say_err(err) : say("ok");
+}
+
+static void *idle(void *arg)
+{
+	pause();
+	return arg;
+}
+static int a_threadbomb(char **argv)
+{
+	long n = arg_long(argv[0]);
+	for (long i = 0; i < n; i++) {
+		pthread_t t;
+		int rc = pthread_create(&t, NULL, idle, NULL);
+		if (rc)
+			return say_err(rc);
+	}
+	return say("ok");
+}
+
+static int a_membomb(char **argv)
+{
+	long mb = arg_long(argv[0]);
+	for (long i = 0; i < mb; i++) {
+		char *p = malloc(1 << 20);
+		if (!p)
+			return say_rc(-1);
+		memset(p, 1, 1 << 20);
+	}
+	return say("ok");
+}
+
+static double cpu_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+static int a_cpuhog(char **argv)
+{
+	double end = (double)arg_long(argv[0]);
+	while (cpu_now() < end)
+		;
+	return say("ok");
+}
+
+/* row 38: report what stdin is, then sleep */
+static int a_hang(char **argv)
+{
+	struct pollfd p = {.fd = 0, .events = POLLIN};
+	int r = poll(&p, 1, 200);
+	char c;
+	if (r == 0)
+		say("stdin=blocked");
+	else if (r > 0 && read(0, &c, 1) == 0)
+		say("stdin=eof");
+	else
+		say("stdin=data");
+	sleep((unsigned)arg_long(argv[0]));
+	return say("ok");
+}
+
+/* row 39: leave a daemon behind that ignores TERM/HUP */
+static int a_survive(char **argv)
+{
+	pid_t p = fork();
+	if (p < 0)
+		return say_rc(-1);
+	if (p == 0) {
+		setsid();
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		if (fork() == 0) {
+			int fd = open("/dev/null", O_RDWR);
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			sleep((unsigned)arg_long(argv[0]));
+		}
+		_exit(0);
+	}
+	waitpid(p, NULL, 0);
+	return say("ok");
+}
+
+/* row 33: write MB mebibytes into DIR/fill */
+static int a_fill(char **argv)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/fill", argv[0]);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return say_rc(-1);
+	static char buf[1 << 20];
+	memset(buf, 'z', sizeof(buf));
+	long mb = arg_long(argv[1]);
+	for (long i = 0; i < mb; i++) {
+		ssize_t w = write(fd, buf, sizeof(buf));
+		if (w < 0)
+			return say_rc(-1);
+		if (w < (ssize_t)sizeof(buf)) {
+			if (write(fd, buf, sizeof(buf)) < 0)
+				return say_rc(-1);
+		}
+	}
+	close(fd);
+	unlink(path);
+	return say("ok");
+}
+
+/* row 31: N empty files in DIR */
+static int a_manyfiles(char **argv)
+{
+	long n = arg_long(argv[1]);
+	char path[4096];
+	for (long i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/f%ld", argv[0], i);
+		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return say_rc(-1);
+		close(fd);
+	}
+	return say("ok");
+}
+
+const struct attack attacks_dos[] = {
+	{"forkbomb", 1, a_forkbomb},
+	{"threadbomb", 1, a_threadbomb},
+	{"membomb", 1, a_membomb},
+	{"cpuhog", 1, a_cpuhog},
+	{"hang", 1, a_hang},
+	{"survive", 1, a_survive},
+	{"fill", 2, a_fill},
+	{"manyfiles", 2, a_manyfiles},
+	{NULL, 0, NULL},
+};
