@@ -160,8 +160,7 @@ static int cfg_posint(const struct cfg_src *s, json_t *v, const char *key, long 
 		      long *dst, struct trex_err *err)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > max)
-		return cfg_fail(s, err, key, "\"%s\" must be an integer from 1 to %s", key,
-				max == INT_MAX ? "2147483647" : "the allowed maximum");
+		return cfg_fail(s, err, key, "\"%s\" must be an integer from 1 to %ld", key, max);
 	*dst = (long)json_integer_value(v);
 	return 0;
 }

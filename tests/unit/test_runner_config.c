@@ -1,0 +1,137 @@
+/* Unit tests for runner/config.c: defaults, strict parsing, errors that
+ * name file, line and key. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "runner/config.h"
+
+static int parse(const char *text, char msg[256])
+{
+	struct config c;
+	struct trex_err err = { 0 };
+	assert_int_equal(config_init_defaults(&c, "/opt/trex/bin", &err), 0);
+	int r = config_parse(&c, "trexd.json", text, strlen(text), &err);
+	if (r == 0)
+		r = config_check(&c, &err);
+	strcpy(msg, err.msg);
+	config_free(&c);
+	return r;
+}
+
+#define EXPECT(text, m)                                 \
+	do {                                            \
+		char msg[256];                          \
+		assert_int_not_equal(parse(text, msg), 0); \
+		assert_string_equal(msg, m);            \
+	} while (0)
+
+static void test_defaults(void **state)
+{
+	struct config c;
+	struct trex_err err = { 0 };
+	assert_int_equal(config_init_defaults(&c, "/opt/trex/bin", &err), 0);
+	assert_string_equal(c.sandbox, "/opt/trex/bin/trex-sandbox");
+	assert_string_equal(c.check, "/opt/trex/bin/trex-check");
+	assert_string_equal(c.policy, "default");
+	assert_true(c.concurrency >= 1);
+	assert_int_equal(c.max_body, 16u << 20);
+	assert_non_null(config_runtime(&c, "python3"));
+	assert_non_null(config_runtime(&c, "r"));
+	assert_non_null(config_runtime(&c, "shell"));
+	assert_null(config_runtime(&c, "julia"));
+	config_free(&c);
+}
+
+static void test_full(void **state)
+{
+	const char *text =
+		"{\n"
+		" \"state_dir\": \"/var/lib/trex\", \"socket\": \"/run/trex.sock\",\n"
+		" \"socket_mode\": \"0660\", \"concurrency\": 3, \"policy\": \"casd\",\n"
+		" \"uid_range\": \"300000:1000\", \"max_body_mb\": 4,\n"
+		" \"datasets\": {\"synth\": {\"path\": \"/tmp\", \"id_columns\": [\"pid\"]}},\n"
+		" \"runtimes\": {\"python3\": {\"env\": {\"PYTHONHASHSEED\": \"0\"}}, \"julia\": {}},\n"
+		" \"limits\": {\"default\": {\"memory_mb\": 512}, \"max\": {\"pids\": 100}}\n"
+		"}\n";
+	struct config c;
+	struct trex_err err = { 0 };
+	assert_int_equal(config_init_defaults(&c, "/x", &err), 0);
+	assert_int_equal(config_parse(&c, "t.json", text, strlen(text), &err), 0);
+	assert_int_equal(config_check(&c, &err), 0);
+	assert_int_equal(c.socket_mode, 0660);
+	assert_int_equal(c.concurrency, 3);
+	assert_int_equal(c.max_body, 4u << 20);
+	assert_string_equal(c.policy, "casd");
+	assert_int_equal(c.limits_default.memory_mb, 512);
+	assert_int_equal(c.limits_max.pids, 100);
+	const struct dataset *ds = config_dataset(&c, "synth");
+	assert_non_null(ds);
+	assert_int_equal(ds->n_id_columns, 1);
+	const struct runtime *rt = config_runtime(&c, "python3");
+	assert_int_equal(rt->n_env, 1);
+	assert_string_equal(rt->env[0], "PYTHONHASHSEED=0");
+	assert_non_null(config_runtime(&c, "julia"));
+	config_free(&c);
+}
+
+static void test_errors(void **state)
+{
+	EXPECT("{\n \"state_dir\": \"/x\",\n \"sockett\": \"/y\"\n}",
+	       "trexd.json:3: unknown key \"sockett\" in the top level");
+	EXPECT("{\"limits\": {\"default\": {\n\"memory\": 1}}}",
+	       "trexd.json:2: unknown key \"memory\" in limits.default");
+	EXPECT("{\"datasets\": {\"d\": {\"path\": \"/tmp\",\n \"pth\": 1}}}",
+	       "trexd.json:2: unknown key \"pth\" in datasets.d");
+	EXPECT("{\"runtimes\": {\"r\": {\"envv\": {}}}}",
+	       "trexd.json:1: unknown key \"envv\" in runtimes.r");
+	EXPECT("{\"socket\": \"/a\",\n \"socket\": \"/b\"}",
+	       "trexd.json:2:9: duplicate object key near '\"socket\"'");
+	EXPECT("{\"concurrency\": 0}",
+	       "trexd.json:1: \"concurrency\" must be an integer from 1 to 1024");
+	EXPECT("{\"socket_mode\": 660}",
+	       "trexd.json:1: \"socket_mode\" must be an octal string such as \"0660\"");
+	EXPECT("{\"state_dir\": 3}", "trexd.json:1: \"state_dir\" must be a non-empty string");
+	EXPECT("{\"datasets\": {\"d\": {\"path\": \"rel\"}}}",
+	       "trexd.json:1: datasets.d.path must be absolute");
+	EXPECT("[1]", "trexd.json:1: the configuration must be a JSON object");
+	EXPECT("{\"socket\": \"/s\"}", "state_dir is required");
+	EXPECT("{\"state_dir\": \"/s\"}", "socket is required");
+	EXPECT("{\"state_dir\": \"/s\", \"socket\": \"/s\", \"uid_range\": \"12\"}",
+	       "uid_range must be \"BASE:COUNT\", got \"12\"");
+	EXPECT("{\"state_dir\": \"/s\", \"socket\": \"/s\", "
+	       "\"limits\": {\"default\": {\"pids\": 1000}}}",
+	       "limits.default.pids (1000) exceeds limits.max.pids (512)");
+	EXPECT("{\"state_dir\": \"/s\", \"socket\": \"/s\", "
+	       "\"datasets\": {\"d\": {\"path\": \"/nonexistent-trex\"}}}",
+	       "dataset d: /nonexistent-trex is not a directory");
+}
+
+static void test_add_dataset(void **state)
+{
+	struct config c;
+	struct trex_err err = { 0 };
+	assert_int_equal(config_init_defaults(&c, "/x", &err), 0);
+	assert_int_equal(config_add_dataset(&c, "synth=/tmp", &err), 0);
+	assert_non_null(config_dataset(&c, "synth"));
+	assert_int_not_equal(config_add_dataset(&c, "synth=/tmp", &err), 0);
+	assert_string_equal(err.msg, "--dataset: \"synth\" given twice");
+	assert_int_not_equal(config_add_dataset(&c, "noequals", &err), 0);
+	assert_int_not_equal(config_add_dataset(&c, "x=/nonexistent-trex", &err), 0);
+	config_free(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_add_dataset),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

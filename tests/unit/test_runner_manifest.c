@@ -1,0 +1,204 @@
+/* Unit tests for runner/manifest.c: every validation error and its code,
+ * and upload file names (runner/bundle.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "runner/bundle.h"
+#include "runner/config.h"
+#include "runner/manifest.h"
+
+static struct config cfg;
+
+static int setup(void **state)
+{
+	struct trex_err err = { 0 };
+	assert_int_equal(config_init_defaults(&cfg, "/nonexistent", &err), 0);
+	const char *text = "{\"datasets\": {\"synth\": {\"path\": \"/tmp\"}}}";
+	assert_int_equal(config_parse(&cfg, "t.json", text, strlen(text), &err), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	config_free(&cfg);
+	return 0;
+}
+
+static const char *good =
+	"{\"project\": \"P1\", \"dataset\": \"synth\", \"runtime\": \"python3\","
+	" \"command\": [\"python3\", \"a.py\"],"
+	" \"outputs\": [{\"path\": \"t.csv\", \"kind\": \"frequency_table\","
+	" \"dimensions\": [\"age\"], \"count\": \"n\"}]}";
+
+/* Validate `good` with key `k` replaced by JSON value `v` (NULL deletes it);
+ * returns the error message and code. */
+static int check(const char *k, const char *v, const char **code, char msg[256])
+{
+	json_t *m = json_loads(good, 0, NULL);
+	assert_non_null(m);
+	if (k && v) {
+		json_t *jv = json_loads(v, JSON_DECODE_ANY, NULL);
+		assert_non_null(jv);
+		json_object_set_new(m, k, jv);
+	} else if (k) {
+		json_object_del(m, k);
+	}
+	struct manifest man;
+	struct trex_err err = { 0 };
+	int r = manifest_validate(m, &cfg, &man, code, &err);
+	if (r == 0)
+		manifest_release(&man);
+	json_decref(m);
+	strcpy(msg, err.msg);
+	return r;
+}
+
+#define EXPECT(k, v, c, text)                                      \
+	do {                                                       \
+		const char *code;                                  \
+		char msg[256];                                     \
+		assert_int_not_equal(check(k, v, &code, msg), 0);  \
+		assert_string_equal(code, c);                      \
+		assert_string_equal(msg, text);                    \
+	} while (0)
+
+static void test_good(void **state)
+{
+	const char *code;
+	char msg[256];
+	assert_int_equal(check(NULL, NULL, &code, msg), 0);
+	assert_null(code);
+	assert_int_equal(check("limits", "{\"memory_mb\": 8192}", &code, msg), 0);
+	assert_int_equal(check("permit", "\"permit.json\"", &code, msg), 0);
+}
+
+static void test_effective_limits(void **state)
+{
+	json_t *m = json_loads(good, 0, NULL);
+	json_object_set_new(m, "limits", json_pack("{s:i}", "pids", 7));
+	struct manifest man;
+	const char *code;
+	struct trex_err err = { 0 };
+	assert_int_equal(manifest_validate(m, &cfg, &man, &code, &err), 0);
+	assert_int_equal(man.limits.pids, 7);
+	assert_int_equal(man.limits.memory_mb, cfg.limits_default.memory_mb);
+	assert_string_equal(man.project, "P1");
+	assert_int_equal(man.n_outputs, 1);
+	manifest_release(&man);
+	json_decref(m);
+}
+
+static void test_errors(void **state)
+{
+	EXPECT("foo", "1", "bad_manifest", "manifest: unknown key \"foo\"");
+	EXPECT("project", NULL, "bad_manifest", "manifest: missing \"project\"");
+	EXPECT("command", NULL, "bad_manifest", "manifest: missing \"command\"");
+	EXPECT("outputs", NULL, "bad_manifest", "manifest: missing \"outputs\"");
+	EXPECT("project", "\"../x\"", "bad_manifest",
+	       "manifest.project: must be 1 to 64 letters, digits, '.', '_' or '-', "
+	       "not starting with '.' or '-'");
+	EXPECT("project", "7", "bad_manifest",
+	       "manifest.project: must be 1 to 64 letters, digits, '.', '_' or '-', "
+	       "not starting with '.' or '-'");
+	EXPECT("permit", "\"\"", "bad_manifest", "manifest.permit: must be a non-empty string");
+	EXPECT("command", "[]", "bad_manifest",
+	       "manifest.command: must be an array of 1 to 256 strings");
+	EXPECT("command", "[\"sh\", 3]", "bad_manifest",
+	       "manifest.command[1]: must be a string of at most 4096 bytes without NUL");
+	EXPECT("dataset", "\"nope\"", "unknown_dataset", "unknown dataset \"nope\"");
+	EXPECT("runtime", "\"julia\"", "unknown_runtime", "unknown runtime \"julia\"");
+	EXPECT("limits", "{\"memory_mb\": 99999}", "limit_exceeded",
+	       "manifest.limits.memory_mb: 99999 exceeds the maximum 8192");
+	EXPECT("limits", "{\"pids\": 0}", "bad_manifest",
+	       "manifest.limits.pids: must be a positive integer");
+	EXPECT("limits", "{\"disk\": 1}", "bad_manifest",
+	       "manifest.limits: unknown key \"disk\"");
+	EXPECT("outputs", "{}", "bad_manifest",
+	       "manifest.outputs: must be an array of at most 100 outputs");
+}
+
+static void test_output_errors(void **state)
+{
+	EXPECT("outputs", "[{\"path\": \"a.csv\", \"kind\": \"figure\", \"x\": 1}]",
+	       "bad_manifest", "manifest.outputs[0]: unknown key \"x\"");
+	EXPECT("outputs", "[{\"kind\": \"figure\"}]", "bad_manifest",
+	       "manifest.outputs[0]: missing \"path\"");
+	EXPECT("outputs", "[{\"path\": \"../a\", \"kind\": \"figure\"}]", "bad_manifest",
+	       "manifest.outputs[0].path: must be a relative path without \"..\", \".\", "
+	       "empty components or control characters");
+	EXPECT("outputs", "[{\"path\": \"/etc/passwd\", \"kind\": \"figure\"}]", "bad_manifest",
+	       "manifest.outputs[0].path: must be a relative path without \"..\", \".\", "
+	       "empty components or control characters");
+	EXPECT("outputs", "[{\"path\": \"a.png\"}]", "bad_manifest",
+	       "manifest.outputs[0]: missing \"kind\"");
+	EXPECT("outputs", "[{\"path\": \"a.png\", \"kind\": \"movie\"}]", "bad_manifest",
+	       "manifest.outputs[0].kind: must be one of frequency_table, magnitude_table, "
+	       "regression, figure, text");
+	EXPECT("outputs", "[{\"path\": \"a.csv\", \"kind\": \"frequency_table\"}]", "bad_manifest",
+	       "manifest.outputs[0]: a frequency_table needs \"dimensions\" and \"count\"");
+	EXPECT("outputs", "[{\"path\": \"a.csv\", \"kind\": \"regression\"}]", "bad_manifest",
+	       "manifest.outputs[0]: a regression needs \"dof\"");
+	EXPECT("outputs",
+	       "[{\"path\": \"a.png\", \"kind\": \"figure\"}, {\"path\": \"a.png\", \"kind\": \"figure\"}]",
+	       "bad_manifest", "manifest.outputs[1].path: \"a.png\" is declared twice");
+	EXPECT("outputs", "[{\"path\": \"policy.json\", \"kind\": \"text\"}]", "bad_manifest",
+	       "manifest.outputs[0].path: \"policy.json\" is reserved");
+	EXPECT("outputs", "[{\"path\": \"a.csv\", \"kind\": \"figure\", \"dimensions\": []}]",
+	       "bad_manifest", "manifest.outputs[0].dimensions: must be an array of 1 to 16 column names");
+}
+
+static void test_path_ok(void **state)
+{
+	assert_true(manifest_path_ok("a.csv", 5));
+	assert_true(manifest_path_ok("dir/a.csv", 9));
+	assert_true(manifest_path_ok("..a", 3));
+	assert_false(manifest_path_ok("", 0));
+	assert_false(manifest_path_ok("/a", 2));
+	assert_false(manifest_path_ok("a/../b", 6));
+	assert_false(manifest_path_ok("./a", 3));
+	assert_false(manifest_path_ok("a//b", 4));
+	assert_false(manifest_path_ok("a/", 2));
+	assert_false(manifest_path_ok("a\nb", 3));
+	assert_false(manifest_path_ok("a\\b", 3));
+	assert_false(manifest_path_ok("a\0b", 3));
+}
+
+static void test_bundle_check(void **state)
+{
+	struct trex_err err = { 0 };
+	json_t *f = json_pack("{s:s,s:s}", "a.py", "cHJpbnQoMSkK", "lib/x.py", "");
+	assert_int_equal(bundle_check(f, 1 << 20, &err), 0);
+	json_object_set_new(f, "lib", json_string(""));
+	assert_int_not_equal(bundle_check(f, 1 << 20, &err), 0);
+	assert_string_equal(err.msg, "files: \"lib\" is both a file and a folder");
+	json_decref(f);
+	f = json_pack("{s:s}", "../x", "");
+	assert_int_not_equal(bundle_check(f, 1 << 20, &err), 0);
+	json_decref(f);
+	f = json_pack("{s:i}", "a", 1);
+	assert_int_not_equal(bundle_check(f, 1 << 20, &err), 0);
+	assert_string_equal(err.msg, "files.a: must be a base64 string");
+	json_decref(f);
+	f = json_pack("{s:s}", "a", "AAAAAAAA");
+	assert_int_equal(bundle_check(f, 4, &err), -EFBIG);
+	json_decref(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_effective_limits),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_output_errors),
+		cmocka_unit_test(test_path_ok),
+		cmocka_unit_test(test_bundle_check),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,132 @@
+/* Unit tests for runner/store.c on a temporary database: round trip,
+ * state changes, outputs, round-robin order, crash recovery, reopen. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner/store.h"
+
+static char dir[64];
+static char db[128];
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/trex-store-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(db, sizeof(db), "%s/trexd.db", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void put(struct store *s, const char *id, const char *project)
+{
+	struct job_row j = { 0 };
+	struct trex_err err = { 0 };
+	snprintf(j.id, sizeof(j.id), "%s", id);
+	j.project = (char *)project;
+	j.dataset = "synth";
+	j.runtime = "python3";
+	j.manifest = "{\"project\":\"x\"}";
+	j.submitted_uid = 1000;
+	j.submitted_name = "alice";
+	assert_int_equal(store_put_job(s, &j, &err), 0);
+}
+
+static void test_round_trip(void **state)
+{
+	struct store *s;
+	struct trex_err err = { 0 };
+	assert_int_equal(store_open(db, &s, &err), 0);
+	put(s, "j1", "P1");
+	struct job_row r;
+	assert_int_equal(store_get_job(s, "j1", &r, &err), 0);
+	assert_string_equal(r.state, "queued");
+	assert_string_equal(r.project, "P1");
+	assert_string_equal(r.submitted_name, "alice");
+	assert_int_equal(r.submitted_uid, 1000);
+	assert_null(r.run);
+	store_job_free(&r);
+	assert_int_equal(store_get_job(s, "nope", &r, &err), -ENOENT);
+	assert_int_equal(store_set_state(s, "j1", "running", NULL, "{\"a\":1}", NULL, &err), 0);
+	assert_int_equal(store_set_state(s, "nope", "running", NULL, NULL, NULL, &err), -ENOENT);
+	struct output_row outs[2] = {
+		{ .name = "a.csv", .kind = "frequency_table", .verdict = "pass", .summary = "ok",
+		  .released = 1, .size = 10, .sha256 = "ab" },
+		{ .name = "b.png", .kind = "figure", .verdict = "review", .size = -1 },
+	};
+	assert_int_equal(store_finish_job(s, "j1", outs, 2, "partially_released", "1 of 2",
+					  "{\"verdict\":\"review\"}", &err), 0);
+	json_t *list;
+	assert_int_equal(store_list_outputs(s, "j1", 1, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "sha256")), "ab");
+	json_decref(list);
+	assert_int_equal(store_list_outputs(s, "j1", 0, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 2);
+	assert_true(json_is_null(json_object_get(json_array_get(list, 1), "size")));
+	json_decref(list);
+	store_close(s);
+	/* durable: a new connection sees it all */
+	assert_int_equal(store_open(db, &s, &err), 0);
+	assert_int_equal(store_get_job(s, "j1", &r, &err), 0);
+	assert_string_equal(r.state, "partially_released");
+	assert_string_equal(r.reason, "1 of 2");
+	assert_string_equal(r.run, "{\"a\":1}");
+	assert_string_equal(r.report, "{\"verdict\":\"review\"}");
+	store_job_free(&r);
+	store_close(s);
+}
+
+static void test_round_robin_and_recover(void **state)
+{
+	struct store *s;
+	struct trex_err err = { 0 };
+	assert_int_equal(store_open(db, &s, &err), 0);
+	put(s, "a1", "A");
+	put(s, "a2", "A");
+	put(s, "a3", "A");
+	put(s, "b1", "B");
+	put(s, "c1", "C");
+	char id[STORE_ID_MAX], project[128], last[128] = "";
+	const char *expect[] = { "a1", "b1", "c1", "a2", "a3" };
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(store_next_queued(s, last, id, project, &err), 0);
+		assert_string_equal(id, expect[i]);
+		strcpy(last, project);
+		assert_int_equal(store_set_state(s, id, i < 2 ? "running" : "released", NULL,
+						 NULL, NULL, &err), 0);
+	}
+	assert_int_equal(store_next_queued(s, last, id, project, &err), 0);
+	assert_string_equal(id, "");
+	assert_int_equal(store_recover(s, &err), 2);
+	struct job_row r;
+	assert_int_equal(store_get_job(s, "b1", &r, &err), 0);
+	assert_string_equal(r.state, "failed");
+	assert_string_equal(r.reason, "trexd stopped while the job was running");
+	store_job_free(&r);
+	store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_robin_and_recover, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
