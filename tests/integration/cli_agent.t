@@ -1,0 +1,166 @@
+#!/bin/sh
+# The trex CLI against a scripted stand-in for trexd (python3 on a unix
+# socket), so the agent's own behaviour is pinned down independently of the
+# daemon: what submit uploads, exit codes, escaping of server text, and that
+# fetch refuses a wrong size/hash or an unsafe name and writes nothing then.
+. "$(dirname "$0")/../lib.sh"
+TREX="$BIN/trex"
+PY=/usr/bin/python3
+T=$(mktemp -d /tmp/trex-cli.XXXXXX)
+SRV_PID=
+cleanup() {
+	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+cat >"$T/fake.py" <<'PY'
+import base64, hashlib, json, os, socketserver, sys
+from http.server import BaseHTTPRequestHandler
+
+sock, dump = sys.argv[1], sys.argv[2]
+GOOD = b"age_band,sex,n\n0-17,1,113\n"
+files = {"good.csv": GOOD, "bad.csv": b"x,y\n1,2\n"}
+def listing(name, data, sha=None):
+    return {"name": name, "size": len(data), "verdict": "pass",
+            "sha256": sha or hashlib.sha256(data).hexdigest()}
+polls = {"job-1": 0}
+
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def send(self, code, obj=None, raw=None, chunked=False):
+        body = raw if raw is not None else json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(body), 7):
+                part = body[i:i+7]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+        else:
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        self.close_connection = True
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if body["manifest"].get("project") == "refuse":
+            return self.send(400, {"error": {"code": "bad_manifest",
+                                             "message": "unknown key \"colour\"\x1b[31m"}})
+        with open(dump, "w") as f:
+            json.dump(body, f)
+        self.send(201, {"id": "job-1", "state": "queued"})
+    def do_GET(self):
+        p = self.path
+        outs = [{"name": "good.csv", "kind": "frequency_table", "verdict": "pass",
+                 "summary": "24 cells, none below 10", "released": True, "size": len(GOOD),
+                 "sha256": hashlib.sha256(GOOD).hexdigest()},
+                {"name": "cells.csv", "kind": "frequency_table", "verdict": "fail",
+                 "summary": "identifier column patient_id", "released": False}]
+        if p == "/v1/jobs/job-1":
+            polls["job-1"] += 1
+            st = "running" if polls["job-1"] < 3 else "released"
+            return self.send(200, {"id": "job-1", "state": st,
+                                   "reason": "all outputs passed\x1b[2J", "outputs": outs,
+                                   "run": {"result": "exit", "exit_code": 0, "wall_ms": 812},
+                                   "logs": [{"name": "stdout", "size": 12, "state": "held"}]},
+                             chunked=True)
+        if p == "/v1/jobs/job-2":
+            return self.send(200, {"id": "job-2", "state": "blocked",
+                                   "reason": "every output failed the check", "outputs": []})
+        if p == "/v1/jobs/job-1/outputs":
+            return self.send(200, {"outputs": [listing("good.csv", GOOD),
+                                               listing("bad.csv", files["bad.csv"], "0" * 64)]})
+        if p == "/v1/jobs/evil/outputs":
+            return self.send(200, {"outputs": [listing("../evil.csv", GOOD)]})
+        if p.startswith("/v1/jobs/job-1/outputs/"):
+            name = p.rsplit("/", 1)[1]
+            if name in files:
+                return self.send(200, raw=files[name])
+        self.send(404, {"error": {"code": "not_found", "message": "no such job"}})
+
+class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+if os.path.exists(sock): os.unlink(sock)
+S(sock, H).serve_forever()
+PY
+
+SOCK="$T/fake.sock"
+$PY "$T/fake.py" "$SOCK" "$T/upload.json" 2>"$T/fake.log" &
+SRV_PID=$!
+i=0
+while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "fake trexd listening" test -S "$SOCK"
+
+"$TREX" --help >"$T/help" 2>&1
+expect_eq "--help exits 0" 0 $?
+check "--help lists every verb" sh -c "grep -q submit '$T/help' && grep -q fetch '$T/help' && grep -q 'exit status' '$T/help'"
+"$TREX" >/dev/null 2>&1
+expect_eq "no verb: usage error 2" 2 $?
+"$TREX" frobnicate >/dev/null 2>&1
+expect_eq "unknown verb: 2" 2 $?
+"$TREX" --socket "$SOCK" status 'job/../x' >/dev/null 2>&1
+expect_eq "job id with a slash: 2" 2 $?
+"$TREX" --socket "$T/nothing.sock" status job-1 2>"$T/err"
+expect_eq "no daemon: exit 1" 1 $?
+check "no daemon: says so" grep -q "cannot reach trexd" "$T/err"
+
+# a job folder with code, a subfolder, a dotfile and a symlink
+J="$T/job"
+mkdir -p "$J/lib" "$J/.git"
+printf '{"project":"P1","dataset":"snds-synth","runtime":"python3","command":["python3","a.py"]}' >"$J/manifest.json"
+printf 'print(1)\n' >"$J/a.py"
+printf 'x = 2\n' >"$J/lib/util.py"
+printf 'secret\n' >"$J/.env"
+printf 'ref\n' >"$J/.git/HEAD"
+ln -s /etc/passwd "$J/passwd"
+id=$(TREX_SOCKET="$SOCK" "$TREX" submit "$J/manifest.json" 2>"$T/err")
+expect_eq "submit exits 0" 0 $?
+expect_eq "submit prints the job id" job-1 "$id"
+got=$($PY -c '
+import json,sys,base64
+b=json.load(open(sys.argv[1]))
+print(" ".join(sorted(b["files"])), base64.b64decode(b["files"]["lib/util.py"]).decode().strip(), b["manifest"]["project"])
+' "$T/upload.json")
+expect_eq "upload: code files only (no manifest, dotfiles, symlinks)" "a.py lib/util.py x = 2 P1" "$got"
+
+printf '{"project":"refuse"}' >"$T/bad.json"
+"$TREX" --socket "$SOCK" submit "$T/bad.json" "$J" 2>"$T/err"
+expect_eq "refused submit: exit 1" 1 $?
+check "refusal names the server's code" grep -q "bad_manifest" "$T/err"
+check "refusal text is escaped" sh -c "! grep -q \"$(printf '\033')\" '$T/err' && grep -q 'x1b' '$T/err'"
+printf '{"project":' >"$T/broken.json"
+"$TREX" --socket "$SOCK" submit "$T/broken.json" "$J" 2>"$T/err"
+expect_eq "unparsable manifest: 2" 2 $?
+
+"$TREX" --socket "$SOCK" wait job-1 --timeout 30 >"$T/wait" 2>&1
+expect_eq "wait on a job that gets released: 0" 0 $?
+check "wait prints the final state" grep -q "state: *released" "$T/wait"
+check "status shows each output's verdict" sh -c "grep -q 'good.csv.*verdict=pass RELEASED' '$T/wait' && grep -q 'cells.csv.*verdict=fail not released' '$T/wait'"
+check "status shows held logs" grep -q "stdout (12 bytes, held)" "$T/wait"
+check "server text escaped in status" sh -c "! grep -q \"$(printf '\033')\" '$T/wait'"
+"$TREX" --socket "$SOCK" wait job-2 >/dev/null 2>&1
+expect_eq "wait on a blocked job: 3" 3 $?
+"$TREX" --socket "$SOCK" status job-1 --json >"$T/json"
+check "status --json is JSON" $PY -c 'import json,sys; assert json.load(open(sys.argv[1]))["id"]=="job-1"' "$T/json"
+"$TREX" --socket "$SOCK" status nope >/dev/null 2>"$T/err"
+expect_eq "unknown job: exit 1" 1 $?
+
+"$TREX" --socket "$SOCK" fetch job-1 good.csv -o "$T/out" >/dev/null 2>"$T/err"
+expect_eq "fetch a released file: 0" 0 $?
+expect_eq "fetched bytes" "$(printf 'age_band,sex,n\n0-17,1,113\n' | sha256sum)" "$(sha256sum <"$T/out/good.csv")"
+expect_eq "fetched file mode 0644" 644 "$(stat -c %a "$T/out/good.csv")"
+"$TREX" --socket "$SOCK" fetch job-1 bad.csv -o "$T/out" >/dev/null 2>"$T/err"
+expect_eq "fetch with a wrong sha256: 1" 1 $?
+check "wrong sha256 reported, nothing written" sh -c "grep -q SHA-256 '$T/err' && ! ls '$T/out' | grep -q bad"
+"$TREX" --socket "$SOCK" fetch evil -o "$T/out2" >/dev/null 2>"$T/err"
+expect_eq "unsafe output name from server: 1" 1 $?
+check "unsafe name: nothing written" sh -c "[ ! -e '$T/evil.csv' ] && [ ! -e '$T/out2' ]"
+"$TREX" --socket "$SOCK" fetch job-1 missing.csv -o "$T/out" >/dev/null 2>&1
+expect_eq "fetch a name that is not released: 1" 1 $?
+"$TREX" --socket "$SOCK" outputs job-1 >"$T/outs"
+check "outputs lists name, size and sha256" grep -q "^good.csv	26	$(printf 'age_band,sex,n\n0-17,1,113\n' | sha256sum | cut -d' ' -f1)	pass" "$T/outs"
+done_testing
