@@ -1,0 +1,109 @@
+/* Linter for seccomp profiles: a reviewer reading a 300-line allowlist will
+ * miss one "allow bpf"; this will not. It rejects unconditional allows of
+ * syscalls that reach kernel attack surface or escape routes (ATTACKS.md),
+ * unless the author marked the rule "intended", and checks that the few
+ * syscalls that are only safe with argument filters have them. */
+#include "secpol.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <string.h>
+
+/* Never allowed unconditionally: each one is a row of ATTACKS.md. */
+static const char *const secpol_dangerous[] = {
+	"ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+	"mount", "umount2", "pivot_root", "chroot", "fsopen", "fsconfig",
+	"fsmount", "fspick", "open_tree", "move_mount", "mount_setattr",
+	"unshare", "setns", "clone3", "bpf", "userfaultfd", "keyctl", "add_key",
+	"request_key", "perf_event_open", "io_uring_setup", "io_uring_enter",
+	"io_uring_register", "execveat", "init_module", "finit_module",
+	"delete_module", "kexec_load", "kexec_file_load", "reboot",
+	"open_by_handle_at", "name_to_handle_at", "iopl", "ioperm", "modify_ldt",
+	"swapon", "swapoff", "acct", "syslog", "quotactl", "settimeofday",
+	"clock_settime", "clock_adjtime", "adjtimex", "sethostname",
+	"setdomainname", "mknod", "mknodat", "lookup_dcookie", "fanotify_init",
+	"memfd_secret",
+	/* only safe with an argument filter (checked below) */
+	"clone", "socket", "personality", "memfd_create",
+};
+
+/* Namespace flags clone() must not carry (clone(2) cannot carry
+ * CLONE_NEWTIME: that bit is part of the exit signal there). */
+#define SECPOL_CLONE_NS_FLAGS                                                   \
+	((uint64_t)(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
+		    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET))
+
+#define SECPOL_TIOCSTI 0x5412u
+#define SECPOL_TIOCLINUX 0x541cu
+
+static bool secpol_is_dangerous(const char *name)
+{
+	for (size_t i = 0; i < sizeof(secpol_dangerous) / sizeof(secpol_dangerous[0]); i++)
+		if (strcmp(secpol_dangerous[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* clone is fine only when a masked compare on arg0 proves no namespace
+ * flag is set. */
+static bool secpol_clone_rule_safe(const struct secpol_rule *r)
+{
+	for (unsigned i = 0; i < r->ncond; i++) {
+		const struct secpol_cond *c = &r->cond[i];
+		if (c->arg == 0 && c->op == SECPOL_MASKED_EQ &&
+		    (c->mask & SECPOL_CLONE_NS_FLAGS) == SECPOL_CLONE_NS_FLAGS &&
+		    (c->value & SECPOL_CLONE_NS_FLAGS) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* ioctl must be paired with deny rules that catch TIOCSTI and TIOCLINUX on
+ * the low 32 bits (the kernel ignores the high ones: flatpak CVE-2019-10063). */
+static bool secpol_has_ioctl_deny(const struct secpol *pol, unsigned cmd)
+{
+	for (size_t i = 0; i < pol->n; i++) {
+		const struct secpol_rule *r = &pol->rules[i];
+		if (strcmp(r->name, "ioctl") != 0 || r->action == SECPOL_ALLOW ||
+		    r->ncond != 1)
+			continue;
+		const struct secpol_cond *c = &r->cond[0];
+		if (c->arg == 1 && c->op == SECPOL_MASKED_EQ && c->mask == 0xffffffffu &&
+		    c->value == cmd)
+			return true;
+	}
+	return false;
+}
+
+int secpol_lint(const struct secpol *pol, struct trex_err *err)
+{
+	bool ioctl_allowed = false;
+	for (size_t i = 0; i < pol->n; i++) {
+		const struct secpol_rule *r = &pol->rules[i];
+		if (r->action != SECPOL_ALLOW)
+			continue;
+		if (strcmp(r->name, "ioctl") == 0)
+			ioctl_allowed = true;
+		if (!secpol_is_dangerous(r->name) || r->intended)
+			continue;
+		if (strcmp(r->name, "clone") == 0) {
+			if (!secpol_clone_rule_safe(r))
+				return trex_err_setx(err, -EPERM,
+						     "line %u: clone allowed without 'arg0 & MASK == 0' excluding namespace flags 0x%llx",
+						     r->line, (unsigned long long)SECPOL_CLONE_NS_FLAGS);
+			continue;
+		}
+		if (r->ncond == 0)
+			return trex_err_setx(err, -EPERM,
+					     "line %u: dangerous syscall '%s' allowed unconditionally (add argument conditions, or end the line with 'intended')",
+					     r->line, r->name);
+	}
+	if (ioctl_allowed && (!secpol_has_ioctl_deny(pol, SECPOL_TIOCSTI) ||
+			      !secpol_has_ioctl_deny(pol, SECPOL_TIOCLINUX)))
+		return trex_err_setx(err, -EPERM,
+				     "ioctl allowed without 'deny ioctl arg1 & 0xffffffff == 0x5412' (TIOCSTI) and 0x541c (TIOCLINUX)");
+	if (pol->def_action != SECPOL_KILL &&
+	    !(pol->def_action == SECPOL_ERRNO && pol->def_errno != 0))
+		return trex_err_setx(err, -EPERM, "default action must deny");
+	return 0;
+}

@@ -1,0 +1,79 @@
+/* Per-job cgroups: memory, pids and cpu limits, accounting and a reliable
+ * kill, on cgroup v2 and on v1 controllers, detected per controller (a
+ * hybrid host may have cpu on v1 and nothing on v2). The roots are
+ * parameters so unit tests can run the v2 paths over a fake tree.
+ *
+ * Job cgroups are made under the supervisor's own cgroup in each hierarchy
+ * (read from /proc/self/cgroup), as PARENT/JOB: trexd's limits and a
+ * delegated subtree stay in force, nothing is created outside of them. */
+#ifndef TREX_SANDBOX_CGROUP_H
+#define TREX_SANDBOX_CGROUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+
+enum sbx_cg_version { SBX_CG_NONE = 0, SBX_CG_V1, SBX_CG_V2 };
+
+enum sbx_cg_ctrl { SBX_CG_MEMORY, SBX_CG_PIDS, SBX_CG_CPU, SBX_CG_CPUACCT, SBX_CG_NCTRL };
+
+struct sbx_cgroup_env {
+	const char *v1_root;    /* "/sys/fs/cgroup" (v1 hierarchies below it), or NULL */
+	const char *v2_root;    /* the cgroup2 mount, or NULL when absent */
+	const char *self;       /* text of /proc/self/cgroup */
+};
+
+struct sbx_cgroup_limits {
+	uint64_t memory_bytes;
+	uint64_t pids;
+	uint64_t cpu_quota_us;  /* per 100000us period; 0 = no quota */
+};
+
+struct sbx_cgroup {
+	enum sbx_cg_version ver[SBX_CG_NCTRL];
+	char v1_path[SBX_CG_NCTRL][PATH_MAX]; /* job dir per v1 controller, "" if none */
+	char v2_path[PATH_MAX];               /* job dir in the v2 tree, "" if none */
+	int v2_fd;                            /* O_DIRECTORY of v2_path (CLONE_INTO_CGROUP) */
+	char missing[256];                    /* controllers neither version offers */
+};
+
+/* Fill env from the running system (mount detection + /proc/self/cgroup).
+ * The strings are static or owned by buf. */
+int sbx_cgroup_env_detect(struct sbx_cgroup_env *env, char *buf, size_t bufsz,
+			  struct trex_err *err);
+
+/* The path of this process's cgroup in the hierarchy holding `controller`
+ * (NULL: the v2 hierarchy) from /proc/self/cgroup text. */
+int sbx_cgroup_self_path(const char *self, const char *controller, char *out, size_t outsz);
+
+/* Decide per controller which version serves it. */
+void sbx_cgroup_detect(const struct sbx_cgroup_env *env, struct sbx_cgroup *cg);
+
+/* Create PARENT/JOB in every hierarchy that serves a controller (and in the
+ * v2 tree even with no controller, for cgroup.kill and CLONE_INTO_CGROUP),
+ * enable v2 controllers down the path and write the limits. */
+int sbx_cgroup_create(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
+		      const char *parent, const char *job,
+		      const struct sbx_cgroup_limits *lim, struct trex_err *err);
+/* Move pid into the job's v1 cgroups (and v2 unless it was cloned into it). */
+int sbx_cgroup_attach(const struct sbx_cgroup *cg, pid_t pid, bool v2_done,
+		      struct trex_err *err);
+/* CPU time used so far in ns, -ENOENT without an accounting source. */
+int sbx_cgroup_cpu_ns(const struct sbx_cgroup *cg, uint64_t *ns);
+struct sbx_cgroup_stats {
+	uint64_t peak_memory_kb;
+	uint64_t cpu_ns;
+	uint64_t oom_kills;
+	bool have_peak, have_cpu;
+};
+void sbx_cgroup_stats(const struct sbx_cgroup *cg, struct sbx_cgroup_stats *st);
+/* SIGKILL every process left (cgroup.kill on v2, a procs sweep on v1);
+ * 0 once every job cgroup is empty. */
+int sbx_cgroup_kill_all(const struct sbx_cgroup *cg);
+/* Remove the job cgroups (not the parent). */
+void sbx_cgroup_destroy(struct sbx_cgroup *cg);
+
+#endif

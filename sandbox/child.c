@@ -1,0 +1,219 @@
+/* The cloned child: pid 1 of the job's pid namespace. As host root (but in
+ * fresh mount/pid/net/ipc/uts namespaces) it builds the root filesystem,
+ * hands the /output root to the supervisor, enters a new user namespace,
+ * becomes uid 1000 with no capabilities, then forks the job and reaps until
+ * the job's main process exits. When it exits the kernel kills everything
+ * left in the pid namespace, double-forked and setsid'd processes included. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "policies/seccomp/secpol.h"
+
+#define SBX_SOCK_FD 3
+
+__attribute__((noreturn)) static void sbx_child_fail(int sock, const char *stage,
+						      const struct trex_err *err)
+{
+	struct sbx_msg m = { .type = SBX_MSG_SETUP_FAILED, .err = *err };
+	snprintf(m.stage, sizeof(m.stage), "%s", stage);
+	(void)sbx_msg_send(sock, &m, -1);
+	_exit(SBX_EXIT_SETUP);
+}
+
+static int sbx_child_wait_go(int sock, struct trex_err *err)
+{
+	struct sbx_msg m;
+	int fd;
+	int r = sbx_msg_recv(sock, &m, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (r <= 0 || m.type != SBX_MSG_GO)
+		return trex_err_setx(err, -EPROTO, "supervisor went away");
+	return 0;
+}
+
+/* Clean environment (CONTRACTS.md) plus per-runtime defaults, then --env. */
+static void sbx_build_env(const struct sbx_config *cfg, char **env, size_t max)
+{
+	static char *const base[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp",
+				      "LANG=C.UTF-8", "TMPDIR=/tmp" };
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+		env[n++] = base[i];
+	if (cfg->runtime && !strcmp(cfg->runtime, "python3")) {
+		env[n++] = "PYTHONDONTWRITEBYTECODE=1"; /* /job is read-only */
+		env[n++] = "MPLBACKEND=Agg";            /* no display */
+	}
+	for (unsigned i = 0; i < cfg->nenv && n + 1 < max; i++) {
+		/* a later --env K=V replaces an earlier or default K */
+		size_t klen = (size_t)(strchr(cfg->env[i], '=') - cfg->env[i]) + 1;
+		size_t j;
+		for (j = 0; j < n; j++)
+			if (!strncmp(env[j], cfg->env[i], klen))
+				break;
+		env[j] = (char *)cfg->env[i];
+		if (j == n)
+			n++;
+	}
+	env[n] = NULL;
+}
+
+/* The job process: pid 2. Everything here happens after the last mount and
+ * with no capability left; seccomp goes on last, right before execve. */
+__attribute__((noreturn)) static void sbx_job_exec(const struct sbx_child_args *a)
+{
+	const struct sbx_config *cfg = a->cfg;
+	struct trex_err err = { 0 };
+	const char *stage = "session";
+	char *env[SBX_MAX_ENV + 8];
+	if (setsid() < 0) {
+		trex_err_set(&err, -errno, "setsid");
+		goto fail;
+	}
+	stage = "stdio";
+	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (nul < 0 || dup2(nul, 0) < 0) {
+		trex_err_set(&err, -errno, "stdin from /dev/null");
+		goto fail;
+	}
+	/* only 0-2 survive execve; the socket is close-on-exec */
+	if (close_range(SBX_SOCK_FD + 1, ~0U, 0) < 0) {
+		trex_err_set(&err, -errno, "close_range");
+		goto fail;
+	}
+	stage = "rlimits";
+	if (sbx_limits_apply(cfg, &err) < 0)
+		goto fail;
+	stage = "cwd";
+	if (chdir(cfg->code ? "/job" : "/") < 0) {
+		trex_err_set(&err, -errno, "chdir");
+		goto fail;
+	}
+	sbx_build_env(cfg, env, sizeof(env) / sizeof(env[0]));
+	stage = "seccomp";
+	if (sbx_seccomp_install(a->progs, &err) < 0)
+		goto fail;
+	/* execvp searches the PATH of environ: use the job's */
+	environ = env;
+	execvp(cfg->argv[0], cfg->argv);
+	stage = "exec";
+	trex_err_set(&err, -errno, "execute %s", cfg->argv[0]);
+fail:
+	sbx_child_fail(SBX_SOCK_FD, stage, &err);
+}
+
+/* pid 1: reap everything, report the job's status when it exits. */
+__attribute__((noreturn)) static void sbx_init_reap(pid_t job)
+{
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, 0);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			_exit(SBX_EXIT_SETUP);
+		if (p == job) {
+			struct sbx_msg m = { .type = SBX_MSG_JOB_EXIT, .status = st };
+			(void)sbx_msg_send(SBX_SOCK_FD, &m, -1);
+			_exit(0);
+		}
+	}
+}
+
+void sbx_child_main(const struct sbx_child_args *a)
+{
+	struct trex_err err = { 0 };
+	const char *stage = "init";
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* the supervisor dies -> the job dies */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+	/* keep only stdio and the socket (at fd 3): status pipe, uid lock,
+	 * cgroup and output dirs of the supervisor must not reach the job */
+	if (a->sock != SBX_SOCK_FD && dup2(a->sock, SBX_SOCK_FD) < 0)
+		_exit(SBX_EXIT_SETUP);
+	fcntl(SBX_SOCK_FD, F_SETFD, FD_CLOEXEC);
+	if (close_range(SBX_SOCK_FD + 1, ~0U, 0) < 0)
+		_exit(SBX_EXIT_SETUP);
+	int sock = SBX_SOCK_FD;
+
+	stage = "sync";
+	if (sbx_child_wait_go(sock, &err) < 0)
+		sbx_child_fail(sock, stage, &err);
+
+	/* as host root: drop host supplementary groups (gid 0 among them)
+	 * before anything else can use them */
+	stage = "groups";
+	if (setgroups(0, NULL) < 0) {
+		trex_err_set(&err, -errno, "setgroups");
+		sbx_child_fail(sock, stage, &err);
+	}
+	/* the supervisor has put us in the job cgroups: root the cgroup
+	 * namespace there */
+	stage = "cgroupns";
+	if (unshare(CLONE_NEWCGROUP) < 0) {
+		trex_err_set(&err, -errno, "unshare cgroup namespace");
+		sbx_child_fail(sock, stage, &err);
+	}
+	stage = "uts";
+	if (sethostname("trex", 4) < 0) {
+		trex_err_set(&err, -errno, "sethostname");
+		sbx_child_fail(sock, stage, &err);
+	}
+
+	struct sbx_mount_plan plan = { .cfg = a->cfg, .host_uid = a->host_uid, .base = a->base };
+	if (sbx_mounts_setup(&plan, &stage, &err) < 0)
+		sbx_child_fail(sock, stage, &err);
+
+	/* the tmpfs behind /output outlives this mount namespace through
+	 * this fd, so the supervisor collects after every job process died */
+	stage = "output_fd";
+	int ofd = open("/output", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct sbx_msg m = { .type = SBX_MSG_OUTPUT_FD };
+	if (ofd < 0 || sbx_msg_send(sock, &m, ofd) < 0) {
+		trex_err_set(&err, -errno, "pass /output to the supervisor");
+		sbx_child_fail(sock, stage, &err);
+	}
+	close(ofd);
+
+	stage = "userns";
+	if (unshare(CLONE_NEWUSER) < 0) {
+		trex_err_set(&err, -errno, "unshare user namespace");
+		sbx_child_fail(sock, stage, &err);
+	}
+	m.type = SBX_MSG_USERNS;
+	if (sbx_msg_send(sock, &m, -1) < 0 || sbx_child_wait_go(sock, &err) < 0) {
+		trex_err_setx(&err, -EPROTO, "supervisor did not map the user namespace");
+		sbx_child_fail(sock, stage, &err);
+	}
+	if (sbx_userns_become_job(&err) < 0)
+		sbx_child_fail(sock, stage, &err);
+
+	stage = "caps";
+	if (sbx_caps_drop_all(&err) < 0)
+		sbx_child_fail(sock, stage, &err);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	stage = "fork";
+	pid_t job = fork();
+	if (job < 0) {
+		trex_err_set(&err, -errno, "fork the job");
+		sbx_child_fail(sock, stage, &err);
+	}
+	if (job == 0)
+		sbx_job_exec(a);
+	sbx_init_reap(job);
+}

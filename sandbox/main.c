@@ -1,0 +1,215 @@
+/* trex-sandbox: run one job in one sandbox (docs/CONTRACTS.md section 1;
+ * the process model is drawn in sandbox.h). The flow reads top to bottom:
+ * arguments, seccomp, output dir, host uid, cgroups, run, accounting,
+ * collection, status record, clean-up. Only this file exits. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+#include "common/log.h"
+#include "policies/seccomp/secpol.h"
+#include "sandbox/cgroup.h"
+#include "sandbox/collect.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/supervise.h"
+
+/* the default profile, compiled at build time (policies/seccomp/seccomp.mk) */
+extern const unsigned char sbx_default_bpf[];
+extern const size_t sbx_default_bpf_len;
+
+struct sbx_outcome {
+	const char *result;
+	int exit_code;
+	int signal;
+};
+
+static int sbx_setup_failed(int status_fd, const char *stage, const struct trex_err *err)
+{
+	fprintf(stderr, "trex-sandbox: %s: %s\n", stage, err->msg);
+	sbx_status_kv(status_fd, "result", "setup_failed");
+	sbx_status_kv(status_fd, "exit_code", "%d", SBX_EXIT_SETUP);
+	sbx_status_kv(status_fd, "failed_stage", "%s", stage);
+	sbx_status_kv(status_fd, "error", "%s", err->msg);
+	sbx_status_kv(status_fd, "end", "1");
+	return SBX_EXIT_SETUP;
+}
+
+/* Was the job's /output tmpfs full (blocks or inodes)? */
+static bool sbx_output_full(int ofd)
+{
+	struct statvfs sv;
+	if (ofd < 0 || fstatvfs(ofd, &sv) < 0)
+		return false;
+	return sv.f_bavail == 0 || sv.f_favail == 0;
+}
+
+static struct sbx_outcome sbx_decide(const struct sbx_run *run, const struct sbx_cgroup_stats *cs)
+{
+	struct sbx_outcome o = { "exit", 0, 0 };
+	if (run->timed_out)
+		return (struct sbx_outcome){ "timeout", SBX_EXIT_TIMEOUT, 0 };
+	if (run->cpu_limited)
+		return (struct sbx_outcome){ "cpu_limit", SBX_EXIT_TIMEOUT, 0 };
+	if (run->cancel_signal)
+		return (struct sbx_outcome){ "signal", 128 + run->cancel_signal, run->cancel_signal };
+	if (!run->have_status) {
+		/* init died without reporting: only the OOM killer does that */
+		if (cs->oom_kills)
+			return (struct sbx_outcome){ "oom", 128 + SIGKILL, SIGKILL };
+		return (struct sbx_outcome){ "signal", 128 + SIGKILL, SIGKILL };
+	}
+	int st = run->wait_status;
+	if (WIFEXITED(st)) {
+		o.exit_code = WEXITSTATUS(st);
+		if (o.exit_code != 0 && sbx_output_full(run->output_fd))
+			o.result = "output_limit";
+		return o;
+	}
+	int sig = WIFSIGNALED(st) ? WTERMSIG(st) : SIGKILL;
+	o.exit_code = 128 + sig;
+	o.signal = sig;
+	if (sig == SIGKILL && cs->oom_kills)
+		o.result = "oom";
+	else if (sig == SIGXCPU) {
+		o.result = "cpu_limit";
+		o.exit_code = SBX_EXIT_TIMEOUT;
+	} else if (sig == SIGXFSZ)
+		o.result = "output_limit";
+	else
+		o.result = "signal";
+	return o;
+}
+
+int main(int argc, char **argv)
+{
+	struct sbx_config cfg;
+	struct trex_err err = { 0 };
+	int status_fd = -1;
+	trex_log_init("trex-sandbox", TREX_LOG_WARN);
+
+	if (sbx_args_parse(argc, argv, &cfg, &err) < 0) {
+		sbx_args_usage();
+		/* the status fd may be usable even when other options were not */
+		for (int i = 1; i + 1 < argc && strcmp(argv[i], "--"); i++)
+			if (!strcmp(argv[i], "--status-fd") && argv[i + 1][0] >= '1' && argv[i + 1][0] <= '9')
+				status_fd = (int)strtol(argv[i + 1], NULL, 10);
+		if (status_fd >= 0 && fcntl(status_fd, F_GETFD) < 0)
+			status_fd = -1;
+		return sbx_setup_failed(status_fd, "args", &err);
+	}
+	status_fd = cfg.status_fd;
+	if (status_fd >= 0 && fcntl(status_fd, F_SETFD, FD_CLOEXEC) < 0) {
+		trex_err_set(&err, -errno, "--status-fd %d", status_fd);
+		return sbx_setup_failed(-1, "args", &err);
+	}
+	if (geteuid() != 0) {
+		trex_err_setx(&err, -EPERM, "trex-sandbox must run as root (it maps the job to an unprivileged uid)");
+		return sbx_setup_failed(status_fd, "privileges", &err);
+	}
+
+	struct secpol_progs progs = { 0 };
+	if (sbx_seccomp_load(&cfg, sbx_default_bpf, sbx_default_bpf_len, &progs, &err) < 0)
+		return sbx_setup_failed(status_fd, "seccomp", &err);
+
+	int out_dir = -1;
+	if (cfg.output && (out_dir = sbx_output_dir_open(cfg.output, &err)) < 0)
+		return sbx_setup_failed(status_fd, "output_dir", &err);
+
+	struct sbx_uid_lease lease;
+	if (sbx_uid_acquire(SBX_RUN_DIR "/uids", cfg.uid_base, cfg.uid_count, &lease, &err) < 0)
+		return sbx_setup_failed(status_fd, "uid", &err);
+
+	char job_id[80];
+	if (cfg.job_id)
+		snprintf(job_id, sizeof(job_id), "%s", cfg.job_id);
+	else
+		snprintf(job_id, sizeof(job_id), "sbx-%d", (int)getpid());
+
+	char cgself[4096];
+	struct sbx_cgroup_env cgenv;
+	struct sbx_cgroup cg;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	struct sbx_cgroup_limits lim = {
+		.memory_bytes = cfg.memory_mb << 20,
+		.pids = cfg.pids,
+		/* a job may use up to 4 CPUs' worth of time per period */
+		.cpu_quota_us = (uint64_t)(ncpu > 0 && ncpu < 4 ? ncpu : 4) * 100000,
+	};
+	if (sbx_cgroup_env_detect(&cgenv, cgself, sizeof(cgself), &err) < 0)
+		return sbx_setup_failed(status_fd, "cgroup", &err);
+	sbx_cgroup_detect(&cgenv, &cg);
+	if (cg.missing[0])
+		trex_log(TREX_LOG_WARN, "cgroup_missing",
+			 "controllers=%s msg=\"neither cgroup v2 nor v1 offers these controllers: their limits are not enforced\"",
+			 cg.missing);
+	if (sbx_cgroup_create(&cg, &cgenv, cfg.cgroup_parent, job_id, &lim, &err) < 0) {
+		sbx_cgroup_destroy(&cg);
+		return sbx_setup_failed(status_fd, "cgroup", &err);
+	}
+
+	static const char base[] = SBX_RUN_DIR "/root";
+	if (trex_mkdir_p(base, 0700, &err) < 0) {
+		sbx_cgroup_destroy(&cg);
+		return sbx_setup_failed(status_fd, "mount_root", &err);
+	}
+
+	struct sbx_run run = { .cfg = &cfg, .progs = &progs, .cg = &cg,
+			       .host_uid = lease.host_uid, .base = base };
+	sbx_supervise(&run);
+
+	/* every job process must be gone before collection */
+	if (sbx_cgroup_kill_all(&cg) < 0)
+		trex_log(TREX_LOG_ERROR, "cgroup_not_empty", "job=%s", job_id);
+	struct sbx_cgroup_stats cs;
+	sbx_cgroup_stats(&cg, &cs);
+
+	int rc;
+	if (run.setup_failed) {
+		rc = sbx_setup_failed(status_fd, run.stage, &run.err);
+	} else {
+		struct sbx_outcome o = sbx_decide(&run, &cs);
+		bool collect_failed = false;
+		if (out_dir >= 0 && run.output_fd >= 0) {
+			struct sbx_collect_limits cl = { .max_entries = cfg.output_files,
+							 .max_bytes = cfg.output_mb << 20, .max_depth = 16 };
+			struct sbx_collect_result cr;
+			if (sbx_collect(run.output_fd, out_dir, &cl, status_fd, &cr, &err) < 0)
+				collect_failed = true;
+			else if (cr.limit_hit && !strcmp(o.result, "exit"))
+				o.result = "output_limit";
+		}
+		if (collect_failed) {
+			rc = sbx_setup_failed(status_fd, "collect", &err);
+		} else {
+			uint64_t cpu_ms = cs.have_cpu ? cs.cpu_ns / 1000000 :
+				(uint64_t)(run.rusage.ru_utime.tv_sec + run.rusage.ru_stime.tv_sec) * 1000 +
+				(uint64_t)(run.rusage.ru_utime.tv_usec + run.rusage.ru_stime.tv_usec) / 1000;
+			uint64_t peak = cs.have_peak ? cs.peak_memory_kb : (uint64_t)run.rusage.ru_maxrss;
+			sbx_status_kv(status_fd, "result", "%s", o.result);
+			sbx_status_kv(status_fd, "exit_code", "%d", o.exit_code);
+			if (o.signal)
+				sbx_status_kv(status_fd, "signal", "%d", o.signal);
+			sbx_status_kv(status_fd, "host_uid", "%u", (unsigned)lease.host_uid);
+			sbx_status_kv(status_fd, "wall_ms", "%llu", (unsigned long long)run.wall_ms);
+			sbx_status_kv(status_fd, "cpu_ms", "%llu", (unsigned long long)cpu_ms);
+			sbx_status_kv(status_fd, "peak_memory_kb", "%llu", (unsigned long long)peak);
+			sbx_status_kv(status_fd, "end", "1");
+			rc = o.exit_code;
+		}
+	}
+	if (run.output_fd >= 0)
+		close(run.output_fd);
+	if (out_dir >= 0)
+		close(out_dir);
+	sbx_cgroup_destroy(&cg);
+	sbx_uid_release(&lease);
+	secpol_progs_free(&progs);
+	return rc;
+}

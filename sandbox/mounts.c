@@ -1,0 +1,294 @@
+/* The job's filesystem: a fresh tmpfs root with read-only binds of the host
+ * /usr (and the merged-usr symlinks), a handful of /etc entries, /data and
+ * /job read-only noexec, size-capped tmpfs /tmp and /output, a new /proc
+ * (hidepid), a minimal /dev, no /sys. Runs in the cloned child as host root
+ * in its own mount namespace, before any job code exists (ATTACKS row 5:
+ * nothing here can be raced by the job). Stages read top to bottom. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fsutil.h"
+
+#define SBX_RO_EXEC (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+#define SBX_RO_NOEXEC (SBX_RO_EXEC | MOUNT_ATTR_NOEXEC)
+
+/* Host /etc entries the runtimes need: the loader cache, BLAS/LAPACK
+ * alternatives (NumPy, R), R's configuration, Python's, fonts for plots,
+ * the time zone. Missing ones are skipped. */
+static const char *const sbx_etc_entries[] = {
+	"ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "R",
+	"python3", "python3.11", "fonts", "localtime", "timezone", "mime.types",
+};
+
+static int sbx_path(char *buf, size_t size, const char *base, const char *rel)
+{
+	int n = snprintf(buf, size, "%s/%s", base, rel[0] == '/' ? rel + 1 : rel);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Bind src onto dst (which must exist) and set the per-mount attributes.
+ * mount_setattr sets attributes without clearing others. */
+static int sbx_bind(const char *src, const char *dst, uint64_t attrs, struct trex_err *err)
+{
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+		return trex_err_set(err, -errno, "bind %s", src);
+	struct mount_attr attr = { .attr_set = attrs };
+	if (mount_setattr(AT_FDCWD, dst, 0, &attr, sizeof(attr)) < 0)
+		return trex_err_set(err, -errno, "set read-only flags on %s", src);
+	return 0;
+}
+
+static int sbx_tmpfs(const char *dst, unsigned long flags, const char *opts,
+		     struct trex_err *err)
+{
+	if (mount("tmpfs", dst, "tmpfs", flags, opts) < 0)
+		return trex_err_set(err, -errno, "mount tmpfs on %s", dst);
+	return 0;
+}
+
+static int sbx_mkdir(const char *path, struct trex_err *err)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return trex_err_set(err, -errno, "mkdir %s", path);
+	return 0;
+}
+
+static int sbx_touch(const char *path, struct trex_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return trex_err_set(err, -errno, "create %s", path);
+	close(fd);
+	return 0;
+}
+
+/* Bind a host path at the same or another place, mirroring its type: a
+ * symlink is recreated (merged-usr /bin -> usr/bin), a directory or file
+ * bound read-only. Absent sources are skipped when optional. */
+static int sbx_mirror(const char *root, const char *src, const char *dest, uint64_t attrs,
+		      bool optional, struct trex_err *err)
+{
+	char dst[4096];
+	struct stat st;
+	if (lstat(src, &st) < 0) {
+		if (optional && errno == ENOENT)
+			return 0;
+		return trex_err_set(err, -errno, "stat %s", src);
+	}
+	if (sbx_path(dst, sizeof(dst), root, dest) < 0)
+		return trex_err_setx(err, -ENAMETOOLONG, "path too long: %s", dest);
+	if (S_ISLNK(st.st_mode)) {
+		char target[4096];
+		ssize_t n = readlink(src, target, sizeof(target) - 1);
+		if (n < 0)
+			return trex_err_set(err, -errno, "readlink %s", src);
+		target[n] = '\0';
+		if (symlink(target, dst) < 0)
+			return trex_err_set(err, -errno, "symlink %s", dest);
+		return 0;
+	}
+	int rc = S_ISDIR(st.st_mode) ? sbx_mkdir(dst, err) : sbx_touch(dst, err);
+	if (rc < 0)
+		return rc;
+	return sbx_bind(src, dst, attrs, err);
+}
+
+/* mkdir -p of dest's parents inside root, then the mountpoint itself. */
+static int sbx_make_mountpoint(const char *root, const char *dest, bool dir, struct trex_err *err)
+{
+	char path[4096];
+	if (sbx_path(path, sizeof(path), root, dest) < 0)
+		return trex_err_setx(err, -ENAMETOOLONG, "path too long: %s", dest);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		int rc = sbx_mkdir(path, err);
+		*p = '/';
+		if (rc < 0)
+			return rc;
+	}
+	return dir ? sbx_mkdir(path, err) : sbx_touch(path, err);
+}
+
+static int sbx_write_etc(const char *root, struct trex_err *err)
+{
+	static const struct { const char *name, *text; } files[] = {
+		{ "etc/passwd", "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
+				"job:x:1000:1000:trex job:/tmp:/bin/sh\n"
+				"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n" },
+		{ "etc/group", "root:x:0:\njob:x:1000:\nnogroup:x:65534:\n" },
+		{ "etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n" },
+		{ "etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n" },
+		{ "etc/hostname", "trex\n" },
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[4096];
+		if (sbx_path(path, sizeof(path), root, files[i].name) < 0)
+			return -ENAMETOOLONG;
+		_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return trex_err_set(err, -errno, "create %s", files[i].name);
+		if (trex_write_all(fd, files[i].text, strlen(files[i].text)) < 0)
+			return trex_err_set(err, -errno, "write %s", files[i].name);
+	}
+	for (size_t i = 0; i < sizeof(sbx_etc_entries) / sizeof(sbx_etc_entries[0]); i++) {
+		char src[256], dest[256];
+		snprintf(src, sizeof(src), "/etc/%s", sbx_etc_entries[i]);
+		snprintf(dest, sizeof(dest), "etc/%s", sbx_etc_entries[i]);
+		int rc = sbx_mirror(root, src, dest, SBX_RO_NOEXEC, true, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int sbx_make_dev(const char *root, uint64_t shm_mb, struct trex_err *err)
+{
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom" };
+	static const struct { const char *name, *target; } links[] = {
+		{ "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+	};
+	char dev[4096], path[4096], opts[128];
+	int rc;
+	if (sbx_path(dev, sizeof(dev), root, "dev") < 0)
+		return -ENAMETOOLONG;
+	if ((rc = sbx_mkdir(dev, err)) < 0 ||
+	    (rc = sbx_tmpfs(dev, MS_NOSUID | MS_NOEXEC | MS_NODEV, "mode=0755,size=64k,nr_inodes=64", err)) < 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		char src[64];
+		snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
+		snprintf(path, sizeof(path), "%s/%s", dev, nodes[i]);
+		/* the bind keeps the host devtmpfs mount's (dev-allowing) flags
+		 * for exactly these five nodes; the tmpfs around them is nodev */
+		if ((rc = sbx_touch(path, err)) < 0 ||
+		    (rc = sbx_bind(src, path, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err)) < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dev, links[i].name);
+		if (symlink(links[i].target, path) < 0)
+			return trex_err_set(err, -errno, "symlink /dev/%s", links[i].name);
+	}
+	snprintf(path, sizeof(path), "%s/shm", dev);
+	snprintf(opts, sizeof(opts), "mode=1777,size=%llum,nr_inodes=1024",
+		 (unsigned long long)shm_mb);
+	if ((rc = sbx_mkdir(path, err)) < 0 ||
+	    (rc = sbx_tmpfs(path, MS_NOSUID | MS_NODEV | MS_NOEXEC, opts, err)) < 0)
+		return rc;
+	if (mount(NULL, dev, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+		return trex_err_set(err, -errno, "remount /dev read-only");
+	return 0;
+}
+
+int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
+		     struct trex_err *err)
+{
+	const struct sbx_config *cfg = plan->cfg;
+	const char *root = plan->base;
+	char path[4096], opts[256];
+	int rc;
+
+	/* nothing we mount may propagate back to the host */
+	*stage = "mount_private";
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return trex_err_set(err, -errno, "make / private");
+
+	*stage = "mount_root";
+	if ((rc = sbx_tmpfs(root, MS_NOSUID | MS_NODEV, "mode=0755,size=1m,nr_inodes=4096", err)) < 0)
+		return rc;
+
+	*stage = "mount_usr";
+	if ((rc = sbx_mirror(root, "/usr", "usr", SBX_RO_EXEC, false, err)) < 0)
+		return rc;
+	static const char *const top[] = { "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32" };
+	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+		if ((rc = sbx_mirror(root, top[i], top[i], SBX_RO_EXEC, true, err)) < 0)
+			return rc;
+
+	*stage = "mount_etc";
+	if ((rc = sbx_make_mountpoint(root, "etc", true, err)) < 0 ||
+	    (rc = sbx_write_etc(root, err)) < 0)
+		return rc;
+
+	if (cfg->data) {
+		*stage = "mount_data";
+		if ((rc = sbx_make_mountpoint(root, "data", true, err)) < 0 ||
+		    (rc = sbx_path(path, sizeof(path), root, "data")) < 0 ||
+		    (rc = sbx_bind(cfg->data, path, SBX_RO_NOEXEC, err)) < 0)
+			return rc;
+	}
+	if (cfg->code) {
+		*stage = "mount_code";
+		if ((rc = sbx_make_mountpoint(root, "job", true, err)) < 0 ||
+		    (rc = sbx_path(path, sizeof(path), root, "job")) < 0 ||
+		    (rc = sbx_bind(cfg->code, path, SBX_RO_NOEXEC, err)) < 0)
+			return rc;
+	}
+
+	*stage = "mount_tmp";
+	uint64_t tmp_mb = cfg->memory_mb / 2 < 512 ? cfg->memory_mb / 2 : 512;
+	snprintf(opts, sizeof(opts), "mode=1777,size=%llum,nr_inodes=%llu",
+		 (unsigned long long)tmp_mb, (unsigned long long)(cfg->output_files * 4 + 256));
+	if ((rc = sbx_make_mountpoint(root, "tmp", true, err)) < 0 ||
+	    (rc = sbx_path(path, sizeof(path), root, "tmp")) < 0 ||
+	    (rc = sbx_tmpfs(path, MS_NOSUID | MS_NODEV | MS_NOEXEC, opts, err)) < 0)
+		return rc;
+
+	/* owned by the job's host uid; nr_inodes caps files+dirs (ATTACKS 31) */
+	*stage = "mount_output";
+	snprintf(opts, sizeof(opts), "mode=0755,size=%llum,nr_inodes=%llu,uid=%u,gid=%u",
+		 (unsigned long long)cfg->output_mb, (unsigned long long)(cfg->output_files + 1),
+		 (unsigned)plan->host_uid, (unsigned)plan->host_uid);
+	if ((rc = sbx_make_mountpoint(root, "output", true, err)) < 0 ||
+	    (rc = sbx_path(path, sizeof(path), root, "output")) < 0 ||
+	    (rc = sbx_tmpfs(path, MS_NOSUID | MS_NODEV | MS_NOEXEC, opts, err)) < 0)
+		return rc;
+
+	*stage = "mount_proc";
+	if ((rc = sbx_make_mountpoint(root, "proc", true, err)) < 0 ||
+	    (rc = sbx_path(path, sizeof(path), root, "proc")) < 0)
+		return rc;
+	if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+		  "hidepid=invisible") < 0)
+		return trex_err_set(err, -errno, "mount /proc");
+
+	*stage = "mount_dev";
+	if ((rc = sbx_make_dev(root, tmp_mb / 4 + 1, err)) < 0)
+		return rc;
+
+	*stage = "mount_ro_bind";
+	for (unsigned i = 0; i < cfg->nbinds; i++) {
+		struct stat st;
+		if (stat(cfg->binds[i].src, &st) < 0)
+			return trex_err_set(err, -errno, "--ro-bind %s", cfg->binds[i].src);
+		if ((rc = sbx_make_mountpoint(root, cfg->binds[i].dest, S_ISDIR(st.st_mode), err)) < 0 ||
+		    (rc = sbx_path(path, sizeof(path), root, cfg->binds[i].dest)) < 0 ||
+		    (rc = sbx_bind(cfg->binds[i].src, path, SBX_RO_EXEC, err)) < 0)
+			return rc;
+	}
+
+	/* pivot_root(".", ".") stacks the old root under the new one; the
+	 * detach then drops every host mount from this namespace */
+	*stage = "pivot_root";
+	if (chdir(root) < 0)
+		return trex_err_set(err, -errno, "chdir %s", root);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return trex_err_set(err, -errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return trex_err_set(err, -errno, "detach old root");
+	if (chdir("/") < 0)
+		return trex_err_set(err, -errno, "chdir /");
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+		return trex_err_set(err, -errno, "remount / read-only");
+	return 0;
+}

@@ -1,0 +1,151 @@
+/* trex-sandbox: one job in one sandbox (docs/CONTRACTS.md section 1).
+ *
+ * Process model (bubblewrap-like, root supervisor on the host):
+ *
+ *   supervisor (host root)              init (pid 1 of the job's pid ns)      job
+ *   ----------------------              ------------------------------       ---
+ *   parse args, load seccomp,
+ *   lock a host uid, make cgroups,
+ *   clone(NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS) --------> wait "go"
+ *   attach child to cgroups, "go" ---->  unshare(NEWCGROUP); build the root
+ *                                       as host root (so 0700 dataset dirs
+ *                                       resolve), pivot_root, detach old root;
+ *   <-- /output root fd (SCM_RIGHTS) --  send it; unshare(NEWUSER)
+ *   write uid_map/gid_map 1000->host    <-- "userns" --
+ *   "maps" ---------------------------> setresuid(1000), drop caps, nnp,
+ *                                       fork ---------------------------->   setsid, stdin /dev/null,
+ *                                                                            close fds, rlimits,
+ *                                                                            seccomp, execve
+ *   poll: timeout, cpu, signals         reap; job exit -> send status, exit
+ *   (killing init kills the pid ns)
+ *   reap init, kill cgroup leftovers, collect /output through the fd,
+ *   status record, remove cgroups.
+ *
+ * The mount namespace is owned by the host user namespace (it was made by
+ * host root before the job's user namespace existed), so the job can never
+ * mount, unmount or remount anything in it even with capabilities. */
+#ifndef TREX_SANDBOX_H
+#define TREX_SANDBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+
+#define SBX_MAX_BINDS 32
+#define SBX_MAX_ENV 64
+#define SBX_JOB_UID 1000
+#define SBX_JOB_GID 1000
+#define SBX_EXIT_TIMEOUT 124
+#define SBX_EXIT_SETUP 125
+#define SBX_RUN_DIR "/run/trex"
+
+struct sbx_bind {
+	const char *src;
+	const char *dest;
+};
+
+struct sbx_config {
+	const char *data;
+	const char *code;
+	const char *output;
+	const char *runtime;
+	uint64_t memory_mb;
+	uint64_t pids;
+	uint64_t cpu_seconds;
+	uint64_t timeout;
+	uint64_t output_mb;
+	uint64_t output_files;
+	const char *seccomp_profile;
+	int seccomp_fd;
+	int status_fd;
+	uint32_t uid_base;
+	uint32_t uid_count;
+	struct sbx_bind binds[SBX_MAX_BINDS];
+	unsigned nbinds;
+	const char *env[SBX_MAX_ENV];
+	unsigned nenv;
+	const char *job_id;
+	const char *cgroup_parent;
+	char *const *argv;   /* the job command, NULL-terminated */
+};
+
+/* args.c: parse argv into cfg (defaults filled in). -EINVAL with a message
+ * naming the option. */
+int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_err *err);
+void sbx_args_usage(void);
+/* job ids and cgroup names: [A-Za-z0-9_.-], 1..64, no leading '.' */
+bool sbx_name_valid(const char *s);
+
+/* userns.c */
+struct sbx_uid_lease {
+	uid_t host_uid;
+	int lock_fd;
+};
+/* Take the first free uid of [base, base+count) by flock on
+ * dir/<uid>.lock; held until sbx_uid_release (or process death). */
+int sbx_uid_acquire(const char *dir, uint32_t base, uint32_t count,
+		    struct sbx_uid_lease *lease, struct trex_err *err);
+void sbx_uid_release(struct sbx_uid_lease *lease);
+/* From the supervisor: map job uid/gid 1000 to host_uid in pid's userns. */
+int sbx_userns_write_maps(pid_t pid, uid_t host_uid, struct trex_err *err);
+/* In the child after the maps: become 1000:1000 with no groups. */
+int sbx_userns_become_job(struct trex_err *err);
+
+/* mounts.c: build the job's root and pivot into it (in the child, as host
+ * root in a fresh mount namespace). */
+struct sbx_mount_plan {
+	const struct sbx_config *cfg;
+	uid_t host_uid;
+	const char *base; /* host directory the new root is mounted on */
+};
+int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
+		     struct trex_err *err);
+
+/* caps.c: clear every capability set (bounding, ambient, inheritable,
+ * permitted, effective), lock securebits, set no_new_privs. */
+int sbx_caps_drop_all(struct trex_err *err);
+
+/* limits.c: rlimits of the job process. */
+int sbx_limits_apply(const struct sbx_config *cfg, struct trex_err *err);
+
+/* seccomp.c */
+struct secpol_progs;
+int sbx_seccomp_load(const struct sbx_config *cfg, const unsigned char *builtin,
+		     size_t builtin_len, struct secpol_progs *progs, struct trex_err *err);
+int sbx_seccomp_install(const struct secpol_progs *progs, struct trex_err *err);
+
+/* status.c: the key=value record on --status-fd (escaped values). */
+void sbx_status_kv(int fd, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* messages between init and supervisor (SOCK_SEQPACKET) */
+enum sbx_msg_type {
+	SBX_MSG_GO = 1,        /* supervisor -> child: continue */
+	SBX_MSG_OUTPUT_FD,     /* child -> supervisor: /output root (SCM_RIGHTS) */
+	SBX_MSG_USERNS,        /* child -> supervisor: write my maps */
+	SBX_MSG_SETUP_FAILED,  /* child -> supervisor: stage + error */
+	SBX_MSG_JOB_EXIT,      /* init -> supervisor: the job's wait status */
+};
+struct sbx_msg {
+	uint32_t type;
+	int32_t status;
+	char stage[32];
+	struct trex_err err;
+};
+int sbx_msg_send(int sock, const struct sbx_msg *m, int fd);
+/* Returns bytes read (0 on EOF) or -errno; *fd receives a passed fd or -1. */
+int sbx_msg_recv(int sock, struct sbx_msg *m, int *fd);
+
+/* child.c: the cloned child; never returns. */
+struct sbx_child_args {
+	const struct sbx_config *cfg;
+	const struct secpol_progs *progs;
+	uid_t host_uid;
+	int sock;
+	const char *base;
+};
+__attribute__((noreturn)) void sbx_child_main(const struct sbx_child_args *a);
+
+#endif

@@ -1,0 +1,216 @@
+/* The supervisor's half of a run: clone the sandbox child into its
+ * namespaces (and, on cgroup v2, straight into its cgroup), answer its few
+ * requests (uid maps), enforce the wall-clock and job-wide CPU-time limits,
+ * forward cancellation, and reap. Killing the child (pid 1 of the job's pid
+ * namespace) makes the kernel kill every process of the job. */
+#include "supervise.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+
+#define SBX_NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+#define SBX_CPU_POLL_MS 100
+
+uint64_t sbx_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sbx_run_fail(struct sbx_run *run, const char *stage, const struct trex_err *err)
+{
+	if (run->setup_failed)
+		return; /* keep the first cause */
+	run->setup_failed = true;
+	snprintf(run->stage, sizeof(run->stage), "%s", stage);
+	run->err = *err;
+}
+
+/* fork-like clone (no new stack: the child runs on a copy of ours). With a
+ * v2 cgroup fd the child starts inside the job cgroup, so not even its
+ * first instruction runs outside the limits. */
+static pid_t sbx_clone(struct sbx_run *run, bool *in_cgroup)
+{
+	*in_cgroup = false;
+	if (run->cg && run->cg->v2_fd >= 0) {
+		struct clone_args ca = {
+			.flags = SBX_NS_FLAGS | CLONE_INTO_CGROUP,
+			.exit_signal = SIGCHLD,
+			.cgroup = (uint64_t)run->cg->v2_fd,
+		};
+		long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid >= 0) {
+			*in_cgroup = true;
+			return (pid_t)pid;
+		}
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+			return -1;
+	}
+	return (pid_t)syscall(SYS_clone, SBX_NS_FLAGS | SIGCHLD, 0, 0, 0, 0);
+}
+
+static void sbx_handle_msg(struct sbx_run *run, int sock, pid_t pid)
+{
+	struct sbx_msg m;
+	int fd;
+	struct trex_err err = { 0 };
+	int r = sbx_msg_recv(sock, &m, &fd);
+	if (r <= 0) {
+		run->sock_eof = true;
+		return;
+	}
+	switch (m.type) {
+	case SBX_MSG_OUTPUT_FD:
+		if (fd >= 0 && run->output_fd < 0) {
+			run->output_fd = fd;
+			fd = -1;
+		}
+		break;
+	case SBX_MSG_USERNS: {
+		struct sbx_msg go = { .type = SBX_MSG_GO };
+		if (sbx_userns_write_maps(pid, run->host_uid, &err) < 0) {
+			sbx_run_fail(run, "userns", &err);
+			kill(pid, SIGKILL);
+		} else {
+			(void)sbx_msg_send(sock, &go, -1);
+		}
+		break;
+	}
+	case SBX_MSG_SETUP_FAILED:
+		sbx_run_fail(run, m.stage, &m.err);
+		break;
+	case SBX_MSG_JOB_EXIT:
+		run->have_status = true;
+		run->wait_status = m.status;
+		break;
+	default:
+		break;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+int sbx_supervise(struct sbx_run *run)
+{
+	const struct sbx_config *cfg = run->cfg;
+	struct trex_err err = { 0 };
+	int sv[2];
+	run->output_fd = -1;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		trex_err_set(&err, -errno, "socketpair");
+		sbx_run_fail(run, "clone", &err);
+		return -1;
+	}
+	/* cancellation (trexd's SIGTERM) arrives on a signalfd; the child
+	 * unblocks everything first thing */
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	_cleanup_close_ int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	run->start_ms = sbx_now_ms();
+	bool in_cgroup;
+	pid_t pid = sbx_clone(run, &in_cgroup);
+	if (pid < 0) {
+		trex_err_set(&err, -errno, "clone the sandbox");
+		sbx_run_fail(run, "clone", &err);
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		struct sbx_child_args a = { .cfg = cfg, .progs = run->progs, .host_uid = run->host_uid,
+					    .sock = sv[1], .base = run->base };
+		sbx_child_main(&a);
+	}
+	close(sv[1]);
+	_cleanup_close_ int sock = sv[0];
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	/* v1 controllers (and v2 without clone3) take the child before it
+	 * runs anything: it waits for GO */
+	if (run->cg && sbx_cgroup_attach(run->cg, pid, in_cgroup, &err) < 0) {
+		sbx_run_fail(run, "cgroup", &err);
+		kill(pid, SIGKILL);
+	} else {
+		struct sbx_msg go = { .type = SBX_MSG_GO };
+		(void)sbx_msg_send(sock, &go, -1);
+	}
+
+	uint64_t deadline = run->start_ms + cfg->timeout * 1000;
+	uint64_t cpu_limit_ns = cfg->cpu_seconds * 1000000000ull;
+	uint64_t cpu_ns;
+	bool cpu_source = run->cg && sbx_cgroup_cpu_ns(run->cg, &cpu_ns) == 0;
+	bool killed = false;
+	for (;;) {
+		uint64_t now = sbx_now_ms();
+		if (!killed && now >= deadline) {
+			run->timed_out = true;
+			kill(pid, SIGKILL);
+			killed = true;
+		}
+		int tmo = killed ? 1000 : (int)(deadline - now > 60000 ? 60000 : deadline - now);
+		if (cpu_source && !killed && tmo > SBX_CPU_POLL_MS)
+			tmo = SBX_CPU_POLL_MS;
+		struct pollfd p[3] = {
+			{ .fd = run->sock_eof ? -1 : sock, .events = POLLIN },
+			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = sigfd, .events = POLLIN },
+		};
+		int n = poll(p, 3, tmo);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			sbx_handle_msg(run, sock, pid);
+		if (p[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si) && !killed) {
+				run->cancel_signal = (int)si.ssi_signo;
+				kill(pid, SIGKILL);
+				killed = true;
+			}
+		}
+		if (cpu_source && !killed && sbx_cgroup_cpu_ns(run->cg, &cpu_ns) == 0 &&
+		    cpu_ns >= cpu_limit_ns) {
+			run->cpu_limited = true;
+			kill(pid, SIGKILL);
+			killed = true;
+		}
+		if (pidfd < 0 || (p[1].revents & POLLIN))
+			break;
+	}
+	/* messages sent just before init exited are still queued */
+	for (;;) {
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+		if (run->sock_eof || poll(&p, 1, 0) <= 0)
+			break;
+		sbx_handle_msg(run, sock, pid);
+	}
+	int st;
+	while (wait4(pid, &st, 0, &run->rusage) < 0 && errno == EINTR)
+		;
+	run->init_status = st;
+	run->wall_ms = sbx_now_ms() - run->start_ms;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}

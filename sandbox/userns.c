@@ -1,0 +1,93 @@
+/* The job's identity: a host uid of its own, held exclusively through a
+ * lock file for the job's lifetime, and the user namespace mapping job
+ * uid/gid 1000 to it (one id each: root inside is not mapped at all, so it
+ * can never be host root). */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fsutil.h"
+
+int sbx_uid_acquire(const char *dir, uint32_t base, uint32_t count,
+		    struct sbx_uid_lease *lease, struct trex_err *err)
+{
+	lease->lock_fd = -1;
+	int rc = trex_mkdir_p(dir, 0700, err);
+	if (rc < 0)
+		return rc;
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return trex_err_set(err, -errno, "open %s", dir);
+	/* start at a pid-derived offset so concurrent starts rarely collide on
+	 * the same lock; correctness comes from flock, not from the offset */
+	uint32_t start = (uint32_t)getpid() % count;
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t uid = base + (start + i) % count;
+		char name[32];
+		snprintf(name, sizeof(name), "%u.lock", uid);
+		int fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return trex_err_set(err, -errno, "open %s/%s", dir, name);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			lease->host_uid = uid;
+			lease->lock_fd = fd;
+			return 0;
+		}
+		int e = errno;
+		close(fd);
+		if (e != EWOULDBLOCK)
+			return trex_err_set(err, -e, "flock %s/%s", dir, name);
+	}
+	return trex_err_setx(err, -EBUSY, "all %u uids of %u:%u are in use", count, base, count);
+}
+
+void sbx_uid_release(struct sbx_uid_lease *lease)
+{
+	if (lease->lock_fd >= 0)
+		close(lease->lock_fd);
+	lease->lock_fd = -1;
+}
+
+static int sbx_write_proc(pid_t pid, const char *file, const char *text, struct trex_err *err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return trex_err_set(err, -errno, "open %s", path);
+	if (trex_write_all(fd, text, strlen(text)) < 0)
+		return trex_err_set(err, -errno, "write %s", path);
+	return 0;
+}
+
+int sbx_userns_write_maps(pid_t pid, uid_t host_uid, struct trex_err *err)
+{
+	char line[64];
+	if (host_uid == 0)
+		return trex_err_setx(err, -EPERM, "refusing to map the job to host root");
+	snprintf(line, sizeof(line), "%u %u 1\n", SBX_JOB_UID, (unsigned)host_uid);
+	int rc = sbx_write_proc(pid, "uid_map", line, err);
+	if (rc < 0)
+		return rc;
+	snprintf(line, sizeof(line), "%u %u 1\n", SBX_JOB_GID, (unsigned)host_uid);
+	return sbx_write_proc(pid, "gid_map", line, err);
+}
+
+int sbx_userns_become_job(struct trex_err *err)
+{
+	/* supplementary groups were cleared as host root before the user
+	 * namespace existed (sbx_child_main); here only the ids change */
+	if (setresgid(SBX_JOB_GID, SBX_JOB_GID, SBX_JOB_GID) < 0)
+		return trex_err_set(err, -errno, "setresgid");
+	if (setresuid(SBX_JOB_UID, SBX_JOB_UID, SBX_JOB_UID) < 0)
+		return trex_err_set(err, -errno, "setresuid");
+	return 0;
+}
