@@ -173,6 +173,7 @@ static void api_submit(struct trexd *d, const struct http_request *req,
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s/jobs/%s", d->cfg->state_dir, row.id);
 	if (bundle_write(dir, files, &err) < 0) {
+		bundle_remove(dir);
 		trex_log(TREX_LOG_ERROR, "bundle_write_failed", "job=%s", row.id);
 		http_respond_error(resp, err.code == -EINVAL ? 400 : 500,
 				   err.code == -EINVAL ? "bad_request" : "internal", "%s", err.msg);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,4 +153,19 @@ int bundle_write(const char *job_dir, json_t *files, struct trex_err *err)
 			bundle_fsync_dir(pd);
 	}
 	return 0;
+}
+
+static int bundle_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void bundle_remove(const char *job_dir)
+{
+	/* depth first, never following symlinks */
+	nftw(job_dir, bundle_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -18,4 +18,7 @@ int bundle_check(json_t *files, size_t max_bytes, struct trex_err *err);
  * Every file and folder is fsync'd. */
 int bundle_write(const char *job_dir, json_t *files, struct trex_err *err);
 
+/* Remove a job folder whose bundle could not be written. */
+void bundle_remove(const char *job_dir);
+
 #endif
