@@ -20,7 +20,9 @@
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 
-static const char *const builtin_runtimes[] = { "python3", "r", "shell" };
+/* trexd's runtime names and the names trex-sandbox knows them by */
+static const char *const builtin_runtimes[][2] = { { "python3", "python3" }, { "r", "R" },
+						   { "shell", "sh" } };
 
 /* What config_parse needs to name a position: jansson keeps no positions
  * for values, so the line of a key is found in the source text (the first
@@ -119,8 +121,9 @@ int config_init_defaults(struct config *c, const char *self_dir, struct trex_err
 	if (!c->runtimes)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < TREX_ARRAY_LEN(builtin_runtimes); i++) {
-		c->runtimes[i].name = trex_strdup(builtin_runtimes[i]);
-		if (!c->runtimes[i].name)
+		c->runtimes[i].name = trex_strdup(builtin_runtimes[i][0]);
+		c->runtimes[i].sandbox_name = trex_strdup(builtin_runtimes[i][1]);
+		if (!c->runtimes[i].name || !c->runtimes[i].sandbox_name)
 			return trex_err_setx(err, -ENOMEM, "out of memory");
 		c->n_runtimes++;
 	}
@@ -262,7 +265,7 @@ static int cfg_datasets(const struct cfg_src *s, struct config *c, json_t *obj,
 static int cfg_runtimes(const struct cfg_src *s, struct config *c, json_t *obj,
 			struct trex_err *err)
 {
-	static const char *const keys[] = { "env" };
+	static const char *const keys[] = { "env", "sandbox_runtime" };
 	if (!json_is_object(obj))
 		return cfg_fail(s, err, "runtimes", "\"runtimes\" must be an object");
 	const char *name;
@@ -274,7 +277,7 @@ static int cfg_runtimes(const struct cfg_src *s, struct config *c, json_t *obj,
 		snprintf(where, sizeof(where), "runtimes.%s", name);
 		if (!json_is_object(r))
 			return cfg_fail(s, err, name, "%s must be an object", where);
-		if (cfg_only_keys(s, r, where, keys, 1, err) < 0)
+		if (cfg_only_keys(s, r, where, keys, 2, err) < 0)
 			return err->code;
 		/* a configured runtime replaces a built-in of the same name */
 		struct runtime *rt = (struct runtime *)config_runtime(c, name);
@@ -292,6 +295,25 @@ static int cfg_runtimes(const struct cfg_src *s, struct config *c, json_t *obj,
 		cfg_free_strv(rt->env, rt->n_env);
 		rt->env = NULL;
 		rt->n_env = 0;
+		json_t *sr = json_object_get(r, "sandbox_runtime");
+		if (sr && json_is_null(sr)) {
+			trex_free(rt->sandbox_name);
+			rt->sandbox_name = NULL;
+		} else if (sr) {
+			static const char *const known[] = { "python3", "R", "sh" };
+			const char *v = json_string_value(sr);
+			size_t k;
+			for (k = 0; v && k < TREX_ARRAY_LEN(known); k++)
+				if (strcmp(v, known[k]) == 0)
+					break;
+			if (!v || k == TREX_ARRAY_LEN(known))
+				return cfg_fail(s, err, "sandbox_runtime",
+						"%s.sandbox_runtime must be \"python3\", \"R\", \"sh\" "
+						"or null",
+						where);
+			if (cfg_set_str(&rt->sandbox_name, v, err) < 0)
+				return err->code;
+		}
 		json_t *env = json_object_get(r, "env");
 		if (!env)
 			continue;
@@ -526,6 +548,7 @@ void config_free(struct config *c)
 	trex_free(c->datasets);
 	for (size_t i = 0; i < c->n_runtimes; i++) {
 		trex_free(c->runtimes[i].name);
+		trex_free(c->runtimes[i].sandbox_name);
 		cfg_free_strv(c->runtimes[i].env, c->runtimes[i].n_env);
 	}
 	trex_free(c->runtimes);

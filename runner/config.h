@@ -25,6 +25,7 @@ struct dataset {
 
 struct runtime {
 	char *name;
+	char *sandbox_name; /* --runtime NAME for trex-sandbox, NULL = none */
 	char **env; /* "K=V" strings passed as --env */
 	size_t n_env;
 };

@@ -509,8 +509,30 @@ static void job_ran(struct job_proc *p)
 	struct trex_err err = { 0 };
 	_cleanup_free_ char *run = json_dumps(j->runrec, JSON_COMPACT);
 	if (store_set_state(j->d->store, j->row.id, "checking", "", run, NULL, &err) < 0 ||
-	    release_collect(j->d, j->dir, j->manifest, &j->present, &err) < 0 ||
-	    job_start_check(j, &err) < 0) {
+	    release_collect(j->d, j->dir, j->manifest, &j->present, &err) < 0) {
+		char msg[400];
+		snprintf(msg, sizeof(msg), "output check could not start: %s", err.msg);
+		job_end(j, "failed", msg);
+		return;
+	}
+	/* nothing declared was produced: nothing to check, every output is
+	 * "not produced" */
+	if (json_array_size(j->present) == 0) {
+		json_t *empty = json_pack("{s:[]}", "files");
+		int r = release_finish(j->d, j->row.id, j->row.project, j->dir, j->manifest,
+				       j->present, empty, NULL, &err);
+		json_decref(empty);
+		if (r < 0) {
+			char msg[400];
+			snprintf(msg, sizeof(msg), "release failed: %s", err.msg);
+			job_end(j, "failed", msg);
+			return;
+		}
+		j->finished = 1;
+		job_maybe_done(j);
+		return;
+	}
+	if (job_start_check(j, &err) < 0) {
 		char msg[400];
 		snprintf(msg, sizeof(msg), "output check could not start: %s", err.msg);
 		job_end(j, "failed", msg);
@@ -614,7 +636,9 @@ int job_start(struct trexd *d, const char *id, struct job **out, struct trex_err
 	for (size_t i = 0; i < TREX_ARRAY_LEN(subs); i++) {
 		char p[PATH_MAX];
 		snprintf(p, sizeof(p), "%s/%s", j->dir, subs[i]);
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+		/* checkin is the checker's /job: readable by the sandbox's
+		 * unprivileged uid (jobs/<id> itself stays 0700 on the host) */
+		if (mkdir(p, i == 1 ? 0755 : 0700) < 0 && errno != EEXIST) {
 			r = trex_err_set(err, -errno, "mkdir %s", p);
 			job_free(j);
 			return r;
@@ -628,8 +652,10 @@ int job_start(struct trexd *d, const char *id, struct job **out, struct trex_err
 	job_arg(&a, "%s/code", j->dir);
 	job_arg(&a, "--output");
 	job_arg(&a, "%s/stage", j->dir);
-	job_arg(&a, "--runtime");
-	job_arg(&a, "%s", rt->name);
+	if (rt->sandbox_name) {
+		job_arg(&a, "--runtime");
+		job_arg(&a, "%s", rt->sandbox_name);
+	}
 	job_arg(&a, "--memory");
 	job_arg(&a, "%ld", j->limits.memory_mb);
 	job_arg(&a, "--pids");

@@ -44,6 +44,8 @@ static void test_defaults(void **state)
 	assert_non_null(config_runtime(&c, "r"));
 	assert_non_null(config_runtime(&c, "shell"));
 	assert_null(config_runtime(&c, "julia"));
+	assert_string_equal(config_runtime(&c, "r")->sandbox_name, "R");
+	assert_string_equal(config_runtime(&c, "shell")->sandbox_name, "sh");
 	config_free(&c);
 }
 
@@ -75,7 +77,9 @@ static void test_full(void **state)
 	const struct runtime *rt = config_runtime(&c, "python3");
 	assert_int_equal(rt->n_env, 1);
 	assert_string_equal(rt->env[0], "PYTHONHASHSEED=0");
+	assert_string_equal(rt->sandbox_name, "python3");
 	assert_non_null(config_runtime(&c, "julia"));
+	assert_null(config_runtime(&c, "julia")->sandbox_name);
 	config_free(&c);
 }
 
@@ -98,6 +102,8 @@ static void test_errors(void **state)
 	EXPECT("{\"state_dir\": 3}", "trexd.json:1: \"state_dir\" must be a non-empty string");
 	EXPECT("{\"datasets\": {\"d\": {\"path\": \"rel\"}}}",
 	       "trexd.json:1: datasets.d.path must be absolute");
+	EXPECT("{\"runtimes\": {\"j\": {\"sandbox_runtime\": \"julia\"}}}",
+	       "trexd.json:1: runtimes.j.sandbox_runtime must be \"python3\", \"R\", \"sh\" or null");
 	EXPECT("[1]", "trexd.json:1: the configuration must be a JSON object");
 	EXPECT("{\"socket\": \"/s\"}", "state_dir is required");
 	EXPECT("{\"state_dir\": \"/s\"}", "socket is required");
