@@ -37,6 +37,10 @@ expect_ctl 37 "spin 2 s of CPU" ok
 sbx --cpu-seconds 1 --timeout 20 -- /opt/attacks/attack cpuhog 5
 expect_sbx 37 "spin 5 s of CPU (--cpu-seconds 1)" rc=124
 expect_status 37 "spin 5 s of CPU: status result" result cpu_limit
+sbx --timeout 1 -- /opt/attacks/attack cpuhog 30
+expect_sbx 37 "spin 30 s of CPU (--timeout 1)" rc=124
+expect_status 37 "spin 30 s of CPU: status result" result timeout
+sbx_check 37 "no process left" esc_none_left
 
 # row 38: hang on stdin, then sleep
 out=$(sleep 1 | setpriv --reuid=$ESC_UID --regid=$ESC_UID --clear-groups \

@@ -122,28 +122,27 @@ static int a_survive(char **argv)
 	return say("ok");
 }
 
-/* row 33: write MB mebibytes into DIR/fill */
+/* row 33: write MB mebibytes into DIR as 1 MiB files (so RLIMIT_FSIZE
+ * alone cannot stop it: only the tmpfs size or the memory cgroup can) */
 static int a_fill(char **argv)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/fill", argv[0]);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return say_rc(-1);
 	static char buf[1 << 20];
 	memset(buf, 'z', sizeof(buf));
 	long mb = arg_long(argv[1]);
+	char path[4096];
 	for (long i = 0; i < mb; i++) {
-		ssize_t w = write(fd, buf, sizeof(buf));
-		if (w < 0)
+		snprintf(path, sizeof(path), "%s/fill%ld", argv[0], i);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
 			return say_rc(-1);
-		if (w < (ssize_t)sizeof(buf)) {
-			if (write(fd, buf, sizeof(buf)) < 0)
+		for (size_t off = 0; off < sizeof(buf);) {
+			ssize_t w = write(fd, buf + off, sizeof(buf) - off);
+			if (w < 0)
 				return say_rc(-1);
+			off += (size_t)w;
 		}
+		close(fd);
 	}
-	close(fd);
-	unlink(path);
 	return say("ok");
 }
 
