@@ -179,6 +179,9 @@ int client_request(const char *socket_path, const char *method,
 				r = trex_err_setx(err, -EFBIG,
 						  "answer from trexd too large (body max %zu bytes)",
 						  max_body);
+			else if (n == 0)
+				r = trex_err_setx(err, -EPROTO,
+						  "trexd closed the connection in the middle of its answer");
 			else
 				r = trex_err_setx(err, -EPROTO,
 						  "malformed HTTP answer from trexd: %s",

@@ -106,8 +106,7 @@ for j in $JOBS; do
 	say "4. $j (job $id)"
 	rc=0
 	"$BIN/trex" wait "$id" --timeout 300 || rc=$?
-	state=$("$BIN/trex" status "$id" --json |
-		sed -n 's/^  "state": "\([a-z_]*\)".*/\1/p')
+	state=$("$BIN/trex" status "$id" | sed -n 's/^  state: *//p')
 	case "$j:$state" in
 	crosstab-python:released) verdict="released as expected" ;;
 	small-cells:released | small-cells:partially_released)

@@ -68,6 +68,16 @@ class H(BaseHTTPRequestHandler):
                                    "run": {"result": "exit", "exit_code": 0, "wall_ms": 812},
                                    "logs": [{"name": "stdout", "size": 12, "state": "held"}]},
                              chunked=True)
+        if p == "/v1/jobs/garbage":
+            self.wfile.write(b"HELLO THERE\r\n\r\n"); self.close_connection = True; return
+        if p == "/v1/jobs/flood":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for i in range(5000):
+                self.wfile.write(b"X-Pad-%d: %s\r\n" % (i, b"a" * 64))
+            self.wfile.write(b"Content-Length: 2\r\n\r\n{}"); self.close_connection = True; return
+        if p == "/v1/jobs/short":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"id\": ")
+            self.close_connection = True; return
         if p == "/v1/jobs/job-2":
             return self.send(200, {"id": "job-2", "state": "blocked",
                                    "reason": "every output failed the check", "outputs": []})
@@ -148,6 +158,14 @@ expect_eq "wait on a blocked job: 3" 3 $?
 check "status --json is JSON" $PY -c 'import json,sys; assert json.load(open(sys.argv[1]))["id"]=="job-1"' "$T/json"
 "$TREX" --socket "$SOCK" status nope >/dev/null 2>"$T/err"
 expect_eq "unknown job: exit 1" 1 $?
+
+for bad in garbage flood short; do
+	"$TREX" --socket "$SOCK" status $bad >/dev/null 2>"$T/err"
+	expect_eq "malformed answer ($bad): exit 1" 1 $?
+done
+check "malformed status line reported" sh -c "\"$TREX\" --socket '$SOCK' status garbage 2>&1 | grep -q 'malformed HTTP answer'"
+check "header flood reported" sh -c "\"$TREX\" --socket '$SOCK' status flood 2>&1 | grep -q 'too large'"
+check "truncated body reported" sh -c "\"$TREX\" --socket '$SOCK' status short 2>&1 | grep -q 'middle of its answer'"
 
 "$TREX" --socket "$SOCK" fetch job-1 good.csv -o "$T/out" >/dev/null 2>"$T/err"
 expect_eq "fetch a released file: 0" 0 $?
