@@ -16,7 +16,8 @@ struct trexd;
 
 /* Copy every declared output found as a regular file in job_dir/stage into
  * job_dir/checkin, then write checkin/manifest.json ({"outputs": declared})
- * and checkin/policy.json (policy_dir/<policy>.json). *present receives the
+ * and checkin/policy.json (policy_dir/<policy>.json) when any was found.
+ * *present receives the
  * declared paths that were found (JSON array of strings). */
 int release_collect(const struct trexd *d, const char *job_dir, json_t *manifest,
 		    json_t **present, struct trex_err *err);
