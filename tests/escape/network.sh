@@ -33,6 +33,11 @@ A 72 "host /dev/shm entry" "" ok ENOENT stat "/dev/shm/trex-esc-$$"
 setpriv --reuid=$ESC_UID --regid=$ESC_UID --clear-groups sleep 60 &
 victim=$!
 ESC_PIDS="$ESC_PIDS $victim"
+i=0
+while [ $i -lt 50 ] && [ "$(ps -o uid= -p "$victim" | tr -d ' ')" != "$ESC_UID" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 ctl "" -- "$CA" kill "$victim" 0
 expect_ctl 73 "signal a host process" ok
 sbx -- /opt/attacks/attack kill "$victim" 9
