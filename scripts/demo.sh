@@ -34,7 +34,7 @@ chmod 0755 "$T"
 TREXD_PID=
 stop() {
 	rc=$?
-	trap - EXIT INT TERM
+	trap - EXIT INT TERM HUP PIPE
 	if [ -n "$TREXD_PID" ] && kill -0 "$TREXD_PID" 2>/dev/null; then
 		kill -TERM "$TREXD_PID" 2>/dev/null || true
 		i=0
@@ -53,7 +53,8 @@ stop() {
 	exit "$rc"
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
+# a closed pipe (demo | head) or a hang-up must also stop trexd
+trap 'exit 130' INT TERM HUP PIPE
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -68,8 +69,7 @@ cat >"$T/trexd.json" <<JSON
   "socket": "$T/trexd.sock",
   "datasets": {
     "snds-synth": {"path": "$T/data", "id_columns": ["patient_id"]}
-  },
-  "runtimes": {"python3": {}, "R": {}}
+  }
 }
 JSON
 "$BIN/trexd" --config "$T/trexd.json" >"$T/trexd.log" 2>&1 &

@@ -23,6 +23,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP PIPE
 
 missing=""
 for b in trexd trex-sandbox trex-check trex trex-synth; do
@@ -45,8 +46,7 @@ cat >"$T/trexd.json" <<JSON
 {
   "state_dir": "$T/state",
   "socket": "$T/trexd.sock",
-  "datasets": {"snds-synth": {"path": "$T/data", "id_columns": ["patient_id"]}},
-  "runtimes": {"python3": {}, "R": {}}
+  "datasets": {"snds-synth": {"path": "$T/data", "id_columns": ["patient_id"]}}
 }
 JSON
 "$BIN/trexd" --config "$T/trexd.json" >"$T/trexd.log" 2>&1 &
@@ -85,7 +85,7 @@ got=$(sha256sum "$T/a/age_sex.csv" 2>/dev/null | cut -d' ' -f1)
 expect_eq "a: fetched file's sha256 is the listed one" "$listed" "$got"
 expect_eq "a: sha256 in status matches too" "$got" \
 	"$(json "$T/a.json" '[o["sha256"] for o in j["outputs"] if o["name"]=="age_sex.csv"][0]')"
-expect_eq "a: long-format header" "age_band,sex,n" "$(head -n 1 "$T/a/age_sex.csv" 2>/dev/null)"
+expect_eq "a: long-format header" "age_band,sex,n" "$(head -n 1 "$T/a/age_sex.csv" 2>/dev/null | tr -d '\r')"
 expect_eq "a: 10 cells (5 age bands x 2 sexes)" 11 "$(wc -l <"$T/a/age_sex.csv" 2>/dev/null | tr -d ' ')"
 
 # --- b: small cells come out suppressed (empty) in the released copy
@@ -97,13 +97,14 @@ expect_eq "b: verdict suppressed" suppressed \
 trex fetch "$B" ald_age_sex.csv -o "$T/b" >/dev/null 2>"$T/b.fetch"
 expect_eq "b: fetch exits 0" 0 $?
 F="$T/b/ald_age_sex.csv"
-expect_eq "b: header kept" "condition,age_band,sex,n" "$(head -n 1 "$F" 2>/dev/null)"
+# CSV lines may end in CRLF (RFC 4180); the checks below ignore the CR
+expect_eq "b: header kept" "condition,age_band,sex,n" "$(head -n 1 "$F" 2>/dev/null | tr -d '\r')"
 expect_eq "b: every cell still there (3 x 5 x 2)" 31 "$(wc -l <"$F" 2>/dev/null | tr -d ' ')"
-empty=$(awk -F, 'NR > 1 && $4 == "" { n++ } END { print n + 0 }' "$F" 2>/dev/null)
+empty=$(awk -F, '{ sub(/\r$/, "") } NR > 1 && $4 == "" { n++ } END { print n + 0 }' "$F" 2>/dev/null)
 check "b: some cells suppressed (empty)" test "${empty:-0}" -gt 0
-small=$(awk -F, 'NR > 1 && $4 != "" && $4 + 0 > 0 && $4 + 0 < 10 { n++ } END { print n + 0 }' "$F" 2>/dev/null)
+small=$(awk -F, '{ sub(/\r$/, "") } NR > 1 && $4 != "" && $4 + 0 > 0 && $4 + 0 < 10 { n++ } END { print n + 0 }' "$F" 2>/dev/null)
 expect_eq "b: no count between 1 and 9 left visible" 0 "${small:-x}"
-kept=$(awk -F, 'NR > 1 && $4 + 0 >= 10 { n++ } END { print n + 0 }' "$F" 2>/dev/null)
+kept=$(awk -F, '{ sub(/\r$/, "") } NR > 1 && $4 + 0 >= 10 { n++ } END { print n + 0 }' "$F" 2>/dev/null)
 check "b: large cells released" test "${kept:-0}" -gt 0
 
 # --- c: the malicious job releases nothing
