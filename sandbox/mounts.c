@@ -244,10 +244,13 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 	    (rc = sbx_tmpfs(path, MS_NOSUID | MS_NODEV | MS_NOEXEC, opts, err)) < 0)
 		return rc;
 
-	/* owned by the job's host uid; nr_inodes caps files+dirs (ATTACKS 31) */
+	/* owned by the job's host uid; nr_inodes bounds files+dirs+links
+	 * (ATTACKS 31) with room for directories: the collector's own entry
+	 * cap (--output-files) decides what comes out */
 	*stage = "mount_output";
 	snprintf(opts, sizeof(opts), "mode=0755,size=%llum,nr_inodes=%llu,uid=%u,gid=%u",
-		 (unsigned long long)cfg->output_mb, (unsigned long long)(cfg->output_files + 1),
+		 (unsigned long long)cfg->output_mb,
+		 (unsigned long long)(cfg->output_files + cfg->output_files / 4 + 16),
 		 (unsigned)plan->host_uid, (unsigned)plan->host_uid);
 	if ((rc = sbx_make_mountpoint(root, "output", true, err)) < 0 ||
 	    (rc = sbx_path(path, sizeof(path), root, "output")) < 0 ||
