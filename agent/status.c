@@ -52,7 +52,46 @@ static void status_print_run(FILE *f, const json_t *run)
 	fputc('\n', f);
 }
 
-static void status_print_outputs(FILE *f, const json_t *outputs)
+/* The checker's report entry for an output: matched on the file's
+ * basename, since trex-check reports the path it was given. */
+static const json_t *status_report_entry(const json_t *report, const char *name)
+{
+	size_t i;
+	const json_t *e;
+	if (!name)
+		return NULL;
+	json_array_foreach(json_object_get(report, "files"), i, e) {
+		const char *file = status_str(e, "file");
+		if (!file)
+			continue;
+		const char *base = strrchr(file, '/');
+		if (strcmp(base ? base + 1 : file, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Why an output was not released as is: the checker's reasons, a few. */
+#define STATUS_MAX_REASONS 5
+
+static void status_print_reasons(FILE *f, const json_t *entry)
+{
+	const json_t *reasons = json_object_get(entry, "reasons");
+	size_t i;
+	const json_t *r;
+	json_array_foreach(reasons, i, r) {
+		if (i == STATUS_MAX_REASONS) {
+			fprintf(f, "      (%zu more reasons in 'trex status --json')\n",
+				json_array_size(reasons) - i);
+			break;
+		}
+		fputs("      why: ", f);
+		cli_put(f, json_string_value(r));
+		fputc('\n', f);
+	}
+}
+
+static void status_print_outputs(FILE *f, const json_t *outputs, const json_t *report)
 {
 	if (!json_is_array(outputs))
 		return;
@@ -78,6 +117,9 @@ static void status_print_outputs(FILE *f, const json_t *outputs)
 			cli_put(f, summary);
 			fputc('\n', f);
 		}
+		const char *verdict = status_str(o, "verdict");
+		if (!verdict || strcmp(verdict, "pass") != 0)
+			status_print_reasons(f, status_report_entry(report, status_str(o, "name")));
 	}
 }
 
@@ -121,7 +163,7 @@ void cli_print_job(FILE *f, const json_t *job)
 			fprintf(f, "  %-9s %" JSON_INTEGER_FORMAT "\n", label, json_integer_value(v));
 	}
 	status_print_run(f, json_object_get(job, "run"));
-	status_print_outputs(f, json_object_get(job, "outputs"));
+	status_print_outputs(f, json_object_get(job, "outputs"), json_object_get(job, "report"));
 	status_print_logs(f, json_object_get(job, "logs"));
 }
 

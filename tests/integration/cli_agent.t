@@ -66,7 +66,9 @@ class H(BaseHTTPRequestHandler):
             return self.send(200, {"id": "job-1", "state": st,
                                    "reason": "all outputs passed\x1b[2J", "outputs": outs,
                                    "run": {"result": "exit", "exit_code": 0, "wall_ms": 812},
-                                   "logs": [{"name": "stdout", "size": 12, "state": "held"}]},
+                                   "logs": [{"name": "stdout", "size": 12, "state": "held"}],
+                                   "report": {"files": [{"file": "out/cells.csv", "verdict": "fail",
+                                              "reasons": ["column patient_id is an identifier"]}]}},
                              chunked=True)
         if p == "/v1/jobs/garbage":
             self.wfile.write(b"HELLO THERE\r\n\r\n"); self.close_connection = True; return
@@ -150,6 +152,7 @@ expect_eq "unparsable manifest: 2" 2 $?
 expect_eq "wait on a job that gets released: 0" 0 $?
 check "wait prints the final state" grep -q "state: *released" "$T/wait"
 check "status shows each output's verdict" sh -c "grep -q 'good.csv.*verdict=pass RELEASED' '$T/wait' && grep -q 'cells.csv.*verdict=fail not released' '$T/wait'"
+check "status shows the checker's reasons" grep -q "why: column patient_id is an identifier" "$T/wait"
 check "status shows held logs" grep -q "stdout (12 bytes, held)" "$T/wait"
 check "server text escaped in status" sh -c "! grep -q \"$(printf '\033')\" '$T/wait'"
 "$TREX" --socket "$SOCK" wait job-2 >/dev/null 2>&1
