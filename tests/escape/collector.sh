@@ -20,6 +20,8 @@ res=$(field "$sbx_hostile" symlink)
 expect_sbx 23 "symlinks may be created in the job" ok
 sbx_check 23 "no symlink collected" no_type l
 sbx_check 23 "symlinks s and o reported refused" eval 'refused s && refused o'
+sbx_check 23 "hard links in outputs refused (smuggling, row 21)" \
+	eval 'refused hard && [ ! -e "$O/hard" ] && [ ! -e "$O/good.txt" ]'
 res=$(field "$ctl_hostile" fifo)
 expect_ctl 26 "mkfifo in outputs" ok
 res=$(field "$sbx_hostile" fifo)
@@ -100,4 +102,10 @@ expect_sbx 32 "hostile names and depth 64" 'names=6 depth=64'
 sbx_check 32 "status record is printable key=value lines" \
 	eval '[ -s "$T/status" ] && [ "$(LC_ALL=C tr -d "\n\040-\176" <"$T/status" | wc -c)" -eq 0 ] &&
 		! grep -qv "^[a-z_]*=" "$T/status"'
+esc_nl='
+'
+sbx_check 32 "no name with a newline or ESC collected" \
+	eval '[ -z "$(find "$O" -name "*$(printf "\033")*" -o -name "*$esc_nl*")" ]'
+ctl_check 32 "names with a newline and ESC exist in the job" \
+	eval '[ -n "$(find "$CW/names" -name "*$(printf "\033")*")" ] && [ -n "$(find "$CW/names" -name "*$esc_nl*")" ]'
 sbx_check 32 "depth-64 file not collected" eval '[ -z "$(find "$O" -name deep.txt)" ]'

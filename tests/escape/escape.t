@@ -138,6 +138,10 @@ TREX_ESC_SECRET=1 sbx -- /opt/attacks/attack env
 expect_sbx 78 "environment" env=HOME,LANG,PATH,TMPDIR
 A 78 "RLIMIT_CORE" "" 'soft=0 hard=-1' 'soft=0 hard=0' rlimit core
 A 79 "memfd_create + fexecve" "" ok:executed EPERM memfd_exec
+A 79 "exec a binary dropped in /tmp" "" ok:executed EACCES exec_dropped @W/x
+A 79 "exec a binary dropped in /output" "" ok:executed EACCES exec_dropped @O/x
+A 79 "mmap PROT_EXEC a file dropped in /tmp" "" ok EPERM mmap_exec @W/m
+A 79 "ld.so on a file dropped in /tmp" "" ok:executed rc=127 ldso_exec @W/l
 
 # ---------------------------------------------------------------- dataset intact
 esc_dataset_intact

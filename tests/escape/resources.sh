@@ -7,6 +7,8 @@ ctl -m -- sh -c "mount -t tmpfs none $CW/fill && $CA fill $CW/fill 64"
 expect_ctl 33 "write 64 MiB to a plain tmpfs" ok
 sbx --memory 256 -- /opt/attacks/attack fill /tmp 512
 expect_sbx 33 "write 512 MiB to /tmp (--memory 256)" ENOSPC
+sbx --memory 256 -- /opt/attacks/attack fill /dev/shm 512
+expect_sbx 33 "write 512 MiB to /dev/shm (--memory 256)" ENOSPC
 sbx --output-mb 8 -- /opt/attacks/attack fill /output 64
 expect_sbx 33 "write 64 MiB to /output (--output-mb 8)" 'ENOSPC|EFBIG'
 

@@ -292,6 +292,55 @@ static int a_memfd_exec(char **argv)
 }
 static int a_executed(char **argv) { return say("ok:executed"); }
 
+/* row 79: drop a copy of our ELF at PATH (mode MODE) */
+static int drop_copy(const char *path, mode_t mode)
+{
+	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (self < 0 || fd < 0)
+		return -1;
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(self, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			return -1;
+	close(self);
+	close(fd);
+	return chmod(path, mode);
+}
+
+/* row 79: exec a dropped binary (noexec /tmp and /output) */
+static int a_exec_dropped(char **argv)
+{
+	if (drop_copy(argv[0], 0755) < 0)
+		return say_rc(-1);
+	char *args[] = {argv[0], "executed", NULL};
+	execv(argv[0], args);
+	return say_rc(-1);
+}
+
+/* row 79: the same through the dynamic loader, which mmaps it PROT_EXEC */
+static int a_ldso_exec(char **argv)
+{
+	if (drop_copy(argv[0], 0644) < 0)
+		return say_rc(-1);
+	char *args[] = {"ld.so", argv[0], "executed", NULL};
+	execv("/lib64/ld-linux-x86-64.so.2", args);
+	return say_rc(-1);
+}
+
+/* row 79: map a dropped file executable */
+static int a_mmap_exec(char **argv)
+{
+	if (drop_copy(argv[0], 0644) < 0)
+		return say_rc(-1);
+	int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return say_rc(-1);
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	return say_rc(p == MAP_FAILED ? -1 : 0);
+}
+
 const struct attack attacks_fs[] = {
 	{"procexe", 0, a_procexe},
 	{"open_w", 1, a_open_w},
@@ -325,5 +374,8 @@ const struct attack attacks_fs[] = {
 	{"rlimit", 1, a_rlimit},
 	{"memfd_exec", 0, a_memfd_exec},
 	{"executed", 0, a_executed},
+	{"exec_dropped", 1, a_exec_dropped},
+	{"ldso_exec", 1, a_ldso_exec},
+	{"mmap_exec", 1, a_mmap_exec},
 	{NULL, 0, NULL},
 };
