@@ -70,7 +70,7 @@ static int api_decode(const char *in, char *out, size_t outsz)
 void api_route(const char *method, const char *path, struct api_route *out)
 {
 	memset(out, 0, sizeof(*out));
-	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	int get = strcmp(method, "GET") == 0;
 	int post = strcmp(method, "POST") == 0;
 	out->kind = API_NOT_FOUND;
 	if (strcmp(path, "/healthz") == 0) {

@@ -33,6 +33,8 @@ struct http_server {
 	size_t n_conns;
 	int closing;
 	int pipe_open;
+	uv_timer_t sweep; /* closes idle connections */
+	int sweep_open;
 };
 
 struct http_conn {
@@ -52,6 +54,7 @@ struct http_conn {
 	const char *err_msg;
 	int closing;      /* answer pending writes, then close */
 	int closed;
+	uint64_t last_active; /* uv_now() of the last byte read or written */
 	uid_t uid;
 	char user[64];
 };
@@ -119,6 +122,12 @@ void http_respond_error(struct http_response *resp, int status, const char *code
 	json_decref(j);
 }
 
+static void http_server_maybe_free(struct http_server *srv)
+{
+	if (srv->closing && srv->n_conns == 0 && !srv->pipe_open && !srv->sweep_open)
+		trex_free(srv);
+}
+
 static void http_conn_closed(uv_handle_t *h)
 {
 	struct http_conn *c = (struct http_conn *)h;
@@ -133,8 +142,7 @@ static void http_conn_closed(uv_handle_t *h)
 		c->next->prev = c->prev;
 	srv->n_conns--;
 	trex_free(c);
-	if (srv->closing && srv->n_conns == 0 && !srv->pipe_open)
-		trex_free(srv);
+	http_server_maybe_free(srv);
 }
 
 static void http_conn_close(struct http_conn *c)
@@ -148,6 +156,7 @@ static void http_conn_close(struct http_conn *c)
 static void http_write_done(uv_write_t *req, int status)
 {
 	struct http_write *w = (struct http_write *)req;
+	w->conn->last_active = uv_now(w->conn->srv->loop);
 	if (status < 0 || w->close_after)
 		http_conn_close(w->conn);
 	trex_free(w->data);
@@ -170,6 +179,15 @@ static void http_write_raw(struct http_conn *c, char *data, size_t len, int clos
 	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1, http_write_done) < 0) {
 		trex_free(w->data);
 		trex_free(w);
+		http_conn_close(c);
+		return;
+	}
+	/* a client that pipelines requests without reading the answers
+	 * would make trexd buffer without end */
+	if (c->pipe.write_queue_size > HTTP_MAX_QUEUED) {
+		trex_log(TREX_LOG_WARN, "http_slow_reader", "uid=%u", (unsigned)c->uid);
+		c->closing = 1;
+		uv_read_stop((uv_stream_t *)&c->pipe);
 		http_conn_close(c);
 	}
 }
@@ -334,6 +352,7 @@ static void http_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void http_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct http_conn *c = (struct http_conn *)s;
+	c->last_active = uv_now(c->srv->loop);
 	if (nread < 0 || c->closing) {
 		trex_free(buf->base);
 		if (nread < 0 || !c->closing)
@@ -415,9 +434,23 @@ static void http_on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	http_peer(c);
+	c->last_active = uv_now(srv->loop);
 	llhttp_init(&c->parser, HTTP_REQUEST, &srv->settings);
 	if (uv_read_start((uv_stream_t *)&c->pipe, http_alloc, http_read) < 0)
 		http_conn_close(c);
+}
+
+/* Close connections that sent or received nothing for HTTP_IDLE_MS and
+ * have no answer in flight, so idle or trickling clients cannot hold every
+ * connection slot. */
+static void http_sweep(uv_timer_t *t)
+{
+	struct http_server *srv = t->data;
+	uint64_t now = uv_now(srv->loop);
+	for (struct http_conn *c = srv->conns; c; c = c->next)
+		if (!c->closed && now - c->last_active > HTTP_IDLE_MS &&
+		    c->pipe.write_queue_size == 0)
+			http_conn_close(c);
 }
 
 int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
@@ -459,6 +492,11 @@ int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 		r = -errno;
 	if (r == 0)
 		r = uv_listen((uv_stream_t *)&srv->pipe, 128, http_on_connection);
+	if (r == 0 && (r = uv_timer_init(loop, &srv->sweep)) == 0) {
+		srv->sweep_open = 1;
+		srv->sweep.data = srv;
+		r = uv_timer_start(&srv->sweep, http_sweep, HTTP_IDLE_MS / 4, HTTP_IDLE_MS / 4);
+	}
 	if (r < 0) {
 		trex_err_setx(err, r, "listen on %s: %s", path, uv_strerror(r));
 		http_close(srv);
@@ -472,8 +510,14 @@ static void http_server_closed(uv_handle_t *h)
 {
 	struct http_server *srv = (struct http_server *)h;
 	srv->pipe_open = 0;
-	if (srv->n_conns == 0)
-		trex_free(srv);
+	http_server_maybe_free(srv);
+}
+
+static void http_sweep_closed(uv_handle_t *h)
+{
+	struct http_server *srv = h->data;
+	srv->sweep_open = 0;
+	http_server_maybe_free(srv);
 }
 
 void http_close(struct http_server *srv)
@@ -483,5 +527,7 @@ void http_close(struct http_server *srv)
 	srv->closing = 1;
 	for (struct http_conn *c = srv->conns; c; c = c->next)
 		http_conn_close(c);
+	if (srv->sweep_open)
+		uv_close((uv_handle_t *)&srv->sweep, http_sweep_closed);
 	uv_close((uv_handle_t *)&srv->pipe, http_server_closed);
 }

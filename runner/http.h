@@ -14,6 +14,8 @@
 
 #define HTTP_MAX_HEAD (32 * 1024)   /* request line + headers */
 #define HTTP_MAX_CONNS 256
+#define HTTP_IDLE_MS 60000             /* idle connections are closed */
+#define HTTP_MAX_QUEUED (64u << 20)    /* unread answers per connection */
 
 struct http_request {
 	const char *method; /* "GET", "POST", ... */
