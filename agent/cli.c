@@ -47,6 +47,28 @@ int cli_output_name_ok(const char *name)
 	return 1;
 }
 
+int cli_output_path_ok(const char *path)
+{
+	size_t n = strlen(path);
+	if (n == 0 || n > 1024)
+		return 0;
+	char comp[256];
+	int depth = 0;
+	for (const char *c = path;;) {
+		const char *slash = strchr(c, '/');
+		size_t len = slash ? (size_t)(slash - c) : strlen(c);
+		if (len == 0 || len >= sizeof(comp) || ++depth > 16)
+			return 0;
+		memcpy(comp, c, len);
+		comp[len] = '\0';
+		if (!cli_output_name_ok(comp))
+			return 0;
+		if (!slash)
+			return 1;
+		c = slash + 1;
+	}
+}
+
 void cli_put(FILE *f, const char *text)
 {
 	char esc[1024];

@@ -39,6 +39,10 @@ int cli_job_id_ok(const char *id);
 /* A released file name trex will write into the user's folder: no '/', no
  * leading '.', no control characters, at most 255 bytes. */
 int cli_output_name_ok(const char *name);
+/* A released output's declared path (docs/api.md: it may name a subfolder):
+ * 1 to 16 components separated by single '/', each one cli_output_name_ok,
+ * at most 1024 bytes. Rules out absolute paths, "..", "." and dotfiles. */
+int cli_output_path_ok(const char *path);
 /* Print server-provided text escaped (common/esc.h). NULL prints "-". */
 void cli_put(FILE *f, const char *text);
 /* Fetch GET /v1/jobs/{id}. */

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent/client.h"
 #include "common/cleanup.h"
@@ -41,7 +42,7 @@ static int fetch_list(const struct cli_ctx *ctx, const char *id, json_t **output
 		const char *name = json_string_value(json_object_get(o, "name"));
 		const char *sha = json_string_value(json_object_get(o, "sha256"));
 		json_t *size = json_object_get(o, "size");
-		if (!name || !cli_output_name_ok(name))
+		if (!name || !cli_output_path_ok(name))
 			return trex_err_setx(err, -EPROTO,
 					     "trexd listed an output with an unsafe name (entry %zu)", i);
 		if (!sha || strlen(sha) != TREX_SHA256_HEX_LEN ||
@@ -80,6 +81,37 @@ int cli_outputs(const struct cli_ctx *ctx, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+/* Open (creating as needed) the folder that will hold `path` under dirfd,
+ * one component at a time with O_NOFOLLOW, so a symlink already in the
+ * user's folder cannot redirect the write. *leaf points into path. */
+static int fetch_open_parent(int dirfd, const char *path, const char **leaf,
+			     struct trex_err *err)
+{
+	int fd = dup(dirfd);
+	if (fd < 0)
+		return trex_err_set(err, -errno, "dup");
+	const char *c = path;
+	for (const char *slash; (slash = strchr(c, '/')); c = slash + 1) {
+		char comp[256];
+		size_t len = (size_t)(slash - c);
+		memcpy(comp, c, len); /* cli_output_path_ok bounded it */
+		comp[len] = '\0';
+		if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+			int e = -errno;
+			close(fd);
+			return trex_err_set(err, e, "create folder %s", comp);
+		}
+		int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = -errno;
+		close(fd);
+		if (sub < 0)
+			return trex_err_set(err, e, "open folder %s", comp);
+		fd = sub;
+	}
+	*leaf = c;
+	return fd;
+}
+
 static int fetch_one(const struct cli_ctx *ctx, const char *id, const json_t *entry,
 		     int dirfd, const char *dirname_, struct trex_err *err)
 {
@@ -114,7 +146,13 @@ static int fetch_one(const struct cli_ctx *ctx, const char *id, const json_t *en
 		client_resp_free(&resp);
 		return trex_err_setx(err, -EPROTO, "%s: SHA-256 does not match the listing", ename);
 	}
-	r = trex_write_file_atomic(dirfd, name, resp.body, resp.len, 0644, err);
+	const char *leaf = name;
+	_cleanup_close_ int parent = fetch_open_parent(dirfd, name, &leaf, err);
+	if (parent < 0) {
+		client_resp_free(&resp);
+		return parent;
+	}
+	r = trex_write_file_atomic(parent, leaf, resp.body, resp.len, 0644, err);
 	client_resp_free(&resp);
 	if (r < 0)
 		return r;
@@ -137,7 +175,7 @@ int cli_fetch(const struct cli_ctx *ctx, int argc, char **argv)
 		} else if (!id) {
 			id = argv[i];
 		} else if (nnames < sizeof(names) / sizeof(names[0])) {
-			if (!cli_output_name_ok(argv[i]))
+			if (!cli_output_path_ok(argv[i]))
 				return cli_usage_error("fetch", "not an output name: %s", argv[i]);
 			names[nnames++] = argv[i];
 		} else {

@@ -86,6 +86,10 @@ class H(BaseHTTPRequestHandler):
         if p == "/v1/jobs/job-1/outputs":
             return self.send(200, {"outputs": [listing("good.csv", GOOD),
                                                listing("bad.csv", files["bad.csv"], "0" * 64)]})
+        if p == "/v1/jobs/sub/outputs":
+            return self.send(200, {"outputs": [listing("tables/good.csv", GOOD)]})
+        if p == "/v1/jobs/sub/outputs/tables%2Fgood.csv":
+            return self.send(200, raw=GOOD)
         if p == "/v1/jobs/evil/outputs":
             return self.send(200, {"outputs": [listing("../evil.csv", GOOD)]})
         if p.startswith("/v1/jobs/job-1/outputs/"):
@@ -180,6 +184,14 @@ check "wrong sha256 reported, nothing written" sh -c "grep -q SHA-256 '$T/err' &
 "$TREX" --socket "$SOCK" fetch evil -o "$T/out2" >/dev/null 2>"$T/err"
 expect_eq "unsafe output name from server: 1" 1 $?
 check "unsafe name: nothing written" sh -c "[ ! -e '$T/evil.csv' ] && [ ! -e '$T/out2' ]"
+mkdir -p "$T/out3" "$T/elsewhere"
+ln -s "$T/elsewhere" "$T/out3/tables"
+"$TREX" --socket "$SOCK" fetch sub -o "$T/out4" >/dev/null 2>"$T/err"
+expect_eq "fetch an output in a subfolder: 0" 0 $?
+check "subfolder output written under -o" cmp -s "$T/out4/tables/good.csv" "$T/out/good.csv"
+"$TREX" --socket "$SOCK" fetch sub -o "$T/out3" >/dev/null 2>"$T/err"
+expect_eq "subfolder that is a symlink in the target: refused" 1 $?
+check "nothing written through the symlink" test ! -e "$T/elsewhere/good.csv"
 "$TREX" --socket "$SOCK" fetch job-1 missing.csv -o "$T/out" >/dev/null 2>&1
 expect_eq "fetch a name that is not released: 1" 1 $?
 "$TREX" --socket "$SOCK" outputs job-1 >"$T/outs"

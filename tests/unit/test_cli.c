@@ -45,6 +45,20 @@ static void test_output_names(void **state)
 	assert_false(cli_output_name_ok("a\x7f"));
 }
 
+static void test_output_paths(void **state)
+{
+	assert_true(cli_output_path_ok("age_sex.csv"));
+	assert_true(cli_output_path_ok("tables/age_sex.csv"));
+	assert_false(cli_output_path_ok("/etc/passwd"));
+	assert_false(cli_output_path_ok("tables/../../x"));
+	assert_false(cli_output_path_ok("tables//x"));
+	assert_false(cli_output_path_ok("tables/"));
+	assert_false(cli_output_path_ok("./x"));
+	assert_false(cli_output_path_ok("tables/.hidden"));
+	assert_false(cli_output_path_ok("a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q"));
+	assert_false(cli_output_path_ok("t\x1b/x"));
+}
+
 static void test_bundle_paths(void **state)
 {
 	assert_true(bundle_relpath_ok("analysis.py"));
@@ -93,6 +107,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_ids),
 		cmocka_unit_test(test_output_names),
+		cmocka_unit_test(test_output_paths),
 		cmocka_unit_test(test_bundle_paths),
 		cmocka_unit_test(test_path_escape),
 		cmocka_unit_test(test_terminal_states),
