@@ -41,6 +41,7 @@ A 7 "umount2 /" -m EINVAL EPERM umount /
 A 8 "host pids invisible" "" 'pids=[1-9][0-9]*' 'pids=[1-4]' pids
 A 9 "write ipc sysctl kernel/shmmax" -i ok 'EROFS|EACCES' open_w /proc/sys/kernel/shmmax
 A 9 "write net sysctl ping_group_range" -n ok 'EROFS|EACCES' open_w /proc/sys/net/ipv4/ping_group_range
+A 9 "write kernel/core_pattern" "" EACCES EROFS open_w /proc/sys/kernel/core_pattern
 A 10 "read /proc/keys" "" ok 'ENOENT|EACCES' open_r /proc/keys
 A 11 "list /sys/kernel" "" ok ENOENT opendir /sys/kernel
 A 11 "list /sys/fs/cgroup" "" ok ENOENT opendir /sys/fs/cgroup
@@ -115,6 +116,7 @@ A 59 "setns(own netns)" -n ok EPERM setns /proc/self/ns/net
 A 60 "mount tmpfs" -m ok EPERM mount_tmpfs @W
 A 60 "fsopen(tmpfs)" -m ok EPERM fsopen
 A 60 "open_tree(/, CLONE)" -m EINVAL EPERM open_tree
+A 60 "open /dev/fuse" "" EACCES ENOENT open_w /dev/fuse
 
 # ---------------------------------------------------------------- privs
 A 61 "setuid(0): host root unmapped" "" ok EINVAL setuid0

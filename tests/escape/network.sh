@@ -11,7 +11,9 @@ esc_spawn "$ATTACK" listen "$ESC_SOCK"
 "$ATTACK" shm_create "$ESC_SHM_KEY" >/dev/null
 echo x >"/dev/shm/trex-esc-$$" && chmod 644 "/dev/shm/trex-esc-$$"
 
-A 64 "UDP to 192.0.2.1:53" "" ok ENETUNREACH udp_send 192.0.2.1 53
+# the host's default gateway (192.0.2.1 on the reference machine)
+ESC_GW=$(ip route show default 2>/dev/null | awk '{print $3; exit}')
+A 64 "UDP to the host's gateway ${ESC_GW:=192.0.2.1}:53" "" ok ENETUNREACH udp_send "$ESC_GW" 53
 A 65 "DNS query to 8.8.8.8:53" "" ok ENETUNREACH udp_send 8.8.8.8 53
 A 66 "host loopback listener" "" ok 'ECONNREFUSED|ENETUNREACH' tcp_connect 127.0.0.1 "$ESC_PORT"
 A 67 "host abstract unix socket" "" ok ECONNREFUSED unix_connect "$ESC_ABS"
@@ -44,3 +46,40 @@ sbx -- /opt/attacks/attack kill "$victim" 9
 expect_sbx 73 "SIGKILL a host process" ESRCH
 sbx -- /opt/attacks/attack kill -1 9
 sbx_check 73 "kill(-1, SIGKILL): host process still alive" kill -0 "$victim"
+
+# row 72 between two jobs: job A publishes an abstract socket, a SysV shm
+# key and a /dev/shm file, then waits; job B must see none of them. The
+# control does the same as two processes of one user namespace.
+rdv="@trex-esc-rdv-$$"
+rdv_key=$((ESC_SHM_KEY + 1))
+publish="$CA shm_create $rdv_key >/dev/null; : >/dev/shm/trex-esc-rdv-$$; exec $CA listen $rdv"
+setpriv --reuid=$ESC_UID --regid=$ESC_UID --clear-groups unshare -Ur -- sh -c "$publish" \
+	>"$T/rdv.ctl" 2>&1 &
+ESC_PIDS="$ESC_PIDS $!"
+i=0
+while [ $i -lt 50 ] && ! grep -q ready "$T/rdv.ctl"; do sleep 0.1; i=$((i + 1)); done
+ctl "" -- "$CA" unix_connect "$rdv"
+expect_ctl 72 "other job's abstract socket" ok
+ctl "" -- "$CA" shm_get "$rdv_key"
+expect_ctl 72 "other job's SysV shm key" ok
+"$ATTACK" shm_rm "$rdv_key" >/dev/null 2>&1
+rm -f "/dev/shm/trex-esc-rdv-$$"
+mkdir "$T/out/rdv"
+publish="/opt/attacks/attack shm_create $rdv_key >/dev/null; : >/dev/shm/rdv; exec /opt/attacks/attack listen $rdv"
+"$SBX" --uid-range "$ESC_UIDS" --output "$T/out/rdv" --ro-bind "$T/att" /opt/attacks \
+	--timeout 3 --status-fd 3 -- /bin/sh -c "$publish" 3>"$T/rdv.status" >"$T/rdv.sbx" 2>&1 &
+job_a=$!
+i=0
+while [ $i -lt 50 ] && ! grep -q ready "$T/rdv.sbx"; do sleep 0.1; i=$((i + 1)); done
+sbx_check 72 "job A is up" grep -q ready "$T/rdv.sbx"
+sbx -- /opt/attacks/attack unix_connect "$rdv"
+expect_sbx 72 "job B: job A's abstract socket" ECONNREFUSED
+sbx -- /opt/attacks/attack shm_get "$rdv_key"
+expect_sbx 72 "job B: job A's SysV shm key" ENOENT
+sbx -- /opt/attacks/attack stat /dev/shm/rdv
+expect_sbx 72 "job B: job A's /dev/shm file" ENOENT
+uid_b=$(status host_uid)
+wait "$job_a"
+uid_a=$(sed -n 's/^host_uid=//p' "$T/rdv.status")
+sbx_check 73 "concurrent jobs run as different host uids" \
+	eval '[ -n "$uid_a" ] && [ -n "$uid_b" ] && [ "$uid_a" != "$uid_b" ]'
