@@ -42,14 +42,20 @@ static void status_print_run(FILE *f, const json_t *run)
 		return;
 	fprintf(f, "  %-9s ", "run:");
 	cli_put(f, status_str(run, "result"));
-	static const char *const nums[] = { "exit_code", "wall_ms", "cpu_ms",
+	static const char *const nums[] = { "exit_code", "signal", "wall_ms", "cpu_ms",
 					    "peak_memory_kb" };
+	const char *sep = " (";
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		const json_t *v = json_object_get(run, nums[i]);
-		if (json_is_integer(v))
-			fprintf(f, " %s=%" JSON_INTEGER_FORMAT, nums[i], json_integer_value(v));
+		if (!json_is_integer(v))
+			continue;
+		fprintf(f, "%s%s=%" JSON_INTEGER_FORMAT, sep, nums[i], json_integer_value(v));
+		sep = " ";
 	}
-	fputc('\n', f);
+	fputs(sep[0] == ' ' && sep[1] == '\0' ? ")\n" : "\n", f);
+	const char *error = status_str(run, "error");
+	if (error && error[0])
+		status_field(f, "error:", error);
 }
 
 /* The checker's report entry for an output: matched on the file's

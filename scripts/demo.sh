@@ -128,6 +128,12 @@ for j in $JOBS; do
 	else
 		echo "released files: $("$BIN/trex" outputs "$id" 2>&1 | sed 's/^trex: //')"
 	fi
+	# the job's stdout never leaves (held); the operator can read it on the host
+	log="$T/state/jobs/$id/logs/stdout"
+	if [ "$j" = malicious ] && [ -r "$log" ]; then
+		echo "what the job saw (its stdout, held; operator's view on the host):"
+		sed 's/^/    /' "$log" | head -n 10
+	fi
 done
 
 say "5. trexd still answering after the three jobs?"
