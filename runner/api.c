@@ -187,6 +187,7 @@ static void api_submit(struct trexd *d, const struct http_request *req,
 	row.submitted_uid = req->uid;
 	row.submitted_name = (char *)req->user;
 	if (!mtext || store_put_job(d->store, &row, &err) < 0) {
+		bundle_remove(dir);
 		trex_log(TREX_LOG_ERROR, "store_put_failed", "job=%s", row.id);
 		http_respond_error(resp, 500, "internal", "could not store the job");
 		goto out;
