@@ -94,6 +94,7 @@ A 50 "sethostname" -u ok EPERM sethostname
 A 50 "settimeofday (bad usec)" "" EINVAL EPERM settimeofday
 A 50 "clock_settime (bad clock)" "" EINVAL EPERM clock_settime
 A 51 "personality(READ_IMPLIES_EXEC)" "" ok EPERM personality
+A 51 "personality(ADDR_NO_RANDOMIZE)" "" ok EPERM personality_norand
 A 52 "open_by_handle_at" "" EBADF EPERM open_by_handle / -1
 A 53 "quotactl(Q_SYNC)" "" ok EPERM quotactl
 A 54 "modify_ldt(read)" "" ok EPERM modify_ldt
@@ -144,6 +145,7 @@ A 79 "exec a binary dropped in /tmp" "" ok:executed EACCES exec_dropped @W/x
 A 79 "exec a binary dropped in /output" "" ok:executed EACCES exec_dropped @O/x
 A 79 "mmap PROT_EXEC a file dropped in /tmp" "" ok EPERM mmap_exec @W/m
 A 79 "ld.so on a file dropped in /tmp" "" ok:executed rc=127 ldso_exec @W/l
+A 80 "cachestat on a dataset file (page-cache probing)" "" ok EPERM cachestat @D/d.csv
 
 # ---------------------------------------------------------------- dataset intact
 esc_dataset_intact

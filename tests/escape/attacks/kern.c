@@ -140,6 +140,22 @@ static int a_personality(char **argv)
 	long rc = syscall(SYS_personality, READ_IMPLIES_EXEC);
 	return say_rc(rc);
 }
+static int a_personality_norand(char **argv)
+{
+	return say_rc(syscall(SYS_personality, ADDR_NO_RANDOMIZE));
+}
+
+/* row 80: page-cache probing of a shared dataset file (cachestat, 6.5+) */
+static int a_cachestat(char **argv)
+{
+	int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return say_rc(-1);
+	struct { unsigned long long off, len; } range = {0, 0};
+	unsigned long long cs[8];
+	return say_rc(syscall(451 /* cachestat */, fd, &range, cs, 0));
+}
+
 static int a_open_by_handle(char **argv)
 {
 	struct {
@@ -271,6 +287,8 @@ const struct attack attacks_kern[] = {
 	{"clock_settime", 0, a_clock_settime},
 	{"adjtimex", 0, a_adjtimex},
 	{"personality", 0, a_personality},
+	{"personality_norand", 0, a_personality_norand},
+	{"cachestat", 1, a_cachestat},
 	{"open_by_handle", 2, a_open_by_handle},
 	{"acct", 0, a_acct},
 	{"swapoff", 0, a_swapoff},
