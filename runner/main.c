@@ -185,6 +185,10 @@ int main(int argc, char **argv)
 		r = secpol_compile_file(cfg.seccomp_profile, &d->seccomp_fd, &err);
 		if (r < 0)
 			trex_err_prefix(&err, "seccomp profile %s", cfg.seccomp_profile);
+		/* each sandbox gets its own reopened copy as fd 4 (job.c); this
+		 * one must not leak into every child */
+		else if (fcntl(d->seccomp_fd, F_SETFD, FD_CLOEXEC) < 0)
+			r = trex_err_set(&err, -errno, "seccomp fd");
 	}
 #endif
 	if (r == 0 && check_only)
