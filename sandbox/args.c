@@ -130,7 +130,7 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 	bool seen[OPT_HELP + 1] = { false };
 	int c;
 	int rc = 0;
-	optind = 1;
+	optind = 0; /* full getopt reset: parse may run more than once (tests) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", sbx_options, NULL)) != -1) {
 		if (c == '?' || c == ':')

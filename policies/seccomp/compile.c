@@ -269,8 +269,18 @@ int secpol_progs_read(int fd, struct secpol_progs *progs, struct trex_err *err)
 	if (!buf)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
 	size_t len = 0;
+	/* pread from 0: trexd hands the same memfd (one shared file offset)
+	 * to every sandbox, so a plain read would see EOF from the second
+	 * job on. Pipes cannot pread: read them. */
+	bool seekable = true;
 	for (;;) {
-		ssize_t r = read(fd, buf + len, max + 1 - len);
+		ssize_t r = seekable ? pread(fd, buf + len, max + 1 - len, (off_t)len) : -1;
+		if (seekable && r < 0 && errno == ESPIPE) {
+			seekable = false;
+			continue;
+		}
+		if (!seekable)
+			r = read(fd, buf + len, max + 1 - len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)

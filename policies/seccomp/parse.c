@@ -227,8 +227,10 @@ int secpol_parse(const char *text, size_t len, const char *origin,
 		size_t l = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		line++;
 		char *copy = trex_strndup(text + pos, l);
-		if (!copy)
+		if (!copy) {
+			secpol_free(pol);
 			return trex_err_setx(err, -ENOMEM, "%s: out of memory", origin);
+		}
 		int rc = secpol_parse_line(copy, origin, line, pol, err);
 		trex_free(copy);
 		if (rc < 0) {

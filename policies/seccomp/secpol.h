@@ -115,7 +115,8 @@ int secpol_compile_file(const char *path, int *bpf_fd, struct trex_err *err);
 int secpol_compile_text(const char *text, size_t len, const char *origin,
 			int *bpf_fd, struct trex_err *err);
 
-/* Read a blob (or one raw BPF program) from fd into progs; caller frees
+/* Read a blob (or one raw BPF program) from fd into progs, from offset 0
+ * when fd is seekable (the fd's offset is not used or moved); caller frees
  * with secpol_progs_free. */
 int secpol_progs_read(int fd, struct secpol_progs *progs, struct trex_err *err);
 /* Same from memory (for a blob built into a binary). */

@@ -73,6 +73,11 @@ check "lint error names the line" grep -q "^error=.*line [0-9]*: dangerous sysca
 "$BIN/secpolc" -o "$T/blob" "$TREX_ROOT/policies/seccomp/default.policy"
 out=$("$SBX" --seccomp-fd 4 -- sh -c 'echo fine' 4<"$T/blob")
 expect_eq "--seccomp-fd loads a precompiled blob" fine "$out"
+exec 5<"$T/blob"
+"$SBX" --seccomp-fd 5 -- true; a=$?
+"$SBX" --seccomp-fd 5 -- true; b=$?
+exec 5<&-
+expect_eq "one blob fd serves several sandboxes (trexd shares it)" "0 0" "$a $b"
 head -c 20 "$T/blob" > "$T/trunc"
 "$SBX" --status-fd 3 --seccomp-fd 4 -- true 4<"$T/trunc" 3>"$T/st2" 2>/dev/null
 expect_eq "truncated blob refused" "125 seccomp" "$? $(sed -n 's/^failed_stage=//p' "$T/st2")"
