@@ -190,6 +190,56 @@ static int sbx_make_dev(const char *root, uint64_t shm_mb, struct trex_err *err)
 	return 0;
 }
 
+static int sbx_mask_proc(const char *root, const char *proc, struct trex_err *err)
+{
+	static const char *const masked[] = {
+		"keys", "key-users", "kcore", "kallsyms", "kmsg", "timer_list", "timer_stats",
+		"sched_debug", "latency_stats", "sysrq-trigger", "kpagecount", "kpageflags",
+		"kpagecgroup", "asound", "acpi", "scsi", "firmware", "config.gz", "modules",
+		"vmallocinfo", "slabinfo", "pagetypeinfo", "iomem", "ioports",
+	};
+	char base[4096], file[4200], dir[4200], target[4096];
+	int rc = 0;
+	/* the mask inodes live on a scratch tmpfs that is detached afterwards:
+	 * unlinking them from the root tmpfs instead would keep it from being
+	 * remounted read-only (EBUSY on orphaned inodes) */
+	if (sbx_path(base, sizeof(base), root, ".mask") < 0)
+		return -ENAMETOOLONG;
+	snprintf(file, sizeof(file), "%s/f", base);
+	snprintf(dir, sizeof(dir), "%s/d", base);
+	if ((rc = sbx_mkdir(base, err)) < 0 ||
+	    (rc = sbx_tmpfs(base, MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=4k,nr_inodes=8", err)) < 0)
+		return rc;
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return trex_err_set(err, -errno, "create mask file");
+	close(fd);
+	if (mkdir(dir, 0) < 0)
+		return trex_err_set(err, -errno, "create mask dir");
+	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
+		struct stat st;
+		snprintf(target, sizeof(target), "%s/%s", proc, masked[i]);
+		if (lstat(target, &st) < 0)
+			continue; /* not on this kernel */
+		const char *src = S_ISDIR(st.st_mode) ? dir : file;
+		if (mount(src, target, NULL, MS_BIND, NULL) < 0) {
+			rc = trex_err_set(err, -errno, "mask /proc/%s", masked[i]);
+			break;
+		}
+		struct mount_attr attr = { .attr_set = SBX_RO_NOEXEC };
+		if (mount_setattr(AT_FDCWD, target, 0, &attr, sizeof(attr)) < 0) {
+			rc = trex_err_set(err, -errno, "mask /proc/%s read-only", masked[i]);
+			break;
+		}
+	}
+	/* the binds hold the inodes; the scratch mount and its name go */
+	if (umount2(base, MNT_DETACH) < 0 && rc == 0)
+		rc = trex_err_set(err, -errno, "detach mask tmpfs");
+	if (rmdir(base) < 0 && rc == 0)
+		rc = trex_err_set(err, -errno, "remove mask mountpoint");
+	return rc;
+}
+
 int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 		     struct trex_err *err)
 {
@@ -264,6 +314,12 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 	if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
 		  "hidepid=invisible") < 0)
 		return trex_err_set(err, -errno, "mount /proc");
+
+	/* kernel-wide information the job has no business reading (ATTACKS
+	 * 10): covered with an unreadable root-owned file or directory */
+	*stage = "mount_proc_mask";
+	if ((rc = sbx_mask_proc(root, path, err)) < 0)
+		return rc;
 
 	*stage = "mount_dev";
 	if ((rc = sbx_make_dev(root, tmp_mb / 4 + 1, err)) < 0)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -82,6 +83,18 @@ int main(int argc, char **argv)
 		return report(n, unshare(CLONE_NEWNET));
 	if (!strcmp(n, "socket_unix"))
 		return report(n, socket(AF_UNIX, SOCK_STREAM, 0));
+	if (!strcmp(n, "socket_tcp"))
+		return report(n, socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+	if (!strcmp(n, "socket_udp6"))
+		return report(n, socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDP));
+	if (!strcmp(n, "socket_dccp"))
+		return report(n, socket(AF_INET, 6 /* SOCK_DCCP */, 33 /* IPPROTO_DCCP */));
+	if (!strcmp(n, "socket_sctp"))
+		return report(n, socket(AF_INET, SOCK_STREAM, 132 /* IPPROTO_SCTP */));
+	if (!strcmp(n, "socket_raw"))
+		return report(n, socket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
+	if (!strcmp(n, "socket_icmp"))
+		return report(n, socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP));
 	if (!strcmp(n, "socket_netlink"))
 		return report(n, socket(AF_NETLINK, SOCK_RAW, 0));
 	if (!strcmp(n, "socket_packet"))

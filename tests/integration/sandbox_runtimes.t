@@ -90,6 +90,13 @@ case "$out" in
 "") not_ok "pid-ns init hidden from the job (hidepid)" "no pids visible" ;;
 *) ok "pid-ns init hidden from the job (hidepid)" ;;
 esac
+out=$("$SBX" -- sh -c 'for f in keys kcore timer_list kallsyms sched_debug sysrq-trigger; do cat /proc/$f >/dev/null 2>&1 && echo "$f readable"; done; ls /proc/acpi 2>/dev/null && echo acpi listable; head -c 9 /proc/meminfo; echo; grep -c ^processor /proc/cpuinfo >/dev/null && echo cpuinfo')
+expect_eq "kernel-wide /proc files masked, meminfo/cpuinfo kept" "MemTotal:
+cpuinfo" "$out"
+out=$("$SBX" -- sh -c 'echo x > /proc/sys/kernel/core_pattern 2>/dev/null || echo ro; echo b > /proc/sysrq-trigger 2>/dev/null || echo denied; ls -a / | tr "\n" " "')
+expect_eq "/proc/sys read-only, sysrq denied, no mask leftovers in /" "ro
+denied
+. .. bin dev etc lib lib32 lib64 output proc sbin tmp usr " "$out"
 out=$("$SBX" --env FOO=bar --env HOME=/output -- sh -c 'echo $FOO $HOME')
 expect_eq "--env adds and overrides" "bar /output" "$out"
 echo hello > "$T/extra"

@@ -28,6 +28,12 @@ expect_probe fork ok
 expect_probe unshare_user errno=EPERM
 expect_probe unshare_net errno=EPERM
 expect_probe socket_unix ok
+expect_probe socket_tcp ok
+expect_probe socket_udp6 ok
+expect_probe socket_dccp errno=EPERM
+expect_probe socket_sctp errno=EPERM
+expect_probe socket_raw errno=EPERM
+expect_probe socket_icmp errno=EPERM
 expect_probe socket_netlink errno=EPERM
 expect_probe socket_packet errno=EPERM
 expect_probe socket_alg errno=EPERM
