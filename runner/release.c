@@ -22,10 +22,12 @@
 #include "store.h"
 #include "trexd.h"
 
+/* O_NONBLOCK: opening a fifo planted by the job must not hang trexd (the
+ * caller refuses anything but a regular file right after). */
 static int release_open_beneath(int dir, const char *rel, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK),
 		.mode = 0,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
