@@ -8,7 +8,11 @@
 #            or signal (or be refused by the collector).
 # One TAP line per row and mode: "row N <attempt>: control|sandbox".
 # Rows not tested here are in RESIDUAL.md; open sandbox gaps in GAPS.md.
-# Must run as host root (trex-sandbox's contract).
+# Must run as host root (trex-sandbox's contract). A preflight run checks
+# that the sandbox is unprivileged and in its own namespaces before any
+# attempt that could harm the host runs (umount2 /, mount over /tmp...).
+# TREX_ESC_SANDBOX=PATH runs the suite against another binary with the same
+# command line (e.g. a deliberately weak one, to see the suite fail).
 set -u
 : "${TREX_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$TREX_ROOT/tests/lib.sh"

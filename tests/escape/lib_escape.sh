@@ -13,7 +13,9 @@
 # /output), @D the dataset, @A the attack dir.
 
 ESC_UID=65534
-SBX="$BIN/trex-sandbox"
+# TREX_ESC_SANDBOX: another binary with the same command line (to check
+# that the suite fails against a weak sandbox)
+SBX=${TREX_ESC_SANDBOX:-$BIN/trex-sandbox}
 ATTACK="$BIN/tests/escape/attack"
 # the suite's own uid range, away from trexd's default 200000:10000
 ESC_UIDS=${TREX_ESC_UIDS:-420000:64}
@@ -21,6 +23,7 @@ ESC_UID_BASE=${ESC_UIDS%%:*}
 ESC_UID_END=$((ESC_UID_BASE + ${ESC_UIDS##*:}))
 ESC_N=0
 ESC_PIDS=""
+ESC_UNSAFE=""
 set -f
 
 esc_setup() {
@@ -58,6 +61,27 @@ esc_setup() {
 	exec 5<"$T"
 	: >"$T/ctl.err"
 	: >"$T/sbx.err"
+	esc_preflight
+}
+
+# Some attempts would harm the host if the "sandbox" were the host itself
+# (umount2 /, mount over /tmp, filling /tmp): before any of them, one run
+# must show a non-root uid without capabilities in its own mount, pid,
+# network and uts namespaces; otherwise no sandbox attempt runs at all.
+esc_preflight() {
+	sbx -- /opt/attacks/attack preflight
+	_want="uid=[1-9]* caps=0000 mnt=* pid=* net=* uts=*"
+	for _ns in mnt pid net uts; do
+		_h=$(stat -L -c %i "/proc/self/ns/$_ns")
+		case " $res " in *" $_ns=$_h "*) _want="(shares the host $_ns namespace)" ;; esac
+	done
+	if esc_match "$res" "$_want"; then
+		ok "preflight: sandbox runs unprivileged in its own namespaces ($res)"
+	else
+		ESC_UNSAFE=1
+		not_ok "preflight: sandbox runs unprivileged in its own namespaces" \
+			"got [$res], want [$_want]: no sandbox attempt will run"
+	fi
 }
 
 esc_teardown() {
@@ -108,6 +132,10 @@ sbx() {
 	ESC_OUT="$T/out/$ESC_N"
 	mkdir "$ESC_OUT"
 	: >"$T/status"
+	if [ -n "$ESC_UNSAFE" ]; then
+		res=unsafe-sandbox rc=125
+		return
+	fi
 	out=$("$SBX" --uid-range "$ESC_UIDS" --data "$T/data" --output "$ESC_OUT" \
 		--ro-bind "$T/att" /opt/attacks --status-fd 3 "$@" \
 		3>"$T/status" </dev/null 2>"$T/sbx.err")

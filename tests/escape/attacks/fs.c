@@ -292,6 +292,27 @@ static int a_memfd_exec(char **argv)
 }
 static int a_executed(char **argv) { return say("ok:executed"); }
 
+/* escape.t's safety check before any destructive attempt: who we are and
+ * which namespaces we are in (inode numbers of /proc/self/ns/ *) */
+static unsigned long ns_ino(const char *name)
+{
+	char p[64];
+	struct stat st;
+	snprintf(p, sizeof(p), "/proc/self/ns/%s", name);
+	return stat(p, &st) < 0 ? 0 : (unsigned long)st.st_ino;
+}
+static int a_preflight(char **argv)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0)
+		return say_rc(-1);
+	return say("uid=%u caps=%x%x%x%x mnt=%lu pid=%lu net=%lu uts=%lu", (unsigned)getuid(),
+		   d[0].effective, d[1].effective, d[0].permitted, d[1].permitted, ns_ino("mnt"),
+		   ns_ino("pid"), ns_ino("net"), ns_ino("uts"));
+}
+
 /* row 79: drop a copy of our ELF at PATH (mode MODE) */
 static int drop_copy(const char *path, mode_t mode)
 {
@@ -374,6 +395,7 @@ const struct attack attacks_fs[] = {
 	{"rlimit", 1, a_rlimit},
 	{"memfd_exec", 0, a_memfd_exec},
 	{"executed", 0, a_executed},
+	{"preflight", 0, a_preflight},
 	{"exec_dropped", 1, a_exec_dropped},
 	{"ldso_exec", 1, a_ldso_exec},
 	{"mmap_exec", 1, a_mmap_exec},
