@@ -153,17 +153,24 @@ int sbx_cgroup_env_detect(struct sbx_cgroup_env *env, char *buf, size_t bufsz,
 	return 0;
 }
 
-static bool sbx_cg_v2_has(const struct sbx_cgroup_env *env, const char *ctrl)
+/* The controllers our own v2 cgroup offers to its children ("" if none),
+ * NULL without a v2 tree. */
+static const char *sbx_cg_v2_controllers(const struct sbx_cgroup_env *env, char *buf, size_t size)
 {
-	char buf[512], self[PATH_MAX], dir[PATH_MAX * 2];
+	char self[PATH_MAX], dir[PATH_MAX * 2];
 	if (!env->v2_root || sbx_cgroup_self_path(env->self, NULL, self, sizeof(self)) < 0)
-		return false;
+		return NULL;
 	snprintf(dir, sizeof(dir), "%s%s", env->v2_root, self);
-	if (sbx_cg_read(dir, "cgroup.controllers", buf, sizeof(buf)) < 0)
-		return false;
+	if (sbx_cg_read(dir, "cgroup.controllers", buf, size) < 0)
+		return NULL;
+	return buf;
+}
+
+static bool sbx_cg_v2_listed(const char *list, const char *ctrl)
+{
 	size_t cl = strlen(ctrl);
-	for (char *p = strtok(buf, " \n"); p; p = strtok(NULL, " \n"))
-		if (strlen(p) == cl && !strcmp(p, ctrl))
+	for (const char *p = list; (p = strstr(p, ctrl)); p += cl)
+		if ((p == list || p[-1] == ' ') && (p[cl] == '\0' || p[cl] == ' ' || p[cl] == '\n'))
 			return true;
 	return false;
 }
@@ -172,11 +179,13 @@ void sbx_cgroup_detect(const struct sbx_cgroup_env *env, struct sbx_cgroup *cg)
 {
 	memset(cg, 0, sizeof(*cg));
 	cg->v2_fd = -1;
+	char v2buf[512];
+	const char *v2 = sbx_cg_v2_controllers(env, v2buf, sizeof(v2buf));
 	for (int c = 0; c < SBX_CG_NCTRL; c++) {
-		/* v2 accounts cpu time in every cgroup (cpu.stat), with or
-		 * without the cpu controller */
-		const char *v2name = c == SBX_CG_CPUACCT ? "cpu" : sbx_cg_names[c];
-		if (sbx_cg_v2_has(env, v2name)) {
+		/* v2 accounts cpu time in every non-root cgroup (cpu.stat),
+		 * with or without the cpu controller: no cpuacct hierarchy is
+		 * needed when a cgroup2 tree exists, even an empty one */
+		if (c == SBX_CG_CPUACCT ? env->v2_root != NULL : (v2 && sbx_cg_v2_listed(v2, sbx_cg_names[c]))) {
 			cg->ver[c] = SBX_CG_V2;
 			continue;
 		}
@@ -306,23 +315,22 @@ int sbx_cgroup_create(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
 	for (int c = 0; c < SBX_CG_NCTRL; c++) {
 		if (cg->ver[c] != SBX_CG_V1)
 			continue;
-		/* cpu and cpuacct may share one hierarchy ("cpu,cpuacct") */
+		/* cpu and cpuacct may share one hierarchy ("cpu,cpuacct", the
+		 * names being symlinks to it): one superblock, one job dir */
 		bool dup = false;
-		for (int o = 0; o < c; o++)
-			if (cg->v1_path[o][0]) {
-				char a[PATH_MAX], b[PATH_MAX];
-				if (sbx_cgroup_self_path(env->self, sbx_cg_names[c], a, sizeof(a)) == 0 &&
-				    sbx_cgroup_self_path(env->self, sbx_cg_names[o], b, sizeof(b)) == 0) {
-					char pc[PATH_MAX * 2], po[PATH_MAX * 2];
-					snprintf(pc, sizeof(pc), "%s/%s", env->v1_root, sbx_cg_names[c]);
-					snprintf(po, sizeof(po), "%s/%s", env->v1_root, sbx_cg_names[o]);
-					char rc1[PATH_MAX], rc2[PATH_MAX];
-					if (realpath(pc, rc1) && realpath(po, rc2) && !strcmp(rc1, rc2)) {
-						snprintf(cg->v1_path[c], PATH_MAX, "%s", cg->v1_path[o]);
-						dup = true;
-					}
-				}
+		char pc[PATH_MAX * 2], po[PATH_MAX * 2];
+		struct stat sc, so;
+		snprintf(pc, sizeof(pc), "%s/%s", env->v1_root, sbx_cg_names[c]);
+		for (int o = 0; o < c && !dup; o++) {
+			if (!cg->v1_path[o][0])
+				continue;
+			snprintf(po, sizeof(po), "%s/%s", env->v1_root, sbx_cg_names[o]);
+			if (stat(pc, &sc) == 0 && stat(po, &so) == 0 && sc.st_dev == so.st_dev &&
+			    sc.st_ino == so.st_ino) {
+				snprintf(cg->v1_path[c], PATH_MAX, "%s", cg->v1_path[o]);
+				dup = true;
 			}
+		}
 		if (!dup && (rc = sbx_cg_create_v1(cg, c, env, parent, job, lim, err)) < 0)
 			return rc;
 	}

@@ -161,13 +161,6 @@ void sbx_child_main(const struct sbx_child_args *a)
 		trex_err_set(&err, -errno, "setgroups");
 		sbx_child_fail(sock, stage, &err);
 	}
-	/* the supervisor has put us in the job cgroups: root the cgroup
-	 * namespace there */
-	stage = "cgroupns";
-	if (unshare(CLONE_NEWCGROUP) < 0) {
-		trex_err_set(&err, -errno, "unshare cgroup namespace");
-		sbx_child_fail(sock, stage, &err);
-	}
 	stage = "uts";
 	if (sethostname("trex", 4) < 0) {
 		trex_err_set(&err, -errno, "sethostname");
@@ -199,6 +192,14 @@ void sbx_child_main(const struct sbx_child_args *a)
 		trex_err_setx(&err, -EPROTO, "supervisor did not map the user namespace");
 		sbx_child_fail(sock, stage, &err);
 	}
+	/* the supervisor answered only after moving us into the job
+	 * cgroups: root the cgroup namespace there (the job sees "/") */
+	stage = "cgroupns";
+	if (unshare(CLONE_NEWCGROUP) < 0) {
+		trex_err_set(&err, -errno, "unshare cgroup namespace");
+		sbx_child_fail(sock, stage, &err);
+	}
+	stage = "userns";
 	if (sbx_userns_become_job(&err) < 0)
 		sbx_child_fail(sock, stage, &err);
 

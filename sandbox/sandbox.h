@@ -7,12 +7,14 @@
  *   parse args, load seccomp,
  *   lock a host uid, make cgroups,
  *   clone(NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS) --------> wait "go"
- *   attach child to cgroups, "go" ---->  unshare(NEWCGROUP); build the root
- *                                       as host root (so 0700 dataset dirs
- *                                       resolve), pivot_root, detach old root;
+ *   "go", then attach the child to the   build the root as host root (so
+ *   v1 cgroups (v2: cloned into it)      0700 dataset dirs resolve),
+ *                                        pivot_root, detach old root;
  *   <-- /output root fd (SCM_RIGHTS) --  send it; unshare(NEWUSER)
  *   write uid_map/gid_map 1000->host    <-- "userns" --
- *   "maps" ---------------------------> setresuid(1000), drop caps, nnp,
+ *   "maps" ---------------------------> unshare(NEWCGROUP) (now inside the
+ *                                       job cgroups), setresuid(1000), drop
+ *                                       caps, nnp,
  *                                       fork ---------------------------->   setsid, stdin /dev/null,
  *                                                                            close fds, rlimits,
  *                                                                            seccomp, execve

@@ -147,14 +147,17 @@ int sbx_supervise(struct sbx_run *run)
 	_cleanup_close_ int sock = sv[0];
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-	/* v1 controllers (and v2 without clone3) take the child before it
-	 * runs anything: it waits for GO */
+	/* The child builds the root (our own trusted code) while we move it
+	 * into the v1 cgroups (and v2 without clone3): on v1 each migration
+	 * waits for an RCU grace period (cgroup_threadgroup_rwsem), often the
+	 * longest step of a start, so it overlaps the mount work. The job
+	 * cannot start before it is done: the child's next step needs our
+	 * answer to SBX_MSG_USERNS, which this thread sends only after. */
+	struct sbx_msg go = { .type = SBX_MSG_GO };
+	(void)sbx_msg_send(sock, &go, -1);
 	if (run->cg && sbx_cgroup_attach(run->cg, pid, in_cgroup, &err) < 0) {
 		sbx_run_fail(run, "cgroup", &err);
 		kill(pid, SIGKILL);
-	} else {
-		struct sbx_msg go = { .type = SBX_MSG_GO };
-		(void)sbx_msg_send(sock, &go, -1);
 	}
 
 	uint64_t deadline = run->start_ms + cfg->timeout * 1000;

@@ -184,7 +184,8 @@ static void test_v1_and_hybrid(void **state)
 	assert_int_equal(cg.ver[SBX_CG_MEMORY], SBX_CG_V1);
 	assert_int_equal(cg.ver[SBX_CG_PIDS], SBX_CG_V1);
 	assert_int_equal(cg.ver[SBX_CG_CPU], SBX_CG_V1);
-	assert_int_equal(cg.ver[SBX_CG_CPUACCT], SBX_CG_V1);
+	/* the cgroup2 leaf's cpu.stat accounts cpu time: no cpuacct dir */
+	assert_int_equal(cg.ver[SBX_CG_CPUACCT], SBX_CG_V2);
 	assert_string_equal(cg.missing, "");
 	struct sbx_cgroup_limits lim = { .memory_bytes = 128 << 20, .pids = 20, .cpu_quota_us = 150000 };
 	struct trex_err err = { 0 };
@@ -201,17 +202,38 @@ static void test_v1_and_hybrid(void **state)
 	assert_string_equal(get("v1/memory/harness/trex/j2/cgroup.procs"), "77");
 	assert_string_equal(get("v1/pids/trex/j2/cgroup.procs"), "77");
 	assert_string_equal(get("v1/cpu/trex/j2/cgroup.procs"), "77");
-	assert_string_equal(get("v1/cpuacct/trex/j2/cgroup.procs"), "77");
+	assert_null(get("v1/cpuacct/trex/j2/cgroup.procs"));
 	put("v1/memory/harness/trex/j2/memory.max_usage_in_bytes", "2097152\n");
 	put("v1/memory/harness/trex/j2/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
-	put("v1/cpuacct/trex/j2/cpuacct.usage", "123456789\n");
+	put("v1/unified/trex/j2/cpu.stat", "usage_usec 123456\nuser_usec 1\n");
 	struct sbx_cgroup_stats st;
 	sbx_cgroup_stats(&cg, &st);
-	/* v2 cpu.stat missing in the fake tree: cpuacct is the source */
-	assert_int_equal(st.cpu_ns, 123456789);
+	assert_int_equal(st.cpu_ns, 123456000);
 	assert_int_equal(st.peak_memory_kb, 2048);
 	assert_int_equal(st.oom_kills, 1);
 	close(cg.v2_fd);
+}
+
+static void test_v1_only_uses_cpuacct(void **state)
+{
+	put("v1/memory/memory.usage_in_bytes", "0\n");
+	put("v1/cpuacct/cpuacct.usage", "0\n");
+	char v1[128];
+	snprintf(v1, sizeof(v1), "%s/v1", tree);
+	struct sbx_cgroup_env env = { .v1_root = v1, .v2_root = NULL,
+				      .self = "4:memory:/\n2:cpuacct:/\n" };
+	struct sbx_cgroup cg;
+	sbx_cgroup_detect(&env, &cg);
+	assert_int_equal(cg.ver[SBX_CG_CPUACCT], SBX_CG_V1);
+	assert_string_equal(cg.missing, "pids,cpu");
+	struct sbx_cgroup_limits lim = { .memory_bytes = 1 << 30, .pids = 5, .cpu_quota_us = 0 };
+	struct trex_err err = { 0 };
+	assert_int_equal(sbx_cgroup_create(&cg, &env, "trex", "j3", &lim, &err), 0);
+	put("v1/cpuacct/trex/j3/cpuacct.usage", "987\n");
+	uint64_t ns;
+	assert_int_equal(sbx_cgroup_cpu_ns(&cg, &ns), 0);
+	assert_int_equal(ns, 987);
+	assert_int_equal(cg.v2_fd, -1);
 }
 
 static void test_nothing_available(void **state)
@@ -236,6 +258,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_create_limits_attach_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_missing_controllers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_and_hybrid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_only_uses_cpuacct, setup, teardown),
 		cmocka_unit_test(test_nothing_available),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
