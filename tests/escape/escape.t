@@ -136,6 +136,7 @@ A 63 "PR_CAPBSET_READ(CAP_SYS_ADMIN)" "" bset_sys_admin=1 bset_sys_admin=0 capbs
 . "$TREX_ROOT/tests/escape/network.sh"
 
 # ---------------------------------------------------------------- tty, host, exec
+A 74 "job leads its own session (setsid)" "" member leader session
 A 74 "ioctl(TIOCSTI)" "" ok EPERM tiocsti
 A 75 "ioctl(TIOCSTI | 1<<32)" "" ok EPERM tiocsti_hi
 A 76 "ioctl(TIOCLINUX)" "" ENOTTY EPERM tioclinux

@@ -32,6 +32,11 @@ sbx --memory 64 -- /opt/attacks/attack membomb 512
 expect_sbx 36 "touch 512 MiB (--memory 64)" signal=9
 expect_status 36 "touch 512 MiB: status result" result oom
 sbx_check 36 "no process left" esc_none_left
+ctl "" -- "$CA" membomb_child 512
+expect_ctl 36 "a child touches 512 MiB" ok
+sbx --memory 64 -- /opt/attacks/attack membomb_child 512
+expect_sbx 36 "a child touches 512 MiB (--memory 64): the whole job dies" signal=9
+expect_status 36 "a child touches 512 MiB: status result" result oom
 
 # row 37: CPU hog
 ctl "" -- "$CA" cpuhog 2
@@ -39,6 +44,11 @@ expect_ctl 37 "spin 2 s of CPU" ok
 sbx --cpu-seconds 1 --timeout 20 -- /opt/attacks/attack cpuhog 5
 expect_sbx 37 "spin 5 s of CPU (--cpu-seconds 1)" rc=124
 expect_status 37 "spin 5 s of CPU: status result" result cpu_limit
+ctl "" -- "$CA" cpuhog_kids 3 0.5
+expect_ctl 37 "3 children spinning 0.5 s each" ok
+sbx --cpu-seconds 1 --timeout 20 -- /opt/attacks/attack cpuhog_kids 4 0.9
+expect_sbx 37 "4 children spinning 0.9 s each (--cpu-seconds 1)" rc=124
+expect_status 37 "4 children spinning 0.9 s each: status result" result cpu_limit
 sbx --timeout 1 -- /opt/attacks/attack cpuhog 30
 expect_sbx 37 "spin 30 s of CPU (--timeout 1)" rc=124
 expect_status 37 "spin 30 s of CPU: status result" result timeout

@@ -77,7 +77,7 @@ static double cpu_now(void)
 }
 static int a_cpuhog(char **argv)
 {
-	double end = (double)arg_long(argv[0]);
+	double end = strtod(argv[0], NULL);
 	while (cpu_now() < end)
 		;
 	return say("ok");
@@ -161,7 +161,55 @@ static int a_manyfiles(char **argv)
 	return say("ok");
 }
 
+/* row 36: the memory bomb runs in a child; the parent outlives it */
+static int a_membomb_child(char **argv)
+{
+	pid_t p = fork();
+	if (p < 0)
+		return say_rc(-1);
+	if (p == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		a_membomb(argv);
+		_exit(0);
+	}
+	int st = 0;
+	waitpid(p, &st, 0);
+	if (WIFSIGNALED(st))
+		return say("child=signal%d parent=alive", WTERMSIG(st));
+	return say("ok");
+}
+
+/* row 37: N children in turn, each spinning SECS of CPU: every process
+ * stays under RLIMIT_CPU, only a whole-job CPU limit adds them up */
+static int a_cpuhog_kids(char **argv)
+{
+	long n = arg_long(argv[0]);
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p < 0)
+			return say_rc(-1);
+		if (p == 0) {
+			int fd = open("/dev/null", O_WRONLY);
+			dup2(fd, 1);
+			a_cpuhog(argv + 1);
+			_exit(0);
+		}
+		waitpid(p, NULL, 0);
+	}
+	return say("ok");
+}
+
+/* row 74: are we the leader of our own session? */
+static int a_session(char **argv)
+{
+	return say(getsid(0) == getpid() ? "leader" : "member");
+}
+
 const struct attack attacks_dos[] = {
+	{"membomb_child", 1, a_membomb_child},
+	{"cpuhog_kids", 2, a_cpuhog_kids},
+	{"session", 0, a_session},
 	{"forkbomb", 1, a_forkbomb},
 	{"threadbomb", 1, a_threadbomb},
 	{"membomb", 1, a_membomb},
