@@ -1,0 +1,376 @@
+#include "csv.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "cleanup.h"
+
+/* The parser is a byte-at-a-time state machine so a file is read in chunks
+ * and never needs to fit twice in memory; the table itself is the arena. */
+enum csv_state {
+	CSV_FIELD_START,   /* at the start of a field */
+	CSV_UNQUOTED,      /* inside an unquoted field */
+	CSV_QUOTED,        /* inside a quoted field */
+	CSV_QUOTE_IN_QUOTED, /* saw '"' inside a quoted field: escape or end */
+	CSV_AFTER_CR,      /* saw CR, LF must follow */
+};
+
+struct csv_parser {
+	const char *name;
+	enum csv_state state;
+	struct trex_buf arena;
+	size_t *offsets;
+	size_t noffsets, cap_offsets;
+	size_t *lines;
+	size_t cap_lines;
+	size_t ncols;       /* 0 until the header is complete */
+	size_t row_fields;  /* fields completed in the current record */
+	size_t field_start; /* arena offset of the current field */
+	size_t field_len;
+	size_t line, col;   /* 1-based position of the current byte */
+	size_t field_col;   /* column where the current field started */
+	size_t record_line;
+	size_t total;
+	int utf8_need;      /* continuation bytes still expected */
+	unsigned char utf8_lo, utf8_hi; /* range of the next continuation byte */
+	int bom_checked;
+	struct trex_err *err;
+};
+
+static int csv_fail(struct csv_parser *p, const char *what)
+{
+	return trex_err_setx(p->err, -EINVAL, "%s:%zu:%zu: %s", p->name, p->line, p->col, what);
+}
+
+static int csv_push_offset(struct csv_parser *p, size_t off)
+{
+	if (p->noffsets == p->cap_offsets) {
+		size_t n = p->cap_offsets ? p->cap_offsets * 2 : 64;
+		size_t *o = trex_reallocarray(p->offsets, n, sizeof(*o));
+		if (!o)
+			return trex_err_set(p->err, -ENOMEM, "%s: table too large", p->name);
+		p->offsets = o;
+		p->cap_offsets = n;
+	}
+	p->offsets[p->noffsets++] = off;
+	return 0;
+}
+
+static int csv_end_field(struct csv_parser *p)
+{
+	int r;
+
+	if (p->ncols && p->row_fields >= p->ncols) {
+		p->col = p->field_col; /* point at the extra field, not its end */
+		return csv_fail(p, "more fields than the header");
+	}
+	if (!p->ncols && p->row_fields >= CSV_MAX_COLS)
+		return csv_fail(p, "too many columns");
+	r = trex_buf_append(&p->arena, "", 1);
+	if (r < 0)
+		return trex_err_set(p->err, r, "%s: table too large", p->name);
+	r = csv_push_offset(p, p->field_start);
+	if (r < 0)
+		return r;
+	p->row_fields++;
+	p->field_start = p->arena.len;
+	p->field_len = 0;
+	return 0;
+}
+
+static int csv_end_record(struct csv_parser *p)
+{
+	int r = csv_end_field(p);
+	if (r < 0)
+		return r;
+	if (!p->ncols) {
+		p->ncols = p->row_fields;
+	} else {
+		size_t row = p->noffsets / p->ncols - 1;
+		if (p->row_fields != p->ncols)
+			return csv_fail(p, "fewer fields than the header");
+		if (row > CSV_MAX_ROWS)
+			return csv_fail(p, "too many rows");
+		if (row > p->cap_lines) {
+			size_t n = p->cap_lines ? p->cap_lines * 2 : 64;
+			size_t *l = trex_reallocarray(p->lines, n, sizeof(*l));
+			if (!l)
+				return trex_err_set(p->err, -ENOMEM, "%s: table too large", p->name);
+			p->lines = l;
+			p->cap_lines = n;
+		}
+		p->lines[row - 1] = p->record_line;
+	}
+	p->row_fields = 0;
+	return 0;
+}
+
+static int csv_append_byte(struct csv_parser *p, char c)
+{
+	int r;
+	if (++p->field_len > CSV_MAX_FIELD_LEN)
+		return csv_fail(p, "field longer than the cap");
+	r = trex_buf_append(&p->arena, &c, 1);
+	if (r < 0)
+		return trex_err_set(p->err, r, "%s: table too large", p->name);
+	return 0;
+}
+
+/* Well-formed UTF-8 only (RFC 3629): no overlongs, surrogates or > U+10FFFF. */
+static int csv_utf8(struct csv_parser *p, unsigned char c)
+{
+	if (p->utf8_need) {
+		if (c < p->utf8_lo || c > p->utf8_hi)
+			return csv_fail(p, "invalid UTF-8");
+		p->utf8_need--;
+		p->utf8_lo = 0x80;
+		p->utf8_hi = 0xbf;
+		return 0;
+	}
+	if (c < 0x80) {
+		if (c == 0)
+			return csv_fail(p, "NUL byte");
+		return 0;
+	}
+	p->utf8_lo = 0x80;
+	p->utf8_hi = 0xbf;
+	if (c >= 0xc2 && c <= 0xdf) {
+		p->utf8_need = 1;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		p->utf8_need = 2;
+		if (c == 0xe0)
+			p->utf8_lo = 0xa0;
+		else if (c == 0xed)
+			p->utf8_hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		p->utf8_need = 3;
+		if (c == 0xf0)
+			p->utf8_lo = 0x90;
+		else if (c == 0xf4)
+			p->utf8_hi = 0x8f;
+	} else {
+		return csv_fail(p, "invalid UTF-8");
+	}
+	return 0;
+}
+
+static int csv_byte(struct csv_parser *p, unsigned char c)
+{
+	int r;
+
+	if (++p->total > CSV_MAX_BYTES)
+		return csv_fail(p, "file larger than the cap");
+	r = csv_utf8(p, c);
+	if (r < 0)
+		return r;
+	switch (p->state) {
+	case CSV_AFTER_CR:
+		if (c != '\n')
+			return csv_fail(p, "CR not followed by LF");
+		p->state = CSV_FIELD_START;
+		return 0;
+	case CSV_FIELD_START:
+		p->field_col = p->col;
+		if (p->row_fields == 0)
+			p->record_line = p->line;
+		if (c == '"') {
+			p->state = CSV_QUOTED;
+			return 0;
+		}
+		if ((c == '\n' || c == '\r') && p->row_fields == 0)
+			return csv_fail(p, "empty line");
+		p->state = CSV_UNQUOTED;
+		/* fall through */
+	case CSV_UNQUOTED:
+		if (c == ',') {
+			p->state = CSV_FIELD_START;
+			return csv_end_field(p);
+		}
+		if (c == '\n' || c == '\r') {
+			p->state = c == '\r' ? CSV_AFTER_CR : CSV_FIELD_START;
+			return csv_end_record(p);
+		}
+		if (c == '"')
+			return csv_fail(p, "quote inside an unquoted field");
+		return csv_append_byte(p, (char)c);
+	case CSV_QUOTED:
+		if (c == '"') {
+			p->state = CSV_QUOTE_IN_QUOTED;
+			return 0;
+		}
+		return csv_append_byte(p, (char)c);
+	case CSV_QUOTE_IN_QUOTED:
+		if (c == '"') {
+			p->state = CSV_QUOTED;
+			return csv_append_byte(p, '"');
+		}
+		if (c == ',') {
+			p->state = CSV_FIELD_START;
+			return csv_end_field(p);
+		}
+		if (c == '\n' || c == '\r') {
+			p->state = c == '\r' ? CSV_AFTER_CR : CSV_FIELD_START;
+			return csv_end_record(p);
+		}
+		return csv_fail(p, "text after a closing quote");
+	}
+	return csv_fail(p, "internal parser state");
+}
+
+static int csv_feed(struct csv_parser *p, const unsigned char *data, size_t len)
+{
+	size_t i = 0;
+
+	/* A leading UTF-8 BOM (spreadsheet exports) is not part of the header. */
+	if (!p->bom_checked && len > 0) {
+		p->bom_checked = 1;
+		if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf)
+			i = 3;
+	}
+	for (; i < len; i++) {
+		int r = csv_byte(p, data[i]);
+		if (r < 0)
+			return r;
+		if (data[i] == '\n') {
+			p->line++;
+			p->col = 1;
+		} else if ((data[i] & 0xc0) != 0x80) {
+			p->col++;
+		}
+	}
+	return 0;
+}
+
+static int csv_finish(struct csv_parser *p, struct csv_table *t)
+{
+	int r;
+
+	if (p->utf8_need)
+		return csv_fail(p, "truncated UTF-8 sequence at end of file");
+	if (p->state == CSV_QUOTED)
+		return csv_fail(p, "end of file inside a quoted field");
+	/* a last record without its line break */
+	if (p->state == CSV_UNQUOTED || p->state == CSV_QUOTE_IN_QUOTED ||
+	    (p->state == CSV_FIELD_START && p->row_fields > 0)) {
+		r = csv_end_record(p);
+		if (r < 0)
+			return r;
+	}
+	if (!p->ncols)
+		return trex_err_setx(p->err, -EINVAL, "%s:1:1: empty file (no header)", p->name);
+	for (size_t i = 0; i < p->ncols; i++) {
+		const char *h = p->arena.data + p->offsets[i];
+		if (!*h)
+			return trex_err_setx(p->err, -EINVAL, "%s:1: header column %zu is empty",
+					     p->name, i + 1);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(h, p->arena.data + p->offsets[j]))
+				return trex_err_setx(p->err, -EINVAL,
+						     "%s:1: duplicate header column '%s'", p->name, h);
+	}
+	t->ncols = p->ncols;
+	t->nrows = p->noffsets / p->ncols - 1;
+	t->arena = trex_buf_steal(&p->arena, NULL);
+	t->offsets = TREX_TAKE(p->offsets);
+	t->lines = TREX_TAKE(p->lines);
+	return 0;
+}
+
+static void csv_parser_init(struct csv_parser *p, const char *name, struct trex_err *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	p->err = err;
+	p->line = 1;
+	p->col = 1;
+	p->utf8_lo = 0x80;
+	p->utf8_hi = 0xbf;
+	trex_buf_init(&p->arena, CSV_MAX_BYTES + CSV_MAX_ROWS);
+	/* the arena must exist even for a table of empty fields */
+	trex_buf_append(&p->arena, "", 0);
+}
+
+static void csv_parser_free(struct csv_parser *p)
+{
+	trex_buf_free(&p->arena);
+	trex_free(p->offsets);
+	trex_free(p->lines);
+}
+
+int csv_parse_mem(const char *data, size_t len, const char *name, struct csv_table *t,
+		  struct trex_err *err)
+{
+	struct csv_parser p;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	csv_parser_init(&p, name, err);
+	r = csv_feed(&p, (const unsigned char *)data, len);
+	if (r == 0)
+		r = csv_finish(&p, t);
+	csv_parser_free(&p);
+	return r;
+}
+
+int csv_read_stream(FILE *f, const char *name, struct csv_table *t, struct trex_err *err)
+{
+	struct csv_parser p;
+	unsigned char chunk[65536];
+	size_t n;
+	int r = 0;
+
+	memset(t, 0, sizeof(*t));
+	csv_parser_init(&p, name, err);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		r = csv_feed(&p, chunk, n);
+		if (r < 0)
+			break;
+	}
+	if (r == 0 && ferror(f))
+		r = trex_err_set(err, -EIO, "read %s", name);
+	if (r == 0)
+		r = csv_finish(&p, t);
+	csv_parser_free(&p);
+	return r;
+}
+
+int csv_read_file(const char *path, struct csv_table *t, struct trex_err *err)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "rbe");
+	if (!f)
+		return trex_err_set(err, -errno, "open %s", path);
+	return csv_read_stream(f, path, t, err);
+}
+
+void csv_free(struct csv_table *t)
+{
+	trex_free(t->arena);
+	trex_free(t->offsets);
+	trex_free(t->lines);
+	memset(t, 0, sizeof(*t));
+}
+
+int csv_column(const struct csv_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (!strcmp(csv_header(t, i), name))
+			return (int)i;
+	return -1;
+}
+
+int csv_write_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n"))
+		return fputs(s, f) < 0 ? -EIO : 0;
+	if (fputc('"', f) == EOF)
+		return -EIO;
+	for (; *s; s++) {
+		if (*s == '"' && fputc('"', f) == EOF)
+			return -EIO;
+		if (fputc(*s, f) == EOF)
+			return -EIO;
+	}
+	return fputc('"', f) == EOF ? -EIO : 0;
+}

@@ -1,0 +1,50 @@
+/* Strict RFC 4180 CSV reader for outputs under disclosure check. An output
+ * comes from an untrusted job, so anything a spreadsheet would "guess" about
+ * (stray quotes, ragged rows, blank lines, bad UTF-8, NUL bytes) is an error
+ * naming file, line and column rather than a silently different table. */
+#ifndef TREX_CHECK_CSV_H
+#define TREX_CHECK_CSV_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+
+#define CSV_MAX_BYTES     (256u * 1024 * 1024)
+#define CSV_MAX_COLS      256
+#define CSV_MAX_FIELD_LEN (64u * 1024)
+#define CSV_MAX_ROWS      (8u * 1024 * 1024)
+
+struct csv_table {
+	size_t ncols;
+	size_t nrows;     /* data rows, header excluded */
+	char *arena;      /* every field, NUL-terminated */
+	size_t *offsets;  /* (nrows + 1) * ncols offsets into arena; row 0 = header */
+	size_t *lines;    /* physical line where each data row starts */
+};
+
+/* Parse from a stream, chunk by chunk (name is only for messages). */
+int csv_read_stream(FILE *f, const char *name, struct csv_table *t, struct trex_err *err);
+int csv_read_file(const char *path, struct csv_table *t, struct trex_err *err);
+int csv_parse_mem(const char *data, size_t len, const char *name, struct csv_table *t,
+		  struct trex_err *err);
+void csv_free(struct csv_table *t);
+
+static inline const char *csv_header(const struct csv_table *t, size_t col)
+{
+	return t->arena + t->offsets[col];
+}
+
+/* row is 0-based over data rows */
+static inline const char *csv_field(const struct csv_table *t, size_t row, size_t col)
+{
+	return t->arena + t->offsets[(row + 1) * t->ncols + col];
+}
+
+/* Column index of a header name, or -1. */
+int csv_column(const struct csv_table *t, const char *name);
+
+/* Write one field, quoted only when RFC 4180 requires it. */
+int csv_write_field(FILE *f, const char *s);
+
+#endif

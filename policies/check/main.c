@@ -1,0 +1,271 @@
+/* trex-check: statistical disclosure control of job outputs
+ * (docs/CONTRACTS.md section 2). Exit 0 when the check ran, whatever the
+ * verdicts; 2 on bad usage or unreadable/malformed input. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "cleanup.h"
+#include "csv.h"
+#include "manifest.h"
+#include "policy.h"
+#include "sdc.h"
+
+#define CHECK_VERSION "0.1.0"
+#define EXIT_USAGE 2
+
+static void usage(FILE *f)
+{
+	fputs("usage: trex-check [--policy FILE|NAME] [--manifest FILE | --kind K --dimensions A,B\n"
+	      "                  --count C [--value V --contributors N --largest A,B --dof D]]\n"
+	      "                  [--out DIR] [--json] [--marker TEXT] FILE...\n",
+	      f);
+}
+
+struct check_opts {
+	const char *policy;
+	const char *manifest;
+	const char *kind, *dims, *count, *value, *contributors, *largest, *dof;
+	const char *out;
+	const char *marker;
+	bool json;
+};
+
+/* A comma list into a JSON array of names. */
+static json_t *check_list(const char *s)
+{
+	json_t *a = json_array();
+	const char *p = s;
+	while (a && *p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		json_array_append_new(a, json_stringn(p, n));
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return a;
+}
+
+/* The command-line declaration goes through the same strict parser as a
+ * manifest, so both forms accept exactly the same things. */
+static int check_cli_decl(const struct check_opts *o, struct output_manifest *m,
+			  struct trex_err *err)
+{
+	json_t *d = json_pack("{s:s, s:s}", "path", "*", "kind", o->kind);
+	int r;
+
+	if (!d)
+		return trex_err_set(err, -ENOMEM, "declaration");
+	if (o->dims)
+		json_object_set_new(d, "dimensions", check_list(o->dims));
+	if (o->count)
+		json_object_set_new(d, "count", json_string(o->count));
+	if (o->value)
+		json_object_set_new(d, "value", json_string(o->value));
+	if (o->contributors)
+		json_object_set_new(d, "contributors", json_string(o->contributors));
+	if (o->largest)
+		json_object_set_new(d, "largest", check_list(o->largest));
+	if (o->dof)
+		json_object_set_new(d, "dof", json_string(o->dof));
+	m->outputs = trex_calloc(1, sizeof(*m->outputs));
+	if (!m->outputs) {
+		json_decref(d);
+		return trex_err_set(err, -ENOMEM, "declaration");
+	}
+	m->n = 1;
+	r = manifest_decl_from_json(d, "command line", 0, &m->outputs[0], err);
+	json_decref(d);
+	return r;
+}
+
+static const char *check_basename(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+/* Check one file; 0 with *entry set, or a negative errno for input that
+ * cannot be read or parsed (exit 2). */
+static int check_file(const struct check_opts *o, const struct policy *pol,
+		      const struct output_manifest *m, const char *file, json_t **entry,
+		      enum sdc_verdict *verdict, struct trex_err *err)
+{
+	const struct output_decl *d = m->n == 1 && !strcmp(m->outputs[0].path, "*")
+					      ? &m->outputs[0]
+					      : manifest_match(m, file);
+	struct csv_table csv;
+	struct sdc_table t;
+	struct sdc_result res;
+	const char *released = NULL;
+	char outpath[4096];
+	int r;
+
+	if (!d) {
+		/* undeclared files never leave */
+		*verdict = SDC_FAIL;
+		*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:n, s:[]}", "file", file, "kind",
+				   "undeclared", "verdict", "fail", "summary", "not declared",
+				   "reasons", "file is not declared in the manifest", "released",
+				   "cells");
+		return *entry ? 0 : -ENOMEM;
+	}
+	if (d->kind == KIND_FIGURE || d->kind == KIND_TEXT || d->kind == KIND_LOG ||
+	    d->kind == KIND_UNKNOWN) {
+		*verdict = SDC_REVIEW;
+		*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s+], s:n, s:[]}", "file", file, "kind",
+				   manifest_kind_name(d->kind), "verdict", "review", "summary",
+				   "held for an output checker", "reasons",
+				   "no automatic check for kind ", manifest_kind_name(d->kind),
+				   "released", "cells");
+		return *entry ? 0 : -ENOMEM;
+	}
+	r = csv_read_file(file, &csv, err);
+	if (r < 0)
+		return r;
+	r = sdc_table_open(&t, &csv, d, file, err);
+	if (r == 0)
+		r = sdc_result_init(&res, csv.nrows) < 0 ? trex_err_set(err, -ENOMEM, "%s", file) : 0;
+	if (r < 0) {
+		csv_free(&csv);
+		return r;
+	}
+	r = sdc_check(pol, &t, &res, err);
+	if (r == 0 && o->out && (res.verdict == SDC_PASS || res.verdict == SDC_SUPPRESSED)) {
+		released = check_basename(file);
+		if ((size_t)snprintf(outpath, sizeof(outpath), "%s/%s", o->out, released) >=
+		    sizeof(outpath))
+			r = trex_err_setx(err, -ENAMETOOLONG, "output path too long");
+		else
+			r = report_write_released(&t, &res, o->marker, outpath, err);
+	}
+	if (r == 0) {
+		*verdict = res.verdict;
+		*entry = report_file(&t, &res, file, manifest_kind_name(d->kind), released);
+		if (!*entry)
+			r = trex_err_set(err, -ENOMEM, "report");
+	}
+	sdc_result_free(&res);
+	csv_free(&csv);
+	return r;
+}
+
+static void check_print_text(json_t *report)
+{
+	size_t i;
+	json_t *f;
+
+	printf("verdict: %s (policy %s %s)\n", json_string_value(json_object_get(report, "verdict")),
+	       json_string_value(json_object_get(json_object_get(report, "policy"), "name")),
+	       json_string_value(json_object_get(json_object_get(report, "policy"), "version")));
+	json_array_foreach(json_object_get(report, "files"), i, f) {
+		size_t j;
+		json_t *x;
+		printf("%s: %s - %s\n", json_string_value(json_object_get(f, "file")),
+		       json_string_value(json_object_get(f, "verdict")),
+		       json_string_value(json_object_get(f, "summary")));
+		json_array_foreach(json_object_get(f, "reasons"), j, x)
+			printf("  reason: %s\n", json_string_value(x));
+		json_array_foreach(json_object_get(f, "cells"), j, x)
+			printf("  row %lld: %s %s: %s\n",
+			       (long long)json_integer_value(json_object_get(x, "row")),
+			       json_string_value(json_object_get(x, "action")),
+			       json_string_value(json_object_get(x, "rule")),
+			       json_string_value(json_object_get(x, "reason")));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"policy", required_argument, NULL, 'p'},
+		{"manifest", required_argument, NULL, 'm'},
+		{"kind", required_argument, NULL, 'k'},
+		{"dimensions", required_argument, NULL, 'd'},
+		{"count", required_argument, NULL, 'c'},
+		{"value", required_argument, NULL, 'v'},
+		{"contributors", required_argument, NULL, 'n'},
+		{"largest", required_argument, NULL, 'l'},
+		{"dof", required_argument, NULL, 'f'},
+		{"out", required_argument, NULL, 'o'},
+		{"json", no_argument, NULL, 'j'},
+		{"marker", required_argument, NULL, 'M'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct check_opts o = {.policy = "default", .marker = ""};
+	struct policy pol;
+	struct output_manifest m = {0};
+	struct trex_err err = {0};
+	json_t *report, *files;
+	enum sdc_verdict worst = SDC_PASS;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': o.policy = optarg; break;
+		case 'm': o.manifest = optarg; break;
+		case 'k': o.kind = optarg; break;
+		case 'd': o.dims = optarg; break;
+		case 'c': o.count = optarg; break;
+		case 'v': o.value = optarg; break;
+		case 'n': o.contributors = optarg; break;
+		case 'l': o.largest = optarg; break;
+		case 'f': o.dof = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'j': o.json = true; break;
+		case 'M': o.marker = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc || (o.manifest && o.kind) || (!o.manifest && !o.kind)) {
+		fprintf(stderr, "trex-check: give FILE... and either --manifest or --kind\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strpbrk(o.marker, ",\"\r\n")) {
+		fprintf(stderr, "trex-check: --marker may not hold a comma, quote or line break\n");
+		return EXIT_USAGE;
+	}
+	r = policy_load(o.policy, &pol, &err);
+	if (r == 0)
+		r = o.manifest ? manifest_load(o.manifest, &m, &err) : check_cli_decl(&o, &m, &err);
+	if (r < 0) {
+		fprintf(stderr, "trex-check: %s\n", err.msg);
+		manifest_free(&m);
+		return EXIT_USAGE;
+	}
+	report = json_pack("{s:s, s:s, s:o, s:s, s:[]}", "tool", "trex-check", "version",
+			   CHECK_VERSION, "policy", policy_to_json(&pol), "verdict", "pass",
+			   "files");
+	files = json_object_get(report, "files");
+	for (int i = optind; i < argc; i++) {
+		json_t *entry = NULL;
+		enum sdc_verdict v = SDC_PASS;
+		r = check_file(&o, &pol, &m, argv[i], &entry, &v, &err);
+		if (r < 0) {
+			fprintf(stderr, "trex-check: %s\n", err.msg[0] ? err.msg : strerror(-r));
+			json_decref(report);
+			manifest_free(&m);
+			return EXIT_USAGE;
+		}
+		json_array_append_new(files, entry);
+		if (v > worst)
+			worst = v;
+	}
+	json_object_set_new(report, "verdict", json_string(sdc_verdict_name(worst)));
+	if (o.json) {
+		json_dumpf(report, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+		fputc('\n', stdout);
+	} else {
+		check_print_text(report);
+	}
+	json_decref(report);
+	manifest_free(&m);
+	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
+}

@@ -1,0 +1,65 @@
+/* Output declarations (DESIGN.md "Job manifest"): what each output file is
+ * and which columns mean what. trex-check reads {"outputs": [...]} strictly;
+ * the same declaration can be given on the command line. */
+#ifndef TREX_CHECK_MANIFEST_H
+#define TREX_CHECK_MANIFEST_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+#define MANIFEST_MAX_BYTES (1024 * 1024)
+#define MANIFEST_MAX_DIMS  8
+
+enum output_kind {
+	KIND_FREQUENCY,
+	KIND_MAGNITUDE,
+	KIND_SUMMARY,
+	KIND_REGRESSION,
+	KIND_FIGURE,
+	KIND_TEXT,
+	KIND_LOG,
+	KIND_UNKNOWN,
+};
+
+struct output_decl {
+	char *path;
+	enum output_kind kind;
+	char *dims[MANIFEST_MAX_DIMS];
+	size_t ndims;
+	char *count;         /* frequency: count column; magnitude: optional */
+	char *value;         /* magnitude: the summed value column */
+	char *contributors;  /* magnitude: number of contributors column */
+	char **largest;      /* magnitude: largest contributions, descending */
+	size_t nlargest;
+	char *dof;           /* regression: residual degrees of freedom column */
+	json_t *total_codes; /* {dim: [codes]} or NULL (owned reference) */
+	json_t *hierarchies; /* {dim: {parent: [children]}} or NULL (owned) */
+};
+
+struct output_manifest {
+	struct output_decl *outputs;
+	size_t n;
+};
+
+const char *manifest_kind_name(enum output_kind k);
+int manifest_kind_parse(const char *s, enum output_kind *k);
+
+int manifest_load(const char *path, struct output_manifest *m, struct trex_err *err);
+int manifest_parse(const char *text, size_t len, const char *file,
+		   struct output_manifest *m, struct trex_err *err);
+/* One declaration parsed from a JSON object (file is for messages). */
+int manifest_decl_from_json(json_t *o, const char *file, size_t index,
+			    struct output_decl *d, struct trex_err *err);
+void manifest_decl_free(struct output_decl *d);
+void manifest_free(struct output_manifest *m);
+
+/* The declaration for a file given as `arg`: exact path, else basename. */
+const struct output_decl *manifest_match(const struct output_manifest *m, const char *arg);
+
+/* Whether code is a declared total code of dimension dim. */
+int manifest_is_total(const struct output_decl *d, const char *dim, const char *code);
+
+#endif

@@ -1,0 +1,301 @@
+#include "policy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "cleanup.h"
+#include "fsutil.h"
+
+static void policy_json_decref(json_t **j)
+{
+	if (*j)
+		json_decref(*j);
+}
+#define _cleanup_json_ __attribute__((cleanup(policy_json_decref)))
+
+void policy_defaults(struct policy *p)
+{
+	/* ACRO's defaults (default.yaml) */
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "default");
+	snprintf(p->version, sizeof(p->version), "builtin");
+	p->safe_threshold = 10;
+	p->safe_dof_threshold = 10;
+	p->safe_nk_n = 2;
+	p->safe_nk_k = 0.9;
+	p->safe_pratio_p = 0.1;
+	p->zeros_are_disclosive = true;
+	p->check_missing_values = false;
+	p->method = POLICY_SUPPRESS;
+	p->redact_at_or_below = 7;
+	p->rounding_base = 5;
+	p->protection_percent = 10;
+}
+
+static int policy_dir(char *out, size_t outsz, struct trex_err *err)
+{
+	const char *env = getenv("TREX_POLICY_DIR");
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env) {
+		if ((size_t)snprintf(out, outsz, "%s", env) >= outsz)
+			return trex_err_setx(err, -ENAMETOOLONG, "TREX_POLICY_DIR too long");
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return trex_err_set(err, -errno, "readlink /proc/self/exe");
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	if ((size_t)snprintf(out, outsz, "%s/../policies/disclosure", exe) >= outsz)
+		return trex_err_setx(err, -ENAMETOOLONG, "policy directory path too long");
+	return 0;
+}
+
+static bool policy_is_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 64 || strchr(s, '/'))
+		return false;
+	if (n >= 5 && !strcmp(s + n - 5, ".json"))
+		return false;
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
+			return false;
+	return true;
+}
+
+static int policy_resolve(const char *name_or_path, char *out, size_t outsz,
+			  struct trex_err *err)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	if (!policy_is_name(name_or_path)) {
+		if ((size_t)snprintf(out, outsz, "%s", name_or_path) >= outsz)
+			return trex_err_setx(err, -ENAMETOOLONG, "policy path too long");
+		return 0;
+	}
+	r = policy_dir(dir, sizeof(dir), err);
+	if (r < 0)
+		return r;
+	if ((size_t)snprintf(out, outsz, "%s/%s.json", dir, name_or_path) >= outsz)
+		return trex_err_setx(err, -ENAMETOOLONG, "policy path too long");
+	return 0;
+}
+
+static int policy_get_long(json_t *v, const char *file, const char *key, long lo, long hi,
+			   long *out, struct trex_err *err)
+{
+	json_int_t i;
+	if (!json_is_integer(v))
+		return trex_err_setx(err, -EINVAL, "%s: '%s' must be an integer", file, key);
+	i = json_integer_value(v);
+	if (i < lo || i > hi)
+		return trex_err_setx(err, -EINVAL, "%s: '%s' must be between %ld and %ld",
+				     file, key, lo, hi);
+	*out = (long)i;
+	return 0;
+}
+
+static int policy_get_frac(json_t *v, const char *file, const char *key, double *out,
+			   struct trex_err *err)
+{
+	double d;
+	if (!json_is_number(v))
+		return trex_err_setx(err, -EINVAL, "%s: '%s' must be a number", file, key);
+	d = json_number_value(v);
+	if (!isfinite(d) || d <= 0.0 || d >= 1.0)
+		return trex_err_setx(err, -EINVAL, "%s: '%s' must be in (0, 1)", file, key);
+	*out = d;
+	return 0;
+}
+
+static int policy_get_bool(json_t *v, const char *file, const char *key, bool *out,
+			   struct trex_err *err)
+{
+	if (!json_is_boolean(v))
+		return trex_err_setx(err, -EINVAL, "%s: '%s' must be true or false", file, key);
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int policy_get_str(json_t *v, const char *file, const char *key, char *out,
+			  size_t outsz, struct trex_err *err)
+{
+	const char *s;
+	if (!json_is_string(v))
+		return trex_err_setx(err, -EINVAL, "%s: '%s' must be a string", file, key);
+	s = json_string_value(v);
+	if (!*s || strlen(s) >= outsz)
+		return trex_err_setx(err, -EINVAL, "%s: '%s' must be 1 to %zu characters",
+				     file, key, outsz - 1);
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return trex_err_setx(err, -EINVAL, "%s: '%s' has a control character",
+					     file, key);
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+static int policy_parse_depth(const char *text, size_t len, const char *file,
+			      struct policy *p, int depth, struct trex_err *err);
+
+/* {"profile": "NAME"} stands for a shipped pack; it may not be combined with
+ * other keys, so what a permit names is exactly what runs. */
+static int policy_profile(json_t *root, const char *file, struct policy *p, int depth,
+			  struct trex_err *err)
+{
+	json_t *v = json_object_get(root, "profile");
+	char path[PATH_MAX];
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	if (json_object_size(root) != 1)
+		return trex_err_setx(err, -EINVAL, "%s: 'profile' cannot be combined with other keys",
+				     file);
+	if (!json_is_string(v) || !policy_is_name(json_string_value(v)))
+		return trex_err_setx(err, -EINVAL, "%s: 'profile' must name a shipped pack", file);
+	if (depth > 0)
+		return trex_err_setx(err, -ELOOP, "%s: a shipped pack cannot name a profile", file);
+	r = policy_resolve(json_string_value(v), path, sizeof(path), err);
+	if (r < 0)
+		return r;
+	r = trex_read_file(AT_FDCWD, path, POLICY_MAX_BYTES, &text, &len, err);
+	if (r < 0)
+		return r;
+	return policy_parse_depth(text, len, path, p, depth + 1, err);
+}
+
+static int policy_apply(json_t *root, const char *file, struct policy *p, int depth,
+			struct trex_err *err)
+{
+	const char *key;
+	json_t *v;
+	int r = 0;
+	bool have_name = false, have_version = false;
+
+	if (!json_is_object(root))
+		return trex_err_setx(err, -EINVAL, "%s: a policy must be a JSON object", file);
+	if (json_object_get(root, "profile"))
+		return policy_profile(root, file, p, depth, err);
+	json_object_foreach(root, key, v) {
+		if (!strcmp(key, "name")) {
+			r = policy_get_str(v, file, key, p->name, sizeof(p->name), err);
+			have_name = true;
+		} else if (!strcmp(key, "version")) {
+			r = policy_get_str(v, file, key, p->version, sizeof(p->version), err);
+			have_version = true;
+		} else if (!strcmp(key, "description")) {
+			if (!json_is_string(v))
+				r = trex_err_setx(err, -EINVAL, "%s: 'description' must be a string", file);
+		} else if (!strcmp(key, "safe_threshold")) {
+			r = policy_get_long(v, file, key, 1, 1000000, &p->safe_threshold, err);
+		} else if (!strcmp(key, "safe_dof_threshold")) {
+			r = policy_get_long(v, file, key, 0, 1000000, &p->safe_dof_threshold, err);
+		} else if (!strcmp(key, "safe_nk_n")) {
+			r = policy_get_long(v, file, key, 1, 1000, &p->safe_nk_n, err);
+		} else if (!strcmp(key, "safe_nk_k")) {
+			r = policy_get_frac(v, file, key, &p->safe_nk_k, err);
+		} else if (!strcmp(key, "safe_pratio_p")) {
+			r = policy_get_frac(v, file, key, &p->safe_pratio_p, err);
+		} else if (!strcmp(key, "zeros_are_disclosive")) {
+			r = policy_get_bool(v, file, key, &p->zeros_are_disclosive, err);
+		} else if (!strcmp(key, "check_missing_values")) {
+			r = policy_get_bool(v, file, key, &p->check_missing_values, err);
+		} else if (!strcmp(key, "method")) {
+			const char *m = json_is_string(v) ? json_string_value(v) : "";
+			if (!strcmp(m, "suppress"))
+				p->method = POLICY_SUPPRESS;
+			else if (!strcmp(m, "round"))
+				p->method = POLICY_ROUND;
+			else
+				r = trex_err_setx(err, -EINVAL,
+						  "%s: 'method' must be \"suppress\" or \"round\"", file);
+		} else if (!strcmp(key, "redact_at_or_below")) {
+			r = policy_get_long(v, file, key, 0, 1000000, &p->redact_at_or_below, err);
+		} else if (!strcmp(key, "rounding_base")) {
+			r = policy_get_long(v, file, key, 1, 1000000, &p->rounding_base, err);
+		} else if (!strcmp(key, "protection_percent")) {
+			r = policy_get_long(v, file, key, 0, 100, &p->protection_percent, err);
+		} else {
+			r = trex_err_setx(err, -EINVAL, "%s: unknown key '%s'", file, key);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (!have_name || !have_version)
+		return trex_err_setx(err, -EINVAL, "%s: a policy needs 'name' and 'version'", file);
+	return 0;
+}
+
+static int policy_parse_depth(const char *text, size_t len, const char *file,
+			      struct policy *p, int depth, struct trex_err *err)
+{
+	json_error_t je;
+	_cleanup_json_ json_t *root = NULL;
+
+	policy_defaults(p);
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return trex_err_setx(err, -EINVAL, "%s:%d:%d: %s", file, je.line, je.column,
+				     je.text);
+	return policy_apply(root, file, p, depth, err);
+}
+
+int policy_parse(const char *text, size_t len, const char *file, struct policy *p,
+		 struct trex_err *err)
+{
+	return policy_parse_depth(text, len, file, p, 0, err);
+}
+
+int policy_load(const char *name_or_path, struct policy *p, struct trex_err *err)
+{
+	char path[PATH_MAX];
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	r = policy_resolve(name_or_path, path, sizeof(path), err);
+	if (r < 0)
+		return r;
+	r = trex_read_file(AT_FDCWD, path, POLICY_MAX_BYTES, &text, &len, err);
+	if (r < 0)
+		return r;
+	return policy_parse(text, len, path, p, err);
+}
+
+json_t *policy_to_json(const struct policy *p)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:f, s:f, s:b, s:b}",
+			      "name", p->name, "version", p->version,
+			      "method", p->method == POLICY_ROUND ? "round" : "suppress",
+			      "safe_threshold", (json_int_t)p->safe_threshold,
+			      "safe_dof_threshold", (json_int_t)p->safe_dof_threshold,
+			      "safe_nk_n", (json_int_t)p->safe_nk_n,
+			      "safe_nk_k", p->safe_nk_k, "safe_pratio_p", p->safe_pratio_p,
+			      "zeros_are_disclosive", p->zeros_are_disclosive,
+			      "check_missing_values", p->check_missing_values);
+	if (!j)
+		return NULL;
+	if (p->method == POLICY_ROUND) {
+		json_object_set_new(j, "redact_at_or_below", json_integer(p->redact_at_or_below));
+		json_object_set_new(j, "rounding_base", json_integer(p->rounding_base));
+	} else {
+		json_object_set_new(j, "protection_percent", json_integer(p->protection_percent));
+	}
+	return j;
+}

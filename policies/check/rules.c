@@ -1,0 +1,623 @@
+/* Primary disclosure rules (ACRO's set): threshold on counts, (n,k)
+ * dominance and p% on magnitudes, residual degrees of freedom for
+ * regressions, statistics that are single records (min/max), class
+ * disclosure and microdata passed off as a table. */
+#include "sdc.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "cleanup.h"
+
+static const char *const verdict_names[] = {"pass", "suppressed", "review", "fail"};
+
+const char *sdc_verdict_name(enum sdc_verdict v)
+{
+	return verdict_names[v];
+}
+
+void sdc_worsen(struct sdc_result *res, enum sdc_verdict v)
+{
+	if (v > res->verdict)
+		res->verdict = v;
+}
+
+int sdc_result_init(struct sdc_result *res, size_t nrows)
+{
+	memset(res, 0, sizeof(*res));
+	res->reasons = json_array();
+	res->cells = json_array();
+	res->state = trex_calloc(nrows + 1, 1);
+	res->replace = trex_calloc(nrows + 1, sizeof(char *));
+	if (!res->reasons || !res->cells || !res->state || !res->replace) {
+		sdc_result_free(res);
+		return -ENOMEM;
+	}
+	res->ncells = nrows;
+	return 0;
+}
+
+void sdc_result_free(struct sdc_result *res)
+{
+	json_decref(res->reasons);
+	json_decref(res->cells);
+	if (res->replace)
+		for (size_t i = 0; i < res->ncells; i++)
+			trex_free(res->replace[i]);
+	trex_free(res->replace);
+	trex_free(res->state);
+	memset(res, 0, sizeof(*res));
+}
+
+void sdc_reason(struct sdc_result *res, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_array_append_new(res->reasons, json_string(buf));
+}
+
+void sdc_note(struct sdc_result *res, const struct sdc_table *t, size_t row,
+	      const char *measure, const char *rule, json_t *params, const char *action,
+	      const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	json_t *key = json_object();
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (size_t d = 0; key && d < t->decl->ndims; d++)
+		json_object_set_new(key, t->decl->dims[d],
+				    json_string(csv_field(t->csv, row, (size_t)t->dim_col[d])));
+	/* row is 1-based over data rows (the header is row 0) */
+	json_array_append_new(res->cells,
+			      json_pack("{s:I, s:o, s:s, s:s, s:o, s:s, s:s}", "row",
+					(json_int_t)(row + 1), "key", key ? key : json_object(),
+					"measure", measure ? measure : "", "rule", rule, "params",
+					params ? params : json_object(), "action", action,
+					"reason", buf));
+}
+
+static bool sdc_is_missing(const char *s)
+{
+	static const char *const tokens[] = {"", "NA", "N/A", "NaN", "nan", "NAN", "null",
+					     "NULL", "None", "."};
+	for (size_t i = 0; i < TREX_ARRAY_LEN(tokens); i++)
+		if (!strcmp(s, tokens[i]))
+			return true;
+	return false;
+}
+
+int sdc_parse_number(const char *s, double *out)
+{
+	const char *p = s;
+	char *end;
+	bool digits = false;
+
+	if (sdc_is_missing(s))
+		return 1;
+	/* a plain decimal only: strtod alone would take "inf", "0x1p3", " 5" */
+	if (*p == '-' || *p == '+')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		p++, digits = true;
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++, digits = true;
+	}
+	if (digits && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (*p == '-' || *p == '+')
+			p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return -EINVAL;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (!digits || *p)
+		return -EINVAL;
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || *end || !isfinite(*out))
+		return -EINVAL;
+	return 0;
+}
+
+static int sdc_col(const struct sdc_table *t, const char *name, const char *role,
+		   struct trex_err *err)
+{
+	int c = csv_column(t->csv, name);
+	if (c < 0)
+		return trex_err_setx(err, -EINVAL, "%s: declared %s column '%s' is not in the header",
+				     t->name, role, name);
+	return c;
+}
+
+int sdc_table_open(struct sdc_table *t, const struct csv_table *csv,
+		   const struct output_decl *decl, const char *name, struct trex_err *err)
+{
+	const struct output_decl *d = decl;
+
+	memset(t, 0, sizeof(*t));
+	t->csv = csv;
+	t->decl = decl;
+	t->name = name;
+	t->count_col = t->value_col = t->contrib_col = t->dof_col = -1;
+	for (size_t i = 0; i < d->ndims; i++)
+		if ((t->dim_col[i] = sdc_col(t, d->dims[i], "dimension", err)) < 0)
+			return -EINVAL;
+	if (d->count && (t->count_col = sdc_col(t, d->count, "count", err)) < 0)
+		return -EINVAL;
+	if (d->value && (t->value_col = sdc_col(t, d->value, "value", err)) < 0)
+		return -EINVAL;
+	if (d->contributors && (t->contrib_col = sdc_col(t, d->contributors, "contributors", err)) < 0)
+		return -EINVAL;
+	if (d->dof && (t->dof_col = sdc_col(t, d->dof, "dof", err)) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < d->nlargest; i++)
+		if ((t->largest_col[i] = sdc_col(t, d->largest[i], "largest", err)) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+bool sdc_row_is_total(const struct sdc_table *t, size_t row)
+{
+	for (size_t d = 0; d < t->decl->ndims; d++)
+		if (manifest_is_total(t->decl, t->decl->dims[d],
+				      csv_field(t->csv, row, (size_t)t->dim_col[d])))
+			return true;
+	return false;
+}
+
+static json_t *sdc_threshold_params(const struct policy *pol)
+{
+	return json_pack("{s:I}", "safe_threshold", (json_int_t)pol->safe_threshold);
+}
+
+/* A count cell: NaN/missing, negative and fractional counts are decided
+ * explicitly rather than coerced. Returns the count or -1 when not usable. */
+static long sdc_count_cell(const struct policy *pol, const struct sdc_table *t, size_t row,
+			   int col, const char *measure, struct sdc_result *res)
+{
+	const char *s = csv_field(t->csv, row, (size_t)col);
+	double v;
+	int r = sdc_parse_number(s, &v);
+
+	if (r == 1) {
+		if (pol->check_missing_values) {
+			sdc_note(res, t, row, measure, "missing", NULL, "review",
+				 "missing value in %s", measure);
+			sdc_worsen(res, SDC_REVIEW);
+		}
+		return -1;
+	}
+	if (r < 0 || v < 0 || v != floor(v) || v > 1e15) {
+		sdc_note(res, t, row, measure, "invalid_count", NULL, "fail",
+			 "count '%.40s' is not a non-negative integer", s);
+		sdc_worsen(res, SDC_FAIL);
+		return -1;
+	}
+	return (long)v;
+}
+
+static void sdc_primary(const struct policy *pol, const struct sdc_table *t, size_t row,
+			const char *measure, long n, struct sdc_result *res)
+{
+	if (n == 0 && !pol->zeros_are_disclosive)
+		return;
+	if (n >= pol->safe_threshold && n != 0)
+		return;
+	if (res->state[row] == CELL_PRIMARY)
+		return;
+	res->state[row] = CELL_PRIMARY;
+	res->nprimary++;
+	if (n == 0) {
+		json_t *p = json_pack("{s:b}", "zeros_are_disclosive", 1);
+		sdc_note(res, t, row, measure, "zero", p, "primary",
+			 "count 0 is disclosive (zeros_are_disclosive)");
+	} else {
+		sdc_note(res, t, row, measure, "threshold", sdc_threshold_params(pol), "primary",
+			 "count %ld < threshold %ld", n, pol->safe_threshold);
+	}
+}
+
+/* Hash of the dimension codes of a row, skipping dimension `skip` (or none
+ * when skip >= ndims). */
+static unsigned long sdc_key_hash(const struct sdc_table *t, size_t row, size_t skip)
+{
+	unsigned long h = 1469598103934665603ul;
+	for (size_t d = 0; d < t->decl->ndims; d++) {
+		if (d == skip)
+			continue;
+		for (const char *s = csv_field(t->csv, row, (size_t)t->dim_col[d]); *s; s++)
+			h = (h ^ (unsigned char)*s) * 1099511628211ul;
+		h = (h ^ 0xff) * 1099511628211ul; /* separator */
+	}
+	return h;
+}
+
+static bool sdc_same_key(const struct sdc_table *t, size_t a, size_t b, size_t skip)
+{
+	for (size_t d = 0; d < t->decl->ndims; d++)
+		if (d != skip && strcmp(csv_field(t->csv, a, (size_t)t->dim_col[d]),
+					csv_field(t->csv, b, (size_t)t->dim_col[d])))
+			return false;
+	return true;
+}
+
+/* Group rows by their codes except dimension `skip`: group[r] is the row
+ * that represents r's group. */
+static int sdc_group(const struct sdc_table *t, size_t skip, size_t *group)
+{
+	size_t n = t->csv->nrows, cap = 1;
+	_cleanup_free_ size_t *slots = NULL;
+
+	while (cap < n * 2 + 2)
+		cap <<= 1;
+	slots = trex_calloc(cap, sizeof(size_t));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t r = 0; r < n; r++) {
+		for (size_t i = sdc_key_hash(t, r, skip) & (cap - 1);; i = (i + 1) & (cap - 1)) {
+			if (!slots[i]) {
+				slots[i] = r + 1;
+				group[r] = r;
+				break;
+			}
+			if (sdc_same_key(t, slots[i] - 1, r, skip)) {
+				group[r] = slots[i] - 1;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Two rows with the same dimension codes are not a table: it is record-level
+ * data (or an aggregation bug) and no cell rule makes it safe. */
+static int sdc_duplicate_keys(const struct sdc_table *t, size_t *dup_row, bool *dup)
+{
+	_cleanup_free_ size_t *group = trex_calloc(t->csv->nrows + 1, sizeof(size_t));
+
+	*dup = false;
+	if (!group || sdc_group(t, (size_t)-1, group) < 0)
+		return -ENOMEM;
+	for (size_t r = 0; r < t->csv->nrows; r++)
+		if (group[r] != r) {
+			*dup_row = r;
+			*dup = true;
+			return 0;
+		}
+	return 0;
+}
+
+/* Class disclosure: within a slice of the table (all dimensions fixed but
+ * one), every unit falls in one category, so membership of the slice
+ * reveals the attribute. Only released zeros give it away (a suppressed
+ * zero could be anything below the threshold); suppression cannot fix it,
+ * so a checker must judge. */
+static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
+				struct sdc_result *res)
+{
+	size_t n = t->csv->nrows, nd = t->decl->ndims;
+	_cleanup_free_ size_t *group = trex_calloc(n + 1, sizeof(size_t));
+	_cleanup_free_ size_t *cells = trex_calloc(n + 1, sizeof(size_t));
+	_cleanup_free_ size_t *nonzero = trex_calloc(n + 1, sizeof(size_t));
+	_cleanup_free_ size_t *hidden0 = trex_calloc(n + 1, sizeof(size_t));
+	_cleanup_free_ size_t *first = trex_calloc(n + 1, sizeof(size_t));
+
+	if (!group || !cells || !nonzero || !hidden0 || !first)
+		return -ENOMEM;
+	if (nd < 2)
+		return 0;
+	for (size_t d = 0; d < nd; d++) {
+		if (sdc_group(t, d, group) < 0)
+			return -ENOMEM;
+		memset(cells, 0, n * sizeof(size_t));
+		memset(nonzero, 0, n * sizeof(size_t));
+		memset(hidden0, 0, n * sizeof(size_t));
+		for (size_t r = 0; r < n; r++) {
+			size_t g = group[r];
+			if (counts[r] < 0 || sdc_row_is_total(t, r))
+				continue;
+			cells[g]++;
+			if (counts[r] > 0) {
+				if (!nonzero[g]++)
+					first[g] = r;
+			} else if (res->state[r] != CELL_OK) {
+				hidden0[g]++;
+			}
+		}
+		for (size_t g = 0; g < n; g++) {
+			if (cells[g] < 2 || nonzero[g] != 1 || hidden0[g])
+				continue;
+			sdc_note(res, t, first[g], t->decl->count, "class_disclosure", NULL, "review",
+				 "every unit of this slice has the same %s", t->decl->dims[d]);
+			sdc_worsen(res, SDC_REVIEW);
+			sdc_reason(res, "class disclosure: a slice has a single non-zero category of %s",
+				   t->decl->dims[d]);
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static int sdc_check_frequency(const struct policy *pol, const struct sdc_table *t,
+			       struct sdc_result *res, struct trex_err *err)
+{
+	const struct csv_table *c = t->csv;
+	_cleanup_free_ long *counts = trex_calloc(c->nrows + 1, sizeof(long));
+	size_t ones = 0, inner = 0, dup;
+	bool isdup;
+
+	if (!counts)
+		return trex_err_set(err, -ENOMEM, "%s", t->name);
+	if (sdc_duplicate_keys(t, &dup, &isdup) < 0)
+		return trex_err_set(err, -ENOMEM, "%s", t->name);
+	if (isdup) {
+		sdc_note(res, t, dup, t->decl->count, "microdata", NULL, "fail",
+			 "rows are not unique over the dimensions: record-level data");
+		sdc_reason(res, "rows are not unique over the declared dimensions (microdata?)");
+		sdc_worsen(res, SDC_FAIL);
+		return 0;
+	}
+	for (size_t r = 0; r < c->nrows; r++) {
+		counts[r] = sdc_count_cell(pol, t, r, t->count_col, t->decl->count, res);
+		if (counts[r] < 0 || sdc_row_is_total(t, r))
+			continue;
+		inner++;
+		ones += counts[r] == 1;
+	}
+	/* A "table" whose cells are mostly 1 lists individuals. */
+	if (inner >= 4 && ones * 2 > inner) {
+		sdc_reason(res, "%zu of %zu cells have count 1: record-level data disguised as a table",
+			   ones, inner);
+		sdc_worsen(res, SDC_FAIL);
+		return 0;
+	}
+	if (res->verdict == SDC_FAIL)
+		return 0;
+	if (pol->method == POLICY_ROUND)
+		return suppress_round(pol, t, res, err);
+	for (size_t r = 0; r < c->nrows; r++)
+		if (counts[r] >= 0)
+			sdc_primary(pol, t, r, t->decl->count, counts[r], res);
+	if (sdc_class_disclosure(t, counts, res) < 0)
+		return trex_err_set(err, -ENOMEM, "%s", t->name);
+	return 0;
+}
+
+/* Magnitude tables: threshold on contributors, then (n,k)-dominance and the
+ * p% rule from the largest contributions, which never leave. */
+static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table *t,
+			       struct sdc_result *res, struct trex_err *err)
+{
+	const struct csv_table *c = t->csv;
+	const struct output_decl *d = t->decl;
+	size_t dup;
+	bool isdup;
+
+	for (size_t i = 0; i < d->nlargest; i++)
+		res->drop_col[t->largest_col[i]] = true;
+	if (sdc_duplicate_keys(t, &dup, &isdup) < 0)
+		return trex_err_set(err, -ENOMEM, "%s", t->name);
+	if (isdup) {
+		sdc_reason(res, "rows are not unique over the declared dimensions (microdata?)");
+		sdc_worsen(res, SDC_FAIL);
+		return 0;
+	}
+	if ((size_t)pol->safe_nk_n > d->nlargest || d->nlargest < 2) {
+		sdc_reason(res, "dominance and p%% rules need the %ld largest contributions per cell (declared %zu)",
+			   pol->safe_nk_n > 2 ? pol->safe_nk_n : 2, d->nlargest);
+		sdc_worsen(res, SDC_REVIEW);
+	}
+	for (size_t r = 0; r < c->nrows; r++) {
+		long n = sdc_count_cell(pol, t, r, t->contrib_col, d->contributors, res);
+		double total, x[64], top = 0;
+		const char *vs = csv_field(c, r, (size_t)t->value_col);
+		int pr = sdc_parse_number(vs, &total);
+		bool have_largest = true;
+
+		if (n < 0)
+			continue;
+		if (pr == 1) {
+			if (pol->check_missing_values) {
+				sdc_note(res, t, r, d->value, "missing", NULL, "review",
+					 "missing value in %s", d->value);
+				sdc_worsen(res, SDC_REVIEW);
+			}
+			continue;
+		}
+		if (pr < 0) {
+			sdc_note(res, t, r, d->value, "invalid_value", NULL, "fail",
+				 "value '%.40s' is not a number", vs);
+			sdc_worsen(res, SDC_FAIL);
+			continue;
+		}
+		if (n < pol->safe_threshold && !(n == 0 && !pol->zeros_are_disclosive)) {
+			res->state[r] = CELL_PRIMARY;
+			res->nprimary++;
+			sdc_note(res, t, r, d->value, "threshold", sdc_threshold_params(pol), "primary",
+				 "%ld contributors < threshold %ld", n, pol->safe_threshold);
+			continue;
+		}
+		for (size_t i = 0; i < d->nlargest; i++) {
+			if (sdc_parse_number(csv_field(c, r, (size_t)t->largest_col[i]), &x[i]) != 0 ||
+			    x[i] < 0) {
+				have_largest = false;
+				break;
+			}
+		}
+		if (!have_largest || total <= 0 || d->nlargest < 2) {
+			if (total < 0 || (!have_largest && d->nlargest)) {
+				sdc_note(res, t, r, d->value, "dominance", NULL, "review",
+					 "largest contributions unusable: dominance cannot be checked");
+				sdc_worsen(res, SDC_REVIEW);
+			}
+			continue;
+		}
+		for (long i = 0; i < pol->safe_nk_n && (size_t)i < d->nlargest; i++)
+			top += x[i];
+		if (top > pol->safe_nk_k * total) {
+			res->state[r] = CELL_PRIMARY;
+			res->nprimary++;
+			sdc_note(res, t, r, d->value, "dominance",
+				 json_pack("{s:I, s:f}", "safe_nk_n", (json_int_t)pol->safe_nk_n,
+					   "safe_nk_k", pol->safe_nk_k),
+				 "primary", "the %ld largest contributions exceed %g%% of the cell",
+				 pol->safe_nk_n, pol->safe_nk_k * 100);
+			continue;
+		}
+		/* p%: the second largest contributor can estimate the largest to
+		 * within p% from the total minus its own value. */
+		if (total - x[0] - x[1] < pol->safe_pratio_p * x[0]) {
+			res->state[r] = CELL_PRIMARY;
+			res->nprimary++;
+			sdc_note(res, t, r, d->value, "p-ratio",
+				 json_pack("{s:f}", "safe_pratio_p", pol->safe_pratio_p), "primary",
+				 "the rest after the two largest is < %g%% of the largest",
+				 pol->safe_pratio_p * 100);
+		}
+	}
+	return 0;
+}
+
+static bool sdc_is_extreme_stat(const char *h)
+{
+	static const char *const names[] = {"min", "max", "minimum", "maximum", "range"};
+	for (size_t i = 0; i < TREX_ARRAY_LEN(names); i++)
+		if (!strcasecmp(h, names[i]))
+			return true;
+	return false;
+}
+
+/* Summary statistics: each row's statistics rest on its count; min and max
+ * are single records and never leave. */
+static int sdc_check_summary(const struct policy *pol, const struct sdc_table *t,
+			     struct sdc_result *res, struct trex_err *err)
+{
+	const struct csv_table *c = t->csv;
+
+	for (size_t i = 0; i < c->ncols; i++) {
+		if (sdc_is_extreme_stat(csv_header(c, i))) {
+			sdc_reason(res, "column '%s' is a minimum/maximum: a single record's value",
+				   csv_header(c, i));
+			sdc_worsen(res, SDC_FAIL);
+		}
+	}
+	if (res->verdict == SDC_FAIL)
+		return 0;
+	if (t->count_col < 0) {
+		sdc_reason(res, "summary statistics without a declared count cannot be checked");
+		sdc_worsen(res, SDC_REVIEW);
+		return 0;
+	}
+	for (size_t r = 0; r < c->nrows; r++) {
+		long n = sdc_count_cell(pol, t, r, t->count_col, t->decl->count, res);
+		if (n >= 0 && n < pol->safe_threshold) {
+			res->state[r] = CELL_PRIMARY;
+			res->nprimary++;
+			sdc_note(res, t, r, t->decl->count, "threshold", sdc_threshold_params(pol),
+				 "primary", "statistics over %ld records < threshold %ld", n,
+				 pol->safe_threshold);
+		}
+	}
+	return 0;
+}
+
+static int sdc_check_regression(const struct policy *pol, const struct sdc_table *t,
+				struct sdc_result *res, struct trex_err *err)
+{
+	const struct csv_table *c = t->csv;
+
+	for (size_t r = 0; r < c->nrows; r++) {
+		double v;
+		const char *s = csv_field(c, r, (size_t)t->dof_col);
+		int pr = sdc_parse_number(s, &v);
+		if (pr != 0 || v < pol->safe_dof_threshold) {
+			json_t *p = json_pack("{s:I}", "safe_dof_threshold",
+					      (json_int_t)pol->safe_dof_threshold);
+			if (pr != 0)
+				sdc_note(res, t, r, t->decl->dof, "dof", p, "fail",
+					 "residual degrees of freedom '%.40s' unusable", s);
+			else
+				sdc_note(res, t, r, t->decl->dof, "dof", p, "fail",
+					 "residual degrees of freedom %g < %ld", v,
+					 pol->safe_dof_threshold);
+			sdc_worsen(res, SDC_FAIL);
+		}
+	}
+	if (res->verdict == SDC_FAIL)
+		sdc_reason(res, "residual degrees of freedom below %ld", pol->safe_dof_threshold);
+	return 0;
+}
+
+static void sdc_summarise(const struct policy *pol, const struct sdc_table *t,
+			  struct sdc_result *res)
+{
+	size_t n = t->csv->nrows;
+
+	if (pol->method == POLICY_ROUND && t->decl->kind == KIND_FREQUENCY)
+		snprintf(res->summary, sizeof(res->summary),
+			 "%zu of %zu cells redacted (<= %ld), %zu rounded to %ld", res->nredacted, n,
+			 pol->redact_at_or_below, res->nrounded, pol->rounding_base);
+	else if (res->nprimary || res->nsecondary)
+		snprintf(res->summary, sizeof(res->summary),
+			 "%zu of %zu cells suppressed (primary), %zu secondary", res->nprimary, n,
+			 res->nsecondary);
+	else
+		snprintf(res->summary, sizeof(res->summary), "%zu cells, none disclosive", n);
+}
+
+int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
+	      struct trex_err *err)
+{
+	int r = 0;
+
+	switch (t->decl->kind) {
+	case KIND_FREQUENCY:
+		r = sdc_check_frequency(pol, t, res, err);
+		break;
+	case KIND_MAGNITUDE:
+		r = sdc_check_magnitude(pol, t, res, err);
+		break;
+	case KIND_SUMMARY:
+		r = sdc_check_summary(pol, t, res, err);
+		break;
+	case KIND_REGRESSION:
+		r = sdc_check_regression(pol, t, res, err);
+		break;
+	default:
+		sdc_reason(res, "no automatic check for kind %s", manifest_kind_name(t->decl->kind));
+		sdc_worsen(res, SDC_REVIEW);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (res->nprimary && res->verdict != SDC_FAIL) {
+		sdc_worsen(res, SDC_SUPPRESSED);
+		if (t->decl->total_codes && (t->decl->kind == KIND_FREQUENCY ||
+					     t->decl->kind == KIND_MAGNITUDE)) {
+			r = suppress_secondary(pol, t, res, err);
+			if (r == 0)
+				r = audit_suppression(pol, t, res, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	if ((res->nredacted || res->nrounded) && res->verdict == SDC_PASS)
+		sdc_worsen(res, SDC_SUPPRESSED);
+	sdc_summarise(pol, t, res);
+	return 0;
+}

@@ -1,0 +1,90 @@
+/* Disclosure rules on one output: the table as declared, the per-cell
+ * decisions and the file verdict. rules.c applies primary rules,
+ * suppress.c chooses complementary cells, audit.c proves the pattern
+ * protects, report.c writes the report and the released copy. */
+#ifndef TREX_CHECK_SDC_H
+#define TREX_CHECK_SDC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "csv.h"
+#include "err.h"
+#include "manifest.h"
+#include "policy.h"
+
+enum sdc_verdict { SDC_PASS, SDC_SUPPRESSED, SDC_REVIEW, SDC_FAIL };
+
+enum sdc_cell_state {
+	CELL_OK = 0,
+	CELL_PRIMARY,
+	CELL_SECONDARY,
+	CELL_REDACTED, /* rounding packs: small count withheld */
+	CELL_ROUNDED,  /* rounding packs: released value differs */
+};
+
+/* A table under a declaration: column indexes resolved once. */
+struct sdc_table {
+	const struct csv_table *csv;
+	const struct output_decl *decl;
+	const char *name;            /* file name for messages */
+	int dim_col[MANIFEST_MAX_DIMS];
+	int count_col, value_col, contrib_col, dof_col;
+	int largest_col[64];
+};
+
+struct sdc_result {
+	enum sdc_verdict verdict;
+	json_t *reasons;          /* array of strings */
+	json_t *cells;            /* array of cell decisions (CONTRACTS.md) */
+	unsigned char *state;     /* per data row, enum sdc_cell_state */
+	char **replace;           /* per data row: released text of the count, or NULL */
+	bool drop_col[CSV_MAX_COLS]; /* columns that never leave */
+	size_t ncells, nprimary, nsecondary, nredacted, nrounded;
+	char summary[256];
+};
+
+const char *sdc_verdict_name(enum sdc_verdict v);
+void sdc_worsen(struct sdc_result *res, enum sdc_verdict v);
+int sdc_result_init(struct sdc_result *res, size_t nrows);
+void sdc_result_free(struct sdc_result *res);
+void sdc_reason(struct sdc_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Record a decision on one cell; params is stolen (may be NULL). */
+void sdc_note(struct sdc_result *res, const struct sdc_table *t, size_t row,
+	      const char *measure, const char *rule, json_t *params, const char *action,
+	      const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+/* Number in a cell: 0 and *out, 1 for a missing value (empty, NA, NaN...),
+ * -EINVAL when it is not a plain decimal number. */
+int sdc_parse_number(const char *s, double *out);
+
+/* Resolve the declared columns (-EINVAL naming the missing one). */
+int sdc_table_open(struct sdc_table *t, const struct csv_table *csv,
+		   const struct output_decl *decl, const char *name, struct trex_err *err);
+/* Apply every rule of the declaration's kind. */
+int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
+	      struct trex_err *err);
+bool sdc_row_is_total(const struct sdc_table *t, size_t row);
+
+/* suppress.c: complementary suppression so no primary cell can be
+ * recovered from the declared margins. */
+int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
+		       struct sdc_result *res, struct trex_err *err);
+/* rounding packs: redact and round counts, totals = sums of released cells */
+int suppress_round(const struct policy *pol, const struct sdc_table *t,
+		   struct sdc_result *res, struct trex_err *err);
+
+/* audit.c: LP bounds of every suppressed cell given what is released. */
+int audit_suppression(const struct policy *pol, const struct sdc_table *t,
+		      struct sdc_result *res, struct trex_err *err);
+
+/* report.c */
+json_t *report_file(const struct sdc_table *t, const struct sdc_result *res,
+		    const char *file, const char *kind, const char *released);
+int report_write_released(const struct sdc_table *t, const struct sdc_result *res,
+			  const char *marker, const char *path, struct trex_err *err);
+
+#endif

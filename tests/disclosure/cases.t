@@ -1,0 +1,74 @@
+#!/bin/sh
+# Disclosure suite: every folder in cases/ is a small table with verdicts and
+# cells derived by hand. The real trex-check runs in a copy of the folder
+# (cwd = the folder, as trexd runs it) with the arguments in `args` plus
+# --json --out out; each line of `expect` is one test:
+#   exit N                 exit status
+#   verdict V              overall verdict
+#   file F V               verdict of file F
+#   rows F ACTION R,R|-    exactly these rows of F carry ACTION (- = none)
+#   rule F ROW RULE        row ROW of F has a decision by RULE
+#   released F             out/F is byte-identical to F.released
+#   withheld F             out/F was not written
+#   stderr TEXT            stderr contains TEXT
+#   reason F TEXT          a reason of F contains TEXT
+#   summary F TEXT         F's summary contains TEXT
+. "$(cd "$(dirname "$0")/../.." && pwd)/tests/lib.sh"
+CHECK="$BIN/trex-check"
+TREX_POLICY_DIR="$TREX_ROOT/policies/disclosure"
+export TREX_POLICY_DIR
+WORK=$(mktemp -d /tmp/trex-disclosure.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+[ -x "$CHECK" ] || { not_ok "trex-check built" "$CHECK missing"; done_testing; exit 1; }
+
+for dir in "$TREX_ROOT"/tests/disclosure/cases/*/; do
+	name=$(basename "$dir")
+	w="$WORK/$name"
+	cp -r "$dir" "$w"
+	mkdir -p "$w/out"
+	# shellcheck disable=SC2046
+	(cd "$w" && eval "set -- $(cat args)" && "$CHECK" --json --out out "$@" >stdout 2>stderr)
+	rc=$?
+	while IFS= read -r line || [ -n "$line" ]; do
+		case "$line" in ''|'#'*) continue ;; esac
+		set -- $line
+		what=$1
+		shift
+		case "$what" in
+		exit) expect_eq "$name: exit $1" "$1" "$rc" ;;
+		verdict)
+			expect_eq "$name: verdict $1" "$1" "$(jq -r .verdict "$w/stdout" 2>/dev/null)" ;;
+		file)
+			expect_eq "$name: $1 verdict $2" "$2" \
+				"$(jq -r --arg f "$1" '.files[] | select(.file == $f) | .verdict' "$w/stdout" 2>/dev/null)" ;;
+		rows)
+			got=$(jq -r --arg f "$1" --arg a "$2" \
+				'[.files[] | select(.file == $f) | .cells[] | select(.action == $a) | .row] | unique | if length == 0 then "-" else map(tostring) | join(",") end' \
+				"$w/stdout" 2>/dev/null)
+			expect_eq "$name: $1 $2 rows" "$3" "$got" ;;
+		rule)
+			got=$(jq -r --arg f "$1" --argjson r "$2" --arg u "$3" \
+				'[.files[] | select(.file == $f) | .cells[] | select(.row == $r and .rule == $u)] | length' \
+				"$w/stdout" 2>/dev/null)
+			if [ "${got:-0}" -ge 1 ]; then ok "$name: $1 row $2 rule $3"; else not_ok "$name: $1 row $2 rule $3" "no such decision"; fi ;;
+		released)
+			if cmp -s "$w/out/$1" "$w/$1.released"; then ok "$name: released $1"; else
+				not_ok "$name: released $1" "$(diff "$w/$1.released" "$w/out/$1" 2>&1 | head -20 | tr '\n' '|')"; fi ;;
+		withheld)
+			if [ ! -e "$w/out/$1" ]; then ok "$name: $1 withheld"; else not_ok "$name: $1 withheld" "out/$1 exists"; fi ;;
+		stderr)
+			if grep -qF -- "$*" "$w/stderr"; then ok "$name: stderr has '$*'"; else
+				not_ok "$name: stderr has '$*'" "stderr: $(head -c 300 "$w/stderr")"; fi ;;
+		reason|summary)
+			f=$1
+			shift
+			key=reasons
+			[ "$what" = summary ] && key=summary
+			got=$(jq -r --arg f "$f" ".files[] | select(.file == \$f) | .$key | if type == \"array\" then join(\"|\") else . end" "$w/stdout" 2>/dev/null)
+			case "$got" in *"$*"*) ok "$name: $what of $f has '$*'" ;; *) not_ok "$name: $what of $f has '$*'" "got: $got" ;; esac ;;
+		*) not_ok "$name: bad expect line: $line" ;;
+		esac
+	done <"$dir/expect"
+done
+done_testing
