@@ -9,6 +9,8 @@ sbx --memory 256 -- /opt/attacks/attack fill /tmp 512
 expect_sbx 33 "write 512 MiB to /tmp (--memory 256)" ENOSPC
 sbx --memory 256 -- /opt/attacks/attack fill /dev/shm 512
 expect_sbx 33 "write 512 MiB to /dev/shm (--memory 256)" ENOSPC
+sbx -- /opt/attacks/attack manyfiles /tmp 100000
+expect_sbx 33 "100000 files in /tmp (inodes)" ENOSPC
 sbx --output-mb 8 -- /opt/attacks/attack fill /output 64
 expect_sbx 33 "write 64 MiB to /output (--output-mb 8)" 'ENOSPC|EFBIG'
 
@@ -84,5 +86,7 @@ expect_sbx 40 "nice -10 (sandbox only)" EACCES
 
 # row 41
 A 41 "mlockall(MCL_CURRENT)" "" ok 'ENOMEM|EPERM' mlockall
+A 41 "lift RLIMIT_FSIZE (output size backstop)" "" ok EPERM raise_rlimit fsize
+A 41 "lift RLIMIT_CPU (CPU backstop)" "" ok EPERM raise_rlimit cpu
 sbx -- /opt/attacks/attack raise_nofile
 expect_sbx 41 "RLIMIT_NOFILE to 1M (sandbox only)" EPERM

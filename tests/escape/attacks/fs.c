@@ -253,22 +253,43 @@ static int a_env(char **argv)
 	return say("env=%s", out);
 }
 
+static const struct {
+	const char *n;
+	int r;
+} rlimits[] = {
+	{"core", RLIMIT_CORE}, {"nofile", RLIMIT_NOFILE}, {"memlock", RLIMIT_MEMLOCK},
+	{"rtprio", RLIMIT_RTPRIO}, {"nice", RLIMIT_NICE}, {"fsize", RLIMIT_FSIZE},
+	{"cpu", RLIMIT_CPU}, {"nproc", RLIMIT_NPROC},
+};
+
+static int rlimit_id(const char *name)
+{
+	for (size_t i = 0; i < sizeof(rlimits) / sizeof(rlimits[0]); i++)
+		if (strcmp(rlimits[i].n, name) == 0)
+			return rlimits[i].r;
+	return -1;
+}
+
 static int a_rlimit(char **argv)
 {
-	static const struct { const char *n; int r; } rl[] = {
-		{"core", RLIMIT_CORE}, {"nofile", RLIMIT_NOFILE}, {"memlock", RLIMIT_MEMLOCK},
-		{"rtprio", RLIMIT_RTPRIO}, {"nice", RLIMIT_NICE}, {"fsize", RLIMIT_FSIZE},
-	};
-	for (size_t i = 0; i < sizeof(rl) / sizeof(rl[0]); i++) {
-		if (strcmp(rl[i].n, argv[0]) != 0)
-			continue;
-		struct rlimit r;
-		if (getrlimit(rl[i].r, &r) < 0)
-			return say_rc(-1);
-		return say("soft=%lld hard=%lld", r.rlim_cur == RLIM_INFINITY ? -1LL : (long long)r.rlim_cur,
-			   r.rlim_max == RLIM_INFINITY ? -1LL : (long long)r.rlim_max);
-	}
-	return say("unknown-rlimit");
+	struct rlimit r;
+	int id = rlimit_id(argv[0]);
+	if (id < 0)
+		return say("unknown-rlimit");
+	if (getrlimit(id, &r) < 0)
+		return say_rc(-1);
+	return say("soft=%lld hard=%lld", r.rlim_cur == RLIM_INFINITY ? -1LL : (long long)r.rlim_cur,
+		   r.rlim_max == RLIM_INFINITY ? -1LL : (long long)r.rlim_max);
+}
+
+/* row 41: lift a limit to unlimited (needs an unlimited hard limit) */
+static int a_raise_rlimit(char **argv)
+{
+	struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
+	int id = rlimit_id(argv[0]);
+	if (id < 0)
+		return say("unknown-rlimit");
+	return say_rc(setrlimit(id, &r));
 }
 
 /* row 79: copy our own ELF into a memfd and run it */
@@ -393,6 +414,7 @@ const struct attack attacks_fs[] = {
 	{"capbset", 0, a_capbset},
 	{"env", 0, a_env},
 	{"rlimit", 1, a_rlimit},
+	{"raise_rlimit", 1, a_raise_rlimit},
 	{"memfd_exec", 0, a_memfd_exec},
 	{"executed", 0, a_executed},
 	{"preflight", 0, a_preflight},
