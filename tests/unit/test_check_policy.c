@@ -1,0 +1,155 @@
+/* Disclosure policy packs and output declarations: strict parsing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policies/check/manifest.h"
+#include "policies/check/policy.h"
+
+static void policy_error(const char *text, const char *msg)
+{
+	struct policy p;
+	struct trex_err err = {0};
+	assert_int_equal(policy_parse(text, strlen(text), "p.json", &p, &err), -EINVAL);
+	if (!strstr(err.msg, msg))
+		fail_msg("expected '%s' in '%s'", msg, err.msg);
+}
+
+static void test_policy_ok(void **state)
+{
+	static const char t[] = "{\"name\": \"x\", \"version\": \"2\", \"safe_threshold\": 5,"
+				" \"safe_nk_k\": 0.8, \"zeros_are_disclosive\": false,"
+				" \"method\": \"round\", \"rounding_base\": 10}";
+	struct policy p;
+	struct trex_err err = {0};
+	assert_int_equal(policy_parse(t, strlen(t), "p.json", &p, &err), 0);
+	assert_string_equal(p.name, "x");
+	assert_int_equal(p.safe_threshold, 5);
+	assert_true(p.safe_nk_k > 0.79 && p.safe_nk_k < 0.81);
+	assert_false(p.zeros_are_disclosive);
+	assert_int_equal(p.method, POLICY_ROUND);
+	assert_int_equal(p.rounding_base, 10);
+	/* unspecified keys keep ACRO's defaults */
+	assert_int_equal(p.safe_dof_threshold, 10);
+	assert_int_equal(p.safe_nk_n, 2);
+}
+
+static void test_policy_errors(void **state)
+{
+	policy_error("{\"name\": \"x\", \"version\": \"1\", \"safe_treshold\": 5}",
+		     "p.json: unknown key 'safe_treshold'");
+	policy_error("{\"name\": \"x\", \"version\": \"1\", \"safe_threshold\": 5, \"safe_threshold\": 50}",
+		     "duplicate");
+	policy_error("{\"version\": \"1\"}", "needs 'name' and 'version'");
+	policy_error("{\"name\": \"x\", \"version\": \"1\", \"safe_threshold\": 0}", "between");
+	policy_error("{\"name\": \"x\", \"version\": \"1\", \"safe_threshold\": 5.5}", "integer");
+	policy_error("{\"name\": \"x\", \"version\": \"1\", \"safe_nk_k\": 1.5}", "in (0, 1)");
+	policy_error("{\"name\": \"x\", \"version\": \"1\", \"zeros_are_disclosive\": 1}", "true or false");
+	policy_error("{\"name\": \"x\", \"version\": \"1\", \"method\": \"perturb\"}", "'method'");
+	policy_error("{\"profile\": \"default\", \"safe_threshold\": 3}", "cannot be combined");
+	policy_error("{\"profile\": \"../etc/passwd\"}", "shipped pack");
+	policy_error("[1]", "JSON object");
+	policy_error("{\"name\": \"x\"", "p.json:1:");
+}
+
+static void test_shipped_packs(void **state)
+{
+	static const struct {
+		const char *name;
+		long threshold;
+		enum policy_method method;
+	} packs[] = {
+		{"default", 10, POLICY_SUPPRESS}, {"casd", 11, POLICY_SUPPRESS},
+		{"datashield", 3, POLICY_SUPPRESS}, {"strict", 20, POLICY_SUPPRESS},
+		{"opensafely", 8, POLICY_ROUND},
+	};
+	const char *root = getenv("TREX_ROOT");
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/policies/disclosure", root ? root : ".");
+	setenv("TREX_POLICY_DIR", dir, 1);
+	for (size_t i = 0; i < sizeof(packs) / sizeof(packs[0]); i++) {
+		struct policy p;
+		struct trex_err err = {0};
+		if (policy_load(packs[i].name, &p, &err) != 0)
+			fail_msg("%s: %s", packs[i].name, err.msg);
+		assert_string_equal(p.name, packs[i].name);
+		assert_int_equal(p.safe_threshold, packs[i].threshold);
+		assert_int_equal(p.method, packs[i].method);
+	}
+	{
+		struct policy p;
+		struct trex_err err = {0};
+		assert_int_equal(policy_load("default", &p, &err), 0);
+		assert_int_equal(p.safe_dof_threshold, 10);
+		assert_int_equal(p.safe_nk_n, 2);
+		assert_true(p.safe_nk_k == 0.9 && p.safe_pratio_p == 0.1);
+		assert_int_equal(policy_load("opensafely", &p, &err), 0);
+		assert_int_equal(p.redact_at_or_below, 7);
+		assert_int_equal(p.rounding_base, 5);
+		assert_int_not_equal(policy_load("nosuch", &p, &err), 0);
+	}
+}
+
+static void manifest_error(const char *text, const char *msg)
+{
+	struct output_manifest m;
+	struct trex_err err = {0};
+	assert_int_equal(manifest_parse(text, strlen(text), "m.json", &m, &err), -EINVAL);
+	if (!strstr(err.msg, msg))
+		fail_msg("expected '%s' in '%s'", msg, err.msg);
+}
+
+static void test_manifest(void **state)
+{
+	static const char t[] =
+		"{\"outputs\": [{\"path\": \"res/geo.csv\", \"kind\": \"frequency_table\","
+		" \"dimensions\": [\"geo\", \"sex\"], \"count\": \"n\","
+		" \"total_codes\": {\"geo\": [\"R1\", \"Total\"], \"sex\": [\"Total\"]},"
+		" \"hierarchies\": {\"geo\": {\"R1\": [\"D1\", \"D2\"], \"Total\": [\"R1\"]}}},"
+		" {\"path\": \"fig.png\", \"kind\": \"figure\"}]}";
+	struct output_manifest m;
+	struct trex_err err = {0};
+	const struct output_decl *d;
+
+	assert_int_equal(manifest_parse(t, strlen(t), "m.json", &m, &err), 0);
+	assert_int_equal(m.n, 2);
+	d = manifest_match(&m, "./res/geo.csv");
+	assert_non_null(d);
+	assert_int_equal(d->ndims, 2);
+	assert_true(manifest_is_total(d, "geo", "R1"));
+	assert_false(manifest_is_total(d, "geo", "D1"));
+	assert_true(manifest_is_total(d, "sex", "Total"));
+	assert_ptr_equal(manifest_match(&m, "/somewhere/fig.png"), &m.outputs[1]);
+	assert_null(manifest_match(&m, "other.csv"));
+	manifest_free(&m);
+
+	manifest_error("{\"outputs\": [{\"path\": \"a\", \"kind\": \"figure\", \"size\": 1}]}",
+		       "outputs[0]: unknown key 'size'");
+	manifest_error("{\"outputs\": [], \"extra\": 1}", "unknown key 'extra'");
+	manifest_error("{\"outputs\": [{\"path\": \"a\", \"kind\": \"chart\"}]}", "not a known kind");
+	manifest_error("{\"outputs\": [{\"path\": \"a\", \"kind\": \"frequency_table\"}]}",
+		       "needs 'dimensions' and 'count'");
+	manifest_error("{\"outputs\": [{\"path\": \"a\", \"kind\": \"figure\"},"
+		       " {\"path\": \"a\", \"kind\": \"figure\"}]}", "declared twice");
+	manifest_error("{\"outputs\": [{\"path\": \"a\", \"kind\": \"frequency_table\","
+		       " \"dimensions\": [\"x\"], \"count\": \"n\", \"total_codes\": {\"y\": [\"T\"]}}]}",
+		       "'y', not a dimension");
+	manifest_error("{\"outputs\": [{\"path\": \"a\", \"kind\": \"regression\"}]}", "needs 'dof'");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_policy_ok),
+		cmocka_unit_test(test_policy_errors),
+		cmocka_unit_test(test_shipped_packs),
+		cmocka_unit_test(test_manifest),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
