@@ -99,6 +99,16 @@ esc_data_sum() {
 		find . -type f -exec sha256sum {} + | LC_ALL=C sort) | sha256sum
 }
 
+# rows 25, 39: every job's cgroups are removed when trex-sandbox returns
+esc_cgroups_gone() {
+	_left=$(find /sys/fs/cgroup -maxdepth 8 -type d -name "esc-$$-*" 2>/dev/null | head -n 3)
+	if [ -z "$_left" ]; then
+		sbx_ok 39 "no job cgroup left after $ESC_N sandboxes"
+	else
+		sbx_fail 39 "no job cgroup left after $ESC_N sandboxes" "left: $_left"
+	fi
+}
+
 esc_dataset_intact() {
 	expect_eq "rows 16-21 scratch dataset unchanged by the suite (sha256)" \
 		"$ESC_DATA_SUM" "$(esc_data_sum)"
@@ -136,7 +146,7 @@ sbx() {
 		res=unsafe-sandbox rc=125
 		return
 	fi
-	out=$("$SBX" --uid-range "$ESC_UIDS" --data "$T/data" --output "$ESC_OUT" \
+	out=$("$SBX" --job-id "esc-$$-$ESC_N" --uid-range "$ESC_UIDS" --data "$T/data" --output "$ESC_OUT" \
 		--ro-bind "$T/att" /opt/attacks --status-fd 3 "$@" \
 		3>"$T/status" </dev/null 2>"$T/sbx.err")
 	rc=$?
