@@ -121,6 +121,27 @@ PY
 	expect_eq "fetched bytes match sha256" "$SHA" "$(sha256sum <"$T/body" | cut -d' ' -f1)"
 	check "release area holds the table" test -f "$T/state/release/E2E/$ID/age_sex.csv"
 	expect_eq "held figure is not fetchable" 404 "$(get "/v1/jobs/$ID/outputs/fig.png")"
+
+	# a small cell, declared in a subfolder: suppressed, then released
+	PY=$(base64 -w0 <<'PY'
+import os
+os.makedirs("/output/tables")
+rows = [("20-29", "F", 120), ("20-29", "M", 3), ("30-39", "F", 99), ("30-39", "M", 87)]
+with open("/output/tables/small.csv", "w") as f:
+    f.write("age_band,sex,n\n")
+    for a, s, n in rows:
+        f.write(f"{a},{s},{n}\n")
+PY
+)
+	ID=$(submit python3 '["python3","a.py"]' \
+		'[{"path":"tables/small.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"}]' \
+		'{}' a.py "$PY")
+	check "suppressed job ends" wait_job "$ID"
+	expect_eq "suppressed output is released" released "$(field state)"
+	expect_eq "verdict suppressed" suppressed "$(field outputs.0.verdict)"
+	expect_eq "fetch from a subfolder (encoded /)" 200 "$(get "/v1/jobs/$ID/outputs/tables%2Fsmall.csv")"
+	check "the small count is not in the released file" sh -c "! grep -q ',3\$' '$T/body'"
+	expect_eq "the large counts are" "120" "$(grep '20-29,F' "$T/body" | cut -d, -f3 | tr -d '\r')"
 else
 	ok "trex-check end to end # SKIP trex-check or policies/disclosure/default.json not built yet"
 fi
