@@ -28,7 +28,7 @@ cat >"$T/trexd.json" <<JSON
   "state_dir": "$T/state",
   "socket": "$SOCK",
   "policy_dir": "$TREX_ROOT/policies/disclosure",
-  "concurrency": 2,
+  "concurrency": 1,
   "datasets": {"synth": {"path": "$T/data"}}
 }
 JSON
@@ -48,8 +48,8 @@ print(d)' "$T/body" "$1"; }
 submit() {
 	files='{}'
 	[ $# -ge 6 ] && files="{\"$5\":\"$6\"}"
-	printf '{"manifest":{"project":"E2E","dataset":"synth","runtime":"%s","command":%s,"outputs":%s,"limits":%s},"files":%s}' \
-		"$1" "$2" "$3" "${4:-{\}}" "$files" >"$T/req.json"
+	printf '{"manifest":{"project":"%s","dataset":"synth","runtime":"%s","command":%s,"outputs":%s,"limits":%s},"files":%s}' \
+		"${PROJECT:-E2E}" "$1" "$2" "$3" "${4:-{\}}" "$files" >"$T/req.json"
 	curl -s --unix-socket "$SOCK" -X POST --data-binary @"$T/req.json" http://trexd/v1/jobs |
 		python3 -c 'import json,sys; print(json.load(sys.stdin).get("id", "none"))'
 }
@@ -145,6 +145,21 @@ PY
 else
 	ok "trex-check end to end # SKIP trex-check or policies/disclosure/default.json not built yet"
 fi
+
+# round-robin across projects with concurrency 1: while a P1 job blocks
+# (until the test creates /data/go), P1 and P2 jobs queue; P2's runs first
+BLOCK=$(PROJECT=P1 submit shell '["sh","-c","while [ ! -e /data/go ]; do sleep 0.05; done"]' '[]')
+B=$(PROJECT=P1 submit shell '["sh","-c","date +%s%N"]' '[]')
+C=$(PROJECT=P2 submit shell '["sh","-c","date +%s%N"]' '[]')
+get "/v1/jobs/$B" >/dev/null
+expect_eq "second job of P1 waits" queued "$(field state)"
+touch "$T/data/go"
+check "blocking job ends" wait_job "$BLOCK"
+check "P1 job ends" wait_job "$B"
+check "P2 job ends" wait_job "$C"
+tb=$(cat "$T/state/jobs/$B/logs/stdout")
+tc=$(cat "$T/state/jobs/$C/logs/stdout")
+check "P2's job ran before P1's second job" test "$tc" -lt "$tb"
 
 ID=$(submit shell '["sleep","60"]' '[]')
 i=0
