@@ -14,12 +14,13 @@ no_type() { [ -z "$(find "$O" -mindepth 1 -type "$1")" ]; }
 refused() { grep -q "^refused=$1: " "$T/status"; }
 collected_plain() { [ "$(cat "$O/plain.txt" 2>/dev/null)" = plain ]; }
 res=$ctl_hostile
-expect_ctl 23 "symlinks to /etc/shadow and ../../other-job" '*symlink=ok symlink2=ok*'
+expect_ctl 23 "symlinks to /etc/shadow, ../../other-job and /" '*symlink=ok symlink2=ok symlink3=ok*'
 sbx_check 23 "regular plain.txt collected (the collector works)" collected_plain
 res=$(field "$sbx_hostile" symlink)
 expect_sbx 23 "symlinks may be created in the job" ok
 sbx_check 23 "no symlink collected" no_type l
-sbx_check 23 "symlinks s and o reported refused" eval 'refused s && refused o'
+sbx_check 23 "symlinks s, o and rootdir reported refused" \
+	eval 'refused s && refused o && refused rootdir && [ ! -e "$O/rootdir" ]'
 sbx_check 23 "hard links in outputs refused (smuggling, row 21)" \
 	eval 'refused hard && [ ! -e "$O/hard" ] && [ ! -e "$O/good.txt" ]'
 res=$(field "$ctl_hostile" fifo)
@@ -34,6 +35,10 @@ ctl_check 28 "setuid bit set on the job's file" \
 	eval '[ "$(stat -c %a "$CW/hostile/suid")" = 4755 ]'
 sbx_check 28 "setuid file collected as 0644 root:root" \
 	eval '[ "$(stat -c %a:%u:%g "$O/suid" 2>/dev/null)" = 644:0:0 ]'
+ctl_check 28 "mode 07777 on the job's folder" \
+	eval '[ "$(stat -c %a "$CW/hostile/sub")" = 7777 ]'
+sbx_check 28 "folder collected without setuid/setgid/sticky/world-write bits" \
+	eval '[ "$(cat "$O/sub/f" 2>/dev/null)" = sub ] && [ -z "$(find "$O" -type d -perm /7022)" ]'
 sbx_check 28 "every collected file 0644 root:root" \
 	eval '[ -z "$(find "$O" -mindepth 1 -type f \( ! -perm 644 -o ! -uid 0 -o ! -gid 0 \))" ]'
 res=$(field "$ctl_hostile" xattr)

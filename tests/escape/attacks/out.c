@@ -62,13 +62,18 @@ static int a_out_hostile(char **argv)
 		return say_rc(-1);
 	const char *sl = rc_name(symlink("/etc/shadow", "s"));
 	const char *sl2 = rc_name(symlink("../../other-job", "o"));
+	const char *sl3 = rc_name(symlink("/", "rootdir"));
+	/* a setuid/setgid/sticky world-writable folder with a file inside */
+	if (mkdir("sub", 0755) < 0 || put("sub/f", "sub\n", 0644) < 0)
+		return say_rc(-1);
+	const char *dmode = rc_name(chmod("sub", 07777));
 	const char *fifo = rc_name(mkfifo("f", 0644));
 	const char *sock = rc_name(bind_sock("sock"));
 	const char *suid = rc_name(chmod("suid", 04755));
 	const char *xattr = rc_name(set_filecap("capfile"));
 	const char *hl = rc_name(link("good.txt", "hard"));
-	return say("symlink=%s symlink2=%s fifo=%s sock=%s suid=%s xattr=%s hardlink=%s", sl, sl2, fifo, sock, suid,
-		   xattr, hl);
+	return say("symlink=%s symlink2=%s symlink3=%s dirmode=%s fifo=%s sock=%s suid=%s xattr=%s "
+		   "hardlink=%s", sl, sl2, sl3, dmode, fifo, sock, suid, xattr, hl);
 }
 
 /* row 24: a setsid'd child swaps DIR/real with a symlink to / for SECS */
