@@ -137,22 +137,20 @@ static void job_arg(struct job_argv *a, const char *fmt, ...)
 		a->v = nv;
 		a->cap = ncap;
 	}
-	va_list ap;
+	va_list ap, ap2;
 	va_start(ap, fmt);
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	va_copy(ap2, ap);
+	int len = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
+	char *s = len < 0 ? NULL : trex_malloc((size_t)len + 1);
+	if (s)
+		vsnprintf(s, (size_t)len + 1, fmt, ap2);
+	va_end(ap2);
 	if (!s) {
 		a->oom = 1;
 		return;
 	}
-	a->v[a->n] = trex_strdup(s);
-	free(s);
-	if (!a->v[a->n]) {
-		a->oom = 1;
-		return;
-	}
+	a->v[a->n] = s;
 	a->v[++a->n] = NULL;
 }
 
