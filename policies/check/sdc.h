@@ -69,6 +69,34 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 	      struct trex_err *err);
 bool sdc_row_is_total(const struct sdc_table *t, size_t row);
 
+/* The margin equations of a table with declared totals: for every total
+ * row and every dimension where its code is a total, the row equals the sum
+ * of the rows with that code replaced by each of its children (direct
+ * children from `hierarchies`, else every non-total code). */
+struct sdc_margins {
+	size_t nrows;
+	double *value;   /* per row; NAN when missing or invalid */
+	bool *total;     /* row carries a total code */
+	size_t neq;
+	size_t *eq_off;  /* neq + 1 offsets into eq_row / eq_coef */
+	size_t *eq_row;
+	int *eq_coef;    /* +1 for the total, -1 for each part */
+};
+
+int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
+			   struct trex_err *err);
+void suppress_margins_free(struct sdc_margins *m);
+
+/* Feasible interval [lo, hi] of every unknown cell (suppressed, or missing
+ * value) given the released cells, by linear programming: non-negative
+ * cells, margins as equalities. hi is INFINITY when unbounded. */
+int audit_intervals(const struct sdc_margins *m, const unsigned char *state, double *lo,
+		    double *hi, struct trex_err *err);
+/* Protection a suppressed cell of value v needs: the interval must reach
+ * below v - *lower and above v + *upper. */
+void audit_protection(const struct policy *pol, const struct sdc_table *t, double v,
+		      double *lower, double *upper);
+
 /* suppress.c: complementary suppression so no primary cell can be
  * recovered from the declared margins. */
 int suppress_secondary(const struct policy *pol, const struct sdc_table *t,

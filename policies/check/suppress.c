@@ -1,4 +1,16 @@
-/* Complementary (secondary) suppression and rounding. */
+/* Complementary (secondary) suppression for tables with margins, and the
+ * rounding alternative (OpenSAFELY).
+ *
+ * Suppression: the margin equations (struct sdc_margins) are what an
+ * attacker knows. A primary cell alone in an equation is recovered by
+ * subtraction, so first every equation holding exactly one unknown gets a
+ * second one (the cheapest: smallest value, preferring cells whose other
+ * equations already hold an unknown, never a total unless nothing else
+ * will do). Then the LP audit computes every primary cell's feasible
+ * interval; a cell still narrowed below its protection gets one more
+ * complement in its least protected equation, and the loop repeats until
+ * the audit passes. Totals are never recomputed: they stay true or are
+ * suppressed themselves. */
 #include "sdc.h"
 
 #include <errno.h>
@@ -9,34 +21,466 @@
 #include "alloc.h"
 #include "cleanup.h"
 
+#define SUPPRESS_MAX_ROWS 20000
+#define SUPPRESS_DEPTH 8
+
+/* ---- row lookup by dimension codes ---- */
+
+struct supp_index {
+	const struct sdc_table *t;
+	size_t cap;
+	size_t *slots; /* row + 1, 0 = empty */
+};
+
+static unsigned long supp_hash(const struct sdc_table *t, const char *const *codes)
+{
+	unsigned long h = 1469598103934665603ul;
+	for (size_t d = 0; d < t->decl->ndims; d++) {
+		for (const char *s = codes[d]; *s; s++)
+			h = (h ^ (unsigned char)*s) * 1099511628211ul;
+		h = (h ^ 0xff) * 1099511628211ul;
+	}
+	return h;
+}
+
+static void supp_codes(const struct sdc_table *t, size_t row, const char **codes)
+{
+	for (size_t d = 0; d < t->decl->ndims; d++)
+		codes[d] = csv_field(t->csv, row, (size_t)t->dim_col[d]);
+}
+
+static bool supp_match(const struct sdc_table *t, size_t row, const char *const *codes)
+{
+	for (size_t d = 0; d < t->decl->ndims; d++)
+		if (strcmp(csv_field(t->csv, row, (size_t)t->dim_col[d]), codes[d]))
+			return false;
+	return true;
+}
+
+static int supp_index_build(struct supp_index *ix, const struct sdc_table *t)
+{
+	size_t n = t->csv->nrows;
+	ix->t = t;
+	ix->cap = 1;
+	while (ix->cap < n * 2 + 2)
+		ix->cap <<= 1;
+	ix->slots = trex_calloc(ix->cap, sizeof(size_t));
+	if (!ix->slots)
+		return -ENOMEM;
+	for (size_t r = 0; r < n; r++) {
+		const char *codes[MANIFEST_MAX_DIMS];
+		supp_codes(t, r, codes);
+		for (size_t i = supp_hash(t, codes) & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
+			if (!ix->slots[i]) {
+				ix->slots[i] = r + 1;
+				break;
+			}
+			if (supp_match(t, ix->slots[i] - 1, codes))
+				break; /* duplicates were refused earlier */
+		}
+	}
+	return 0;
+}
+
+static long supp_lookup(const struct supp_index *ix, const char *const *codes)
+{
+	for (size_t i = supp_hash(ix->t, codes) & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
+		if (!ix->slots[i])
+			return -1;
+		if (supp_match(ix->t, ix->slots[i] - 1, codes))
+			return (long)ix->slots[i] - 1;
+	}
+}
+
+/* ---- margin equations ---- */
+
+struct supp_eqbuf {
+	size_t n, cap;       /* entries */
+	size_t *row;
+	int *coef;
+	size_t neq, capeq;
+	size_t *off;
+};
+
+static int supp_eq_push(struct supp_eqbuf *b, size_t row, int coef)
+{
+	if (b->n == b->cap) {
+		size_t c = b->cap ? b->cap * 2 : 256;
+		size_t *r = trex_reallocarray(b->row, c, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		b->row = r;
+		int *k = trex_reallocarray(b->coef, c, sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		b->coef = k;
+		b->cap = c;
+	}
+	b->row[b->n] = row;
+	b->coef[b->n++] = coef;
+	return 0;
+}
+
+static int supp_eq_close(struct supp_eqbuf *b)
+{
+	if (b->neq + 2 > b->capeq) {
+		size_t c = b->capeq ? b->capeq * 2 : 64;
+		size_t *o = trex_reallocarray(b->off, c, sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		b->off = o;
+		b->capeq = c;
+	}
+	if (b->neq == 0)
+		b->off[0] = 0;
+	b->off[++b->neq] = b->n;
+	return 0;
+}
+
+/* Children of a total code: from the hierarchy when declared, else every
+ * non-total code of the dimension seen in the table. */
+static int supp_children(const struct sdc_table *t, size_t d, const char *code,
+			 const char ***out, size_t *nout)
+{
+	const struct output_decl *decl = t->decl;
+	json_t *tree = decl->hierarchies ? json_object_get(decl->hierarchies, decl->dims[d]) : NULL;
+	json_t *kids = tree ? json_object_get(tree, code) : NULL;
+	const char **list;
+	size_t n = 0;
+
+	if (kids) {
+		size_t i;
+		json_t *k;
+		list = trex_calloc(json_array_size(kids) + 1, sizeof(char *));
+		if (!list)
+			return -ENOMEM;
+		json_array_foreach(kids, i, k)
+			list[n++] = json_string_value(k);
+	} else {
+		list = trex_calloc(t->csv->nrows + 1, sizeof(char *));
+		if (!list)
+			return -ENOMEM;
+		for (size_t r = 0; r < t->csv->nrows; r++) {
+			const char *c = csv_field(t->csv, r, (size_t)t->dim_col[d]);
+			bool seen = manifest_is_total(decl, decl->dims[d], c);
+			for (size_t i = 0; !seen && i < n; i++)
+				seen = !strcmp(list[i], c);
+			if (!seen)
+				list[n++] = c;
+		}
+	}
+	*out = list;
+	*nout = n;
+	return 0;
+}
+
+void suppress_margins_free(struct sdc_margins *m)
+{
+	trex_free(m->value);
+	trex_free(m->total);
+	trex_free(m->eq_off);
+	trex_free(m->eq_row);
+	trex_free(m->eq_coef);
+	memset(m, 0, sizeof(*m));
+}
+
+int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
+			   struct trex_err *err)
+{
+	const struct output_decl *decl = t->decl;
+	size_t n = t->csv->nrows;
+	int col = t->count_col >= 0 && decl->kind == KIND_FREQUENCY ? t->count_col : t->value_col;
+	struct supp_index ix = {0};
+	struct supp_eqbuf b = {0};
+	int r = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->nrows = n;
+	m->value = trex_calloc(n + 1, sizeof(double));
+	m->total = trex_calloc(n + 1, sizeof(bool));
+	if (!m->value || !m->total || supp_index_build(&ix, t) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t row = 0; row < n; row++) {
+		double v;
+		if (col < 0 || sdc_parse_number(csv_field(t->csv, row, (size_t)col), &v) != 0)
+			v = NAN;
+		m->value[row] = v;
+		m->total[row] = sdc_row_is_total(t, row);
+	}
+	for (size_t row = 0; row < n && r == 0; row++) {
+		if (!m->total[row])
+			continue;
+		for (size_t d = 0; d < decl->ndims && r == 0; d++) {
+			const char *codes[MANIFEST_MAX_DIMS];
+			_cleanup_free_ const char **kids = NULL;
+			size_t nk = 0, parts = 0, start = b.n;
+
+			supp_codes(t, row, codes);
+			if (!manifest_is_total(decl, decl->dims[d], codes[d]))
+				continue;
+			if ((r = supp_children(t, d, codes[d], &kids, &nk)) < 0)
+				break;
+			if ((r = supp_eq_push(&b, row, 1)) < 0)
+				break;
+			for (size_t k = 0; k < nk && r == 0; k++) {
+				long part;
+				codes[d] = kids[k];
+				part = supp_lookup(&ix, codes);
+				/* an absent part is an empty cell: it adds nothing */
+				if (part >= 0 && (size_t)part != row) {
+					r = supp_eq_push(&b, (size_t)part, -1);
+					parts++;
+				}
+			}
+			if (r == 0 && parts == 0)
+				b.n = start;
+			else if (r == 0)
+				r = supp_eq_close(&b);
+		}
+	}
+out:
+	trex_free(ix.slots);
+	if (r < 0) {
+		trex_free(b.row);
+		trex_free(b.coef);
+		trex_free(b.off);
+		suppress_margins_free(m);
+		return trex_err_set(err, r, "%s: margins", t->name);
+	}
+	m->neq = b.neq;
+	m->eq_off = b.off;
+	m->eq_row = b.row;
+	m->eq_coef = b.coef;
+	return 0;
+}
+
+/* ---- complementary suppression ---- */
+
+static bool supp_unknown(const struct sdc_margins *m, const unsigned char *state, size_t row)
+{
+	return state[row] == CELL_PRIMARY || state[row] == CELL_SECONDARY || isnan(m->value[row]);
+}
+
+static size_t supp_eq_unknowns(const struct sdc_margins *m, const unsigned char *state, size_t e)
+{
+	size_t k = 0;
+	for (size_t i = m->eq_off[e]; i < m->eq_off[e + 1]; i++)
+		k += supp_unknown(m, state, m->eq_row[i]);
+	return k;
+}
+
+/* Information lost by suppressing a row: its value, plus a large price for
+ * each equation it would open (no unknown yet) and a larger one for totals. */
+static double supp_cost(const struct sdc_margins *m, const unsigned char *state,
+			const size_t *row_eq_off, const size_t *row_eq, size_t row, size_t skip_eq)
+{
+	double c = m->value[row];
+	for (size_t i = row_eq_off[row]; i < row_eq_off[row + 1]; i++)
+		if (row_eq[i] != skip_eq && supp_eq_unknowns(m, state, row_eq[i]) == 0)
+			c += 1e6;
+	if (m->total[row]) {
+		bool part = false;
+		c += 1e12;
+		/* a top-level total (a part of nothing) is the last resort */
+		for (size_t i = row_eq_off[row]; i < row_eq_off[row + 1] && !part; i++)
+			for (size_t k = m->eq_off[row_eq[i]]; k < m->eq_off[row_eq[i] + 1]; k++)
+				if (m->eq_row[k] == row && m->eq_coef[k] < 0)
+					part = true;
+		if (!part)
+			c += 1e13;
+	}
+	return c;
+}
+
+/* Suppress the cheapest released member of equation e; -1 if none. */
+static long supp_pick(const struct sdc_margins *m, unsigned char *state, const size_t *row_eq_off,
+		      const size_t *row_eq, size_t e)
+{
+	long best = -1;
+	double best_cost = INFINITY;
+	for (size_t i = m->eq_off[e]; i < m->eq_off[e + 1]; i++) {
+		size_t row = m->eq_row[i];
+		double c;
+		if (supp_unknown(m, state, row))
+			continue;
+		c = supp_cost(m, state, row_eq_off, row_eq, row, e);
+		if (c < best_cost) {
+			best_cost = c;
+			best = (long)row;
+		}
+	}
+	return best;
+}
+
+static void supp_mark(const struct sdc_table *t, struct sdc_result *res, size_t row,
+		      const char *why)
+{
+	res->state[row] = CELL_SECONDARY;
+	res->nsecondary++;
+	sdc_note(res, t, row, t->decl->kind == KIND_FREQUENCY ? t->decl->count : t->decl->value,
+		 "secondary", NULL, "secondary", "complementary suppression: %s", why);
+}
+
 int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 		       struct sdc_result *res, struct trex_err *err)
 {
-	/* Without a proven complementary pattern the margins would give the
-	 * primary cells back, so the file waits for a checker. */
-	sdc_reason(res, "table has margins: secondary suppression needs a checker");
-	sdc_worsen(res, SDC_REVIEW);
-	return 0;
+	struct sdc_margins m;
+	_cleanup_free_ size_t *row_eq_off = NULL;
+	_cleanup_free_ size_t *row_eq = NULL;
+	_cleanup_free_ size_t *fill = NULL;
+	_cleanup_free_ double *lo = NULL;
+	_cleanup_free_ double *hi = NULL;
+	size_t n = t->csv->nrows;
+	int r;
+
+	if (n > SUPPRESS_MAX_ROWS) {
+		sdc_reason(res, "table with margins too large for secondary suppression (%zu rows > %d)",
+			   n, SUPPRESS_MAX_ROWS);
+		sdc_worsen(res, SDC_REVIEW);
+		return 0;
+	}
+	r = suppress_margins_build(t, &m, err);
+	if (r < 0)
+		return r;
+	row_eq_off = trex_calloc(n + 2, sizeof(size_t));
+	row_eq = trex_calloc(m.eq_off ? m.eq_off[m.neq] + 1 : 1, sizeof(size_t));
+	fill = trex_calloc(n + 1, sizeof(size_t));
+	lo = trex_calloc(n + 1, sizeof(double));
+	hi = trex_calloc(n + 1, sizeof(double));
+	if (!row_eq_off || !row_eq || !fill || !lo || !hi) {
+		suppress_margins_free(&m);
+		return trex_err_set(err, -ENOMEM, "%s", t->name);
+	}
+	/* Margins that do not add up are not a table we can reason about: what
+	 * is hidden could be derived from whichever figure is true. */
+	for (size_t e = 0; e < m.neq; e++) {
+		double sum = 0;
+		for (size_t i = m.eq_off[e]; i < m.eq_off[e + 1]; i++)
+			sum += m.eq_coef[i] * m.value[m.eq_row[i]];
+		if (!isnan(sum) && fabs(sum) > 1e-6 * (1 + fabs(m.value[m.eq_row[m.eq_off[e]]]))) {
+			sdc_note(res, t, m.eq_row[m.eq_off[e]],
+				 t->decl->kind == KIND_FREQUENCY ? t->decl->count : t->decl->value,
+				 "margins", NULL, "review", "total differs from the sum of its parts by %g",
+				 sum);
+			sdc_reason(res, "declared totals do not add up: suppression cannot be audited");
+			sdc_worsen(res, SDC_REVIEW);
+			suppress_margins_free(&m);
+			return 0;
+		}
+	}
+	/* row -> equations it appears in */
+	for (size_t e = 0; e < m.neq; e++)
+		for (size_t i = m.eq_off[e]; i < m.eq_off[e + 1]; i++)
+			row_eq_off[m.eq_row[i] + 1]++;
+	for (size_t i = 0; i < n; i++)
+		row_eq_off[i + 1] += row_eq_off[i];
+	for (size_t e = 0; e < m.neq; e++)
+		for (size_t i = m.eq_off[e]; i < m.eq_off[e + 1]; i++) {
+			size_t row = m.eq_row[i];
+			row_eq[row_eq_off[row] + fill[row]++] = e;
+		}
+
+	for (size_t iter = 0; iter <= n; iter++) {
+		bool changed = true, failing = false;
+		/* structural closure: no equation may hold a single unknown */
+		while (changed) {
+			changed = false;
+			for (size_t e = 0; e < m.neq; e++) {
+				long pick;
+				if (supp_eq_unknowns(&m, res->state, e) != 1)
+					continue;
+				pick = supp_pick(&m, res->state, row_eq_off, row_eq, e);
+				if (pick < 0)
+					continue;
+				supp_mark(t, res, (size_t)pick, "its margin held a single hidden cell");
+				changed = true;
+			}
+		}
+		r = audit_intervals(&m, res->state, lo, hi, err);
+		if (r < 0)
+			break;
+		for (size_t row = 0; row < n && !failing; row++) {
+			double lower, upper, best_k = INFINITY;
+			long best_e = -1, pick;
+			if (res->state[row] != CELL_PRIMARY || isnan(m.value[row]))
+				continue;
+			audit_protection(pol, t, m.value[row], &lower, &upper);
+			if (lo[row] <= m.value[row] - lower + 1e-6 &&
+			    hi[row] >= m.value[row] + upper - 1e-6)
+				continue;
+			failing = true;
+			/* widen through the equation with the fewest unknowns */
+			for (size_t i = row_eq_off[row]; i < row_eq_off[row + 1]; i++) {
+				size_t e = row_eq[i];
+				double k = (double)supp_eq_unknowns(&m, res->state, e);
+				if (k < best_k && supp_pick(&m, res->state, row_eq_off, row_eq, e) >= 0) {
+					best_k = k;
+					best_e = (long)e;
+				}
+			}
+			pick = best_e >= 0 ? supp_pick(&m, res->state, row_eq_off, row_eq,
+						       (size_t)best_e)
+					   : -1;
+			if (pick < 0)
+				break; /* nothing left to add: the final audit says so */
+			supp_mark(t, res, (size_t)pick, "the audit found a primary cell too narrowly bounded");
+		}
+		if (!failing)
+			break;
+	}
+	suppress_margins_free(&m);
+	return r;
 }
+
+/* ---- rounding ---- */
 
 static long suppress_round_to(long n, long base)
 {
 	return (n + base / 2) / base * base;
 }
 
+/* Whether total code tcode of dimension d covers the leaf code `code`. */
+static bool supp_covers(const struct sdc_table *t, size_t d, const char *tcode,
+			const char *code, int depth)
+{
+	const struct output_decl *decl = t->decl;
+	json_t *tree, *kids, *k;
+	size_t i;
+
+	if (!strcmp(tcode, code))
+		return true;
+	if (depth > SUPPRESS_DEPTH || !manifest_is_total(decl, decl->dims[d], tcode))
+		return false;
+	tree = decl->hierarchies ? json_object_get(decl->hierarchies, decl->dims[d]) : NULL;
+	kids = tree ? json_object_get(tree, tcode) : NULL;
+	if (!kids)
+		return !manifest_is_total(decl, decl->dims[d], code);
+	json_array_foreach(kids, i, k)
+		if (supp_covers(t, d, json_string_value(k), code, depth + 1))
+			return true;
+	return false;
+}
+
 /* OpenSAFELY-style: counts 1..redact_at_or_below are withheld, the rest
- * rounded to the nearest base; a total row is the sum of its released
- * cells, so that nothing hidden can be derived by subtraction. */
+ * rounded to the nearest base; a total row is then the sum of the released
+ * (rounded, redacted as 0) cells it covers, as OpenSAFELY does, so it
+ * cannot give a redacted cell back by subtraction. */
 int suppress_round(const struct policy *pol, const struct sdc_table *t,
 		   struct sdc_result *res, struct trex_err *err)
 {
 	const struct csv_table *c = t->csv;
+	_cleanup_free_ long *released = trex_calloc(c->nrows + 1, sizeof(long));
+	char buf[32];
 
+	if (!released)
+		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	for (size_t r = 0; r < c->nrows; r++) {
 		double v;
 		long n, out;
-		char buf[32];
 
+		released[r] = -1;
 		if (sdc_row_is_total(t, r))
 			continue;
 		if (sdc_parse_number(csv_field(c, r, (size_t)t->count_col), &v) != 0 || v < 0 ||
@@ -46,6 +490,7 @@ int suppress_round(const struct policy *pol, const struct sdc_table *t,
 		if (n >= 1 && n <= pol->redact_at_or_below) {
 			res->state[r] = CELL_REDACTED;
 			res->nredacted++;
+			released[r] = 0;
 			sdc_note(res, t, r, t->decl->count, "redact",
 				 json_pack("{s:I}", "redact_at_or_below",
 					   (json_int_t)pol->redact_at_or_below),
@@ -53,6 +498,7 @@ int suppress_round(const struct policy *pol, const struct sdc_table *t,
 			continue;
 		}
 		out = suppress_round_to(n, pol->rounding_base);
+		released[r] = out;
 		if (out == n)
 			continue;
 		snprintf(buf, sizeof(buf), "%ld", out);
@@ -60,6 +506,28 @@ int suppress_round(const struct policy *pol, const struct sdc_table *t,
 			return trex_err_set(err, -ENOMEM, "%s", t->name);
 		res->state[r] = CELL_ROUNDED;
 		res->nrounded++;
+	}
+	for (size_t tr = 0; tr < c->nrows; tr++) {
+		long sum = 0;
+		if (!sdc_row_is_total(t, tr))
+			continue;
+		for (size_t r = 0; r < c->nrows; r++) {
+			bool in = released[r] >= 0;
+			for (size_t d = 0; in && d < t->decl->ndims; d++)
+				in = supp_covers(t, d, csv_field(c, tr, (size_t)t->dim_col[d]),
+						 csv_field(c, r, (size_t)t->dim_col[d]), 0);
+			if (in)
+				sum += released[r];
+		}
+		snprintf(buf, sizeof(buf), "%ld", sum);
+		if (strcmp(buf, csv_field(c, tr, (size_t)t->count_col))) {
+			if (!(res->replace[tr] = trex_strdup(buf)))
+				return trex_err_set(err, -ENOMEM, "%s", t->name);
+			res->state[tr] = CELL_ROUNDED;
+			res->nrounded++;
+			sdc_note(res, t, tr, t->decl->count, "rounded_total", NULL, "rounded",
+				 "total replaced by the sum of its released cells");
+		}
 	}
 	return 0;
 }
