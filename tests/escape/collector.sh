@@ -114,3 +114,19 @@ sbx_check 32 "no name with a newline or ESC collected" \
 ctl_check 32 "names with a newline and ESC exist in the job" \
 	eval '[ -n "$(find "$CW/names" -name "*$(printf "\033")*")" ] && [ -n "$(find "$CW/names" -name "*$esc_nl*")" ]'
 sbx_check 32 "depth-64 file not collected" eval '[ -z "$(find "$O" -name deep.txt)" ]'
+
+# row 32: a relative path of 4095 bytes (15 folders of 255-byte names):
+# beyond PATH_MAX once prefixed by the host output dir
+mkdir "$CW/long" && chown "$ESC_UID" "$CW/long"
+ctl "" -- "$CA" out_longpath "$CW/long" 15
+expect_ctl 32 "4095-byte relative path" ok
+sbx -- /opt/attacks/attack out_longpath /output 15
+O=$ESC_OUT
+expect_sbx 32 "4095-byte relative path" ok
+long_ok() {
+	[ "$rc" -eq 0 ] && [ "$(status end)" = 1 ] && {
+		[ "$(find "$O" -type f -name "f*" -execdir cat {} \;)" = long ] ||
+			grep -q "^refused=a" "$T/status"
+	}
+}
+sbx_check 32 "4095-byte path collected through *at() or refused, record complete" long_ok

@@ -151,6 +151,27 @@ static int a_out_names(char **argv)
 	return say("names=%d depth=%d", made, depth);
 }
 
+/* row 32: LEVELS folders of 255-byte names and a 255-byte file name at the
+ * bottom: the relative path alone nears PATH_MAX */
+static int a_out_longpath(char **argv)
+{
+	if (chdir(argv[0]) < 0)
+		return say_rc(-1);
+	char name[256];
+	memset(name, 'P', 255);
+	name[255] = 0;
+	long levels = arg_long(argv[1]);
+	for (long i = 0; i < levels; i++) {
+		name[0] = (char)('a' + i % 26);
+		if (mkdir(name, 0755) < 0 || chdir(name) < 0)
+			return say_rc(-1);
+	}
+	name[0] = 'f';
+	if (put(name, "long\n", 0644) < 0)
+		return say_rc(-1);
+	return say("ok");
+}
+
 /* host side: number of xattrs on PATH (row 29) */
 static int a_xattrs(char **argv)
 {
@@ -172,5 +193,6 @@ const struct attack attacks_out[] = {
 	{"bigfile", 1, a_bigfile},
 	{"out_names", 1, a_out_names},
 	{"xattrs", 1, a_xattrs},
+	{"out_longpath", 2, a_out_longpath},
 	{NULL, 0, NULL},
 };
