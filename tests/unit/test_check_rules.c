@@ -1,0 +1,231 @@
+/* Disclosure rules, secondary suppression and the LP audit on in-memory
+ * tables. The weak-pattern test hands the audit a suppression that a
+ * margin gives back and requires it to be caught. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "policies/check/sdc.h"
+
+struct fixture {
+	struct csv_table csv;
+	struct output_manifest man;
+	struct sdc_table t;
+	struct sdc_result res;
+	struct policy pol;
+};
+
+static void fx_open(struct fixture *fx, const char *csv, const char *manifest)
+{
+	struct trex_err err = {0};
+	memset(fx, 0, sizeof(*fx));
+	policy_defaults(&fx->pol);
+	if (csv_parse_mem(csv, strlen(csv), "t.csv", &fx->csv, &err) != 0)
+		fail_msg("csv: %s", err.msg);
+	if (manifest_parse(manifest, strlen(manifest), "m.json", &fx->man, &err) != 0)
+		fail_msg("manifest: %s", err.msg);
+	if (sdc_table_open(&fx->t, &fx->csv, &fx->man.outputs[0], "t.csv", &err) != 0)
+		fail_msg("table: %s", err.msg);
+	assert_int_equal(sdc_result_init(&fx->res, fx->csv.nrows), 0);
+}
+
+static void fx_close(struct fixture *fx)
+{
+	sdc_result_free(&fx->res);
+	manifest_free(&fx->man);
+	csv_free(&fx->csv);
+}
+
+static void fx_check(struct fixture *fx)
+{
+	struct trex_err err = {0};
+	if (sdc_check(&fx->pol, &fx->t, &fx->res, &err) != 0)
+		fail_msg("check: %s", err.msg);
+}
+
+static void test_parse_number(void **state)
+{
+	double v;
+	assert_int_equal(sdc_parse_number("12", &v), 0);
+	assert_true(v == 12);
+	assert_int_equal(sdc_parse_number("-1.5e2", &v), 0);
+	assert_true(v == -150);
+	assert_int_equal(sdc_parse_number("", &v), 1);
+	assert_int_equal(sdc_parse_number("NaN", &v), 1);
+	assert_int_equal(sdc_parse_number("NA", &v), 1);
+	assert_int_equal(sdc_parse_number("inf", &v), -EINVAL);
+	assert_int_equal(sdc_parse_number("0x10", &v), -EINVAL);
+	assert_int_equal(sdc_parse_number(" 5", &v), -EINVAL);
+	assert_int_equal(sdc_parse_number("5 ", &v), -EINVAL);
+	assert_int_equal(sdc_parse_number("1e999", &v), -EINVAL);
+	assert_int_equal(sdc_parse_number(".", &v), 1);
+	assert_int_equal(sdc_parse_number("1e", &v), -EINVAL);
+}
+
+#define FREQ1 "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"frequency_table\"," \
+	      " \"dimensions\": [\"r\"], \"count\": \"n\"}]}"
+
+static void test_threshold_and_zeros(void **state)
+{
+	struct fixture fx;
+	fx_open(&fx, "r,n\na,9\nb,10\nc,0\nd,100\n", FREQ1);
+	fx_check(&fx);
+	assert_int_equal(fx.res.state[0], CELL_PRIMARY);
+	assert_int_equal(fx.res.state[1], CELL_OK);
+	assert_int_equal(fx.res.state[2], CELL_PRIMARY);
+	assert_int_equal(fx.res.verdict, SDC_SUPPRESSED);
+	fx_close(&fx);
+
+	fx_open(&fx, "r,n\na,9\nb,10\nc,0\nd,100\n", FREQ1);
+	fx.pol.zeros_are_disclosive = false;
+	fx_check(&fx);
+	assert_int_equal(fx.res.state[2], CELL_OK);
+	assert_int_equal(fx.res.nprimary, 1);
+	fx_close(&fx);
+}
+
+static void test_dominance_and_pratio(void **state)
+{
+	static const char man[] =
+		"{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"magnitude_table\","
+		" \"dimensions\": [\"r\"], \"value\": \"v\", \"contributors\": \"n\","
+		" \"largest\": [\"x1\", \"x2\"]}]}";
+	struct fixture fx;
+	/* a: 910 of 1000 in two -> dominance; b: 900 exactly is not > 0.9;
+	 * c: rest 50 < 10% of 600 -> p%; d: fine; e: 5 contributors */
+	fx_open(&fx,
+		"r,v,n,x1,x2\na,1000,20,900,10\nb,1000,20,450,450\nc,1000,20,600,350\n"
+		"d,1000,20,300,200\ne,1000,5,300,200\n",
+		man);
+	fx_check(&fx);
+	assert_int_equal(fx.res.state[0], CELL_PRIMARY);
+	assert_int_equal(fx.res.state[1], CELL_OK);
+	assert_int_equal(fx.res.state[2], CELL_PRIMARY);
+	assert_int_equal(fx.res.state[3], CELL_OK);
+	assert_int_equal(fx.res.state[4], CELL_PRIMARY);
+	assert_true(fx.res.drop_col[3] && fx.res.drop_col[4]);
+	assert_false(fx.res.drop_col[1]);
+	fx_close(&fx);
+}
+
+#define G2 "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"frequency_table\"," \
+	   " \"dimensions\": [\"g\", \"s\"], \"count\": \"n\"," \
+	   " \"total_codes\": {\"g\": [\"T\"], \"s\": [\"T\"]}}]}"
+#define T2 "g,s,n\nA,F,4\nA,M,20\nA,T,24\nB,F,15\nB,M,30\nB,T,45\nC,F,25\nC,M,12\nC,T,37\n" \
+	   "T,F,44\nT,M,62\nT,T,106\n"
+
+static void test_margins_equations(void **state)
+{
+	struct fixture fx;
+	struct sdc_margins m;
+	struct trex_err err = {0};
+	fx_open(&fx, T2, G2);
+	assert_int_equal(suppress_margins_build(&fx.t, &m, &err), 0);
+	/* 3 row totals, 2 column totals, the grand total twice */
+	assert_int_equal(m.neq, 7);
+	for (size_t e = 0; e < m.neq; e++) {
+		double sum = 0;
+		for (size_t i = m.eq_off[e]; i < m.eq_off[e + 1]; i++)
+			sum += m.eq_coef[i] * m.value[m.eq_row[i]];
+		assert_true(fabs(sum) < 1e-9);
+	}
+	suppress_margins_free(&m);
+	fx_close(&fx);
+}
+
+/* A hand-made pattern: (A,F) hidden with (A,M) only. Column F gives
+ * (A,F) = 44 - 15 - 25 exactly; the audit must say so. */
+static void test_audit_flags_weak_pattern(void **state)
+{
+	struct fixture fx;
+	struct sdc_margins m;
+	struct trex_err err = {0};
+	double lo[16], hi[16];
+
+	fx_open(&fx, T2, G2);
+	assert_int_equal(suppress_margins_build(&fx.t, &m, &err), 0);
+	fx.res.state[0] = CELL_PRIMARY;
+	fx.res.state[1] = CELL_SECONDARY;
+	assert_int_equal(audit_intervals(&m, fx.res.state, lo, hi, &err), 0);
+	assert_true(fabs(lo[0] - 4) < 1e-6 && fabs(hi[0] - 4) < 1e-6);
+	suppress_margins_free(&m);
+
+	/* the file-level audit turns it into a review with the interval */
+	fx.res.nprimary = 1;
+	assert_int_equal(audit_suppression(&fx.pol, &fx.t, &fx.res, &err), 0);
+	assert_int_equal(fx.res.verdict, SDC_REVIEW);
+	fx_close(&fx);
+}
+
+/* The rectangle (A,F),(A,M),(B,F),(B,M) leaves (A,F) in [0, 19]. */
+static void test_audit_accepts_rectangle(void **state)
+{
+	struct fixture fx;
+	struct sdc_margins m;
+	struct trex_err err = {0};
+	double lo[16], hi[16];
+
+	fx_open(&fx, T2, G2);
+	assert_int_equal(suppress_margins_build(&fx.t, &m, &err), 0);
+	fx.res.state[0] = CELL_PRIMARY;
+	fx.res.state[1] = fx.res.state[3] = fx.res.state[4] = CELL_SECONDARY;
+	assert_int_equal(audit_intervals(&m, fx.res.state, lo, hi, &err), 0);
+	assert_true(fabs(lo[0]) < 1e-6);
+	assert_true(fabs(hi[0] - 19) < 1e-6);
+	suppress_margins_free(&m);
+	fx_close(&fx);
+}
+
+/* The full pipeline picks that rectangle and its audit passes. */
+static void test_secondary_rectangle(void **state)
+{
+	struct fixture fx;
+	fx_open(&fx, T2, G2);
+	fx_check(&fx);
+	assert_int_equal(fx.res.verdict, SDC_SUPPRESSED);
+	assert_int_equal(fx.res.state[0], CELL_PRIMARY);
+	assert_int_equal(fx.res.state[1], CELL_SECONDARY);
+	assert_int_equal(fx.res.state[3], CELL_SECONDARY);
+	assert_int_equal(fx.res.state[4], CELL_SECONDARY);
+	assert_int_equal(fx.res.nsecondary, 3);
+	/* totals are never touched */
+	assert_int_equal(fx.res.state[11], CELL_OK);
+	assert_null(fx.res.replace[11]);
+	fx_close(&fx);
+}
+
+static void test_regression_dof(void **state)
+{
+	static const char man[] = "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"regression\","
+				  " \"dof\": \"df\"}]}";
+	struct fixture fx;
+	fx_open(&fx, "term,coef,df\na,1,10\n", man);
+	fx_check(&fx);
+	assert_int_equal(fx.res.verdict, SDC_PASS);
+	fx_close(&fx);
+	fx_open(&fx, "term,coef,df\na,1,9\n", man);
+	fx_check(&fx);
+	assert_int_equal(fx.res.verdict, SDC_FAIL);
+	fx_close(&fx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_number),
+		cmocka_unit_test(test_threshold_and_zeros),
+		cmocka_unit_test(test_dominance_and_pratio),
+		cmocka_unit_test(test_margins_equations),
+		cmocka_unit_test(test_audit_flags_weak_pattern),
+		cmocka_unit_test(test_audit_accepts_rectangle),
+		cmocka_unit_test(test_secondary_rectangle),
+		cmocka_unit_test(test_regression_dof),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
