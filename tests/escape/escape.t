@@ -61,6 +61,7 @@ A 15 "mknod whiteout char device" "" ok EPERM mknod_whiteout @W/wh
 
 # ---------------------------------------------------------------- dataset
 A 16 "append to a dataset file" "" ok EROFS append @D/d.csv
+A 16 "reopen a dataset fd O_RDWR via /proc/self/fd" "" ok EROFS reopen_rw @D/d.csv
 A 17 "unlink a dataset file" "" ok EROFS unlink @D/u.csv
 A 17 "rename a dataset file" "" ok EROFS rename @D/r.csv @D/r2.csv
 A 17 "chmod a dataset file" "" EPERM EROFS chmod @D/d.csv
@@ -69,6 +70,10 @@ ctl -m -- sh -c "mount --bind $CD $CD && mount -o remount,bind,ro $CD && $CA rem
 expect_ctl 18 "remount the dataset rw" ok
 sbx -- /opt/attacks/attack remount_rw /data
 expect_sbx 18 "remount the dataset rw" EPERM
+ctl -m -- sh -c "mount --bind $CD $CD && mount -o remount,bind,ro $CD && $CA mount_setattr_rw $CD"
+expect_ctl 18 "mount_setattr(clear RDONLY) on the dataset" ok
+sbx -- /opt/attacks/attack mount_setattr_rw /data
+expect_sbx 18 "mount_setattr(clear RDONLY) on the dataset" EPERM
 ctl -m -- sh -c "mount --bind $CD $CD && $CA umount $CD"
 expect_ctl 19 "unmount the dataset" ok
 sbx -- /opt/attacks/attack umount /data

@@ -166,6 +166,26 @@ static int a_chmod(char **argv) { return say_rc(chmod(argv[0], 0777)); }
 static int a_touch(char **argv) { return say_rc(utimensat(AT_FDCWD, argv[0], NULL, 0)); }
 static int a_link(char **argv) { return say_rc(link(argv[0], argv[1])); }
 
+/* row 16: reopen a read-only descriptor read-write through /proc */
+static int a_reopen_rw(char **argv)
+{
+	int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return say_rc(-1);
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	return say_rc(open(p, O_RDWR | O_CLOEXEC));
+}
+
+/* row 18: clear MOUNT_ATTR_RDONLY with mount_setattr(2) */
+static int a_mount_setattr_rw(char **argv)
+{
+	struct {
+		unsigned long long set, clr, propagation, userns_fd;
+	} attr = {0, 0x1 /* MOUNT_ATTR_RDONLY */, 0, 0};
+	return say_rc(syscall(442 /* mount_setattr */, AT_FDCWD, argv[0], 0, &attr, sizeof(attr)));
+}
+
 /* row 18 */
 static int a_remount_rw(char **argv)
 {
@@ -408,6 +428,8 @@ const struct attack attacks_fs[] = {
 	{"touch", 1, a_touch},
 	{"link", 2, a_link},
 	{"remount_rw", 1, a_remount_rw},
+	{"reopen_rw", 1, a_reopen_rw},
+	{"mount_setattr_rw", 1, a_mount_setattr_rw},
 	{"dirtypipe", 1, a_dirtypipe},
 	{"setuid0", 0, a_setuid0},
 	{"status", 1, a_status},
