@@ -50,7 +50,9 @@ A 8 "host pids invisible" "" 'pids=[1-9][0-9]*' 'pids=[1-4]' pids
 A 9 "write ipc sysctl kernel/shmmax" -i ok 'EROFS|EACCES' open_w /proc/sys/kernel/shmmax
 A 9 "write net sysctl ping_group_range" -n ok 'EROFS|EACCES' open_w /proc/sys/net/ipv4/ping_group_range
 A 9 "write kernel/core_pattern" "" EACCES EROFS open_w /proc/sys/kernel/core_pattern
-A 10 "read /proc/keys" "" ok 'ENOENT|EACCES' open_r /proc/keys
+for f in keys key-users kallsyms config.gz iomem ioports; do
+	A 10 "read /proc/$f" "" ok 'ENOENT|EACCES' open_r "/proc/$f"
+done
 A 11 "list /sys/kernel" "" ok ENOENT opendir /sys/kernel
 A 11 "list /sys/fs/cgroup" "" ok ENOENT opendir /sys/fs/cgroup
 A 12 "mount cgroup v1 hierarchy" -mC ok EPERM mount_cgroup @W memory
