@@ -260,7 +260,7 @@ int main(int argc, char **argv)
 	}
 	json_object_set_new(report, "verdict", json_string(sdc_verdict_name(worst)));
 	if (o.json) {
-		json_dumpf(report, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+		json_dumpf(report, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 		fputc('\n', stdout);
 	} else {
 		check_print_text(report);
