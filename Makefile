@@ -55,6 +55,8 @@ TEST_BINS  :=
 CHECK_DEPS :=
 
 .PHONY: all deps check demo test-run demo-run bench clean lint sanitize valgrind
+# keep object files of test programs (they are not intermediate to us)
+.SECONDARY:
 all: $(BINS)
 
 include $(sort $(wildcard */*.mk */*/*.mk))
