@@ -9,7 +9,9 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "acro.h"
 #include "csv.h"
+#include "fsutil.h"
 #include "manifest.h"
 #include "policy.h"
 #include "sdc.h"
@@ -21,7 +23,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: trex-check [--policy FILE|NAME] [--manifest FILE | --kind K --dimensions A,B\n"
 	      "                  --count C [--value V --contributors N --largest A,B --dof D]]\n"
-	      "                  [--out DIR] [--json] [--marker TEXT] FILE...\n",
+	      "                  [--out DIR] [--json] [--marker TEXT] [--acro-json FILE] FILE...\n",
 	      f);
 }
 
@@ -31,6 +33,7 @@ struct check_opts {
 	const char *kind, *dims, *count, *value, *contributors, *largest, *dof;
 	const char *out;
 	const char *marker;
+	const char *acro_json;
 	bool json;
 };
 
@@ -83,10 +86,22 @@ static int check_cli_decl(const struct check_opts *o, struct output_manifest *m,
 	return r;
 }
 
-static const char *check_basename(const char *p)
+/* Name of the released copy under --out: the path as given when it is
+ * relative and stays below the cwd (outputs may sit in subfolders), else
+ * the basename. */
+static const char *check_release_name(const char *p)
 {
 	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
+	const char *c;
+
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
+	if (p[0] == '/')
+		return s ? s + 1 : p;
+	for (c = p; *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : c + strlen(c))
+		if (c[0] == '.' && (c[1] == '/' || c[1] == '\0' || (c[1] == '.' && (c[2] == '/' || c[2] == '\0'))))
+			return s ? s + 1 : p;
+	return p;
 }
 
 /* Check one file; 0 with *entry set, or a negative errno for input that
@@ -136,12 +151,19 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 	}
 	r = sdc_check(pol, &t, &res, err);
 	if (r == 0 && o->out && (res.verdict == SDC_PASS || res.verdict == SDC_SUPPRESSED)) {
-		released = check_basename(file);
+		char *slash;
+		released = check_release_name(file);
 		if ((size_t)snprintf(outpath, sizeof(outpath), "%s/%s", o->out, released) >=
-		    sizeof(outpath))
+		    sizeof(outpath)) {
 			r = trex_err_setx(err, -ENAMETOOLONG, "output path too long");
-		else
-			r = report_write_released(&t, &res, o->marker, outpath, err);
+		} else {
+			slash = strrchr(outpath, '/');
+			*slash = '\0';
+			r = trex_mkdir_p(outpath, 0755, err);
+			*slash = '/';
+			if (r == 0)
+				r = report_write_released(&t, &res, o->marker, outpath, err);
+		}
 	}
 	if (r == 0) {
 		*verdict = res.verdict;
@@ -194,6 +216,7 @@ int main(int argc, char **argv)
 		{"out", required_argument, NULL, 'o'},
 		{"json", no_argument, NULL, 'j'},
 		{"marker", required_argument, NULL, 'M'},
+		{"acro-json", required_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -219,6 +242,7 @@ int main(int argc, char **argv)
 		case 'o': o.out = optarg; break;
 		case 'j': o.json = true; break;
 		case 'M': o.marker = optarg; break;
+		case 'A': o.acro_json = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -259,6 +283,12 @@ int main(int argc, char **argv)
 			worst = v;
 	}
 	json_object_set_new(report, "verdict", json_string(sdc_verdict_name(worst)));
+	if (o.acro_json && acro_write_results(report, o.acro_json, &err) < 0) {
+		fprintf(stderr, "trex-check: %s\n", err.msg);
+		json_decref(report);
+		manifest_free(&m);
+		return EXIT_USAGE;
+	}
 	if (o.json) {
 		json_dumpf(report, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 		fputc('\n', stdout);

@@ -388,8 +388,21 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 	}
 	if (res->verdict == SDC_FAIL)
 		return 0;
-	if (pol->method == POLICY_ROUND)
+	if (pol->method == POLICY_ROUND) {
+		/* any other measure (a percentage, a rate) would give the
+		 * unrounded count back */
+		for (size_t col = 0; col < c->ncols; col++) {
+			bool known = (int)col == t->count_col;
+			for (size_t d = 0; d < t->decl->ndims; d++)
+				known |= t->dim_col[d] == (int)col;
+			if (!known) {
+				sdc_reason(res, "column '%s' is not rounded and would reveal the counts",
+					   csv_header(c, col));
+				sdc_worsen(res, SDC_REVIEW);
+			}
+		}
 		return suppress_round(pol, t, res, err);
+	}
 	for (size_t r = 0; r < c->nrows; r++)
 		if (counts[r] >= 0)
 			sdc_primary(pol, t, r, t->decl->count, counts[r], res);

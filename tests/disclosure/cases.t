@@ -13,6 +13,8 @@
 #   stderr TEXT            stderr contains TEXT
 #   reason F TEXT          a reason of F contains TEXT
 #   summary F TEXT         F's summary contains TEXT
+#   jq FILE EXPR VALUE     `jq -c EXPR FILE` (FILE in the run folder, e.g.
+#                          stdout) prints VALUE; EXPR has no spaces
 . "$(cd "$(dirname "$0")/../.." && pwd)/tests/lib.sh"
 CHECK="$BIN/trex-check"
 TREX_POLICY_DIR="$TREX_ROOT/policies/disclosure"
@@ -67,6 +69,9 @@ for dir in "$TREX_ROOT"/tests/disclosure/cases/*/; do
 			[ "$what" = summary ] && key=summary
 			got=$(jq -r --arg f "$f" ".files[] | select(.file == \$f) | .$key | if type == \"array\" then join(\"|\") else . end" "$w/stdout" 2>/dev/null)
 			case "$got" in *"$*"*) ok "$name: $what of $f has '$*'" ;; *) not_ok "$name: $what of $f has '$*'" "got: $got" ;; esac ;;
+		jq)
+			got=$(jq -c "$2" "$w/$1" 2>&1)
+			expect_eq "$name: jq $2 on $1" "$3" "$got" ;;
 		*) not_ok "$name: bad expect line: $line" ;;
 		esac
 	done <"$dir/expect"
