@@ -229,6 +229,15 @@ static int policy_apply(json_t *root, const char *file, struct policy *p, int de
 			r = policy_get_long(v, file, key, 0, 1000000, &p->redact_at_or_below, err);
 		} else if (!strcmp(key, "rounding_base")) {
 			r = policy_get_long(v, file, key, 1, 1000000, &p->rounding_base, err);
+		} else if (!strcmp(key, "rounding")) {
+			const char *m = json_is_string(v) ? json_string_value(v) : "";
+			if (!strcmp(m, "nearest"))
+				p->rounding_midpoint = false;
+			else if (!strcmp(m, "midpoint"))
+				p->rounding_midpoint = true;
+			else
+				r = trex_err_setx(err, -EINVAL,
+						  "%s: 'rounding' must be \"nearest\" or \"midpoint\"", file);
 		} else if (!strcmp(key, "protection_percent")) {
 			r = policy_get_long(v, file, key, 0, 100, &p->protection_percent, err);
 		} else {
@@ -294,6 +303,8 @@ json_t *policy_to_json(const struct policy *p)
 	if (p->method == POLICY_ROUND) {
 		json_object_set_new(j, "redact_at_or_below", json_integer(p->redact_at_or_below));
 		json_object_set_new(j, "rounding_base", json_integer(p->rounding_base));
+		json_object_set_new(j, "rounding",
+				    json_string(p->rounding_midpoint ? "midpoint" : "nearest"));
 	} else {
 		json_object_set_new(j, "protection_percent", json_integer(p->protection_percent));
 	}

@@ -31,6 +31,7 @@ struct policy {
 	enum policy_method method;
 	long redact_at_or_below;  /* rounding: counts 1..this are redacted */
 	long rounding_base;       /* rounding: round to the nearest multiple */
+	bool rounding_midpoint;   /* rounding: midpoint-N (1..N -> N/2, N+1..2N -> 3N/2) */
 	long protection_percent;  /* suppression audit: required interval width, % of the cell */
 };
 

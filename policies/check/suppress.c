@@ -436,8 +436,14 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 
 /* ---- rounding ---- */
 
-static long suppress_round_to(long n, long base)
+/* Nearest multiple of base, or midpoint-base rounding (OpenSAFELY's for
+ * rates: with base 6, 0 -> 0, 1-6 -> 3, 7-12 -> 9), which never releases
+ * a true small count and needs no redaction. */
+static long suppress_round_to(const struct policy *pol, long n)
 {
+	long base = pol->rounding_base;
+	if (pol->rounding_midpoint)
+		return n == 0 ? 0 : (n - 1) / base * base + base / 2;
 	return (n + base / 2) / base * base;
 }
 
@@ -497,7 +503,7 @@ int suppress_round(const struct policy *pol, const struct sdc_table *t,
 				 "redacted", "count %ld <= %ld redacted", n, pol->redact_at_or_below);
 			continue;
 		}
-		out = suppress_round_to(n, pol->rounding_base);
+		out = suppress_round_to(pol, n);
 		released[r] = out;
 		if (out == n)
 			continue;

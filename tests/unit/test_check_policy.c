@@ -52,6 +52,7 @@ static void test_policy_errors(void **state)
 	policy_error("{\"name\": \"x\", \"version\": \"1\", \"safe_nk_k\": 1.5}", "in (0, 1)");
 	policy_error("{\"name\": \"x\", \"version\": \"1\", \"zeros_are_disclosive\": 1}", "true or false");
 	policy_error("{\"name\": \"x\", \"version\": \"1\", \"method\": \"perturb\"}", "'method'");
+	policy_error("{\"name\": \"x\", \"version\": \"1\", \"rounding\": \"up\"}", "'rounding'");
 	policy_error("{\"profile\": \"default\", \"safe_threshold\": 3}", "cannot be combined");
 	policy_error("{\"profile\": \"../etc/passwd\"}", "shipped pack");
 	policy_error("[1]", "JSON object");
@@ -67,7 +68,7 @@ static void test_shipped_packs(void **state)
 	} packs[] = {
 		{"default", 10, POLICY_SUPPRESS}, {"casd", 11, POLICY_SUPPRESS},
 		{"datashield", 3, POLICY_SUPPRESS}, {"strict", 20, POLICY_SUPPRESS},
-		{"opensafely", 8, POLICY_ROUND},
+		{"opensafely", 8, POLICY_ROUND}, {"opensafely-midpoint6", 8, POLICY_ROUND},
 	};
 	const char *root = getenv("TREX_ROOT");
 	char dir[4096];
@@ -92,6 +93,10 @@ static void test_shipped_packs(void **state)
 		assert_int_equal(policy_load("opensafely", &p, &err), 0);
 		assert_int_equal(p.redact_at_or_below, 7);
 		assert_int_equal(p.rounding_base, 5);
+		assert_false(p.rounding_midpoint);
+		assert_int_equal(policy_load("opensafely-midpoint6", &p, &err), 0);
+		assert_true(p.rounding_midpoint);
+		assert_int_equal(p.rounding_base, 6);
 		assert_int_not_equal(policy_load("nosuch", &p, &err), 0);
 	}
 }
