@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "cleanup.h"
@@ -119,7 +122,17 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 	const char *released = NULL;
 	char outpath[4096];
 	int r;
+	struct stat st;
+	_cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
+	/* every named file must exist, whatever its kind: a typo in a file
+	 * list is bad usage, not a held output */
+	if (fd < 0)
+		return trex_err_set(err, -errno, "open %s", file);
+	if (fstat(fd, &st) < 0)
+		return trex_err_set(err, -errno, "stat %s", file);
+	if (!S_ISREG(st.st_mode))
+		return trex_err_setx(err, -EINVAL, "%s: not a regular file", file);
 	if (!d) {
 		/* undeclared files never leave */
 		*verdict = SDC_FAIL;
@@ -139,9 +152,17 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 				   "released", "cells");
 		return *entry ? 0 : -ENOMEM;
 	}
-	r = csv_read_file(file, &csv, err);
-	if (r < 0)
-		return r;
+	{
+		/* parse the file that was checked above, not whatever the path
+		 * names by now */
+		_cleanup_fclose_ FILE *f = fdopen(fd, "rb");
+		if (!f)
+			return trex_err_set(err, -errno, "fdopen %s", file);
+		fd = -1;
+		r = csv_read_stream(f, file, &csv, err);
+		if (r < 0)
+			return r;
+	}
 	r = sdc_table_open(&t, &csv, d, file, err);
 	if (r == 0)
 		r = sdc_result_init(&res, csv.nrows) < 0 ? trex_err_set(err, -ENOMEM, "%s", file) : 0;
