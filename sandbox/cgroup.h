@@ -73,6 +73,20 @@ void sbx_cgroup_stats(const struct sbx_cgroup *cg, struct sbx_cgroup_stats *st);
 /* SIGKILL every process left (cgroup.kill on v2, a procs sweep on v1);
  * 0 once every job cgroup is empty. */
 int sbx_cgroup_kill_all(const struct sbx_cgroup *cg);
+/* cgroup v1 migrations (our attach of the child) take a percpu rwsem for
+ * writing, which first waits for an RCU grace period unless another writer
+ * passed within the last one. This starts a thread that makes a no-op
+ * migration (its own tid into the cgroup it is already in) so the grace
+ * period runs while the supervisor prepares and clones. No-op without v1
+ * hierarchies. Join before exit. */
+struct sbx_cgroup_prewarm {
+	bool started;
+	unsigned long thread; /* pthread_t */
+	char tasks[PATH_MAX];
+};
+void sbx_cgroup_prewarm_start(const struct sbx_cgroup_env *env, struct sbx_cgroup_prewarm *pw);
+void sbx_cgroup_prewarm_join(struct sbx_cgroup_prewarm *pw);
+
 /* Remove the job cgroups (not the parent). */
 void sbx_cgroup_destroy(struct sbx_cgroup *cg);
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -155,9 +156,10 @@ void sbx_child_main(const struct sbx_child_args *a)
 		sbx_child_fail(sock, stage, &err);
 
 	/* as host root: drop host supplementary groups (gid 0 among them)
-	 * before anything else can use them */
+	 * before anything else can use them. Raw syscall: see
+	 * sbx_userns_become_job */
 	stage = "groups";
-	if (setgroups(0, NULL) < 0) {
+	if (syscall(SYS_setgroups, 0, NULL) < 0) {
 		trex_err_set(&err, -errno, "setgroups");
 		sbx_child_fail(sock, stage, &err);
 	}

@@ -114,6 +114,15 @@ int main(int argc, char **argv)
 		return sbx_setup_failed(status_fd, "privileges", &err);
 	}
 
+	/* cgroups first: the v1 prewarm thread should start as early as
+	 * possible (cgroup.h says why) */
+	char cgself[4096];
+	struct sbx_cgroup_env cgenv;
+	struct sbx_cgroup_prewarm prewarm = { 0 };
+	if (sbx_cgroup_env_detect(&cgenv, cgself, sizeof(cgself), &err) < 0)
+		return sbx_setup_failed(status_fd, "cgroup", &err);
+	sbx_cgroup_prewarm_start(&cgenv, &prewarm);
+
 	struct secpol_progs progs = { 0 };
 	if (sbx_seccomp_load(&cfg, sbx_default_bpf, sbx_default_bpf_len, &progs, &err) < 0)
 		return sbx_setup_failed(status_fd, "seccomp", &err);
@@ -132,8 +141,6 @@ int main(int argc, char **argv)
 	else
 		snprintf(job_id, sizeof(job_id), "sbx-%d", (int)getpid());
 
-	char cgself[4096];
-	struct sbx_cgroup_env cgenv;
 	struct sbx_cgroup cg;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct sbx_cgroup_limits lim = {
@@ -142,8 +149,6 @@ int main(int argc, char **argv)
 		/* a job may use up to 4 CPUs' worth of time per period */
 		.cpu_quota_us = (uint64_t)(ncpu > 0 && ncpu < 4 ? ncpu : 4) * 100000,
 	};
-	if (sbx_cgroup_env_detect(&cgenv, cgself, sizeof(cgself), &err) < 0)
-		return sbx_setup_failed(status_fd, "cgroup", &err);
 	sbx_cgroup_detect(&cgenv, &cg);
 	if (cg.missing[0])
 		trex_log(TREX_LOG_WARN, "cgroup_missing",
@@ -163,6 +168,7 @@ int main(int argc, char **argv)
 	struct sbx_run run = { .cfg = &cfg, .progs = &progs, .cg = &cg,
 			       .host_uid = lease.host_uid, .base = base };
 	sbx_supervise(&run);
+	sbx_cgroup_prewarm_join(&prewarm);
 
 	/* every job process must be gone before collection */
 	if (sbx_cgroup_kill_all(&cg) < 0)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -85,9 +86,12 @@ int sbx_userns_become_job(struct trex_err *err)
 {
 	/* supplementary groups were cleared as host root before the user
 	 * namespace existed (sbx_child_main); here only the ids change */
-	if (setresgid(SBX_JOB_GID, SBX_JOB_GID, SBX_JOB_GID) < 0)
+	/* raw syscalls: the child of a raw clone is single-threaded, but
+	 * glibc's set*id would try to signal the threads it remembers from
+	 * the supervisor (and wait for them forever) */
+	if (syscall(SYS_setresgid, SBX_JOB_GID, SBX_JOB_GID, SBX_JOB_GID) < 0)
 		return trex_err_set(err, -errno, "setresgid");
-	if (setresuid(SBX_JOB_UID, SBX_JOB_UID, SBX_JOB_UID) < 0)
+	if (syscall(SYS_setresuid, SBX_JOB_UID, SBX_JOB_UID, SBX_JOB_UID) < 0)
 		return trex_err_set(err, -errno, "setresuid");
 	return 0;
 }
