@@ -366,6 +366,15 @@ int sbx_cgroup_cpu_ns(const struct sbx_cgroup *cg, uint64_t *ns)
 	return -ENOENT;
 }
 
+int sbx_cgroup_oom_kills(const struct sbx_cgroup *cg, uint64_t *n)
+{
+	if (cg->ver[SBX_CG_MEMORY] == SBX_CG_V2 && cg->v2_path[0])
+		return sbx_cg_read_key(cg->v2_path, "memory.events", "oom_kill", n);
+	if (cg->ver[SBX_CG_MEMORY] == SBX_CG_V1 && cg->v1_path[SBX_CG_MEMORY][0])
+		return sbx_cg_read_key(cg->v1_path[SBX_CG_MEMORY], "memory.oom_control", "oom_kill", n);
+	return -ENOENT;
+}
+
 void sbx_cgroup_stats(const struct sbx_cgroup *cg, struct sbx_cgroup_stats *st)
 {
 	uint64_t v;

@@ -63,6 +63,8 @@ int sbx_cgroup_attach(const struct sbx_cgroup *cg, pid_t pid, bool v2_done,
 		      struct trex_err *err);
 /* CPU time used so far in ns, -ENOENT without an accounting source. */
 int sbx_cgroup_cpu_ns(const struct sbx_cgroup *cg, uint64_t *ns);
+/* OOM kills so far in the job's memory cgroup, -ENOENT without one. */
+int sbx_cgroup_oom_kills(const struct sbx_cgroup *cg, uint64_t *n);
 struct sbx_cgroup_stats {
 	uint64_t peak_memory_kb;
 	uint64_t cpu_ns;

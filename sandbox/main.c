@@ -59,12 +59,13 @@ static struct sbx_outcome sbx_decide(const struct sbx_run *run, const struct sbx
 		return (struct sbx_outcome){ "cpu_limit", SBX_EXIT_TIMEOUT, 0 };
 	if (run->cancel_signal)
 		return (struct sbx_outcome){ "signal", 128 + run->cancel_signal, run->cancel_signal };
-	if (!run->have_status) {
-		/* init died without reporting: only the OOM killer does that */
-		if (cs->oom_kills)
-			return (struct sbx_outcome){ "oom", 128 + SIGKILL, SIGKILL };
+	/* an OOM kill anywhere in the job is the job's end (memory.oom.group
+	 * semantics, also on v1 where the supervisor enforces it), even when
+	 * the main process exited before the supervisor saw it */
+	if (run->oom_killed || cs->oom_kills)
+		return (struct sbx_outcome){ "oom", 128 + SIGKILL, SIGKILL };
+	if (!run->have_status)
 		return (struct sbx_outcome){ "signal", 128 + SIGKILL, SIGKILL };
-	}
 	int st = run->wait_status;
 	if (WIFEXITED(st)) {
 		o.exit_code = WEXITSTATUS(st);
@@ -75,9 +76,7 @@ static struct sbx_outcome sbx_decide(const struct sbx_run *run, const struct sbx
 	int sig = WIFSIGNALED(st) ? WTERMSIG(st) : SIGKILL;
 	o.exit_code = 128 + sig;
 	o.signal = sig;
-	if (sig == SIGKILL && cs->oom_kills)
-		o.result = "oom";
-	else if (sig == SIGXCPU) {
+	if (sig == SIGXCPU) {
 		o.result = "cpu_limit";
 		o.exit_code = SBX_EXIT_TIMEOUT;
 	} else if (sig == SIGXFSZ)

@@ -164,6 +164,11 @@ int sbx_supervise(struct sbx_run *run)
 	uint64_t cpu_limit_ns = cfg->cpu_seconds * 1000000000ull;
 	uint64_t cpu_ns;
 	bool cpu_source = run->cg && sbx_cgroup_cpu_ns(run->cg, &cpu_ns) == 0;
+	/* cgroup v1 has no memory.oom.group: the OOM killer takes one
+	 * process and the rest of the job carries on. Any OOM kill in the job
+	 * cgroup ends the whole job, as on v2 */
+	uint64_t ooms;
+	bool oom_source = run->cg && sbx_cgroup_oom_kills(run->cg, &ooms) == 0;
 	bool killed = false;
 	for (;;) {
 		uint64_t now = sbx_now_ms();
@@ -173,7 +178,7 @@ int sbx_supervise(struct sbx_run *run)
 			killed = true;
 		}
 		int tmo = killed ? 1000 : (int)(deadline - now > 60000 ? 60000 : deadline - now);
-		if (cpu_source && !killed && tmo > SBX_CPU_POLL_MS)
+		if ((cpu_source || oom_source) && !killed && tmo > SBX_CPU_POLL_MS)
 			tmo = SBX_CPU_POLL_MS;
 		struct pollfd p[3] = {
 			{ .fd = run->sock_eof ? -1 : sock, .events = POLLIN },
@@ -192,6 +197,11 @@ int sbx_supervise(struct sbx_run *run)
 				kill(pid, SIGKILL);
 				killed = true;
 			}
+		}
+		if (oom_source && !killed && sbx_cgroup_oom_kills(run->cg, &ooms) == 0 && ooms > 0) {
+			run->oom_killed = true;
+			kill(pid, SIGKILL);
+			killed = true;
 		}
 		if (cpu_source && !killed && sbx_cgroup_cpu_ns(run->cg, &cpu_ns) == 0 &&
 		    cpu_ns >= cpu_limit_ns) {

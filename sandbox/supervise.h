@@ -24,7 +24,7 @@ struct sbx_run {
 	bool have_status;           /* the job's main process exited, status below */
 	int wait_status;
 	int init_status;
-	bool timed_out, cpu_limited, sock_eof;
+	bool timed_out, cpu_limited, oom_killed, sock_eof;
 	int cancel_signal;
 	uint64_t start_ms, wall_ms;
 	struct rusage rusage;       /* of init and everything it reaped */

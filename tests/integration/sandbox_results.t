@@ -35,6 +35,16 @@ expect_eq "CPU limit counts every process of the job" "124 cpu_limit" "$RC $(key
 run oom --memory 64 -- python3 -c 'b = bytearray(400 << 20)'
 expect_eq "memory limit: OOM kill, result=oom" "137 oom" "$RC $(key result)"
 
+run oomchild --memory 64 -- python3 -c '
+import os
+p = os.fork()
+if p == 0:
+    b = bytearray(400 << 20)
+    os._exit(0)
+os.waitpid(p, 0)
+print("parent survived")'
+expect_eq "OOM kill of a child ends the whole job, result=oom" "137 oom" "$RC $(key result)"
+
 run pids --pids 8 -- python3 -c '
 import os, time
 n = 0
