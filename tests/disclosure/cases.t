@@ -13,6 +13,8 @@
 #   stderr TEXT            stderr contains TEXT
 #   reason F TEXT          a reason of F contains TEXT
 #   summary F TEXT         F's summary contains TEXT
+#   margins F              margins_check.py: out/F keeps the true totals and
+#                          no margin equation hides a single cell
 #   jq FILE EXPR VALUE     `jq -c EXPR FILE` (FILE in the run folder, e.g.
 #                          stdout) prints VALUE; EXPR has no spaces
 . "$(cd "$(dirname "$0")/../.." && pwd)/tests/lib.sh"
@@ -69,6 +71,12 @@ for dir in "$TREX_ROOT"/tests/disclosure/cases/*/; do
 			[ "$what" = summary ] && key=summary
 			got=$(jq -r --arg f "$f" ".files[] | select(.file == \$f) | .$key | if type == \"array\" then join(\"|\") else . end" "$w/stdout" 2>/dev/null)
 			case "$got" in *"$*"*) ok "$name: $what of $f has '$*'" ;; *) not_ok "$name: $what of $f has '$*'" "got: $got" ;; esac ;;
+		margins)
+			if why=$(/usr/bin/python3 "$TREX_ROOT/tests/disclosure/margins_check.py" "$w/m.json" "$w/$1" "$w/out/$1" 2>&1); then
+				ok "$name: margins of released $1"
+			else
+				not_ok "$name: margins of released $1" "$(echo "$why" | head -5 | tr '\n' '|')"
+			fi ;;
 		jq)
 			got=$(jq -c "$2" "$w/$1" 2>&1)
 			expect_eq "$name: jq $2 on $1" "$3" "$got" ;;
