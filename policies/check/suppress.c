@@ -403,7 +403,7 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 			break;
 		for (size_t row = 0; row < n && !failing; row++) {
 			double lower, upper, best_k = INFINITY;
-			long best_e = -1, pick;
+			long pick;
 			if (res->state[row] != CELL_PRIMARY || isnan(m.value[row]))
 				continue;
 			audit_protection(pol, t, m.value[row], &lower, &upper);
@@ -411,18 +411,20 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 			    hi[row] >= m.value[row] + upper - 1e-6)
 				continue;
 			failing = true;
-			/* widen through the equation with the fewest unknowns */
+			/* widen through the equation whose cheapest complement
+			 * costs least (a total only when nothing else will do) */
+			pick = -1;
 			for (size_t i = row_eq_off[row]; i < row_eq_off[row + 1]; i++) {
-				size_t e = row_eq[i];
-				double k = (double)supp_eq_unknowns(&m, res->state, e);
-				if (k < best_k && supp_pick(&m, res->state, row_eq_off, row_eq, e) >= 0) {
+				long p = supp_pick(&m, res->state, row_eq_off, row_eq, row_eq[i]);
+				double k;
+				if (p < 0)
+					continue;
+				k = supp_cost(&m, res->state, row_eq_off, row_eq, (size_t)p, row_eq[i]);
+				if (k < best_k) {
 					best_k = k;
-					best_e = (long)e;
+					pick = p;
 				}
 			}
-			pick = best_e >= 0 ? supp_pick(&m, res->state, row_eq_off, row_eq,
-						       (size_t)best_e)
-					   : -1;
 			if (pick < 0)
 				break; /* nothing left to add: the final audit says so */
 			supp_mark(t, res, (size_t)pick, "the audit found a primary cell too narrowly bounded");
