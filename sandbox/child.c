@@ -151,10 +151,6 @@ void sbx_child_main(const struct sbx_child_args *a)
 		_exit(SBX_EXIT_SETUP);
 	int sock = SBX_SOCK_FD;
 
-	stage = "sync";
-	if (sbx_child_wait_go(sock, &err) < 0)
-		sbx_child_fail(sock, stage, &err);
-
 	/* as host root: drop host supplementary groups (gid 0 among them)
 	 * before anything else can use them. Raw syscall: see
 	 * sbx_userns_become_job */
@@ -177,23 +173,24 @@ void sbx_child_main(const struct sbx_child_args *a)
 	 * this fd, so the supervisor collects after every job process died */
 	stage = "output_fd";
 	int ofd = open("/output", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct sbx_msg m = { .type = SBX_MSG_OUTPUT_FD };
-	if (ofd < 0 || sbx_msg_send(sock, &m, ofd) < 0) {
-		trex_err_set(&err, -errno, "pass /output to the supervisor");
+	if (ofd < 0) {
+		trex_err_set(&err, -errno, "open /output");
 		sbx_child_fail(sock, stage, &err);
 	}
-	close(ofd);
 
+	/* one message asks for the uid maps and hands over /output; the
+	 * answer also means "you are in the job cgroups" (supervise.c) */
 	stage = "userns";
 	if (unshare(CLONE_NEWUSER) < 0) {
 		trex_err_set(&err, -errno, "unshare user namespace");
 		sbx_child_fail(sock, stage, &err);
 	}
-	m.type = SBX_MSG_USERNS;
-	if (sbx_msg_send(sock, &m, -1) < 0 || sbx_child_wait_go(sock, &err) < 0) {
+	struct sbx_msg m = { .type = SBX_MSG_USERNS };
+	if (sbx_msg_send(sock, &m, ofd) < 0 || sbx_child_wait_go(sock, &err) < 0) {
 		trex_err_setx(&err, -EPROTO, "supervisor did not map the user namespace");
 		sbx_child_fail(sock, stage, &err);
 	}
+	close(ofd);
 	/* the supervisor answered only after moving us into the job
 	 * cgroups: root the cgroup namespace there (the job sees "/") */
 	stage = "cgroupns";

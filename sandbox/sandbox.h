@@ -6,12 +6,12 @@
  *   ----------------------              ------------------------------       ---
  *   parse args, load seccomp,
  *   lock a host uid, make cgroups,
- *   clone(NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS) --------> wait "go"
- *   "go", then attach the child to the   build the root as host root (so
- *   v1 cgroups (v2: cloned into it)      0700 dataset dirs resolve),
+ *   clone(NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS) -------->
+ *   attach the child to the v1 cgroups   build the root as host root (so
+ *   (v2: cloned straight into it)        0700 dataset dirs resolve),
  *                                        pivot_root, detach old root;
- *   <-- /output root fd (SCM_RIGHTS) --  send it; unshare(NEWUSER)
- *   write uid_map/gid_map 1000->host    <-- "userns" --
+ *                                        unshare(NEWUSER)
+ *   write uid_map/gid_map 1000->host    <-- "userns" + /output root fd --
  *   "maps" ---------------------------> unshare(NEWCGROUP) (now inside the
  *                                       job cgroups), setresuid(1000), drop
  *                                       caps, nnp,
@@ -124,9 +124,9 @@ void sbx_status_kv(int fd, const char *key, const char *fmt, ...)
 
 /* messages between init and supervisor (SOCK_SEQPACKET) */
 enum sbx_msg_type {
-	SBX_MSG_GO = 1,        /* supervisor -> child: continue */
-	SBX_MSG_OUTPUT_FD,     /* child -> supervisor: /output root (SCM_RIGHTS) */
-	SBX_MSG_USERNS,        /* child -> supervisor: write my maps */
+	SBX_MSG_GO = 1,        /* supervisor -> child: maps written, in the cgroups */
+	SBX_MSG_USERNS,        /* child -> supervisor: write my maps; carries the
+	                        * /output root fd (SCM_RIGHTS) */
 	SBX_MSG_SETUP_FAILED,  /* child -> supervisor: stage + error */
 	SBX_MSG_JOB_EXIT,      /* init -> supervisor: the job's wait status */
 };

@@ -75,14 +75,12 @@ static void sbx_handle_msg(struct sbx_run *run, int sock, pid_t pid)
 		return;
 	}
 	switch (m.type) {
-	case SBX_MSG_OUTPUT_FD:
+	case SBX_MSG_USERNS: {
+		struct sbx_msg go = { .type = SBX_MSG_GO };
 		if (fd >= 0 && run->output_fd < 0) {
 			run->output_fd = fd;
 			fd = -1;
 		}
-		break;
-	case SBX_MSG_USERNS: {
-		struct sbx_msg go = { .type = SBX_MSG_GO };
 		if (sbx_userns_write_maps(pid, run->host_uid, &err) < 0) {
 			sbx_run_fail(run, "userns", &err);
 			kill(pid, SIGKILL);
@@ -153,8 +151,6 @@ int sbx_supervise(struct sbx_run *run)
 	 * longest step of a start, so it overlaps the mount work. The job
 	 * cannot start before it is done: the child's next step needs our
 	 * answer to SBX_MSG_USERNS, which this thread sends only after. */
-	struct sbx_msg go = { .type = SBX_MSG_GO };
-	(void)sbx_msg_send(sock, &go, -1);
 	if (run->cg && sbx_cgroup_attach(run->cg, pid, in_cgroup, &err) < 0) {
 		sbx_run_fail(run, "cgroup", &err);
 		kill(pid, SIGKILL);
