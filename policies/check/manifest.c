@@ -115,6 +115,12 @@ static int manifest_check_hierarchies(const struct output_decl *d, json_t *v, co
 					     "%s: outputs[%zu].hierarchies.%s must be an object for a declared dimension",
 					     file, idx, dim);
 		json_object_foreach(tree, parent, kids) {
+			/* a parent that is not a declared total would be taken
+			 * for an ordinary cell and its equation silently lost */
+			if (!manifest_is_total(d, dim, parent))
+				return trex_err_setx(err, -EINVAL,
+						     "%s: outputs[%zu].hierarchies.%s: '%s' is not in total_codes.%s",
+						     file, idx, dim, parent, dim);
 			if (!json_is_array(kids) || json_array_size(kids) == 0)
 				return trex_err_setx(err, -EINVAL,
 						     "%s: outputs[%zu].hierarchies.%s.%s must be a non-empty array",

@@ -146,6 +146,10 @@ static void test_manifest(void **state)
 		       " \"dimensions\": [\"x\"], \"count\": \"n\", \"total_codes\": {\"y\": [\"T\"]}}]}",
 		       "'y', not a dimension");
 	manifest_error("{\"outputs\": [{\"path\": \"a\", \"kind\": \"regression\"}]}", "needs 'dof'");
+	manifest_error("{\"outputs\": [{\"path\": \"a\", \"kind\": \"frequency_table\","
+		       " \"dimensions\": [\"g\"], \"count\": \"n\", \"total_codes\": {\"g\": [\"T\"]},"
+		       " \"hierarchies\": {\"g\": {\"R1\": [\"D1\"], \"T\": [\"R1\"]}}}]}",
+		       "'R1' is not in total_codes.g");
 }
 
 int main(void)
