@@ -593,6 +593,29 @@ static void sdc_summarise(const struct policy *pol, const struct sdc_table *t,
 		snprintf(res->summary, sizeof(res->summary), "%zu cells, none disclosive", n);
 }
 
+/* A margin nobody declared is the classic leak: the hidden cell is the
+ * total minus the rest. Codes that name a total are held for review. */
+static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result *res)
+{
+	static const char *const names[] = {"total", "all", "overall", "sum", "ensemble",
+					    "tous", "(all)", "margin", "totals"};
+	const struct output_decl *d = t->decl;
+
+	if (d->total_codes || !res->nprimary)
+		return;
+	for (size_t r = 0; r < t->csv->nrows; r++)
+		for (size_t k = 0; k < d->ndims; k++) {
+			const char *c = csv_field(t->csv, r, (size_t)t->dim_col[k]);
+			for (size_t i = 0; i < TREX_ARRAY_LEN(names); i++)
+				if (!strcasecmp(c, names[i])) {
+					sdc_reason(res, "code '%s' of %s looks like a margin: declare total_codes so suppression protects it",
+						   c, d->dims[k]);
+					sdc_worsen(res, SDC_REVIEW);
+					return;
+				}
+		}
+}
+
 int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 	      struct trex_err *err)
 {
@@ -620,6 +643,7 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 		return r;
 	if (res->nprimary && res->verdict != SDC_FAIL) {
 		sdc_worsen(res, SDC_SUPPRESSED);
+		sdc_undeclared_margins(t, res);
 		if (t->decl->total_codes && (t->decl->kind == KIND_FREQUENCY ||
 					     t->decl->kind == KIND_MAGNITUDE)) {
 			r = suppress_secondary(pol, t, res, err);
