@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -124,6 +125,13 @@ int sbx_supervise(struct sbx_run *run)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	_cleanup_close_ int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* trexd dies -> we get SIGTERM and end the job like a cancellation
+	 * (kill, collect nothing new, clean the cgroups) instead of leaving it
+	 * running unsupervised until its timeout */
+	pid_t ppid = getppid();
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	if (getppid() != ppid)
+		kill(getpid(), SIGTERM); /* parent already gone: queued on sigfd */
 
 	run->start_ms = sbx_now_ms();
 	bool in_cgroup;

@@ -89,6 +89,16 @@ hu=$(key host_uid)
 left=$(ps -e -o uid= -o pid= | awk -v u="$hu" '$1 == u' | wc -l)
 expect_eq "job exit kills its background processes" "5 0" "$RC $left"
 
+# the caller dies (trexd crash): the sandbox ends the job and cleans up
+sh -c '"$1" --status-fd 3 --job-id sbxtest-orphan-$$ -- sleep 1000 3>"$2" & sleep 1; kill -9 $$' _ "$SBX" "$T/orphan.status" 2>/dev/null
+i=0
+while [ $i -lt 100 ] && ! grep -q '^end=1' "$T/orphan.status" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+ST="$T/orphan.status"
+expect_eq "caller killed: job cancelled (SIGTERM), record complete" "signal 15" "$(key result) $(key signal)"
+hu=$(key host_uid)
+left=$(ps -e -o uid= | awk -v u="$hu" '$1 == u' | wc -l)
+expect_eq "caller killed: no job process left" 0 "$left"
+
 # setup failures
 run nodata --data "$T/missing" -- true
 expect_eq "missing --data: 125, setup_failed at mount_data" "125 setup_failed mount_data" "$RC $(key result) $(key failed_stage)"
