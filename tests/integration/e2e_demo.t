@@ -42,13 +42,24 @@ json() { $PY -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1
 "$BIN/trex-synth" --out "$T/data" --patients 5000 --seed 2026 --quiet
 check "synthetic extract generated" test -s "$T/data/patients.csv"
 
-cat >"$T/trexd.json" <<JSON
+# no signed permits in these jobs: this trexd does not require them (a trexd
+# that predates the key gets the config without it)
+write_config() {
+	cat >"$T/trexd.json" <<JSON
 {
   "state_dir": "$T/state",
-  "socket": "$T/trexd.sock",
+  "socket": "$T/trexd.sock",$1
   "datasets": {"snds-synth": {"path": "$T/data", "id_columns": ["patient_id"]}}
 }
 JSON
+}
+write_config '
+  "require_permit": false,'
+if ! "$BIN/trexd" -n --config "$T/trexd.json" >"$T/n.log" 2>&1 && grep -q require_permit "$T/n.log"; then
+	write_config ''
+fi
+"$BIN/trexd" -n --config "$T/trexd.json" >"$T/n.log" 2>&1
+expect_eq "trexd accepts the config (trexd -n)" 0 $?
 "$BIN/trexd" --config "$T/trexd.json" >"$T/trexd.log" 2>&1 &
 TREXD_PID=$!
 i=0
