@@ -18,6 +18,7 @@
 
 struct bundle_walk {
 	const struct bundle_skip *skip;
+	size_t nskip;
 	json_t *files;
 	size_t nbytes;
 	size_t nfiles;
@@ -130,7 +131,10 @@ static int bundle_walk_dir(struct bundle_walk *w, int dirfd, const char *prefix,
 		struct stat st;
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return trex_err_set(err, -errno, "stat %s", rel);
-		if (st.st_dev == w->skip->dev && st.st_ino == w->skip->ino)
+		int skipped = 0;
+		for (size_t k = 0; k < w->nskip; k++)
+			skipped |= st.st_dev == w->skip[k].dev && st.st_ino == w->skip[k].ino;
+		if (skipped)
 			continue;
 		int r;
 		if (S_ISDIR(st.st_mode)) {
@@ -155,14 +159,14 @@ static int bundle_walk_dir(struct bundle_walk *w, int dirfd, const char *prefix,
 	return 0;
 }
 
-int bundle_collect(const char *dir, const struct bundle_skip *skip,
+int bundle_collect(const char *dir, const struct bundle_skip *skip, size_t nskip,
 		   json_t **files, size_t *nbytes, struct trex_err *err)
 {
 	*files = NULL;
 	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return trex_err_set(err, -errno, "open folder %s", dir);
-	struct bundle_walk w = { .skip = skip, .files = json_object() };
+	struct bundle_walk w = { .skip = skip, .nskip = nskip, .files = json_object() };
 	if (!w.files)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
 	int r = bundle_walk_dir(&w, fd, "", 0, err);

@@ -14,8 +14,9 @@
 #define BUNDLE_MAX_DEPTH 16
 #define BUNDLE_MAX_PATH 1024
 
+/* Files never uploaded as code: the manifest, the permit. */
 struct bundle_skip {
-	dev_t dev;  /* the manifest: never uploaded as code */
+	dev_t dev;
 	ino_t ino;
 };
 
@@ -23,7 +24,7 @@ struct bundle_skip {
  * dot-folders are skipped, as are the manifest and anything that is not a
  * regular file or folder (symlinks are not followed; a note goes to
  * stderr). *nbytes receives the raw total. */
-int bundle_collect(const char *dir, const struct bundle_skip *skip,
+int bundle_collect(const char *dir, const struct bundle_skip *skip, size_t nskip,
 		   json_t **files, size_t *nbytes, struct trex_err *err);
 
 /* 1 when a relative path is one trexd accepts: no absolute path, no empty,

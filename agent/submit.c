@@ -1,4 +1,5 @@
-/* trex submit MANIFEST [DIR]: upload a manifest and its code bundle. */
+/* trex submit MANIFEST [DIR] [--permit FILE]: upload a manifest, its code
+ * bundle and, when the trexd requires one, the signed data permit. */
 #include "cli.h"
 
 #include <errno.h>
@@ -14,6 +15,8 @@
 #include "common/fsutil.h"
 
 #define SUBMIT_MANIFEST_MAX (1u << 20)
+/* common/permit.h: PERMIT_MAX_BYTES */
+#define SUBMIT_PERMIT_MAX (64u << 10)
 
 static void submit_decref(json_t **j)
 {
@@ -50,10 +53,15 @@ static int submit_load_manifest(const char *path, json_t **out, struct stat *st,
 int cli_submit(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *pos[2] = { NULL, NULL };
+	const char *permit_path = NULL;
 	int npos = 0, opts_done = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!opts_done && strcmp(argv[i], "--") == 0) {
 			opts_done = 1;
+		} else if (!opts_done && strcmp(argv[i], "--permit") == 0) {
+			if (i + 1 >= argc)
+				return cli_usage_error("submit", "--permit needs a file");
+			permit_path = argv[++i];
 		} else if (!opts_done && argv[i][0] == '-' && argv[i][1]) {
 			return cli_usage_error("submit", "unknown option %s", argv[i]);
 		} else if (npos < 2) {
@@ -77,17 +85,38 @@ int cli_submit(const struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(&(struct trex_err){ .msg = "out of memory" });
 	const char *dir = pos[1] ? pos[1] : dirname(mcopy);
 
-	struct bundle_skip skip = { .dev = mst.st_dev, .ino = mst.st_ino };
+	struct bundle_skip skip[2] = { { .dev = mst.st_dev, .ino = mst.st_ino } };
+	size_t nskip = 1;
+	/* the signed permit travels beside the bundle, as text: trexd checks
+	 * the signature over exactly these bytes' canonical form */
+	_cleanup_free_ char *permit = NULL;
+	if (permit_path) {
+		size_t plen;
+		struct stat pst;
+		if (trex_read_file(AT_FDCWD, permit_path, SUBMIT_PERMIT_MAX, &permit, &plen,
+				   &err) < 0 ||
+		    stat(permit_path, &pst) < 0) {
+			fprintf(stderr, "trex submit: permit: %s\n",
+				err.msg[0] ? err.msg : strerror(errno));
+			return CLI_EXIT_USAGE;
+		}
+		if (strlen(permit) != plen) {
+			fprintf(stderr, "trex submit: permit %s: contains NUL bytes\n", permit_path);
+			return CLI_EXIT_USAGE;
+		}
+		skip[nskip++] = (struct bundle_skip){ .dev = pst.st_dev, .ino = pst.st_ino };
+	}
 	_cleanup_json_ json_t *files = NULL;
 	size_t nbytes = 0;
-	if (bundle_collect(dir, &skip, &files, &nbytes, &err) < 0) {
+	if (bundle_collect(dir, skip, nskip, &files, &nbytes, &err) < 0) {
 		fprintf(stderr, "trex submit: %s\n", err.msg);
 		return CLI_EXIT_USAGE;
 	}
 	_cleanup_json_ json_t *req = json_object();
 	if (!req || json_object_set(req, "manifest", manifest) < 0 ||
-	    json_object_set(req, "files", files) < 0)
-		return cli_fail(&(struct trex_err){ .msg = "out of memory" });
+	    json_object_set(req, "files", files) < 0 ||
+	    (permit && json_object_set_new(req, "permit", json_string(permit)) < 0))
+		return cli_fail(&(struct trex_err){ .msg = "out of memory (or permit not UTF-8)" });
 
 	_cleanup_json_ json_t *answer = NULL;
 	if (client_call_json(ctx->socket, "POST", "/v1/jobs", req, &answer, &err) < 0)

@@ -143,6 +143,19 @@ print(" ".join(sorted(b["files"])), base64.b64decode(b["files"]["lib/util.py"]).
 ' "$T/upload.json")
 expect_eq "upload: code files only (no manifest, dotfiles, symlinks)" "a.py lib/util.py x = 2 P1" "$got"
 
+printf '{"permit_id": "p-1"}\n' >"$J/permit.json"
+"$TREX" --socket "$SOCK" submit "$J/manifest.json" --permit "$J/permit.json" >/dev/null 2>"$T/err"
+expect_eq "submit --permit exits 0" 0 $?
+got=$($PY -c '
+import json,sys
+b=json.load(open(sys.argv[1]))
+print(" ".join(sorted(b["files"])), json.loads(b["permit"])["permit_id"])
+' "$T/upload.json")
+expect_eq "permit sent as text beside the bundle, not as code" "a.py lib/util.py p-1" "$got"
+"$TREX" --socket "$SOCK" submit "$J/manifest.json" --permit "$T/none.json" >/dev/null 2>&1
+expect_eq "missing permit file: 2" 2 $?
+rm -f "$J/permit.json"
+
 printf '{"project":"refuse"}' >"$T/bad.json"
 "$TREX" --socket "$SOCK" submit "$T/bad.json" "$J" 2>"$T/err"
 expect_eq "refused submit: exit 1" 1 $?
