@@ -425,6 +425,11 @@ static int sbx_cg_sweep(const char *dir)
 int sbx_cgroup_kill_all(const struct sbx_cgroup *cg)
 {
 	if (cg->v2_path[0]) {
+		/* every process of the job was born in (or moved to) the v2
+		 * leaf: empty there means empty everywhere */
+		uint64_t pop = 1;
+		if (sbx_cg_read_key(cg->v2_path, "cgroup.events", "populated", &pop) == 0 && !pop)
+			return 0;
 		struct trex_err e;
 		(void)sbx_cg_write(cg->v2_path, "cgroup.kill", &e, "1");
 	}

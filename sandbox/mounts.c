@@ -168,11 +168,14 @@ static int sbx_make_dev(const char *root, uint64_t shm_mb, struct trex_err *err)
 		char src[64];
 		snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
 		snprintf(path, sizeof(path), "%s/%s", dev, nodes[i]);
-		/* the bind keeps the host devtmpfs mount's (dev-allowing) flags
-		 * for exactly these five nodes; the tmpfs around them is nodev */
-		if ((rc = sbx_touch(path, err)) < 0 ||
-		    (rc = sbx_bind(src, path, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err)) < 0)
+		/* the bind keeps the host devtmpfs mount's (dev-allowing)
+		 * flags for exactly these five nodes; the tmpfs around them is
+		 * nodev. A device node can be neither executed nor setuid, so
+		 * no per-bind attributes (one syscall less each) */
+		if ((rc = sbx_touch(path, err)) < 0)
 			return rc;
+		if (mount(src, path, NULL, MS_BIND, NULL) < 0)
+			return trex_err_set(err, -errno, "bind %s", src);
 	}
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dev, links[i].name);

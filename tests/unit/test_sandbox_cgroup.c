@@ -136,12 +136,13 @@ static void test_v2_create_limits_attach_stats(void **state)
 	assert_int_equal(sbx_cgroup_create(&cg2, &env, "trex", "job1", &lim, &err), -EEXIST);
 	assert_non_null(strstr(err.msg, "job id in use"));
 
-	/* cgroup.kill is written; populated=0 ends the sweep */
+	/* empty: nothing to kill; populated: cgroup.kill, then wait */
 	put("v2/system.slice/trexd.service/trex/job1/cgroup.events", "populated 0\nfrozen 0\n");
 	assert_int_equal(sbx_cgroup_kill_all(&cg), 0);
-	assert_string_equal(get("v2/system.slice/trexd.service/trex/job1/cgroup.kill"), "1");
+	assert_null(get("v2/system.slice/trexd.service/trex/job1/cgroup.kill"));
 	put("v2/system.slice/trexd.service/trex/job1/cgroup.events", "populated 1\nfrozen 0\n");
 	assert_int_equal(sbx_cgroup_kill_all(&cg), -EBUSY);
+	assert_string_equal(get("v2/system.slice/trexd.service/trex/job1/cgroup.kill"), "1");
 	close(cg.v2_fd);
 }
 
