@@ -310,9 +310,22 @@ int sbx_cgroup_create(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
 		      const char *parent, const char *job,
 		      const struct sbx_cgroup_limits *lim, struct trex_err *err)
 {
+	int rc = sbx_cgroup_create_v2(cg, env, parent, job, lim, err);
+	return rc < 0 ? rc : sbx_cgroup_create_v1(cg, env, parent, job, lim, err);
+}
+
+int sbx_cgroup_create_v2(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
+			 const char *parent, const char *job,
+			 const struct sbx_cgroup_limits *lim, struct trex_err *err)
+{
+	return env->v2_root ? sbx_cg_create_v2(cg, env, parent, job, lim, err) : 0;
+}
+
+int sbx_cgroup_create_v1(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
+			 const char *parent, const char *job,
+			 const struct sbx_cgroup_limits *lim, struct trex_err *err)
+{
 	int rc;
-	if (env->v2_root && (rc = sbx_cg_create_v2(cg, env, parent, job, lim, err)) < 0)
-		return rc;
 	for (int c = 0; c < SBX_CG_NCTRL; c++) {
 		if (cg->ver[c] != SBX_CG_V1)
 			continue;

@@ -58,6 +58,15 @@ void sbx_cgroup_detect(const struct sbx_cgroup_env *env, struct sbx_cgroup *cg);
 int sbx_cgroup_create(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
 		      const char *parent, const char *job,
 		      const struct sbx_cgroup_limits *lim, struct trex_err *err);
+/* The two halves of sbx_cgroup_create: the v2 leaf must exist before the
+ * clone (CLONE_INTO_CGROUP); the v1 dirs only before the attach, so the
+ * supervisor makes them while the child builds its root. */
+int sbx_cgroup_create_v2(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
+			 const char *parent, const char *job,
+			 const struct sbx_cgroup_limits *lim, struct trex_err *err);
+int sbx_cgroup_create_v1(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
+			 const char *parent, const char *job,
+			 const struct sbx_cgroup_limits *lim, struct trex_err *err);
 /* Move pid into the job's v1 cgroups (and v2 unless it was cloned into it). */
 int sbx_cgroup_attach(const struct sbx_cgroup *cg, pid_t pid, bool v2_done,
 		      struct trex_err *err);

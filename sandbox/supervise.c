@@ -159,7 +159,9 @@ int sbx_supervise(struct sbx_run *run)
 	 * longest step of a start, so it overlaps the mount work. The job
 	 * cannot start before it is done: the child's next step needs our
 	 * answer to SBX_MSG_USERNS, which this thread sends only after. */
-	if (run->cg && sbx_cgroup_attach(run->cg, pid, in_cgroup, &err) < 0) {
+	if (run->cg && ((run->cg_env && sbx_cgroup_create_v1(run->cg, run->cg_env, run->cg_parent,
+							     run->cg_job, run->cg_lim, &err) < 0) ||
+			sbx_cgroup_attach(run->cg, pid, in_cgroup, &err) < 0)) {
 		sbx_run_fail(run, "cgroup", &err);
 		kill(pid, SIGKILL);
 	}
