@@ -593,6 +593,72 @@ static void sdc_summarise(const struct policy *pol, const struct sdc_table *t,
 		snprintf(res->summary, sizeof(res->summary), "%zu cells, none disclosive", n);
 }
 
+/* A margin under any name: along one dimension, in every slice (all other
+ * dimensions fixed) the same code holds the sum of the others. One slice
+ * alone could be a coincidence (4 + 5 = 9), so a 1-D table needs three
+ * non-zero parts and a larger table the same code in every slice. */
+static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res)
+{
+	size_t n = t->csv->nrows;
+	int col = t->count_col >= 0 ? t->count_col : t->value_col;
+	_cleanup_free_ size_t *group = trex_calloc(n + 1, sizeof(size_t));
+	_cleanup_free_ double *sum = trex_calloc(n + 1, sizeof(double));
+	_cleanup_free_ double *max = trex_calloc(n + 1, sizeof(double));
+	_cleanup_free_ size_t *nonzero = trex_calloc(n + 1, sizeof(size_t));
+	_cleanup_free_ size_t *argmax = trex_calloc(n + 1, sizeof(size_t));
+	_cleanup_free_ double *val = trex_calloc(n + 1, sizeof(double));
+
+	if (col < 0 || !group || !sum || !max || !nonzero || !argmax || !val)
+		return false;
+	for (size_t r = 0; r < n; r++)
+		if (sdc_parse_number(csv_field(t->csv, r, (size_t)col), &val[r]) != 0)
+			val[r] = NAN;
+	for (size_t d = 0; d < t->decl->ndims; d++) {
+		size_t slices = 0, holds = 0, first = (size_t)-1;
+		bool same_code = true;
+
+		if (sdc_group(t, d, group) < 0)
+			return false;
+		memset(sum, 0, n * sizeof(double));
+		memset(max, 0, n * sizeof(double));
+		memset(nonzero, 0, n * sizeof(size_t));
+		for (size_t r = 0; r < n; r++) {
+			size_t g = group[r];
+			if (isnan(val[r]))
+				continue;
+			sum[g] += val[r];
+			nonzero[g] += val[r] != 0;
+			if (val[r] > max[g]) {
+				max[g] = val[r];
+				argmax[g] = r;
+			}
+		}
+		for (size_t g = 0; g < n; g++) {
+			if (group[g] != g)
+				continue; /* not a slice representative */
+			slices++;
+			/* the largest is the total of the rest: sum = 2 * max */
+			if (nonzero[g] < 3 || max[g] <= 0 || fabs(sum[g] - 2 * max[g]) > 1e-9)
+				continue;
+			holds++;
+			if (first == (size_t)-1)
+				first = argmax[g];
+			else if (strcmp(csv_field(t->csv, first, (size_t)t->dim_col[d]),
+					csv_field(t->csv, argmax[g], (size_t)t->dim_col[d])))
+				same_code = false;
+		}
+		if (!holds || holds != slices || !same_code)
+			continue;
+		if (slices == 1 && nonzero[group[first]] < 4)
+			continue;
+		sdc_reason(res, "code '%s' of %s looks like an undeclared margin (the sum of its slice): declare total_codes",
+			   csv_field(t->csv, first, (size_t)t->dim_col[d]), t->decl->dims[d]);
+		sdc_worsen(res, SDC_REVIEW);
+		return true;
+	}
+	return false;
+}
+
 /* A margin nobody declared is the classic leak: the hidden cell is the
  * total minus the rest. Codes that name a total are held for review. */
 static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result *res)
@@ -602,6 +668,8 @@ static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result 
 	const struct output_decl *d = t->decl;
 
 	if (d->total_codes || !res->nprimary)
+		return;
+	if (sdc_numeric_margin(t, res))
 		return;
 	for (size_t r = 0; r < t->csv->nrows; r++)
 		for (size_t k = 0; k < d->ndims; k++) {
