@@ -27,9 +27,10 @@ static const char usage[] =
 	"  --socket PATH   trexd's socket (default $TREX_SOCKET, else " CLI_DEFAULT_SOCKET ")\n"
 	"  -h, --help      this help\n"
 	"\n"
-	"exit status: 0 ok; 1 trexd refused or could not be reached (message on\n"
-	"stderr); 2 bad usage or unreadable input; 3 (wait) the job ended without a\n"
-	"release, or --timeout passed.\n";
+	"exit status: 0 ok; 1 trexd refused or could not be reached, or a download\n"
+	"failed its size/SHA-256 check or could not be written (message on stderr);\n"
+	"2 bad usage or unreadable local input (manifest, folder, permit); 3 (wait)\n"
+	"the job ended without a release, or --timeout passed.\n";
 
 int main(int argc, char **argv)
 {
