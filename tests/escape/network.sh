@@ -11,10 +11,52 @@ esc_spawn "$ATTACK" listen "$ESC_SOCK"
 "$ATTACK" shm_create "$ESC_SHM_KEY" >/dev/null
 echo x >"/dev/shm/trex-esc-$$" && chmod 644 "/dev/shm/trex-esc-$$"
 
-# the host's default gateway (192.0.2.1 on the reference machine)
-ESC_GW=$(ip route show default 2>/dev/null | awk '{print $3; exit}')
-A 64 "UDP to the host's gateway ${ESC_GW:=192.0.2.1}:53" "" ok ENETUNREACH udp_send "$ESC_GW" 53
-A 65 "DNS query to 8.8.8.8:53" "" ok ENETUNREACH udp_send 8.8.8.8 53
+# Rows 64-65 need a network the control can reach, and this suite must never
+# send a packet to anything but its own test hosts: a "client" network
+# namespace whose default route leads, over a veth pair, to an "upstream"
+# namespace holding a gateway (10.254.64.1) and a resolver (10.254.64.53).
+# Both the control and trex-sandbox start inside the client namespace, so
+# the sandbox's own empty network namespace is the only difference.
+ESC_NETNS="trexesc$$"
+esc_testnet_up() {
+	_c=${ESC_NETNS}c _u=${ESC_NETNS}u
+	ip netns add "$_c" && ip netns add "$_u" &&
+		ip link add "${ESC_NETNS}a" type veth peer name "${ESC_NETNS}b" &&
+		ip link set "${ESC_NETNS}a" netns "$_c" && ip link set "${ESC_NETNS}b" netns "$_u" &&
+		ip -n "$_c" addr add 10.254.64.2/24 dev "${ESC_NETNS}a" &&
+		ip -n "$_u" addr add 10.254.64.1/24 dev "${ESC_NETNS}b" &&
+		ip -n "$_u" addr add 10.254.64.53/24 dev "${ESC_NETNS}b" &&
+		ip -n "$_c" link set lo up && ip -n "$_u" link set lo up &&
+		ip -n "$_c" link set "${ESC_NETNS}a" up && ip -n "$_u" link set "${ESC_NETNS}b" up &&
+		ip -n "$_c" route add default via 10.254.64.1
+}
+esc_testnet_down() {
+	ip netns del "${ESC_NETNS}c" 2>/dev/null
+	ip netns del "${ESC_NETNS}u" 2>/dev/null
+}
+# testnet ROW LABEL ADDR PORT: UDP from the client namespace
+esc_testnet_row() {
+	out=$(cd "$T/ctl" && ip netns exec "${ESC_NETNS}c" setpriv --reuid=$ESC_UID \
+		--regid=$ESC_UID --clear-groups unshare -Ur -- "$CA" udp_send "$3" "$4" \
+		</dev/null 2>>"$T/ctl.err")
+	rc=$?
+	res=$(esc_norm "$out" "$rc")
+	expect_ctl "$1" "$2" ok
+	_real_sbx=$SBX
+	SBX="$T/sbx-in-testnet"
+	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "${ESC_NETNS}c" "$_real_sbx" >"$SBX"
+	chmod 755 "$SBX"
+	sbx -- /opt/attacks/attack udp_send "$3" "$4"
+	SBX=$_real_sbx
+	expect_sbx "$1" "$2" ENETUNREACH
+}
+if esc_testnet_up; then
+	esc_testnet_row 64 "UDP to the network's gateway 10.254.64.1:53" 10.254.64.1 53
+	esc_testnet_row 65 "DNS query to the network's resolver 10.254.64.53:53" 10.254.64.53 53
+else
+	not_ok "rows 64-65: test network namespaces could not be created"
+fi
+esc_testnet_down
 A 66 "host loopback listener" "" ok 'ECONNREFUSED|ENETUNREACH' tcp_connect 127.0.0.1 "$ESC_PORT"
 A 67 "host abstract unix socket" "" ok ECONNREFUSED unix_connect "$ESC_ABS"
 A 68 "host path socket in /run" "" ok ENOENT unix_connect "$ESC_SOCK"
