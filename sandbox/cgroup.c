@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -366,6 +365,23 @@ int sbx_cgroup_attach(const struct sbx_cgroup *cg, pid_t pid, bool v2_done, stru
 	return 0;
 }
 
+int sbx_cgroup_attach_v2(const struct sbx_cgroup *cg, pid_t pid, struct trex_err *err)
+{
+	if (!cg->v2_path[0])
+		return 0;
+	return sbx_cg_write(cg->v2_path, "cgroup.procs", err, "%d", (int)pid);
+}
+
+int sbx_cgroup_join_self_v1(const struct sbx_cgroup *cg, struct trex_err *err)
+{
+	int rc;
+	for (int c = 0; c < SBX_CG_NCTRL; c++)
+		if (cg->ver[c] == SBX_CG_V1 && cg->v1_path[c][0] &&
+		    (rc = sbx_cg_write(cg->v1_path[c], "tasks", err, "0")) < 0)
+			return rc;
+	return 0;
+}
+
 int sbx_cgroup_cpu_ns(const struct sbx_cgroup *cg, uint64_t *ns)
 {
 	uint64_t v;
@@ -489,45 +505,3 @@ void sbx_cgroup_destroy(struct sbx_cgroup *cg)
 	}
 }
 
-static void *sbx_cg_prewarm_thread(void *arg)
-{
-	const struct sbx_cgroup_prewarm *pw = arg;
-	char tid[24];
-	int n = snprintf(tid, sizeof(tid), "%d", gettid());
-	int fd = open(pw->tasks, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)!write(fd, tid, (size_t)n);
-		close(fd);
-	}
-	return NULL;
-}
-
-void sbx_cgroup_prewarm_start(const struct sbx_cgroup_env *env, struct sbx_cgroup_prewarm *pw)
-{
-	char self[PATH_MAX];
-	pw->started = false;
-	if (!env->v1_root)
-		return;
-	/* any v1 hierarchy will do: the rwsem is global */
-	static const char *const names[] = { "pids", "memory", "cpu" };
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (sbx_cgroup_self_path(env->self, names[i], self, sizeof(self)) < 0)
-			continue;
-		snprintf(pw->tasks, sizeof(pw->tasks), "%s/%s%s/tasks", env->v1_root, names[i], self);
-		if (access(pw->tasks, W_OK) < 0)
-			continue;
-		pthread_t t;
-		if (pthread_create(&t, NULL, sbx_cg_prewarm_thread, pw) == 0) {
-			pw->thread = (unsigned long)t;
-			pw->started = true;
-		}
-		return;
-	}
-}
-
-void sbx_cgroup_prewarm_join(struct sbx_cgroup_prewarm *pw)
-{
-	if (pw->started)
-		pthread_join((pthread_t)pw->thread, NULL);
-	pw->started = false;
-}

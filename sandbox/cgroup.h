@@ -67,9 +67,19 @@ int sbx_cgroup_create_v2(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env
 int sbx_cgroup_create_v1(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
 			 const char *parent, const char *job,
 			 const struct sbx_cgroup_limits *lim, struct trex_err *err);
-/* Move pid into the job's v1 cgroups (and v2 unless it was cloned into it). */
+/* Move pid into the job's v1 cgroups (and v2 unless it was cloned into it).
+ * Slow on v1: migrating another task takes cgroup_threadgroup_rwsem for
+ * writing, which waits for an RCU grace period (10-15 ms measured here). */
 int sbx_cgroup_attach(const struct sbx_cgroup *cg, pid_t pid, bool v2_done,
 		      struct trex_err *err);
+/* Only the v2 half of sbx_cgroup_attach (when clone3 could not clone
+ * into the leaf). */
+int sbx_cgroup_attach_v2(const struct sbx_cgroup *cg, pid_t pid, struct trex_err *err);
+/* Move the calling thread into the job's v1 cgroups by writing "0" to
+ * their tasks files: a thread moving itself skips that global lock
+ * (~0.1 ms). For the sandbox child, which is single-threaded (raw clone),
+ * that moves the whole process; everything it forks inherits. */
+int sbx_cgroup_join_self_v1(const struct sbx_cgroup *cg, struct trex_err *err);
 /* CPU time used so far in ns, -ENOENT without an accounting source. */
 int sbx_cgroup_cpu_ns(const struct sbx_cgroup *cg, uint64_t *ns);
 /* OOM kills so far in the job's memory cgroup, -ENOENT without one. */
@@ -84,20 +94,6 @@ void sbx_cgroup_stats(const struct sbx_cgroup *cg, struct sbx_cgroup_stats *st);
 /* SIGKILL every process left (cgroup.kill on v2, a procs sweep on v1);
  * 0 once every job cgroup is empty. */
 int sbx_cgroup_kill_all(const struct sbx_cgroup *cg);
-/* cgroup v1 migrations (our attach of the child) take a percpu rwsem for
- * writing, which first waits for an RCU grace period unless another writer
- * passed within the last one. This starts a thread that makes a no-op
- * migration (its own tid into the cgroup it is already in) so the grace
- * period runs while the supervisor prepares and clones. No-op without v1
- * hierarchies. Join before exit. */
-struct sbx_cgroup_prewarm {
-	bool started;
-	unsigned long thread; /* pthread_t */
-	char tasks[PATH_MAX];
-};
-void sbx_cgroup_prewarm_start(const struct sbx_cgroup_env *env, struct sbx_cgroup_prewarm *pw);
-void sbx_cgroup_prewarm_join(struct sbx_cgroup_prewarm *pw);
-
 /* Remove the job cgroups (not the parent). */
 void sbx_cgroup_destroy(struct sbx_cgroup *cg);
 

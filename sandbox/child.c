@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "policies/seccomp/secpol.h"
+#include "sandbox/cgroup.h"
 
 #define SBX_SOCK_FD 3
 
@@ -151,6 +152,12 @@ void sbx_child_main(const struct sbx_child_args *a)
 		_exit(SBX_EXIT_SETUP);
 	int sock = SBX_SOCK_FD;
 
+	/* into the job's v1 cgroups before anything else runs here; the
+	 * paths are reachable until pivot_root */
+	stage = "cgroup";
+	if (a->cg && sbx_cgroup_join_self_v1(a->cg, &err) < 0)
+		sbx_child_fail(sock, stage, &err);
+
 	/* as host root: drop host supplementary groups (gid 0 among them)
 	 * before anything else can use them. Raw syscall: see
 	 * sbx_userns_become_job */
@@ -191,8 +198,9 @@ void sbx_child_main(const struct sbx_child_args *a)
 		sbx_child_fail(sock, stage, &err);
 	}
 	close(ofd);
-	/* the supervisor answered only after moving us into the job
-	 * cgroups: root the cgroup namespace there (the job sees "/") */
+	/* in the job cgroups now (v1 joined above, v2 cloned into or
+	 * attached before the answer): root the cgroup namespace there, the
+	 * job sees "/" */
 	stage = "cgroupns";
 	if (unshare(CLONE_NEWCGROUP) < 0) {
 		trex_err_set(&err, -errno, "unshare cgroup namespace");

@@ -113,15 +113,6 @@ int main(int argc, char **argv)
 		return sbx_setup_failed(status_fd, "privileges", &err);
 	}
 
-	/* cgroups first: the v1 prewarm thread should start as early as
-	 * possible (cgroup.h says why) */
-	char cgself[4096];
-	struct sbx_cgroup_env cgenv;
-	struct sbx_cgroup_prewarm prewarm = { 0 };
-	if (sbx_cgroup_env_detect(&cgenv, cgself, sizeof(cgself), &err) < 0)
-		return sbx_setup_failed(status_fd, "cgroup", &err);
-	sbx_cgroup_prewarm_start(&cgenv, &prewarm);
-
 	struct secpol_progs progs = { 0 };
 	if (sbx_seccomp_load(&cfg, sbx_default_bpf, sbx_default_bpf_len, &progs, &err) < 0)
 		return sbx_setup_failed(status_fd, "seccomp", &err);
@@ -140,6 +131,8 @@ int main(int argc, char **argv)
 	else
 		snprintf(job_id, sizeof(job_id), "sbx-%d", (int)getpid());
 
+	char cgself[4096];
+	struct sbx_cgroup_env cgenv;
 	struct sbx_cgroup cg;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct sbx_cgroup_limits lim = {
@@ -148,12 +141,14 @@ int main(int argc, char **argv)
 		/* a job may use up to 4 CPUs' worth of time per period */
 		.cpu_quota_us = (uint64_t)(ncpu > 0 && ncpu < 4 ? ncpu : 4) * 100000,
 	};
+	if (sbx_cgroup_env_detect(&cgenv, cgself, sizeof(cgself), &err) < 0)
+		return sbx_setup_failed(status_fd, "cgroup", &err);
 	sbx_cgroup_detect(&cgenv, &cg);
 	if (cg.missing[0])
 		trex_log(TREX_LOG_WARN, "cgroup_missing",
 			 "controllers=%s msg=\"neither cgroup v2 nor v1 offers these controllers: their limits are not enforced\"",
 			 cg.missing);
-	if (sbx_cgroup_create_v2(&cg, &cgenv, cfg.cgroup_parent, job_id, &lim, &err) < 0) {
+	if (sbx_cgroup_create(&cg, &cgenv, cfg.cgroup_parent, job_id, &lim, &err) < 0) {
 		sbx_cgroup_destroy(&cg);
 		return sbx_setup_failed(status_fd, "cgroup", &err);
 	}
@@ -165,11 +160,8 @@ int main(int argc, char **argv)
 	}
 
 	struct sbx_run run = { .cfg = &cfg, .progs = &progs, .cg = &cg,
-			       .host_uid = lease.host_uid, .base = base,
-			       .cg_env = &cgenv, .cg_parent = cfg.cgroup_parent,
-			       .cg_job = job_id, .cg_lim = &lim };
+			       .host_uid = lease.host_uid, .base = base };
 	sbx_supervise(&run);
-	sbx_cgroup_prewarm_join(&prewarm);
 
 	/* every job process must be gone before collection */
 	if (sbx_cgroup_kill_all(&cg) < 0)

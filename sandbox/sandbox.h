@@ -6,9 +6,10 @@
  *   ----------------------              ------------------------------       ---
  *   parse args, load seccomp,
  *   lock a host uid, make cgroups,
- *   clone(NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS) -------->
- *   attach the child to the v1 cgroups   build the root as host root (so
- *   (v2: cloned straight into it)        0700 dataset dirs resolve),
+ *   clone(NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS) --------> join the v1 cgroups
+ *   (v2: cloned straight into its leaf)  (tasks <- "0"); build the root as
+ *                                        host root (so 0700 dataset dirs
+ *                                        resolve),
  *                                        pivot_root, detach old root;
  *                                        unshare(NEWUSER)
  *   write uid_map/gid_map 1000->host    <-- "userns" + /output root fd --
@@ -114,6 +115,7 @@ int sbx_limits_apply(const struct sbx_config *cfg, struct trex_err *err);
 
 /* seccomp.c */
 struct secpol_progs;
+struct sbx_cgroup;
 int sbx_seccomp_load(const struct sbx_config *cfg, const unsigned char *builtin,
 		     size_t builtin_len, struct secpol_progs *progs, struct trex_err *err);
 int sbx_seccomp_install(const struct secpol_progs *progs, struct trex_err *err);
@@ -147,6 +149,7 @@ struct sbx_child_args {
 	uid_t host_uid;
 	int sock;
 	const char *base;
+	const struct sbx_cgroup *cg; /* v1 cgroups to join, or NULL */
 };
 __attribute__((noreturn)) void sbx_child_main(const struct sbx_child_args *a);
 

@@ -146,22 +146,20 @@ int sbx_supervise(struct sbx_run *run)
 	if (pid == 0) {
 		close(sv[0]);
 		struct sbx_child_args a = { .cfg = cfg, .progs = run->progs, .host_uid = run->host_uid,
-					    .sock = sv[1], .base = run->base };
+					    .sock = sv[1], .base = run->base, .cg = run->cg };
 		sbx_child_main(&a);
 	}
 	close(sv[1]);
 	_cleanup_close_ int sock = sv[0];
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-	/* The child builds the root (our own trusted code) while we move it
-	 * into the v1 cgroups (and v2 without clone3): on v1 each migration
-	 * waits for an RCU grace period (cgroup_threadgroup_rwsem), often the
-	 * longest step of a start, so it overlaps the mount work. The job
-	 * cannot start before it is done: the child's next step needs our
-	 * answer to SBX_MSG_USERNS, which this thread sends only after. */
-	if (run->cg && ((run->cg_env && sbx_cgroup_create_v1(run->cg, run->cg_env, run->cg_parent,
-							     run->cg_job, run->cg_lim, &err) < 0) ||
-			sbx_cgroup_attach(run->cg, pid, in_cgroup, &err) < 0)) {
+	/* The child joins the v1 cgroups itself, first thing (a thread
+	 * moving itself is ~100x cheaper than being moved: cgroup.h). Only a
+	 * v2 leaf we could not clone into is ours to attach; the child asks
+	 * for its maps (SBX_MSG_USERNS) after the mounts, so the attach is
+	 * done before it can fork the job either way. */
+	if (run->cg && !in_cgroup && run->cg->v2_path[0] &&
+	    sbx_cgroup_attach_v2(run->cg, pid, &err) < 0) {
 		sbx_run_fail(run, "cgroup", &err);
 		kill(pid, SIGKILL);
 	}

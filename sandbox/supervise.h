@@ -14,10 +14,6 @@ struct sbx_run {
 	const struct sbx_config *cfg;
 	const struct secpol_progs *progs;
 	struct sbx_cgroup *cg;      /* NULL: no cgroups */
-	/* v1 dirs still to make (after the clone, before the attach) */
-	const struct sbx_cgroup_env *cg_env;
-	const char *cg_parent, *cg_job;
-	const struct sbx_cgroup_limits *cg_lim;
 	uid_t host_uid;
 	const char *base;           /* host dir the new root is mounted on */
 	/* out */

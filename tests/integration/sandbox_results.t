@@ -114,6 +114,19 @@ expect_eq "non-empty --output refused" "125 output_dir" "$RC $(key failed_stage)
 run nodash true
 expect_eq "missing -- refused" "125 args" "$RC $(key failed_stage)"
 
+# the job runs inside its cgroups (v1 here: pids, memory, cpu; v2 leaf)
+mkfifo "$T/ready"
+"$SBX" --job-id sbxtest-member-$$ -- sh -c 'echo ready; sleep 3' >"$T/ready" &
+sp=$!
+read line <"$T/ready"
+n=0
+for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name "sbxtest-member-$$" 2>/dev/null); do
+	f="$d/cgroup.procs"
+	[ -s "$f" ] && n=$((n + 1))
+done
+kill -TERM "$sp"; wait "$sp" 2>/dev/null
+if [ "$n" -ge 3 ]; then ok "job processes are in its cgroups ($n hierarchies)"; else not_ok "job processes are in its cgroups" "populated job cgroups: $n"; fi
+
 # cgroups are removed after the job
 run cg --job-id sbxtest-cg-$$ -- true
 left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "sbxtest-cg-$$" 2>/dev/null | wc -l)

@@ -204,6 +204,14 @@ static void test_v1_and_hybrid(void **state)
 	assert_string_equal(get("v1/pids/trex/j2/cgroup.procs"), "77");
 	assert_string_equal(get("v1/cpu/trex/j2/cgroup.procs"), "77");
 	assert_null(get("v1/cpuacct/trex/j2/cgroup.procs"));
+	/* the sandbox child joins by itself: "0" in every v1 tasks file */
+	assert_int_equal(sbx_cgroup_join_self_v1(&cg, &err), 0);
+	assert_string_equal(get("v1/memory/harness/trex/j2/tasks"), "0");
+	assert_string_equal(get("v1/pids/trex/j2/tasks"), "0");
+	assert_string_equal(get("v1/cpu/trex/j2/tasks"), "0");
+	assert_null(get("v1/unified/trex/j2/tasks"));
+	assert_int_equal(sbx_cgroup_attach_v2(&cg, 78, &err), 0);
+	assert_string_equal(get("v1/unified/trex/j2/cgroup.procs"), "78");
 	put("v1/memory/harness/trex/j2/memory.max_usage_in_bytes", "2097152\n");
 	put("v1/memory/harness/trex/j2/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
 	put("v1/unified/trex/j2/cpu.stat", "usage_usec 123456\nuser_usec 1\n");
