@@ -122,7 +122,7 @@ read line <"$T/ready"
 n=0
 for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name "sbxtest-member-$$" 2>/dev/null); do
 	f="$d/cgroup.procs"
-	[ -s "$f" ] && n=$((n + 1))
+	[ -n "$(cat "$f")" ] && n=$((n + 1))
 done
 kill -TERM "$sp"; wait "$sp" 2>/dev/null
 if [ "$n" -ge 3 ]; then ok "job processes are in its cgroups ($n hierarchies)"; else not_ok "job processes are in its cgroups" "populated job cgroups: $n"; fi
