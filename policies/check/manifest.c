@@ -249,8 +249,10 @@ int manifest_parse(const char *text, size_t len, const char *file, struct output
 	}
 	json_object_foreach(root, key, v) {
 		if (strcmp(key, "outputs")) {
+			/* key belongs to root: format the message before freeing */
+			r = trex_err_setx(err, -EINVAL, "%s: unknown key '%s'", file, key);
 			json_decref(root);
-			return trex_err_setx(err, -EINVAL, "%s: unknown key '%s'", file, key);
+			return r;
 		}
 	}
 	outs = json_object_get(root, "outputs");
