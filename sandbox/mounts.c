@@ -182,6 +182,10 @@ static int sbx_make_dev(const char *root, uint64_t shm_mb, struct trex_err *err)
 		if (symlink(links[i].target, path) < 0)
 			return trex_err_set(err, -errno, "symlink /dev/%s", links[i].name);
 	}
+	/* mountpoint for the /proc mask scratch tmpfs (sbx_mask_proc) */
+	snprintf(path, sizeof(path), "%s/.mask", dev);
+	if (mkdir(path, 0700) < 0)
+		return trex_err_set(err, -errno, "mkdir /dev/.mask");
 	snprintf(path, sizeof(path), "%s/shm", dev);
 	snprintf(opts, sizeof(opts), "mode=1777,size=%llum,nr_inodes=1024",
 		 (unsigned long long)shm_mb);
@@ -206,15 +210,15 @@ static int sbx_mask_proc(const char *root, const char *proc, struct trex_err *er
 	};
 	char base[4096], file[4200], dir[4200], target[4096];
 	int rc = 0;
-	/* the mask inodes live on a scratch tmpfs that is detached afterwards:
-	 * unlinking them from the root tmpfs instead would keep it from being
-	 * remounted read-only (EBUSY on orphaned inodes) */
-	if (sbx_path(base, sizeof(base), root, ".mask") < 0)
+	/* the mask inodes live on a tiny scratch tmpfs at /dev/.mask (made by
+	 * sbx_make_dev, root-only): unlinking them from the root tmpfs would
+	 * keep it from being remounted read-only (EBUSY on orphaned inodes),
+	 * and detaching the scratch mount costs an RCU grace period */
+	if (sbx_path(base, sizeof(base), root, "dev/.mask") < 0)
 		return -ENAMETOOLONG;
 	snprintf(file, sizeof(file), "%s/f", base);
 	snprintf(dir, sizeof(dir), "%s/d", base);
-	if ((rc = sbx_mkdir(base, err)) < 0 ||
-	    (rc = sbx_tmpfs(base, MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=4k,nr_inodes=8", err)) < 0)
+	if ((rc = sbx_tmpfs(base, MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=4k,nr_inodes=8", err)) < 0)
 		return rc;
 	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
@@ -238,11 +242,6 @@ static int sbx_mask_proc(const char *root, const char *proc, struct trex_err *er
 			break;
 		}
 	}
-	/* the binds hold the inodes; the scratch mount and its name go */
-	if (umount2(base, MNT_DETACH) < 0 && rc == 0)
-		rc = trex_err_set(err, -errno, "detach mask tmpfs");
-	if (rmdir(base) < 0 && rc == 0)
-		rc = trex_err_set(err, -errno, "remove mask mountpoint");
 	return rc;
 }
 
@@ -321,14 +320,15 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 		  "hidepid=invisible") < 0)
 		return trex_err_set(err, -errno, "mount /proc");
 
+	*stage = "mount_dev";
+	if ((rc = sbx_make_dev(root, tmp_mb / 4 + 1, err)) < 0)
+		return rc;
+
 	/* kernel-wide information the job has no business reading (ATTACKS
 	 * 10): covered with an unreadable root-owned file or directory */
 	*stage = "mount_proc_mask";
-	if ((rc = sbx_mask_proc(root, path, err)) < 0)
-		return rc;
-
-	*stage = "mount_dev";
-	if ((rc = sbx_make_dev(root, tmp_mb / 4 + 1, err)) < 0)
+	if ((rc = sbx_path(path, sizeof(path), root, "proc")) < 0 ||
+	    (rc = sbx_mask_proc(root, path, err)) < 0)
 		return rc;
 
 	*stage = "mount_ro_bind";
