@@ -15,10 +15,12 @@
 
 #include <jansson.h>
 
+#include "access.h"
 #include "alloc.h"
 #include "bundle.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "hash.h"
 #include "log.h"
 #include "manifest.h"
 #include "sched.h"
@@ -81,6 +83,29 @@ void api_route(const char *method, const char *path, struct api_route *out)
 		out->kind = post ? API_SUBMIT : API_BAD_METHOD;
 		return;
 	}
+	if (strcmp(path, "/v1/trexd-key") == 0) {
+		out->kind = get ? API_TREXD_KEY : API_BAD_METHOD;
+		return;
+	}
+	/* /v1/audit/job/{id} (in out->id), /v1/audit/project/{name} (in
+	 * out->name; project names as in manifests) */
+	if (strncmp(path, "/v1/audit/job/", 14) == 0) {
+		if (!api_id_ok(path + 14, strlen(path + 14)))
+			return;
+		snprintf(out->id, sizeof(out->id), "%s", path + 14);
+		out->kind = get ? API_AUDIT_JOB : API_BAD_METHOD;
+		return;
+	}
+	if (strncmp(path, "/v1/audit/project/", 18) == 0) {
+		const char *v = path + 18;
+		size_t n = strlen(v);
+		if (n == 0 || n > 64 || v[0] == '.' || v[0] == '-' ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+			return;
+		snprintf(out->name, sizeof(out->name), "%s", v);
+		out->kind = get ? API_AUDIT_PROJECT : API_BAD_METHOD;
+		return;
+	}
 	static const char prefix[] = "/v1/jobs/";
 	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
 		return;
@@ -101,6 +126,16 @@ void api_route(const char *method, const char *path, struct api_route *out)
 		    !manifest_path_ok(out->name, strlen(out->name)))
 			return;
 		k = API_OUTPUT_FILE;
+	} else if (strncmp(slash, "/held/", 6) == 0) {
+		if (api_decode(slash + 6, out->name, sizeof(out->name)) < 0 ||
+		    !manifest_path_ok(out->name, strlen(out->name)))
+			return;
+		k = API_HELD_FILE;
+	} else if (strcmp(slash, "/release") == 0) {
+		k = API_RELEASE_MANIFEST;
+	} else if (strcmp(slash, "/approve") == 0 || strcmp(slash, "/review") == 0) {
+		out->kind = !post ? API_BAD_METHOD : slash[1] == 'a' ? API_APPROVE : API_REVIEW;
+		return;
 	} else {
 		return;
 	}
@@ -122,7 +157,66 @@ int api_new_job_id(char id[STORE_ID_MAX])
 	return 0;
 }
 
-static void api_submit(struct trexd *d, const struct http_request *req,
+/* The permit sent with a submission (a JSON object, or its text) checked
+ * for this caller and manifest; *pd empty when none is needed or sent. */
+static int api_submit_permit(struct trexd *d, const struct caller *c, json_t *body,
+			     const struct manifest *m, struct permit_decision *pd,
+			     struct http_response *resp)
+{
+	json_t *pj = json_object_get(body, "permit");
+	memset(pd, 0, sizeof(*pd));
+	if (!pj && !d->cfg->access.require_permit)
+		return 0;
+	char *text = json_is_string(pj) ? strdup(json_string_value(pj))
+		     : json_is_object(pj) ? json_dumps(pj, JSON_COMPACT) : NULL;
+	if (pj && !text) {
+		http_respond_error(resp, 400, "permit_malformed",
+				   "\"permit\" must be the signed permit (a JSON object or its text)");
+		return -EINVAL;
+	}
+	const char *code = NULL;
+	struct trex_err err = { 0 };
+	const char *named = json_string_value(json_object_get(m->json, "permit"));
+	int r = permits_check(d, text, named, c->name, m->project, m->dataset, m->runtime, pd,
+			      &code, &err);
+	free(text); /* from jansson's or libc's allocator */
+	if (r < 0)
+		http_respond_error(resp, r == -EACCES ? 403 : strcmp(code, "internal") == 0 ? 500 : 400,
+				   code, "%s", err.msg);
+	return r;
+}
+
+/* Record how the job may run (permit, policy, bundle hash) and audit the
+ * submission; on failure the stored job is failed so it never runs. */
+static int api_submit_record(struct trexd *d, const struct caller *c, const struct job_row *row,
+			     const struct permit_decision *pd, const char *sha,
+			     struct trex_err *err)
+{
+	int r = 0;
+	if (pd->permit_id[0]) {
+		struct job_access acc = { .strict = pd->strict };
+		snprintf(acc.permit_id, sizeof(acc.permit_id), "%s", pd->permit_id);
+		snprintf(acc.policy, sizeof(acc.policy), "%s", pd->policy);
+		snprintf(acc.bundle_sha256, sizeof(acc.bundle_sha256), "%s", sha);
+		r = sacc_put(d->store, row->id, &acc, err);
+	}
+	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s}", "job", row->id,
+			      "project", row->project, "dataset", row->dataset, "runtime",
+			      row->runtime, "user", c->name, "uid", (json_int_t)c->uid,
+			      "permit_id", pd->permit_id, "bundle_sha256", sha, "state",
+			      row->state ? row->state : "queued");
+	if (r == 0)
+		r = f ? alog_event(d, "job_submitted", f, err) : -ENOMEM;
+	json_decref(f);
+	if (r < 0) {
+		struct trex_err e2 = { 0 };
+		store_set_state(d->store, row->id, "failed", "the submission could not be recorded",
+				NULL, NULL, &e2);
+	}
+	return r;
+}
+
+static void api_submit(struct trexd *d, const struct caller *c, const struct http_request *req,
 		       struct http_response *resp)
 {
 	json_error_t jerr;
@@ -143,7 +237,8 @@ static void api_submit(struct trexd *d, const struct http_request *req,
 		goto out;
 	}
 	json_object_foreach(body, key, v) {
-		if (strcmp(key, "manifest") != 0 && strcmp(key, "files") != 0) {
+		if (strcmp(key, "manifest") != 0 && strcmp(key, "files") != 0 &&
+		    strcmp(key, "permit") != 0) {
 			http_respond_error(resp, 400, "bad_request", "unknown key \"%.64s\"", key);
 			goto out;
 		}
@@ -165,7 +260,23 @@ static void api_submit(struct trexd *d, const struct http_request *req,
 		http_respond_error(resp, 400, "bad_request", "%s", err.msg);
 		goto out;
 	}
+	struct permit_decision pd;
+	if (api_submit_permit(d, c, body, &m, &pd, resp) < 0)
+		goto out;
+	/* what an approver approves: the uploaded files, canonically */
+	char sha[TREX_SHA256_HEX_LEN + 1];
+	char *ftext = json_dumps(files, JSON_COMPACT | JSON_SORT_KEYS);
+	int hr = ftext ? trex_sha256_hex(ftext, strlen(ftext), sha) : -ENOMEM;
+	free(ftext);
+	if (hr < 0) {
+		http_respond_error(resp, 500, "internal", "could not hash the bundle");
+		goto out;
+	}
 	struct job_row row = { 0 };
+	if (pd.strict) {
+		int ok = sacc_approved(d->store, pd.permit_id, sha, &err);
+		row.state = ok == 1 ? NULL : "awaiting_approval";
+	}
 	if (api_new_job_id(row.id) < 0) {
 		http_respond_error(resp, 500, "internal", "no randomness for a job id");
 		goto out;
@@ -192,9 +303,14 @@ static void api_submit(struct trexd *d, const struct http_request *req,
 		http_respond_error(resp, 500, "internal", "could not store the job");
 		goto out;
 	}
+	if (api_submit_record(d, c, &row, &pd, sha, &err) < 0) {
+		http_respond_error(resp, 500, "internal", "could not record the submission");
+		goto out;
+	}
 	trex_log(TREX_LOG_INFO, "job_submitted", "job=%s project=%s uid=%u files=%zu", row.id,
 		 m.project, (unsigned)req->uid, json_object_size(files));
-	json_t *ans = json_pack("{s:s,s:s}", "id", row.id, "state", "queued");
+	json_t *ans = json_pack("{s:s,s:s,s:s}", "id", row.id, "state",
+				row.state ? row.state : "queued", "bundle_sha256", sha);
 	http_respond_json(resp, 201, ans);
 	json_decref(ans);
 	sched_kick(d);
@@ -204,13 +320,14 @@ out:
 	json_decref(body);
 }
 
-/* A job the caller may see: their own, or any for root. */
-static int api_load_job(struct trexd *d, const struct http_request *req, const char *id,
+/* A job the caller may see (roles_may_see); others get the same 404 as a
+ * job that does not exist. */
+static int api_load_job(struct trexd *d, const struct caller *c, const char *id,
 			struct job_row *row, struct http_response *resp)
 {
 	struct trex_err err = { 0 };
 	int r = store_get_job(d->store, id, row, &err);
-	if (r == -ENOENT || (r == 0 && req->uid != 0 && row->submitted_uid != req->uid)) {
+	if (r == -ENOENT || (r == 0 && !roles_may_see(d, c, row))) {
 		if (r == 0)
 			store_job_free(row);
 		http_respond_error(resp, 404, "not_found", "no job %s", id);
@@ -229,11 +346,11 @@ static json_t *api_json_or_null(const char *text)
 	return j ? j : json_null();
 }
 
-static void api_get_job(struct trexd *d, const struct http_request *req, const char *id,
+static void api_get_job(struct trexd *d, const struct caller *c, const char *id,
 			struct http_response *resp)
 {
 	struct job_row row;
-	if (api_load_job(d, req, id, &row, resp) < 0)
+	if (api_load_job(d, c, id, &row, resp) < 0)
 		return;
 	struct trex_err err = { 0 };
 	json_t *outs = NULL;
@@ -263,16 +380,24 @@ static void api_get_job(struct trexd *d, const struct http_request *req, const c
 			      "logs", logs, "report", api_json_or_null(row.report));
 	if (j)
 		json_object_set_new(j, "manifest", api_json_or_null(row.manifest));
+	struct job_access acc;
+	json_t *reviews = NULL;
+	if (j && sacc_get(d->store, id, &acc, &err) == 0)
+		json_object_set_new(j, "permit", json_pack("{s:s,s:s,s:b,s:s}", "permit_id",
+				    acc.permit_id, "policy", acc.policy, "strict", acc.strict,
+				    "bundle_sha256", acc.bundle_sha256));
+	if (j && sacc_reviews(d->store, id, &reviews, &err) == 0)
+		json_object_set_new(j, "reviews", reviews);
 	http_respond_json(resp, j ? 200 : 500, j);
 	json_decref(j);
 	store_job_free(&row);
 }
 
-static void api_get_outputs(struct trexd *d, const struct http_request *req, const char *id,
+static void api_get_outputs(struct trexd *d, const struct caller *c, const char *id,
 			    struct http_response *resp)
 {
 	struct job_row row;
-	if (api_load_job(d, req, id, &row, resp) < 0)
+	if (api_load_job(d, c, id, &row, resp) < 0)
 		return;
 	store_job_free(&row);
 	struct trex_err err = { 0 };
@@ -294,11 +419,11 @@ static void api_get_outputs(struct trexd *d, const struct http_request *req, con
 	json_decref(j);
 }
 
-static void api_get_output_file(struct trexd *d, const struct http_request *req,
+static void api_get_output_file(struct trexd *d, const struct caller *c,
 				const char *id, const char *name, struct http_response *resp)
 {
 	struct job_row row;
-	if (api_load_job(d, req, id, &row, resp) < 0)
+	if (api_load_job(d, c, id, &row, resp) < 0)
 		return;
 	struct trex_err err = { 0 };
 	json_t *outs = NULL;
@@ -314,10 +439,20 @@ static void api_get_output_file(struct trexd *d, const struct http_request *req,
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/release/%s/%s/%s", d->cfg->state_dir, row.project, id,
 		 name);
+	json_t *af = json_pack("{s:s,s:s,s:s,s:s}", "job", id, "project", row.project, "file",
+			       name, "user", c->name);
 	store_job_free(&row);
 	if (!released) {
+		json_decref(af);
 		http_respond_error(resp, 404, "not_found", "no released output \"%.200s\" in job %s",
 				   name, id);
+		return;
+	}
+	/* a download is audited before a byte leaves */
+	int ar = af ? alog_event(d, "download", af, &err) : -ENOMEM;
+	json_decref(af);
+	if (ar < 0) {
+		http_respond_error(resp, 500, "internal", "the download could not be audited");
 		return;
 	}
 	char *data = NULL;
@@ -338,7 +473,12 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 {
 	struct trexd *d = ctx;
 	struct api_route r;
+	struct caller c;
 	api_route(req->method, req->path, &r);
+	/* identity first: an unknown caller learns nothing but health */
+	if (r.kind != API_HEALTH && r.kind != API_NOT_FOUND && r.kind != API_BAD_METHOD &&
+	    roles_identify(d, req, &c, resp) < 0)
+		r.kind = API_REFUSED;
 	switch (r.kind) {
 	case API_HEALTH: {
 		json_t *j = json_pack("{s:s}", "status", d->stopping ? "stopping" : "ok");
@@ -349,17 +489,46 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 	case API_SUBMIT:
 		if (d->stopping)
 			http_respond_error(resp, 503, "unavailable", "trexd is stopping");
-		else
-			api_submit(d, req, resp);
+		else if (roles_require(d, &c, ROLE_RESEARCHER, "submitting a job", resp) == 0)
+			api_submit(d, &c, req, resp);
 		break;
 	case API_JOB:
-		api_get_job(d, req, r.id, resp);
+		api_get_job(d, &c, r.id, resp);
 		break;
 	case API_OUTPUTS:
-		api_get_outputs(d, req, r.id, resp);
+		api_get_outputs(d, &c, r.id, resp);
 		break;
 	case API_OUTPUT_FILE:
-		api_get_output_file(d, req, r.id, r.name, resp);
+		/* released data goes to the project's researchers only */
+		if (roles_require(d, &c, ROLE_RESEARCHER, "downloading a released output", resp) == 0)
+			api_get_output_file(d, &c, r.id, r.name, resp);
+		break;
+	case API_APPROVE:
+		review_approve(d, &c, r.id, req, resp);
+		break;
+	case API_REVIEW:
+		review_decide(d, &c, r.id, req, resp);
+		break;
+	case API_HELD_FILE:
+		review_held_file(d, &c, r.id, r.name, resp);
+		break;
+	case API_RELEASE_MANIFEST:
+		relman_get(d, &c, r.id, resp);
+		break;
+	case API_AUDIT_JOB:
+		alog_show(d, &c, "job", r.id, resp);
+		break;
+	case API_AUDIT_PROJECT:
+		alog_show(d, &c, "project", r.name, resp);
+		break;
+	case API_TREXD_KEY: {
+		json_t *j = json_pack("{s:s,s:s}", "key_id", d->acc->key_id, "public_key",
+				      d->acc->pub_pem);
+		http_respond_json(resp, 200, j);
+		json_decref(j);
+		break;
+	}
+	case API_REFUSED:
 		break;
 	case API_BAD_METHOD:
 		http_respond_error(resp, 405, "method_not_allowed", "%s is not allowed on %.200s",

@@ -13,6 +13,14 @@ enum api_route_kind {
 	API_JOB,
 	API_OUTPUTS,
 	API_OUTPUT_FILE,
+	API_APPROVE,          /* POST /v1/jobs/{id}/approve */
+	API_REVIEW,           /* POST /v1/jobs/{id}/review */
+	API_HELD_FILE,        /* GET /v1/jobs/{id}/held/{name} */
+	API_RELEASE_MANIFEST, /* GET /v1/jobs/{id}/release */
+	API_AUDIT_JOB,        /* GET /v1/audit/job/{id} */
+	API_AUDIT_PROJECT,    /* GET /v1/audit/project/{project} */
+	API_TREXD_KEY,        /* GET /v1/trexd-key */
+	API_REFUSED,          /* set by api_handle: the caller was refused */
 };
 
 struct api_route {

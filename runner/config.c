@@ -95,6 +95,8 @@ int config_init_defaults(struct config *c, const char *self_dir, struct trex_err
 	c->max_body = 16u << 20;
 	c->limits_default = (struct limits){ 1024, 600, 900, 64, 50 };
 	c->limits_max = (struct limits){ 8192, 7200, 14400, 512, 1024 };
+	c->access.require_permit = 1;
+	c->access.checkpoint_every = 100;
 	snprintf(p, sizeof(p), "%s/trex-sandbox", self_dir);
 	if (cfg_set_str(&c->sandbox, p, err) < 0)
 		return err->code;
@@ -344,7 +346,9 @@ static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "s
 					"check", "policy_dir", "policy", "seccomp_profile",
 					"concurrency",
 					"uid_range", "max_body_mb", "datasets", "runtimes",
-					"limits" };
+					"limits", "require_permit", "approver_keys",
+					"revoked_permits", "users", "two_checkers",
+					"audit_checkpoint_every" };
 
 static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 		   struct trex_err *err)
@@ -376,7 +380,9 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 			continue;
 		} else if (strcmp(key, "seccomp_profile") == 0)
 			str = &c->seccomp_profile;
-		if (str) {
+		if (config_access_key(key)) {
+			r = config_access_parse(c, s->file, cfg_line_of_key(s, key), key, v, err);
+		} else if (str) {
 			r = cfg_string(s, v, key, str, err);
 		} else if (strcmp(key, "socket_mode") == 0) {
 			/* a string of octal digits: JSON has no octal numbers */
@@ -552,5 +558,6 @@ void config_free(struct config *c)
 		cfg_free_strv(c->runtimes[i].env, c->runtimes[i].n_env);
 	}
 	trex_free(c->runtimes);
+	config_access_free(c);
 	memset(c, 0, sizeof(*c));
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "err.h"
 
 struct limits {
@@ -30,6 +32,37 @@ struct runtime {
 	size_t n_env;
 };
 
+/* Roles (SECURITY.md): bits of struct user.roles. */
+enum role {
+	ROLE_RESEARCHER = 1 << 0,
+	ROLE_APPROVER = 1 << 1,
+	ROLE_CHECKER = 1 << 2,
+	ROLE_OPERATOR = 1 << 3,
+	ROLE_AUDITOR = 1 << 4,
+};
+
+/* A caller known to trexd by unix uid (or peer user name) (config "users"). */
+struct user {
+	char *name;
+	long uid;        /* -1: matched by peer user name */
+	unsigned roles;  /* enum role bits */
+	char **projects; /* projects whose jobs a researcher sees */
+	size_t n_projects;
+};
+
+/* Permits, roles and audit (runner/config_access.c, docs/config.md). */
+struct access_config {
+	int require_permit;     /* 1 for config files, 0 for the quick start */
+	char **approver_keys;   /* public key files trusted to sign permits */
+	size_t n_approver_keys;
+	char **revoked_permits; /* permit ids */
+	size_t n_revoked_permits;
+	struct user *users;     /* none: legacy identity (own jobs; root all) */
+	size_t n_users;
+	int two_checkers;       /* a held output needs two distinct checkers */
+	int checkpoint_every;   /* signed audit checkpoint every N lines */
+};
+
 struct config {
 	char *state_dir;
 	char *socket;
@@ -48,6 +81,7 @@ struct config {
 	size_t n_runtimes;
 	struct limits limits_default;
 	struct limits limits_max;
+	struct access_config access;
 };
 
 /* Fill built-in defaults. self_dir is the folder holding the trexd binary
@@ -70,5 +104,14 @@ const struct dataset *config_dataset(const struct config *c, const char *name);
 const struct runtime *config_runtime(const struct config *c, const char *name);
 
 void config_free(struct config *c);
+
+/* config_access.c: the top-level keys it owns, their parsing (line = the
+ * key's line for messages) and freeing. */
+int config_access_key(const char *key);
+int config_access_parse(struct config *c, const char *file, int line, const char *key,
+			json_t *v, struct trex_err *err);
+void config_access_free(struct config *c);
+/* The configured user for a peer (uid first, then name), or NULL. */
+const struct user *config_user(const struct config *c, uid_t uid, const char *name);
 
 #endif

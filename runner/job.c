@@ -18,6 +18,7 @@
 
 #include <uv.h>
 
+#include "access.h"
 #include "alloc.h"
 #include "buf.h"
 #include "cleanup.h"
@@ -492,6 +493,16 @@ static void job_ran(struct job_proc *p)
 	json_object_set_new(j->runrec, "stderr_bytes", json_integer((json_int_t)p->totals[JOB_ERR]));
 	trex_log(TREX_LOG_INFO, "job_ran", "job=%s exit=%lld signal=%d", j->row.id,
 		 (long long)p->exit_status, p->term_signal);
+	/* the run and its resource usage, before anything is checked */
+	json_t *af = json_pack("{s:s,s:s,s:O}", "job", j->row.id, "project", j->row.project,
+			       "run", j->runrec);
+	struct trex_err aerr = { 0 };
+	int ar = af ? alog_event(j->d, "run", af, &aerr) : -ENOMEM;
+	json_decref(af);
+	if (ar < 0) {
+		job_end(j, "failed", "the run could not be audited");
+		return;
+	}
 	if (j->aborting) {
 		job_end(j, "failed", "trexd stopped while the job was running");
 		return;

@@ -14,6 +14,7 @@
 
 #include <uv.h>
 
+#include "access.h"
 #include "api.h"
 #include "cleanup.h"
 #include "config.h"
@@ -160,6 +161,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int r = config_init_defaults(&cfg, d->self_dir, &err);
+	/* the quick start is a developer's sandbox: no permits unless a
+	 * config file says so (docs/config.md) */
+	cfg.access.require_permit = config_file != NULL;
 	if (r == 0 && config_file)
 		r = config_load_file(&cfg, config_file, &err);
 	if (r == 0 && state_dir) {
@@ -220,6 +224,13 @@ int main(int argc, char **argv)
 			trex_log(TREX_LOG_WARN, "jobs_recovered", "failed=%d", r);
 		r = r > 0 ? 0 : r;
 	}
+	/* keys, permits and the audit log before anything can be submitted */
+	if (r == 0)
+		r = sacc_init(d->store, &err);
+	if (r == 0)
+		r = alog_init(d, &err);
+	if (r == 0)
+		r = permits_init(d, &err);
 	d->loop = uv_default_loop();
 	if (r == 0)
 		r = sched_init(d, &err);
@@ -228,6 +239,7 @@ int main(int argc, char **argv)
 				&d->http, &err);
 	if (r < 0) {
 		fprintf(stderr, "trexd: %s\n", err.msg);
+		alog_close(d);
 		store_close(d->store);
 		config_free(&cfg);
 		return 1;
@@ -245,6 +257,7 @@ int main(int argc, char **argv)
 	uv_loop_close(d->loop);
 	unlink(cfg.socket);
 	sched_free(d);
+	alog_close(d);
 	store_close(d->store);
 	if (d->seccomp_fd >= 0)
 		close(d->seccomp_fd);

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "alloc.h"
 #include "cleanup.h"
 #include "fsutil.h"
@@ -145,14 +146,22 @@ static int release_present(json_t *present, const char *path);
  * a pack named by {"profile": NAME} in TREX_POLICY_DIR (= /job, the checkin
  * folder), so that pack is copied next to it as NAME.json; a file that is
  * nothing but {"profile": NAME} is replaced by the pack itself. */
-static int release_policy(const struct trexd *d, int checkin, json_t *present,
-			  struct trex_err *err)
+static int release_policy(const struct trexd *d, const char *job_dir, int checkin,
+			  json_t *present, struct trex_err *err)
 {
 	char pol[PATH_MAX];
 	_cleanup_free_ char *ptext = NULL;
 	size_t plen = 0;
 	const char *name = d->cfg->policy;
 	char name_buf[80];
+	/* a job under a permit is checked with the pack its permit names */
+	struct job_access acc;
+	struct trex_err aerr = { 0 };
+	const char *slash = strrchr(job_dir, '/');
+	if (slash && sacc_get(d->store, slash + 1, &acc, &aerr) == 0) {
+		memcpy(name_buf, acc.policy, sizeof(acc.policy));
+		name = name_buf;
+	}
 	for (int depth = 0;; depth++) {
 		trex_free(ptext);
 		ptext = NULL;
@@ -236,7 +245,7 @@ int release_collect(const struct trexd *d, const char *job_dir, json_t *manifest
 					       0644, err)
 		      : trex_err_setx(err, -ENOMEM, "out of memory");
 	if (r == 0)
-		r = release_policy(d, checkin, found, err);
+		r = release_policy(d, job_dir, checkin, found, err);
 	if (r < 0) {
 		json_decref(found);
 		return r;
@@ -373,8 +382,25 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 	}
 	char reason[256];
 	const char *state = release_state(n, released, held, reason, sizeof(reason));
+	/* the check and every release are in the audit log before the store
+	 * says anything was released */
+	json_t *files = json_array();
+	for (size_t k = 0; files && k < n; k++)
+		json_array_append_new(files, json_pack("{s:s,s:s,s:b,s:s?}", "file", rows[k].name,
+						       "verdict", rows[k].verdict, "released",
+						       rows[k].released, "sha256", rows[k].sha256));
+	json_t *af = json_pack("{s:s,s:s,s:s,s:o}", "job", id, "project", project, "state",
+			       state, "files", files);
+	int ar = af ? alog_event(d, "check", af, err) : trex_err_setx(err, -ENOMEM, "out of memory");
+	json_decref(af);
+	if (ar < 0)
+		return ar;
 	if (store_finish_job(d->store, id, rows, n, state, reason, report_text, err) < 0)
 		return err->code;
+	json_t *man = NULL;
+	if (released > 0 && relman_build(d, id, &man, err) < 0)
+		return err->code;
+	json_decref(man);
 	trex_log(TREX_LOG_INFO, "job_finished", "job=%s state=%s released=%zu held=%zu declared=%zu",
 		 id, state, released, held, n);
 	return 0;

@@ -130,6 +130,11 @@ void store_close(struct store *s)
 	trex_free(s);
 }
 
+sqlite3 *store_db(struct store *s)
+{
+	return s->db;
+}
+
 int store_put_job(struct store *s, const struct job_row *j, struct trex_err *err)
 {
 	sqlite3_stmt *st;
@@ -137,9 +142,12 @@ int store_put_job(struct store *s, const struct job_row *j, struct trex_err *err
 	store_now(now);
 	if (store_prepare(s, "INSERT INTO jobs (id, project, dataset, runtime, manifest,"
 			     " state, reason, submitted_uid, submitted_name, created_at, updated_at)"
-			     " VALUES (?1, ?2, ?3, ?4, ?5, 'queued', '', ?6, ?7, ?8, ?8)",
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?9, '', ?6, ?7, ?8, ?8)",
 			  &st, err) < 0)
 		return err->code;
+	/* a job waiting for approval is stored so from the start: a crash
+	 * between insert and a state change must not let it run */
+	store_text(st, 9, j->state ? j->state : "queued");
 	store_text(st, 1, j->id);
 	store_text(st, 2, j->project);
 	store_text(st, 3, j->dataset);

@@ -43,9 +43,11 @@ struct output_row {
 
 int store_open(const char *path, struct store **out, struct trex_err *err);
 void store_close(struct store *s);
+/* The SQLite handle, for modules keeping their own tables (store_access.c). */
+struct sqlite3 *store_db(struct store *s);
 
-/* Insert a new job in state "queued" (id, project, dataset, runtime,
- * manifest, submitted_* are used). */
+/* Insert a new job in state "queued", or j->state when set (id, project,
+ * dataset, runtime, manifest, submitted_* are used). */
 int store_put_job(struct store *s, const struct job_row *j, struct trex_err *err);
 /* -ENOENT when absent. Free with store_job_free. */
 int store_get_job(struct store *s, const char *id, struct job_row *out,

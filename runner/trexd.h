@@ -9,6 +9,7 @@
 
 struct http_server;
 struct sched;
+struct trexd_access;
 
 struct trexd {
 	uv_loop_t *loop;
@@ -18,6 +19,7 @@ struct trexd {
 	struct sched *sched;
 	char self_dir[4096]; /* folder of the trexd binary */
 	int seccomp_fd;      /* precompiled default profile, or -1 */
+	struct trexd_access *acc; /* keys, permits and audit log (access.h) */
 	int stopping;
 };
 

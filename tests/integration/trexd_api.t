@@ -21,6 +21,7 @@ cat >"$T/trexd.json" <<JSON
   "state_dir": "$T/state",
   "socket": "$SOCK",
   "sandbox": "$T/no-such-sandbox",
+  "require_permit": false,
   "datasets": {"synth": {"path": "$T/data"}},
   "limits": {"max": {"memory_mb": 4096}}
 }

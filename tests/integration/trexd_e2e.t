@@ -29,6 +29,7 @@ cat >"$T/trexd.json" <<JSON
   "socket": "$SOCK",
   "policy_dir": "$TREX_ROOT/policies/disclosure",
   "concurrency": 1,
+  "require_permit": false,
   "datasets": {"synth": {"path": "$T/data"}}
 }
 JSON

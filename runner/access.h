@@ -1,0 +1,127 @@
+/* Permits, roles, approval, review, release manifests and the audit trail
+ * of trexd (SECURITY.md "Permits, roles and audit"). One header for the
+ * modules that implement them:
+ *   audit_log.c     trexd's own key, the audit log and signed checkpoints
+ *   permits.c       trusted approver keys and the permit check at submission
+ *   roles.c         who the caller is and what each route lets them do
+ *   store_access.c  per-job permit facts, approvals and review decisions
+ *   review.c        approve, review, held files and audit routes
+ *   relman.c        the signed release manifest */
+#ifndef TREX_RUNNER_ACCESS_H
+#define TREX_RUNNER_ACCESS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "config.h"
+#include "err.h"
+#include "http.h"
+#include "permit.h"
+#include "sign.h"
+#include "store.h"
+
+struct trexd;
+
+struct trexd_access {
+	struct trex_key *key;     /* trexd's signing key (STATE/trexd.key) */
+	char key_id[65];
+	char *pub_pem;            /* STATE/trexd.pub as text */
+	struct trex_key **approvers;
+	size_t n_approvers;
+	struct permit_trust trust;
+	struct audit_log audit;
+	int audit_open;
+	uint64_t since_checkpoint;
+};
+
+/* audit_log.c */
+int alog_init(struct trexd *d, struct trex_err *err);
+/* Append an event (fields borrowed; may be NULL) and fsync it; adds a
+ * signed checkpoint every checkpoint_every lines. Callers acknowledge the
+ * action only when this returned 0. */
+int alog_event(struct trexd *d, const char *event, json_t *fields, struct trex_err *err);
+/* A final signed checkpoint, then close (at shutdown). */
+void alog_close(struct trexd *d);
+/* The text that a checkpoint signs: "trex-audit-checkpoint seq=N hash=H". */
+void alog_checkpoint_text(uint64_t seq, const char *hash, char *out, size_t len);
+
+/* permits.c */
+struct permit_decision {
+	char permit_id[129];
+	char policy[65];
+	int strict;
+};
+/* Check the permit text sent with a submission for this caller and
+ * manifest. On refusal: negative, *code the stable code, err the message;
+ * every decision is audited. permit_text NULL = none sent. */
+int permits_check(struct trexd *d, const char *permit_text, const char *manifest_permit,
+		  const char *researcher, const char *project, const char *dataset,
+		  const char *runtime, struct permit_decision *out, const char **code,
+		  struct trex_err *err);
+int permits_init(struct trexd *d, struct trex_err *err);
+
+/* roles.c */
+struct caller {
+	uid_t uid;
+	const char *name;          /* configured name, else peer name */
+	unsigned roles;
+	const struct user *user;   /* NULL without a "users" section */
+};
+/* 0, or -EACCES after answering 403 (and auditing the refusal). */
+int roles_identify(struct trexd *d, const struct http_request *req, struct caller *c,
+		   struct http_response *resp);
+int roles_require(struct trexd *d, const struct caller *c, unsigned any_of,
+		  const char *what, struct http_response *resp);
+/* Whether the caller may see a job: its submitter; a researcher of its
+ * project; an approver, checker, operator or auditor. */
+int roles_may_see(const struct trexd *d, const struct caller *c, const struct job_row *row);
+const char *roles_names(unsigned roles, char *buf, size_t len);
+
+/* store_access.c */
+struct job_access {
+	char permit_id[129];
+	char policy[65];
+	int strict;
+	char bundle_sha256[65];
+};
+int sacc_init(struct store *s, struct trex_err *err);
+int sacc_put(struct store *s, const char *job, const struct job_access *a,
+	     struct trex_err *err);
+/* -ENOENT when the job has no access row (submitted without a permit). */
+int sacc_get(struct store *s, const char *job, struct job_access *a, struct trex_err *err);
+int sacc_put_approval(struct store *s, const char *permit_id, const char *sha256,
+		      const char *approver, struct trex_err *err);
+/* 1 when this exact bundle was approved under this permit. */
+int sacc_approved(struct store *s, const char *permit_id, const char *sha256,
+		  struct trex_err *err);
+int sacc_put_review(struct store *s, const char *job, const char *name,
+		    const char *decision, const char *reason, const char *reviewer,
+		    struct trex_err *err);
+/* Reviews of a job: JSON array of {name, decision, reason, reviewer, at}. */
+int sacc_reviews(struct store *s, const char *job, json_t **out, struct trex_err *err);
+/* Mark an output released after review (size/sha of the copy). */
+int sacc_release_output(struct store *s, const char *job, const char *name, int64_t size,
+			const char *sha256, const char *verdict, struct trex_err *err);
+
+/* review.c: routes */
+void review_approve(struct trexd *d, const struct caller *c, const char *id,
+		    const struct http_request *req, struct http_response *resp);
+void review_decide(struct trexd *d, const struct caller *c, const char *id,
+		   const struct http_request *req, struct http_response *resp);
+void review_held_file(struct trexd *d, const struct caller *c, const char *id,
+		      const char *name, struct http_response *resp);
+/* audit_log.c: GET /v1/audit/{job|project}/{value} (auditors). */
+void alog_show(struct trexd *d, const struct caller *c, const char *kind,
+	       const char *value, struct http_response *resp);
+
+/* relman.c */
+/* Build and sign the release manifest of a job; write it to
+ * STATE/release/<project>/<id>.release.json; *out = the signed document. */
+int relman_build(struct trexd *d, const char *id, json_t **out, struct trex_err *err);
+void relman_get(struct trexd *d, const struct caller *c, const char *id,
+		struct http_response *resp);
+
+#endif

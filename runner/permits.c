@@ -1,0 +1,119 @@
+/* The permit check at submission: trexd trusts the approver public keys
+ * named in its config and refuses permits on its revocation list. Every
+ * decision, accepted or refused, is appended to the audit log before the
+ * answer goes out. */
+#include "access.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "trexd.h"
+
+int permits_init(struct trexd *d, struct trex_err *err)
+{
+	struct trexd_access *a = d->acc;
+	const struct access_config *ac = &d->cfg->access;
+	a->approvers = trex_calloc(ac->n_approver_keys + 1, sizeof(*a->approvers));
+	if (!a->approvers)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < ac->n_approver_keys; i++) {
+		if (trex_key_load_public(ac->approver_keys[i], &a->approvers[i], err) < 0)
+			return trex_err_prefix(err, "approver key %s", ac->approver_keys[i]);
+		a->n_approvers++;
+	}
+	a->trust.keys = a->approvers;
+	a->trust.nkeys = a->n_approvers;
+	a->trust.revoked = (const char *const *)ac->revoked_permits;
+	a->trust.nrevoked = ac->n_revoked_permits;
+	if (ac->require_permit && a->n_approvers == 0)
+		trex_log(TREX_LOG_WARN, "no_approver_keys",
+			 "require_permit=true: every submission will be refused");
+	return 0;
+}
+
+static int permits_policy_ok(const struct trexd *d, const char *policy)
+{
+	size_t n = strlen(policy);
+	if (n == 0 || n > 64 || policy[0] == '.' ||
+	    strspn(policy, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+		return 0;
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/%s.json", d->cfg->policy_dir, policy);
+	return access(p, R_OK) == 0;
+}
+
+/* Audit the decision; a refusal that cannot be audited is still refused,
+ * an acceptance that cannot be audited becomes a refusal. */
+static int permits_audit(struct trexd *d, const char *researcher, const char *project,
+			 const char *permit_id, const char *code, const char *msg)
+{
+	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s}", "user", researcher, "project", project,
+			      "permit_id", permit_id ? permit_id : "", "decision",
+			      code ? "refused" : "accepted", "code", code ? code : "");
+	if (f && msg)
+		json_object_set_new(f, "message", json_string(msg));
+	struct trex_err aerr = { 0 };
+	int r = f ? alog_event(d, "permit_decision", f, &aerr) : -ENOMEM;
+	json_decref(f);
+	return r;
+}
+
+int permits_check(struct trexd *d, const char *permit_text, const char *manifest_permit,
+		  const char *researcher, const char *project, const char *dataset,
+		  const char *runtime, struct permit_decision *out, const char **code,
+		  struct trex_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	struct permit p = { 0 };
+	int r = -EACCES;
+	*code = NULL;
+	if (!permit_text) {
+		*code = "permit_missing";
+		trex_err_setx(err, -EINVAL, "this trexd requires a permit: send the signed permit as \"permit\"");
+		goto out;
+	}
+	if (permit_parse(permit_text, strlen(permit_text), &p, err) < 0) {
+		*code = permit_refusal_code(PERMIT_MALFORMED);
+		r = -EINVAL;
+		goto out;
+	}
+	if (manifest_permit && strcmp(manifest_permit, p.permit_id) != 0) {
+		*code = "permit_mismatch";
+		r = -EINVAL;
+		trex_err_setx(err, -EINVAL, "the manifest names permit %.128s but permit %.128s was sent",
+			      manifest_permit, p.permit_id);
+		goto out;
+	}
+	struct permit_request preq = { project, researcher, dataset, runtime, time(NULL) };
+	enum permit_refusal why = permit_check(&p, &d->acc->trust, &preq, err);
+	if (why != PERMIT_OK) {
+		*code = permit_refusal_code(why);
+		r = why == PERMIT_MALFORMED ? -EINVAL : -EACCES;
+		goto out;
+	}
+	if (!permits_policy_ok(d, p.policy)) {
+		*code = permit_refusal_code(PERMIT_MALFORMED);
+		r = -EINVAL;
+		trex_err_setx(err, -EINVAL, "permit %.128s names disclosure policy \"%.64s\", which this trexd does not have",
+			      p.permit_id, p.policy);
+		goto out;
+	}
+	snprintf(out->permit_id, sizeof(out->permit_id), "%s", p.permit_id);
+	snprintf(out->policy, sizeof(out->policy), "%s", p.policy);
+	out->strict = p.strict;
+	r = 0;
+out:
+	if (permits_audit(d, researcher, project, p.permit_id ? p.permit_id : manifest_permit,
+			  *code, *code ? err->msg : NULL) < 0 && r == 0) {
+		*code = "internal";
+		r = trex_err_setx(err, -EIO, "the permit decision could not be audited");
+	}
+	permit_free(&p);
+	return r;
+}

@@ -1,0 +1,84 @@
+/* Who the caller is and what they may do. Identity is the peer uid of the
+ * connection (SO_PEERCRED), mapped to a configured user and roles. Without
+ * a "users" section trexd keeps the old single-user rule: root holds every
+ * role, anyone else is a researcher. Every refusal is audited. */
+#include "access.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "trexd.h"
+
+const char *roles_names(unsigned roles, char *buf, size_t len)
+{
+	static const char *const names[] = { "researcher", "approver", "checker", "operator",
+					     "auditor" };
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < 5; i++)
+		if (roles & (1u << i))
+			o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s", o ? "," : "",
+					      names[i]);
+	return buf;
+}
+
+static void roles_audit_refusal(struct trexd *d, const char *event, uid_t uid,
+				const char *name, const char *what)
+{
+	json_t *f = json_pack("{s:I,s:s,s:s}", "uid", (json_int_t)uid, "user", name ? name : "",
+			      "action", what);
+	struct trex_err err = { 0 };
+	if (!f || alog_event(d, event, f, &err) < 0)
+		trex_log(TREX_LOG_ERROR, "audit_failed", "event=%s", event);
+	json_decref(f);
+}
+
+int roles_identify(struct trexd *d, const struct http_request *req, struct caller *c,
+		   struct http_response *resp)
+{
+	memset(c, 0, sizeof(*c));
+	c->uid = req->uid;
+	c->name = req->user;
+	if (d->cfg->access.n_users == 0) {
+		c->roles = req->uid == 0 ? ~0u : ROLE_RESEARCHER;
+		return 0;
+	}
+	c->user = config_user(d->cfg, req->uid, req->user);
+	if (!c->user) {
+		roles_audit_refusal(d, "auth_failure", req->uid, req->user, req->path);
+		http_respond_error(resp, 403, "unknown_user",
+				   "uid %u is not a user of this trexd", (unsigned)req->uid);
+		return -EACCES;
+	}
+	c->name = c->user->name;
+	c->roles = c->user->roles;
+	return 0;
+}
+
+int roles_require(struct trexd *d, const struct caller *c, unsigned any_of,
+		  const char *what, struct http_response *resp)
+{
+	if (c->roles & any_of)
+		return 0;
+	char need[80];
+	roles_audit_refusal(d, "authz_failure", c->uid, c->name, what);
+	http_respond_error(resp, 403, "forbidden", "%s needs the role %s", what,
+			   roles_names(any_of, need, sizeof(need)));
+	return -EACCES;
+}
+
+int roles_may_see(const struct trexd *d, const struct caller *c, const struct job_row *row)
+{
+	if (c->roles & (ROLE_APPROVER | ROLE_CHECKER | ROLE_OPERATOR | ROLE_AUDITOR))
+		return 1;
+	if (!(c->roles & ROLE_RESEARCHER))
+		return 0;
+	if (row->submitted_uid == c->uid)
+		return 1;
+	for (size_t i = 0; c->user && i < c->user->n_projects; i++)
+		if (strcmp(c->user->projects[i], row->project) == 0)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,178 @@
+/* Tables of the job store that belong to permits and review: what permit a
+ * job ran under, which code bundles an approver approved, and every review
+ * decision. Same database and durability as store.c. */
+#include "access.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "alloc.h"
+
+static const char *const sacc_schema =
+	"CREATE TABLE IF NOT EXISTS job_access ("
+	" job TEXT PRIMARY KEY REFERENCES jobs(id), permit_id TEXT NOT NULL,"
+	" policy TEXT NOT NULL, strict INTEGER NOT NULL, bundle_sha256 TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS approvals ("
+	" permit_id TEXT NOT NULL, bundle_sha256 TEXT NOT NULL, approver TEXT NOT NULL,"
+	" at TEXT NOT NULL, PRIMARY KEY (permit_id, bundle_sha256));"
+	"CREATE TABLE IF NOT EXISTS reviews ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL REFERENCES jobs(id),"
+	" name TEXT NOT NULL, decision TEXT NOT NULL, reason TEXT NOT NULL,"
+	" reviewer TEXT NOT NULL, at TEXT NOT NULL);";
+
+static int sacc_fail(sqlite3 *db, struct trex_err *err, const char *what)
+{
+	return trex_err_setx(err, -EIO, "store: %s: %s", what, sqlite3_errmsg(db));
+}
+
+int sacc_init(struct store *s, struct trex_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(store_db(s), sacc_schema, NULL, NULL, &msg) != SQLITE_OK) {
+		trex_err_setx(err, -EIO, "store: %s", msg ? msg : "schema");
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Prepare, bind the strings given (NULL-terminated list), step once. */
+static int sacc_exec(struct store *s, const char *sql, const char *const *args,
+		     struct trex_err *err)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sacc_fail(db, err, "prepare");
+	for (int i = 0; args[i]; i++)
+		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sacc_fail(db, err, "write");
+	return 0;
+}
+
+int sacc_put(struct store *s, const char *job, const struct job_access *a,
+	     struct trex_err *err)
+{
+	const char *args[] = { job, a->permit_id, a->policy, a->strict ? "1" : "0",
+			       a->bundle_sha256, NULL };
+	return sacc_exec(s, "INSERT INTO job_access VALUES (?1, ?2, ?3, ?4, ?5)", args, err);
+}
+
+int sacc_get(struct store *s, const char *job, struct job_access *a, struct trex_err *err)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	memset(a, 0, sizeof(*a));
+	if (sqlite3_prepare_v2(db, "SELECT permit_id, policy, strict, bundle_sha256 FROM job_access"
+				   " WHERE job = ?1", -1, &st, NULL) != SQLITE_OK)
+		return sacc_fail(db, err, "prepare");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st), r = 0;
+	if (rc == SQLITE_ROW) {
+		snprintf(a->permit_id, sizeof(a->permit_id), "%s", sqlite3_column_text(st, 0));
+		snprintf(a->policy, sizeof(a->policy), "%s", sqlite3_column_text(st, 1));
+		a->strict = sqlite3_column_int(st, 2);
+		snprintf(a->bundle_sha256, sizeof(a->bundle_sha256), "%s",
+			 sqlite3_column_text(st, 3));
+	} else if (rc == SQLITE_DONE) {
+		r = -ENOENT;
+	} else {
+		r = sacc_fail(db, err, "read job_access");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int sacc_put_approval(struct store *s, const char *permit_id, const char *sha256,
+		      const char *approver, struct trex_err *err)
+{
+	char now[32];
+	store_now(now);
+	const char *args[] = { permit_id, sha256, approver, now, NULL };
+	return sacc_exec(s, "INSERT OR IGNORE INTO approvals VALUES (?1, ?2, ?3, ?4)", args, err);
+}
+
+int sacc_approved(struct store *s, const char *permit_id, const char *sha256,
+		  struct trex_err *err)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM approvals WHERE permit_id = ?1 AND"
+				   " bundle_sha256 = ?2", -1, &st, NULL) != SQLITE_OK)
+		return sacc_fail(db, err, "prepare");
+	sqlite3_bind_text(st, 1, permit_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, sha256, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : sacc_fail(db, err, "read approvals");
+}
+
+int sacc_put_review(struct store *s, const char *job, const char *name,
+		    const char *decision, const char *reason, const char *reviewer,
+		    struct trex_err *err)
+{
+	char now[32];
+	store_now(now);
+	const char *args[] = { job, name, decision, reason, reviewer, now, NULL };
+	return sacc_exec(s, "INSERT INTO reviews (job, name, decision, reason, reviewer, at)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", args, err);
+}
+
+int sacc_reviews(struct store *s, const char *job, json_t **out, struct trex_err *err)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT name, decision, reason, reviewer, at FROM reviews"
+				   " WHERE job = ?1 ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		return sacc_fail(db, err, "prepare");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_TRANSIENT);
+	json_t *arr = json_array();
+	int rc;
+	while (arr && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}",
+					"name", sqlite3_column_text(st, 0),
+					"decision", sqlite3_column_text(st, 1),
+					"reason", sqlite3_column_text(st, 2),
+					"reviewer", sqlite3_column_text(st, 3),
+					"at", sqlite3_column_text(st, 4)));
+	sqlite3_finalize(st);
+	if (!arr)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	*out = arr;
+	return 0;
+}
+
+int sacc_release_output(struct store *s, const char *job, const char *name, int64_t size,
+			const char *sha256, const char *verdict, struct trex_err *err)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "UPDATE outputs SET released = ?3, size = ?4, sha256 = ?5,"
+				   " verdict = ?6 WHERE job = ?1 AND name = ?2", -1, &st,
+			       NULL) != SQLITE_OK)
+		return sacc_fail(db, err, "prepare");
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, sha256 ? 1 : 0);
+	if (sha256) {
+		sqlite3_bind_int64(st, 4, size);
+		sqlite3_bind_text(st, 5, sha256, -1, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_null(st, 4);
+		sqlite3_bind_null(st, 5);
+	}
+	sqlite3_bind_text(st, 6, verdict, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE || sqlite3_changes(db) != 1)
+		return sacc_fail(db, err, "update output");
+	return 0;
+}
