@@ -113,7 +113,8 @@ int main(int argc, char **argv)
 		return sbx_setup_failed(status_fd, "privileges", &err);
 	}
 
-	struct secpol_progs progs = { 0 };
+	/* freed on every return, setup failures included */
+	__attribute__((cleanup(secpol_progs_free))) struct secpol_progs progs = { 0 };
 	if (sbx_seccomp_load(&cfg, sbx_default_bpf, sbx_default_bpf_len, &progs, &err) < 0)
 		return sbx_setup_failed(status_fd, "seccomp", &err);
 
@@ -209,6 +210,5 @@ int main(int argc, char **argv)
 		close(out_dir);
 	sbx_cgroup_destroy(&cg);
 	sbx_uid_release(&lease);
-	secpol_progs_free(&progs);
 	return rc;
 }
