@@ -64,5 +64,6 @@ if [ -n "$failures" ]; then
 		tail -n 40 "$l"
 	done
 fi
+[ -z "$failures" ] && rm -rf "$LOGDIR"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
