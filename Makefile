@@ -28,14 +28,16 @@ BASE_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(HARDEN) -fsanitize=address,undefined 
 LDFLAGS_BASE := -pie -fsanitize=address,undefined $(LDFLAGS)
 endif
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS_UV      = -luv
-LIBS_SECCOMP = -lseccomp
-LIBS_CAP     = -lcap
-LIBS_SSL     = -lssl -lcrypto
-LIBS_JSON    = -ljansson
-LIBS_SQLITE  = -lsqlite3
-LIBS_GLPK    = -lglpk
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libraries through pkg-config (GLPK ships no .pc file in Debian 12)
+pkg_libs     = $(shell pkg-config --libs $(1) 2>/dev/null || echo $(2))
+LIBS_UV      := $(call pkg_libs,libuv,-luv)
+LIBS_SECCOMP := $(call pkg_libs,libseccomp,-lseccomp)
+LIBS_CAP     := $(call pkg_libs,libcap,-lcap)
+LIBS_SSL     := $(call pkg_libs,openssl,-lssl -lcrypto)
+LIBS_JSON    := $(call pkg_libs,jansson,-ljansson)
+LIBS_SQLITE  := $(call pkg_libs,sqlite3,-lsqlite3)
+LIBS_GLPK    := -lglpk
 LIBS_ALL     = $(LIBS_UV) $(LIBS_SECCOMP) $(LIBS_CAP) $(LIBS_SSL) $(LIBS_JSON) $(LIBS_SQLITE) $(LIBS_GLPK) -lm -lpthread
 
 # component libraries: name -> folder
