@@ -259,21 +259,26 @@ static int sbx_cg_create_v2(struct sbx_cgroup *cg, const struct sbx_cgroup_env *
 	return 0;
 }
 
-static int sbx_cg_create_v1(struct sbx_cgroup *cg, int c, const struct sbx_cgroup_env *env,
-			    const char *parent, const char *job,
+/* mkdir the planned v1 dir of controller c (and its parent) and write its
+ * limits. A dir that already exists is another job's: its path is
+ * forgotten so that clean-up never removes it. */
+static int sbx_cg_create_v1(struct sbx_cgroup *cg, int c, const char *job,
 			    const struct sbx_cgroup_limits *lim, struct trex_err *err)
 {
-	char self[PATH_MAX], pdir[PATH_MAX * 2];
-	int rc = sbx_cgroup_self_path(env->self, sbx_cg_names[c], self, sizeof(self));
-	if (rc < 0)
-		return trex_err_set(err, rc, "find own %s cgroup", sbx_cg_names[c]);
-	snprintf(pdir, sizeof(pdir), "%s/%s%s/%s", env->v1_root, sbx_cg_names[c], self, parent);
 	char *d = cg->v1_path[c];
-	snprintf(d, PATH_MAX, "%s/%s", pdir, job);
+	char pdir[PATH_MAX];
+	int rc;
+	snprintf(pdir, sizeof(pdir), "%s", d);
+	char *slash = strrchr(pdir, '/');
+	if (slash)
+		*slash = '\0';
 	if ((rc = sbx_cg_mkdir(pdir, err)) < 0)
 		return rc;
 	if (mkdir(d, 0755) < 0) {
 		int e = errno;
+		for (int o = 0; o < SBX_CG_NCTRL; o++)
+			if (o != c && !strcmp(cg->v1_path[o], d))
+				cg->v1_path[o][0] = '\0';
 		d[0] = '\0';
 		return trex_err_set(err, -e, "mkdir %s/%s (job id in use?)", pdir, job);
 	}
@@ -310,7 +315,9 @@ int sbx_cgroup_create(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
 		      const struct sbx_cgroup_limits *lim, struct trex_err *err)
 {
 	int rc = sbx_cgroup_create_v2(cg, env, parent, job, lim, err);
-	return rc < 0 ? rc : sbx_cgroup_create_v1(cg, env, parent, job, lim, err);
+	if (rc == 0)
+		rc = sbx_cgroup_plan_v1(cg, env, parent, job, err);
+	return rc < 0 ? rc : sbx_cgroup_create_v1(cg, job, lim, err);
 }
 
 int sbx_cgroup_create_v2(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
@@ -320,11 +327,9 @@ int sbx_cgroup_create_v2(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env
 	return env->v2_root ? sbx_cg_create_v2(cg, env, parent, job, lim, err) : 0;
 }
 
-int sbx_cgroup_create_v1(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
-			 const char *parent, const char *job,
-			 const struct sbx_cgroup_limits *lim, struct trex_err *err)
+int sbx_cgroup_plan_v1(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
+		       const char *parent, const char *job, struct trex_err *err)
 {
-	int rc;
 	for (int c = 0; c < SBX_CG_NCTRL; c++) {
 		if (cg->ver[c] != SBX_CG_V1)
 			continue;
@@ -346,7 +351,40 @@ int sbx_cgroup_create_v1(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env
 				dup = true;
 			}
 		}
-		if (!dup && (rc = sbx_cg_create_v1(cg, c, env, parent, job, lim, err)) < 0)
+		if (dup)
+			continue;
+		char self[PATH_MAX];
+		int rc = sbx_cgroup_self_path(env->self, sbx_cg_names[c], self, sizeof(self));
+		if (rc < 0)
+			return trex_err_set(err, rc, "find own %s cgroup", sbx_cg_names[c]);
+		int n = snprintf(cg->v1_path[c], PATH_MAX, "%s/%s%s/%s/%s", env->v1_root,
+				 sbx_cg_names[c], self, parent, job);
+		if (n < 0 || n >= PATH_MAX)
+			return trex_err_setx(err, -ENAMETOOLONG, "%s cgroup path too long", sbx_cg_names[c]);
+	}
+	return 0;
+}
+
+int sbx_cgroup_has_v1(const struct sbx_cgroup *cg)
+{
+	for (int c = 0; c < SBX_CG_NCTRL; c++)
+		if (cg->ver[c] == SBX_CG_V1 && cg->v1_path[c][0])
+			return 1;
+	return 0;
+}
+
+int sbx_cgroup_create_v1(struct sbx_cgroup *cg, const char *job,
+			 const struct sbx_cgroup_limits *lim, struct trex_err *err)
+{
+	for (int c = 0; c < SBX_CG_NCTRL; c++) {
+		if (cg->ver[c] != SBX_CG_V1 || !cg->v1_path[c][0])
+			continue;
+		bool dup = false;
+		for (int o = 0; o < c; o++)
+			if (!strcmp(cg->v1_path[o], cg->v1_path[c]))
+				dup = true;
+		int rc;
+		if (!dup && (rc = sbx_cg_create_v1(cg, c, job, lim, err)) < 0)
 			return rc;
 	}
 	return 0;

@@ -58,15 +58,20 @@ void sbx_cgroup_detect(const struct sbx_cgroup_env *env, struct sbx_cgroup *cg);
 int sbx_cgroup_create(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
 		      const char *parent, const char *job,
 		      const struct sbx_cgroup_limits *lim, struct trex_err *err);
-/* The two halves of sbx_cgroup_create: the v2 leaf must exist before the
- * clone (CLONE_INTO_CGROUP); the v1 dirs only before the attach, so the
- * supervisor makes them while the child builds its root. */
+/* The parts of sbx_cgroup_create. The v2 leaf must exist before the clone
+ * (CLONE_INTO_CGROUP). The v1 paths are planned before it too (the child
+ * inherits them and joins by itself before pivot_root), but the dirs are
+ * made by the supervisor after the clone, while the child builds its root:
+ * a memory cgroup mkdir alone takes a good part of a millisecond. */
 int sbx_cgroup_create_v2(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
 			 const char *parent, const char *job,
 			 const struct sbx_cgroup_limits *lim, struct trex_err *err);
-int sbx_cgroup_create_v1(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
-			 const char *parent, const char *job,
+int sbx_cgroup_plan_v1(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
+		       const char *parent, const char *job, struct trex_err *err);
+int sbx_cgroup_create_v1(struct sbx_cgroup *cg, const char *job,
 			 const struct sbx_cgroup_limits *lim, struct trex_err *err);
+/* 1 when some controller is served by a planned v1 dir. */
+int sbx_cgroup_has_v1(const struct sbx_cgroup *cg);
 /* Move pid into the job's v1 cgroups (and v2 unless it was cloned into it).
  * Slow on v1: migrating another task takes cgroup_threadgroup_rwsem for
  * writing, which waits for an RCU grace period (10-15 ms measured here). */

@@ -115,6 +115,24 @@ fail:
 	sbx_child_fail(SBX_SOCK_FD, stage, &err);
 }
 
+/* Join the v1 job cgroups, which the supervisor makes while we build the
+ * root, once it says they exist. Runs before pivot_root (the paths are
+ * host paths) and long before the job exists. */
+static int sbx_child_join_cgroups(void *ctx, struct trex_err *err)
+{
+	const struct sbx_child_args *a = ctx;
+	if (!a->cg || !sbx_cgroup_has_v1(a->cg))
+		return 0;
+	struct sbx_msg m;
+	int fd;
+	int r = sbx_msg_recv(SBX_SOCK_FD, &m, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (r <= 0 || m.type != SBX_MSG_CGROUPS)
+		return trex_err_setx(err, -EPROTO, "supervisor did not make the job cgroups");
+	return sbx_cgroup_join_self_v1(a->cg, err);
+}
+
 /* pid 1: reap everything, report the job's status when it exits. */
 __attribute__((noreturn)) static void sbx_init_reap(pid_t job)
 {
@@ -152,12 +170,6 @@ void sbx_child_main(const struct sbx_child_args *a)
 		_exit(SBX_EXIT_SETUP);
 	int sock = SBX_SOCK_FD;
 
-	/* into the job's v1 cgroups before anything else runs here; the
-	 * paths are reachable until pivot_root */
-	stage = "cgroup";
-	if (a->cg && sbx_cgroup_join_self_v1(a->cg, &err) < 0)
-		sbx_child_fail(sock, stage, &err);
-
 	/* as host root: drop host supplementary groups (gid 0 among them)
 	 * before anything else can use them. Raw syscall: see
 	 * sbx_userns_become_job */
@@ -172,7 +184,8 @@ void sbx_child_main(const struct sbx_child_args *a)
 		sbx_child_fail(sock, stage, &err);
 	}
 
-	struct sbx_mount_plan plan = { .cfg = a->cfg, .host_uid = a->host_uid, .base = a->base };
+	struct sbx_mount_plan plan = { .cfg = a->cfg, .host_uid = a->host_uid, .base = a->base,
+				       .before_pivot = sbx_child_join_cgroups, .ctx = (void *)a };
 	if (sbx_mounts_setup(&plan, &stage, &err) < 0)
 		sbx_child_fail(sock, stage, &err);
 

@@ -149,7 +149,8 @@ int main(int argc, char **argv)
 		trex_log(TREX_LOG_WARN, "cgroup_missing",
 			 "controllers=%s msg=\"neither cgroup v2 nor v1 offers these controllers: their limits are not enforced\"",
 			 cg.missing);
-	if (sbx_cgroup_create(&cg, &cgenv, cfg.cgroup_parent, job_id, &lim, &err) < 0) {
+	if (sbx_cgroup_create_v2(&cg, &cgenv, cfg.cgroup_parent, job_id, &lim, &err) < 0 ||
+	    sbx_cgroup_plan_v1(&cg, &cgenv, cfg.cgroup_parent, job_id, &err) < 0) {
 		sbx_cgroup_destroy(&cg);
 		return sbx_setup_failed(status_fd, "cgroup", &err);
 	}
@@ -161,7 +162,8 @@ int main(int argc, char **argv)
 	}
 
 	struct sbx_run run = { .cfg = &cfg, .progs = &progs, .cg = &cg,
-			       .host_uid = lease.host_uid, .base = base };
+			       .host_uid = lease.host_uid, .base = base,
+			       .cg_job = job_id, .cg_lim = &lim };
 	sbx_supervise(&run);
 
 	/* every job process must be gone before collection */

@@ -344,6 +344,12 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 
 	/* pivot_root(".", ".") stacks the old root under the new one; the
 	 * detach then drops every host mount from this namespace */
+	if (plan->before_pivot) {
+		*stage = "cgroup";
+		if ((rc = plan->before_pivot(plan->ctx, err)) < 0)
+			return rc;
+	}
+
 	*stage = "pivot_root";
 	if (chdir(root) < 0)
 		return trex_err_set(err, -errno, "chdir %s", root);

@@ -6,10 +6,10 @@
  *   ----------------------              ------------------------------       ---
  *   parse args, load seccomp,
  *   lock a host uid, make cgroups,
- *   clone(NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS) --------> join the v1 cgroups
- *   (v2: cloned straight into its leaf)  (tasks <- "0"); build the root as
- *                                        host root (so 0700 dataset dirs
- *                                        resolve),
+ *   clone(NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS, v2: into the job leaf) -->
+ *   mkdir the v1 job cgroups, "cgroups" build the root as host root (so
+ *                                        0700 dataset dirs resolve); join
+ *                                        the v1 cgroups (tasks <- "0"),
  *                                        pivot_root, detach old root;
  *                                        unshare(NEWUSER)
  *   write uid_map/gid_map 1000->host    <-- "userns" + /output root fd --
@@ -102,6 +102,9 @@ struct sbx_mount_plan {
 	const struct sbx_config *cfg;
 	uid_t host_uid;
 	const char *base; /* host directory the new root is mounted on */
+	/* called just before pivot_root, while host paths still resolve */
+	int (*before_pivot)(void *ctx, struct trex_err *err);
+	void *ctx;
 };
 int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 		     struct trex_err *err);
@@ -127,6 +130,7 @@ void sbx_status_kv(int fd, const char *key, const char *fmt, ...)
 /* messages between init and supervisor (SOCK_SEQPACKET) */
 enum sbx_msg_type {
 	SBX_MSG_GO = 1,        /* supervisor -> child: maps written, in the cgroups */
+	SBX_MSG_CGROUPS,       /* supervisor -> child: the v1 job dirs exist, join */
 	SBX_MSG_USERNS,        /* child -> supervisor: write my maps; carries the
 	                        * /output root fd (SCM_RIGHTS) */
 	SBX_MSG_SETUP_FAILED,  /* child -> supervisor: stage + error */

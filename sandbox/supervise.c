@@ -163,6 +163,16 @@ int sbx_supervise(struct sbx_run *run)
 		sbx_run_fail(run, "cgroup", &err);
 		kill(pid, SIGKILL);
 	}
+	/* the v1 dirs, while the child builds its root; it joins them
+	 * itself once told (before pivot_root, long before the job) */
+	if (run->cg && run->cg_lim && sbx_cgroup_has_v1(run->cg)) {
+		struct sbx_msg made = { .type = SBX_MSG_CGROUPS };
+		if (sbx_cgroup_create_v1(run->cg, run->cg_job, run->cg_lim, &err) < 0 ||
+		    sbx_msg_send(sock, &made, -1) < 0) {
+			sbx_run_fail(run, "cgroup", &err);
+			kill(pid, SIGKILL);
+		}
+	}
 
 	uint64_t deadline = run->start_ms + cfg->timeout * 1000;
 	uint64_t cpu_limit_ns = cfg->cpu_seconds * 1000000000ull;

@@ -14,6 +14,8 @@ struct sbx_run {
 	const struct sbx_config *cfg;
 	const struct secpol_progs *progs;
 	struct sbx_cgroup *cg;      /* NULL: no cgroups */
+	const char *cg_job;         /* v1 dirs planned, made after the clone */
+	const struct sbx_cgroup_limits *cg_lim;
 	uid_t host_uid;
 	const char *base;           /* host dir the new root is mounted on */
 	/* out */
