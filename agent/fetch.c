@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent/client.h"
+#include "agent/relman.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/hash.h"
@@ -162,7 +163,8 @@ static int fetch_one(const struct cli_ctx *ctx, const char *id, const json_t *en
 
 int cli_fetch(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *id = NULL, *outdir = ".";
+	const char *id = NULL, *outdir = ".", *trexd_key = NULL;
+	int verify = 1;
 	const char *names[256];
 	size_t nnames = 0;
 	for (int i = 1; i < argc; i++) {
@@ -170,6 +172,12 @@ int cli_fetch(const struct cli_ctx *ctx, int argc, char **argv)
 			if (i + 1 >= argc)
 				return cli_usage_error("fetch", "%s needs a folder", argv[i]);
 			outdir = argv[++i];
+		} else if (strcmp(argv[i], "--no-verify") == 0) {
+			verify = 0;
+		} else if (strcmp(argv[i], "--trexd-key") == 0) {
+			if (i + 1 >= argc)
+				return cli_usage_error("fetch", "--trexd-key needs a file");
+			trexd_key = argv[++i];
 		} else if (argv[i][0] == '-') {
 			return cli_usage_error("fetch", "unknown option %s", argv[i]);
 		} else if (!id) {
@@ -205,6 +213,11 @@ int cli_fetch(const struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (json_array_size(list) == 0) {
 		fprintf(stderr, "trex fetch: job %s has no released outputs\n", id);
+		return CLI_EXIT_FAILED;
+	}
+	/* the listing is believed only as far as trexd's signature covers it */
+	if (verify && relman_check(ctx->socket, id, trexd_key, list, &err) < 0) {
+		fprintf(stderr, "trex fetch: %s\n", err.msg);
 		return CLI_EXIT_FAILED;
 	}
 	if (trex_mkdir_p(outdir, 0755, &err) < 0)

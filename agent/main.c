@@ -21,7 +21,22 @@ static const char usage[] =
 	"  fetch JOB [NAME...] [-o DIR]  download released files (all by default) into\n"
 	"                              DIR (default .), checking size and SHA-256;\n"
 	"                              names with a subfolder (tables/a.csv) are\n"
-	"                              written under DIR with their folders\n"
+	"                              written under DIR with their folders; the signed\n"
+	"                              release manifest is checked first (--trexd-key PUB,\n"
+	"                              else trexd's key pinned at first use in\n"
+	"                              ~/.config/trex/pins/; --no-verify skips the check,\n"
+	"                              for a trexd without release manifests)\n"
+	"  permit keygen PRIV PUB      make an approver key pair\n"
+	"  permit sign --key PRIV FILE [-o OUT]   sign an unsigned permit\n"
+	"  permit verify --key PUB [--revoked ID] [--project P --researcher R\n"
+	"         --dataset D --runtime RT] FILE  check a permit as trexd does\n"
+	"  permit show FILE            print a permit\n"
+	"  approve JOB                 (approver) approve a strict-permit job's code bundle\n"
+	"  review JOB FILE --release|--reject --reason TEXT\n"
+	"                              (checker) decide on an output held for review\n"
+	"  audit verify FILE [--trexd-key PUB] [--complete]\n"
+	"                              check an audit log; names the first bad line\n"
+	"  audit show --job ID | --project NAME   (auditor) audit lines from trexd\n"
 	"\n"
 	"options:\n"
 	"  --socket PATH   trexd's socket (default $TREX_SOCKET, else " CLI_DEFAULT_SOCKET ")\n"
@@ -63,6 +78,8 @@ int main(int argc, char **argv)
 	} verbs[] = {
 		{ "submit", cli_submit }, { "status", cli_status }, { "wait", cli_wait },
 		{ "outputs", cli_outputs }, { "fetch", cli_fetch },
+		{ "permit", cli_permit }, { "approve", cli_approve },
+		{ "review", cli_review }, { "audit", cli_audit },
 	};
 	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
 		if (strcmp(argv[i], verbs[v].name) != 0)
@@ -75,7 +92,7 @@ int main(int argc, char **argv)
 		return verbs[v].fn(&ctx, argc - i, argv + i);
 	}
 	fprintf(stderr, "trex: unknown verb '%s' (this trex knows submit, status, wait, "
-			"outputs, fetch)\n%s",
+			"outputs, fetch, permit, approve, review, audit)\n%s",
 		argv[i], usage);
 	return CLI_EXIT_USAGE;
 }

@@ -149,6 +149,33 @@ static void status_print_logs(FILE *f, const json_t *logs)
 	fputc('\n', f);
 }
 
+/* The permit the job ran under and every checker decision with its
+ * reason: a researcher sees why a held output was released or not. */
+static void status_print_access(FILE *f, const json_t *job)
+{
+	const json_t *p = json_object_get(job, "permit");
+	if (json_is_object(p)) {
+		fputs("  permit:   ", f);
+		cli_put(f, status_str(p, "permit_id"));
+		fputs(" (policy ", f);
+		cli_put(f, status_str(p, "policy"));
+		fputs(json_is_true(json_object_get(p, "strict")) ? ", strict)\n" : ")\n", f);
+	}
+	size_t i;
+	const json_t *r;
+	json_array_foreach(json_object_get(job, "reviews"), i, r) {
+		fputs("  review:   ", f);
+		cli_put(f, status_str(r, "name"));
+		fputs(": ", f);
+		cli_put(f, status_str(r, "decision"));
+		fputs(" by ", f);
+		cli_put(f, status_str(r, "reviewer"));
+		fputs(" (", f);
+		cli_put(f, status_str(r, "reason"));
+		fputs(")\n", f);
+	}
+}
+
 void cli_print_job(FILE *f, const json_t *job)
 {
 	fputs("job ", f);
@@ -171,6 +198,7 @@ void cli_print_job(FILE *f, const json_t *job)
 	status_print_run(f, json_object_get(job, "run"));
 	status_print_outputs(f, json_object_get(job, "outputs"), json_object_get(job, "report"));
 	status_print_logs(f, json_object_get(job, "logs"));
+	status_print_access(f, job);
 }
 
 static int status_parse(const char *verb, int argc, char **argv, const char **id,

@@ -75,6 +75,7 @@ int permits_check(struct trexd *d, const char *permit_text, const char *manifest
 	*code = NULL;
 	if (!permit_text) {
 		*code = "permit_missing";
+		r = -EINVAL;
 		trex_err_setx(err, -EINVAL, "this trexd requires a permit: send the signed permit as \"permit\"");
 		goto out;
 	}

@@ -1,0 +1,82 @@
+/* trex approve JOB, trex review JOB FILE --release|--reject --reason TEXT:
+ * the approver's and the checker's decisions, sent to trexd, which checks
+ * the roles and that nobody decides on their own job. */
+#include "cli.h"
+
+#include <string.h>
+
+#include "agent/client.h"
+
+static void review_decref(json_t **j)
+{
+	json_decref(*j);
+}
+#define _cleanup_json_ __attribute__((cleanup(review_decref)))
+
+/* Approve the code bundle trexd shows for the job: the hash goes back so
+ * that what was looked at is what runs. */
+int cli_approve(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	if (argc != 2)
+		return cli_usage_error("approve", "usage: trex approve JOB");
+	if (!cli_job_id_ok(argv[1]))
+		return cli_usage_error("approve", "not a job id");
+	struct trex_err err = { 0 };
+	_cleanup_json_ json_t *job = NULL, *req = NULL, *ans = NULL;
+	if (cli_get_job(ctx, argv[1], &job, &err) < 0)
+		return cli_fail(&err);
+	const char *sha = json_string_value(
+		json_object_get(json_object_get(job, "permit"), "bundle_sha256"));
+	if (!sha) {
+		fprintf(stderr, "trex approve: job %s has no permit to approve under\n", argv[1]);
+		return CLI_EXIT_FAILED;
+	}
+	req = json_pack("{s:s}", "bundle_sha256", sha);
+	char target[128];
+	snprintf(target, sizeof(target), "/v1/jobs/%s/approve", argv[1]);
+	if (client_call_json(ctx->socket, "POST", target, req, &ans, &err) < 0)
+		return cli_fail(&err);
+	printf("approved job %s, code bundle sha256 %s\n", argv[1], sha);
+	return CLI_EXIT_OK;
+}
+
+int cli_review(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *id = NULL, *file = NULL, *decision = NULL, *reason = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--release") == 0 || strcmp(argv[i], "--reject") == 0) {
+			if (decision)
+				return cli_usage_error("review", "give one of --release or --reject");
+			decision = argv[i] + 2;
+		} else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc) {
+			reason = argv[++i];
+		} else if (argv[i][0] == '-') {
+			return cli_usage_error("review", "unknown option %s", argv[i]);
+		} else if (!id) {
+			id = argv[i];
+		} else if (!file) {
+			file = argv[i];
+		} else {
+			return cli_usage_error("review", "too many arguments");
+		}
+	}
+	if (!id || !file || !decision || !reason || !*reason)
+		return cli_usage_error("review",
+				       "usage: trex review JOB FILE --release|--reject --reason TEXT");
+	if (!cli_job_id_ok(id) || !cli_output_path_ok(file))
+		return cli_usage_error("review", "not a job id or output name");
+	struct trex_err err = { 0 };
+	_cleanup_json_ json_t *req = json_pack("{s:s,s:s,s:s}", "name", file, "decision",
+					      decision, "reason", reason);
+	_cleanup_json_ json_t *ans = NULL;
+	char target[128];
+	snprintf(target, sizeof(target), "/v1/jobs/%s/review", id);
+	if (client_call_json(ctx->socket, "POST", target, req, &ans, &err) < 0)
+		return cli_fail(&err);
+	int released = json_is_true(json_object_get(ans, "released"));
+	printf("%s: %s%s\n", file, decision,
+	       strcmp(decision, "release") == 0 && !released
+		       ? " recorded; a second checker must also release it"
+		       : released ? "d" : "ed");
+	return CLI_EXIT_OK;
+}

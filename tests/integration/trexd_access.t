@@ -1,0 +1,377 @@
+#!/bin/sh
+# Permits, roles, approval, review, release manifests and the audit trail,
+# end to end through a real trexd with real jobs. Callers are distinct
+# unix uids (setpriv), named in the config's "users". Every protection is
+# tested by the refusal it must produce, so removing it fails a test.
+. "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+	echo "1..0 # SKIP needs root and setpriv to call trexd as several uids"
+	exit 0
+fi
+T=$(mktemp -d /tmp/trexd-access.XXXXXX)
+chmod 755 "$T"
+SOCK=$T/s.sock
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+export HOME=$T/home
+mkdir -p "$T/data" "$T/state" "$HOME" "$T/k"
+printf 'age_band,sex\n20-29,F\n' >"$T/data/patients.csv"
+chmod 755 "$T/data" "$HOME"
+chmod 644 "$T/data/patients.csv"
+
+# alice, bob: researchers of P1; frank: of P9; carol: approver+checker;
+# dave: checker; erin: auditor; oscar: operator; mallory: all three of
+# researcher, approver, checker (separation of duties); uid 1099 unknown
+ALICE=1001 BOB=1002 CAROL=1003 DAVE=1004 ERIN=1005 OSCAR=1006 FRANK=1007 MALLORY=1008 NOBODY=1099
+"$BIN/trex" permit keygen "$T/k/approver.key" "$T/k/approver.pub" >/dev/null
+"$BIN/trex" permit keygen "$T/k/rogue.key" "$T/k/rogue.pub" >/dev/null
+write_config() {
+	cat >"$T/trexd.json" <<JSON
+{
+  "state_dir": "$T/state",
+  "socket": "$SOCK",
+  "policy_dir": "$TREX_ROOT/policies/disclosure",
+  "concurrency": 2,
+  "datasets": {"synth": {"path": "$T/data"}, "other": {"path": "$T/data"}},
+  "approver_keys": ["$T/k/approver.pub"],
+  "revoked_permits": ["PERMIT-REVOKED"],
+  "audit_checkpoint_every": 5,$1
+  "users": {
+    "alice": {"uid": $ALICE, "roles": ["researcher"], "projects": ["P1"]},
+    "bob": {"uid": $BOB, "roles": ["researcher"], "projects": ["P1"]},
+    "frank": {"uid": $FRANK, "roles": ["researcher"], "projects": ["P9"]},
+    "carol": {"uid": $CAROL, "roles": ["approver", "checker"]},
+    "dave": {"uid": $DAVE, "roles": ["checker"]},
+    "erin": {"uid": $ERIN, "roles": ["auditor"]},
+    "oscar": {"uid": $OSCAR, "roles": ["operator"]},
+    "mallory": {"uid": $MALLORY, "roles": ["researcher", "approver", "checker"], "projects": ["P1"]}
+  }
+}
+JSON
+}
+write_config ''
+start() {
+	"$BIN/trexd" --config "$T/trexd.json" >>"$T/trexd.log" 2>&1 &
+	PID=$!
+	i=0
+	while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -S "$SOCK" ]
+}
+stop() { kill "$PID" && wait "$PID"; PID=; }
+as() { u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
+# req UID METHOD PATH [BODYFILE]: status on stdout, body in $T/body.UID
+req() {
+	rm -f "$T/out"
+	if [ -n "${4:-}" ]; then
+		as "$1" curl -s -o "$T/out" -w '%{http_code}' --unix-socket "$SOCK" -X "$2" \
+			--data-binary @"$4" "http://trexd$3"
+	else
+		as "$1" curl -s -o "$T/out" -w '%{http_code}' --unix-socket "$SOCK" -X "$2" "http://trexd$3"
+	fi
+}
+code() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["code"])' "$T/out" 2>/dev/null; }
+field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): d=d[int(k)] if isinstance(d, list) else d[k]
+print(d)' "$T/out" "$1"; }
+chmod 777 "$T"   # curl -o from other uids
+# permit NAME ID PROJECT RESEARCHERS DATASETS RUNTIMES FROM UNTIL STRICT [KEY]
+permit() {
+	cat >"$T/$1.unsigned" <<JSON
+{"permit_id": "$2", "project": "$3", "researchers": $4, "datasets": $5,
+ "runtimes": $6, "policy": "default", "valid_from": "$7", "valid_until": "$8",
+ "strict": $9}
+JSON
+	"$BIN/trex" permit sign --key "${10:-$T/k/approver.key}" "$T/$1.unsigned" -o "$T/$1.permit"
+}
+NOW_FROM=2020-01-01T00:00:00Z NOW_UNTIL=2099-01-01T00:00:00Z
+permit ok PERMIT-1 P1 '["alice","bob","mallory"]' '["synth"]' '["python3","shell"]' $NOW_FROM $NOW_UNTIL false
+permit strict PERMIT-S P1 '["alice","mallory"]' '["synth"]' '["python3","shell"]' $NOW_FROM $NOW_UNTIL true
+permit expired PERMIT-E P1 '["alice"]' '["synth"]' '["shell"]' 2020-01-01T00:00:00Z 2021-01-01T00:00:00Z false
+permit future PERMIT-F P1 '["alice"]' '["synth"]' '["shell"]' 2090-01-01T00:00:00Z 2099-01-01T00:00:00Z false
+permit revoked PERMIT-REVOKED P1 '["alice"]' '["synth"]' '["shell"]' $NOW_FROM $NOW_UNTIL false
+permit rogue PERMIT-R P1 '["alice"]' '["synth"]' '["shell"]' $NOW_FROM $NOW_UNTIL false "$T/k/rogue.key"
+permit otherproj PERMIT-P P2 '["alice"]' '["synth"]' '["shell"]' $NOW_FROM $NOW_UNTIL false
+permit otherds PERMIT-D P1 '["alice"]' '["other"]' '["shell"]' $NOW_FROM $NOW_UNTIL false
+permit otherrt PERMIT-T P1 '["alice"]' '["synth"]' '["r"]' $NOW_FROM $NOW_UNTIL false
+sed 's/"synth"/"other"/' "$T/ok.permit" >"$T/forged.permit"
+
+check "trex permit verify accepts a good permit" "$BIN/trex" permit verify --key "$T/k/approver.pub" "$T/ok.permit"
+out=$("$BIN/trex" permit verify --key "$T/k/approver.pub" "$T/forged.permit" 2>&1)
+expect_eq "trex permit verify names a forged permit" "trex permit verify: permit_forged: permit PERMIT-1: signature does not match its content (forged or altered)" "$out"
+out=$("$BIN/trex" permit verify --key "$T/k/approver.pub" --revoked PERMIT-1 "$T/ok.permit" 2>&1)
+expect_eq "trex permit verify --revoked" "trex permit verify: permit_revoked: permit PERMIT-1 has been revoked" "$out"
+"$BIN/trex" permit show "$T/strict.permit" | grep -q '^strict *yes' && ok "trex permit show: strict" || not_ok "permit show"
+
+check "trexd starts with permits, users and audit" start
+check "trexd made its own key" test -s "$T/state/trexd.key" -a -s "$T/state/trexd.pub"
+
+# body PERMITFILE|- PROJECT DATASET RUNTIME SCRIPT_B64 OUTPUTS [MANIFEST_PERMIT]
+body() {
+	mp=""
+	[ -n "${7:-}" ] && mp="\"permit\":\"$7\","
+	python3 - "$1" "$2" "$3" "$4" "$5" "$6" "$mp" >"$T/req.json" <<'PY'
+import json, sys
+pf, proj, ds, rt, b64, outs, mp = sys.argv[1:]
+m = json.loads('{' + mp + '"project":"%s","dataset":"%s","runtime":"%s","command":["python3","a.py"],"outputs":%s}' % (proj, ds, rt, outs))
+if rt == "shell":
+    m["command"] = ["sh", "-c", "true"]
+b = {"manifest": m, "files": {"a.py": b64}}
+if pf != "-":
+    b["permit"] = open(pf).read()
+print(json.dumps(b))
+PY
+	chmod 644 "$T/req.json"
+}
+TABLE_FIG=$(base64 -w0 <<'PY'
+rows = [("20-29", "F", 120), ("20-29", "M", 131), ("30-39", "F", 99), ("30-39", "M", 87)]
+with open("/output/age_sex.csv", "w") as f:
+    f.write("age_band,sex,n\n")
+    for a, s, n in rows:
+        f.write(f"{a},{s},{n}\n")
+with open("/output/fig.png", "wb") as f:
+    f.write(b"\x89PNG\r\n\x1a\n")
+PY
+)
+OUTS='[{"path":"age_sex.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"},{"path":"fig.png","kind":"figure"}]'
+FIGONLY='[{"path":"fig.png","kind":"figure"}]'
+
+# --- 1. every permit refusal, through trexd, with its stable code
+refused() { # NAME STATUS CODE PERMITFILE PROJECT DATASET RUNTIME [UID] [MANIFEST_PERMIT]
+	body "$4" "$5" "$6" "$7" "$TABLE_FIG" '[]' "${9:-}"
+	st=$(req "${8:-$ALICE}" POST /v1/jobs "$T/req.json")
+	expect_eq "permit refused ($1): HTTP $2 $3" "$2 $3" "$st $(code)"; [ "$st" = "$2" ] || cat "$T/out"
+}
+refused missing 400 permit_missing - P1 synth shell
+refused forged 403 permit_forged "$T/forged.permit" P1 synth shell
+refused untrusted 403 permit_untrusted_key "$T/rogue.permit" P1 synth shell
+refused expired 403 permit_expired "$T/expired.permit" P1 synth shell
+refused "not yet valid" 403 permit_not_yet_valid "$T/future.permit" P1 synth shell
+refused revoked 403 permit_revoked "$T/revoked.permit" P1 synth shell
+refused project 403 permit_wrong_project "$T/otherproj.permit" P1 synth shell
+refused researcher 403 permit_researcher_not_covered "$T/otherrt.permit" P1 synth shell $BOB
+refused dataset 403 permit_dataset_not_covered "$T/otherds.permit" P1 synth shell
+refused runtime 403 permit_runtime_not_covered "$T/otherrt.permit" P1 synth shell
+refused "manifest names another permit" 400 permit_mismatch "$T/ok.permit" P1 synth shell $ALICE PERMIT-X
+refused malformed 400 permit_malformed "$T/ok.unsigned" P1 synth shell
+body "$T/otherrt.permit" P1 synth shell "$TABLE_FIG" '[]'
+req $ALICE POST /v1/jobs "$T/req.json" >/dev/null
+expect_eq "refusal message is precise" "permit PERMIT-T does not cover runtime shell" "$(field error.message)"
+for c in permit_missing permit_forged permit_untrusted_key permit_expired permit_not_yet_valid \
+	permit_revoked permit_wrong_project permit_researcher_not_covered permit_dataset_not_covered \
+	permit_runtime_not_covered; do
+	grep -q "\"code\":\"$c\",\"decision\":\"refused\"" "$T/state/audit.log" &&
+		ok "audit records refusal $c" || not_ok "audit records refusal $c"
+done
+
+# --- 2. an accepted job; the permit's policy checks it
+wait_job() { # UID ID: until terminal
+	i=0
+	while [ $i -lt 300 ]; do
+		req "$1" GET "/v1/jobs/$2" >/dev/null
+		case "$(field state)" in queued | running | checking) ;; *) return 0 ;; esac
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+body "$T/ok.permit" P1 synth python3 "$TABLE_FIG" "$OUTS"
+expect_eq "alice submits under PERMIT-1" 201 "$(req $ALICE POST /v1/jobs "$T/req.json")"
+J1=$(field id)
+check "job ends" wait_job $ALICE "$J1"
+expect_eq "table released, figure held" partially_released "$(field state)"
+expect_eq "job shows its permit" PERMIT-1 "$(field permit.permit_id)"
+
+# --- 3. route x role matrix (J1 is alice's, project P1)
+matrix() { # NAME UID METHOD PATH WANT [BODY]
+	expect_eq "matrix: $1" "$5" "$(req "$2" "$3" "$4" "${6:-}")"
+}
+printf '{"name":"fig.png","decision":"reject","reason":"x"}' >"$T/bad_review.json"
+printf '{"bundle_sha256":"00"}' >"$T/bad_approve.json"
+chmod 644 "$T"/*.json
+matrix "unknown uid: job" $NOBODY GET "/v1/jobs/$J1" 403
+expect_eq "unknown uid: code" unknown_user "$(code)"
+matrix "unknown uid: health" $NOBODY GET /healthz 200
+matrix "submitter sees job" $ALICE GET "/v1/jobs/$J1" 200
+matrix "same-project researcher sees job" $BOB GET "/v1/jobs/$J1" 200
+matrix "other-project researcher: 404" $FRANK GET "/v1/jobs/$J1" 404
+matrix "approver sees job" $CAROL GET "/v1/jobs/$J1" 200
+matrix "auditor sees job" $ERIN GET "/v1/jobs/$J1" 200
+matrix "operator sees job" $OSCAR GET "/v1/jobs/$J1" 200
+matrix "researcher downloads released" $ALICE GET "/v1/jobs/$J1/outputs/age_sex.csv" 200
+matrix "other-project researcher cannot download" $FRANK GET "/v1/jobs/$J1/outputs/age_sex.csv" 404
+matrix "checker cannot download" $DAVE GET "/v1/jobs/$J1/outputs/age_sex.csv" 403
+matrix "auditor cannot download" $ERIN GET "/v1/jobs/$J1/outputs/age_sex.csv" 403
+matrix "operator cannot submit" $OSCAR POST /v1/jobs 403 "$T/req.json"
+matrix "checker cannot submit" $DAVE POST /v1/jobs 403 "$T/req.json"
+matrix "researcher cannot read held file" $ALICE GET "/v1/jobs/$J1/held/fig.png" 403
+matrix "auditor cannot read held file" $ERIN GET "/v1/jobs/$J1/held/fig.png" 403
+matrix "checker reads held file" $DAVE GET "/v1/jobs/$J1/held/fig.png" 200
+matrix "researcher cannot review" $ALICE POST "/v1/jobs/$J1/review" 403 "$T/bad_review.json"
+matrix "auditor cannot review" $ERIN POST "/v1/jobs/$J1/review" 403 "$T/bad_review.json"
+matrix "researcher cannot approve" $ALICE POST "/v1/jobs/$J1/approve" 403 "$T/bad_approve.json"
+matrix "checker-only cannot approve" $DAVE POST "/v1/jobs/$J1/approve" 403 "$T/bad_approve.json"
+matrix "researcher cannot read audit" $ALICE GET "/v1/audit/job/$J1" 403
+matrix "approver cannot read audit" $CAROL GET "/v1/audit/job/$J1" 403
+matrix "auditor reads audit" $ERIN GET "/v1/audit/job/$J1" 200
+matrix "auditor reads project audit" $ERIN GET "/v1/audit/project/P1" 200
+matrix "researcher gets release manifest" $ALICE GET "/v1/jobs/$J1/release" 200
+matrix "other-project researcher: no manifest" $FRANK GET "/v1/jobs/$J1/release" 404
+grep -q '"event":"authz_failure"' "$T/state/audit.log" && ok "authorisation failures audited" || not_ok "authz audited"
+grep -q '"event":"auth_failure"' "$T/state/audit.log" && ok "unknown callers audited" || not_ok "auth audited"
+
+# --- 4. review: held output shown to checkers, decision shown to the researcher
+out=$(as $ALICE "$BIN/trex" --socket "$SOCK" review "$J1" fig.png --release --reason "ok" 2>&1)
+expect_eq "trex review as researcher refused" 1 $?
+out=$(as $DAVE "$BIN/trex" --socket "$SOCK" review "$J1" fig.png --release --reason "a logo, no data" 2>&1)
+expect_eq "checker releases the figure" "fig.png: released" "$out"
+req $ALICE GET "/v1/jobs/$J1" >/dev/null
+expect_eq "state after review" released "$(field state)"
+as $ALICE "$BIN/trex" --socket "$SOCK" status "$J1" >"$T/status.txt" 2>&1
+grep -q 'review: *fig.png: release by dave (a logo, no data)' "$T/status.txt" &&
+	ok "trex status shows the decision and reason" || not_ok "status shows review" "$(cat "$T/status.txt")"
+matrix "reviewed figure downloadable" $ALICE GET "/v1/jobs/$J1/outputs/fig.png" 200
+matrix "second review of the same output refused" $DAVE POST "/v1/jobs/$J1/review" 409 "$T/bad_review.json"
+
+# rejection: figure only, rejected -> rejected
+body "$T/ok.permit" P1 synth python3 "$TABLE_FIG" "$FIGONLY"
+req $BOB POST /v1/jobs "$T/req.json" >/dev/null
+J2=$(field id)
+wait_job $BOB "$J2"
+expect_eq "figure-only job held" held "$(field state)"
+as $CAROL "$BIN/trex" --socket "$SOCK" review "$J2" fig.png --reject --reason "shows a small cell" >/dev/null
+req $BOB GET "/v1/jobs/$J2" >/dev/null
+expect_eq "rejected job" rejected "$(field state)"
+matrix "rejected figure not downloadable" $BOB GET "/v1/jobs/$J2/outputs/fig.png" 404
+
+# --- 5. separation of duties and strict approval
+body "$T/strict.permit" P1 synth python3 "$TABLE_FIG" "$FIGONLY"
+expect_eq "strict job accepted" 201 "$(req $MALLORY POST /v1/jobs "$T/req.json")"
+JS=$(field id)
+expect_eq "strict job awaits approval" awaiting_approval "$(field state)"
+SHA=$(field bundle_sha256)
+sleep 1
+req $MALLORY GET "/v1/jobs/$JS" >/dev/null
+expect_eq "an unapproved job never runs" awaiting_approval "$(field state)"
+out=$(as $MALLORY "$BIN/trex" --socket "$SOCK" approve "$JS" 2>&1)
+expect_eq "self-approval refused" 1 $?
+printf '{"bundle_sha256":"%s"}' "$(echo "$SHA" | tr 0-9a-f 1-9a-f0)" >"$T/wrong.json"
+chmod 644 "$T/wrong.json"
+matrix "approving another bundle hash refused" $CAROL POST "/v1/jobs/$JS/approve" 409 "$T/wrong.json"
+out=$(as $CAROL "$BIN/trex" --socket "$SOCK" approve "$JS" 2>&1)
+expect_eq "approver approves the exact bundle" "approved job $JS, code bundle sha256 $SHA" "$out"
+check "approved job runs" wait_job $MALLORY "$JS"
+expect_eq "approved job held its figure" held "$(field state)"
+matrix "self-review refused" $MALLORY POST "/v1/jobs/$JS/review" 403 "$T/bad_review.json"
+expect_eq "self-review code" own_job "$(code)"
+req $MALLORY POST /v1/jobs "$T/req.json" >/dev/null
+expect_eq "same code under the same permit: already approved" queued "$(field state)"
+body "$T/strict.permit" P1 synth python3 "$(printf 'print(1)\n' | base64 -w0)" "$FIGONLY"
+req $MALLORY POST /v1/jobs "$T/req.json" >/dev/null
+expect_eq "changed code needs a new approval" awaiting_approval "$(field state)"
+
+# --- 6. signed release manifest and trex fetch
+req $ALICE GET "/v1/jobs/$J1/release" >/dev/null
+expect_eq "manifest names the reviewer" dave "$(field files.1.reviewer)"
+expect_eq "manifest hash of the table" "$(sha256sum <"$T/state/release/P1/$J1/age_sex.csv" | cut -d' ' -f1)" "$(field files.0.sha256)"
+check "manifest copy in the release area" test -s "$T/state/release/P1/$J1.release.json"
+mkdir -p "$T/dl" && chmod 777 "$T/dl"
+as $ALICE "$BIN/trex" --socket "$SOCK" fetch "$J1" -o "$T/dl" --trexd-key "$T/state/trexd.pub" >/dev/null 2>&1
+expect_eq "trex fetch verifies and downloads" 0 $?
+"$BIN/trex" permit keygen "$T/k/other.key" "$T/k/other.pub" >/dev/null
+chmod 644 "$T/k/other.pub" "$T/state/trexd.pub"
+out=$(as $ALICE "$BIN/trex" --socket "$SOCK" fetch "$J1" -o "$T/dl" --trexd-key "$T/k/other.pub" 2>&1)
+expect_eq "trex fetch refuses a manifest signed by another key" \
+	"trex fetch: the release manifest of job $J1 is not signed by this trexd's key" "$out"
+
+# --- 7. nothing released without a check or review record
+req $ALICE GET "/v1/jobs/$J1" >/dev/null
+python3 - "$T/state/audit.log" "$T/out" <<'PY' && ok "every released file has a check or review record" || not_ok "release records"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+job = json.load(open(sys.argv[2]))
+for o in job["outputs"]:
+    if not o["released"]:
+        continue
+    by_check = any(l["event"] == "check" and l.get("job") == job["id"] and
+                   any(f["file"] == o["name"] and f["released"] and f.get("sha256") == o["sha256"] for f in l["files"])
+                   for l in lines)
+    by_review = any(l["event"] == "release" and l.get("job") == job["id"] and l["file"] == o["name"] and l["sha256"] == o["sha256"]
+                    for l in lines) and any(l["event"] == "review" and l.get("job") == job["id"] and l["file"] == o["name"] for l in lines)
+    assert by_check or by_review, o["name"]
+assert any(l["event"] == "download" and l.get("job") == job["id"] for l in lines)
+assert any(l["event"] == "run" and l.get("job") == job["id"] and "wall_ms" in l["run"] for l in lines)
+assert any(l["event"] == "approval" for l in lines)
+PY
+as $ERIN "$BIN/trex" --socket "$SOCK" audit show --job "$J1" >"$T/show.txt" 2>&1
+grep -q "\"event\":\"review\"" "$T/show.txt" && ok "trex audit show --job (auditor)" || not_ok "audit show" "$(head -c 300 "$T/show.txt")"
+
+# --- 8. tamper detection (the log of a stopped trexd ends with a checkpoint)
+check "trexd stops" stop
+L=$T/state/audit.log
+PUB=$T/state/trexd.pub
+check "audit verify: intact, signed, complete" "$BIN/trex" audit verify --trexd-key "$PUB" --complete "$L"
+verify_fails() { # NAME FILE EXPECTED_SUBSTRING
+	out=$("$BIN/trex" audit verify --trexd-key "$PUB" --complete "$2" 2>&1)
+	rc=$?
+	case "$out" in *"$3"*) [ $rc -eq 1 ] && ok "tamper: $1" || not_ok "tamper: $1" "rc $rc" ;;
+	*) not_ok "tamper: $1" "got: $out" ;; esac
+}
+sed '5s/"event":"[a-z_]*"/"event":"nothing"/' "$L" >"$T/edit.log"
+verify_fails "edited line" "$T/edit.log" "line 6: previous-line hash does not match (line 5 was edited"
+sed '5d' "$L" >"$T/del.log"
+verify_fails "deleted line" "$T/del.log" "line 5: sequence number 6, expected 5"
+awk 'NR==4{l=$0; next} NR==5{print; print l; next} {print}' "$L" >"$T/swap.log"
+verify_fails "reordered lines" "$T/swap.log" "line 4: sequence number 5, expected 4"
+sed '3p' "$L" >"$T/ins.log"
+verify_fails "inserted line" "$T/ins.log" "line 4: sequence number 3, expected 4"
+head -c -20 "$L" >"$T/trunc.log"
+verify_fails "truncated mid-line" "$T/trunc.log" "truncated"
+head -n -2 "$L" >"$T/cut.log"
+verify_fails "last lines cut" "$T/cut.log" "does not end with a signed checkpoint"
+# a forger who edits a line and recomputes the whole chain is caught by
+# the checkpoint signatures
+python3 - "$L" "$T/rechain.log" <<'PY'
+import hashlib, json, sys
+out, prev = [], "0" * 64
+for i, l in enumerate(open(sys.argv[1])):
+    j = json.loads(l)
+    if i == 2:
+        j["user"] = "someone-else"
+    j["prev"] = prev
+    t = json.dumps(j, separators=(",", ":"), sort_keys=True, ensure_ascii=True)
+    prev = hashlib.sha256(t.encode()).hexdigest()
+    out.append(t + "\n")
+open(sys.argv[2], "w").writelines(out)
+PY
+"$BIN/trex" audit verify "$T/rechain.log" >/dev/null 2>&1
+expect_eq "rechained log passes the bare chain check" 0 $?
+verify_fails "rechained log" "$T/rechain.log" "checkpoint signature does not verify"
+check "trexd reopens its intact log" start
+stop
+cp "$T/edit.log" "$L"
+"$BIN/trexd" --config "$T/trexd.json" >"$T/broken.log" 2>&1
+expect_eq "trexd refuses to append to a tampered log" 1 $?
+
+# --- 9. two-checker rule
+write_config '
+  "two_checkers": true,'
+rm -f "$L"
+check "trexd restarts with two_checkers" start
+body "$T/ok.permit" P1 synth python3 "$TABLE_FIG" "$FIGONLY"
+req $ALICE POST /v1/jobs "$T/req.json" >/dev/null
+J3=$(field id)
+wait_job $ALICE "$J3"
+out=$(as $DAVE "$BIN/trex" --socket "$SOCK" review "$J3" fig.png --release --reason "fine" 2>&1)
+expect_eq "first checker's release is recorded only" "fig.png: release recorded; a second checker must also release it" "$out"
+matrix "same checker twice refused" $DAVE POST "/v1/jobs/$J3/review" 409 "$T/bad_review.json"
+matrix "not released after one checker" $ALICE GET "/v1/jobs/$J3/outputs/fig.png" 404
+as $CAROL "$BIN/trex" --socket "$SOCK" review "$J3" fig.png --release --reason "agreed" >/dev/null
+matrix "released after a second checker" $ALICE GET "/v1/jobs/$J3/outputs/fig.png" 200
+stop
+
+done_testing
