@@ -146,32 +146,45 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 		suppress_margins_free(&m);
 		return r;
 	}
+	/* one pass over the decisions (not one per hidden cell: a large table
+	 * made that quadratic) */
+	for (size_t i = 0, ndec = res->ndecisions; i < ndec; i++) {
+		struct sdc_cell *c = &res->cells[i];
+		size_t row = c->row;
+		double lower, upper;
+		json_t *params;
+		bool ok;
+
+		if (res->state[row] != CELL_PRIMARY || isnan(m.value[row]) ||
+		    strcmp(c->action, "primary"))
+			continue;
+		audit_protection(pol, t, m.value[row], &lower, &upper);
+		ok = lo[row] <= m.value[row] - lower + 1e-6 && hi[row] >= m.value[row] + upper - 1e-6;
+		/* params may be shared with other cells: give this one its own */
+		params = c->params ? json_deep_copy(c->params) : json_object();
+		if (!params) {
+			suppress_margins_free(&m);
+			return trex_err_set(err, -ENOMEM, "audit");
+		}
+		json_object_set_new(params, "interval",
+				    json_pack("[f, o]", lo[row],
+					      isinf(hi[row]) ? json_null() : json_real(hi[row])));
+		json_object_set_new(params, "protected", json_boolean(ok));
+		json_decref(c->params);
+		c->params = params;
+	}
 	for (size_t row = 0; row < n; row++) {
 		double lower, upper;
-		size_t i;
-		json_t *cell;
-		bool ok;
 
 		if (res->state[row] != CELL_PRIMARY || isnan(m.value[row]))
 			continue;
 		audit_protection(pol, t, m.value[row], &lower, &upper);
-		ok = lo[row] <= m.value[row] - lower + 1e-6 && hi[row] >= m.value[row] + upper - 1e-6;
-		json_array_foreach(res->cells, i, cell) {
-			json_t *params = json_object_get(cell, "params");
-			if (json_integer_value(json_object_get(cell, "row")) != (json_int_t)row + 1 ||
-			    strcmp(json_string_value(json_object_get(cell, "action")), "primary"))
-				continue;
-			json_object_set_new(params, "interval",
-					    json_pack("[f, o]", lo[row],
-						      isinf(hi[row]) ? json_null() : json_real(hi[row])));
-			json_object_set_new(params, "protected", json_boolean(ok));
-		}
-		if (!ok) {
-			weak++;
-			sdc_note(res, t, row, t->decl->count ? t->decl->count : t->decl->value, "audit",
-				 json_pack("{s:f, s:f}", "lower", lower, "upper", upper), "review",
-				 "hidden cell can be narrowed to [%g, %g]", lo[row], hi[row]);
-		}
+		if (lo[row] <= m.value[row] - lower + 1e-6 && hi[row] >= m.value[row] + upper - 1e-6)
+			continue;
+		weak++;
+		sdc_note(res, t, row, t->decl->count ? t->decl->count : t->decl->value, "audit",
+			 json_pack("{s:f, s:f}", "lower", lower, "upper", upper), "review",
+			 "hidden cell can be narrowed to [%g, %g]", lo[row], hi[row]);
 	}
 	suppress_margins_free(&m);
 	if (weak) {

@@ -230,7 +230,35 @@ static int csv_feed(struct csv_parser *p, const unsigned char *data, size_t len)
 			i = 3;
 	}
 	for (; i < len; i++) {
-		int r = csv_byte(p, data[i]);
+		int r;
+
+		/* Fast path: inside an unquoted field, a run of plain printable
+		 * ASCII needs no state change, UTF-8 or line bookkeeping, so it
+		 * is appended in one go (same checks, same errors). */
+		if (p->state == CSV_UNQUOTED && !p->utf8_need) {
+			size_t k = i;
+			while (k < len && data[k] >= 0x20 && data[k] < 0x7f && data[k] != ',' &&
+			       data[k] != '"')
+				k++;
+			if (k > i) {
+				size_t n = k - i;
+				if (p->total + n > CSV_MAX_BYTES || p->field_len + n > CSV_MAX_FIELD_LEN) {
+					/* let the byte path report the exact column */
+					goto slow;
+				}
+				r = trex_buf_append(&p->arena, data + i, n);
+				if (r < 0)
+					return trex_err_set(p->err, r, "%s: table too large", p->name);
+				p->total += n;
+				p->field_len += n;
+				p->col += n;
+				i = k;
+				if (i == len)
+					break;
+			}
+		}
+slow:
+		r = csv_byte(p, data[i]);
 		if (r < 0)
 			return r;
 		if (data[i] == '\n') {

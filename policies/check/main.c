@@ -111,7 +111,8 @@ static const char *check_release_name(const char *p)
  * cannot be read or parsed (exit 2). */
 static int check_file(const struct check_opts *o, const struct policy *pol,
 		      const struct output_manifest *m, const char *file, json_t **entry,
-		      enum sdc_verdict *verdict, struct trex_err *err)
+		      char **cells, size_t *cells_len, enum sdc_verdict *verdict,
+		      struct trex_err *err)
 {
 	const struct output_decl *d = m->n == 1 && !strcmp(m->outputs[0].path, "*")
 					      ? &m->outputs[0]
@@ -136,21 +137,24 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 	if (!d) {
 		/* undeclared files never leave */
 		*verdict = SDC_FAIL;
-		*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:n, s:[]}", "file", file, "kind",
+		*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:n}", "file", file, "kind",
 				   "undeclared", "verdict", "fail", "summary", "not declared",
-				   "reasons", "file is not declared in the manifest", "released",
-				   "cells");
-		return *entry ? 0 : -ENOMEM;
+				   "reasons", "file is not declared in the manifest", "released");
+		*cells = trex_strdup("[]");
+		*cells_len = 2;
+		return *entry && *cells ? 0 : -ENOMEM;
 	}
 	if (d->kind == KIND_FIGURE || d->kind == KIND_TEXT || d->kind == KIND_LOG ||
 	    d->kind == KIND_UNKNOWN) {
 		*verdict = SDC_REVIEW;
-		*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s+], s:n, s:[]}", "file", file, "kind",
+		*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s+], s:n}", "file", file, "kind",
 				   manifest_kind_name(d->kind), "verdict", "review", "summary",
 				   "held for an output checker", "reasons",
 				   "no automatic check for kind ", manifest_kind_name(d->kind),
-				   "released", "cells");
-		return *entry ? 0 : -ENOMEM;
+				   "released");
+		*cells = trex_strdup("[]");
+		*cells_len = 2;
+		return *entry && *cells ? 0 : -ENOMEM;
 	}
 	{
 		/* parse the file that was checked above, not whatever the path
@@ -189,12 +193,28 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 	if (r == 0) {
 		*verdict = res.verdict;
 		*entry = report_file(&t, &res, file, manifest_kind_name(d->kind), released);
-		if (!*entry)
+		if (!*entry || report_cells_text(&t, &res, cells, cells_len) < 0)
 			r = trex_err_set(err, -ENOMEM, "report");
 	}
 	sdc_result_free(&res);
 	csv_free(&csv);
 	return r;
+}
+
+static int check_attach_cells(json_t *report, char *const *cells, const size_t *cells_len,
+			      struct trex_err *err)
+{
+	json_t *entry;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "files"), i, entry) {
+		json_error_t je;
+		json_t *a = json_loadb(cells[i], cells_len[i], 0, &je);
+		if (!a)
+			return trex_err_setx(err, -ENOMEM, "report cells: %s", je.text);
+		json_object_set_new(entry, "cells", a);
+	}
+	return 0;
 }
 
 static void check_print_text(json_t *report)
@@ -220,6 +240,42 @@ static void check_print_text(json_t *report)
 			       json_string_value(json_object_get(x, "rule")),
 			       json_string_value(json_object_get(x, "reason")));
 	}
+}
+
+/* The JSON report, streamed: the cells of each file were already written
+ * as JSON text (report.c), so only the small parts go through jansson.
+ * Same bytes as dumping the whole tree with JSON_COMPACT. */
+static int check_write_json(FILE *f, json_t *report, char *const *cells,
+			    const size_t *cells_len)
+{
+	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10);
+	json_t *entry;
+	size_t i;
+
+	fputs("{\"tool\":\"trex-check\",\"version\":\"" CHECK_VERSION "\",\"policy\":", f);
+	json_dumpf(json_object_get(report, "policy"), f, flags);
+	fputs(",\"verdict\":", f);
+	json_dumpf(json_object_get(report, "verdict"), f, flags | JSON_ENCODE_ANY);
+	fputs(",\"files\":[", f);
+	json_array_foreach(json_object_get(report, "files"), i, entry) {
+		_cleanup_free_ char *head = NULL;
+		size_t n;
+
+		json_object_del(entry, "cells");
+		head = json_dumps(entry, flags);
+		if (!head)
+			return -ENOMEM;
+		n = strlen(head);
+		if (i)
+			fputc(',', f);
+		/* the entry without its closing brace, then the cells */
+		fwrite(head, 1, n - 1, f);
+		fputs(",\"cells\":", f);
+		fwrite(cells[i], 1, cells_len[i], f);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+	return ferror(f) ? -EIO : 0;
 }
 
 #ifdef __SANITIZE_ADDRESS__
@@ -259,6 +315,9 @@ int main(int argc, char **argv)
 	struct trex_err err = {0};
 	json_t *report, *files;
 	enum sdc_verdict worst = SDC_PASS;
+	_cleanup_free_ char **cells = NULL;
+	_cleanup_free_ size_t *cells_len = NULL;
+	size_t nfiles = 0;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -301,34 +360,43 @@ int main(int argc, char **argv)
 			   CHECK_VERSION, "policy", policy_to_json(&pol), "verdict", "pass",
 			   "files");
 	files = json_object_get(report, "files");
-	for (int i = optind; i < argc; i++) {
+	cells = trex_calloc((size_t)(argc - optind), sizeof(*cells));
+	cells_len = trex_calloc((size_t)(argc - optind), sizeof(*cells_len));
+	r = report && cells && cells_len ? 0 : trex_err_set(&err, -ENOMEM, "report");
+	for (int i = optind; r == 0 && i < argc; i++) {
 		json_t *entry = NULL;
 		enum sdc_verdict v = SDC_PASS;
-		r = check_file(&o, &pol, &m, argv[i], &entry, &v, &err);
-		if (r < 0) {
-			fprintf(stderr, "trex-check: %s\n", err.msg[0] ? err.msg : strerror(-r));
-			json_decref(report);
-			manifest_free(&m);
-			return EXIT_USAGE;
-		}
+		r = check_file(&o, &pol, &m, argv[i], &entry, &cells[nfiles], &cells_len[nfiles],
+			       &v, &err);
+		if (r < 0)
+			break;
+		nfiles++;
 		json_array_append_new(files, entry);
 		if (v > worst)
 			worst = v;
 	}
-	json_object_set_new(report, "verdict", json_string(sdc_verdict_name(worst)));
-	if (o.acro_json && acro_write_results(report, o.acro_json, &err) < 0) {
-		fprintf(stderr, "trex-check: %s\n", err.msg);
-		json_decref(report);
-		manifest_free(&m);
-		return EXIT_USAGE;
+	if (r == 0) {
+		json_object_set_new(report, "verdict", json_string(sdc_verdict_name(worst)));
+		/* the text form and the ACRO export read the cells as a tree:
+		 * only they pay for building it */
+		if (o.acro_json || !o.json)
+			r = check_attach_cells(report, cells, cells_len, &err);
 	}
-	if (o.json) {
-		json_dumpf(report, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-		fputc('\n', stdout);
-	} else {
-		check_print_text(report);
+	if (r == 0 && o.acro_json)
+		r = acro_write_results(report, o.acro_json, &err);
+	if (r == 0) {
+		if (o.json)
+			r = check_write_json(stdout, report, cells, cells_len);
+		else
+			check_print_text(report);
 	}
+	if (r < 0)
+		fprintf(stderr, "trex-check: %s\n", err.msg[0] ? err.msg : strerror(-r));
+	for (size_t i = 0; i < nfiles; i++)
+		trex_free(cells[i]);
 	json_decref(report);
 	manifest_free(&m);
+	if (r < 0)
+		return EXIT_USAGE;
 	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,10 +17,159 @@
 json_t *report_file(const struct sdc_table *t, const struct sdc_result *res,
 		    const char *file, const char *kind, const char *released)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:O, s:o, s:O}", "file", file, "kind", kind,
+	return json_pack("{s:s, s:s, s:s, s:s, s:O, s:o}", "file", file, "kind", kind,
 			 "verdict", sdc_verdict_name(res->verdict), "summary", res->summary,
 			 "reasons", res->reasons, "released",
-			 released ? json_string(released) : json_null(), "cells", res->cells);
+			 released ? json_string(released) : json_null());
+}
+
+/* The cells are written as JSON text directly (byte for byte what jansson
+ * would print with JSON_COMPACT), since a table can hold hundreds of
+ * thousands of decisions. */
+struct report_out {
+	char *p;
+	size_t len, cap;
+	bool nomem;
+};
+
+static bool report_reserve(struct report_out *o, size_t n)
+{
+	if (o->nomem)
+		return false;
+	if (o->cap - o->len < n) {
+		size_t cap = o->cap ? o->cap : 65536;
+		char *np;
+		while (cap - o->len < n)
+			cap *= 2;
+		np = trex_realloc(o->p, cap);
+		if (!np) {
+			o->nomem = true;
+			return false;
+		}
+		o->p = np;
+		o->cap = cap;
+	}
+	return true;
+}
+
+static void report_put(struct report_out *o, const char *s, size_t n)
+{
+	if (report_reserve(o, n)) {
+		memcpy(o->p + o->len, s, n);
+		o->len += n;
+	}
+}
+
+#define report_lit(o, s) report_put(o, s, sizeof(s) - 1)
+
+/* A JSON string; input is valid UTF-8 (csv.c and the manifest parser
+ * reject anything else), so only quotes, backslashes and control
+ * characters need escaping. */
+static void report_str(struct report_out *o, const char *s)
+{
+	size_t n = strlen(s);
+	char *d;
+
+	if (!report_reserve(o, n * 6 + 2))
+		return;
+	d = o->p + o->len;
+	*d++ = '"';
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch >= 0x20 && ch != '"' && ch != '\\') {
+			*d++ = (char)ch;
+			continue;
+		}
+		*d++ = '\\';
+		switch (ch) {
+		case '"': *d++ = '"'; break;
+		case '\\': *d++ = '\\'; break;
+		case '\b': *d++ = 'b'; break;
+		case '\f': *d++ = 'f'; break;
+		case '\n': *d++ = 'n'; break;
+		case '\r': *d++ = 'r'; break;
+		case '\t': *d++ = 't'; break;
+		default:
+			d += sprintf(d, "u%04x", ch);
+		}
+	}
+	*d++ = '"';
+	o->len = (size_t)(d - o->p);
+}
+
+static void report_uint(struct report_out *o, size_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	report_put(o, tmp + i, sizeof(tmp) - i);
+}
+
+int report_cells_text(const struct sdc_table *t, const struct sdc_result *res, char **text,
+		      size_t *len)
+{
+	struct report_out o = {0};
+	const json_t *last = NULL;
+	char *last_text = NULL;
+	size_t last_len = 0;
+
+	report_lit(&o, "[");
+	for (size_t i = 0; i < res->ndecisions; i++) {
+		const struct sdc_cell *c = &res->cells[i];
+
+		if (i)
+			report_lit(&o, ",");
+		report_lit(&o, "{\"row\":");
+		/* row is 1-based over data rows (the header is row 0) */
+		report_uint(&o, c->row + 1);
+		report_lit(&o, ",\"key\":{");
+		for (size_t d = 0; d < t->decl->ndims; d++) {
+			if (d)
+				report_lit(&o, ",");
+			report_str(&o, t->decl->dims[d]);
+			report_lit(&o, ":");
+			report_str(&o, csv_field(t->csv, c->row, (size_t)t->dim_col[d]));
+		}
+		report_lit(&o, "},\"measure\":");
+		report_str(&o, c->measure);
+		report_lit(&o, ",\"rule\":");
+		report_str(&o, c->rule);
+		report_lit(&o, ",\"params\":");
+		if (!c->params) {
+			report_lit(&o, "{}");
+		} else {
+			/* shared params are serialised once */
+			if (c->params != last) {
+				free(last_text);
+				last_text = json_dumps(c->params, JSON_COMPACT | JSON_PRESERVE_ORDER |
+								  JSON_REAL_PRECISION(10));
+				last = c->params;
+				last_len = last_text ? strlen(last_text) : 0;
+				if (!last_text)
+					o.nomem = true;
+			}
+			report_put(&o, last_text ? last_text : "", last_len);
+		}
+		report_lit(&o, ",\"action\":");
+		report_str(&o, c->action);
+		report_lit(&o, ",\"reason\":");
+		report_str(&o, res->reason_text + c->reason);
+		report_lit(&o, "}");
+	}
+	report_lit(&o, "]");
+	free(last_text);
+	if (o.nomem || !report_reserve(&o, 1)) {
+		trex_free(o.p);
+		return -ENOMEM;
+	}
+	o.p[o.len] = '\0';
+	*text = o.p;
+	*len = o.len;
+	return 0;
 }
 
 /* Columns whose value is hidden when a row is suppressed: every measure,

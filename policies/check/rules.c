@@ -32,10 +32,9 @@ int sdc_result_init(struct sdc_result *res, size_t nrows)
 {
 	memset(res, 0, sizeof(*res));
 	res->reasons = json_array();
-	res->cells = json_array();
 	res->state = trex_calloc(nrows + 1, 1);
 	res->replace = trex_calloc(nrows + 1, sizeof(char *));
-	if (!res->reasons || !res->cells || !res->state || !res->replace) {
+	if (!res->reasons || !res->state || !res->replace) {
 		sdc_result_free(res);
 		return -ENOMEM;
 	}
@@ -46,7 +45,12 @@ int sdc_result_init(struct sdc_result *res, size_t nrows)
 void sdc_result_free(struct sdc_result *res)
 {
 	json_decref(res->reasons);
-	json_decref(res->cells);
+	for (size_t i = 0; i < res->ndecisions; i++)
+		json_decref(res->cells[i].params);
+	for (size_t i = 0; i < TREX_ARRAY_LEN(res->shared_params); i++)
+		json_decref(res->shared_params[i]);
+	trex_free(res->cells);
+	trex_free(res->reason_text);
 	if (res->replace)
 		for (size_t i = 0; i < res->ncells; i++)
 			trex_free(res->replace[i]);
@@ -65,27 +69,65 @@ void sdc_reason(struct sdc_result *res, const char *fmt, ...)
 	json_array_append_new(res->reasons, json_string(buf));
 }
 
+/* A decision that cannot be recorded must not let the file through. */
+static void sdc_note_nomem(struct sdc_result *res)
+{
+	sdc_worsen(res, SDC_FAIL);
+	sdc_reason(res, "out of memory while recording cell decisions");
+}
+
 void sdc_note(struct sdc_result *res, const struct sdc_table *t, size_t row,
 	      const char *measure, const char *rule, json_t *params, const char *action,
 	      const char *fmt, ...)
 {
-	char buf[256];
+	struct sdc_cell *c;
 	va_list ap;
-	json_t *key = json_object();
+	int n;
 
+	if (res->ndecisions == res->cap_decisions) {
+		size_t cap = res->cap_decisions ? res->cap_decisions * 2 : 64;
+		struct sdc_cell *nc = trex_reallocarray(res->cells, cap, sizeof(*nc));
+		if (!nc) {
+			json_decref(params);
+			sdc_note_nomem(res);
+			return;
+		}
+		res->cells = nc;
+		res->cap_decisions = cap;
+	}
+	if (res->reason_cap - res->reason_len < 256) {
+		size_t cap = res->reason_cap ? res->reason_cap * 2 : 4096;
+		char *nt = trex_realloc(res->reason_text, cap);
+		if (!nt) {
+			json_decref(params);
+			sdc_note_nomem(res);
+			return;
+		}
+		res->reason_text = nt;
+		res->reason_cap = cap;
+	}
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vsnprintf(res->reason_text + res->reason_len, 256, fmt, ap);
 	va_end(ap);
-	for (size_t d = 0; key && d < t->decl->ndims; d++)
-		json_object_set_new(key, t->decl->dims[d],
-				    json_string(csv_field(t->csv, row, (size_t)t->dim_col[d])));
-	/* row is 1-based over data rows (the header is row 0) */
-	json_array_append_new(res->cells,
-			      json_pack("{s:I, s:o, s:s, s:s, s:o, s:s, s:s}", "row",
-					(json_int_t)(row + 1), "key", key ? key : json_object(),
-					"measure", measure ? measure : "", "rule", rule, "params",
-					params ? params : json_object(), "action", action,
-					"reason", buf));
+	c = &res->cells[res->ndecisions++];
+	c->row = row;
+	c->measure = measure ? measure : "";
+	c->rule = rule;
+	c->action = action;
+	c->params = params;
+	c->reason = res->reason_len;
+	res->reason_len += (n < 0 ? 0 : n > 255 ? 255 : (size_t)n) + 1;
+	res->reason_text[res->reason_len - 1] = '\0';
+}
+
+/* Params objects repeated on every cell of a rule are built once and
+ * shared (report.c also serialises them once). */
+static json_t *sdc_shared(struct sdc_result *res, size_t slot, json_t *(*make)(const struct policy *),
+			  const struct policy *pol)
+{
+	if (!res->shared_params[slot])
+		res->shared_params[slot] = make(pol);
+	return json_incref(res->shared_params[slot]);
 }
 
 static bool sdc_is_missing(const char *s)
@@ -104,6 +146,19 @@ int sdc_parse_number(const char *s, double *out)
 	char *end;
 	bool digits = false;
 
+	/* Fast path for the common case, a plain non-negative integer of at
+	 * most 15 digits: exact in a double, so the result is what strtod
+	 * would give. */
+	if (*p >= '0' && *p <= '9') {
+		unsigned long long v = 0;
+		const char *q = p;
+		while (*q >= '0' && *q <= '9' && q - p < 15)
+			v = v * 10 + (unsigned long long)(*q++ - '0');
+		if (!*q) {
+			*out = (double)v;
+			return 0;
+		}
+	}
 	if (sdc_is_missing(s))
 		return 1;
 	/* a plain decimal only: strtod alone would take "inf", "0x1p3", " 5" */
@@ -185,6 +240,17 @@ static json_t *sdc_threshold_params(const struct policy *pol)
 	return json_pack("{s:I}", "safe_threshold", (json_int_t)pol->safe_threshold);
 }
 
+static json_t *sdc_dominance_params(const struct policy *pol)
+{
+	return json_pack("{s:I, s:f}", "safe_nk_n", (json_int_t)pol->safe_nk_n, "safe_nk_k",
+			 pol->safe_nk_k);
+}
+
+static json_t *sdc_pratio_params(const struct policy *pol)
+{
+	return json_pack("{s:f}", "safe_pratio_p", pol->safe_pratio_p);
+}
+
 /* A count cell: NaN/missing, negative and fractional counts are decided
  * explicitly rather than coerced. Returns the count or -1 when not usable. */
 static long sdc_count_cell(const struct policy *pol, const struct sdc_table *t, size_t row,
@@ -227,7 +293,7 @@ static void sdc_primary(const struct policy *pol, const struct sdc_table *t, siz
 		sdc_note(res, t, row, measure, "zero", p, "primary",
 			 "count 0 is disclosive (zeros_are_disclosive)");
 	} else {
-		sdc_note(res, t, row, measure, "threshold", sdc_threshold_params(pol), "primary",
+		sdc_note(res, t, row, measure, "threshold", sdc_shared(res, 0, sdc_threshold_params, pol), "primary",
 			 "count %ld < threshold %ld", n, pol->safe_threshold);
 	}
 }
@@ -461,7 +527,7 @@ static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table 
 		if (n < pol->safe_threshold && !(n == 0 && !pol->zeros_are_disclosive)) {
 			res->state[r] = CELL_PRIMARY;
 			res->nprimary++;
-			sdc_note(res, t, r, d->value, "threshold", sdc_threshold_params(pol), "primary",
+			sdc_note(res, t, r, d->value, "threshold", sdc_shared(res, 0, sdc_threshold_params, pol), "primary",
 				 "%ld contributors < threshold %ld", n, pol->safe_threshold);
 			continue;
 		}
@@ -486,9 +552,7 @@ static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table 
 			res->state[r] = CELL_PRIMARY;
 			res->nprimary++;
 			sdc_note(res, t, r, d->value, "dominance",
-				 json_pack("{s:I, s:f}", "safe_nk_n", (json_int_t)pol->safe_nk_n,
-					   "safe_nk_k", pol->safe_nk_k),
-				 "primary", "the %ld largest contributions exceed %g%% of the cell",
+				 sdc_shared(res, 1, sdc_dominance_params, pol), "primary", "the %ld largest contributions exceed %g%% of the cell",
 				 pol->safe_nk_n, pol->safe_nk_k * 100);
 			continue;
 		}
@@ -498,7 +562,7 @@ static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table 
 			res->state[r] = CELL_PRIMARY;
 			res->nprimary++;
 			sdc_note(res, t, r, d->value, "p-ratio",
-				 json_pack("{s:f}", "safe_pratio_p", pol->safe_pratio_p), "primary",
+				 sdc_shared(res, 2, sdc_pratio_params, pol), "primary",
 				 "the rest after the two largest is < %g%% of the largest",
 				 pol->safe_pratio_p * 100);
 		}
@@ -541,7 +605,7 @@ static int sdc_check_summary(const struct policy *pol, const struct sdc_table *t
 		if (n >= 0 && n < pol->safe_threshold) {
 			res->state[r] = CELL_PRIMARY;
 			res->nprimary++;
-			sdc_note(res, t, r, t->decl->count, "threshold", sdc_threshold_params(pol),
+			sdc_note(res, t, r, t->decl->count, "threshold", sdc_shared(res, 0, sdc_threshold_params, pol),
 				 "primary", "statistics over %ld records < threshold %ld", n,
 				 pol->safe_threshold);
 		}

@@ -35,10 +35,27 @@ struct sdc_table {
 	int largest_col[64];
 };
 
+/* One cell decision (CONTRACTS.md section 2). Kept compact rather than as
+ * a JSON object: a large table can hold hundreds of thousands of them, and
+ * building a jansson tree per cell was most of the checker's time.
+ * report.c streams them as JSON text. */
+struct sdc_cell {
+	size_t row;          /* 0-based data row */
+	const char *measure; /* owned by the declaration */
+	const char *rule;    /* static */
+	const char *action;  /* static */
+	json_t *params;      /* owned reference, may be shared between cells */
+	size_t reason;       /* offset of the NUL-terminated reason in reason_text */
+};
+
 struct sdc_result {
 	enum sdc_verdict verdict;
 	json_t *reasons;          /* array of strings */
-	json_t *cells;            /* array of cell decisions (CONTRACTS.md) */
+	struct sdc_cell *cells;   /* decisions, in the order they were taken */
+	size_t ndecisions, cap_decisions;
+	char *reason_text;        /* every cell's reason, NUL-terminated */
+	size_t reason_len, reason_cap;
+	json_t *shared_params[4]; /* params objects shared by many cells */
 	unsigned char *state;     /* per data row, enum sdc_cell_state */
 	char **replace;           /* per data row: released text of the count, or NULL */
 	bool drop_col[CSV_MAX_COLS]; /* columns that never leave */
@@ -52,7 +69,8 @@ int sdc_result_init(struct sdc_result *res, size_t nrows);
 void sdc_result_free(struct sdc_result *res);
 void sdc_reason(struct sdc_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Record a decision on one cell; params is stolen (may be NULL). */
+/* Record a decision on one cell; params is stolen (may be NULL). A cell
+ * whose rule passes is not listed: its decision is summarised per rule. */
 void sdc_note(struct sdc_result *res, const struct sdc_table *t, size_t row,
 	      const char *measure, const char *rule, json_t *params, const char *action,
 	      const char *fmt, ...) __attribute__((format(printf, 8, 9)));
@@ -109,9 +127,12 @@ int suppress_round(const struct policy *pol, const struct sdc_table *t,
 int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 		      struct sdc_result *res, struct trex_err *err);
 
-/* report.c */
+/* report.c: the file entry without its cells, and the cells as a JSON
+ * array written straight into a buffer (*text, *len; freed by the caller). */
 json_t *report_file(const struct sdc_table *t, const struct sdc_result *res,
 		    const char *file, const char *kind, const char *released);
+int report_cells_text(const struct sdc_table *t, const struct sdc_result *res, char **text,
+		      size_t *len);
 int report_write_released(const struct sdc_table *t, const struct sdc_result *res,
 			  const char *marker, const char *path, struct trex_err *err);
 
