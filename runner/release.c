@@ -397,9 +397,12 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 		return ar;
 	if (store_finish_job(d->store, id, rows, n, state, reason, report_text, err) < 0)
 		return err->code;
+	/* the release stands without the manifest copy: GET .../release
+	 * builds and signs it afresh from the store */
 	json_t *man = NULL;
-	if (released > 0 && relman_build(d, id, &man, err) < 0)
-		return err->code;
+	struct trex_err merr = { 0 };
+	if (released > 0 && relman_build(d, id, &man, &merr) < 0)
+		trex_log(TREX_LOG_ERROR, "release_manifest_failed", "job=%s code=%d", id, merr.code);
 	json_decref(man);
 	trex_log(TREX_LOG_INFO, "job_finished", "job=%s state=%s released=%zu held=%zu declared=%zu",
 		 id, state, released, held, n);

@@ -264,8 +264,9 @@ void review_decide(struct trexd *d, const struct caller *c, const char *id,
 	if (r == 0)
 		r = review_restate(d, id, &err);
 	json_t *man = NULL;
-	if (r == 0 && release_now)
-		r = relman_build(d, id, &man, &err);
+	struct trex_err merr = { 0 };
+	if (r == 0 && release_now && relman_build(d, id, &man, &merr) < 0)
+		trex_log(TREX_LOG_ERROR, "release_manifest_failed", "job=%s code=%d", id, merr.code);
 	json_decref(man);
 	if (r < 0) {
 		trex_log(TREX_LOG_ERROR, "review_failed", "job=%s code=%d", id, r);

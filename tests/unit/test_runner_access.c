@@ -1,0 +1,149 @@
+/* Unit tests for the access part of trexd: the routes of approval, review,
+ * held files, release manifests and the audit (runner/api.c), the access
+ * keys of trexd.json (runner/config_access.c) and who sees which job
+ * (runner/roles.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "runner/access.h"
+#include "runner/api.h"
+#include "runner/config.h"
+
+static void test_access_routes(void **state)
+{
+	struct api_route r;
+	api_route("POST", "/v1/jobs/abc/approve", &r);
+	assert_int_equal(r.kind, API_APPROVE);
+	assert_string_equal(r.id, "abc");
+	api_route("GET", "/v1/jobs/abc/approve", &r);
+	assert_int_equal(r.kind, API_BAD_METHOD);
+	api_route("POST", "/v1/jobs/abc/review", &r);
+	assert_int_equal(r.kind, API_REVIEW);
+	api_route("GET", "/v1/jobs/abc/held/tables%2Ffig.png", &r);
+	assert_int_equal(r.kind, API_HELD_FILE);
+	assert_string_equal(r.name, "tables/fig.png");
+	api_route("GET", "/v1/jobs/abc/held/..", &r);
+	assert_int_equal(r.kind, API_NOT_FOUND);
+	api_route("GET", "/v1/jobs/abc/release", &r);
+	assert_int_equal(r.kind, API_RELEASE_MANIFEST);
+	api_route("GET", "/v1/audit/job/abc-1", &r);
+	assert_int_equal(r.kind, API_AUDIT_JOB);
+	assert_string_equal(r.id, "abc-1");
+	api_route("GET", "/v1/audit/project/P2026-041", &r);
+	assert_int_equal(r.kind, API_AUDIT_PROJECT);
+	assert_string_equal(r.name, "P2026-041");
+	api_route("GET", "/v1/audit/project/.hidden", &r);
+	assert_int_equal(r.kind, API_NOT_FOUND);
+	api_route("GET", "/v1/audit/project/a%2Fb", &r);
+	assert_int_equal(r.kind, API_NOT_FOUND);
+	api_route("POST", "/v1/audit/job/abc", &r);
+	assert_int_equal(r.kind, API_BAD_METHOD);
+	api_route("GET", "/v1/trexd-key", &r);
+	assert_int_equal(r.kind, API_TREXD_KEY);
+}
+
+static int parse(struct config *c, const char *text, char msg[256])
+{
+	struct trex_err err = { 0 };
+	assert_int_equal(config_init_defaults(c, "/opt/trex/bin", &err), 0);
+	int r = config_parse(c, "t.json", text, strlen(text), &err);
+	strcpy(msg, err.msg);
+	return r;
+}
+
+static void test_access_config(void **state)
+{
+	struct config c;
+	char msg[256];
+	assert_int_equal(parse(&c, "{\"state_dir\": \"/s\"}", msg), 0);
+	assert_int_equal(c.access.require_permit, 1);
+	assert_int_equal(c.access.checkpoint_every, 100);
+	assert_int_equal(c.access.n_users, 0);
+	config_free(&c);
+
+	const char *good = "{\"require_permit\": false, \"two_checkers\": true,\n"
+			   " \"approver_keys\": [\"/k/a.pub\"], \"revoked_permits\": [\"P-1\", \"P-2\"],\n"
+			   " \"audit_checkpoint_every\": 7,\n"
+			   " \"users\": {\"alice\": {\"uid\": 1000, \"roles\": [\"researcher\"],"
+			   " \"projects\": [\"P1\"]},\n"
+			   "   \"ops\": {\"roles\": [\"operator\", \"auditor\"]}}}";
+	assert_int_equal(parse(&c, good, msg), 0);
+	assert_int_equal(c.access.require_permit, 0);
+	assert_int_equal(c.access.two_checkers, 1);
+	assert_int_equal(c.access.checkpoint_every, 7);
+	assert_int_equal(c.access.n_approver_keys, 1);
+	assert_int_equal(c.access.n_revoked_permits, 2);
+	assert_string_equal(c.access.revoked_permits[1], "P-2");
+	assert_int_equal(c.access.n_users, 2);
+	const struct user *u = config_user(&c, 1000, "whoever");
+	assert_non_null(u);
+	assert_string_equal(u->name, "alice");
+	assert_int_equal(u->roles, ROLE_RESEARCHER);
+	/* an entry without uid matches by name only */
+	u = config_user(&c, 4242, "ops");
+	assert_non_null(u);
+	assert_int_equal(u->roles, ROLE_OPERATOR | ROLE_AUDITOR);
+	assert_null(config_user(&c, 4242, "alice"));
+	assert_null(config_user(&c, 1001, NULL));
+	config_free(&c);
+
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "{\"require_permit\": 1}", "t.json:1: \"require_permit\" must be true or false" },
+		{ "{\"approver_keys\": \"/k\"}", "t.json:1: \"approver_keys\" must be an array of strings" },
+		{ "{\"revoked_permits\": [\"\"]}",
+		  "t.json:1: \"revoked_permits\"[0] must be a non-empty string of at most 256 bytes" },
+		{ "{\"audit_checkpoint_every\": 0}",
+		  "t.json:1: \"audit_checkpoint_every\" must be an integer from 1 to 1000000" },
+		{ "{\n\"users\": {\"a\": {\"roles\": [\"root\"]}}}",
+		  "t.json:2: users.a.roles[0]: must be one of researcher, approver, checker, operator, auditor" },
+		{ "{\"users\": {\"a\": {\"uid\": -1}}}", "t.json:1: users.a.uid must be a uid" },
+		{ "{\"users\": {\"a\": {\"group\": 1}}}", "t.json:1: unknown key \"group\" in users.a" },
+		{ "{\"users\": {\"a b\": {}}}", "t.json:1: bad user name \"a b\"" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = parse(&c, bad[i].text, msg);
+		if (r == 0 || strcmp(msg, bad[i].msg) != 0)
+			fail_msg("%s: got %d \"%s\"", bad[i].text, r, msg);
+		config_free(&c);
+	}
+}
+
+static void test_may_see(void **state)
+{
+	char *projects[] = { "P1" };
+	struct user alice = { .name = "alice", .uid = 1000, .roles = ROLE_RESEARCHER,
+			      .projects = projects, .n_projects = 1 };
+	struct job_row own = { .project = "P9", .submitted_uid = 1000 };
+	struct job_row proj = { .project = "P1", .submitted_uid = 2000 };
+	struct job_row other = { .project = "P2", .submitted_uid = 2000 };
+	struct caller c = { .uid = 1000, .name = "alice", .roles = ROLE_RESEARCHER, .user = &alice };
+	assert_true(roles_may_see(NULL, &c, &own));
+	assert_true(roles_may_see(NULL, &c, &proj));
+	assert_false(roles_may_see(NULL, &c, &other));
+	c.roles = ROLE_CHECKER;
+	assert_true(roles_may_see(NULL, &c, &other));
+	c.roles = ROLE_AUDITOR;
+	assert_true(roles_may_see(NULL, &c, &other));
+	c.roles = 0;
+	assert_false(roles_may_see(NULL, &c, &own));
+	char buf[80];
+	assert_string_equal(roles_names(ROLE_APPROVER | ROLE_AUDITOR, buf, sizeof(buf)),
+			    "approver,auditor");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_access_routes),
+		cmocka_unit_test(test_access_config),
+		cmocka_unit_test(test_may_see),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
