@@ -51,6 +51,10 @@ void sdc_result_free(struct sdc_result *res)
 		json_decref(res->shared_params[i]);
 	trex_free(res->cells);
 	trex_free(res->reason_text);
+	for (size_t d = 0; d < MANIFEST_MAX_DIMS; d++) {
+		trex_free(res->code[d]);
+		trex_free(res->code_row[d]);
+	}
 	if (res->replace)
 		for (size_t i = 0; i < res->ncells; i++)
 			trex_free(res->replace[i]);
@@ -298,66 +302,15 @@ static void sdc_primary(const struct policy *pol, const struct sdc_table *t, siz
 	}
 }
 
-/* Hash of the dimension codes of a row, skipping dimension `skip` (or none
- * when skip >= ndims). */
-static unsigned long sdc_key_hash(const struct sdc_table *t, size_t row, size_t skip)
-{
-	unsigned long h = 1469598103934665603ul;
-	for (size_t d = 0; d < t->decl->ndims; d++) {
-		if (d == skip)
-			continue;
-		for (const char *s = csv_field(t->csv, row, (size_t)t->dim_col[d]); *s; s++)
-			h = (h ^ (unsigned char)*s) * 1099511628211ul;
-		h = (h ^ 0xff) * 1099511628211ul; /* separator */
-	}
-	return h;
-}
-
-static bool sdc_same_key(const struct sdc_table *t, size_t a, size_t b, size_t skip)
-{
-	for (size_t d = 0; d < t->decl->ndims; d++)
-		if (d != skip && strcmp(csv_field(t->csv, a, (size_t)t->dim_col[d]),
-					csv_field(t->csv, b, (size_t)t->dim_col[d])))
-			return false;
-	return true;
-}
-
-/* Group rows by their codes except dimension `skip`: group[r] is the row
- * that represents r's group. */
-static int sdc_group(const struct sdc_table *t, size_t skip, size_t *group)
-{
-	size_t n = t->csv->nrows, cap = 1;
-	_cleanup_free_ size_t *slots = NULL;
-
-	while (cap < n * 2 + 2)
-		cap <<= 1;
-	slots = trex_calloc(cap, sizeof(size_t));
-	if (!slots)
-		return -ENOMEM;
-	for (size_t r = 0; r < n; r++) {
-		for (size_t i = sdc_key_hash(t, r, skip) & (cap - 1);; i = (i + 1) & (cap - 1)) {
-			if (!slots[i]) {
-				slots[i] = r + 1;
-				group[r] = r;
-				break;
-			}
-			if (sdc_same_key(t, slots[i] - 1, r, skip)) {
-				group[r] = slots[i] - 1;
-				break;
-			}
-		}
-	}
-	return 0;
-}
-
 /* Two rows with the same dimension codes are not a table: it is record-level
  * data (or an aggregation bug) and no cell rule makes it safe. */
-static int sdc_duplicate_keys(const struct sdc_table *t, size_t *dup_row, bool *dup)
+static int sdc_duplicate_keys(const struct sdc_table *t, const struct sdc_result *res,
+			      size_t *dup_row, bool *dup)
 {
 	_cleanup_free_ size_t *group = trex_calloc(t->csv->nrows + 1, sizeof(size_t));
 
 	*dup = false;
-	if (!group || sdc_group(t, (size_t)-1, group) < 0)
+	if (!group || sdc_group(t, res, (size_t)-1, group) < 0)
 		return -ENOMEM;
 	for (size_t r = 0; r < t->csv->nrows; r++)
 		if (group[r] != r) {
@@ -388,7 +341,7 @@ static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
 	if (nd < 2)
 		return 0;
 	for (size_t d = 0; d < nd; d++) {
-		if (sdc_group(t, d, group) < 0)
+		if (sdc_group(t, res, d, group) < 0)
 			return -ENOMEM;
 		memset(cells, 0, n * sizeof(size_t));
 		memset(nonzero, 0, n * sizeof(size_t));
@@ -429,7 +382,7 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 
 	if (!counts)
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
-	if (sdc_duplicate_keys(t, &dup, &isdup) < 0)
+	if (sdc_duplicate_keys(t, res, &dup, &isdup) < 0)
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	if (isdup) {
 		sdc_note(res, t, dup, t->decl->count, "microdata", NULL, "fail",
@@ -489,7 +442,7 @@ static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table 
 
 	for (size_t i = 0; i < d->nlargest; i++)
 		res->drop_col[t->largest_col[i]] = true;
-	if (sdc_duplicate_keys(t, &dup, &isdup) < 0)
+	if (sdc_duplicate_keys(t, res, &dup, &isdup) < 0)
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	if (isdup) {
 		sdc_reason(res, "rows are not unique over the declared dimensions (microdata?)");
@@ -681,7 +634,7 @@ static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res
 		size_t slices = 0, holds = 0, first = (size_t)-1;
 		bool same_code = true;
 
-		if (sdc_group(t, d, group) < 0)
+		if (sdc_group(t, res, d, group) < 0)
 			return false;
 		memset(sum, 0, n * sizeof(double));
 		memset(max, 0, n * sizeof(double));
@@ -735,24 +688,35 @@ static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result 
 		return;
 	if (sdc_numeric_margin(t, res))
 		return;
-	for (size_t r = 0; r < t->csv->nrows; r++)
-		for (size_t k = 0; k < d->ndims; k++) {
+	/* each distinct code once; the one named is the first in row order */
+	size_t best_row = (size_t)-1, best_k = 0;
+	for (size_t k = 0; k < d->ndims; k++)
+		for (size_t code = 0; code < res->ncodes[k]; code++) {
+			size_t r = res->code_row[k][code];
 			const char *c = csv_field(t->csv, r, (size_t)t->dim_col[k]);
+			if (r > best_row || (r == best_row && k > best_k))
+				continue;
 			for (size_t i = 0; i < TREX_ARRAY_LEN(names); i++)
 				if (!strcasecmp(c, names[i])) {
-					sdc_reason(res, "code '%s' of %s looks like a margin: declare total_codes so suppression protects it",
-						   c, d->dims[k]);
-					sdc_worsen(res, SDC_REVIEW);
-					return;
+					best_row = r;
+					best_k = k;
+					break;
 				}
 		}
+	if (best_row == (size_t)-1)
+		return;
+	sdc_reason(res, "code '%s' of %s looks like a margin: declare total_codes so suppression protects it",
+		   csv_field(t->csv, best_row, (size_t)t->dim_col[best_k]), d->dims[best_k]);
+	sdc_worsen(res, SDC_REVIEW);
 }
 
 int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 	      struct trex_err *err)
 {
-	int r = 0;
+	int r = sdc_codes_build(t, res);
 
+	if (r < 0)
+		return trex_err_set(err, r, "%s", t->name);
 	switch (t->decl->kind) {
 	case KIND_FREQUENCY:
 		r = sdc_check_frequency(pol, t, res, err);

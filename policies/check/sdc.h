@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -56,6 +57,11 @@ struct sdc_result {
 	char *reason_text;        /* every cell's reason, NUL-terminated */
 	size_t reason_len, reason_cap;
 	json_t *shared_params[4]; /* params objects shared by many cells */
+	/* group.c: each dimension's codes interned (per row, and the first
+	 * row of each code) */
+	uint32_t *code[MANIFEST_MAX_DIMS];
+	size_t *code_row[MANIFEST_MAX_DIMS];
+	size_t ncodes[MANIFEST_MAX_DIMS];
 	unsigned char *state;     /* per data row, enum sdc_cell_state */
 	char **replace;           /* per data row: released text of the count, or NULL */
 	bool drop_col[CSV_MAX_COLS]; /* columns that never leave */
@@ -86,6 +92,13 @@ int sdc_table_open(struct sdc_table *t, const struct csv_table *csv,
 int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 	      struct trex_err *err);
 bool sdc_row_is_total(const struct sdc_table *t, size_t row);
+
+/* group.c: intern the dimension codes (before any grouping), and group
+ * rows by their codes except dimension `skip` (none when skip >= ndims):
+ * group[r] is the first row of r's group. */
+int sdc_codes_build(const struct sdc_table *t, struct sdc_result *res);
+int sdc_group(const struct sdc_table *t, const struct sdc_result *res, size_t skip,
+	      size_t *group);
 
 /* The margin equations of a table with declared totals: for every total
  * row and every dimension where its code is a total, the row equals the sum
