@@ -94,8 +94,15 @@ int audit_intervals(const struct sdc_margins *m, const unsigned char *state, dou
 	parm.msg_lev = GLP_MSG_OFF;
 	parm.presolve = GLP_OFF; /* plain statuses: OPT, NOFEAS, UNBND */
 	for (size_t r = 0; r < n; r++) {
-		if (!var[r])
+		/* only primary cells are judged: bounding the complements too
+		 * doubled the work of the audit for nothing */
+		if (!var[r] || state[r] != CELL_PRIMARY) {
+			if (var[r]) {
+				lo[r] = 0.0;
+				hi[r] = INFINITY;
+			}
 			continue;
+		}
 		for (int dir = 0; dir < 2; dir++) {
 			double *out = dir ? &hi[r] : &lo[r];
 			int st;
@@ -135,13 +142,20 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 	r = suppress_margins_build(t, &m, err);
 	if (r < 0)
 		return r;
-	lo = trex_calloc(n + 1, sizeof(double));
-	hi = trex_calloc(n + 1, sizeof(double));
-	if (!lo || !hi) {
-		suppress_margins_free(&m);
-		return trex_err_set(err, -ENOMEM, "audit");
+	if (res->audit_lo && res->audit_hi) {
+		/* suppress_secondary audited this very pattern last */
+		lo = TREX_TAKE(res->audit_lo);
+		hi = TREX_TAKE(res->audit_hi);
+		r = 0;
+	} else {
+		lo = trex_calloc(n + 1, sizeof(double));
+		hi = trex_calloc(n + 1, sizeof(double));
+		if (!lo || !hi) {
+			suppress_margins_free(&m);
+			return trex_err_set(err, -ENOMEM, "audit");
+		}
+		r = audit_intervals(&m, res->state, lo, hi, err);
 	}
-	r = audit_intervals(&m, res->state, lo, hi, err);
 	if (r < 0) {
 		suppress_margins_free(&m);
 		return r;

@@ -51,6 +51,8 @@ void sdc_result_free(struct sdc_result *res)
 		json_decref(res->shared_params[i]);
 	trex_free(res->cells);
 	trex_free(res->reason_text);
+	trex_free(res->audit_lo);
+	trex_free(res->audit_hi);
 	for (size_t d = 0; d < MANIFEST_MAX_DIMS; d++) {
 		trex_free(res->code[d]);
 		trex_free(res->code_row[d]);

@@ -62,6 +62,8 @@ struct sdc_result {
 	uint32_t *code[MANIFEST_MAX_DIMS];
 	size_t *code_row[MANIFEST_MAX_DIMS];
 	size_t ncodes[MANIFEST_MAX_DIMS];
+	/* suppress.c -> audit.c: intervals of the final pattern (or NULL) */
+	double *audit_lo, *audit_hi;
 	unsigned char *state;     /* per data row, enum sdc_cell_state */
 	char **replace;           /* per data row: released text of the count, or NULL */
 	bool drop_col[CSV_MAX_COLS]; /* columns that never leave */
@@ -118,9 +120,10 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 			   struct trex_err *err);
 void suppress_margins_free(struct sdc_margins *m);
 
-/* Feasible interval [lo, hi] of every unknown cell (suppressed, or missing
- * value) given the released cells, by linear programming: non-negative
- * cells, margins as equalities. hi is INFINITY when unbounded. */
+/* Feasible interval [lo, hi] of every primary-suppressed cell given the
+ * released cells, by linear programming: non-negative cells, margins as
+ * equalities; the other unknowns (complements, missing values) are left at
+ * [0, INFINITY] without solving. hi is INFINITY when unbounded. */
 int audit_intervals(const struct sdc_margins *m, const unsigned char *state, double *lo,
 		    double *hi, struct trex_err *err);
 /* Protection a suppressed cell of value v needs: the interval must reach

@@ -140,7 +140,7 @@ static int supp_eq_close(struct supp_eqbuf *b)
 /* Children of a total code: from the hierarchy when declared, else every
  * non-total code of the dimension seen in the table. */
 static int supp_children(const struct sdc_table *t, size_t d, const char *code,
-			 const char ***out, size_t *nout)
+			 const char ***out, size_t *nout, const char ***cache, size_t *ncache)
 {
 	const struct output_decl *decl = t->decl;
 	json_t *tree = decl->hierarchies ? json_object_get(decl->hierarchies, decl->dims[d]) : NULL;
@@ -156,6 +156,14 @@ static int supp_children(const struct sdc_table *t, size_t d, const char *code,
 			return -ENOMEM;
 		json_array_foreach(kids, i, k)
 			list[n++] = json_string_value(k);
+	} else if (*cache) {
+		/* the same for every total code of the dimension: computed once
+		 * (it was recomputed per total row, quadratic on a 100x100 table) */
+		list = trex_calloc(*ncache + 1, sizeof(char *));
+		if (!list)
+			return -ENOMEM;
+		memcpy(list, *cache, *ncache * sizeof(char *));
+		n = *ncache;
 	} else {
 		list = trex_calloc(t->csv->nrows + 1, sizeof(char *));
 		if (!list)
@@ -168,6 +176,13 @@ static int supp_children(const struct sdc_table *t, size_t d, const char *code,
 			if (!seen)
 				list[n++] = c;
 		}
+		*cache = trex_calloc(n + 1, sizeof(char *));
+		if (!*cache) {
+			trex_free(list);
+			return -ENOMEM;
+		}
+		memcpy(*cache, list, n * sizeof(char *));
+		*ncache = n;
 	}
 	*out = list;
 	*nout = n;
@@ -192,6 +207,8 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 	int col = t->count_col >= 0 && decl->kind == KIND_FREQUENCY ? t->count_col : t->value_col;
 	struct supp_index ix = {0};
 	struct supp_eqbuf b = {0};
+	const char **auto_kids[MANIFEST_MAX_DIMS] = {0};
+	size_t nauto_kids[MANIFEST_MAX_DIMS] = {0};
 	int r = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -220,7 +237,8 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 			supp_codes(t, row, codes);
 			if (!manifest_is_total(decl, decl->dims[d], codes[d]))
 				continue;
-			if ((r = supp_children(t, d, codes[d], &kids, &nk)) < 0)
+			if ((r = supp_children(t, d, codes[d], &kids, &nk, &auto_kids[d],
+					       &nauto_kids[d])) < 0)
 				break;
 			if ((r = supp_eq_push(&b, row, 1)) < 0)
 				break;
@@ -242,6 +260,8 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 	}
 out:
 	trex_free(ix.slots);
+	for (size_t d = 0; d < MANIFEST_MAX_DIMS; d++)
+		trex_free(auto_kids[d]);
 	if (r < 0) {
 		trex_free(b.row);
 		trex_free(b.coef);
@@ -433,6 +453,14 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 			break;
 	}
 	suppress_margins_free(&m);
+	if (r == 0) {
+		/* the last audit was of the final pattern: audit_suppression
+		 * reports it rather than solving every LP again */
+		trex_free(res->audit_lo);
+		trex_free(res->audit_hi);
+		res->audit_lo = TREX_TAKE(lo);
+		res->audit_hi = TREX_TAKE(hi);
+	}
 	return r;
 }
 
