@@ -1,5 +1,6 @@
 /* The cloned child: pid 1 of the job's pid namespace. As host root (but in
- * fresh mount/pid/net/ipc/uts namespaces) it builds the root filesystem,
+ * fresh mount/pid/ipc/uts namespaces, and the network namespace the
+ * supervisor made, joined before pivot_root) it builds the root filesystem,
  * hands the /output root to the supervisor, enters a new user namespace,
  * becomes uid 1000 with no capabilities, then forks the job and reaps until
  * the job's main process exits. When it exits the kernel kills everything
@@ -115,21 +116,28 @@ fail:
 	sbx_child_fail(SBX_SOCK_FD, stage, &err);
 }
 
-/* Join the v1 job cgroups, which the supervisor makes while we build the
- * root, once it says they exist. Runs before pivot_root (the paths are
- * host paths) and long before the job exists. */
-static int sbx_child_join_cgroups(void *ctx, struct trex_err *err)
+/* Join the network namespace and the v1 job cgroups, which the supervisor
+ * makes while we build the root, once it says they exist. Runs before
+ * pivot_root (the cgroup paths are host paths) and long before the job
+ * exists; nothing before it uses the network. */
+static int sbx_child_join_setup(void *ctx, struct trex_err *err)
 {
 	const struct sbx_child_args *a = ctx;
-	if (!a->cg || !sbx_cgroup_has_v1(a->cg))
-		return 0;
 	struct sbx_msg m;
 	int fd;
 	int r = sbx_msg_recv(SBX_SOCK_FD, &m, &fd);
+	if (r <= 0 || m.type != SBX_MSG_CGROUPS) {
+		if (fd >= 0)
+			close(fd);
+		return trex_err_setx(err, -EPROTO, "supervisor did not make the network namespace and job cgroups");
+	}
+	r = sbx_netns_join(fd, err);
 	if (fd >= 0)
 		close(fd);
-	if (r <= 0 || m.type != SBX_MSG_CGROUPS)
-		return trex_err_setx(err, -EPROTO, "supervisor did not make the job cgroups");
+	if (r < 0)
+		return r;
+	if (!a->cg || !sbx_cgroup_has_v1(a->cg))
+		return 0;
 	return sbx_cgroup_join_self_v1(a->cg, err);
 }
 
@@ -185,7 +193,7 @@ void sbx_child_main(const struct sbx_child_args *a)
 	}
 
 	struct sbx_mount_plan plan = { .cfg = a->cfg, .host_uid = a->host_uid, .base = a->base,
-				       .before_pivot = sbx_child_join_cgroups, .ctx = (void *)a };
+				       .before_pivot = sbx_child_join_setup, .ctx = (void *)a };
 	if (sbx_mounts_setup(&plan, &stage, &err) < 0)
 		sbx_child_fail(sock, stage, &err);
 

@@ -6,10 +6,11 @@
  *   ----------------------              ------------------------------       ---
  *   parse args, load seccomp,
  *   lock a host uid, make cgroups,
- *   clone(NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS, v2: into the job leaf) -->
- *   mkdir the v1 job cgroups, "cgroups" build the root as host root (so
- *                                        0700 dataset dirs resolve); join
- *                                        the v1 cgroups (tasks <- "0"),
+ *   clone(NEWNS|NEWPID|NEWIPC|NEWUTS, v2: into the job leaf) -->
+ *   make the job's network namespace,   build the root as host root (so
+ *   mkdir the v1 job cgroups,            0700 dataset dirs resolve); setns
+ *   "setup" + netns fd ----------------> into the netns, join the v1
+ *                                        cgroups (tasks <- "0"),
  *                                        pivot_root, detach old root;
  *                                        unshare(NEWUSER)
  *   write uid_map/gid_map 1000->host    <-- "userns" + /output root fd --
@@ -123,6 +124,11 @@ int sbx_seccomp_load(const struct sbx_config *cfg, const unsigned char *builtin,
 		     size_t builtin_len, struct secpol_progs *progs, struct trex_err *err);
 int sbx_seccomp_install(const struct secpol_progs *progs, struct trex_err *err);
 
+/* netns.c: the supervisor makes the job's (empty) network namespace and
+ * returns an fd to it; the child joins it before pivot_root. */
+int sbx_netns_make(int *netns_fd, struct trex_err *err);
+int sbx_netns_join(int netns_fd, struct trex_err *err);
+
 /* status.c: the key=value record on --status-fd (escaped values). */
 void sbx_status_kv(int fd, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -130,7 +136,8 @@ void sbx_status_kv(int fd, const char *key, const char *fmt, ...)
 /* messages between init and supervisor (SOCK_SEQPACKET) */
 enum sbx_msg_type {
 	SBX_MSG_GO = 1,        /* supervisor -> child: maps written, in the cgroups */
-	SBX_MSG_CGROUPS,       /* supervisor -> child: the v1 job dirs exist, join */
+	SBX_MSG_CGROUPS,       /* supervisor -> child: the v1 job dirs exist, join
+	                        * them; carries the network namespace (fd) */
 	SBX_MSG_USERNS,        /* child -> supervisor: write my maps; carries the
 	                        * /output root fd (SCM_RIGHTS) */
 	SBX_MSG_SETUP_FAILED,  /* child -> supervisor: stage + error */

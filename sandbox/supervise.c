@@ -23,7 +23,9 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 
-#define SBX_NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+/* no CLONE_NEWNET: the supervisor makes the network namespace after the
+ * clone, in parallel with the child's mounts (netns.c) */
+#define SBX_NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS)
 #define SBX_CPU_POLL_MS 100
 
 uint64_t sbx_now_ms(void)
@@ -104,6 +106,17 @@ static void sbx_handle_msg(struct sbx_run *run, int sock, pid_t pid)
 		close(fd);
 }
 
+/* Handle the messages already queued, without waiting. */
+static void sbx_drain_msgs(struct sbx_run *run, int sock, pid_t pid)
+{
+	for (;;) {
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+		if (run->sock_eof || poll(&p, 1, 0) <= 0)
+			break;
+		sbx_handle_msg(run, sock, pid);
+	}
+}
+
 int sbx_supervise(struct sbx_run *run)
 {
 	const struct sbx_config *cfg = run->cfg;
@@ -163,13 +176,25 @@ int sbx_supervise(struct sbx_run *run)
 		sbx_run_fail(run, "cgroup", &err);
 		kill(pid, SIGKILL);
 	}
-	/* the v1 dirs, while the child builds its root; it joins them
-	 * itself once told (before pivot_root, long before the job) */
-	if (run->cg && run->cg_lim && sbx_cgroup_has_v1(run->cg)) {
+	/* the network namespace and the v1 dirs, while the child builds its
+	 * root; it joins them itself once told (before pivot_root, long
+	 * before the job). Always sent: the child waits for the netns */
+	if (!run->setup_failed) {
 		struct sbx_msg made = { .type = SBX_MSG_CGROUPS };
-		if (sbx_cgroup_create_v1(run->cg, run->cg_job, run->cg_lim, &err) < 0 ||
-		    sbx_msg_send(sock, &made, -1) < 0) {
-			sbx_run_fail(run, "cgroup", &err);
+		_cleanup_close_ int netns = -1;
+		const char *stage = "netns";
+		int rc = sbx_netns_make(&netns, &err);
+		if (rc == 0 && run->cg && run->cg_lim && sbx_cgroup_has_v1(run->cg)) {
+			stage = "cgroup";
+			rc = sbx_cgroup_create_v1(run->cg, run->cg_job, run->cg_lim, &err);
+		}
+		if (rc == 0 && (rc = sbx_msg_send(sock, &made, netns)) < 0)
+			trex_err_set(&err, rc, "send the setup message");
+		if (rc < 0) {
+			/* the child may have failed first (a missing --data):
+			 * its queued report is the cause, not our send */
+			sbx_drain_msgs(run, sock, pid);
+			sbx_run_fail(run, stage, &err);
 			kill(pid, SIGKILL);
 		}
 	}
@@ -184,6 +209,7 @@ int sbx_supervise(struct sbx_run *run)
 	uint64_t ooms;
 	bool oom_source = run->cg && sbx_cgroup_oom_kills(run->cg, &ooms) == 0;
 	bool killed = false;
+	uint64_t next_check = run->start_ms + SBX_CPU_POLL_MS;
 	for (;;) {
 		uint64_t now = sbx_now_ms();
 		if (!killed && now >= deadline) {
@@ -212,12 +238,24 @@ int sbx_supervise(struct sbx_run *run)
 				killed = true;
 			}
 		}
-		if (oom_source && !killed && sbx_cgroup_oom_kills(run->cg, &ooms) == 0 && ooms > 0) {
+		/* the cgroup counters are read on the CPU-poll period, not on
+		 * every wakeup: each read is a kernfs open (tens of us), and a
+		 * short job's few messages and its exit would pay for several
+		 * of them. The final counters are read after the reap anyway */
+		bool tick = false;
+		if ((cpu_source || oom_source) && !killed) {
+			uint64_t t = sbx_now_ms();
+			if (n == 0 || t >= next_check) {
+				tick = true;
+				next_check = t + SBX_CPU_POLL_MS;
+			}
+		}
+		if (tick && oom_source && sbx_cgroup_oom_kills(run->cg, &ooms) == 0 && ooms > 0) {
 			run->oom_killed = true;
 			kill(pid, SIGKILL);
 			killed = true;
 		}
-		if (cpu_source && !killed && sbx_cgroup_cpu_ns(run->cg, &cpu_ns) == 0 &&
+		if (tick && cpu_source && !killed && sbx_cgroup_cpu_ns(run->cg, &cpu_ns) == 0 &&
 		    cpu_ns >= cpu_limit_ns) {
 			run->cpu_limited = true;
 			kill(pid, SIGKILL);
@@ -227,12 +265,7 @@ int sbx_supervise(struct sbx_run *run)
 			break;
 	}
 	/* messages sent just before init exited are still queued */
-	for (;;) {
-		struct pollfd p = { .fd = sock, .events = POLLIN };
-		if (run->sock_eof || poll(&p, 1, 0) <= 0)
-			break;
-		sbx_handle_msg(run, sock, pid);
-	}
+	sbx_drain_msgs(run, sock, pid);
 	int st;
 	while (wait4(pid, &st, 0, &run->rusage) < 0 && errno == EINTR)
 		;

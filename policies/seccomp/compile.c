@@ -76,6 +76,13 @@ static int secpol_new_ctx(uint32_t def, scmp_filter_ctx *out, struct trex_err *e
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (rc == 0)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); /* the sandbox sets it */
+	/* a binary search over syscall numbers instead of a linear chain:
+	 * the kernel emulates the filter once per syscall number when it is
+	 * installed (the seccomp action cache), so a chain of ~150 compares
+	 * made every job start pay ~0.5 ms; the tree needs ~8 per number.
+	 * Same rules, same answers: only the shape of the program changes */
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (rc < 0) {
 		seccomp_release(ctx);
 		return trex_err_set(err, rc, "seccomp_attr_set");
