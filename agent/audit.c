@@ -19,7 +19,8 @@
 /* Walk the (already chain-verified) log and check each checkpoint's
  * signature; returns the last line that was signed. */
 static int audit_checkpoints(const char *path, const struct trex_key *key,
-			     uint64_t *last_signed, uint64_t *ncheck, struct trex_err *err)
+			     uint64_t *last_signed, uint64_t *ncheck, int *stopped,
+			     struct trex_err *err)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
@@ -31,6 +32,8 @@ static int audit_checkpoints(const char *path, const struct trex_key *key,
 	uint64_t n = 0;
 	*last_signed = 0;
 	*ncheck = 0;
+	*stopped = 0;
+	int prev_stop = 0;
 	while (fgets(line, AUDIT_LINE_MAX + 2, f)) {
 		n++;
 		size_t len = strlen(line);
@@ -55,7 +58,10 @@ static int audit_checkpoints(const char *path, const struct trex_key *key,
 						     (unsigned long long)n);
 			*last_signed = n;
 			(*ncheck)++;
+			*stopped = prev_stop;
+			prev_stop = 0;
 		} else {
+			prev_stop = ev && strcmp(ev, "trexd_stopped") == 0;
 			json_decref(j);
 		}
 		trex_sha256_hex(line, len - 1, prev);
@@ -86,21 +92,24 @@ static int audit_verify_verb(int argc, char **argv)
 		return CLI_EXIT_FAILED;
 	}
 	uint64_t last = 0, nck = 0;
+	int stopped = 0;
 	if (keyf) {
 		struct trex_key *key = NULL;
 		if (trex_key_load_public(keyf, &key, &err) < 0) {
 			fprintf(stderr, "trex audit verify: %s\n", err.msg);
 			return CLI_EXIT_USAGE;
 		}
-		int r = audit_checkpoints(file, key, &last, &nck, &err);
+		int r = audit_checkpoints(file, key, &last, &nck, &stopped, &err);
 		trex_key_free(key);
 		if (r < 0) {
 			fprintf(stderr, "trex audit verify: %s: %s\n", file, err.msg);
 			return CLI_EXIT_FAILED;
 		}
 	}
-	if (complete && (!keyf || last != res.lines)) {
-		fprintf(stderr, "trex audit verify: %s: line %llu: the log does not end with a signed checkpoint (lines cut from the end, or trexd still running)\n",
+	/* a stopped trexd's last lines are "trexd_stopped" and the
+	 * checkpoint that signs it */
+	if (complete && (!keyf || last != res.lines || !stopped)) {
+		fprintf(stderr, "trex audit verify: %s: line %llu: the log does not end with trexd's signed stop (lines cut from the end, or trexd still running)\n",
 			file, (unsigned long long)res.lines);
 		return CLI_EXIT_FAILED;
 	}

@@ -30,6 +30,7 @@ int cli_fetch(const struct cli_ctx *ctx, int argc, char **argv);
 int cli_permit(const struct cli_ctx *ctx, int argc, char **argv);  /* permit.c */
 int cli_approve(const struct cli_ctx *ctx, int argc, char **argv); /* review.c */
 int cli_review(const struct cli_ctx *ctx, int argc, char **argv);  /* review.c */
+int cli_held(const struct cli_ctx *ctx, int argc, char **argv);    /* review.c */
 int cli_audit(const struct cli_ctx *ctx, int argc, char **argv);   /* audit.c */
 
 /* Shared helpers (cli.c). */

@@ -34,6 +34,7 @@ static const char usage[] =
 	"  approve JOB                 (approver) approve a strict-permit job's code bundle\n"
 	"  review JOB FILE --release|--reject --reason TEXT\n"
 	"                              (checker) decide on an output held for review\n"
+	"  held JOB FILE -o OUT        (checker) save an output held for review (0600)\n"
 	"  audit verify FILE [--trexd-key PUB] [--complete]\n"
 	"                              check an audit log; names the first bad line\n"
 	"  audit show --job ID | --project NAME   (auditor) audit lines from trexd\n"
@@ -79,7 +80,7 @@ int main(int argc, char **argv)
 		{ "submit", cli_submit }, { "status", cli_status }, { "wait", cli_wait },
 		{ "outputs", cli_outputs }, { "fetch", cli_fetch },
 		{ "permit", cli_permit }, { "approve", cli_approve },
-		{ "review", cli_review }, { "audit", cli_audit },
+		{ "review", cli_review }, { "held", cli_held }, { "audit", cli_audit },
 	};
 	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
 		if (strcmp(argv[i], verbs[v].name) != 0)
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
 		return verbs[v].fn(&ctx, argc - i, argv + i);
 	}
 	fprintf(stderr, "trex: unknown verb '%s' (this trex knows submit, status, wait, "
-			"outputs, fetch, permit, approve, review, audit)\n%s",
+			"outputs, fetch, permit, approve, review, held, audit)\n%s",
 		argv[i], usage);
 	return CLI_EXIT_USAGE;
 }

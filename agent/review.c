@@ -1,11 +1,14 @@
 /* trex approve JOB, trex review JOB FILE --release|--reject --reason TEXT:
  * the approver's and the checker's decisions, sent to trexd, which checks
- * the roles and that nobody decides on their own job. */
+ * the roles and that nobody decides on their own job. trex held JOB FILE
+ * -o OUT: the checker's look at a held output before deciding. */
 #include "cli.h"
 
+#include <fcntl.h>
 #include <string.h>
 
 #include "agent/client.h"
+#include "common/fsutil.h"
 
 static void review_decref(json_t **j)
 {
@@ -78,5 +81,32 @@ int cli_review(const struct cli_ctx *ctx, int argc, char **argv)
 	       strcmp(decision, "release") == 0 && !released
 		       ? " recorded; a second checker must also release it"
 		       : released ? "d" : "ed");
+	return CLI_EXIT_OK;
+}
+
+int cli_held(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	if (argc != 5 || strcmp(argv[3], "-o") != 0)
+		return cli_usage_error("held", "usage: trex held JOB FILE -o OUT");
+	if (!cli_job_id_ok(argv[1]) || !cli_output_path_ok(argv[2]))
+		return cli_usage_error("held", "not a job id or output name");
+	char ename[800], target[1024];
+	struct trex_err err = { 0 };
+	if (client_path_escape(argv[2], ename, sizeof(ename)) < 0)
+		return cli_usage_error("held", "output name too long");
+	snprintf(target, sizeof(target), "/v1/jobs/%s/held/%s", argv[1], ename);
+	struct client_resp resp;
+	if (client_request(ctx->socket, "GET", target, NULL, 0, CLIENT_FILE_MAX, &resp, &err) < 0)
+		return cli_fail(&err);
+	if (resp.status != 200) {
+		fprintf(stderr, "trex held: trexd answered HTTP %d\n", resp.status);
+		client_resp_free(&resp);
+		return CLI_EXIT_FAILED;
+	}
+	/* written 0600: held data has not passed any check */
+	int r = trex_write_file_atomic(AT_FDCWD, argv[4], resp.body, resp.len, 0600, &err);
+	client_resp_free(&resp);
+	if (r < 0)
+		return cli_fail(&err);
 	return CLI_EXIT_OK;
 }

@@ -124,7 +124,10 @@ void alog_close(struct trexd *d)
 		return;
 	if (a->audit_open) {
 		struct trex_err err = { 0 };
-		if (alog_event(d, "trexd_stopped", NULL, &err) < 0 || alog_checkpoint(d, &err) < 0)
+		/* the log of a stopped trexd ends "trexd_stopped", "checkpoint"
+		 * (trex audit verify --complete relies on it) */
+		if (alog_event(d, "trexd_stopped", NULL, &err) < 0 ||
+		    (a->since_checkpoint > 0 && alog_checkpoint(d, &err) < 0))
 			trex_log(TREX_LOG_ERROR, "audit_close_failed", "code=%d", err.code);
 		audit_close(&a->audit);
 	}

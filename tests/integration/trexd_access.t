@@ -211,6 +211,9 @@ matrix "checker cannot submit" $DAVE POST /v1/jobs 403 "$T/req.json"
 matrix "researcher cannot read held file" $ALICE GET "/v1/jobs/$J1/held/fig.png" 403
 matrix "auditor cannot read held file" $ERIN GET "/v1/jobs/$J1/held/fig.png" 403
 matrix "checker reads held file" $DAVE GET "/v1/jobs/$J1/held/fig.png" 200
+mkdir -p "$T/held" && chmod 777 "$T/held"
+as $DAVE "$BIN/trex" --socket "$SOCK" held "$J1" fig.png -o "$T/held/fig.png"
+expect_eq "trex held saves the held bytes" "$(printf '\211PNG\r\n\032\n' | sha256sum)" "$(sha256sum <"$T/held/fig.png")"
 matrix "researcher cannot review" $ALICE POST "/v1/jobs/$J1/review" 403 "$T/bad_review.json"
 matrix "auditor cannot review" $ERIN POST "/v1/jobs/$J1/review" 403 "$T/bad_review.json"
 matrix "researcher cannot approve" $ALICE POST "/v1/jobs/$J1/approve" 403 "$T/bad_approve.json"
@@ -331,8 +334,10 @@ sed '3p' "$L" >"$T/ins.log"
 verify_fails "inserted line" "$T/ins.log" "line 4: sequence number 3, expected 4"
 head -c -20 "$L" >"$T/trunc.log"
 verify_fails "truncated mid-line" "$T/trunc.log" "truncated"
+head -n -1 "$L" >"$T/cut.log"
+verify_fails "last line cut" "$T/cut.log" "does not end with trexd's signed stop"
 head -n -2 "$L" >"$T/cut.log"
-verify_fails "last lines cut" "$T/cut.log" "does not end with a signed checkpoint"
+verify_fails "last two lines cut" "$T/cut.log" "does not end with trexd's signed stop"
 # a forger who edits a line and recomputes the whole chain is caught by
 # the checkpoint signatures
 python3 - "$L" "$T/rechain.log" <<'PY'
