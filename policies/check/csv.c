@@ -1,7 +1,9 @@
 #include "csv.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -58,6 +60,21 @@ static int csv_push_offset(struct csv_parser *p, size_t off)
 	return 0;
 }
 
+/* Append to the arena: inline when it has room (the common case once it
+ * is sized from the file), trex_buf_append (which enforces the cap) else. */
+static inline int csv_arena_put(struct csv_parser *p, const void *d, size_t n)
+{
+	struct trex_buf *b = &p->arena;
+
+	if (b->data && b->cap - b->len > n) {
+		memcpy(b->data + b->len, d, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return trex_buf_append(b, d, n);
+}
+
 static int csv_end_field(struct csv_parser *p)
 {
 	int r;
@@ -68,7 +85,7 @@ static int csv_end_field(struct csv_parser *p)
 	}
 	if (!p->ncols && p->row_fields >= CSV_MAX_COLS)
 		return csv_fail(p, "too many columns");
-	r = trex_buf_append(&p->arena, "", 1);
+	r = csv_arena_put(p, "", 1);
 	if (r < 0)
 		return trex_err_set(p->err, r, "%s: table too large", p->name);
 	r = csv_push_offset(p, p->field_start);
@@ -112,7 +129,7 @@ static int csv_append_byte(struct csv_parser *p, char c)
 	int r;
 	if (++p->field_len > CSV_MAX_FIELD_LEN)
 		return csv_fail(p, "field longer than the cap");
-	r = trex_buf_append(&p->arena, &c, 1);
+	r = csv_arena_put(p, &c, 1);
 	if (r < 0)
 		return trex_err_set(p->err, r, "%s: table too large", p->name);
 	return 0;
@@ -235,6 +252,15 @@ static int csv_feed(struct csv_parser *p, const unsigned char *data, size_t len)
 		/* Fast path: inside an unquoted field, a run of plain printable
 		 * ASCII needs no state change, UTF-8 or line bookkeeping, so it
 		 * is appended in one go (same checks, same errors). */
+		if (p->state == CSV_FIELD_START && !p->utf8_need && data[i] >= 0x20 &&
+		    data[i] < 0x7f && data[i] != ',' && data[i] != '"') {
+			/* what csv_byte does on the first byte of an unquoted field
+			 * (the byte itself is counted below) */
+			p->field_col = p->col;
+			if (p->row_fields == 0)
+				p->record_line = p->line;
+			p->state = CSV_UNQUOTED;
+		}
 		if (p->state == CSV_UNQUOTED && !p->utf8_need) {
 			size_t k = i;
 			while (k < len && data[k] >= 0x20 && data[k] < 0x7f && data[k] != ',' &&
@@ -246,7 +272,7 @@ static int csv_feed(struct csv_parser *p, const unsigned char *data, size_t len)
 					/* let the byte path report the exact column */
 					goto slow;
 				}
-				r = trex_buf_append(&p->arena, data + i, n);
+				r = csv_arena_put(p, data + i, n);
 				if (r < 0)
 					return trex_err_set(p->err, r, "%s: table too large", p->name);
 				p->total += n;
@@ -346,11 +372,23 @@ int csv_read_stream(FILE *f, const char *name, struct csv_table *t, struct trex_
 {
 	struct csv_parser p;
 	unsigned char chunk[65536];
+	struct stat st;
 	size_t n;
 	int r = 0;
 
 	memset(t, 0, sizeof(*t));
 	csv_parser_init(&p, name, err);
+	/* The arena holds every byte but the delimiters, plus one NUL per
+	 * field: a regular file's size (+ a little) is enough, so it is
+	 * allocated once rather than doubled and copied while parsing. */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size <= CSV_MAX_BYTES) {
+		char *d = trex_realloc(p.arena.data, (size_t)st.st_size + 64);
+		if (d) {
+			p.arena.data = d;
+			p.arena.cap = (size_t)st.st_size + 64;
+		}
+	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		r = csv_feed(&p, chunk, n);
 		if (r < 0)
