@@ -62,6 +62,8 @@ int permits_check(struct trexd *d, const char *permit_text, const char *manifest
 		  const char *runtime, struct permit_decision *out, const char **code,
 		  struct trex_err *err);
 int permits_init(struct trexd *d, struct trex_err *err);
+/* trexd -n: the approver keys load. */
+int permits_check_config(const struct config *c, struct trex_err *err);
 
 /* roles.c */
 struct caller {

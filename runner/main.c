@@ -197,6 +197,8 @@ int main(int argc, char **argv)
 #endif
 	if (r == 0 && check_only)
 		r = main_check_extra(&cfg, &err);
+	if (r == 0 && check_only)
+		r = permits_check_config(&cfg, &err);
 	if (r < 0) {
 		fprintf(stderr, "trexd: %s\n", err.msg);
 		config_free(&cfg);

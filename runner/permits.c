@@ -118,3 +118,15 @@ out:
 	permit_free(&p);
 	return r;
 }
+
+/* For trexd -n: every approver key file must load, as at start. */
+int permits_check_config(const struct config *c, struct trex_err *err)
+{
+	for (size_t i = 0; i < c->access.n_approver_keys; i++) {
+		struct trex_key *k = NULL;
+		if (trex_key_load_public(c->access.approver_keys[i], &k, err) < 0)
+			return trex_err_prefix(err, "approver key %s", c->access.approver_keys[i]);
+		trex_key_free(k);
+	}
+	return 0;
+}

@@ -107,6 +107,11 @@ out=$("$BIN/trex" permit verify --key "$T/k/approver.pub" --revoked PERMIT-1 "$T
 expect_eq "trex permit verify --revoked" "trex permit verify: permit_revoked: permit PERMIT-1 has been revoked" "$out"
 "$BIN/trex" permit show "$T/strict.permit" | grep -q '^strict *yes' && ok "trex permit show: strict" || not_ok "permit show"
 
+out=$("$BIN/trexd" -n --config "$T/trexd.json" 2>&1)
+expect_eq "trexd -n accepts the access config" "config ok" "$out"
+sed "s|$T/k/approver.pub|$T/k/missing.pub|" "$T/trexd.json" >"$T/badkey.json"
+"$BIN/trexd" -n --config "$T/badkey.json" >/dev/null 2>&1
+expect_eq "trexd -n refuses a missing approver key" 1 $?
 check "trexd starts with permits, users and audit" start
 check "trexd made its own key" test -s "$T/state/trexd.key" -a -s "$T/state/trexd.pub"
 
@@ -185,6 +190,21 @@ J1=$(field id)
 check "job ends" wait_job $ALICE "$J1"
 expect_eq "table released, figure held" partially_released "$(field state)"
 expect_eq "job shows its permit" PERMIT-1 "$(field permit.permit_id)"
+
+# the CLI path: trex submit --permit, the manifest naming its permit
+mkdir -p "$T/job"
+printf 'print("hello")\n' >"$T/job/a.py"
+cat >"$T/job/manifest.json" <<'JSON'
+{"project": "P1", "permit": "PERMIT-1", "dataset": "synth", "runtime": "python3",
+ "command": ["python3", "a.py"], "outputs": []}
+JSON
+chmod -R a+rX "$T/job" && chmod 644 "$T/ok.permit" "$T/expired.permit"
+JC=$(as $ALICE "$BIN/trex" --socket "$SOCK" submit "$T/job/manifest.json" --permit "$T/ok.permit" 2>/dev/null)
+check "trex submit --permit: accepted" wait_job $ALICE "$JC"
+expect_eq "trex submit --permit: the job ran" released "$(field state)"
+out=$(as $ALICE "$BIN/trex" --socket "$SOCK" submit "$T/job/manifest.json" --permit "$T/expired.permit" 2>&1)
+expect_eq "trex submit: the manifest's permit must be the one sent" \
+	"trex: trexd refused (HTTP 400 permit_mismatch): the manifest names permit PERMIT-1 but permit PERMIT-E was sent" "$out"
 
 # --- 3. route x role matrix (J1 is alice's, project P1)
 matrix() { # NAME UID METHOD PATH WANT [BODY]
