@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+"""Inputs of bench/bench-check.sh, deterministic (numpy, fixed seeds).
+
+  micro OUT.csv NMICRO   magnitude table aggregated from NMICRO microdata rows
+                         (one row per patient-cost record, skewed over 500 x 400
+                         cells): a,b,cost,n,top1,top2
+  freq OUT.csv ROWS      large frequency table region x age x code, count n
+                         (about 1% of cells under 10)
+  supp OUT.csv OUT.json  100 x 100 frequency table with row, column and grand
+                         totals (10201 cells, ~11% primary) and its manifest
+"""
+import json
+import sys
+
+import numpy as np
+
+
+def micro(path, nmicro):
+    rng = np.random.default_rng(20261129)
+    A, B = 500, 400
+    ncell = A * B
+    # skewed cell sizes: a few large cells, many small ones, as in real tables
+    w = rng.pareto(1.2, ncell) + 0.02
+    cell = rng.choice(ncell, size=nmicro, p=w / w.sum())
+    val = np.maximum(1, rng.lognormal(5.0, 1.2, nmicro).astype(np.int64))
+    order = np.lexsort((-val, cell))
+    cell, val = cell[order], val[order]
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    ids = cell[starts]
+    n = np.diff(np.r_[starts, len(cell)])
+    total = np.add.reduceat(val, starts)
+    top1 = val[starts]
+    top2 = np.where(n > 1, val[np.minimum(starts + 1, len(val) - 1)], 0)
+    with open(path, "w") as f:
+        f.write("a,b,cost,n,top1,top2\n")
+        for i, nn, t, x1, x2 in zip(ids.tolist(), n.tolist(), total.tolist(), top1.tolist(),
+                                    top2.tolist()):
+            f.write(f"A{i // B},B{i % B},{t},{nn},{x1},{x2}\n")
+
+
+def freq(path, rows):
+    rng = np.random.default_rng(7)
+    n = rng.integers(10, 5000, rows)
+    small = rng.random(rows) < 0.01
+    n[small] = rng.integers(0, 10, int(small.sum()))
+    with open(path, "w") as f:
+        f.write("region,age,code,n\n")
+        for k, c in enumerate(n.tolist()):
+            f.write(f"R{k // 20000},A{(k // 200) % 100},C{k % 200},{c}\n")
+
+
+def supp(path, manifest):
+    rng = np.random.default_rng(11)
+    v = rng.integers(10, 300, (100, 100))
+    small = rng.random((100, 100)) < 0.11
+    v[small] = rng.integers(1, 10, int(small.sum()))
+    with open(path, "w") as f:
+        f.write("r,c,n\n")
+        for i in range(100):
+            for j in range(100):
+                f.write(f"R{i},C{j},{v[i, j]}\n")
+            f.write(f"R{i},Total,{v[i].sum()}\n")
+        for j in range(100):
+            f.write(f"Total,C{j},{v[:, j].sum()}\n")
+        f.write(f"Total,Total,{v.sum()}\n")
+    name = path.rsplit("/", 1)[-1]
+    json.dump({"outputs": [{"path": name, "kind": "frequency_table", "dimensions": ["r", "c"],
+                            "count": "n", "total_codes": {"r": ["Total"], "c": ["Total"]}}]},
+              open(manifest, "w"))
+
+
+if __name__ == "__main__":
+    what = sys.argv[1]
+    if what == "micro":
+        micro(sys.argv[2], int(sys.argv[3]))
+    elif what == "freq":
+        freq(sys.argv[2], int(sys.argv[3]))
+    else:
+        supp(sys.argv[2], sys.argv[3])
