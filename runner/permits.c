@@ -76,7 +76,7 @@ int permits_check(struct trexd *d, const char *permit_text, const char *manifest
 	if (!permit_text) {
 		*code = "permit_missing";
 		r = -EINVAL;
-		trex_err_setx(err, -EINVAL, "this trexd requires a permit: send the signed permit as \"permit\"");
+		trex_err_setx(err, -EINVAL, "this trexd requires a signed data permit with every job (trex submit --permit FILE)");
 		goto out;
 	}
 	if (permit_parse(permit_text, strlen(permit_text), &p, err) < 0) {

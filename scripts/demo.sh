@@ -63,31 +63,32 @@ say "1. synthetic extract: $PATIENTS patients (trex-synth --seed 2026)"
 head -n 3 "$T/data/patients.csv" | cut -c 1-110
 
 say "2. trexd on $T/trexd.sock"
-# The demo jobs carry no signed data permit (DESIGN.md: `trex permit`), so
-# this private trexd does not require one; a trexd too old to know the key
-# gets the same config without it.
-write_config() {
-	cat >"$T/trexd.json" <<JSON
+# An approver of the health data access body signs the project's data
+# permit (who may run what on which dataset, under which disclosure
+# policy, until when); trexd trusts only the approver's public key.
+mkdir -p "$T/keys"
+"$BIN/trex" permit keygen "$T/keys/approver.key" "$T/keys/approver.pub" >/dev/null
+cat >"$T/permit.unsigned.json" <<JSON
+{"permit_id": "DEMO-P2026-041", "project": "P2026-041", "researchers": ["$(id -un)"],
+ "datasets": ["snds-synth"], "runtimes": ["python3", "r"], "policy": "default",
+ "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"}
+JSON
+"$BIN/trex" permit sign --key "$T/keys/approver.key" "$T/permit.unsigned.json" -o "$T/permit.json"
+"$BIN/trex" permit show "$T/permit.json"
+cat >"$T/trexd.json" <<JSON
 {
   "state_dir": "$T/state",
-  "socket": "$T/trexd.sock",$1
+  "socket": "$T/trexd.sock",
+  "approver_keys": ["$T/keys/approver.pub"],
   "datasets": {
     "snds-synth": {"path": "$T/data", "id_columns": ["patient_id"]}
   }
 }
 JSON
-}
-write_config '
-  "require_permit": false,'
 if ! "$BIN/trexd" -n --config "$T/trexd.json" >"$T/trexd-n.log" 2>&1; then
-	if grep -q require_permit "$T/trexd-n.log"; then
-		write_config ''
-	fi
-	if ! "$BIN/trexd" -n --config "$T/trexd.json" >"$T/trexd-n.log" 2>&1; then
-		echo "demo: trexd rejects the demo configuration:" >&2
-		cat "$T/trexd-n.log" >&2
-		exit 1
-	fi
+	echo "demo: trexd rejects the demo configuration:" >&2
+	cat "$T/trexd-n.log" >&2
+	exit 1
 fi
 "$BIN/trexd" --config "$T/trexd.json" >"$T/trexd.log" 2>&1 &
 TREXD_PID=$!
@@ -112,7 +113,7 @@ echo "trexd running (pid $TREXD_PID)"
 say "3. submitting the example jobs"
 JOBS="crosstab-python small-cells malicious"
 for j in $JOBS; do
-	id=$("$BIN/trex" submit "$ROOT/examples/$j/manifest.json")
+	id=$("$BIN/trex" submit "$ROOT/examples/$j/manifest.json" --permit "$T/permit.json")
 	echo "$id" >"$T/$j.id"
 	echo "$j -> job $id"
 done

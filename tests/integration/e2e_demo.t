@@ -42,22 +42,25 @@ json() { $PY -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1
 "$BIN/trex-synth" --out "$T/data" --patients 5000 --seed 2026 --quiet
 check "synthetic extract generated" test -s "$T/data/patients.csv"
 
-# no signed permits in these jobs: this trexd does not require them (a trexd
-# that predates the key gets the config without it)
-write_config() {
-	cat >"$T/trexd.json" <<JSON
+# the examples run under one data permit, signed by an approver key that
+# this trexd trusts (as scripts/demo.sh does)
+mkdir -p "$T/keys"
+"$BIN/trex" permit keygen "$T/keys/approver.key" "$T/keys/approver.pub" >/dev/null
+cat >"$T/permit.unsigned.json" <<JSON
+{"permit_id": "DEMO-P2026-041", "project": "P2026-041", "researchers": ["$(id -un)"],
+ "datasets": ["snds-synth"], "runtimes": ["python3", "r"], "policy": "default",
+ "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"}
+JSON
+check "trex permit sign" "$BIN/trex" permit sign --key "$T/keys/approver.key" \
+	"$T/permit.unsigned.json" -o "$T/permit.json"
+cat >"$T/trexd.json" <<JSON
 {
   "state_dir": "$T/state",
-  "socket": "$T/trexd.sock",$1
+  "socket": "$T/trexd.sock",
+  "approver_keys": ["$T/keys/approver.pub"],
   "datasets": {"snds-synth": {"path": "$T/data", "id_columns": ["patient_id"]}}
 }
 JSON
-}
-write_config '
-  "require_permit": false,'
-if ! "$BIN/trexd" -n --config "$T/trexd.json" >"$T/n.log" 2>&1 && grep -q require_permit "$T/n.log"; then
-	write_config ''
-fi
 "$BIN/trexd" -n --config "$T/trexd.json" >"$T/n.log" 2>&1
 expect_eq "trexd accepts the config (trexd -n)" 0 $?
 "$BIN/trexd" --config "$T/trexd.json" >"$T/trexd.log" 2>&1 &
@@ -74,9 +77,13 @@ if [ -S "$T/trexd.sock" ]; then ok "trexd started"; else
 fi
 
 for j in crosstab-python small-cells malicious; do
-	trex submit "$EX/$j/manifest.json" >"$T/$j.id" 2>"$T/$j.submit"
+	trex submit "$EX/$j/manifest.json" --permit "$T/permit.json" >"$T/$j.id" 2>"$T/$j.submit"
 	expect_eq "submit $j" "0" "$?"
 done
+trex submit "$EX/crosstab-python/manifest.json" >/dev/null 2>"$T/nopermit"
+expect_eq "submit without the permit: refused" \
+	"trex: trexd refused (HTTP 400 permit_missing): this trexd requires a signed data permit with every job (trex submit --permit FILE)" \
+	"$(cat "$T/nopermit")"
 A=$(cat "$T/crosstab-python.id")
 B=$(cat "$T/small-cells.id")
 C=$(cat "$T/malicious.id")
