@@ -34,15 +34,17 @@ __attribute__((noreturn)) static void sbx_child_fail(int sock, const char *stage
 	_exit(SBX_EXIT_SETUP);
 }
 
-static int sbx_child_wait_go(int sock, struct trex_err *err)
+/* The user namespace the supervisor made (maps already written). */
+static int sbx_child_recv_userns(int sock, int *userns_fd, struct trex_err *err)
 {
 	struct sbx_msg m;
-	int fd;
-	int r = sbx_msg_recv(sock, &m, &fd);
-	if (fd >= 0)
-		close(fd);
-	if (r <= 0 || m.type != SBX_MSG_GO)
-		return trex_err_setx(err, -EPROTO, "supervisor went away");
+	int r = sbx_msg_recv(sock, &m, userns_fd);
+	if (r <= 0 || m.type != SBX_MSG_USERNS || *userns_fd < 0) {
+		if (*userns_fd >= 0)
+			close(*userns_fd);
+		*userns_fd = -1;
+		return trex_err_setx(err, -EPROTO, "supervisor did not make the user namespace");
+	}
 	return 0;
 }
 
@@ -206,22 +208,22 @@ void sbx_child_main(const struct sbx_child_args *a)
 		sbx_child_fail(sock, stage, &err);
 	}
 
-	/* one message asks for the uid maps and hands over /output; the
-	 * answer also means "you are in the job cgroups" (supervise.c) */
-	stage = "userns";
-	if (unshare(CLONE_NEWUSER) < 0) {
-		trex_err_set(&err, -errno, "unshare user namespace");
-		sbx_child_fail(sock, stage, &err);
-	}
-	struct sbx_msg m = { .type = SBX_MSG_USERNS };
-	if (sbx_msg_send(sock, &m, ofd) < 0 || sbx_child_wait_go(sock, &err) < 0) {
-		trex_err_setx(&err, -EPROTO, "supervisor did not map the user namespace");
+	/* hand over /output (no answer needed), then enter the user
+	 * namespace the supervisor made meanwhile: usually already queued */
+	struct sbx_msg m = { .type = SBX_MSG_OUTPUT };
+	if (sbx_msg_send(sock, &m, ofd) < 0) {
+		trex_err_setx(&err, -EPROTO, "supervisor went away");
 		sbx_child_fail(sock, stage, &err);
 	}
 	close(ofd);
-	/* in the job cgroups now (v1 joined above, v2 cloned into or
-	 * attached before the answer): root the cgroup namespace there, the
-	 * job sees "/" */
+	stage = "userns";
+	int userns = -1;
+	if (sbx_child_recv_userns(sock, &userns, &err) < 0 || sbx_userns_join(userns, &err) < 0)
+		sbx_child_fail(sock, stage, &err);
+	close(userns);
+	/* in the job cgroups now (v1 joined before pivot_root, v2 cloned
+	 * into or attached before the setup message): root the cgroup
+	 * namespace there, the job sees "/" */
 	stage = "cgroupns";
 	if (unshare(CLONE_NEWCGROUP) < 0) {
 		trex_err_set(&err, -errno, "unshare cgroup namespace");

@@ -10,11 +10,11 @@
  *   make the job's network namespace,   build the root as host root (so
  *   mkdir the v1 job cgroups,            0700 dataset dirs resolve); setns
  *   "setup" + netns fd ----------------> into the netns, join the v1
- *                                        cgroups (tasks <- "0"),
- *                                        pivot_root, detach old root;
- *                                        unshare(NEWUSER)
- *   write uid_map/gid_map 1000->host    <-- "userns" + /output root fd --
- *   "maps" ---------------------------> unshare(NEWCGROUP) (now inside the
+ *   make the job's user namespace        cgroups (tasks <- "0"),
+ *   (vfork helper), write its            pivot_root, detach old root
+ *   uid_map/gid_map 1000->host          <-- /output root fd ------------
+ *   "userns" + userns fd -------------> setns(userns),
+ *                                       unshare(NEWCGROUP) (now inside the
  *                                       job cgroups), setresuid(1000), drop
  *                                       caps, nnp,
  *                                       fork ---------------------------->   setsid, stdin /dev/null,
@@ -94,6 +94,11 @@ int sbx_uid_acquire(const char *dir, uint32_t base, uint32_t count,
 void sbx_uid_release(struct sbx_uid_lease *lease);
 /* From the supervisor: map job uid/gid 1000 to host_uid in pid's userns. */
 int sbx_userns_write_maps(pid_t pid, uid_t host_uid, struct trex_err *err);
+/* From the supervisor: a new user namespace (child of the host's) with
+ * those maps, as an fd; the supervisor itself stays where it is. */
+int sbx_userns_make(uid_t host_uid, int *userns_fd, struct trex_err *err);
+/* In the child after pivot_root: enter it (full capabilities inside). */
+int sbx_userns_join(int userns_fd, struct trex_err *err);
 /* In the child after the maps: become 1000:1000 with no groups. */
 int sbx_userns_become_job(struct trex_err *err);
 
@@ -135,11 +140,11 @@ void sbx_status_kv(int fd, const char *key, const char *fmt, ...)
 
 /* messages between init and supervisor (SOCK_SEQPACKET) */
 enum sbx_msg_type {
-	SBX_MSG_GO = 1,        /* supervisor -> child: maps written, in the cgroups */
+	SBX_MSG_USERNS = 1,    /* supervisor -> child: the job's user namespace,
+	                        * maps written (fd) */
 	SBX_MSG_CGROUPS,       /* supervisor -> child: the v1 job dirs exist, join
 	                        * them; carries the network namespace (fd) */
-	SBX_MSG_USERNS,        /* child -> supervisor: write my maps; carries the
-	                        * /output root fd (SCM_RIGHTS) */
+	SBX_MSG_OUTPUT,        /* child -> supervisor: the /output root fd */
 	SBX_MSG_SETUP_FAILED,  /* child -> supervisor: stage + error */
 	SBX_MSG_JOB_EXIT,      /* init -> supervisor: the job's wait status */
 };

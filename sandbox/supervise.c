@@ -1,6 +1,7 @@
 /* The supervisor's half of a run: clone the sandbox child into its
- * namespaces (and, on cgroup v2, straight into its cgroup), answer its few
- * requests (uid maps), enforce the wall-clock and job-wide CPU-time limits,
+ * namespaces (and, on cgroup v2, straight into its cgroup), make its
+ * network and user namespaces and v1 cgroups while it builds the root,
+ * enforce the wall-clock and job-wide CPU-time limits,
  * forward cancellation, and reap. Killing the child (pid 1 of the job's pid
  * namespace) makes the kernel kill every process of the job. */
 #include "supervise.h"
@@ -67,31 +68,22 @@ static pid_t sbx_clone(struct sbx_run *run, bool *in_cgroup)
 	return (pid_t)syscall(SYS_clone, SBX_NS_FLAGS | SIGCHLD, 0, 0, 0, 0);
 }
 
-static void sbx_handle_msg(struct sbx_run *run, int sock, pid_t pid)
+static void sbx_handle_msg(struct sbx_run *run, int sock)
 {
 	struct sbx_msg m;
 	int fd;
-	struct trex_err err = { 0 };
 	int r = sbx_msg_recv(sock, &m, &fd);
 	if (r <= 0) {
 		run->sock_eof = true;
 		return;
 	}
 	switch (m.type) {
-	case SBX_MSG_USERNS: {
-		struct sbx_msg go = { .type = SBX_MSG_GO };
+	case SBX_MSG_OUTPUT:
 		if (fd >= 0 && run->output_fd < 0) {
 			run->output_fd = fd;
 			fd = -1;
 		}
-		if (sbx_userns_write_maps(pid, run->host_uid, &err) < 0) {
-			sbx_run_fail(run, "userns", &err);
-			kill(pid, SIGKILL);
-		} else {
-			(void)sbx_msg_send(sock, &go, -1);
-		}
 		break;
-	}
 	case SBX_MSG_SETUP_FAILED:
 		sbx_run_fail(run, m.stage, &m.err);
 		break;
@@ -107,13 +99,13 @@ static void sbx_handle_msg(struct sbx_run *run, int sock, pid_t pid)
 }
 
 /* Handle the messages already queued, without waiting. */
-static void sbx_drain_msgs(struct sbx_run *run, int sock, pid_t pid)
+static void sbx_drain_msgs(struct sbx_run *run, int sock)
 {
 	for (;;) {
 		struct pollfd p = { .fd = sock, .events = POLLIN };
 		if (run->sock_eof || poll(&p, 1, 0) <= 0)
 			break;
-		sbx_handle_msg(run, sock, pid);
+		sbx_handle_msg(run, sock);
 	}
 }
 
@@ -166,11 +158,11 @@ int sbx_supervise(struct sbx_run *run)
 	_cleanup_close_ int sock = sv[0];
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-	/* The child joins the v1 cgroups itself, first thing (a thread
-	 * moving itself is ~100x cheaper than being moved: cgroup.h). Only a
-	 * v2 leaf we could not clone into is ours to attach; the child asks
-	 * for its maps (SBX_MSG_USERNS) after the mounts, so the attach is
-	 * done before it can fork the job either way. */
+	/* The child joins the v1 cgroups itself, before pivot_root (a
+	 * thread moving itself is ~100x cheaper than being moved: cgroup.h).
+	 * Only a v2 leaf we could not clone into is ours to attach; the child
+	 * waits for the setup message below after its mounts, so the attach
+	 * is done before it can fork the job either way. */
 	if (run->cg && !in_cgroup && run->cg->v2_path[0] &&
 	    sbx_cgroup_attach_v2(run->cg, pid, &err) < 0) {
 		sbx_run_fail(run, "cgroup", &err);
@@ -190,10 +182,20 @@ int sbx_supervise(struct sbx_run *run)
 		}
 		if (rc == 0 && (rc = sbx_msg_send(sock, &made, netns)) < 0)
 			trex_err_set(&err, rc, "send the setup message");
+		/* the user namespace while the child joins, pivots and opens
+		 * /output: it finds it queued instead of asking for maps */
+		struct sbx_msg userns_msg = { .type = SBX_MSG_USERNS };
+		_cleanup_close_ int userns = -1;
+		if (rc == 0) {
+			stage = "userns";
+			rc = sbx_userns_make(run->host_uid, &userns, &err);
+			if (rc == 0 && (rc = sbx_msg_send(sock, &userns_msg, userns)) < 0)
+				trex_err_set(&err, rc, "send the user namespace");
+		}
 		if (rc < 0) {
 			/* the child may have failed first (a missing --data):
 			 * its queued report is the cause, not our send */
-			sbx_drain_msgs(run, sock, pid);
+			sbx_drain_msgs(run, sock);
 			sbx_run_fail(run, stage, &err);
 			kill(pid, SIGKILL);
 		}
@@ -229,7 +231,7 @@ int sbx_supervise(struct sbx_run *run)
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[0].revents)
-			sbx_handle_msg(run, sock, pid);
+			sbx_handle_msg(run, sock);
 		if (p[2].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sigfd, &si, sizeof(si)) == sizeof(si) && !killed) {
@@ -265,7 +267,7 @@ int sbx_supervise(struct sbx_run *run)
 			break;
 	}
 	/* messages sent just before init exited are still queued */
-	sbx_drain_msgs(run, sock, pid);
+	sbx_drain_msgs(run, sock);
 	int st;
 	while (wait4(pid, &st, 0, &run->rusage) < 0 && errno == EINTR)
 		;

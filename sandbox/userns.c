@@ -1,7 +1,9 @@
 /* The job's identity: a host uid of its own, held exclusively through a
  * lock file for the job's lifetime, and the user namespace mapping job
  * uid/gid 1000 to it (one id each: root inside is not mapped at all, so it
- * can never be host root). */
+ * can never be host root). The supervisor makes the namespace, maps written,
+ * while the child builds the root, and hands it over as an fd: the child
+ * joins it after pivot_root without a round trip to the supervisor. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -11,7 +13,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -80,6 +84,47 @@ int sbx_userns_write_maps(pid_t pid, uid_t host_uid, struct trex_err *err)
 		return rc;
 	snprintf(line, sizeof(line), "%u %u 1\n", SBX_JOB_GID, (unsigned)host_uid);
 	return sbx_write_proc(pid, "gid_map", line, err);
+}
+
+int sbx_userns_make(uid_t host_uid, int *userns_fd, struct trex_err *err)
+{
+	*userns_fd = -1;
+	if (host_uid == 0)
+		return trex_err_setx(err, -EPERM, "refusing to map the job to host root");
+	/* a vfork child makes the namespace and exits at once (it runs only
+	 * this unshare); the namespace outlives it through the fd below, and
+	 * a zombie's maps and ns link stay usable until it is reaped */
+	pid_t pid = vfork();
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER) < 0 ? 1 : 0);
+	if (pid < 0)
+		return trex_err_set(err, -errno, "vfork the user namespace helper");
+	char path[64];
+	int rc = sbx_userns_write_maps(pid, host_uid, err);
+	if (rc == 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		if ((*userns_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			rc = trex_err_set(err, -errno, "open %s", path);
+	}
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (rc == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		rc = trex_err_setx(err, -EPERM, "the helper could not make a user namespace");
+	if (rc < 0 && *userns_fd >= 0) {
+		close(*userns_fd);
+		*userns_fd = -1;
+	}
+	return rc;
+}
+
+int sbx_userns_join(int userns_fd, struct trex_err *err)
+{
+	if (userns_fd < 0)
+		return trex_err_setx(err, -EPROTO, "no user namespace from the supervisor");
+	if (setns(userns_fd, CLONE_NEWUSER) < 0)
+		return trex_err_set(err, -errno, "join the job's user namespace");
+	return 0;
 }
 
 int sbx_userns_become_job(struct trex_err *err)
