@@ -14,6 +14,7 @@
 #include "cleanup.h"
 #include "acro.h"
 #include "csv.h"
+#include "idindex.h"
 #include "fsutil.h"
 #include "manifest.h"
 #include "policy.h"
@@ -26,7 +27,9 @@ static void usage(FILE *f)
 {
 	fputs("usage: trex-check [--policy FILE|NAME] [--manifest FILE | --kind K --dimensions A,B\n"
 	      "                  --count C [--value V --contributors N --largest A,B --dof D]]\n"
-	      "                  [--out DIR] [--json] [--marker TEXT] [--acro-json FILE] FILE...\n",
+	      "                  [--out DIR] [--json] [--marker TEXT] [--acro-json FILE]\n"
+	      "                  [--id-index FILE] FILE...\n"
+	      "       trex-check --build-id-index DATASET_DIR --id-columns A,B --out FILE\n",
 	      f);
 }
 
@@ -37,6 +40,8 @@ struct check_opts {
 	const char *out;
 	const char *marker;
 	const char *acro_json;
+	const char *id_index, *build_id_index, *id_columns;
+	struct idindex ids; /* loaded from id_index (empty when none) */
 	bool json;
 };
 
@@ -107,6 +112,33 @@ static const char *check_release_name(const char *p)
 	return p;
 }
 
+static const char *check_num(size_t n)
+{
+	static char buf[24];
+	snprintf(buf, sizeof(buf), "%zu", n);
+	return buf;
+}
+
+/* Any field equal to a pseudonymised identifier of the dataset fails the
+ * file, whatever its rules said: it is record-level data. The report
+ * names the row and column, never the value. */
+static void check_identifiers(const struct check_opts *o, const struct sdc_table *t,
+			      struct sdc_result *res)
+{
+	size_t row, col;
+
+	if (!idindex_scan_table(&o->ids, t->csv, &row, &col))
+		return;
+	if (row > 0)
+		sdc_note(res, t, row - 1, csv_header(t->csv, col), "identifier", NULL, "fail",
+			 "column %.64s holds a pseudonymised identifier of the dataset",
+			 csv_header(t->csv, col));
+	sdc_reason(res, "identifier: row %zu, column %zu (%.64s) holds a pseudonymised identifier of the dataset",
+		   row, col + 1, row ? csv_header(t->csv, col) : "header");
+	sdc_worsen(res, SDC_FAIL);
+	snprintf(res->summary, sizeof(res->summary), "identifier leak");
+}
+
 /* Check one file; 0 with *entry set, or a negative errno for input that
  * cannot be read or parsed (exit 2). */
 static int check_file(const struct check_opts *o, const struct policy *pol,
@@ -146,6 +178,22 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 	}
 	if (d->kind == KIND_FIGURE || d->kind == KIND_TEXT || d->kind == KIND_LOG ||
 	    d->kind == KIND_UNKNOWN) {
+		size_t line = 0;
+		r = o->ids.n ? idindex_scan_text(&o->ids, file, &line, err) : 0;
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			/* the line, never the value: reports and logs leave the TRE */
+			*verdict = SDC_FAIL;
+			*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s+], s:n}", "file", file, "kind",
+					   manifest_kind_name(d->kind), "verdict", "fail", "summary",
+					   "identifier leak", "reasons",
+					   "identifier: a pseudonymised identifier of the dataset on line ",
+					   check_num(line), "released");
+			*cells = trex_strdup("[]");
+			*cells_len = 2;
+			return *entry && *cells ? 0 : -ENOMEM;
+		}
 		*verdict = SDC_REVIEW;
 		*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s+], s:n}", "file", file, "kind",
 				   manifest_kind_name(d->kind), "verdict", "review", "summary",
@@ -175,6 +223,8 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 		return r;
 	}
 	r = sdc_check(pol, &t, &res, err);
+	if (r == 0 && o->ids.n)
+		check_identifiers(o, &t, &res);
 	if (r == 0 && o->out && (res.verdict == SDC_PASS || res.verdict == SDC_SUPPRESSED)) {
 		char *slash;
 		released = check_release_name(file);
@@ -306,6 +356,9 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"marker", required_argument, NULL, 'M'},
 		{"acro-json", required_argument, NULL, 'A'},
+		{"id-index", required_argument, NULL, 'I'},
+		{"build-id-index", required_argument, NULL, 'B'},
+		{"id-columns", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -335,9 +388,25 @@ int main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'M': o.marker = optarg; break;
 		case 'A': o.acro_json = optarg; break;
+		case 'I': o.id_index = optarg; break;
+		case 'B': o.build_id_index = optarg; break;
+		case 'C': o.id_columns = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
+	}
+	if (o.build_id_index) {
+		size_t nids = 0;
+		if (!o.id_columns || !o.out || optind < argc) {
+			fprintf(stderr, "trex-check: --build-id-index DIR needs --id-columns and --out FILE\n");
+			return EXIT_USAGE;
+		}
+		if (idindex_build(o.build_id_index, o.id_columns, o.out, &nids, &err) < 0) {
+			fprintf(stderr, "trex-check: %s\n", err.msg);
+			return EXIT_USAGE;
+		}
+		printf("{\"ids\":%zu}\n", nids);
+		return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
 	}
 	if (optind >= argc || (o.manifest && o.kind) || (!o.manifest && !o.kind)) {
 		fprintf(stderr, "trex-check: give FILE... and either --manifest or --kind\n");
@@ -349,6 +418,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	r = policy_load(o.policy, &pol, &err);
+	if (r == 0 && o.id_index)
+		r = idindex_load(o.id_index, &o.ids, &err);
 	if (r == 0)
 		r = o.manifest ? manifest_load(o.manifest, &m, &err) : check_cli_decl(&o, &m, &err);
 	if (r < 0) {
@@ -396,6 +467,7 @@ int main(int argc, char **argv)
 		trex_free(cells[i]);
 	json_decref(report);
 	manifest_free(&m);
+	idindex_free(&o.ids);
 	if (r < 0)
 		return EXIT_USAGE;
 	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;

@@ -17,6 +17,10 @@
 #                          no margin equation hides a single cell
 #   jq FILE EXPR VALUE     `jq -c EXPR FILE` (FILE in the run folder, e.g.
 #                          stdout) prints VALUE; EXPR has no spaces
+#   absent TEXT            neither stdout nor stderr contains TEXT (an
+#                          identifier must never be echoed)
+# A case with a dataset/ folder first gets ids.bin, the identifier index of
+# dataset/ over the columns listed in its id_columns file.
 . "$(cd "$(dirname "$0")/../.." && pwd)/tests/lib.sh"
 CHECK="$BIN/trex-check"
 TREX_POLICY_DIR="$TREX_ROOT/policies/disclosure"
@@ -31,6 +35,11 @@ for dir in "$TREX_ROOT"/tests/disclosure/cases/*/; do
 	w="$WORK/$name"
 	cp -r "$dir" "$w"
 	mkdir -p "$w/out"
+	if [ -d "$w/dataset" ]; then
+		(cd "$w" && "$CHECK" --build-id-index dataset --id-columns "$(cat id_columns)" \
+			--out ids.bin >/dev/null 2>build.err) ||
+			not_ok "$name: identifier index" "$(cat "$w/build.err")"
+	fi
 	# shellcheck disable=SC2046
 	(cd "$w" && eval "set -- $(cat args)" && "$CHECK" --json --out out "$@" >stdout 2>stderr)
 	rc=$?
@@ -80,6 +89,9 @@ for dir in "$TREX_ROOT"/tests/disclosure/cases/*/; do
 		jq)
 			got=$(jq -c "$2" "$w/$1" 2>&1)
 			expect_eq "$name: jq $2 on $1" "$3" "$got" ;;
+		absent)
+			if grep -qF -- "$*" "$w/stdout" "$w/stderr"; then not_ok "$name: '$*' not echoed" "found"; else
+				ok "$name: '$*' not echoed"; fi ;;
 		*) not_ok "$name: bad expect line: $line" ;;
 		esac
 	done <"$dir/expect"
