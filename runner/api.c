@@ -469,6 +469,23 @@ static void api_get_output_file(struct trexd *d, const struct caller *c,
 	resp->len = len;
 }
 
+/* Every refused submission is in the audit log (its code from the answer)
+ * before the answer leaves. */
+static void api_audit_refusal(struct trexd *d, const struct caller *c,
+			      const struct http_response *resp)
+{
+	json_t *ans = resp->body ? json_loadb(resp->body, resp->len, 0, NULL) : NULL;
+	const char *code = json_string_value(json_object_get(json_object_get(ans, "error"), "code"));
+	json_t *f = json_pack("{s:s,s:I,s:i,s:s}", "user", c->name ? c->name : "", "uid",
+			      (json_int_t)c->uid, "status", resp->status, "code",
+			      code ? code : "");
+	struct trex_err err = { 0 };
+	if (!f || alog_event(d, "submission_refused", f, &err) < 0)
+		trex_log(TREX_LOG_ERROR, "audit_failed", "event=submission_refused");
+	json_decref(f);
+	json_decref(ans);
+}
+
 void api_handle(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct trexd *d = ctx;
@@ -491,6 +508,8 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 			http_respond_error(resp, 503, "unavailable", "trexd is stopping");
 		else if (roles_require(d, &c, ROLE_RESEARCHER, "submitting a job", resp) == 0)
 			api_submit(d, &c, req, resp);
+		if (resp->status >= 400)
+			api_audit_refusal(d, &c, resp);
 		break;
 	case API_JOB:
 		api_get_job(d, &c, r.id, resp);

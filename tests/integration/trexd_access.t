@@ -173,6 +173,8 @@ for c in permit_missing permit_forged permit_untrusted_key permit_expired permit
 		ok "audit records refusal $c" || not_ok "audit records refusal $c"
 done
 
+grep -q '"code":"permit_forged","event":"submission_refused"' "$T/state/audit.log" &&
+	ok "audit records the refused submission" || not_ok "submission_refused audited"
 # --- 2. an accepted job; the permit's policy checks it
 wait_job() { # UID ID: until terminal
 	i=0
