@@ -286,8 +286,13 @@ static void api_submit(struct trexd *d, const struct caller *c, const struct htt
 	if (bundle_write(dir, files, &err) < 0) {
 		bundle_remove(dir);
 		trex_log(TREX_LOG_ERROR, "bundle_write_failed", "job=%s", row.id);
-		http_respond_error(resp, err.code == -EINVAL ? 400 : 500,
-				   err.code == -EINVAL ? "bad_request" : "internal", "%s", err.msg);
+		if (err.code == -ENOSPC || err.code == -EDQUOT)
+			http_respond_error(resp, 507, "no_space",
+					   "the state filesystem is full: %s", err.msg);
+		else
+			http_respond_error(resp, err.code == -EINVAL ? 400 : 500,
+					   err.code == -EINVAL ? "bad_request" : "internal", "%s",
+					   err.msg);
 		goto out;
 	}
 	mtext = json_dumps(m.json, JSON_COMPACT | JSON_SORT_KEYS);
@@ -300,7 +305,11 @@ static void api_submit(struct trexd *d, const struct caller *c, const struct htt
 	if (!mtext || store_put_job(d->store, &row, &err) < 0) {
 		bundle_remove(dir);
 		trex_log(TREX_LOG_ERROR, "store_put_failed", "job=%s", row.id);
-		http_respond_error(resp, 500, "internal", "could not store the job");
+		if (err.code == -ENOSPC)
+			http_respond_error(resp, 507, "no_space",
+					   "the state filesystem is full: could not store the job");
+		else
+			http_respond_error(resp, 500, "internal", "could not store the job");
 		goto out;
 	}
 	if (api_submit_record(d, c, &row, &pd, sha, &err) < 0) {

@@ -344,7 +344,7 @@ static int cfg_runtimes(const struct cfg_src *s, struct config *c, json_t *obj,
 
 static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "sandbox",
 					"check", "policy_dir", "policy", "seccomp_profile",
-					"concurrency",
+					"concurrency", "on_crash",
 					"uid_range", "max_body_mb", "datasets", "runtimes",
 					"limits", "require_permit", "approver_keys",
 					"revoked_permits", "users", "two_checkers",
@@ -397,6 +397,12 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 			long n;
 			r = cfg_posint(s, v, key, 1024, &n, err);
 			c->concurrency = (int)n;
+		} else if (strcmp(key, "on_crash") == 0) {
+			const char *m = json_string_value(v);
+			if (!m || (strcmp(m, "requeue") != 0 && strcmp(m, "fail") != 0))
+				return cfg_fail(s, err, key,
+						"\"on_crash\" must be \"requeue\" or \"fail\"");
+			c->on_crash_requeue = strcmp(m, "requeue") == 0;
 		} else if (strcmp(key, "max_body_mb") == 0) {
 			long n;
 			r = cfg_posint(s, v, key, 1024, &n, err);

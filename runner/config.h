@@ -73,6 +73,7 @@ struct config {
 	char *policy;     /* default pack name */
 	char *seccomp_profile; /* text profile compiled at start, NULL = built-in */
 	int concurrency;
+	int on_crash_requeue; /* jobs a crash interrupted: 1 re-queue, 0 fail */
 	char *uid_range;  /* "BASE:COUNT" for trex-sandbox, NULL = its default */
 	size_t max_body;  /* HTTP body cap in bytes */
 	struct dataset *datasets;

@@ -21,6 +21,7 @@
 #include "fsutil.h"
 #include "http.h"
 #include "log.h"
+#include "recover.h"
 #include "sched.h"
 #include "store.h"
 #include "trexd.h"
@@ -217,13 +218,18 @@ int main(int argc, char **argv)
 	snprintf(p, sizeof(p), "%s/release", cfg.state_dir);
 	if (r == 0)
 		r = trex_mkdir_p(p, 0755, &err);
+	/* one trexd per state folder: recovery kills the sandboxes it finds */
+	if (r == 0)
+		r = recover_lock(&cfg, &err);
 	snprintf(p, sizeof(p), "%s/trexd.db", cfg.state_dir);
 	if (r == 0)
 		r = store_open(p, &d->store, &err);
 	if (r == 0) {
-		r = store_recover(d->store, &err);
+		/* before any job starts: orphans of a crashed trexd die first */
+		r = recover_run(&cfg, d->store, &err);
 		if (r > 0)
-			trex_log(TREX_LOG_WARN, "jobs_recovered", "failed=%d", r);
+			trex_log(TREX_LOG_WARN, "jobs_recovered", "count=%d action=%s", r,
+				 cfg.on_crash_requeue ? "requeue" : "fail");
 		r = r > 0 ? 0 : r;
 	}
 	/* keys, permits and the audit log before anything can be submitted */

@@ -37,7 +37,11 @@ static const char *const store_schema =
 
 static int store_fail(struct store *s, struct trex_err *err, const char *what)
 {
-	return trex_err_setx(err, -EIO, "store: %s: %s", what, sqlite3_errmsg(s->db));
+	/* a full disk is the operator's to fix, not an internal error: the
+	 * API answers it with 507 */
+	int full = sqlite3_errcode(s->db) == SQLITE_FULL;
+	return trex_err_setx(err, full ? -ENOSPC : -EIO, "store: %s: %s", what,
+			     full ? "no space left on the state filesystem" : sqlite3_errmsg(s->db));
 }
 
 void store_now(char out[32])
@@ -51,10 +55,12 @@ void store_now(char out[32])
 static int store_exec(struct store *s, const char *sql, struct trex_err *err)
 {
 	char *msg = NULL;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		trex_err_setx(err, -EIO, "store: %s", msg ? msg : "exec failed");
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		int code = (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
+		trex_err_setx(err, code, "store: %s", msg ? msg : "exec failed");
 		sqlite3_free(msg);
-		return -EIO;
+		return code;
 	}
 	return 0;
 }
@@ -371,4 +377,57 @@ int store_recover(struct store *s, struct trex_err *err)
 	if (rc != SQLITE_DONE)
 		return store_fail(s, err, "recover");
 	return sqlite3_changes(s->db);
+}
+
+int store_list_interrupted(struct store *s,
+			   int (*fn)(void *arg, const char *id, const char *project,
+				     const char *state),
+			   void *arg, struct trex_err *err)
+{
+	sqlite3_stmt *st;
+	if (store_prepare(s, "SELECT id, project, state FROM jobs"
+			     " WHERE state IN ('running', 'checking') ORDER BY seq",
+			  &st, err) < 0)
+		return err->code;
+	int rc, r = 0;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = fn(arg, (const char *)sqlite3_column_text(st, 0),
+		       (const char *)sqlite3_column_text(st, 1),
+		       (const char *)sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	if (r == 0 && rc != SQLITE_DONE)
+		return store_fail(s, err, "list interrupted");
+	return r;
+}
+
+int store_recover_jobs(struct store *s, int requeue, struct trex_err *err)
+{
+	if (!requeue)
+		return store_recover(s, err);
+	sqlite3_stmt *st;
+	char now[32];
+	store_now(now);
+	/* the run record and any outputs of the interrupted attempt go: the
+	 * job runs again from its bundle */
+	if (store_exec(s, "BEGIN IMMEDIATE;", err) < 0)
+		return err->code;
+	int r = store_exec(s, "DELETE FROM outputs WHERE job IN (SELECT id FROM jobs"
+			      " WHERE state IN ('running', 'checking'));", err);
+	if (r == 0)
+		r = store_prepare(s, "UPDATE jobs SET reason = 're-queued: trexd stopped while"
+				     " the job was ' || state, state = 'queued', run = NULL,"
+				     " report = NULL, updated_at = ?1"
+				     " WHERE state IN ('running', 'checking')",
+				  &st, err);
+	if (r == 0) {
+		store_text(st, 1, now);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		r = rc == SQLITE_DONE ? sqlite3_changes(s->db) : store_fail(s, err, "recover");
+	}
+	if (r >= 0 && store_exec(s, "COMMIT;", err) < 0)
+		r = err->code;
+	if (r < 0)
+		sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
+	return r;
 }

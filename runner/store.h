@@ -81,6 +81,18 @@ int store_next_queued(struct store *s, const char *after_project,
  * number of jobs changed or a negative errno. */
 int store_recover(struct store *s, struct trex_err *err);
 
+/* Jobs left running or checking, oldest first: fn(arg, id, project, state)
+ * for each; a non-zero return stops the walk and is returned. */
+int store_list_interrupted(struct store *s,
+			   int (*fn)(void *arg, const char *id, const char *project,
+				     const char *state),
+			   void *arg, struct trex_err *err);
+
+/* store_recover when !requeue; else those jobs go back to queued (run,
+ * report and outputs cleared) with the reason saying why. Returns the
+ * number of jobs changed. */
+int store_recover_jobs(struct store *s, int requeue, struct trex_err *err);
+
 /* "2026-11-29T10:00:00Z" */
 void store_now(char out[32]);
 

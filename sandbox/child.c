@@ -168,6 +168,8 @@ void sbx_child_main(const struct sbx_child_args *a)
 	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* the supervisor ignores SIGPIPE (main.c); the job gets the default */
+	signal(SIGPIPE, SIG_DFL);
 	/* the supervisor dies -> the job dies */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 

@@ -92,6 +92,20 @@ int main(int argc, char **argv)
 	struct trex_err err = { 0 };
 	int status_fd = -1;
 	trex_log_init("trex-sandbox", TREX_LOG_WARN);
+	/* trexd may be gone (killed, crashed) while we run: writing the status
+	 * record must fail with EPIPE, not kill us before the cgroup and the uid
+	 * lease are given back (the job gets SIGPIPE back in child.c) */
+	signal(SIGPIPE, SIG_IGN);
+	/* a cancellation (trexd's SIGTERM, or its death through PDEATHSIG)
+	 * during set-up waits, blocked, for supervise.c's signalfd, so it still
+	 * ends in the clean-up path instead of killing us mid-way with cgroups
+	 * and the uid lease left behind; the child unblocks everything */
+	sigset_t cancel;
+	sigemptyset(&cancel);
+	sigaddset(&cancel, SIGTERM);
+	sigaddset(&cancel, SIGINT);
+	sigaddset(&cancel, SIGHUP);
+	sigprocmask(SIG_BLOCK, &cancel, NULL);
 
 	if (sbx_args_parse(argc, argv, &cfg, &err) < 0) {
 		sbx_args_usage();
