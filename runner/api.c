@@ -301,7 +301,7 @@ static void api_submit(struct trexd *d, const struct caller *c, const struct htt
 	row.runtime = (char *)m.runtime;
 	row.manifest = mtext;
 	row.submitted_uid = req->uid;
-	row.submitted_name = (char *)req->user;
+	row.submitted_name = (char *)c->name; /* the configured name when users are */
 	if (!mtext || store_put_job(d->store, &row, &err) < 0) {
 		bundle_remove(dir);
 		trex_log(TREX_LOG_ERROR, "store_put_failed", "job=%s", row.id);

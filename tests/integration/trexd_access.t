@@ -192,6 +192,7 @@ J1=$(field id)
 check "job ends" wait_job $ALICE "$J1"
 expect_eq "table released, figure held" partially_released "$(field state)"
 expect_eq "job shows its permit" PERMIT-1 "$(field permit.permit_id)"
+expect_eq "submitted_by is the configured user name" alice "$(field submitted_by)"
 
 # the CLI path: trex submit --permit, the manifest naming its permit
 mkdir -p "$T/job"
