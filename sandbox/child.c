@@ -1,7 +1,7 @@
 /* The cloned child: pid 1 of the job's pid namespace. As host root (but in
- * fresh mount/pid/ipc/uts namespaces, and the network namespace the
- * supervisor made, joined before pivot_root) it builds the root filesystem,
- * hands the /output root to the supervisor, enters a new user namespace,
+ * fresh mount/pid/ipc/uts namespaces) it builds the root filesystem,
+ * hands the /output root to the supervisor, enters the network and user
+ * namespaces the supervisor made,
  * becomes uid 1000 with no capabilities, then forks the job and reaps until
  * the job's main process exits. When it exits the kernel kills everything
  * left in the pid namespace, double-forked and setsid'd processes included. */
@@ -34,16 +34,18 @@ __attribute__((noreturn)) static void sbx_child_fail(int sock, const char *stage
 	_exit(SBX_EXIT_SETUP);
 }
 
-/* The user namespace the supervisor made (maps already written). */
-static int sbx_child_recv_userns(int sock, int *userns_fd, struct trex_err *err)
+/* A namespace the supervisor made (user: maps already written), as an
+ * fd in a message of the given type. */
+static int sbx_child_recv_ns(int sock, uint32_t type, int *ns_fd, struct trex_err *err)
 {
 	struct sbx_msg m;
-	int r = sbx_msg_recv(sock, &m, userns_fd);
-	if (r <= 0 || m.type != SBX_MSG_USERNS || *userns_fd < 0) {
-		if (*userns_fd >= 0)
-			close(*userns_fd);
-		*userns_fd = -1;
-		return trex_err_setx(err, -EPROTO, "supervisor did not make the user namespace");
+	int r = sbx_msg_recv(sock, &m, ns_fd);
+	if (r <= 0 || m.type != type || *ns_fd < 0) {
+		if (*ns_fd >= 0)
+			close(*ns_fd);
+		*ns_fd = -1;
+		return trex_err_setx(err, -EPROTO, "supervisor did not make the %s namespace",
+				     type == SBX_MSG_NETNS ? "network" : "user");
 	}
 	return 0;
 }
@@ -118,26 +120,19 @@ fail:
 	sbx_child_fail(SBX_SOCK_FD, stage, &err);
 }
 
-/* Join the network namespace and the v1 job cgroups, which the supervisor
- * makes while we build the root, once it says they exist. Runs before
- * pivot_root (the cgroup paths are host paths) and long before the job
- * exists; nothing before it uses the network. */
-static int sbx_child_join_setup(void *ctx, struct trex_err *err)
+/* Join the v1 job cgroups, which the supervisor makes while we build the
+ * root, once it says they exist. Runs before pivot_root (the paths are
+ * host paths) and long before the job exists. */
+static int sbx_child_join_cgroups(void *ctx, struct trex_err *err)
 {
 	const struct sbx_child_args *a = ctx;
 	struct sbx_msg m;
 	int fd;
 	int r = sbx_msg_recv(SBX_SOCK_FD, &m, &fd);
-	if (r <= 0 || m.type != SBX_MSG_CGROUPS) {
-		if (fd >= 0)
-			close(fd);
-		return trex_err_setx(err, -EPROTO, "supervisor did not make the network namespace and job cgroups");
-	}
-	r = sbx_netns_join(fd, err);
 	if (fd >= 0)
 		close(fd);
-	if (r < 0)
-		return r;
+	if (r <= 0 || m.type != SBX_MSG_CGROUPS)
+		return trex_err_setx(err, -EPROTO, "supervisor did not make the job cgroups");
 	if (!a->cg || !sbx_cgroup_has_v1(a->cg))
 		return 0;
 	return sbx_cgroup_join_self_v1(a->cg, err);
@@ -197,7 +192,7 @@ void sbx_child_main(const struct sbx_child_args *a)
 	}
 
 	struct sbx_mount_plan plan = { .cfg = a->cfg, .host_uid = a->host_uid, .base = a->base,
-				       .before_pivot = sbx_child_join_setup, .ctx = (void *)a };
+				       .before_pivot = sbx_child_join_cgroups, .ctx = (void *)a };
 	if (sbx_mounts_setup(&plan, &stage, &err) < 0)
 		sbx_child_fail(sock, stage, &err);
 
@@ -210,19 +205,24 @@ void sbx_child_main(const struct sbx_child_args *a)
 		sbx_child_fail(sock, stage, &err);
 	}
 
-	/* hand over /output (no answer needed), then enter the user
-	 * namespace the supervisor made meanwhile: usually already queued */
+	/* hand over /output (no answer needed), then enter the network and
+	 * user namespaces the supervisor made meanwhile (usually already
+	 * queued). Nothing before this point used the network */
 	struct sbx_msg m = { .type = SBX_MSG_OUTPUT };
 	if (sbx_msg_send(sock, &m, ofd) < 0) {
 		trex_err_setx(&err, -EPROTO, "supervisor went away");
 		sbx_child_fail(sock, stage, &err);
 	}
 	close(ofd);
-	stage = "userns";
-	int userns = -1;
-	if (sbx_child_recv_userns(sock, &userns, &err) < 0 || sbx_userns_join(userns, &err) < 0)
+	stage = "netns";
+	int ns = -1;
+	if (sbx_child_recv_ns(sock, SBX_MSG_NETNS, &ns, &err) < 0 || sbx_netns_join(ns, &err) < 0)
 		sbx_child_fail(sock, stage, &err);
-	close(userns);
+	close(ns);
+	stage = "userns";
+	if (sbx_child_recv_ns(sock, SBX_MSG_USERNS, &ns, &err) < 0 || sbx_userns_join(ns, &err) < 0)
+		sbx_child_fail(sock, stage, &err);
+	close(ns);
 	/* in the job cgroups now (v1 joined before pivot_root, v2 cloned
 	 * into or attached before the setup message): root the cgroup
 	 * namespace there, the job sees "/" */

@@ -7,13 +7,14 @@
  *   parse args, load seccomp,
  *   lock a host uid, make cgroups,
  *   clone(NEWNS|NEWPID|NEWIPC|NEWUTS, v2: into the job leaf) -->
- *   make the job's network namespace,   build the root as host root (so
- *   mkdir the v1 job cgroups,            0700 dataset dirs resolve); setns
- *   "setup" + netns fd ----------------> into the netns, join the v1
- *   make the job's user namespace        cgroups (tasks <- "0"),
- *   (vfork helper), write its            pivot_root, detach old root
+ *   mkdir the v1 job cgroups,           build the root as host root (so
+ *   "cgroups" -------------------------> 0700 dataset dirs resolve); join
+ *   make the job's network namespace,    the v1 cgroups (tasks <- "0"),
+ *   "netns" + fd ----------------------> pivot_root, detach old root
+ *   make the job's user namespace
+ *   (vfork helper), write its
  *   uid_map/gid_map 1000->host          <-- /output root fd ------------
- *   "userns" + userns fd -------------> setns(userns),
+ *   "userns" + fd --------------------> setns(netns), setns(userns),
  *                                       unshare(NEWCGROUP) (now inside the
  *                                       job cgroups), setresuid(1000), drop
  *                                       caps, nnp,
@@ -142,8 +143,8 @@ void sbx_status_kv(int fd, const char *key, const char *fmt, ...)
 enum sbx_msg_type {
 	SBX_MSG_USERNS = 1,    /* supervisor -> child: the job's user namespace,
 	                        * maps written (fd) */
-	SBX_MSG_CGROUPS,       /* supervisor -> child: the v1 job dirs exist, join
-	                        * them; carries the network namespace (fd) */
+	SBX_MSG_CGROUPS,       /* supervisor -> child: the v1 job dirs exist, join */
+	SBX_MSG_NETNS,         /* supervisor -> child: the network namespace (fd) */
 	SBX_MSG_OUTPUT,        /* child -> supervisor: the /output root fd */
 	SBX_MSG_SETUP_FAILED,  /* child -> supervisor: stage + error */
 	SBX_MSG_JOB_EXIT,      /* init -> supervisor: the job's wait status */

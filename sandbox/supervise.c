@@ -168,28 +168,33 @@ int sbx_supervise(struct sbx_run *run)
 		sbx_run_fail(run, "cgroup", &err);
 		kill(pid, SIGKILL);
 	}
-	/* the network namespace and the v1 dirs, while the child builds its
-	 * root; it joins them itself once told (before pivot_root, long
-	 * before the job). Always sent: the child waits for the netns */
+	/* While the child builds its root: the v1 dirs first (it joins them
+	 * before pivot_root, while host paths resolve), then the network and
+	 * user namespaces (it enters them after pivot_root, so their ~1 ms
+	 * overlaps its pivot). Each is one message the child usually finds
+	 * already queued; the cgroup one is sent even without v1 dirs */
 	if (!run->setup_failed) {
-		struct sbx_msg made = { .type = SBX_MSG_CGROUPS };
+		struct sbx_msg cg_msg = { .type = SBX_MSG_CGROUPS };
+		struct sbx_msg net_msg = { .type = SBX_MSG_NETNS };
+		struct sbx_msg user_msg = { .type = SBX_MSG_USERNS };
 		_cleanup_close_ int netns = -1;
-		const char *stage = "netns";
-		int rc = sbx_netns_make(&netns, &err);
-		if (rc == 0 && run->cg && run->cg_lim && sbx_cgroup_has_v1(run->cg)) {
-			stage = "cgroup";
-			rc = sbx_cgroup_create_v1(run->cg, run->cg_job, run->cg_lim, &err);
-		}
-		if (rc == 0 && (rc = sbx_msg_send(sock, &made, netns)) < 0)
-			trex_err_set(&err, rc, "send the setup message");
-		/* the user namespace while the child joins, pivots and opens
-		 * /output: it finds it queued instead of asking for maps */
-		struct sbx_msg userns_msg = { .type = SBX_MSG_USERNS };
 		_cleanup_close_ int userns = -1;
+		const char *stage = "cgroup";
+		int rc = 0;
+		if (run->cg && run->cg_lim && sbx_cgroup_has_v1(run->cg))
+			rc = sbx_cgroup_create_v1(run->cg, run->cg_job, run->cg_lim, &err);
+		if (rc == 0 && (rc = sbx_msg_send(sock, &cg_msg, -1)) < 0)
+			trex_err_set(&err, rc, "send the cgroup message");
+		if (rc == 0) {
+			stage = "netns";
+			if ((rc = sbx_netns_make(&netns, &err)) == 0 &&
+			    (rc = sbx_msg_send(sock, &net_msg, netns)) < 0)
+				trex_err_set(&err, rc, "send the network namespace");
+		}
 		if (rc == 0) {
 			stage = "userns";
-			rc = sbx_userns_make(run->host_uid, &userns, &err);
-			if (rc == 0 && (rc = sbx_msg_send(sock, &userns_msg, userns)) < 0)
+			if ((rc = sbx_userns_make(run->host_uid, &userns, &err)) == 0 &&
+			    (rc = sbx_msg_send(sock, &user_msg, userns)) < 0)
 				trex_err_set(&err, rc, "send the user namespace");
 		}
 		if (rc < 0) {
@@ -222,16 +227,19 @@ int sbx_supervise(struct sbx_run *run)
 		int tmo = killed ? 1000 : (int)(deadline - now > 60000 ? 60000 : deadline - now);
 		if ((cpu_source || oom_source) && !killed && tmo > SBX_CPU_POLL_MS)
 			tmo = SBX_CPU_POLL_MS;
+		/* the socket is not watched: everything the child says (the
+		 * /output fd, a setup failure, the job's status) is followed by
+		 * its exit and read then (sbx_drain_msgs). Each wake-up of the
+		 * supervisor costs a context switch and, on a busy host, a wait
+		 * for a CPU that the child and the job need */
 		struct pollfd p[3] = {
-			{ .fd = run->sock_eof ? -1 : sock, .events = POLLIN },
+			{ .fd = -1 },
 			{ .fd = pidfd, .events = POLLIN },
 			{ .fd = sigfd, .events = POLLIN },
 		};
 		int n = poll(p, 3, tmo);
 		if (n < 0 && errno != EINTR)
 			break;
-		if (p[0].revents)
-			sbx_handle_msg(run, sock);
 		if (p[2].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sigfd, &si, sizeof(si)) == sizeof(si) && !killed) {
