@@ -81,6 +81,26 @@ static void store_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
+/* Migration to version N is store_migrations[N - 2]: append only, never
+ * edit one that has shipped. All run in store_open's transaction, so a
+ * crash mid-way leaves the old version intact. */
+static const char *const store_migrations[] = {
+	/* 2: GET /v1/jobs?project= pages by seq within a project */
+	"CREATE INDEX IF NOT EXISTS jobs_project ON jobs (project, seq);",
+};
+
+_Static_assert(TREX_ARRAY_LEN(store_migrations) == STORE_SCHEMA_VERSION - 1,
+	       "one migration per schema version after 1");
+
+static int store_migrate(struct store *s, int version, struct trex_err *err)
+{
+	char sql[64];
+	if (store_exec(s, store_migrations[version - 2], err) < 0)
+		return err->code;
+	snprintf(sql, sizeof(sql), "INSERT INTO schema_version VALUES (%d);", version);
+	return store_exec(s, sql, err);
+}
+
 int store_open(const char *path, struct store **out, struct trex_err *err)
 {
 	struct store *s = trex_calloc(1, sizeof(*s));
@@ -110,12 +130,17 @@ int store_open(const char *path, struct store **out, struct trex_err *err)
 		if (sqlite3_step(st) == SQLITE_ROW)
 			version = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
+		/* a new database gets the version 1 schema above, then every
+		 * migration; a newer database than this trexd knows is refused
+		 * rather than half understood */
 		if (version == 0)
 			r = store_exec(s, "INSERT INTO schema_version VALUES (1);", err);
-		else if (version != STORE_SCHEMA_VERSION)
+		if (r == 0 && version > STORE_SCHEMA_VERSION)
 			r = trex_err_setx(err, -EPROTO,
 					  "store: %s has schema version %d, this trexd knows %d",
 					  path, version, STORE_SCHEMA_VERSION);
+		for (int v = version < 1 ? 2 : version + 1; r == 0 && v <= STORE_SCHEMA_VERSION; v++)
+			r = store_migrate(s, v, err);
 	}
 	if (r == 0)
 		r = store_exec(s, "COMMIT;", err);
