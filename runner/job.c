@@ -24,6 +24,8 @@
 #include "cleanup.h"
 #include "esc.h"
 #include "fsutil.h"
+#include "idcache.h"
+#include "previous.h"
 #include "log.h"
 #include "release.h"
 #include "sched.h"
@@ -429,6 +431,32 @@ static int job_start_check(struct job *j, struct trex_err *err)
 	job_arg(&a, "--ro-bind");
 	job_arg(&a, "%s", check_dir);
 	job_arg(&a, "/opt/trex");
+	/* the dataset's identifier index, outside the job's reach (checkin is
+	 * filled from what the job wrote) */
+	const struct dataset *ds = config_dataset(c, j->row.dataset);
+	char ids_dir[PATH_MAX];
+	int have_ids = ds ? idcache_get(c, ds, ids_dir, sizeof(ids_dir), err) : 1;
+	if (have_ids < 0) {
+		job_argv_free(&a);
+		return have_ids;
+	}
+	if (have_ids == 0) {
+		job_arg(&a, "--ro-bind");
+		job_arg(&a, "%s", ids_dir);
+		job_arg(&a, "/opt/trex-ids");
+	}
+	/* tables released earlier for the project: the differencing rule */
+	char prev_dir[PATH_MAX];
+	int have_prev = previous_prepare(c, j->row.project, j->dir, prev_dir, sizeof(prev_dir), err);
+	if (have_prev < 0) {
+		job_argv_free(&a);
+		return have_prev;
+	}
+	if (have_prev == 0) {
+		job_arg(&a, "--ro-bind");
+		job_arg(&a, "%s", prev_dir);
+		job_arg(&a, "/opt/trex-previous");
+	}
 	job_arg(&a, "--env");
 	job_arg(&a, "TREX_POLICY_DIR=/job");
 	/* the checker's own bounds, independent of the job's */
@@ -463,6 +491,14 @@ static int job_start_check(struct job *j, struct trex_err *err)
 	job_arg(&a, "policy.json");
 	job_arg(&a, "--out");
 	job_arg(&a, "/output");
+	if (have_ids == 0) {
+		job_arg(&a, "--id-index");
+		job_arg(&a, "/opt/trex-ids/ids.bin");
+	}
+	if (have_prev == 0) {
+		job_arg(&a, "--previous");
+		job_arg(&a, "/opt/trex-previous");
+	}
 	size_t i;
 	json_t *f;
 	json_array_foreach(j->present, i, f)

@@ -28,7 +28,7 @@ static void usage(FILE *f)
 	fputs("usage: trex-check [--policy FILE|NAME] [--manifest FILE | --kind K --dimensions A,B\n"
 	      "                  --count C [--value V --contributors N --largest A,B --dof D]]\n"
 	      "                  [--out DIR] [--json] [--marker TEXT] [--acro-json FILE]\n"
-	      "                  [--id-index FILE] FILE...\n"
+	      "                  [--id-index FILE] [--previous DIR] FILE...\n"
 	      "       trex-check --build-id-index DATASET_DIR --id-columns A,B --out FILE\n",
 	      f);
 }
@@ -41,6 +41,7 @@ struct check_opts {
 	const char *marker;
 	const char *acro_json;
 	const char *id_index, *build_id_index, *id_columns;
+	const char *previous; /* tables released earlier for the project */
 	struct idindex ids; /* loaded from id_index (empty when none) */
 	bool json;
 };
@@ -225,6 +226,8 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 	r = sdc_check(pol, &t, &res, err);
 	if (r == 0 && o->ids.n)
 		check_identifiers(o, &t, &res);
+	if (r == 0 && o->previous && res.verdict < SDC_REVIEW)
+		r = diff_check(pol, &t, &res, o->previous, err);
 	if (r == 0 && o->out && (res.verdict == SDC_PASS || res.verdict == SDC_SUPPRESSED)) {
 		char *slash;
 		released = check_release_name(file);
@@ -359,6 +362,7 @@ int main(int argc, char **argv)
 		{"id-index", required_argument, NULL, 'I'},
 		{"build-id-index", required_argument, NULL, 'B'},
 		{"id-columns", required_argument, NULL, 'C'},
+		{"previous", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -391,6 +395,7 @@ int main(int argc, char **argv)
 		case 'I': o.id_index = optarg; break;
 		case 'B': o.build_id_index = optarg; break;
 		case 'C': o.id_columns = optarg; break;
+		case 'P': o.previous = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}

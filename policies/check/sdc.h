@@ -143,6 +143,12 @@ int suppress_round(const struct policy *pol, const struct sdc_table *t,
 int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 		      struct sdc_result *res, struct trex_err *err);
 
+/* difference.c: hold for review a table that differs from one released
+ * earlier (a table under prevdir with the same dimension and measure
+ * columns) by fewer than safe_threshold units in total. */
+int diff_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
+	       const char *prevdir, struct trex_err *err);
+
 /* report.c: the file entry without its cells, and the cells as a JSON
  * array written straight into a buffer (*text, *len; freed by the caller). */
 json_t *report_file(const struct sdc_table *t, const struct sdc_result *res,

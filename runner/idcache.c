@@ -1,0 +1,106 @@
+/* Identifier index cache (idcache.h). */
+#include "idcache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fts.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "cleanup.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "log.h"
+
+extern char **environ;
+
+static int idcache_fts_cmp(const FTSENT **a, const FTSENT **b)
+{
+	return strcmp((*a)->fts_name, (*b)->fts_name);
+}
+
+/* What the index depends on, hashed: path, id columns, every CSV file's
+ * path, size and mtime (walked in name order, so the key is stable). */
+static int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 1],
+		       struct trex_err *err)
+{
+	struct trex_buf b;
+	char *paths[] = { ds->path, NULL };
+	FTS *fts;
+	FTSENT *e;
+	int r = 0;
+
+	trex_buf_init(&b, 16u << 20);
+	r = trex_buf_printf(&b, "%s\n", ds->path);
+	for (size_t i = 0; r == 0 && i < ds->n_id_columns; i++)
+		r = trex_buf_printf(&b, "id:%s\n", ds->id_columns[i]);
+	fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, idcache_fts_cmp);
+	if (!fts) {
+		trex_buf_free(&b);
+		return trex_err_set(err, -errno, "dataset %s", ds->path);
+	}
+	while (r == 0 && (e = fts_read(fts))) {
+		size_t n = strlen(e->fts_path);
+		if (e->fts_info == FTS_F && n > 4 && !strcmp(e->fts_path + n - 4, ".csv"))
+			r = trex_buf_printf(&b, "%s %lld %lld.%09ld\n", e->fts_path,
+					    (long long)e->fts_statp->st_size,
+					    (long long)e->fts_statp->st_mtim.tv_sec,
+					    e->fts_statp->st_mtim.tv_nsec);
+	}
+	fts_close(fts);
+	if (r == 0)
+		r = trex_sha256_hex(b.data ? b.data : "", b.len, key);
+	trex_buf_free(&b);
+	return r < 0 ? trex_err_set(err, r, "dataset %s: index key", ds->path) : 0;
+}
+
+int idcache_get(const struct config *c, const struct dataset *ds, char *dir, size_t len,
+		struct trex_err *err)
+{
+	char key[TREX_SHA256_HEX_LEN + 1], file[PATH_MAX], tmpdir[PATH_MAX], cols[1024];
+	struct stat st;
+	size_t off = 0;
+	pid_t pid;
+	int r, status;
+
+	if (!ds->n_id_columns)
+		return 1;
+	r = idcache_key(ds, key, err);
+	if (r < 0)
+		return r;
+	snprintf(dir, len, "%s/idindex/%s", c->state_dir, key);
+	snprintf(file, sizeof(file), "%s/ids.bin", dir);
+	if (stat(file, &st) == 0)
+		return 0;
+	for (size_t i = 0; i < ds->n_id_columns && off < sizeof(cols); i++)
+		off += (size_t)snprintf(cols + off, sizeof(cols) - off, "%s%s", i ? "," : "",
+					ds->id_columns[i]);
+	/* build next to it, then rename the folder: a crash leaves no
+	 * half-written index under the key */
+	snprintf(tmpdir, sizeof(tmpdir), "%s/idindex/.build-%s", c->state_dir, key);
+	if (trex_mkdir_p(tmpdir, 0755, err) < 0)
+		return err->code;
+	snprintf(file, sizeof(file), "%s/ids.bin", tmpdir);
+	char *argv[] = { c->check, "--build-id-index", ds->path, "--id-columns", cols,
+			 "--out",  file,	  NULL };
+	r = posix_spawn(&pid, c->check, NULL, NULL, argv, environ);
+	if (r != 0)
+		return trex_err_set(err, -r, "spawn %s", c->check);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return trex_err_set(err, -errno, "wait for the identifier index");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return trex_err_setx(err, -EIO, "identifier index of dataset %s failed", ds->name);
+	/* the sandbox's unprivileged uid reads it through the bind mount */
+	if (chmod(tmpdir, 0755) < 0 || rename(tmpdir, dir) < 0)
+		return trex_err_set(err, -errno, "install identifier index %s", dir);
+	trex_log(TREX_LOG_INFO, "id_index_built", "dataset=%s key=%.16s", ds->name, key);
+	return 0;
+}
