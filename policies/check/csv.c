@@ -23,7 +23,7 @@ struct csv_parser {
 	const char *name;
 	enum csv_state state;
 	struct trex_buf arena;
-	size_t *offsets;
+	uint32_t *offsets;  /* the arena is below 4 GiB (CSV_MAX_BYTES + a NUL a field) */
 	size_t noffsets, cap_offsets;
 	size_t *lines;
 	size_t cap_lines;
@@ -50,13 +50,13 @@ static int csv_push_offset(struct csv_parser *p, size_t off)
 {
 	if (p->noffsets == p->cap_offsets) {
 		size_t n = p->cap_offsets ? p->cap_offsets * 2 : 64;
-		size_t *o = trex_reallocarray(p->offsets, n, sizeof(*o));
+		uint32_t *o = trex_reallocarray(p->offsets, n, sizeof(*o));
 		if (!o)
 			return trex_err_set(p->err, -ENOMEM, "%s: table too large", p->name);
 		p->offsets = o;
 		p->cap_offsets = n;
 	}
-	p->offsets[p->noffsets++] = off;
+	p->offsets[p->noffsets++] = (uint32_t)off;
 	return 0;
 }
 
@@ -426,17 +426,19 @@ int csv_column(const struct csv_table *t, const char *name)
 	return -1;
 }
 
+/* The stream is the caller's alone: the _unlocked calls save a lock per
+ * field on tables of millions of fields. */
 int csv_write_field(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n"))
-		return fputs(s, f) < 0 ? -EIO : 0;
-	if (fputc('"', f) == EOF)
+		return fputs_unlocked(s, f) < 0 ? -EIO : 0;
+	if (fputc_unlocked('"', f) == EOF)
 		return -EIO;
 	for (; *s; s++) {
-		if (*s == '"' && fputc('"', f) == EOF)
+		if (*s == '"' && fputc_unlocked('"', f) == EOF)
 			return -EIO;
-		if (fputc(*s, f) == EOF)
+		if (fputc_unlocked(*s, f) == EOF)
 			return -EIO;
 	}
-	return fputc('"', f) == EOF ? -EIO : 0;
+	return fputc_unlocked('"', f) == EOF ? -EIO : 0;
 }

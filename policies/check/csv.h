@@ -6,6 +6,7 @@
 #define TREX_CHECK_CSV_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -19,7 +20,7 @@ struct csv_table {
 	size_t ncols;
 	size_t nrows;     /* data rows, header excluded */
 	char *arena;      /* every field, NUL-terminated */
-	size_t *offsets;  /* (nrows + 1) * ncols offsets into arena; row 0 = header */
+	uint32_t *offsets; /* (nrows + 1) * ncols offsets into arena; row 0 = header */
 	size_t *lines;    /* physical line where each data row starts */
 };
 

@@ -234,6 +234,8 @@ int sdc_table_open(struct sdc_table *t, const struct csv_table *csv,
 
 bool sdc_row_is_total(const struct sdc_table *t, size_t row)
 {
+	if (!t->decl->total_codes)
+		return false; /* the common case, asked once per row by several rules */
 	for (size_t d = 0; d < t->decl->ndims; d++)
 		if (manifest_is_total(t->decl, t->decl->dims[d],
 				      csv_field(t->csv, row, (size_t)t->dim_col[d])))
