@@ -111,7 +111,8 @@ __attribute__((noreturn)) static void sbx_job_exec(const struct sbx_child_args *
 	stage = "seccomp";
 	if (sbx_seccomp_install(a->progs, &err) < 0)
 		goto fail;
-	/* execvp searches the PATH of environ: use the job's */
+	/* execvp searches the PATH of environ: use the job's (init's environ
+	 * too under vfork, which init never reads again) */
 	environ = env;
 	execvp(cfg->argv[0], cfg->argv);
 	stage = "exec";
@@ -240,8 +241,17 @@ void sbx_child_main(const struct sbx_child_args *a)
 		sbx_child_fail(sock, stage, &err);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
+	/* vfork: the job borrows init's memory until its execve instead of
+	 * copying init's page tables (and taking copy-on-write faults on both
+	 * sides), ~0.1 ms of CPU per start. Init is suspended meanwhile and
+	 * has nothing else to do. What the job does before execve is limited
+	 * to syscalls, stack buffers and, on failure, one message and _exit
+	 * (sbx_job_exec): no allocation, no locks. It has its own fd table,
+	 * cwd, rlimits, session and seccomp filters (none of CLONE_FILES,
+	 * CLONE_FS, CLONE_THREAD), so nothing it sets reaches init; the one
+	 * shared write, environ, is never read by init again */
 	stage = "fork";
-	pid_t job = fork();
+	pid_t job = vfork();
 	if (job < 0) {
 		trex_err_set(&err, -errno, "fork the job");
 		sbx_child_fail(sock, stage, &err);
