@@ -1,7 +1,9 @@
 # A job that tries to get data out the wrong way. Each attempt must fail or
 # be caught: the host's secrets are not there, the network does not exist,
 # and patient-level rows dressed up as a "frequency table" are blocked by
-# the disclosure check (an identifier column, every cell a single person).
+# the disclosure check: "identifier leak" (the patient_id values are the
+# dataset's pseudonymised identifiers, declared in trexd's id_columns), and
+# every cell is a single person anyway.
 import csv
 import socket
 

@@ -134,6 +134,8 @@ expect_eq "c: no output released" 0 \
 	"$(json "$T/c.json" 'sum(1 for o in j["outputs"] if o.get("released"))')"
 expect_eq "c: summary.csv failed the check" fail \
 	"$(json "$T/c.json" '[o["verdict"] for o in j["outputs"] if o["name"]=="summary.csv"][0]')"
+expect_eq "c: summary.csv: identifier leak (patient_id is a declared id column)" "identifier leak" \
+	"$(json "$T/c.json" '[o.get("summary") for o in j["outputs"] if o["name"]=="summary.csv"][0]')"
 expect_eq "c: outputs list empty" "" "$(trex outputs "$C" 2>/dev/null)"
 trex fetch "$C" -o "$T/c" >/dev/null 2>&1
 expect_eq "c: fetch exits 1" 1 $?
