@@ -202,11 +202,16 @@ static int sbx_mask_proc(const char *root, const char *proc, struct trex_err *er
 	/* the world-readable ones (root-only 0400 entries such as kmsg,
 	 * kpage*, slabinfo are already closed to the job's unmapped-root-free
 	 * credentials), plus kcore, timer_list and sysrq-trigger whose modes
-	 * differ between kernels */
-	static const char *const masked[] = {
-		"keys", "key-users", "kcore", "kallsyms", "timer_list", "timer_stats",
-		"sched_debug", "latency_stats", "sysrq-trigger", "asound", "acpi", "scsi",
-		"config.gz", "modules", "iomem", "ioports",
+	 * differ between kernels. The type is known, so no lstat per entry
+	 * (16 procfs lookups per start): the bind itself says ENOENT for an
+	 * entry this kernel lacks, and a type mismatch (ENOTDIR/EISDIR, never
+	 * seen) falls back to asking */
+	static const struct { const char *name; bool dir; } masked[] = {
+		{ "keys", false }, { "key-users", false }, { "kcore", false },
+		{ "kallsyms", false }, { "timer_list", false }, { "timer_stats", false },
+		{ "sched_debug", false }, { "latency_stats", false }, { "sysrq-trigger", false },
+		{ "asound", true }, { "acpi", true }, { "scsi", true }, { "config.gz", false },
+		{ "modules", false }, { "iomem", false }, { "ioports", false },
 	};
 	char base[4096], file[4200], dir[4200], target[4096];
 	int rc = 0;
@@ -232,15 +237,17 @@ static int sbx_mask_proc(const char *root, const char *proc, struct trex_err *er
 		  NULL) < 0)
 		return trex_err_set(err, -errno, "remount mask tmpfs read-only");
 	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
-		struct stat st;
-		snprintf(target, sizeof(target), "%s/%s", proc, masked[i]);
-		if (lstat(target, &st) < 0)
+		snprintf(target, sizeof(target), "%s/%s", proc, masked[i].name);
+		if (mount(masked[i].dir ? dir : file, target, NULL, MS_BIND, NULL) == 0)
+			continue;
+		if (errno == ENOENT)
 			continue; /* not on this kernel */
-		const char *src = S_ISDIR(st.st_mode) ? dir : file;
-		if (mount(src, target, NULL, MS_BIND, NULL) < 0) {
-			rc = trex_err_set(err, -errno, "mask /proc/%s", masked[i]);
-			break;
-		}
+		struct stat st;
+		if ((errno == ENOTDIR || errno == EISDIR) && lstat(target, &st) == 0 &&
+		    mount(S_ISDIR(st.st_mode) ? dir : file, target, NULL, MS_BIND, NULL) == 0)
+			continue;
+		rc = trex_err_set(err, -errno, "mask /proc/%s", masked[i].name);
+		break;
 	}
 	return rc;
 }

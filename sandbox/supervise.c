@@ -209,12 +209,14 @@ int sbx_supervise(struct sbx_run *run)
 	uint64_t deadline = run->start_ms + cfg->timeout * 1000;
 	uint64_t cpu_limit_ns = cfg->cpu_seconds * 1000000000ull;
 	uint64_t cpu_ns;
-	bool cpu_source = run->cg && sbx_cgroup_cpu_ns(run->cg, &cpu_ns) == 0;
+	/* assumed present until a read on the first tick says otherwise: a
+	 * short job is over before then and never pays for the probe */
+	bool cpu_source = run->cg != NULL;
 	/* cgroup v1 has no memory.oom.group: the OOM killer takes one
 	 * process and the rest of the job carries on. Any OOM kill in the job
 	 * cgroup ends the whole job, as on v2 */
 	uint64_t ooms;
-	bool oom_source = run->cg && sbx_cgroup_oom_kills(run->cg, &ooms) == 0;
+	bool oom_source = run->cg != NULL;
 	bool killed = false;
 	uint64_t next_check = run->start_ms + SBX_CPU_POLL_MS;
 	for (;;) {
@@ -260,16 +262,23 @@ int sbx_supervise(struct sbx_run *run)
 				next_check = t + SBX_CPU_POLL_MS;
 			}
 		}
-		if (tick && oom_source && sbx_cgroup_oom_kills(run->cg, &ooms) == 0 && ooms > 0) {
-			run->oom_killed = true;
-			kill(pid, SIGKILL);
-			killed = true;
+		if (tick && oom_source) {
+			if (sbx_cgroup_oom_kills(run->cg, &ooms) < 0) {
+				oom_source = false;
+			} else if (ooms > 0) {
+				run->oom_killed = true;
+				kill(pid, SIGKILL);
+				killed = true;
+			}
 		}
-		if (tick && cpu_source && !killed && sbx_cgroup_cpu_ns(run->cg, &cpu_ns) == 0 &&
-		    cpu_ns >= cpu_limit_ns) {
-			run->cpu_limited = true;
-			kill(pid, SIGKILL);
-			killed = true;
+		if (tick && cpu_source && !killed) {
+			if (sbx_cgroup_cpu_ns(run->cg, &cpu_ns) < 0) {
+				cpu_source = false;
+			} else if (cpu_ns >= cpu_limit_ns) {
+				run->cpu_limited = true;
+				kill(pid, SIGKILL);
+				killed = true;
+			}
 		}
 		if (pidfd < 0 || (p[1].revents & POLLIN))
 			break;
