@@ -236,6 +236,14 @@ static int csv_byte(struct csv_parser *p, unsigned char c)
 	return csv_fail(p, "internal parser state");
 }
 
+/* Bytes that can sit in an unquoted field with no state change: printable
+ * ASCII but the comma and the quote. */
+static const unsigned char csv_plain[256] = {
+	[0x20 ... 0x21] = 1, /* '"' is 0x22 */
+	[0x23 ... 0x2b] = 1, /* ',' is 0x2c */
+	[0x2d ... 0x7e] = 1,
+};
+
 static int csv_feed(struct csv_parser *p, const unsigned char *data, size_t len)
 {
 	size_t i = 0;
@@ -252,8 +260,7 @@ static int csv_feed(struct csv_parser *p, const unsigned char *data, size_t len)
 		/* Fast path: inside an unquoted field, a run of plain printable
 		 * ASCII needs no state change, UTF-8 or line bookkeeping, so it
 		 * is appended in one go (same checks, same errors). */
-		if (p->state == CSV_FIELD_START && !p->utf8_need && data[i] >= 0x20 &&
-		    data[i] < 0x7f && data[i] != ',' && data[i] != '"') {
+		if (p->state == CSV_FIELD_START && !p->utf8_need && csv_plain[data[i]]) {
 			/* what csv_byte does on the first byte of an unquoted field
 			 * (the byte itself is counted below) */
 			p->field_col = p->col;
@@ -263,8 +270,7 @@ static int csv_feed(struct csv_parser *p, const unsigned char *data, size_t len)
 		}
 		if (p->state == CSV_UNQUOTED && !p->utf8_need) {
 			size_t k = i;
-			while (k < len && data[k] >= 0x20 && data[k] < 0x7f && data[k] != ',' &&
-			       data[k] != '"')
+			while (k < len && csv_plain[data[k]])
 				k++;
 			if (k > i) {
 				size_t n = k - i;

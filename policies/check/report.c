@@ -62,6 +62,12 @@ static void report_put(struct report_out *o, const char *s, size_t n)
 
 #define report_lit(o, s) report_put(o, s, sizeof(s) - 1)
 
+static const unsigned char report_json_special[256] = {
+	[0x00 ... 0x1f] = 1,
+	['"'] = 1,
+	['\\'] = 1,
+};
+
 /* A JSON string; input is valid UTF-8 (csv.c and the manifest parser
  * reject anything else), so only quotes, backslashes and control
  * characters need escaping. */
@@ -76,7 +82,7 @@ static void report_str(struct report_out *o, const char *s)
 	*d++ = '"';
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
-		if (ch >= 0x20 && ch != '"' && ch != '\\') {
+		if (!report_json_special[ch]) {
 			*d++ = (char)ch;
 			continue;
 		}
