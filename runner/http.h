@@ -13,7 +13,7 @@
 #include "err.h"
 
 #define HTTP_MAX_HEAD (32 * 1024)   /* request line + headers */
-#define HTTP_MAX_CONNS 256
+#define HTTP_MAX_CONNS 4096 /* needs RLIMIT_NOFILE above it plus the jobs' pipes */
 #define HTTP_IDLE_MS 60000             /* idle connections are closed */
 #define HTTP_MAX_QUEUED (64u << 20)    /* unread answers per connection */
 

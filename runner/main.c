@@ -22,6 +22,7 @@
 #include "http.h"
 #include "log.h"
 #include "recover.h"
+#include "reload.h"
 #include "sched.h"
 #include "store.h"
 #include "trexd.h"
@@ -53,11 +54,12 @@ static const char usage[] =
 	"  -v, --verbose        log debug events too\n"
 	"  -h, --help           this text\n"
 	"\n"
+	"SIGHUP reloads --config (kept as is when invalid, see docs/config.md).\n"
 	"Exit status: 0 after a clean stop (SIGTERM/SIGINT) or a good -n check,\n"
 	"1 on a configuration or start-up error, 2 on bad usage.\n";
 
 static struct trexd trexd;
-static uv_signal_t sig_term, sig_int;
+static uv_signal_t sig_term, sig_int, sig_hup;
 
 static void main_closed_signal(uv_handle_t *h)
 {
@@ -69,6 +71,7 @@ static void main_stopped(struct trexd *d)
 	trex_log(TREX_LOG_INFO, "trexd_stopped", "running=%d", sched_running(d));
 	uv_close((uv_handle_t *)&sig_term, main_closed_signal);
 	uv_close((uv_handle_t *)&sig_int, main_closed_signal);
+	uv_close((uv_handle_t *)&sig_hup, main_closed_signal);
 }
 
 static void main_on_signal(uv_signal_t *s, int signum)
@@ -81,6 +84,21 @@ static void main_on_signal(uv_signal_t *s, int signum)
 	http_close(d->http);
 	d->http = NULL;
 	sched_stop(d, main_stopped);
+}
+
+/* SIGHUP: a new configuration only when it is whole and valid (reload.c) */
+static void main_on_hup(uv_signal_t *s, int signum)
+{
+	struct trexd *d = s->data;
+	struct trex_err err = { 0 };
+	(void)signum;
+	if (d->stopping)
+		return;
+	if (reload_config(d, &err) < 0)
+		trex_log(TREX_LOG_ERROR, "config_reload_failed", "kept=old error=\"%s\"", err.msg);
+	else
+		trex_log(TREX_LOG_INFO, "config_reloaded", "datasets=%zu runtimes=%zu",
+			 d->cfg->n_datasets, d->cfg->n_runtimes);
 }
 
 static int main_self_dir(char *out, size_t len)
@@ -257,6 +275,12 @@ int main(int argc, char **argv)
 	sig_term.data = sig_int.data = d;
 	uv_signal_start(&sig_term, main_on_signal, SIGTERM);
 	uv_signal_start(&sig_int, main_on_signal, SIGINT);
+	reload_init(&(struct reload_opts){ .config_file = config_file, .state_dir = state_dir,
+					   .socket = socket_path, .datasets = datasets,
+					   .n_datasets = n_datasets });
+	uv_signal_init(d->loop, &sig_hup);
+	sig_hup.data = d;
+	uv_signal_start(&sig_hup, main_on_hup, SIGHUP);
 	trex_log(TREX_LOG_INFO, "trexd_started", "socket=%s concurrency=%d seccomp=%s",
 		 cfg.socket, cfg.concurrency, d->seccomp_fd >= 0 ? "compiled" : "built-in");
 	/* jobs queued before a restart */
@@ -270,5 +294,6 @@ int main(int argc, char **argv)
 	if (d->seccomp_fd >= 0)
 		close(d->seccomp_fd);
 	config_free(&cfg);
+	reload_free();
 	return 0;
 }

@@ -1,0 +1,194 @@
+/* apiload: an HTTP/1.1 keep-alive load generator for `make bench-api`.
+ * N connections (unix socket or TCP loopback) each send one request at a
+ * time for D seconds; every Kth request of a connection is a POST of a
+ * prepared body, the others GET a path. Prints throughput, latency
+ * percentiles and error counts as one JSON line. One epoll thread: the same
+ * client for trexd and nginx, so the comparison is like for like. wrk
+ * cannot speak to a unix socket. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXLAT (1u << 24)
+
+struct conn {
+	int fd;
+	char in[65536];
+	size_t in_len;
+	const char *out;
+	size_t out_len, out_off;
+	uint64_t sent_ns;
+	unsigned n;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int dial(const char *target)
+{
+	int fd;
+	if (target[0] == '/') {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s", target);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+			return -1;
+	} else {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(target)) };
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int one = 1;
+		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+			return -1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+/* bytes of a complete response at the start of buf, 0 if incomplete */
+static size_t response_len(const char *buf, size_t len, int *status)
+{
+	const char *end = memmem(buf, len, "\r\n\r\n", 4);
+	if (!end)
+		return 0;
+	size_t head = (size_t)(end - buf) + 4;
+	*status = len > 12 ? atoi(buf + 9) : 0;
+	size_t body = 0;
+	for (const char *p = buf; p < end; p++) {
+		if ((p == buf || p[-1] == '\n') && strncasecmp(p, "content-length:", 15) == 0) {
+			body = (size_t)strtoul(p + 15, NULL, 10);
+			break;
+		}
+	}
+	return len >= head + body ? head + body : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 7) {
+		fprintf(stderr, "usage: apiload SOCKET|PORT CONNS SECONDS GET_PATH POST_PATH|- POST_EVERY\n"
+				"  body of the POST on stdin\n");
+		return 2;
+	}
+	const char *target = argv[1];
+	int nconn = atoi(argv[2]), secs = atoi(argv[3]), every = atoi(argv[6]);
+	static char body[1 << 16];
+	size_t body_len = 0;
+	if (strcmp(argv[5], "-") != 0)
+		body_len = fread(body, 1, sizeof(body), stdin);
+	char get[1024], post[sizeof(body) + 1024];
+	int gl = snprintf(get, sizeof(get), "GET %s HTTP/1.1\r\nHost: bench\r\n\r\n", argv[4]);
+	int pl = snprintf(post, sizeof(post),
+			  "POST %s HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+			  "Content-Length: %zu\r\n\r\n%.*s",
+			  argv[5], body_len, (int)body_len, body);
+	struct conn *c = calloc((size_t)nconn, sizeof(*c));
+	uint32_t *lat = malloc(MAXLAT * sizeof(*lat));
+	if (!c || !lat)
+		return 1;
+	size_t nlat = 0;
+	unsigned long ok = 0, posts = 0, errors = 0, connfail = 0;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	for (int i = 0; i < nconn; i++) {
+		c[i].fd = dial(target);
+		if (c[i].fd < 0) {
+			connfail++;
+			continue;
+		}
+		c[i].n = (unsigned)i; /* stagger the POSTs across connections */
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = &c[i] };
+		epoll_ctl(ep, EPOLL_CTL_ADD, c[i].fd, &ev);
+	}
+	uint64_t start = now_ns(), stop = start + (uint64_t)secs * 1000000000u;
+	/* start every connection's first request */
+	for (int i = 0; i < nconn; i++) {
+		if (c[i].fd < 0)
+			continue;
+		int is_post = every > 0 && body_len && c[i].n % (unsigned)every == 0;
+		c[i].out = is_post ? post : get;
+		c[i].out_len = (size_t)(is_post ? pl : gl);
+		c[i].out_off = 0;
+		c[i].sent_ns = now_ns();
+	}
+	struct epoll_event evs[256];
+	while (now_ns() < stop) {
+		int n = epoll_wait(ep, evs, 256, 100);
+		for (int k = 0; k < n; k++) {
+			struct conn *x = evs[k].data.ptr;
+			if (x->fd < 0)
+				continue;
+			while (x->out_off < x->out_len) {
+				ssize_t w = write(x->fd, x->out + x->out_off, x->out_len - x->out_off);
+				if (w <= 0)
+					break;
+				x->out_off += (size_t)w;
+			}
+			for (;;) {
+				ssize_t r = read(x->fd, x->in + x->in_len, sizeof(x->in) - x->in_len);
+				if (r == 0 || (r < 0 && errno != EAGAIN)) {
+					errors++;
+					close(x->fd);
+					x->fd = -1;
+					break;
+				}
+				if (r < 0)
+					break;
+				x->in_len += (size_t)r;
+				int status = 0;
+				size_t len;
+				while ((len = response_len(x->in, x->in_len, &status)) > 0) {
+					uint64_t t = now_ns();
+					if (nlat < MAXLAT)
+						lat[nlat++] = (uint32_t)((t - x->sent_ns) / 1000);
+					if (status >= 200 && status < 300)
+						ok++;
+					else
+						errors++;
+					if (x->out == post)
+						posts++;
+					memmove(x->in, x->in + len, x->in_len - len);
+					x->in_len -= len;
+					x->n++;
+					int is_post = every > 0 && body_len && x->n % (unsigned)every == 0;
+					x->out = is_post ? post : get;
+					x->out_len = (size_t)(is_post ? pl : gl);
+					x->out_off = 0;
+					x->sent_ns = t;
+					ssize_t w = write(x->fd, x->out, x->out_len);
+					if (w > 0)
+						x->out_off = (size_t)w;
+				}
+			}
+		}
+	}
+	double el = (double)(now_ns() - start) / 1e9;
+	qsort(lat, nlat, sizeof(*lat), cmp_u32);
+	printf("{\"connections\":%d,\"connect_failed\":%lu,\"seconds\":%.1f,\"requests\":%zu,"
+	       "\"ok\":%lu,\"posts\":%lu,\"errors\":%lu,\"rps\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f}\n",
+	       nconn, connfail, el, nlat, ok, posts, errors, (double)nlat / el,
+	       nlat ? lat[nlat / 2] / 1000.0 : 0, nlat ? lat[nlat * 99 / 100] / 1000.0 : 0);
+	return 0;
+}

@@ -1,0 +1,108 @@
+/* SIGHUP: read the configuration again and switch to it only when it is
+ * whole and valid; otherwise keep serving with the old one and log why.
+ * The switch is one pointer store on the loop thread (d->cfg), between two
+ * callbacks, so no request or job sees half of each. What is fixed at start
+ * (the state folder, the socket and its mode, the body cap the HTTP server
+ * was built with, the scheduler's slots, the compiled seccomp profile)
+ * cannot change this way: a reload that changes it is refused. Old
+ * configurations stay allocated until exit, since a job started under one
+ * may still hold pointers into it; reloads are rare. */
+#include "reload.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "log.h"
+
+#define RELOAD_MAX_OLD 1024
+
+static struct reload_opts reload_opts;
+static struct config *reload_old[RELOAD_MAX_OLD];
+static size_t reload_n_old;
+static struct config *reload_current; /* heap copy in use, NULL = main's */
+
+void reload_init(const struct reload_opts *o)
+{
+	reload_opts = *o;
+}
+
+static int reload_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int reload_load(struct trexd *d, struct config *c, struct trex_err *err)
+{
+	const struct reload_opts *o = &reload_opts;
+	int r = config_init_defaults(c, d->self_dir, err);
+	if (r == 0)
+		r = config_load_file(c, o->config_file, err);
+	/* the command line's overrides, as at start (main.c) */
+	if (r == 0 && o->state_dir) {
+		trex_free(c->state_dir);
+		c->state_dir = trex_strdup(d->cfg->state_dir);
+		if (!c->state_dir)
+			r = trex_err_setx(err, -ENOMEM, "out of memory");
+	}
+	if (r == 0 && o->socket) {
+		trex_free(c->socket);
+		c->socket = trex_strdup(o->socket);
+		if (!c->socket)
+			r = trex_err_setx(err, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; r == 0 && i < o->n_datasets; i++)
+		r = config_add_dataset(c, o->datasets[i], err);
+	if (r == 0)
+		r = config_check(c, err);
+	if (r < 0)
+		return r;
+	const struct config *old = d->cfg;
+	const char *fixed = !reload_same(c->state_dir, old->state_dir) ? "state_dir"
+			    : !reload_same(c->socket, old->socket)       ? "socket"
+			    : c->socket_mode != old->socket_mode          ? "socket_mode"
+			    : c->max_body != old->max_body                ? "max_body_mb"
+			    : c->concurrency != old->concurrency          ? "concurrency"
+			    : !reload_same(c->seccomp_profile, old->seccomp_profile) ? "seccomp_profile"
+										  : NULL;
+	if (fixed)
+		return trex_err_setx(err, -EINVAL, "\"%s\" changed: it needs a restart", fixed);
+	return 0;
+}
+
+int reload_config(struct trexd *d, struct trex_err *err)
+{
+	if (!reload_opts.config_file)
+		return trex_err_setx(err, -ENOENT, "started without --config: nothing to reload");
+	if (reload_n_old == RELOAD_MAX_OLD)
+		return trex_err_setx(err, -ENOSPC, "too many reloads: restart trexd");
+	struct config *c = trex_calloc(1, sizeof(*c));
+	if (!c)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	int r = reload_load(d, c, err);
+	if (r < 0) {
+		config_free(c);
+		trex_free(c);
+		return r;
+	}
+	if (reload_current)
+		reload_old[reload_n_old++] = reload_current;
+	reload_current = c;
+	d->cfg = c;
+	return 0;
+}
+
+void reload_free(void)
+{
+	for (size_t i = 0; i < reload_n_old; i++) {
+		config_free(reload_old[i]);
+		trex_free(reload_old[i]);
+	}
+	reload_n_old = 0;
+	if (reload_current) {
+		config_free(reload_current);
+		trex_free(reload_current);
+		reload_current = NULL;
+	}
+}
