@@ -117,8 +117,10 @@ static int idindex_scan_csv(const char *path, char *const *cols, size_t ncols,
 		size_t nf = idindex_split(line, fields, CSV_MAX_COLS);
 		for (size_t i = 0; i < nf; i++)
 			for (size_t k = 0; k < ncols; k++)
-				if (!strcmp(fields[i], cols[k]))
-					want[nwant++] = (int)i;
+				if (!strcmp(fields[i], cols[k])) {
+					want[nwant++] = (int)i; /* at most once a field */
+					break;
+				}
 	}
 	while (nwant && (len = getline(&line, &cap, f)) > 0) {
 		size_t nf;
