@@ -23,6 +23,7 @@
 #include "hash.h"
 #include "log.h"
 #include "manifest.h"
+#include "metrics.h"
 #include "sched.h"
 #include "trexd.h"
 
@@ -81,6 +82,10 @@ void api_route(const char *method, const char *path, struct api_route *out)
 	}
 	if (strcmp(path, "/v1/jobs") == 0 || strcmp(path, "/v1/jobs/") == 0) {
 		out->kind = post ? API_SUBMIT : API_BAD_METHOD;
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		out->kind = get ? API_METRICS : API_BAD_METHOD;
 		return;
 	}
 	if (strcmp(path, "/v1/trexd-key") == 0) {
@@ -500,6 +505,7 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 	struct trexd *d = ctx;
 	struct api_route r;
 	struct caller c;
+	uint64_t t0 = uv_hrtime();
 	api_route(req->method, req->path, &r);
 	/* identity first: an unknown caller learns nothing but health */
 	if (r.kind != API_HEALTH && r.kind != API_NOT_FOUND && r.kind != API_BAD_METHOD &&
@@ -556,6 +562,11 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		json_decref(j);
 		break;
 	}
+	case API_METRICS:
+		/* counts only, but of everyone's jobs: operators and auditors */
+		if (roles_require(d, &c, ROLE_OPERATOR | ROLE_AUDITOR, "reading metrics", resp) == 0)
+			metrics_serve(d, resp);
+		break;
 	case API_REFUSED:
 		break;
 	case API_BAD_METHOD:
@@ -567,6 +578,7 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		http_respond_error(resp, 404, "not_found", "no route %.200s", req->path);
 		break;
 	}
+	metrics_observe_request((int)r.kind, resp->status, uv_hrtime() - t0);
 	trex_log(TREX_LOG_INFO, "http_request", "method=%s route=%d status=%d uid=%u",
 		 req->method, (int)r.kind, resp->status, (unsigned)req->uid);
 }

@@ -21,6 +21,7 @@ enum api_route_kind {
 	API_AUDIT_PROJECT,    /* GET /v1/audit/project/{project} */
 	API_TREXD_KEY,        /* GET /v1/trexd-key */
 	API_REFUSED,          /* set by api_handle: the caller was refused */
+	API_METRICS,          /* GET /metrics (Prometheus text) */
 };
 
 struct api_route {
