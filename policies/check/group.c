@@ -127,13 +127,14 @@ int sdc_group(const struct sdc_table *t, const struct sdc_result *res, size_t sk
 		return -EOVERFLOW; /* 2^63 distinct keys cannot occur below CSV_MAX_ROWS codes */
 	if (space <= 4 * (uint64_t)n + 64) {
 		/* dense: the key indexes the first row that has it */
-		_cleanup_free_ size_t *first = trex_calloc((size_t)space, sizeof(size_t));
+		/* rows fit in 32 bits (CSV_MAX_ROWS): half the pages to fault in */
+		_cleanup_free_ uint32_t *first = trex_calloc((size_t)space, sizeof(uint32_t));
 		if (!first)
 			return -ENOMEM;
 		for (size_t r = 0; r < n; r++) {
 			uint64_t k = group_key(t, res, r, skip);
 			if (!first[k])
-				first[k] = r + 1;
+				first[k] = (uint32_t)(r + 1);
 			group[r] = first[k] - 1;
 		}
 		return 0;

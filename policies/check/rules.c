@@ -335,10 +335,12 @@ static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
 {
 	size_t n = t->csv->nrows, nd = t->decl->ndims;
 	_cleanup_free_ size_t *group = trex_calloc(n + 1, sizeof(size_t));
-	_cleanup_free_ size_t *cells = trex_calloc(n + 1, sizeof(size_t));
-	_cleanup_free_ size_t *nonzero = trex_calloc(n + 1, sizeof(size_t));
-	_cleanup_free_ size_t *hidden0 = trex_calloc(n + 1, sizeof(size_t));
-	_cleanup_free_ size_t *first = trex_calloc(n + 1, sizeof(size_t));
+	/* 32-bit: rows are capped at CSV_MAX_ROWS, and these are touched once
+	 * per dimension on tables of millions of rows */
+	_cleanup_free_ uint32_t *cells = trex_calloc(n + 1, sizeof(uint32_t));
+	_cleanup_free_ uint32_t *nonzero = trex_calloc(n + 1, sizeof(uint32_t));
+	_cleanup_free_ uint32_t *hidden0 = trex_calloc(n + 1, sizeof(uint32_t));
+	_cleanup_free_ uint32_t *first = trex_calloc(n + 1, sizeof(uint32_t));
 
 	if (!group || !cells || !nonzero || !hidden0 || !first)
 		return -ENOMEM;
@@ -347,9 +349,9 @@ static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
 	for (size_t d = 0; d < nd; d++) {
 		if (sdc_group(t, res, d, group) < 0)
 			return -ENOMEM;
-		memset(cells, 0, n * sizeof(size_t));
-		memset(nonzero, 0, n * sizeof(size_t));
-		memset(hidden0, 0, n * sizeof(size_t));
+		memset(cells, 0, n * sizeof(uint32_t));
+		memset(nonzero, 0, n * sizeof(uint32_t));
+		memset(hidden0, 0, n * sizeof(uint32_t));
 		for (size_t r = 0; r < n; r++) {
 			size_t g = group[r];
 			if (counts[r] < 0 || sdc_row_is_total(t, r))
@@ -357,7 +359,7 @@ static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
 			cells[g]++;
 			if (counts[r] > 0) {
 				if (!nonzero[g]++)
-					first[g] = r;
+					first[g] = (uint32_t)r;
 			} else if (res->state[r] != CELL_OK) {
 				hidden0[g]++;
 			}
