@@ -18,6 +18,7 @@
 #include "access.h"
 #include "alloc.h"
 #include "bundle.h"
+#include "cancel.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -138,6 +139,9 @@ void api_route(const char *method, const char *path, struct api_route *out)
 		k = API_HELD_FILE;
 	} else if (strcmp(slash, "/release") == 0) {
 		k = API_RELEASE_MANIFEST;
+	} else if (strcmp(slash, "/cancel") == 0) {
+		out->kind = post ? API_CANCEL : API_BAD_METHOD;
+		return;
 	} else if (strcmp(slash, "/approve") == 0 || strcmp(slash, "/review") == 0) {
 		out->kind = !post ? API_BAD_METHOD : slash[1] == 'a' ? API_APPROVE : API_REVIEW;
 		return;
@@ -566,6 +570,9 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		/* counts only, but of everyone's jobs: operators and auditors */
 		if (roles_require(d, &c, ROLE_OPERATOR | ROLE_AUDITOR, "reading metrics", resp) == 0)
 			metrics_serve(d, resp);
+		break;
+	case API_CANCEL:
+		cancel_job(d, &c, r.id, resp);
 		break;
 	case API_REFUSED:
 		break;

@@ -22,6 +22,7 @@ enum api_route_kind {
 	API_TREXD_KEY,        /* GET /v1/trexd-key */
 	API_REFUSED,          /* set by api_handle: the caller was refused */
 	API_METRICS,          /* GET /metrics (Prometheus text) */
+	API_CANCEL,           /* POST /v1/jobs/{id}/cancel */
 };
 
 struct api_route {

@@ -67,6 +67,7 @@ struct job {
 	int aborting;
 	int finished;
 	int done_sent;
+	char cancel_reason[160]; /* set by job_cancel: end as cancelled */
 };
 
 const char *job_id(const struct job *j)
@@ -540,7 +541,9 @@ static void job_ran(struct job_proc *p)
 		return;
 	}
 	if (j->aborting) {
-		job_end(j, "failed", "trexd stopped while the job was running");
+		job_end(j, j->cancel_reason[0] ? "cancelled" : "failed",
+			j->cancel_reason[0] ? j->cancel_reason
+					    : "trexd stopped while the job was running");
 		return;
 	}
 	char reason[512];
@@ -588,7 +591,9 @@ static void job_checked(struct job_proc *p)
 {
 	struct job *j = p->job;
 	if (j->aborting) {
-		job_end(j, "failed", "trexd stopped while the outputs were checked");
+		job_end(j, j->cancel_reason[0] ? "cancelled" : "failed",
+			j->cancel_reason[0] ? j->cancel_reason
+					    : "trexd stopped while the outputs were checked");
 		return;
 	}
 	json_t *st = job_parse_status(p->bufs[JOB_STATUS].data ? p->bufs[JOB_STATUS].data : "",
@@ -745,6 +750,12 @@ int job_start(struct trexd *d, const char *id, struct job **out, struct trex_err
 		 j->run.proc.pid);
 	*out = j;
 	return 0;
+}
+
+void job_cancel(struct job *j, const char *reason)
+{
+	snprintf(j->cancel_reason, sizeof(j->cancel_reason), "%s", reason);
+	job_abort(j, SIGTERM);
 }
 
 void job_abort(struct job *j, int sig)

@@ -16,6 +16,9 @@ struct job;
 int job_start(struct trexd *d, const char *id, struct job **out, struct trex_err *err);
 /* Ask the running sandbox to stop (shutdown): the job ends failed. */
 void job_abort(struct job *j, int sig);
+/* Abort (SIGTERM to the sandbox) and end the job as "cancelled" with this
+ * reason instead of "failed". */
+void job_cancel(struct job *j, const char *reason);
 const char *job_id(const struct job *j);
 void job_free(struct job *j);
 

@@ -43,7 +43,7 @@ static const char *metrics_route(int route)
 {
 	if (route >= 0 && (size_t)route < sizeof(metrics_route_names) / sizeof(metrics_route_names[0]))
 		return metrics_route_names[route];
-	return route == API_METRICS ? "metrics" : "other";
+	return route == API_METRICS ? "metrics" : route == API_CANCEL ? "cancel" : "other";
 }
 
 void metrics_observe_request(int route, int status, uint64_t handler_ns)

@@ -150,6 +150,15 @@ void sched_stop(struct trexd *d, void (*done)(struct trexd *d))
 	sched_check_stopped(d);
 }
 
+struct job *sched_find(struct trexd *d, const char *id)
+{
+	struct sched *s = d->sched;
+	for (int i = 0; s && i < s->n_running; i++)
+		if (strcmp(job_id(s->running[i]), id) == 0)
+			return s->running[i];
+	return NULL;
+}
+
 void sched_free(struct trexd *d)
 {
 	if (!d->sched)

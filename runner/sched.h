@@ -21,4 +21,7 @@ void sched_stop(struct trexd *d, void (*done)(struct trexd *d));
 void sched_free(struct trexd *d);
 int sched_running(const struct trexd *d);
 
+/* The running (or checking) job with this id, or NULL. */
+struct job *sched_find(struct trexd *d, const char *id);
+
 #endif
