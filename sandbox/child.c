@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -235,6 +236,14 @@ void sbx_child_main(const struct sbx_child_args *a)
 	stage = "userns";
 	if (sbx_userns_become_job(&err) < 0)
 		sbx_child_fail(sock, stage, &err);
+	/* the uid change cleared the parent-death signal (commit_creds does
+	 * so on any euid change): without re-arming it, a SIGKILLed
+	 * supervisor left init and the job running. A supervisor that died
+	 * before the re-arm shows as a hung-up socket */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	struct pollfd hup = { .fd = sock, .events = POLLIN };
+	if (poll(&hup, 1, 0) < 0 || (hup.revents & (POLLHUP | POLLERR)))
+		_exit(SBX_EXIT_SETUP);
 
 	stage = "caps";
 	if (sbx_caps_drop_all(&err) < 0)

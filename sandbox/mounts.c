@@ -182,10 +182,23 @@ static int sbx_make_dev(const char *root, uint64_t shm_mb, struct trex_err *err)
 		if (symlink(links[i].target, path) < 0)
 			return trex_err_set(err, -errno, "symlink /dev/%s", links[i].name);
 	}
-	/* mountpoint for the /proc mask scratch tmpfs (sbx_mask_proc) */
+	/* the /proc mask inodes (sbx_mask_proc): an unreadable file and
+	 * directory in a root-only directory of this tmpfs. They stay linked
+	 * (an unlinked inode would keep the tmpfs from going read-only) and
+	 * become read-only with it below, superblock and all, so every bind
+	 * of them is read-only too; no scratch tmpfs of their own (a mount
+	 * and a remount fewer) */
 	snprintf(path, sizeof(path), "%s/.mask", dev);
 	if (mkdir(path, 0700) < 0)
 		return trex_err_set(err, -errno, "mkdir /dev/.mask");
+	snprintf(path, sizeof(path), "%s/.mask/f", dev);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return trex_err_set(err, -errno, "create mask file");
+	close(fd);
+	snprintf(path, sizeof(path), "%s/.mask/d", dev);
+	if (mkdir(path, 0) < 0)
+		return trex_err_set(err, -errno, "create mask dir");
 	snprintf(path, sizeof(path), "%s/shm", dev);
 	snprintf(opts, sizeof(opts), "mode=1777,size=%llum,nr_inodes=1024",
 		 (unsigned long long)shm_mb);
@@ -215,27 +228,12 @@ static int sbx_mask_proc(const char *root, const char *proc, struct trex_err *er
 	};
 	char base[4096], file[4200], dir[4200], target[4096];
 	int rc = 0;
-	/* the mask inodes live on a tiny scratch tmpfs at /dev/.mask (made by
-	 * sbx_make_dev, root-only): unlinking them from the root tmpfs would
-	 * keep it from being remounted read-only (EBUSY on orphaned inodes),
-	 * and detaching the scratch mount costs an RCU grace period */
+	/* the mask inodes were made on the /dev tmpfs by sbx_make_dev, which
+	 * is read-only (superblock) by now: binds of them are read-only */
 	if (sbx_path(base, sizeof(base), root, "dev/.mask") < 0)
 		return -ENAMETOOLONG;
 	snprintf(file, sizeof(file), "%s/f", base);
 	snprintf(dir, sizeof(dir), "%s/d", base);
-	if ((rc = sbx_tmpfs(base, MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=4k,nr_inodes=8", err)) < 0)
-		return rc;
-	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
-	if (fd < 0)
-		return trex_err_set(err, -errno, "create mask file");
-	close(fd);
-	if (mkdir(dir, 0) < 0)
-		return trex_err_set(err, -errno, "create mask dir");
-	/* binds copy the source mount's flags: one read-only remount here
-	 * instead of a mount_setattr per masked entry */
-	if (mount(NULL, base, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  NULL) < 0)
-		return trex_err_set(err, -errno, "remount mask tmpfs read-only");
 	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
 		snprintf(target, sizeof(target), "%s/%s", proc, masked[i].name);
 		if (mount(masked[i].dir ? dir : file, target, NULL, MS_BIND, NULL) == 0)

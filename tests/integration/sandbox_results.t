@@ -149,4 +149,29 @@ else
 fi
 run rootmap --uid-range 0:10 -- true
 expect_eq "uid range containing root refused" "125 args" "$RC $(key failed_stage)"
+
+# a SIGKILLed supervisor takes the job with it: init's parent-death signal
+# survives its uid change (the kernel clears it on any euid change), and
+# init's death empties the pid namespace. Own uid range, so only this
+# job's processes count; its cgroups are left (nothing ran to remove
+# them: trexd's recovery does) and removed here.
+rm -f "$T/ready"
+mkfifo "$T/ready"
+"$SBX" --uid-range 3300000:4 --job-id sbxtest-pdeath-$$ -- sh -c 'echo ready; exec sleep 30' >"$T/ready" &
+sp=$!
+read line <"$T/ready"
+kill -KILL "$sp"
+wait "$sp" 2>/dev/null
+left=1
+i=0
+while [ $i -lt 50 ]; do
+	left=$(ps -e -o uid= | awk '$1 >= 3300000 && $1 < 3300004' | wc -l)
+	[ "$left" = 0 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+expect_eq "SIGKILL of trex-sandbox kills the job (no process left under its uid)" 0 "$left"
+for d in $(find /sys/fs/cgroup -maxdepth 6 -depth -type d -name "sbxtest-pdeath-$$" 2>/dev/null); do
+	rmdir "$d" 2>/dev/null
+done
 done_testing
