@@ -7,9 +7,9 @@ bench-sandbox: $(BUILD)/trex-sandbox $(BUILD)/secpolc
 	BUILD=$(BUILD) sh bench/bench-sandbox.sh
 
 # trex-sandbox is started once per job: linked static-pie, it skips the
-# dynamic loader (mapping and relocating libc and libseccomp: ~0.2-0.3 ms
-# of every start on the benchmark host, bench/BENCHMARKS.md). Still
-# position independent (ASLR) and RELRO. Sanitizer builds stay dynamic.
+# dynamic loader (mapping and relocating libc and libseccomp on every
+# start, bench/BENCHMARKS.md). Still position independent (ASLR) and
+# RELRO. Sanitizer builds stay dynamic.
 ifneq ($(SAN),1)
 $(BUILD)/trex-sandbox: LDFLAGS_BASE := -static-pie -Wl,-z,relro,-z,now $(LDFLAGS)
 endif
