@@ -83,7 +83,8 @@ static int permit_sign_verb(int argc, char **argv)
 		char *probe = json_dumps(doc, JSON_COMPACT);
 		struct permit p = { 0 };
 		r = probe ? permit_parse(probe, strlen(probe), &p, &err) : -ENOMEM;
-		permit_free(&p);
+		if (r == 0)
+			permit_free(&p);
 		free(probe);
 	}
 	if (r == 0)
@@ -190,6 +191,7 @@ static int permit_verify(int argc, char **argv)
 			goto out;
 		}
 	if (permit_read(file, &text, &len, &err) < 0 || permit_parse(text, len, &p, &err) < 0) {
+		memset(&p, 0, sizeof(p)); /* a failed parse leaves nothing to free */
 		fprintf(stderr, "trex permit verify: %s: %s\n",
 			permit_refusal_code(PERMIT_MALFORMED), err.msg);
 		goto out;

@@ -76,6 +76,8 @@ int permit_parse(const char *text, size_t len, struct permit *p, struct trex_err
 			   "strict", &strict, "key_id", &p->key_id,
 			   "signature", &p->signature) < 0) {
 		json_decref(doc);
+		/* unpack may have set some pointers into doc before failing */
+		memset(p, 0, sizeof(*p));
 		return trex_err_setx(err, -EINVAL, "permit: %s", jerr.text);
 	}
 	p->doc = doc;

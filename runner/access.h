@@ -32,6 +32,7 @@ struct trexd_access {
 	struct trex_key **approvers;
 	size_t n_approvers;
 	struct permit_trust trust;
+	const struct config *trust_cfg; /* the config trust was loaded from */
 	struct audit_log audit;
 	int audit_open;
 	uint64_t since_checkpoint;

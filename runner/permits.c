@@ -15,23 +15,45 @@
 #include "log.h"
 #include "trexd.h"
 
-int permits_init(struct trexd *d, struct trex_err *err)
+static void permits_free_keys(struct trex_key **keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		trex_key_free(keys[i]);
+	trex_free(keys);
+}
+
+/* Trust from d->cfg: the approver keys and the revocation list. */
+static int permits_load_trust(struct trexd *d, struct trex_err *err)
 {
 	struct trexd_access *a = d->acc;
 	const struct access_config *ac = &d->cfg->access;
-	a->approvers = trex_calloc(ac->n_approver_keys + 1, sizeof(*a->approvers));
-	if (!a->approvers)
+	struct trex_key **keys = trex_calloc(ac->n_approver_keys + 1, sizeof(*keys));
+	if (!keys)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < ac->n_approver_keys; i++) {
-		if (trex_key_load_public(ac->approver_keys[i], &a->approvers[i], err) < 0)
+	for (size_t i = 0; i < ac->n_approver_keys; i++)
+		if (trex_key_load_public(ac->approver_keys[i], &keys[i], err) < 0) {
+			permits_free_keys(keys, i);
 			return trex_err_prefix(err, "approver key %s", ac->approver_keys[i]);
-		a->n_approvers++;
-	}
+		}
+	permits_free_keys(a->approvers, a->n_approvers);
+	a->approvers = keys;
+	a->n_approvers = ac->n_approver_keys;
 	a->trust.keys = a->approvers;
 	a->trust.nkeys = a->n_approvers;
+	/* a configuration replaced by SIGHUP stays allocated until exit */
 	a->trust.revoked = (const char *const *)ac->revoked_permits;
 	a->trust.nrevoked = ac->n_revoked_permits;
-	if (ac->require_permit && a->n_approvers == 0)
+	a->trust_cfg = d->cfg;
+	return 0;
+}
+
+int permits_init(struct trexd *d, struct trex_err *err)
+{
+	const struct access_config *ac = &d->cfg->access;
+	int r = permits_load_trust(d, err);
+	if (r < 0)
+		return r;
+	if (ac->require_permit && d->acc->n_approvers == 0)
 		trex_log(TREX_LOG_WARN, "no_approver_keys",
 			 "require_permit=true: every submission will be refused");
 	return 0;
@@ -73,6 +95,15 @@ int permits_check(struct trexd *d, const char *permit_text, const char *manifest
 	struct permit p = { 0 };
 	int r = -EACCES;
 	*code = NULL;
+	/* after a SIGHUP reload: the new keys and revocations apply now; a
+	 * key that no longer loads keeps the old trust (and is logged) */
+	struct trex_err terr = { 0 };
+	if (d->acc->trust_cfg != d->cfg && permits_load_trust(d, &terr) < 0) {
+		trex_log(TREX_LOG_ERROR, "approver_keys_reload_failed", "code=%d", terr.code);
+		d->acc->trust.revoked = (const char *const *)d->cfg->access.revoked_permits;
+		d->acc->trust.nrevoked = d->cfg->access.n_revoked_permits;
+		d->acc->trust_cfg = d->cfg;
+	}
 	if (!permit_text) {
 		*code = "permit_missing";
 		r = -EINVAL;
@@ -80,6 +111,8 @@ int permits_check(struct trexd *d, const char *permit_text, const char *manifest
 		goto out;
 	}
 	if (permit_parse(permit_text, strlen(permit_text), &p, err) < 0) {
+		/* a failed parse may leave pointers into the freed document */
+		memset(&p, 0, sizeof(p));
 		*code = permit_refusal_code(PERMIT_MALFORMED);
 		r = -EINVAL;
 		goto out;

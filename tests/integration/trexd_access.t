@@ -269,6 +269,7 @@ req $BOB POST /v1/jobs "$T/req.json" >/dev/null
 J2=$(field id)
 wait_job $BOB "$J2"
 expect_eq "figure-only job held" held "$(field state)"
+echo "# reason: $(field reason)"
 as $CAROL "$BIN/trex" --socket "$SOCK" review "$J2" fig.png --reject --reason "shows a small cell" >/dev/null
 req $BOB GET "/v1/jobs/$J2" >/dev/null
 expect_eq "rejected job" rejected "$(field state)"
