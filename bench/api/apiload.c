@@ -56,7 +56,7 @@ static int dial(const char *target)
 		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 			return -1;
 	} else {
-		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(target)) };
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)strtol(target, NULL, 10)) };
 		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		int one = 1;
@@ -75,7 +75,7 @@ static size_t response_len(const char *buf, size_t len, int *status)
 	if (!end)
 		return 0;
 	size_t head = (size_t)(end - buf) + 4;
-	*status = len > 12 ? atoi(buf + 9) : 0;
+	*status = len > 12 ? (int)strtol(buf + 9, NULL, 10) : 0;
 	size_t body = 0;
 	for (const char *p = buf; p < end; p++) {
 		if ((p == buf || p[-1] == '\n') && strncasecmp(p, "content-length:", 15) == 0) {
@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *target = argv[1];
-	int nconn = atoi(argv[2]), secs = atoi(argv[3]), every = atoi(argv[6]);
+	int nconn = (int)strtol(argv[2], NULL, 10), secs = (int)strtol(argv[3], NULL, 10),
+	    every = (int)strtol(argv[6], NULL, 10);
 	static char body[1 << 16];
 	size_t body_len = 0;
 	if (strcmp(argv[5], "-") != 0)

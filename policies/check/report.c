@@ -96,7 +96,10 @@ static void report_str(struct report_out *o, const char *s)
 		case '\r': *d++ = 'r'; break;
 		case '\t': *d++ = 't'; break;
 		default:
-			d += sprintf(d, "u%04x", ch);
+			/* control characters only (< 0x20): \u00XX without printf */
+			*d++ = 'u'; *d++ = '0'; *d++ = '0';
+			*d++ = "0123456789abcdef"[(ch >> 4) & 15];
+			*d++ = "0123456789abcdef"[ch & 15];
 		}
 	}
 	*d++ = '"';

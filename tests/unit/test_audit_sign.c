@@ -21,7 +21,7 @@ static char tmpdir[64];
 
 static int setup_dir(void **state)
 {
-	strcpy(tmpdir, "/tmp/trex-ut-XXXXXX");
+	snprintf(tmpdir, sizeof(tmpdir), "%s", "/tmp/trex-ut-XXXXXX");
 	return mkdtemp(tmpdir) ? 0 : -1;
 }
 

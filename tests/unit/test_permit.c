@@ -20,7 +20,7 @@ static struct trex_key *approver, *approver_pub, *other;
 
 static int setup(void **state)
 {
-	strcpy(dir, "/tmp/trex-permit-XXXXXX");
+	snprintf(dir, sizeof(dir), "%s", "/tmp/trex-permit-XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
 	char a[128], b[128], c[128], d[128];

@@ -52,7 +52,7 @@ static int parse(struct config *c, const char *text, char msg[256])
 	struct trex_err err = { 0 };
 	assert_int_equal(config_init_defaults(c, "/opt/trex/bin", &err), 0);
 	int r = config_parse(c, "t.json", text, strlen(text), &err);
-	strcpy(msg, err.msg);
+	snprintf(msg, 256, "%s", err.msg);
 	return r;
 }
 

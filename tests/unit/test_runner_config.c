@@ -18,7 +18,7 @@ static int parse(const char *text, char msg[256])
 	int r = config_parse(&c, "trexd.json", text, strlen(text), &err);
 	if (r == 0)
 		r = config_check(&c, &err);
-	strcpy(msg, err.msg);
+	snprintf(msg, 256, "%s", err.msg);
 	config_free(&c);
 	return r;
 }

@@ -55,7 +55,7 @@ static int check(const char *k, const char *v, const char **code, char msg[256])
 	if (r == 0)
 		manifest_release(&man);
 	json_decref(m);
-	strcpy(msg, err.msg);
+	snprintf(msg, 256, "%s", err.msg);
 	return r;
 }
 

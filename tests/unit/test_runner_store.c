@@ -107,7 +107,7 @@ static void test_round_robin_and_recover(void **state)
 	for (size_t i = 0; i < 5; i++) {
 		assert_int_equal(store_next_queued(s, last, id, project, &err), 0);
 		assert_string_equal(id, expect[i]);
-		strcpy(last, project);
+		snprintf(last, sizeof(last), "%s", project);
 		assert_int_equal(store_set_state(s, id, i < 2 ? "running" : "released", NULL,
 						 NULL, NULL, &err), 0);
 	}

@@ -34,7 +34,7 @@ static char *read_table(const char *dir, const char *name, size_t *len)
 
 static void make_extract(char *dir, uint64_t seed, uint64_t patients, struct synth_counts *c)
 {
-	strcpy(dir, "/tmp/trex-test-synth.XXXXXX");
+	snprintf(dir, 64, "%s", "/tmp/trex-test-synth.XXXXXX"); /* callers pass char[64] */
 	assert_non_null(mkdtemp(dir));
 	struct synth_opts o = { .seed = seed, .patients = patients, .out_dir = dir };
 	struct trex_err err = { 0 };
