@@ -320,11 +320,15 @@ static int http_on_message_complete(llhttp_t *p)
 	struct http_server *srv = c->srv;
 	char *path = c->url.data ? c->url.data : (char *)"";
 	char *q = strchr(path, '?');
-	if (q)
+	const char *query = "";
+	if (q) {
 		*q = '\0';
+		query = q + 1;
+	}
 	struct http_request req = {
 		.method = llhttp_method_name((llhttp_method_t)p->method),
 		.path = path,
+		.query = query,
 		.body = c->body.data ? c->body.data : "",
 		.body_len = c->body.len,
 		.uid = c->uid,

@@ -20,6 +20,7 @@
 struct http_request {
 	const char *method; /* "GET", "POST", ... */
 	const char *path;   /* URL without the query string, not decoded */
+	const char *query;  /* raw query string after '?', "" when none (http_query.h) */
 	const char *body;   /* NUL-terminated, body_len bytes */
 	size_t body_len;
 	uid_t uid;          /* peer uid (SO_PEERCRED) */
