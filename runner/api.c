@@ -22,6 +22,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "hash.h"
+#include "jobdoc.h"
 #include "log.h"
 #include "manifest.h"
 #include "metrics.h"
@@ -358,57 +359,53 @@ static int api_load_job(struct trexd *d, const struct caller *c, const char *id,
 	return 0;
 }
 
-static json_t *api_json_or_null(const char *text)
-{
-	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-	return j ? j : json_null();
-}
-
+/* The cached document (jobdoc.h) plus the logs' sizes, read now: they
+ * grow while the job runs without the store knowing. */
 static void api_get_job(struct trexd *d, const struct caller *c, const char *id,
 			struct http_response *resp)
 {
-	struct job_row row;
-	if (api_load_job(d, c, id, &row, resp) < 0)
-		return;
 	struct trex_err err = { 0 };
-	json_t *outs = NULL;
-	if (store_list_outputs(d->store, id, 0, &outs, &err) < 0) {
-		store_job_free(&row);
+	const struct jobdoc *doc;
+	int r = jobdoc_get(d->docs, d->store, id, &doc, &err);
+	if (r == -ENOENT || (r == 0 && !roles_may_see(d, c, &doc->row))) {
+		if (r == 0)
+			jobdoc_done(d->docs, doc);
+		http_respond_error(resp, 404, "not_found", "no job %s", id);
+		return;
+	}
+	if (r < 0) {
 		http_respond_error(resp, 500, "internal", "%s", err.msg);
 		return;
 	}
-	json_t *logs = json_array();
+	char logs[256];
+	size_t n = 0;
 	static const char *const names[] = { "stdout", "stderr" };
+	n += (size_t)snprintf(logs, sizeof(logs), ",\"logs\":[");
 	for (size_t i = 0; i < 2; i++) {
 		char p[PATH_MAX];
 		struct stat st;
 		snprintf(p, sizeof(p), "%s/jobs/%s/logs/%s", d->cfg->state_dir, id, names[i]);
 		if (stat(p, &st) == 0)
-			json_array_append_new(logs, json_pack("{s:s,s:I,s:s}", "name", names[i],
-							      "size", (json_int_t)st.st_size,
-							      "state", "held"));
+			n += (size_t)snprintf(logs + n, sizeof(logs) - n,
+					      "%s{\"name\":\"%s\",\"size\":%lld,\"state\":\"held\"}",
+					      logs[n - 1] == '[' ? "" : ",", names[i],
+					      (long long)st.st_size);
 	}
-	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:o,s:o,s:o,s:o}",
-			      "id", row.id, "project", row.project, "dataset", row.dataset,
-			      "runtime", row.runtime, "state", row.state, "reason", row.reason,
-			      "submitted_by", row.submitted_name,
-			      "submitted_uid", (json_int_t)row.submitted_uid,
-			      "created_at", row.created_at, "updated_at", row.updated_at,
-			      "run", api_json_or_null(row.run), "outputs", outs,
-			      "logs", logs, "report", api_json_or_null(row.report));
-	if (j)
-		json_object_set_new(j, "manifest", api_json_or_null(row.manifest));
-	struct job_access acc;
-	json_t *reviews = NULL;
-	if (j && sacc_get(d->store, id, &acc, &err) == 0)
-		json_object_set_new(j, "permit", json_pack("{s:s,s:s,s:b,s:s}", "permit_id",
-				    acc.permit_id, "policy", acc.policy, "strict", acc.strict,
-				    "bundle_sha256", acc.bundle_sha256));
-	if (j && sacc_reviews(d->store, id, &reviews, &err) == 0)
-		json_object_set_new(j, "reviews", reviews);
-	http_respond_json(resp, j ? 200 : 500, j);
-	json_decref(j);
-	store_job_free(&row);
+	n += (size_t)snprintf(logs + n, sizeof(logs) - n, "]}\n");
+	char *body = trex_malloc(doc->len + n + 1);
+	if (!body) {
+		jobdoc_done(d->docs, doc);
+		http_respond_error(resp, 500, "internal", "out of memory");
+		return;
+	}
+	memcpy(body, doc->body, doc->len);
+	memcpy(body + doc->len, logs, n + 1);
+	jobdoc_done(d->docs, doc);
+	trex_free(resp->body);
+	resp->status = 200;
+	resp->content_type = "application/json";
+	resp->body = body;
+	resp->len = doc->len + n;
 }
 
 static void api_get_outputs(struct trexd *d, const struct caller *c, const char *id,

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "fsutil.h"
 #include "http.h"
+#include "jobdoc.h"
 #include "log.h"
 #include "recover.h"
 #include "reload.h"
@@ -260,11 +261,14 @@ int main(int argc, char **argv)
 	d->loop = uv_default_loop();
 	if (r == 0)
 		r = sched_init(d, &err);
+	if (r == 0 && !(d->docs = jobdoc_cache_new()))
+		r = trex_err_setx(&err, -ENOMEM, "out of memory");
 	if (r == 0)
 		r = http_listen(d->loop, cfg.socket, cfg.socket_mode, cfg.max_body, api_handle, d,
 				&d->http, &err);
 	if (r < 0) {
 		fprintf(stderr, "trexd: %s\n", err.msg);
+		jobdoc_cache_free(d->docs);
 		alog_close(d);
 		store_close(d->store);
 		config_free(&cfg);
@@ -289,6 +293,7 @@ int main(int argc, char **argv)
 	uv_loop_close(d->loop);
 	unlink(cfg.socket);
 	sched_free(d);
+	jobdoc_cache_free(d->docs);
 	alog_close(d);
 	store_close(d->store);
 	if (d->seccomp_fd >= 0)

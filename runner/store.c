@@ -13,8 +13,19 @@
 #include "alloc.h"
 #include "cleanup.h"
 
+#define STORE_STMTS 24
+
+/* Statements kept prepared for the daemon's life, keyed by the address of
+ * their SQL string literal: on a status read, parsing the SQL cost more
+ * than running it (perf: sqlite3Parser and its mallocs). */
+struct store_stmt_slot {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
 struct store {
 	sqlite3 *db;
+	struct store_stmt_slot stmts[STORE_STMTS];
 };
 
 static const char *const store_schema =
@@ -71,6 +82,41 @@ static int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st,
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
 		return store_fail(s, err, "prepare");
 	return 0;
+}
+
+int store_stmt(struct store *s, const char *sql, sqlite3_stmt **st, struct trex_err *err)
+{
+	size_t i;
+	for (i = 0; i < STORE_STMTS && s->stmts[i].sql; i++) {
+		if (s->stmts[i].sql == sql) {
+			*st = s->stmts[i].st;
+			return 0;
+		}
+	}
+	unsigned flags = i < STORE_STMTS ? SQLITE_PREPARE_PERSISTENT : 0;
+	if (sqlite3_prepare_v3(s->db, sql, -1, flags, st, NULL) != SQLITE_OK)
+		return store_fail(s, err, "prepare");
+	if (i < STORE_STMTS) {
+		s->stmts[i].sql = sql;
+		s->stmts[i].st = *st;
+	}
+	return 0;
+}
+
+void store_stmt_done(struct store *s, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < STORE_STMTS && s->stmts[i].sql; i++) {
+		if (s->stmts[i].st == st) {
+			/* reset ends the statement's read transaction: a
+			 * statement left stepping would hold back checkpoints */
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	}
+	sqlite3_finalize(st); /* the cache was full: a one-off */
 }
 
 static void store_text(sqlite3_stmt *st, int i, const char *v)
@@ -157,6 +203,8 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < STORE_STMTS && s->stmts[i].sql; i++)
+		sqlite3_finalize(s->stmts[i].st);
 	sqlite3_close_v2(s->db);
 	trex_free(s);
 }
@@ -166,12 +214,17 @@ sqlite3 *store_db(struct store *s)
 	return s->db;
 }
 
+int64_t store_version(struct store *s)
+{
+	return sqlite3_total_changes64(s->db);
+}
+
 int store_put_job(struct store *s, const struct job_row *j, struct trex_err *err)
 {
 	sqlite3_stmt *st;
 	char now[32];
 	store_now(now);
-	if (store_prepare(s, "INSERT INTO jobs (id, project, dataset, runtime, manifest,"
+	if (store_stmt(s, "INSERT INTO jobs (id, project, dataset, runtime, manifest,"
 			     " state, reason, submitted_uid, submitted_name, created_at, updated_at)"
 			     " VALUES (?1, ?2, ?3, ?4, ?5, ?9, '', ?6, ?7, ?8, ?8)",
 			  &st, err) < 0)
@@ -188,7 +241,7 @@ int store_put_job(struct store *s, const struct job_row *j, struct trex_err *err
 	store_text(st, 7, j->submitted_name);
 	store_text(st, 8, now);
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, err, "insert job");
 	return 0;
@@ -205,7 +258,7 @@ int store_get_job(struct store *s, const char *id, struct job_row *out,
 {
 	sqlite3_stmt *st;
 	memset(out, 0, sizeof(*out));
-	if (store_prepare(s, "SELECT id, project, dataset, runtime, manifest, state, reason,"
+	if (store_stmt(s, "SELECT id, project, dataset, runtime, manifest, state, reason,"
 			     " submitted_uid, submitted_name, created_at, updated_at, run, report"
 			     " FROM jobs WHERE id = ?1",
 			  &st, err) < 0)
@@ -213,7 +266,7 @@ int store_get_job(struct store *s, const char *id, struct job_row *out,
 	store_text(st, 1, id);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		store_stmt_done(s, st);
 		if (rc == SQLITE_DONE)
 			return trex_err_setx(err, -ENOENT, "no job %s", id);
 		return store_fail(s, err, "get job");
@@ -231,7 +284,7 @@ int store_get_job(struct store *s, const char *id, struct job_row *out,
 	out->updated_at = store_col(st, 10);
 	out->run = store_col(st, 11);
 	out->report = store_col(st, 12);
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	if (!out->project || !out->dataset || !out->runtime || !out->manifest ||
 	    !out->state || !out->reason || !out->submitted_name || !out->created_at ||
 	    !out->updated_at) {
@@ -264,7 +317,7 @@ static int store_update(struct store *s, const char *id, const char *state,
 	sqlite3_stmt *st;
 	char now[32];
 	store_now(now);
-	if (store_prepare(s, "UPDATE jobs SET state = ?2, reason = ?3, updated_at = ?4,"
+	if (store_stmt(s, "UPDATE jobs SET state = ?2, reason = ?3, updated_at = ?4,"
 			     " run = coalesce(?5, run), report = coalesce(?6, report)"
 			     " WHERE id = ?1",
 			  &st, err) < 0)
@@ -276,7 +329,7 @@ static int store_update(struct store *s, const char *id, const char *state,
 	store_text(st, 5, run);
 	store_text(st, 6, report);
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, err, "update job");
 	if (sqlite3_changes(s->db) != 1)
@@ -298,7 +351,7 @@ int store_finish_job(struct store *s, const char *id, const struct output_row *o
 	if (store_exec(s, "BEGIN IMMEDIATE;", err) < 0)
 		return err->code;
 	sqlite3_stmt *st = NULL;
-	int r = store_prepare(s, "INSERT OR REPLACE INTO outputs (job, name, kind, verdict,"
+	int r = store_stmt(s, "INSERT OR REPLACE INTO outputs (job, name, kind, verdict,"
 				 " summary, released, size, sha256)"
 				 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 			      &st, err);
@@ -318,7 +371,7 @@ int store_finish_job(struct store *s, const char *id, const struct output_row *o
 		if (sqlite3_step(st) != SQLITE_DONE)
 			r = store_fail(s, err, "insert output");
 	}
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	if (r == 0)
 		r = store_update(s, id, state, reason, NULL, report, err);
 	if (r == 0)
@@ -332,7 +385,7 @@ int store_list_outputs(struct store *s, const char *id, int released_only,
 		       json_t **out, struct trex_err *err)
 {
 	sqlite3_stmt *st;
-	if (store_prepare(s, "SELECT name, kind, verdict, summary, released, size, sha256"
+	if (store_stmt(s, "SELECT name, kind, verdict, summary, released, size, sha256"
 			     " FROM outputs WHERE job = ?1 AND (released = 1 OR ?2 = 0)"
 			     " ORDER BY name",
 			  &st, err) < 0)
@@ -356,7 +409,7 @@ int store_list_outputs(struct store *s, const char *id, int released_only,
 						       : json_integer(sqlite3_column_int64(st, 5)));
 		json_object_set_new(o, "sha256", sha ? json_string(sha) : json_null());
 	}
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	if (!arr)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
 	*out = arr;
@@ -370,7 +423,7 @@ int store_next_queued(struct store *s, const char *after_project,
 	id[0] = '\0';
 	project[0] = '\0';
 	/* projects after the last one served come first, then the wrap-around */
-	if (store_prepare(s, "SELECT id, project FROM jobs WHERE state = 'queued'"
+	if (store_stmt(s, "SELECT id, project FROM jobs WHERE state = 'queued'"
 			     " ORDER BY (project <= ?1), project, seq LIMIT 1",
 			  &st, err) < 0)
 		return err->code;
@@ -380,7 +433,7 @@ int store_next_queued(struct store *s, const char *after_project,
 		snprintf(id, STORE_ID_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(project, 128, "%s", (const char *)sqlite3_column_text(st, 1));
 	}
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_fail(s, err, "next queued");
 	return 0;

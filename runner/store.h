@@ -44,7 +44,19 @@ struct output_row {
 int store_open(const char *path, struct store **out, struct trex_err *err);
 void store_close(struct store *s);
 /* The SQLite handle, for modules keeping their own tables (store_access.c). */
+struct sqlite3;
+struct sqlite3_stmt;
 struct sqlite3 *store_db(struct store *s);
+/* Moves on every row this store writes (inserts, updates, deletes, even
+ * rolled back): what cached reads compare to know they are current. */
+int64_t store_version(struct store *s);
+/* A prepared statement for `sql`, which must be a string literal (the
+ * cache is keyed by its address), kept for the store's life; hand it back
+ * with store_stmt_done (reset, bindings cleared) before using the same SQL
+ * again. */
+int store_stmt(struct store *s, const char *sql, struct sqlite3_stmt **st,
+	       struct trex_err *err);
+void store_stmt_done(struct store *s, struct sqlite3_stmt *st);
 
 /* Insert a new job in state "queued", or j->state when set (id, project,
  * dataset, runtime, manifest, submitted_* are used). */

@@ -45,12 +45,12 @@ static int sacc_exec(struct store *s, const char *sql, const char *const *args,
 {
 	sqlite3 *db = store_db(s);
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return sacc_fail(db, err, "prepare");
+	if (store_stmt(s, sql, &st, err) < 0)
+		return err->code;
 	for (int i = 0; args[i]; i++)
 		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	if (rc != SQLITE_DONE)
 		return sacc_fail(db, err, "write");
 	return 0;
@@ -69,9 +69,9 @@ int sacc_get(struct store *s, const char *job, struct job_access *a, struct trex
 	sqlite3 *db = store_db(s);
 	sqlite3_stmt *st;
 	memset(a, 0, sizeof(*a));
-	if (sqlite3_prepare_v2(db, "SELECT permit_id, policy, strict, bundle_sha256 FROM job_access"
-				   " WHERE job = ?1", -1, &st, NULL) != SQLITE_OK)
-		return sacc_fail(db, err, "prepare");
+	if (store_stmt(s, "SELECT permit_id, policy, strict, bundle_sha256 FROM job_access"
+				   " WHERE job = ?1", &st, err) < 0)
+		return err->code;
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st), r = 0;
 	if (rc == SQLITE_ROW) {
@@ -85,7 +85,7 @@ int sacc_get(struct store *s, const char *job, struct job_access *a, struct trex
 	} else {
 		r = sacc_fail(db, err, "read job_access");
 	}
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	return r;
 }
 
@@ -103,13 +103,13 @@ int sacc_approved(struct store *s, const char *permit_id, const char *sha256,
 {
 	sqlite3 *db = store_db(s);
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM approvals WHERE permit_id = ?1 AND"
-				   " bundle_sha256 = ?2", -1, &st, NULL) != SQLITE_OK)
-		return sacc_fail(db, err, "prepare");
+	if (store_stmt(s, "SELECT 1 FROM approvals WHERE permit_id = ?1 AND"
+				   " bundle_sha256 = ?2", &st, err) < 0)
+		return err->code;
 	sqlite3_bind_text(st, 1, permit_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, sha256, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	return rc == SQLITE_DONE ? 0 : sacc_fail(db, err, "read approvals");
@@ -128,11 +128,10 @@ int sacc_put_review(struct store *s, const char *job, const char *name,
 
 int sacc_reviews(struct store *s, const char *job, json_t **out, struct trex_err *err)
 {
-	sqlite3 *db = store_db(s);
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT name, decision, reason, reviewer, at FROM reviews"
-				   " WHERE job = ?1 ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
-		return sacc_fail(db, err, "prepare");
+	if (store_stmt(s, "SELECT name, decision, reason, reviewer, at FROM reviews"
+				   " WHERE job = ?1 ORDER BY seq", &st, err) < 0)
+		return err->code;
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_TRANSIENT);
 	json_t *arr = json_array();
 	int rc;
@@ -143,7 +142,7 @@ int sacc_reviews(struct store *s, const char *job, json_t **out, struct trex_err
 					"reason", sqlite3_column_text(st, 2),
 					"reviewer", sqlite3_column_text(st, 3),
 					"at", sqlite3_column_text(st, 4)));
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	if (!arr)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
 	*out = arr;
@@ -155,10 +154,9 @@ int sacc_release_output(struct store *s, const char *job, const char *name, int6
 {
 	sqlite3 *db = store_db(s);
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "UPDATE outputs SET released = ?3, size = ?4, sha256 = ?5,"
-				   " verdict = ?6 WHERE job = ?1 AND name = ?2", -1, &st,
-			       NULL) != SQLITE_OK)
-		return sacc_fail(db, err, "prepare");
+	if (store_stmt(s, "UPDATE outputs SET released = ?3, size = ?4, sha256 = ?5,"
+				   " verdict = ?6 WHERE job = ?1 AND name = ?2", &st, err) < 0)
+		return err->code;
 	sqlite3_bind_text(st, 1, job, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, sha256 ? 1 : 0);
@@ -171,7 +169,7 @@ int sacc_release_output(struct store *s, const char *job, const char *name, int6
 	}
 	sqlite3_bind_text(st, 6, verdict, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	store_stmt_done(s, st);
 	if (rc != SQLITE_DONE || sqlite3_changes(db) != 1)
 		return sacc_fail(db, err, "update output");
 	return 0;

@@ -20,6 +20,7 @@ struct trexd {
 	char self_dir[4096]; /* folder of the trexd binary */
 	int seccomp_fd;      /* precompiled default profile, or -1 */
 	struct trexd_access *acc; /* keys, permits and audit log (access.h) */
+	struct jobdoc_cache *docs; /* GET /v1/jobs/{id} documents (jobdoc.h) */
 	int stopping;
 };
 

@@ -1,0 +1,137 @@
+/* Job documents, cached by job id in a direct-mapped table. An entry is
+ * valid while the store's change counter (store_version) has not moved:
+ * trexd's connection is the state dir's only writer, so any write -- a
+ * state change, an output, a review -- invalidates every entry, and a
+ * reader can never see a document older than the last commit. */
+#include "jobdoc.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "alloc.h"
+#include "access.h"
+
+#define JOBDOC_SLOTS 512
+#define JOBDOC_BUDGET (16u << 20) /* bytes of documents kept at most */
+
+struct jobdoc_cache {
+	struct jobdoc slot[JOBDOC_SLOTS];
+	size_t bytes;
+};
+
+struct jobdoc_cache *jobdoc_cache_new(void)
+{
+	return trex_calloc(1, sizeof(struct jobdoc_cache));
+}
+
+static void jobdoc_clear(struct jobdoc_cache *c, struct jobdoc *e)
+{
+	if (e->body && e->version >= 0)
+		c->bytes -= e->len;
+	store_job_free(&e->row);
+	trex_free(e->body);
+	memset(e, 0, sizeof(*e));
+}
+
+void jobdoc_cache_free(struct jobdoc_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < JOBDOC_SLOTS; i++)
+		jobdoc_clear(c, &c->slot[i]);
+	trex_free(c);
+}
+
+static size_t jobdoc_slot(const char *id)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h % JOBDOC_SLOTS;
+}
+
+static json_t *jobdoc_json_or_null(const char *text)
+{
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	return j ? j : json_null();
+}
+
+/* Everything but the logs, whose sizes change while the job runs and are
+ * read by the caller at each request. */
+static json_t *jobdoc_build(struct store *s, const struct job_row *row, struct trex_err *err)
+{
+	json_t *outs = NULL;
+	if (store_list_outputs(s, row->id, 0, &outs, err) < 0)
+		return NULL;
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:o,s:o,s:o}",
+			      "id", row->id, "project", row->project, "dataset", row->dataset,
+			      "runtime", row->runtime, "state", row->state, "reason", row->reason,
+			      "submitted_by", row->submitted_name,
+			      "submitted_uid", (json_int_t)row->submitted_uid,
+			      "created_at", row->created_at, "updated_at", row->updated_at,
+			      "run", jobdoc_json_or_null(row->run), "outputs", outs,
+			      "report", jobdoc_json_or_null(row->report));
+	if (!j) {
+		trex_err_setx(err, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	json_object_set_new(j, "manifest", jobdoc_json_or_null(row->manifest));
+	struct job_access acc;
+	json_t *reviews = NULL;
+	if (sacc_get(s, row->id, &acc, err) == 0)
+		json_object_set_new(j, "permit", json_pack("{s:s,s:s,s:b,s:s}", "permit_id",
+				    acc.permit_id, "policy", acc.policy, "strict", acc.strict,
+				    "bundle_sha256", acc.bundle_sha256));
+	if (sacc_reviews(s, row->id, &reviews, err) == 0)
+		json_object_set_new(j, "reviews", reviews);
+	return j;
+}
+
+int jobdoc_get(struct jobdoc_cache *c, struct store *s, const char *id,
+	       const struct jobdoc **out, struct trex_err *err)
+{
+	struct jobdoc *e = &c->slot[jobdoc_slot(id)];
+	int64_t version = store_version(s);
+	if (e->body && e->version == version && strcmp(e->row.id, id) == 0) {
+		*out = e;
+		return 0;
+	}
+	jobdoc_clear(c, e);
+	int r = store_get_job(s, id, &e->row, err);
+	if (r < 0)
+		return r;
+	json_t *j = jobdoc_build(s, &e->row, err);
+	int built = j != NULL;
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	size_t n = text ? strlen(text) : 0;
+	if (n < 2 || text[n - 1] != '}') {
+		free(text); /* jansson's allocator */
+		store_job_free(&e->row);
+		return built ? trex_err_setx(err, -ENOMEM, "out of memory") : err->code;
+	}
+	e->len = n - 1;
+	e->body = trex_malloc(e->len);
+	if (e->body)
+		memcpy(e->body, text, e->len);
+	free(text);
+	if (!e->body) {
+		store_job_free(&e->row);
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	}
+	/* over budget: served once, then dropped (jobdoc_done) */
+	e->version = c->bytes + e->len <= JOBDOC_BUDGET ? version : -1;
+	if (e->version >= 0)
+		c->bytes += e->len;
+	*out = e;
+	return 0;
+}
+
+void jobdoc_done(struct jobdoc_cache *c, const struct jobdoc *doc)
+{
+	struct jobdoc *e = &c->slot[doc - c->slot];
+	if (e->version < 0)
+		jobdoc_clear(c, e);
+}
