@@ -1,0 +1,157 @@
+/* Unit tests for runner/jobdoc.c: the cached job document must follow
+ * every write to the store (state, outputs, reviews), be served from the
+ * cache while nothing was written, and never mix two jobs sharing a slot. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner/access.h"
+#include "runner/jobdoc.h"
+#include "runner/store.h"
+
+static char dir[64];
+static char db[128];
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/trex-jobdoc-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(db, sizeof(db), "%s/trexd.db", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void put(struct store *s, const char *id)
+{
+	struct job_row j = { 0 };
+	struct trex_err err = { 0 };
+	snprintf(j.id, sizeof(j.id), "%s", id);
+	j.project = "P1";
+	j.dataset = "synth";
+	j.runtime = "python3";
+	j.manifest = "{\"project\":\"P1\"}";
+	j.submitted_uid = 1000;
+	j.submitted_name = "alice";
+	assert_int_equal(store_put_job(s, &j, &err), 0);
+}
+
+/* The document as JSON: the cache keeps it without its closing brace. */
+static json_t *doc_json(struct jobdoc_cache *c, struct store *s, const char *id,
+			const char **body)
+{
+	const struct jobdoc *d;
+	struct trex_err err = { 0 };
+	assert_int_equal(jobdoc_get(c, s, id, &d, &err), 0);
+	assert_string_equal(d->row.id, id);
+	char *text = malloc(d->len + 2);
+	assert_non_null(text);
+	memcpy(text, d->body, d->len);
+	memcpy(text + d->len, "}", 2);
+	json_t *j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	free(text);
+	if (body)
+		*body = d->body;
+	jobdoc_done(c, d);
+	return j;
+}
+
+static const char *field(json_t *j, const char *k)
+{
+	return json_string_value(json_object_get(j, k));
+}
+
+static void test_follows_writes(void **state)
+{
+	struct store *s;
+	struct trex_err err = { 0 };
+	assert_int_equal(store_open(db, &s, &err), 0);
+	assert_int_equal(sacc_init(s, &err), 0);
+	struct jobdoc_cache *c = jobdoc_cache_new();
+	assert_non_null(c);
+	put(s, "j1");
+	const struct jobdoc *d;
+	assert_int_equal(jobdoc_get(c, s, "nope", &d, &err), -ENOENT);
+
+	const char *b1, *b2;
+	json_t *j = doc_json(c, s, "j1", &b1);
+	assert_string_equal(field(j, "state"), "queued");
+	assert_string_equal(field(json_object_get(j, "manifest"), "project"), "P1");
+	json_decref(j);
+	j = doc_json(c, s, "j1", &b2);
+	assert_ptr_equal(b1, b2); /* nothing written: served from the cache */
+	json_decref(j);
+
+	assert_int_equal(store_set_state(s, "j1", "running", NULL, "{\"uid\":7}", NULL, &err), 0);
+	j = doc_json(c, s, "j1", NULL);
+	assert_string_equal(field(j, "state"), "running");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "run"), "uid")), 7);
+	json_decref(j);
+
+	struct output_row outs[1] = { { .name = "a.csv", .kind = "frequency_table",
+					.verdict = "pass", .summary = "ok", .released = 1,
+					.size = 10, .sha256 = "ab" } };
+	assert_int_equal(store_finish_job(s, "j1", outs, 1, "released", "", "{\"v\":1}", &err), 0);
+	j = doc_json(c, s, "j1", NULL);
+	assert_string_equal(field(j, "state"), "released");
+	assert_int_equal(json_array_size(json_object_get(j, "outputs")), 1);
+	assert_int_equal(json_array_size(json_object_get(j, "reviews")), 0);
+	json_decref(j);
+
+	assert_int_equal(sacc_put_review(s, "j1", "a.csv", "release", "fine", "carol", &err), 0);
+	j = doc_json(c, s, "j1", NULL);
+	json_t *rev = json_array_get(json_object_get(j, "reviews"), 0);
+	assert_string_equal(field(rev, "reviewer"), "carol");
+	json_decref(j);
+
+	jobdoc_cache_free(c);
+	store_close(s);
+}
+
+/* More jobs than slots: every answer names the job asked for. */
+static void test_slots_never_mix(void **state)
+{
+	struct store *s;
+	struct trex_err err = { 0 };
+	assert_int_equal(store_open(db, &s, &err), 0);
+	assert_int_equal(sacc_init(s, &err), 0);
+	struct jobdoc_cache *c = jobdoc_cache_new();
+	char id[32];
+	for (int i = 0; i < 1200; i++) {
+		snprintf(id, sizeof(id), "job-%d", i);
+		put(s, id);
+	}
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 1200; i++) {
+			snprintf(id, sizeof(id), "job-%d", i);
+			json_t *j = doc_json(c, s, id, NULL);
+			assert_string_equal(field(j, "id"), id);
+			json_decref(j);
+		}
+	}
+	jobdoc_cache_free(c);
+	store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_follows_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slots_never_mix, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
