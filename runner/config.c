@@ -2,6 +2,7 @@
  * file, line and key) over built-in defaults. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -97,6 +98,7 @@ int config_init_defaults(struct config *c, const char *self_dir, struct trex_err
 	c->limits_max = (struct limits){ 8192, 7200, 14400, 512, 1024 };
 	c->access.require_permit = 1;
 	c->access.checkpoint_every = 100;
+	c->tls.handshake_timeout_ms = 10000;
 	snprintf(p, sizeof(p), "%s/trex-sandbox", self_dir);
 	if (cfg_set_str(&c->sandbox, p, err) < 0)
 		return err->code;
@@ -348,7 +350,71 @@ static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "s
 					"uid_range", "max_body_mb", "datasets", "runtimes",
 					"limits", "require_permit", "approver_keys",
 					"revoked_permits", "users", "two_checkers",
-					"audit_checkpoint_every" };
+					"audit_checkpoint_every", "tls" };
+
+/* "tls": {"listen", "cert", "key", "client_ca", "handshake_timeout_ms"} */
+static int cfg_tls(const struct cfg_src *s, struct config *c, json_t *obj,
+		   struct trex_err *err)
+{
+	static const char *const keys[] = { "listen", "cert", "key", "client_ca",
+					    "handshake_timeout_ms" };
+	struct tls_config *t = &c->tls;
+	char **str[] = { &t->listen, &t->cert, &t->key, &t->client_ca };
+	if (!json_is_object(obj))
+		return cfg_fail(s, err, "tls", "\"tls\" must be an object");
+	if (cfg_only_keys(s, obj, "tls", keys, TREX_ARRAY_LEN(keys), err) < 0)
+		return err->code;
+	for (size_t i = 0; i < TREX_ARRAY_LEN(str); i++) {
+		json_t *v = json_object_get(obj, keys[i]);
+		if (!v)
+			return cfg_fail(s, err, "tls", "tls: missing \"%s\"", keys[i]);
+		if (cfg_string(s, v, keys[i], str[i], err) < 0)
+			return err->code;
+		if (i > 0 && (*str[i])[0] != '/')
+			return cfg_fail(s, err, keys[i], "tls.%s must be an absolute path", keys[i]);
+	}
+	json_t *v = json_object_get(obj, "handshake_timeout_ms");
+	if (v && cfg_posint(s, v, "handshake_timeout_ms", 600000, &t->handshake_timeout_ms,
+			    err) < 0)
+		return err->code;
+	struct sockaddr_storage ss;
+	if (config_tls_addr(t->listen, &ss, err) < 0)
+		return cfg_fail(s, err, "listen", "tls.listen: %s", err->msg);
+	return 0;
+}
+
+int config_tls_addr(const char *listen, struct sockaddr_storage *out, struct trex_err *err)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	size_t hl = colon ? (size_t)(colon - listen) : 0;
+	int v6 = hl >= 2 && listen[0] == '[' && listen[hl - 1] == ']';
+	if (v6) {
+		listen++;
+		hl -= 2;
+	}
+	char *end = NULL;
+	long port = colon ? strtol(colon + 1, &end, 10) : -1;
+	if (!colon || hl == 0 || hl >= sizeof(host) || !colon[1] || *end || port < 0 ||
+	    port > 65535)
+		return trex_err_setx(err, -EINVAL,
+				     "want a numeric \"IPV4:PORT\" or \"[IPV6]:PORT\"");
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	memset(out, 0, sizeof(*out));
+	struct sockaddr_in *a4 = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
+	if (!v6 && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+	} else if (v6 && inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+	} else {
+		return trex_err_setx(err, -EINVAL, "\"%s\" is not a numeric IP address", host);
+	}
+	return 0;
+}
 
 static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 		   struct trex_err *err)
@@ -409,6 +475,8 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 			c->max_body = (size_t)n << 20;
 		} else if (strcmp(key, "datasets") == 0) {
 			r = cfg_datasets(s, c, v, err);
+		} else if (strcmp(key, "tls") == 0) {
+			r = cfg_tls(s, c, v, err);
 		} else if (strcmp(key, "runtimes") == 0) {
 			r = cfg_runtimes(s, c, v, err);
 		} else if (strcmp(key, "limits") == 0) {
@@ -565,5 +633,9 @@ void config_free(struct config *c)
 	}
 	trex_free(c->runtimes);
 	config_access_free(c);
+	trex_free(c->tls.listen);
+	trex_free(c->tls.cert);
+	trex_free(c->tls.key);
+	trex_free(c->tls.client_ca);
 	memset(c, 0, sizeof(*c));
 }

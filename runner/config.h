@@ -4,6 +4,7 @@
 #define TREX_RUNNER_CONFIG_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -63,6 +64,15 @@ struct access_config {
 	int checkpoint_every;   /* signed audit checkpoint every N lines */
 };
 
+/* The TLS listener (docs/config.md "tls"); listen NULL = none. */
+struct tls_config {
+	char *listen;    /* "IPV4:PORT" or "[IPV6]:PORT", numeric; port 0 = any */
+	char *cert;      /* server certificate chain, PEM */
+	char *key;       /* its private key, PEM */
+	char *client_ca; /* CA certificates that client certificates must chain to */
+	long handshake_timeout_ms;
+};
+
 struct config {
 	char *state_dir;
 	char *socket;
@@ -83,6 +93,7 @@ struct config {
 	struct limits limits_default;
 	struct limits limits_max;
 	struct access_config access;
+	struct tls_config tls;
 };
 
 /* Fill built-in defaults. self_dir is the folder holding the trexd binary
@@ -100,6 +111,9 @@ int config_add_dataset(struct config *c, const char *spec, struct trex_err *err)
 
 /* Final checks (required fields, paths exist, default <= max). */
 int config_check(const struct config *c, struct trex_err *err);
+
+/* Parse a tls.listen address ("127.0.0.1:8443", "[::1]:8443"). */
+int config_tls_addr(const char *listen, struct sockaddr_storage *out, struct trex_err *err);
 
 const struct dataset *config_dataset(const struct config *c, const char *name);
 const struct runtime *config_runtime(const struct config *c, const char *name);

@@ -1,9 +1,13 @@
-/* HTTP/1.1 on a unix socket. Each connection owns an llhttp parser and
- * bounded buffers; a request that breaks a bound gets a JSON error and the
- * connection is closed after the answer, without disturbing other clients. */
+/* HTTP/1.1 on a unix socket and, optionally, over TLS on TCP. Each
+ * connection owns an llhttp parser and bounded buffers; a request that
+ * breaks a bound gets a JSON error and the connection is closed after the
+ * answer, without disturbing other clients. A TLS connection differs only
+ * in its transport: the bytes read go through tls_conn_input and the bytes
+ * written through tls_conn_write (tls.c) before reaching the socket. */
 #include "http.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +23,7 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "log.h"
+#include "tls.h"
 
 struct http_conn;
 
@@ -35,10 +40,20 @@ struct http_server {
 	int pipe_open;
 	uv_timer_t sweep; /* closes idle connections */
 	int sweep_open;
+	uv_tcp_t tcp;     /* the TLS listener (http_listen_tls) */
+	int tcp_open;
+	struct tls_server *tls;
+	uint64_t handshake_ms;
 };
 
 struct http_conn {
-	uv_pipe_t pipe; /* first: freed in its close callback */
+	union { /* first: freed in its close callback */
+		uv_pipe_t pipe;     /* unix socket */
+		uv_tcp_t tcp;       /* TLS */
+		uv_stream_t stream; /* either */
+	};
+	struct tls_conn *tls; /* NULL on the unix socket */
+	uint64_t accepted;    /* uv_now() at accept: the handshake deadline */
 	struct http_server *srv;
 	struct http_conn *next, *prev;
 	llhttp_t parser;
@@ -57,6 +72,7 @@ struct http_conn {
 	uint64_t last_active; /* uv_now() of the last byte read or written */
 	uid_t uid;
 	char user[64];
+	char peer[64];        /* TLS: the client's "IP:PORT" */
 };
 
 struct http_write {
@@ -125,8 +141,11 @@ void http_respond_error(struct http_response *resp, int status, const char *code
 
 static void http_server_maybe_free(struct http_server *srv)
 {
-	if (srv->closing && srv->n_conns == 0 && !srv->pipe_open && !srv->sweep_open)
+	if (srv->closing && srv->n_conns == 0 && !srv->pipe_open && !srv->sweep_open &&
+	    !srv->tcp_open) {
+		tls_server_free(srv->tls);
 		trex_free(srv);
+	}
 }
 
 static void http_conn_closed(uv_handle_t *h)
@@ -135,6 +154,7 @@ static void http_conn_closed(uv_handle_t *h)
 	struct http_server *srv = c->srv;
 	trex_buf_free(&c->url);
 	trex_buf_free(&c->body);
+	tls_conn_free(c->tls);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -151,7 +171,7 @@ static void http_conn_close(struct http_conn *c)
 	if (c->closed)
 		return;
 	c->closed = 1;
-	uv_close((uv_handle_t *)&c->pipe, http_conn_closed);
+	uv_close((uv_handle_t *)&c->stream, http_conn_closed);
 }
 
 static void http_write_done(uv_write_t *req, int status)
@@ -164,8 +184,8 @@ static void http_write_done(uv_write_t *req, int status)
 	trex_free(w);
 }
 
-/* Queue raw bytes (data is taken over). */
-static void http_write_raw(struct http_conn *c, char *data, size_t len, int close_after)
+/* Queue bytes for the socket as they are (data is taken over). */
+static void http_write_stream(struct http_conn *c, char *data, size_t len, int close_after)
 {
 	struct http_write *w = trex_calloc(1, sizeof(*w));
 	if (!w) {
@@ -177,7 +197,7 @@ static void http_write_raw(struct http_conn *c, char *data, size_t len, int clos
 	w->data = data;
 	w->close_after = close_after;
 	uv_buf_t b = uv_buf_init(data, (unsigned int)len);
-	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1, http_write_done) < 0) {
+	if (uv_write(&w->req, &c->stream, &b, 1, http_write_done) < 0) {
 		trex_free(w->data);
 		trex_free(w);
 		http_conn_close(c);
@@ -185,12 +205,48 @@ static void http_write_raw(struct http_conn *c, char *data, size_t len, int clos
 	}
 	/* a client that pipelines requests without reading the answers
 	 * would make trexd buffer without end */
-	if (c->pipe.write_queue_size > HTTP_MAX_QUEUED) {
+	if (c->stream.write_queue_size > HTTP_MAX_QUEUED) {
 		trex_log(TREX_LOG_WARN, "http_slow_reader", "uid=%u", (unsigned)c->uid);
 		c->closing = 1;
-		uv_read_stop((uv_stream_t *)&c->pipe);
+		uv_read_stop(&c->stream);
 		http_conn_close(c);
 	}
+}
+
+/* Send the ciphertext the TLS session has ready (handshake messages,
+ * alerts, records); close afterwards when asked. */
+static void http_tls_flush(struct http_conn *c, int close_after)
+{
+	size_t len;
+	if (c->closed)
+		return;
+	char *data = tls_conn_take(c->tls, &len);
+	if (data)
+		http_write_stream(c, data, len, close_after);
+	else if (close_after)
+		http_conn_close(c);
+}
+
+/* Queue plaintext HTTP bytes (data is taken over); over TLS they are
+ * encrypted first. */
+static void http_write_raw(struct http_conn *c, char *data, size_t len, int close_after)
+{
+	if (!c->tls) {
+		http_write_stream(c, data, len, close_after);
+		return;
+	}
+	struct trex_err err = { 0 };
+	int r = tls_conn_write(c->tls, data, len, &err);
+	trex_free(data);
+	if (r < 0) {
+		trex_log(TREX_LOG_WARN, "tls_write_failed", "user=%s error=\"%s\"", c->user,
+			 err.msg);
+		http_conn_close(c);
+		return;
+	}
+	if (close_after)
+		tls_conn_shutdown(c->tls);
+	http_tls_flush(c, close_after);
 }
 
 static void http_send(struct http_conn *c, struct http_response *r, int close_after)
@@ -354,6 +410,76 @@ static void http_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init(b, b ? 64 * 1024 : 0);
 }
 
+/* Parse request bytes (plaintext); -1 once the connection reads no more. */
+static int http_parse(struct http_conn *c, const char *data, size_t len)
+{
+	llhttp_errno_t e = llhttp_execute(&c->parser, data, len);
+	if (e == HPE_OK || (e == HPE_PAUSED && c->closing)) {
+		if (!c->closing)
+			return 0;
+		uv_read_stop(&c->stream);
+		return -1;
+	}
+	struct http_response resp = { 0 };
+	if (c->err_status)
+		http_respond_error(&resp, c->err_status, c->err_code, "%s", c->err_msg);
+	else
+		http_respond_error(&resp, 400, "bad_request", "malformed HTTP request: %s",
+				   llhttp_errno_name(e));
+	trex_log(TREX_LOG_WARN, "http_refused", "uid=%u status=%d", (unsigned)c->uid,
+		 resp.status);
+	c->closing = 1;
+	uv_read_stop(&c->stream);
+	http_send(c, &resp, 1);
+	return -1;
+}
+
+/* A verified certificate's user stands for the host account of that name,
+ * exactly as if that account had connected to the unix socket (same uid,
+ * same name, so "users" and job ownership apply unchanged). A name with no
+ * account gets uid -1, which roles_identify refuses. */
+static void http_tls_identify(struct http_conn *c)
+{
+	const char *name = tls_conn_user(c->tls);
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	c->uid = (uid_t)-1;
+	snprintf(c->user, sizeof(c->user), "%s", name);
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) == 0 && res) {
+		c->uid = pw.pw_uid;
+		snprintf(c->user, sizeof(c->user), "%s", pw.pw_name);
+	}
+	trex_log(TREX_LOG_DEBUG, "tls_established", "peer=%s user=%s uid=%ld", c->peer, c->user,
+		 c->uid == (uid_t)-1 ? -1L : (long)c->uid);
+}
+
+static int http_tls_deliver(void *arg, const char *data, size_t len)
+{
+	struct http_conn *c = arg;
+	if (c->closing)
+		return -1;
+	if (!c->user[0])
+		http_tls_identify(c);
+	return http_parse(c, data, len);
+}
+
+static void http_tls_input(struct http_conn *c, const char *data, size_t len)
+{
+	struct trex_err err = { 0 };
+	int r = tls_conn_input(c->tls, data, len, http_tls_deliver, c, &err);
+	if (r < 0) {
+		trex_log(TREX_LOG_WARN, "tls_refused", "peer=%s user=%s error=\"%s\"", c->peer,
+			 c->user[0] ? c->user : "-", err.msg);
+		c->closing = 1;
+		uv_read_stop(&c->stream);
+	} else if (r == 1 && !c->closing) { /* close_notify: answer it, then close */
+		c->closing = 1;
+		uv_read_stop(&c->stream);
+		tls_conn_shutdown(c->tls);
+	}
+	http_tls_flush(c, r != 0);
+}
+
 static void http_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct http_conn *c = (struct http_conn *)s;
@@ -366,28 +492,11 @@ static void http_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			uv_read_stop(s);
 		return;
 	}
-	if (nread == 0) {
-		trex_free(buf->base);
-		return;
-	}
-	llhttp_errno_t e = llhttp_execute(&c->parser, buf->base, (size_t)nread);
+	if (nread > 0 && c->tls)
+		http_tls_input(c, buf->base, (size_t)nread);
+	else if (nread > 0)
+		http_parse(c, buf->base, (size_t)nread);
 	trex_free(buf->base);
-	if (e == HPE_OK || (e == HPE_PAUSED && c->closing)) {
-		if (c->closing)
-			uv_read_stop(s);
-		return;
-	}
-	struct http_response resp = { 0 };
-	if (c->err_status)
-		http_respond_error(&resp, c->err_status, c->err_code, "%s", c->err_msg);
-	else
-		http_respond_error(&resp, 400, "bad_request", "malformed HTTP request: %s",
-				   llhttp_errno_name(e));
-	trex_log(TREX_LOG_WARN, "http_refused", "uid=%u status=%d", (unsigned)c->uid,
-		 resp.status);
-	c->closing = 1;
-	uv_read_stop(s);
-	http_send(c, &resp, 1);
 }
 
 static void http_peer(struct http_conn *c)
@@ -397,7 +506,7 @@ static void http_peer(struct http_conn *c)
 	socklen_t len = sizeof(cred);
 	c->uid = (uid_t)-1;
 	snprintf(c->user, sizeof(c->user), "unknown");
-	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
+	if (uv_fileno((uv_handle_t *)&c->stream, &fd) < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return;
 	c->uid = cred.uid;
@@ -409,16 +518,33 @@ static void http_peer(struct http_conn *c)
 		snprintf(c->user, sizeof(c->user), "%u", (unsigned)cred.uid);
 }
 
-static void http_on_connection(uv_stream_t *server, int status)
+/* "IP:PORT" of a TLS client, for the log lines of refused handshakes */
+static void http_peer_addr(struct http_conn *c)
 {
-	struct http_server *srv = (struct http_server *)server;
-	if (status < 0 || srv->closing)
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+	snprintf(c->peer, sizeof(c->peer), "?");
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) < 0)
 		return;
+	if (ss.ss_family == AF_INET) {
+		uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	snprintf(c->peer, sizeof(c->peer), "%s:%d", ip, port);
+}
+
+static void http_accept(struct http_server *srv, uv_stream_t *server, int tls)
+{
 	struct http_conn *c = trex_calloc(1, sizeof(*c));
 	if (!c)
 		return;
 	c->srv = srv;
-	if (uv_pipe_init(srv->loop, &c->pipe, 0) < 0) {
+	if ((tls ? uv_tcp_init(srv->loop, &c->tcp) : uv_pipe_init(srv->loop, &c->pipe, 0)) < 0) {
 		trex_free(c);
 		return;
 	}
@@ -429,7 +555,7 @@ static void http_on_connection(uv_stream_t *server, int status)
 	srv->n_conns++;
 	trex_buf_init(&c->url, 8192);
 	trex_buf_init(&c->body, srv->max_body);
-	if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0) {
+	if (uv_accept(server, &c->stream) < 0) {
 		http_conn_close(c);
 		return;
 	}
@@ -438,24 +564,61 @@ static void http_on_connection(uv_stream_t *server, int status)
 		http_conn_close(c);
 		return;
 	}
-	http_peer(c);
-	c->last_active = uv_now(srv->loop);
+	if (tls) {
+		/* who it is is known once the handshake has verified it */
+		c->uid = (uid_t)-1;
+		http_peer_addr(c);
+		uv_tcp_nodelay(&c->tcp, 1);
+		c->tls = tls_conn_new(srv->tls);
+		if (!c->tls) {
+			http_conn_close(c);
+			return;
+		}
+	} else {
+		http_peer(c);
+	}
+	c->last_active = c->accepted = uv_now(srv->loop);
 	llhttp_init(&c->parser, HTTP_REQUEST, &srv->settings);
-	if (uv_read_start((uv_stream_t *)&c->pipe, http_alloc, http_read) < 0)
+	if (uv_read_start(&c->stream, http_alloc, http_read) < 0)
 		http_conn_close(c);
 }
 
+static void http_on_connection(uv_stream_t *server, int status)
+{
+	struct http_server *srv = (struct http_server *)server;
+	if (status < 0 || srv->closing)
+		return;
+	http_accept(srv, server, 0);
+}
+
+static void http_on_tls_connection(uv_stream_t *server, int status)
+{
+	struct http_server *srv = server->data;
+	if (status < 0 || srv->closing)
+		return;
+	http_accept(srv, server, 1);
+}
+
 /* Close connections that sent or received nothing for HTTP_IDLE_MS and
- * have no answer in flight, so idle or trickling clients cannot hold every
- * connection slot. */
+ * have no answer in flight, and TLS connections whose handshake did not
+ * finish within handshake_ms of the accept however many bytes they
+ * trickled, so idle or slow clients cannot hold every connection slot. */
 static void http_sweep(uv_timer_t *t)
 {
 	struct http_server *srv = t->data;
 	uint64_t now = uv_now(srv->loop);
-	for (struct http_conn *c = srv->conns; c; c = c->next)
-		if (!c->closed && now - c->last_active > HTTP_IDLE_MS &&
-		    c->pipe.write_queue_size == 0)
+	for (struct http_conn *c = srv->conns; c; c = c->next) {
+		if (c->closed)
+			continue;
+		if (c->tls && !tls_conn_established(c->tls) &&
+		    now - c->accepted >= srv->handshake_ms) {
+			trex_log(TREX_LOG_WARN, "tls_handshake_timeout", "peer=%s ms=%llu", c->peer,
+				 (unsigned long long)srv->handshake_ms);
 			http_conn_close(c);
+		} else if (now - c->last_active > HTTP_IDLE_MS && c->stream.write_queue_size == 0) {
+			http_conn_close(c);
+		}
+	}
 }
 
 int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
@@ -511,6 +674,13 @@ int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 	return 0;
 }
 
+static void http_tcp_closed(uv_handle_t *h)
+{
+	struct http_server *srv = h->data;
+	srv->tcp_open = 0;
+	http_server_maybe_free(srv);
+}
+
 static void http_server_closed(uv_handle_t *h)
 {
 	struct http_server *srv = (struct http_server *)h;
@@ -525,6 +695,68 @@ static void http_sweep_closed(uv_handle_t *h)
 	http_server_maybe_free(srv);
 }
 
+/* The sweep runs often enough for the shorter of the two timeouts. */
+static void http_sweep_period(struct http_server *srv)
+{
+	uint64_t p = HTTP_IDLE_MS / 4;
+	if (srv->tls && srv->handshake_ms / 4 < p)
+		p = srv->handshake_ms / 4;
+	if (p < 50)
+		p = 50;
+	if (srv->sweep_open)
+		uv_timer_start(&srv->sweep, http_sweep, p, p);
+}
+
+int http_listen_tls(struct http_server *srv, const struct sockaddr *addr,
+		    struct tls_server *tls, uint64_t handshake_ms, char *bound, size_t bound_len,
+		    struct trex_err *err)
+{
+	int r = uv_tcp_init(srv->loop, &srv->tcp);
+	if (r < 0) {
+		tls_server_free(tls);
+		return trex_err_setx(err, r, "uv_tcp_init: %s", uv_strerror(r));
+	}
+	srv->tcp_open = 1;
+	srv->tcp.data = srv;
+	srv->tls = tls;
+	srv->handshake_ms = handshake_ms;
+	r = uv_tcp_bind(&srv->tcp, addr, 0);
+	if (r == 0)
+		r = uv_listen((uv_stream_t *)&srv->tcp, SOMAXCONN, http_on_tls_connection);
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN] = "?";
+	if (r == 0)
+		r = uv_tcp_getsockname(&srv->tcp, (struct sockaddr *)&ss, &len);
+	if (r < 0) {
+		if (addr->sa_family == AF_INET6)
+			uv_ip6_name((const struct sockaddr_in6 *)addr, ip, sizeof(ip));
+		else
+			uv_ip4_name((const struct sockaddr_in *)addr, ip, sizeof(ip));
+		trex_err_setx(err, r, "tls.listen on %s: %s", ip, uv_strerror(r));
+		uv_close((uv_handle_t *)&srv->tcp, http_tcp_closed);
+		return r;
+	}
+	if (ss.ss_family == AF_INET6) {
+		uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
+		snprintf(bound, bound_len, "[%s]:%d", ip,
+			 ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	} else {
+		uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
+		snprintf(bound, bound_len, "%s:%d", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	}
+	http_sweep_period(srv);
+	return 0;
+}
+
+void http_set_tls(struct http_server *srv, struct tls_server *tls, uint64_t handshake_ms)
+{
+	tls_server_free(srv->tls);
+	srv->tls = tls;
+	srv->handshake_ms = handshake_ms;
+	http_sweep_period(srv);
+}
+
 void http_close(struct http_server *srv)
 {
 	if (!srv || srv->closing)
@@ -534,5 +766,7 @@ void http_close(struct http_server *srv)
 		http_conn_close(c);
 	if (srv->sweep_open)
 		uv_close((uv_handle_t *)&srv->sweep, http_sweep_closed);
+	if (srv->tcp_open)
+		uv_close((uv_handle_t *)&srv->tcp, http_tcp_closed);
 	uv_close((uv_handle_t *)&srv->pipe, http_server_closed);
 }

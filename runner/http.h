@@ -1,10 +1,14 @@
-/* HTTP/1.1 server on a unix socket: libuv for I/O, llhttp for parsing,
- * SO_PEERCRED for identity. Requests are bounded (URL + headers, body) and
- * answered synchronously by one handler; keep-alive and pipelining work. */
+/* HTTP/1.1 server on a unix socket (SO_PEERCRED identity) and optionally
+ * over TLS 1.3 on TCP (client certificate identity, tls.c): libuv for I/O,
+ * llhttp for parsing. Requests are bounded (URL + headers, body) and
+ * answered synchronously by one handler; keep-alive and pipelining work,
+ * with the same caps and timeouts on both transports. */
 #ifndef TREX_RUNNER_HTTP_H
 #define TREX_RUNNER_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -23,7 +27,8 @@ struct http_request {
 	const char *query;  /* raw query string after '?', "" when none (http_query.h) */
 	const char *body;   /* NUL-terminated, body_len bytes */
 	size_t body_len;
-	uid_t uid;          /* peer uid (SO_PEERCRED) */
+	uid_t uid;          /* peer uid (SO_PEERCRED; over TLS the uid of the
+			     * account the certificate names, -1 if none) */
 	const char *user;   /* peer user name, or the uid in decimal */
 };
 
@@ -38,12 +43,23 @@ typedef void (*http_handler)(void *ctx, const struct http_request *req,
 			     struct http_response *resp);
 
 struct http_server;
+struct tls_server;
 
 /* Bind `path` (a stale socket there is replaced), chmod it to `mode` and
  * serve. */
 int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 		http_handler handler, void *ctx, struct http_server **out,
 		struct trex_err *err);
+/* Also serve TLS on TCP `addr` (port 0: any free port) with `tls`, which
+ * the server takes over (freed on failure too). A handshake not finished
+ * handshake_ms after the accept is closed. `bound` receives the address
+ * actually bound ("127.0.0.1:PORT"). */
+int http_listen_tls(struct http_server *srv, const struct sockaddr *addr,
+		    struct tls_server *tls, uint64_t handshake_ms, char *bound, size_t bound_len,
+		    struct trex_err *err);
+/* Switch new TLS connections to `tls` (taken over; a reload's new
+ * certificates). Established sessions keep the old ones until they close. */
+void http_set_tls(struct http_server *srv, struct tls_server *tls, uint64_t handshake_ms);
 /* Stop accepting and close every connection; the server is freed once all
  * handles are closed (run the loop). */
 void http_close(struct http_server *srv);

@@ -26,6 +26,7 @@
 #include "reload.h"
 #include "sched.h"
 #include "store.h"
+#include "tls.h"
 #include "trexd.h"
 
 /* the seccomp compiler (policies/seccomp) when it is in the tree; without
@@ -131,6 +132,21 @@ static int main_check_extra(const struct config *c, struct trex_err *err)
 	return 0;
 }
 
+/* The TLS listener of cfg->tls; `bound` gets its address (port 0 in the
+ * config becomes the port the kernel chose, which the log line names). */
+static int main_listen_tls(struct trexd *d, char *bound, size_t len, struct trex_err *err)
+{
+	struct sockaddr_storage ss;
+	struct tls_server *ts = NULL;
+	int r = config_tls_addr(d->cfg->tls.listen, &ss, err);
+	if (r == 0)
+		r = tls_server_new(&d->cfg->tls, &ts, err);
+	if (r == 0)
+		r = http_listen_tls(d->http, (struct sockaddr *)&ss, ts,
+				    (uint64_t)d->cfg->tls.handshake_timeout_ms, bound, len, err);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -215,10 +231,17 @@ int main(int argc, char **argv)
 			r = trex_err_set(&err, -errno, "seccomp fd");
 	}
 #endif
+	/* the certificate, key and client CA load and belong together */
+	if (r == 0 && check_only && cfg.tls.listen) {
+		struct tls_server *ts = NULL;
+		r = tls_server_new(&cfg.tls, &ts, &err);
+		tls_server_free(ts);
+	}
 	if (r == 0 && check_only)
 		r = main_check_extra(&cfg, &err);
 	if (r == 0 && check_only)
 		r = permits_check_config(&cfg, &err);
+
 	if (r < 0) {
 		fprintf(stderr, "trexd: %s\n", err.msg);
 		config_free(&cfg);
@@ -266,6 +289,9 @@ int main(int argc, char **argv)
 	if (r == 0)
 		r = http_listen(d->loop, cfg.socket, cfg.socket_mode, cfg.max_body, api_handle, d,
 				&d->http, &err);
+	char tls_bound[80] = "off";
+	if (r == 0 && cfg.tls.listen)
+		r = main_listen_tls(d, tls_bound, sizeof(tls_bound), &err);
 	if (r < 0) {
 		fprintf(stderr, "trexd: %s\n", err.msg);
 		jobdoc_cache_free(d->docs);
@@ -285,8 +311,9 @@ int main(int argc, char **argv)
 	uv_signal_init(d->loop, &sig_hup);
 	sig_hup.data = d;
 	uv_signal_start(&sig_hup, main_on_hup, SIGHUP);
-	trex_log(TREX_LOG_INFO, "trexd_started", "socket=%s concurrency=%d seccomp=%s",
-		 cfg.socket, cfg.concurrency, d->seccomp_fd >= 0 ? "compiled" : "built-in");
+	trex_log(TREX_LOG_INFO, "trexd_started", "socket=%s tls=%s concurrency=%d seccomp=%s",
+		 cfg.socket, tls_bound, cfg.concurrency,
+		 d->seccomp_fd >= 0 ? "compiled" : "built-in");
 	/* jobs queued before a restart */
 	sched_kick(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);

@@ -3,8 +3,12 @@
  * The switch is one pointer store on the loop thread (d->cfg), between two
  * callbacks, so no request or job sees half of each. What is fixed at start
  * (the state folder, the socket and its mode, the body cap the HTTP server
- * was built with, the scheduler's slots, the compiled seccomp profile)
- * cannot change this way: a reload that changes it is refused. Old
+ * was built with, the scheduler's slots, the compiled seccomp profile, the
+ * TLS listen address) cannot change this way: a reload that changes it is
+ * refused. TLS certificate, key and client CA files are read again on every
+ * reload (rotation) and must load and match like the rest, else the whole
+ * reload is refused and the old certificates stay; new connections get the
+ * new ones, established ones keep theirs until they close. Old
  * configurations stay allocated until exit, since a job started under one
  * may still hold pointers into it; reloads are rare. */
 #include "reload.h"
@@ -14,7 +18,9 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "http.h"
 #include "log.h"
+#include "tls.h"
 
 #define RELOAD_MAX_OLD 1024
 
@@ -65,6 +71,7 @@ static int reload_load(struct trexd *d, struct config *c, struct trex_err *err)
 			    : c->max_body != old->max_body                ? "max_body_mb"
 			    : c->concurrency != old->concurrency          ? "concurrency"
 			    : !reload_same(c->seccomp_profile, old->seccomp_profile) ? "seccomp_profile"
+			    : !reload_same(c->tls.listen, old->tls.listen)        ? "tls.listen"
 										  : NULL;
 	if (fixed)
 		return trex_err_setx(err, -EINVAL, "\"%s\" changed: it needs a restart", fixed);
@@ -80,7 +87,10 @@ int reload_config(struct trexd *d, struct trex_err *err)
 	struct config *c = trex_calloc(1, sizeof(*c));
 	if (!c)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
+	struct tls_server *ts = NULL;
 	int r = reload_load(d, c, err);
+	if (r == 0 && c->tls.listen && d->http)
+		r = tls_server_new(&c->tls, &ts, err);
 	if (r < 0) {
 		config_free(c);
 		trex_free(c);
@@ -90,6 +100,8 @@ int reload_config(struct trexd *d, struct trex_err *err)
 		reload_old[reload_n_old++] = reload_current;
 	reload_current = c;
 	d->cfg = c;
+	if (ts)
+		http_set_tls(d->http, ts, (uint64_t)c->tls.handshake_timeout_ms);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* Who the caller is and what they may do. Identity is the peer uid of the
- * connection (SO_PEERCRED), mapped to a configured user and roles. Without
+ * connection (SO_PEERCRED, or over TLS the account its client certificate
+ * names), mapped to a configured user and roles. Without
  * a "users" section trexd keeps the old single-user rule: root holds every
  * role, anyone else is a researcher. Every refusal is audited. */
 #include "access.h"
@@ -41,6 +42,14 @@ int roles_identify(struct trexd *d, const struct http_request *req, struct calle
 	memset(c, 0, sizeof(*c));
 	c->uid = req->uid;
 	c->name = req->user;
+	/* a TLS certificate naming no account of this host: nobody's jobs,
+	 * no roles (http.c) */
+	if (req->uid == (uid_t)-1) {
+		roles_audit_refusal(d, "auth_failure", req->uid, req->user, req->path);
+		http_respond_error(resp, 403, "unknown_user", "\"%s\" is not an account of this host",
+				   req->user);
+		return -EACCES;
+	}
 	if (d->cfg->access.n_users == 0) {
 		c->roles = req->uid == 0 ? ~0u : ROLE_RESEARCHER;
 		return 0;
