@@ -19,7 +19,7 @@ enum cli_exit {
 #define CLI_DEFAULT_SOCKET "/run/trex/trexd.sock"
 
 struct cli_ctx {
-	const char *socket;
+	const char *socket; /* the endpoint: a socket path, or https://HOST:PORT (--url) */
 };
 
 int cli_submit(const struct cli_ctx *ctx, int argc, char **argv);

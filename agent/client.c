@@ -1,6 +1,7 @@
-/* trexd's HTTP API over its unix socket. Requests are built by hand (they
- * are a few fixed lines); responses are parsed with llhttp, the same parser
- * trexd uses, rather than a second hand-written one. */
+/* trexd's HTTP API over its unix socket or its TLS listener (an https://
+ * endpoint, client_tls.c). Requests are built by hand (they are a few
+ * fixed lines); responses are parsed with llhttp, the same parser trexd
+ * uses, rather than a second hand-written one. */
 #include "client.h"
 
 #include <errno.h>
@@ -17,10 +18,24 @@
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/esc.h"
+#include "client_tls.h"
 
 /* How long one request may stay silent before trex gives up: submitting a
  * bundle makes trexd write and fsync it, so be generous. */
 #define CLIENT_IO_TIMEOUT_S 120
+
+static struct client_tls_files client_tls_cfg;
+
+void client_set_tls(const struct client_tls_files *f)
+{
+	client_tls_cfg = *f;
+}
+
+/* One connection: a unix socket, or TLS when tls is set. */
+struct client_io {
+	int fd;
+	struct client_tls *tls;
+};
 
 struct client_parse {
 	struct trex_buf body;
@@ -107,15 +122,37 @@ void client_resp_free(struct client_resp *resp)
 	resp->len = 0;
 }
 
-int client_request(const char *socket_path, const char *method,
+static int client_exchange(struct client_io *io, const char *method, const char *target,
+			   const char *body, size_t body_len, size_t max_body,
+			   struct client_resp *resp, struct trex_err *err);
+
+int client_request(const char *endpoint, const char *method,
 		   const char *target, const char *body, size_t body_len,
 		   size_t max_body, struct client_resp *resp,
 		   struct trex_err *err)
 {
 	*resp = (struct client_resp){ 0 };
-	_cleanup_close_ int fd = client_connect(socket_path, err);
-	if (fd < 0)
-		return fd;
+	struct client_io io = { .fd = -1 };
+	int r;
+	if (client_tls_is_url(endpoint))
+		r = client_tls_connect(endpoint, &client_tls_cfg, CLIENT_IO_TIMEOUT_S, &io.tls, err);
+	else
+		r = io.fd = client_connect(endpoint, err);
+	if (r < 0)
+		return r;
+	r = client_exchange(&io, method, target, body, body_len, max_body, resp, err);
+	client_tls_close(io.tls);
+	if (io.fd >= 0)
+		close(io.fd);
+	return r;
+}
+
+static int client_exchange(struct client_io *io, const char *method, const char *target,
+			   const char *body, size_t body_len, size_t max_body,
+			   struct client_resp *resp, struct trex_err *err)
+{
+	int fd = io->fd;
+	struct trex_err send_err = { 0 };
 
 	char head[1024];
 	int hn;
@@ -137,11 +174,21 @@ int client_request(const char *socket_path, const char *method,
 
 	/* trexd may answer (413, 400) and close before reading a large body:
 	 * a send error is only fatal when no answer can be read afterwards */
-	int send_r = client_send_all(fd, head, (size_t)hn);
-	if (send_r == 0 && body)
-		send_r = client_send_all(fd, body, body_len);
-	if (send_r == 0)
-		shutdown(fd, SHUT_WR);
+	int send_r;
+	if (io->tls) {
+		/* no half-close over TLS: Connection: close ends the exchange */
+		send_r = client_tls_send_all(io->tls, head, (size_t)hn, &send_err);
+		if (send_r == 0 && body)
+			send_r = client_tls_send_all(io->tls, body, body_len, &send_err);
+	} else {
+		send_r = client_send_all(fd, head, (size_t)hn);
+		if (send_r == 0 && body)
+			send_r = client_send_all(fd, body, body_len);
+		if (send_r == 0)
+			shutdown(fd, SHUT_WR);
+		else
+			trex_err_set(&send_err, send_r, "send request to trexd");
+	}
 
 	struct client_parse cp = { 0 };
 	trex_buf_init(&cp.body, max_body);
@@ -159,7 +206,15 @@ int client_request(const char *socket_path, const char *method,
 	int r = 0;
 	char chunk[65536];
 	while (!cp.complete) {
-		ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
+		ssize_t n = io->tls ? client_tls_recv(io->tls, chunk, sizeof(chunk), err)
+				    : recv(fd, chunk, sizeof(chunk), 0);
+		if (n < 0 && io->tls) {
+			/* a refused write explains a failed read best */
+			if (send_r < 0)
+				*err = send_err;
+			r = err->code;
+			break;
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -189,7 +244,9 @@ int client_request(const char *socket_path, const char *method,
 			break;
 		}
 		if (n == 0) {
-			r = send_r < 0 ? trex_err_set(err, send_r, "send request to trexd")
+			if (send_r < 0)
+				*err = send_err;
+			r = send_r < 0 ? send_r
 				       : trex_err_setx(err, -EPROTO,
 						       "trexd closed the connection before answering");
 			break;
@@ -220,7 +277,7 @@ static int client_refusal(int status, const json_t *answer, struct trex_err *err
 			     status, ecode, emsg);
 }
 
-int client_call_json(const char *socket_path, const char *method,
+int client_call_json(const char *endpoint, const char *method,
 		     const char *target, json_t *request, json_t **answer,
 		     struct trex_err *err)
 {
@@ -238,7 +295,7 @@ int client_call_json(const char *socket_path, const char *method,
 		json_dumpb(request, body, body_len, JSON_COMPACT);
 	}
 	struct client_resp resp;
-	int r = client_request(socket_path, method, target, body, body_len,
+	int r = client_request(endpoint, method, target, body, body_len,
 			       CLIENT_JSON_MAX, &resp, err);
 	if (r < 0)
 		return r;

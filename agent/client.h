@@ -1,4 +1,5 @@
-/* HTTP/1.1 client for trexd's unix socket: one request per connection
+/* HTTP/1.1 client for trexd's unix socket or TLS listener (an endpoint is
+ * a socket path or "https://HOST:PORT"): one request per connection
  * (Connection: close), response parsed by llhttp with hard caps on header
  * and body sizes, so a misbehaving daemon cannot make trex eat memory. */
 #ifndef TREX_AGENT_CLIENT_H
@@ -9,6 +10,7 @@
 #include <jansson.h>
 
 #include "common/err.h"
+#include "client_tls.h"
 
 /* Caps on what trex accepts from trexd. JSON answers are small; released
  * files are bounded by the job's output_mb (at most a few hundred MiB). */
@@ -26,9 +28,13 @@ struct client_resp {
 	size_t len;
 };
 
+/* The client certificate and CA file used for every https:// endpoint
+ * (copied; the strings must outlive the requests). */
+void client_set_tls(const struct client_tls_files *f);
+
 /* Send one request and read the whole answer (body capped at max_body).
  * Any HTTP status is a success here; callers interpret it. */
-int client_request(const char *socket_path, const char *method,
+int client_request(const char *endpoint, const char *method,
 		   const char *target, const char *body, size_t body_len,
 		   size_t max_body, struct client_resp *resp,
 		   struct trex_err *err);
@@ -36,7 +42,7 @@ void client_resp_free(struct client_resp *resp);
 
 /* A JSON API call: the answer must be a JSON object. A 4xx/5xx status
  * becomes CLIENT_EREFUSED with "HTTP 400 bad_manifest: message". */
-int client_call_json(const char *socket_path, const char *method,
+int client_call_json(const char *endpoint, const char *method,
 		     const char *target, json_t *request, json_t **answer,
 		     struct trex_err *err);
 

@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "agent/cli.h"
+#include "agent/client.h"
 
 static const char usage[] =
-	"usage: trex [--socket PATH] VERB [ARGS]\n"
+	"usage: trex [--socket PATH | --url https://HOST:PORT [--cert FILE --key FILE]\n"
+	"            [--cacert FILE]] VERB [ARGS]\n"
 	"\n"
 	"  submit MANIFEST [DIR] [--permit FILE]\n"
 	"                              upload a job: the manifest and every regular file\n"
@@ -41,6 +43,14 @@ static const char usage[] =
 	"\n"
 	"options:\n"
 	"  --socket PATH   trexd's socket (default $TREX_SOCKET, else " CLI_DEFAULT_SOCKET ")\n"
+	"  --url https://HOST:PORT\n"
+	"                  trexd's TLS listener instead (default $TREX_URL); TLS 1.3,\n"
+	"                  trexd's certificate must chain to --cacert and name HOST\n"
+	"  --cert FILE, --key FILE\n"
+	"                  client certificate and key (PEM) that identify you to trexd\n"
+	"                  (default $TREX_CERT, $TREX_KEY)\n"
+	"  --cacert FILE   CA certificates to verify trexd with (default $TREX_CACERT,\n"
+	"                  else the system's)\n"
 	"  -h, --help      this help\n"
 	"\n"
 	"exit status: 0 ok; 1 trexd refused or could not be reached, or a download\n"
@@ -48,22 +58,45 @@ static const char usage[] =
 	"2 bad usage or unreadable local input (manifest, folder, permit); 3 (wait)\n"
 	"the job ended without a release, or --timeout passed.\n";
 
+/* an environment variable, NULL when unset or empty */
+static const char *main_env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_ctx ctx = { .socket = getenv("TREX_SOCKET") };
+	const char *url = main_env("TREX_URL");
+	struct client_tls_files tls = { main_env("TREX_CERT"), main_env("TREX_KEY"),
+					main_env("TREX_CACERT") };
+	int socket_given = 0;
 	if (!ctx.socket || !ctx.socket[0])
 		ctx.socket = CLI_DEFAULT_SOCKET;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
+		static const char *const opts[] = { "--socket", "--url", "--cert", "--key",
+						    "--cacert" };
+		const char **dst[] = { &ctx.socket, &url, &tls.cert, &tls.key, &tls.cacert };
+		size_t o, ol = 0;
+		for (o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
+			ol = strlen(opts[o]);
+			if (strncmp(argv[i], opts[o], ol) == 0 &&
+			    (argv[i][ol] == '\0' || argv[i][ol] == '='))
+				break;
+		}
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			fputs(usage, stdout);
 			return CLI_EXIT_OK;
-		} else if (strcmp(argv[i], "--socket") == 0) {
-			if (i + 1 >= argc)
-				return cli_usage_error("", "--socket needs a path");
-			ctx.socket = argv[++i];
-		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
-			ctx.socket = argv[i] + 9;
+		} else if (o < sizeof(opts) / sizeof(opts[0])) {
+			if (argv[i][ol] == '=')
+				*dst[o] = argv[i] + ol + 1;
+			else if (i + 1 < argc)
+				*dst[o] = argv[++i];
+			else
+				return cli_usage_error("", "%s needs a value", opts[o]);
+			socket_given |= o == 0;
 		} else {
 			fprintf(stderr, "trex: unknown option %s\n%s", argv[i], usage);
 			return CLI_EXIT_USAGE;
@@ -72,6 +105,14 @@ int main(int argc, char **argv)
 	if (i >= argc) {
 		fputs(usage, stderr);
 		return CLI_EXIT_USAGE;
+	}
+	if (url && socket_given)
+		return cli_usage_error("", "--socket and --url (or $TREX_URL) exclude each other");
+	if (url && strncmp(url, "https://", 8) != 0)
+		return cli_usage_error("", "--url must start with https:// (got %s)", url);
+	if (url) {
+		ctx.socket = url; /* the endpoint every request goes to */
+		client_set_tls(&tls);
 	}
 	static const struct {
 		const char *name;

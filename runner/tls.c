@@ -119,6 +119,8 @@ int tls_server_new(const struct tls_config *c, struct tls_server **out, struct t
 	SSL_CTX_set_session_cache_mode(s->ctx, SSL_SESS_CACHE_OFF);
 	/* idle keep-alive connections hold no record buffers */
 	SSL_CTX_set_mode(s->ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* send tls.cert's chain as given, never one built from client_ca */
+	SSL_CTX_set_mode(s->ctx, SSL_MODE_NO_AUTO_CHAIN);
 	if (SSL_CTX_use_certificate_chain_file(s->ctx, c->cert) != 1) {
 		r = trex_err_setx(err, -EINVAL, "tls.cert %s: %s", c->cert,
 				  tls_reason(why, sizeof(why)));

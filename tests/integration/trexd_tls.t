@@ -38,7 +38,8 @@ SERVER="subjectAltName=IP:127.0.0.1,DNS:localhost
 extendedKeyUsage=serverAuth"
 ca ca && ca other &&
 	leaf ca srv /CN=trexd "$SERVER" &&
-	leaf ca srv2 /CN=trexd-rotated "$SERVER" &&
+	leaf ca srv2 /CN=trexd-rotated "subjectAltName=DNS:trexd.example
+extendedKeyUsage=serverAuth" &&
 	leaf ca nobody /CN=nobody "$CLIENT" &&
 	leaf ca root /CN=root "$CLIENT" &&
 	leaf ca ghost /CN=no-such-account-here "$CLIENT" &&
@@ -92,7 +93,7 @@ expect_eq "-n: relative certificate path" \
 "$BIN/trexd" --config "$T/trexd.json" >>"$T/trexd.log" 2>&1 &
 PID=$!
 i=0
-while ! grep -q 'event=trexd_started' "$T/trexd.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q 'event=trexd_started' "$T/trexd.log" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 PORT=$(sed -n 's/.*event=trexd_started .*tls=127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/trexd.log")
 case "$PORT" in [1-9]*) ok "trexd names its TLS port ($PORT)" ;; *) not_ok "TLS port" "$(cat "$T/trexd.log")" ;; esac
 URL=https://127.0.0.1:$PORT
@@ -285,6 +286,35 @@ expect_eq "a trickling ClientHello is closed too" closed "$(python3 "$T/slow.py"
 expect_eq "... both logged" 2 "$(logged 'event=tls_handshake_timeout .*ms=500')"
 expect_eq "served after the slow clients" "200 0" "$(tls root GET /healthz)"
 
+# --- the trex CLI over TLS ---------------------------------------------------
+TX="$BIN/trex --url $URL --cacert $P/ca.pem"
+out=$($TX --cert "$P/nobody.pem" --key "$P/nobody.key" status "$NOBJOB" --json 2>&1)
+expect_eq "trex --url status: exit 0" 0 $?
+expect_eq "... nobody's job" "$NOBJOB" "$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' 2>&1)"
+mkdir -p "$T/cli" && printf 'true\n' >"$T/cli/a.sh"
+echo "$MAN" >"$T/cli/manifest.json"
+out=$(TREX_URL=$URL TREX_CERT=$P/nobody.pem TREX_KEY=$P/nobody.key TREX_CACERT=$P/ca.pem \
+	"$BIN/trex" submit "$T/cli/manifest.json" 2>"$T/submit.err")
+expect_eq "trex submit with TREX_URL/TREX_CERT/TREX_KEY/TREX_CACERT: exit 0" 0 $?
+expect_eq "... the job is nobody's on the unix socket" 200 "$(unix GET "/v1/jobs/$out")"
+expect_eq "... submitted_uid" 65534 "$(field submitted_uid)"
+out=$("$BIN/trex" --url "https://localhost:$PORT/" --cacert "$P/ca.pem" --cert "$P/root.pem" \
+	--key "$P/root.key" status "$ROOTJOB" --json 2>&1)
+expect_eq "trex --url https://localhost:PORT/ (DNS name in the SAN): exit 0" 0 $?
+out=$($TX status "$NOBJOB" 2>&1)
+expect_eq "trex without a client certificate: exit 1" 1 $?
+expect_eq "... says trexd refused it" \
+	"trex: TLS read with 127.0.0.1:$PORT failed: tlsv13 alert certificate required (trexd refused our client certificate: see --cert/--key)" "$out"
+out=$("$BIN/trex" --url "$URL" --cacert "$P/other.pem" --cert "$P/root.pem" --key "$P/root.key" \
+	status "$ROOTJOB" 2>&1)
+expect_eq "trex with the wrong --cacert: exit 1" 1 $?
+expect_eq "... trexd's certificate not trusted" \
+	"trex: trexd's certificate at 127.0.0.1:$PORT is not trusted: unable to get local issuer certificate (see --cacert)" "$out"
+out=$($TX --socket "$SOCK" status "$ROOTJOB" 2>&1)
+expect_eq "trex --socket with --url: usage error" 2 $?
+out=$("$BIN/trex" --url "http://127.0.0.1:$PORT" status "$ROOTJOB" 2>&1)
+expect_eq "trex --url http://: usage error" 2 $?
+
 # --- SIGHUP: certificates reloaded, or kept with an error --------------------
 subject() {
 	openssl s_client -connect "127.0.0.1:$PORT" -cert "$P/root.pem" -key "$P/root.key" \
@@ -311,6 +341,10 @@ conf "$T/trexd.json" "{\"listen\": \"127.0.0.1:0\", \"cert\": \"$P/srv2.pem\", \
 reload_wait 2
 expect_eq "a good reload is applied" 1 "$(logged 'event=config_reloaded')"
 expect_eq "... new connections get the new certificate" "CN = trexd-rotated" "$(subject)"
+out=$($TX --cert "$P/root.pem" --key "$P/root.key" status "$ROOTJOB" 2>&1)
+expect_eq "trex checks the IP against the new certificate's SAN (none): exit 1" 1 $?
+expect_eq "... IP address mismatch" \
+	"trex: trexd's certificate at 127.0.0.1:$PORT is not trusted: IP address mismatch (see --cacert)" "$out"
 conf "$T/trexd.json" "{\"listen\": \"127.0.0.1:1\", \"cert\": \"$P/srv2.pem\", \"key\": \"$P/srv2.key\",
           \"client_ca\": \"$P/ca.pem\"}"
 reload_wait 3
