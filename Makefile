@@ -102,9 +102,14 @@ $(BUILD)/trex: $(BUILD)/agent/main.o $(call lib_file,agent) $(call lib_file,comm
 $(BUILD)/trex-synth: $(BUILD)/bench/synth/main.o $(call lib_file,bench/synth) $(call lib_file,common)
 	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_SSL) -lm
 
-# unit tests link every component library (cmocka)
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(ALL_LIBS) $(BUILD)/libllhttp.a
-	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $< -Wl,--start-group $(ALL_LIBS) $(BUILD)/libllhttp.a -Wl,--end-group -lcmocka $(LIBS_ALL)
+# unit tests link every component library (cmocka) and the tests' own
+# helpers: every tests/unit/*.c that is not a test_*.c
+UNIT_HELPERS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
+$(BUILD)/libtests_unit.a: $(UNIT_HELPERS) $(BUILD)/empty.o
+	rm -f $@
+	$(AR) rcs $@ $^
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtests_unit.a $(ALL_LIBS) $(BUILD)/libllhttp.a
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $< -Wl,--start-group $(BUILD)/libtests_unit.a $(ALL_LIBS) $(BUILD)/libllhttp.a -Wl,--end-group -lcmocka $(LIBS_ALL)
 
 deps:
 	sh scripts/deps.sh

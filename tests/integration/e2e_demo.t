@@ -7,23 +7,10 @@
 #   malicious        blocked: nothing released, nothing fetchable
 # and that trexd still answers afterwards and stops cleanly.
 . "$(dirname "$0")/../lib.sh"
+. "$TREX_ROOT/tests/lib_trexd.sh"
 PY=/usr/bin/python3
 EX="$TREX_ROOT/examples"
-T=$(mktemp -d /tmp/trex-e2e.XXXXXX)
-chmod 0755 "$T"
-TREXD_PID=
-cleanup() {
-	if [ -n "$TREXD_PID" ]; then
-		kill -TERM "$TREXD_PID" 2>/dev/null
-		i=0
-		while kill -0 "$TREXD_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -KILL "$TREXD_PID" 2>/dev/null
-		wait "$TREXD_PID" 2>/dev/null
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
+trexd_init trex-e2e
 
 missing=""
 for b in trexd trex-sandbox trex-check trex trex-synth; do
@@ -35,7 +22,7 @@ if [ -n "$missing" ]; then
 	exit 1
 fi
 ok "binaries built"
-trex() { "$BIN/trex" --socket "$T/trexd.sock" "$@"; }
+trex() { "$BIN/trex" --socket "$SOCK" "$@"; }
 # json FILE EXPR: evaluate a python expression over the JSON document j
 json() { $PY -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
@@ -53,24 +40,11 @@ cat >"$T/permit.unsigned.json" <<JSON
 JSON
 check "trex permit sign" "$BIN/trex" permit sign --key "$T/keys/approver.key" \
 	"$T/permit.unsigned.json" -o "$T/permit.json"
-cat >"$T/trexd.json" <<JSON
-{
-  "state_dir": "$T/state",
-  "socket": "$T/trexd.sock",
-  "approver_keys": ["$T/keys/approver.pub"],
-  "datasets": {"snds-synth": {"path": "$T/data", "id_columns": ["patient_id"]}}
-}
-JSON
-"$BIN/trexd" -n --config "$T/trexd.json" >"$T/n.log" 2>&1
+trexd_config_write "\"approver_keys\": [\"$T/keys/approver.pub\"]" \
+	"\"datasets\": {\"snds-synth\": {\"path\": \"$T/data\", \"id_columns\": [\"patient_id\"]}}"
+"$BIN/trexd" -n --config "$TREXD_CONF" >"$T/n.log" 2>&1
 expect_eq "trexd accepts the config (trexd -n)" 0 $?
-"$BIN/trexd" --config "$T/trexd.json" >"$T/trexd.log" 2>&1 &
-TREXD_PID=$!
-i=0
-while [ ! -S "$T/trexd.sock" ] && kill -0 "$TREXD_PID" 2>/dev/null && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-if [ -S "$T/trexd.sock" ]; then ok "trexd started"; else
+if trexd_start; then ok "trexd started"; else
 	not_ok "trexd started" "$(tail -n 5 "$T/trexd.log" | tr '\n' ' ')"
 	done_testing
 	exit 1
@@ -147,13 +121,13 @@ check "c: logs held, not released" grep -q "stdout ([0-9]* bytes, held)" "$T/c.w
 # --- the daemon survived all three
 trex status "$A" >/dev/null 2>&1
 expect_eq "trexd still answering" 0 $?
-check "trexd still running" kill -0 "$TREXD_PID"
-kill -TERM "$TREXD_PID"
+check "trexd still running" kill -0 "$PID"
+kill -TERM "$PID"
 i=0
-while kill -0 "$TREXD_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-if kill -0 "$TREXD_PID" 2>/dev/null; then not_ok "trexd stops on SIGTERM"; else
+while kill -0 "$PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$PID" 2>/dev/null; then not_ok "trexd stops on SIGTERM"; else
 	ok "trexd stops on SIGTERM"
-	wait "$TREXD_PID" 2>/dev/null
-	TREXD_PID=
+	wait "$PID" 2>/dev/null
+	PID=
 fi
 done_testing

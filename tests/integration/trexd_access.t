@@ -4,22 +4,13 @@
 # unix uids (setpriv), named in the config's "users". Every protection is
 # tested by the refusal it must produce, so removing it fails a test.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+. "$TREX_ROOT/tests/lib_trexd.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
-	echo "1..0 # SKIP needs root and setpriv to call trexd as several uids"
-	exit 0
-fi
-T=$(mktemp -d /tmp/trexd-access.XXXXXX)
-chmod 755 "$T"
-SOCK=$T/s.sock
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
+trexd_needs root setpriv
+trexd_init trexd-access
+TREXD_BODY=$T/out
 export HOME=$T/home
-mkdir -p "$T/data" "$T/state" "$HOME" "$T/k"
+mkdir -p "$T/data" "$HOME" "$T/k"
 printf 'age_band,sex\n20-29,F\n' >"$T/data/patients.csv"
 chmod 755 "$T/data" "$HOME"
 chmod 644 "$T/data/patients.csv"
@@ -30,39 +21,25 @@ chmod 644 "$T/data/patients.csv"
 ALICE=1001 BOB=1002 CAROL=1003 DAVE=1004 ERIN=1005 OSCAR=1006 FRANK=1007 MALLORY=1008 NOBODY=1099
 "$BIN/trex" permit keygen "$T/k/approver.key" "$T/k/approver.pub" >/dev/null
 "$BIN/trex" permit keygen "$T/k/rogue.key" "$T/k/rogue.pub" >/dev/null
+# write_config [MEMBER...]: the access configuration, plus MEMBERs
 write_config() {
-	cat >"$T/trexd.json" <<JSON
-{
-  "state_dir": "$T/state",
-  "socket": "$SOCK",
-  "policy_dir": "$TREX_ROOT/policies/disclosure",
-  "concurrency": 2,
-  "datasets": {"synth": {"path": "$T/data"}, "other": {"path": "$T/data"}},
-  "approver_keys": ["$T/k/approver.pub"],
-  "revoked_permits": ["PERMIT-REVOKED"],
-  "audit_checkpoint_every": 5,$1
-  "users": {
-    "alice": {"uid": $ALICE, "roles": ["researcher"], "projects": ["P1"]},
-    "bob": {"uid": $BOB, "roles": ["researcher"], "projects": ["P1"]},
-    "frank": {"uid": $FRANK, "roles": ["researcher"], "projects": ["P9"]},
-    "carol": {"uid": $CAROL, "roles": ["approver", "checker"]},
-    "dave": {"uid": $DAVE, "roles": ["checker"]},
-    "erin": {"uid": $ERIN, "roles": ["auditor"]},
-    "oscar": {"uid": $OSCAR, "roles": ["operator"]},
-    "mallory": {"uid": $MALLORY, "roles": ["researcher", "approver", "checker"], "projects": ["P1"]}
-  }
+	trexd_config_write '"concurrency": 2' \
+		"\"datasets\": {\"synth\": {\"path\": \"$T/data\"}, \"other\": {\"path\": \"$T/data\"}}" \
+		"\"approver_keys\": [\"$T/k/approver.pub\"]" \
+		'"revoked_permits": ["PERMIT-REVOKED"]' \
+		'"audit_checkpoint_every": 5' "$@" \
+		"\"users\": {
+    \"alice\": {\"uid\": $ALICE, \"roles\": [\"researcher\"], \"projects\": [\"P1\"]},
+    \"bob\": {\"uid\": $BOB, \"roles\": [\"researcher\"], \"projects\": [\"P1\"]},
+    \"frank\": {\"uid\": $FRANK, \"roles\": [\"researcher\"], \"projects\": [\"P9\"]},
+    \"carol\": {\"uid\": $CAROL, \"roles\": [\"approver\", \"checker\"]},
+    \"dave\": {\"uid\": $DAVE, \"roles\": [\"checker\"]},
+    \"erin\": {\"uid\": $ERIN, \"roles\": [\"auditor\"]},
+    \"oscar\": {\"uid\": $OSCAR, \"roles\": [\"operator\"]},
+    \"mallory\": {\"uid\": $MALLORY, \"roles\": [\"researcher\", \"approver\", \"checker\"], \"projects\": [\"P1\"]}
+  }"
 }
-JSON
-}
-write_config ''
-start() {
-	"$BIN/trexd" --config "$T/trexd.json" >>"$T/trexd.log" 2>&1 &
-	PID=$!
-	i=0
-	while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -S "$SOCK" ]
-}
-stop() { kill "$PID" && wait "$PID"; PID=; }
+write_config
 as() { u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
 # req UID METHOD PATH [BODYFILE]: status on stdout, body in $T/body.UID
 req() {
@@ -75,9 +52,6 @@ req() {
 	fi
 }
 code() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["code"])' "$T/out" 2>/dev/null; }
-field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): d=d[int(k)] if isinstance(d, list) else d[k]
-print(d)' "$T/out" "$1"; }
 chmod 777 "$T"   # curl -o from other uids
 # permit NAME ID PROJECT RESEARCHERS DATASETS RUNTIMES FROM UNTIL STRICT [KEY]
 permit() {
@@ -112,7 +86,7 @@ expect_eq "trexd -n accepts the access config" "config ok" "$out"
 sed "s|$T/k/approver.pub|$T/k/missing.pub|" "$T/trexd.json" >"$T/badkey.json"
 "$BIN/trexd" -n --config "$T/badkey.json" >/dev/null 2>&1
 expect_eq "trexd -n refuses a missing approver key" 1 $?
-check "trexd starts with permits, users and audit" start
+check "trexd starts with permits, users and audit" trexd_start
 check "trexd made its own key" test -s "$T/state/trexd.key" -a -s "$T/state/trexd.pub"
 
 # body PERMITFILE|- PROJECT DATASET RUNTIME SCRIPT_B64 OUTPUTS [MANIFEST_PERMIT]
@@ -165,7 +139,7 @@ refused "manifest names another permit" 400 permit_mismatch "$T/ok.permit" P1 sy
 refused malformed 400 permit_malformed "$T/ok.unsigned" P1 synth shell
 body "$T/otherrt.permit" P1 synth shell "$TABLE_FIG" '[]'
 req $ALICE POST /v1/jobs "$T/req.json" >/dev/null
-expect_eq "refusal message is precise" "permit PERMIT-T does not cover runtime shell" "$(field error.message)"
+expect_eq "refusal message is precise" "permit PERMIT-T does not cover runtime shell" "$(api_field error.message)"
 for c in permit_missing permit_forged permit_untrusted_key permit_expired permit_not_yet_valid \
 	permit_revoked permit_wrong_project permit_researcher_not_covered permit_dataset_not_covered \
 	permit_runtime_not_covered; do
@@ -176,23 +150,14 @@ done
 grep -q '"code":"permit_forged","event":"submission_refused"' "$T/state/audit.log" &&
 	ok "audit records the refused submission" || not_ok "submission_refused audited"
 # --- 2. an accepted job; the permit's policy checks it
-wait_job() { # UID ID: until terminal
-	i=0
-	while [ $i -lt 300 ]; do
-		req "$1" GET "/v1/jobs/$2" >/dev/null
-		case "$(field state)" in queued | running | checking) ;; *) return 0 ;; esac
-		sleep 0.2
-		i=$((i + 1))
-	done
-	return 1
-}
+wait_job() { api_until_terminal req "$1" GET "/v1/jobs/$2"; } # UID ID: until terminal
 body "$T/ok.permit" P1 synth python3 "$TABLE_FIG" "$OUTS"
 expect_eq "alice submits under PERMIT-1" 201 "$(req $ALICE POST /v1/jobs "$T/req.json")"
-J1=$(field id)
+J1=$(api_field id)
 check "job ends" wait_job $ALICE "$J1"
-expect_eq "table released, figure held" partially_released "$(field state)"
-expect_eq "job shows its permit" PERMIT-1 "$(field permit.permit_id)"
-expect_eq "submitted_by is the configured user name" alice "$(field submitted_by)"
+expect_eq "table released, figure held" partially_released "$(api_field state)"
+expect_eq "job shows its permit" PERMIT-1 "$(api_field permit.permit_id)"
+expect_eq "submitted_by is the configured user name" alice "$(api_field submitted_by)"
 
 # the CLI path: trex submit --permit, the manifest naming its permit
 mkdir -p "$T/job"
@@ -204,7 +169,7 @@ JSON
 chmod -R a+rX "$T/job" && chmod 644 "$T/ok.permit" "$T/expired.permit"
 JC=$(as $ALICE "$BIN/trex" --socket "$SOCK" submit "$T/job/manifest.json" --permit "$T/ok.permit" 2>/dev/null)
 check "trex submit --permit: accepted" wait_job $ALICE "$JC"
-expect_eq "trex submit --permit: the job ran" released "$(field state)"
+expect_eq "trex submit --permit: the job ran" released "$(api_field state)"
 out=$(as $ALICE "$BIN/trex" --socket "$SOCK" submit "$T/job/manifest.json" --permit "$T/expired.permit" 2>&1)
 expect_eq "trex submit: the manifest's permit must be the one sent" \
 	"trex: trexd refused (HTTP 400 permit_mismatch): the manifest names permit PERMIT-1 but permit PERMIT-E was sent" "$out"
@@ -256,7 +221,7 @@ expect_eq "trex review as researcher refused" 1 $?
 out=$(as $DAVE "$BIN/trex" --socket "$SOCK" review "$J1" fig.png --release --reason "a logo, no data" 2>&1)
 expect_eq "checker releases the figure" "fig.png: released" "$out"
 req $ALICE GET "/v1/jobs/$J1" >/dev/null
-expect_eq "state after review" released "$(field state)"
+expect_eq "state after review" released "$(api_field state)"
 as $ALICE "$BIN/trex" --socket "$SOCK" status "$J1" >"$T/status.txt" 2>&1
 grep -q 'review: *fig.png: release by dave (a logo, no data)' "$T/status.txt" &&
 	ok "trex status shows the decision and reason" || not_ok "status shows review" "$(cat "$T/status.txt")"
@@ -266,24 +231,24 @@ matrix "second review of the same output refused" $DAVE POST "/v1/jobs/$J1/revie
 # rejection: figure only, rejected -> rejected
 body "$T/ok.permit" P1 synth python3 "$TABLE_FIG" "$FIGONLY"
 req $BOB POST /v1/jobs "$T/req.json" >/dev/null
-J2=$(field id)
+J2=$(api_field id)
 wait_job $BOB "$J2"
-expect_eq "figure-only job held" held "$(field state)"
-echo "# reason: $(field reason)"
+expect_eq "figure-only job held" held "$(api_field state)"
+echo "# reason: $(api_field reason)"
 as $CAROL "$BIN/trex" --socket "$SOCK" review "$J2" fig.png --reject --reason "shows a small cell" >/dev/null
 req $BOB GET "/v1/jobs/$J2" >/dev/null
-expect_eq "rejected job" rejected "$(field state)"
+expect_eq "rejected job" rejected "$(api_field state)"
 matrix "rejected figure not downloadable" $BOB GET "/v1/jobs/$J2/outputs/fig.png" 404
 
 # --- 5. separation of duties and strict approval
 body "$T/strict.permit" P1 synth python3 "$TABLE_FIG" "$FIGONLY"
 expect_eq "strict job accepted" 201 "$(req $MALLORY POST /v1/jobs "$T/req.json")"
-JS=$(field id)
-expect_eq "strict job awaits approval" awaiting_approval "$(field state)"
-SHA=$(field bundle_sha256)
+JS=$(api_field id)
+expect_eq "strict job awaits approval" awaiting_approval "$(api_field state)"
+SHA=$(api_field bundle_sha256)
 sleep 1
 req $MALLORY GET "/v1/jobs/$JS" >/dev/null
-expect_eq "an unapproved job never runs" awaiting_approval "$(field state)"
+expect_eq "an unapproved job never runs" awaiting_approval "$(api_field state)"
 out=$(as $MALLORY "$BIN/trex" --socket "$SOCK" approve "$JS" 2>&1)
 expect_eq "self-approval refused" 1 $?
 printf '{"bundle_sha256":"%s"}' "$(echo "$SHA" | tr 0-9a-f 1-9a-f0)" >"$T/wrong.json"
@@ -292,19 +257,19 @@ matrix "approving another bundle hash refused" $CAROL POST "/v1/jobs/$JS/approve
 out=$(as $CAROL "$BIN/trex" --socket "$SOCK" approve "$JS" 2>&1)
 expect_eq "approver approves the exact bundle" "approved job $JS, code bundle sha256 $SHA" "$out"
 check "approved job runs" wait_job $MALLORY "$JS"
-expect_eq "approved job held its figure" held "$(field state)"
+expect_eq "approved job held its figure" held "$(api_field state)"
 matrix "self-review refused" $MALLORY POST "/v1/jobs/$JS/review" 403 "$T/bad_review.json"
 expect_eq "self-review code" own_job "$(code)"
 req $MALLORY POST /v1/jobs "$T/req.json" >/dev/null
-expect_eq "same code under the same permit: already approved" queued "$(field state)"
+expect_eq "same code under the same permit: already approved" queued "$(api_field state)"
 body "$T/strict.permit" P1 synth python3 "$(printf 'print(1)\n' | base64 -w0)" "$FIGONLY"
 req $MALLORY POST /v1/jobs "$T/req.json" >/dev/null
-expect_eq "changed code needs a new approval" awaiting_approval "$(field state)"
+expect_eq "changed code needs a new approval" awaiting_approval "$(api_field state)"
 
 # --- 6. signed release manifest and trex fetch
 req $ALICE GET "/v1/jobs/$J1/release" >/dev/null
-expect_eq "manifest names the reviewer" dave "$(field files.1.reviewer)"
-expect_eq "manifest hash of the table" "$(sha256sum <"$T/state/release/P1/$J1/age_sex.csv" | cut -d' ' -f1)" "$(field files.0.sha256)"
+expect_eq "manifest names the reviewer" dave "$(api_field files.1.reviewer)"
+expect_eq "manifest hash of the table" "$(sha256sum <"$T/state/release/P1/$J1/age_sex.csv" | cut -d' ' -f1)" "$(api_field files.0.sha256)"
 check "manifest copy in the release area" test -s "$T/state/release/P1/$J1.release.json"
 mkdir -p "$T/dl" && chmod 777 "$T/dl"
 as $ALICE "$BIN/trex" --socket "$SOCK" fetch "$J1" -o "$T/dl" --trexd-key "$T/state/trexd.pub" >/dev/null 2>&1
@@ -338,7 +303,7 @@ as $ERIN "$BIN/trex" --socket "$SOCK" audit show --job "$J1" >"$T/show.txt" 2>&1
 grep -q "\"event\":\"review\"" "$T/show.txt" && ok "trex audit show --job (auditor)" || not_ok "audit show" "$(head -c 300 "$T/show.txt")"
 
 # --- 8. tamper detection (the log of a stopped trexd ends with a checkpoint)
-check "trexd stops" stop
+check "trexd stops" trexd_stop
 L=$T/state/audit.log
 PUB=$T/state/trexd.pub
 check "audit verify: intact, signed, complete" "$BIN/trex" audit verify --trexd-key "$PUB" --complete "$L"
@@ -380,20 +345,19 @@ PY
 "$BIN/trex" audit verify "$T/rechain.log" >/dev/null 2>&1
 expect_eq "rechained log passes the bare chain check" 0 $?
 verify_fails "rechained log" "$T/rechain.log" "checkpoint signature does not verify"
-check "trexd reopens its intact log" start
-stop
+check "trexd reopens its intact log" trexd_start
+trexd_stop
 cp "$T/edit.log" "$L"
 "$BIN/trexd" --config "$T/trexd.json" >"$T/broken.log" 2>&1
 expect_eq "trexd refuses to append to a tampered log" 1 $?
 
 # --- 9. two-checker rule
-write_config '
-  "two_checkers": true,'
+write_config '"two_checkers": true'
 rm -f "$L"
-check "trexd restarts with two_checkers" start
+check "trexd restarts with two_checkers" trexd_start
 body "$T/ok.permit" P1 synth python3 "$TABLE_FIG" "$FIGONLY"
 req $ALICE POST /v1/jobs "$T/req.json" >/dev/null
-J3=$(field id)
+J3=$(api_field id)
 wait_job $ALICE "$J3"
 out=$(as $DAVE "$BIN/trex" --socket "$SOCK" review "$J3" fig.png --release --reason "fine" 2>&1)
 expect_eq "first checker's release is recorded only" "fig.png: release recorded; a second checker must also release it" "$out"
@@ -401,6 +365,6 @@ matrix "same checker twice refused" $DAVE POST "/v1/jobs/$J3/review" 409 "$T/bad
 matrix "not released after one checker" $ALICE GET "/v1/jobs/$J3/outputs/fig.png" 404
 as $CAROL "$BIN/trex" --socket "$SOCK" review "$J3" fig.png --release --reason "agreed" >/dev/null
 matrix "released after a second checker" $ALICE GET "/v1/jobs/$J3/outputs/fig.png" 200
-stop
+trexd_stop
 
 done_testing

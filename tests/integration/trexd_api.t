@@ -5,44 +5,11 @@
 # Jobs here never run (the sandbox path does not exist): this suite is about
 # the API; trexd_e2e.t runs real jobs.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-
-T=$(mktemp -d /tmp/trexd-api.XXXXXX)
-SOCK=$T/s.sock
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
-mkdir -p "$T/data" "$T/state"
-cat >"$T/trexd.json" <<JSON
-{
-  "state_dir": "$T/state",
-  "socket": "$SOCK",
-  "sandbox": "$T/no-such-sandbox",
-  "require_permit": false,
-  "datasets": {"synth": {"path": "$T/data"}},
-  "limits": {"max": {"memory_mb": 4096}}
-}
-JSON
-
-start() {
-	"$BIN/trexd" --config "$T/trexd.json" >>"$T/trexd.log" 2>&1 &
-	PID=$!
-	i=0
-	while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -S "$SOCK" ]
-}
-# req METHOD PATH [curl args...]: body in $T/body, status on stdout
-req() {
-	m=$1 p=$2
-	shift 2
-	curl -s -o "$T/body" -w '%{http_code}' --unix-socket "$SOCK" -X "$m" "$@" "http://trexd$p"
-}
-field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): d=d[k]
-print(d)' "$T/body" "$1"; }
+. "$TREX_ROOT/tests/lib_trexd.sh"
+trexd_init trexd-api
+mkdir -p "$T/data"
+trexd_config_write "\"sandbox\": \"$T/no-such-sandbox\"" '"require_permit": false' \
+	"\"datasets\": {\"synth\": {\"path\": \"$T/data\"}}" '"limits": {"max": {"memory_mb": 4096}}'
 
 "$BIN/trexd" -n --config "$T/trexd.json" >"$T/n.out" 2>&1
 expect_eq "trexd -n refuses a missing sandbox" 1 $?
@@ -61,40 +28,39 @@ expect_eq "trexd -n names file, line and unknown key" \
 "$BIN/trexd" --help | grep -q -- '--state-dir' && ok "--help documents --state-dir" || not_ok "--help"
 "$BIN/trexd" --bogus >/dev/null 2>&1; expect_eq "unknown option exits 2" 2 $?
 
-check "trexd starts and listens" start
+check "trexd starts and listens" trexd_start
 expect_eq "socket mode defaults to 0666" 666 "$(stat -c %a "$SOCK")"
-expect_eq "GET /healthz" 200 "$(req GET /healthz)"
+expect_eq "GET /healthz" 200 "$(api_req GET /healthz)"
 
 A=$(printf 'print("hello")\n' | base64 -w0)
 MAN='{"project":"P1","dataset":"synth","runtime":"python3","command":["python3","a.py"],"outputs":[{"path":"t.csv","kind":"frequency_table","dimensions":["age"],"count":"n"}]}'
 printf '{"manifest":%s,"files":{"a.py":"%s","lib/b.py":""}}' "$MAN" "$A" >"$T/job.json"
-expect_eq "POST /v1/jobs answers 201" 201 "$(req POST /v1/jobs --data-binary @"$T/job.json")"
-ID=$(field id)
-expect_eq "201 carries state queued" queued "$(field state)"
+expect_eq "POST /v1/jobs answers 201" 201 "$(api_req POST /v1/jobs --data-binary @"$T/job.json")"
+ID=$(api_field id)
+expect_eq "201 carries state queued" queued "$(api_field state)"
 # durable before 201: kill -9 at once, restart, the job and its bundle are there
-kill -9 "$PID"; wait "$PID" 2>/dev/null; PID=
+trexd_kill
 check "bundle file written" cmp -s "$T/state/jobs/$ID/code/a.py" /dev/stdin <<PY
 print("hello")
 PY
 check "empty bundle file written" test -f "$T/state/jobs/$ID/code/lib/b.py"
-rm -f "$SOCK"
-check "trexd restarts on the same state" start
-expect_eq "GET /v1/jobs/ID after a crash" 200 "$(req GET "/v1/jobs/$ID")"
-expect_eq "job keeps its project" P1 "$(field project)"
-expect_eq "job submitted_by is the peer" "$(id -un)" "$(field submitted_by)"
-expect_eq "a job whose sandbox cannot start is failed" failed "$(field state)"
-case "$(field reason)" in "could not start"*) ok "reason says why" ;; *) not_ok "reason" "$(field reason)" ;; esac
-expect_eq "GET outputs of a failed job" 200 "$(req GET "/v1/jobs/$ID/outputs")"
+check "trexd restarts on the same state" trexd_start
+expect_eq "GET /v1/jobs/ID after a crash" 200 "$(api_req GET "/v1/jobs/$ID")"
+expect_eq "job keeps its project" P1 "$(api_field project)"
+expect_eq "job submitted_by is the peer" "$(id -un)" "$(api_field submitted_by)"
+expect_eq "a job whose sandbox cannot start is failed" failed "$(api_field state)"
+case "$(api_field reason)" in "could not start"*) ok "reason says why" ;; *) not_ok "reason" "$(api_field reason)" ;; esac
+expect_eq "GET outputs of a failed job" 200 "$(api_req GET "/v1/jobs/$ID/outputs")"
 expect_eq "no released outputs" '{"outputs": []}' "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' "$T/body")"
-expect_eq "GET an output not released" 404 "$(req GET "/v1/jobs/$ID/outputs/t.csv")"
+expect_eq "GET an output not released" 404 "$(api_req GET "/v1/jobs/$ID/outputs/t.csv")"
 
 # refusals: status, stable code, exact message
 refuse() { # NAME STATUS CODE MESSAGE BODY
 	printf '%s' "$5" >"$T/req.json"
-	st=$(req POST /v1/jobs --data-binary @"$T/req.json")
+	st=$(api_req POST /v1/jobs --data-binary @"$T/req.json")
 	expect_eq "$1: status" "$2" "$st"
-	expect_eq "$1: code" "$3" "$(field error.code)"
-	[ -n "$4" ] && expect_eq "$1: message" "$4" "$(field error.message)"
+	expect_eq "$1: code" "$3" "$(api_field error.code)"
+	[ -n "$4" ] && expect_eq "$1: message" "$4" "$(api_field error.message)"
 	return 0
 }
 refuse "bad JSON" 400 bad_request "" '{"manifest": '
@@ -114,28 +80,28 @@ refuse "bad base64" 400 bad_request 'files.a.py: invalid base64' "{\"manifest\":
 expect_eq "refused jobs leave no folder" 1 "$(ls "$T/state/jobs" | wc -l)"
 
 head -c $((17 * 1024 * 1024)) /dev/zero >"$T/big"
-expect_eq "17 MiB body is refused with 413" 413 "$(req POST /v1/jobs -H 'Content-Type: application/json' --data-binary @"$T/big")"
-expect_eq "413 code" too_large "$(field error.code)"
+expect_eq "17 MiB body is refused with 413" 413 "$(api_req POST /v1/jobs -H 'Content-Type: application/json' --data-binary @"$T/big")"
+expect_eq "413 code" too_large "$(api_field error.code)"
 expect_eq "chunked 17 MiB body is refused with 413" 413 \
-	"$(req POST /v1/jobs -H 'Transfer-Encoding: chunked' --data-binary @"$T/big")"
+	"$(api_req POST /v1/jobs -H 'Transfer-Encoding: chunked' --data-binary @"$T/big")"
 expect_eq "huge header is refused with 431" 431 \
-	"$(req GET /healthz -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)")"
+	"$(api_req GET /healthz -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)")"
 printf 'NOT HTTP\r\n\r\n' | python3 -c '
 import socket,sys
 s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
 print(s.recv(4096).split(b"\r\n")[0].decode())' "$SOCK" >"$T/raw" 2>&1
 expect_eq "garbage gets a 400" "HTTP/1.1 400 Bad Request" "$(cat "$T/raw")"
-expect_eq "unknown job 404" 404 "$(req GET /v1/jobs/20990101T000000-000000000000)"
-expect_eq "404 code" not_found "$(field error.code)"
-expect_eq "unknown route 404" 404 "$(req GET /v2/other)"
-expect_eq "wrong method 405" 405 "$(req DELETE "/v1/jobs/$ID")"
-expect_eq "still serving after all that" 200 "$(req GET /healthz)"
+expect_eq "unknown job 404" 404 "$(api_req GET /v1/jobs/20990101T000000-000000000000)"
+expect_eq "404 code" not_found "$(api_field error.code)"
+expect_eq "unknown route 404" 404 "$(api_req GET /v2/other)"
+expect_eq "wrong method 405" 405 "$(api_req DELETE "/v1/jobs/$ID")"
+expect_eq "still serving after all that" 200 "$(api_req GET /healthz)"
 
 # keep-alive: two requests on one connection
 n=$(curl -s -v --unix-socket "$SOCK" http://trexd/healthz http://trexd/healthz 2>&1 | grep -c 'Re-using existing connection\|Reusing existing connection')
 expect_eq "keep-alive reuses the connection" 1 "$n"
 
-kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
+trexd_stop; rc=$?
 expect_eq "SIGTERM: exit 0" 0 "$rc"
 check "SIGTERM: socket removed" test ! -e "$SOCK"
 done_testing

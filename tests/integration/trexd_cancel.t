@@ -3,35 +3,17 @@
 # one has its sandbox killed and ends cancelled; a finished one is 409; a
 # caller who may not see the job gets 404. Needs root (the sandbox does).
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+. "$TREX_ROOT/tests/lib_trexd.sh"
 
-if [ ! -x "$BIN/trex-sandbox" ] || [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs $BIN/trex-sandbox and root"
-	exit 0
-fi
-T=$(mktemp -d /tmp/trexd-cancel.XXXXXX)
-SOCK=$T/s.sock
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-mkdir -p "$T/state" "$T/d"
-chmod 755 "$T" "$T/d"
-cat >"$T/trexd.json" <<JSON
-{"state_dir": "$T/state", "socket": "$SOCK", "require_permit": false,
- "policy_dir": "$TREX_ROOT/policies/disclosure",
- "concurrency": 1, "datasets": {"d": {"path": "$T/d"}}}
-JSON
-"$BIN/trexd" --config "$T/trexd.json" >"$T/log" 2>&1 &
-PID=$!
-i=0
-while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-check "trexd starts" test -S "$SOCK"
-printf '{"manifest":{"project":"C","dataset":"d","runtime":"shell","command":["sleep","300"],"outputs":[]},"files":{}}' >"$T/req.json"
-submit() { curl -s --unix-socket "$SOCK" -X POST --data-binary @"$T/req.json" http://trexd/v1/jobs | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p'; }
+trexd_needs root sandbox
+trexd_init trexd-cancel
+mkdir -p "$T/d"
+chmod 755 "$T/d"
+trexd_config_write '"require_permit": false' '"concurrency": 1' "\"datasets\": {\"d\": {\"path\": \"$T/d\"}}"
+check "trexd starts" trexd_start
+submit() { api_submit C d shell '["sleep","300"]' '[]'; }
 state() { curl -s --unix-socket "$SOCK" "http://trexd/v1/jobs/$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["state"], "|", d["reason"])'; }
-cancel() { curl -s -o "$T/body" -w '%{http_code}' --unix-socket "$SOCK" -X POST "http://trexd/v1/jobs/$1/cancel"; }
+cancel() { api_post "/v1/jobs/$1/cancel"; }
 A=$(submit)
 B=$(submit)
 i=0

@@ -7,45 +7,30 @@
 # or failed as "on_crash" says; SIGTERM stops trexd within its grace period.
 # Needs root (the sandbox does).
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+. "$TREX_ROOT/tests/lib_trexd.sh"
 
-if [ ! -x "$BIN/trex-sandbox" ] || [ "$(id -u)" != 0 ] || ! command -v sqlite3 >/dev/null; then
-	echo "1..0 # SKIP needs $BIN/trex-sandbox, root and sqlite3"
-	exit 0
-fi
-
-T=$(mktemp -d /tmp/trexd-crash.XXXXXX)
-SOCK=$T/s.sock
-PID=
+trexd_needs root sandbox sqlite3
+trexd_init trexd-crash
 SUB=
 # job uids of this test only, so other suites' jobs are not counted
 UIDBASE=3100000
 UIDCOUNT=1000
-cleanup() {
+trexd_at_exit() {
 	[ -n "$SUB" ] && kill "$SUB" 2>/dev/null
-	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	trexd_kill
 	for p in $(sandboxes); do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$T"
 }
-trap cleanup EXIT INT TERM
 
 N=${TREX_CRASH_JOBS:-300}
-mkdir -p "$T/data" "$T/state"
+mkdir -p "$T/data"
 printf 'x\n1\n' >"$T/data/d.csv"
-chmod 755 "$T" "$T/data"
+chmod 755 "$T/data"
 chmod 644 "$T/data/d.csv"
+# config ON_CRASH
 config() {
-	cat >"$T/trexd.json" <<JSON
-{
-  "state_dir": "$T/state",
-  "socket": "$SOCK",
-  "policy_dir": "$TREX_ROOT/policies/disclosure",
-  "require_permit": false,
-  "concurrency": 24,
-  "uid_range": "$UIDBASE:$UIDCOUNT",
-  "on_crash": "$1",
-  "datasets": {"synth": {"path": "$T/data"}}
-}
-JSON
+	trexd_config_write '"require_permit": false' '"concurrency": 24' \
+		"\"uid_range\": \"$UIDBASE:$UIDCOUNT\"" "\"on_crash\": \"$1\"" \
+		"\"datasets\": {\"synth\": {\"path\": \"$T/data\"}}"
 }
 
 # trex-sandbox processes working for this state folder
@@ -53,23 +38,6 @@ sandboxes() { pgrep -f "^$BIN/trex-sandbox .*$T/state/jobs/" 2>/dev/null; }
 # processes running as one of this test's job uids
 job_uids() { ps -e -o uid= | awk -v b=$UIDBASE -v c=$UIDCOUNT '$1 >= b && $1 < b + c' | wc -l; }
 
-start() {
-	rm -f "$SOCK"
-	"$BIN/trexd" --config "$T/trexd.json" >>"$T/trexd.log" 2>&1 &
-	PID=$!
-	i=0
-	while [ ! -S "$SOCK" ] && [ $i -lt 300 ]; do
-		kill -0 "$PID" 2>/dev/null || return 1
-		sleep 0.05
-		i=$((i + 1))
-	done
-	[ -S "$SOCK" ]
-}
-crash() { kill -9 "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=; }
-get() { curl -s -o "$T/body" -w '%{http_code}' --unix-socket "$SOCK" "http://trexd$1"; }
-field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): d=d[int(k)] if isinstance(d, list) else d[k]
-print(d)' "$T/body" "$1"; }
 db() { sqlite3 -readonly "$T/state/trexd.db" "$1" 2>/dev/null; }
 
 # submitter I: one job; its id goes to ids when trexd answered 201
@@ -128,41 +96,41 @@ snapshot() {
 
 # --- one interrupted job, step by step, in both modes -----------------------
 config requeue
-check "trexd starts" start
+check "trexd starts" trexd_start
 printf '{"manifest":{"project":"ONE","dataset":"synth","runtime":"shell","command":["sleep","300"],"outputs":[]},"files":{}}' >"$T/one.json"
 ONE=$(curl -s --unix-socket "$SOCK" -X POST --data-binary @"$T/one.json" http://trexd/v1/jobs |
 	python3 -c 'import json,sys; print(json.load(sys.stdin).get("id", "none"))')
 i=0
 while [ $i -lt 200 ] && [ -z "$(sandboxes)" ]; do sleep 0.05; i=$((i + 1)); done
-get "/v1/jobs/$ONE" >/dev/null
-expect_eq "a long job runs" running "$(field state)"
-crash
+api_get "/v1/jobs/$ONE" >/dev/null
+expect_eq "a long job runs" running "$(api_field state)"
+trexd_kill
 sleep 0.5
 # the sandbox ends itself when trexd dies (PDEATHSIG); recovery at the next
 # start ends any that did not
 i=0
 while [ $i -lt 100 ] && [ -n "$(sandboxes)" ]; do sleep 0.1; i=$((i + 1)); done
 [ -n "$(sandboxes)" ] && echo "# the sandbox outlived trexd: recovery must end it"
-check "trexd restarts" start
+check "trexd restarts" trexd_start
 check "restart: the orphaned sandbox is gone" test -z "$(
 	# a new sandbox may have started the re-queued job: only old pids count
 	for p in $(sandboxes); do [ "$p" -lt "$PID" ] && echo "$p"; done)"
 check "restart: recovery is logged" grep -q "job_recovered job=$ONE was=running action=requeue" "$T/trexd.log"
-get "/v1/jobs/$ONE" >/dev/null
-case "$(field state)" in queued | running) ok "requeue: the job is queued again" ;;
-*) not_ok "requeue: the job is queued again" "state $(field state)" ;; esac
+api_get "/v1/jobs/$ONE" >/dev/null
+case "$(api_field state)" in queued | running) ok "requeue: the job is queued again" ;;
+*) not_ok "requeue: the job is queued again" "state $(api_field state)" ;; esac
 check "requeue: the job runs again in a new sandbox" sh -c '
 	i=0; while [ $i -lt 200 ]; do
 		for p in $(pgrep -f "^'"$BIN"'/trex-sandbox .*'"$T/state/jobs/$ONE"'"); do [ "$p" -gt '"$PID"' ] && exit 0; done
 		sleep 0.05; i=$((i + 1)); done; exit 1'
 i=0
 while [ $i -lt 200 ] && [ "$(db "SELECT state FROM jobs WHERE id = '$ONE'")" != running ]; do sleep 0.05; i=$((i + 1)); done
-crash
+trexd_kill
 config fail
-check "trexd restarts with on_crash fail" start
-get "/v1/jobs/$ONE" >/dev/null
-expect_eq "fail: the job is failed" failed "$(field state)"
-expect_eq "fail: with the reason" "trexd stopped while the job was running" "$(field reason)"
+check "trexd restarts with on_crash fail" trexd_start
+api_get "/v1/jobs/$ONE" >/dev/null
+expect_eq "fail: the job is failed" failed "$(api_field state)"
+expect_eq "fail: with the reason" "trexd stopped while the job was running" "$(api_field reason)"
 check "fail: no sandbox left" test -z "$(sandboxes)"
 check "a second trexd on the same state folder is refused" sh -c \
 	"! '$BIN/trexd' --config '$T/trexd.json' --socket '$T/other.sock' 2>'$T/second.err'"
@@ -177,10 +145,10 @@ while kill -0 "$SUB" 2>/dev/null && [ $kills -lt 40 ]; do
 	# 0.3 to 2.2 s of work, then SIGKILL at whatever point trexd is at
 	d=$((3 + $(od -An -N1 -tu1 /dev/urandom) % 20))
 	sleep "$((d / 10)).$((d % 10))"
-	crash
+	trexd_kill
 	kills=$((kills + 1))
 	snapshot
-	if ! start; then
+	if ! trexd_start; then
 		kill "$SUB" 2>/dev/null
 		break
 	fi
@@ -192,8 +160,8 @@ expect_eq "no submission was refused" "" "$(cat "$T/refused" 2>/dev/null)"
 ok "submitted while trexd was killed $kills times"
 # let the last trexd finish everything (bounded), one last crash on the way
 sleep 1
-crash
-start
+trexd_kill
+trexd_start
 i=0
 while [ $i -lt 900 ]; do
 	left=$(db "SELECT count(*) FROM jobs WHERE state IN ('queued','running','checking')")

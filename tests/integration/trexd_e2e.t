@@ -4,99 +4,55 @@
 # checked and released, and a shutdown while a job runs. Needs root (the
 # sandbox does).
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+. "$TREX_ROOT/tests/lib_trexd.sh"
 
-if [ ! -x "$BIN/trex-sandbox" ] || [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs $BIN/trex-sandbox and root"
-	exit 0
-fi
-
-T=$(mktemp -d /tmp/trexd-e2e.XXXXXX)
-SOCK=$T/s.sock
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
-mkdir -p "$T/data" "$T/state"
+trexd_needs root sandbox
+trexd_init trexd-e2e
+mkdir -p "$T/data"
 printf 'age_band,sex\n20-29,F\n' >"$T/data/patients.csv"
-chmod 755 "$T" "$T/data"
+chmod 755 "$T/data"
 chmod 644 "$T/data/patients.csv"
-cat >"$T/trexd.json" <<JSON
-{
-  "state_dir": "$T/state",
-  "socket": "$SOCK",
-  "policy_dir": "$TREX_ROOT/policies/disclosure",
-  "concurrency": 1,
-  "require_permit": false,
-  "datasets": {"synth": {"path": "$T/data"}}
-}
-JSON
+trexd_config_write '"concurrency": 1' '"require_permit": false' \
+	"\"datasets\": {\"synth\": {\"path\": \"$T/data\"}}"
 
-start() {
-	"$BIN/trexd" --config "$T/trexd.json" >>"$T/trexd.log" 2>&1 &
-	PID=$!
-	i=0
-	while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -S "$SOCK" ]
-}
-get() { curl -s -o "$T/body" -w '%{http_code}' --unix-socket "$SOCK" "http://trexd$1"; }
-field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): d=d[int(k)] if isinstance(d, list) else d[k]
-print(d)' "$T/body" "$1"; }
 # submit RUNTIME COMMAND_JSON OUTPUTS_JSON [LIMITS_JSON] [FILE B64]: prints the id
 submit() {
 	files='{}'
 	[ $# -ge 6 ] && files="{\"$5\":\"$6\"}"
-	printf '{"manifest":{"project":"%s","dataset":"synth","runtime":"%s","command":%s,"outputs":%s,"limits":%s},"files":%s}' \
-		"${PROJECT:-E2E}" "$1" "$2" "$3" "${4:-{\}}" "$files" >"$T/req.json"
-	curl -s --unix-socket "$SOCK" -X POST --data-binary @"$T/req.json" http://trexd/v1/jobs |
-		python3 -c 'import json,sys; print(json.load(sys.stdin).get("id", "none"))'
-}
-# wait_job ID: until the job is terminal (bounded), body holds the job
-wait_job() {
-	i=0
-	while [ $i -lt 600 ]; do
-		get "/v1/jobs/$1" >/dev/null
-		case "$(field state)" in queued | running | checking) ;; *) return 0 ;; esac
-		sleep 0.2
-		i=$((i + 1))
-	done
-	return 1
+	api_submit "${PROJECT:-E2E}" synth "$1" "$2" "$3" "${4:-{\}}" "$files"
 }
 
-check "trexd starts with the real sandbox" start
+check "trexd starts with the real sandbox" trexd_start
 
 ID=$(submit shell '["sh","-c","exit 3"]' '[]')
-check "exit 3: job ends" wait_job "$ID"
-expect_eq "exit 3: failed" failed "$(field state)"
-expect_eq "exit 3: reason" "the job exited with status 3" "$(field reason)"
-expect_eq "exit 3: run record" 3 "$(field run.exit_code)"
+check "exit 3: job ends" api_wait_job "$ID"
+expect_eq "exit 3: failed" failed "$(api_field state)"
+expect_eq "exit 3: reason" "the job exited with status 3" "$(api_field reason)"
+expect_eq "exit 3: run record" 3 "$(api_field run.exit_code)"
 
 ID=$(submit shell '["sleep","30"]' '[]' '{"wall_seconds":1}')
-check "timeout: job ends" wait_job "$ID"
-expect_eq "timeout: timed_out" timed_out "$(field state)"
-expect_eq "timeout: reason" "the job exceeded its wall-clock limit of 1 s" "$(field reason)"
+check "timeout: job ends" api_wait_job "$ID"
+expect_eq "timeout: timed_out" timed_out "$(api_field state)"
+expect_eq "timeout: reason" "the job exceeded its wall-clock limit of 1 s" "$(api_field reason)"
 
 ID=$(submit shell '["sh","-c","echo hello; echo oops >&2; head -1 /data/patients.csv"]' '[]')
-check "no outputs: job ends" wait_job "$ID"
-expect_eq "no outputs: released" released "$(field state)"
-expect_eq "stdout is kept and held" "stdout 19 held" "$(field logs.0.name) $(field logs.0.size) $(field logs.0.state)"
+check "no outputs: job ends" api_wait_job "$ID"
+expect_eq "no outputs: released" released "$(api_field state)"
+expect_eq "stdout is kept and held" "stdout 19 held" "$(api_field logs.0.name) $(api_field logs.0.size) $(api_field logs.0.state)"
 expect_eq "stdout content (job read /data)" "hello
 age_band,sex" "$(cat "$T/state/jobs/$ID/logs/stdout")"
 expect_eq "stderr is kept" "oops" "$(cat "$T/state/jobs/$ID/logs/stderr")"
 
 ID=$(submit shell '["sh","-c","echo x > /output/other.csv"]' '[{"path":"x.csv","kind":"text"}]')
-check "missing output: job ends" wait_job "$ID"
-expect_eq "missing output: blocked" blocked "$(field state)"
-expect_eq "missing output: verdict" "missing not produced" "$(field outputs.0.verdict) $(field outputs.0.summary)"
-get "/v1/jobs/$ID/outputs" >/dev/null
+check "missing output: job ends" api_wait_job "$ID"
+expect_eq "missing output: blocked" blocked "$(api_field state)"
+expect_eq "missing output: verdict" "missing not produced" "$(api_field outputs.0.verdict) $(api_field outputs.0.summary)"
+api_get "/v1/jobs/$ID/outputs" >/dev/null
 expect_eq "undeclared file never released" '{"outputs":[]}' "$(tr -d ' \n' <"$T/body")"
 
 ID=$(submit shell '["sh","-c","echo no > /data/x"]' '[]')
-check "write to /data: job ends" wait_job "$ID"
-expect_eq "write to /data fails" failed "$(field state)"
+check "write to /data: job ends" api_wait_job "$ID"
+expect_eq "write to /data fails" failed "$(api_field state)"
 
 if [ -x "$BIN/trex-check" ] && [ -f "$TREX_ROOT/policies/disclosure/default.json" ]; then
 	PY=$(base64 -w0 <<'PY'
@@ -112,16 +68,16 @@ PY
 	ID=$(submit python3 '["python3","a.py"]' \
 		'[{"path":"age_sex.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"},{"path":"fig.png","kind":"figure"}]' \
 		'{}' a.py "$PY")
-	check "checked job ends" wait_job "$ID"
-	expect_eq "table passes, figure held" "partially_released" "$(field state)"
-	expect_eq "table verdict" pass "$(field outputs.0.verdict)"
-	expect_eq "figure verdict" review "$(field outputs.1.verdict)"
-	expect_eq "report recorded" trex-check "$(field report.tool)"
-	SHA=$(field outputs.0.sha256)
-	expect_eq "fetch released table" 200 "$(get "/v1/jobs/$ID/outputs/age_sex.csv")"
+	check "checked job ends" api_wait_job "$ID"
+	expect_eq "table passes, figure held" "partially_released" "$(api_field state)"
+	expect_eq "table verdict" pass "$(api_field outputs.0.verdict)"
+	expect_eq "figure verdict" review "$(api_field outputs.1.verdict)"
+	expect_eq "report recorded" trex-check "$(api_field report.tool)"
+	SHA=$(api_field outputs.0.sha256)
+	expect_eq "fetch released table" 200 "$(api_get "/v1/jobs/$ID/outputs/age_sex.csv")"
 	expect_eq "fetched bytes match sha256" "$SHA" "$(sha256sum <"$T/body" | cut -d' ' -f1)"
 	check "release area holds the table" test -f "$T/state/release/E2E/$ID/age_sex.csv"
-	expect_eq "held figure is not fetchable" 404 "$(get "/v1/jobs/$ID/outputs/fig.png")"
+	expect_eq "held figure is not fetchable" 404 "$(api_get "/v1/jobs/$ID/outputs/fig.png")"
 
 	# a small cell, declared in a subfolder: suppressed, then released
 	PY=$(base64 -w0 <<'PY'
@@ -137,10 +93,10 @@ PY
 	ID=$(submit python3 '["python3","a.py"]' \
 		'[{"path":"tables/small.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"}]' \
 		'{}' a.py "$PY")
-	check "suppressed job ends" wait_job "$ID"
-	expect_eq "suppressed output is released" released "$(field state)"
-	expect_eq "verdict suppressed" suppressed "$(field outputs.0.verdict)"
-	expect_eq "fetch from a subfolder (encoded /)" 200 "$(get "/v1/jobs/$ID/outputs/tables%2Fsmall.csv")"
+	check "suppressed job ends" api_wait_job "$ID"
+	expect_eq "suppressed output is released" released "$(api_field state)"
+	expect_eq "verdict suppressed" suppressed "$(api_field outputs.0.verdict)"
+	expect_eq "fetch from a subfolder (encoded /)" 200 "$(api_get "/v1/jobs/$ID/outputs/tables%2Fsmall.csv")"
 	check "the small count is not in the released file" sh -c "! grep -q ',3\$' '$T/body'"
 	expect_eq "the large counts are" "120" "$(grep '20-29,F' "$T/body" | cut -d, -f3 | tr -d '\r')"
 else
@@ -152,28 +108,24 @@ fi
 BLOCK=$(PROJECT=P1 submit shell '["sh","-c","while [ ! -e /data/go ]; do sleep 0.05; done"]' '[]')
 B=$(PROJECT=P1 submit shell '["sh","-c","date +%s%N"]' '[]')
 C=$(PROJECT=P2 submit shell '["sh","-c","date +%s%N"]' '[]')
-get "/v1/jobs/$B" >/dev/null
-expect_eq "second job of P1 waits" queued "$(field state)"
+api_get "/v1/jobs/$B" >/dev/null
+expect_eq "second job of P1 waits" queued "$(api_field state)"
 touch "$T/data/go"
-check "blocking job ends" wait_job "$BLOCK"
-check "P1 job ends" wait_job "$B"
-check "P2 job ends" wait_job "$C"
+check "blocking job ends" api_wait_job "$BLOCK"
+check "P1 job ends" api_wait_job "$B"
+check "P2 job ends" api_wait_job "$C"
 tb=$(cat "$T/state/jobs/$B/logs/stdout")
 tc=$(cat "$T/state/jobs/$C/logs/stdout")
 check "P2's job ran before P1's second job" test "$tc" -lt "$tb"
 
 ID=$(submit shell '["sleep","60"]' '[]')
 i=0
-while [ $i -lt 100 ]; do get "/v1/jobs/$ID" >/dev/null; [ "$(field state)" = running ] && break; sleep 0.1; i=$((i + 1)); done
-expect_eq "long job is running" running "$(field state)"
-kill -TERM "$PID"
-i=0
-while kill -0 "$PID" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-wait "$PID"
+while [ $i -lt 100 ]; do api_get "/v1/jobs/$ID" >/dev/null; [ "$(api_field state)" = running ] && break; sleep 0.1; i=$((i + 1)); done
+expect_eq "long job is running" running "$(api_field state)"
+trexd_stop
 expect_eq "SIGTERM with a running job: exit 0" 0 $?
-PID=
-check "restart" start
-get "/v1/jobs/$ID" >/dev/null
-expect_eq "job stopped by shutdown is failed" failed "$(field state)"
-expect_eq "with a reason" "trexd stopped while the job was running" "$(field reason)"
+check "restart" trexd_start
+api_get "/v1/jobs/$ID" >/dev/null
+expect_eq "job stopped by shutdown is failed" failed "$(api_field state)"
+expect_eq "with a reason" "trexd stopped while the job was running" "$(api_field reason)"
 done_testing

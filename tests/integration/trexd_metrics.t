@@ -3,22 +3,11 @@
 # running sandboxes, request counts and the handler latency histogram; for
 # operators (root here) only.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-
-T=$(mktemp -d /tmp/trexd-metrics.XXXXXX)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-mkdir -p "$T/state" "$T/d"
-chmod 755 "$T"
-"$BIN/trexd" --state-dir "$T/state" --socket "$T/s.sock" --dataset "d=$T/d" >"$T/log" 2>&1 &
-PID=$!
-i=0
-while [ ! -S "$T/s.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-check "trexd starts" test -S "$T/s.sock"
-get() { curl -s -o "$T/body" -D "$T/head" -w '%{http_code}' --unix-socket "$T/s.sock" "http://trexd$1"; }
+. "$TREX_ROOT/tests/lib_trexd.sh"
+trexd_init trexd-metrics
+mkdir -p "$T/d"
+check "trexd starts" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/d"
+get() { api_req GET "$1" -D "$T/head"; }
 get /healthz >/dev/null
 get /healthz >/dev/null
 expect_eq "GET /metrics" 200 "$(get /metrics)"
@@ -29,10 +18,10 @@ check "requests by route and status class" grep -qx 'trexd_api_requests_total{ro
 check "handler latency histogram" grep -qx 'trexd_api_handler_seconds_count 2' "$T/body"
 check "histogram +Inf bucket" grep -qx 'trexd_api_handler_seconds_bucket{le="+Inf"} 2' "$T/body"
 check "every line is a comment or NAME{labels} VALUE" sh -c "! grep -vE '^(# (HELP|TYPE) .*|[a-z_]+(\{[a-z]+=\"[^\"]*\"(,[a-z]+=\"[^\"]*\")*\})? [0-9.e+-]+)\$' '$T/body'"
-expect_eq "POST /metrics: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST --unix-socket "$T/s.sock" http://trexd/metrics)"
+expect_eq "POST /metrics: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST --unix-socket "$SOCK" http://trexd/metrics)"
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
-		curl -s -w ' %{http_code}' --unix-socket "$T/s.sock" http://trexd/metrics)
+		curl -s -w ' %{http_code}' --unix-socket "$SOCK" http://trexd/metrics)
 	expect_eq "a researcher may not read metrics" 403 "${out##* }"
 	case "$out" in *'"code": "forbidden"'* | *'"code":"forbidden"'*) ok "... with a code" ;;
 	*) not_ok "... with a code" "$out" ;; esac

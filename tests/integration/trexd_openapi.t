@@ -4,24 +4,15 @@
 # every path literal of api_route() appears in the document, and a method
 # the document does not list for a path is answered 405.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+. "$TREX_ROOT/tests/lib_trexd.sh"
 
 if ! python3 -c 'import yaml' 2>/dev/null; then
 	echo "1..0 # SKIP needs python3-yaml"
 	exit 0
 fi
-T=$(mktemp -d /tmp/trexd-openapi.XXXXXX)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-mkdir -p "$T/state" "$T/d"
-"$BIN/trexd" --state-dir "$T/state" --socket "$T/s.sock" --dataset "d=$T/d" >"$T/log" 2>&1 &
-PID=$!
-i=0
-while [ ! -S "$T/s.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-check "trexd starts" test -S "$T/s.sock"
+trexd_init trexd-openapi
+mkdir -p "$T/d"
+check "trexd starts" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/d"
 
 # METHOD PATH lines, placeholders filled in
 python3 - "$TREX_ROOT/docs/openapi.yaml" >"$T/routes" <<'PY'
@@ -36,7 +27,7 @@ for path, ops in d["paths"].items():
 PY
 check "the document lists routes" test -s "$T/routes"
 while read -r m p; do
-	code=$(curl -s -o "$T/body" -w '%{http_code}' -X "$m" --unix-socket "$T/s.sock" "http://trexd$p")
+	code=$(curl -s -o "$T/body" -w '%{http_code}' -X "$m" --unix-socket "$SOCK" "http://trexd$p")
 	if [ "$code" = 405 ] || grep -q '"no route' "$T/body"; then
 		not_ok "$m $p is routed" "got $code $(cat "$T/body")"
 	else
@@ -45,7 +36,7 @@ while read -r m p; do
 	# the other method is not allowed
 	other=GET; [ "$m" = GET ] && other=POST
 	if ! grep -qx "$other $p" "$T/routes"; then
-		expect_eq "$other $p: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X "$other" --unix-socket "$T/s.sock" "http://trexd$p")"
+		expect_eq "$other $p: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X "$other" --unix-socket "$SOCK" "http://trexd$p")"
 	fi
 done <"$T/routes"
 

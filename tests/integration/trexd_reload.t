@@ -3,41 +3,25 @@
 # it is valid; a broken file, or one changing what needs a restart, is
 # logged and the old configuration stays in force. trexd -n checks a file.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-
-T=$(mktemp -d /tmp/trexd-reload.XXXXXX)
-SOCK=$T/s.sock
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-mkdir -p "$T/state" "$T/a" "$T/b"
-chmod 755 "$T" "$T/a" "$T/b"
+. "$TREX_ROOT/tests/lib_trexd.sh"
+trexd_init trexd-reload
+mkdir -p "$T/a" "$T/b"
+chmod 755 "$T/a" "$T/b"
 # datasets CONCURRENCY
 config() {
-	cat >"$T/trexd.json" <<JSON
-{
-  "state_dir": "$T/state",
-  "socket": "$SOCK",
-  "policy_dir": "$TREX_ROOT/policies/disclosure",
-  "require_permit": false,
-  "concurrency": $2,
-  "datasets": {$1}
-}
-JSON
+	trexd_config_write '"require_permit": false' "\"concurrency\": $2" "\"datasets\": {$1}"
 }
 # submit DATASET: prints the HTTP status (the job itself never matters)
 submit() {
 	printf '{"manifest":{"project":"R","dataset":"%s","runtime":"shell","command":["true"],"outputs":[]},"files":{}}' "$1" >"$T/req.json"
-	curl -s -o "$T/body" -w '%{http_code}' --unix-socket "$SOCK" -X POST --data-binary @"$T/req.json" http://trexd/v1/jobs
+	api_post /v1/jobs "$T/req.json"
 }
 # hup: SIGHUP, then wait (bounded) for the Nth reload line of the log
 hup() {
-	before=$(grep -c 'event=config_reload' "$T/log")
+	before=$(grep -c 'event=config_reload' "$TREXD_LOG")
 	kill -HUP "$PID"
 	i=0
-	while [ $i -lt 100 ] && [ "$(grep -c 'event=config_reload' "$T/log")" = "$before" ]; do
+	while [ $i -lt 100 ] && [ "$(grep -c 'event=config_reload' "$TREXD_LOG")" = "$before" ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -45,32 +29,26 @@ hup() {
 
 config "\"a\": {\"path\": \"$T/a\"}" 1
 check "trexd -n accepts the file" sh -c "'$BIN/trexd' -n --config '$T/trexd.json' | grep -q 'config ok'"
-"$BIN/trexd" --config "$T/trexd.json" >"$T/log" 2>&1 &
-PID=$!
-i=0
-while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-check "trexd starts" test -S "$SOCK"
+check "trexd starts" trexd_start
 expect_eq "dataset b is unknown at first" 400 "$(submit b)"
 
 config "\"a\": {\"path\": \"$T/a\"}, \"b\": {\"path\": \"$T/b\"}" 1
 hup
-check "SIGHUP: the reload is logged" grep -q 'event=config_reloaded' "$T/log"
+check "SIGHUP: the reload is logged" grep -q 'event=config_reloaded' "$TREXD_LOG"
 expect_eq "SIGHUP: dataset b is now accepted" 201 "$(submit b)"
 
 printf '{"state_dir": ' >"$T/trexd.json"
 check "trexd -n refuses a broken file" sh -c "! '$BIN/trexd' -n --config '$T/trexd.json' 2>/dev/null"
 hup
-check "SIGHUP with a broken file: the error is logged" grep -q 'event=config_reload_failed kept=old' "$T/log"
+check "SIGHUP with a broken file: the error is logged" grep -q 'event=config_reload_failed kept=old' "$TREXD_LOG"
 expect_eq "... and the old configuration stays: b still accepted" 201 "$(submit b)"
 
 config "\"a\": {\"path\": \"$T/a\"}" 2
 hup
-check "a change that needs a restart is refused" grep -q 'concurrency.* changed: it needs a restart' "$T/log"
+check "a change that needs a restart is refused" grep -q 'concurrency.* changed: it needs a restart' "$TREXD_LOG"
 expect_eq "... and the old configuration stays" 201 "$(submit b)"
 expect_eq "trexd still healthy" 200 "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://trexd/healthz)"
-kill "$PID"
-wait "$PID"
+trexd_stop
 expect_eq "trexd stops cleanly after reloads" 0 $?
-PID=
 
 done_testing

@@ -3,19 +3,11 @@
 # is migrated to the current version with its jobs kept; a database from a
 # newer trexd is refused with a message; WAL mode stays on.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+. "$TREX_ROOT/tests/lib_trexd.sh"
 
-if ! command -v sqlite3 >/dev/null; then
-	echo "1..0 # SKIP needs sqlite3"
-	exit 0
-fi
-T=$(mktemp -d /tmp/trexd-store.XXXXXX)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-mkdir -p "$T/state" "$T/data"
+trexd_needs sqlite3
+trexd_init trexd-store
+mkdir -p "$T/data"
 
 # the version 1 schema, verbatim, with one finished job
 sqlite3 "$T/state/trexd.db" <<'SQL'
@@ -33,24 +25,18 @@ INSERT INTO jobs (id, project, dataset, runtime, manifest, state, submitted_uid,
  VALUES ('20261129T000000-000000000001', 'OLD', 'd', 'shell', '{}', 'failed', 0, 'root', '2026-11-29T00:00:00Z', '2026-11-29T00:00:00Z');
 SQL
 
-"$BIN/trexd" --state-dir "$T/state" --socket "$T/s.sock" --dataset "d=$T/data" >"$T/log" 2>&1 &
-PID=$!
-i=0
-while [ ! -S "$T/s.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-check "trexd starts on a version 1 store" test -S "$T/s.sock"
+check "trexd starts on a version 1 store" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/data"
 expect_eq "the store is migrated to version 2" 2 "$(sqlite3 "$T/state/trexd.db" 'SELECT max(version) FROM schema_version')"
 expect_eq "the migration's index exists" 1 \
 	"$(sqlite3 "$T/state/trexd.db" "SELECT count(*) FROM sqlite_master WHERE name = 'jobs_project'")"
 expect_eq "the old job is kept" 200 \
-	"$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$T/s.sock" http://trexd/v1/jobs/20261129T000000-000000000001)"
+	"$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://trexd/v1/jobs/20261129T000000-000000000001)"
 expect_eq "WAL mode" wal "$(sqlite3 "$T/state/trexd.db" 'PRAGMA journal_mode')"
-kill "$PID"
-wait "$PID"
-PID=
+trexd_stop
 
 sqlite3 "$T/state/trexd.db" 'INSERT INTO schema_version VALUES (99)'
-"$BIN/trexd" --state-dir "$T/state" --socket "$T/s.sock" --dataset "d=$T/data" >"$T/log" 2>&1
+"$BIN/trexd" --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/data" >"$TREXD_LOG" 2>&1
 expect_eq "a store from a newer trexd is refused" 1 $?
-check "... naming both versions" grep -q "has schema version 99, this trexd knows 2" "$T/log"
+check "... naming both versions" grep -q "has schema version 99, this trexd knows 2" "$TREXD_LOG"
 
 done_testing

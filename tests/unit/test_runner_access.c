@@ -12,7 +12,7 @@
 
 #include "runner/access.h"
 #include "runner/api.h"
-#include "runner/config.h"
+#include "tests/unit/tconfig.h"
 
 static void test_access_routes(void **state)
 {
@@ -47,20 +47,11 @@ static void test_access_routes(void **state)
 	assert_int_equal(r.kind, API_TREXD_KEY);
 }
 
-static int parse(struct config *c, const char *text, char msg[256])
-{
-	struct trex_err err = { 0 };
-	assert_int_equal(config_init_defaults(c, "/opt/trex/bin", &err), 0);
-	int r = config_parse(c, "t.json", text, strlen(text), &err);
-	snprintf(msg, 256, "%s", err.msg);
-	return r;
-}
-
 static void test_access_config(void **state)
 {
 	struct config c;
 	char msg[256];
-	assert_int_equal(parse(&c, "{\"state_dir\": \"/s\"}", msg), 0);
+	assert_int_equal(tconfig_parse(&c, "t.json", "{\"state_dir\": \"/s\"}", 0, msg), 0);
 	assert_int_equal(c.access.require_permit, 1);
 	assert_int_equal(c.access.checkpoint_every, 100);
 	assert_int_equal(c.access.n_users, 0);
@@ -72,7 +63,7 @@ static void test_access_config(void **state)
 			   " \"users\": {\"alice\": {\"uid\": 1000, \"roles\": [\"researcher\"],"
 			   " \"projects\": [\"P1\"]},\n"
 			   "   \"ops\": {\"roles\": [\"operator\", \"auditor\"]}}}";
-	assert_int_equal(parse(&c, good, msg), 0);
+	assert_int_equal(tconfig_parse(&c, "t.json", good, 0, msg), 0);
 	assert_int_equal(c.access.require_permit, 0);
 	assert_int_equal(c.access.two_checkers, 1);
 	assert_int_equal(c.access.checkpoint_every, 7);
@@ -108,7 +99,7 @@ static void test_access_config(void **state)
 		{ "{\"users\": {\"a b\": {}}}", "t.json:1: bad user name \"a b\"" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int r = parse(&c, bad[i].text, msg);
+		int r = tconfig_parse(&c, "t.json", bad[i].text, 0, msg);
 		if (r == 0 || strcmp(msg, bad[i].msg) != 0)
 			fail_msg("%s: got %d \"%s\"", bad[i].text, r, msg);
 		config_free(&c);

@@ -8,17 +8,13 @@
 
 #include <string.h>
 
-#include "runner/config.h"
+#include "tests/unit/tconfig.h"
 
+/* parse TEXT as trexd.json, checked; the message in MSG */
 static int parse(const char *text, char msg[256])
 {
 	struct config c;
-	struct trex_err err = { 0 };
-	assert_int_equal(config_init_defaults(&c, "/opt/trex/bin", &err), 0);
-	int r = config_parse(&c, "trexd.json", text, strlen(text), &err);
-	if (r == 0)
-		r = config_check(&c, &err);
-	snprintf(msg, 256, "%s", err.msg);
+	int r = tconfig_parse(&c, "trexd.json", text, 1, msg);
 	config_free(&c);
 	return r;
 }
@@ -61,10 +57,8 @@ static void test_full(void **state)
 		" \"limits\": {\"default\": {\"memory_mb\": 512}, \"max\": {\"pids\": 100}}\n"
 		"}\n";
 	struct config c;
-	struct trex_err err = { 0 };
-	assert_int_equal(config_init_defaults(&c, "/x", &err), 0);
-	assert_int_equal(config_parse(&c, "t.json", text, strlen(text), &err), 0);
-	assert_int_equal(config_check(&c, &err), 0);
+	char msg[256];
+	assert_int_equal(tconfig_parse(&c, "t.json", text, 1, msg), 0);
 	assert_int_equal(c.socket_mode, 0660);
 	assert_int_equal(c.concurrency, 3);
 	assert_int_equal(c.max_body, 4u << 20);

@@ -10,17 +10,15 @@
 #include <string.h>
 
 #include "runner/bundle.h"
-#include "runner/config.h"
+#include "tests/unit/tconfig.h"
 #include "runner/manifest.h"
 
 static struct config cfg;
 
 static int setup(void **state)
 {
-	struct trex_err err = { 0 };
-	assert_int_equal(config_init_defaults(&cfg, "/nonexistent", &err), 0);
-	const char *text = "{\"datasets\": {\"synth\": {\"path\": \"/tmp\"}}}";
-	assert_int_equal(config_parse(&cfg, "t.json", text, strlen(text), &err), 0);
+	char msg[256];
+	assert_int_equal(tconfig_parse(&cfg, "t.json", "{\"datasets\": {\"synth\": {\"path\": \"/tmp\"}}}", 0, msg), 0);
 	return 0;
 }
 
