@@ -23,6 +23,7 @@
 #include "fsutil.h"
 #include "hash.h"
 #include "jobdoc.h"
+#include "jobs_list.h"
 #include "log.h"
 #include "manifest.h"
 #include "metrics.h"
@@ -83,7 +84,7 @@ void api_route(const char *method, const char *path, struct api_route *out)
 		return;
 	}
 	if (strcmp(path, "/v1/jobs") == 0 || strcmp(path, "/v1/jobs/") == 0) {
-		out->kind = post ? API_SUBMIT : API_BAD_METHOD;
+		out->kind = post ? API_SUBMIT : get ? API_LIST : API_BAD_METHOD;
 		return;
 	}
 	if (strcmp(path, "/metrics") == 0) {
@@ -570,6 +571,11 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		break;
 	case API_CANCEL:
 		cancel_job(d, &c, r.id, resp);
+		break;
+	case API_LIST:
+		if (roles_require(d, &c, ROLE_RESEARCHER | ROLE_APPROVER | ROLE_CHECKER |
+				  ROLE_OPERATOR | ROLE_AUDITOR, "listing jobs", resp) == 0)
+			jobs_list_serve(d, &c, req, resp);
 		break;
 	case API_REFUSED:
 		break;

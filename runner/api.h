@@ -23,6 +23,9 @@ enum api_route_kind {
 	API_REFUSED,          /* set by api_handle: the caller was refused */
 	API_METRICS,          /* GET /metrics (Prometheus text) */
 	API_CANCEL,           /* POST /v1/jobs/{id}/cancel */
+	API_LIST,             /* GET /v1/jobs (jobs_list.c) */
+	API_LOGS,             /* GET /v1/jobs/{id}/logs (logs.c) */
+	API_LOG,              /* GET /v1/jobs/{id}/logs/{stdout|stderr} */
 };
 
 struct api_route {

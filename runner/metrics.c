@@ -43,7 +43,14 @@ static const char *metrics_route(int route)
 {
 	if (route >= 0 && (size_t)route < sizeof(metrics_route_names) / sizeof(metrics_route_names[0]))
 		return metrics_route_names[route];
-	return route == API_METRICS ? "metrics" : route == API_CANCEL ? "cancel" : "other";
+	switch (route) {
+	case API_METRICS: return "metrics";
+	case API_CANCEL: return "cancel";
+	case API_LIST: return "list";
+	case API_LOGS: return "logs";
+	case API_LOG: return "log";
+	default: return "other";
+	}
 }
 
 void metrics_observe_request(int route, int status, uint64_t handler_ns)

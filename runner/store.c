@@ -133,6 +133,9 @@ static void store_text(sqlite3_stmt *st, int i, const char *v)
 static const char *const store_migrations[] = {
 	/* 2: GET /v1/jobs?project= pages by seq within a project */
 	"CREATE INDEX IF NOT EXISTS jobs_project ON jobs (project, seq);",
+	/* 3: GET /v1/jobs?state= and ?user= page by seq too (store_list.c) */
+	"CREATE INDEX IF NOT EXISTS jobs_state_seq ON jobs (state, seq);"
+	"CREATE INDEX IF NOT EXISTS jobs_user ON jobs (submitted_name, seq);",
 };
 
 _Static_assert(TREX_ARRAY_LEN(store_migrations) == STORE_SCHEMA_VERSION - 1,

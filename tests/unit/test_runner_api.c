@@ -23,7 +23,10 @@ static void test_routes(void **state)
 	api_route("POST", "/v1/jobs", &r);
 	assert_int_equal(r.kind, API_SUBMIT);
 	api_route("GET", "/v1/jobs", &r);
+	assert_int_equal(r.kind, API_LIST);
+	api_route("DELETE", "/v1/jobs", &r);
 	assert_int_equal(r.kind, API_BAD_METHOD);
+
 	api_route("GET", "/v1/jobs/20261129T100000-0a1b2c3d4e5f", &r);
 	assert_int_equal(r.kind, API_JOB);
 	assert_string_equal(r.id, "20261129T100000-0a1b2c3d4e5f");

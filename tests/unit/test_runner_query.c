@@ -1,4 +1,5 @@
-/* Unit tests for query string parameters (runner/http_query.c). */
+/* Unit tests for query string parameters (runner/http_query.c) and the
+ * page cursors of GET /v1/jobs (runner/cursor.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "runner/cursor.h"
 #include "runner/http_query.h"
 
 static int get(const char *query, const char *name, char *buf, size_t size,
@@ -79,12 +81,50 @@ static void test_query_check(void **state)
 	assert_string_equal(err.msg, "unknown query parameter 'st%61te'");
 }
 
+static void test_cursor(void **state)
+{
+	char tok[CURSOR_LEN + 1];
+	int64_t seq = 0;
+	struct trex_err err;
+	cursor_encode(167, "state=held", tok);
+	assert_int_equal(strlen(tok), CURSOR_LEN);
+	assert_memory_equal(tok, "00000000000000a7", 16);
+	assert_int_equal(cursor_decode(tok, "state=held", &seq, &err), 0);
+	assert_int_equal(seq, 167);
+	cursor_encode(INT64_MAX, "", tok);
+	assert_int_equal(cursor_decode(tok, "", &seq, &err), 0);
+	assert_int_equal(seq, INT64_MAX);
+	/* other filters */
+	cursor_encode(5, "state=held", tok);
+	assert_int_equal(cursor_decode(tok, "state=failed", &seq, &err), -EINVAL);
+	assert_string_equal(err.msg, "cursor was issued for other filters: repeat the same state,"
+				     " project, user and since with it");
+	/* not one trexd issued: length, case, characters, zero, sign bit */
+	static const char *const bad[] = { "", "xyz", "00000000000000a7", "00000000000000A7aaaaaaaa",
+					   "00000000000000a7aaaaaaa", "00000000000000a7aaaaaaaaa",
+					   "000000000000000000000000", "8000000000000000aaaaaaaa",
+					   "00000000000000a7aaaaaaa ", "-0000000000000a7aaaaaaaa" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (cursor_decode(bad[i], "", &seq, &err) != -EINVAL)
+			fail_msg("cursor \"%s\" accepted", bad[i]);
+		assert_string_equal(err.msg, "cursor is not a cursor trexd issued: "
+					     "pass the \"next\" of the previous page unchanged");
+	}
+	/* one changed digit of the seq is still a cursor (not secret): it
+	 * only moves where the page starts */
+	cursor_encode(5, "", tok);
+	tok[15] = '6';
+	assert_int_equal(cursor_decode(tok, "", &seq, &err), 0);
+	assert_int_equal(seq, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_query_get),
 		cmocka_unit_test(test_query_bad),
 		cmocka_unit_test(test_query_check),
+		cmocka_unit_test(test_cursor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
