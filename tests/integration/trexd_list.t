@@ -4,41 +4,19 @@
 # code for each bad parameter. Jobs are written into the store directly
 # (finished states: nothing runs), callers are distinct uids (setpriv).
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+. "$TREX_ROOT/tests/lib_trexd.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null || ! command -v sqlite3 >/dev/null; then
-	echo "1..0 # SKIP needs root, setpriv and sqlite3"
-	exit 0
-fi
-T=$(mktemp -d /tmp/trexd-list.XXXXXX)
-chmod 755 "$T"
-SOCK=$T/s.sock
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-mkdir -p "$T/state" "$T/data"
+trexd_needs root setpriv sqlite3
+trexd_init trexd-list
+mkdir -p "$T/data"
 ALICE=1001 BOB=1002 CAROL=1003 ERIN=1005 NOBODY=1099
-cat >"$T/trexd.json" <<JSON
-{"state_dir": "$T/state", "socket": "$SOCK", "require_permit": false,
- "policy_dir": "$TREX_ROOT/policies/disclosure",
- "datasets": {"d": {"path": "$T/data"}},
- "users": {
-   "alice": {"uid": $ALICE, "roles": ["researcher"], "projects": ["P1"]},
-   "bob": {"uid": $BOB, "roles": ["researcher"]},
-   "carol": {"uid": $CAROL, "roles": ["checker"]},
-   "erin": {"uid": $ERIN, "roles": ["auditor"]}
- }}
-JSON
-start() {
-	"$BIN/trexd" --config "$T/trexd.json" >>"$T/trexd.log" 2>&1 &
-	PID=$!
-	i=0
-	while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -S "$SOCK" ]
-}
-stop() { kill "$PID" && wait "$PID"; PID=; }
+trexd_config_write '"require_permit": false' "\"datasets\": {\"d\": {\"path\": \"$T/data\"}}" \
+	"\"users\": {
+    \"alice\": {\"uid\": $ALICE, \"roles\": [\"researcher\"], \"projects\": [\"P1\"]},
+    \"bob\": {\"uid\": $BOB, \"roles\": [\"researcher\"]},
+    \"carol\": {\"uid\": $CAROL, \"roles\": [\"checker\"]},
+    \"erin\": {\"uid\": $ERIN, \"roles\": [\"auditor\"]}
+  }"
 as() { u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
 
 # jobs N FROM: N finished jobs numbered FROM.., project P1/P2/P3 in turn,
@@ -61,10 +39,10 @@ for k in range(first, first + n):
 print("COMMIT;")
 PY
 }
-check "trexd starts (creates its store)" start
-stop
+check "trexd starts (creates its store)" trexd_start
+trexd_stop
 jobs 60 0
-check "trexd starts on 60 stored jobs" start
+check "trexd starts on 60 stored jobs" trexd_start
 
 chmod 777 "$T"
 cat >"$T/list.py" <<'PY'
