@@ -4,6 +4,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -43,11 +44,26 @@ int sbx_msg_recv(int sock, struct sbx_msg *m, int *fd)
 			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	*fd = -1;
 	ssize_t r;
-	do
+	/* ECONNRESET is no loss: a SOCK_SEQPACKET peer that closed with
+	 * messages of ours unread (init failing set-up before reading the
+	 * supervisor's cgroup and namespace messages) leaves that error on
+	 * our socket, and the kernel reports it, once, before the messages
+	 * the peer did send (its setup failure). Reading on returns them,
+	 * then 0 at their end. */
+	bool reset_seen = false;
+	for (;;) {
+		mh.msg_controllen = sizeof(u.buf);
 		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
+		if (r >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == ECONNRESET && !reset_seen) {
+			reset_seen = true;
+			continue;
+		}
 		return -errno;
+	}
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 		    c->cmsg_len == CMSG_LEN(sizeof(int)))

@@ -289,6 +289,16 @@ int sbx_supervise(struct sbx_run *run)
 	while (wait4(pid, &st, 0, &run->rusage) < 0 && errno == EINTR)
 		;
 	run->init_status = st;
+	/* init exits 125 only when set-up failed before the job existed
+	 * (child.c); its own report is the cause when it arrived, and without
+	 * one (init failed before it could send it) its exit status still
+	 * says so: never a "signal" result for a job that never started */
+	if (!run->setup_failed && !run->have_status && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == SBX_EXIT_SETUP) {
+		trex_err_setx(&err, -EPROTO, "the sandbox's init exited with status %d before the job started",
+			      SBX_EXIT_SETUP);
+		sbx_run_fail(run, "init", &err);
+	}
 	run->wall_ms = sbx_now_ms() - run->start_ms;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return 0;
