@@ -25,6 +25,7 @@
 #include "jobdoc.h"
 #include "jobs_list.h"
 #include "log.h"
+#include "logs.h"
 #include "manifest.h"
 #include "metrics.h"
 #include "sched.h"
@@ -139,6 +140,11 @@ void api_route(const char *method, const char *path, struct api_route *out)
 		    !manifest_path_ok(out->name, strlen(out->name)))
 			return;
 		k = API_HELD_FILE;
+	} else if (strcmp(slash, "/logs") == 0) {
+		k = API_LOGS;
+	} else if (strcmp(slash, "/logs/stdout") == 0 || strcmp(slash, "/logs/stderr") == 0) {
+		snprintf(out->name, sizeof(out->name), "%s", slash + 6);
+		k = API_LOG;
 	} else if (strcmp(slash, "/release") == 0) {
 		k = API_RELEASE_MANIFEST;
 	} else if (strcmp(slash, "/cancel") == 0) {
@@ -382,15 +388,20 @@ static void api_get_job(struct trexd *d, const struct caller *c, const char *id,
 	size_t n = 0;
 	static const char *const names[] = { "stdout", "stderr" };
 	n += (size_t)snprintf(logs, sizeof(logs), ",\"logs\":[");
+	/* a log can be reviewed only once its job ended: no query before */
+	const char *js = doc->row.state;
+	int ended = strcmp(js, "awaiting_approval") != 0 && strcmp(js, "queued") != 0 &&
+		    strcmp(js, "running") != 0 && strcmp(js, "checking") != 0;
 	for (size_t i = 0; i < 2; i++) {
 		char p[PATH_MAX];
 		struct stat st;
 		snprintf(p, sizeof(p), "%s/jobs/%s/logs/%s", d->cfg->state_dir, id, names[i]);
 		if (stat(p, &st) == 0)
 			n += (size_t)snprintf(logs + n, sizeof(logs) - n,
-					      "%s{\"name\":\"%s\",\"size\":%lld,\"state\":\"held\"}",
+					      "%s{\"name\":\"%s\",\"size\":%lld,\"state\":\"%s\"}",
 					      logs[n - 1] == '[' ? "" : ",", names[i],
-					      (long long)st.st_size);
+					      (long long)st.st_size,
+					      ended ? logs_state(d->store, id, names[i]) : "held");
 	}
 	n += (size_t)snprintf(logs + n, sizeof(logs) - n, "]}\n");
 	char *body = trex_malloc(doc->len + n + 1);
@@ -571,6 +582,12 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		break;
 	case API_CANCEL:
 		cancel_job(d, &c, r.id, resp);
+		break;
+	case API_LOGS:
+		logs_list(d, &c, r.id, resp);
+		break;
+	case API_LOG:
+		logs_get(d, &c, r.id, r.name, resp);
 		break;
 	case API_LIST:
 		if (roles_require(d, &c, ROLE_RESEARCHER | ROLE_APPROVER | ROLE_CHECKER |

@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "log.h"
+#include "logs.h"
 #include "release.h"
 #include "sched.h"
 #include "trexd.h"
@@ -206,6 +207,10 @@ void review_decide(struct trexd *d, const struct caller *c, const char *id,
 	struct trex_err err = { 0 };
 	if (review_not_own(d, c, &row, "review", resp) < 0 || !(body = review_body(req, resp)))
 		goto out;
+	if (json_object_get(body, "log")) {
+		logs_review(d, c, &row, body, resp);
+		goto out;
+	}
 	const char *name = NULL, *decision = NULL, *reason = NULL;
 	json_error_t jerr;
 	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s,s:s,s:s}", "name", &name, "decision",

@@ -136,6 +136,14 @@ static const char *const store_migrations[] = {
 	/* 3: GET /v1/jobs?state= and ?user= page by seq too (store_list.c) */
 	"CREATE INDEX IF NOT EXISTS jobs_state_seq ON jobs (state, seq);"
 	"CREATE INDEX IF NOT EXISTS jobs_user ON jobs (submitted_name, seq);",
+	/* 4: checkers' decisions on a job's stdout and stderr (logs.c); the
+	 * row with final = 1 released or rejected the log */
+	"CREATE TABLE IF NOT EXISTS log_reviews ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL REFERENCES jobs(id),"
+	" name TEXT NOT NULL, decision TEXT NOT NULL, reason TEXT NOT NULL,"
+	" reviewer TEXT NOT NULL, at TEXT NOT NULL, final INTEGER NOT NULL,"
+	" size INTEGER, sha256 TEXT);"
+	"CREATE INDEX IF NOT EXISTS log_reviews_job ON log_reviews (job, name);",
 };
 
 _Static_assert(TREX_ARRAY_LEN(store_migrations) == STORE_SCHEMA_VERSION - 1,

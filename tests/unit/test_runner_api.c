@@ -26,6 +26,14 @@ static void test_routes(void **state)
 	assert_int_equal(r.kind, API_LIST);
 	api_route("DELETE", "/v1/jobs", &r);
 	assert_int_equal(r.kind, API_BAD_METHOD);
+	api_route("GET", "/v1/jobs/abc/logs", &r);
+	assert_int_equal(r.kind, API_LOGS);
+	assert_string_equal(r.id, "abc");
+	api_route("GET", "/v1/jobs/abc/logs/stderr", &r);
+	assert_int_equal(r.kind, API_LOG);
+	assert_string_equal(r.name, "stderr");
+	api_route("POST", "/v1/jobs/abc/logs", &r);
+	assert_int_equal(r.kind, API_BAD_METHOD);
 
 	api_route("GET", "/v1/jobs/20261129T100000-0a1b2c3d4e5f", &r);
 	assert_int_equal(r.kind, API_JOB);
@@ -50,7 +58,8 @@ static void test_routes_not_found(void **state)
 {
 	static const char *const bad[] = {
 		"/", "/v1", "/v1/job", "/v1/jobs/a.b", "/v1/jobs/a%2e", "/v1/jobs//outputs",
-		"/v1/jobs/abc/logs", "/v1/jobs/abc/outputs/..", "/v1/jobs/abc/outputs/%2e%2e",
+		"/v1/jobs/abc/logs/", "/v1/jobs/abc/logs/stdin", "/v1/jobs/abc/logs/..",
+		"/v1/jobs/abc/outputs/..", "/v1/jobs/abc/outputs/%2e%2e",
 		"/v1/jobs/abc/outputs/a%00b", "/v1/jobs/abc/outputs/a%2", "/v1/jobs/abc/outputs/%2fetc",
 		"/v1/jobs/abc/outputs/a//b",
 		"/v1/jobs/0123456789012345678901234567890123456789",

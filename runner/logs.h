@@ -1,0 +1,32 @@
+/* A job's stdout and stderr. They are outputs too (DESIGN.md: they never
+ * leave unchecked): kept in jobs/<id>/logs/, held until a checker who did
+ * not submit the job releases or rejects each one, like a held output. */
+#ifndef TREX_RUNNER_LOGS_H
+#define TREX_RUNNER_LOGS_H
+
+#include <jansson.h>
+
+#include "access.h"
+#include "http.h"
+#include "trexd.h"
+
+/* "held", "released" or "rejected"; "held" when the store cannot say. */
+const char *logs_state(struct store *s, const char *id, const char *name);
+
+/* GET /v1/jobs/{id}/logs: {"id", "logs": [{"name", "size", "state"}]}. */
+void logs_list(struct trexd *d, const struct caller *c, const char *id,
+	       struct http_response *resp);
+
+/* GET /v1/jobs/{id}/logs/{stdout|stderr}: the bytes once released (a
+ * researcher of the job), or while held (a checker who did not submit it,
+ * to review it); every read is audited. */
+void logs_get(struct trexd *d, const struct caller *c, const char *id, const char *name,
+	      struct http_response *resp);
+
+/* POST /v1/jobs/{id}/review with {"log": "stdout"|"stderr", "decision",
+ * "reason"}: called by review_decide once the caller is a checker who did
+ * not submit the job `row`. */
+void logs_review(struct trexd *d, const struct caller *c, const struct job_row *row,
+		 json_t *body, struct http_response *resp);
+
+#endif
