@@ -27,6 +27,7 @@
 #include "idcache.h"
 #include "previous.h"
 #include "log.h"
+#include "metrics.h"
 #include "release.h"
 #include "sched.h"
 #include "trexd.h"
@@ -44,6 +45,7 @@ struct job_proc {
 	uv_pipe_t pipes[JOB_NPIPES];
 	struct trex_buf bufs[JOB_NPIPES];
 	uint64_t totals[JOB_NPIPES];
+	uint64_t spawn_ns; /* uv_hrtime() (CLOCK_MONOTONIC) at uv_spawn */
 	int64_t exit_status;
 	int term_signal;
 	int pending; /* exit + open pipes still to hear from */
@@ -284,6 +286,7 @@ static int job_spawn(struct job *j, struct job_proc *p, struct job_argv *a,
 	opt.exit_cb = job_exited;
 	opt.stdio = stdio;
 	opt.stdio_count = nstdio;
+	p->spawn_ns = uv_hrtime();
 	int r = uv_spawn(loop, &p->proc, &opt);
 	j->open_handles++;
 	p->spawned = 1;
@@ -307,7 +310,7 @@ static int job_spawn(struct job *j, struct job_proc *p, struct job_argv *a,
 json_t *job_parse_status(const char *text, size_t len)
 {
 	static const char *const ints[] = { "exit_code", "signal", "host_uid", "wall_ms",
-					    "cpu_ms", "peak_memory_kb" };
+					    "cpu_ms", "peak_memory_kb", "started_ns" };
 	json_t *o = json_object();
 	if (!o)
 		return NULL;
@@ -526,6 +529,12 @@ static void job_ran(struct job_proc *p)
 		json_object_set_new(j->runrec, "exit_code",
 				    json_integer(p->term_signal ? 128 + p->term_signal
 								: p->exit_status));
+	/* spawn to the job's execve, both on CLOCK_MONOTONIC (uv_hrtime);
+	 * the timestamp itself means nothing to a user and is not kept */
+	json_int_t started = json_integer_value(json_object_get(j->runrec, "started_ns"));
+	if (started > 0 && (uint64_t)started >= p->spawn_ns)
+		metrics_observe_sandbox_start((uint64_t)started - p->spawn_ns);
+	json_object_del(j->runrec, "started_ns");
 	json_object_set_new(j->runrec, "stdout_bytes", json_integer((json_int_t)p->totals[JOB_OUT]));
 	json_object_set_new(j->runrec, "stderr_bytes", json_integer((json_int_t)p->totals[JOB_ERR]));
 	trex_log(TREX_LOG_INFO, "job_ran", "job=%s exit=%lld signal=%d", j->row.id,

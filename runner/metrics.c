@@ -25,11 +25,39 @@ static const double metrics_bounds[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
 					 0.01, 0.025, 0.05, 0.1, 0.25, 1 };
 #define METRICS_NB (sizeof(metrics_bounds) / sizeof(metrics_bounds[0]))
 
+/* sandbox start buckets, seconds: a resident start is a few ms, a cold
+ * one on a loaded host tens to hundreds */
+static const double metrics_start_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+					       0.1, 0.25, 0.5, 1, 2.5, 5 };
+#define METRICS_START_NB (sizeof(metrics_start_bounds) / sizeof(metrics_start_bounds[0]))
+
+/* output verdicts; the last is anything else a report said */
+static const char *const metrics_verdicts[] = { "pass", "suppressed", "review", "fail",
+						"missing", "other" };
+#define METRICS_NV (sizeof(metrics_verdicts) / sizeof(metrics_verdicts[0]))
+
+/* (rule, action) pairs of cell decisions: a bounded table, since the
+ * labels come from trex-check's report (fixed words of its code, but read
+ * back from a process that handled the job's outputs); past the bound, or
+ * for a word that is not a plain identifier, the pair counts as "other" */
+#define METRICS_CELL_KINDS 63
+struct metrics_cell_kind {
+	char rule[33];
+	char action[17];
+	uint64_t n;
+};
+
 static struct {
 	uint64_t requests[METRICS_ROUTES][METRICS_CLASSES];
 	uint64_t buckets[METRICS_NB + 1]; /* last: +Inf */
 	uint64_t count;
 	double sum;
+	uint64_t start_buckets[METRICS_START_NB + 1];
+	uint64_t start_count;
+	double start_sum;
+	uint64_t verdicts[METRICS_NV];
+	struct metrics_cell_kind cells[METRICS_CELL_KINDS + 1]; /* last: other */
+	size_t n_cells;
 } metrics;
 
 /* names of enum api_route_kind (api.h), in its order */
@@ -68,6 +96,74 @@ void metrics_observe_request(int route, int status, uint64_t handler_ns)
 	metrics.buckets[b]++;
 	metrics.count++;
 	metrics.sum += s;
+}
+
+void metrics_observe_sandbox_start(uint64_t ns)
+{
+	double s = (double)ns / 1e9;
+	size_t b = 0;
+	while (b < METRICS_START_NB && s > metrics_start_bounds[b])
+		b++;
+	metrics.start_buckets[b]++;
+	metrics.start_count++;
+	metrics.start_sum += s;
+}
+
+/* a label value we print as is: 1..max-1 of [a-z0-9_] */
+static int metrics_word(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n > 0 && n < max && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+static void metrics_count_cell(const char *rule, const char *action)
+{
+	struct metrics_cell_kind *k = NULL;
+	if (metrics_word(rule, sizeof(k->rule)) && metrics_word(action, sizeof(k->action))) {
+		for (size_t i = 0; i < metrics.n_cells; i++)
+			if (strcmp(metrics.cells[i].rule, rule) == 0 &&
+			    strcmp(metrics.cells[i].action, action) == 0)
+				k = &metrics.cells[i];
+		if (!k && metrics.n_cells < METRICS_CELL_KINDS) {
+			k = &metrics.cells[metrics.n_cells++];
+			snprintf(k->rule, sizeof(k->rule), "%s", rule);
+			snprintf(k->action, sizeof(k->action), "%s", action);
+		}
+	}
+	if (!k) {
+		k = &metrics.cells[METRICS_CELL_KINDS];
+		snprintf(k->rule, sizeof(k->rule), "other");
+		snprintf(k->action, sizeof(k->action), "other");
+	}
+	k->n++;
+}
+
+void metrics_observe_output(const char *verdict, json_t *cells)
+{
+	size_t v = 0;
+	while (v < METRICS_NV - 1 && (!verdict || strcmp(verdict, metrics_verdicts[v]) != 0))
+		v++;
+	metrics.verdicts[v]++;
+	size_t i;
+	json_t *c;
+	json_array_foreach(cells, i, c)
+		metrics_count_cell(json_string_value(json_object_get(c, "rule")),
+				   json_string_value(json_object_get(c, "action")));
+}
+
+/* A histogram's lines: cumulative buckets, +Inf, sum and count. */
+static void metrics_histogram(struct trex_buf *o, const char *name, const double *bounds,
+			      size_t nb, const uint64_t *buckets, double sum, uint64_t count)
+{
+	uint64_t cum = 0;
+	for (size_t b = 0; b < nb; b++) {
+		cum += buckets[b];
+		trex_buf_printf(o, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[b],
+				(unsigned long long)cum);
+	}
+	cum += buckets[nb];
+	trex_buf_printf(o, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,
+			(unsigned long long)cum, name, sum, name, (unsigned long long)count);
 }
 
 static int metrics_jobs(struct trexd *d, struct trex_buf *o, long *queued)
@@ -117,17 +213,29 @@ void metrics_serve(struct trexd *d, struct http_response *resp)
 	trex_buf_printf(&o, "# HELP trexd_api_handler_seconds Time in the request handler "
 			    "(store, checks, JSON), not on the wire.\n"
 			    "# TYPE trexd_api_handler_seconds histogram\n");
-	uint64_t cum = 0;
-	for (size_t b = 0; b < METRICS_NB; b++) {
-		cum += metrics.buckets[b];
-		trex_buf_printf(&o, "trexd_api_handler_seconds_bucket{le=\"%g\"} %llu\n",
-				metrics_bounds[b], (unsigned long long)cum);
-	}
-	cum += metrics.buckets[METRICS_NB];
-	trex_buf_printf(&o, "trexd_api_handler_seconds_bucket{le=\"+Inf\"} %llu\n"
-			    "trexd_api_handler_seconds_sum %.6f\n"
-			    "trexd_api_handler_seconds_count %llu\n",
-			(unsigned long long)cum, metrics.sum, (unsigned long long)metrics.count);
+	metrics_histogram(&o, "trexd_api_handler_seconds", metrics_bounds, METRICS_NB,
+			  metrics.buckets, metrics.sum, metrics.count);
+	trex_buf_printf(&o, "# HELP trexd_sandbox_start_seconds From spawning trex-sandbox to the "
+			    "job's execve inside it.\n"
+			    "# TYPE trexd_sandbox_start_seconds histogram\n");
+	metrics_histogram(&o, "trexd_sandbox_start_seconds", metrics_start_bounds,
+			  METRICS_START_NB, metrics.start_buckets, metrics.start_sum,
+			  metrics.start_count);
+	trex_buf_printf(&o, "# HELP trexd_output_verdicts_total Declared outputs of finished jobs "
+			    "by verdict of the disclosure check.\n"
+			    "# TYPE trexd_output_verdicts_total counter\n");
+	for (size_t v = 0; v < METRICS_NV; v++)
+		trex_buf_printf(&o, "trexd_output_verdicts_total{verdict=\"%s\"} %llu\n",
+				metrics_verdicts[v], (unsigned long long)metrics.verdicts[v]);
+	trex_buf_printf(&o, "# HELP trexd_check_cell_decisions_total Cell decisions of the "
+			    "disclosure check by rule and action.\n"
+			    "# TYPE trexd_check_cell_decisions_total counter\n");
+	for (size_t i = 0; i <= METRICS_CELL_KINDS; i++)
+		if (metrics.cells[i].n && (i < metrics.n_cells || i == METRICS_CELL_KINDS))
+			trex_buf_printf(&o, "trexd_check_cell_decisions_total{rule=\"%s\","
+					    "action=\"%s\"} %llu\n", metrics.cells[i].rule,
+					metrics.cells[i].action,
+					(unsigned long long)metrics.cells[i].n);
 	size_t len = 0;
 	char *body = trex_buf_steal(&o, &len);
 	if (!body) {

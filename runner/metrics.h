@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "api.h"
 #include "http.h"
 #include "trexd.h"
@@ -11,6 +13,16 @@
 /* One answered request: its route (enum api_route_kind), status and the
  * time spent in api_handle. */
 void metrics_observe_request(int route, int status, uint64_t handler_ns);
+
+/* A job's sandbox start: from uv_spawn of trex-sandbox to the job's
+ * execve (the status record's started_ns). */
+void metrics_observe_sandbox_start(uint64_t ns);
+
+/* One declared output's final verdict (pass, suppressed, review, fail,
+ * missing) and, when checked, its report entry's cell decisions (the
+ * "cells" array of CONTRACTS.md 2: rule and action of each); cells may be
+ * NULL. */
+void metrics_observe_output(const char *verdict, json_t *cells);
 
 /* The exposition, answered on resp. */
 void metrics_serve(struct trexd *d, struct http_response *resp);

@@ -20,6 +20,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "manifest.h"
+#include "metrics.h"
 #include "store.h"
 #include "trexd.h"
 
@@ -397,6 +398,11 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 		return ar;
 	if (store_finish_job(d->store, id, rows, n, state, reason, report_text, err) < 0)
 		return err->code;
+	for (size_t k = 0; k < n; k++) {
+		json_t *entry = release_present(present, rows[k].name)
+					? release_report_entry(report, rows[k].name) : NULL;
+		metrics_observe_output(rows[k].verdict, json_object_get(entry, "cells"));
+	}
 	/* the release stands without the manifest copy: GET .../release
 	 * builds and signs it afresh from the store */
 	json_t *man = NULL;

@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "policies/seccomp/secpol.h"
@@ -140,8 +141,9 @@ static int sbx_child_join_cgroups(void *ctx, struct trex_err *err)
 	return sbx_cgroup_join_self_v1(a->cg, err);
 }
 
-/* pid 1: reap everything, report the job's status when it exits. */
-__attribute__((noreturn)) static void sbx_init_reap(pid_t job)
+/* pid 1: reap everything, report the job's status when it exits, with
+ * when it started (trexd's sandbox start latency metric). */
+__attribute__((noreturn)) static void sbx_init_reap(pid_t job, uint64_t started_ns)
 {
 	for (;;) {
 		int st;
@@ -151,7 +153,8 @@ __attribute__((noreturn)) static void sbx_init_reap(pid_t job)
 		if (p < 0)
 			_exit(SBX_EXIT_SETUP);
 		if (p == job) {
-			struct sbx_msg m = { .type = SBX_MSG_JOB_EXIT, .status = st };
+			struct sbx_msg m = { .type = SBX_MSG_JOB_EXIT, .status = st,
+					     .started_ns = started_ns };
 			(void)sbx_msg_send(SBX_SOCK_FD, &m, -1);
 			_exit(0);
 		}
@@ -267,5 +270,9 @@ void sbx_child_main(const struct sbx_child_args *a)
 	}
 	if (job == 0)
 		sbx_job_exec(a);
-	sbx_init_reap(job);
+	/* vfork returns once the job's execve did (or it failed, which its
+	 * setup_failed message reports): the job has started */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sbx_init_reap(job, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
 }

@@ -216,6 +216,9 @@ int main(int argc, char **argv)
 			sbx_status_kv(status_fd, "wall_ms", "%llu", (unsigned long long)run.wall_ms);
 			sbx_status_kv(status_fd, "cpu_ms", "%llu", (unsigned long long)cpu_ms);
 			sbx_status_kv(status_fd, "peak_memory_kb", "%llu", (unsigned long long)peak);
+			if (run.job_started_ns)
+				sbx_status_kv(status_fd, "started_ns", "%llu",
+					      (unsigned long long)run.job_started_ns);
 			sbx_status_kv(status_fd, "end", "1");
 			rc = o.exit_code;
 		}

@@ -152,6 +152,7 @@ enum sbx_msg_type {
 struct sbx_msg {
 	uint32_t type;
 	int32_t status;
+	uint64_t started_ns; /* JOB_EXIT: CLOCK_MONOTONIC when the job had exec'd */
 	char stage[32];
 	struct trex_err err;
 };

@@ -90,6 +90,7 @@ static void sbx_handle_msg(struct sbx_run *run, int sock)
 	case SBX_MSG_JOB_EXIT:
 		run->have_status = true;
 		run->wait_status = m.status;
+		run->job_started_ns = m.started_ns;
 		break;
 	default:
 		break;

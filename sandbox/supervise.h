@@ -29,6 +29,7 @@ struct sbx_run {
 	bool timed_out, cpu_limited, oom_killed, sock_eof;
 	int cancel_signal;
 	uint64_t start_ms, wall_ms;
+	uint64_t job_started_ns;    /* CLOCK_MONOTONIC at the job's execve, 0 unknown */
 	struct rusage rusage;       /* of init and everything it reaped */
 };
 

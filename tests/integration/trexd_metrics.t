@@ -17,6 +17,10 @@ check "running sandboxes" grep -qx 'trexd_jobs_running 0' "$T/body"
 check "requests by route and status class" grep -qx 'trexd_api_requests_total{route="health",code="2xx"} 2' "$T/body"
 check "handler latency histogram" grep -qx 'trexd_api_handler_seconds_count 2' "$T/body"
 check "histogram +Inf bucket" grep -qx 'trexd_api_handler_seconds_bucket{le="+Inf"} 2' "$T/body"
+check "no sandbox started yet" grep -qx 'trexd_sandbox_start_seconds_count 0' "$T/body"
+check "... its +Inf bucket" grep -qx 'trexd_sandbox_start_seconds_bucket{le="+Inf"} 0' "$T/body"
+check "no output checked yet" grep -qx 'trexd_output_verdicts_total{verdict="pass"} 0' "$T/body"
+expect_eq "... and no cell decision" 0 "$(grep -c '^trexd_check_cell_decisions_total' "$T/body")"
 check "every line is a comment or NAME{labels} VALUE" sh -c "! grep -vE '^(# (HELP|TYPE) .*|[a-z_]+(\{[a-z]+=\"[^\"]*\"(,[a-z]+=\"[^\"]*\")*\})? [0-9.e+-]+)\$' '$T/body'"
 expect_eq "POST /metrics: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST --unix-socket "$SOCK" http://trexd/metrics)"
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
@@ -25,5 +29,36 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	expect_eq "a researcher may not read metrics" 403 "${out##* }"
 	case "$out" in *'"code": "forbidden"'* | *'"code":"forbidden"'*) ok "... with a code" ;;
 	*) not_ok "... with a code" "$out" ;; esac
+fi
+
+# a real job: one table with one cell under the threshold (suppressed,
+# rule threshold, action primary), one text (review), one never written
+# (missing): the start latency, verdicts and cell decisions count them
+if [ "$(id -u)" = 0 ] && [ -x "$BIN/trex-sandbox" ] && [ -x "$BIN/trex-check" ]; then
+	trexd_stop
+	check "trexd restarts" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/d"
+	script=$(printf '%s\n' 'printf "age_band,sex,n\n20-29,F,3\n20-29,M,131\n30-39,F,99\n30-39,M,87\n" >/output/t.csv' \
+		'echo hi >/output/note.txt' | base64 -w0)
+	id=$(api_submit P d shell '["sh","a.sh"]' \
+		'[{"path":"t.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"},{"path":"note.txt","kind":"text"},{"path":"gone.csv","kind":"text"}]' \
+		'{}' "{\"a.sh\":\"$script\"}")
+	check "a job ends" api_wait_job "$id"
+	expect_eq "... partially released" partially_released "$(api_field state)"
+	get /metrics >/dev/null
+	check "one sandbox start observed" grep -qx 'trexd_sandbox_start_seconds_count 1' "$T/body"
+	check "... in the +Inf bucket" grep -qx 'trexd_sandbox_start_seconds_bucket{le="+Inf"} 1' "$T/body"
+	check "... with a positive sum" grep -qE '^trexd_sandbox_start_seconds_sum 0\.0*[1-9]|^trexd_sandbox_start_seconds_sum [1-9]' "$T/body"
+	check "... buckets cumulative and ending at 1" sh -c "grep '^trexd_sandbox_start_seconds_bucket' '$T/body' | awk '{ if (\$2 < p) exit 1; p = \$2 } END { exit p != 1 }'"
+	for v in "pass 0" "suppressed 1" "review 1" "fail 0" "missing 1" "other 0"; do
+		check "verdict ${v% *}: ${v#* }" grep -qx "trexd_output_verdicts_total{verdict=\"${v% *}\"} ${v#* }" "$T/body"
+	done
+	expect_eq "cell decisions: one threshold primary, nothing else" \
+		'trexd_check_cell_decisions_total{rule="threshold",action="primary"} 1' \
+		"$(grep '^trexd_check_cell_decisions_total' "$T/body")"
+	api_get "/v1/jobs/$id" >/dev/null
+check "the run record keeps no start timestamp" sh -c "grep -q wall_ms '$TREXD_BODY' && ! grep -q started_ns '$TREXD_BODY'"
+get /metrics >/dev/null
+	check "the job's state is counted" grep -qx 'trexd_jobs{state="partially_released"} 1' "$T/body"
+	check "every line is still a comment or NAME{labels} VALUE" sh -c "! grep -vE '^(# (HELP|TYPE) .*|[a-z_]+(\{[a-z]+=\"[^\"]*\"(,[a-z]+=\"[^\"]*\")*\})? [0-9.e+-]+)\$' '$T/body'"
 fi
 done_testing
