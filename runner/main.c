@@ -23,6 +23,7 @@
 #include "jobdoc.h"
 #include "log.h"
 #include "recover.h"
+#include "relclean.h"
 #include "reload.h"
 #include "sched.h"
 #include "store.h"
@@ -279,6 +280,10 @@ int main(int argc, char **argv)
 		r = sacc_init(d->store, &err);
 	if (r == 0)
 		r = alog_init(d, &err);
+	/* what a killed trexd left half-written in the release area (the
+	 * signing key is loaded: a cut-short manifest is written again) */
+	if (r == 0 && (r = relclean_run(d, &err)) > 0)
+		r = 0;
 	if (r == 0)
 		r = permits_init(d, &err);
 	d->loop = uv_default_loop();

@@ -8,7 +8,8 @@
  * interrupted run left on disk, including any output copied to the release
  * area before the check was recorded, and only then re-queues or fails
  * the jobs in the store. Each step can be redone: a crash during recovery
- * is recovered by the next start. */
+ * is recovered by the next start. Temporary files in the release area,
+ * interrupted jobs' or not, are relclean.c's. */
 #include "recover.h"
 
 #include <dirent.h>
@@ -153,24 +154,6 @@ int recover_orphans(const struct config *c, struct trex_err *err)
 	return n;
 }
 
-/* A SIGKILL while the signed release manifest was being written leaves its
- * temporary file (<id>.release.json.tmp.<pid>, see trex_write_file_atomic)
- * beside the project's releases; it was never acknowledged, so remove it. */
-static void recover_release_tmp(const struct config *c, const char *project, const char *id)
-{
-	char p[PATH_MAX], prefix[256];
-	snprintf(p, sizeof(p), "%s/release/%s", c->state_dir, project);
-	snprintf(prefix, sizeof(prefix), "%s.release.json.tmp.", id);
-	DIR *d = opendir(p);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-}
-
 struct recover_ctx {
 	const struct config *c;
 	int n;
@@ -191,7 +174,6 @@ static int recover_clean_job(void *arg, const char *id, const char *project,
 	}
 	snprintf(p, sizeof(p), "%s/release/%s/%s", x->c->state_dir, project, id);
 	bundle_remove(p);
-	recover_release_tmp(x->c, project, id);
 	trex_log(TREX_LOG_WARN, "job_recovered", "job=%s was=%s action=%s", id, state,
 		 x->c->on_crash_requeue ? "requeue" : "fail");
 	x->n++;
