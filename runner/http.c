@@ -7,6 +7,7 @@
 #include "http.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -44,6 +45,7 @@ struct http_server {
 	int tcp_open;
 	struct tls_server *tls;
 	uint64_t handshake_ms;
+	size_t conns_peak; /* most connections since the last heap trim */
 };
 
 struct http_conn {
@@ -553,6 +555,8 @@ static void http_accept(struct http_server *srv, uv_stream_t *server, int tls)
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->n_conns++;
+	if (srv->n_conns > srv->conns_peak)
+		srv->conns_peak = srv->n_conns;
 	trex_buf_init(&c->url, 8192);
 	trex_buf_init(&c->body, srv->max_body);
 	if (uv_accept(server, &c->stream) < 0) {
@@ -618,6 +622,14 @@ static void http_sweep(uv_timer_t *t)
 		} else if (now - c->last_active > HTTP_IDLE_MS && c->stream.write_queue_size == 0) {
 			http_conn_close(c);
 		}
+	}
+	/* a burst of connections (TLS ones above all: OpenSSL's handshake
+	 * buffers, ~19 KiB each while in flight) leaves freed heap that glibc
+	 * keeps; give it back once most of the burst is gone, so trexd idles
+	 * small again (bench/BENCHMARKS.md, API over TLS) */
+	if (srv->conns_peak >= 256 && srv->n_conns < srv->conns_peak / 4) {
+		malloc_trim(0);
+		srv->conns_peak = srv->n_conns;
 	}
 }
 
