@@ -7,16 +7,9 @@
 # SIGHUP reloads the certificates or keeps the old ones. The CA and every
 # certificate are made at test time with the openssl CLI.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
-
-T=$(mktemp -d /tmp/trexd-tls.XXXXXX)
-SOCK=$T/s.sock
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-mkdir -p "$T/data" "$T/state" "$T/pki"
+. "$TREX_ROOT/tests/lib_trexd.sh"
+trexd_init trexd-tls
+mkdir -p "$T/data" "$T/pki"
 
 # --- a throwaway PKI --------------------------------------------------------
 P=$T/pki
@@ -49,23 +42,18 @@ extendedKeyUsage=serverAuth" &&
 expect_eq "openssl made the test PKI" 0 $?
 
 # --- configuration -----------------------------------------------------------
-conf() { # conf FILE TLS_OBJECT
-	cat >"$1" <<JSON
-{
-  "state_dir": "$T/state",
-  "socket": "$SOCK",
-  "sandbox": "$T/no-such-sandbox",
-  "require_permit": false,
-  "datasets": {"synth": {"path": "$T/data"}},
-  "users": {"root": {"uid": 0, "roles": ["researcher", "operator"]},
-            "nobody": {"uid": 65534, "roles": ["researcher"]}},
-  "tls": $2
-}
-JSON
+conf() { # conf FILE TLS_OBJECT: the "tls" member on line 10
+	keep=$TREXD_CONF
+	TREXD_CONF=$1
+	trexd_config_write "\"sandbox\": \"$T/no-such-sandbox\"" '"require_permit": false' \
+		"\"datasets\": {\"synth\": {\"path\": \"$T/data\"}}" \
+		'"users": {"root": {"uid": 0, "roles": ["researcher", "operator"]},
+            "nobody": {"uid": 65534, "roles": ["researcher"]}}' "\"tls\": $2"
+	TREXD_CONF=$keep
 }
 TLSOK="{\"listen\": \"127.0.0.1:0\", \"cert\": \"$P/srv.pem\", \"key\": \"$P/srv.key\",
           \"client_ca\": \"$P/ca.pem\", \"handshake_timeout_ms\": 500}"
-conf "$T/trexd.json" "$TLSOK"
+conf "$TREXD_CONF" "$TLSOK"
 # -n loads the files; sandbox checks are not the point here
 nck() { "$BIN/trexd" -n --config "$1" 2>&1 | sed 's/^trexd: //'; }
 conf "$T/bad1.json" "{\"listen\": \"127.0.0.1:0\", \"cert\": \"$P/srv.pem\", \"key\": \"$P/nobody.key\", \"client_ca\": \"$P/ca.pem\"}"
@@ -78,24 +66,24 @@ expect_eq "-n: a missing client CA file" \
 conf "$T/bad3.json" "{\"listen\": \"127.0.0.1:0\", \"cert\": \"$P/srv.pem\", \"key\": \"$P/srv.key\",
   \"client_ca\": \"$P/ca.pem\", \"ciphers\": \"x\"}"
 expect_eq "-n: unknown key in tls names file, line and key" \
-	"$T/bad3.json:10: unknown key \"ciphers\" in tls" "$(nck "$T/bad3.json")"
+	"$T/bad3.json:11: unknown key \"ciphers\" in tls" "$(nck "$T/bad3.json")"
 conf "$T/bad4.json" "{\"listen\": \"localhost:8443\", \"cert\": \"$P/srv.pem\", \"key\": \"$P/srv.key\", \"client_ca\": \"$P/ca.pem\"}"
 expect_eq "-n: listen must be a numeric address" \
-	"$T/bad4.json:9: tls.listen: \"localhost\" is not a numeric IP address" "$(nck "$T/bad4.json")"
+	"$T/bad4.json:10: tls.listen: \"localhost\" is not a numeric IP address" "$(nck "$T/bad4.json")"
 conf "$T/bad5.json" "{\"listen\": \"127.0.0.1:0\", \"cert\": \"$P/srv.pem\", \"key\": \"$P/srv.key\"}"
 expect_eq "-n: client_ca is required" \
-	"$T/bad5.json:9: tls: missing \"client_ca\"" "$(nck "$T/bad5.json")"
+	"$T/bad5.json:10: tls: missing \"client_ca\"" "$(nck "$T/bad5.json")"
 conf "$T/bad6.json" "{\"listen\": \"127.0.0.1:0\", \"cert\": \"srv.pem\", \"key\": \"$P/srv.key\", \"client_ca\": \"$P/ca.pem\"}"
 expect_eq "-n: relative certificate path" \
-	"$T/bad6.json:9: tls.cert must be an absolute path" "$(nck "$T/bad6.json")"
+	"$T/bad6.json:10: tls.cert must be an absolute path" "$(nck "$T/bad6.json")"
 
 # --- start -------------------------------------------------------------------
-"$BIN/trexd" --config "$T/trexd.json" >>"$T/trexd.log" 2>&1 &
-PID=$!
+check "trexd starts" trexd_start
+# the start line comes once both listeners are up
 i=0
-while ! grep -q 'event=trexd_started' "$T/trexd.log" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-PORT=$(sed -n 's/.*event=trexd_started .*tls=127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/trexd.log")
-case "$PORT" in [1-9]*) ok "trexd names its TLS port ($PORT)" ;; *) not_ok "TLS port" "$(cat "$T/trexd.log")" ;; esac
+while ! grep -q 'event=trexd_started' "$TREXD_LOG" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+PORT=$(sed -n 's/.*event=trexd_started .*tls=127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$TREXD_LOG")
+case "$PORT" in [1-9]*) ok "trexd names its TLS port ($PORT)" ;; *) not_ok "TLS port" "$(cat "$TREXD_LOG")" ;; esac
 URL=https://127.0.0.1:$PORT
 
 # tls NAME METHOD PATH [curl args]: as client certificate NAME ("-" none);
@@ -108,15 +96,11 @@ tls() {
 	code=$(curl -sS -o "$T/body" -w '%{http_code}' --cacert "$P/ca.pem" -X "$m" "$@" "$URL$p" 2>"$T/curl.err")
 	echo "$code $?"
 }
-unix() { # unix METHOD PATH [curl args]: status on stdout, body in $T/body
-	m=$1 p=$2
-	shift 2
-	curl -s -o "$T/body" -w '%{http_code}' --unix-socket "$SOCK" -X "$m" "$@" "http://trexd$p"
-}
+unix() { api_req "$@"; } # unix METHOD PATH [curl args]: status; body in $T/body
 field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]
 print(d)' "$T/body" "$1"; }
-logged() { grep -c "$1" "$T/trexd.log"; }
+logged() { grep -c "$1" "$TREXD_LOG"; }
 
 # --- identity ----------------------------------------------------------------
 MAN='{"project":"P1","dataset":"synth","runtime":"shell","command":["true"],"outputs":[]}'
@@ -324,19 +308,19 @@ expect_eq "server certificate before the reload" "CN = trexd" "$(subject)"
 reload_wait() { # reload_wait N: until the Nth reload line
 	kill -HUP "$PID"
 	i=0
-	while [ "$(grep -c 'event=config_reload' "$T/trexd.log")" -lt "$1" ] && [ $i -lt 100 ]; do
+	while [ "$(grep -c 'event=config_reload' "$TREXD_LOG")" -lt "$1" ] && [ $i -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
 }
-conf "$T/trexd.json" "{\"listen\": \"127.0.0.1:0\", \"cert\": \"$P/srv2.pem\", \"key\": \"$P/srv.key\",
+conf "$TREXD_CONF" "{\"listen\": \"127.0.0.1:0\", \"cert\": \"$P/srv2.pem\", \"key\": \"$P/srv.key\",
           \"client_ca\": \"$P/ca.pem\", \"handshake_timeout_ms\": 500}"
 reload_wait 1
 expect_eq "a reload whose key does not match is refused" 1 \
 	"$(logged "event=config_reload_failed kept=old error=\"tls.key $P/srv.key does not match tls.cert $P/srv2.pem")"
 expect_eq "... the old certificate still served" "CN = trexd" "$(subject)"
 expect_eq "... and requests too" "200 0" "$(tls nobody GET "/v1/jobs/$NOBJOB")"
-conf "$T/trexd.json" "{\"listen\": \"127.0.0.1:0\", \"cert\": \"$P/srv2.pem\", \"key\": \"$P/srv2.key\",
+conf "$TREXD_CONF" "{\"listen\": \"127.0.0.1:0\", \"cert\": \"$P/srv2.pem\", \"key\": \"$P/srv2.key\",
           \"client_ca\": \"$P/ca.pem\", \"handshake_timeout_ms\": 500}"
 reload_wait 2
 expect_eq "a good reload is applied" 1 "$(logged 'event=config_reloaded')"
@@ -345,14 +329,13 @@ out=$($TX --cert "$P/root.pem" --key "$P/root.key" status "$ROOTJOB" 2>&1)
 expect_eq "trex checks the IP against the new certificate's SAN (none): exit 1" 1 $?
 expect_eq "... IP address mismatch" \
 	"trex: trexd's certificate at 127.0.0.1:$PORT is not trusted: IP address mismatch (see --cacert)" "$out"
-conf "$T/trexd.json" "{\"listen\": \"127.0.0.1:1\", \"cert\": \"$P/srv2.pem\", \"key\": \"$P/srv2.key\",
+conf "$TREXD_CONF" "{\"listen\": \"127.0.0.1:1\", \"cert\": \"$P/srv2.pem\", \"key\": \"$P/srv2.key\",
           \"client_ca\": \"$P/ca.pem\"}"
 reload_wait 3
 expect_eq "changing tls.listen needs a restart" 1 \
-	"$(grep -cF 'event=config_reload_failed kept=old error=""tls.listen" changed: it needs a restart"' "$T/trexd.log")"
+	"$(grep -cF 'event=config_reload_failed kept=old error=""tls.listen" changed: it needs a restart"' "$TREXD_LOG")"
 
-kill "$PID"
-wait "$PID"
+trexd_stop
 expect_eq "trexd stops cleanly with TLS clients gone" 0 $?
 PID=
 done_testing
