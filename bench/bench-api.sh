@@ -5,6 +5,7 @@
 # GET /v1/jobs/{id}; then nginx serving a static JSON file of the same size
 # with keep-alive on 127.0.0.1, driven by the same client (apiload). Reports
 # throughput, p50/p99 latency and trexd's peak RSS. Loopback only.
+# Then the same over TLS 1.3 with client certificates (see "TLS" below).
 set -eu
 : "${BUILD:=build}"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,8 +22,23 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 ulimit -n 20000 2>/dev/null || true
-mkdir -p "$T/state" "$T/data"
+mkdir -p "$T/state" "$T/data" "$T/pki"
 chmod 755 "$T" "$T/data"
+# for the TLS runs: a throwaway PKI, a CA, a server certificate for
+# 127.0.0.1 and a client certificate CN=root (the bench runs as root: the
+# same caller as on the unix socket)
+P=$T/pki
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+	-keyout "$P/ca.key" -out "$P/ca.pem" -subj /CN=bench-ca 2>/dev/null
+pki_leaf() { # pki_leaf FILE CN SAN EKU
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$P/$1.key" \
+		-out "$P/$1.csr" -subj "/CN=$2" 2>/dev/null
+	printf 'subjectAltName=%s\nextendedKeyUsage=%s\n' "$3" "$4" >"$P/$1.ext"
+	openssl x509 -req -in "$P/$1.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" -CAcreateserial \
+		-days 1 -out "$P/$1.pem" -extfile "$P/$1.ext" 2>/dev/null
+}
+pki_leaf srv trexd IP:127.0.0.1 serverAuth
+pki_leaf cli root DNS:bench clientAuth
 # concurrency 1: the jobs submitted run one at a time beside the bench and
 # do not compete much with trexd's loop for the CPU
 cat >"$T/trexd.json" <<JSON
@@ -64,6 +80,17 @@ http {
 		listen 127.0.0.1:18089;
 		root $T/www;
 	}
+	# the TLS reference: mutual TLS 1.3 without session tickets, as trexd
+	server {
+		listen 127.0.0.1:18443 ssl;
+		root $T/www;
+		ssl_certificate $P/srv.pem;
+		ssl_certificate_key $P/srv.key;
+		ssl_protocols TLSv1.3;
+		ssl_verify_client on;
+		ssl_client_certificate $P/ca.pem;
+		ssl_session_tickets off;
+	}
 }
 NGX
 	nginx -c "$T/ngx/nginx.conf" -p "$T/ngx" &
@@ -76,3 +103,54 @@ else
 	echo "nginx not installed: no comparison (apt-get install nginx)"
 fi
 echo "jobs stored: $(sqlite3 "$T/state/trexd.db" 'SELECT count(*) FROM jobs' 2>/dev/null || echo '?')"
+
+# --- TLS: a fresh trexd serving the same API over TLS 1.3 with client
+# certificates, so its mixed run also starts with an empty queue (the unix
+# trexd is stopped first: its queued jobs would compete for the CPU); then
+# nginx's TLS server with the same client. apiload makes every handshake
+# first (all connections at once, non-blocking OpenSSL in its epoll loop),
+# then times keep-alive requests on the established sessions.
+[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+PID=
+mkdir -p "$T/tstate"
+cat >"$T/trexd-tls.json" <<JSON
+{"state_dir": "$T/tstate", "socket": "$T/t.sock", "require_permit": false,
+ "concurrency": 1, "datasets": {"d": {"path": "$T/data"}},
+ "tls": {"listen": "127.0.0.1:0", "cert": "$P/srv.pem", "key": "$P/srv.key",
+         "client_ca": "$P/ca.pem"}}
+JSON
+"$BIN/trexd" --config "$T/trexd-tls.json" >"$T/trexd-tls.log" 2>&1 &
+PID=$!
+i=0
+while ! grep -q event=trexd_started "$T/trexd-tls.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+TPORT=$(sed -n 's/.*event=trexd_started .*tls=127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/trexd-tls.log")
+TLSCLI="--cert $P/cli.pem --key $P/cli.key --cacert $P/ca.pem"
+TID=$(curl -s $TLSCLI -X POST --data-binary @"$T/post.json" "https://127.0.0.1:$TPORT/v1/jobs" |
+	sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
+[ -n "$TID" ] || { echo "bench-api: trexd (TLS) refused the job"; cat "$T/trexd-tls.log"; exit 1; }
+rss_kb() { awk "/$1/ {print \$2}" "/proc/${2:-$PID}/status"; }
+# tls_run PID STDIN ARGS...: apiload in the background, the server's RSS
+# sampled halfway through (every connection established and busy)
+tls_run() {
+	pid=$1 in=$2
+	shift 2
+	"$BIN/apiload" "$@" <"$in" >"$T/tls.out" &
+	ALP=$!
+	sleep $((SECS / 2 + 1))
+	MID=$(rss_kb VmRSS "$pid")
+	wait "$ALP"
+	echo "$(cat "$T/tls.out") rss_mid_kb=$MID rss_peak_kb=$(rss_kb VmHWM "$pid")"
+}
+echo "trexd TLS 1.3 (mutual): $CONNS connections, ${SECS}s, GET /v1/jobs/ID + 1 in 10 POST /v1/jobs (idle rss_kb=$(rss_kb VmRSS))"
+tls_run "$PID" "$T/post.json" $TLSCLI "tls:$TPORT" "$CONNS" "$SECS" "/v1/jobs/$TID" /v1/jobs 10
+echo "trexd TLS 1.3: reads only"
+tls_run "$PID" /dev/null $TLSCLI "tls:$TPORT" "$CONNS" "$SECS" "/v1/jobs/$TID" - 0
+sleep 3 # a sweep of trexd's connection list (it gives freed heap back after a burst)
+echo "trexd TLS: after the runs, connections closed: rss_kb=$(rss_kb VmRSS)"
+kill "$PID" && wait "$PID" 2>/dev/null
+PID=
+if [ -n "$NPID" ]; then
+	WPID=$(pgrep -P "$NPID" | head -1) # the worker (the master's child)
+	echo "nginx (1 worker) TLS 1.3 (mutual): $CONNS connections, ${SECS}s, GET /job.json (worker rss_kb=$(rss_kb VmRSS "$WPID"))"
+	tls_run "$WPID" /dev/null $TLSCLI tls:18443 "$CONNS" "$SECS" /job.json - 0
+fi

@@ -4,7 +4,13 @@
  * prepared body, the others GET a path. Prints throughput, latency
  * percentiles and error counts as one JSON line. One epoll thread: the same
  * client for trexd and nginx, so the comparison is like for like. wrk
- * cannot speak to a unix socket. */
+ * cannot speak to a unix socket.
+ *
+ * With --cert/--key/--cacert and a target "tls:PORT", every connection is
+ * TLS 1.3 with that client certificate, driven by non-blocking OpenSSL in
+ * the same epoll loop (handshakes first, all connections at once, then the
+ * timed requests on the established sessions: keep-alive, one handshake per
+ * connection). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,10 +27,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #define MAXLAT (1u << 24)
 
 struct conn {
 	int fd;
+	SSL *ssl;       /* NULL: plain */
+	int handshaken;
 	char in[65536];
 	size_t in_len;
 	const char *out;
@@ -46,9 +57,47 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* bytes moved, 0 when the socket would block, -1 at end or error */
+static ssize_t conn_write(struct conn *x, const char *p, size_t len)
+{
+	if (!x->ssl) {
+		ssize_t w = write(x->fd, p, len);
+		return w >= 0 ? w : errno == EAGAIN ? 0 : -1;
+	}
+	int n = SSL_write(x->ssl, p, (int)len);
+	if (n > 0)
+		return n;
+	int e = SSL_get_error(x->ssl, n);
+	return e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ ? 0 : -1;
+}
+
+static ssize_t conn_read(struct conn *x, char *p, size_t len)
+{
+	if (!x->ssl) {
+		ssize_t r = read(x->fd, p, len);
+		return r > 0 ? r : r < 0 && errno == EAGAIN ? 0 : -1;
+	}
+	int n = SSL_read(x->ssl, p, (int)len);
+	if (n > 0)
+		return n;
+	int e = SSL_get_error(x->ssl, n);
+	return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+}
+
+static void conn_close(struct conn *x)
+{
+	if (x->ssl)
+		SSL_free(x->ssl);
+	x->ssl = NULL;
+	close(x->fd);
+	x->fd = -1;
+}
+
 static int dial(const char *target)
 {
 	int fd;
+	if (strncmp(target, "tls:", 4) == 0)
+		target += 4;
 	if (target[0] == '/') {
 		struct sockaddr_un a = { .sun_family = AF_UNIX };
 		snprintf(a.sun_path, sizeof(a.sun_path), "%s", target);
@@ -88,10 +137,37 @@ static size_t response_len(const char *buf, size_t len, int *status)
 
 int main(int argc, char **argv)
 {
+	const char *cert = NULL, *key = NULL, *cacert = NULL;
+	while (argc > 2 && strncmp(argv[1], "--", 2) == 0) {
+		if (strcmp(argv[1], "--cert") == 0)
+			cert = argv[2];
+		else if (strcmp(argv[1], "--key") == 0)
+			key = argv[2];
+		else if (strcmp(argv[1], "--cacert") == 0)
+			cacert = argv[2];
+		else
+			break;
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 7) {
-		fprintf(stderr, "usage: apiload SOCKET|PORT CONNS SECONDS GET_PATH POST_PATH|- POST_EVERY\n"
+		fprintf(stderr, "usage: apiload [--cert C --key K --cacert CA] SOCKET|PORT|tls:PORT CONNS\n"
+				"               SECONDS GET_PATH POST_PATH|- POST_EVERY\n"
 				"  body of the POST on stdin\n");
 		return 2;
+	}
+	SSL_CTX *ctx = NULL;
+	if (strncmp(argv[1], "tls:", 4) == 0) {
+		ctx = SSL_CTX_new(TLS_client_method());
+		if (!ctx || SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+		    (cacert && SSL_CTX_load_verify_locations(ctx, cacert, NULL) != 1) ||
+		    (cert && SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) ||
+		    (key && SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)) {
+			ERR_print_errors_fp(stderr);
+			return 1;
+		}
+		SSL_CTX_set_verify(ctx, cacert ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+		SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	}
 	const char *target = argv[1];
 	int nconn = (int)strtol(argv[2], NULL, 10), secs = (int)strtol(argv[3], NULL, 10),
@@ -120,42 +196,83 @@ int main(int argc, char **argv)
 			continue;
 		}
 		c[i].n = (unsigned)i; /* stagger the POSTs across connections */
+		c[i].handshaken = !ctx;
+		if (ctx) {
+			c[i].ssl = SSL_new(ctx);
+			SSL_set_fd(c[i].ssl, c[i].fd);
+			SSL_set_connect_state(c[i].ssl);
+		}
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = &c[i] };
 		epoll_ctl(ep, EPOLL_CTL_ADD, c[i].fd, &ev);
 	}
+	struct epoll_event evs[256];
+	/* TLS: every handshake first, all in flight at once */
+	int pending = 0;
+	unsigned long hsfail = 0;
+	uint64_t hs0 = now_ns();
+	for (int i = 0; ctx && i < nconn; i++)
+		if (c[i].fd >= 0) {
+			pending++;
+			SSL_do_handshake(c[i].ssl); /* sends the ClientHello */
+		}
+	while (pending > 0 && now_ns() - hs0 < 60000000000ull) {
+		int n = epoll_wait(ep, evs, 256, 100);
+		for (int k = 0; k < n; k++) {
+			struct conn *x = evs[k].data.ptr;
+			if (x->fd < 0 || x->handshaken)
+				continue;
+			int r = SSL_do_handshake(x->ssl);
+			if (r == 1) {
+				x->handshaken = 1;
+				pending--;
+				continue;
+			}
+			int e = SSL_get_error(x->ssl, r);
+			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+				if (hsfail++ == 0)
+					ERR_print_errors_fp(stderr);
+				conn_close(x);
+				pending--;
+			}
+		}
+	}
+	double hs_s = (double)(now_ns() - hs0) / 1e9;
 	uint64_t start = now_ns(), stop = start + (uint64_t)secs * 1000000000u;
 	/* start every connection's first request */
 	for (int i = 0; i < nconn; i++) {
-		if (c[i].fd < 0)
+		if (c[i].fd < 0 || !c[i].handshaken)
 			continue;
 		int is_post = every > 0 && body_len && c[i].n % (unsigned)every == 0;
 		c[i].out = is_post ? post : get;
 		c[i].out_len = (size_t)(is_post ? pl : gl);
 		c[i].out_off = 0;
 		c[i].sent_ns = now_ns();
+		ssize_t w = conn_write(&c[i], c[i].out, c[i].out_len);
+		if (w > 0)
+			c[i].out_off = (size_t)w;
 	}
-	struct epoll_event evs[256];
 	while (now_ns() < stop) {
 		int n = epoll_wait(ep, evs, 256, 100);
 		for (int k = 0; k < n; k++) {
 			struct conn *x = evs[k].data.ptr;
 			if (x->fd < 0)
 				continue;
+			if (!x->handshaken)
+				continue;
 			while (x->out_off < x->out_len) {
-				ssize_t w = write(x->fd, x->out + x->out_off, x->out_len - x->out_off);
+				ssize_t w = conn_write(x, x->out + x->out_off, x->out_len - x->out_off);
 				if (w <= 0)
 					break;
 				x->out_off += (size_t)w;
 			}
 			for (;;) {
-				ssize_t r = read(x->fd, x->in + x->in_len, sizeof(x->in) - x->in_len);
-				if (r == 0 || (r < 0 && errno != EAGAIN)) {
+				ssize_t r = conn_read(x, x->in + x->in_len, sizeof(x->in) - x->in_len);
+				if (r < 0) {
 					errors++;
-					close(x->fd);
-					x->fd = -1;
+					conn_close(x);
 					break;
 				}
-				if (r < 0)
+				if (r == 0)
 					break;
 				x->in_len += (size_t)r;
 				int status = 0;
@@ -178,7 +295,7 @@ int main(int argc, char **argv)
 					x->out_len = (size_t)(is_post ? pl : gl);
 					x->out_off = 0;
 					x->sent_ns = t;
-					ssize_t w = write(x->fd, x->out, x->out_len);
+					ssize_t w = conn_write(x, x->out, x->out_len);
 					if (w > 0)
 						x->out_off = (size_t)w;
 				}
@@ -188,8 +305,11 @@ int main(int argc, char **argv)
 	double el = (double)(now_ns() - start) / 1e9;
 	qsort(lat, nlat, sizeof(*lat), cmp_u32);
 	printf("{\"connections\":%d,\"connect_failed\":%lu,\"seconds\":%.1f,\"requests\":%zu,"
-	       "\"ok\":%lu,\"posts\":%lu,\"errors\":%lu,\"rps\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f}\n",
+	       "\"ok\":%lu,\"posts\":%lu,\"errors\":%lu,\"rps\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f",
 	       nconn, connfail, el, nlat, ok, posts, errors, (double)nlat / el,
 	       nlat ? lat[nlat / 2] / 1000.0 : 0, nlat ? lat[nlat * 99 / 100] / 1000.0 : 0);
+	if (ctx)
+		printf(",\"tls_handshake_failed\":%lu,\"tls_handshakes_s\":%.2f", hsfail, hs_s);
+	printf("}\n");
 	return 0;
 }
