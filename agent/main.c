@@ -19,6 +19,11 @@ static const char usage[] =
 	"  status JOB [--json]         state, reason, run result, outputs and logs\n"
 	"                              (--json: the job as trexd returns it)\n"
 	"  wait JOB [--timeout S]      poll until the job ends, then print its status\n"
+	"  list [--state S] [--project P] [--user U] [--since TIME] [--limit N]\n"
+	"                              the jobs you may see, newest first, one per line:\n"
+	"                              id, state, project, submitter, created (UTC);\n"
+	"                              all of them (every page) unless --limit N;\n"
+	"                              TIME is 2026-11-29T10:00:00Z or 2026-11-29\n"
 	"  outputs JOB                 list released files: name, size, sha256, verdict\n"
 	"  fetch JOB [NAME...] [-o DIR]  download released files (all by default) into\n"
 	"                              DIR (default .), checking size and SHA-256;\n"
@@ -28,6 +33,9 @@ static const char usage[] =
 	"                              else trexd's key pinned at first use in\n"
 	"                              ~/.config/trex/pins/; --no-verify skips the check,\n"
 	"                              for a trexd without release manifests)\n"
+	"  logs JOB [stdout|stderr]    print the job's logs (stdout to stdout, stderr to\n"
+	"                              stderr) once a checker released them; a log\n"
+	"                              still held or rejected is an error (exit 1)\n"
 	"  permit keygen PRIV PUB      make an approver key pair\n"
 	"  permit sign --key PRIV FILE [-o OUT]   sign an unsigned permit\n"
 	"  permit verify --key PUB [--revoked ID] [--project P --researcher R\n"
@@ -36,6 +44,8 @@ static const char usage[] =
 	"  approve JOB                 (approver) approve a strict-permit job's code bundle\n"
 	"  review JOB FILE --release|--reject --reason TEXT\n"
 	"                              (checker) decide on an output held for review\n"
+	"  review JOB --log stdout|stderr --release|--reject --reason TEXT\n"
+	"                              (checker) decide on a job's held log\n"
 	"  held JOB FILE -o OUT        (checker) save an output held for review (0600)\n"
 	"  audit verify FILE [--trexd-key PUB] [--complete]\n"
 	"                              check an audit log; names the first bad line\n"
@@ -122,6 +132,7 @@ int main(int argc, char **argv)
 		{ "outputs", cli_outputs }, { "fetch", cli_fetch },
 		{ "permit", cli_permit }, { "approve", cli_approve },
 		{ "review", cli_review }, { "held", cli_held }, { "audit", cli_audit },
+		{ "list", cli_list }, { "logs", cli_logs },
 	};
 	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
 		if (strcmp(argv[i], verbs[v].name) != 0)
@@ -134,7 +145,7 @@ int main(int argc, char **argv)
 		return verbs[v].fn(&ctx, argc - i, argv + i);
 	}
 	fprintf(stderr, "trex: unknown verb '%s' (this trex knows submit, status, wait, "
-			"outputs, fetch, permit, approve, review, held, audit)\n%s",
+			"list, outputs, fetch, logs, permit, approve, review, held, audit)\n%s",
 		argv[i], usage);
 	return CLI_EXIT_USAGE;
 }

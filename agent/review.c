@@ -45,7 +45,7 @@ int cli_approve(const struct cli_ctx *ctx, int argc, char **argv)
 
 int cli_review(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *id = NULL, *file = NULL, *decision = NULL, *reason = NULL;
+	const char *id = NULL, *file = NULL, *decision = NULL, *reason = NULL, *log = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--release") == 0 || strcmp(argv[i], "--reject") == 0) {
 			if (decision)
@@ -53,6 +53,8 @@ int cli_review(const struct cli_ctx *ctx, int argc, char **argv)
 			decision = argv[i] + 2;
 		} else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc) {
 			reason = argv[++i];
+		} else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
+			log = argv[++i];
 		} else if (argv[i][0] == '-') {
 			return cli_usage_error("review", "unknown option %s", argv[i]);
 		} else if (!id) {
@@ -63,14 +65,19 @@ int cli_review(const struct cli_ctx *ctx, int argc, char **argv)
 			return cli_usage_error("review", "too many arguments");
 		}
 	}
-	if (!id || !file || !decision || !reason || !*reason)
+	if (!id || !file == !log || !decision || !reason || !*reason)
 		return cli_usage_error("review",
-				       "usage: trex review JOB FILE --release|--reject --reason TEXT");
-	if (!cli_job_id_ok(id) || !cli_output_path_ok(file))
-		return cli_usage_error("review", "not a job id or output name");
+				       "usage: trex review JOB FILE|--log stdout|stderr --release|--reject --reason TEXT");
+	if (!cli_job_id_ok(id) || (file && !cli_output_path_ok(file)) ||
+	    (log && strcmp(log, "stdout") != 0 && strcmp(log, "stderr") != 0))
+		return cli_usage_error("review", "not a job id, output name or log (stdout, stderr)");
 	struct trex_err err = { 0 };
-	_cleanup_json_ json_t *req = json_pack("{s:s,s:s,s:s}", "name", file, "decision",
-					      decision, "reason", reason);
+	/* a log is named by "log", an output by "name" (docs/api.md) */
+	_cleanup_json_ json_t *req = json_pack("{s:s,s:s,s:s}", log ? "log" : "name",
+					      log ? log : file, "decision", decision, "reason",
+					      reason);
+	if (log)
+		file = log;
 	_cleanup_json_ json_t *ans = NULL;
 	char target[128];
 	snprintf(target, sizeof(target), "/v1/jobs/%s/review", id);

@@ -147,6 +147,20 @@ out=$(list $ALICE "user=bob&limit=500")
 expect_eq "alice asking for bob's: only those of P1" "$(expect_ids 'k % 2 == 1 and k % 3 == 0' 65)" "$(echo "$out" | sed -n 2p)"
 expect_eq "an unknown uid: 403 unknown_user" "403 unknown_user" "$(list $NOBODY "")"
 
+# trex list follows the pages (50 jobs a request) and prints one line a job
+out=$(as $CAROL "$BIN/trex" --socket "$SOCK" list)
+expect_eq "trex list: every job, over two pages, newest first" "$(expect_ids True 65)" "$(echo "$out" | awk '{ printf "%s%s", (NR > 1 ? " " : ""), substr($1, length($1) - 3) }')"
+expect_eq "... one line per job: id state project submitter created" \
+	"20261129T100000-000000000064 held P2 alice 2026-11-29T11:04:00Z" "$(echo "$out" | sed -n 1p)"
+out=$(as $CAROL "$BIN/trex" --socket "$SOCK" list --limit 55)
+expect_eq "trex list --limit 55: the newest 55" "$(expect_ids 'k >= 10' 65)" "$(echo "$out" | awk '{ printf "%s%s", (NR > 1 ? " " : ""), substr($1, length($1) - 3) }')"
+out=$(as $ALICE "$BIN/trex" --socket "$SOCK" list --state failed --project P1)
+expect_eq "trex list --state --project, as alice" "$(expect_ids '(k % 2 == 0 or k % 3 == 0) and k % 3 == 0 and ["released","failed","held"][k % 3 if k % 2 else (k // 2) % 3] == "failed"' 65)" "$(echo "$out" | awk '{ printf "%s%s", (NR > 1 ? " " : ""), substr($1, length($1) - 3) }')"
+out=$(as $CAROL "$BIN/trex" --socket "$SOCK" list --state bogus 2>&1)
+expect_eq "trex list: trexd's refusal, exit 1" "1 trex: trexd refused (HTTP 400 bad_parameter): state \\x22bogus\\x22 is not a job state (awaiting_approval, queued, running, checking, released, partially_released, held, blocked, rejected, failed, timed_out, cancelled, refused)" "$? $out"
+as $CAROL "$BIN/trex" --socket "$SOCK" list --limit 0 2>/dev/null
+expect_eq "trex list --limit 0: usage error" 2 $?
+
 # bad parameters: 400 and a stable code
 req() { as $CAROL curl -s -o "$T/out" -w '%{http_code}' --unix-socket "$SOCK" "http://trexd/v1/jobs$1"; }
 err() { python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; print(e["code"], "|", e["message"])' "$T/out"; }

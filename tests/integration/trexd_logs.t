@@ -70,6 +70,8 @@ expect_eq "... both logs, held, with their sizes" "stdout 10 held stderr 13 held
 expect_eq "the submitter reads a held stdout: 409" 409 "$(req $ALICE GET "/v1/jobs/$A/logs/stdout")"
 expect_eq "... log_held" log_held "$(code)"
 expect_eq "... saying why" "the stdout log of job $A is held for review: a checker must release it" "$(api_field error.message)"
+out=$(as $ALICE "$BIN/trex" --socket "$SOCK" logs "$A" stdout 2>&1)
+expect_eq "trex logs before the review: exit 1, trexd's reason" "1 trex logs: stdout of $A: trexd refused (HTTP 409 log_held): the stdout log of job $A is held for review: a checker must release it" "$? $out"
 expect_eq "a researcher of another project: 404" 404 "$(req $BOB GET "/v1/jobs/$A/logs/stdout")"
 expect_eq "... also for the list" 404 "$(req $BOB GET "/v1/jobs/$A/logs")"
 expect_eq "an auditor: 403 forbidden" 403 "$(req $ERIN GET "/v1/jobs/$A/logs/stdout")"
@@ -124,6 +126,13 @@ expect_eq "a checker rejects stderr: 200, not released" "200 False" "$(req $DAVE
 expect_eq "the submitter reads it: 403" 403 "$(req $ALICE GET "/v1/jobs/$A/logs/stderr")"
 expect_eq "... log_rejected" log_rejected "$(code)"
 expect_eq "... and no checker reads it any more: 403" 403 "$(req $CAROL GET "/v1/jobs/$A/logs/stderr")"
+out=$(as $ALICE "$BIN/trex" --socket "$SOCK" logs "$A" 2>"$T/err")
+expect_eq "trex logs: the released stdout on stdout, exit 1 for the rejected stderr" "1 hello out" "$? $out"
+expect_eq "... which it names on stderr" "trex logs: stderr of $A: trexd refused (HTTP 403 log_rejected): a checker rejected the stderr log of job $A: it is never released" "$(cat "$T/err")"
+out=$(as $ALICE "$BIN/trex" --socket "$SOCK" logs "$A" stdout 2>&1)
+expect_eq "trex logs JOB stdout: exit 0" "0 hello out" "$? $out"
+as $ALICE "$BIN/trex" --socket "$SOCK" logs "$A" stdin 2>/dev/null
+expect_eq "trex logs JOB stdin: usage error" 2 $?
 req $ALICE GET "/v1/jobs/$A/logs" >/dev/null
 expect_eq "the list shows both decisions" "released rejected" "$(api_field logs.0.state) $(api_field logs.1.state)"
 req $ALICE GET "/v1/jobs/$A" >/dev/null
@@ -135,10 +144,12 @@ config '"two_checkers": true'
 check "trexd restarts with two_checkers" trexd_start
 B=$(submit $ALICE '["sh","-c","echo two"]')
 check "a job ends" wait_job "$B" $ALICE
-expect_eq "the first checker's release is recorded, not released" "200 False" "$(req $CAROL POST "/v1/jobs/$B/review" '{"log":"stdout","decision":"release","reason":"ok"}') $(api_field released)"
+out=$(as $CAROL "$BIN/trex" --socket "$SOCK" review "$B" --log stdout --release --reason ok)
+expect_eq "the first checker's release is recorded, not released (trex review --log)" "0 stdout: release recorded; a second checker must also release it" "$? $out"
 expect_eq "... still held" 409 "$(req $ALICE GET "/v1/jobs/$B/logs/stdout")"
 expect_eq "the same checker again: 409 already_reviewed" "409 already_reviewed" "$(req $CAROL POST "/v1/jobs/$B/review" '{"log":"stdout","decision":"release","reason":"ok"}') $(code)"
-expect_eq "a second checker releases" "200 True" "$(req $DAVE POST "/v1/jobs/$B/review" '{"log":"stdout","decision":"release","reason":"ok"}') $(api_field released)"
+out=$(as $DAVE "$BIN/trex" --socket "$SOCK" review "$B" --log stdout --release --reason ok)
+expect_eq "a second checker releases (trex review --log)" "0 stdout: released" "$? $out"
 expect_eq "... served" "200 two" "$(req $ALICE GET "/v1/jobs/$B/logs/stdout") $(cat "$TREXD_BODY")"
 expect_eq "the first job's decisions survived the restart" "released rejected" "$(req $ALICE GET "/v1/jobs/$A/logs" >/dev/null; api_field logs.0.state) $(api_field logs.1.state)"
 done_testing
