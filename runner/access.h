@@ -73,6 +73,11 @@ struct caller {
 	unsigned roles;
 	const struct user *user;   /* NULL without a "users" section */
 };
+/* The caller a peer is under the current configuration, without
+ * answering or auditing: -EACCES when the config knows no such user. A
+ * long-lived event stream asks again for each event, so a SIGHUP that
+ * changes roles or projects applies to streams already open. */
+int roles_lookup(const struct trexd *d, uid_t uid, const char *peer_name, struct caller *c);
 /* 0, or -EACCES after answering 403 (and auditing the refusal). */
 int roles_identify(struct trexd *d, const struct http_request *req, struct caller *c,
 		   struct http_response *resp);

@@ -20,6 +20,7 @@
 #include "bundle.h"
 #include "cancel.h"
 #include "cleanup.h"
+#include "events.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "jobdoc.h"
@@ -90,6 +91,10 @@ void api_route(const char *method, const char *path, struct api_route *out)
 	}
 	if (strcmp(path, "/metrics") == 0) {
 		out->kind = get ? API_METRICS : API_BAD_METHOD;
+		return;
+	}
+	if (strcmp(path, "/v1/events") == 0) {
+		out->kind = get ? API_EVENTS : API_BAD_METHOD;
 		return;
 	}
 	if (strcmp(path, "/v1/trexd-key") == 0) {
@@ -593,6 +598,12 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		if (roles_require(d, &c, ROLE_RESEARCHER | ROLE_APPROVER | ROLE_CHECKER |
 				  ROLE_OPERATOR | ROLE_AUDITOR, "listing jobs", resp) == 0)
 			jobs_list_serve(d, &c, req, resp);
+		break;
+	case API_EVENTS:
+		/* any role: each caller gets only the jobs they may see */
+		if (roles_require(d, &c, ROLE_RESEARCHER | ROLE_APPROVER | ROLE_CHECKER |
+				  ROLE_OPERATOR | ROLE_AUDITOR, "following job events", resp) == 0)
+			events_serve(d, &c, req, resp);
 		break;
 	case API_REFUSED:
 		break;

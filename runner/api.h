@@ -26,6 +26,7 @@ enum api_route_kind {
 	API_LIST,             /* GET /v1/jobs (jobs_list.c) */
 	API_LOGS,             /* GET /v1/jobs/{id}/logs (logs.c) */
 	API_LOG,              /* GET /v1/jobs/{id}/logs/{stdout|stderr} */
+	API_EVENTS,           /* GET /v1/events (server-sent events) */
 };
 
 struct api_route {

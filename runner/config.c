@@ -94,6 +94,8 @@ int config_init_defaults(struct config *c, const char *self_dir, struct trex_err
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	c->concurrency = n > 0 ? (int)n : 1;
 	c->max_body = 16u << 20;
+	c->events_max_subscribers = 256;
+	c->events_queue = 256u << 10;
 	c->limits_default = (struct limits){ 1024, 600, 900, 64, 50 };
 	c->limits_max = (struct limits){ 8192, 7200, 14400, 512, 1024 };
 	c->access.require_permit = 1;
@@ -344,13 +346,36 @@ static int cfg_runtimes(const struct cfg_src *s, struct config *c, json_t *obj,
 	return 0;
 }
 
+/* "events": {"max_subscribers": N, "queue_kb": N} (GET /v1/events) */
+static int cfg_events(const struct cfg_src *s, struct config *c, json_t *v,
+		      struct trex_err *err)
+{
+	static const char *const ek[] = { "max_subscribers", "queue_kb" };
+	if (!json_is_object(v))
+		return cfg_fail(s, err, "events", "\"events\" must be an object");
+	if (cfg_only_keys(s, v, "events", ek, TREX_ARRAY_LEN(ek), err) < 0)
+		return err->code;
+	long n;
+	json_t *m = json_object_get(v, "max_subscribers");
+	if (m && cfg_posint(s, m, "max_subscribers", 100000, &n, err) < 0)
+		return err->code;
+	if (m)
+		c->events_max_subscribers = (int)n;
+	json_t *q = json_object_get(v, "queue_kb");
+	if (q && cfg_posint(s, q, "queue_kb", 65536, &n, err) < 0)
+		return err->code;
+	if (q)
+		c->events_queue = (size_t)n << 10;
+	return 0;
+}
+
 static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "sandbox",
 					"check", "policy_dir", "policy", "seccomp_profile",
 					"concurrency", "on_crash",
 					"uid_range", "max_body_mb", "datasets", "runtimes",
 					"limits", "require_permit", "approver_keys",
 					"revoked_permits", "users", "two_checkers",
-					"audit_checkpoint_every", "tls" };
+					"audit_checkpoint_every", "tls", "events" };
 
 /* "tls": {"listen", "cert", "key", "client_ca", "handshake_timeout_ms"} */
 static int cfg_tls(const struct cfg_src *s, struct config *c, json_t *obj,
@@ -473,6 +498,8 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 			long n;
 			r = cfg_posint(s, v, key, 1024, &n, err);
 			c->max_body = (size_t)n << 20;
+		} else if (strcmp(key, "events") == 0) {
+			r = cfg_events(s, c, v, err);
 		} else if (strcmp(key, "datasets") == 0) {
 			r = cfg_datasets(s, c, v, err);
 		} else if (strcmp(key, "tls") == 0) {

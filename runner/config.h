@@ -86,6 +86,8 @@ struct config {
 	int on_crash_requeue; /* jobs a crash interrupted: 1 re-queue, 0 fail */
 	char *uid_range;  /* "BASE:COUNT" for trex-sandbox, NULL = its default */
 	size_t max_body;  /* HTTP body cap in bytes */
+	int events_max_subscribers; /* open GET /v1/events streams */
+	size_t events_queue;        /* unread bytes per stream before it is dropped */
 	struct dataset *datasets;
 	size_t n_datasets;
 	struct runtime *runtimes;

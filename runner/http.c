@@ -3,7 +3,11 @@
  * breaks a bound gets a JSON error and the connection is closed after the
  * answer, without disturbing other clients. A TLS connection differs only
  * in its transport: the bytes read go through tls_conn_input and the bytes
- * written through tls_conn_write (tls.c) before reaching the socket. */
+ * written through tls_conn_write (tls.c) before reaching the socket.
+ * An event stream is a connection whose answer never ends: it is exempt
+ * from the idle sweep (which sends it heartbeats instead), its requests
+ * are no longer parsed, and it is closed when its unread bytes pass its
+ * own cap. */
 #include "http.h"
 
 #include <errno.h>
@@ -71,6 +75,13 @@ struct http_conn {
 	const char *err_msg;
 	int closing;      /* answer pending writes, then close */
 	int closed;
+	char last_event_id[65]; /* Last-Event-ID of the current request */
+	int field_is_leid;
+	size_t max_queued;      /* unread bytes before the connection is dropped */
+	int streaming;          /* an event stream: no more requests are read */
+	uint64_t last_beat;     /* uv_now() of its last heartbeat */
+	http_stream_fn stream_closed;
+	void *stream_arg;
 	uint64_t last_active; /* uv_now() of the last byte read or written */
 	uid_t uid;
 	char user[64];
@@ -173,6 +184,12 @@ static void http_conn_close(struct http_conn *c)
 	if (c->closed)
 		return;
 	c->closed = 1;
+	/* the stream's owner forgets it now, before another send can try */
+	if (c->stream_closed) {
+		http_stream_fn fn = c->stream_closed;
+		c->stream_closed = NULL;
+		fn(c->stream_arg, c);
+	}
 	uv_close((uv_handle_t *)&c->stream, http_conn_closed);
 }
 
@@ -205,10 +222,12 @@ static void http_write_stream(struct http_conn *c, char *data, size_t len, int c
 		http_conn_close(c);
 		return;
 	}
-	/* a client that pipelines requests without reading the answers
-	 * would make trexd buffer without end */
-	if (c->stream.write_queue_size > HTTP_MAX_QUEUED) {
-		trex_log(TREX_LOG_WARN, "http_slow_reader", "uid=%u", (unsigned)c->uid);
+	/* a client that pipelines requests without reading the answers, or
+	 * an event stream's reader that fell behind, would make trexd buffer
+	 * without end */
+	if (c->stream.write_queue_size > c->max_queued) {
+		trex_log(TREX_LOG_WARN, "http_slow_reader", "uid=%u stream=%d queued=%zu",
+			 (unsigned)c->uid, c->streaming, c->stream.write_queue_size);
 		c->closing = 1;
 		uv_read_stop(&c->stream);
 		http_conn_close(c);
@@ -310,6 +329,7 @@ static int http_on_message_begin(llhttp_t *p)
 	c->field_len = 0;
 	c->field_done = 0;
 	c->expect_continue = 0;
+	c->last_event_id[0] = '\0';
 	return 0;
 }
 
@@ -327,6 +347,7 @@ static int http_on_header_field(llhttp_t *p, const char *at, size_t len)
 	if (c->field_done) {
 		c->field_len = 0;
 		c->field_done = 0;
+		c->field_is_leid = 0;
 	}
 	if (c->field_len + len < sizeof(c->field)) {
 		memcpy(c->field + c->field_len, at, len);
@@ -344,6 +365,18 @@ static int http_on_header_value(llhttp_t *p, const char *at, size_t len)
 	if (c->field_len == 6 && strncasecmp(c->field, "expect", 6) == 0 && len >= 12 &&
 	    strncasecmp(at, "100-continue", 12) == 0)
 		c->expect_continue = 1;
+	/* Last-Event-ID: an event stream's resume point; anything longer
+	 * than an id can be is dropped (the stream then starts over) */
+	if (c->field_len == 13 && strncasecmp(c->field, "last-event-id", 13) == 0) {
+		size_t have = c->field_is_leid ? strlen(c->last_event_id) : 0;
+		c->field_is_leid = 1;
+		if (have + len < sizeof(c->last_event_id)) {
+			memcpy(c->last_event_id + have, at, len);
+			c->last_event_id[have + len] = '\0';
+		} else {
+			c->last_event_id[0] = '\0';
+		}
+	}
 	return http_count_head(c, len);
 }
 
@@ -372,6 +405,43 @@ static int http_on_body(llhttp_t *p, const char *at, size_t len)
 	return 0;
 }
 
+/* The handler's answer is an event stream: headers without a length,
+ * then the connection belongs to the stream's owner until it closes. */
+static int http_stream_begin(struct http_conn *c, struct http_response *r)
+{
+	trex_free(r->body);
+	r->body = NULL;
+	if (c->closed || c->srv->closing || r->status != 200) {
+		r->stream_closed(r->stream_arg, NULL);
+		struct http_response e = { 0 };
+		http_respond_error(&e, 503, "unavailable", "trexd is stopping");
+		http_send(c, &e, 1);
+		c->closing = 1;
+		return HPE_PAUSED;
+	}
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+				   "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n\r\n";
+	c->streaming = 1;
+	c->max_queued = r->stream_max_queued ? r->stream_max_queued : HTTP_STREAM_QUEUED;
+	c->stream_closed = r->stream_closed;
+	c->stream_arg = r->stream_arg;
+	/* a small kernel buffer, so that a reader that stopped reading is
+	 * caught by max_queued after a bounded number of events, not after
+	 * the kernel's default hundreds of KiB */
+	int sz = c->max_queued < 4096 ? 4096 : c->max_queued > (1u << 20) ? 1 << 20
+										: (int)c->max_queued;
+	uv_send_buffer_size((uv_handle_t *)&c->stream, &sz);
+	c->last_beat = uv_now(c->srv->loop);
+	char *d = trex_strdup(head);
+	if (!d)
+		http_conn_close(c); /* runs stream_closed */
+	else
+		http_write_raw(c, d, sizeof(head) - 1, 0);
+	if (!c->closed)
+		r->stream_open(r->stream_arg, c);
+	return HPE_PAUSED;
+}
+
 static int http_on_message_complete(llhttp_t *p)
 {
 	struct http_conn *c = http_conn_of(p);
@@ -387,6 +457,7 @@ static int http_on_message_complete(llhttp_t *p)
 		.method = llhttp_method_name((llhttp_method_t)p->method),
 		.path = path,
 		.query = query,
+		.last_event_id = c->last_event_id[0] ? c->last_event_id : NULL,
 		.body = c->body.data ? c->body.data : "",
 		.body_len = c->body.len,
 		.uid = c->uid,
@@ -396,6 +467,8 @@ static int http_on_message_complete(llhttp_t *p)
 	srv->handler(srv->ctx, &req, &resp);
 	if (!resp.status)
 		http_respond_error(&resp, 500, "internal", "no answer");
+	if (resp.stream_open)
+		return http_stream_begin(c, &resp);
 	int keep = llhttp_should_keep_alive(p) && !srv->closing;
 	http_send(c, &resp, !keep);
 	if (!keep) {
@@ -416,7 +489,7 @@ static void http_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static int http_parse(struct http_conn *c, const char *data, size_t len)
 {
 	llhttp_errno_t e = llhttp_execute(&c->parser, data, len);
-	if (e == HPE_OK || (e == HPE_PAUSED && c->closing)) {
+	if (e == HPE_OK || (e == HPE_PAUSED && (c->closing || c->streaming))) {
 		if (!c->closing)
 			return 0;
 		uv_read_stop(&c->stream);
@@ -460,6 +533,8 @@ static int http_tls_deliver(void *arg, const char *data, size_t len)
 	struct http_conn *c = arg;
 	if (c->closing)
 		return -1;
+	if (c->streaming)
+		return 0; /* see http_read */
 	if (!c->user[0])
 		http_tls_identify(c);
 	return http_parse(c, data, len);
@@ -486,6 +561,15 @@ static void http_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct http_conn *c = (struct http_conn *)s;
 	c->last_active = uv_now(c->srv->loop);
+	/* an event stream reads only to see the client go (and, over TLS,
+	 * its session's own records); what it sends is dropped, so it costs
+	 * no memory */
+	if (c->streaming && (nread < 0 || !c->tls)) {
+		trex_free(buf->base);
+		if (nread < 0)
+			http_conn_close(c);
+		return;
+	}
 	if (nread < 0 || c->closing) {
 		trex_free(buf->base);
 		if (nread < 0 || !c->closing)
@@ -546,6 +630,7 @@ static void http_accept(struct http_server *srv, uv_stream_t *server, int tls)
 	if (!c)
 		return;
 	c->srv = srv;
+	c->max_queued = HTTP_MAX_QUEUED;
 	if ((tls ? uv_tcp_init(srv->loop, &c->tcp) : uv_pipe_init(srv->loop, &c->pipe, 0)) < 0) {
 		trex_free(c);
 		return;
@@ -606,16 +691,29 @@ static void http_on_tls_connection(uv_stream_t *server, int status)
 /* Close connections that sent or received nothing for HTTP_IDLE_MS and
  * have no answer in flight, and TLS connections whose handshake did not
  * finish within handshake_ms of the accept however many bytes they
- * trickled, so idle or slow clients cannot hold every connection slot. */
+ * trickled, so idle or slow clients cannot hold every connection slot.
+ * Event streams are meant to be quiet: they get a comment line every
+ * HTTP_HEARTBEAT_MS instead (it keeps proxies from timing them out, and a
+ * vanished reader shows up as a write error). */
 static void http_sweep(uv_timer_t *t)
 {
 	struct http_server *srv = t->data;
 	uint64_t now = uv_now(srv->loop);
-	for (struct http_conn *c = srv->conns; c; c = c->next) {
+	struct http_conn *next;
+	for (struct http_conn *c = srv->conns; c; c = next) {
+		next = c->next; /* closing unlinks only in the close callback */
 		if (c->closed)
 			continue;
-		if (c->tls && !tls_conn_established(c->tls) &&
-		    now - c->accepted >= srv->handshake_ms) {
+		if (c->streaming) {
+			/* the sweep may tick faster than the heartbeat (TLS
+			 * handshake deadlines); a second of slack for timer jitter */
+			if (now - c->last_beat + 1000 >= HTTP_HEARTBEAT_MS) {
+				static const char hb[] = ":\n\n";
+				c->last_beat = now;
+				http_stream_send(c, hb, sizeof(hb) - 1);
+			}
+		} else if (c->tls && !tls_conn_established(c->tls) &&
+			   now - c->accepted >= srv->handshake_ms) {
 			trex_log(TREX_LOG_WARN, "tls_handshake_timeout", "peer=%s ms=%llu", c->peer,
 				 (unsigned long long)srv->handshake_ms);
 			http_conn_close(c);
@@ -631,6 +729,27 @@ static void http_sweep(uv_timer_t *t)
 		malloc_trim(0);
 		srv->conns_peak = srv->n_conns;
 	}
+}
+
+_Static_assert(HTTP_IDLE_MS / 4 <= HTTP_HEARTBEAT_MS, "the sweep sends the heartbeats");
+
+int http_stream_send(struct http_conn *c, const char *data, size_t len)
+{
+	if (c->closed || !c->streaming)
+		return -EPIPE;
+	char *d = trex_malloc(len ? len : 1);
+	if (!d) {
+		http_conn_close(c);
+		return -ENOMEM;
+	}
+	memcpy(d, data, len);
+	http_write_raw(c, d, len, 0);
+	return c->closed ? -ENOBUFS : 0;
+}
+
+void http_stream_close(struct http_conn *c)
+{
+	http_conn_close(c);
 }
 
 int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,

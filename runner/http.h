@@ -2,7 +2,9 @@
  * over TLS 1.3 on TCP (client certificate identity, tls.c): libuv for I/O,
  * llhttp for parsing. Requests are bounded (URL + headers, body) and
  * answered synchronously by one handler; keep-alive and pipelining work,
- * with the same caps and timeouts on both transports. */
+ * with the same caps and timeouts on both transports. A handler may
+ * instead turn its connection into a server-sent event stream
+ * (http_response.stream_open), which the server keeps open. */
 #ifndef TREX_RUNNER_HTTP_H
 #define TREX_RUNNER_HTTP_H
 
@@ -20,6 +22,8 @@
 #define HTTP_MAX_CONNS 4096 /* needs RLIMIT_NOFILE above it plus the jobs' pipes */
 #define HTTP_IDLE_MS 60000             /* idle connections are closed */
 #define HTTP_MAX_QUEUED (64u << 20)    /* unread answers per connection */
+#define HTTP_HEARTBEAT_MS 15000        /* a comment line on every event stream */
+#define HTTP_STREAM_QUEUED (256u << 10) /* default unread bytes per stream */
 
 struct http_request {
 	const char *method; /* "GET", "POST", ... */
@@ -30,13 +34,30 @@ struct http_request {
 	uid_t uid;          /* peer uid (SO_PEERCRED; over TLS the uid of the
 			     * account the certificate names, -1 if none) */
 	const char *user;   /* peer user name, or the uid in decimal */
+	const char *last_event_id; /* Last-Event-ID header (<= 64 bytes), or NULL */
 };
+
+/* A connection turned into an event stream (opaque). */
+struct http_conn;
+typedef void (*http_stream_fn)(void *arg, struct http_conn *stream);
 
 struct http_response {
 	int status;
 	const char *content_type;
 	char *body; /* heap (trex_malloc), freed by the server */
 	size_t len;
+	/* Streaming: a handler that sets stream_open (and status 200) gets
+	 * no body sent; the server answers with text/event-stream headers,
+	 * no length, and calls stream_open(stream_arg, stream). It calls
+	 * stream_closed(stream_arg, stream) exactly once when the stream
+	 * ends (client gone, too slow, server closing), or
+	 * stream_closed(stream_arg, NULL) when it could not start; the
+	 * stream pointer is invalid after that call. Unread bytes above
+	 * stream_max_queued (0: HTTP_STREAM_QUEUED) close the stream. */
+	http_stream_fn stream_open;
+	http_stream_fn stream_closed;
+	void *stream_arg;
+	size_t stream_max_queued;
 };
 
 typedef void (*http_handler)(void *ctx, const struct http_request *req,
@@ -70,5 +91,12 @@ void http_respond_error(struct http_response *resp, int status, const char *code
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 const char *http_status_text(int status);
+
+/* Queue bytes on an event stream (copied). -EPIPE when it is closing;
+ * -ENOBUFS when the client fell behind: the stream is then closed (its
+ * stream_closed runs before this returns). */
+int http_stream_send(struct http_conn *stream, const char *data, size_t len);
+/* End a stream from the server side (stream_closed runs before return). */
+void http_stream_close(struct http_conn *stream);
 
 #endif

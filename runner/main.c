@@ -18,6 +18,7 @@
 #include "api.h"
 #include "cleanup.h"
 #include "config.h"
+#include "events.h"
 #include "fsutil.h"
 #include "http.h"
 #include "jobdoc.h"
@@ -292,6 +293,8 @@ int main(int argc, char **argv)
 	if (r == 0 && !(d->docs = jobdoc_cache_new()))
 		r = trex_err_setx(&err, -ENOMEM, "out of memory");
 	if (r == 0)
+		r = events_init(d, &err);
+	if (r == 0)
 		r = http_listen(d->loop, cfg.socket, cfg.socket_mode, cfg.max_body, api_handle, d,
 				&d->http, &err);
 	char tls_bound[80] = "off";
@@ -300,6 +303,7 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "trexd: %s\n", err.msg);
 		jobdoc_cache_free(d->docs);
+		events_free(d);
 		alog_close(d);
 		store_close(d->store);
 		config_free(&cfg);
@@ -326,6 +330,7 @@ int main(int argc, char **argv)
 	unlink(cfg.socket);
 	sched_free(d);
 	jobdoc_cache_free(d->docs);
+	events_free(d);
 	alog_close(d);
 	store_close(d->store);
 	if (d->seccomp_fd >= 0)

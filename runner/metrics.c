@@ -77,6 +77,7 @@ static const char *metrics_route(int route)
 	case API_LIST: return "list";
 	case API_LOGS: return "logs";
 	case API_LOG: return "log";
+	case API_EVENTS: return "events";
 	default: return "other";
 	}
 }

@@ -36,33 +36,43 @@ static void roles_audit_refusal(struct trexd *d, const char *event, uid_t uid,
 	json_decref(f);
 }
 
+int roles_lookup(const struct trexd *d, uid_t uid, const char *peer_name, struct caller *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->uid = uid;
+	c->name = peer_name;
+	if (uid == (uid_t)-1)
+		return -EACCES; /* a certificate naming no account (roles_identify) */
+	if (d->cfg->access.n_users == 0) {
+		c->roles = uid == 0 ? ~0u : ROLE_RESEARCHER;
+		return 0;
+	}
+	c->user = config_user(d->cfg, uid, peer_name);
+	if (!c->user)
+		return -EACCES;
+	c->name = c->user->name;
+	c->roles = c->user->roles;
+	return 0;
+}
+
 int roles_identify(struct trexd *d, const struct http_request *req, struct caller *c,
 		   struct http_response *resp)
 {
-	memset(c, 0, sizeof(*c));
-	c->uid = req->uid;
-	c->name = req->user;
 	/* a TLS certificate naming no account of this host: nobody's jobs,
 	 * no roles (http.c) */
 	if (req->uid == (uid_t)-1) {
+		memset(c, 0, sizeof(*c));
 		roles_audit_refusal(d, "auth_failure", req->uid, req->user, req->path);
 		http_respond_error(resp, 403, "unknown_user", "\"%s\" is not an account of this host",
 				   req->user);
 		return -EACCES;
 	}
-	if (d->cfg->access.n_users == 0) {
-		c->roles = req->uid == 0 ? ~0u : ROLE_RESEARCHER;
-		return 0;
-	}
-	c->user = config_user(d->cfg, req->uid, req->user);
-	if (!c->user) {
+	if (roles_lookup(d, req->uid, req->user, c) < 0) {
 		roles_audit_refusal(d, "auth_failure", req->uid, req->user, req->path);
 		http_respond_error(resp, 403, "unknown_user",
 				   "uid %u is not a user of this trexd", (unsigned)req->uid);
 		return -EACCES;
 	}
-	c->name = c->user->name;
-	c->roles = c->user->roles;
 	return 0;
 }
 

@@ -26,7 +26,22 @@ struct store_stmt_slot {
 struct store {
 	sqlite3 *db;
 	struct store_stmt_slot stmts[STORE_STMTS];
+	store_observer observer;
+	void *observer_arg;
 };
+
+void store_set_observer(struct store *s, store_observer fn, void *arg)
+{
+	s->observer = fn;
+	s->observer_arg = arg;
+}
+
+/* After a commit only: an observer never reports what a rollback undid. */
+static void store_changed(struct store *s, const char *id)
+{
+	if (s->observer)
+		s->observer(s->observer_arg, id);
+}
 
 static const char *const store_schema =
 	"CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
@@ -255,6 +270,7 @@ int store_put_job(struct store *s, const struct job_row *j, struct trex_err *err
 	store_stmt_done(s, st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, err, "insert job");
+	store_changed(s, j->id);
 	return 0;
 }
 
@@ -352,7 +368,10 @@ int store_set_state(struct store *s, const char *id, const char *state,
 		    const char *reason, const char *run, const char *report,
 		    struct trex_err *err)
 {
-	return store_update(s, id, state, reason, run, report, err);
+	int r = store_update(s, id, state, reason, run, report, err);
+	if (r == 0)
+		store_changed(s, id);
+	return r;
 }
 
 int store_finish_job(struct store *s, const char *id, const struct output_row *outs,
@@ -389,6 +408,8 @@ int store_finish_job(struct store *s, const char *id, const struct output_row *o
 		r = store_exec(s, "COMMIT;", err);
 	if (r < 0)
 		sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
+	else
+		store_changed(s, id);
 	return r;
 }
 

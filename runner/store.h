@@ -105,6 +105,13 @@ int store_list_interrupted(struct store *s,
  * number of jobs changed. */
 int store_recover_jobs(struct store *s, int requeue, struct trex_err *err);
 
+/* Called with the job's id after every committed change of a job's
+ * state by store_put_job, store_set_state and store_finish_job (the
+ * event stream, events.c); NULL to stop. Recovery's bulk updates at
+ * start-up are not reported. */
+typedef void (*store_observer)(void *arg, const char *id);
+void store_set_observer(struct store *s, store_observer fn, void *arg);
+
 /* "2026-11-29T10:00:00Z" */
 void store_now(char out[32]);
 

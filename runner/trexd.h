@@ -10,6 +10,7 @@
 struct http_server;
 struct sched;
 struct trexd_access;
+struct events;
 
 struct trexd {
 	uv_loop_t *loop;
@@ -22,6 +23,7 @@ struct trexd {
 	struct trexd_access *acc; /* keys, permits and audit log (access.h) */
 	struct jobdoc_cache *docs; /* GET /v1/jobs/{id} documents (jobdoc.h) */
 	int stopping;
+	struct events *events;    /* GET /v1/events (events.h) */
 };
 
 #endif

@@ -34,6 +34,10 @@ static void test_routes(void **state)
 	assert_string_equal(r.name, "stderr");
 	api_route("POST", "/v1/jobs/abc/logs", &r);
 	assert_int_equal(r.kind, API_BAD_METHOD);
+	api_route("GET", "/v1/events", &r);
+	assert_int_equal(r.kind, API_EVENTS);
+	api_route("POST", "/v1/events", &r);
+	assert_int_equal(r.kind, API_BAD_METHOD);
 
 	api_route("GET", "/v1/jobs/20261129T100000-0a1b2c3d4e5f", &r);
 	assert_int_equal(r.kind, API_JOB);

@@ -52,6 +52,7 @@ static void test_full(void **state)
 		" \"state_dir\": \"/var/lib/trex\", \"socket\": \"/run/trex.sock\",\n"
 		" \"socket_mode\": \"0660\", \"concurrency\": 3, \"policy\": \"casd\",\n"
 		" \"uid_range\": \"300000:1000\", \"max_body_mb\": 4,\n"
+		" \"events\": {\"max_subscribers\": 7, \"queue_kb\": 3},\n"
 		" \"datasets\": {\"synth\": {\"path\": \"/tmp\", \"id_columns\": [\"pid\"]}},\n"
 		" \"runtimes\": {\"python3\": {\"env\": {\"PYTHONHASHSEED\": \"0\"}}, \"julia\": {}},\n"
 		" \"limits\": {\"default\": {\"memory_mb\": 512}, \"max\": {\"pids\": 100}}\n"
@@ -62,6 +63,8 @@ static void test_full(void **state)
 	assert_int_equal(c.socket_mode, 0660);
 	assert_int_equal(c.concurrency, 3);
 	assert_int_equal(c.max_body, 4u << 20);
+	assert_int_equal(c.events_max_subscribers, 7);
+	assert_int_equal(c.events_queue, 3u << 10);
 	assert_string_equal(c.policy, "casd");
 	assert_int_equal(c.limits_default.memory_mb, 512);
 	assert_int_equal(c.limits_max.pids, 100);
@@ -99,6 +102,10 @@ static void test_errors(void **state)
 	EXPECT("{\"runtimes\": {\"j\": {\"sandbox_runtime\": \"julia\"}}}",
 	       "trexd.json:1: runtimes.j.sandbox_runtime must be \"python3\", \"R\", \"sh\" or null");
 	EXPECT("[1]", "trexd.json:1: the configuration must be a JSON object");
+	EXPECT("{\"events\": {\"max_subscriber\": 1}}",
+	       "trexd.json:1: unknown key \"max_subscriber\" in events");
+	EXPECT("{\"events\": {\"queue_kb\": 0}}",
+	       "trexd.json:1: \"queue_kb\" must be an integer from 1 to 65536");
 	EXPECT("{\"socket\": \"/s\"}", "state_dir is required");
 	EXPECT("{\"state_dir\": \"/s\"}", "socket is required");
 	EXPECT("{\"state_dir\": \"/s\", \"socket\": \"/s\", \"uid_range\": \"12\"}",
