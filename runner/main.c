@@ -1,6 +1,7 @@
 /* trexd: the trex daemon. Loads and checks its configuration, opens the job
  * store, compiles the seccomp profile once, then serves the HTTP API on a
- * unix socket and runs jobs until SIGTERM/SIGINT. */
+ * unix socket (and a TLS listener when configured) and runs jobs until
+ * SIGTERM/SIGINT. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -43,7 +44,8 @@ static const char usage[] =
 	"       trexd [-n] --state-dir DIR --socket PATH [--dataset NAME=PATH]...\n"
 	"\n"
 	"Run the trex job daemon: serve the HTTP API (docs/api.md) on a unix\n"
-	"socket, run queued jobs in trex-sandbox, check their outputs with\n"
+	"socket (and over TLS 1.3 with client certificates when the config has\n"
+	"\"tls\"), run queued jobs in trex-sandbox, check their outputs with\n"
 	"trex-check and release what passes.\n"
 	"\n"
 	"  --config FILE        trexd.json (docs/config.md); strict: unknown keys\n"

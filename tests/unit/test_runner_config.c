@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "tests/unit/tconfig.h"
@@ -118,6 +119,57 @@ static void test_errors(void **state)
 	       "dataset d: /nonexistent-trex is not a directory");
 }
 
+/* "tls": parsed into struct tls_config; tls.listen is a numeric address */
+static void test_tls(void **state)
+{
+	struct config c;
+	char m[256];
+	assert_int_equal(tconfig_parse(&c, "t.json",
+				       "{\"tls\": {\"listen\": \"[::1]:8443\", \"cert\": \"/c\", "
+				       "\"key\": \"/k\", \"client_ca\": \"/ca\"}}",
+				       0, m),
+			 0);
+	assert_string_equal(c.tls.listen, "[::1]:8443");
+	assert_string_equal(c.tls.cert, "/c");
+	assert_string_equal(c.tls.key, "/k");
+	assert_string_equal(c.tls.client_ca, "/ca");
+	assert_int_equal(c.tls.handshake_timeout_ms, 10000);
+	config_free(&c);
+	assert_int_equal(tconfig_parse(&c, "t.json", "{}", 0, m), 0);
+	assert_null(c.tls.listen);
+	config_free(&c);
+
+	struct sockaddr_storage ss;
+	struct trex_err err = { 0 };
+	assert_int_equal(config_tls_addr("127.0.0.1:8443", &ss, &err), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 8443);
+	assert_int_equal(config_tls_addr("[::1]:0", &ss, &err), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 0);
+	static const char *const bad[] = { "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536",
+					   "127.0.0.1:-1", "127.0.0.1:80x", ":80", "::1:80",
+					   "[127.0.0.1]:80", "[::1]", "host:80" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_not_equal(config_tls_addr(bad[i], &ss, &err), 0);
+	assert_string_equal(err.msg, "\"host\" is not a numeric IP address");
+
+#define TLS(rest) "{\"tls\": {\"listen\": \"127.0.0.1:0\", " rest "}}"
+	EXPECT(TLS("\"cert\": \"/c\", \"key\": \"/k\", \"client_ca\": \"/a\",\n \"ciphers\": 1"),
+	       "trexd.json:2: unknown key \"ciphers\" in tls");
+	EXPECT(TLS("\"cert\": \"/c\", \"key\": \"/k\""), "trexd.json:1: tls: missing \"client_ca\"");
+	EXPECT(TLS("\"cert\": \"c\", \"key\": \"/k\", \"client_ca\": \"/a\""),
+	       "trexd.json:1: tls.cert must be an absolute path");
+	EXPECT(TLS("\"cert\": \"/c\", \"key\": \"/k\", \"client_ca\": \"/a\", "
+		   "\"handshake_timeout_ms\": 0"),
+	       "trexd.json:1: \"handshake_timeout_ms\" must be an integer from 1 to 600000");
+	EXPECT("{\"tls\": {\"listen\": \"localhost:1\", \"cert\": \"/c\", \"key\": \"/k\", "
+	       "\"client_ca\": \"/a\"}}",
+	       "trexd.json:1: tls.listen: \"localhost\" is not a numeric IP address");
+	EXPECT("{\"tls\": []}", "trexd.json:1: \"tls\" must be an object");
+#undef TLS
+}
+
 static void test_add_dataset(void **state)
 {
 	struct config c;
@@ -139,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_add_dataset),
+		cmocka_unit_test(test_tls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
