@@ -2,9 +2,10 @@
 # trexd's TLS listener against a real daemon on 127.0.0.1 (an ephemeral
 # port, read back from trexd's start line): TLS 1.3 only, mutual TLS, the
 # client certificate's CN is the user (the same uid and name as on the unix
-# socket), bad requests get the same JSON errors as on the unix socket while
-# another TLS client keeps being served, slow handshakes are closed, and a
-# SIGHUP reloads the certificates or keeps the old ones. The CA and every
+# socket, event streams filtered for it), bad requests get the same JSON
+# errors as on the unix socket while another TLS client keeps being served,
+# slow handshakes are closed, the trex CLI verifies trexd, and a SIGHUP
+# reloads the certificates or keeps the old ones. The CA and every
 # certificate are made at test time with the openssl CLI.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$TREX_ROOT/tests/lib_trexd.sh"
@@ -120,6 +121,24 @@ expect_eq "... submitted_uid the same" 65534 "$(field submitted_uid)"
 expect_eq "a CN with no account on the host: 403" "403 0" "$(tls ghost GET "/v1/jobs/$NOBJOB")"
 expect_eq "... unknown_user" "unknown_user \"no-such-account-here\" is not an account of this host" \
 	"$(field error.code) $(field error.message)"
+
+# --- server-sent events over TLS, filtered for the certificate's user ---
+curl -sN --max-time 60 --cacert "$P/ca.pem" --cert "$P/nobody.pem" --key "$P/nobody.key" \
+	"$URL/v1/events" >"$T/events.out" 2>/dev/null &
+EVPID=$!
+i=0
+while ! grep -q '^: trexd events' "$T/events.out" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+expect_eq "root submits while nobody listens over TLS" 201 "$(unix POST /v1/jobs --data-binary @"$T/job.json")"
+HIDDEN=$(field id)
+expect_eq "nobody submits over TLS" "201 0" "$(tls nobody POST /v1/jobs --data-binary @"$T/job.json")"
+SEEN=$(field id)
+i=0
+while ! grep -q "$SEEN" "$T/events.out" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+kill "$EVPID" 2>/dev/null
+wait "$EVPID" 2>/dev/null
+expect_eq "the TLS event stream carries nobody's job (queued)" 1 \
+	"$(grep -c "^data: {\"id\":\"$SEEN\",\"state\":\"queued\"" "$T/events.out")"
+expect_eq "... and not root's" 0 "$(grep -c "$HIDDEN" "$T/events.out")"
 
 # --- refused handshakes: curl exit 56 = the server's alert on first read,
 # 35 = during the handshake; no HTTP answer in any case
