@@ -30,6 +30,7 @@
 #include "manifest.h"
 #include "metrics.h"
 #include "sched.h"
+#include "submit.h"
 #include "trexd.h"
 
 static int api_id_ok(const char *s, size_t len)
@@ -208,36 +209,6 @@ static int api_submit_permit(struct trexd *d, const struct caller *c, json_t *bo
 	return r;
 }
 
-/* Record how the job may run (permit, policy, bundle hash) and audit the
- * submission; on failure the stored job is failed so it never runs. */
-static int api_submit_record(struct trexd *d, const struct caller *c, const struct job_row *row,
-			     const struct permit_decision *pd, const char *sha,
-			     struct trex_err *err)
-{
-	int r = 0;
-	if (pd->permit_id[0]) {
-		struct job_access acc = { .strict = pd->strict };
-		snprintf(acc.permit_id, sizeof(acc.permit_id), "%s", pd->permit_id);
-		snprintf(acc.policy, sizeof(acc.policy), "%s", pd->policy);
-		snprintf(acc.bundle_sha256, sizeof(acc.bundle_sha256), "%s", sha);
-		r = sacc_put(d->store, row->id, &acc, err);
-	}
-	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s}", "job", row->id,
-			      "project", row->project, "dataset", row->dataset, "runtime",
-			      row->runtime, "user", c->name, "uid", (json_int_t)c->uid,
-			      "permit_id", pd->permit_id, "bundle_sha256", sha, "state",
-			      row->state ? row->state : "queued");
-	if (r == 0)
-		r = f ? alog_event(d, "job_submitted", f, err) : -ENOMEM;
-	json_decref(f);
-	if (r < 0) {
-		struct trex_err e2 = { 0 };
-		store_set_state(d->store, row->id, "failed", "the submission could not be recorded",
-				NULL, NULL, &e2);
-	}
-	return r;
-}
-
 static void api_submit(struct trexd *d, const struct caller *c, const struct http_request *req,
 		       struct http_response *resp)
 {
@@ -250,7 +221,6 @@ static void api_submit(struct trexd *d, const struct caller *c, const struct htt
 	}
 	struct manifest m = { 0 };
 	struct trex_err err = { 0 };
-	char *mtext = NULL;
 	json_t *files = json_object_get(body, "files");
 	const char *key;
 	json_t *v;
@@ -303,50 +273,9 @@ static void api_submit(struct trexd *d, const struct caller *c, const struct htt
 		http_respond_error(resp, 500, "internal", "no randomness for a job id");
 		goto out;
 	}
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s/jobs/%s", d->cfg->state_dir, row.id);
-	if (bundle_write(dir, files, &err) < 0) {
-		bundle_remove(dir);
-		trex_log(TREX_LOG_ERROR, "bundle_write_failed", "job=%s", row.id);
-		if (err.code == -ENOSPC || err.code == -EDQUOT)
-			http_respond_error(resp, 507, "no_space",
-					   "the state filesystem is full: %s", err.msg);
-		else
-			http_respond_error(resp, err.code == -EINVAL ? 400 : 500,
-					   err.code == -EINVAL ? "bad_request" : "internal", "%s",
-					   err.msg);
-		goto out;
-	}
-	mtext = json_dumps(m.json, JSON_COMPACT | JSON_SORT_KEYS);
-	row.project = (char *)m.project;
-	row.dataset = (char *)m.dataset;
-	row.runtime = (char *)m.runtime;
-	row.manifest = mtext;
-	row.submitted_uid = req->uid;
-	row.submitted_name = (char *)c->name; /* the configured name when users are */
-	if (!mtext || store_put_job(d->store, &row, &err) < 0) {
-		bundle_remove(dir);
-		trex_log(TREX_LOG_ERROR, "store_put_failed", "job=%s", row.id);
-		if (err.code == -ENOSPC)
-			http_respond_error(resp, 507, "no_space",
-					   "the state filesystem is full: could not store the job");
-		else
-			http_respond_error(resp, 500, "internal", "could not store the job");
-		goto out;
-	}
-	if (api_submit_record(d, c, &row, &pd, sha, &err) < 0) {
-		http_respond_error(resp, 500, "internal", "could not record the submission");
-		goto out;
-	}
-	trex_log(TREX_LOG_INFO, "job_submitted", "job=%s project=%s uid=%u files=%zu", row.id,
-		 m.project, (unsigned)req->uid, json_object_size(files));
-	json_t *ans = json_pack("{s:s,s:s,s:s}", "id", row.id, "state",
-				row.state ? row.state : "queued", "bundle_sha256", sha);
-	http_respond_json(resp, 201, ans);
-	json_decref(ans);
-	sched_kick(d);
+	/* the disk writes run off the loop; the answer comes from there */
+	submit_start(d, c, req, json_incref(files), &m, &pd, sha, &row, resp);
 out:
-	free(mtext); /* from jansson's allocator */
 	manifest_release(&m);
 	json_decref(body);
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -102,7 +103,12 @@ int alog_init(struct trexd *d, struct trex_err *err)
 	return r;
 }
 
-int alog_event(struct trexd *d, const char *event, json_t *fields, struct trex_err *err)
+/* Submissions are recorded by a worker thread (submit.c) while the loop
+ * records everything else: one chain, appended one line at a time. */
+static pthread_mutex_t alog_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int alog_event_locked(struct trexd *d, const char *event, json_t *fields,
+			     struct trex_err *err)
 {
 	struct trexd_access *a = d->acc;
 	if (!a || !a->audit_open)
@@ -117,6 +123,14 @@ int alog_event(struct trexd *d, const char *event, json_t *fields, struct trex_e
 	return r;
 }
 
+int alog_event(struct trexd *d, const char *event, json_t *fields, struct trex_err *err)
+{
+	pthread_mutex_lock(&alog_lock);
+	int r = alog_event_locked(d, event, fields, err);
+	pthread_mutex_unlock(&alog_lock);
+	return r;
+}
+
 void alog_close(struct trexd *d)
 {
 	struct trexd_access *a = d->acc;
@@ -124,6 +138,8 @@ void alog_close(struct trexd *d)
 		return;
 	if (a->audit_open) {
 		struct trex_err err = { 0 };
+		/* no submission is in flight: the loop ran them all before
+		 * returning */
 		/* the log of a stopped trexd ends "trexd_stopped", "checkpoint"
 		 * (trex audit verify --complete relies on it) */
 		if (alog_event(d, "trexd_stopped", NULL, &err) < 0 ||

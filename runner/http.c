@@ -86,6 +86,14 @@ struct http_conn {
 	uid_t uid;
 	char user[64];
 	char peer[64];        /* TLS: the client's "IP:PORT" */
+	struct http_deferred *deferred; /* an answer owed by work off the loop */
+	char *rest;       /* bytes read after the deferred request */
+	size_t rest_len;
+};
+
+struct http_deferred {
+	struct http_conn *conn; /* NULL once the connection is gone */
+	int keep;
 };
 
 struct http_write {
@@ -168,6 +176,9 @@ static void http_conn_closed(uv_handle_t *h)
 	trex_buf_free(&c->url);
 	trex_buf_free(&c->body);
 	tls_conn_free(c->tls);
+	if (c->deferred)
+		c->deferred->conn = NULL;
+	trex_free(c->rest);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -462,14 +473,21 @@ static int http_on_message_complete(llhttp_t *p)
 		.body_len = c->body.len,
 		.uid = c->uid,
 		.user = c->user,
+		.conn = c,
 	};
 	struct http_response resp = { 0 };
 	srv->handler(srv->ctx, &req, &resp);
+	int keep = llhttp_should_keep_alive(p) && !srv->closing;
+	if (c->deferred) {
+		/* stop here: the next request waits for this answer */
+		trex_free(resp.body);
+		c->deferred->keep = keep;
+		return HPE_PAUSED;
+	}
 	if (!resp.status)
 		http_respond_error(&resp, 500, "internal", "no answer");
 	if (resp.stream_open)
 		return http_stream_begin(c, &resp);
-	int keep = llhttp_should_keep_alive(p) && !srv->closing;
 	http_send(c, &resp, !keep);
 	if (!keep) {
 		c->closing = 1;
@@ -485,15 +503,42 @@ static void http_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init(b, b ? 64 * 1024 : 0);
 }
 
-/* Parse request bytes (plaintext); -1 once the connection reads no more. */
+/* Keep plaintext that arrived after a request answered later
+ * (http_deferred_answer parses it). */
+static int http_keep_rest(struct http_conn *c, const char *data, size_t len)
+{
+	if (!len)
+		return 0;
+	char *r = trex_realloc(c->rest, c->rest_len + len);
+	if (!r) {
+		http_conn_close(c);
+		return -1;
+	}
+	memcpy(r + c->rest_len, data, len);
+	c->rest = r;
+	c->rest_len += len;
+	return 0;
+}
+
+/* Parse request bytes (plaintext); -1 once the connection reads no more.
+ * A request answered later (http_defer) stops the parse: what follows it
+ * waits in c->rest, and reading stops until the answer. */
 static int http_parse(struct http_conn *c, const char *data, size_t len)
 {
+	if (c->deferred) /* more plaintext out of the same TLS records */
+		return http_keep_rest(c, data, len);
 	llhttp_errno_t e = llhttp_execute(&c->parser, data, len);
 	if (e == HPE_OK || (e == HPE_PAUSED && (c->closing || c->streaming))) {
 		if (!c->closing)
 			return 0;
 		uv_read_stop(&c->stream);
 		return -1;
+	}
+	if (e == HPE_PAUSED && c->deferred) {
+		const char *pos = llhttp_get_error_pos(&c->parser);
+		size_t used = pos && pos >= data && pos <= data + len ? (size_t)(pos - data) : len;
+		uv_read_stop(&c->stream);
+		return http_keep_rest(c, data + used, len - used);
 	}
 	struct http_response resp = { 0 };
 	if (c->err_status)
@@ -583,6 +628,58 @@ static void http_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	else if (nread > 0)
 		http_parse(c, buf->base, (size_t)nread);
 	trex_free(buf->base);
+}
+
+struct http_deferred *http_defer(const struct http_request *req)
+{
+	struct http_conn *c = req->conn;
+	struct http_deferred *d = trex_calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->conn = c;
+	c->deferred = d;
+	return d;
+}
+
+void http_deferred_cancel(struct http_deferred *d)
+{
+	if (d->conn)
+		d->conn->deferred = NULL;
+	trex_free(d);
+}
+
+void http_deferred_answer(struct http_deferred *d, struct http_response *resp)
+{
+	struct http_conn *c = d->conn;
+	int keep = d->keep;
+	trex_free(d);
+	if (!c || c->closed) {
+		trex_free(resp->body);
+		resp->body = NULL;
+		return;
+	}
+	c->deferred = NULL;
+	c->last_active = uv_now(c->srv->loop);
+	if (!resp->status)
+		http_respond_error(resp, 500, "internal", "no answer");
+	keep = keep && !c->srv->closing;
+	http_send(c, resp, !keep);
+	char *rest = c->rest;
+	size_t n = c->rest_len;
+	c->rest = NULL;
+	c->rest_len = 0;
+	if (!keep) {
+		c->closing = 1;
+		trex_free(rest);
+		return;
+	}
+	llhttp_resume(&c->parser);
+	if (rest)
+		http_parse(c, rest, n); /* may defer again */
+	trex_free(rest);
+	if (!c->deferred && !c->closing && !c->closed &&
+	    uv_read_start(&c->stream, http_alloc, http_read) < 0)
+		http_conn_close(c);
 }
 
 static void http_peer(struct http_conn *c)
@@ -717,7 +814,8 @@ static void http_sweep(uv_timer_t *t)
 			trex_log(TREX_LOG_WARN, "tls_handshake_timeout", "peer=%s ms=%llu", c->peer,
 				 (unsigned long long)srv->handshake_ms);
 			http_conn_close(c);
-		} else if (now - c->last_active > HTTP_IDLE_MS && c->stream.write_queue_size == 0) {
+		} else if (!c->deferred && now - c->last_active > HTTP_IDLE_MS &&
+			   c->stream.write_queue_size == 0) {
 			http_conn_close(c);
 		}
 	}

@@ -35,6 +35,7 @@ struct http_request {
 			     * account the certificate names, -1 if none) */
 	const char *user;   /* peer user name, or the uid in decimal */
 	const char *last_event_id; /* Last-Event-ID header (<= 64 bytes), or NULL */
+	void *conn;         /* the server's connection, for http_defer */
 };
 
 /* A connection turned into an event stream (opaque). */
@@ -65,6 +66,17 @@ typedef void (*http_handler)(void *ctx, const struct http_request *req,
 
 struct http_server;
 struct tls_server;
+
+/* A handler whose work runs off the loop answers later: it calls
+ * http_defer(req), leaves `resp` empty and hands the token to its work;
+ * the connection reads no further request (pipelined ones wait, in order)
+ * until http_deferred_answer, on the loop thread. A client gone meanwhile
+ * is noticed there and the answer dropped. NULL: out of memory, answer now. */
+struct http_deferred;
+struct http_deferred *http_defer(const struct http_request *req);
+void http_deferred_answer(struct http_deferred *d, struct http_response *resp);
+/* Undo http_defer from within the handler: it answers in `resp` after all. */
+void http_deferred_cancel(struct http_deferred *d);
 
 /* Bind `path` (a stale socket there is replaced), chmod it to `mode` and
  * serve. */

@@ -270,6 +270,8 @@ int main(int argc, char **argv)
 	snprintf(p, sizeof(p), "%s/trexd.db", cfg.state_dir);
 	if (r == 0)
 		r = store_open(p, &d->store, &err);
+	if (r == 0)
+		r = store_open(p, &d->wstore, &err);
 	if (r == 0) {
 		/* before any job starts: orphans of a crashed trexd die first */
 		r = recover_run(&cfg, d->store, &err);
@@ -307,6 +309,7 @@ int main(int argc, char **argv)
 		jobdoc_cache_free(d->docs);
 		events_free(d);
 		alog_close(d);
+		store_close(d->wstore);
 		store_close(d->store);
 		config_free(&cfg);
 		return 1;
@@ -334,6 +337,7 @@ int main(int argc, char **argv)
 	jobdoc_cache_free(d->docs);
 	events_free(d);
 	alog_close(d);
+	store_close(d->wstore);
 	store_close(d->store);
 	if (d->seccomp_fd >= 0)
 		close(d->seccomp_fd);

@@ -1,6 +1,7 @@
-/* SQLite job store. Calls are synchronous on the loop thread: each is a
- * short indexed statement, and durability before acknowledging matters more
- * than latency for a job runner. */
+/* SQLite job store. trexd opens two connections: the loop's, whose calls
+ * are short indexed statements on cached prepared statements, and
+ * submit.c's, used from a libuv pool thread for the one write that comes
+ * in storms (new jobs), so their commit fsyncs do not stall the loop. */
 #include "store.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@ struct store {
 	struct store_stmt_slot stmts[STORE_STMTS];
 	store_observer observer;
 	void *observer_arg;
+	int64_t others; /* writes through another connection (store_note_write) */
 };
 
 void store_set_observer(struct store *s, store_observer fn, void *arg)
@@ -242,7 +244,29 @@ sqlite3 *store_db(struct store *s)
 
 int64_t store_version(struct store *s)
 {
-	return sqlite3_total_changes64(s->db);
+	return sqlite3_total_changes64(s->db) + s->others;
+}
+
+void store_note_write(struct store *s, const char *id)
+{
+	s->others++;
+	if (id)
+		store_changed(s, id);
+}
+
+int store_begin(struct store *s, struct trex_err *err)
+{
+	return store_exec(s, "BEGIN IMMEDIATE;", err);
+}
+
+int store_commit(struct store *s, struct trex_err *err)
+{
+	return store_exec(s, "COMMIT;", err);
+}
+
+void store_rollback(struct store *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
 }
 
 int store_put_job(struct store *s, const struct job_row *j, struct trex_err *err)

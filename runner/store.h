@@ -50,6 +50,15 @@ struct sqlite3 *store_db(struct store *s);
 /* Moves on every row this store writes (inserts, updates, deletes, even
  * rolled back): what cached reads compare to know they are current. */
 int64_t store_version(struct store *s);
+/* Another connection to the same database committed a change to job `id`
+ * (submit.c's; NULL: nothing was committed after all): cached reads through
+ * this one must not be trusted any more, and this store's observer hears
+ * of the job. On the loop thread. */
+void store_note_write(struct store *s, const char *id);
+/* One write transaction spanning several calls (BEGIN IMMEDIATE). */
+int store_begin(struct store *s, struct trex_err *err);
+int store_commit(struct store *s, struct trex_err *err);
+void store_rollback(struct store *s);
 /* A prepared statement for `sql`, which must be a string literal (the
  * cache is keyed by its address), kept for the store's life; hand it back
  * with store_stmt_done (reset, bindings cleared) before using the same SQL

@@ -16,6 +16,7 @@ struct trexd {
 	uv_loop_t *loop;
 	const struct config *cfg;
 	struct store *store;
+	struct store *wstore; /* second connection: submissions, off the loop (submit.c) */
 	struct http_server *http;
 	struct sched *sched;
 	char self_dir[4096]; /* folder of the trexd binary */
