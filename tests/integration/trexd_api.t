@@ -135,7 +135,7 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
 s.close()
 PY
-expect_eq "still serving after a client left mid-submission" 200 "$(req GET /healthz)"
+expect_eq "still serving after a client left mid-submission" 200 "$(api_req GET /healthz)"
 i=0; while [ "$(sqlite3 "$T/state/trexd.db" 'SELECT count(*) FROM jobs')" = "$before" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 expect_eq "the abandoned submission was stored" $((before + 1)) "$(sqlite3 "$T/state/trexd.db" 'SELECT count(*) FROM jobs')"
 
