@@ -101,6 +101,8 @@ int config_init_defaults(struct config *c, const char *self_dir, struct trex_err
 	c->access.require_permit = 1;
 	c->access.checkpoint_every = 100;
 	c->tls.handshake_timeout_ms = 10000;
+	c->request_timeout_ms = 30000;
+	c->idle_timeout_ms = 60000;
 	snprintf(p, sizeof(p), "%s/trex-sandbox", self_dir);
 	if (cfg_set_str(&c->sandbox, p, err) < 0)
 		return err->code;
@@ -375,7 +377,8 @@ static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "s
 					"uid_range", "max_body_mb", "datasets", "runtimes",
 					"limits", "require_permit", "approver_keys",
 					"revoked_permits", "users", "two_checkers",
-					"audit_checkpoint_every", "tls", "events" };
+					"audit_checkpoint_every", "tls", "events", "request_timeout_ms",
+					"idle_timeout_ms" };
 
 /* "tls": {"listen", "cert", "key", "client_ca", "handshake_timeout_ms"} */
 static int cfg_tls(const struct cfg_src *s, struct config *c, json_t *obj,
@@ -494,6 +497,10 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 				return cfg_fail(s, err, key,
 						"\"on_crash\" must be \"requeue\" or \"fail\"");
 			c->on_crash_requeue = strcmp(m, "requeue") == 0;
+		} else if (strcmp(key, "request_timeout_ms") == 0) {
+			r = cfg_posint(s, v, key, 3600000, &c->request_timeout_ms, err);
+		} else if (strcmp(key, "idle_timeout_ms") == 0) {
+			r = cfg_posint(s, v, key, 86400000, &c->idle_timeout_ms, err);
 		} else if (strcmp(key, "max_body_mb") == 0) {
 			long n;
 			r = cfg_posint(s, v, key, 1024, &n, err);

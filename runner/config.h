@@ -88,6 +88,8 @@ struct config {
 	size_t max_body;  /* HTTP body cap in bytes */
 	int events_max_subscribers; /* open GET /v1/events streams */
 	size_t events_queue;        /* unread bytes per stream before it is dropped */
+	long request_timeout_ms; /* a request's first byte to its last (408 after) */
+	long idle_timeout_ms;    /* a connection with nothing in flight is closed */
 	struct dataset *datasets;
 	size_t n_datasets;
 	struct runtime *runtimes;

@@ -50,6 +50,8 @@ struct http_server {
 	struct tls_server *tls;
 	uint64_t handshake_ms;
 	size_t conns_peak; /* most connections since the last heap trim */
+	uint64_t request_ms; /* http_set_timeouts */
+	uint64_t idle_ms;
 };
 
 struct http_conn {
@@ -86,6 +88,8 @@ struct http_conn {
 	uid_t uid;
 	char user[64];
 	char peer[64];        /* TLS: the client's "IP:PORT" */
+	int in_request;       /* a request's first byte came, not yet its last */
+	uint64_t req_started; /* uv_now() at that first byte */
 	struct http_deferred *deferred; /* an answer owed by work off the loop */
 	char *rest;       /* bytes read after the deferred request */
 	size_t rest_len;
@@ -113,6 +117,7 @@ const char *http_status_text(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
 	case 409: return "Conflict";
 	case 411: return "Length Required";
 	case 413: return "Content Too Large";
@@ -341,6 +346,8 @@ static int http_on_message_begin(llhttp_t *p)
 	c->field_done = 0;
 	c->expect_continue = 0;
 	c->last_event_id[0] = '\0';
+	c->in_request = 1;
+	c->req_started = uv_now(c->srv->loop);
 	return 0;
 }
 
@@ -457,6 +464,7 @@ static int http_on_message_complete(llhttp_t *p)
 {
 	struct http_conn *c = http_conn_of(p);
 	struct http_server *srv = c->srv;
+	c->in_request = 0;
 	char *path = c->url.data ? c->url.data : (char *)"";
 	char *q = strchr(path, '?');
 	const char *query = "";
@@ -814,7 +822,18 @@ static void http_sweep(uv_timer_t *t)
 			trex_log(TREX_LOG_WARN, "tls_handshake_timeout", "peer=%s ms=%llu", c->peer,
 				 (unsigned long long)srv->handshake_ms);
 			http_conn_close(c);
-		} else if (!c->deferred && now - c->last_active > HTTP_IDLE_MS &&
+		} else if (c->in_request && !c->closing &&
+			   now - c->req_started >= srv->request_ms) {
+			trex_log(TREX_LOG_WARN, "http_request_timeout", "uid=%u ms=%llu",
+				 (unsigned)c->uid, (unsigned long long)srv->request_ms);
+			struct http_response resp = { 0 };
+			http_respond_error(&resp, 408, "timeout",
+					   "the request did not arrive whole within %llu ms",
+					   (unsigned long long)srv->request_ms);
+			c->closing = 1;
+			uv_read_stop(&c->stream);
+			http_send(c, &resp, 1);
+		} else if (!c->deferred && now - c->last_active > srv->idle_ms &&
 			   c->stream.write_queue_size == 0) {
 			http_conn_close(c);
 		}
@@ -865,6 +884,8 @@ int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 		return trex_err_setx(err, -ENOMEM, "out of memory");
 	srv->loop = loop;
 	srv->max_body = max_body;
+	srv->request_ms = HTTP_REQUEST_MS;
+	srv->idle_ms = HTTP_IDLE_MS;
 	srv->handler = handler;
 	srv->ctx = ctx;
 	llhttp_settings_init(&srv->settings);
@@ -892,7 +913,7 @@ int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 	if (r == 0 && (r = uv_timer_init(loop, &srv->sweep)) == 0) {
 		srv->sweep_open = 1;
 		srv->sweep.data = srv;
-		r = uv_timer_start(&srv->sweep, http_sweep, HTTP_IDLE_MS / 4, HTTP_IDLE_MS / 4);
+		r = uv_timer_start(&srv->sweep, http_sweep, HTTP_REQUEST_MS / 4, HTTP_REQUEST_MS / 4);
 	}
 	if (r < 0) {
 		trex_err_setx(err, r, "listen on %s: %s", path, uv_strerror(r));
@@ -924,16 +945,27 @@ static void http_sweep_closed(uv_handle_t *h)
 	http_server_maybe_free(srv);
 }
 
-/* The sweep runs often enough for the shorter of the two timeouts. */
+/* The sweep runs often enough for the shortest timeout. */
 static void http_sweep_period(struct http_server *srv)
 {
-	uint64_t p = HTTP_IDLE_MS / 4;
+	uint64_t p = srv->idle_ms / 4;
+	if (srv->request_ms / 4 < p)
+		p = srv->request_ms / 4;
 	if (srv->tls && srv->handshake_ms / 4 < p)
 		p = srv->handshake_ms / 4;
+	if (HTTP_HEARTBEAT_MS / 2 < p) /* event streams' heartbeats stay on time */
+		p = HTTP_HEARTBEAT_MS / 2;
 	if (p < 50)
 		p = 50;
 	if (srv->sweep_open)
 		uv_timer_start(&srv->sweep, http_sweep, p, p);
+}
+
+void http_set_timeouts(struct http_server *srv, uint64_t request_ms, uint64_t idle_ms)
+{
+	srv->request_ms = request_ms;
+	srv->idle_ms = idle_ms;
+	http_sweep_period(srv);
 }
 
 int http_listen_tls(struct http_server *srv, const struct sockaddr *addr,

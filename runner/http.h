@@ -20,7 +20,8 @@
 
 #define HTTP_MAX_HEAD (32 * 1024)   /* request line + headers */
 #define HTTP_MAX_CONNS 4096 /* needs RLIMIT_NOFILE above it plus the jobs' pipes */
-#define HTTP_IDLE_MS 60000             /* idle connections are closed */
+#define HTTP_IDLE_MS 60000     /* idle connections are closed (default) */
+#define HTTP_REQUEST_MS 30000  /* a request must arrive whole within (default) */
 #define HTTP_MAX_QUEUED (64u << 20)    /* unread answers per connection */
 #define HTTP_HEARTBEAT_MS 15000        /* a comment line on every event stream */
 #define HTTP_STREAM_QUEUED (256u << 10) /* default unread bytes per stream */
@@ -93,6 +94,11 @@ int http_listen_tls(struct http_server *srv, const struct sockaddr *addr,
 /* Switch new TLS connections to `tls` (taken over; a reload's new
  * certificates). Established sessions keep the old ones until they close. */
 void http_set_tls(struct http_server *srv, struct tls_server *tls, uint64_t handshake_ms);
+/* A request not whole `request_ms` after its first byte gets 408 and the
+ * connection closes (a client trickling bytes keeps a connection "active"
+ * for ever otherwise); a connection with nothing in flight for `idle_ms`
+ * is closed. */
+void http_set_timeouts(struct http_server *srv, uint64_t request_ms, uint64_t idle_ms);
 /* Stop accepting and close every connection; the server is freed once all
  * handles are closed (run the loop). */
 void http_close(struct http_server *srv);

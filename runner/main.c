@@ -102,9 +102,12 @@ static void main_on_hup(uv_signal_t *s, int signum)
 		return;
 	if (reload_config(d, &err) < 0)
 		trex_log(TREX_LOG_ERROR, "config_reload_failed", "kept=old error=\"%s\"", err.msg);
-	else
+	else {
+		http_set_timeouts(d->http, (uint64_t)d->cfg->request_timeout_ms,
+				  (uint64_t)d->cfg->idle_timeout_ms);
 		trex_log(TREX_LOG_INFO, "config_reloaded", "datasets=%zu runtimes=%zu",
 			 d->cfg->n_datasets, d->cfg->n_runtimes);
+	}
 }
 
 static int main_self_dir(char *out, size_t len)
@@ -301,6 +304,9 @@ int main(int argc, char **argv)
 	if (r == 0)
 		r = http_listen(d->loop, cfg.socket, cfg.socket_mode, cfg.max_body, api_handle, d,
 				&d->http, &err);
+	if (r == 0)
+		http_set_timeouts(d->http, (uint64_t)cfg.request_timeout_ms,
+				  (uint64_t)cfg.idle_timeout_ms);
 	char tls_bound[80] = "off";
 	if (r == 0 && cfg.tls.listen)
 		r = main_listen_tls(d, tls_bound, sizeof(tls_bound), &err);
