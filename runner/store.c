@@ -14,7 +14,7 @@
 #include "alloc.h"
 #include "cleanup.h"
 
-#define STORE_STMTS 24
+#define STORE_STMTS 48
 
 /* Statements kept prepared for the daemon's life, keyed by the address of
  * their SQL string literal: on a status read, parsing the SQL cost more
