@@ -31,6 +31,11 @@ void client_set_tls(const struct client_tls_files *f)
 	client_tls_cfg = *f;
 }
 
+const struct client_tls_files *client_tls_files(void)
+{
+	return &client_tls_cfg;
+}
+
 /* One connection: a unix socket, or TLS when tls is set. */
 struct client_io {
 	int fd;
@@ -75,7 +80,7 @@ static int client_on_complete(llhttp_t *p)
 	return HPE_PAUSED;
 }
 
-static int client_connect(const char *socket_path, struct trex_err *err)
+int client_connect(const char *socket_path, struct trex_err *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t n = strlen(socket_path);

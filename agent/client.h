@@ -31,6 +31,7 @@ struct client_resp {
 /* The client certificate and CA file used for every https:// endpoint
  * (copied; the strings must outlive the requests). */
 void client_set_tls(const struct client_tls_files *f);
+const struct client_tls_files *client_tls_files(void);
 
 /* Send one request and read the whole answer (body capped at max_body).
  * Any HTTP status is a success here; callers interpret it. */
@@ -39,6 +40,10 @@ int client_request(const char *endpoint, const char *method,
 		   size_t max_body, struct client_resp *resp,
 		   struct trex_err *err);
 void client_resp_free(struct client_resp *resp);
+
+/* A connected unix socket to trexd (close-on-exec, 120 s send/receive
+ * timeouts), for callers that speak to it themselves (sse.c). */
+int client_connect(const char *socket_path, struct trex_err *err);
 
 /* A JSON API call: the answer must be a JSON object. A 4xx/5xx status
  * becomes CLIENT_EREFUSED with "HTTP 400 bad_manifest: message". */

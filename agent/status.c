@@ -10,13 +10,23 @@
 #include <time.h>
 
 #include "agent/client.h"
+#include "agent/sse.h"
 
-/* Polling GET /v1/jobs/{id}: start fast (short jobs finish in about a
- * second) and back off to a bounded interval for long ones. */
+/* trex wait follows GET /v1/events?job=ID (sse.c); against a trexd
+ * without it, it polls GET /v1/jobs/{id}: start fast (short jobs finish in
+ * about a second) and back off to a bounded interval for long ones. The
+ * same back-off spaces reconnections of a stream. */
 #define WAIT_FIRST_MS 200
 #define WAIT_MAX_MS 2000
 /* A daemon restart must not fail a long wait, but a dead one should. */
 #define WAIT_MAX_ERRORS 5
+/* How long trexd may take to answer the stream request. */
+#define WAIT_OPEN_MS 30000
+/* A stream that broke is opened again until trexd has been unreachable
+ * this long (and WAIT_MAX_ERRORS tries): a restart, which drains running
+ * jobs first, takes a few seconds. A trexd never reached fails after
+ * WAIT_MAX_ERRORS tries, as the poll does. */
+#define WAIT_DOWN_S 30
 
 static void status_decref(json_t **j)
 {
@@ -259,6 +269,108 @@ static double status_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The job's exit code once it has ended (printed), or -1 while it runs. */
+static int status_ended(const json_t *job)
+{
+	const char *state = status_str(job, "state");
+	if (!cli_state_terminal(state))
+		return -1;
+	cli_print_job(stdout, job);
+	return strcmp(state, "released") == 0 || strcmp(state, "partially_released") == 0
+		       ? CLI_EXIT_OK
+		       : CLI_EXIT_NOT_RELEASED;
+}
+
+static int status_timed_out(const char *id, double timeout)
+{
+	fprintf(stderr, "trex wait: job %s not finished after %g s\n", id, timeout);
+	return CLI_EXIT_NOT_RELEASED;
+}
+
+static void status_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Polling GET /v1/jobs/{id}, for a trexd without GET /v1/events. */
+static int status_wait_poll(const struct cli_ctx *ctx, const char *id, double timeout,
+			    double deadline)
+{
+	long delay_ms = WAIT_FIRST_MS;
+	int errors = 0;
+	for (;;) {
+		struct trex_err err = { 0 };
+		_cleanup_json_ json_t *job = NULL;
+		int r = cli_get_job(ctx, id, &job, &err);
+		if (r == CLIENT_EREFUSED)
+			return cli_fail(&err); /* e.g. 404: waiting will not help */
+		if (r < 0 && ++errors >= WAIT_MAX_ERRORS)
+			return cli_fail(&err);
+		if (r == 0) {
+			errors = 0;
+			int code = status_ended(job);
+			if (code >= 0)
+				return code;
+		}
+		long sleep_ms = delay_ms;
+		if (timeout > 0) {
+			double left = deadline - status_now();
+			if (left <= 0)
+				return status_timed_out(id, timeout);
+			if (left * 1000 < (double)sleep_ms)
+				sleep_ms = (long)(left * 1000) + 1;
+		}
+		status_sleep_ms(sleep_ms);
+		delay_ms = delay_ms * 3 / 2 > WAIT_MAX_MS ? WAIT_MAX_MS : delay_ms * 3 / 2;
+	}
+}
+
+/* Follow an open stream of the job's events. The job is read once the
+ * stream is live (so no change can fall between the read and the stream)
+ * and again when an event says it ended or a reset says events were
+ * lost. 1: ended (*code set); 0: the timeout passed; CLIENT_EREFUSED: the
+ * job cannot be read; other negative: the stream or a read broke. */
+static int status_follow(const struct cli_ctx *ctx, const char *id, struct sse_stream *s,
+			 double timeout, double deadline, int *code, struct trex_err *err)
+{
+	int look = 1;
+	for (;;) {
+		if (look) {
+			_cleanup_json_ json_t *job = NULL;
+			int r = cli_get_job(ctx, id, &job, err);
+			if (r < 0)
+				return r;
+			*code = status_ended(job);
+			if (*code >= 0)
+				return 1;
+			look = 0;
+		}
+		int wait_ms = -1;
+		if (timeout > 0) {
+			double left = deadline - status_now();
+			if (left <= 0)
+				return 0;
+			wait_ms = left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
+		}
+		struct sse_event ev;
+		int r = sse_next(s, wait_ms, &ev, err);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			continue;
+		if (strcmp(ev.event, "reset") == 0) {
+			look = 1;
+		} else if (strcmp(ev.event, "job") == 0) {
+			json_t *d = json_loads(ev.data, 0, NULL);
+			look = d && strcmp(status_str(d, "id") ? status_str(d, "id") : "", id) == 0 &&
+			       cli_state_terminal(status_str(d, "state"));
+			json_decref(d);
+		}
+	}
+}
+
 int cli_wait(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *id;
@@ -267,41 +379,48 @@ int cli_wait(const struct cli_ctx *ctx, int argc, char **argv)
 	if (r)
 		return r;
 	double deadline = status_now() + timeout;
+	char target[256];
+	snprintf(target, sizeof(target), "/v1/events?job=%s", id);
 	long delay_ms = WAIT_FIRST_MS;
-	int errors = 0;
+	int errors = 0, followed = 0;
+	double down_since = 0;
 	for (;;) {
 		struct trex_err err = { 0 };
-		_cleanup_json_ json_t *job = NULL;
-		r = cli_get_job(ctx, id, &job, &err);
-		if (r == CLIENT_EREFUSED)
-			return cli_fail(&err); /* e.g. 404: waiting will not help */
-		if (r < 0 && ++errors >= WAIT_MAX_ERRORS)
-			return cli_fail(&err);
+		struct sse_stream *s = NULL;
+		int status = 0, code = 0;
+		r = sse_open(ctx->socket, target, WAIT_OPEN_MS, &status, &s, &err);
+		/* no stream (an older trexd: 404; too many streams: 503; or a
+		 * refusal the poll will report): poll instead */
+		if (r == 0 && status != 200)
+			return status_wait_poll(ctx, id, timeout, deadline);
 		if (r == 0) {
 			errors = 0;
-			const char *state = status_str(job, "state");
-			if (cli_state_terminal(state)) {
-				cli_print_job(stdout, job);
-				return strcmp(state, "released") == 0 ||
-						       strcmp(state, "partially_released") == 0
-					       ? CLI_EXIT_OK
-					       : CLI_EXIT_NOT_RELEASED;
-			}
+			down_since = 0;
+			followed = 1;
+			r = status_follow(ctx, id, s, timeout, deadline, &code, &err);
+			sse_close(s);
+			if (r == 1)
+				return code;
+			if (r == 0)
+				return status_timed_out(id, timeout);
+			if (r == CLIENT_EREFUSED)
+				return cli_fail(&err);
 		}
+		/* trexd restarting (after a stream worked), or not there */
+		if (down_since == 0)
+			down_since = status_now();
+		if (++errors >= WAIT_MAX_ERRORS &&
+		    (!followed || status_now() - down_since >= WAIT_DOWN_S))
+			return cli_fail(&err);
 		long sleep_ms = delay_ms;
 		if (timeout > 0) {
 			double left = deadline - status_now();
-			if (left <= 0) {
-				fprintf(stderr, "trex wait: job %s not finished after %g s\n", id,
-					timeout);
-				return CLI_EXIT_NOT_RELEASED;
-			}
+			if (left <= 0)
+				return status_timed_out(id, timeout);
 			if (left * 1000 < (double)sleep_ms)
 				sleep_ms = (long)(left * 1000) + 1;
 		}
-		struct timespec ts = { sleep_ms / 1000, (sleep_ms % 1000) * 1000000L };
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
+		status_sleep_ms(sleep_ms);
 		delay_ms = delay_ms * 3 / 2 > WAIT_MAX_MS ? WAIT_MAX_MS : delay_ms * 3 / 2;
 	}
 }

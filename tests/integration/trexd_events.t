@@ -4,7 +4,8 @@
 # jobs), Last-Event-ID resume and the reset beyond the ring, the
 # subscriber cap (503), a reader that stops reading is dropped while the
 # others keep being served, and SIGTERM ends open streams. Needs root
-# (the sandbox does) and curl.
+# (the sandbox does) and curl. trex wait follows these streams: it ends
+# with the job, reads the job only twice, and outlives a trexd restart.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$TREX_ROOT/tests/lib_trexd.sh"
 
@@ -229,13 +230,53 @@ expect_eq "... and the last is the 40th cancellation" "cancelled" "$(events "$T/
 expect_eq "other requests are answered meanwhile" 200 "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --unix-socket "$SOCK" http://trexd/healthz)"
 expect_eq "the other user saw none of root's jobs" 4 "$(events "$T/other.ev" | wc -l)"
 
-# SIGTERM: open streams do not hold the drain
+# trex wait follows the job's events: it reads the job when subscribed
+# and when the job ended, never polls in between
 curl -s -o /dev/null --unix-socket "$SOCK" -X POST "http://trexd/v1/jobs/$BLOCK/cancel"
 wait_state "$BLOCK" cancelled "the long job is cancelled"
+reads() { grep -c 'event=http_request method=GET route=4 ' "$TREXD_LOG"; }
+subs() { grep -c "event=events_subscribed .*job=$1 " "$TREXD_LOG"; }
+SLOW=$(submit W '["sleep","3"]')
+W=$(submit W '["sh","-c","echo waited"]')
+before=$(reads)
+"$BIN/trex" --socket "$SOCK" wait "$W" --timeout 120 >"$T/wait.out" 2>&1
+expect_eq "trex wait: a released job exits 0" 0 "$?"
+check "... and prints the job" grep -q "state: *released" "$T/wait.out"
+expect_eq "... reading it twice (subscribed, ended), not polling" 2 "$(($(reads) - before))"
+expect_eq "... on one stream with ?job=" 1 "$(subs "$W")"
+F=$(submit W '["false"]')
+"$BIN/trex" --socket "$SOCK" wait "$F" --timeout 120 >"$T/wait.out" 2>&1
+expect_eq "trex wait: a failed job exits 3" 3 "$?"
+check "... and prints it" grep -q "state: *failed" "$T/wait.out"
+BLOCK=$(submit B '["sleep","300"]')
+wait_state "$BLOCK" running "another long job runs"
+Q=$(submit W '["true"]')
+"$BIN/trex" --socket "$SOCK" wait "$Q" --timeout 1 >"$T/wait.out" 2>&1
+expect_eq "trex wait --timeout on a queued job: 3" 3 "$?"
+check "... saying so" grep -q "not finished after 1 s" "$T/wait.out"
+"$BIN/trex" --socket "$SOCK" wait 20261129T000000-000000000009 >"$T/wait.out" 2>&1
+expect_eq "trex wait on an unknown job: 1" 1 "$?"
+check "... with trexd's answer" grep -q "not_found" "$T/wait.out"
+
+# a trexd restart does not end a wait: the stream is opened again
+base=$(subs "$Q")
+"$BIN/trex" --socket "$SOCK" wait "$Q" --timeout 300 >"$T/wait.out" 2>&1 &
+WAITER=$!
+CURLS="$CURLS $WAITER"
+i=0
+while [ "$(subs "$Q")" -le "$base" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+expect_eq "trex wait subscribed to the queued job" $((base + 1)) "$(subs "$Q")"
+
+# SIGTERM: open streams do not hold the drain
 trexd_stop
 expect_eq "trexd stops with streams open, cleanly" 0 "$?"
 
 i=0
 while kill -0 "$PID_all" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 check "... and its subscribers see the stream end" sh -c "! kill -0 $PID_all 2>/dev/null"
+check "trexd starts again" trexd_start
+wait "$WAITER"
+expect_eq "... and the wait ends when the job does: 0" 0 "$?"
+check "... printing it" grep -q "state: *released" "$T/wait.out"
+expect_eq "... after subscribing again" $((base + 2)) "$(subs "$Q")"
 done_testing

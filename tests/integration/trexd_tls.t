@@ -349,6 +349,11 @@ expect_eq "trex --socket with --url: usage error" 2 $?
 out=$("$BIN/trex" --url "http://127.0.0.1:$PORT" status "$ROOTJOB" 2>&1)
 expect_eq "trex --url http://: usage error" 2 $?
 
+# --- trex wait follows the job's event stream over TLS ---
+out=$($TX --cert "$P/nobody.pem" --key "$P/nobody.key" wait "$SEEN" 2>&1)
+expect_eq "trex --url wait: a failed job exits 3" 3 $?
+expect_eq "... after following its events over TLS" 1 "$(logged "event=events_subscribed uid=65534 job=$SEEN ")"
+
 # --- SIGHUP: certificates reloaded, or kept with an error --------------------
 subject() {
 	openssl s_client -connect "127.0.0.1:$PORT" -cert "$P/root.pem" -key "$P/root.key" \
