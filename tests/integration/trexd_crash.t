@@ -12,8 +12,9 @@
 trexd_needs root sandbox sqlite3
 trexd_init trexd-crash
 SUB=
-# job uids of this test only, so other suites' jobs are not counted
-UIDBASE=3100000
+# job uids of this run only, so other suites' jobs (and another copy of
+# this suite running at the same time, from another checkout) are not counted
+UIDBASE=$((3100000 + ($$ % 100) * 1000))
 UIDCOUNT=1000
 trexd_at_exit() {
 	[ -n "$SUB" ] && kill "$SUB" 2>/dev/null
