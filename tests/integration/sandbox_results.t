@@ -141,17 +141,20 @@ run cg --job-id sbxtest-cg-$$ -- true
 left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "sbxtest-cg-$$" 2>/dev/null | wc -l)
 expect_eq "job cgroups removed afterwards" 0 "$left"
 
-# two concurrent jobs never share a host uid
-"$SBX" --status-fd 3 --uid-range 300000:2 -- sleep 2 3>"$T/c1" &
+# two concurrent jobs never share a host uid. The uid ranges below move
+# with this script's pid, so a copy of this suite running at the same time
+# (another checkout) neither takes these uids nor counts as our processes
+UB=$((310000 + ($$ % 1000) * 4))
+"$SBX" --status-fd 3 --uid-range $UB:2 -- sleep 2 3>"$T/c1" &
 p1=$!
 sleep 0.5
-"$SBX" --status-fd 3 --uid-range 300000:2 -- true 3>"$T/c2"
-"$SBX" --status-fd 3 --uid-range 300000:1 -- true 3>"$T/c3" 2>/dev/null
+"$SBX" --status-fd 3 --uid-range $UB:2 -- true 3>"$T/c2"
+"$SBX" --status-fd 3 --uid-range $UB:1 -- true 3>"$T/c3" 2>/dev/null
 rc3=$?
 wait $p1
 u1=$(sed -n 's/^host_uid=//p' "$T/c1"); u2=$(sed -n 's/^host_uid=//p' "$T/c2")
 if [ -n "$u1" ] && [ -n "$u2" ] && [ "$u1" != "$u2" ]; then ok "concurrent jobs get different host uids ($u1, $u2)"; else not_ok "concurrent jobs get different host uids" "[$u1] [$u2]"; fi
-if [ "$u1" = 300000 ]; then
+if [ "$u1" = "$UB" ]; then
 	expect_eq "exhausted uid range: setup_failed uid" "125 uid" "$rc3 $(sed -n 's/^failed_stage=//p' "$T/c3")"
 else
 	ok "exhausted uid range: skipped (first job got $u1)"
@@ -166,7 +169,8 @@ expect_eq "uid range containing root refused" "125 args" "$RC $(key failed_stage
 # them: trexd's recovery does) and removed here.
 rm -f "$T/ready"
 mkfifo "$T/ready"
-"$SBX" --uid-range 3300000:4 --job-id sbxtest-pdeath-$$ -- sh -c 'echo ready; exec sleep 30' >"$T/ready" &
+PB=$((3300000 + ($$ % 1000) * 4))
+"$SBX" --uid-range $PB:4 --job-id sbxtest-pdeath-$$ -- sh -c 'echo ready; exec sleep 30' >"$T/ready" &
 sp=$!
 read line <"$T/ready"
 kill -KILL "$sp"
@@ -174,7 +178,7 @@ wait "$sp" 2>/dev/null
 left=1
 i=0
 while [ $i -lt 50 ]; do
-	left=$(ps -e -o uid= | awk '$1 >= 3300000 && $1 < 3300004' | wc -l)
+	left=$(ps -e -o uid= | awk -v b=$PB '$1 >= b && $1 < b + 4' | wc -l)
 	[ "$left" = 0 ] && break
 	sleep 0.1
 	i=$((i + 1))
