@@ -56,13 +56,14 @@ ID=$(curl -s --unix-socket "$T/s.sock" -X POST --data-binary @"$T/post.json" htt
 [ -n "$ID" ] || { echo "bench-api: trexd refused the job"; cat "$T/trexd.log"; exit 1; }
 curl -s --unix-socket "$T/s.sock" "http://trexd/v1/jobs/$ID" >"$T/job.json"
 
-echo "trexd: $CONNS connections, ${SECS}s, GET /v1/jobs/ID + 1 in 10 POST /v1/jobs"
-TREXD=$("$BIN/apiload" "$T/s.sock" "$CONNS" "$SECS" "/v1/jobs/$ID" /v1/jobs 10 <"$T/post.json")
-RSS=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
-echo "$TREXD rss_peak_kb=$RSS"
-echo "trexd: reads only"
+echo "trexd: $CONNS connections, ${SECS}s, reads only (GET /v1/jobs/ID)"
 READS=$("$BIN/apiload" "$T/s.sock" "$CONNS" "$SECS" "/v1/jobs/$ID" - 0 </dev/null)
 echo "$READS"
+# open loop: RATE requests/s offered over the same connections; latency
+# from when each request was due (closed-loop latency is only CONNS/rps)
+RATE=${RATE:-5000}
+echo "trexd: reads only, open loop at $RATE req/s"
+"$BIN/apiload" --rate "$RATE" "$T/s.sock" "$CONNS" "$SECS" "/v1/jobs/$ID" - 0 </dev/null
 NGINX="null"
 if command -v nginx >/dev/null; then
 	mkdir -p "$T/www" "$T/ngx"
@@ -99,9 +100,25 @@ NGX
 	echo "nginx (1 worker): $CONNS connections, ${SECS}s, GET /job.json"
 	NGINX=$("$BIN/apiload" 18089 "$CONNS" "$SECS" /job.json - 0 </dev/null)
 	echo "$NGINX"
+	echo "nginx: open loop at $RATE req/s"
+	"$BIN/apiload" --rate "$RATE" 18089 "$CONNS" "$SECS" /job.json - 0 </dev/null
 else
 	echo "nginx not installed: no comparison (apt-get install nginx)"
 fi
+# submissions last: the jobs they queue run (concurrency 1) through the
+# rest of the unix-socket runs, so the read runs above saw an idle trexd.
+# Reads while 20 other connections submit without pause (the submissions'
+# fsyncs run off the loop, runner/submit.c):
+echo "trexd: reads only, beside 20 connections submitting back to back"
+"$BIN/apiload" "$T/s.sock" 20 "$SECS" "/v1/jobs/$ID" /v1/jobs 1 <"$T/post.json" >"$T/storm.out" &
+STORM=$!
+"$BIN/apiload" "$T/s.sock" "$CONNS" "$SECS" "/v1/jobs/$ID" - 0 </dev/null
+wait "$STORM"
+echo "  the submitting connections: $(cat "$T/storm.out")"
+echo "trexd: $CONNS connections, ${SECS}s, GET /v1/jobs/ID + 1 in 10 POST /v1/jobs"
+TREXD=$("$BIN/apiload" "$T/s.sock" "$CONNS" "$SECS" "/v1/jobs/$ID" /v1/jobs 10 <"$T/post.json")
+RSS=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
+echo "$TREXD rss_peak_kb=$RSS"
 echo "jobs stored: $(sqlite3 "$T/state/trexd.db" 'SELECT count(*) FROM jobs' 2>/dev/null || echo '?')"
 
 # --- TLS: a fresh trexd serving the same API over TLS 1.3 with client
@@ -141,10 +158,10 @@ tls_run() {
 	wait "$ALP"
 	echo "$(cat "$T/tls.out") rss_mid_kb=$MID rss_peak_kb=$(rss_kb VmHWM "$pid")"
 }
-echo "trexd TLS 1.3 (mutual): $CONNS connections, ${SECS}s, GET /v1/jobs/ID + 1 in 10 POST /v1/jobs (idle rss_kb=$(rss_kb VmRSS))"
-tls_run "$PID" "$T/post.json" $TLSCLI "tls:$TPORT" "$CONNS" "$SECS" "/v1/jobs/$TID" /v1/jobs 10
-echo "trexd TLS 1.3: reads only"
+echo "trexd TLS 1.3 (mutual): $CONNS connections, ${SECS}s, reads only (idle rss_kb=$(rss_kb VmRSS))"
 tls_run "$PID" /dev/null $TLSCLI "tls:$TPORT" "$CONNS" "$SECS" "/v1/jobs/$TID" - 0
+echo "trexd TLS 1.3: GET /v1/jobs/ID + 1 in 10 POST /v1/jobs (after the reads: its jobs would load them)"
+tls_run "$PID" "$T/post.json" $TLSCLI "tls:$TPORT" "$CONNS" "$SECS" "/v1/jobs/$TID" /v1/jobs 10
 sleep 3 # a sweep of trexd's connection list (it gives freed heap back after a burst)
 echo "trexd TLS: after the runs, connections closed: rss_kb=$(rss_kb VmRSS)"
 kill "$PID" && wait "$PID" 2>/dev/null

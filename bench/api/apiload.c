@@ -10,7 +10,14 @@
  * TLS 1.3 with that client certificate, driven by non-blocking OpenSSL in
  * the same epoll loop (handshakes first, all connections at once, then the
  * timed requests on the established sessions: keep-alive, one handshake per
- * connection). */
+ * connection).
+ *
+ * With --rate R the load is open-loop: R requests/s in all, each
+ * connection sending on its own schedule (every CONNS/R s) whether or not
+ * the server keeps up; latency counts from the scheduled time, so a server
+ * that falls behind is charged for the queueing it causes (no coordinated
+ * omission). Closed-loop (the default) measures saturation throughput, but
+ * its latency is just CONNS / throughput. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,8 +47,10 @@ struct conn {
 	size_t in_len;
 	const char *out;
 	size_t out_len, out_off;
-	uint64_t sent_ns;
+	uint64_t sent_ns; /* when the request was sent (--rate: was due) */
 	unsigned n;
+	uint64_t due_ns;  /* --rate: when the next request is due */
+	int waiting;      /* --rate: answered, next one not due yet */
 };
 
 static uint64_t now_ns(void)
@@ -138,8 +147,11 @@ static size_t response_len(const char *buf, size_t len, int *status)
 int main(int argc, char **argv)
 {
 	const char *cert = NULL, *key = NULL, *cacert = NULL;
+	double rate = 0;
 	while (argc > 2 && strncmp(argv[1], "--", 2) == 0) {
-		if (strcmp(argv[1], "--cert") == 0)
+		if (strcmp(argv[1], "--rate") == 0)
+			rate = strtod(argv[2], NULL);
+		else if (strcmp(argv[1], "--cert") == 0)
 			cert = argv[2];
 		else if (strcmp(argv[1], "--key") == 0)
 			key = argv[2];
@@ -151,7 +163,8 @@ int main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (argc != 7) {
-		fprintf(stderr, "usage: apiload [--cert C --key K --cacert CA] SOCKET|PORT|tls:PORT CONNS\n"
+		fprintf(stderr, "usage: apiload [--rate REQ_PER_S] [--cert C --key K --cacert CA]\n"
+				"               SOCKET|PORT|tls:PORT CONNS\n"
 				"               SECONDS GET_PATH POST_PATH|- POST_EVERY\n"
 				"  body of the POST on stdin\n");
 		return 2;
@@ -238,10 +251,18 @@ int main(int argc, char **argv)
 	}
 	double hs_s = (double)(now_ns() - hs0) / 1e9;
 	uint64_t start = now_ns(), stop = start + (uint64_t)secs * 1000000000u;
+	/* --rate: connection i's requests are due every `period`, the
+	 * connections staggered evenly across it */
+	uint64_t period = rate > 0 ? (uint64_t)((double)nconn * 1e9 / rate) : 0;
 	/* start every connection's first request */
 	for (int i = 0; i < nconn; i++) {
 		if (c[i].fd < 0 || !c[i].handshaken)
 			continue;
+		if (period) {
+			c[i].due_ns = start + period * (uint64_t)i / (uint64_t)nconn;
+			c[i].waiting = 1;
+			continue;
+		}
 		int is_post = every > 0 && body_len && c[i].n % (unsigned)every == 0;
 		c[i].out = is_post ? post : get;
 		c[i].out_len = (size_t)(is_post ? pl : gl);
@@ -252,7 +273,21 @@ int main(int argc, char **argv)
 			c[i].out_off = (size_t)w;
 	}
 	while (now_ns() < stop) {
-		int n = epoll_wait(ep, evs, 256, 100);
+		int n = epoll_wait(ep, evs, 256, period ? 1 : 100);
+		for (int i = 0; period && i < nconn; i++) {
+			struct conn *x = &c[i];
+			uint64_t t = now_ns();
+			if (x->fd < 0 || !x->waiting || x->due_ns > t)
+				continue;
+			x->waiting = 0;
+			x->sent_ns = x->due_ns; /* late sends count from when due */
+			x->due_ns += period;
+			int is_post = every > 0 && body_len && x->n % (unsigned)every == 0;
+			x->out = is_post ? post : get;
+			x->out_len = (size_t)(is_post ? pl : gl);
+			ssize_t w = conn_write(x, x->out, x->out_len);
+			x->out_off = w > 0 ? (size_t)w : 0;
+		}
 		for (int k = 0; k < n; k++) {
 			struct conn *x = evs[k].data.ptr;
 			if (x->fd < 0)
@@ -290,6 +325,11 @@ int main(int argc, char **argv)
 					memmove(x->in, x->in + len, x->in_len - len);
 					x->in_len -= len;
 					x->n++;
+					if (period) { /* the next one when due */
+						x->waiting = 1;
+						x->out_len = x->out_off = 0;
+						continue;
+					}
 					int is_post = every > 0 && body_len && x->n % (unsigned)every == 0;
 					x->out = is_post ? post : get;
 					x->out_len = (size_t)(is_post ? pl : gl);
@@ -304,7 +344,11 @@ int main(int argc, char **argv)
 	}
 	double el = (double)(now_ns() - start) / 1e9;
 	qsort(lat, nlat, sizeof(*lat), cmp_u32);
-	printf("{\"connections\":%d,\"connect_failed\":%lu,\"seconds\":%.1f,\"requests\":%zu,"
+	if (period)
+		printf("{\"rate\":%.0f,", rate);
+	else
+		printf("{");
+	printf("\"connections\":%d,\"connect_failed\":%lu,\"seconds\":%.1f,\"requests\":%zu,"
 	       "\"ok\":%lu,\"posts\":%lu,\"errors\":%lu,\"rps\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f",
 	       nconn, connfail, el, nlat, ok, posts, errors, (double)nlat / el,
 	       nlat ? lat[nlat / 2] / 1000.0 : 0, nlat ? lat[nlat * 99 / 100] / 1000.0 : 0);
