@@ -322,10 +322,6 @@ static void api_get_job(struct trexd *d, const struct caller *c, const char *id,
 	size_t n = 0;
 	static const char *const names[] = { "stdout", "stderr" };
 	n += (size_t)snprintf(logs, sizeof(logs), ",\"logs\":[");
-	/* a log can be reviewed only once its job ended: no query before */
-	const char *js = doc->row.state;
-	int ended = strcmp(js, "awaiting_approval") != 0 && strcmp(js, "queued") != 0 &&
-		    strcmp(js, "running") != 0 && strcmp(js, "checking") != 0;
 	for (size_t i = 0; i < 2; i++) {
 		char p[PATH_MAX];
 		struct stat st;
@@ -335,7 +331,7 @@ static void api_get_job(struct trexd *d, const struct caller *c, const char *id,
 					      "%s{\"name\":\"%s\",\"size\":%lld,\"state\":\"%s\"}",
 					      logs[n - 1] == '[' ? "" : ",", names[i],
 					      (long long)st.st_size,
-					      ended ? logs_state(d->store, id, names[i]) : "held");
+					      doc->log_states[i]);
 	}
 	n += (size_t)snprintf(logs + n, sizeof(logs) - n, "]}\n");
 	char *body = trex_malloc(doc->len + n + 1);

@@ -10,8 +10,9 @@
 
 #include <jansson.h>
 
-#include "alloc.h"
 #include "access.h"
+#include "alloc.h"
+#include "logs.h"
 
 #define JOBDOC_SLOTS 512
 #define JOBDOC_BUDGET (16u << 20) /* bytes of documents kept at most */
@@ -102,6 +103,8 @@ int jobdoc_get(struct jobdoc_cache *c, struct store *s, const char *id,
 	int r = store_get_job(s, id, &e->row, err);
 	if (r < 0)
 		return r;
+	/* a checker's decision on a log is a store write: cached with the rest */
+	logs_states(s, id, e->log_states);
 	json_t *j = jobdoc_build(s, &e->row, err);
 	int built = j != NULL;
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;

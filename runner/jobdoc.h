@@ -15,6 +15,7 @@ struct jobdoc {
 	char *body;      /* the document's JSON without its closing '}' */
 	size_t len;
 	int64_t version; /* store_version when built; -1: not kept */
+	const char *log_states[2]; /* stdout's, stderr's review state (logs.h) */
 };
 
 struct jobdoc_cache;

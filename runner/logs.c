@@ -63,6 +63,26 @@ const char *logs_state(struct store *s, const char *id, const char *name)
 	return state;
 }
 
+void logs_states(struct store *s, const char *id, const char *states[2])
+{
+	static const char sql[] = "SELECT name, decision FROM log_reviews"
+				  " WHERE job = ?1 AND final = 1";
+	sqlite3_stmt *st = NULL;
+	struct trex_err err = { 0 };
+	states[0] = states[1] = "held";
+	if (store_stmt(s, sql, &st, &err) < 0)
+		return;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		int i = name && strcmp(name, "stdout") == 0 ? 0 : name && strcmp(name, "stderr") == 0 ? 1 : -1;
+		if (i >= 0)
+			states[i] = v && strcmp(v, "release") == 0 ? "released" : "rejected";
+	}
+	store_stmt_done(s, st);
+}
+
 /* Release votes on a log by checkers other than `not_by` (NULL: all). */
 static int logs_votes(struct store *s, const char *id, const char *name, const char *not_by,
 		      struct trex_err *err)
@@ -133,6 +153,8 @@ void logs_list(struct trexd *d, const struct caller *c, const char *id,
 	if (logs_load(d, c, id, &row, resp) < 0)
 		return;
 	json_t *logs = json_array();
+	const char *states[2];
+	logs_states(d->store, id, states);
 	for (size_t i = 0; logs && i < TREX_ARRAY_LEN(logs_names); i++) {
 		char p[PATH_MAX];
 		struct stat st;
@@ -140,7 +162,7 @@ void logs_list(struct trexd *d, const struct caller *c, const char *id,
 		if (stat(p, &st) == 0)
 			json_array_append_new(logs, json_pack("{s:s,s:I,s:s}", "name", logs_names[i],
 							      "size", (json_int_t)st.st_size, "state",
-							      logs_state(d->store, id, logs_names[i])));
+							      states[i]));
 	}
 	json_t *j = logs ? json_pack("{s:s,s:s,s:o}", "id", id, "state", row.state, "logs", logs)
 			 : NULL;

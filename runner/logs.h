@@ -12,6 +12,9 @@
 
 /* "held", "released" or "rejected"; "held" when the store cannot say. */
 const char *logs_state(struct store *s, const char *id, const char *name);
+/* Both at once (one query, for GET /v1/jobs/{id}): states[0] of stdout,
+ * states[1] of stderr. */
+void logs_states(struct store *s, const char *id, const char *states[2]);
 
 /* GET /v1/jobs/{id}/logs: {"id", "logs": [{"name", "size", "state"}]}. */
 void logs_list(struct trexd *d, const struct caller *c, const char *id,
