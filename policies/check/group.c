@@ -118,53 +118,56 @@ static uint64_t group_key(const struct sdc_table *t, const struct sdc_result *re
 }
 
 int sdc_group(const struct sdc_table *t, const struct sdc_result *res, size_t skip,
-	      size_t *group)
+	      uint32_t *group, size_t *ngroups)
 {
 	size_t n = t->csv->nrows;
+	uint32_t ng = 0;
 	uint64_t space;
 
 	if (!group_radix(t, res, skip, &space))
 		return -EOVERFLOW; /* 2^63 distinct keys cannot occur below CSV_MAX_ROWS codes */
 	if (space <= 4 * (uint64_t)n + 64) {
-		/* dense: the key indexes the first row that has it */
-		/* rows fit in 32 bits (CSV_MAX_ROWS): half the pages to fault in */
-		_cleanup_free_ uint32_t *first = trex_calloc((size_t)space, sizeof(uint32_t));
-		if (!first)
+		/* dense: the key indexes its group's id + 1 (rows, hence
+		 * groups, fit in 32 bits: CSV_MAX_ROWS) */
+		_cleanup_free_ uint32_t *id = trex_calloc((size_t)space, sizeof(uint32_t));
+		if (!id)
 			return -ENOMEM;
 		for (size_t r = 0; r < n; r++) {
 			uint64_t k = group_key(t, res, r, skip);
-			if (!first[k])
-				first[k] = (uint32_t)(r + 1);
-			group[r] = first[k] - 1;
+			if (!id[k])
+				id[k] = ++ng;
+			group[r] = id[k] - 1;
 		}
+		*ngroups = ng;
 		return 0;
 	}
 	{
 		size_t cap = 1;
 		_cleanup_free_ uint64_t *keys = NULL;
-		_cleanup_free_ size_t *rows = NULL;
+		_cleanup_free_ uint32_t *ids = NULL;
 
 		while (cap < n * 2 + 2)
 			cap <<= 1;
 		keys = trex_calloc(cap, sizeof(uint64_t));
-		rows = trex_calloc(cap, sizeof(size_t));
-		if (!keys || !rows)
+		ids = trex_calloc(cap, sizeof(uint32_t));
+		if (!keys || !ids)
 			return -ENOMEM;
 		for (size_t r = 0; r < n; r++) {
 			uint64_t k = group_key(t, res, r, skip);
 			for (size_t i = group_mix(k) & (cap - 1);; i = (i + 1) & (cap - 1)) {
-				if (!rows[i]) {
+				if (!ids[i]) {
 					keys[i] = k;
-					rows[i] = r + 1;
-					group[r] = r;
+					ids[i] = ++ng;
+					group[r] = ng - 1;
 					break;
 				}
 				if (keys[i] == k) {
-					group[r] = rows[i] - 1;
+					group[r] = ids[i] - 1;
 					break;
 				}
 			}
 		}
 	}
+	*ngroups = ng;
 	return 0;
 }

@@ -57,7 +57,8 @@ void sdc_result_free(struct sdc_result *res)
 		trex_free(res->code[d]);
 		trex_free(res->code_row[d]);
 	}
-	if (res->replace)
+	/* only rounding packs fill it (and count what they fill) */
+	if (res->replace && res->nrounded)
 		for (size_t i = 0; i < res->ncells; i++)
 			trex_free(res->replace[i]);
 	trex_free(res->replace);
@@ -311,17 +312,25 @@ static void sdc_primary(const struct policy *pol, const struct sdc_table *t, siz
 static int sdc_duplicate_keys(const struct sdc_table *t, const struct sdc_result *res,
 			      size_t *dup_row, bool *dup)
 {
-	_cleanup_free_ size_t *group = trex_calloc(t->csv->nrows + 1, sizeof(size_t));
+	_cleanup_free_ uint32_t *group = trex_calloc(t->csv->nrows + 1, sizeof(uint32_t));
+	size_t ng = 0, seen = 0;
 
 	*dup = false;
-	if (!group || sdc_group(t, res, (size_t)-1, group) < 0)
+	if (!group || sdc_group(t, res, (size_t)-1, group, &ng) < 0)
 		return -ENOMEM;
-	for (size_t r = 0; r < t->csv->nrows; r++)
-		if (group[r] != r) {
-			*dup_row = r;
-			*dup = true;
-			return 0;
+	if (ng == t->csv->nrows)
+		return 0;
+	/* ids come in order of first appearance: the first row that does not
+	 * open a new group repeats an earlier key */
+	for (size_t r = 0; r < t->csv->nrows; r++) {
+		if (group[r] == seen) {
+			seen++;
+			continue;
 		}
+		*dup_row = r;
+		*dup = true;
+		return 0;
+	}
 	return 0;
 }
 
@@ -333,10 +342,10 @@ static int sdc_duplicate_keys(const struct sdc_table *t, const struct sdc_result
 static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
 				struct sdc_result *res)
 {
-	size_t n = t->csv->nrows, nd = t->decl->ndims;
-	_cleanup_free_ size_t *group = trex_calloc(n + 1, sizeof(size_t));
-	/* 32-bit: rows are capped at CSV_MAX_ROWS, and these are touched once
-	 * per dimension on tables of millions of rows */
+	size_t n = t->csv->nrows, nd = t->decl->ndims, ng;
+	_cleanup_free_ uint32_t *group = trex_calloc(n + 1, sizeof(uint32_t));
+	/* 32-bit: rows are capped at CSV_MAX_ROWS; sized for the worst case
+	 * but only the first ng entries (one per slice) are touched */
 	_cleanup_free_ uint32_t *cells = trex_calloc(n + 1, sizeof(uint32_t));
 	_cleanup_free_ uint32_t *nonzero = trex_calloc(n + 1, sizeof(uint32_t));
 	_cleanup_free_ uint32_t *hidden0 = trex_calloc(n + 1, sizeof(uint32_t));
@@ -347,11 +356,11 @@ static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
 	if (nd < 2)
 		return 0;
 	for (size_t d = 0; d < nd; d++) {
-		if (sdc_group(t, res, d, group) < 0)
+		if (sdc_group(t, res, d, group, &ng) < 0)
 			return -ENOMEM;
-		memset(cells, 0, n * sizeof(uint32_t));
-		memset(nonzero, 0, n * sizeof(uint32_t));
-		memset(hidden0, 0, n * sizeof(uint32_t));
+		memset(cells, 0, ng * sizeof(uint32_t));
+		memset(nonzero, 0, ng * sizeof(uint32_t));
+		memset(hidden0, 0, ng * sizeof(uint32_t));
 		for (size_t r = 0; r < n; r++) {
 			size_t g = group[r];
 			if (counts[r] < 0 || sdc_row_is_total(t, r))
@@ -364,7 +373,7 @@ static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
 				hidden0[g]++;
 			}
 		}
-		for (size_t g = 0; g < n; g++) {
+		for (size_t g = 0; g < ng; g++) {
 			if (cells[g] < 2 || nonzero[g] != 1 || hidden0[g])
 				continue;
 			sdc_note(res, t, first[g], t->decl->count, "class_disclosure", NULL, "review",
@@ -624,12 +633,15 @@ static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res
 {
 	size_t n = t->csv->nrows;
 	int col = t->count_col >= 0 ? t->count_col : t->value_col;
-	_cleanup_free_ size_t *group = trex_calloc(n + 1, sizeof(size_t));
+	/* per-slice arrays: sized for the worst case, only the first ng
+	 * entries touched */
+	_cleanup_free_ uint32_t *group = trex_calloc(n + 1, sizeof(uint32_t));
 	_cleanup_free_ double *sum = trex_calloc(n + 1, sizeof(double));
 	_cleanup_free_ double *max = trex_calloc(n + 1, sizeof(double));
-	_cleanup_free_ size_t *nonzero = trex_calloc(n + 1, sizeof(size_t));
-	_cleanup_free_ size_t *argmax = trex_calloc(n + 1, sizeof(size_t));
+	_cleanup_free_ uint32_t *nonzero = trex_calloc(n + 1, sizeof(uint32_t));
+	_cleanup_free_ uint32_t *argmax = trex_calloc(n + 1, sizeof(uint32_t));
 	_cleanup_free_ double *val = trex_calloc(n + 1, sizeof(double));
+	size_t ng;
 
 	if (col < 0 || !group || !sum || !max || !nonzero || !argmax || !val)
 		return false;
@@ -640,11 +652,11 @@ static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res
 		size_t slices = 0, holds = 0, first = (size_t)-1;
 		bool same_code = true;
 
-		if (sdc_group(t, res, d, group) < 0)
+		if (sdc_group(t, res, d, group, &ng) < 0)
 			return false;
-		memset(sum, 0, n * sizeof(double));
-		memset(max, 0, n * sizeof(double));
-		memset(nonzero, 0, n * sizeof(size_t));
+		memset(sum, 0, ng * sizeof(double));
+		memset(max, 0, ng * sizeof(double));
+		memset(nonzero, 0, ng * sizeof(uint32_t));
 		for (size_t r = 0; r < n; r++) {
 			size_t g = group[r];
 			if (isnan(val[r]))
@@ -653,12 +665,10 @@ static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res
 			nonzero[g] += val[r] != 0;
 			if (val[r] > max[g]) {
 				max[g] = val[r];
-				argmax[g] = r;
+				argmax[g] = (uint32_t)r;
 			}
 		}
-		for (size_t g = 0; g < n; g++) {
-			if (group[g] != g)
-				continue; /* not a slice representative */
+		for (size_t g = 0; g < ng; g++) {
 			slices++;
 			/* the largest is the total of the rest: sum = 2 * max */
 			if (nonzero[g] < 3 || max[g] <= 0 || fabs(sum[g] - 2 * max[g]) > 1e-9)

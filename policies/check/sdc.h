@@ -97,10 +97,11 @@ bool sdc_row_is_total(const struct sdc_table *t, size_t row);
 
 /* group.c: intern the dimension codes (before any grouping), and group
  * rows by their codes except dimension `skip` (none when skip >= ndims):
- * group[r] is the first row of r's group. */
+ * group[r] is the id of r's group, ids numbered 0..*ngroups-1 in the order
+ * of their first row, so per-group arrays are as small as the groups. */
 int sdc_codes_build(const struct sdc_table *t, struct sdc_result *res);
 int sdc_group(const struct sdc_table *t, const struct sdc_result *res, size_t skip,
-	      size_t *group);
+	      uint32_t *group, size_t *ngroups);
 
 /* The margin equations of a table with declared totals: for every total
  * row and every dimension where its code is a total, the row equals the sum
