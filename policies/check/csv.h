@@ -5,6 +5,7 @@
 #ifndef TREX_CHECK_CSV_H
 #define TREX_CHECK_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,12 +17,17 @@
 #define CSV_MAX_FIELD_LEN (64u * 1024)
 #define CSV_MAX_ROWS      (8u * 1024 * 1024)
 
+/* Fields sit back to back in the arena, each followed by its NUL, in file
+ * order: fields c..d of a row span arena[offset(c), offset(d + 1)), the
+ * NULs standing for the delimiters (report.c copies unchanged rows that
+ * way). */
 struct csv_table {
 	size_t ncols;
 	size_t nrows;     /* data rows, header excluded */
 	char *arena;      /* every field, NUL-terminated */
 	uint32_t *offsets; /* (nrows + 1) * ncols offsets into arena; row 0 = header */
-	size_t *lines;    /* physical line where each data row starts */
+	uint32_t *lines;  /* physical line where each data row starts */
+	bool needs_quotes; /* some field holds a comma, quote, CR or LF */
 };
 
 /* Parse from a stream, chunk by chunk (name is only for messages). */
