@@ -22,6 +22,14 @@ static uint64_t group_hash_str(const char *s)
 	return h;
 }
 
+/* Codes are short: an inline loop beats a call to strcmp. */
+static inline bool group_streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
 static uint64_t group_mix(uint64_t x)
 {
 	x ^= x >> 33;
@@ -35,6 +43,8 @@ static int group_intern(const struct sdc_table *t, size_t d, struct sdc_result *
 {
 	size_t n = t->csv->nrows, cap = 1024, ncodes = 0;
 	size_t col = (size_t)t->dim_col[d];
+	const char *prev = NULL; /* the previous row's code: tables come sorted */
+	uint32_t prev_code = 0;
 	_cleanup_free_ uint32_t *slots = trex_calloc(cap, sizeof(uint32_t));
 	uint32_t *code = trex_calloc(n + 1, sizeof(uint32_t));
 	size_t *first = trex_calloc(n + 1, sizeof(size_t));
@@ -47,6 +57,11 @@ static int group_intern(const struct sdc_table *t, size_t d, struct sdc_result *
 		const char *s = csv_field(t->csv, r, col);
 		size_t i;
 
+		if (prev && group_streq(s, prev)) {
+			code[r] = prev_code;
+			continue;
+		}
+		prev = s;
 		for (i = group_hash_str(s) & (cap - 1);; i = (i + 1) & (cap - 1)) {
 			if (!slots[i]) {
 				first[ncodes] = r;
@@ -54,11 +69,12 @@ static int group_intern(const struct sdc_table *t, size_t d, struct sdc_result *
 				code[r] = (uint32_t)(ncodes - 1);
 				break;
 			}
-			if (!strcmp(csv_field(t->csv, first[slots[i] - 1], col), s)) {
+			if (group_streq(csv_field(t->csv, first[slots[i] - 1], col), s)) {
 				code[r] = slots[i] - 1;
 				break;
 			}
 		}
+		prev_code = code[r];
 		if (ncodes * 2 > cap) {
 			/* grow: the table stays at most half full */
 			size_t ncap = cap * 2;

@@ -147,25 +147,13 @@ static bool sdc_is_missing(const char *s)
 	return false;
 }
 
-int sdc_parse_number(const char *s, double *out)
+/* Everything but sdc_parse_number's fast path (sdc.h). */
+int sdc_parse_number_slow(const char *s, double *out)
 {
 	const char *p = s;
 	char *end;
 	bool digits = false;
 
-	/* Fast path for the common case, a plain non-negative integer of at
-	 * most 15 digits: exact in a double, so the result is what strtod
-	 * would give. */
-	if (*p >= '0' && *p <= '9') {
-		unsigned long long v = 0;
-		const char *q = p;
-		while (*q >= '0' && *q <= '9' && q - p < 15)
-			v = v * 10 + (unsigned long long)(*q++ - '0');
-		if (!*q) {
-			*out = (double)v;
-			return 0;
-		}
-	}
 	if (sdc_is_missing(s))
 		return 1;
 	/* a plain decimal only: strtod alone would take "inf", "0x1p3", " 5" */
@@ -233,10 +221,8 @@ int sdc_table_open(struct sdc_table *t, const struct csv_table *csv,
 	return 0;
 }
 
-bool sdc_row_is_total(const struct sdc_table *t, size_t row)
+bool sdc_row_is_total_slow(const struct sdc_table *t, size_t row)
 {
-	if (!t->decl->total_codes)
-		return false; /* the common case, asked once per row by several rules */
 	for (size_t d = 0; d < t->decl->ndims; d++)
 		if (manifest_is_total(t->decl, t->decl->dims[d],
 				      csv_field(t->csv, row, (size_t)t->dim_col[d])))

@@ -85,7 +85,23 @@ void sdc_note(struct sdc_result *res, const struct sdc_table *t, size_t row,
 
 /* Number in a cell: 0 and *out, 1 for a missing value (empty, NA, NaN...),
  * -EINVAL when it is not a plain decimal number. */
-int sdc_parse_number(const char *s, double *out);
+int sdc_parse_number_slow(const char *s, double *out);
+static inline int sdc_parse_number(const char *s, double *out)
+{
+	/* the common case, a plain non-negative integer of at most 15
+	 * digits: exact in a double, so the result is what strtod gives */
+	if (*s >= '0' && *s <= '9') {
+		unsigned long long v = 0;
+		const char *q = s;
+		while (*q >= '0' && *q <= '9' && q - s < 15)
+			v = v * 10 + (unsigned long long)(*q++ - '0');
+		if (!*q) {
+			*out = (double)v;
+			return 0;
+		}
+	}
+	return sdc_parse_number_slow(s, out);
+}
 
 /* Resolve the declared columns (-EINVAL naming the missing one). */
 int sdc_table_open(struct sdc_table *t, const struct csv_table *csv,
@@ -93,7 +109,12 @@ int sdc_table_open(struct sdc_table *t, const struct csv_table *csv,
 /* Apply every rule of the declaration's kind. */
 int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 	      struct trex_err *err);
-bool sdc_row_is_total(const struct sdc_table *t, size_t row);
+bool sdc_row_is_total_slow(const struct sdc_table *t, size_t row);
+/* asked once per row by several rules; most tables declare no totals */
+static inline bool sdc_row_is_total(const struct sdc_table *t, size_t row)
+{
+	return t->decl->total_codes && sdc_row_is_total_slow(t, row);
+}
 
 /* group.c: intern the dimension codes (before any grouping), and group
  * rows by their codes except dimension `skip` (none when skip >= ndims):
