@@ -38,72 +38,88 @@ static uint64_t group_mix(uint64_t x)
 	return x;
 }
 
-/* Intern the codes of one dimension: code[r] and first_row[code]. */
-static int group_intern(const struct sdc_table *t, size_t d, struct sdc_result *res)
+/* Interning state of one dimension: an open-addressing table of code
+ * ids (at most half full) over the code's first row. */
+struct group_dim {
+	size_t col, cap, ncodes;
+	uint32_t *slots;
+	uint32_t *code;     /* per row */
+	size_t *first;      /* per code: its first row */
+	const char *prev;   /* the previous row's code: tables come sorted */
+	uint32_t prev_code;
+};
+
+static int group_grow(const struct sdc_table *t, struct group_dim *g)
 {
-	size_t n = t->csv->nrows, cap = 1024, ncodes = 0;
-	size_t col = (size_t)t->dim_col[d];
-	const char *prev = NULL; /* the previous row's code: tables come sorted */
-	uint32_t prev_code = 0;
-	_cleanup_free_ uint32_t *slots = trex_calloc(cap, sizeof(uint32_t));
-	uint32_t *code = trex_calloc(n + 1, sizeof(uint32_t));
-	size_t *first = trex_calloc(n + 1, sizeof(size_t));
+	size_t ncap = g->cap * 2;
+	uint32_t *ns = trex_calloc(ncap, sizeof(uint32_t));
 
-	res->code[d] = code;
-	res->code_row[d] = first;
-	if (!slots || !code || !first)
+	if (!ns)
 		return -ENOMEM;
-	for (size_t r = 0; r < n; r++) {
-		const char *s = csv_field(t->csv, r, col);
-		size_t i;
-
-		if (prev && group_streq(s, prev)) {
-			code[r] = prev_code;
-			continue;
-		}
-		prev = s;
-		for (i = group_hash_str(s) & (cap - 1);; i = (i + 1) & (cap - 1)) {
-			if (!slots[i]) {
-				first[ncodes] = r;
-				slots[i] = (uint32_t)++ncodes;
-				code[r] = (uint32_t)(ncodes - 1);
-				break;
-			}
-			if (group_streq(csv_field(t->csv, first[slots[i] - 1], col), s)) {
-				code[r] = slots[i] - 1;
-				break;
-			}
-		}
-		prev_code = code[r];
-		if (ncodes * 2 > cap) {
-			/* grow: the table stays at most half full */
-			size_t ncap = cap * 2;
-			uint32_t *ns = trex_calloc(ncap, sizeof(uint32_t));
-			if (!ns)
-				return -ENOMEM;
-			for (size_t k = 0; k < ncodes; k++) {
-				size_t j = group_hash_str(csv_field(t->csv, first[k], col)) & (ncap - 1);
-				while (ns[j])
-					j = (j + 1) & (ncap - 1);
-				ns[j] = (uint32_t)(k + 1);
-			}
-			trex_free(slots);
-			slots = ns;
-			cap = ncap;
-		}
+	for (size_t k = 0; k < g->ncodes; k++) {
+		size_t j = group_hash_str(csv_field(t->csv, g->first[k], g->col)) & (ncap - 1);
+		while (ns[j])
+			j = (j + 1) & (ncap - 1);
+		ns[j] = (uint32_t)(k + 1);
 	}
-	res->ncodes[d] = ncodes;
+	trex_free(g->slots);
+	g->slots = ns;
+	g->cap = ncap;
 	return 0;
 }
 
+static inline int group_intern_row(const struct sdc_table *t, struct group_dim *g, size_t r)
+{
+	const char *s = csv_field(t->csv, r, g->col);
+	size_t i, mask = g->cap - 1;
+
+	if (g->prev && group_streq(s, g->prev)) {
+		g->code[r] = g->prev_code;
+		return 0;
+	}
+	g->prev = s;
+	for (i = group_hash_str(s) & mask;; i = (i + 1) & mask) {
+		if (!g->slots[i]) {
+			g->first[g->ncodes] = r;
+			g->slots[i] = (uint32_t)++g->ncodes;
+			g->code[r] = (uint32_t)(g->ncodes - 1);
+			break;
+		}
+		if (group_streq(csv_field(t->csv, g->first[g->slots[i] - 1], g->col), s)) {
+			g->code[r] = g->slots[i] - 1;
+			break;
+		}
+	}
+	g->prev_code = g->code[r];
+	return g->ncodes * 2 > g->cap ? group_grow(t, g) : 0;
+}
+
+/* Every dimension's codes in one pass over the rows (a pass per dimension
+ * read the whole table from memory again for each): code[d][r] and
+ * code_row[d][code]. */
 int sdc_codes_build(const struct sdc_table *t, struct sdc_result *res)
 {
-	for (size_t d = 0; d < t->decl->ndims; d++) {
-		int r = group_intern(t, d, res);
-		if (r < 0)
-			return r;
+	size_t n = t->csv->nrows, nd = t->decl->ndims;
+	struct group_dim g[MANIFEST_MAX_DIMS] = {0};
+	int r = 0;
+
+	for (size_t d = 0; d < nd; d++) {
+		g[d].col = (size_t)t->dim_col[d];
+		g[d].cap = 1024;
+		g[d].slots = trex_calloc(g[d].cap, sizeof(uint32_t));
+		g[d].code = res->code[d] = trex_calloc(n + 1, sizeof(uint32_t));
+		g[d].first = res->code_row[d] = trex_calloc(n + 1, sizeof(size_t));
+		if (!g[d].slots || !g[d].code || !g[d].first)
+			r = -ENOMEM;
 	}
-	return 0;
+	for (size_t row = 0; r == 0 && row < n; row++)
+		for (size_t d = 0; r == 0 && d < nd; d++)
+			r = group_intern_row(t, &g[d], row);
+	for (size_t d = 0; d < nd; d++) {
+		res->ncodes[d] = g[d].ncodes;
+		trex_free(g[d].slots);
+	}
+	return r;
 }
 
 /* The key of a row over every dimension but `skip`, and the size of the
@@ -186,4 +202,48 @@ int sdc_group(const struct sdc_table *t, const struct sdc_result *res, size_t sk
 	}
 	*ngroups = ng;
 	return 0;
+}
+
+/* Unique keys without a key table, for the usual table where each
+ * combination of all dimensions but the last fills one contiguous run of
+ * rows (any table sorted or grouped by its dimensions): a key repeats iff
+ * a last-dimension code repeats within a run, caught by stamping codes
+ * with the run number. Until a prefix comes back after its run ended,
+ * every earlier repeat would be within a run, so the first repeat found
+ * is the first row whose key was seen before -- what the key table gives.
+ * 1: unique; 2: *dup_row repeats a key; 0: the runs are not contiguous
+ * (or the prefix space too large): use sdc_group. */
+int sdc_unique_sorted(const struct sdc_table *t, const struct sdc_result *res, size_t *dup_row)
+{
+	size_t n = t->csv->nrows, nd = t->decl->ndims, last = nd - 1;
+	uint64_t space;
+	uint32_t run = 0;
+	uint64_t prev = UINT64_MAX;
+	_cleanup_free_ unsigned char *seen = NULL;
+	_cleanup_free_ uint32_t *stamp = NULL;
+
+	if (!nd || !group_radix(t, res, last, &space) || space > 4 * (uint64_t)n + 64)
+		return 0;
+	seen = trex_calloc((size_t)space, 1);
+	stamp = trex_calloc(res->ncodes[last] + 1, sizeof(uint32_t));
+	if (!seen || !stamp)
+		return -ENOMEM;
+	for (size_t r = 0; r < n; r++) {
+		uint64_t k = group_key(t, res, r, last);
+		uint32_t c = res->code[last][r];
+
+		if (k != prev) {
+			if (seen[k])
+				return 0;
+			seen[k] = 1;
+			prev = k;
+			run++;
+		}
+		if (stamp[c] == run) {
+			*dup_row = r;
+			return 2;
+		}
+		stamp[c] = run;
+	}
+	return 1;
 }

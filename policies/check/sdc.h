@@ -65,6 +65,8 @@ struct sdc_result {
 	/* suppress.c -> audit.c: intervals of the final pattern (or NULL) */
 	double *audit_lo, *audit_hi;
 	unsigned char *state;     /* per data row, enum sdc_cell_state */
+	long *counts;             /* frequency tables: per data row, the count, or
+				   * -1 when missing or invalid (rules.c) */
 	char **replace;           /* per data row: released text of the count, or NULL */
 	bool drop_col[CSV_MAX_COLS]; /* columns that never leave */
 	size_t ncells, nprimary, nsecondary, nredacted, nrounded;
@@ -123,6 +125,9 @@ static inline bool sdc_row_is_total(const struct sdc_table *t, size_t row)
 int sdc_codes_build(const struct sdc_table *t, struct sdc_result *res);
 int sdc_group(const struct sdc_table *t, const struct sdc_result *res, size_t skip,
 	      uint32_t *group, size_t *ngroups);
+/* Unique keys of a table whose rows come in runs per prefix of dimensions:
+ * 1 unique, 2 *dup_row repeats a key, 0 cannot tell (use sdc_group). */
+int sdc_unique_sorted(const struct sdc_table *t, const struct sdc_result *res, size_t *dup_row);
 
 /* The margin equations of a table with declared totals: for every total
  * row and every dimension where its code is a total, the row equals the sum
