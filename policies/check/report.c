@@ -326,8 +326,11 @@ static int report_write_table(FILE *f, const struct sdc_table *t, const struct s
 		bool hidden = row > 0 && (res->state[dr] == CELL_PRIMARY ||
 					  res->state[dr] == CELL_SECONDARY ||
 					  res->state[dr] == CELL_REDACTED);
+		/* only rounding packs replace counts (and count them): reading
+		 * the untouched per-row array would fault in all its pages */
+		const char *replace = row > 0 && res->nrounded ? res->replace[dr] : NULL;
 
-		if (row > 0 && !hidden && !res->replace[dr] && !c->needs_quotes) {
+		if (row > 0 && !hidden && !replace && !c->needs_quotes) {
 			report_copy_row(&o, c, &rs, dr);
 		} else {
 			for (size_t col = 0; col < c->ncols; col++) {
@@ -341,12 +344,12 @@ static int report_write_table(FILE *f, const struct sdc_table *t, const struct s
 					s = csv_header(c, col);
 				else if (hidden && measure[col])
 					s = marker;
-				else if (res->replace[dr] && (int)col == t->count_col)
-					s = res->replace[dr];
+				else if (replace && (int)col == t->count_col)
+					s = replace;
 				else
 					s = csv_field(c, dr, col);
 				/* the marker has no comma, quote or line break (main.c) */
-				report_csv_field(&o, s, c->needs_quotes || (row > 0 && res->replace[dr]));
+				report_csv_field(&o, s, c->needs_quotes || replace);
 			}
 			report_lit(&o, "\n");
 		}
