@@ -460,6 +460,15 @@ static int csv_finish(struct csv_parser *p, struct csv_table *t)
 				return trex_err_setx(p->err, -EINVAL,
 						     "%s:1: duplicate header column '%s'", p->name, h);
 	}
+	/* CSV_PAD zero bytes after the last field (csv.h) */
+	if (p->arena.cap - p->arena.len < CSV_PAD + 1) {
+		char *d = trex_realloc(p->arena.data, p->arena.len + CSV_PAD + 1);
+		if (!d)
+			return trex_err_set(p->err, -ENOMEM, "%s: table too large", p->name);
+		p->arena.data = d;
+		p->arena.cap = p->arena.len + CSV_PAD + 1;
+	}
+	memset(p->arena.data + p->arena.len, 0, CSV_PAD + 1);
 	t->ncols = p->ncols;
 	t->nrows = p->noffsets / p->ncols - 1;
 	t->needs_quotes = p->needs_quotes;

@@ -20,7 +20,9 @@
 /* Fields sit back to back in the arena, each followed by its NUL, in file
  * order: fields c..d of a row span arena[offset(c), offset(d + 1)), the
  * NULs standing for the delimiters (report.c copies unchanged rows that
- * way). */
+ * way). CSV_PAD zero bytes follow the last field, so the first CSV_PAD
+ * bytes from any field's start can be loaded as one word (group.c). */
+#define CSV_PAD 8
 struct csv_table {
 	size_t ncols;
 	size_t nrows;     /* data rows, header excluded */

@@ -308,6 +308,49 @@ static void report_copy_row(struct report_out *o, const struct csv_table *c,
 		report_lit(o, "\n");
 }
 
+/* A data row released as stored: nothing hidden or replaced. */
+static inline bool report_row_unchanged(const struct sdc_result *res, size_t dr)
+{
+	unsigned char st = res->state[dr];
+	return st != CELL_PRIMARY && st != CELL_SECONDARY && st != CELL_REDACTED &&
+	       !(res->nrounded && res->replace[dr]);
+}
+
+/* With every column released, consecutive unchanged rows are one span of
+ * the arena (csv.h): one copy for up to 1 MiB of rows, then each row's
+ * NULs patched. Returns the number of rows written (at least one). */
+static size_t report_copy_rows(struct report_out *o, const struct csv_table *c,
+			       const struct sdc_result *res, size_t dr)
+{
+	const size_t nc = c->ncols;
+	const uint32_t *off = c->offsets;
+	size_t a = off[(dr + 1) * nc], end = dr + 1, e;
+	char *d;
+
+	while (end < c->nrows && off[(end + 1) * nc] - a < (1u << 20) &&
+	       report_row_unchanged(res, end))
+		end++;
+	if (end < c->nrows) {
+		e = off[(end + 1) * nc];
+	} else {
+		size_t l = off[end * nc + nc - 1];
+		e = l + strlen(c->arena + l) + 1;
+	}
+	if (!report_reserve(o, e - a))
+		return end - dr;
+	d = o->p + o->len;
+	memcpy(d, c->arena + a, e - a);
+	for (size_t r = dr; r < end; r++) {
+		const uint32_t *ro = off + (r + 1) * nc;
+		for (size_t col = 1; col < nc; col++)
+			d[ro[col] - 1 - a] = ',';
+		/* the row's last NUL: just before the next row, or the span's end */
+		d[(r + 1 < end ? ro[nc] : e) - 1 - a] = '\n';
+	}
+	o->len += e - a;
+	return end - dr;
+}
+
 static int report_write_table(FILE *f, const struct sdc_table *t, const struct sdc_result *res,
 			      const char *marker)
 {
@@ -330,7 +373,10 @@ static int report_write_table(FILE *f, const struct sdc_table *t, const struct s
 		 * the untouched per-row array would fault in all its pages */
 		const char *replace = row > 0 && res->nrounded ? res->replace[dr] : NULL;
 
-		if (row > 0 && !hidden && !replace && !c->needs_quotes) {
+		if (row > 0 && !hidden && !replace && !c->needs_quotes && rs.n == 1 &&
+		    rs.first[0] == 0 && rs.last[0] + 1 == c->ncols) {
+			row += report_copy_rows(&o, c, res, dr) - 1;
+		} else if (row > 0 && !hidden && !replace && !c->needs_quotes) {
 			report_copy_row(&o, c, &rs, dr);
 		} else {
 			for (size_t col = 0; col < c->ncols; col++) {

@@ -64,6 +64,7 @@ void sdc_result_free(struct sdc_result *res)
 	trex_free(res->replace);
 	trex_free(res->state);
 	trex_free(res->counts);
+	trex_free(res->group_scratch);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -205,6 +206,15 @@ static json_t *sdc_shared(struct sdc_result *res, size_t slot, json_t *(*make)(c
 	if (!res->shared_params[slot])
 		res->shared_params[slot] = make(pol);
 	return json_incref(res->shared_params[slot]);
+}
+
+/* The per-row group array of the slice rules, allocated once: each rule
+ * regroups it, and a fresh array per rule faulted in its pages again. */
+static uint32_t *sdc_group_array(struct sdc_result *res, size_t n)
+{
+	if (!res->group_scratch)
+		res->group_scratch = trex_calloc(n + 1, sizeof(uint32_t));
+	return res->group_scratch;
 }
 
 static bool sdc_is_missing(const char *s)
@@ -405,11 +415,23 @@ static int sdc_duplicate_keys(const struct sdc_table *t, const struct sdc_result
  * reveals the attribute. Only released zeros give it away (a suppressed
  * zero could be anything below the threshold); suppression cannot fix it,
  * so a checker must judge. */
-static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
-				struct sdc_result *res)
+static void sdc_class_note(const struct sdc_table *t, struct sdc_result *res, size_t row,
+			   size_t d)
+{
+	sdc_note(res, t, row, t->decl->count, "class_disclosure", NULL, "review",
+		 "every unit of this slice has the same %s", t->decl->dims[d]);
+	sdc_worsen(res, SDC_REVIEW);
+	sdc_reason(res, "class disclosure: a slice has a single non-zero category of %s",
+		   t->decl->dims[d]);
+}
+
+/* sdc_class_disclosure for key spaces too large to index: a grouping and a
+ * pass per dimension. */
+static int sdc_class_disclosure_grouped(const struct sdc_table *t, const long *counts,
+					struct sdc_result *res)
 {
 	size_t n = t->csv->nrows, nd = t->decl->ndims, ng;
-	_cleanup_free_ uint32_t *group = trex_calloc(n + 1, sizeof(uint32_t));
+	uint32_t *group = sdc_group_array(res, n);
 	/* 32-bit: rows are capped at CSV_MAX_ROWS; sized for the worst case
 	 * but only the first ng entries (one per slice) are touched */
 	_cleanup_free_ uint32_t *cells = trex_calloc(n + 1, sizeof(uint32_t));
@@ -442,14 +464,73 @@ static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
 		for (size_t g = 0; g < ng; g++) {
 			if (cells[g] < 2 || nonzero[g] != 1 || hidden0[g])
 				continue;
-			sdc_note(res, t, first[g], t->decl->count, "class_disclosure", NULL, "review",
-				 "every unit of this slice has the same %s", t->decl->dims[d]);
-			sdc_worsen(res, SDC_REVIEW);
-			sdc_reason(res, "class disclosure: a slice has a single non-zero category of %s",
-				   t->decl->dims[d]);
+			sdc_class_note(t, res, first[g], d);
 			return 0;
 		}
 	}
+	return 0;
+}
+
+static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
+				struct sdc_result *res)
+{
+	size_t n = t->csv->nrows, nd = t->decl->ndims;
+	struct sdc_slices s;
+	/* a slice's counters side by side: one cache line per row and
+	 * dimension rather than four */
+	struct class_slice {
+		uint32_t cells, nonzero, hidden0, first;
+	};
+	_cleanup_free_ struct class_slice *buf = NULL;
+	struct class_slice *sl[MANIFEST_MAX_DIMS];
+	int r;
+
+	if (nd < 2)
+		return 0;
+	r = sdc_slices_init(t, res, &s);
+	if (r != 0) {
+		sdc_slices_free(&s);
+		return r < 0 ? -ENOMEM : sdc_class_disclosure_grouped(t, counts, res);
+	}
+	/* every dimension's slices in one pass over the rows (a pass per
+	 * dimension read the codes and counts of the whole table each time);
+	 * per-slice arrays sized for the worst case, touched per slice */
+	buf = trex_calloc(nd * (n + 1), sizeof(*buf));
+	if (!buf) {
+		sdc_slices_free(&s);
+		return -ENOMEM;
+	}
+	for (size_t d = 0; d < nd; d++) {
+		sl[d] = buf + d * (n + 1);
+	}
+	for (size_t row = 0; row < n; row++) {
+		uint32_t gs[MANIFEST_MAX_DIMS];
+
+		sdc_slices_row(&s, res, row, gs);
+		if (counts[row] < 0 || sdc_row_is_total(t, row))
+			continue;
+		for (size_t d = 0; d < nd; d++) {
+			uint32_t g = gs[d];
+			struct class_slice *c = &sl[d][g];
+			c->cells++;
+			if (counts[row] > 0) {
+				if (!c->nonzero++)
+					c->first = (uint32_t)row;
+			} else if (res->state[row] != CELL_OK) {
+				c->hidden0++;
+			}
+		}
+	}
+	for (size_t d = 0; d < nd; d++)
+		for (size_t g = 0; g < s.ng[d]; g++) {
+			const struct class_slice *c = &sl[d][g];
+			if (c->cells < 2 || c->nonzero != 1 || c->hidden0)
+				continue;
+			sdc_class_note(t, res, c->first, d);
+			sdc_slices_free(&s);
+			return 0;
+		}
+	sdc_slices_free(&s);
 	return 0;
 }
 
@@ -704,79 +785,168 @@ static void sdc_summarise(const struct policy *pol, const struct sdc_table *t,
  * dimensions fixed) the same code holds the sum of the others. One slice
  * alone could be a coincidence (4 + 5 = 9), so a 1-D table needs three
  * non-zero parts and a larger table the same code in every slice. */
-static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res)
+/* A cell's value for the margin test: false when missing. */
+static inline bool sdc_margin_value(const long *counts, const double *val, size_t r, double *v)
+{
+	if (counts) {
+		*v = (double)counts[r];
+		return counts[r] >= 0;
+	}
+	*v = val[r];
+	return !isnan(*v);
+}
+
+/* Per-slice sums of one dimension, and the verdict on them. */
+struct sdc_margin_slice {
+	double sum, max;
+	uint32_t nonzero, argmax;
+};
+
+static inline void sdc_margin_add(struct sdc_margin_slice *m, uint32_t g, double v, size_t r)
+{
+	struct sdc_margin_slice *x = &m[g];
+	x->sum += v;
+	x->nonzero += v != 0;
+	if (v > x->max) {
+		x->max = v;
+		x->argmax = (uint32_t)r;
+	}
+}
+
+/* Does dimension d hold an undeclared margin (ng slices; id_of(first)
+ * the slice of a row)? Reports it when it does. */
+static bool sdc_margin_judge(const struct sdc_table *t, struct sdc_result *res, size_t d,
+			     const struct sdc_margin_slice *m, size_t ng,
+			     uint32_t (*id_of)(void *, size_t), void *ctx)
+{
+	size_t slices = 0, holds = 0, first = (size_t)-1;
+	bool same_code = true;
+
+	for (size_t g = 0; g < ng; g++) {
+		slices++;
+		/* the largest is the total of the rest: sum = 2 * max */
+		if (m[g].nonzero < 3 || m[g].max <= 0 || fabs(m[g].sum - 2 * m[g].max) > 1e-9)
+			continue;
+		holds++;
+		if (first == (size_t)-1)
+			first = m[g].argmax;
+		else if (strcmp(csv_field(t->csv, first, (size_t)t->dim_col[d]),
+				csv_field(t->csv, m[g].argmax, (size_t)t->dim_col[d])))
+			same_code = false;
+	}
+	if (!holds || holds != slices || !same_code)
+		return false;
+	if (slices == 1 && m[id_of(ctx, first)].nonzero < 4)
+		return false;
+	sdc_reason(res, "code '%s' of %s looks like an undeclared margin (the sum of its slice): declare total_codes",
+		   csv_field(t->csv, first, (size_t)t->dim_col[d]), t->decl->dims[d]);
+	sdc_worsen(res, SDC_REVIEW);
+	return true;
+}
+
+static uint32_t sdc_group_id_of(void *ctx, size_t row)
+{
+	return ((const uint32_t *)ctx)[row];
+}
+
+struct sdc_slice_ctx {
+	struct sdc_slices *s;
+	const struct sdc_result *res;
+	size_t d;
+};
+
+/* the slice of a row already seen: its id is assigned, nothing changes */
+static uint32_t sdc_slice_id_of(void *ctx, size_t row)
+{
+	struct sdc_slice_ctx *c = ctx;
+	return sdc_slice_of(c->s, c->res, c->d, row);
+}
+
+/* sdc_numeric_margin for key spaces too large to index: a grouping and a
+ * pass per dimension. */
+static bool sdc_numeric_margin_grouped(const struct sdc_table *t, struct sdc_result *res,
+				       const long *counts, const double *val)
 {
 	size_t n = t->csv->nrows;
+	/* per-slice arrays: sized for the worst case, only the first ng
+	 * entries touched */
+	uint32_t *group = sdc_group_array(res, n);
+	_cleanup_free_ struct sdc_margin_slice *m = trex_calloc(n + 1, sizeof(*m));
+	size_t ng;
+
+	if (!group || !m)
+		return false;
+	for (size_t d = 0; d < t->decl->ndims; d++) {
+		if (sdc_group(t, res, d, group, &ng) < 0)
+			return false;
+		memset(m, 0, ng * sizeof(*m));
+		for (size_t r = 0; r < n; r++) {
+			double v;
+			if (sdc_margin_value(counts, val, r, &v))
+				sdc_margin_add(m, group[r], v, r);
+		}
+		if (sdc_margin_judge(t, res, d, m, ng, sdc_group_id_of, group))
+			return true;
+	}
+	return false;
+}
+
+static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res)
+{
+	size_t n = t->csv->nrows, nd = t->decl->ndims;
 	int col = t->count_col >= 0 ? t->count_col : t->value_col;
 	/* A frequency table's counts were parsed by its rules: when this
 	 * runs no count was invalid (that fails the file first), so the
 	 * parsed counts are the cells' values, -1 standing for missing. */
 	const long *counts = t->decl->kind == KIND_FREQUENCY && col == t->count_col ? res->counts : NULL;
-	/* per-slice arrays: sized for the worst case, only the first ng
-	 * entries touched */
-	_cleanup_free_ uint32_t *group = trex_calloc(n + 1, sizeof(uint32_t));
-	_cleanup_free_ double *sum = trex_calloc(n + 1, sizeof(double));
-	_cleanup_free_ double *max = trex_calloc(n + 1, sizeof(double));
-	_cleanup_free_ uint32_t *nonzero = trex_calloc(n + 1, sizeof(uint32_t));
-	_cleanup_free_ uint32_t *argmax = trex_calloc(n + 1, sizeof(uint32_t));
-	_cleanup_free_ double *val = counts ? NULL : trex_calloc(n + 1, sizeof(double));
-	size_t ng;
+	_cleanup_free_ double *val = NULL;
+	_cleanup_free_ struct sdc_margin_slice *buf = NULL;
+	struct sdc_margin_slice *m[MANIFEST_MAX_DIMS];
+	struct sdc_slices s;
+	bool found = false;
+	int r;
 
-	if (col < 0 || !group || !sum || !max || !nonzero || !argmax || (!counts && !val))
+	if (col < 0)
 		return false;
-	for (size_t r = 0; !counts && r < n; r++)
-		if (sdc_parse_number(csv_field(t->csv, r, (size_t)col), &val[r]) != 0)
-			val[r] = NAN;
-	for (size_t d = 0; d < t->decl->ndims; d++) {
-		size_t slices = 0, holds = 0, first = (size_t)-1;
-		bool same_code = true;
-
-		if (sdc_group(t, res, d, group, &ng) < 0)
+	if (!counts) {
+		val = trex_calloc(n + 1, sizeof(double));
+		if (!val)
 			return false;
-		memset(sum, 0, ng * sizeof(double));
-		memset(max, 0, ng * sizeof(double));
-		memset(nonzero, 0, ng * sizeof(uint32_t));
-		for (size_t r = 0; r < n; r++) {
-			size_t g = group[r];
-			double v;
-			if (counts) {
-				if (counts[r] < 0)
-					continue;
-				v = (double)counts[r];
-			} else {
-				v = val[r];
-				if (isnan(v))
-					continue;
-			}
-			sum[g] += v;
-			nonzero[g] += v != 0;
-			if (v > max[g]) {
-				max[g] = v;
-				argmax[g] = (uint32_t)r;
-			}
-		}
-		for (size_t g = 0; g < ng; g++) {
-			slices++;
-			/* the largest is the total of the rest: sum = 2 * max */
-			if (nonzero[g] < 3 || max[g] <= 0 || fabs(sum[g] - 2 * max[g]) > 1e-9)
-				continue;
-			holds++;
-			if (first == (size_t)-1)
-				first = argmax[g];
-			else if (strcmp(csv_field(t->csv, first, (size_t)t->dim_col[d]),
-					csv_field(t->csv, argmax[g], (size_t)t->dim_col[d])))
-				same_code = false;
-		}
-		if (!holds || holds != slices || !same_code)
-			continue;
-		if (slices == 1 && nonzero[group[first]] < 4)
-			continue;
-		sdc_reason(res, "code '%s' of %s looks like an undeclared margin (the sum of its slice): declare total_codes",
-			   csv_field(t->csv, first, (size_t)t->dim_col[d]), t->decl->dims[d]);
-		sdc_worsen(res, SDC_REVIEW);
-		return true;
+		for (size_t row = 0; row < n; row++)
+			if (sdc_parse_number(csv_field(t->csv, row, (size_t)col), &val[row]) != 0)
+				val[row] = NAN;
 	}
-	return false;
+	r = sdc_slices_init(t, res, &s);
+	if (r != 0) {
+		sdc_slices_free(&s);
+		return r > 0 && sdc_numeric_margin_grouped(t, res, counts, val);
+	}
+	/* every dimension's slices in one pass over the rows; per-slice
+	 * arrays sized for the worst case, touched per slice */
+	buf = trex_calloc(nd * (n + 1), sizeof(*buf));
+	if (!buf) {
+		sdc_slices_free(&s);
+		return false;
+	}
+	for (size_t d = 0; d < nd; d++) {
+		m[d] = buf + d * (n + 1);
+	}
+	for (size_t row = 0; row < n; row++) {
+		uint32_t gs[MANIFEST_MAX_DIMS];
+		double v;
+
+		sdc_slices_row(&s, res, row, gs);
+		if (!sdc_margin_value(counts, val, row, &v))
+			continue;
+		for (size_t d = 0; d < nd; d++)
+			sdc_margin_add(m[d], gs[d], v, row);
+	}
+	for (size_t d = 0; d < nd && !found; d++) {
+		struct sdc_slice_ctx ctx = {&s, res, d};
+		found = sdc_margin_judge(t, res, d, m[d], s.ng[d], sdc_slice_id_of, &ctx);
+	}
+	sdc_slices_free(&s);
+	return found;
 }
 
 /* A margin nobody declared is the classic leak: the hidden cell is the

@@ -65,6 +65,8 @@ struct sdc_result {
 	/* suppress.c -> audit.c: intervals of the final pattern (or NULL) */
 	double *audit_lo, *audit_hi;
 	unsigned char *state;     /* per data row, enum sdc_cell_state */
+	uint32_t *group_scratch;  /* per data row, a group id (rules.c): one array
+				   * for every rule that groups slices */
 	long *counts;             /* frequency tables: per data row, the count, or
 				   * -1 when missing or invalid (rules.c) */
 	char **replace;           /* per data row: released text of the count, or NULL */
@@ -125,6 +127,54 @@ static inline bool sdc_row_is_total(const struct sdc_table *t, size_t row)
 int sdc_codes_build(const struct sdc_table *t, struct sdc_result *res);
 int sdc_group(const struct sdc_table *t, const struct sdc_result *res, size_t skip,
 	      uint32_t *group, size_t *ngroups);
+/* The slices of every dimension at once (all dimensions fixed but d), for
+ * rules that look at each dimension's slices: one pass over the rows
+ * instead of a grouping and a pass per dimension. Ids are numbered in the
+ * order of their first row, as sdc_group numbers them; call
+ * sdc_slice_of on every row in row order. Dense key spaces only:
+ * sdc_slices_init returns 1 when a space is too large (use sdc_group). */
+struct sdc_slices {
+	size_t nd;
+	uint32_t *id[MANIFEST_MAX_DIMS];  /* slice key -> id + 1 */
+	uint32_t ng[MANIFEST_MAX_DIMS];   /* slices seen so far */
+	uint64_t mul[MANIFEST_MAX_DIMS][MANIFEST_MAX_DIMS];
+};
+int sdc_slices_init(const struct sdc_table *t, const struct sdc_result *res,
+		    struct sdc_slices *s);
+void sdc_slices_free(struct sdc_slices *s);
+static inline uint32_t sdc_slice_of(struct sdc_slices *s, const struct sdc_result *res,
+				    size_t d, size_t row)
+{
+	uint64_t k = 0;
+	for (size_t e = 0; e < s->nd; e++)
+		k += res->code[e][row] * s->mul[d][e]; /* mul[d][d] is 0 */
+	if (!s->id[d][k])
+		s->id[d][k] = ++s->ng[d];
+	return s->id[d][k] - 1;
+}
+
+/* sdc_slice_of for every dimension of a row: g[d]. The row's codes are
+ * read once, and kept in locals the stores cannot alias. */
+static inline void sdc_slices_row(struct sdc_slices *s, const struct sdc_result *res,
+				  size_t row, uint32_t *g)
+{
+	const size_t nd = s->nd;
+	uint64_t c[MANIFEST_MAX_DIMS];
+
+	for (size_t e = 0; e < nd; e++)
+		c[e] = res->code[e][row];
+	for (size_t d = 0; d < nd; d++) {
+		uint64_t k = 0;
+		uint32_t *id;
+		for (size_t e = 0; e < nd; e++)
+			k += c[e] * s->mul[d][e];
+		id = s->id[d] + k;
+		if (!*id)
+			*id = ++s->ng[d];
+		g[d] = *id - 1;
+	}
+}
+
 /* Unique keys of a table whose rows come in runs per prefix of dimensions:
  * 1 unique, 2 *dup_row repeats a key, 0 cannot tell (use sdc_group). */
 int sdc_unique_sorted(const struct sdc_table *t, const struct sdc_result *res, size_t *dup_row);
