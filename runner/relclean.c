@@ -74,6 +74,29 @@ static int relclean_manifest_tmp(const char *name, char *id, size_t idlen)
 	return 1;
 }
 
+/* A subfolder of parent, opened without following a link; NULL if not. */
+static DIR *relclean_opendir(int parent, const char *name)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	DIR *dir = fdopendir(fd);
+	if (!dir)
+		close(fd);
+	return dir;
+}
+
+/* The next entry of dir but . and .., with its lstat; NULL at the end. */
+static struct dirent *relclean_next(DIR *dir, struct stat *st)
+{
+	struct dirent *e;
+	while ((e = readdir(dir)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    fstatat(dirfd(dir), e->d_name, st, AT_SYMLINK_NOFOLLOW) == 0)
+			return e;
+	return NULL;
+}
+
 struct relclean_job {
 	struct trexd *d;
 	const char *id;
@@ -82,31 +105,21 @@ struct relclean_job {
 	int removed;
 };
 
-/* Walk one job's release folder (dfd is consumed); rel is the path of the
+/* Walk one job's release folder (dir is consumed); rel is the path of the
  * folder below it ("" at the top). */
-static void relclean_job_dir(struct relclean_job *j, int dfd, const char *rel, int depth)
+static void relclean_job_dir(struct relclean_job *j, DIR *dir, const char *rel, int depth)
 {
-	DIR *dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return;
-	}
 	struct dirent *e;
-	while ((e = readdir(dir))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		struct stat st;
-		if (fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
+	struct stat st;
+	while ((e = relclean_next(dir, &st))) {
 		char sub[PATH_MAX];
 		int n = snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
 		if (n < 0 || (size_t)n >= sizeof(sub))
 			continue;
 		if (S_ISDIR(st.st_mode) && depth < RELCLEAN_MAX_DEPTH) {
-			int sfd = openat(dirfd(dir), e->d_name,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sfd >= 0)
-				relclean_job_dir(j, sfd, sub, depth + 1);
+			DIR *sub_dir = relclean_opendir(dirfd(dir), e->d_name);
+			if (sub_dir)
+				relclean_job_dir(j, sub_dir, sub, depth + 1);
 			continue;
 		}
 		if (!S_ISREG(st.st_mode) ||
@@ -123,24 +136,15 @@ static void relclean_job_dir(struct relclean_job *j, int dfd, const char *rel, i
 	closedir(dir);
 }
 
-/* One project's folder (pfd is consumed): manifest temporary files, then
+/* One project's folder (dir is consumed): manifest temporary files, then
  * each job's folder. Adds the ids whose manifest must be written again to
  * rewrite. */
-static int relclean_project(struct trexd *d, int pfd, json_t *rewrite)
+static int relclean_project(struct trexd *d, DIR *dir, json_t *rewrite)
 {
-	DIR *dir = fdopendir(pfd);
-	if (!dir) {
-		close(pfd);
-		return 0;
-	}
 	int removed = 0;
 	struct dirent *e;
-	while ((e = readdir(dir))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		struct stat st;
-		if (fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
+	struct stat st;
+	while ((e = relclean_next(dir, &st))) {
 		char id[STORE_ID_MAX + 1];
 		if (S_ISREG(st.st_mode) && relclean_manifest_tmp(e->d_name, id, sizeof(id))) {
 			if (unlinkat(dirfd(dir), e->d_name, 0) < 0)
@@ -151,12 +155,11 @@ static int relclean_project(struct trexd *d, int pfd, json_t *rewrite)
 			if (faccessat(dirfd(dir), final, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
 				json_array_append_new(rewrite, json_string(id));
 		} else if (S_ISDIR(st.st_mode)) {
-			int jfd = openat(dirfd(dir), e->d_name,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (jfd < 0)
+			DIR *job_dir = relclean_opendir(dirfd(dir), e->d_name);
+			if (!job_dir)
 				continue;
 			struct relclean_job j = { .d = d, .id = e->d_name };
-			relclean_job_dir(&j, jfd, "", 0);
+			relclean_job_dir(&j, job_dir, "", 0);
 			json_decref(j.released);
 			removed += j.removed;
 		}
@@ -182,9 +185,9 @@ int relclean_run(struct trexd *d, struct trex_err *err)
 	while ((e = readdir(top))) {
 		if (e->d_name[0] == '.') /* project names never start with a dot */
 			continue;
-		int pfd = openat(dirfd(top), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (pfd >= 0)
-			removed += relclean_project(d, pfd, rewrite);
+		DIR *project = relclean_opendir(dirfd(top), e->d_name);
+		if (project)
+			removed += relclean_project(d, project, rewrite);
 	}
 	closedir(top);
 	/* after the walk, so the rewrites are not walked themselves */
