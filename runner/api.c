@@ -300,6 +300,33 @@ static int api_load_job(struct trexd *d, const struct caller *c, const char *id,
 	return 0;
 }
 
+static int api_job_ended(const char *js)
+{
+	return strcmp(js, "awaiting_approval") != 0 && strcmp(js, "queued") != 0 &&
+	       strcmp(js, "running") != 0 && strcmp(js, "checking") != 0;
+}
+
+/* `,"logs":[...]}` and a newline: the end of GET /v1/jobs/{id}'s answer. */
+static size_t api_logs_tail(struct trexd *d, const struct jobdoc *doc, char *logs, size_t size)
+{
+	static const char *const names[] = { "stdout", "stderr" };
+	const char *id = doc->row.id;
+	size_t n = (size_t)snprintf(logs, size, ",\"logs\":[");
+	for (size_t i = 0; i < 2; i++) {
+		char p[PATH_MAX];
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/jobs/%s/logs/%s", d->cfg->state_dir, id, names[i]);
+		if (stat(p, &st) == 0)
+			n += (size_t)snprintf(logs + n, size - n,
+					      "%s{\"name\":\"%s\",\"size\":%lld,\"state\":\"%s\"}",
+					      logs[n - 1] == '[' ? "" : ",", names[i],
+					      (long long)st.st_size,
+					      doc->log_states[i]);
+	}
+	n += (size_t)snprintf(logs + n, size - n, "]}\n");
+	return n;
+}
+
 /* The cached document (jobdoc.h) plus the logs' sizes, read now: they
  * grow while the job runs without the store knowing. */
 static void api_get_job(struct trexd *d, const struct caller *c, const char *id,
@@ -318,22 +345,17 @@ static void api_get_job(struct trexd *d, const struct caller *c, const char *id,
 		http_respond_error(resp, 500, "internal", "%s", err.msg);
 		return;
 	}
-	char logs[256];
-	size_t n = 0;
-	static const char *const names[] = { "stdout", "stderr" };
-	n += (size_t)snprintf(logs, sizeof(logs), ",\"logs\":[");
-	for (size_t i = 0; i < 2; i++) {
-		char p[PATH_MAX];
-		struct stat st;
-		snprintf(p, sizeof(p), "%s/jobs/%s/logs/%s", d->cfg->state_dir, id, names[i]);
-		if (stat(p, &st) == 0)
-			n += (size_t)snprintf(logs + n, sizeof(logs) - n,
-					      "%s{\"name\":\"%s\",\"size\":%lld,\"state\":\"%s\"}",
-					      logs[n - 1] == '[' ? "" : ",", names[i],
-					      (long long)st.st_size,
-					      doc->log_states[i]);
+	char logs[sizeof(doc->tail)];
+	size_t n = doc->tail_len;
+	if (n) {
+		memcpy(logs, doc->tail, n + 1);
+	} else {
+		n = api_logs_tail(d, doc, logs, sizeof(logs));
+		/* a finished job's logs no longer grow, and their review
+		 * states change only with a store write */
+		if (api_job_ended(doc->row.state))
+			jobdoc_keep_tail(d->docs, doc, logs, n);
 	}
-	n += (size_t)snprintf(logs + n, sizeof(logs) - n, "]}\n");
 	char *body = trex_malloc(doc->len + n + 1);
 	if (!body) {
 		jobdoc_done(d->docs, doc);

@@ -138,3 +138,13 @@ void jobdoc_done(struct jobdoc_cache *c, const struct jobdoc *doc)
 	if (e->version < 0)
 		jobdoc_clear(c, e);
 }
+
+void jobdoc_keep_tail(struct jobdoc_cache *c, const struct jobdoc *doc, const char *tail,
+		      size_t len)
+{
+	struct jobdoc *e = &c->slot[doc - c->slot];
+	if (len >= sizeof(e->tail))
+		return;
+	memcpy(e->tail, tail, len + 1);
+	e->tail_len = len;
+}

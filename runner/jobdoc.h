@@ -16,6 +16,10 @@ struct jobdoc {
 	size_t len;
 	int64_t version; /* store_version when built; -1: not kept */
 	const char *log_states[2]; /* stdout's, stderr's review state (logs.h) */
+	/* the answer's end (the logs' sizes and states) once it can no longer
+	 * change, set by the caller (jobdoc_keep_tail) */
+	char tail[256];
+	size_t tail_len;
 };
 
 struct jobdoc_cache;
@@ -29,5 +33,9 @@ void jobdoc_cache_free(struct jobdoc_cache *c);
 int jobdoc_get(struct jobdoc_cache *c, struct store *s, const char *id,
 	       const struct jobdoc **out, struct trex_err *err);
 void jobdoc_done(struct jobdoc_cache *c, const struct jobdoc *doc);
+/* Keep the end of the answer built for `doc` (a finished job's logs no
+ * longer grow); dropped with the document at the store's next write. */
+void jobdoc_keep_tail(struct jobdoc_cache *c, const struct jobdoc *doc, const char *tail,
+		      size_t len);
 
 #endif
