@@ -1,10 +1,11 @@
 /* HTTP/1.1 server on a unix socket (SO_PEERCRED identity) and optionally
  * over TLS 1.3 on TCP (client certificate identity, tls.c): libuv for I/O,
  * llhttp for parsing. Requests are bounded (URL + headers, body) and
- * answered synchronously by one handler; keep-alive and pipelining work,
- * with the same caps and timeouts on both transports. A handler may
- * instead turn its connection into a server-sent event stream
- * (http_response.stream_open), which the server keeps open. */
+ * answered by one handler, at once or later (http_defer, for work off the
+ * loop); keep-alive and pipelining work, with the same caps and timeouts on
+ * both transports. A handler may instead turn its connection into a
+ * server-sent event stream (http_response.stream_open), which the server
+ * keeps open. */
 #ifndef TREX_RUNNER_HTTP_H
 #define TREX_RUNNER_HTTP_H
 
