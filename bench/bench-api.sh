@@ -122,9 +122,9 @@ echo "$TREXD rss_peak_kb=$RSS"
 echo "jobs stored: $(sqlite3 "$T/state/trexd.db" 'SELECT count(*) FROM jobs' 2>/dev/null || echo '?')"
 
 # --- TLS: a fresh trexd serving the same API over TLS 1.3 with client
-# certificates, so its mixed run also starts with an empty queue (the unix
-# trexd is stopped first: its queued jobs would compete for the CPU); then
-# nginx's TLS server with the same client. apiload makes every handshake
+# certificates, with an empty queue (the unix trexd is stopped first: its
+# queued jobs would compete for the CPU); then nginx's TLS server with the
+# same client, once trexd is stopped too. apiload makes every handshake
 # first (all connections at once, non-blocking OpenSSL in its epoll loop),
 # then times keep-alive requests on the established sessions.
 [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
@@ -146,24 +146,40 @@ TID=$(curl -s $TLSCLI -X POST --data-binary @"$T/post.json" "https://127.0.0.1:$
 	sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
 [ -n "$TID" ] || { echo "bench-api: trexd (TLS) refused the job"; cat "$T/trexd-tls.log"; exit 1; }
 rss_kb() { awk "/$1/ {print \$2}" "/proc/${2:-$PID}/status"; }
+# CPU time (user + system, in clock ticks) a process has used so far
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
 # tls_run PID STDIN ARGS...: apiload in the background, the server's RSS
-# sampled halfway through (every connection established and busy)
+# sampled halfway through (every connection established and busy), and
+# the server's CPU time over the whole run (handshakes included) per
+# request: a figure the load of other processes on the machine distorts
+# much less than requests/s
 tls_run() {
 	pid=$1 in=$2
 	shift 2
+	c0=$(cpu_ticks "$pid")
 	"$BIN/apiload" "$@" <"$in" >"$T/tls.out" &
 	ALP=$!
 	sleep $((SECS / 2 + 1))
 	MID=$(rss_kb VmRSS "$pid")
 	wait "$ALP"
-	echo "$(cat "$T/tls.out") rss_mid_kb=$MID rss_peak_kb=$(rss_kb VmHWM "$pid")"
+	c1=$(cpu_ticks "$pid")
+	req=$(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' "$T/tls.out")
+	echo "$(cat "$T/tls.out") rss_mid_kb=$MID rss_peak_kb=$(rss_kb VmHWM "$pid")" \
+		"server_cpu_s=$(awk -v t=$((c1 - c0)) -v hz="$HZ" 'BEGIN {printf "%.2f", t / hz}')" \
+		"server_cpu_us_per_req=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v n="${req:-0}" \
+			'BEGIN {printf "%.0f", n ? t / hz * 1e6 / n : 0}')"
 }
-echo "trexd TLS 1.3 (mutual): $CONNS connections, ${SECS}s, reads only (idle rss_kb=$(rss_kb VmRSS))"
+# reads first, while no submitted job runs beside trexd (as for nginx below)
+echo "trexd TLS 1.3 (mutual): $CONNS connections, ${SECS}s, GET /v1/jobs/ID (idle rss_kb=$(rss_kb VmRSS))"
 tls_run "$PID" /dev/null $TLSCLI "tls:$TPORT" "$CONNS" "$SECS" "/v1/jobs/$TID" - 0
 echo "trexd TLS 1.3: GET /v1/jobs/ID + 1 in 10 POST /v1/jobs (after the reads: its jobs would load them)"
 tls_run "$PID" "$T/post.json" $TLSCLI "tls:$TPORT" "$CONNS" "$SECS" "/v1/jobs/$TID" /v1/jobs 10
-sleep 3 # a sweep of trexd's connection list (it gives freed heap back after a burst)
-echo "trexd TLS: after the runs, connections closed: rss_kb=$(rss_kb VmRSS)"
+# trexd's connection sweep gives freed heap back after a burst; it runs
+# every 2.5 s, later while the loop commits the queued jobs' state changes
+i=0
+while [ "$(rss_kb VmRSS)" -gt 20000 ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+echo "trexd TLS: after the runs, connections closed: rss_kb=$(rss_kb VmRSS) after ${i}s"
 kill "$PID" && wait "$PID" 2>/dev/null
 PID=
 if [ -n "$NPID" ]; then
