@@ -26,7 +26,18 @@ static int jobs_list_state_ok(const char *s)
 	return 0;
 }
 
-/* project names as in manifests; user names as in the config */
+/* user names as the config allows them (and peer names from the password
+ * database): 1 to 64 bytes, no space, control character, quote or '/' */
+static int jobs_list_user_ok(const char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f || s[i] == '"' || s[i] == '/')
+			return 0;
+	return n > 0 && n <= 64;
+}
+
+/* project names as in manifests */
 static int jobs_list_name_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -94,9 +105,9 @@ void jobs_list_serve(struct trexd *d, const struct caller *c, const struct http_
 				   " digits, '.', '_' or '-', not starting with '.' or '-'");
 		return;
 	}
-	if (has_user && !jobs_list_name_ok(user)) {
-		http_respond_error(resp, 400, "bad_parameter", "user must be 1 to 64 letters,"
-				   " digits, '.', '_' or '-', not starting with '.' or '-'");
+	if (has_user && !jobs_list_user_ok(user)) {
+		http_respond_error(resp, 400, "bad_parameter", "user must be a user name: 1 to 64"
+				   " bytes without space, control character, '\"' or '/'");
 		return;
 	}
 	if (has_since && !jobs_list_since(since, sizeof(since))) {

@@ -129,6 +129,8 @@ out=$(list $CAROL "user=bob&project=P3&limit=3")
 expect_eq "user=bob&project=P3" "$(expect_ids 'k % 2 == 1 and k % 3 == 2' 65)" "$(echo "$out" | sed -n 2p)"
 out=$(list $CAROL "since=2026-11-29T10:50:00Z&limit=4")
 expect_eq "since a time (inclusive)" "$(expect_ids 'k >= 50' 65)" "$(echo "$out" | sed -n 2p)"
+out=$(list $CAROL "user=j.doe%40example.org")
+expect_eq "user=a name with '@' and '.': valid, no such jobs" "page 0 end" "$(echo "$out" | sed -n 1p)"
 out=$(list $CAROL "since=2026-11-30")
 expect_eq "since a later day: none" "page 0 end" "$(echo "$out" | sed -n 1p)"
 out=$(list $CAROL "state=running")
@@ -167,7 +169,7 @@ err() { python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; pr
 for q in "limit=0" "limit=501" "limit=abc" "limit=" "limit=5x" "limit=-1" \
 	"state=bogus" "project=.x" "project=a%2Fb" "user=" "since=yesterday" \
 	"since=2026-11-29T10:00:00" "foo=1" "state=held&state=failed" "state=%zz" \
-	"project=a%00" "cursor=xyz"; do
+	"project=a%00" "cursor=xyz" "user=a%20b" "user=a%2Fb"; do
 	expect_eq "?$q: 400" 400 "$(req "?$q")"
 done
 req "?limit=501" >/dev/null
