@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "events.h"
 #include "sched.h"
 #include "store.h"
 
@@ -203,6 +204,9 @@ void metrics_serve(struct trexd *d, struct http_response *resp)
 	trex_buf_printf(&o, "# HELP trexd_jobs_running Sandboxes trexd supervises now.\n"
 			    "# TYPE trexd_jobs_running gauge\ntrexd_jobs_running %d\n",
 			sched_running(d));
+	trex_buf_printf(&o, "# HELP trexd_event_streams Open GET /v1/events streams.\n"
+			    "# TYPE trexd_event_streams gauge\ntrexd_event_streams %zu\n",
+			events_subscribers(d));
 	trex_buf_printf(&o, "# HELP trexd_api_requests_total API requests since start.\n"
 			    "# TYPE trexd_api_requests_total counter\n");
 	for (int r = 0; r < METRICS_ROUTES; r++)

@@ -166,6 +166,8 @@ i=0
 while [ $i -lt 100 ] && [ "$(grep -c events_unsubscribed "$TREXD_LOG")" -lt 6 ]; do sleep 0.1; i=$((i + 1)); done
 subscribe third "http://trexd/v1/events"
 subscribe fourth "http://trexd/v1/events"
+expect_eq "/metrics counts the open streams" 4 \
+	"$(curl -s --unix-socket "$SOCK" http://trexd/metrics | sed -n 's/^trexd_event_streams //p')"
 code=$(curl -s -o "$T/body" -w '%{http_code}' --max-time 5 --unix-socket "$SOCK" http://trexd/v1/events)
 expect_eq "a fifth stream over max_subscribers 4: 503" 503 "$code"
 check "... with a JSON error code" grep -q '"code":"too_many_subscribers"' "$T/body"
