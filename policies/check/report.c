@@ -32,27 +32,34 @@ struct report_out {
 	bool nomem;
 };
 
-static bool report_reserve(struct report_out *o, size_t n)
+static bool __attribute__((noinline)) report_grow(struct report_out *o, size_t n)
 {
+	size_t cap = o->cap ? o->cap : 65536;
+	char *np;
+
 	if (o->nomem)
 		return false;
-	if (o->cap - o->len < n) {
-		size_t cap = o->cap ? o->cap : 65536;
-		char *np;
-		while (cap - o->len < n)
-			cap *= 2;
-		np = trex_realloc(o->p, cap);
-		if (!np) {
-			o->nomem = true;
-			return false;
-		}
-		o->p = np;
-		o->cap = cap;
+	while (cap - o->len < n)
+		cap *= 2;
+	np = trex_realloc(o->p, cap);
+	if (!np) {
+		o->nomem = true;
+		return false;
 	}
+	o->p = np;
+	o->cap = cap;
 	return true;
 }
 
-static void report_put(struct report_out *o, const char *s, size_t n)
+/* Inline: called several times per cell and per field; growing is rare. */
+static inline bool report_reserve(struct report_out *o, size_t n)
+{
+	if (__builtin_expect(o->cap - o->len >= n && !o->nomem, 1))
+		return true;
+	return report_grow(o, n);
+}
+
+static inline void report_put(struct report_out *o, const char *s, size_t n)
 {
 	if (report_reserve(o, n)) {
 		memcpy(o->p + o->len, s, n);
