@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fts.h>
 #include <limits.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,8 +62,8 @@ static int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 
 	return r < 0 ? trex_err_set(err, r, "dataset %s: index key", ds->path) : 0;
 }
 
-int idcache_get(const struct config *c, const struct dataset *ds, char *dir, size_t len,
-		struct trex_err *err)
+static int idcache_get_locked(const struct config *c, const struct dataset *ds, char *dir,
+			      size_t len, struct trex_err *err)
 {
 	char key[TREX_SHA256_HEX_LEN + 1], file[PATH_MAX], tmpdir[PATH_MAX], cols[1024];
 	struct stat st;
@@ -103,4 +104,17 @@ int idcache_get(const struct config *c, const struct dataset *ds, char *dir, siz
 		return trex_err_set(err, -errno, "install identifier index %s", dir);
 	trex_log(TREX_LOG_INFO, "id_index_built", "dataset=%s key=%.16s", ds->name, key);
 	return 0;
+}
+
+/* Jobs look indexes up from pool threads (job.c): one at a time, so two
+ * checks of the same dataset never build its index into one folder. */
+static pthread_mutex_t idcache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int idcache_get(const struct config *c, const struct dataset *ds, char *dir, size_t len,
+		struct trex_err *err)
+{
+	pthread_mutex_lock(&idcache_lock);
+	int r = idcache_get_locked(c, ds, dir, len, err);
+	pthread_mutex_unlock(&idcache_lock);
+	return r;
 }

@@ -12,8 +12,9 @@
 
 /* 0 with dir set to the folder holding ids.bin (bound read-only into the
  * checker's sandbox), 1 when the dataset declares no id_columns. Builds
- * the index synchronously the first time (one trex-check run over the
- * dataset, outside the sandbox: the data owner's files, the TRE's binary). */
+ * the index the first time (one trex-check run over the dataset, outside
+ * the sandbox: the data owner's files, the TRE's binary), so it is called
+ * from a pool thread (job.c); calls are serialised. */
 int idcache_get(const struct config *c, const struct dataset *ds, char *dir, size_t len,
 		struct trex_err *err);
 

@@ -70,6 +70,14 @@ struct job {
 	int finished;
 	int done_sent;
 	char cancel_reason[160]; /* set by job_cancel: end as cancelled */
+	/* the dataset's identifier index, found or built off the loop
+	 * (job_ids_run): its first build reads the whole dataset */
+	uv_work_t ids_work;
+	const struct config *ids_cfg;
+	const struct dataset *ids_ds;
+	char ids_dir[PATH_MAX];
+	int ids_r; /* idcache_get's answer */
+	struct trex_err ids_err;
 };
 
 const char *job_id(const struct job *j)
@@ -414,6 +422,7 @@ static void job_save_log(struct job *j, const char *name, struct trex_buf *b)
 }
 
 static void job_checked(struct job_proc *p);
+static void job_find_ids(struct job *j);
 
 static int job_start_check(struct job *j, struct trex_err *err)
 {
@@ -437,16 +446,15 @@ static int job_start_check(struct job *j, struct trex_err *err)
 	job_arg(&a, "/opt/trex");
 	/* the dataset's identifier index, outside the job's reach (checkin is
 	 * filled from what the job wrote) */
-	const struct dataset *ds = config_dataset(c, j->row.dataset);
-	char ids_dir[PATH_MAX];
-	int have_ids = ds ? idcache_get(c, ds, ids_dir, sizeof(ids_dir), err) : 1;
+	int have_ids = j->ids_r;
 	if (have_ids < 0) {
 		job_argv_free(&a);
+		*err = j->ids_err;
 		return have_ids;
 	}
 	if (have_ids == 0) {
 		job_arg(&a, "--ro-bind");
-		job_arg(&a, "%s", ids_dir);
+		job_arg(&a, "%s", j->ids_dir);
 		job_arg(&a, "/opt/trex-ids");
 	}
 	/* tables released earlier for the project: the differencing rule */
@@ -589,10 +597,49 @@ static void job_ran(struct job_proc *p)
 		job_maybe_done(j);
 		return;
 	}
-	if (job_start_check(j, &err) < 0) {
+	job_find_ids(j);
+}
+
+static void job_ids_run(uv_work_t *w)
+{
+	struct job *j = w->data;
+	j->ids_r = idcache_get(j->ids_cfg, j->ids_ds, j->ids_dir, sizeof(j->ids_dir),
+			       &j->ids_err);
+}
+
+static void job_ids_done(uv_work_t *w, int status)
+{
+	struct job *j = w->data;
+	struct trex_err err = { 0 };
+	if (status < 0) /* cancelled: never ran */
+		j->ids_r = trex_err_setx(&j->ids_err, -ECANCELED, "trexd is stopping");
+	if (j->aborting) {
+		job_end(j, j->cancel_reason[0] ? "cancelled" : "failed",
+			j->cancel_reason[0] ? j->cancel_reason
+					    : "trexd stopped while the outputs were checked");
+	} else if (job_start_check(j, &err) < 0) {
 		char msg[400];
 		snprintf(msg, sizeof(msg), "output check could not start: %s", err.msg);
 		job_end(j, "failed", msg);
+	}
+}
+
+/* The check needs the dataset's identifier index: a pool thread finds it
+ * or builds it, then job_ids_done starts the check on the loop. The job
+ * stays alive meanwhile (not finished); a cancel only marks it. */
+static void job_find_ids(struct job *j)
+{
+	j->ids_cfg = j->d->cfg; /* kept until exit even across reloads */
+	j->ids_ds = config_dataset(j->ids_cfg, j->row.dataset);
+	j->ids_r = 1;
+	j->ids_work.data = j;
+	if (!j->ids_ds || !j->ids_ds->n_id_columns) { /* nothing to find */
+		job_ids_done(&j->ids_work, 0);
+		return;
+	}
+	if (uv_queue_work(j->d->loop, &j->ids_work, job_ids_run, job_ids_done) < 0) {
+		job_ids_run(&j->ids_work);
+		job_ids_done(&j->ids_work, 0);
 	}
 }
 
