@@ -1,5 +1,6 @@
 /* Unit tests for runner/store.c on a temporary database: round trip,
- * state changes, outputs, round-robin order, crash recovery, reopen. */
+ * state changes, outputs, round-robin order, crash recovery, reopen, and
+ * the job listing of GET /v1/jobs (runner/store_list.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "runner/store.h"
+#include "runner/store_list.h"
 
 static char dir[64];
 static char db[128];
@@ -122,11 +124,111 @@ static void test_round_robin_and_recover(void **state)
 	store_close(s);
 }
 
+static void put_as(struct store *s, const char *id, const char *project, uid_t uid,
+		   const char *name)
+{
+	struct job_row j = { 0 };
+	struct trex_err err = { 0 };
+	snprintf(j.id, sizeof(j.id), "%s", id);
+	j.project = (char *)project;
+	j.dataset = "synth";
+	j.runtime = "python3";
+	j.manifest = "{}";
+	j.submitted_uid = uid;
+	j.submitted_name = (char *)name;
+	assert_int_equal(store_put_job(s, &j, &err), 0);
+}
+
+/* the ids of one page, space separated, and its next seq */
+static void page(struct store *s, struct store_list_query *q, char *ids, size_t len,
+		 int64_t *next)
+{
+	json_t *jobs = NULL;
+	struct trex_err err = { 0 };
+	assert_int_equal(store_list_jobs(s, q, &jobs, next, &err), 0);
+	size_t i, o = 0;
+	json_t *j;
+	ids[0] = '\0';
+	json_array_foreach(jobs, i, j)
+		o += (size_t)snprintf(ids + o, len - o, "%s%s", o ? " " : "",
+				      json_string_value(json_object_get(j, "id")));
+	json_decref(jobs);
+}
+
+static void test_list(void **state)
+{
+	struct store *s;
+	struct trex_err err = { 0 };
+	assert_int_equal(store_open(db, &s, &err), 0);
+	/* a1..a4 by uid 1000 in P1/P2 in turn, b1..b3 by uid 2000 in P2 */
+	put_as(s, "a1", "P1", 1000, "alice");
+	put_as(s, "b1", "P2", 2000, "bob");
+	put_as(s, "a2", "P2", 1000, "alice");
+	put_as(s, "b2", "P2", 2000, "bob");
+	put_as(s, "a3", "P1", 1000, "alice");
+	put_as(s, "b3", "P2", 2000, "bob");
+	put_as(s, "a4", "P2", 1000, "alice");
+	assert_int_equal(store_set_state(s, "b2", "held", NULL, NULL, NULL, &err), 0);
+	assert_int_equal(store_set_state(s, "a3", "held", NULL, NULL, NULL, &err), 0);
+	char ids[200];
+	int64_t next;
+	/* everyone's, newest first, in pages of 3: next is the last seq served */
+	struct store_list_query q = { .limit = 3, .all = 1 };
+	page(s, &q, ids, sizeof(ids), &next);
+	assert_string_equal(ids, "a4 b3 a3");
+	assert_int_equal(next, 5);
+	q.before = next;
+	page(s, &q, ids, sizeof(ids), &next);
+	assert_string_equal(ids, "b2 a2 b1");
+	assert_int_equal(next, 2);
+	q.before = next;
+	page(s, &q, ids, sizeof(ids), &next);
+	assert_string_equal(ids, "a1");
+	assert_int_equal(next, 0);
+	/* a page of exactly what is left has no next */
+	q = (struct store_list_query){ .limit = 7, .all = 1 };
+	page(s, &q, ids, sizeof(ids), &next);
+	assert_int_equal(next, 0);
+	/* filters */
+	q = (struct store_list_query){ .limit = 10, .all = 1, .state = "held" };
+	page(s, &q, ids, sizeof(ids), &next);
+	assert_string_equal(ids, "a3 b2");
+	q = (struct store_list_query){ .limit = 10, .all = 1, .project = "P2", .user = "bob" };
+	page(s, &q, ids, sizeof(ids), &next);
+	assert_string_equal(ids, "b3 b2 b1");
+	q = (struct store_list_query){ .limit = 10, .all = 1, .since = "2999-01-01T00:00:00Z" };
+	page(s, &q, ids, sizeof(ids), &next);
+	assert_string_equal(ids, "");
+	/* visibility: uid 1000 alone sees its own; with project P2 bob's too */
+	q = (struct store_list_query){ .limit = 10, .uid = 1000 };
+	page(s, &q, ids, sizeof(ids), &next);
+	assert_string_equal(ids, "a4 a3 a2 a1");
+	char *p2[] = { "P2" };
+	q = (struct store_list_query){ .limit = 10, .uid = 3000, .projects = p2, .n_projects = 1 };
+	page(s, &q, ids, sizeof(ids), &next);
+	assert_string_equal(ids, "a4 b3 b2 a2 b1");
+	q = (struct store_list_query){ .limit = 2, .uid = 1000, .projects = p2, .n_projects = 1,
+				       .user = "bob" };
+	page(s, &q, ids, sizeof(ids), &next);
+	assert_string_equal(ids, "b3 b2");
+	q.before = next;
+	page(s, &q, ids, sizeof(ids), &next);
+	assert_string_equal(ids, "b1");
+	assert_int_equal(next, 0);
+	/* a project name that is SQL stays a value */
+	char *evil[] = { "P1') OR 1=1 --" };
+	q = (struct store_list_query){ .limit = 10, .uid = 3000, .projects = evil, .n_projects = 1 };
+	page(s, &q, ids, sizeof(ids), &next);
+	assert_string_equal(ids, "");
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_robin_and_recover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
