@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "policies/check/sdc.h"
@@ -215,6 +216,74 @@ static void test_regression_dof(void **state)
 	fx_close(&fx);
 }
 
+/* Unique keys: sorted tables are decided by runs (sdc_unique_sorted),
+ * others by the key table; both name the first row that repeats a key. */
+static void test_unique_keys_paths(void **state)
+{
+	static const char man[] = "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": "
+				  "\"frequency_table\", \"dimensions\": [\"a\", \"b\"], \"count\": \"n\"}]}";
+	struct fixture fx;
+	size_t dup = 99;
+
+	/* runs A, A, A, B: the repeat is row 2 (0-based), found by runs */
+	fx_open(&fx, "a,b,n\nA,X,20\nA,Y,20\nA,X,30\nB,X,20\n", man);
+	assert_int_equal(sdc_codes_build(&fx.t, &fx.res), 0);
+	assert_int_equal(sdc_unique_sorted(&fx.t, &fx.res, &dup), 2);
+	assert_int_equal(dup, 2);
+	fx_close(&fx);
+	fx_open(&fx, "a,b,n\nA,X,20\nA,Y,20\nA,X,30\nB,X,20\n", man);
+	fx_check(&fx);
+	assert_int_equal(fx.res.verdict, SDC_FAIL);
+	assert_int_equal(fx.res.ndecisions, 1);
+	assert_int_equal(fx.res.cells[0].row, 2);
+	assert_string_equal(fx.res.cells[0].rule, "microdata");
+	fx_close(&fx);
+
+	/* A comes back after B: runs cannot tell, the key table finds row 3 */
+	fx_open(&fx, "a,b,n\nA,X,20\nB,X,20\nA,Y,20\nA,X,30\n", man);
+	assert_int_equal(sdc_codes_build(&fx.t, &fx.res), 0);
+	assert_int_equal(sdc_unique_sorted(&fx.t, &fx.res, &dup), 0);
+	fx_close(&fx);
+	fx_open(&fx, "a,b,n\nA,X,20\nB,X,20\nA,Y,20\nA,X,30\n", man);
+	fx_check(&fx);
+	assert_int_equal(fx.res.verdict, SDC_FAIL);
+	assert_int_equal(fx.res.cells[0].row, 3);
+	fx_close(&fx);
+
+	/* unsorted but unique */
+	fx_open(&fx, "a,b,n\nA,X,20\nB,X,20\nA,Y,20\n", man);
+	fx_check(&fx);
+	assert_int_equal(fx.res.verdict, SDC_PASS);
+	fx_close(&fx);
+}
+
+/* Class disclosure in a key space too sparse to index (4 dimensions, a
+ * code per row): the per-dimension grouping path, same decision as the
+ * one-pass slices of dense tables (tests/disclosure/cases/class_disclosure). */
+static void test_class_disclosure_sparse(void **state)
+{
+	static const char man[] = "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": "
+				  "\"frequency_table\", \"dimensions\": [\"a\", \"b\", \"c\", \"d\"], "
+				  "\"count\": \"n\"}]}";
+	char csv[1024];
+	size_t len = (size_t)snprintf(csv, sizeof(csv), "a,b,c,d,n\na0,b0,c0,d0,15\na0,b0,c0,d1,0\n");
+	struct fixture fx;
+
+	for (int i = 1; i <= 10; i++)
+		len += (size_t)snprintf(csv + len, sizeof(csv) - len, "a%d,b%d,c%d,d%d,20\n", i, i, i,
+					i + 1);
+	fx_open(&fx, csv, man);
+	fx.pol.zeros_are_disclosive = false;
+	fx_check(&fx);
+	assert_int_equal(fx.res.verdict, SDC_REVIEW);
+	assert_int_equal(fx.res.ndecisions, 1);
+	assert_int_equal(fx.res.cells[0].row, 0);
+	assert_string_equal(fx.res.cells[0].rule, "class_disclosure");
+	assert_string_equal(fx.res.reason_text + fx.res.cells[0].reason,
+			    "every unit of this slice has the same d");
+	fx_close(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +295,8 @@ int main(void)
 		cmocka_unit_test(test_audit_accepts_rectangle),
 		cmocka_unit_test(test_secondary_rectangle),
 		cmocka_unit_test(test_regression_dof),
+		cmocka_unit_test(test_unique_keys_paths),
+		cmocka_unit_test(test_class_disclosure_sparse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
