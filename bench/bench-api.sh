@@ -75,11 +75,20 @@ pid $T/ngx/nginx.pid;
 error_log $T/ngx/error.log;
 events { worker_connections 4096; }
 http {
-	access_log off;
+	# trexd logs a line per request (event=http_request) to its log
+	# file: nginx's access log is the comparable work
+	access_log $T/ngx/access.log;
 	keepalive_requests 1000000;
+	# a unix socket like trexd's (loopback TCP costs more per request)
 	server {
-		listen 127.0.0.1:18089;
+		listen unix:$T/ngx/n.sock;
 		root $T/www;
+	}
+	# the same without its access log: nginx's best case
+	server {
+		listen unix:$T/ngx/q.sock;
+		root $T/www;
+		access_log off;
 	}
 	# the TLS reference: mutual TLS 1.3 without session tickets, as trexd
 	server {
@@ -97,11 +106,13 @@ NGX
 	nginx -c "$T/ngx/nginx.conf" -p "$T/ngx" &
 	NPID=$!
 	sleep 0.5
-	echo "nginx (1 worker): $CONNS connections, ${SECS}s, GET /job.json"
-	NGINX=$("$BIN/apiload" 18089 "$CONNS" "$SECS" /job.json - 0 </dev/null)
+	echo "nginx (1 worker, unix socket): $CONNS connections, ${SECS}s, GET /job.json"
+	NGINX=$("$BIN/apiload" "$T/ngx/n.sock" "$CONNS" "$SECS" /job.json - 0 </dev/null)
 	echo "$NGINX"
 	echo "nginx: open loop at $RATE req/s"
-	"$BIN/apiload" --rate "$RATE" 18089 "$CONNS" "$SECS" /job.json - 0 </dev/null
+	"$BIN/apiload" --rate "$RATE" "$T/ngx/n.sock" "$CONNS" "$SECS" /job.json - 0 </dev/null
+	echo "nginx without its access log: $CONNS connections, ${SECS}s, GET /job.json"
+	"$BIN/apiload" "$T/ngx/q.sock" "$CONNS" "$SECS" /job.json - 0 </dev/null
 else
 	echo "nginx not installed: no comparison (apt-get install nginx)"
 fi
