@@ -99,31 +99,8 @@ expect_eq "still serving after all that" 200 "$(api_req GET /healthz)"
 
 # pipelining across a submission, whose disk writes run off the loop
 # (submit.c): the answers come back in request order on one connection
-python3 - "$SOCK" "$T/job.json" >"$T/pipe" 2>&1 <<'PY'
-import socket, sys
-body = open(sys.argv[2], "rb").read()
-def req(method, path, data=b""):
-    return (f"{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data
-s = socket.socket(socket.AF_UNIX); s.settimeout(20); s.connect(sys.argv[1])
-s.sendall(req("POST", "/v1/jobs", body) + req("GET", "/healthz") + req("POST", "/v1/jobs", b"{bad")
-          + req("POST", "/v1/jobs", body) + req("GET", "/nope"))
-buf, codes = b"", []
-while len(codes) < 5:
-    while b"\r\n\r\n" not in buf:
-        try:
-            chunk = s.recv(65536)
-        except socket.timeout:
-            chunk = b""
-        if not chunk:
-            print(" ".join(codes), "EOF"); sys.exit(0)
-        buf += chunk
-    head, buf = buf.split(b"\r\n\r\n", 1)
-    n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0])
-    while len(buf) < n:
-        buf += s.recv(65536)
-    codes.append(head.split(b" ")[1].decode()); buf = buf[n:]
-print(" ".join(codes))
-PY
+python3 "$TREX_ROOT/tests/pipeline.py" unix "$SOCK" "$T/job.json" POST:/v1/jobs:body GET:/healthz \
+	POST:/v1/jobs:bad POST:/v1/jobs:body GET:/nope >"$T/pipe" 2>&1
 expect_eq "pipelined answers in order around deferred submissions" "201 200 400 201 404" "$(cat "$T/pipe")"
 # a client that submits and hangs up before the answer loses nothing and
 # disturbs nobody: the job is stored, trexd keeps serving

@@ -112,34 +112,8 @@ expect_eq "CN=nobody submits over TLS" "201 0" "$(tls nobody POST /v1/jobs --dat
 NOBJOB=$(field id)
 # pipelined over TLS around deferred submissions (submit.c answers from a
 # pool thread): the answers come back in request order
-python3 - "$PORT" "$P" "$T/job.json" >"$T/pipe" 2>&1 <<'PY'
-import socket, ssl, sys
-port, pki, body = int(sys.argv[1]), sys.argv[2], open(sys.argv[3], "rb").read()
-ctx = ssl.create_default_context(cafile=pki + "/ca.pem")
-ctx.load_cert_chain(pki + "/nobody.pem", pki + "/nobody.key")
-s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=20),
-                    server_hostname="127.0.0.1")
-def req(method, path, data=b""):
-    return (f"{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data
-s.sendall(req("POST", "/v1/jobs", body) + req("GET", "/healthz") + req("POST", "/v1/jobs", body)
-          + req("GET", "/nope"))
-buf, codes = b"", []
-while len(codes) < 4:
-    while b"\r\n\r\n" not in buf:
-        try:
-            chunk = s.recv(65536)
-        except (socket.timeout, ssl.SSLError):
-            chunk = b""
-        if not chunk:
-            print(" ".join(codes), "EOF"); sys.exit(0)
-        buf += chunk
-    head, buf = buf.split(b"\r\n\r\n", 1)
-    n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0])
-    while len(buf) < n:
-        buf += s.recv(65536)
-    codes.append(head.split(b" ")[1].decode()); buf = buf[n:]
-print(" ".join(codes))
-PY
+python3 "$TREX_ROOT/tests/pipeline.py" tls "$PORT" "$P" "$T/job.json" POST:/v1/jobs:body GET:/healthz \
+	POST:/v1/jobs:body GET:/nope >"$T/pipe" 2>&1
 expect_eq "TLS: pipelined answers in order around deferred submissions" "201 200 201 404" "$(cat "$T/pipe")"
 expect_eq "CN=nobody reads its job over TLS" "200 0" "$(tls nobody GET "/v1/jobs/$NOBJOB")"
 expect_eq "... stored as the account nobody (uid)" "$NOBJOB 65534" "$(field id) $(field submitted_uid)"

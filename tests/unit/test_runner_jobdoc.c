@@ -15,25 +15,8 @@
 #include "runner/access.h"
 #include "runner/jobdoc.h"
 #include "runner/store.h"
+#include "tdir.h"
 
-static char dir[64];
-static char db[128];
-
-static int setup(void **state)
-{
-	snprintf(dir, sizeof(dir), "/tmp/trex-jobdoc-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(db, sizeof(db), "%s/trexd.db", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[200];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static void put(struct store *s, const char *id)
 {
@@ -79,7 +62,7 @@ static void test_follows_writes(void **state)
 {
 	struct store *s;
 	struct trex_err err = { 0 };
-	assert_int_equal(store_open(db, &s, &err), 0);
+	assert_int_equal(store_open(tdir_db, &s, &err), 0);
 	assert_int_equal(sacc_init(s, &err), 0);
 	struct jobdoc_cache *c = jobdoc_cache_new();
 	assert_non_null(c);
@@ -127,7 +110,7 @@ static void test_slots_never_mix(void **state)
 {
 	struct store *s;
 	struct trex_err err = { 0 };
-	assert_int_equal(store_open(db, &s, &err), 0);
+	assert_int_equal(store_open(tdir_db, &s, &err), 0);
 	assert_int_equal(sacc_init(s, &err), 0);
 	struct jobdoc_cache *c = jobdoc_cache_new();
 	char id[32];
@@ -150,8 +133,8 @@ static void test_slots_never_mix(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_follows_writes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_slots_never_mix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_follows_writes, tdir_setup, tdir_teardown),
+		cmocka_unit_test_setup_teardown(test_slots_never_mix, tdir_setup, tdir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

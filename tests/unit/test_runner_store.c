@@ -14,26 +14,9 @@
 #include <unistd.h>
 
 #include "runner/store.h"
+#include "tdir.h"
 #include "runner/store_list.h"
 
-static char dir[64];
-static char db[128];
-
-static int setup(void **state)
-{
-	snprintf(dir, sizeof(dir), "/tmp/trex-store-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(db, sizeof(db), "%s/trexd.db", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[200];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static void put(struct store *s, const char *id, const char *project)
 {
@@ -53,7 +36,7 @@ static void test_round_trip(void **state)
 {
 	struct store *s;
 	struct trex_err err = { 0 };
-	assert_int_equal(store_open(db, &s, &err), 0);
+	assert_int_equal(store_open(tdir_db, &s, &err), 0);
 	put(s, "j1", "P1");
 	struct job_row r;
 	assert_int_equal(store_get_job(s, "j1", &r, &err), 0);
@@ -84,7 +67,7 @@ static void test_round_trip(void **state)
 	json_decref(list);
 	store_close(s);
 	/* durable: a new connection sees it all */
-	assert_int_equal(store_open(db, &s, &err), 0);
+	assert_int_equal(store_open(tdir_db, &s, &err), 0);
 	assert_int_equal(store_get_job(s, "j1", &r, &err), 0);
 	assert_string_equal(r.state, "partially_released");
 	assert_string_equal(r.reason, "1 of 2");
@@ -98,7 +81,7 @@ static void test_round_robin_and_recover(void **state)
 {
 	struct store *s;
 	struct trex_err err = { 0 };
-	assert_int_equal(store_open(db, &s, &err), 0);
+	assert_int_equal(store_open(tdir_db, &s, &err), 0);
 	put(s, "a1", "A");
 	put(s, "a2", "A");
 	put(s, "a3", "A");
@@ -159,7 +142,7 @@ static void test_list(void **state)
 {
 	struct store *s;
 	struct trex_err err = { 0 };
-	assert_int_equal(store_open(db, &s, &err), 0);
+	assert_int_equal(store_open(tdir_db, &s, &err), 0);
 	/* a1..a4 by uid 1000 in P1/P2 in turn, b1..b3 by uid 2000 in P2 */
 	put_as(s, "a1", "P1", 1000, "alice");
 	put_as(s, "b1", "P2", 2000, "bob");
@@ -226,9 +209,9 @@ static void test_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_round_robin_and_recover, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, tdir_setup, tdir_teardown),
+		cmocka_unit_test_setup_teardown(test_round_robin_and_recover, tdir_setup, tdir_teardown),
+		cmocka_unit_test_setup_teardown(test_list, tdir_setup, tdir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
