@@ -86,6 +86,11 @@ int roles_require(struct trexd *d, const struct caller *c, unsigned any_of,
 /* Whether the caller may see a job: its submitter; a researcher of its
  * project; an approver, checker, operator or auditor. */
 int roles_may_see(const struct trexd *d, const struct caller *c, const struct job_row *row);
+/* Job `id` into row when the caller may see it (roles_may_see), else the
+ * same 404 as a job that does not exist; 500 when the store fails. 0, or
+ * <0 with resp answered. Free row with store_job_free. */
+int roles_load_job(struct trexd *d, const struct caller *c, const char *id,
+		   struct job_row *row, struct http_response *resp);
 const char *roles_names(unsigned roles, char *buf, size_t len);
 
 /* store_access.c */

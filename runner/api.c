@@ -23,6 +23,7 @@
 #include "events.h"
 #include "fsutil.h"
 #include "hash.h"
+#include "http_query.h"
 #include "jobdoc.h"
 #include "jobs_list.h"
 #include "log.h"
@@ -44,36 +45,11 @@ static int api_id_ok(const char *s, size_t len)
 	return 1;
 }
 
-static int api_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode into out; fails on bad escapes, NUL or overflow. */
+/* A path segment, percent-decoded; fails on bad escapes, NUL or overflow. */
 static int api_decode(const char *in, char *out, size_t outsz)
 {
-	size_t o = 0;
-	for (size_t i = 0; in[i]; i++) {
-		char c = in[i];
-		if (c == '%') {
-			int h = api_hex(in[i + 1]), l = h < 0 ? -1 : api_hex(in[i + 2]);
-			if (h < 0 || l < 0 || (h == 0 && l == 0))
-				return -1;
-			c = (char)(h * 16 + l);
-			i += 2;
-		}
-		if (o + 1 >= outsz)
-			return -1;
-		out[o++] = c;
-	}
-	out[o] = '\0';
-	return 0;
+	size_t at;
+	return http_pct_decode(in, strlen(in), 0, out, outsz, &at) < 0 ? -1 : 0;
 }
 
 void api_route(const char *method, const char *path, struct api_route *out)
@@ -280,26 +256,6 @@ out:
 	json_decref(body);
 }
 
-/* A job the caller may see (roles_may_see); others get the same 404 as a
- * job that does not exist. */
-static int api_load_job(struct trexd *d, const struct caller *c, const char *id,
-			struct job_row *row, struct http_response *resp)
-{
-	struct trex_err err = { 0 };
-	int r = store_get_job(d->store, id, row, &err);
-	if (r == -ENOENT || (r == 0 && !roles_may_see(d, c, row))) {
-		if (r == 0)
-			store_job_free(row);
-		http_respond_error(resp, 404, "not_found", "no job %s", id);
-		return -ENOENT;
-	}
-	if (r < 0) {
-		http_respond_error(resp, 500, "internal", "%s", err.msg);
-		return r;
-	}
-	return 0;
-}
-
 static int api_job_ended(const char *js)
 {
 	return strcmp(js, "awaiting_approval") != 0 && strcmp(js, "queued") != 0 &&
@@ -376,7 +332,7 @@ static void api_get_outputs(struct trexd *d, const struct caller *c, const char 
 			    struct http_response *resp)
 {
 	struct job_row row;
-	if (api_load_job(d, c, id, &row, resp) < 0)
+	if (roles_load_job(d, c, id, &row, resp) < 0)
 		return;
 	store_job_free(&row);
 	struct trex_err err = { 0 };
@@ -402,7 +358,7 @@ static void api_get_output_file(struct trexd *d, const struct caller *c,
 				const char *id, const char *name, struct http_response *resp)
 {
 	struct job_row row;
-	if (api_load_job(d, c, id, &row, resp) < 0)
+	if (roles_load_job(d, c, id, &row, resp) < 0)
 		return;
 	struct trex_err err = { 0 };
 	json_t *outs = NULL;

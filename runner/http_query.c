@@ -19,39 +19,51 @@ static int http_query_hex(char c)
 	return -1;
 }
 
-/* Decode in[0..len) into out (size bytes with the NUL). */
-static int http_query_decode(const char *name, const char *in, size_t len, char *out,
-			     size_t size, struct trex_err *err)
+int http_pct_decode(const char *in, size_t len, int plus_is_space, char *out, size_t size,
+		    size_t *bad_at)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = in[i];
-		if (c == '+') {
+		if (c == '+' && plus_is_space) {
 			c = ' ';
 		} else if (c == '%') {
-			if (len - i < 3)
-				return trex_err_setx(err, -EINVAL,
-						     "query parameter %s: truncated percent-encoding", name);
-			int hi = http_query_hex(in[i + 1]), lo = http_query_hex(in[i + 2]);
-			if (hi < 0 || lo < 0)
-				/* the bytes are not echoed: they may not be UTF-8 */
-				return trex_err_setx(err, -EINVAL,
-						     "query parameter %s: bad percent-encoding at byte %zu",
-						     name, i);
+			int hi = len - i < 3 ? -1 : http_query_hex(in[i + 1]);
+			int lo = hi < 0 ? -1 : http_query_hex(in[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+				*bad_at = i;
+				return -EINVAL;
+			}
 			c = (char)(hi * 16 + lo);
-			if (c == '\0')
-				return trex_err_setx(err, -EINVAL,
-						     "query parameter %s: encoded NUL byte", name);
 			i += 2;
 		}
 		if (o + 1 >= size)
-			return trex_err_setx(err, -ENAMETOOLONG,
-					     "query parameter %s: value longer than %zu bytes", name,
-					     size ? size - 1 : 0);
+			return -ENAMETOOLONG;
 		out[o++] = c;
 	}
 	if (size)
 		out[o] = '\0';
+	return 0;
+}
+
+/* Decode in[0..len) into out (size bytes with the NUL), err naming the
+ * parameter. */
+static int http_query_decode(const char *name, const char *in, size_t len, char *out,
+			     size_t size, struct trex_err *err)
+{
+	size_t at = 0;
+	int r = http_pct_decode(in, len, 1, out, size, &at);
+	if (r == -ENAMETOOLONG)
+		return trex_err_setx(err, r, "query parameter %s: value longer than %zu bytes",
+				     name, size ? size - 1 : 0);
+	if (r < 0 && len - at < 3)
+		return trex_err_setx(err, r, "query parameter %s: truncated percent-encoding",
+				     name);
+	if (r < 0 && in[at + 1] == '0' && in[at + 2] == '0')
+		return trex_err_setx(err, r, "query parameter %s: encoded NUL byte", name);
+	if (r < 0) /* the bytes are not echoed: they may not be UTF-8 */
+		return trex_err_setx(err, r, "query parameter %s: bad percent-encoding at byte %zu",
+				     name, at);
 	return 0;
 }
 

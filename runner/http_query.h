@@ -16,6 +16,13 @@
 int http_query_get(const struct http_request *req, const char *name, char *buf,
 		   size_t size, struct trex_err *err);
 
+/* Percent-decode in[0..len) into out (size bytes, NUL included); with
+ * plus_is_space '+' is a space (query strings), else itself (paths).
+ * Returns 0, -ENAMETOOLONG when it does not fit, or -EINVAL for a bad or
+ * truncated %XX or an encoded NUL, at byte *bad_at. */
+int http_pct_decode(const char *in, size_t len, int plus_is_space, char *out, size_t size,
+		    size_t *bad_at);
+
 /* Check that every parameter in req->query is one of the NULL-terminated
  * `known` names. Returns 0, or -EINVAL with err naming the first unknown
  * one. An empty query, and empty pieces ("a=1&&b=2"), are fine. */

@@ -128,29 +128,11 @@ static int logs_put(struct store *s, const char *id, const char *name, const cha
 	return 0;
 }
 
-/* The job, which the caller may see, or a 404 like a job that does not
- * exist. */
-static int logs_load(struct trexd *d, const struct caller *c, const char *id,
-		     struct job_row *row, struct http_response *resp)
-{
-	struct trex_err err = { 0 };
-	int r = store_get_job(d->store, id, row, &err);
-	if (r == 0 && !roles_may_see(d, c, row)) {
-		store_job_free(row);
-		r = -ENOENT;
-	}
-	if (r == -ENOENT)
-		http_respond_error(resp, 404, "not_found", "no job %s", id);
-	else if (r < 0)
-		http_respond_error(resp, 500, "internal", "%s", err.msg);
-	return r;
-}
-
 void logs_list(struct trexd *d, const struct caller *c, const char *id,
 	       struct http_response *resp)
 {
 	struct job_row row;
-	if (logs_load(d, c, id, &row, resp) < 0)
+	if (roles_load_job(d, c, id, &row, resp) < 0)
 		return;
 	json_t *logs = json_array();
 	const char *states[2];
@@ -182,7 +164,7 @@ void logs_get(struct trexd *d, const struct caller *c, const char *id, const cha
 	if (roles_require(d, c, ROLE_RESEARCHER | ROLE_CHECKER, "reading a job's log", resp) < 0)
 		return;
 	struct job_row row;
-	if (logs_load(d, c, id, &row, resp) < 0)
+	if (roles_load_job(d, c, id, &row, resp) < 0)
 		return;
 	struct trex_err err = { 0 };
 	char p[PATH_MAX];

@@ -26,23 +26,6 @@ static void review_decref(json_t **j)
 }
 #define _cleanup_json_ __attribute__((cleanup(review_decref)))
 
-/* The job, which must exist, with the caller allowed to see it. */
-static int review_load(struct trexd *d, const struct caller *c, const char *id,
-		       struct job_row *row, struct http_response *resp)
-{
-	struct trex_err err = { 0 };
-	int r = store_get_job(d->store, id, row, &err);
-	if (r == 0 && !roles_may_see(d, c, row)) {
-		store_job_free(row);
-		r = -ENOENT;
-	}
-	if (r == -ENOENT)
-		http_respond_error(resp, 404, "not_found", "no job %s", id);
-	else if (r < 0)
-		http_respond_error(resp, 500, "internal", "%s", err.msg);
-	return r;
-}
-
 /* Separation of duties: the submitter never approves or reviews. */
 static int review_not_own(struct trexd *d, const struct caller *c, const struct job_row *row,
 			  const char *what, struct http_response *resp)
@@ -78,7 +61,7 @@ void review_approve(struct trexd *d, const struct caller *c, const char *id,
 	if (roles_require(d, c, ROLE_APPROVER, "approving a job", resp) < 0)
 		return;
 	struct job_row row;
-	if (review_load(d, c, id, &row, resp) < 0)
+	if (roles_load_job(d, c, id, &row, resp) < 0)
 		return;
 	_cleanup_json_ json_t *body = NULL;
 	struct job_access acc;
@@ -201,7 +184,7 @@ void review_decide(struct trexd *d, const struct caller *c, const char *id,
 	if (roles_require(d, c, ROLE_CHECKER, "reviewing an output", resp) < 0)
 		return;
 	struct job_row row;
-	if (review_load(d, c, id, &row, resp) < 0)
+	if (roles_load_job(d, c, id, &row, resp) < 0)
 		return;
 	_cleanup_json_ json_t *body = NULL, *outs = NULL, *reviews = NULL;
 	struct trex_err err = { 0 };
@@ -293,7 +276,7 @@ void review_held_file(struct trexd *d, const struct caller *c, const char *id,
 	if (roles_require(d, c, ROLE_CHECKER, "reading a held output", resp) < 0)
 		return;
 	struct job_row row;
-	if (review_load(d, c, id, &row, resp) < 0)
+	if (roles_load_job(d, c, id, &row, resp) < 0)
 		return;
 	_cleanup_json_ json_t *outs = NULL;
 	_cleanup_close_ int dir = -1;

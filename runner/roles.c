@@ -101,3 +101,21 @@ int roles_may_see(const struct trexd *d, const struct caller *c, const struct jo
 			return 1;
 	return 0;
 }
+
+int roles_load_job(struct trexd *d, const struct caller *c, const char *id,
+		   struct job_row *row, struct http_response *resp)
+{
+	struct trex_err err = { 0 };
+	int r = store_get_job(d->store, id, row, &err);
+	if (r == -ENOENT || (r == 0 && !roles_may_see(d, c, row))) {
+		if (r == 0)
+			store_job_free(row);
+		http_respond_error(resp, 404, "not_found", "no job %s", id);
+		return -ENOENT;
+	}
+	if (r < 0) {
+		http_respond_error(resp, 500, "internal", "%s", err.msg);
+		return r;
+	}
+	return 0;
+}
