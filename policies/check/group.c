@@ -59,6 +59,20 @@ static uint64_t group_hash_str(const char *s)
 	return h;
 }
 
+/* A code of up to 7 bytes as its masked word (never 0: the NUL's byte is
+ * in the mask and some byte before it is not 0), or 0 for a longer or
+ * empty code. */
+static inline uint64_t group_word_key(const char *s)
+{
+#ifdef GROUP_WORDS
+	uint64_t w = group_load(s), m = group_len_mask(w);
+	return w & m;
+#else
+	(void)s;
+	return 0;
+#endif
+}
+
 static inline bool group_streq(const char *a, const char *b)
 {
 #ifdef GROUP_WORDS
@@ -76,6 +90,7 @@ static inline bool group_streq(const char *a, const char *b)
 struct group_dim {
 	size_t col, cap, ncodes;
 	uint32_t *slots;
+	uint64_t *words;    /* per slot: the code's word key (0: compare text) */
 	uint32_t *code;     /* per row */
 	size_t *first;      /* per code: its first row */
 	const char *prev;   /* the previous row's code: tables come sorted */
@@ -86,17 +101,25 @@ static int group_grow(const struct sdc_table *t, struct group_dim *g)
 {
 	size_t ncap = g->cap * 2;
 	uint32_t *ns = trex_calloc(ncap, sizeof(uint32_t));
+	uint64_t *nw = trex_calloc(ncap, sizeof(uint64_t));
 
-	if (!ns)
+	if (!ns || !nw) {
+		trex_free(ns);
+		trex_free(nw);
 		return -ENOMEM;
+	}
 	for (size_t k = 0; k < g->ncodes; k++) {
-		size_t j = group_hash_str(csv_field(t->csv, g->first[k], g->col)) & (ncap - 1);
+		const char *c = csv_field(t->csv, g->first[k], g->col);
+		size_t j = group_hash_str(c) & (ncap - 1);
 		while (ns[j])
 			j = (j + 1) & (ncap - 1);
 		ns[j] = (uint32_t)(k + 1);
+		nw[j] = group_word_key(c);
 	}
 	trex_free(g->slots);
+	trex_free(g->words);
 	g->slots = ns;
+	g->words = nw;
 	g->cap = ncap;
 	return 0;
 }
@@ -105,20 +128,25 @@ static inline int group_intern_row(const struct sdc_table *t, struct group_dim *
 {
 	const char *s = csv_field(t->csv, r, g->col);
 	size_t i, mask = g->cap - 1;
+	uint64_t key;
 
 	if (g->prev && group_streq(s, g->prev)) {
 		g->code[r] = g->prev_code;
 		return 0;
 	}
 	g->prev = s;
+	key = group_word_key(s);
 	for (i = group_hash_str(s) & mask;; i = (i + 1) & mask) {
 		if (!g->slots[i]) {
 			g->first[g->ncodes] = r;
 			g->slots[i] = (uint32_t)++g->ncodes;
+			g->words[i] = key;
 			g->code[r] = (uint32_t)(g->ncodes - 1);
 			break;
 		}
-		if (group_streq(csv_field(t->csv, g->first[g->slots[i] - 1], g->col), s)) {
+		/* short codes are equal iff their words are; others compare text */
+		if (key ? g->words[i] == key
+			: !g->words[i] && group_streq(csv_field(t->csv, g->first[g->slots[i] - 1], g->col), s)) {
 			g->code[r] = g->slots[i] - 1;
 			break;
 		}
@@ -140,9 +168,10 @@ int sdc_codes_build(const struct sdc_table *t, struct sdc_result *res)
 		g[d].col = (size_t)t->dim_col[d];
 		g[d].cap = 1024;
 		g[d].slots = trex_calloc(g[d].cap, sizeof(uint32_t));
+		g[d].words = trex_calloc(g[d].cap, sizeof(uint64_t));
 		g[d].code = res->code[d] = trex_calloc(n + 1, sizeof(uint32_t));
 		g[d].first = res->code_row[d] = trex_calloc(n + 1, sizeof(size_t));
-		if (!g[d].slots || !g[d].code || !g[d].first)
+		if (!g[d].slots || !g[d].words || !g[d].code || !g[d].first)
 			r = -ENOMEM;
 	}
 	for (size_t row = 0; r == 0 && row < n; row++)
@@ -151,6 +180,7 @@ int sdc_codes_build(const struct sdc_table *t, struct sdc_result *res)
 	for (size_t d = 0; d < nd; d++) {
 		res->ncodes[d] = g[d].ncodes;
 		trex_free(g[d].slots);
+		trex_free(g[d].words);
 	}
 	return r;
 }
