@@ -139,41 +139,74 @@ static void report_uint(struct report_out *o, size_t v)
 	report_put(o, tmp + i, sizeof(tmp) - i);
 }
 
-/* A string that recurs on most cells (a measure, rule or action name, a
- * dimension's name) is escaped once and copied after that. The strings
- * are static or owned by the declaration, so the same pointer is the same
- * text. */
-struct report_memo {
-	const char *src;
+/* The text between a cell's key and its reason,
+ * `},"measure":M,"rule":R,"params":P,"action":A,"reason":`, the same for
+ * every cell of a rule: built when one of its parts changes, then copied. */
+struct report_tail {
+	const char *measure, *rule, *action;
+	const json_t *params;
+	bool valid;
 	struct report_out txt;
 };
 
-static void report_memo_str(struct report_out *o, struct report_memo *m, const char *s)
+static void report_tail_put(struct report_out *o, struct report_tail *tl,
+			    const struct sdc_cell *c)
 {
-	if (m->src != s || m->txt.nomem) {
-		m->txt.len = 0;
-		m->txt.nomem = false;
-		report_str(&m->txt, s);
-		m->src = s;
+	if (!tl->valid || tl->measure != c->measure || tl->rule != c->rule ||
+	    tl->action != c->action || tl->params != c->params || tl->txt.nomem) {
+		struct report_out *x = &tl->txt;
+		x->len = 0;
+		x->nomem = false;
+		report_lit(x, "},\"measure\":");
+		report_str(x, c->measure);
+		report_lit(x, ",\"rule\":");
+		report_str(x, c->rule);
+		report_lit(x, ",\"params\":");
+		if (!c->params) {
+			report_lit(x, "{}");
+		} else {
+			char *p = json_dumps(c->params, JSON_COMPACT | JSON_PRESERVE_ORDER |
+							JSON_REAL_PRECISION(10));
+			if (p)
+				report_put(x, p, strlen(p));
+			else
+				x->nomem = true;
+			free(p);
+		}
+		report_lit(x, ",\"action\":");
+		report_str(x, c->action);
+		report_lit(x, ",\"reason\":");
+		tl->measure = c->measure;
+		tl->rule = c->rule;
+		tl->action = c->action;
+		tl->params = c->params;
+		tl->valid = true;
 	}
-	if (m->txt.nomem)
+	if (tl->txt.nomem)
 		o->nomem = true;
 	else
-		report_put(o, m->txt.p, m->txt.len);
+		report_put(o, tl->txt.p, tl->txt.len);
 }
 
 int report_cells_text(const struct sdc_table *t, const struct sdc_result *res, char **text,
 		      size_t *len)
 {
 	struct report_out o = {0};
-	const json_t *last = NULL;
-	char *last_text = NULL;
-	size_t last_len = 0;
-	/* measure, rule, action, then the dimension names */
-	struct report_memo memo[3 + MANIFEST_MAX_DIMS] = {0};
+	struct report_tail tail = {0};
+	/* `"dim":`, with the comma before every dimension but the first */
+	struct report_out keypre[MANIFEST_MAX_DIMS] = {{0}};
+	const size_t nd = t->decl->ndims;
 
+	for (size_t d = 0; d < nd; d++) {
+		if (d)
+			report_lit(&keypre[d], ",");
+		report_str(&keypre[d], t->decl->dims[d]);
+		report_lit(&keypre[d], ":");
+		if (keypre[d].nomem)
+			o.nomem = true;
+	}
 	report_lit(&o, "[");
-	for (size_t i = 0; i < res->ndecisions; i++) {
+	for (size_t i = 0; i < res->ndecisions && !o.nomem; i++) {
 		const struct sdc_cell *c = &res->cells[i];
 
 		if (i)
@@ -182,43 +215,18 @@ int report_cells_text(const struct sdc_table *t, const struct sdc_result *res, c
 		/* row is 1-based over data rows (the header is row 0) */
 		report_uint(&o, c->row + 1);
 		report_lit(&o, ",\"key\":{");
-		for (size_t d = 0; d < t->decl->ndims; d++) {
-			if (d)
-				report_lit(&o, ",");
-			report_memo_str(&o, &memo[3 + d], t->decl->dims[d]);
-			report_lit(&o, ":");
+		for (size_t d = 0; d < nd; d++) {
+			report_put(&o, keypre[d].p, keypre[d].len);
 			report_str(&o, csv_field(t->csv, c->row, (size_t)t->dim_col[d]));
 		}
-		report_lit(&o, "},\"measure\":");
-		report_memo_str(&o, &memo[0], c->measure);
-		report_lit(&o, ",\"rule\":");
-		report_memo_str(&o, &memo[1], c->rule);
-		report_lit(&o, ",\"params\":");
-		if (!c->params) {
-			report_lit(&o, "{}");
-		} else {
-			/* shared params are serialised once */
-			if (c->params != last) {
-				free(last_text);
-				last_text = json_dumps(c->params, JSON_COMPACT | JSON_PRESERVE_ORDER |
-								  JSON_REAL_PRECISION(10));
-				last = c->params;
-				last_len = last_text ? strlen(last_text) : 0;
-				if (!last_text)
-					o.nomem = true;
-			}
-			report_put(&o, last_text ? last_text : "", last_len);
-		}
-		report_lit(&o, ",\"action\":");
-		report_memo_str(&o, &memo[2], c->action);
-		report_lit(&o, ",\"reason\":");
+		report_tail_put(&o, &tail, c);
 		report_str(&o, res->reason_text + c->reason);
 		report_lit(&o, "}");
 	}
 	report_lit(&o, "]");
-	free(last_text);
-	for (size_t i = 0; i < TREX_ARRAY_LEN(memo); i++)
-		trex_free(memo[i].txt.p);
+	trex_free(tail.txt.p);
+	for (size_t d = 0; d < nd; d++)
+		trex_free(keypre[d].p);
 	if (o.nomem || !report_reserve(&o, 1)) {
 		trex_free(o.p);
 		return -ENOMEM;
