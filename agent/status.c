@@ -294,6 +294,24 @@ static void status_sleep_ms(long ms)
 		;
 }
 
+/* Sleep before the next try for the back-off delay, cut short by the
+ * deadline, then grow the delay by half up to WAIT_MAX_MS. 0, or the
+ * timed-out exit code once the deadline has passed. */
+static int status_backoff(const char *id, double timeout, double deadline, long *delay_ms)
+{
+	long sleep_ms = *delay_ms;
+	if (timeout > 0) {
+		double left = deadline - status_now();
+		if (left <= 0)
+			return status_timed_out(id, timeout);
+		if (left * 1000 < (double)sleep_ms)
+			sleep_ms = (long)(left * 1000) + 1;
+	}
+	status_sleep_ms(sleep_ms);
+	*delay_ms = *delay_ms * 3 / 2 > WAIT_MAX_MS ? WAIT_MAX_MS : *delay_ms * 3 / 2;
+	return 0;
+}
+
 /* Polling GET /v1/jobs/{id}, for a trexd without GET /v1/events. */
 static int status_wait_poll(const struct cli_ctx *ctx, const char *id, double timeout,
 			    double deadline)
@@ -314,16 +332,9 @@ static int status_wait_poll(const struct cli_ctx *ctx, const char *id, double ti
 			if (code >= 0)
 				return code;
 		}
-		long sleep_ms = delay_ms;
-		if (timeout > 0) {
-			double left = deadline - status_now();
-			if (left <= 0)
-				return status_timed_out(id, timeout);
-			if (left * 1000 < (double)sleep_ms)
-				sleep_ms = (long)(left * 1000) + 1;
-		}
-		status_sleep_ms(sleep_ms);
-		delay_ms = delay_ms * 3 / 2 > WAIT_MAX_MS ? WAIT_MAX_MS : delay_ms * 3 / 2;
+		int t = status_backoff(id, timeout, deadline, &delay_ms);
+		if (t)
+			return t;
 	}
 }
 
@@ -412,15 +423,8 @@ int cli_wait(const struct cli_ctx *ctx, int argc, char **argv)
 		if (++errors >= WAIT_MAX_ERRORS &&
 		    (!followed || status_now() - down_since >= WAIT_DOWN_S))
 			return cli_fail(&err);
-		long sleep_ms = delay_ms;
-		if (timeout > 0) {
-			double left = deadline - status_now();
-			if (left <= 0)
-				return status_timed_out(id, timeout);
-			if (left * 1000 < (double)sleep_ms)
-				sleep_ms = (long)(left * 1000) + 1;
-		}
-		status_sleep_ms(sleep_ms);
-		delay_ms = delay_ms * 3 / 2 > WAIT_MAX_MS ? WAIT_MAX_MS : delay_ms * 3 / 2;
+		int t = status_backoff(id, timeout, deadline, &delay_ms);
+		if (t)
+			return t;
 	}
 }
