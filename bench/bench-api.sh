@@ -130,6 +130,10 @@ echo "trexd: $CONNS connections, ${SECS}s, GET /v1/jobs/ID + 1 in 10 POST /v1/jo
 TREXD=$("$BIN/apiload" "$T/s.sock" "$CONNS" "$SECS" "/v1/jobs/$ID" /v1/jobs 10 <"$T/post.json")
 RSS=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
 echo "$TREXD rss_peak_kb=$RSS"
+# the same mix offered open loop at a tenth of RATE: what a reader waits
+# while submissions arrive at a steady pace (get_p99_ms: reads alone)
+echo "trexd: GET + 1 in 10 POST, open loop at $((RATE / 10)) req/s"
+"$BIN/apiload" --rate "$((RATE / 10))" "$T/s.sock" "$CONNS" "$SECS" "/v1/jobs/$ID" /v1/jobs 10 <"$T/post.json"
 echo "jobs stored: $(sqlite3 "$T/state/trexd.db" 'SELECT count(*) FROM jobs' 2>/dev/null || echo '?')"
 
 # --- TLS: a fresh trexd serving the same API over TLS 1.3 with client
