@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/alloc.h"
+#include "common/sslerr.h"
 #include "common/esc.h"
 
 struct client_tls {
@@ -28,16 +29,6 @@ struct client_tls {
 int client_tls_is_url(const char *endpoint)
 {
 	return strncmp(endpoint, "https://", 8) == 0;
-}
-
-/* OpenSSL's reason for the last error (then a clean queue) */
-static const char *client_tls_reason(char *buf, size_t len)
-{
-	unsigned long e = ERR_peek_last_error();
-	const char *r = e ? ERR_reason_error_string(e) : NULL;
-	snprintf(buf, len, "%s", r ? r : "connection closed");
-	ERR_clear_error();
-	return buf;
 }
 
 /* "https://HOST:PORT[/]" -> host (an [IPv6] without its brackets) and port */
@@ -101,22 +92,23 @@ static int client_tls_ctx(const struct client_tls_files *f, SSL_CTX **out, struc
 	char why[160];
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	if (!ctx)
-		return trex_err_setx(err, -ENOMEM, "TLS: %s", client_tls_reason(why, sizeof(why)));
+		return trex_err_setx(err, -ENOMEM, "TLS: %s",
+				     trex_ssl_reason(why, sizeof(why), "connection closed"));
 	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	int r = 0;
 	if (f->cacert ? SSL_CTX_load_verify_locations(ctx, f->cacert, NULL) != 1
 		      : SSL_CTX_set_default_verify_paths(ctx) != 1)
 		r = trex_err_setx(err, -EINVAL, "--cacert %s: %s", f->cacert ? f->cacert : "(system)",
-				  client_tls_reason(why, sizeof(why)));
+				  trex_ssl_reason(why, sizeof(why), "connection closed"));
 	else if ((f->cert == NULL) != (f->key == NULL))
 		r = trex_err_setx(err, -EINVAL, "--cert and --key go together");
 	else if (f->cert && SSL_CTX_use_certificate_chain_file(ctx, f->cert) != 1)
 		r = trex_err_setx(err, -EINVAL, "--cert %s: %s", f->cert,
-				  client_tls_reason(why, sizeof(why)));
+				  trex_ssl_reason(why, sizeof(why), "connection closed"));
 	else if (f->key && SSL_CTX_use_PrivateKey_file(ctx, f->key, SSL_FILETYPE_PEM) != 1)
 		r = trex_err_setx(err, -EINVAL, "--key %s: %s", f->key,
-				  client_tls_reason(why, sizeof(why)));
+				  trex_ssl_reason(why, sizeof(why), "connection closed"));
 	if (r < 0) {
 		SSL_CTX_free(ctx);
 		return r;
@@ -136,7 +128,7 @@ static int client_tls_fail(struct client_tls *t, const char *stage, struct trex_
 				     "trexd's certificate at %s is not trusted: %s (see --cacert)",
 				     t->where, X509_verify_cert_error_string(v));
 	}
-	client_tls_reason(why, sizeof(why));
+	trex_ssl_reason(why, sizeof(why), "connection closed");
 	const char *hint = strstr(why, "certificate required") || strstr(why, "unknown ca") ||
 					   strstr(why, "bad certificate") ||
 					   strstr(why, "unsupported certificate")

@@ -256,33 +256,6 @@ out:
 	json_decref(body);
 }
 
-static int api_job_ended(const char *js)
-{
-	return strcmp(js, "awaiting_approval") != 0 && strcmp(js, "queued") != 0 &&
-	       strcmp(js, "running") != 0 && strcmp(js, "checking") != 0;
-}
-
-/* `,"logs":[...]}` and a newline: the end of GET /v1/jobs/{id}'s answer. */
-static size_t api_logs_tail(struct trexd *d, const struct jobdoc *doc, char *logs, size_t size)
-{
-	static const char *const names[] = { "stdout", "stderr" };
-	const char *id = doc->row.id;
-	size_t n = (size_t)snprintf(logs, size, ",\"logs\":[");
-	for (size_t i = 0; i < 2; i++) {
-		char p[PATH_MAX];
-		struct stat st;
-		snprintf(p, sizeof(p), "%s/jobs/%s/logs/%s", d->cfg->state_dir, id, names[i]);
-		if (stat(p, &st) == 0)
-			n += (size_t)snprintf(logs + n, size - n,
-					      "%s{\"name\":\"%s\",\"size\":%lld,\"state\":\"%s\"}",
-					      logs[n - 1] == '[' ? "" : ",", names[i],
-					      (long long)st.st_size,
-					      doc->log_states[i]);
-	}
-	n += (size_t)snprintf(logs + n, size - n, "]}\n");
-	return n;
-}
-
 /* The cached document (jobdoc.h) plus the logs' sizes, read now: they
  * grow while the job runs without the store knowing. */
 static void api_get_job(struct trexd *d, const struct caller *c, const char *id,
@@ -306,10 +279,10 @@ static void api_get_job(struct trexd *d, const struct caller *c, const char *id,
 	if (n) {
 		memcpy(logs, doc->tail, n + 1);
 	} else {
-		n = api_logs_tail(d, doc, logs, sizeof(logs));
+		n = logs_tail(d, doc->row.id, doc->log_states, logs, sizeof(logs));
 		/* a finished job's logs no longer grow, and their review
 		 * states change only with a store write */
-		if (api_job_ended(doc->row.state))
+		if (logs_job_ended(doc->row.state))
 			jobdoc_keep_tail(d->docs, doc, logs, n);
 	}
 	char *body = trex_malloc(doc->len + n + 1);

@@ -28,8 +28,7 @@ static int logs_name_ok(const char *name)
 	return strcmp(name, "stdout") == 0 || strcmp(name, "stderr") == 0;
 }
 
-/* A job that will not write its logs again: it ended. */
-static int logs_job_ended(const char *state)
+int logs_job_ended(const char *state)
 {
 	static const char *const live[] = { "awaiting_approval", "queued", "running", "checking" };
 	for (size_t i = 0; i < TREX_ARRAY_LEN(live); i++)
@@ -126,6 +125,24 @@ static int logs_put(struct store *s, const char *id, const char *name, const cha
 		return trex_err_setx(err, rc == SQLITE_FULL ? -ENOSPC : -EIO,
 				     "store: record a log review");
 	return 0;
+}
+
+size_t logs_tail(const struct trexd *d, const char *id, const char *const states[2],
+		 char *buf, size_t size)
+{
+	size_t n = (size_t)snprintf(buf, size, ",\"logs\":[");
+	for (size_t i = 0; i < TREX_ARRAY_LEN(logs_names); i++) {
+		char p[PATH_MAX];
+		struct stat st;
+		logs_path(d, id, logs_names[i], p, sizeof(p));
+		if (stat(p, &st) == 0)
+			n += (size_t)snprintf(buf + n, size - n,
+					      "%s{\"name\":\"%s\",\"size\":%lld,\"state\":\"%s\"}",
+					      buf[n - 1] == '[' ? "" : ",", logs_names[i],
+					      (long long)st.st_size, states[i]);
+	}
+	n += (size_t)snprintf(buf + n, size - n, "]}\n");
+	return n;
 }
 
 void logs_list(struct trexd *d, const struct caller *c, const char *id,

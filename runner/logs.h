@@ -16,6 +16,15 @@ const char *logs_state(struct store *s, const char *id, const char *name);
  * states[1] of stderr. */
 void logs_states(struct store *s, const char *id, const char *states[2]);
 
+/* A job that will not write its logs again: it ended. */
+int logs_job_ended(const char *state);
+
+/* `,"logs":[{"name","size","state"}...]}` and a newline into buf (256
+ * bytes are plenty): how GET /v1/jobs/{id}'s answer ends. Returns its
+ * length. */
+size_t logs_tail(const struct trexd *d, const char *id, const char *const states[2],
+		 char *buf, size_t size);
+
 /* GET /v1/jobs/{id}/logs: {"id", "logs": [{"name", "size", "state"}]}. */
 void logs_list(struct trexd *d, const struct caller *c, const char *id,
 	       struct http_response *resp);

@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "alloc.h"
+#include "sslerr.h"
 
 struct tls_server {
 	SSL_CTX *ctx;
@@ -30,17 +31,6 @@ struct tls_conn {
 	int bad_cn;       /* the chain verified but the subject names no user */
 	char user[TLS_MAX_USER + 1];
 };
-
-/* OpenSSL's reason for the last error, then a clean error queue (other
- * OpenSSL users on this thread, such as permit signatures, start clean). */
-static const char *tls_reason(char *buf, size_t len)
-{
-	unsigned long e = ERR_peek_last_error();
-	const char *r = e ? ERR_reason_error_string(e) : NULL;
-	snprintf(buf, len, "%s", r ? r : "unknown error");
-	ERR_clear_error();
-	return buf;
-}
 
 /* The user name a certificate stands for: its one subject CN, restricted to
  * the characters of account names so it can be logged and compared as is. */
@@ -110,7 +100,8 @@ int tls_server_new(const struct tls_config *c, struct tls_server **out, struct t
 	int r = 0;
 	s->ctx = SSL_CTX_new(TLS_server_method());
 	if (!s->ctx) {
-		r = trex_err_setx(err, -ENOMEM, "SSL_CTX_new: %s", tls_reason(why, sizeof(why)));
+		r = trex_err_setx(err, -ENOMEM, "SSL_CTX_new: %s",
+				  trex_ssl_reason(why, sizeof(why), "unknown error"));
 		goto out;
 	}
 	SSL_CTX_set_min_proto_version(s->ctx, TLS1_3_VERSION);
@@ -123,26 +114,26 @@ int tls_server_new(const struct tls_config *c, struct tls_server **out, struct t
 	SSL_CTX_set_mode(s->ctx, SSL_MODE_NO_AUTO_CHAIN);
 	if (SSL_CTX_use_certificate_chain_file(s->ctx, c->cert) != 1) {
 		r = trex_err_setx(err, -EINVAL, "tls.cert %s: %s", c->cert,
-				  tls_reason(why, sizeof(why)));
+				  trex_ssl_reason(why, sizeof(why), "unknown error"));
 		goto out;
 	}
 	/* OpenSSL checks the key against the certificate as it loads it */
 	if (SSL_CTX_use_PrivateKey_file(s->ctx, c->key, SSL_FILETYPE_PEM) != 1 &&
 	    ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
 		r = trex_err_setx(err, -EINVAL, "tls.key %s: %s", c->key,
-				  tls_reason(why, sizeof(why)));
+				  trex_ssl_reason(why, sizeof(why), "unknown error"));
 		goto out;
 	}
 	if (ERR_peek_last_error() || SSL_CTX_check_private_key(s->ctx) != 1) {
 		r = trex_err_setx(err, -EINVAL, "tls.key %s does not match tls.cert %s (%s)", c->key,
-				  c->cert, tls_reason(why, sizeof(why)));
+				  c->cert, trex_ssl_reason(why, sizeof(why), "unknown error"));
 		goto out;
 	}
 	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(c->client_ca);
 	if (!names || SSL_CTX_load_verify_locations(s->ctx, c->client_ca, NULL) != 1) {
 		sk_X509_NAME_pop_free(names, X509_NAME_free);
 		r = trex_err_setx(err, -EINVAL, "tls.client_ca %s: %s", c->client_ca,
-				  ERR_peek_last_error() ? tls_reason(why, sizeof(why))
+				  ERR_peek_last_error() ? trex_ssl_reason(why, sizeof(why), "unknown error")
 							: "no PEM certificate in it");
 		goto out;
 	}
@@ -210,7 +201,7 @@ static int tls_fail(struct tls_conn *t, int ssl_error, struct trex_err *err)
 	else if (!t->established && v != X509_V_OK)
 		snprintf(why, sizeof(why), "client certificate: %s", X509_verify_cert_error_string(v));
 	else if (ERR_peek_last_error())
-		tls_reason(why, sizeof(why));
+		trex_ssl_reason(why, sizeof(why), "unknown error");
 	else if (ssl_error == SSL_ERROR_SYSCALL)
 		snprintf(why, sizeof(why), "unexpected end of stream");
 	else

@@ -18,20 +18,6 @@
 #include "tdir.h"
 
 
-static void put(struct store *s, const char *id)
-{
-	struct job_row j = { 0 };
-	struct trex_err err = { 0 };
-	snprintf(j.id, sizeof(j.id), "%s", id);
-	j.project = "P1";
-	j.dataset = "synth";
-	j.runtime = "python3";
-	j.manifest = "{\"project\":\"P1\"}";
-	j.submitted_uid = 1000;
-	j.submitted_name = "alice";
-	assert_int_equal(store_put_job(s, &j, &err), 0);
-}
-
 /* The document as JSON: the cache keeps it without its closing brace. */
 static json_t *doc_json(struct jobdoc_cache *c, struct store *s, const char *id,
 			const char **body)
@@ -66,7 +52,7 @@ static void test_follows_writes(void **state)
 	assert_int_equal(sacc_init(s, &err), 0);
 	struct jobdoc_cache *c = jobdoc_cache_new();
 	assert_non_null(c);
-	put(s, "j1");
+	tdir_put_job(s, "j1", "P1", 1000, "alice");
 	const struct jobdoc *d;
 	assert_int_equal(jobdoc_get(c, s, "nope", &d, &err), -ENOENT);
 
@@ -116,7 +102,7 @@ static void test_slots_never_mix(void **state)
 	char id[32];
 	for (int i = 0; i < 1200; i++) {
 		snprintf(id, sizeof(id), "job-%d", i);
-		put(s, id);
+		tdir_put_job(s, id, "P1", 1000, "alice");
 	}
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < 1200; i++) {

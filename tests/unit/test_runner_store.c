@@ -18,26 +18,12 @@
 #include "runner/store_list.h"
 
 
-static void put(struct store *s, const char *id, const char *project)
-{
-	struct job_row j = { 0 };
-	struct trex_err err = { 0 };
-	snprintf(j.id, sizeof(j.id), "%s", id);
-	j.project = (char *)project;
-	j.dataset = "synth";
-	j.runtime = "python3";
-	j.manifest = "{\"project\":\"x\"}";
-	j.submitted_uid = 1000;
-	j.submitted_name = "alice";
-	assert_int_equal(store_put_job(s, &j, &err), 0);
-}
-
 static void test_round_trip(void **state)
 {
 	struct store *s;
 	struct trex_err err = { 0 };
 	assert_int_equal(store_open(tdir_db, &s, &err), 0);
-	put(s, "j1", "P1");
+	tdir_put_job(s, "j1", "P1", 1000, "alice");
 	struct job_row r;
 	assert_int_equal(store_get_job(s, "j1", &r, &err), 0);
 	assert_string_equal(r.state, "queued");
@@ -82,11 +68,11 @@ static void test_round_robin_and_recover(void **state)
 	struct store *s;
 	struct trex_err err = { 0 };
 	assert_int_equal(store_open(tdir_db, &s, &err), 0);
-	put(s, "a1", "A");
-	put(s, "a2", "A");
-	put(s, "a3", "A");
-	put(s, "b1", "B");
-	put(s, "c1", "C");
+	tdir_put_job(s, "a1", "A", 1000, "alice");
+	tdir_put_job(s, "a2", "A", 1000, "alice");
+	tdir_put_job(s, "a3", "A", 1000, "alice");
+	tdir_put_job(s, "b1", "B", 1000, "alice");
+	tdir_put_job(s, "c1", "C", 1000, "alice");
 	char id[STORE_ID_MAX], project[128], last[128] = "";
 	const char *expect[] = { "a1", "b1", "c1", "a2", "a3" };
 	for (size_t i = 0; i < 5; i++) {
@@ -105,21 +91,6 @@ static void test_round_robin_and_recover(void **state)
 	assert_string_equal(r.reason, "trexd stopped while the job was running");
 	store_job_free(&r);
 	store_close(s);
-}
-
-static void put_as(struct store *s, const char *id, const char *project, uid_t uid,
-		   const char *name)
-{
-	struct job_row j = { 0 };
-	struct trex_err err = { 0 };
-	snprintf(j.id, sizeof(j.id), "%s", id);
-	j.project = (char *)project;
-	j.dataset = "synth";
-	j.runtime = "python3";
-	j.manifest = "{}";
-	j.submitted_uid = uid;
-	j.submitted_name = (char *)name;
-	assert_int_equal(store_put_job(s, &j, &err), 0);
 }
 
 /* the ids of one page, space separated, and its next seq */
@@ -144,13 +115,13 @@ static void test_list(void **state)
 	struct trex_err err = { 0 };
 	assert_int_equal(store_open(tdir_db, &s, &err), 0);
 	/* a1..a4 by uid 1000 in P1/P2 in turn, b1..b3 by uid 2000 in P2 */
-	put_as(s, "a1", "P1", 1000, "alice");
-	put_as(s, "b1", "P2", 2000, "bob");
-	put_as(s, "a2", "P2", 1000, "alice");
-	put_as(s, "b2", "P2", 2000, "bob");
-	put_as(s, "a3", "P1", 1000, "alice");
-	put_as(s, "b3", "P2", 2000, "bob");
-	put_as(s, "a4", "P2", 1000, "alice");
+	tdir_put_job(s, "a1", "P1", 1000, "alice");
+	tdir_put_job(s, "b1", "P2", 2000, "bob");
+	tdir_put_job(s, "a2", "P2", 1000, "alice");
+	tdir_put_job(s, "b2", "P2", 2000, "bob");
+	tdir_put_job(s, "a3", "P1", 1000, "alice");
+	tdir_put_job(s, "b3", "P2", 2000, "bob");
+	tdir_put_job(s, "a4", "P2", 1000, "alice");
 	assert_int_equal(store_set_state(s, "b2", "held", NULL, NULL, NULL, &err), 0);
 	assert_int_equal(store_set_state(s, "a3", "held", NULL, NULL, NULL, &err), 0);
 	char ids[200];
