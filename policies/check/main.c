@@ -140,11 +140,71 @@ static void check_identifiers(const struct check_opts *o, const struct sdc_table
 	snprintf(res->summary, sizeof(res->summary), "identifier leak");
 }
 
-/* Check one file; 0 with *entry set, or a negative errno for input that
- * cannot be read or parsed (exit 2). */
+/* A file's cells in the report: their JSON text, or, deferred, the
+ * checked table itself, whose cells report_cells_write streams into the
+ * JSON report at the end. */
+struct check_cells {
+	char *text;
+	size_t len;
+	bool deferred;
+	struct csv_table csv;
+	struct sdc_table t;
+	struct sdc_result res;
+};
+
+static void check_cells_free(struct check_cells *c)
+{
+	trex_free(c->text);
+	c->text = NULL;
+	if (c->deferred) {
+		sdc_result_free(&c->res);
+		csv_free(&c->csv);
+		c->deferred = false;
+	}
+}
+
+/* Memory a checked table keeps when its cells are deferred. */
+static size_t check_kept_size(const struct csv_table *csv, const struct sdc_result *res)
+{
+	size_t last = csv->offsets[(csv->nrows + 1) * csv->ncols - 1];
+
+	return last + strlen(csv->arena + last) + (csv->nrows + 1) * csv->ncols * sizeof(uint32_t) +
+	       csv->nrows * sizeof(uint32_t) + res->ndecisions * sizeof(*res->cells) +
+	       res->reason_len;
+}
+
+/* A checked table's cells: deferred where only the JSON report reads them
+ * (the text form and the ACRO export need them as a tree), else their text
+ * now. Deferring the last file never holds more than today's text did,
+ * since nothing is checked after it; an earlier file is kept only when
+ * smaller than its text, so a run over many files holds no more than if
+ * every text were built. The estimate of the text is a lower bound.
+ * Takes csv and res (zeroed) when it defers. */
+static int check_keep_cells(const struct check_opts *o, bool last, struct csv_table *csv,
+			    const struct sdc_table *t, struct sdc_result *res,
+			    struct check_cells *cells)
+{
+	if (o->json && !o->acro_json) {
+		sdc_result_trim(res);
+		if (last || check_kept_size(csv, res) < report_cells_size(t, res)) {
+			cells->csv = *csv;
+			cells->t = *t;
+			cells->t.csv = &cells->csv;
+			cells->res = *res;
+			cells->deferred = true;
+			memset(csv, 0, sizeof(*csv));
+			memset(res, 0, sizeof(*res));
+			return 0;
+		}
+	}
+	return report_cells_text(t, res, &cells->text, &cells->len);
+}
+
+/* Check one file (the last of the run when last); 0 with *entry set, or a
+ * negative errno for input that cannot be read or parsed (exit 2). */
 static int check_file(const struct check_opts *o, const struct policy *pol,
-		      const struct output_manifest *m, const char *file, json_t **entry,
-		      char **cells, size_t *cells_len, enum sdc_verdict *verdict,
+		      const struct output_manifest *m, const char *file, bool last,
+		      json_t **entry, struct check_cells *cells, enum sdc_verdict *verdict,
 		      struct trex_err *err)
 {
 	const struct output_decl *d = m->n == 1 && !strcmp(m->outputs[0].path, "*")
@@ -173,9 +233,9 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 		*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:n}", "file", file, "kind",
 				   "undeclared", "verdict", "fail", "summary", "not declared",
 				   "reasons", "file is not declared in the manifest", "released");
-		*cells = trex_strdup("[]");
-		*cells_len = 2;
-		return *entry && *cells ? 0 : -ENOMEM;
+		cells->text = trex_strdup("[]");
+		cells->len = 2;
+		return *entry && cells->text ? 0 : -ENOMEM;
 	}
 	if (d->kind == KIND_FIGURE || d->kind == KIND_TEXT || d->kind == KIND_LOG ||
 	    d->kind == KIND_UNKNOWN) {
@@ -191,9 +251,9 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 					   "identifier leak", "reasons",
 					   "identifier: a pseudonymised identifier of the dataset on line ",
 					   check_num(line), "released");
-			*cells = trex_strdup("[]");
-			*cells_len = 2;
-			return *entry && *cells ? 0 : -ENOMEM;
+			cells->text = trex_strdup("[]");
+			cells->len = 2;
+			return *entry && cells->text ? 0 : -ENOMEM;
 		}
 		*verdict = SDC_REVIEW;
 		*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s+], s:n}", "file", file, "kind",
@@ -201,9 +261,9 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 				   "held for an output checker", "reasons",
 				   "no automatic check for kind ", manifest_kind_name(d->kind),
 				   "released");
-		*cells = trex_strdup("[]");
-		*cells_len = 2;
-		return *entry && *cells ? 0 : -ENOMEM;
+		cells->text = trex_strdup("[]");
+		cells->len = 2;
+		return *entry && cells->text ? 0 : -ENOMEM;
 	}
 	{
 		/* parse the file that was checked above, not whatever the path
@@ -246,7 +306,7 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 	if (r == 0) {
 		*verdict = res.verdict;
 		*entry = report_file(&t, &res, file, manifest_kind_name(d->kind), released);
-		if (!*entry || report_cells_text(&t, &res, cells, cells_len) < 0)
+		if (!*entry || check_keep_cells(o, last, &csv, &t, &res, cells) < 0)
 			r = trex_err_set(err, -ENOMEM, "report");
 	}
 	sdc_result_free(&res);
@@ -254,7 +314,7 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 	return r;
 }
 
-static int check_attach_cells(json_t *report, char *const *cells, const size_t *cells_len,
+static int check_attach_cells(json_t *report, const struct check_cells *cells,
 			      struct trex_err *err)
 {
 	json_t *entry;
@@ -262,7 +322,7 @@ static int check_attach_cells(json_t *report, char *const *cells, const size_t *
 
 	json_array_foreach(json_object_get(report, "files"), i, entry) {
 		json_error_t je;
-		json_t *a = json_loadb(cells[i], cells_len[i], 0, &je);
+		json_t *a = json_loadb(cells[i].text, cells[i].len, 0, &je);
 		if (!a)
 			return trex_err_setx(err, -ENOMEM, "report cells: %s", je.text);
 		json_object_set_new(entry, "cells", a);
@@ -295,11 +355,11 @@ static void check_print_text(json_t *report)
 	}
 }
 
-/* The JSON report, streamed: the cells of each file were already written
- * as JSON text (report.c), so only the small parts go through jansson.
- * Same bytes as dumping the whole tree with JSON_COMPACT. */
-static int check_write_json(FILE *f, json_t *report, char *const *cells,
-			    const size_t *cells_len)
+/* The JSON report, streamed: the cells of each file are written as JSON
+ * text (report.c), so only the small parts go through jansson. Same bytes
+ * as dumping the whole tree with JSON_COMPACT. A deferred table is freed
+ * once its cells are out. */
+static int check_write_json(FILE *f, json_t *report, struct check_cells *cells)
 {
 	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10);
 	json_t *entry;
@@ -324,7 +384,14 @@ static int check_write_json(FILE *f, json_t *report, char *const *cells,
 		/* the entry without its closing brace, then the cells */
 		fwrite(head, 1, n - 1, f);
 		fputs(",\"cells\":", f);
-		fwrite(cells[i], 1, cells_len[i], f);
+		if (cells[i].deferred) {
+			int r = report_cells_write(f, &cells[i].t, &cells[i].res);
+			check_cells_free(&cells[i]);
+			if (r < 0)
+				return r;
+		} else {
+			fwrite(cells[i].text, 1, cells[i].len, f);
+		}
 		fputc('}', f);
 	}
 	fputs("]}\n", f);
@@ -372,8 +439,7 @@ int main(int argc, char **argv)
 	struct trex_err err = {0};
 	json_t *report, *files;
 	enum sdc_verdict worst = SDC_PASS;
-	_cleanup_free_ char **cells = NULL;
-	_cleanup_free_ size_t *cells_len = NULL;
+	_cleanup_free_ struct check_cells *cells = NULL;
 	size_t nfiles = 0;
 	int c, r;
 
@@ -437,13 +503,12 @@ int main(int argc, char **argv)
 			   "files");
 	files = json_object_get(report, "files");
 	cells = trex_calloc((size_t)(argc - optind), sizeof(*cells));
-	cells_len = trex_calloc((size_t)(argc - optind), sizeof(*cells_len));
-	r = report && cells && cells_len ? 0 : trex_err_set(&err, -ENOMEM, "report");
+	r = report && cells ? 0 : trex_err_set(&err, -ENOMEM, "report");
 	for (int i = optind; r == 0 && i < argc; i++) {
 		json_t *entry = NULL;
 		enum sdc_verdict v = SDC_PASS;
-		r = check_file(&o, &pol, &m, argv[i], &entry, &cells[nfiles], &cells_len[nfiles],
-			       &v, &err);
+		r = check_file(&o, &pol, &m, argv[i], i == argc - 1, &entry, &cells[nfiles], &v,
+			       &err);
 		if (r < 0)
 			break;
 		nfiles++;
@@ -456,20 +521,20 @@ int main(int argc, char **argv)
 		/* the text form and the ACRO export read the cells as a tree:
 		 * only they pay for building it */
 		if (o.acro_json || !o.json)
-			r = check_attach_cells(report, cells, cells_len, &err);
+			r = check_attach_cells(report, cells, &err);
 	}
 	if (r == 0 && o.acro_json)
 		r = acro_write_results(report, o.acro_json, &err);
 	if (r == 0) {
 		if (o.json)
-			r = check_write_json(stdout, report, cells, cells_len);
+			r = check_write_json(stdout, report, cells);
 		else
 			check_print_text(report);
 	}
 	if (r < 0)
 		fprintf(stderr, "trex-check: %s\n", err.msg[0] ? err.msg : strerror(-r));
 	for (size_t i = 0; i < nfiles; i++)
-		trex_free(cells[i]);
+		check_cells_free(&cells[i]);
 	json_decref(report);
 	manifest_free(&m);
 	idindex_free(&o.ids);

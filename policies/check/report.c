@@ -14,6 +14,8 @@
 #include "alloc.h"
 #include "cleanup.h"
 
+#define REPORT_SINK_BUF (256u * 1024)
+
 json_t *report_file(const struct sdc_table *t, const struct sdc_result *res,
 		    const char *file, const char *kind, const char *released)
 {
@@ -25,11 +27,14 @@ json_t *report_file(const struct sdc_table *t, const struct sdc_result *res,
 
 /* The cells are written as JSON text directly (byte for byte what jansson
  * would print with JSON_COMPACT), since a table can hold hundreds of
- * thousands of decisions. */
+ * thousands of decisions. With a sink, a full buffer is written out
+ * rather than grown: the report goes to stdout without ever being whole
+ * in memory (tens of MB for a large table, faulted in page by page). */
 struct report_out {
 	char *p;
 	size_t len, cap;
-	bool nomem;
+	FILE *sink;
+	bool nomem; /* out of memory, or a write to the sink failed */
 };
 
 static bool __attribute__((noinline)) report_grow(struct report_out *o, size_t n)
@@ -39,6 +44,15 @@ static bool __attribute__((noinline)) report_grow(struct report_out *o, size_t n
 
 	if (o->nomem)
 		return false;
+	if (o->sink && o->len) {
+		if (fwrite(o->p, 1, o->len, o->sink) != o->len) {
+			o->nomem = true;
+			return false;
+		}
+		o->len = 0;
+		if (o->cap >= n)
+			return true;
+	}
 	while (cap - o->len < n)
 		cap *= 2;
 	np = trex_realloc(o->p, cap);
@@ -188,10 +202,12 @@ static void report_tail_put(struct report_out *o, struct report_tail *tl,
 		report_put(o, tl->txt.p, tl->txt.len);
 }
 
-int report_cells_text(const struct sdc_table *t, const struct sdc_result *res, char **text,
-		      size_t *len)
+/* The cells array into *out. A local copy while writing: the compiler
+ * keeps its fields in registers through the loop. */
+static void report_cells(struct report_out *out, const struct sdc_table *t,
+			 const struct sdc_result *res)
 {
-	struct report_out o = {0};
+	struct report_out o = *out;
 	struct report_tail tail = {0};
 	/* `"dim":`, with the comma before every dimension but the first */
 	struct report_out keypre[MANIFEST_MAX_DIMS] = {{0}};
@@ -227,6 +243,15 @@ int report_cells_text(const struct sdc_table *t, const struct sdc_result *res, c
 	trex_free(tail.txt.p);
 	for (size_t d = 0; d < nd; d++)
 		trex_free(keypre[d].p);
+	*out = o;
+}
+
+int report_cells_text(const struct sdc_table *t, const struct sdc_result *res, char **text,
+		      size_t *len)
+{
+	struct report_out o = {0};
+
+	report_cells(&o, t, res);
 	if (o.nomem || !report_reserve(&o, 1)) {
 		trex_free(o.p);
 		return -ENOMEM;
@@ -235,6 +260,34 @@ int report_cells_text(const struct sdc_table *t, const struct sdc_result *res, c
 	*text = o.p;
 	*len = o.len;
 	return 0;
+}
+
+/* The same bytes as report_cells_text, written to f through a fixed
+ * buffer. */
+int report_cells_write(FILE *f, const struct sdc_table *t, const struct sdc_result *res)
+{
+	struct report_out o = {.sink = f};
+	bool ok;
+
+	if (report_reserve(&o, REPORT_SINK_BUF))
+		report_cells(&o, t, res);
+	ok = !o.nomem && (!o.len || fwrite(o.p, 1, o.len, f) == o.len);
+	trex_free(o.p);
+	if (!ok)
+		return ferror(f) ? -EIO : -ENOMEM;
+	return 0;
+}
+
+/* A lower bound of the bytes report_cells_text produces, for main.c to
+ * choose between keeping a table until the report is written and keeping
+ * its cells' text: the reasons, and per cell at least
+ * `{"row":1,"key":{},"measure":"","rule":"","params":{},"action":"","reason":""},`
+ * (78 bytes), a rule and an action name (3 and 4 bytes at least) and
+ * `"d":""` per dimension, less the NUL that ends each reason in
+ * reason_text. Actual cells are nearer 140 bytes plus their reason. */
+size_t report_cells_size(const struct sdc_table *t, const struct sdc_result *res)
+{
+	return res->ndecisions * (84 + 6 * t->decl->ndims) + res->reason_len;
 }
 
 /* Columns whose value is hidden when a row is suppressed: every measure,

@@ -51,6 +51,12 @@ void sdc_result_free(struct sdc_result *res)
 		json_decref(res->shared_params[i]);
 	trex_free(res->cells);
 	trex_free(res->reason_text);
+	sdc_result_trim(res);
+	memset(res, 0, sizeof(*res));
+}
+
+void sdc_result_trim(struct sdc_result *res)
+{
 	trex_free(res->audit_lo);
 	trex_free(res->audit_hi);
 	for (size_t d = 0; d < MANIFEST_MAX_DIMS; d++) {
@@ -65,7 +71,13 @@ void sdc_result_free(struct sdc_result *res)
 	trex_free(res->state);
 	trex_free(res->counts);
 	trex_free(res->group_scratch);
-	memset(res, 0, sizeof(*res));
+	res->audit_lo = res->audit_hi = NULL;
+	memset(res->code, 0, sizeof(res->code));
+	memset(res->code_row, 0, sizeof(res->code_row));
+	res->replace = NULL;
+	res->state = NULL;
+	res->counts = NULL;
+	res->group_scratch = NULL;
 }
 
 void sdc_reason(struct sdc_result *res, const char *fmt, ...)

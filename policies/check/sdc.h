@@ -79,6 +79,9 @@ const char *sdc_verdict_name(enum sdc_verdict v);
 void sdc_worsen(struct sdc_result *res, enum sdc_verdict v);
 int sdc_result_init(struct sdc_result *res, size_t nrows);
 void sdc_result_free(struct sdc_result *res);
+/* Free the per-row arrays, which only checking and the released copy read,
+ * keeping what the report reads (decisions, reasons, summary). */
+void sdc_result_trim(struct sdc_result *res);
 void sdc_reason(struct sdc_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Record a decision on one cell; params is stolen (may be NULL). A cell
@@ -232,6 +235,10 @@ json_t *report_file(const struct sdc_table *t, const struct sdc_result *res,
 		    const char *file, const char *kind, const char *released);
 int report_cells_text(const struct sdc_table *t, const struct sdc_result *res, char **text,
 		      size_t *len);
+/* The same bytes written to f through a small buffer (-EIO, -ENOMEM), and
+ * a lower bound of their size. */
+int report_cells_write(FILE *f, const struct sdc_table *t, const struct sdc_result *res);
+size_t report_cells_size(const struct sdc_table *t, const struct sdc_result *res);
 int report_write_released(const struct sdc_table *t, const struct sdc_result *res,
 			  const char *marker, const char *path, struct trex_err *err);
 

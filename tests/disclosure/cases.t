@@ -19,6 +19,10 @@
 #                          stdout) prints VALUE; EXPR has no spaces
 #   absent TEXT            neither stdout nor stderr contains TEXT (an
 #                          identifier must never be echoed)
+# Every case also runs a second time with --acro-json, where the cells are
+# built as text and as a tree, and its stdout must be byte-identical to the
+# first run's, where --json alone lets trex-check keep a table and stream
+# its cells at the end (main.c check_keep_cells).
 # A case with a dataset/ folder first gets ids.bin, the identifier index of
 # dataset/ over the columns listed in its id_columns file.
 . "$(cd "$(dirname "$0")/../.." && pwd)/tests/lib.sh"
@@ -43,6 +47,11 @@ for dir in "$TREX_ROOT"/tests/disclosure/cases/*/; do
 	# shellcheck disable=SC2046
 	(cd "$w" && eval "set -- $(cat args)" && "$CHECK" --json --out out "$@" >stdout 2>stderr)
 	rc=$?
+	mkdir -p "$w/out.text"
+	(cd "$w" && eval "set -- $(cat args)" &&
+		"$CHECK" --json --out out.text --acro-json acro.text.json "$@" >stdout.text 2>/dev/null)
+	if cmp -s "$w/stdout" "$w/stdout.text"; then ok "$name: report streamed = report built"; else
+		not_ok "$name: report streamed = report built" "$(cmp "$w/stdout" "$w/stdout.text" 2>&1)"; fi
 	while IFS= read -r line || [ -n "$line" ]; do
 		case "$line" in ''|'#'*) continue ;; esac
 		set -- $line
