@@ -28,8 +28,10 @@ static void usage(FILE *f)
 	fputs("usage: trex-check [--policy FILE|NAME] [--manifest FILE | --kind K --dimensions A,B\n"
 	      "                  --count C [--value V --contributors N --largest A,B --dof D]]\n"
 	      "                  [--out DIR] [--json] [--marker TEXT] [--acro-json FILE]\n"
-	      "                  [--id-index FILE] [--previous DIR] FILE...\n"
-	      "       trex-check --build-id-index DATASET_DIR --id-columns A,B --out FILE\n",
+	      "                  [--id-index FILE] [--previous DIR] [--no-sync] FILE...\n"
+	      "       trex-check --build-id-index DATASET_DIR --id-columns A,B --out FILE\n"
+	      "--no-sync: copies under --out are renamed into place but not fsync'd, for a\n"
+	      "caller that copies and fsyncs what it publishes (trexd does)\n",
 	      f);
 }
 
@@ -44,6 +46,7 @@ struct check_opts {
 	const char *previous; /* tables released earlier for the project */
 	struct idindex ids; /* loaded from id_index (empty when none) */
 	bool json;
+	bool no_sync; /* released copies not fsync'd (still temp + rename) */
 };
 
 /* A comma list into a JSON array of names. */
@@ -300,7 +303,8 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 			r = trex_mkdir_p(outpath, 0755, err);
 			*slash = '/';
 			if (r == 0)
-				r = report_write_released(&t, &res, o->marker, outpath, err);
+				r = report_write_released(&t, &res, o->marker, outpath, !o->no_sync,
+							  err);
 		}
 	}
 	if (r == 0) {
@@ -430,6 +434,7 @@ int main(int argc, char **argv)
 		{"build-id-index", required_argument, NULL, 'B'},
 		{"id-columns", required_argument, NULL, 'C'},
 		{"previous", required_argument, NULL, 'P'},
+		{"no-sync", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -462,6 +467,7 @@ int main(int argc, char **argv)
 		case 'B': o.build_id_index = optarg; break;
 		case 'C': o.id_columns = optarg; break;
 		case 'P': o.previous = optarg; break;
+		case 'S': o.no_sync = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}

@@ -479,8 +479,11 @@ static int report_write_table(FILE *f, const struct sdc_table *t, const struct s
 	return r;
 }
 
+/* Written to a temporary file renamed over path, so a reader never sees
+ * half a table; fsync'd before the rename unless the caller makes the copy
+ * durable itself (--no-sync: trexd copies and fsyncs what it releases). */
 int report_write_released(const struct sdc_table *t, const struct sdc_result *res,
-			  const char *marker, const char *path, struct trex_err *err)
+			  const char *marker, const char *path, bool sync, struct trex_err *err)
 {
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
@@ -504,7 +507,7 @@ int report_write_released(const struct sdc_table *t, const struct sdc_result *re
 	r = report_write_table(f, t, res, marker);
 	if (r == 0 && fflush(f) != 0)
 		r = -errno;
-	if (r == 0 && fsync(fileno(f)) != 0)
+	if (r == 0 && sync && fsync(fileno(f)) != 0)
 		r = -errno;
 	if (r == 0 && fchmod(fileno(f), 0644) != 0)
 		r = -errno;

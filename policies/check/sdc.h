@@ -240,6 +240,6 @@ int report_cells_text(const struct sdc_table *t, const struct sdc_result *res, c
 int report_cells_write(FILE *f, const struct sdc_table *t, const struct sdc_result *res);
 size_t report_cells_size(const struct sdc_table *t, const struct sdc_result *res);
 int report_write_released(const struct sdc_table *t, const struct sdc_result *res,
-			  const char *marker, const char *path, struct trex_err *err);
+			  const char *marker, const char *path, bool sync, struct trex_err *err);
 
 #endif
