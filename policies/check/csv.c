@@ -45,6 +45,7 @@ struct csv_parser {
 	size_t field_col;   /* column where the current field started */
 	size_t record_line;
 	size_t total;
+	size_t row_base;    /* data rows handed out and dropped (csv_stream) */
 	int utf8_need;      /* continuation bytes still expected */
 	unsigned char utf8_lo, utf8_hi; /* range of the next continuation byte */
 	int bom_checked;
@@ -119,7 +120,7 @@ static int csv_end_record(struct csv_parser *p)
 		size_t row = p->noffsets / p->ncols - 1;
 		if (p->row_fields != p->ncols)
 			return csv_fail(p, "fewer fields than the header");
-		if (row > CSV_MAX_ROWS)
+		if (row + p->row_base > CSV_MAX_ROWS)
 			return csv_fail(p, "too many rows");
 		if (row > p->cap_lines) {
 			size_t n = p->cap_lines ? p->cap_lines * 2 : 64;
@@ -293,6 +294,12 @@ static inline unsigned csv_stop_mask(const unsigned char *s)
  * have room for the rest of the chunk (the file's size is reserved up
  * front); returns where it stopped. */
 static bool csv_fast = true; /* csv_set_fast_path: tests only */
+static size_t csv_stream_chunk = CSV_CHUNK_SIZE; /* csv_set_stream_chunk: tests only */
+
+void csv_set_stream_chunk(size_t n)
+{
+	csv_stream_chunk = n ? n : CSV_CHUNK_SIZE;
+}
 
 void csv_set_fast_path(bool on)
 {
@@ -338,7 +345,7 @@ static size_t csv_fast_fields(struct csv_parser *p, const unsigned char *data, s
 				goto out;
 			if (last) {
 				row = (p->noffsets + 1) / ncols - 1;
-				if (row > CSV_MAX_ROWS || row > p->cap_lines)
+				if (row + p->row_base > CSV_MAX_ROWS || row > p->cap_lines)
 					goto out;
 			}
 			if (rf == 0)
@@ -441,21 +448,23 @@ slow:
 	return 0;
 }
 
-static int csv_finish(struct csv_parser *p, struct csv_table *t)
+/* The end of the input: a last record without its line break, or an
+ * error for a record or character left open. */
+static int csv_end_input(struct csv_parser *p)
 {
-	int r;
-
 	if (p->utf8_need)
 		return csv_fail(p, "truncated UTF-8 sequence at end of file");
 	if (p->state == CSV_QUOTED)
 		return csv_fail(p, "end of file inside a quoted field");
 	/* a last record without its line break */
 	if (p->state == CSV_UNQUOTED || p->state == CSV_QUOTE_IN_QUOTED ||
-	    (p->state == CSV_FIELD_START && p->row_fields > 0)) {
-		r = csv_end_record(p);
-		if (r < 0)
-			return r;
-	}
+	    (p->state == CSV_FIELD_START && p->row_fields > 0))
+		return csv_end_record(p);
+	return 0;
+}
+
+static int csv_check_header(struct csv_parser *p)
+{
 	if (!p->ncols)
 		return trex_err_setx(p->err, -EINVAL, "%s:1:1: empty file (no header)", p->name);
 	for (size_t i = 0; i < p->ncols; i++) {
@@ -468,7 +477,12 @@ static int csv_finish(struct csv_parser *p, struct csv_table *t)
 				return trex_err_setx(p->err, -EINVAL,
 						     "%s:1: duplicate header column '%s'", p->name, h);
 	}
-	/* CSV_PAD zero bytes after the last field (csv.h) */
+	return 0;
+}
+
+/* CSV_PAD zero bytes after the arena's last byte (csv.h) */
+static int csv_pad(struct csv_parser *p)
+{
 	if (p->arena.cap - p->arena.len < CSV_PAD + 1) {
 		char *d = trex_realloc(p->arena.data, p->arena.len + CSV_PAD + 1);
 		if (!d)
@@ -477,6 +491,19 @@ static int csv_finish(struct csv_parser *p, struct csv_table *t)
 		p->arena.cap = p->arena.len + CSV_PAD + 1;
 	}
 	memset(p->arena.data + p->arena.len, 0, CSV_PAD + 1);
+	return 0;
+}
+
+static int csv_finish(struct csv_parser *p, struct csv_table *t)
+{
+	int r = csv_end_input(p);
+
+	if (r == 0)
+		r = csv_check_header(p);
+	if (r == 0)
+		r = csv_pad(p);
+	if (r < 0)
+		return r;
 	t->ncols = p->ncols;
 	t->nrows = p->noffsets / p->ncols - 1;
 	t->needs_quotes = p->needs_quotes;
@@ -606,4 +633,123 @@ int csv_write_field(FILE *f, const char *s)
 			return -EIO;
 	}
 	return fputc_unlocked('"', f) == EOF ? -EIO : 0;
+}
+
+/* Streaming: the table a batch of rows at a time, so a large file never
+ * sits whole in memory. The parser is the same; after each chunk the
+ * complete rows are handed out in s->view (header as row 0, as in a whole
+ * table), and once the caller is done with them they are dropped and the
+ * record still open is moved down behind the header. */
+int csv_stream_open(struct csv_stream *s, FILE *f, const char *name, struct trex_err *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->f = f;
+	s->chunk_size = csv_stream_chunk;
+	s->chunk = trex_malloc(s->chunk_size);
+	s->p = trex_calloc(1, sizeof(*s->p));
+	if (!s->chunk || !s->p) {
+		csv_stream_close(s);
+		return trex_err_set(err, -ENOMEM, "%s", name);
+	}
+	csv_parser_init(s->p, name, err);
+	/* a chunk's bytes plus a record left open: the fast path needs the
+	 * room for a whole chunk */
+	{
+		char *d = trex_realloc(s->p->arena.data, 2 * s->chunk_size + 64);
+		if (d) {
+			s->p->arena.data = d;
+			s->p->arena.cap = 2 * s->chunk_size + 64;
+		}
+	}
+	return 0;
+}
+
+/* Drop the rows handed out: the header stays first in the arena, the
+ * fields of the record still open (and the field being read) follow it. */
+static void csv_stream_compact(struct csv_stream *s)
+{
+	struct csv_parser *p = s->p;
+	const size_t nc = p->ncols, done = p->noffsets / nc;
+	size_t hend, pstart, shift;
+
+	if (done < 2)
+		return;
+	hend = p->offsets[nc - 1] + strlen(p->arena.data + p->offsets[nc - 1]) + 1;
+	pstart = p->row_fields ? p->offsets[done * nc] : p->field_start;
+	shift = pstart - hend;
+	memmove(p->arena.data + hend, p->arena.data + pstart, p->arena.len - pstart);
+	p->arena.len -= shift;
+	p->arena.data[p->arena.len] = '\0';
+	for (size_t i = 0; i < p->row_fields; i++)
+		p->offsets[nc + i] = p->offsets[done * nc + i] - (uint32_t)shift;
+	p->noffsets = nc + p->row_fields;
+	p->field_start -= shift;
+	p->row_base += done - 1;
+	s->first += done - 1;
+}
+
+static void csv_stream_view(struct csv_stream *s)
+{
+	struct csv_parser *p = s->p;
+
+	s->view.ncols = p->ncols;
+	s->view.nrows = p->noffsets / p->ncols - 1;
+	s->view.arena = p->arena.data;
+	s->view.offsets = p->offsets;
+	s->view.lines = p->lines;
+	s->view.needs_quotes = p->needs_quotes;
+}
+
+int csv_stream_next(struct csv_stream *s)
+{
+	struct csv_parser *p = s->p;
+	int r;
+
+	if (s->view.nrows)
+		csv_stream_compact(s);
+	s->view.nrows = 0;
+	while (!s->done) {
+		size_t n = fread(s->chunk, 1, s->chunk_size, s->f);
+
+		if (n == 0) {
+			if (ferror(s->f))
+				return trex_err_set(p->err, -EIO, "read %s", p->name);
+			s->done = true;
+			r = csv_end_input(p);
+			if (r == 0)
+				r = csv_check_header(p);
+			if (r < 0)
+				return r;
+		} else if ((r = csv_feed(p, s->chunk, n)) < 0) {
+			return r;
+		}
+		if (p->ncols && !s->header_checked) {
+			if ((r = csv_check_header(p)) < 0)
+				return r;
+			s->header_checked = true;
+		}
+		if (p->ncols && (p->noffsets / p->ncols > 1 || s->done)) {
+			/* a field's first CSV_PAD bytes are readable (csv.h) */
+			if ((r = csv_pad(p)) < 0)
+				return r;
+			csv_stream_view(s);
+			if (s->view.nrows > 0 || !s->header_handed) {
+				s->header_handed = true;
+				return 1;
+			}
+		}
+	}
+	/* the header stays in view (csv_header, csv_column) */
+	if (p->ncols)
+		csv_stream_view(s);
+	return 0;
+}
+
+void csv_stream_close(struct csv_stream *s)
+{
+	if (s->p)
+		csv_parser_free(s->p);
+	trex_free(s->p);
+	trex_free(s->chunk);
+	memset(s, 0, sizeof(*s));
 }

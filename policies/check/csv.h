@@ -50,12 +50,35 @@ static inline const char *csv_field(const struct csv_table *t, size_t row, size_
 	return t->arena + t->offsets[(row + 1) * t->ncols + col];
 }
 
+/* A table read a batch of rows at a time (bounded memory). After
+ * csv_stream_next returns 1, view holds the header (row 0) and the next
+ * rows of the file (possibly none, once, for a table without rows), the
+ * first of them being data row `first` of the file; it stays valid until
+ * the next call. 0 at the end of the file, negative on error (the same
+ * errors, with the same positions, as csv_read_stream). */
+struct csv_parser;
+struct csv_stream {
+	struct csv_parser *p;
+	FILE *f;
+	unsigned char *chunk;
+	size_t chunk_size;
+	struct csv_table view;
+	size_t first;
+	bool done, header_checked, header_handed;
+};
+int csv_stream_open(struct csv_stream *s, FILE *f, const char *name, struct trex_err *err);
+int csv_stream_next(struct csv_stream *s);
+void csv_stream_close(struct csv_stream *s);
+
 /* Column index of a header name, or -1. */
 int csv_column(const struct csv_table *t, const char *name);
 
 /* Tests: turn the block fast path off (on by default), to check that both
  * paths build the same table (tests/fuzz/fuzz_csv.c). */
 void csv_set_fast_path(bool on);
+/* Tests: the bytes csv_stream reads at a time (0: the default), so small
+ * tables are cut into many batches (tests/fuzz/fuzz_stream.c). */
+void csv_set_stream_chunk(size_t n);
 
 /* Write one field, quoted only when RFC 4180 requires it. */
 int csv_write_field(FILE *f, const char *s);

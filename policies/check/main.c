@@ -28,10 +28,13 @@ static void usage(FILE *f)
 	fputs("usage: trex-check [--policy FILE|NAME] [--manifest FILE | --kind K --dimensions A,B\n"
 	      "                  --count C [--value V --contributors N --largest A,B --dof D]]\n"
 	      "                  [--out DIR] [--json] [--marker TEXT] [--acro-json FILE]\n"
-	      "                  [--id-index FILE] [--previous DIR] [--no-sync] FILE...\n"
+	      "                  [--id-index FILE] [--previous DIR] [--no-sync] [--whole] FILE...\n"
 	      "       trex-check --build-id-index DATASET_DIR --id-columns A,B --out FILE\n"
 	      "--no-sync: copies under --out are renamed into place but not fsync'd, for a\n"
-	      "caller that copies and fsyncs what it publishes (trexd does)\n",
+	      "caller that copies and fsyncs what it publishes (trexd does)\n"
+	      "Frequency tables without declared totals are checked as they are read\n"
+	      "(bounded memory) when their rows come grouped by their dimensions;\n"
+	      "--whole checks every table in memory instead (same report, same copies).\n",
 	      f);
 }
 
@@ -47,6 +50,7 @@ struct check_opts {
 	struct idindex ids; /* loaded from id_index (empty when none) */
 	bool json;
 	bool no_sync; /* released copies not fsync'd (still temp + rename) */
+	bool whole; /* --whole: no streaming check (tests compare both) */
 };
 
 /* A comma list into a JSON array of names. */
@@ -123,24 +127,13 @@ static const char *check_num(size_t n)
 	return buf;
 }
 
-/* Any field equal to a pseudonymised identifier of the dataset fails the
- * file, whatever its rules said: it is record-level data. The report
- * names the row and column, never the value. */
 static void check_identifiers(const struct check_opts *o, const struct sdc_table *t,
 			      struct sdc_result *res)
 {
 	size_t row, col;
 
-	if (!idindex_scan_table(&o->ids, t->csv, &row, &col))
-		return;
-	if (row > 0)
-		sdc_note(res, t, row - 1, csv_header(t->csv, col), "identifier", NULL, "fail",
-			 "column %.64s holds a pseudonymised identifier of the dataset",
-			 csv_header(t->csv, col));
-	sdc_reason(res, "identifier: row %zu, column %zu (%.64s) holds a pseudonymised identifier of the dataset",
-		   row, col + 1, row ? csv_header(t->csv, col) : "header");
-	sdc_worsen(res, SDC_FAIL);
-	snprintf(res->summary, sizeof(res->summary), "identifier leak");
+	if (idindex_scan_table(&o->ids, t->csv, &row, &col))
+		sdc_identifier(t, res, row, col);
 }
 
 /* A file's cells in the report: their JSON text, or, deferred, the
@@ -201,6 +194,52 @@ static int check_keep_cells(const struct check_opts *o, bool last, struct csv_ta
 		}
 	}
 	return report_cells_text(t, res, &cells->text, &cells->len);
+}
+
+/* A frequency or magnitude table checked as it is read (stream.c): 1
+ * when it has to be checked whole instead (f rewound), else as
+ * check_file. */
+static int check_file_stream(const struct check_opts *o, const struct policy *pol,
+			     const struct output_decl *d, const char *file, FILE *f,
+			     json_t **entry, struct check_cells *cells,
+			     enum sdc_verdict *verdict, struct trex_err *err)
+{
+	const char *released = check_release_name(file);
+	char outpath[4096];
+	struct stream_opts so = {.ids = &o->ids, .out_dir = o->out, .release_path = outpath,
+				 .marker = o->marker, .sync = !o->no_sync};
+	struct csv_stream cs;
+	struct sdc_table t;
+	struct sdc_result res;
+	bool out = false;
+	int r;
+
+	/* a name too long fails the same way in the whole-table check */
+	if (o->out && (size_t)snprintf(outpath, sizeof(outpath), "%s/%s", o->out, released) >=
+			      sizeof(outpath))
+		return 1;
+	r = stream_check(pol, d, file, f, &so, &cs, &t, &res, &out, err);
+	if (r != 0)
+		return r;
+	*verdict = res.verdict;
+	*entry = report_file(&t, &res, file, manifest_kind_name(d->kind), out ? released : NULL);
+	if (!*entry) {
+		r = trex_err_set(err, -ENOMEM, "report");
+	} else if (o->json && !o->acro_json) {
+		/* the decisions carry their keys and the rows are gone: what
+		 * is kept for the report is less than its text (check_keep_cells) */
+		sdc_result_trim(&res);
+		cells->t = t;
+		cells->t.csv = NULL;
+		cells->res = res;
+		cells->deferred = true;
+		memset(&res, 0, sizeof(res));
+	} else if (report_cells_text(&t, &res, &cells->text, &cells->len) < 0) {
+		r = trex_err_set(err, -ENOMEM, "report");
+	}
+	sdc_result_free(&res);
+	csv_stream_close(&cs);
+	return r;
 }
 
 /* Check one file (the last of the run when last); 0 with *entry set, or a
@@ -275,6 +314,11 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 		if (!f)
 			return trex_err_set(err, -errno, "fdopen %s", file);
 		fd = -1;
+		if (!o->whole && !o->previous && stream_eligible(pol, d)) {
+			r = check_file_stream(o, pol, d, file, f, entry, cells, verdict, err);
+			if (r != 1)
+				return r;
+		}
 		r = csv_read_stream(f, file, &csv, err);
 		if (r < 0)
 			return r;
@@ -435,6 +479,7 @@ int main(int argc, char **argv)
 		{"id-columns", required_argument, NULL, 'C'},
 		{"previous", required_argument, NULL, 'P'},
 		{"no-sync", no_argument, NULL, 'S'},
+		{"whole", no_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -468,6 +513,7 @@ int main(int argc, char **argv)
 		case 'C': o.id_columns = optarg; break;
 		case 'P': o.previous = optarg; break;
 		case 'S': o.no_sync = true; break;
+		case 'W': o.whole = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}

@@ -75,7 +75,8 @@ static inline bool report_reserve(struct report_out *o, size_t n)
 
 static inline void report_put(struct report_out *o, const char *s, size_t n)
 {
-	if (report_reserve(o, n)) {
+	/* an empty field may come first into a buffer not yet allocated */
+	if (n && report_reserve(o, n)) {
 		memcpy(o->p + o->len, s, n);
 		o->len += n;
 	}
@@ -231,9 +232,16 @@ static void report_cells(struct report_out *out, const struct sdc_table *t,
 		/* row is 1-based over data rows (the header is row 0) */
 		report_uint(&o, c->row + 1);
 		report_lit(&o, ",\"key\":{");
+		/* a streamed table's rows are gone: its decisions carry their key */
+		const char *k = res->cell_key ? res->key_text + res->cell_key[i] : NULL;
 		for (size_t d = 0; d < nd; d++) {
 			report_put(&o, keypre[d].p, keypre[d].len);
-			report_str(&o, csv_field(t->csv, c->row, (size_t)t->dim_col[d]));
+			if (k) {
+				report_str(&o, k);
+				k += strlen(k) + 1;
+			} else {
+				report_str(&o, csv_field(t->csv, c->row, (size_t)t->dim_col[d]));
+			}
 		}
 		report_tail_put(&o, &tail, c);
 		report_str(&o, res->reason_text + c->reason);
@@ -419,8 +427,8 @@ static size_t report_copy_rows(struct report_out *o, const struct csv_table *c,
 	return end - dr;
 }
 
-static int report_write_table(FILE *f, const struct sdc_table *t, const struct sdc_result *res,
-			      const char *marker)
+int report_write_rows(FILE *f, const struct sdc_table *t, const struct sdc_result *res,
+		      const char *marker, bool header)
 {
 	const struct csv_table *c = t->csv;
 	struct report_out o = {0};
@@ -431,7 +439,7 @@ static int report_write_table(FILE *f, const struct sdc_table *t, const struct s
 	report_runs_init(&rs, c, res);
 	for (size_t col = 0; col < c->ncols; col++)
 		measure[col] = report_is_measure(t, col);
-	for (size_t row = 0; row <= c->nrows && r == 0; row++) {
+	for (size_t row = header ? 0 : 1; row <= c->nrows && r == 0; row++) {
 		bool first = true;
 		size_t dr = row - 1;
 		bool hidden = row > 0 && (res->state[dr] == CELL_PRIMARY ||
@@ -479,43 +487,80 @@ static int report_write_table(FILE *f, const struct sdc_table *t, const struct s
 	return r;
 }
 
-/* Written to a temporary file renamed over path, so a reader never sees
- * half a table; fsync'd before the rename unless the caller makes the copy
- * durable itself (--no-sync: trexd copies and fsyncs what it releases). */
+/* The released copy is written to a temporary file and renamed into place
+ * once complete: a reader never sees half a table. */
+int report_release_open(const char *dir, char **tmp, FILE **f, struct trex_err *err)
+{
+	size_t n = strlen(dir) + 32;
+	int fd;
+
+	*f = NULL;
+	*tmp = trex_malloc(n);
+	if (!*tmp)
+		return trex_err_set(err, -ENOMEM, "%s", dir);
+	snprintf(*tmp, n, "%s/.trex-check.tmpXXXXXX", dir);
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		int e = -errno;
+		trex_free(*tmp);
+		*tmp = NULL;
+		return trex_err_set(err, e, "create a file in %s", dir);
+	}
+	*f = fdopen(fd, "w");
+	if (!*f) {
+		int e = -errno;
+		close(fd);
+		unlink(*tmp);
+		trex_free(*tmp);
+		*tmp = NULL;
+		return trex_err_set(err, e, "fdopen in %s", dir);
+	}
+	return 0;
+}
+
+/* Complete (mode, rename to path) or, with path NULL, discard. The FILE
+ * and tmp are released either way. fsync'd before the rename unless the
+ * caller makes the copy durable itself (--no-sync: trexd copies and
+ * fsyncs what it releases). */
+int report_release_close(FILE *f, char *tmp, const char *path, bool sync,
+			 struct trex_err *err)
+{
+	int r = 0;
+
+	if (path) {
+		if (fflush(f) != 0 || (sync && fsync(fileno(f)) != 0) ||
+		    fchmod(fileno(f), 0644) != 0 || rename(tmp, path) != 0)
+			r = -errno;
+	}
+	fclose(f);
+	if (!path || r < 0)
+		unlink(tmp);
+	trex_free(tmp);
+	if (r < 0)
+		return trex_err_set(err, r, "write %s", path);
+	return 0;
+}
+
 int report_write_released(const struct sdc_table *t, const struct sdc_result *res,
 			  const char *marker, const char *path, bool sync, struct trex_err *err)
 {
-	_cleanup_free_ char *tmp = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
-	int fd, r;
-	size_t n = strlen(path) + 16;
+	_cleanup_free_ char *dir = trex_strdup(path);
+	char *slash, *tmp;
+	FILE *f;
+	int r;
 
-	tmp = trex_malloc(n);
-	if (!tmp)
+	if (!dir)
 		return trex_err_set(err, -ENOMEM, "%s", path);
-	snprintf(tmp, n, "%s.tmpXXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return trex_err_set(err, -errno, "create %s", path);
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		unlink(tmp);
-		return trex_err_set(err, r, "fdopen %s", path);
-	}
-	r = report_write_table(f, t, res, marker);
-	if (r == 0 && fflush(f) != 0)
-		r = -errno;
-	if (r == 0 && sync && fsync(fileno(f)) != 0)
-		r = -errno;
-	if (r == 0 && fchmod(fileno(f), 0644) != 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) != 0)
-		r = -errno;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	r = report_release_open(slash ? dir : ".", &tmp, &f, err);
+	if (r < 0)
+		return r;
+	r = report_write_rows(f, t, res, marker, true);
 	if (r < 0) {
-		unlink(tmp);
+		report_release_close(f, tmp, NULL, false, err);
 		return trex_err_set(err, r, "write %s", path);
 	}
-	return 0;
+	return report_release_close(f, tmp, path, sync, err);
 }

@@ -51,6 +51,8 @@ void sdc_result_free(struct sdc_result *res)
 		json_decref(res->shared_params[i]);
 	trex_free(res->cells);
 	trex_free(res->reason_text);
+	trex_free(res->cell_key);
+	trex_free(res->key_text);
 	sdc_result_trim(res);
 	memset(res, 0, sizeof(*res));
 }
@@ -155,6 +157,74 @@ void sdc_note(struct sdc_result *res, const struct sdc_table *t, size_t row,
 	n = vsnprintf(res->reason_text + res->reason_len, 256, fmt, ap);
 	va_end(ap);
 	sdc_note_commit(res, row, measure, rule, params, action, n);
+}
+
+/* Streaming checks (stream.c) drop their rows as they go, so a decision
+ * carries the text of its key (nd codes, each NUL-terminated) instead of
+ * a row to read it from: attached to the last decision taken. */
+int sdc_note_key(struct sdc_result *res, const char *const *codes, size_t nd)
+{
+	size_t need = 0, at;
+
+	if (!res->ndecisions)
+		return 0;
+	for (size_t d = 0; d < nd; d++)
+		need += strlen(codes[d]) + 1;
+	if (res->cap_cell_key < res->cap_decisions) {
+		size_t *k = trex_reallocarray(res->cell_key, res->cap_decisions, sizeof(*k));
+		if (!k)
+			goto nomem;
+		res->cell_key = k;
+		res->cap_cell_key = res->cap_decisions;
+	}
+	if (res->key_cap - res->key_len < need) {
+		size_t cap = res->key_cap ? res->key_cap : 4096;
+		char *t;
+		while (cap - res->key_len < need)
+			cap *= 2;
+		t = trex_realloc(res->key_text, cap);
+		if (!t)
+			goto nomem;
+		res->key_text = t;
+		res->key_cap = cap;
+	}
+	at = res->key_len;
+	for (size_t d = 0; d < nd; d++) {
+		size_t n = strlen(codes[d]) + 1;
+		memcpy(res->key_text + res->key_len, codes[d], n);
+		res->key_len += n;
+	}
+	res->cell_key[res->ndecisions - 1] = at;
+	return 0;
+nomem:
+	sdc_note_nomem(res);
+	return -ENOMEM;
+}
+
+/* src's decisions (with their keys) after dst's. */
+int sdc_note_append(struct sdc_result *dst, const struct sdc_result *src, size_t nd)
+{
+	for (size_t i = 0; i < src->ndecisions; i++) {
+		const struct sdc_cell *c = &src->cells[i];
+		const char *codes[MANIFEST_MAX_DIMS];
+		const char *k = src->key_text + src->cell_key[i];
+
+		for (size_t d = 0; d < nd; d++) {
+			codes[d] = k;
+			k += strlen(k) + 1;
+		}
+		const char *why = src->reason_text + c->reason;
+		size_t n = strlen(why);
+		json_t *p = json_incref(c->params);
+
+		if (!sdc_note_reserve(dst, p))
+			return -ENOMEM;
+		memcpy(dst->reason_text + dst->reason_len, why, n);
+		sdc_note_commit(dst, c->row, c->measure, c->rule, p, c->action, (int)n);
+		if (sdc_note_key(dst, codes, nd) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static size_t sdc_put_long(char *d, long v)
@@ -340,10 +410,9 @@ static json_t *sdc_pratio_params(const struct policy *pol)
 
 /* A count cell: NaN/missing, negative and fractional counts are decided
  * explicitly rather than coerced. Returns the count or -1 when not usable. */
-static long sdc_count_cell(const struct policy *pol, const struct sdc_table *t, size_t row,
-			   int col, const char *measure, struct sdc_result *res)
+long sdc_count_text(const struct policy *pol, const char *s, size_t row, const char *measure,
+		    struct sdc_result *res)
 {
-	const char *s = csv_field(t->csv, row, (size_t)col);
 	double v;
 	int r;
 
@@ -360,14 +429,14 @@ static long sdc_count_cell(const struct policy *pol, const struct sdc_table *t, 
 	r = sdc_parse_number(s, &v);
 	if (r == 1) {
 		if (pol->check_missing_values) {
-			sdc_note(res, t, row, measure, "missing", NULL, "review",
+			sdc_note(res, NULL, row, measure, "missing", NULL, "review",
 				 "missing value in %s", measure);
 			sdc_worsen(res, SDC_REVIEW);
 		}
 		return -1;
 	}
 	if (r < 0 || v < 0 || v != floor(v) || v > 1e15) {
-		sdc_note(res, t, row, measure, "invalid_count", NULL, "fail",
+		sdc_note(res, NULL, row, measure, "invalid_count", NULL, "fail",
 			 "count '%.40s' is not a non-negative integer", s);
 		sdc_worsen(res, SDC_FAIL);
 		return -1;
@@ -375,26 +444,39 @@ static long sdc_count_cell(const struct policy *pol, const struct sdc_table *t, 
 	return (long)v;
 }
 
-static void sdc_primary(const struct policy *pol, const struct sdc_table *t, size_t row,
-			const char *measure, long n, struct sdc_result *res)
+static long sdc_count_cell(const struct policy *pol, const struct sdc_table *t, size_t row,
+			   int col, const char *measure, struct sdc_result *res)
+{
+	return sdc_count_text(pol, csv_field(t->csv, row, (size_t)col), row, measure, res);
+}
+
+bool sdc_primary_count(const struct policy *pol, size_t row, const char *measure, long n,
+		       struct sdc_result *res)
 {
 	if (n == 0 && !pol->zeros_are_disclosive)
-		return;
+		return false;
 	if (n >= pol->safe_threshold && n != 0)
-		return;
-	if (res->state[row] == CELL_PRIMARY)
-		return;
-	res->state[row] = CELL_PRIMARY;
+		return false;
 	res->nprimary++;
 	if (n == 0) {
 		json_t *p = json_pack("{s:b}", "zeros_are_disclosive", 1);
-		sdc_note(res, t, row, measure, "zero", p, "primary",
+		sdc_note(res, NULL, row, measure, "zero", p, "primary",
 			 "count 0 is disclosive (zeros_are_disclosive)");
 	} else {
 		sdc_note_counts(res, row, measure, "threshold",
 				sdc_shared(res, 0, sdc_threshold_params, pol), "primary", "count ", n,
 				" < threshold ", pol->safe_threshold);
 	}
+	return true;
+}
+
+static void sdc_primary(const struct policy *pol, const struct sdc_table *t, size_t row,
+			const char *measure, long n, struct sdc_result *res)
+{
+	if (res->state[row] == CELL_PRIMARY)
+		return;
+	if (sdc_primary_count(pol, row, measure, n, res))
+		res->state[row] = CELL_PRIMARY;
 }
 
 /* Two rows with the same dimension codes are not a table: it is record-level
@@ -438,8 +520,7 @@ static int sdc_duplicate_keys(const struct sdc_table *t, const struct sdc_result
  * reveals the attribute. Only released zeros give it away (a suppressed
  * zero could be anything below the threshold); suppression cannot fix it,
  * so a checker must judge. */
-static void sdc_class_note(const struct sdc_table *t, struct sdc_result *res, size_t row,
-			   size_t d)
+void sdc_class_note(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t d)
 {
 	sdc_note(res, t, row, t->decl->count, "class_disclosure", NULL, "review",
 		 "every unit of this slice has the same %s", t->decl->dims[d]);
@@ -618,23 +699,116 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 
 /* Magnitude tables: threshold on contributors, then (n,k)-dominance and the
  * p% rule from the largest contributions, which never leave. */
+/* What every row of a magnitude table needs: its reasons formatted once
+ * (the same on every cell they fail). */
+void sdc_magnitude_init(const struct policy *pol, struct sdc_magnitude *m)
+{
+	snprintf(m->dominance_reason, sizeof(m->dominance_reason),
+		 "the %ld largest contributions exceed %g%% of the cell", pol->safe_nk_n,
+		 pol->safe_nk_k * 100);
+	snprintf(m->pratio_reason, sizeof(m->pratio_reason),
+		 "the rest after the two largest is < %g%% of the largest",
+		 pol->safe_pratio_p * 100);
+}
+
+/* A magnitude table's cell: threshold on contributors, then (n,k)-dominance
+ * and the p% rule from the largest contributions, which never leave. Reads
+ * row r of c, decides on data row `row` of the file. */
+bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
+		       const struct sdc_magnitude *m, const struct csv_table *c, size_t r,
+		       size_t row, struct sdc_result *res)
+{
+	const struct output_decl *d = t->decl;
+	long n = sdc_count_text(pol, csv_field(c, r, (size_t)t->contrib_col), row,
+				d->contributors, res);
+	double total, x[64], top = 0;
+	const char *vs = csv_field(c, r, (size_t)t->value_col);
+	int pr = sdc_parse_number(vs, &total);
+	bool have_largest = true;
+
+	if (n < 0)
+		return false;
+	if (pr == 1) {
+		if (pol->check_missing_values) {
+			sdc_note(res, t, row, d->value, "missing", NULL, "review",
+				 "missing value in %s", d->value);
+			sdc_worsen(res, SDC_REVIEW);
+		}
+		return false;
+	}
+	if (pr < 0) {
+		sdc_note(res, t, row, d->value, "invalid_value", NULL, "fail",
+			 "value '%.40s' is not a number", vs);
+		sdc_worsen(res, SDC_FAIL);
+		return false;
+	}
+	if (n < pol->safe_threshold && !(n == 0 && !pol->zeros_are_disclosive)) {
+		res->nprimary++;
+		sdc_note_counts(res, row, d->value, "threshold",
+				sdc_shared(res, 0, sdc_threshold_params, pol), "primary", "", n,
+				" contributors < threshold ", pol->safe_threshold);
+		return true;
+	}
+	for (size_t i = 0; i < d->nlargest; i++) {
+		if (sdc_parse_number(csv_field(c, r, (size_t)t->largest_col[i]), &x[i]) != 0 ||
+		    x[i] < 0) {
+			have_largest = false;
+			break;
+		}
+	}
+	if (!have_largest || total <= 0 || d->nlargest < 2) {
+		if (total < 0 || (!have_largest && d->nlargest)) {
+			sdc_note(res, t, row, d->value, "dominance", NULL, "review",
+				 "largest contributions unusable: dominance cannot be checked");
+			sdc_worsen(res, SDC_REVIEW);
+		}
+		return false;
+	}
+	for (long i = 0; i < pol->safe_nk_n && (size_t)i < d->nlargest; i++)
+		top += x[i];
+	if (top > pol->safe_nk_k * total) {
+		res->nprimary++;
+		sdc_note_fixed(res, row, d->value, "dominance",
+			       sdc_shared(res, 1, sdc_dominance_params, pol), "primary",
+			       m->dominance_reason);
+		return true;
+	}
+	/* p%: the second largest contributor can estimate the largest to
+	 * within p% from the total minus its own value. */
+	if (total - x[0] - x[1] < pol->safe_pratio_p * x[0]) {
+		res->nprimary++;
+		sdc_note_fixed(res, row, d->value, "p-ratio",
+			       sdc_shared(res, 2, sdc_pratio_params, pol), "primary",
+			       m->pratio_reason);
+		return true;
+	}
+	return false;
+}
+
+/* The declaration's reason before any cell: too few largest contributions
+ * declared for dominance and the p% rule. */
+void sdc_magnitude_declared(const struct policy *pol, const struct sdc_table *t,
+			    struct sdc_result *res)
+{
+	const struct output_decl *d = t->decl;
+
+	if ((size_t)pol->safe_nk_n > d->nlargest || d->nlargest < 2) {
+		sdc_reason(res, "dominance and p%% rules need the %ld largest contributions per cell (declared %zu)",
+			   pol->safe_nk_n > 2 ? pol->safe_nk_n : 2, d->nlargest);
+		sdc_worsen(res, SDC_REVIEW);
+	}
+}
+
 static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table *t,
 			       struct sdc_result *res, struct trex_err *err)
 {
 	const struct csv_table *c = t->csv;
-	const struct output_decl *d = t->decl;
+	struct sdc_magnitude m;
 	size_t dup;
 	bool isdup;
-	char dominance_reason[256], pratio_reason[256];
 
-	/* the same on every cell they fail: formatted once */
-	snprintf(dominance_reason, sizeof(dominance_reason),
-		 "the %ld largest contributions exceed %g%% of the cell", pol->safe_nk_n,
-		 pol->safe_nk_k * 100);
-	snprintf(pratio_reason, sizeof(pratio_reason),
-		 "the rest after the two largest is < %g%% of the largest",
-		 pol->safe_pratio_p * 100);
-	for (size_t i = 0; i < d->nlargest; i++)
+	sdc_magnitude_init(pol, &m);
+	for (size_t i = 0; i < t->decl->nlargest; i++)
 		res->drop_col[t->largest_col[i]] = true;
 	if (sdc_duplicate_keys(t, res, &dup, &isdup) < 0)
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
@@ -643,77 +817,10 @@ static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table 
 		sdc_worsen(res, SDC_FAIL);
 		return 0;
 	}
-	if ((size_t)pol->safe_nk_n > d->nlargest || d->nlargest < 2) {
-		sdc_reason(res, "dominance and p%% rules need the %ld largest contributions per cell (declared %zu)",
-			   pol->safe_nk_n > 2 ? pol->safe_nk_n : 2, d->nlargest);
-		sdc_worsen(res, SDC_REVIEW);
-	}
-	for (size_t r = 0; r < c->nrows; r++) {
-		long n = sdc_count_cell(pol, t, r, t->contrib_col, d->contributors, res);
-		double total, x[64], top = 0;
-		const char *vs = csv_field(c, r, (size_t)t->value_col);
-		int pr = sdc_parse_number(vs, &total);
-		bool have_largest = true;
-
-		if (n < 0)
-			continue;
-		if (pr == 1) {
-			if (pol->check_missing_values) {
-				sdc_note(res, t, r, d->value, "missing", NULL, "review",
-					 "missing value in %s", d->value);
-				sdc_worsen(res, SDC_REVIEW);
-			}
-			continue;
-		}
-		if (pr < 0) {
-			sdc_note(res, t, r, d->value, "invalid_value", NULL, "fail",
-				 "value '%.40s' is not a number", vs);
-			sdc_worsen(res, SDC_FAIL);
-			continue;
-		}
-		if (n < pol->safe_threshold && !(n == 0 && !pol->zeros_are_disclosive)) {
+	sdc_magnitude_declared(pol, t, res);
+	for (size_t r = 0; r < c->nrows; r++)
+		if (sdc_magnitude_row(pol, t, &m, c, r, r, res))
 			res->state[r] = CELL_PRIMARY;
-			res->nprimary++;
-			sdc_note_counts(res, r, d->value, "threshold",
-					sdc_shared(res, 0, sdc_threshold_params, pol), "primary", "", n,
-					" contributors < threshold ", pol->safe_threshold);
-			continue;
-		}
-		for (size_t i = 0; i < d->nlargest; i++) {
-			if (sdc_parse_number(csv_field(c, r, (size_t)t->largest_col[i]), &x[i]) != 0 ||
-			    x[i] < 0) {
-				have_largest = false;
-				break;
-			}
-		}
-		if (!have_largest || total <= 0 || d->nlargest < 2) {
-			if (total < 0 || (!have_largest && d->nlargest)) {
-				sdc_note(res, t, r, d->value, "dominance", NULL, "review",
-					 "largest contributions unusable: dominance cannot be checked");
-				sdc_worsen(res, SDC_REVIEW);
-			}
-			continue;
-		}
-		for (long i = 0; i < pol->safe_nk_n && (size_t)i < d->nlargest; i++)
-			top += x[i];
-		if (top > pol->safe_nk_k * total) {
-			res->state[r] = CELL_PRIMARY;
-			res->nprimary++;
-			sdc_note_fixed(res, r, d->value, "dominance",
-				       sdc_shared(res, 1, sdc_dominance_params, pol), "primary",
-				       dominance_reason);
-			continue;
-		}
-		/* p%: the second largest contributor can estimate the largest to
-		 * within p% from the total minus its own value. */
-		if (total - x[0] - x[1] < pol->safe_pratio_p * x[0]) {
-			res->state[r] = CELL_PRIMARY;
-			res->nprimary++;
-			sdc_note_fixed(res, r, d->value, "p-ratio",
-				       sdc_shared(res, 2, sdc_pratio_params, pol), "primary",
-				       pratio_reason);
-		}
-	}
 	return 0;
 }
 
@@ -787,10 +894,10 @@ static int sdc_check_regression(const struct policy *pol, const struct sdc_table
 	return 0;
 }
 
-static void sdc_summarise(const struct policy *pol, const struct sdc_table *t,
+void sdc_summarise(const struct policy *pol, const struct sdc_table *t,
 			  struct sdc_result *res)
 {
-	size_t n = t->csv->nrows;
+	size_t n = res->ncells;
 
 	if (pol->method == POLICY_ROUND && t->decl->kind == KIND_FREQUENCY)
 		snprintf(res->summary, sizeof(res->summary),
@@ -861,10 +968,15 @@ static bool sdc_margin_judge(const struct sdc_table *t, struct sdc_result *res, 
 		return false;
 	if (slices == 1 && m[id_of(ctx, first)].nonzero < 4)
 		return false;
-	sdc_reason(res, "code '%s' of %s looks like an undeclared margin (the sum of its slice): declare total_codes",
-		   csv_field(t->csv, first, (size_t)t->dim_col[d]), t->decl->dims[d]);
-	sdc_worsen(res, SDC_REVIEW);
+	sdc_margin_found(res, csv_field(t->csv, first, (size_t)t->dim_col[d]), t->decl->dims[d]);
 	return true;
+}
+
+void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim)
+{
+	sdc_reason(res, "code '%s' of %s looks like an undeclared margin (the sum of its slice): declare total_codes",
+		   code, dim);
+	sdc_worsen(res, SDC_REVIEW);
 }
 
 static uint32_t sdc_group_id_of(void *ctx, size_t row)
@@ -974,10 +1086,40 @@ static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res
 
 /* A margin nobody declared is the classic leak: the hidden cell is the
  * total minus the rest. Codes that name a total are held for review. */
-static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result *res)
+/* Any field equal to a pseudonymised identifier of the dataset fails the
+ * file, whatever its rules said: it is record-level data. The report
+ * names the row (1-based, 0 the header) and column, never the value. */
+void sdc_identifier(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t col)
+{
+	if (row > 0)
+		sdc_note(res, t, row - 1, csv_header(t->csv, col), "identifier", NULL, "fail",
+			 "column %.64s holds a pseudonymised identifier of the dataset",
+			 csv_header(t->csv, col));
+	sdc_reason(res, "identifier: row %zu, column %zu (%.64s) holds a pseudonymised identifier of the dataset",
+		   row, col + 1, row ? csv_header(t->csv, col) : "header");
+	sdc_worsen(res, SDC_FAIL);
+	snprintf(res->summary, sizeof(res->summary), "identifier leak");
+}
+
+bool sdc_margin_name(const char *code)
 {
 	static const char *const names[] = {"total", "all", "overall", "sum", "ensemble",
 					    "tous", "(all)", "margin", "totals"};
+	for (size_t i = 0; i < TREX_ARRAY_LEN(names); i++)
+		if (!strcasecmp(code, names[i]))
+			return true;
+	return false;
+}
+
+void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim)
+{
+	sdc_reason(res, "code '%s' of %s looks like a margin: declare total_codes so suppression protects it",
+		   code, dim);
+	sdc_worsen(res, SDC_REVIEW);
+}
+
+static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result *res)
+{
 	const struct output_decl *d = t->decl;
 
 	if (d->total_codes || !res->nprimary)
@@ -992,18 +1134,15 @@ static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result 
 			const char *c = csv_field(t->csv, r, (size_t)t->dim_col[k]);
 			if (r > best_row || (r == best_row && k > best_k))
 				continue;
-			for (size_t i = 0; i < TREX_ARRAY_LEN(names); i++)
-				if (!strcasecmp(c, names[i])) {
-					best_row = r;
-					best_k = k;
-					break;
-				}
+			if (sdc_margin_name(c)) {
+				best_row = r;
+				best_k = k;
+			}
 		}
 	if (best_row == (size_t)-1)
 		return;
-	sdc_reason(res, "code '%s' of %s looks like a margin: declare total_codes so suppression protects it",
-		   csv_field(t->csv, best_row, (size_t)t->dim_col[best_k]), d->dims[best_k]);
-	sdc_worsen(res, SDC_REVIEW);
+	sdc_margin_named(res, csv_field(t->csv, best_row, (size_t)t->dim_col[best_k]),
+			 d->dims[best_k]);
 }
 
 int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "csv.h"
+#include "idindex.h"
 #include "err.h"
 #include "manifest.h"
 #include "policy.h"
@@ -56,6 +57,11 @@ struct sdc_result {
 	size_t ndecisions, cap_decisions;
 	char *reason_text;        /* every cell's reason, NUL-terminated */
 	size_t reason_len, reason_cap;
+	/* streaming checks only (stream.c): per decision, the offset of its
+	 * key's codes in key_text (sdc_note_key); NULL otherwise */
+	size_t *cell_key, cap_cell_key;
+	char *key_text;
+	size_t key_len, key_cap;
 	json_t *shared_params[4]; /* params objects shared by many cells */
 	/* group.c: each dimension's codes interned (per row, and the first
 	 * row of each code) */
@@ -89,6 +95,35 @@ void sdc_reason(struct sdc_result *res, const char *fmt, ...)
 void sdc_note(struct sdc_result *res, const struct sdc_table *t, size_t row,
 	      const char *measure, const char *rule, json_t *params, const char *action,
 	      const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+/* The key's codes (nd of them) of the last decision, for checks that do
+ * not keep their rows (stream.c); and src's decisions appended to dst. */
+int sdc_note_key(struct sdc_result *res, const char *const *codes, size_t nd);
+int sdc_note_append(struct sdc_result *dst, const struct sdc_result *src, size_t nd);
+
+/* Pieces of the frequency rules shared with the streaming check: a count
+ * cell's text (-1 when missing or invalid, noted), the threshold and zero
+ * rules on a count (true when primary: noted and counted), the class
+ * disclosure note, the undeclared-margin reasons and the summary. */
+long sdc_count_text(const struct policy *pol, const char *s, size_t row, const char *measure,
+		    struct sdc_result *res);
+bool sdc_primary_count(const struct policy *pol, size_t row, const char *measure, long n,
+		       struct sdc_result *res);
+struct sdc_magnitude {
+	char dominance_reason[256], pratio_reason[256];
+};
+void sdc_magnitude_init(const struct policy *pol, struct sdc_magnitude *m);
+void sdc_magnitude_declared(const struct policy *pol, const struct sdc_table *t,
+			    struct sdc_result *res);
+bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
+		       const struct sdc_magnitude *m, const struct csv_table *c, size_t r,
+		       size_t row, struct sdc_result *res);
+void sdc_class_note(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t d);
+bool sdc_margin_name(const char *code);
+void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim);
+void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim);
+void sdc_summarise(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res);
+void sdc_identifier(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t col);
 
 /* Number in a cell: 0 and *out, 1 for a missing value (empty, NA, NaN...),
  * -EINVAL when it is not a plain decimal number. */
@@ -241,5 +276,34 @@ int report_cells_write(FILE *f, const struct sdc_table *t, const struct sdc_resu
 size_t report_cells_size(const struct sdc_table *t, const struct sdc_result *res);
 int report_write_released(const struct sdc_table *t, const struct sdc_result *res,
 			  const char *marker, const char *path, bool sync, struct trex_err *err);
+/* The released copy's pieces, for a table written as it is read
+ * (stream.c): a temporary file in dir; rows (the header when asked) with
+ * the suppressed cells replaced; then renamed to path, or discarded when
+ * path is NULL. */
+int report_release_open(const char *dir, char **tmp, FILE **f, struct trex_err *err);
+int report_write_rows(FILE *f, const struct sdc_table *t, const struct sdc_result *res,
+		      const char *marker, bool header);
+int report_release_close(FILE *f, char *tmp, const char *path, bool sync,
+			 struct trex_err *err);
+
+/* stream.c: a frequency table without declared totals, checked a batch of
+ * rows at a time (bounded memory: codes and slices, never the rows). Only
+ * for tables whose rows come grouped by their dimensions (sorted, or as
+ * any group-by writes them); 1 when they do not, to be checked whole
+ * instead (f is rewound). On 0, t (its csv the header only) and res are
+ * the check's, identifiers included, and the released copy, when out_dir
+ * is set and the verdict lets it leave, is at release_path. */
+struct stream_opts {
+	const struct idindex *ids;  /* NULL or empty: no identifier scan */
+	const char *out_dir;        /* NULL: no released copy */
+	const char *release_path;
+	const char *marker;
+	bool sync;                  /* fsync the released copy (--no-sync: not) */
+};
+bool stream_eligible(const struct policy *pol, const struct output_decl *d);
+int stream_check(const struct policy *pol, const struct output_decl *d, const char *name,
+		 FILE *f, const struct stream_opts *so, struct csv_stream *cs,
+		 struct sdc_table *t, struct sdc_result *res, bool *released,
+		 struct trex_err *err);
 
 #endif

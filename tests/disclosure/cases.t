@@ -23,6 +23,9 @@
 # built as text and as a tree, and its stdout must be byte-identical to the
 # first run's, where --json alone lets trex-check keep a table and stream
 # its cells at the end (main.c check_keep_cells).
+# Every case is also run with --whole (no streaming check, policies/check/
+# stream.c): exit status, stdout, stderr and the released files must be the
+# same bytes, whichever path checked each table.
 # A case with a dataset/ folder first gets ids.bin, the identifier index of
 # dataset/ over the columns listed in its id_columns file.
 . "$(cd "$(dirname "$0")/../.." && pwd)/tests/lib.sh"
@@ -52,6 +55,18 @@ for dir in "$TREX_ROOT"/tests/disclosure/cases/*/; do
 		"$CHECK" --json --out out.text --acro-json acro.text.json "$@" >stdout.text 2>/dev/null)
 	if cmp -s "$w/stdout" "$w/stdout.text"; then ok "$name: report streamed = report built"; else
 		not_ok "$name: report streamed = report built" "$(cmp "$w/stdout" "$w/stdout.text" 2>&1)"; fi
+	mkdir -p "$w/out.whole"
+	# shellcheck disable=SC2046
+	(cd "$w" && eval "set -- $(cat args)" && "$CHECK" --whole --json --out out.whole "$@" \
+		>stdout.whole 2>stderr.whole)
+	rcw=$?
+	if [ "$rc" = "$rcw" ] && cmp -s "$w/stdout" "$w/stdout.whole" &&
+		cmp -s "$w/stderr" "$w/stderr.whole" && diff -r "$w/out" "$w/out.whole" >/dev/null; then
+		ok "$name: streamed and whole-table checks agree"
+	else
+		not_ok "$name: streamed and whole-table checks agree" \
+			"exit $rc/$rcw; $(diff "$w/stdout.whole" "$w/stdout" | head -5 | tr '\n' '|') $(diff -r "$w/out.whole" "$w/out" 2>&1 | head -3 | tr '\n' '|')"
+	fi
 	while IFS= read -r line || [ -n "$line" ]; do
 		case "$line" in ''|'#'*) continue ;; esac
 		set -- $line
