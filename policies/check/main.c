@@ -32,8 +32,8 @@ static void usage(FILE *f)
 	      "       trex-check --build-id-index DATASET_DIR --id-columns A,B --out FILE\n"
 	      "--no-sync: copies under --out are renamed into place but not fsync'd, for a\n"
 	      "caller that copies and fsyncs what it publishes (trexd does)\n"
-	      "Frequency tables without declared totals are checked as they are read\n"
-	      "(bounded memory) when their rows come grouped by their dimensions;\n"
+	      "Frequency and magnitude tables without declared totals are checked as they\n"
+	      "are read (bounded memory) when their rows come grouped by their dimensions;\n"
 	      "--whole checks every table in memory instead (same report, same copies).\n",
 	      f);
 }

@@ -286,8 +286,9 @@ int report_write_rows(FILE *f, const struct sdc_table *t, const struct sdc_resul
 int report_release_close(FILE *f, char *tmp, const char *path, bool sync,
 			 struct trex_err *err);
 
-/* stream.c: a frequency table without declared totals, checked a batch of
- * rows at a time (bounded memory: codes and slices, never the rows). Only
+/* stream.c: a frequency or magnitude table without declared totals,
+ * checked a batch of rows at a time (bounded memory: codes and slices,
+ * never the rows). Only
  * for tables whose rows come grouped by their dimensions (sorted, or as
  * any group-by writes them); 1 when they do not, to be checked whole
  * instead (f is rewound). On 0, t (its csv the header only) and res are

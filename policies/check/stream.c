@@ -1,6 +1,7 @@
-/* A frequency table checked as it is read, a batch of rows at a time:
- * memory grows with the table's distinct codes and slices, never with its
- * rows or bytes, and the released copy is written batch by batch.
+/* A frequency or magnitude table checked as it is read, a batch of rows
+ * at a time: memory grows with the table's distinct codes and slices,
+ * never with its rows or bytes, and the released copy is written batch by
+ * batch.
  *
  * The rules and the report are those of rules.c on the whole table, byte
  * for byte (tests/disclosure compares both paths): the same decisions in
@@ -26,6 +27,8 @@
 #include "cleanup.h"
 #include "fsutil.h"
 
+/* Only tables without declared totals and under a suppression policy
+ * come here (see the top of this file). */
 bool stream_eligible(const struct policy *pol, const struct output_decl *d)
 {
 	return (d->kind == KIND_FREQUENCY || d->kind == KIND_MAGNITUDE) && d->ndims >= 1 &&

@@ -380,7 +380,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct csv_stream cs;
 		struct sdc_table t;
 		struct sdc_result res;
-		struct stream_opts so = {NULL, dir, NULL, ""};
+		struct stream_opts so = {NULL, dir, NULL, "", false};
 		char path[512];
 		bool released = false;
 
