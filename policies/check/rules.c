@@ -53,6 +53,7 @@ void sdc_result_free(struct sdc_result *res)
 	trex_free(res->reason_text);
 	trex_free(res->cell_key);
 	trex_free(res->key_text);
+	trex_free(res->id_measure);
 	sdc_result_trim(res);
 	memset(res, 0, sizeof(*res));
 }
@@ -1091,9 +1092,13 @@ static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res
  * names the row (1-based, 0 the header) and column, never the value. */
 void sdc_identifier(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t col)
 {
+	/* the decision's column, owned: a streamed table's header does not
+	 * outlive its check, and the report may be written after it */
+	trex_free(res->id_measure);
+	res->id_measure = trex_strdup(csv_header(t->csv, col));
 	if (row > 0)
-		sdc_note(res, t, row - 1, csv_header(t->csv, col), "identifier", NULL, "fail",
-			 "column %.64s holds a pseudonymised identifier of the dataset",
+		sdc_note(res, t, row - 1, res->id_measure ? res->id_measure : "?", "identifier",
+			 NULL, "fail", "column %.64s holds a pseudonymised identifier of the dataset",
 			 csv_header(t->csv, col));
 	sdc_reason(res, "identifier: row %zu, column %zu (%.64s) holds a pseudonymised identifier of the dataset",
 		   row, col + 1, row ? csv_header(t->csv, col) : "header");

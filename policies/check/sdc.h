@@ -62,6 +62,7 @@ struct sdc_result {
 	size_t *cell_key, cap_cell_key;
 	char *key_text;
 	size_t key_len, key_cap;
+	char *id_measure;         /* the identifier decision's column (owned) */
 	json_t *shared_params[4]; /* params objects shared by many cells */
 	/* group.c: each dimension's codes interned (per row, and the first
 	 * row of each code) */
