@@ -6,8 +6,10 @@
                          cells): a,b,cost,n,top1,top2
   freq OUT.csv ROWS      large frequency table region x age x code, count n
                          (about 1% of cells under 10)
-  supp OUT.csv OUT.json  100 x 100 frequency table with row, column and grand
-                         totals (10201 cells, ~11% primary) and its manifest
+  supp OUT.csv OUT.json [N [SMALL]]
+                         N x N (default 100) frequency table with row, column
+                         and grand totals ((N+1)^2 cells, a share SMALL of
+                         them under 10, default 0.11) and its manifest
 """
 import json
 import sys
@@ -49,18 +51,18 @@ def freq(path, rows):
             f.write(f"R{k // 20000},A{(k // 200) % 100},C{k % 200},{c}\n")
 
 
-def supp(path, manifest):
+def supp(path, manifest, n=100, share=0.11):
     rng = np.random.default_rng(11)
-    v = rng.integers(10, 300, (100, 100))
-    small = rng.random((100, 100)) < 0.11
+    v = rng.integers(10, 300, (n, n))
+    small = rng.random((n, n)) < share
     v[small] = rng.integers(1, 10, int(small.sum()))
     with open(path, "w") as f:
         f.write("r,c,n\n")
-        for i in range(100):
-            for j in range(100):
+        for i in range(n):
+            for j in range(n):
                 f.write(f"R{i},C{j},{v[i, j]}\n")
             f.write(f"R{i},Total,{v[i].sum()}\n")
-        for j in range(100):
+        for j in range(n):
             f.write(f"Total,C{j},{v[:, j].sum()}\n")
         f.write(f"Total,Total,{v.sum()}\n")
     name = path.rsplit("/", 1)[-1]
@@ -76,4 +78,5 @@ if __name__ == "__main__":
     elif what == "freq":
         freq(sys.argv[2], int(sys.argv[3]))
     else:
-        supp(sys.argv[2], sys.argv[3])
+        supp(sys.argv[2], sys.argv[3], *(int(sys.argv[4]),) if len(sys.argv) > 4 else (),
+             *(float(sys.argv[5]),) if len(sys.argv) > 5 else ())

@@ -13,7 +13,9 @@
 #  2. Throughput: threshold check of a large frequency table (FREQ_ROWS
 #     cells), MB/s per core = file size / (user + system CPU time).
 #  3. Secondary suppression with its LP audit on a 100 x 100 table with
-#     row, column and grand totals.
+#     row, column and grand totals; then its cost as tables grow (N x N,
+#     N = 20, 50, 100, 140, 2% of cells under the threshold, so that
+#     complements are needed).
 # Machine, commands and medians go into the "Disclosure check" section of
 # bench/BENCHMARKS.md (other sections untouched).
 set -eu
@@ -31,6 +33,10 @@ trap 'rm -rf "$W"' EXIT
 $PY "$ROOT/bench/bench-check-gen.py" micro "$W/big.csv" "$NMICRO"
 $PY "$ROOT/bench/bench-check-gen.py" freq "$W/freq.csv" "$FREQ_ROWS"
 $PY "$ROOT/bench/bench-check-gen.py" supp "$W/supp.csv" "$W/supp.json"
+GROW="20 50 100 140"
+for n in $GROW; do
+	$PY "$ROOT/bench/bench-check-gen.py" supp "$W/g$n.csv" "$W/g$n.json" "$n" 0.02
+done
 mkdir -p "$W/trex" "$W/acro"
 TREX="$CHK --json --out $W/trex --no-sync --kind magnitude_table --dimensions a,b --value cost --contributors n --largest top1,top2 $W/big.csv"
 ACRO="$PY $ROOT/bench/acro_like.py $W/big.csv $W/acro/big.csv $W/acro/results.json"
@@ -56,11 +62,16 @@ hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$W/h.json" \
 hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$W/f.json" -n threshold "$FREQ" \
 	-n threshold-whole "$FREQ_WHOLE"
 (cd "$W" && hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$W/s.json" -n suppression "$SUPP")
+for n in $GROW; do
+	(cd "$W" && $CHK --json --manifest "g$n.json" "g$n.csv" >"g$n.out" &&
+		hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$W/g$n.h.json" -n "$n" \
+			"$CHK --json --manifest g$n.json g$n.csv")
+done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-$PY - "$W/h.json" "$OUT" "$NMICRO" "$RUNS" "$W/big.csv" "$W/f.json" "$W/freq.csv" "$W/s.json" "$W/supp.out" "$FREQ_ROWS" "$LOAD_BEFORE" "$LOAD_AFTER" "$(cat "$W/rss.stream")" "$(cat "$W/rss.whole")" <<'PY'
+$PY - "$W/h.json" "$OUT" "$NMICRO" "$RUNS" "$W/big.csv" "$W/f.json" "$W/freq.csv" "$W/s.json" "$W/supp.out" "$FREQ_ROWS" "$LOAD_BEFORE" "$LOAD_AFTER" "$(cat "$W/rss.stream")" "$(cat "$W/rss.whole")" "$W" "$GROW" <<'PY'
 import json, os, re, statistics, subprocess, sys
-res, out, nmicro, runs, big, fres, freq, sres, sout, frows, load0, load1, rss_s, rss_w = sys.argv[1:]
+res, out, nmicro, runs, big, fres, freq, sres, sout, frows, load0, load1, rss_s, rss_w, wdir, grow = sys.argv[1:]
 r = {x["command"]: x for x in json.load(open(res))["results"]}
 frs = {x["command"]: x for x in json.load(open(fres))["results"]}
 fr = frs["threshold"]
@@ -137,7 +148,20 @@ lines += [
           "`trex-check --json --manifest supp.json supp.csv`: 100 x 100 frequency table with row, "
           f"column and grand totals (10,201 cells; {supp}); complementary suppression, then the "
           f"GLPK audit of every primary cell's interval: median **{sr['median']*1000:.0f} ms** "
-          f"(target < 2 s" + (", met" if sr['median'] < 2 else ", MISSED") + ").", ""]
+          f"(target < 2 s" + (", met" if sr['median'] < 2 else ", MISSED") + ").", "",
+          "As tables grow: N x N with every margin, 2% of cells under the threshold (so that "
+          "complements are needed), `trex-check --json --manifest gN.json gN.csv`; the greedy "
+          "search, then the release of every complement the audit does not need (capped at 20,000 "
+          "LP solves; within the cap every complement left is necessary), then the audit of the "
+          "final pattern:", "",
+          "| N | cells | primary | secondary | verdict | median |", "|---|---|---|---|---|---|"]
+for n in grow.split():
+    g = json.load(open(f"{wdir}/g{n}.out"))["files"][0]
+    h = json.load(open(f"{wdir}/g{n}.h.json"))["results"][0]
+    m = re.match(r"(\d+) of (\d+) cells suppressed \(primary\), (\d+) secondary", g["summary"])
+    p, c, s2 = m.groups() if m else ("?", "?", "?")
+    lines.append(f"| {n} | {c} | {p} | {s2} | {g['verdict']} | {h['median']*1000:.0f} ms |")
+lines += [""]
 section = "\n".join(lines)
 text = open(out).read() if os.path.exists(out) else "# Benchmarks\n"
 pat = re.compile(r"^## Disclosure check\n.*?(?=^## |\Z)", re.S | re.M)

@@ -34,46 +34,72 @@ static int audit_glpk_hook(void *info, const char *s)
 	return 1; /* silence GLPK's terminal output */
 }
 
-int audit_intervals(const struct sdc_margins *m, const unsigned char *state, double *lo,
-		    double *hi, struct trex_err *err)
+bool audit_protected(const struct policy *pol, const struct sdc_table *t, double v, double lo,
+		     double hi)
 {
-	size_t n = m->nrows, nvar = 0, nrow = 0, nz = 0;
-	_cleanup_free_ long *var = trex_calloc(n + 1, sizeof(long));
+	double lower, upper;
+
+	audit_protection(pol, t, v, &lower, &upper);
+	return lo <= v - lower + 1e-6 && hi >= v + upper - 1e-6;
+}
+
+/* The attacker's LP of a pattern: one variable per hidden cell (x >= 0),
+ * one row per margin equation that holds one. */
+struct audit_lp {
+	glp_prob *lp;
+	long *var;      /* per row: its variable, 0 when released */
+	size_t nvar;
+	glp_smcp parm;
+};
+
+static void audit_lp_free(struct audit_lp *a)
+{
+	if (a->lp)
+		glp_delete_prob(a->lp);
+	trex_free(a->var);
+	glp_term_hook(NULL, NULL);
+	memset(a, 0, sizeof(*a));
+}
+
+static int audit_lp_build(const struct sdc_margins *m, const unsigned char *state,
+			  struct audit_lp *a, struct trex_err *err)
+{
+	size_t n = m->nrows, nrow = 0, nz = 0;
 	_cleanup_free_ int *ia = NULL;
 	_cleanup_free_ int *ja = NULL;
 	_cleanup_free_ double *ar = NULL;
-	glp_prob *lp;
-	glp_smcp parm;
 
-	if (!var)
+	memset(a, 0, sizeof(*a));
+	a->var = trex_calloc(n + 1, sizeof(long));
+	if (!a->var)
 		return trex_err_set(err, -ENOMEM, "audit");
 	for (size_t r = 0; r < n; r++) {
 		bool unknown = state[r] == CELL_PRIMARY || state[r] == CELL_SECONDARY ||
 			       isnan(m->value[r]);
-		var[r] = unknown ? (long)++nvar : 0;
-		lo[r] = hi[r] = m->value[r];
+		a->var[r] = unknown ? (long)++a->nvar : 0;
 	}
-	if (nvar == 0)
+	if (a->nvar == 0)
 		return 0;
 	ia = trex_calloc(m->eq_off[m->neq] + 2, sizeof(int));
 	ja = trex_calloc(m->eq_off[m->neq] + 2, sizeof(int));
 	ar = trex_calloc(m->eq_off[m->neq] + 2, sizeof(double));
-	if (!ia || !ja || !ar)
+	if (!ia || !ja || !ar) {
+		audit_lp_free(a);
 		return trex_err_set(err, -ENOMEM, "audit");
-
+	}
 	glp_term_hook(audit_glpk_hook, NULL);
-	lp = glp_create_prob();
-	glp_add_cols(lp, (int)nvar);
-	for (size_t j = 1; j <= nvar; j++)
-		glp_set_col_bnds(lp, (int)j, GLP_LO, 0.0, 0.0);
+	a->lp = glp_create_prob();
+	glp_add_cols(a->lp, (int)a->nvar);
+	for (size_t j = 1; j <= a->nvar; j++)
+		glp_set_col_bnds(a->lp, (int)j, GLP_LO, 0.0, 0.0);
 	for (size_t e = 0; e < m->neq; e++) {
 		double known = 0;
 		size_t first_nz = nz;
 		for (size_t i = m->eq_off[e]; i < m->eq_off[e + 1]; i++) {
 			size_t r = m->eq_row[i];
-			if (var[r]) {
+			if (a->var[r]) {
 				nz++;
-				ja[nz] = (int)var[r];
+				ja[nz] = (int)a->var[r];
 				ar[nz] = m->eq_coef[i];
 			} else {
 				known += m->eq_coef[i] * m->value[r];
@@ -81,48 +107,95 @@ int audit_intervals(const struct sdc_margins *m, const unsigned char *state, dou
 		}
 		if (nz == first_nz)
 			continue;
-		glp_add_rows(lp, 1);
+		glp_add_rows(a->lp, 1);
 		nrow++;
 		for (size_t k = first_nz + 1; k <= nz; k++)
 			ia[k] = (int)nrow;
 		/* sum(coef * unknown) = -known */
-		glp_set_row_bnds(lp, (int)nrow, GLP_FX, -known, -known);
+		glp_set_row_bnds(a->lp, (int)nrow, GLP_FX, -known, -known);
 	}
 	if (nz)
-		glp_load_matrix(lp, (int)nz, ia, ja, ar);
-	glp_init_smcp(&parm);
-	parm.msg_lev = GLP_MSG_OFF;
-	parm.presolve = GLP_OFF; /* plain statuses: OPT, NOFEAS, UNBND */
-	for (size_t r = 0; r < n; r++) {
+		glp_load_matrix(a->lp, (int)nz, ia, ja, ar);
+	glp_init_smcp(&a->parm);
+	a->parm.msg_lev = GLP_MSG_OFF;
+	a->parm.presolve = GLP_OFF; /* plain statuses: OPT, NOFEAS, UNBND */
+	return 0;
+}
+
+/* min (dir 0) or max (dir 1) of hidden row r */
+static double audit_lp_bound(struct audit_lp *a, size_t r, int dir)
+{
+	int st;
+
+	for (size_t j = 1; j <= a->nvar; j++)
+		glp_set_obj_coef(a->lp, (int)j, 0.0);
+	glp_set_obj_coef(a->lp, (int)a->var[r], 1.0);
+	glp_set_obj_dir(a->lp, dir ? GLP_MAX : GLP_MIN);
+	st = glp_simplex(a->lp, &a->parm);
+	if (st == 0 && glp_get_status(a->lp) == GLP_OPT)
+		return glp_get_obj_val(a->lp);
+	if (st == 0 && glp_get_status(a->lp) == GLP_UNBND)
+		return dir ? INFINITY : 0.0;
+	/* margins that do not add up (or a solver failure) give no bound we
+	 * can trust: an empty interval */
+	return dir ? -INFINITY : INFINITY;
+}
+
+int audit_intervals(const struct sdc_margins *m, const unsigned char *state, double *lo,
+		    double *hi, struct trex_err *err)
+{
+	struct audit_lp a;
+	int r = audit_lp_build(m, state, &a, err);
+
+	if (r < 0)
+		return r;
+	for (size_t row = 0; row < m->nrows; row++) {
+		lo[row] = hi[row] = m->value[row];
 		/* only primary cells are judged: bounding the complements too
 		 * doubled the work of the audit for nothing */
-		if (!var[r] || state[r] != CELL_PRIMARY) {
-			if (var[r]) {
-				lo[r] = 0.0;
-				hi[r] = INFINITY;
-			}
+		if (!a.var[row])
+			continue;
+		if (state[row] != CELL_PRIMARY) {
+			lo[row] = 0.0;
+			hi[row] = INFINITY;
 			continue;
 		}
-		for (int dir = 0; dir < 2; dir++) {
-			double *out = dir ? &hi[r] : &lo[r];
-			int st;
-			for (size_t j = 1; j <= nvar; j++)
-				glp_set_obj_coef(lp, (int)j, 0.0);
-			glp_set_obj_coef(lp, (int)var[r], 1.0);
-			glp_set_obj_dir(lp, dir ? GLP_MAX : GLP_MIN);
-			st = glp_simplex(lp, &parm);
-			if (st == 0 && glp_get_status(lp) == GLP_OPT)
-				*out = glp_get_obj_val(lp);
-			else if (st == 0 && glp_get_status(lp) == GLP_UNBND)
-				*out = dir ? INFINITY : 0.0;
-			else
-				/* margins that do not add up (or a solver failure)
-				 * give no bound we can trust: an empty interval */
-				*out = dir ? -INFINITY : INFINITY;
-		}
+		lo[row] = audit_lp_bound(&a, row, 0);
+		hi[row] = audit_lp_bound(&a, row, 1);
 	}
-	glp_delete_prob(lp);
-	glp_term_hook(NULL, NULL);
+	audit_lp_free(&a);
+	return 0;
+}
+
+int audit_holds(const struct policy *pol, const struct sdc_table *t,
+		const struct sdc_margins *m, const unsigned char *state, const size_t *first,
+		size_t nfirst, size_t *solves, bool *holds, struct trex_err *err)
+{
+	struct audit_lp a;
+	int r = audit_lp_build(m, state, &a, err);
+
+	*holds = true;
+	if (r < 0)
+		return r;
+	for (size_t k = 0; k < nfirst + m->nrows && *holds; k++) {
+		size_t row = k < nfirst ? first[k] : k - nfirst;
+		double v = m->value[row];
+
+		if (!a.var[row] || state[row] != CELL_PRIMARY || isnan(v))
+			continue;
+		if (k >= nfirst) {
+			/* checked already when it was one of the first */
+			bool seen = false;
+			for (size_t i = 0; i < nfirst && !seen; i++)
+				seen = first[i] == row;
+			if (seen)
+				continue;
+		}
+		*solves += 2;
+		*holds = audit_protected(pol, t, v, audit_lp_bound(&a, row, 0),
+					 audit_lp_bound(&a, row, 1));
+	}
+	audit_lp_free(&a);
 	return 0;
 }
 
@@ -165,15 +238,13 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 	for (size_t i = 0, ndec = res->ndecisions; i < ndec; i++) {
 		struct sdc_cell *c = &res->cells[i];
 		size_t row = c->row;
-		double lower, upper;
 		json_t *params;
 		bool ok;
 
 		if (res->state[row] != CELL_PRIMARY || isnan(m.value[row]) ||
 		    strcmp(c->action, "primary"))
 			continue;
-		audit_protection(pol, t, m.value[row], &lower, &upper);
-		ok = lo[row] <= m.value[row] - lower + 1e-6 && hi[row] >= m.value[row] + upper - 1e-6;
+		ok = audit_protected(pol, t, m.value[row], lo[row], hi[row]);
 		/* params may be shared with other cells: give this one its own */
 		params = c->params ? json_deep_copy(c->params) : json_object();
 		if (!params) {
@@ -192,9 +263,9 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 
 		if (res->state[row] != CELL_PRIMARY || isnan(m.value[row]))
 			continue;
-		audit_protection(pol, t, m.value[row], &lower, &upper);
-		if (lo[row] <= m.value[row] - lower + 1e-6 && hi[row] >= m.value[row] + upper - 1e-6)
+		if (audit_protected(pol, t, m.value[row], lo[row], hi[row]))
 			continue;
+		audit_protection(pol, t, m.value[row], &lower, &upper);
 		weak++;
 		sdc_note(res, t, row, t->decl->count ? t->decl->count : t->decl->value, "audit",
 			 json_pack("{s:f, s:f}", "lower", lower, "upper", upper), "review",

@@ -240,6 +240,17 @@ void suppress_margins_free(struct sdc_margins *m);
  * released cells, by linear programming: non-negative cells, margins as
  * equalities; the other unknowns (complements, missing values) are left at
  * [0, INFINITY] without solving. hi is INFINITY when unbounded. */
+/* Tests: leave the greedy pattern as it is (no release of complements
+ * the audit does not need), to show the minimality test can fail. */
+void suppress_set_prune(bool on);
+/* Does the pattern state protect every primary cell (audit_protection)?
+ * The rows in first are solved first, and the answer is given at the
+ * first cell that is not protected; *solves counts the LPs solved. */
+int audit_holds(const struct policy *pol, const struct sdc_table *t,
+		const struct sdc_margins *m, const unsigned char *state, const size_t *first,
+		size_t nfirst, size_t *solves, bool *holds, struct trex_err *err);
+bool audit_protected(const struct policy *pol, const struct sdc_table *t, double v, double lo,
+		     double hi);
 int audit_intervals(const struct sdc_margins *m, const unsigned char *state, double *lo,
 		    double *hi, struct trex_err *err);
 /* Protection a suppressed cell of value v needs: the interval must reach

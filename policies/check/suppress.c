@@ -10,12 +10,21 @@
  * interval; a cell still narrowed below its protection gets one more
  * complement in its least protected equation, and the loop repeats until
  * the audit passes. Totals are never recomputed: they stay true or are
- * suppressed themselves. */
+ * suppressed themselves.
+ *
+ * The greedy pattern can end up with complements a later one made
+ * unnecessary. Last, each complement is released again, the most costly
+ * first (totals, then the largest values), whenever the audit still
+ * passes without it; so every complement left is needed: releasing any
+ * one of them would narrow some primary cell below its protection. The
+ * LP solves this takes are capped (SUPPRESS_PRUNE_SOLVES): a count, not a
+ * time, so the same table always gets the same pattern. */
 #include "sdc.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -23,6 +32,7 @@
 
 #define SUPPRESS_MAX_ROWS 20000
 #define SUPPRESS_DEPTH 8
+#define SUPPRESS_PRUNE_SOLVES 20000
 
 /* ---- row lookup by dimension codes ---- */
 
@@ -343,6 +353,96 @@ static void supp_mark(const struct sdc_table *t, struct sdc_result *res, size_t 
 		 "secondary", NULL, "secondary", "complementary suppression: %s", why);
 }
 
+static bool supp_prune_on = true; /* suppress_set_prune: tests only */
+
+void suppress_set_prune(bool on)
+{
+	supp_prune_on = on;
+}
+
+/* complements in the order they are tried for release: totals first,
+ * then the largest values (what is lost by keeping them hidden) */
+static const struct sdc_margins *supp_prune_m;
+
+static int supp_prune_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const struct sdc_margins *m = supp_prune_m;
+
+	if (m->total[x] != m->total[y])
+		return m->total[x] ? -1 : 1;
+	if (m->value[x] != m->value[y])
+		return m->value[x] > m->value[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* Release every complement the audit does not need (see the top). Their
+ * decisions are dropped; returns how many were released. */
+static int supp_prune(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
+		      const struct sdc_margins *m, const size_t *row_eq_off, const size_t *row_eq,
+		      size_t *released, struct trex_err *err)
+{
+	const size_t n = m->nrows;
+	_cleanup_free_ size_t *sec = trex_calloc(res->nsecondary + 1, sizeof(size_t));
+	_cleanup_free_ size_t *first = trex_calloc(n + 1, sizeof(size_t));
+	_cleanup_free_ unsigned char *seen = trex_calloc(n + 1, 1);
+	size_t nsec = 0, solves = 0;
+
+	*released = 0;
+	if (!sec || !first || !seen)
+		return trex_err_set(err, -ENOMEM, "%s", t->name);
+	for (size_t row = 0; row < n; row++)
+		if (res->state[row] == CELL_SECONDARY && nsec < res->nsecondary)
+			sec[nsec++] = row;
+	supp_prune_m = m;
+	qsort(sec, nsec, sizeof(*sec), supp_prune_cmp);
+	for (size_t k = 0; k < nsec && solves < SUPPRESS_PRUNE_SOLVES; k++) {
+		size_t s = sec[k], nfirst = 0;
+		bool holds;
+		int r;
+
+		/* the primary cells that share an equation with it are the
+		 * likeliest to lose their protection: solved first */
+		for (size_t i = row_eq_off[s]; i < row_eq_off[s + 1]; i++) {
+			size_t e = row_eq[i];
+			for (size_t j = m->eq_off[e]; j < m->eq_off[e + 1]; j++) {
+				size_t p = m->eq_row[j];
+				if (res->state[p] == CELL_PRIMARY && !seen[p]) {
+					seen[p] = 1;
+					first[nfirst++] = p;
+				}
+			}
+		}
+		for (size_t i = 0; i < nfirst; i++)
+			seen[first[i]] = 0;
+		res->state[s] = CELL_OK;
+		r = audit_holds(pol, t, m, res->state, first, nfirst, &solves, &holds, err);
+		if (r < 0) {
+			res->state[s] = CELL_SECONDARY;
+			return r;
+		}
+		if (holds)
+			(*released)++;
+		else
+			res->state[s] = CELL_SECONDARY;
+	}
+	if (*released) {
+		/* drop the decisions of the complements released */
+		size_t w = 0;
+		for (size_t i = 0; i < res->ndecisions; i++) {
+			struct sdc_cell *c = &res->cells[i];
+			if (!strcmp(c->action, "secondary") && res->state[c->row] != CELL_SECONDARY) {
+				json_decref(c->params);
+				continue;
+			}
+			res->cells[w++] = *c;
+		}
+		res->ndecisions = w;
+		res->nsecondary -= *released;
+	}
+	return 0;
+}
+
 int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 		       struct sdc_result *res, struct trex_err *err)
 {
@@ -422,13 +522,11 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 		if (r < 0)
 			break;
 		for (size_t row = 0; row < n && !failing; row++) {
-			double lower, upper, best_k = INFINITY;
+			double best_k = INFINITY;
 			long pick;
 			if (res->state[row] != CELL_PRIMARY || isnan(m.value[row]))
 				continue;
-			audit_protection(pol, t, m.value[row], &lower, &upper);
-			if (lo[row] <= m.value[row] - lower + 1e-6 &&
-			    hi[row] >= m.value[row] + upper - 1e-6)
+			if (audit_protected(pol, t, m.value[row], lo[row], hi[row]))
 				continue;
 			failing = true;
 			/* widen through the equation whose cheapest complement
@@ -451,6 +549,13 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 		}
 		if (!failing)
 			break;
+	}
+	if (r == 0 && res->nsecondary && supp_prune_on) {
+		size_t released = 0;
+		r = supp_prune(pol, t, res, &m, row_eq_off, row_eq, &released, err);
+		/* the intervals reported are of the final pattern */
+		if (r == 0 && released)
+			r = audit_intervals(&m, res->state, lo, hi, err);
 	}
 	suppress_margins_free(&m);
 	if (r == 0) {

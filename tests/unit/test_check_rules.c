@@ -201,6 +201,127 @@ static void test_secondary_rectangle(void **state)
 	fx_close(&fx);
 }
 
+/* Random 2-D and 3-D tables with every margin: whatever the greedy
+ * search added, each complement left must be needed -- released alone,
+ * the LP audit finds some primary cell narrowed below its protection --
+ * and the final pattern must pass the audit. Without the release pass the
+ * greedy patterns keep complements a later one made unnecessary, which
+ * this test must then see (it can fail). */
+static uint32_t rnd_next(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static void table_random(uint32_t *seed, size_t nd, size_t *card, char *csv, size_t cap,
+			 char *man, size_t mcap)
+{
+	/* inner cells, then every total by summing: codes 0..card-1, T */
+	long v[8][8][8] = {{{0}}};
+	size_t len = 0, k[3];
+	static const char *const dims[] = {"a", "b", "c"};
+
+	for (size_t i = 0; i < card[0]; i++)
+		for (size_t j = 0; j < card[1]; j++)
+			for (size_t l = 0; l < (nd == 3 ? card[2] : 1); l++) {
+				uint32_t r = rnd_next(seed) % 10;
+				v[i][j][l] = r < 3 ? (long)(rnd_next(seed) % 10) : 5 + (long)(rnd_next(seed) % 60);
+			}
+	len += (size_t)snprintf(csv + len, cap - len, nd == 3 ? "a,b,c,n\n" : "a,b,n\n");
+	for (k[0] = 0; k[0] <= card[0]; k[0]++)
+		for (k[1] = 0; k[1] <= card[1]; k[1]++)
+			for (k[2] = 0; k[2] <= (nd == 3 ? card[2] : 0); k[2]++) {
+				long sum = 0;
+				for (size_t i = 0; i < card[0]; i++)
+					for (size_t j = 0; j < card[1]; j++)
+						for (size_t l = 0; l < (nd == 3 ? card[2] : 1); l++)
+							if ((k[0] == card[0] || k[0] == i) &&
+							    (k[1] == card[1] || k[1] == j) &&
+							    (nd < 3 || k[2] == card[2] || k[2] == l))
+								sum += v[i][j][l];
+				for (size_t d = 0; d < nd; d++) {
+					if (k[d] == card[d])
+						len += (size_t)snprintf(csv + len, cap - len, "T,");
+					else
+						len += (size_t)snprintf(csv + len, cap - len, "%c%zu,",
+									'a' + (int)d, k[d]);
+				}
+				len += (size_t)snprintf(csv + len, cap - len, "%ld\n", sum);
+			}
+	len = (size_t)snprintf(man, mcap, "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": "
+				   "\"frequency_table\", \"dimensions\": [");
+	for (size_t d = 0; d < nd; d++)
+		len += (size_t)snprintf(man + len, mcap - len, "%s\"%s\"", d ? "," : "", dims[d]);
+	len += (size_t)snprintf(man + len, mcap - len, "], \"count\": \"n\", \"total_codes\": {");
+	for (size_t d = 0; d < nd; d++)
+		len += (size_t)snprintf(man + len, mcap - len, "%s\"%s\": [\"T\"]", d ? "," : "",
+					dims[d]);
+	snprintf(man + len, mcap - len, "}}]}");
+}
+
+/* Tables (of 60) with a complement the audit does not need; *with: how
+ * many have complements at all. */
+static size_t secondary_redundant(size_t *with)
+{
+	uint32_t seed = 20261129;
+	size_t redundant = 0;
+	static char csv[65536], man[1024];
+
+	*with = 0;
+	for (int n = 0; n < 60; n++) {
+		size_t nd = 2 + (size_t)(n % 3 == 2), card[3];
+		struct fixture fx;
+		struct sdc_margins m;
+		struct trex_err err = {0};
+		bool any = false;
+
+		for (size_t d = 0; d < 3; d++)
+			card[d] = 2 + rnd_next(&seed) % (nd == 3 ? 3 : 5);
+		table_random(&seed, nd, card, csv, sizeof(csv), man, sizeof(man));
+		fx_open(&fx, csv, man);
+		fx_check(&fx);
+		assert_int_equal(suppress_margins_build(&fx.t, &m, &err), 0);
+		if (fx.res.nsecondary)
+			(*with)++;
+		for (size_t row = 0; row < fx.csv.nrows; row++) {
+			size_t solves = 0;
+			bool holds;
+			if (fx.res.state[row] != CELL_SECONDARY)
+				continue;
+			fx.res.state[row] = CELL_OK;
+			assert_int_equal(audit_holds(&fx.pol, &fx.t, &m, fx.res.state, NULL, 0, &solves,
+						     &holds, &err),
+					 0);
+			fx.res.state[row] = CELL_SECONDARY;
+			any |= holds;
+		}
+		/* the pattern itself protects every primary cell */
+		for (size_t i = 0; i < fx.res.ndecisions; i++)
+			assert_string_not_equal(fx.res.cells[i].rule, "audit");
+		redundant += any;
+		suppress_margins_free(&m);
+		fx_close(&fx);
+	}
+	return redundant;
+}
+
+static void test_secondary_minimal(void **state)
+{
+	size_t with, redundant;
+
+	suppress_set_prune(false);
+	redundant = secondary_redundant(&with);
+	suppress_set_prune(true);
+	/* the greedy search alone leaves unneeded complements: the check
+	 * below would see them */
+	assert_true(redundant > 0);
+	redundant = secondary_redundant(&with);
+	assert_true(with >= 20);
+	assert_int_equal(redundant, 0);
+}
+
 static void test_regression_dof(void **state)
 {
 	static const char man[] = "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"regression\","
@@ -294,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_audit_flags_weak_pattern),
 		cmocka_unit_test(test_audit_accepts_rectangle),
 		cmocka_unit_test(test_secondary_rectangle),
+		cmocka_unit_test(test_secondary_minimal),
 		cmocka_unit_test(test_regression_dof),
 		cmocka_unit_test(test_unique_keys_paths),
 		cmocka_unit_test(test_class_disclosure_sparse),
