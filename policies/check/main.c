@@ -214,9 +214,14 @@ static int check_file_stream(const struct check_opts *o, const struct policy *po
 	bool out = false;
 	int r;
 
-	/* a name too long fails the same way in the whole-table check */
-	if (o->out && (size_t)snprintf(outpath, sizeof(outpath), "%s/%s", o->out, released) >=
-			      sizeof(outpath))
+	struct stat st;
+
+	/* a name too long fails the same way in the whole-table check, which
+	 * also creates --out when it releases something (the streamed copy
+	 * is written there before the verdict is known) */
+	if (o->out && ((size_t)snprintf(outpath, sizeof(outpath), "%s/%s", o->out, released) >=
+			       sizeof(outpath) ||
+		       stat(o->out, &st) != 0 || !S_ISDIR(st.st_mode)))
 		return 1;
 	r = stream_check(pol, d, file, f, &so, &cs, &t, &res, &out, err);
 	if (r != 0)
