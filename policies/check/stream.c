@@ -1,7 +1,7 @@
 /* A frequency or magnitude table checked as it is read, a batch of rows
- * at a time: memory grows with the table's distinct codes and slices,
- * never with its rows or bytes, and the released copy is written batch by
- * batch.
+ * at a time: memory grows with the table's distinct codes, its slices
+ * and the decisions the report lists, never with its rows or bytes, and
+ * the released copy is written batch by batch.
  *
  * The rules and the report are those of rules.c on the whole table, byte
  * for byte (tests/disclosure compares both paths): the same decisions in
