@@ -4,7 +4,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -642,12 +644,30 @@ int csv_write_field(FILE *f, const char *s)
  * record still open is moved down behind the header. */
 int csv_stream_open(struct csv_stream *s, FILE *f, const char *name, struct trex_err *err)
 {
+	struct stat st;
+	int fd = fileno(f);
+
 	memset(s, 0, sizeof(*s));
 	s->f = f;
 	s->chunk_size = csv_stream_chunk;
-	s->chunk = trex_malloc(s->chunk_size);
+	/* A regular file is read through a mapping, a chunk at a time, each
+	 * chunk's pages dropped once parsed: read() copied every byte once
+	 * more, a tenth of the checker's time on a large table. (Outputs are
+	 * checked after every job process is gone: nothing truncates the
+	 * file under the mapping.) */
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    ftello(f) == 0) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m != MAP_FAILED) {
+			s->map = m;
+			s->map_len = (size_t)st.st_size;
+			(void)madvise(m, s->map_len, MADV_SEQUENTIAL);
+		}
+	}
+	if (!s->map)
+		s->chunk = trex_malloc(s->chunk_size);
 	s->p = trex_calloc(1, sizeof(*s->p));
-	if (!s->chunk || !s->p) {
+	if ((!s->map && !s->chunk) || !s->p) {
 		csv_stream_close(s);
 		return trex_err_set(err, -ENOMEM, "%s", name);
 	}
@@ -709,10 +729,18 @@ int csv_stream_next(struct csv_stream *s)
 		csv_stream_compact(s);
 	s->view.nrows = 0;
 	while (!s->done) {
-		size_t n = fread(s->chunk, 1, s->chunk_size, s->f);
+		const unsigned char *data = s->chunk;
+		size_t n;
 
+		if (s->map) {
+			n = s->map_len - s->map_pos < s->chunk_size ? s->map_len - s->map_pos
+								  : s->chunk_size;
+			data = s->map + s->map_pos;
+		} else {
+			n = fread(s->chunk, 1, s->chunk_size, s->f);
+		}
 		if (n == 0) {
-			if (ferror(s->f))
+			if (!s->map && ferror(s->f))
 				return trex_err_set(p->err, -EIO, "read %s", p->name);
 			s->done = true;
 			r = csv_end_input(p);
@@ -720,8 +748,18 @@ int csv_stream_next(struct csv_stream *s)
 				r = csv_check_header(p);
 			if (r < 0)
 				return r;
-		} else if ((r = csv_feed(p, s->chunk, n)) < 0) {
+		} else if ((r = csv_feed(p, data, n)) < 0) {
 			return r;
+		} else if (s->map) {
+			/* the parsed bytes are in the arena now: their pages go */
+			size_t page = (size_t)sysconf(_SC_PAGESIZE), upto;
+			s->map_pos += n;
+			upto = s->map_pos / page * page;
+			if (upto > s->map_dropped) {
+				(void)madvise((void *)(s->map + s->map_dropped), upto - s->map_dropped,
+					      MADV_DONTNEED);
+				s->map_dropped = upto;
+			}
 		}
 		if (p->ncols && !s->header_checked) {
 			if ((r = csv_check_header(p)) < 0)
@@ -747,6 +785,8 @@ int csv_stream_next(struct csv_stream *s)
 
 void csv_stream_close(struct csv_stream *s)
 {
+	if (s->map)
+		munmap((void *)s->map, s->map_len);
 	if (s->p)
 		csv_parser_free(s->p);
 	trex_free(s->p);

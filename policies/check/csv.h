@@ -60,8 +60,10 @@ struct csv_parser;
 struct csv_stream {
 	struct csv_parser *p;
 	FILE *f;
-	unsigned char *chunk;
+	unsigned char *chunk;      /* read buffer, when not mapped */
 	size_t chunk_size;
+	const unsigned char *map;  /* a regular file, mapped */
+	size_t map_len, map_pos, map_dropped;
 	struct csv_table view;
 	size_t first;
 	bool done, header_checked, header_handed;

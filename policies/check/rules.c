@@ -411,22 +411,12 @@ static json_t *sdc_pratio_params(const struct policy *pol)
 
 /* A count cell: NaN/missing, negative and fractional counts are decided
  * explicitly rather than coerced. Returns the count or -1 when not usable. */
-long sdc_count_text(const struct policy *pol, const char *s, size_t row, const char *measure,
-		    struct sdc_result *res)
+long sdc_count_text_slow(const struct policy *pol, const char *s, size_t row,
+			 const char *measure, struct sdc_result *res)
 {
 	double v;
 	int r;
 
-	/* the common case, up to 15 plain digits: a valid count below 1e15,
-	 * what the checks below accept, without going through a double */
-	if (*s >= '0' && *s <= '9') {
-		long n = 0;
-		const char *q = s;
-		while (*q >= '0' && *q <= '9' && q - s < 15)
-			n = n * 10 + (*q++ - '0');
-		if (!*q)
-			return n;
-	}
 	r = sdc_parse_number(s, &v);
 	if (r == 1) {
 		if (pol->check_missing_values) {
@@ -451,13 +441,9 @@ static long sdc_count_cell(const struct policy *pol, const struct sdc_table *t, 
 	return sdc_count_text(pol, csv_field(t->csv, row, (size_t)col), row, measure, res);
 }
 
-bool sdc_primary_count(const struct policy *pol, size_t row, const char *measure, long n,
-		       struct sdc_result *res)
+bool sdc_primary_note(const struct policy *pol, size_t row, const char *measure, long n,
+		      struct sdc_result *res)
 {
-	if (n == 0 && !pol->zeros_are_disclosive)
-		return false;
-	if (n >= pol->safe_threshold && n != 0)
-		return false;
 	res->nprimary++;
 	if (n == 0) {
 		json_t *p = json_pack("{s:b}", "zeros_are_disclosive", 1);

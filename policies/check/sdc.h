@@ -106,10 +106,36 @@ int sdc_note_append(struct sdc_result *dst, const struct sdc_result *src, size_t
  * cell's text (-1 when missing or invalid, noted), the threshold and zero
  * rules on a count (true when primary: noted and counted), the class
  * disclosure note, the undeclared-margin reasons and the summary. */
-long sdc_count_text(const struct policy *pol, const char *s, size_t row, const char *measure,
-		    struct sdc_result *res);
-bool sdc_primary_count(const struct policy *pol, size_t row, const char *measure, long n,
-		       struct sdc_result *res);
+long sdc_count_text_slow(const struct policy *pol, const char *s, size_t row,
+			 const char *measure, struct sdc_result *res);
+bool sdc_primary_note(const struct policy *pol, size_t row, const char *measure, long n,
+		      struct sdc_result *res);
+/* inline: asked of every cell of a table of millions */
+static inline long sdc_count_text(const struct policy *pol, const char *s, size_t row,
+				  const char *measure, struct sdc_result *res)
+{
+	/* the common case, up to 15 plain digits: a valid count below 1e15,
+	 * what the slow path accepts, without going through a double */
+	if (*s >= '0' && *s <= '9') {
+		long n = 0;
+		const char *q = s;
+		while (*q >= '0' && *q <= '9' && q - s < 15)
+			n = n * 10 + (*q++ - '0');
+		if (!*q)
+			return n;
+	}
+	return sdc_count_text_slow(pol, s, row, measure, res);
+}
+
+static inline bool sdc_primary_count(const struct policy *pol, size_t row, const char *measure,
+				     long n, struct sdc_result *res)
+{
+	if (n == 0 && !pol->zeros_are_disclosive)
+		return false;
+	if (n >= pol->safe_threshold && n != 0)
+		return false;
+	return sdc_primary_note(pol, row, measure, n, res);
+}
 struct sdc_magnitude {
 	char dominance_reason[256], pratio_reason[256];
 };

@@ -546,20 +546,28 @@ static int stream_frequency_row(struct stream_state *st, const struct csv_table 
 		st->batch.state[r] = CELL_PRIMARY;
 	if (st->prim.ndecisions > before && stream_key(st, &st->prim, codes) < 0)
 		return -ENOMEM;
+	/* class disclosure and margin sums, each slice touched once */
 	for (size_t d = 0; d < st->nd; d++) {
 		struct stream_slice *c = &st->sl[d].s[g[d]];
+		double x = (double)n;
 		c->cells++;
+		c->sum += x;
 		if (n > 0) {
+			c->mnonzero++;
 			if (!c->nonzero++) {
 				c->first_nz_row = row;
 				c->first_nz_code = codes[d];
+			}
+			if (x > c->max) {
+				c->max = x;
+				c->argmax_row = row;
+				c->argmax_code = codes[d];
 			}
 		} else if (st->pol->zeros_are_disclosive) {
 			/* a zero is hidden exactly when zeros are primary */
 			c->hidden0++;
 		}
 	}
-	stream_margin_add(st, g, codes, (double)n, row);
 	return 0;
 }
 
