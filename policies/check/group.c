@@ -14,71 +14,25 @@
 #include "alloc.h"
 #include "cleanup.h"
 
-/* Codes are short, and comparing or hashing them byte by byte cost a
- * mispredicted loop exit each. A code of up to 7 bytes is one word: the
- * arena has CSV_PAD readable bytes from any field's start (csv.h), and
- * the bytes past the NUL are masked off. Longer codes take the loops. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define GROUP_WORDS 1
-#endif
-
-static inline uint64_t group_load(const char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* The bytes up to and including the first NUL of a little-endian word,
- * as a mask; 0 when the word has no NUL. The lowest flagged byte of the
- * classic has-zero test is exact (only bytes above it can be false). */
-static inline uint64_t group_len_mask(uint64_t w)
-{
-	uint64_t z = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
-	return z ? ((z & -z) << 1) - 1 : 0;
-}
-
-static uint64_t group_mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
-
 static uint64_t group_hash_str(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;
-#ifdef GROUP_WORDS
-	uint64_t w = group_load(s), m = group_len_mask(w);
+#ifdef SDC_WORDS
+	uint64_t w = sdc_word_load(s), m = sdc_word_mask(w);
 	if (m)
-		return group_mix(w & m);
+		return sdc_mix(w & m);
 #endif
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ull;
 	return h;
 }
 
-/* A code of up to 7 bytes as its masked word (never 0: the NUL's byte is
- * in the mask and some byte before it is not 0), or 0 for a longer or
- * empty code. */
-static inline uint64_t group_word_key(const char *s)
-{
-#ifdef GROUP_WORDS
-	uint64_t w = group_load(s), m = group_len_mask(w);
-	return w & m;
-#else
-	(void)s;
-	return 0;
-#endif
-}
-
 static inline bool group_streq(const char *a, const char *b)
 {
-#ifdef GROUP_WORDS
-	uint64_t w = group_load(a), m = group_len_mask(w);
+#ifdef SDC_WORDS
+	uint64_t w = sdc_word_load(a), m = sdc_word_mask(w);
 	if (m)
-		return ((w ^ group_load(b)) & m) == 0;
+		return ((w ^ sdc_word_load(b)) & m) == 0;
 #endif
 	while (*a && *a == *b)
 		a++, b++;
@@ -114,7 +68,7 @@ static int group_grow(const struct sdc_table *t, struct group_dim *g)
 		while (ns[j])
 			j = (j + 1) & (ncap - 1);
 		ns[j] = (uint32_t)(k + 1);
-		nw[j] = group_word_key(c);
+		nw[j] = sdc_word_key(c);
 	}
 	trex_free(g->slots);
 	trex_free(g->words);
@@ -135,7 +89,7 @@ static inline int group_intern_row(const struct sdc_table *t, struct group_dim *
 		return 0;
 	}
 	g->prev = s;
-	key = group_word_key(s);
+	key = sdc_word_key(s);
 	for (i = group_hash_str(s) & mask;; i = (i + 1) & mask) {
 		if (!g->slots[i]) {
 			g->first[g->ncodes] = r;
@@ -249,7 +203,7 @@ int sdc_group(const struct sdc_table *t, const struct sdc_result *res, size_t sk
 			return -ENOMEM;
 		for (size_t r = 0; r < n; r++) {
 			uint64_t k = group_key(t, res, r, skip);
-			for (size_t i = group_mix(k) & (cap - 1);; i = (i + 1) & (cap - 1)) {
+			for (size_t i = sdc_mix(k) & (cap - 1);; i = (i + 1) & (cap - 1)) {
 				if (!ids[i]) {
 					keys[i] = k;
 					ids[i] = ++ng;

@@ -207,7 +207,7 @@ static int check_file_stream(const struct check_opts *o, const struct policy *po
 	const char *released = check_release_name(file);
 	char outpath[4096];
 	struct stream_opts so = {.ids = &o->ids, .out_dir = o->out, .release_path = outpath,
-				 .marker = o->marker, .sync = !o->no_sync};
+				 .marker = o->marker, .sync = !o->no_sync, .previous = o->previous};
 	struct csv_stream cs;
 	struct sdc_table t;
 	struct sdc_result res;
@@ -319,7 +319,7 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 		if (!f)
 			return trex_err_set(err, -errno, "fdopen %s", file);
 		fd = -1;
-		if (!o->whole && !o->previous && stream_eligible(pol, d)) {
+		if (!o->whole && stream_eligible(pol, d)) {
 			r = check_file_stream(o, pol, d, file, f, entry, cells, verdict, err);
 			if (r != 1)
 				return r;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -172,6 +173,54 @@ static inline int sdc_parse_number(const char *s, double *out)
 	return sdc_parse_number_slow(s, out);
 }
 
+/* Codes are short, and comparing or hashing them byte by byte cost a
+ * mispredicted loop exit each. A code of up to 7 bytes is one word: the
+ * arena has CSV_PAD readable bytes from any field's start (csv.h), and
+ * the bytes past the NUL are masked off. Longer codes take the loops.
+ * (group.c, stream.c) */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SDC_WORDS 1
+#endif
+
+static inline uint64_t sdc_word_load(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* The bytes up to and including the first NUL of a little-endian word,
+ * as a mask; 0 when the word has no NUL. The lowest flagged byte of the
+ * classic has-zero test is exact (only bytes above it can be false). */
+static inline uint64_t sdc_word_mask(uint64_t w)
+{
+	uint64_t z = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+	return z ? ((z & -z) << 1) - 1 : 0;
+}
+
+/* A code of up to 7 bytes as its masked word (never 0: the NUL's byte is
+ * in the mask and some byte before it is not 0), or 0 for a longer or
+ * empty code. */
+static inline uint64_t sdc_word_key(const char *s)
+{
+#ifdef SDC_WORDS
+	uint64_t w = sdc_word_load(s), m = sdc_word_mask(w);
+	return w & m;
+#else
+	(void)s;
+	return 0;
+#endif
+}
+
+/* 64-bit finaliser for hash tables keyed by integers or words */
+static inline uint64_t sdc_mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
 /* Resolve the declared columns (-EINVAL naming the missing one). */
 int sdc_table_open(struct sdc_table *t, const struct csv_table *csv,
 		   const struct output_decl *decl, const char *name, struct trex_err *err);
@@ -299,6 +348,23 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 /* difference.c: hold for review a table that differs from one released
  * earlier (a table under prevdir with the same dimension and measure
  * columns) by fewer than safe_threshold units in total. */
+/* Differencing in pieces, for a table read a batch at a time (stream.c):
+ * the comparable tables under prevdir loaded and indexed, the checked
+ * table's rows added as they come, then the verdict (what diff_check
+ * does on a whole table). */
+struct diff_prev;
+struct diff_state {
+	struct diff_prev *v;
+	size_t n;
+	int mcol;
+};
+int diff_open(const struct sdc_table *t, const char *prevdir, struct diff_state *ds,
+	      struct trex_err *err);
+void diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct csv_table *c,
+	       size_t from, size_t to);
+void diff_finish(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
+		 struct diff_state *ds);
+void diff_free(struct diff_state *ds);
 int diff_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 	       const char *prevdir, struct trex_err *err);
 
@@ -338,6 +404,7 @@ struct stream_opts {
 	const char *release_path;
 	const char *marker;
 	bool sync;                  /* fsync the released copy (--no-sync: not) */
+	const char *previous;       /* NULL, or tables released earlier (differencing) */
 };
 bool stream_eligible(const struct policy *pol, const struct output_decl *d);
 int stream_check(const struct policy *pol, const struct output_decl *d, const char *name,

@@ -13,8 +13,9 @@
  * to the whole-table check, which has no such condition.
  *
  * Only tables without declared totals and under a suppression policy
- * come here: secondary suppression, its audit, rounding and differencing
- * need the whole table. */
+ * come here: secondary suppression, its audit and rounding need the whole
+ * table. Differencing needs only the tables released earlier, loaded
+ * before the first batch, each checked row compared as it comes. */
 #include "sdc.h"
 
 #include <errno.h>
@@ -33,16 +34,6 @@ bool stream_eligible(const struct policy *pol, const struct output_decl *d)
 {
 	return (d->kind == KIND_FREQUENCY || d->kind == KIND_MAGNITUDE) && d->ndims >= 1 &&
 	       !d->total_codes && pol->method != POLICY_ROUND;
-}
-
-static uint64_t stream_mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
 }
 
 /* The codes of one dimension, interned: their text (owned: the rows they
@@ -66,7 +57,7 @@ static uint64_t stream_hash_text(const char *s, size_t n)
 	uint64_t h = 1469598103934665603ull;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return stream_mix(h);
+	return sdc_mix(h);
 }
 
 static int stream_dim_grow(struct stream_dim *g)
@@ -86,25 +77,6 @@ static int stream_dim_grow(struct stream_dim *g)
 	g->slots = ns;
 	g->cap = ncap;
 	return 0;
-}
-
-/* A code of up to 7 bytes as its word, NUL and the bytes after it masked
- * off (group.c does the same): one compare instead of a loop per byte.
- * A field's first CSV_PAD bytes are readable (csv.h). 0 for a longer or
- * empty code, compared as text. */
-static inline uint64_t stream_word(const char *p)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t w, z;
-	memcpy(&w, p, sizeof(w));
-	z = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
-	if (!z || !(w & 0xff))
-		return 0;
-	return w & (((z & -z) << 1) - 1);
-#else
-	(void)p;
-	return 0;
-#endif
 }
 
 static int stream_dim_add(struct stream_dim *g, const char *s, size_t n, uint32_t row)
@@ -153,7 +125,7 @@ static int stream_dim_add(struct stream_dim *g, const char *s, size_t n, uint32_
 	g->len[g->n] = (uint32_t)n;
 	g->first[g->n] = row;
 	g->next[g->n] = 0;
-	g->word[g->n] = stream_word(s);
+	g->word[g->n] = sdc_word_key(s);
 	g->text_len += n + 1;
 	g->n++;
 	return 0;
@@ -182,7 +154,7 @@ static inline bool stream_str_eq(const char *a, const char *b)
  * tried first (and the previous one itself), before any hashing. */
 static inline int stream_intern(struct stream_dim *g, const char *s, uint32_t row, uint32_t *code)
 {
-	const uint64_t w = stream_word(s);
+	const uint64_t w = sdc_word_key(s);
 	size_t n, mask, i;
 
 	if (g->have_prev) {
@@ -268,7 +240,7 @@ static inline uint64_t stream_key_word(const uint32_t *k, size_t nk)
 		return (uint64_t)k[0] << 32 | k[1];
 	h = 0x9e3779b97f4a7c15ull;
 	for (size_t i = 0; i < nk; i++)
-		h = stream_mix(h ^ k[i]);
+		h = sdc_mix(h ^ k[i]);
 	return h;
 }
 
@@ -295,7 +267,7 @@ static int stream_slices_grow(struct stream_slices *sl)
 		return -ENOMEM;
 	}
 	for (size_t g = 0; g < sl->n; g++) {
-		size_t j = stream_mix(sl->word[g]) & (ncap - 1);
+		size_t j = sdc_mix(sl->word[g]) & (ncap - 1);
 		while (ni[j])
 			j = (j + 1) & (ncap - 1);
 		nw[j] = sl->word[g];
@@ -336,7 +308,7 @@ static int stream_slice_of(struct stream_slices *sl, const uint32_t *k, uint32_t
 	if (sl->n * 2 >= sl->cap && stream_slices_grow(sl) < 0)
 		return -ENOMEM;
 	mask = sl->cap - 1;
-	for (i = stream_mix(w) & mask;; i = (i + 1) & mask) {
+	for (i = sdc_mix(w) & mask;; i = (i + 1) & mask) {
 		uint32_t g = sl->slot_id[i];
 		if (!g)
 			break;
@@ -439,6 +411,8 @@ struct stream_state {
 	char *tmp;
 	struct sdc_result batch;
 	size_t cap_batch;
+	/* differencing with the tables released earlier (--previous) */
+	struct diff_state diff;
 };
 
 static void stream_state_free(struct stream_state *st)
@@ -459,6 +433,7 @@ static void stream_state_free(struct stream_state *st)
 		trex_free(st->sl[d].slot_id);
 	}
 	trex_free(st->stamp);
+	diff_free(&st->diff);
 	sdc_result_free(&st->prim);
 	trex_free(st->batch.state);
 	st->batch.state = NULL;
@@ -829,6 +804,8 @@ int stream_check(const struct policy *pol, const struct output_decl *d, const ch
 						st.batch.drop_col[t->largest_col[i]] = true;
 				}
 			}
+			if (open_err == 0 && so->previous)
+				open_err = diff_open(t, so->previous, &st.diff, err);
 			if (open_err == 0 && so->out_dir)
 				open_err = report_release_open(so->out_dir, &st.tmp, &st.out, err);
 		}
@@ -837,6 +814,8 @@ int stream_check(const struct policy *pol, const struct output_decl *d, const ch
 		r = stream_batch(&st, v, cs->first, res);
 		if (r == 0)
 			r = stream_identifiers(&st, v, cs->first);
+		if (r == 0)
+			diff_rows(&st.diff, t, v, 0, v->nrows);
 		if (r == 0 && st.out && !st.dup) {
 			st.batch.ncells = v->nrows;
 			t->csv = v;
@@ -865,6 +844,8 @@ int stream_check(const struct policy *pol, const struct output_decl *d, const ch
 		trex_err_set(err, r, "%s", name);
 		goto out;
 	}
+	if (so->previous && res->verdict < SDC_REVIEW)
+		diff_finish(pol, t, res, &st.diff);
 	if (st.out) {
 		bool leaves = res->verdict == SDC_PASS || res->verdict == SDC_SUPPRESSED;
 		/* outputs may sit in subfolders, created only for a copy that leaves */
