@@ -79,32 +79,30 @@ static int stream_dim_grow(struct stream_dim *g)
 	return 0;
 }
 
+/* The array at *p (any element type) to n elements of size bytes; on
+ * -ENOMEM it is left as it was (and freed with the rest). */
+static int stream_resize(void *p, size_t n, size_t size)
+{
+	void *old, *grown;
+
+	memcpy(&old, p, sizeof(old));
+	grown = trex_reallocarray(old, n, size);
+	if (!grown)
+		return -ENOMEM;
+	memcpy(p, &grown, sizeof(grown));
+	return 0;
+}
+
 static int stream_dim_add(struct stream_dim *g, const char *s, size_t n, uint32_t row)
 {
 	if (g->n == g->cap_codes) {
 		size_t c = g->cap_codes ? g->cap_codes * 2 : 256;
-		uint32_t *o = trex_reallocarray(g->off, c, sizeof(*o));
-		if (!o)
+		if (stream_resize(&g->off, c, sizeof(*g->off)) < 0 ||
+		    stream_resize(&g->len, c, sizeof(*g->len)) < 0 ||
+		    stream_resize(&g->first, c, sizeof(*g->first)) < 0 ||
+		    stream_resize(&g->next, c, sizeof(*g->next)) < 0 ||
+		    stream_resize(&g->word, c, sizeof(*g->word)) < 0)
 			return -ENOMEM;
-		g->off = o;
-		o = trex_reallocarray(g->len, c, sizeof(*o));
-		if (!o)
-			return -ENOMEM;
-		g->len = o;
-		o = trex_reallocarray(g->first, c, sizeof(*o));
-		if (!o)
-			return -ENOMEM;
-		g->first = o;
-		o = trex_reallocarray(g->next, c, sizeof(*o));
-		if (!o)
-			return -ENOMEM;
-		g->next = o;
-		{
-			uint64_t *w = trex_reallocarray(g->word, c, sizeof(*w));
-			if (!w)
-				return -ENOMEM;
-			g->word = w;
-		}
 		g->cap_codes = c;
 	}
 	if (g->text_cap - g->text_len < n + 1) {
@@ -323,28 +321,11 @@ static int stream_slice_of(struct stream_slices *sl, const uint32_t *k, uint32_t
 	}
 	if (sl->n == sl->cap_n) {
 		size_t c = sl->cap_n ? sl->cap_n * 2 : 256;
-		struct stream_slice *ns;
-		uint64_t *nw;
-		if (nk > 2) {
-			uint32_t *nkeys = trex_reallocarray(sl->keys, c, nk * sizeof(uint32_t));
-			if (!nkeys)
-				return -ENOMEM;
-			sl->keys = nkeys;
-		}
-		nw = trex_reallocarray(sl->word, c, sizeof(*nw));
-		if (!nw)
+		if ((nk > 2 && stream_resize(&sl->keys, c, nk * sizeof(*sl->keys)) < 0) ||
+		    stream_resize(&sl->word, c, sizeof(*sl->word)) < 0 ||
+		    stream_resize(&sl->next, c, sizeof(*sl->next)) < 0 ||
+		    stream_resize(&sl->s, c, sizeof(*sl->s)) < 0)
 			return -ENOMEM;
-		sl->word = nw;
-		{
-			uint32_t *nn = trex_reallocarray(sl->next, c, sizeof(*nn));
-			if (!nn)
-				return -ENOMEM;
-			sl->next = nn;
-		}
-		ns = trex_reallocarray(sl->s, c, sizeof(*ns));
-		if (!ns)
-			return -ENOMEM;
-		sl->s = ns;
 		sl->cap_n = c;
 	}
 	if (nk > 2)
