@@ -322,6 +322,79 @@ static void test_secondary_minimal(void **state)
 	assert_int_equal(redundant, 0);
 }
 
+/* How far from the least information lost: on small 2-D tables (3 x 3
+ * or 4 x 3 inner cells, every margin) every set of inner complements is
+ * tried, and the least total value hidden by a set the audit accepts is
+ * the optimum; the chosen pattern (greedy search, then the release pass)
+ * is compared with it. Measured on these 40 tables (36 comparable): the
+ * pattern is the optimum on 30 and hides 1.08 times the optimal value on
+ * average (the greedy search alone: optimum on 26, 1.15 times, which
+ * the bounds below reject). The bounds keep it from getting worse. */
+static void test_secondary_near_optimal(void **state)
+{
+	uint32_t seed = 7;
+	static char csv[8192], man[1024];
+	size_t compared = 0, optimal = 0;
+	double ratio_sum = 0;
+
+	for (int n = 0; n < 40; n++) {
+		size_t card[3] = {3 + (size_t)(n % 2), 3, 1};
+		struct fixture fx;
+		struct sdc_margins m;
+		struct trex_err err = {0};
+		size_t inner[16], ninner = 0, nsec = 0;
+		double chosen = 0, best = INFINITY;
+		bool total_used = false;
+
+		table_random(&seed, 2, card, csv, sizeof(csv), man, sizeof(man));
+		fx_open(&fx, csv, man);
+		fx_check(&fx);
+		assert_int_equal(suppress_margins_build(&fx.t, &m, &err), 0);
+		for (size_t row = 0; row < fx.csv.nrows; row++) {
+			if (fx.res.state[row] == CELL_SECONDARY) {
+				chosen += m.value[row];
+				nsec++;
+				total_used |= m.total[row];
+			}
+			if (!m.total[row] && fx.res.state[row] != CELL_PRIMARY)
+				inner[ninner++] = row;
+		}
+		if (!nsec || total_used) {
+			/* nothing to choose, or a total among the complements,
+			 * which the search over inner cells does not cover */
+			suppress_margins_free(&m);
+			fx_close(&fx);
+			continue;
+		}
+		for (uint32_t set = 0; set < (1u << ninner); set++) {
+			double v = 0;
+			size_t solves = 0;
+			bool holds;
+			for (size_t i = 0; i < ninner; i++)
+				if (set & (1u << i))
+					v += m.value[inner[i]];
+			if (v >= best)
+				continue;
+			for (size_t i = 0; i < ninner; i++)
+				fx.res.state[inner[i]] = set & (1u << i) ? CELL_SECONDARY : CELL_OK;
+			assert_int_equal(audit_holds(&fx.pol, &fx.t, &m, fx.res.state, NULL, 0,
+						     &solves, &holds, &err),
+					 0);
+			if (holds)
+				best = v;
+		}
+		assert_true(best <= chosen);
+		compared++;
+		optimal += chosen == best;
+		ratio_sum += best > 0 ? chosen / best : 1;
+		suppress_margins_free(&m);
+		fx_close(&fx);
+	}
+	assert_true(compared >= 30);
+	assert_true(optimal * 10 >= compared * 8);
+	assert_true(ratio_sum / (double)compared <= 1.1);
+}
+
 static void test_regression_dof(void **state)
 {
 	static const char man[] = "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"regression\","
@@ -416,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_audit_accepts_rectangle),
 		cmocka_unit_test(test_secondary_rectangle),
 		cmocka_unit_test(test_secondary_minimal),
+		cmocka_unit_test(test_secondary_near_optimal),
 		cmocka_unit_test(test_regression_dof),
 		cmocka_unit_test(test_unique_keys_paths),
 		cmocka_unit_test(test_class_disclosure_sparse),
