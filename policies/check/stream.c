@@ -244,9 +244,11 @@ static inline uint64_t stream_key_word(const uint32_t *k, size_t nk)
 
 static inline bool stream_key_eq(const struct stream_slices *sl, uint32_t id, const uint32_t *k)
 {
-	const uint32_t *a = sl->keys + (size_t)id * sl->nk;
+	const uint32_t *a;
+
 	if (sl->nk <= 2)
-		return true; /* the word is the key */
+		return true; /* the word is the key (and keys is not kept) */
+	a = sl->keys + (size_t)id * sl->nk;
 	for (size_t i = 0; i < sl->nk; i++)
 		if (a[i] != k[i])
 			return false;
