@@ -1,5 +1,6 @@
 #include "alloc.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,18 @@ void *trex_reallocarray(void *p, size_t n, size_t size)
 	if (size && n > SIZE_MAX / size)
 		return NULL;
 	return trex_realloc(p, n * size);
+}
+
+int trex_resize_array(void *pp, size_t n, size_t size)
+{
+	void *old, *grown;
+
+	memcpy(&old, pp, sizeof(old));
+	grown = trex_reallocarray(old, n, size);
+	if (!grown)
+		return -ENOMEM;
+	memcpy(pp, &grown, sizeof(grown));
+	return 0;
 }
 
 char *trex_strdup(const char *s)

@@ -11,6 +11,9 @@ void *trex_calloc(size_t n, size_t size);
 void *trex_realloc(void *p, size_t size);
 /* Like reallocarray: fails with NULL on n*size overflow. */
 void *trex_reallocarray(void *p, size_t n, size_t size);
+/* The array whose address is pp (a T **) to n elements of size bytes;
+ * -ENOMEM leaves it as it was. For structures of several growing arrays. */
+int trex_resize_array(void *pp, size_t n, size_t size);
 char *trex_strdup(const char *s);
 char *trex_strndup(const char *s, size_t n);
 void trex_free(void *p);

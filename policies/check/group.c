@@ -2,7 +2,7 @@
  * Several rules group the rows of a table (unique keys, class disclosure,
  * undeclared margins, one slice per dimension): comparing strings every
  * time made grouping most of the time on a large table. Each code is
- * interned once per dimension; a row's key is then a mixed-radix integer,
+ * interned once per dimension (codes.c); a row's key is then a mixed-radix integer,
  * and grouping is a direct index when the key space is small (a dense
  * table), a hash of integers otherwise. */
 #include "sdc.h"
@@ -14,127 +14,29 @@
 #include "alloc.h"
 #include "cleanup.h"
 
-static uint64_t group_hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-#ifdef SDC_WORDS
-	uint64_t w = sdc_word_load(s), m = sdc_word_mask(w);
-	if (m)
-		return sdc_mix(w & m);
-#endif
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static inline bool group_streq(const char *a, const char *b)
-{
-#ifdef SDC_WORDS
-	uint64_t w = sdc_word_load(a), m = sdc_word_mask(w);
-	if (m)
-		return ((w ^ sdc_word_load(b)) & m) == 0;
-#endif
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
-/* Interning state of one dimension: an open-addressing table of code
- * ids (at most half full) over the code's first row. */
-struct group_dim {
-	size_t col, cap, ncodes;
-	uint32_t *slots;
-	uint64_t *words;    /* per slot: the code's word key (0: compare text) */
-	uint32_t *code;     /* per row */
-	size_t *first;      /* per code: its first row */
-	const char *prev;   /* the previous row's code: tables come sorted */
-	uint32_t prev_code;
-};
-
-static int group_grow(const struct sdc_table *t, struct group_dim *g)
-{
-	size_t ncap = g->cap * 2;
-	uint32_t *ns = trex_calloc(ncap, sizeof(uint32_t));
-	uint64_t *nw = trex_calloc(ncap, sizeof(uint64_t));
-
-	if (!ns || !nw) {
-		trex_free(ns);
-		trex_free(nw);
-		return -ENOMEM;
-	}
-	for (size_t k = 0; k < g->ncodes; k++) {
-		const char *c = csv_field(t->csv, g->first[k], g->col);
-		size_t j = group_hash_str(c) & (ncap - 1);
-		while (ns[j])
-			j = (j + 1) & (ncap - 1);
-		ns[j] = (uint32_t)(k + 1);
-		nw[j] = sdc_word_key(c);
-	}
-	trex_free(g->slots);
-	trex_free(g->words);
-	g->slots = ns;
-	g->words = nw;
-	g->cap = ncap;
-	return 0;
-}
-
-static inline int group_intern_row(const struct sdc_table *t, struct group_dim *g, size_t r)
-{
-	const char *s = csv_field(t->csv, r, g->col);
-	size_t i, mask = g->cap - 1;
-	uint64_t key;
-
-	if (g->prev && group_streq(s, g->prev)) {
-		g->code[r] = g->prev_code;
-		return 0;
-	}
-	g->prev = s;
-	key = sdc_word_key(s);
-	for (i = group_hash_str(s) & mask;; i = (i + 1) & mask) {
-		if (!g->slots[i]) {
-			g->first[g->ncodes] = r;
-			g->slots[i] = (uint32_t)++g->ncodes;
-			g->words[i] = key;
-			g->code[r] = (uint32_t)(g->ncodes - 1);
-			break;
-		}
-		/* short codes are equal iff their words are; others compare text */
-		if (key ? g->words[i] == key
-			: !g->words[i] && group_streq(csv_field(t->csv, g->first[g->slots[i] - 1], g->col), s)) {
-			g->code[r] = g->slots[i] - 1;
-			break;
-		}
-	}
-	g->prev_code = g->code[r];
-	return g->ncodes * 2 > g->cap ? group_grow(t, g) : 0;
-}
-
 /* Every dimension's codes in one pass over the rows (a pass per dimension
  * read the whole table from memory again for each): code[d][r] and
  * code_row[d][code]. */
 int sdc_codes_build(const struct sdc_table *t, struct sdc_result *res)
 {
 	size_t n = t->csv->nrows, nd = t->decl->ndims;
-	struct group_dim g[MANIFEST_MAX_DIMS] = {0};
+	struct codes g[MANIFEST_MAX_DIMS] = {{0}};
 	int r = 0;
 
-	for (size_t d = 0; d < nd; d++) {
-		g[d].col = (size_t)t->dim_col[d];
-		g[d].cap = 1024;
-		g[d].slots = trex_calloc(g[d].cap, sizeof(uint32_t));
-		g[d].words = trex_calloc(g[d].cap, sizeof(uint64_t));
-		g[d].code = res->code[d] = trex_calloc(n + 1, sizeof(uint32_t));
-		g[d].first = res->code_row[d] = trex_calloc(n + 1, sizeof(size_t));
-		if (!g[d].slots || !g[d].words || !g[d].code || !g[d].first)
+	for (size_t d = 0; d < nd; d++)
+		if (!(res->code[d] = trex_calloc(n + 1, sizeof(uint32_t))))
 			r = -ENOMEM;
-	}
 	for (size_t row = 0; r == 0 && row < n; row++)
 		for (size_t d = 0; r == 0 && d < nd; d++)
-			r = group_intern_row(t, &g[d], row);
+			r = codes_intern(&g[d], csv_field(t->csv, row, (size_t)t->dim_col[d]),
+					 (uint32_t)row, &res->code[d][row]);
 	for (size_t d = 0; d < nd; d++) {
-		res->ncodes[d] = g[d].ncodes;
-		trex_free(g[d].slots);
-		trex_free(g[d].words);
+		if (r == 0 && !(res->code_row[d] = trex_calloc(g[d].n + 1, sizeof(size_t))))
+			r = -ENOMEM;
+		for (size_t k = 0; r == 0 && k < g[d].n; k++)
+			res->code_row[d][k] = g[d].first[k];
+		res->ncodes[d] = g[d].n;
+		codes_free(&g[d]);
 	}
 	return r;
 }

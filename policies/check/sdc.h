@@ -221,6 +221,25 @@ static inline uint64_t sdc_mix(uint64_t x)
 	return x;
 }
 
+/* codes.c: the codes of one dimension, interned (zeroed to start): code
+ * ids 0..n-1 in order of first appearance, their text and first row. */
+struct codes {
+	char *text;
+	size_t text_len, text_cap;
+	uint32_t *off, *len, *first; /* per code */
+	uint32_t *next;  /* per code: the code that followed it last (+ 1) */
+	uint64_t *word;  /* per code: a code of up to 7 bytes as one word, else 0 */
+	size_t n, cap_codes;
+	uint32_t *slots; /* open addressing, code + 1; at most half full */
+	size_t cap;
+	uint32_t prev;   /* the previous row's code: rows come sorted */
+	bool have_prev;
+};
+
+int codes_intern(struct codes *g, const char *s, uint32_t row, uint32_t *code);
+const char *codes_text(const struct codes *g, uint32_t code);
+void codes_free(struct codes *g);
+
 /* Resolve the declared columns (-EINVAL naming the missing one). */
 int sdc_table_open(struct sdc_table *t, const struct csv_table *csv,
 		   const struct output_decl *decl, const char *name, struct trex_err *err);

@@ -36,167 +36,6 @@ bool stream_eligible(const struct policy *pol, const struct output_decl *d)
 	       !d->total_codes && pol->method != POLICY_ROUND;
 }
 
-/* The codes of one dimension, interned: their text (owned: the rows they
- * came from are dropped), and the first row of each. */
-struct stream_dim {
-	size_t col;
-	char *text;
-	size_t text_len, text_cap;
-	uint32_t *off, *len, *first; /* per code */
-	uint32_t *next;  /* per code: the code that followed it last (+ 1) */
-	uint64_t *word;  /* per code: a code of up to 7 bytes as one word, else 0 */
-	size_t n, cap_codes;
-	uint32_t *slots; /* open addressing, code + 1; at most half full */
-	size_t cap;
-	uint32_t prev;   /* the previous row's code: rows come sorted */
-	bool have_prev;
-};
-
-static uint64_t stream_hash_text(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return sdc_mix(h);
-}
-
-static int stream_dim_grow(struct stream_dim *g)
-{
-	size_t ncap = g->cap ? g->cap * 2 : 1024;
-	uint32_t *ns = trex_calloc(ncap, sizeof(uint32_t));
-
-	if (!ns)
-		return -ENOMEM;
-	for (size_t k = 0; k < g->n; k++) {
-		size_t j = stream_hash_text(g->text + g->off[k], g->len[k]) & (ncap - 1);
-		while (ns[j])
-			j = (j + 1) & (ncap - 1);
-		ns[j] = (uint32_t)(k + 1);
-	}
-	trex_free(g->slots);
-	g->slots = ns;
-	g->cap = ncap;
-	return 0;
-}
-
-/* The array at *p (any element type) to n elements of size bytes; on
- * -ENOMEM it is left as it was (and freed with the rest). */
-static int stream_resize(void *p, size_t n, size_t size)
-{
-	void *old, *grown;
-
-	memcpy(&old, p, sizeof(old));
-	grown = trex_reallocarray(old, n, size);
-	if (!grown)
-		return -ENOMEM;
-	memcpy(p, &grown, sizeof(grown));
-	return 0;
-}
-
-static int stream_dim_add(struct stream_dim *g, const char *s, size_t n, uint32_t row)
-{
-	if (g->n == g->cap_codes) {
-		size_t c = g->cap_codes ? g->cap_codes * 2 : 256;
-		if (stream_resize(&g->off, c, sizeof(*g->off)) < 0 ||
-		    stream_resize(&g->len, c, sizeof(*g->len)) < 0 ||
-		    stream_resize(&g->first, c, sizeof(*g->first)) < 0 ||
-		    stream_resize(&g->next, c, sizeof(*g->next)) < 0 ||
-		    stream_resize(&g->word, c, sizeof(*g->word)) < 0)
-			return -ENOMEM;
-		g->cap_codes = c;
-	}
-	if (g->text_cap - g->text_len < n + 1) {
-		size_t c = g->text_cap ? g->text_cap : 4096;
-		char *t;
-		while (c - g->text_len < n + 1)
-			c *= 2;
-		if (c > UINT32_MAX)
-			return -ENOMEM;
-		t = trex_realloc(g->text, c);
-		if (!t)
-			return -ENOMEM;
-		g->text = t;
-		g->text_cap = c;
-	}
-	memcpy(g->text + g->text_len, s, n + 1);
-	g->off[g->n] = (uint32_t)g->text_len;
-	g->len[g->n] = (uint32_t)n;
-	g->first[g->n] = row;
-	g->next[g->n] = 0;
-	g->word[g->n] = sdc_word_key(s);
-	g->text_len += n + 1;
-	g->n++;
-	return 0;
-}
-
-/* The code of s (NUL-terminated) in dimension g, new codes added. */
-static inline bool stream_text_eq(const char *a, const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
-}
-
-/* a stored code (NUL-terminated) against a field */
-static inline bool stream_str_eq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
-/* The code of s (NUL-terminated) in dimension g, new codes added. A
- * table's rows come in order, so a dimension's codes come back in the
- * same sequence: the code that followed the previous one last time is
- * tried first (and the previous one itself), before any hashing. */
-static inline int stream_intern(struct stream_dim *g, const char *s, uint32_t row, uint32_t *code)
-{
-	const uint64_t w = sdc_word_key(s);
-	size_t n, mask, i;
-
-	if (g->have_prev) {
-		uint32_t nx = g->next[g->prev];
-		if (w ? g->word[g->prev] == w : stream_str_eq(g->text + g->off[g->prev], s)) {
-			*code = g->prev;
-			return 0;
-		}
-		if (nx && (w ? g->word[nx - 1] == w : stream_str_eq(g->text + g->off[nx - 1], s))) {
-			*code = g->prev = nx - 1;
-			return 0;
-		}
-	}
-	n = strlen(s);
-	if (g->n * 2 >= g->cap && stream_dim_grow(g) < 0)
-		return -ENOMEM;
-	mask = g->cap - 1;
-	for (i = stream_hash_text(s, n) & mask;; i = (i + 1) & mask) {
-		uint32_t k = g->slots[i];
-		if (!k) {
-			if (stream_dim_add(g, s, n, row) < 0)
-				return -ENOMEM;
-			g->slots[i] = (uint32_t)g->n;
-			*code = (uint32_t)(g->n - 1);
-			break;
-		}
-		if (w ? g->word[k - 1] == w
-		      : g->len[k - 1] == n && stream_text_eq(g->text + g->off[k - 1], s, n)) {
-			*code = k - 1;
-			break;
-		}
-	}
-	if (g->have_prev)
-		g->next[g->prev] = *code + 1;
-	g->prev = *code;
-	g->have_prev = true;
-	return 0;
-}
-
-static const char *stream_code(const struct stream_dim *g, uint32_t code)
-{
-	return g->text + g->off[code];
-}
-
 /* One slice (all dimensions fixed but one): what class disclosure and the
  * undeclared-margin test ask of it (rules.c), summed as rows go by. */
 struct stream_slice {
@@ -323,10 +162,10 @@ static int stream_slice_of(struct stream_slices *sl, const uint32_t *k, uint32_t
 	}
 	if (sl->n == sl->cap_n) {
 		size_t c = sl->cap_n ? sl->cap_n * 2 : 256;
-		if ((nk > 2 && stream_resize(&sl->keys, c, nk * sizeof(*sl->keys)) < 0) ||
-		    stream_resize(&sl->word, c, sizeof(*sl->word)) < 0 ||
-		    stream_resize(&sl->next, c, sizeof(*sl->next)) < 0 ||
-		    stream_resize(&sl->s, c, sizeof(*sl->s)) < 0)
+		if ((nk > 2 && trex_resize_array(&sl->keys, c, nk * sizeof(*sl->keys)) < 0) ||
+		    trex_resize_array(&sl->word, c, sizeof(*sl->word)) < 0 ||
+		    trex_resize_array(&sl->next, c, sizeof(*sl->next)) < 0 ||
+		    trex_resize_array(&sl->s, c, sizeof(*sl->s)) < 0)
 			return -ENOMEM;
 		sl->cap_n = c;
 	}
@@ -369,7 +208,8 @@ struct stream_state {
 	const struct sdc_table *t;
 	const struct stream_opts *so;
 	size_t nd;
-	struct stream_dim dim[MANIFEST_MAX_DIMS];
+	struct codes dim[MANIFEST_MAX_DIMS];
+	size_t col[MANIFEST_MAX_DIMS]; /* each dimension's column */
 	struct stream_slices sl[MANIFEST_MAX_DIMS];
 	/* unique keys (sdc_unique_sorted): the last dimension's codes stamped
 	 * with the run of the prefix they were seen in */
@@ -401,13 +241,7 @@ struct stream_state {
 static void stream_state_free(struct stream_state *st)
 {
 	for (size_t d = 0; d < MANIFEST_MAX_DIMS; d++) {
-		trex_free(st->dim[d].text);
-		trex_free(st->dim[d].off);
-		trex_free(st->dim[d].len);
-		trex_free(st->dim[d].first);
-		trex_free(st->dim[d].next);
-		trex_free(st->dim[d].word);
-		trex_free(st->dim[d].slots);
+		codes_free(&st->dim[d]);
 		trex_free(st->sl[d].keys);
 		trex_free(st->sl[d].word);
 		trex_free(st->sl[d].next);
@@ -427,7 +261,7 @@ static int stream_key(struct stream_state *st, struct sdc_result *res, const uin
 {
 	const char *k[MANIFEST_MAX_DIMS];
 	for (size_t d = 0; d < st->nd; d++)
-		k[d] = stream_code(&st->dim[d], codes[d]);
+		k[d] = codes_text(&st->dim[d], codes[d]);
 	return sdc_note_key(res, k, st->nd);
 }
 
@@ -569,7 +403,7 @@ static int stream_batch(struct stream_state *st, const struct csv_table *v, size
 		int rc;
 
 		for (size_t d = 0; d < nd; d++)
-			if (stream_intern(&st->dim[d], csv_field(v, r, st->dim[d].col), row,
+			if (codes_intern(&st->dim[d], csv_field(v, r, st->col[d]), row,
 					  &codes[d]) < 0)
 				return -ENOMEM;
 		/* every dimension's slice: the key is the other codes */
@@ -657,7 +491,7 @@ static void stream_margins(struct stream_state *st, struct sdc_result *res)
 			continue;
 		if (sl->n == 1 && first->mnonzero < 4)
 			continue;
-		sdc_margin_found(res, stream_code(&st->dim[d], first->argmax_code), decl->dims[d]);
+		sdc_margin_found(res, codes_text(&st->dim[d], first->argmax_code), decl->dims[d]);
 		return;
 	}
 	for (size_t k = 0; k < st->nd; k++)
@@ -665,14 +499,14 @@ static void stream_margins(struct stream_state *st, struct sdc_result *res)
 			size_t r = st->dim[k].first[code];
 			if (r > best_row || (r == best_row && k > best_k))
 				continue;
-			if (sdc_margin_name(stream_code(&st->dim[k], (uint32_t)code))) {
+			if (sdc_margin_name(codes_text(&st->dim[k], (uint32_t)code))) {
 				best_row = r;
 				best_k = k;
 				best_code = (uint32_t)code;
 			}
 		}
 	if (best_row != (size_t)-1)
-		sdc_margin_named(res, stream_code(&st->dim[best_k], best_code), decl->dims[best_k]);
+		sdc_margin_named(res, codes_text(&st->dim[best_k], best_code), decl->dims[best_k]);
 }
 
 /* The batch's first identifier, if none was found before. */
@@ -690,7 +524,7 @@ static int stream_identifiers(struct stream_state *st, const struct csv_table *v
 	if (row) {
 		uint32_t r32 = (uint32_t)(first + row - 1);
 		for (size_t d = 0; d < st->nd; d++)
-			if (stream_intern(&st->dim[d], csv_field(v, row - 1, st->dim[d].col), r32,
+			if (codes_intern(&st->dim[d], csv_field(v, row - 1, st->col[d]), r32,
 					  &st->id_codes[d]) < 0)
 				return -ENOMEM;
 	}
@@ -778,7 +612,7 @@ int stream_check(const struct policy *pol, const struct output_decl *d, const ch
 			open_err = sdc_table_open(t, v, d, name, err);
 			if (open_err == 0) {
 				for (size_t k = 0; k < st.nd; k++)
-					st.dim[k].col = (size_t)t->dim_col[k];
+					st.col[k] = (size_t)t->dim_col[k];
 				if (d->kind == KIND_MAGNITUDE) {
 					sdc_magnitude_init(pol, &st.mag);
 					sdc_magnitude_declared(pol, t, res);
