@@ -15,7 +15,6 @@
 #include "acro.h"
 #include "csv.h"
 #include "idindex.h"
-#include "fsutil.h"
 #include "manifest.h"
 #include "policy.h"
 #include "sdc.h"
@@ -341,20 +340,12 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 	if (r == 0 && o->previous && res.verdict < SDC_REVIEW)
 		r = diff_check(pol, &t, &res, o->previous, err);
 	if (r == 0 && o->out && (res.verdict == SDC_PASS || res.verdict == SDC_SUPPRESSED)) {
-		char *slash;
 		released = check_release_name(file);
 		if ((size_t)snprintf(outpath, sizeof(outpath), "%s/%s", o->out, released) >=
-		    sizeof(outpath)) {
+		    sizeof(outpath))
 			r = trex_err_setx(err, -ENAMETOOLONG, "output path too long");
-		} else {
-			slash = strrchr(outpath, '/');
-			*slash = '\0';
-			r = trex_mkdir_p(outpath, 0755, err);
-			*slash = '/';
-			if (r == 0)
-				r = report_write_released(&t, &res, o->marker, outpath, !o->no_sync,
-							  err);
-		}
+		else
+			r = report_write_released(&t, &res, o->marker, outpath, !o->no_sync, err);
 	}
 	if (r == 0) {
 		*verdict = res.verdict;

@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "fsutil.h"
 
 #define REPORT_SINK_BUF (256u * 1024)
 
@@ -518,27 +519,40 @@ int report_release_open(const char *dir, char **tmp, FILE **f, struct trex_err *
 	return 0;
 }
 
-/* Complete (mode, rename to path) or, with path NULL, discard. The FILE
- * and tmp are released either way. fsync'd before the rename unless the
- * caller makes the copy durable itself (--no-sync: trexd copies and
+/* The folder a released copy goes to: outputs may sit in subfolders,
+ * created only for a copy that leaves. */
+static int report_mkdir_parent(const char *path, struct trex_err *err)
+{
+	_cleanup_free_ char *dir = trex_strdup(path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+
+	if (!dir)
+		return trex_err_set(err, -ENOMEM, "%s", path);
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	return trex_mkdir_p(dir, 0755, err);
+}
+
+/* Complete (folder, mode, rename to path) or, with path NULL, discard. The
+ * FILE and tmp are released either way. fsync'd before the rename unless
+ * the caller makes the copy durable itself (--no-sync: trexd copies and
  * fsyncs what it releases). */
 int report_release_close(FILE *f, char *tmp, const char *path, bool sync,
 			 struct trex_err *err)
 {
 	int r = 0;
 
-	if (path) {
+	if (path && (r = report_mkdir_parent(path, err)) == 0) {
 		if (fflush(f) != 0 || (sync && fsync(fileno(f)) != 0) ||
 		    fchmod(fileno(f), 0644) != 0 || rename(tmp, path) != 0)
-			r = -errno;
+			r = trex_err_set(err, -errno, "write %s", path);
 	}
 	fclose(f);
 	if (!path || r < 0)
 		unlink(tmp);
 	trex_free(tmp);
-	if (r < 0)
-		return trex_err_set(err, r, "write %s", path);
-	return 0;
+	return r;
 }
 
 int report_write_released(const struct sdc_table *t, const struct sdc_result *res,
@@ -551,6 +565,10 @@ int report_write_released(const struct sdc_table *t, const struct sdc_result *re
 
 	if (!dir)
 		return trex_err_set(err, -ENOMEM, "%s", path);
+	/* the temporary file beside the copy: a rename within a folder */
+	r = report_mkdir_parent(path, err);
+	if (r < 0)
+		return r;
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';

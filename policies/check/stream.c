@@ -26,7 +26,6 @@
 
 #include "alloc.h"
 #include "cleanup.h"
-#include "fsutil.h"
 
 /* Only tables without declared totals and under a suppression policy
  * come here (see the top of this file). */
@@ -665,20 +664,6 @@ int stream_check(const struct policy *pol, const struct output_decl *d, const ch
 		diff_finish(pol, t, res, &st.diff);
 	if (st.out) {
 		bool leaves = res->verdict == SDC_PASS || res->verdict == SDC_SUPPRESSED;
-		/* outputs may sit in subfolders, created only for a copy that leaves */
-		if (leaves) {
-			_cleanup_free_ char *dir = trex_strdup(so->release_path);
-			char *slash = dir ? strrchr(dir, '/') : NULL;
-			if (!dir) {
-				r = trex_err_set(err, -ENOMEM, "%s", name);
-				goto out;
-			}
-			if (slash) {
-				*slash = '\0';
-				if ((r = trex_mkdir_p(dir, 0755, err)) < 0)
-					goto out;
-			}
-		}
 		r = report_release_close(st.out, st.tmp, leaves ? so->release_path : NULL, so->sync,
 					 err);
 		st.out = NULL;
