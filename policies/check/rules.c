@@ -772,13 +772,16 @@ bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 	return false;
 }
 
-/* The declaration's reason before any cell: too few largest contributions
- * declared for dominance and the p% rule. */
+/* What the declaration alone decides, before any cell: the largest
+ * contributions never leave (drop_col of the released copy), and too few
+ * of them declared is a reason for review. */
 void sdc_magnitude_declared(const struct policy *pol, const struct sdc_table *t,
-			    struct sdc_result *res)
+			    struct sdc_result *res, bool *drop_col)
 {
 	const struct output_decl *d = t->decl;
 
+	for (size_t i = 0; i < d->nlargest; i++)
+		drop_col[t->largest_col[i]] = true;
 	if ((size_t)pol->safe_nk_n > d->nlargest || d->nlargest < 2) {
 		sdc_reason(res, "dominance and p%% rules need the %ld largest contributions per cell (declared %zu)",
 			   pol->safe_nk_n > 2 ? pol->safe_nk_n : 2, d->nlargest);
@@ -795,8 +798,6 @@ static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table 
 	bool isdup;
 
 	sdc_magnitude_init(pol, &m);
-	for (size_t i = 0; i < t->decl->nlargest; i++)
-		res->drop_col[t->largest_col[i]] = true;
 	if (sdc_duplicate_keys(t, res, &dup, &isdup) < 0)
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	if (isdup) {
@@ -804,7 +805,7 @@ static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table 
 		sdc_worsen(res, SDC_FAIL);
 		return 0;
 	}
-	sdc_magnitude_declared(pol, t, res);
+	sdc_magnitude_declared(pol, t, res, res->drop_col);
 	for (size_t r = 0; r < c->nrows; r++)
 		if (sdc_magnitude_row(pol, t, &m, c, r, r, res))
 			res->state[r] = CELL_PRIMARY;

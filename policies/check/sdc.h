@@ -142,7 +142,7 @@ struct sdc_magnitude {
 };
 void sdc_magnitude_init(const struct policy *pol, struct sdc_magnitude *m);
 void sdc_magnitude_declared(const struct policy *pol, const struct sdc_table *t,
-			    struct sdc_result *res);
+			    struct sdc_result *res, bool *drop_col);
 bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 		       const struct sdc_magnitude *m, const struct csv_table *c, size_t r,
 		       size_t row, struct sdc_result *res);

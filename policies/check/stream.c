@@ -614,10 +614,7 @@ int stream_check(const struct policy *pol, const struct output_decl *d, const ch
 					st.col[k] = (size_t)t->dim_col[k];
 				if (d->kind == KIND_MAGNITUDE) {
 					sdc_magnitude_init(pol, &st.mag);
-					sdc_magnitude_declared(pol, t, res);
-					/* the largest contributions never leave */
-					for (size_t i = 0; i < d->nlargest; i++)
-						st.batch.drop_col[t->largest_col[i]] = true;
+					sdc_magnitude_declared(pol, t, res, st.batch.drop_col);
 				}
 			}
 			if (open_err == 0 && so->previous)
