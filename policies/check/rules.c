@@ -931,19 +931,26 @@ static inline void sdc_margin_add(struct sdc_margin_slice *m, uint32_t g, double
 	}
 }
 
-/* Does dimension d hold an undeclared margin (ng slices; id_of(first)
- * the slice of a row)? Reports it when it does. */
+/* Does a slice (of nslices) hold its own margin: its largest cell the
+ * total of the rest (sum = 2 * max), of at least two non-zero parts, three
+ * when it is the table's only slice (see above; the same code in every
+ * slice is the callers' to check)? Shared by both check paths. */
+bool sdc_margin_holds(double sum, double max, uint32_t nonzero, size_t nslices)
+{
+	return nonzero >= (nslices == 1 ? 4u : 3u) && max > 0 && fabs(sum - 2 * max) <= 1e-9;
+}
+
+/* Does dimension d hold an undeclared margin (ng slices)? Reports it when
+ * it does. */
 static bool sdc_margin_judge(const struct sdc_table *t, struct sdc_result *res, size_t d,
-			     const struct sdc_margin_slice *m, size_t ng,
-			     uint32_t (*id_of)(void *, size_t), void *ctx)
+			     const struct sdc_margin_slice *m, size_t ng)
 {
 	size_t slices = 0, holds = 0, first = (size_t)-1;
 	bool same_code = true;
 
 	for (size_t g = 0; g < ng; g++) {
 		slices++;
-		/* the largest is the total of the rest: sum = 2 * max */
-		if (m[g].nonzero < 3 || m[g].max <= 0 || fabs(m[g].sum - 2 * m[g].max) > 1e-9)
+		if (!sdc_margin_holds(m[g].sum, m[g].max, m[g].nonzero, ng))
 			continue;
 		holds++;
 		if (first == (size_t)-1)
@@ -954,8 +961,6 @@ static bool sdc_margin_judge(const struct sdc_table *t, struct sdc_result *res, 
 	}
 	if (!holds || holds != slices || !same_code)
 		return false;
-	if (slices == 1 && m[id_of(ctx, first)].nonzero < 4)
-		return false;
 	sdc_margin_found(res, csv_field(t->csv, first, (size_t)t->dim_col[d]), t->decl->dims[d]);
 	return true;
 }
@@ -965,24 +970,6 @@ void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim)
 	sdc_reason(res, "code '%s' of %s looks like an undeclared margin (the sum of its slice): declare total_codes",
 		   code, dim);
 	sdc_worsen(res, SDC_REVIEW);
-}
-
-static uint32_t sdc_group_id_of(void *ctx, size_t row)
-{
-	return ((const uint32_t *)ctx)[row];
-}
-
-struct sdc_slice_ctx {
-	struct sdc_slices *s;
-	const struct sdc_result *res;
-	size_t d;
-};
-
-/* the slice of a row already seen: its id is assigned, nothing changes */
-static uint32_t sdc_slice_id_of(void *ctx, size_t row)
-{
-	struct sdc_slice_ctx *c = ctx;
-	return sdc_slice_of(c->s, c->res, c->d, row);
 }
 
 /* sdc_numeric_margin for key spaces too large to index: a grouping and a
@@ -1008,7 +995,7 @@ static bool sdc_numeric_margin_grouped(const struct sdc_table *t, struct sdc_res
 			if (sdc_margin_value(counts, val, r, &v))
 				sdc_margin_add(m, group[r], v, r);
 		}
-		if (sdc_margin_judge(t, res, d, m, ng, sdc_group_id_of, group))
+		if (sdc_margin_judge(t, res, d, m, ng))
 			return true;
 	}
 	return false;
@@ -1064,10 +1051,8 @@ static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res
 		for (size_t d = 0; d < nd; d++)
 			sdc_margin_add(m[d], gs[d], v, row);
 	}
-	for (size_t d = 0; d < nd && !found; d++) {
-		struct sdc_slice_ctx ctx = {&s, res, d};
-		found = sdc_margin_judge(t, res, d, m[d], s.ng[d], sdc_slice_id_of, &ctx);
-	}
+	for (size_t d = 0; d < nd && !found; d++)
+		found = sdc_margin_judge(t, res, d, m[d], s.ng[d]);
 	sdc_slices_free(&s);
 	return found;
 }

@@ -148,6 +148,7 @@ bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 		       size_t row, struct sdc_result *res);
 void sdc_class_note(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t d);
 bool sdc_margin_name(const char *code);
+bool sdc_margin_holds(double sum, double max, uint32_t nonzero, size_t nslices);
 void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim);
 void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim);
 void sdc_summarise(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res);
@@ -264,7 +265,7 @@ int sdc_group(const struct sdc_table *t, const struct sdc_result *res, size_t sk
  * rules that look at each dimension's slices: one pass over the rows
  * instead of a grouping and a pass per dimension. Ids are numbered in the
  * order of their first row, as sdc_group numbers them; call
- * sdc_slice_of on every row in row order. Dense key spaces only:
+ * sdc_slices_row on every row in row order. Dense key spaces only:
  * sdc_slices_init returns 1 when a space is too large (use sdc_group). */
 struct sdc_slices {
 	size_t nd;
@@ -275,19 +276,8 @@ struct sdc_slices {
 int sdc_slices_init(const struct sdc_table *t, const struct sdc_result *res,
 		    struct sdc_slices *s);
 void sdc_slices_free(struct sdc_slices *s);
-static inline uint32_t sdc_slice_of(struct sdc_slices *s, const struct sdc_result *res,
-				    size_t d, size_t row)
-{
-	uint64_t k = 0;
-	for (size_t e = 0; e < s->nd; e++)
-		k += res->code[e][row] * s->mul[d][e]; /* mul[d][d] is 0 */
-	if (!s->id[d][k])
-		s->id[d][k] = ++s->ng[d];
-	return s->id[d][k] - 1;
-}
-
-/* sdc_slice_of for every dimension of a row: g[d]. The row's codes are
- * read once, and kept in locals the stores cannot alias. */
+/* Every dimension's slice of a row: g[d]. The row's codes are read once,
+ * and kept in locals the stores cannot alias. */
 static inline void sdc_slices_row(struct sdc_slices *s, const struct sdc_result *res,
 				  size_t row, uint32_t *g)
 {

@@ -479,16 +479,13 @@ static void stream_margins(struct stream_state *st, struct sdc_result *res)
 		/* every slice holds its margin, under one code */
 		for (size_t i = 0; i < sl->n && all; i++) {
 			const struct stream_slice *c = &sl->s[i];
-			/* the largest is the total of the rest: sum = 2 * max */
-			if (c->mnonzero < 3 || c->max <= 0 || fabs(c->sum - 2 * c->max) > 1e-9 ||
+			if (!sdc_margin_holds(c->sum, c->max, c->mnonzero, sl->n) ||
 			    c->argmax_code != sl->s[0].argmax_code)
 				all = false;
 			else if (!first || c->first_row < first->first_row)
 				first = c;
 		}
 		if (!all)
-			continue;
-		if (sl->n == 1 && first->mnonzero < 4)
 			continue;
 		sdc_margin_found(res, codes_text(&st->dim[d], first->argmax_code), decl->dims[d]);
 		return;
