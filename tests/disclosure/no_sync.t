@@ -3,12 +3,8 @@
 # to a temporary file and renamed into place, only not fsync'd. Without it,
 # one fsync per released copy, before its rename. strace shows both.
 . "$(cd "$(dirname "$0")/../.." && pwd)/tests/lib.sh"
-CHECK="$BIN/trex-check"
-TREX_POLICY_DIR="$TREX_ROOT/policies/disclosure"
-export TREX_POLICY_DIR
-W=$(mktemp -d /tmp/trex-no-sync.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-cd "$W" || exit 1
+. "$TREX_ROOT/tests/lib_check.sh"
+check_init no-sync
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace (make deps)"; exit 0; }
 
 printf 'a,n\nx,3\ny,40\n' >t.csv

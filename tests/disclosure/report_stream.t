@@ -6,12 +6,8 @@
 # for a key longer than the buffer when escaped. That stdout must be
 # byte-identical to the one built whole (--acro-json also builds the tree).
 . "$(cd "$(dirname "$0")/../.." && pwd)/tests/lib.sh"
-CHECK="$BIN/trex-check"
-TREX_POLICY_DIR="$TREX_ROOT/policies/disclosure"
-export TREX_POLICY_DIR
-W=$(mktemp -d /tmp/trex-report-stream.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-cd "$W" || exit 1
+. "$TREX_ROOT/tests/lib_check.sh"
+check_init report-stream
 
 # 20000 cells under the threshold (~2.6 MB of cells), then one whose key is
 # 60000 bytes with a quote in it (escaping may take 6 bytes a byte: more

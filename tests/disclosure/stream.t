@@ -5,12 +5,8 @@
 # (checked whole instead). tests/fuzz/fuzz_stream.c compares both paths on
 # generated tables cut into tiny batches; cases.t on every hand-made case.
 . "$(cd "$(dirname "$0")/../.." && pwd)/tests/lib.sh"
-CHECK="$BIN/trex-check"
-TREX_POLICY_DIR="$TREX_ROOT/policies/disclosure"
-export TREX_POLICY_DIR
-W=$(mktemp -d /tmp/trex-stream.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-cd "$W" || exit 1
+. "$TREX_ROOT/tests/lib_check.sh"
+check_init stream
 
 # 1,000,000 cells (100 x 100 x 100, about 17 MB), sorted as a group-by
 # writes them, about 1% under the threshold
