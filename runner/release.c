@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "store.h"
 #include "trexd.h"
+#include "view.h"
 
 /* O_NONBLOCK: opening a fifo planted by the job must not hang trexd (the
  * caller refuses anything but a regular file right after). */
@@ -336,6 +337,9 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 		row->size = -1;
 		json_t *entry = release_report_entry(report, path);
 		const char *verdict = json_string_value(json_object_get(entry, "verdict"));
+		/* a verdict is one of the checker's words or a failure */
+		if (verdict)
+			verdict = view_verdict(verdict);
 		row->summary = json_string_value(json_object_get(entry, "summary"));
 		if (!release_present(present, path)) {
 			row->verdict = "missing";

@@ -1,0 +1,290 @@
+/* Per-role views of a job (view.h). Everything a researcher is shown is
+ * rebuilt here from tokens of fixed vocabularies and integers: nothing the
+ * checker or the job wrote is copied through as text, so a checker
+ * compromised by a hostile output could still only choose among known
+ * words and counts. */
+#include "view.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "manifest.h"
+#include "runrec.h"
+
+enum view_level view_level(const struct caller *c, const struct job_row *row)
+{
+	if (c->uid == 0)
+		return VIEW_FULL;
+	if (c->roles & ROLE_RESEARCHER) {
+		if (row->submitted_uid == c->uid ||
+		    (c->name && row->submitted_name && strcmp(row->submitted_name, c->name) == 0))
+			return VIEW_RESEARCHER;
+		for (size_t i = 0; c->user && i < c->user->n_projects; i++)
+			if (strcmp(c->user->projects[i], row->project) == 0)
+				return VIEW_RESEARCHER;
+	}
+	if (c->roles & (ROLE_CHECKER | ROLE_AUDITOR))
+		return VIEW_FULL;
+	if (c->roles & (ROLE_OPERATOR | ROLE_APPROVER))
+		return VIEW_OPERATOR;
+	return VIEW_RESEARCHER;
+}
+
+static int view_in(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+const char *view_rule(const char *rule)
+{
+	static const char *const rules[] = {
+		"threshold", "zero", "dominance", "p-ratio", "dof", "microdata", "identifier",
+		"missing", "invalid_count", "invalid_value", "class_disclosure", "audit",
+		"redact", "rounded", "rounded_total", "differencing", "undeclared_margin",
+		"undeclared_column", "record_level", "no_check", "not_declared",
+	};
+	return view_in(rule, rules, TREX_ARRAY_LEN(rules)) ? rule : "other";
+}
+
+const char *view_action(const char *action)
+{
+	static const char *const actions[] = { "primary", "secondary", "redacted", "rounded",
+					       "review", "fail" };
+	return view_in(action, actions, TREX_ARRAY_LEN(actions)) ? action : "other";
+}
+
+const char *view_verdict(const char *verdict)
+{
+	static const char *const verdicts[] = { "pass", "suppressed", "review", "fail",
+						"missing" };
+	return view_in(verdict, verdicts, TREX_ARRAY_LEN(verdicts)) ? verdict : "fail";
+}
+
+int64_t view_round_seconds(int64_t ms)
+{
+	static const int64_t steps[] = { 1, 2, 5 };
+	for (int64_t decade = 1;; decade *= 10)
+		for (size_t i = 0; i < TREX_ARRAY_LEN(steps); i++)
+			if (steps[i] * decade * 1000 >= ms || decade > 1000000000)
+				return steps[i] * decade;
+}
+
+int64_t view_round_mb(int64_t kb)
+{
+	int64_t mb = 1;
+	while (mb * 1024 < kb && mb < ((int64_t)1 << 40))
+		mb *= 2;
+	return mb;
+}
+
+int view_log_size(enum view_level level, const char *state)
+{
+	/* a held log's size is a figure the job chose; a released one can
+	 * be downloaded anyway */
+	return level != VIEW_RESEARCHER || strcmp(state, "released") == 0;
+}
+
+json_t *view_summary(const struct job_row *row, size_t reason_max)
+{
+	/* a long reason is cut on a character boundary: jansson wants UTF-8 */
+	size_t rlen = strlen(row->reason);
+	if (rlen > reason_max) {
+		rlen = reason_max;
+		while (rlen > 0 && ((unsigned char)row->reason[rlen] & 0xC0) == 0x80)
+			rlen--;
+	}
+	return json_pack("{s:s,s:s,s:s%,s:s,s:s,s:s,s:s,s:I,s:s,s:s}", "id", row->id, "state",
+			 row->state, "reason", row->reason, rlen, "project", row->project, "dataset",
+			 row->dataset, "runtime", row->runtime, "submitted_by", row->submitted_name,
+			 "submitted_uid", (json_int_t)row->submitted_uid, "created_at",
+			 row->created_at, "updated_at", row->updated_at);
+}
+
+static int view_declared(json_t *manifest, const char *name)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(manifest_outputs(manifest), i, o) {
+		const char *p = manifest_output_path(o);
+		if (p && strcmp(p, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The run record as a researcher sees it: the class of the outcome,
+ * rounded figures, and how many /output entries were ignored. */
+static json_t *view_run_researcher(json_t *run, json_t *manifest)
+{
+	size_t undeclared = 0, i;
+	json_t *v;
+	json_array_foreach(json_object_get(run, "collected"), i, v)
+		if (!json_is_string(v) || !view_declared(manifest, json_string_value(v)))
+			undeclared++;
+	json_t *o = json_pack("{s:s,s:I,s:I}", "result", runrec_class(run), "undeclared_files",
+			      (json_int_t)undeclared, "refused_files",
+			      (json_int_t)json_array_size(json_object_get(run, "refused")));
+	static const struct {
+		const char *from, *to;
+		int mb;
+	} figs[] = { { "wall_ms", "wall_s", 0 }, { "cpu_ms", "cpu_s", 0 },
+		     { "peak_memory_kb", "peak_memory_mb", 1 } };
+	for (size_t k = 0; o && k < TREX_ARRAY_LEN(figs); k++) {
+		json_t *f = json_object_get(run, figs[k].from);
+		if (json_is_integer(f))
+			json_object_set_new(o, figs[k].to,
+					    json_integer(figs[k].mb
+							 ? view_round_mb(json_integer_value(f))
+							 : view_round_seconds(json_integer_value(f))));
+	}
+	return o;
+}
+
+/* Operators: the exact figures, but the names of the files the job left
+ * in /output and the checker's own words only as counts / not at all. */
+static json_t *view_run_operator(json_t *run)
+{
+	json_t *o = json_deep_copy(run);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "collected",
+			    json_integer((json_int_t)json_array_size(json_object_get(run, "collected"))));
+	json_object_set_new(o, "refused",
+			    json_integer((json_int_t)json_array_size(json_object_get(run, "refused"))));
+	json_object_del(json_object_get(o, "checker"), "error");
+	return o;
+}
+
+/* The report entry of a declared output: the same path, or else its
+ * basename (how trex-check names files, CONTRACTS.md 2). */
+static json_t *view_report_entry(json_t *report, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	json_t *by_base = NULL;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(report, "files"), i, f) {
+		const char *name = json_string_value(json_object_get(f, "file"));
+		if (!name)
+			continue;
+		if (strcmp(name, path) == 0)
+			return f;
+		if (!by_base && strcmp(name, base) == 0)
+			by_base = f;
+	}
+	return by_base;
+}
+
+/* The rules that decided an output, from the report's "decisions"
+ * (CONTRACTS.md 2), rebuilt from known words; counts only when the output
+ * was released (its blanks show them anyway): of an output that did not
+ * leave, a count would be a figure the job chose. */
+static json_t *view_decisions(json_t *entry, int released)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *dec;
+	json_array_foreach(json_object_get(entry, "decisions"), i, dec) {
+		const char *rule = view_rule(json_string_value(json_object_get(dec, "rule")));
+		const char *action = view_action(json_string_value(json_object_get(dec, "action")));
+		json_t *cells = json_object_get(dec, "cells");
+		int dup = 0;
+		size_t k;
+		json_t *seen;
+		json_array_foreach(out, k, seen)
+			dup |= !strcmp(json_string_value(json_object_get(seen, "rule")), rule) &&
+			       !strcmp(json_string_value(json_object_get(seen, "action")), action);
+		if (dup && !released)
+			continue;
+		json_t *o = json_pack("{s:s,s:s}", "rule", rule, "action", action);
+		if (o && released)
+			json_object_set_new(o, "cells",
+					    json_integer(json_is_integer(cells) &&
+							 json_integer_value(cells) >= 0
+							 ? json_integer_value(cells) : 0));
+		json_array_append_new(out, o);
+	}
+	return out;
+}
+
+/* One line on an output, built from its verdict and decisions. */
+static json_t *view_output_summary(const char *verdict, int released, json_t *decisions)
+{
+	char buf[1024];
+	size_t n = 0;
+	if (strcmp(verdict, "missing") == 0)
+		return json_string("not produced");
+	if (released)
+		n = (size_t)snprintf(buf, sizeof(buf), "%s",
+				     strcmp(verdict, "suppressed") == 0 ? "released with cells suppressed"
+									: "released");
+	else
+		n = (size_t)snprintf(buf, sizeof(buf), "%s",
+				     strcmp(verdict, "review") == 0 ? "held for review" : "blocked");
+	size_t i;
+	json_t *d;
+	json_array_foreach(decisions, i, d) {
+		if (n >= sizeof(buf) - 64) {
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "; ...");
+			break;
+		}
+		json_t *cells = json_object_get(d, "cells");
+		if (cells)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s %s: %lld %s",
+					      i ? ";" : ":", json_string_value(json_object_get(d, "rule")),
+					      (long long)json_integer_value(cells),
+					      json_string_value(json_object_get(d, "action")));
+		else
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s %s (%s)", i ? ";" : ":",
+					      json_string_value(json_object_get(d, "rule")),
+					      json_string_value(json_object_get(d, "action")));
+	}
+	return json_string(buf);
+}
+
+static int view_outputs(json_t *doc)
+{
+	json_t *report = json_object_get(doc, "report");
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(doc, "outputs"), i, o) {
+		const char *name = json_string_value(json_object_get(o, "name"));
+		const char *verdict = view_verdict(json_string_value(json_object_get(o, "verdict")));
+		int released = json_is_true(json_object_get(o, "released"));
+		json_t *entry = name && strcmp(verdict, "missing") != 0
+					? view_report_entry(report, name) : NULL;
+		json_t *decisions = view_decisions(entry, released);
+		json_t *summary = view_output_summary(verdict, released, decisions);
+		if (!decisions || !summary ||
+		    json_object_set_new(o, "verdict", json_string(verdict)) < 0 ||
+		    json_object_set_new(o, "decisions", decisions) < 0 ||
+		    json_object_set_new(o, "summary", summary) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int view_job(enum view_level level, json_t *doc)
+{
+	if (level == VIEW_FULL)
+		return 0;
+	json_t *run = json_object_get(doc, "run");
+	if (json_is_object(run)) {
+		json_t *v = level == VIEW_OPERATOR
+				    ? view_run_operator(run)
+				    : view_run_researcher(run, json_object_get(doc, "manifest"));
+		if (!v || json_object_set_new(doc, "run", v) < 0)
+			return -ENOMEM;
+	}
+	if (view_outputs(doc) < 0)
+		return -ENOMEM;
+	/* the per-cell report (keys, reasons quoting codes and counts) is
+	 * for checkers: the outputs carry its decisions */
+	return json_object_set_new(doc, "report", json_null()) < 0 ? -ENOMEM : 0;
+}
