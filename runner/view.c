@@ -6,9 +6,12 @@
 #include "view.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "cleanup.h"
 #include "manifest.h"
 #include "runrec.h"
@@ -126,9 +129,12 @@ static json_t *view_run_researcher(json_t *run, json_t *manifest)
 	json_array_foreach(json_object_get(run, "collected"), i, v)
 		if (!json_is_string(v) || !view_declared(manifest, json_string_value(v)))
 			undeclared++;
+	size_t refused = json_array_size(json_object_get(run, "refused"));
+	/* counts the job chose: capped, so each carries a few bits only */
 	json_t *o = json_pack("{s:s,s:I,s:I}", "result", runrec_class(run), "undeclared_files",
-			      (json_int_t)undeclared, "refused_files",
-			      (json_int_t)json_array_size(json_object_get(run, "refused")));
+			      (json_int_t)(undeclared < VIEW_COUNT_CAP ? undeclared : VIEW_COUNT_CAP),
+			      "refused_files",
+			      (json_int_t)(refused < VIEW_COUNT_CAP ? refused : VIEW_COUNT_CAP));
 	static const struct {
 		const char *from, *to;
 		int mb;
@@ -181,43 +187,93 @@ static json_t *view_report_entry(json_t *report, const char *path)
 	return by_base;
 }
 
+static int view_decision_cmp(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	const char *xa = json_string_value(json_object_get(x, "action"));
+	const char *ya = json_string_value(json_object_get(y, "action"));
+	int r = strcmp(json_string_value(json_object_get(x, "rule")),
+		       json_string_value(json_object_get(y, "rule")));
+	return r ? r : strcmp(xa ? xa : "", ya ? ya : "");
+}
+
+/* out's entries sorted, at most `max` kept. */
+static json_t *view_sorted(json_t *out, size_t max)
+{
+	size_t n = json_array_size(out);
+	json_t **items = n ? trex_calloc(n, sizeof(*items)) : NULL;
+	if (n && !items) {
+		json_decref(out);
+		return NULL;
+	}
+	for (size_t k = 0; k < n; k++)
+		items[k] = json_incref(json_array_get(out, k));
+	qsort(items, n, sizeof(*items), view_decision_cmp);
+	json_array_clear(out);
+	for (size_t k = 0; k < n; k++)
+		if (k < max)
+			json_array_append_new(out, items[k]);
+		else
+			json_decref(items[k]);
+	trex_free(items);
+	return out;
+}
+
+/* The entry of `out` with this rule (and action, when not NULL). */
+static json_t *view_find(json_t *out, const char *rule, const char *action)
+{
+	size_t k;
+	json_t *e;
+	json_array_foreach(out, k, e)
+		if (!strcmp(json_string_value(json_object_get(e, "rule")), rule) &&
+		    (!action || !strcmp(json_string_value(json_object_get(e, "action")), action)))
+			return e;
+	return NULL;
+}
+
 /* The rules that decided an output, from the report's "decisions"
- * (CONTRACTS.md 2), rebuilt from known words; counts only when the output
- * was released (its blanks show them anyway): of an output that did not
- * leave, a count would be a figure the job chose. */
+ * (CONTRACTS.md 2), rebuilt from known words and sorted (their order is
+ * not the checker's to choose). Of a released output: every rule and
+ * action with its number of cells (its blanks show them anyway). Of an
+ * output that did not leave: the names of at most VIEW_RULES_CAP rules,
+ * no counts and no actions, since whatever is shown about it is a figure
+ * the job could choose (SECURITY.md gives the capacity). */
 static json_t *view_decisions(json_t *entry, int released)
 {
 	json_t *out = json_array();
 	size_t i;
 	json_t *dec;
 	json_array_foreach(json_object_get(entry, "decisions"), i, dec) {
+		if (!out)
+			break;
 		const char *rule = view_rule(json_string_value(json_object_get(dec, "rule")));
+		if (!released) {
+			if (!view_find(out, rule, NULL))
+				json_array_append_new(out, json_pack("{s:s}", "rule", rule));
+			continue;
+		}
 		const char *action = view_action(json_string_value(json_object_get(dec, "action")));
 		json_t *cells = json_object_get(dec, "cells");
-		int dup = 0;
-		size_t k;
-		json_t *seen;
-		json_array_foreach(out, k, seen)
-			dup |= !strcmp(json_string_value(json_object_get(seen, "rule")), rule) &&
-			       !strcmp(json_string_value(json_object_get(seen, "action")), action);
-		if (dup && !released)
-			continue;
-		json_t *o = json_pack("{s:s,s:s}", "rule", rule, "action", action);
-		if (o && released)
-			json_object_set_new(o, "cells",
-					    json_integer(json_is_integer(cells) &&
-							 json_integer_value(cells) >= 0
-							 ? json_integer_value(cells) : 0));
-		json_array_append_new(out, o);
+		json_int_t n = json_is_integer(cells) && json_integer_value(cells) > 0
+				       ? json_integer_value(cells) : 0;
+		json_t *e = view_find(out, rule, action);
+		if (e)
+			json_object_set_new(e, "cells", json_integer(
+				json_integer_value(json_object_get(e, "cells")) + n));
+		else
+			json_array_append_new(out, json_pack("{s:s,s:s,s:I}", "rule", rule, "action",
+							     action, "cells", n));
 	}
-	return out;
+	return out ? view_sorted(out, released ? SIZE_MAX : VIEW_RULES_CAP) : NULL;
 }
 
-/* One line on an output, built from its verdict and decisions. */
+/* One line on an output, built from its verdict and decisions:
+ * "released", "released with cells suppressed: threshold: 2 primary;
+ * threshold: 1 secondary", "blocked: identifier, undeclared_column". */
 static json_t *view_output_summary(const char *verdict, int released, json_t *decisions)
 {
 	char buf[1024];
-	size_t n = 0;
+	size_t n;
 	if (strcmp(verdict, "missing") == 0)
 		return json_string("not produced");
 	if (released)
@@ -230,20 +286,18 @@ static json_t *view_output_summary(const char *verdict, int released, json_t *de
 	size_t i;
 	json_t *d;
 	json_array_foreach(decisions, i, d) {
-		if (n >= sizeof(buf) - 64) {
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "; ...");
+		if (n >= sizeof(buf) - 80) {
+			snprintf(buf + n, sizeof(buf) - n, "; ...");
 			break;
 		}
+		const char *rule = json_string_value(json_object_get(d, "rule"));
 		json_t *cells = json_object_get(d, "cells");
 		if (cells)
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s %s: %lld %s",
-					      i ? ";" : ":", json_string_value(json_object_get(d, "rule")),
-					      (long long)json_integer_value(cells),
+					      i ? ";" : ":", rule, (long long)json_integer_value(cells),
 					      json_string_value(json_object_get(d, "action")));
 		else
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s %s (%s)", i ? ";" : ":",
-					      json_string_value(json_object_get(d, "rule")),
-					      json_string_value(json_object_get(d, "action")));
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s %s", i ? "," : ":", rule);
 	}
 	return json_string(buf);
 }

@@ -59,6 +59,12 @@ const char *view_action(const char *action);
  * missing; anything else from the checker is "fail". */
 const char *view_verdict(const char *verdict);
 
+/* Counts of /output entries a researcher is shown are capped at this
+ * ("10" reads "10 or more"). */
+#define VIEW_COUNT_CAP 10
+/* Rules named for an output that was not released, at most. */
+#define VIEW_RULES_CAP 3
+
 /* Rounding of run figures for researchers (SECURITY.md): seconds rounded
  * up on the 1-2-5 series (1, 2, 5, 10, 20, 50, ...), memory in MB rounded
  * up to a power of two. */
