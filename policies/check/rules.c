@@ -83,21 +83,38 @@ void sdc_result_trim(struct sdc_result *res)
 	res->group_scratch = NULL;
 }
 
-void sdc_reason(struct sdc_result *res, const char *fmt, ...)
+void sdc_reason(struct sdc_result *res, const char *rule, enum sdc_verdict v,
+		const char *fmt, ...)
 {
+	const char *action = v == SDC_FAIL ? "fail" : "review";
 	char buf[512];
 	va_list ap;
+	size_t i;
+
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	json_array_append_new(res->reasons, json_string(buf));
+	sdc_worsen(res, v);
+	for (i = 0; i < res->nfdec; i++)
+		if (!strcmp(res->fdec[i].rule, rule) && !strcmp(res->fdec[i].action, action))
+			return;
+	/* the vocabulary has fewer rules than there are slots: a full list
+	 * would be a bug, and the reason and verdict are kept anyway */
+	if (res->nfdec < SDC_MAX_FILE_DECISIONS)
+		res->fdec[res->nfdec++] = (struct sdc_file_decision){rule, action};
+}
+
+void sdc_reasons_clear(struct sdc_result *res)
+{
+	json_array_clear(res->reasons);
+	res->nfdec = 0;
 }
 
 /* A decision that cannot be recorded must not let the file through. */
 static void sdc_note_nomem(struct sdc_result *res)
 {
-	sdc_worsen(res, SDC_FAIL);
-	sdc_reason(res, "out of memory while recording cell decisions");
+	sdc_reason(res, "internal_error", SDC_FAIL, "out of memory while recording cell decisions");
 }
 
 /* Room for one more decision and its reason (up to 255 bytes + NUL). */
@@ -511,8 +528,7 @@ void sdc_class_note(const struct sdc_table *t, struct sdc_result *res, size_t ro
 {
 	sdc_note(res, t, row, t->decl->count, "class_disclosure", NULL, "review",
 		 "every unit of this slice has the same %s", t->decl->dims[d]);
-	sdc_worsen(res, SDC_REVIEW);
-	sdc_reason(res, "class disclosure: a slice has a single non-zero category of %s",
+	sdc_reason(res, "class_disclosure", SDC_REVIEW, "class disclosure: a slice has a single non-zero category of %s",
 		   t->decl->dims[d]);
 }
 
@@ -641,8 +657,8 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 	if (isdup) {
 		sdc_note(res, t, dup, t->decl->count, "microdata", NULL, "fail",
 			 "rows are not unique over the dimensions: record-level data");
-		sdc_reason(res, "rows are not unique over the declared dimensions (microdata?)");
-		sdc_worsen(res, SDC_FAIL);
+		sdc_reason(res, "microdata", SDC_FAIL,
+			   "rows are not unique over the declared dimensions (microdata?)");
 		return 0;
 	}
 	for (size_t r = 0; r < c->nrows; r++) {
@@ -654,9 +670,9 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 	}
 	/* A "table" whose cells are mostly 1 lists individuals. */
 	if (inner >= 4 && ones * 2 > inner) {
-		sdc_reason(res, "%zu of %zu cells have count 1: record-level data disguised as a table",
+		sdc_reason(res, "mostly_ones", SDC_FAIL,
+			   "%zu of %zu cells have count 1: record-level data disguised as a table",
 			   ones, inner);
-		sdc_worsen(res, SDC_FAIL);
 		return 0;
 	}
 	if (res->verdict == SDC_FAIL)
@@ -669,9 +685,9 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 			for (size_t d = 0; d < t->decl->ndims; d++)
 				known |= t->dim_col[d] == (int)col;
 			if (!known) {
-				sdc_reason(res, "column '%s' is not rounded and would reveal the counts",
+				sdc_reason(res, "unrounded_column", SDC_REVIEW,
+					   "column '%s' is not rounded and would reveal the counts",
 					   csv_header(c, col));
-				sdc_worsen(res, SDC_REVIEW);
 			}
 		}
 		return suppress_round(pol, t, res, err);
@@ -783,9 +799,9 @@ void sdc_magnitude_declared(const struct policy *pol, const struct sdc_table *t,
 	for (size_t i = 0; i < d->nlargest; i++)
 		drop_col[t->largest_col[i]] = true;
 	if ((size_t)pol->safe_nk_n > d->nlargest || d->nlargest < 2) {
-		sdc_reason(res, "dominance and p%% rules need the %ld largest contributions per cell (declared %zu)",
+		sdc_reason(res, "dominance", SDC_REVIEW,
+			   "dominance and p%% rules need the %ld largest contributions per cell (declared %zu)",
 			   pol->safe_nk_n > 2 ? pol->safe_nk_n : 2, d->nlargest);
-		sdc_worsen(res, SDC_REVIEW);
 	}
 }
 
@@ -801,8 +817,8 @@ static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table 
 	if (sdc_duplicate_keys(t, res, &dup, &isdup) < 0)
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	if (isdup) {
-		sdc_reason(res, "rows are not unique over the declared dimensions (microdata?)");
-		sdc_worsen(res, SDC_FAIL);
+		sdc_reason(res, "microdata", SDC_FAIL,
+			   "rows are not unique over the declared dimensions (microdata?)");
 		return 0;
 	}
 	sdc_magnitude_declared(pol, t, res, res->drop_col);
@@ -830,16 +846,16 @@ static int sdc_check_summary(const struct policy *pol, const struct sdc_table *t
 
 	for (size_t i = 0; i < c->ncols; i++) {
 		if (sdc_is_extreme_stat(csv_header(c, i))) {
-			sdc_reason(res, "column '%s' is a minimum/maximum: a single record's value",
+			sdc_reason(res, "extreme_value", SDC_FAIL,
+				   "column '%s' is a minimum/maximum: a single record's value",
 				   csv_header(c, i));
-			sdc_worsen(res, SDC_FAIL);
 		}
 	}
 	if (res->verdict == SDC_FAIL)
 		return 0;
 	if (t->count_col < 0) {
-		sdc_reason(res, "summary statistics without a declared count cannot be checked");
-		sdc_worsen(res, SDC_REVIEW);
+		sdc_reason(res, "no_count", SDC_REVIEW,
+			   "summary statistics without a declared count cannot be checked");
 		return 0;
 	}
 	for (size_t r = 0; r < c->nrows; r++) {
@@ -878,7 +894,8 @@ static int sdc_check_regression(const struct policy *pol, const struct sdc_table
 		}
 	}
 	if (res->verdict == SDC_FAIL)
-		sdc_reason(res, "residual degrees of freedom below %ld", pol->safe_dof_threshold);
+		sdc_reason(res, "dof", SDC_FAIL, "residual degrees of freedom below %ld",
+			   pol->safe_dof_threshold);
 	return 0;
 }
 
@@ -967,9 +984,9 @@ static bool sdc_margin_judge(const struct sdc_table *t, struct sdc_result *res, 
 
 void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim)
 {
-	sdc_reason(res, "code '%s' of %s looks like an undeclared margin (the sum of its slice): declare total_codes",
+	sdc_reason(res, "undeclared_margin", SDC_REVIEW,
+		   "code '%s' of %s looks like an undeclared margin (the sum of its slice): declare total_codes",
 		   code, dim);
-	sdc_worsen(res, SDC_REVIEW);
 }
 
 /* sdc_numeric_margin for key spaces too large to index: a grouping and a
@@ -1072,9 +1089,9 @@ void sdc_identifier(const struct sdc_table *t, struct sdc_result *res, size_t ro
 		sdc_note(res, t, row - 1, res->id_measure ? res->id_measure : "?", "identifier",
 			 NULL, "fail", "column %.64s holds a pseudonymised identifier of the dataset",
 			 csv_header(t->csv, col));
-	sdc_reason(res, "identifier: row %zu, column %zu (%.64s) holds a pseudonymised identifier of the dataset",
+	sdc_reason(res, "identifier", SDC_FAIL,
+		   "identifier: row %zu, column %zu (%.64s) holds a pseudonymised identifier of the dataset",
 		   row, col + 1, row ? csv_header(t->csv, col) : "header");
-	sdc_worsen(res, SDC_FAIL);
 	snprintf(res->summary, sizeof(res->summary), "identifier leak");
 }
 
@@ -1090,9 +1107,9 @@ bool sdc_margin_name(const char *code)
 
 void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim)
 {
-	sdc_reason(res, "code '%s' of %s looks like a margin: declare total_codes so suppression protects it",
+	sdc_reason(res, "undeclared_margin", SDC_REVIEW,
+		   "code '%s' of %s looks like a margin: declare total_codes so suppression protects it",
 		   code, dim);
-	sdc_worsen(res, SDC_REVIEW);
 }
 
 static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result *res)
@@ -1143,8 +1160,8 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 		r = sdc_check_regression(pol, t, res, err);
 		break;
 	default:
-		sdc_reason(res, "no automatic check for kind %s", manifest_kind_name(t->decl->kind));
-		sdc_worsen(res, SDC_REVIEW);
+		sdc_reason(res, "no_automatic_check", SDC_REVIEW, "no automatic check for kind %s",
+			   manifest_kind_name(t->decl->kind));
 		return 0;
 	}
 	if (r < 0)
