@@ -45,28 +45,29 @@ const char *const sdc_vocab_actions[] = {
 };
 const size_t sdc_vocab_nactions = TREX_ARRAY_LEN(sdc_vocab_actions);
 
-const char *const sdc_vocab_codes[] = {
-	"empty_file",         /* no header */
-	"empty_header",       /* a header field is empty */
-	"duplicate_header",   /* two header fields are the same */
-	"missing_column",     /* a declared column is not in the header */
-	"fewer_fields",       /* a record has fewer fields than the header */
-	"more_fields",        /* a record has more fields than the header */
-	"too_many_columns",   /* more than 256 columns */
-	"too_many_rows",      /* more than 8 M rows */
-	"field_too_long",     /* a field above 64 KiB */
-	"file_too_large",     /* a file above 256 MiB */
-	"table_too_large",    /* out of memory holding the table */
-	"invalid_utf8",       /* bytes that are not UTF-8 */
-	"nul_byte",           /* a NUL byte */
-	"bare_cr",            /* a CR not followed by LF */
-	"empty_line",         /* a blank line */
-	"stray_quote",        /* a quote inside an unquoted field */
-	"text_after_quote",   /* text after a closing quote */
-	"unterminated_quote", /* end of file inside a quoted field */
-	"parser_state",       /* the reader reached a state it should not (a bug) */
-	"unreadable",         /* the file could not be opened or read */
-	"not_regular_file",   /* a directory, fifo, device ... */
+const struct sdc_vocab_code sdc_vocab_codes[] = {
+	{"empty_file", "empty file (no header)"},
+	{"empty_header", "header field is empty"},
+	{"duplicate_header", "header field repeats an earlier one"},
+	{"missing_column", "a declared column is not in the header"},
+	{"fewer_fields", "fewer fields than the header"},
+	{"more_fields", "more fields than the header"},
+	{"too_many_columns", "too many columns"},
+	{"too_many_rows", "too many rows"},
+	{"field_too_long", "field longer than the cap"},
+	{"file_too_large", "file larger than the cap"},
+	{"table_too_large", "table too large to hold"},
+	{"invalid_utf8", "invalid UTF-8"},
+	{"truncated_utf8", "truncated UTF-8 sequence at end of file"},
+	{"nul_byte", "NUL byte"},
+	{"bare_cr", "CR not followed by LF"},
+	{"empty_line", "empty line"},
+	{"stray_quote", "quote inside an unquoted field"},
+	{"text_after_quote", "text after a closing quote"},
+	{"unterminated_quote", "end of file inside a quoted field"},
+	{"parser_state", "internal parser state"},
+	{"unreadable", "cannot be read"},
+	{"not_regular_file", "not a regular file"},
 };
 const size_t sdc_vocab_ncodes = TREX_ARRAY_LEN(sdc_vocab_codes);
 
@@ -92,5 +93,13 @@ bool sdc_vocab_action_known(const char *s)
 
 bool sdc_vocab_code_known(const char *s)
 {
-	return sdc_vocab_in(sdc_vocab_codes, sdc_vocab_ncodes, s);
+	return sdc_vocab_code_text(s) != NULL;
+}
+
+const char *sdc_vocab_code_text(const char *code)
+{
+	for (size_t i = 0; code && i < sdc_vocab_ncodes; i++)
+		if (!strcmp(sdc_vocab_codes[i].code, code))
+			return sdc_vocab_codes[i].text;
+	return NULL;
 }

@@ -20,13 +20,19 @@ extern const size_t sdc_vocab_nrules;
  * changed), review (held for an output checker), fail (never released). */
 extern const char *const sdc_vocab_actions[];
 extern const size_t sdc_vocab_nactions;
-/* Error codes of a malformed output file, printed by trex-check on stderr
- * as FILE:LINE:COLUMN: CODE: fixed text (never a byte of the file). */
-extern const char *const sdc_vocab_codes[];
+/* Error codes of a malformed output file and their fixed texts: trex-check
+ * prints `FILE:LINE:COLUMN: CODE: TEXT` on stderr (never a byte of the
+ * file; docs/CONTRACTS.md section 2), and trexd can print TEXT itself. */
+struct sdc_vocab_code {
+	const char *code, *text;
+};
+extern const struct sdc_vocab_code sdc_vocab_codes[];
 extern const size_t sdc_vocab_ncodes;
 
 bool sdc_vocab_rule_known(const char *s);
 bool sdc_vocab_action_known(const char *s);
 bool sdc_vocab_code_known(const char *s);
+/* The fixed text of a code, NULL for anything else. */
+const char *sdc_vocab_code_text(const char *code);
 
 #endif

@@ -18,6 +18,7 @@
 #include "manifest.h"
 #include "policy.h"
 #include "sdc.h"
+#include "sdcvocab.h"
 
 #define CHECK_VERSION "0.1.0"
 #define EXIT_USAGE 2
@@ -271,12 +272,12 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 
 	/* every named file must exist, whatever its kind: a typo in a file
 	 * list is bad usage, not a held output */
-	if (fd < 0)
-		return trex_err_set(err, -errno, "open %s", file);
-	if (fstat(fd, &st) < 0)
-		return trex_err_set(err, -errno, "stat %s", file);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return trex_err_set(err, -errno, "%s:0:0: unreadable: %s", file,
+				    sdc_vocab_code_text("unreadable"));
 	if (!S_ISREG(st.st_mode))
-		return trex_err_setx(err, -EINVAL, "%s: not a regular file", file);
+		return trex_err_setx(err, -EINVAL, "%s:0:0: not_regular_file: %s", file,
+				     sdc_vocab_code_text("not_regular_file"));
 	if (!d) {
 		/* undeclared files never leave */
 		*verdict = SDC_FAIL;

@@ -369,7 +369,8 @@ static int sdc_col(const struct sdc_table *t, const char *name, const char *role
 {
 	int c = csv_column(t->csv, name);
 	if (c < 0)
-		return trex_err_setx(err, -EINVAL, "%s: declared %s column '%s' is not in the header",
+		return trex_err_setx(err, -EINVAL,
+				     "%s:1:1: missing_column: declared %s column '%s' is not in the header",
 				     t->name, role, name);
 	return c;
 }
@@ -445,7 +446,7 @@ long sdc_count_text_slow(const struct policy *pol, const char *s, size_t row,
 	}
 	if (r < 0 || v < 0 || v != floor(v) || v > 1e15) {
 		sdc_note(res, NULL, row, measure, "invalid_count", NULL, "fail",
-			 "count '%.40s' is not a non-negative integer", s);
+			 "%.64s is not a non-negative integer", measure);
 		sdc_worsen(res, SDC_FAIL);
 		return -1;
 	}
@@ -741,7 +742,7 @@ bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 	}
 	if (pr < 0) {
 		sdc_note(res, t, row, d->value, "invalid_value", NULL, "fail",
-			 "value '%.40s' is not a number", vs);
+			 "%.64s is not a number", d->value);
 		sdc_worsen(res, SDC_FAIL);
 		return false;
 	}
@@ -885,7 +886,8 @@ static int sdc_check_regression(const struct policy *pol, const struct sdc_table
 					      (json_int_t)pol->safe_dof_threshold);
 			if (pr != 0)
 				sdc_note(res, t, r, t->decl->dof, "dof", p, "fail",
-					 "residual degrees of freedom '%.40s' unusable", s);
+					 "residual degrees of freedom in %.64s are not a number",
+					 t->decl->dof);
 			else
 				sdc_note(res, t, r, t->decl->dof, "dof", p, "fail",
 					 "residual degrees of freedom %g < %ld", v,
