@@ -1141,6 +1141,48 @@ static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result 
 			 d->dims[best_k]);
 }
 
+/* A frequency or magnitude table holds only the columns its declaration
+ * names (issue #11 item 7a): anything else would leave word for word,
+ * since no rule reads it. The file fails; the reason names the columns
+ * by position, never by the header the job gave them. */
+void sdc_undeclared_columns(const struct sdc_table *t, struct sdc_result *res)
+{
+	const struct output_decl *d = t->decl;
+	const size_t nc = t->csv->ncols;
+	bool named[CSV_MAX_COLS] = {false};
+	char list[128];
+	size_t n = 0, len = 0;
+
+	if (d->kind != KIND_FREQUENCY && d->kind != KIND_MAGNITUDE)
+		return;
+	for (size_t i = 0; i < d->ndims; i++)
+		named[t->dim_col[i]] = true;
+	for (size_t i = 0; i < d->nlargest; i++)
+		named[t->largest_col[i]] = true;
+	if (t->count_col >= 0)
+		named[t->count_col] = true;
+	if (t->value_col >= 0)
+		named[t->value_col] = true;
+	if (t->contrib_col >= 0)
+		named[t->contrib_col] = true;
+	if (t->dof_col >= 0)
+		named[t->dof_col] = true;
+	list[0] = '\0';
+	for (size_t c = 0; c < nc; c++) {
+		if (named[c])
+			continue;
+		if (n++ < 8 && len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%zu",
+						n > 1 ? ", " : "", c + 1);
+		else if (n == 9 && len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, ", ...");
+	}
+	if (n)
+		sdc_reason(res, "undeclared_column", SDC_FAIL,
+			   "undeclared column: %zu column(s) not named by the declaration (column %s of %zu): a table may hold only its declared columns",
+			   n, list, nc);
+}
+
 int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 	      struct trex_err *err)
 {
@@ -1182,6 +1224,7 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 	}
 	if ((res->nredacted || res->nrounded) && res->verdict == SDC_PASS)
 		sdc_worsen(res, SDC_SUPPRESSED);
+	sdc_undeclared_columns(t, res);
 	sdc_summarise(pol, t, res);
 	return 0;
 }

@@ -167,6 +167,9 @@ bool sdc_margin_holds(double sum, double max, uint32_t nonzero, size_t nslices);
 void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim);
 void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim);
 void sdc_summarise(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res);
+/* Frequency and magnitude tables: fail (undeclared_column) when a column
+ * is not named by the declaration. Both paths, after the rules. */
+void sdc_undeclared_columns(const struct sdc_table *t, struct sdc_result *res);
 void sdc_identifier(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t col);
 
 /* Number in a cell: 0 and *out, 1 for a missing value (empty, NA, NaN...),

@@ -567,6 +567,7 @@ static int stream_finish(struct stream_state *st, struct sdc_result *res, size_t
 		sdc_worsen(res, SDC_SUPPRESSED);
 		stream_margins(st, res);
 	}
+	sdc_undeclared_columns(t, res);
 	sdc_summarise(st->pol, t, res);
 	if (st->id_hit) {
 		size_t before = res->ndecisions;
