@@ -273,8 +273,8 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 	}
 	suppress_margins_free(&m);
 	if (weak) {
-		sdc_reason(res, "suppression audit: %zu hidden cell(s) not protected", weak);
-		sdc_worsen(res, SDC_REVIEW);
+		sdc_reason(res, "audit", SDC_REVIEW, "suppression audit: %zu hidden cell(s) not protected",
+			   weak);
 	}
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "cleanup.h"
+#include "sdcvocab.h"
 
 /* 1 MiB: few records are cut by a chunk's end (those take the byte path).
  * Tests build the parser with tiny chunks to exercise those cuts. */
@@ -45,6 +46,9 @@ struct csv_parser {
 	size_t field_len;
 	size_t line, col;   /* 1-based position of the current byte */
 	size_t field_col;   /* column where the current field started */
+	size_t field_line;  /* and its line */
+	/* where each header field started, for errors about the header */
+	uint32_t head_line[CSV_MAX_COLS], head_col[CSV_MAX_COLS];
 	size_t record_line;
 	size_t total;
 	size_t row_base;    /* data rows handed out and dropped (csv_stream) */
@@ -55,9 +59,30 @@ struct csv_parser {
 	struct trex_err *err;
 };
 
-static int csv_fail(struct csv_parser *p, const char *what)
+/* Errors say where, never what (the file is a job's output, and trexd may
+ * show the message to its author): FILE:LINE:COLUMN: CODE: TEXT, where
+ * CODE and TEXT come from common/sdcvocab.c, never from the file. A
+ * negative errno other than -EINVAL gets its strerror appended. */
+static int csv_fail_at(struct csv_parser *p, int err, size_t line, size_t col, const char *code)
 {
-	return trex_err_setx(p->err, -EINVAL, "%s:%zu:%zu: %s", p->name, p->line, p->col, what);
+	const char *text = sdc_vocab_code_text(code);
+
+	if (err == -EINVAL)
+		return trex_err_setx(p->err, err, "%s:%zu:%zu: %s: %s", p->name, line, col, code,
+				     text ? text : code);
+	return trex_err_set(p->err, err, "%s:%zu:%zu: %s: %s", p->name, line, col, code,
+			    text ? text : code);
+}
+
+static int csv_fail(struct csv_parser *p, const char *code)
+{
+	return csv_fail_at(p, -EINVAL, p->line, p->col, code);
+}
+
+/* out of memory (or a cap of the buffer) while holding the table */
+static int csv_too_large(struct csv_parser *p, int err)
+{
+	return csv_fail_at(p, err, p->line, p->col, "table_too_large");
 }
 
 static int csv_push_offset(struct csv_parser *p, size_t off)
@@ -66,7 +91,7 @@ static int csv_push_offset(struct csv_parser *p, size_t off)
 		size_t n = p->cap_offsets ? p->cap_offsets * 2 : 64;
 		uint32_t *o = trex_reallocarray(p->offsets, n, sizeof(*o));
 		if (!o)
-			return trex_err_set(p->err, -ENOMEM, "%s: table too large", p->name);
+			return csv_too_large(p, -ENOMEM);
 		p->offsets = o;
 		p->cap_offsets = n;
 	}
@@ -95,13 +120,17 @@ static int csv_end_field(struct csv_parser *p)
 
 	if (p->ncols && p->row_fields >= p->ncols) {
 		p->col = p->field_col; /* point at the extra field, not its end */
-		return csv_fail(p, "more fields than the header");
+		return csv_fail(p, "more_fields");
 	}
 	if (!p->ncols && p->row_fields >= CSV_MAX_COLS)
-		return csv_fail(p, "too many columns");
+		return csv_fail(p, "too_many_columns");
 	r = csv_arena_put(p, "", 1);
 	if (r < 0)
-		return trex_err_set(p->err, r, "%s: table too large", p->name);
+		return csv_too_large(p, r);
+	if (!p->ncols) {
+		p->head_line[p->row_fields] = (uint32_t)p->field_line;
+		p->head_col[p->row_fields] = (uint32_t)p->field_col;
+	}
 	r = csv_push_offset(p, p->field_start);
 	if (r < 0)
 		return r;
@@ -121,14 +150,14 @@ static int csv_end_record(struct csv_parser *p)
 	} else {
 		size_t row = p->noffsets / p->ncols - 1;
 		if (p->row_fields != p->ncols)
-			return csv_fail(p, "fewer fields than the header");
+			return csv_fail(p, "fewer_fields");
 		if (row + p->row_base > CSV_MAX_ROWS)
-			return csv_fail(p, "too many rows");
+			return csv_fail(p, "too_many_rows");
 		if (row > p->cap_lines) {
 			size_t n = p->cap_lines ? p->cap_lines * 2 : 64;
 			uint32_t *l = trex_reallocarray(p->lines, n, sizeof(*l));
 			if (!l)
-				return trex_err_set(p->err, -ENOMEM, "%s: table too large", p->name);
+				return csv_too_large(p, -ENOMEM);
 			p->lines = l;
 			p->cap_lines = n;
 		}
@@ -142,10 +171,10 @@ static int csv_append_byte(struct csv_parser *p, char c)
 {
 	int r;
 	if (++p->field_len > CSV_MAX_FIELD_LEN)
-		return csv_fail(p, "field longer than the cap");
+		return csv_fail(p, "field_too_long");
 	r = csv_arena_put(p, &c, 1);
 	if (r < 0)
-		return trex_err_set(p->err, r, "%s: table too large", p->name);
+		return csv_too_large(p, r);
 	return 0;
 }
 
@@ -154,7 +183,7 @@ static int csv_utf8(struct csv_parser *p, unsigned char c)
 {
 	if (p->utf8_need) {
 		if (c < p->utf8_lo || c > p->utf8_hi)
-			return csv_fail(p, "invalid UTF-8");
+			return csv_fail(p, "invalid_utf8");
 		p->utf8_need--;
 		p->utf8_lo = 0x80;
 		p->utf8_hi = 0xbf;
@@ -162,7 +191,7 @@ static int csv_utf8(struct csv_parser *p, unsigned char c)
 	}
 	if (c < 0x80) {
 		if (c == 0)
-			return csv_fail(p, "NUL byte");
+			return csv_fail(p, "nul_byte");
 		return 0;
 	}
 	p->utf8_lo = 0x80;
@@ -182,7 +211,7 @@ static int csv_utf8(struct csv_parser *p, unsigned char c)
 		else if (c == 0xf4)
 			p->utf8_hi = 0x8f;
 	} else {
-		return csv_fail(p, "invalid UTF-8");
+		return csv_fail(p, "invalid_utf8");
 	}
 	return 0;
 }
@@ -192,18 +221,19 @@ static int csv_byte(struct csv_parser *p, unsigned char c)
 	int r;
 
 	if (++p->total > CSV_MAX_BYTES)
-		return csv_fail(p, "file larger than the cap");
+		return csv_fail(p, "file_too_large");
 	r = csv_utf8(p, c);
 	if (r < 0)
 		return r;
 	switch (p->state) {
 	case CSV_AFTER_CR:
 		if (c != '\n')
-			return csv_fail(p, "CR not followed by LF");
+			return csv_fail(p, "bare_cr");
 		p->state = CSV_FIELD_START;
 		return 0;
 	case CSV_FIELD_START:
 		p->field_col = p->col;
+		p->field_line = p->line;
 		if (p->row_fields == 0)
 			p->record_line = p->line;
 		if (c == '"') {
@@ -211,7 +241,7 @@ static int csv_byte(struct csv_parser *p, unsigned char c)
 			return 0;
 		}
 		if ((c == '\n' || c == '\r') && p->row_fields == 0)
-			return csv_fail(p, "empty line");
+			return csv_fail(p, "empty_line");
 		p->state = CSV_UNQUOTED;
 		/* fall through */
 	case CSV_UNQUOTED:
@@ -224,7 +254,7 @@ static int csv_byte(struct csv_parser *p, unsigned char c)
 			return csv_end_record(p);
 		}
 		if (c == '"')
-			return csv_fail(p, "quote inside an unquoted field");
+			return csv_fail(p, "stray_quote");
 		return csv_append_byte(p, (char)c);
 	case CSV_QUOTED:
 		if (c == '"') {
@@ -248,9 +278,9 @@ static int csv_byte(struct csv_parser *p, unsigned char c)
 			p->state = c == '\r' ? CSV_AFTER_CR : CSV_FIELD_START;
 			return csv_end_record(p);
 		}
-		return csv_fail(p, "text after a closing quote");
+		return csv_fail(p, "text_after_quote");
 	}
-	return csv_fail(p, "internal parser state");
+	return csv_fail(p, "parser_state");
 }
 
 /* Bytes that can sit in an unquoted field with no state change: printable
@@ -411,6 +441,7 @@ static int csv_feed(struct csv_parser *p, const unsigned char *data, size_t len)
 			/* what csv_byte does on the first byte of an unquoted field
 			 * (the byte itself is counted below) */
 			p->field_col = p->col;
+			p->field_line = p->line;
 			if (p->row_fields == 0)
 				p->record_line = p->line;
 			p->state = CSV_UNQUOTED;
@@ -427,7 +458,7 @@ static int csv_feed(struct csv_parser *p, const unsigned char *data, size_t len)
 				}
 				r = csv_arena_put(p, data + i, n);
 				if (r < 0)
-					return trex_err_set(p->err, r, "%s: table too large", p->name);
+					return csv_too_large(p, r);
 				p->total += n;
 				p->field_len += n;
 				p->col += n;
@@ -455,9 +486,9 @@ slow:
 static int csv_end_input(struct csv_parser *p)
 {
 	if (p->utf8_need)
-		return csv_fail(p, "truncated UTF-8 sequence at end of file");
+		return csv_fail(p, "truncated_utf8");
 	if (p->state == CSV_QUOTED)
-		return csv_fail(p, "end of file inside a quoted field");
+		return csv_fail(p, "unterminated_quote");
 	/* a last record without its line break */
 	if (p->state == CSV_UNQUOTED || p->state == CSV_QUOTE_IN_QUOTED ||
 	    (p->state == CSV_FIELD_START && p->row_fields > 0))
@@ -468,16 +499,17 @@ static int csv_end_input(struct csv_parser *p)
 static int csv_check_header(struct csv_parser *p)
 {
 	if (!p->ncols)
-		return trex_err_setx(p->err, -EINVAL, "%s:1:1: empty file (no header)", p->name);
+		return csv_fail_at(p, -EINVAL, 1, 1, "empty_file");
+	/* the header is a job's too: a name it made up is never quoted */
 	for (size_t i = 0; i < p->ncols; i++) {
 		const char *h = p->arena.data + p->offsets[i];
 		if (!*h)
-			return trex_err_setx(p->err, -EINVAL, "%s:1: header column %zu is empty",
-					     p->name, i + 1);
+			return csv_fail_at(p, -EINVAL, p->head_line[i], p->head_col[i],
+					   "empty_header");
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(h, p->arena.data + p->offsets[j]))
-				return trex_err_setx(p->err, -EINVAL,
-						     "%s:1: duplicate header column '%s'", p->name, h);
+				return csv_fail_at(p, -EINVAL, p->head_line[i], p->head_col[i],
+						   "duplicate_header");
 	}
 	return 0;
 }
@@ -488,7 +520,7 @@ static int csv_pad(struct csv_parser *p)
 	if (p->arena.cap - p->arena.len < CSV_PAD + 1) {
 		char *d = trex_realloc(p->arena.data, p->arena.len + CSV_PAD + 1);
 		if (!d)
-			return trex_err_set(p->err, -ENOMEM, "%s: table too large", p->name);
+			return csv_too_large(p, -ENOMEM);
 		p->arena.data = d;
 		p->arena.cap = p->arena.len + CSV_PAD + 1;
 	}
@@ -570,7 +602,8 @@ int csv_read_stream(FILE *f, const char *name, struct csv_table *t, struct trex_
 
 	memset(t, 0, sizeof(*t));
 	if (!chunk)
-		return trex_err_set(err, -ENOMEM, "%s", name);
+		return trex_err_set(err, -ENOMEM, "%s:0:0: table_too_large: %s", name,
+				    sdc_vocab_code_text("table_too_large"));
 	csv_parser_init(&p, name, err);
 	/* The arena holds every byte but the delimiters, plus one NUL per
 	 * field: a regular file's size (+ a little) is enough, so it is
@@ -589,7 +622,7 @@ int csv_read_stream(FILE *f, const char *name, struct csv_table *t, struct trex_
 			break;
 	}
 	if (r == 0 && ferror(f))
-		r = trex_err_set(err, -EIO, "read %s", name);
+		r = csv_fail_at(&p, -EIO, 0, 0, "unreadable");
 	if (r == 0)
 		r = csv_finish(&p, t);
 	csv_parser_free(&p);
@@ -600,7 +633,8 @@ int csv_read_file(const char *path, struct csv_table *t, struct trex_err *err)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "rbe");
 	if (!f)
-		return trex_err_set(err, -errno, "open %s", path);
+		return trex_err_set(err, -errno, "%s:0:0: unreadable: %s", path,
+				    sdc_vocab_code_text("unreadable"));
 	return csv_read_stream(f, path, t, err);
 }
 
@@ -669,7 +703,8 @@ int csv_stream_open(struct csv_stream *s, FILE *f, const char *name, struct trex
 	s->p = trex_calloc(1, sizeof(*s->p));
 	if ((!s->map && !s->chunk) || !s->p) {
 		csv_stream_close(s);
-		return trex_err_set(err, -ENOMEM, "%s", name);
+		return trex_err_set(err, -ENOMEM, "%s:0:0: table_too_large: %s", name,
+				    sdc_vocab_code_text("table_too_large"));
 	}
 	csv_parser_init(s->p, name, err);
 	/* a chunk's bytes plus a record left open: the fast path needs the
@@ -741,7 +776,7 @@ int csv_stream_next(struct csv_stream *s)
 		}
 		if (n == 0) {
 			if (!s->map && ferror(s->f))
-				return trex_err_set(p->err, -EIO, "read %s", p->name);
+				return csv_fail_at(p, -EIO, 0, 0, "unreadable");
 			s->done = true;
 			r = csv_end_input(p);
 			if (r == 0)

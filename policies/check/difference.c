@@ -205,9 +205,9 @@ void diff_finish(const struct policy *pol, const struct sdc_table *t, struct sdc
 			sum += fabs(pv);
 		}
 		if (sum > 0 && sum < (double)pol->safe_threshold) {
-			sdc_reason(res, "differencing: differs from %.120s, released earlier for this project over the same dimensions, by fewer than %ld units in total: the difference is a group below the threshold",
+			sdc_reason(res, "differencing", SDC_REVIEW,
+				   "differencing: differs from %.120s, released earlier for this project over the same dimensions, by fewer than %ld units in total: the difference is a group below the threshold",
 				   d->name, pol->safe_threshold);
-			sdc_worsen(res, SDC_REVIEW);
 			snprintf(res->summary, sizeof(res->summary),
 				 "held for review: differencing with an earlier release");
 		}

@@ -15,6 +15,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "sdcvocab.h"
 
 static uint64_t idindex_hash(const char *s, size_t len)
 {
@@ -310,7 +311,8 @@ int idindex_scan_text(const struct idindex *ix, const char *path, size_t *line,
 	bool overlong = false;
 
 	if (!f)
-		return trex_err_set(err, -errno, "open %s", path);
+		return trex_err_set(err, -errno, "%s:0:0: unreadable: %s", path,
+				    sdc_vocab_code_text("unreadable"));
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		for (size_t i = 0; i < n; i++) {
 			unsigned char c = (unsigned char)buf[i];
@@ -340,7 +342,8 @@ int idindex_scan_text(const struct idindex *ix, const char *path, size_t *line,
 		}
 	}
 	if (ferror(f))
-		return trex_err_set(err, -EIO, "read %s", path);
+		return trex_err_set(err, -EIO, "%s:0:0: unreadable: %s", path,
+				    sdc_vocab_code_text("unreadable"));
 	if (ntok && !overlong && idindex_has(ix, tok, ntok)) {
 		*line = ln;
 		return 1;

@@ -18,6 +18,7 @@
 #include "manifest.h"
 #include "policy.h"
 #include "sdc.h"
+#include "sdcvocab.h"
 
 #define CHECK_VERSION "0.1.0"
 #define EXIT_USAGE 2
@@ -119,11 +120,15 @@ static const char *check_release_name(const char *p)
 	return p;
 }
 
-static const char *check_num(size_t n)
+/* The entry of a file decided as a whole, without reading it as a table
+ * (undeclared, or a kind with no automatic check): one reason, its rule,
+ * and the verdict as the action (fail or review). */
+static json_t *check_entry_whole(const char *file, const char *kind, const char *verdict,
+				 const char *summary, const char *reason, const char *rule)
 {
-	static char buf[24];
-	snprintf(buf, sizeof(buf), "%zu", n);
-	return buf;
+	return json_pack("{s:s, s:s, s:s, s:s, s:[s], s:[{s:s, s:s, s:i}], s:n}", "file", file,
+			 "kind", kind, "verdict", verdict, "summary", summary, "reasons", reason,
+			 "decisions", "rule", rule, "action", verdict, "cells", 0, "released");
 }
 
 static void check_identifiers(const struct check_opts *o, const struct sdc_table *t,
@@ -267,18 +272,17 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 
 	/* every named file must exist, whatever its kind: a typo in a file
 	 * list is bad usage, not a held output */
-	if (fd < 0)
-		return trex_err_set(err, -errno, "open %s", file);
-	if (fstat(fd, &st) < 0)
-		return trex_err_set(err, -errno, "stat %s", file);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return trex_err_set(err, -errno, "%s:0:0: unreadable: %s", file,
+				    sdc_vocab_code_text("unreadable"));
 	if (!S_ISREG(st.st_mode))
-		return trex_err_setx(err, -EINVAL, "%s: not a regular file", file);
+		return trex_err_setx(err, -EINVAL, "%s:0:0: not_regular_file: %s", file,
+				     sdc_vocab_code_text("not_regular_file"));
 	if (!d) {
 		/* undeclared files never leave */
 		*verdict = SDC_FAIL;
-		*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:n}", "file", file, "kind",
-				   "undeclared", "verdict", "fail", "summary", "not declared",
-				   "reasons", "file is not declared in the manifest", "released");
+		*entry = check_entry_whole(file, "undeclared", "fail", "not declared",
+					   "file is not declared in the manifest", "undeclared_file");
 		cells->text = trex_strdup("[]");
 		cells->len = 2;
 		return *entry && cells->text ? 0 : -ENOMEM;
@@ -291,22 +295,22 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 			return r;
 		if (r == 1) {
 			/* the line, never the value: reports and logs leave the TRE */
+			char why[128];
+			snprintf(why, sizeof(why),
+				 "identifier: a pseudonymised identifier of the dataset on line %zu", line);
 			*verdict = SDC_FAIL;
-			*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s+], s:n}", "file", file, "kind",
-					   manifest_kind_name(d->kind), "verdict", "fail", "summary",
-					   "identifier leak", "reasons",
-					   "identifier: a pseudonymised identifier of the dataset on line ",
-					   check_num(line), "released");
+			*entry = check_entry_whole(file, manifest_kind_name(d->kind), "fail",
+						   "identifier leak", why, "identifier");
 			cells->text = trex_strdup("[]");
 			cells->len = 2;
 			return *entry && cells->text ? 0 : -ENOMEM;
 		}
+		char why[128];
+		snprintf(why, sizeof(why), "no automatic check for kind %s",
+			 manifest_kind_name(d->kind));
 		*verdict = SDC_REVIEW;
-		*entry = json_pack("{s:s, s:s, s:s, s:s, s:[s+], s:n}", "file", file, "kind",
-				   manifest_kind_name(d->kind), "verdict", "review", "summary",
-				   "held for an output checker", "reasons",
-				   "no automatic check for kind ", manifest_kind_name(d->kind),
-				   "released");
+		*entry = check_entry_whole(file, manifest_kind_name(d->kind), "review",
+					   "held for an output checker", why, "no_automatic_check");
 		cells->text = trex_strdup("[]");
 		cells->len = 2;
 		return *entry && cells->text ? 0 : -ENOMEM;

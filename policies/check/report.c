@@ -17,12 +17,75 @@
 
 #define REPORT_SINK_BUF (256u * 1024)
 
+/* One (rule, action) pair of a file and the cells it decided. */
+struct report_pair {
+	const char *rule, *action;
+	size_t cells;
+};
+
+static int report_pair_cmp(const void *a, const void *b)
+{
+	const struct report_pair *x = a, *y = b;
+	int c = strcmp(x->rule, y->rule);
+	return c ? c : strcmp(x->action, y->action);
+}
+
+/* The pair's slot in p (n used of cap), added when new; NULL when full. */
+static struct report_pair *report_pair_of(struct report_pair *p, size_t *n, size_t cap,
+					  const char *rule, const char *action)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((p[i].rule == rule || !strcmp(p[i].rule, rule)) &&
+		    (p[i].action == action || !strcmp(p[i].action, action)))
+			return &p[i];
+	if (*n == cap)
+		return NULL;
+	p[*n] = (struct report_pair){rule, action, 0};
+	return &p[(*n)++];
+}
+
+/* Sorted, so both check paths (and any order of taking the decisions)
+ * give the same bytes. A table's decisions come from a few rules: the
+ * last pair is tried first, then the short list. */
+json_t *report_decisions(const struct sdc_result *res)
+{
+	/* every pair the vocabulary allows (28 rules x 6 actions) */
+	struct report_pair p[192], *last = NULL;
+	size_t n = 0;
+	json_t *a = json_array();
+
+	if (!a)
+		return NULL;
+	for (size_t i = 0; i < res->ndecisions; i++) {
+		const struct sdc_cell *c = &res->cells[i];
+		if (!last || last->rule != c->rule || last->action != c->action)
+			last = report_pair_of(p, &n, TREX_ARRAY_LEN(p), c->rule, c->action);
+		if (last)
+			last->cells++;
+	}
+	for (size_t i = 0; i < res->nfdec; i++)
+		report_pair_of(p, &n, TREX_ARRAY_LEN(p), res->fdec[i].rule, res->fdec[i].action);
+	qsort(p, n, sizeof(p[0]), report_pair_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(a, json_pack("{s:s, s:s, s:I}", "rule", p[i].rule,
+						       "action", p[i].action, "cells",
+						       (json_int_t)p[i].cells)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
 json_t *report_file(const struct sdc_table *t, const struct sdc_result *res,
 		    const char *file, const char *kind, const char *released)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:O, s:o}", "file", file, "kind", kind,
+	json_t *dec = report_decisions(res);
+
+	if (!dec)
+		return NULL;
+	return json_pack("{s:s, s:s, s:s, s:s, s:O, s:o, s:o}", "file", file, "kind", kind,
 			 "verdict", sdc_verdict_name(res->verdict), "summary", res->summary,
-			 "reasons", res->reasons, "released",
+			 "reasons", res->reasons, "decisions", dec, "released",
 			 released ? json_string(released) : json_null());
 }
 

@@ -83,21 +83,38 @@ void sdc_result_trim(struct sdc_result *res)
 	res->group_scratch = NULL;
 }
 
-void sdc_reason(struct sdc_result *res, const char *fmt, ...)
+void sdc_reason(struct sdc_result *res, const char *rule, enum sdc_verdict v,
+		const char *fmt, ...)
 {
+	const char *action = v == SDC_FAIL ? "fail" : "review";
 	char buf[512];
 	va_list ap;
+	size_t i;
+
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	json_array_append_new(res->reasons, json_string(buf));
+	sdc_worsen(res, v);
+	for (i = 0; i < res->nfdec; i++)
+		if (!strcmp(res->fdec[i].rule, rule) && !strcmp(res->fdec[i].action, action))
+			return;
+	/* the vocabulary has fewer rules than there are slots: a full list
+	 * would be a bug, and the reason and verdict are kept anyway */
+	if (res->nfdec < SDC_MAX_FILE_DECISIONS)
+		res->fdec[res->nfdec++] = (struct sdc_file_decision){rule, action};
+}
+
+void sdc_reasons_clear(struct sdc_result *res)
+{
+	json_array_clear(res->reasons);
+	res->nfdec = 0;
 }
 
 /* A decision that cannot be recorded must not let the file through. */
 static void sdc_note_nomem(struct sdc_result *res)
 {
-	sdc_worsen(res, SDC_FAIL);
-	sdc_reason(res, "out of memory while recording cell decisions");
+	sdc_reason(res, "internal_error", SDC_FAIL, "out of memory while recording cell decisions");
 }
 
 /* Room for one more decision and its reason (up to 255 bytes + NUL). */
@@ -352,7 +369,8 @@ static int sdc_col(const struct sdc_table *t, const char *name, const char *role
 {
 	int c = csv_column(t->csv, name);
 	if (c < 0)
-		return trex_err_setx(err, -EINVAL, "%s: declared %s column '%s' is not in the header",
+		return trex_err_setx(err, -EINVAL,
+				     "%s:1:1: missing_column: declared %s column '%s' is not in the header",
 				     t->name, role, name);
 	return c;
 }
@@ -428,7 +446,7 @@ long sdc_count_text_slow(const struct policy *pol, const char *s, size_t row,
 	}
 	if (r < 0 || v < 0 || v != floor(v) || v > 1e15) {
 		sdc_note(res, NULL, row, measure, "invalid_count", NULL, "fail",
-			 "count '%.40s' is not a non-negative integer", s);
+			 "%.64s is not a non-negative integer", measure);
 		sdc_worsen(res, SDC_FAIL);
 		return -1;
 	}
@@ -511,8 +529,7 @@ void sdc_class_note(const struct sdc_table *t, struct sdc_result *res, size_t ro
 {
 	sdc_note(res, t, row, t->decl->count, "class_disclosure", NULL, "review",
 		 "every unit of this slice has the same %s", t->decl->dims[d]);
-	sdc_worsen(res, SDC_REVIEW);
-	sdc_reason(res, "class disclosure: a slice has a single non-zero category of %s",
+	sdc_reason(res, "class_disclosure", SDC_REVIEW, "class disclosure: a slice has a single non-zero category of %s",
 		   t->decl->dims[d]);
 }
 
@@ -641,8 +658,8 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 	if (isdup) {
 		sdc_note(res, t, dup, t->decl->count, "microdata", NULL, "fail",
 			 "rows are not unique over the dimensions: record-level data");
-		sdc_reason(res, "rows are not unique over the declared dimensions (microdata?)");
-		sdc_worsen(res, SDC_FAIL);
+		sdc_reason(res, "microdata", SDC_FAIL,
+			   "rows are not unique over the declared dimensions (microdata?)");
 		return 0;
 	}
 	for (size_t r = 0; r < c->nrows; r++) {
@@ -654,9 +671,9 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 	}
 	/* A "table" whose cells are mostly 1 lists individuals. */
 	if (inner >= 4 && ones * 2 > inner) {
-		sdc_reason(res, "%zu of %zu cells have count 1: record-level data disguised as a table",
+		sdc_reason(res, "mostly_ones", SDC_FAIL,
+			   "%zu of %zu cells have count 1: record-level data disguised as a table",
 			   ones, inner);
-		sdc_worsen(res, SDC_FAIL);
 		return 0;
 	}
 	if (res->verdict == SDC_FAIL)
@@ -669,9 +686,9 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 			for (size_t d = 0; d < t->decl->ndims; d++)
 				known |= t->dim_col[d] == (int)col;
 			if (!known) {
-				sdc_reason(res, "column '%s' is not rounded and would reveal the counts",
+				sdc_reason(res, "unrounded_column", SDC_REVIEW,
+					   "column '%s' is not rounded and would reveal the counts",
 					   csv_header(c, col));
-				sdc_worsen(res, SDC_REVIEW);
 			}
 		}
 		return suppress_round(pol, t, res, err);
@@ -725,7 +742,7 @@ bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 	}
 	if (pr < 0) {
 		sdc_note(res, t, row, d->value, "invalid_value", NULL, "fail",
-			 "value '%.40s' is not a number", vs);
+			 "%.64s is not a number", d->value);
 		sdc_worsen(res, SDC_FAIL);
 		return false;
 	}
@@ -783,9 +800,9 @@ void sdc_magnitude_declared(const struct policy *pol, const struct sdc_table *t,
 	for (size_t i = 0; i < d->nlargest; i++)
 		drop_col[t->largest_col[i]] = true;
 	if ((size_t)pol->safe_nk_n > d->nlargest || d->nlargest < 2) {
-		sdc_reason(res, "dominance and p%% rules need the %ld largest contributions per cell (declared %zu)",
+		sdc_reason(res, "dominance", SDC_REVIEW,
+			   "dominance and p%% rules need the %ld largest contributions per cell (declared %zu)",
 			   pol->safe_nk_n > 2 ? pol->safe_nk_n : 2, d->nlargest);
-		sdc_worsen(res, SDC_REVIEW);
 	}
 }
 
@@ -801,8 +818,8 @@ static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table 
 	if (sdc_duplicate_keys(t, res, &dup, &isdup) < 0)
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	if (isdup) {
-		sdc_reason(res, "rows are not unique over the declared dimensions (microdata?)");
-		sdc_worsen(res, SDC_FAIL);
+		sdc_reason(res, "microdata", SDC_FAIL,
+			   "rows are not unique over the declared dimensions (microdata?)");
 		return 0;
 	}
 	sdc_magnitude_declared(pol, t, res, res->drop_col);
@@ -830,16 +847,16 @@ static int sdc_check_summary(const struct policy *pol, const struct sdc_table *t
 
 	for (size_t i = 0; i < c->ncols; i++) {
 		if (sdc_is_extreme_stat(csv_header(c, i))) {
-			sdc_reason(res, "column '%s' is a minimum/maximum: a single record's value",
+			sdc_reason(res, "extreme_value", SDC_FAIL,
+				   "column '%s' is a minimum/maximum: a single record's value",
 				   csv_header(c, i));
-			sdc_worsen(res, SDC_FAIL);
 		}
 	}
 	if (res->verdict == SDC_FAIL)
 		return 0;
 	if (t->count_col < 0) {
-		sdc_reason(res, "summary statistics without a declared count cannot be checked");
-		sdc_worsen(res, SDC_REVIEW);
+		sdc_reason(res, "no_count", SDC_REVIEW,
+			   "summary statistics without a declared count cannot be checked");
 		return 0;
 	}
 	for (size_t r = 0; r < c->nrows; r++) {
@@ -869,7 +886,8 @@ static int sdc_check_regression(const struct policy *pol, const struct sdc_table
 					      (json_int_t)pol->safe_dof_threshold);
 			if (pr != 0)
 				sdc_note(res, t, r, t->decl->dof, "dof", p, "fail",
-					 "residual degrees of freedom '%.40s' unusable", s);
+					 "residual degrees of freedom in %.64s are not a number",
+					 t->decl->dof);
 			else
 				sdc_note(res, t, r, t->decl->dof, "dof", p, "fail",
 					 "residual degrees of freedom %g < %ld", v,
@@ -878,7 +896,8 @@ static int sdc_check_regression(const struct policy *pol, const struct sdc_table
 		}
 	}
 	if (res->verdict == SDC_FAIL)
-		sdc_reason(res, "residual degrees of freedom below %ld", pol->safe_dof_threshold);
+		sdc_reason(res, "dof", SDC_FAIL, "residual degrees of freedom below %ld",
+			   pol->safe_dof_threshold);
 	return 0;
 }
 
@@ -967,9 +986,9 @@ static bool sdc_margin_judge(const struct sdc_table *t, struct sdc_result *res, 
 
 void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim)
 {
-	sdc_reason(res, "code '%s' of %s looks like an undeclared margin (the sum of its slice): declare total_codes",
+	sdc_reason(res, "undeclared_margin", SDC_REVIEW,
+		   "code '%s' of %s looks like an undeclared margin (the sum of its slice): declare total_codes",
 		   code, dim);
-	sdc_worsen(res, SDC_REVIEW);
 }
 
 /* sdc_numeric_margin for key spaces too large to index: a grouping and a
@@ -1072,9 +1091,9 @@ void sdc_identifier(const struct sdc_table *t, struct sdc_result *res, size_t ro
 		sdc_note(res, t, row - 1, res->id_measure ? res->id_measure : "?", "identifier",
 			 NULL, "fail", "column %.64s holds a pseudonymised identifier of the dataset",
 			 csv_header(t->csv, col));
-	sdc_reason(res, "identifier: row %zu, column %zu (%.64s) holds a pseudonymised identifier of the dataset",
+	sdc_reason(res, "identifier", SDC_FAIL,
+		   "identifier: row %zu, column %zu (%.64s) holds a pseudonymised identifier of the dataset",
 		   row, col + 1, row ? csv_header(t->csv, col) : "header");
-	sdc_worsen(res, SDC_FAIL);
 	snprintf(res->summary, sizeof(res->summary), "identifier leak");
 }
 
@@ -1090,9 +1109,9 @@ bool sdc_margin_name(const char *code)
 
 void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim)
 {
-	sdc_reason(res, "code '%s' of %s looks like a margin: declare total_codes so suppression protects it",
+	sdc_reason(res, "undeclared_margin", SDC_REVIEW,
+		   "code '%s' of %s looks like a margin: declare total_codes so suppression protects it",
 		   code, dim);
-	sdc_worsen(res, SDC_REVIEW);
 }
 
 static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result *res)
@@ -1122,6 +1141,48 @@ static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result 
 			 d->dims[best_k]);
 }
 
+/* A frequency or magnitude table holds only the columns its declaration
+ * names (issue #11 item 7a): anything else would leave word for word,
+ * since no rule reads it. The file fails; the reason names the columns
+ * by position, never by the header the job gave them. */
+void sdc_undeclared_columns(const struct sdc_table *t, struct sdc_result *res)
+{
+	const struct output_decl *d = t->decl;
+	const size_t nc = t->csv->ncols;
+	bool named[CSV_MAX_COLS] = {false};
+	char list[128];
+	size_t n = 0, len = 0;
+
+	if (d->kind != KIND_FREQUENCY && d->kind != KIND_MAGNITUDE)
+		return;
+	for (size_t i = 0; i < d->ndims; i++)
+		named[t->dim_col[i]] = true;
+	for (size_t i = 0; i < d->nlargest; i++)
+		named[t->largest_col[i]] = true;
+	if (t->count_col >= 0)
+		named[t->count_col] = true;
+	if (t->value_col >= 0)
+		named[t->value_col] = true;
+	if (t->contrib_col >= 0)
+		named[t->contrib_col] = true;
+	if (t->dof_col >= 0)
+		named[t->dof_col] = true;
+	list[0] = '\0';
+	for (size_t c = 0; c < nc; c++) {
+		if (named[c])
+			continue;
+		if (n++ < 8 && len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%zu",
+						n > 1 ? ", " : "", c + 1);
+		else if (n == 9 && len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, ", ...");
+	}
+	if (n)
+		sdc_reason(res, "undeclared_column", SDC_FAIL,
+			   "undeclared column: %zu column(s) not named by the declaration (column %s of %zu): a table may hold only its declared columns",
+			   n, list, nc);
+}
+
 int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 	      struct trex_err *err)
 {
@@ -1143,8 +1204,8 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 		r = sdc_check_regression(pol, t, res, err);
 		break;
 	default:
-		sdc_reason(res, "no automatic check for kind %s", manifest_kind_name(t->decl->kind));
-		sdc_worsen(res, SDC_REVIEW);
+		sdc_reason(res, "no_automatic_check", SDC_REVIEW, "no automatic check for kind %s",
+			   manifest_kind_name(t->decl->kind));
 		return 0;
 	}
 	if (r < 0)
@@ -1163,6 +1224,7 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 	}
 	if ((res->nredacted || res->nrounded) && res->verdict == SDC_PASS)
 		sdc_worsen(res, SDC_SUPPRESSED);
+	sdc_undeclared_columns(t, res);
 	sdc_summarise(pol, t, res);
 	return 0;
 }

@@ -51,9 +51,19 @@ struct sdc_cell {
 	size_t reason;       /* offset of the NUL-terminated reason in reason_text */
 };
 
+/* A file-level decision: the rule of a reason and the action it caused
+ * (fail or review); the report's "decisions" merges them with the cells'
+ * (rule, action) pairs. Tokens from common/sdcvocab.c. */
+struct sdc_file_decision {
+	const char *rule, *action;
+};
+#define SDC_MAX_FILE_DECISIONS 32
+
 struct sdc_result {
 	enum sdc_verdict verdict;
 	json_t *reasons;          /* array of strings */
+	struct sdc_file_decision fdec[SDC_MAX_FILE_DECISIONS]; /* distinct pairs */
+	size_t nfdec;
 	struct sdc_cell *cells;   /* decisions, in the order they were taken */
 	size_t ndecisions, cap_decisions;
 	char *reason_text;        /* every cell's reason, NUL-terminated */
@@ -90,8 +100,13 @@ void sdc_result_free(struct sdc_result *res);
 /* Free the per-row arrays, which only checking and the released copy read,
  * keeping what the report reads (decisions, reasons, summary). */
 void sdc_result_trim(struct sdc_result *res);
-void sdc_reason(struct sdc_result *res, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* A file-level reason: its text, its rule (a token of sdcvocab.c) and the
+ * verdict it causes (SDC_REVIEW or SDC_FAIL), which the file gets. */
+void sdc_reason(struct sdc_result *res, const char *rule, enum sdc_verdict v,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Forget every reason and file-level decision (stream.c, when a repeated
+ * key makes the file fail on that alone). */
+void sdc_reasons_clear(struct sdc_result *res);
 /* Record a decision on one cell; params is stolen (may be NULL). A cell
  * whose rule passes is not listed: its decision is summarised per rule. */
 void sdc_note(struct sdc_result *res, const struct sdc_table *t, size_t row,
@@ -152,6 +167,9 @@ bool sdc_margin_holds(double sum, double max, uint32_t nonzero, size_t nslices);
 void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim);
 void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim);
 void sdc_summarise(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res);
+/* Frequency and magnitude tables: fail (undeclared_column) when a column
+ * is not named by the declaration. Both paths, after the rules. */
+void sdc_undeclared_columns(const struct sdc_table *t, struct sdc_result *res);
 void sdc_identifier(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t col);
 
 /* Number in a cell: 0 and *out, 1 for a missing value (empty, NA, NaN...),
@@ -381,6 +399,10 @@ int diff_check(const struct policy *pol, const struct sdc_table *t, struct sdc_r
  * array written straight into a buffer (*text, *len; freed by the caller). */
 json_t *report_file(const struct sdc_table *t, const struct sdc_result *res,
 		    const char *file, const char *kind, const char *released);
+/* The file's "decisions": one {"rule","action","cells"} per distinct pair
+ * of its cell decisions (cells counted) and file-level reasons (0 cells
+ * when no cell shares the pair), sorted by rule then action. */
+json_t *report_decisions(const struct sdc_result *res);
 int report_cells_text(const struct sdc_table *t, const struct sdc_result *res, char **text,
 		      size_t *len);
 /* The same bytes written to f through a small buffer (-EIO, -ENOMEM), and

@@ -539,7 +539,7 @@ static int stream_finish(struct stream_state *st, struct sdc_result *res, size_t
 			json_decref(res->cells[i].params);
 		res->ndecisions = res->reason_len = res->key_len = 0;
 		res->nprimary = 0;
-		json_array_clear(res->reasons);
+		sdc_reasons_clear(res);
 		res->verdict = SDC_PASS;
 		if (t->decl->kind == KIND_FREQUENCY) {
 			sdc_note(res, t, st->dup_row, t->decl->count, "microdata", NULL, "fail",
@@ -547,15 +547,15 @@ static int stream_finish(struct stream_state *st, struct sdc_result *res, size_t
 			if (stream_key(st, res, st->dup_codes) < 0)
 				return -ENOMEM;
 		}
-		sdc_reason(res, "rows are not unique over the declared dimensions (microdata?)");
-		sdc_worsen(res, SDC_FAIL);
+		sdc_reason(res, "microdata", SDC_FAIL,
+			   "rows are not unique over the declared dimensions (microdata?)");
 	} else if (t->decl->kind == KIND_MAGNITUDE) {
 		/* its decisions went straight into res, in row order */
 	} else if (st->inner >= 4 && st->ones * 2 > st->inner) {
 		/* A "table" whose cells are mostly 1 lists individuals. */
-		sdc_reason(res, "%zu of %zu cells have count 1: record-level data disguised as a table",
+		sdc_reason(res, "mostly_ones", SDC_FAIL,
+			   "%zu of %zu cells have count 1: record-level data disguised as a table",
 			   st->ones, st->inner);
-		sdc_worsen(res, SDC_FAIL);
 	} else if (res->verdict != SDC_FAIL) {
 		if (sdc_note_append(res, &st->prim, st->nd) < 0)
 			return -ENOMEM;
@@ -567,6 +567,7 @@ static int stream_finish(struct stream_state *st, struct sdc_result *res, size_t
 		sdc_worsen(res, SDC_SUPPRESSED);
 		stream_margins(st, res);
 	}
+	sdc_undeclared_columns(t, res);
 	sdc_summarise(st->pol, t, res);
 	if (st->id_hit) {
 		size_t before = res->ndecisions;

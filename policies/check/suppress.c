@@ -456,9 +456,9 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 	int r;
 
 	if (n > SUPPRESS_MAX_ROWS) {
-		sdc_reason(res, "table with margins too large for secondary suppression (%zu rows > %d)",
+		sdc_reason(res, "suppression_limit", SDC_REVIEW,
+			   "table with margins too large for secondary suppression (%zu rows > %d)",
 			   n, SUPPRESS_MAX_ROWS);
-		sdc_worsen(res, SDC_REVIEW);
 		return 0;
 	}
 	r = suppress_margins_build(t, &m, err);
@@ -484,8 +484,8 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 				 t->decl->kind == KIND_FREQUENCY ? t->decl->count : t->decl->value,
 				 "margins", NULL, "review", "total differs from the sum of its parts by %g",
 				 sum);
-			sdc_reason(res, "declared totals do not add up: suppression cannot be audited");
-			sdc_worsen(res, SDC_REVIEW);
+			sdc_reason(res, "margins", SDC_REVIEW,
+				   "declared totals do not add up: suppression cannot be audited");
 			suppress_margins_free(&m);
 			return 0;
 		}

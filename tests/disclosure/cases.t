@@ -37,6 +37,17 @@ trap 'rm -rf "$WORK"' EXIT
 
 [ -x "$CHECK" ] || { not_ok "trex-check built" "$CHECK missing"; done_testing; exit 1; }
 
+# the vocabulary trexd shows (common/sdcvocab.c): every decision of every
+# case must use it, and agree with the file's cells and verdict
+vocab() {
+	sed -n "/^const char \*const sdc_vocab_$1\[\] = {/,/^};/p" "$TREX_ROOT/common/sdcvocab.c" |
+		grep -o '^[^/]*' | grep -o '"[^"]*"' | jq -sc .
+}
+RULES=$(vocab rules)
+ACTIONS=$(vocab actions)
+[ "$(echo "$RULES" | jq length)" -gt 20 ] || not_ok "vocabulary read" "rules: $RULES"
+[ "$(echo "$ACTIONS" | jq length)" -eq 6 ] || not_ok "vocabulary read" "actions: $ACTIONS"
+
 for dir in "$TREX_ROOT"/tests/disclosure/cases/*/; do
 	name=$(basename "$dir")
 	w="$WORK/$name"
@@ -66,6 +77,12 @@ for dir in "$TREX_ROOT"/tests/disclosure/cases/*/; do
 	else
 		not_ok "$name: streamed and whole-table checks agree" \
 			"exit $rc/$rcw; $(diff "$w/stdout.whole" "$w/stdout" | head -5 | tr '\n' '|') $(diff -r "$w/out.whole" "$w/out" 2>&1 | head -3 | tr '\n' '|')"
+	fi
+	if [ "$rc" = 0 ]; then
+		why=$(jq -r --argjson rules "$RULES" --argjson actions "$ACTIONS" \
+			-f "$TREX_ROOT/tests/disclosure/decisions.jq" "$w/stdout" 2>&1)
+		if [ -z "$why" ]; then ok "$name: decisions agree with cells and verdicts"; else
+			not_ok "$name: decisions agree with cells and verdicts" "$(echo "$why" | head -3 | tr '\n' '|')"; fi
 	fi
 	while IFS= read -r line || [ -n "$line" ]; do
 		case "$line" in ''|'#'*) continue ;; esac

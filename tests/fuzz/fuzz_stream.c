@@ -3,7 +3,8 @@
  * decide exactly what the whole-table check (rules.c) decides. The input
  * drives a generator of tables -- dimensions, codes (short, long, quoted,
  * empty, margin-like names), counts (zeros, ones, small, missing, invalid),
- * sorted or shuffled rows, repeated keys, true margins -- and a small
+ * sorted or shuffled rows, repeated keys, true margins, an undeclared
+ * column -- and a small
  * chunk size cuts each table into many batches. Both paths run on it; the
  * error, the file's report entry, every cell decision and the released
  * copy must be the same bytes. A table whose rows are not grouped must be
@@ -138,6 +139,8 @@ static size_t gen_table(struct gen *g, struct table *t, const char **dims, bool 
 	int style = (int)gen_below(g, 3);
 	bool shuffle = gen_below(g, 5) == 0, margin = gen_below(g, 4) == 0;
 	uint32_t dup = gen_below(g, 6) == 0 ? 1 + gen_below(g, 40) : 0;
+	/* sometimes a column the declaration does not name (it fails) */
+	const char *extra = gen_below(g, 8) == 0 ? ",note" : "";
 	char (*rows)[256];
 	long *vals;
 
@@ -157,7 +160,9 @@ static size_t gen_table(struct gen *g, struct table *t, const char **dims, bool 
 		put(t, names[d]);
 		put(t, ",");
 	}
-	put(t, magnitude ? "cost,n,top1,top2\n" : "n\n");
+	put(t, magnitude ? "cost,n,top1,top2" : "n");
+	put(t, extra);
+	put(t, "\n");
 	for (size_t r = 0; r < nrows; r++) {
 		size_t q = r, len = 0;
 		char count[32];
@@ -180,11 +185,11 @@ static size_t gen_table(struct gen *g, struct table *t, const char **dims, bool 
 				snprintf(cell, sizeof(cell), "%ld,%u,%ld,%ld", sum, 20 + gen_below(g, 50),
 					 sum / 4, sum / 8);
 			}
-			snprintf(rows[r] + len, sizeof(rows[r]) - len, "%s\n", cell);
+			snprintf(rows[r] + len, sizeof(rows[r]) - len, "%s%s\n", cell, extra);
 			continue;
 		}
 		gen_count(g, style, count, sizeof(count));
-		snprintf(rows[r] + len, sizeof(rows[r]) - len, "%s\n", count);
+		snprintf(rows[r] + len, sizeof(rows[r]) - len, "%s%s\n", count, extra);
 	}
 	if (shuffle)
 		for (size_t r = nrows; r > 1; r--) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "common/sdcvocab.h"
 #include "policies/check/csv.h"
 
 static void parse_ok(const char *data, size_t len, struct csv_table *t)
@@ -22,6 +23,25 @@ static void parse_ok(const char *data, size_t len, struct csv_table *t)
 		fail_msg("unexpected error: %s", err.msg);
 }
 
+/* An error is `t.csv:LINE:COLUMN: CODE: TEXT` and nothing else: CODE one
+ * of common/sdcvocab.c's codes and TEXT its fixed text, so no byte of
+ * the file can be in it (issue #11: where, never what). */
+static void expect_shape(const char *msg)
+{
+	unsigned long line, col;
+	int n = 0;
+	char code[64];
+	const char *text;
+
+	if (sscanf(msg, "t.csv:%lu:%lu: %63[a-z0-9_]: %n", &line, &col, code, &n) != 3 || !n)
+		fail_msg("not FILE:LINE:COLUMN: CODE: TEXT: '%s'", msg);
+	text = sdc_vocab_code_text(code);
+	if (!text)
+		fail_msg("code '%s' is not in the vocabulary: '%s'", code, msg);
+	if (strcmp(msg + n, text))
+		fail_msg("text is not the code's fixed text: '%s'", msg);
+}
+
 static void expect_error(const char *data, size_t len, const char *msg)
 {
 	struct csv_table t;
@@ -29,6 +49,7 @@ static void expect_error(const char *data, size_t len, const char *msg)
 	assert_int_equal(csv_parse_mem(data, len, "t.csv", &t, &err), -EINVAL);
 	if (!strstr(err.msg, msg))
 		fail_msg("expected '%s' in '%s'", msg, err.msg);
+	expect_shape(err.msg);
 }
 #define EXPECT_ERROR(s, msg) expect_error(s, sizeof(s) - 1, msg)
 
@@ -72,21 +93,49 @@ static void test_bom_and_utf8(void **state)
 
 static void test_errors(void **state)
 {
-	EXPECT_ERROR("a,b\n1,\"2\"x\n", "t.csv:2:6: text after a closing quote");
-	EXPECT_ERROR("a,b\n1,2\"\n", "t.csv:2:4: quote inside an unquoted field");
-	EXPECT_ERROR("a,b\n1\n", "t.csv:2:2: fewer fields");
-	EXPECT_ERROR("a,b\n1,2,3\n", "t.csv:2:5: more fields");
-	EXPECT_ERROR("a,b\n1,2\n\n", "t.csv:3:1: empty line");
-	EXPECT_ERROR("a,b\n1,2\r3,4\n", "CR not followed by LF");
-	EXPECT_ERROR("a,b\n\"1,2\n", "end of file inside a quoted field");
-	EXPECT_ERROR("", "empty file");
-	EXPECT_ERROR("a,a\n1,2\n", "duplicate header");
-	EXPECT_ERROR("a,\n1,2\n", "header column 2 is empty");
-	EXPECT_ERROR("a\n\xc0\xaf\n", "t.csv:2:1: invalid UTF-8");         /* overlong '/' */
-	EXPECT_ERROR("a\n\xed\xa0\x80\n", "invalid UTF-8");                 /* surrogate */
-	EXPECT_ERROR("a\n\xf4\x90\x80\x80\n", "invalid UTF-8");             /* > U+10FFFF */
-	EXPECT_ERROR("a\nx\xe2\x82", "truncated UTF-8");
-	expect_error("a\nx\0y\n", 6, "NUL byte");
+	EXPECT_ERROR("a,b\n1,\"2\"x\n", "t.csv:2:6: text_after_quote: text after a closing quote");
+	EXPECT_ERROR("a,b\n1,2\"\n", "t.csv:2:4: stray_quote: quote inside an unquoted field");
+	EXPECT_ERROR("a,b\n1\n", "t.csv:2:2: fewer_fields: fewer fields");
+	EXPECT_ERROR("a,b\n1,2,3\n", "t.csv:2:5: more_fields: more fields");
+	EXPECT_ERROR("a,b\n1,2\n\n", "t.csv:3:1: empty_line: empty line");
+	EXPECT_ERROR("a,b\n1,2\r3,4\n", "t.csv:2:5: bare_cr: CR not followed by LF");
+	EXPECT_ERROR("a,b\n\"1,2\n", "unterminated_quote: end of file inside a quoted field");
+	EXPECT_ERROR("", "t.csv:1:1: empty_file: empty file");
+	EXPECT_ERROR("a,a\n1,2\n", "t.csv:1:3: duplicate_header");
+	/* a quoted header field over two lines: where it starts */
+	EXPECT_ERROR("a,b,\"x\ny\",\"b\"\n1,2,3,4\n", "t.csv:2:4: duplicate_header");
+	EXPECT_ERROR("a,\n1,2\n", "t.csv:1:3: empty_header");
+	EXPECT_ERROR(",a\n1,2\n", "t.csv:1:1: empty_header");
+	EXPECT_ERROR("a\n\xc0\xaf\n", "t.csv:2:1: invalid_utf8: invalid UTF-8");  /* overlong '/' */
+	EXPECT_ERROR("a\n\xed\xa0\x80\n", "invalid_utf8");                        /* surrogate */
+	EXPECT_ERROR("a\n\xf4\x90\x80\x80\n", "invalid_utf8");                    /* > U+10FFFF */
+	EXPECT_ERROR("a\nx\xe2\x82", "truncated_utf8");
+	expect_error("a\nx\0y\n", 6, "t.csv:2:2: nul_byte");
+}
+
+/* Every error on a file holding a canary: the message is where and the
+ * code, never the canary (expect_shape checks the whole message). */
+static void test_errors_never_quote(void **state)
+{
+	static const char *const bad[] = {
+		"CANARYzq81,n,CANARYzq81\nA,1,2\n",      /* duplicate header */
+		"a,n\nCANARYzq81\"x,1\n",                /* stray quote */
+		"a,n\n\"CANARYzq81\"x,1\n",              /* text after quote */
+		"a,n\nCANARYzq81\xff,1\n",               /* bad UTF-8 */
+		"a,n\nCANARYzq81\n",                     /* ragged */
+		"a,n\nCANARYzq81,1,CANARYzq81\n",        /* too many fields */
+		"a,n\n\"CANARYzq81,1\n",                 /* unterminated quote */
+		"a,n\nCANARYzq81,1\rx\n",                /* bare CR */
+		"CANARYzq81,\nA,1\n",                    /* empty header field */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct csv_table t;
+		struct trex_err err = {0};
+		assert_int_equal(csv_parse_mem(bad[i], strlen(bad[i]), "t.csv", &t, &err), -EINVAL);
+		if (strstr(err.msg, "CANARY"))
+			fail_msg("input %zu: the error quotes the file: '%s'", i, err.msg);
+		expect_shape(err.msg);
+	}
 }
 
 static void test_column_cap(void **state)
@@ -153,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_quoted_crlf_no_final_newline),
 		cmocka_unit_test(test_bom_and_utf8),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_errors_never_quote),
 		cmocka_unit_test(test_column_cap),
 		cmocka_unit_test(test_field_cap),
 		cmocka_unit_test(test_write_field),

@@ -454,6 +454,37 @@ static void test_unique_keys_paths(void **state)
 /* Class disclosure in a key space too sparse to index (4 dimensions, a
  * code per row): the per-dimension grouping path, same decision as the
  * one-pass slices of dense tables (tests/disclosure/cases/class_disclosure). */
+/* Issue #11 item 7a: only declared columns; every declared role counts. */
+static void test_undeclared_columns(void **state)
+{
+	static const char mag[] =
+		"{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"magnitude_table\","
+		" \"dimensions\": [\"r\"], \"value\": \"v\", \"contributors\": \"n\","
+		" \"count\": \"c\", \"dof\": \"f\", \"largest\": [\"x1\", \"x2\"]}]}";
+	struct fixture fx;
+
+	fx_open(&fx, "r,n,q\na,100,x\nb,200,y\n", FREQ1);
+	fx_check(&fx);
+	assert_int_equal(fx.res.verdict, SDC_FAIL);
+	assert_int_equal(fx.res.nfdec, 1);
+	assert_string_equal(fx.res.fdec[0].rule, "undeclared_column");
+	assert_non_null(strstr(json_string_value(json_array_get(fx.res.reasons, 0)),
+			       "(column 3 of 3)"));
+	/* the header the job chose is never quoted */
+	assert_null(strstr(json_string_value(json_array_get(fx.res.reasons, 0)), "q"));
+	fx_close(&fx);
+
+	fx_open(&fx, "f,x2,r,v,n,x1,c\n20,1,a,1000,20,300,20\n20,1,b,1000,20,300,20\n", mag);
+	fx_check(&fx);
+	assert_int_equal(fx.res.verdict, SDC_PASS);
+	fx_close(&fx);
+
+	fx_open(&fx, "r,n\na,100\nb,200\n", FREQ1);
+	fx_check(&fx);
+	assert_int_equal(fx.res.verdict, SDC_PASS);
+	fx_close(&fx);
+}
+
 static void test_class_disclosure_sparse(void **state)
 {
 	static const char man[] = "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": "
@@ -493,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_regression_dof),
 		cmocka_unit_test(test_unique_keys_paths),
 		cmocka_unit_test(test_class_disclosure_sparse),
+		cmocka_unit_test(test_undeclared_columns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
