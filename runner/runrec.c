@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "esc.h"
 #include "manifest.h"
+#include "sdcvocab.h"
 
 json_t *runrec_parse(const char *text, size_t len)
 {
@@ -124,14 +125,6 @@ const char *runrec_verdict(const json_t *run, long wall_seconds, long cpu_second
 	return "failed";
 }
 
-/* Placeholder until the shared vocabulary lands (common/): an error code
- * is a short lowercase token. */
-static int trex_checkerr_known(const char *code)
-{
-	size_t n = strlen(code);
-	return n > 0 && n < 40 && strspn(code, "abcdefghijklmnopqrstuvwxyz_") == n;
-}
-
 /* A located error of trex-check about a declared output:
  * "[trex-check: ]FILE:LINE:COLUMN: CODE[: text]", FILE a declared path (or
  * its basename, as trex-check names files), LINE and COLUMN decimal, CODE
@@ -177,9 +170,11 @@ static int runrec_located(const char *line, size_t n, const json_t *declared, ch
 				continue;
 			memcpy(tok, code, cl);
 			tok[cl] = '\0';
-			if (!trex_checkerr_known(tok))
+			if (!sdc_vocab_code_known(tok))
 				continue;
-			snprintf(out, outsz, "%s:%.*s:%.*s: %s", path, (int)dl, p, (int)dc, col, tok);
+			/* the fixed text of the code, trexd's copy of it */
+			snprintf(out, outsz, "%s:%.*s:%.*s: %s (%s)", path, (int)dl, p, (int)dc, col,
+				 tok, sdc_vocab_code_text(tok));
 			return 1;
 		}
 	}

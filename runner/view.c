@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "manifest.h"
 #include "runrec.h"
+#include "sdcvocab.h"
 
 enum view_level view_level(const struct caller *c, const struct job_row *row)
 {
@@ -45,20 +46,12 @@ static int view_in(const char *s, const char *const *list, size_t n)
 
 const char *view_rule(const char *rule)
 {
-	static const char *const rules[] = {
-		"threshold", "zero", "dominance", "p-ratio", "dof", "microdata", "identifier",
-		"missing", "invalid_count", "invalid_value", "class_disclosure", "audit",
-		"redact", "rounded", "rounded_total", "differencing", "undeclared_margin",
-		"undeclared_column", "record_level", "no_check", "not_declared",
-	};
-	return view_in(rule, rules, TREX_ARRAY_LEN(rules)) ? rule : "other";
+	return sdc_vocab_rule_known(rule) ? rule : "other";
 }
 
 const char *view_action(const char *action)
 {
-	static const char *const actions[] = { "primary", "secondary", "redacted", "rounded",
-					       "review", "fail" };
-	return view_in(action, actions, TREX_ARRAY_LEN(actions)) ? action : "other";
+	return sdc_vocab_action_known(action) ? action : "other";
 }
 
 const char *view_verdict(const char *verdict)

@@ -177,18 +177,20 @@ static void test_check_failed(void **state)
 	json_t *decl = json_loads("[{\"path\":\"t/a.csv\"},{\"path\":\"b.csv\"}]", 0, NULL);
 	json_t *run = json_object();
 	char reason[256];
-	const char *e1 = "trex-check: a.csv:3:7: bad_quote: a quote inside an unquoted field\nmore";
+	const char *e1 = "trex-check: a.csv:3:7: stray_quote: CNRY words of its own\nmore";
 	runrec_check_failed(run, 2, e1, strlen(e1), decl, reason, sizeof(reason));
-	assert_string_equal(reason, "output check failed: t/a.csv:3:7: bad_quote");
+	assert_string_equal(reason, "output check failed: t/a.csv:3:7: stray_quote"
+				    " (quote inside an unquoted field)");
 	json_t *ck = json_object_get(run, "checker");
 	assert_int_equal(json_integer_value(json_object_get(ck, "exit_code")), 2);
-	assert_non_null(strstr(json_string_value(json_object_get(ck, "error")), "unquoted field"));
+	assert_non_null(strstr(json_string_value(json_object_get(ck, "error")), "CNRY words"));
 	/* anything else: the place is not known, nothing is repeated */
 	const char *bad[] = {
 		"trex-check: a.csv: duplicate header 'CNRY-SECRET'",
-		"trex-check: c.csv:3:7: bad_quote: not declared",
-		"trex-check: b.csv:3:x: bad_quote",
+		"trex-check: c.csv:3:7: stray_quote: not declared",
+		"trex-check: b.csv:3:x: stray_quote",
 		"trex-check: b.csv:3:7: CNRY SECRET: text",
+		"trex-check: b.csv:3:7: bad_quote: not a code of the vocabulary",
 		"b.csv:3:7:",
 		"",
 	};
