@@ -1,8 +1,10 @@
 /* Linter for seccomp profiles: a reviewer reading a 300-line allowlist will
  * miss one "allow bpf"; this will not. It rejects unconditional allows of
  * syscalls that reach kernel attack surface or escape routes (ATTACKS.md),
- * unless the author marked the rule "intended", and checks that the few
- * syscalls that are only safe with argument filters have them. */
+ * unless the author marked the rule "intended", checks that the few
+ * syscalls that are only safe with argument filters have them, that ioctl
+ * is an allowlist of single requests (never TIOCSTI/TIOCLINUX), and that
+ * rules on 32-bit arguments cannot be dodged with high bits. */
 #include "secpol.h"
 
 #include <errno.h>
@@ -35,6 +37,37 @@ static const char *const secpol_dangerous[] = {
 
 #define SECPOL_TIOCSTI 0x5412u
 #define SECPOL_TIOCLINUX 0x541cu
+#define SECPOL_LOW32 0xffffffffull
+
+/* Arguments the kernel reads as int or unsigned int: it ignores the high
+ * 32 bits of the register, seccomp compares all 64. A deny rule that
+ * compares such an argument on 64 bits (`arg1 == 0x5412`) is dodged by
+ * setting a high bit (flatpak CVE-2019-10063); so is an allow rule that
+ * says != > or >=. */
+static const struct { const char *name; unsigned args; } secpol_int_args[] = {
+	{ "ioctl", 1u << 1 }, { "fcntl", 1u << 1 }, { "flock", 1u << 1 },
+	{ "socket", 7u }, { "socketpair", 7u }, { "setsockopt", 6u },
+	{ "getsockopt", 6u }, { "prctl", 1u << 0 }, { "personality", 1u << 0 },
+	{ "madvise", 1u << 2 }, { "fadvise64", 1u << 3 }, { "memfd_create", 1u << 1 },
+	{ "open", 1u << 1 }, { "openat", 1u << 2 }, { "setns", 1u << 1 },
+	{ "kill", 1u << 1 }, { "tgkill", 1u << 2 },
+};
+
+static bool secpol_arg_is_int(const char *name, unsigned arg)
+{
+	for (size_t i = 0; i < sizeof(secpol_int_args) / sizeof(secpol_int_args[0]); i++)
+		if (strcmp(secpol_int_args[i].name, name) == 0)
+			return (secpol_int_args[i].args >> arg) & 1u;
+	return false;
+}
+
+/* Does a condition on a 32-bit argument hold whatever the high bits? */
+static bool secpol_int_cond_ok(const struct secpol_rule *r, const struct secpol_cond *c)
+{
+	if (r->action == SECPOL_ALLOW)
+		return c->op != SECPOL_NE && c->op != SECPOL_GT && c->op != SECPOL_GE;
+	return c->op == SECPOL_MASKED_EQ && (c->mask & ~SECPOL_LOW32) == 0;
+}
 
 static bool secpol_is_dangerous(const char *name)
 {
@@ -58,8 +91,9 @@ static bool secpol_clone_rule_safe(const struct secpol_rule *r)
 	return false;
 }
 
-/* ioctl must be paired with deny rules that catch TIOCSTI and TIOCLINUX on
- * the low 32 bits (the kernel ignores the high ones: flatpak CVE-2019-10063). */
+/* An unconditional ioctl allow must be paired with deny rules that catch
+ * TIOCSTI and TIOCLINUX on the low 32 bits (the kernel ignores the high
+ * ones: flatpak CVE-2019-10063). */
 static bool secpol_has_ioctl_deny(const struct secpol *pol, unsigned cmd)
 {
 	for (size_t i = 0; i < pol->n; i++) {
@@ -75,15 +109,63 @@ static bool secpol_has_ioctl_deny(const struct secpol *pol, unsigned cmd)
 	return false;
 }
 
+/* A conditional ioctl allow is one entry of an allowlist: it must name
+ * one request on the low 32 bits (`arg1 & 0xffffffff == REQUEST`, or an
+ * exact `arg1 == REQUEST`), and never an injecting one. */
+static int secpol_lint_ioctl_entry(const struct secpol_rule *r, struct trex_err *err)
+{
+	for (unsigned i = 0; i < r->ncond; i++) {
+		const struct secpol_cond *c = &r->cond[i];
+		if (c->arg != 1)
+			continue;
+		bool one = c->op == SECPOL_EQ ||
+			   (c->op == SECPOL_MASKED_EQ && (c->mask & SECPOL_LOW32) == SECPOL_LOW32);
+		if (!one)
+			break;
+		uint32_t req = (uint32_t)c->value;
+		if (req == SECPOL_TIOCSTI || req == SECPOL_TIOCLINUX)
+			return trex_err_setx(err, -EPERM,
+					     "line %u: ioctl 0x%x allowed (TIOCSTI and TIOCLINUX inject input into a terminal)",
+					     r->line, (unsigned)req);
+		return 0;
+	}
+	return trex_err_setx(err, -EPERM,
+			     "line %u: ioctl allowed for a range of requests (allow one request per rule: 'arg1 & 0xffffffff == REQUEST')",
+			     r->line);
+}
+
 int secpol_lint(const struct secpol *pol, struct trex_err *err)
 {
 	bool ioctl_allowed = false;
 	for (size_t i = 0; i < pol->n; i++) {
 		const struct secpol_rule *r = &pol->rules[i];
+		for (unsigned k = 0; k < r->ncond; k++) {
+			unsigned a = r->cond[k].arg;
+			if (!secpol_arg_is_int(r->name, a) || secpol_int_cond_ok(r, &r->cond[k]))
+				continue;
+			if (r->action == SECPOL_ALLOW)
+				return trex_err_setx(err, -EPERM,
+						     "line %u: %s arg%u is 32 bits wide: != > >= on it let high bits through",
+						     r->line, r->name, a);
+			return trex_err_setx(err, -EPERM,
+					     "line %u: %s arg%u is 32 bits wide: deny it with 'arg%u & MASK == VALUE', MASK within 0xffffffff",
+					     r->line, r->name, a, a);
+		}
 		if (r->action != SECPOL_ALLOW)
 			continue;
-		if (strcmp(r->name, "ioctl") == 0)
+		if (strcmp(r->name, "ioctl") == 0) {
+			if (r->ncond > 0) {
+				int rc = secpol_lint_ioctl_entry(r, err);
+				if (rc < 0)
+					return rc;
+				continue;
+			}
+			if (!r->intended)
+				return trex_err_setx(err, -EPERM,
+						     "line %u: ioctl allowed unconditionally (list the requests: 'allow ioctl arg1 & 0xffffffff == REQUEST', or end the line with 'intended')",
+						     r->line);
 			ioctl_allowed = true;
+		}
 		if (!secpol_is_dangerous(r->name) || r->intended)
 			continue;
 		if (strcmp(r->name, "clone") == 0) {
@@ -101,7 +183,7 @@ int secpol_lint(const struct secpol *pol, struct trex_err *err)
 	if (ioctl_allowed && (!secpol_has_ioctl_deny(pol, SECPOL_TIOCSTI) ||
 			      !secpol_has_ioctl_deny(pol, SECPOL_TIOCLINUX)))
 		return trex_err_setx(err, -EPERM,
-				     "ioctl allowed without 'deny ioctl arg1 & 0xffffffff == 0x5412' (TIOCSTI) and 0x541c (TIOCLINUX)");
+				     "ioctl allowed unconditionally without 'deny ioctl arg1 & 0xffffffff == 0x5412' (TIOCSTI) and 0x541c (TIOCLINUX)");
 	if (pol->def_action != SECPOL_KILL &&
 	    !(pol->def_action == SECPOL_ERRNO && pol->def_errno != 0))
 		return trex_err_setx(err, -EPERM, "default action must deny");

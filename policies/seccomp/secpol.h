@@ -99,9 +99,14 @@ void secpol_free(struct secpol *pol);
 
 /* Reject a profile that lets a dangerous syscall through unconditionally
  * (ptrace, mount family, bpf, io_uring, keyctl, unshare, clone without a
- * namespace-flag condition, ...) unless the rule says "intended", and one
- * that allows ioctl without denying TIOCSTI/TIOCLINUX by masked compare.
- * -EPERM with the first problem in err. */
+ * namespace-flag condition, ...) unless the rule says "intended"; one
+ * whose ioctl rules are not an allowlist of single requests on the low 32
+ * bits (`allow ioctl arg1 & 0xffffffff == REQUEST`, never TIOCSTI or
+ * TIOCLINUX; an unconditional `allow ioctl` needs "intended" and masked
+ * denials of both); and one that compares a 32-bit argument (ioctl and
+ * fcntl requests, socket families...) in a way high bits dodge: a deny
+ * rule must read `argN & MASK == VALUE` with MASK within 0xffffffff, an
+ * allow rule must not use != > >=. -EPERM with the first problem in err. */
 int secpol_lint(const struct secpol *pol, struct trex_err *err);
 
 /* Compile to the blob format and write it to out_fd. */

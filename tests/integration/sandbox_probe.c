@@ -11,7 +11,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -21,7 +24,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
+#include <linux/fs.h>
 
 static const char *ename(int e)
 {
@@ -36,8 +41,18 @@ static const char *ename(int e)
 	case ENOENT: return "ENOENT";
 	case EROFS: return "EROFS";
 	case EFAULT: return "EFAULT";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
 	default: return "OTHER";
 	}
+}
+
+/* a scratch file in $TMPDIR (the job's /tmp in the sandbox) */
+static const char *tmp_file(const char *name)
+{
+	static char path[4096];
+	const char *d = getenv("TMPDIR");
+	snprintf(path, sizeof(path), "%s/%s", d ? d : "/tmp", name);
+	return path;
 }
 
 static int report(const char *name, long r)
@@ -133,6 +148,67 @@ int main(int argc, char **argv)
 		return report(n, syscall(SYS_pivot_root, ".", "."));
 	if (!strcmp(n, "mknod"))
 		return report(n, mknod("/tmp/f", S_IFIFO | 0644, 0));
+	/* ioctl allowlist: queries pass (ENOTTY on /dev/null), the rest is
+	 * EPERM before the kernel sees it */
+	if (!strcmp(n, "tcgets")) {
+		struct termios t;
+		return report(n, ioctl(0, TCGETS, &t));
+	}
+	if (!strcmp(n, "tiocgwinsz")) {
+		struct winsize w;
+		return report(n, ioctl(0, TIOCGWINSZ, &w));
+	}
+	if (!strcmp(n, "fioclex"))
+		return report(n, ioctl(0, FIOCLEX));
+	if (!strcmp(n, "tcsets")) {
+		struct termios t = { 0 };
+		return report(n, ioctl(0, TCSETS, &t));
+	}
+	if (!strcmp(n, "tiocswinsz")) {
+		struct winsize w = { 24, 80, 0, 0 };
+		return report(n, ioctl(0, TIOCSWINSZ, &w));
+	}
+	if (!strcmp(n, "getflags") || !strcmp(n, "ficlone")) {
+		int fd = open(tmp_file("p"), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		int fl = 0;
+		if (fd < 0)
+			return report(n, -1);
+		if (!strcmp(n, "getflags"))
+			return report(n, ioctl(fd, FS_IOC_GETFLAGS, &fl));
+		return report(n, ioctl(fd, FICLONE, fd));
+	}
+	/* locks and watches */
+	if (!strcmp(n, "flock") || !strcmp(n, "setlk") || !strcmp(n, "getlk") ||
+	    !strcmp(n, "ofd_setlk") || !strcmp(n, "setlease") || !strcmp(n, "fsync")) {
+		int fd = open(tmp_file("l"), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 1 };
+		if (fd < 0)
+			return report(n, -1);
+		if (!strcmp(n, "flock"))
+			return report(n, flock(fd, LOCK_EX | LOCK_NB));
+		if (!strcmp(n, "setlk"))
+			return report(n, fcntl(fd, F_SETLK, &l));
+		if (!strcmp(n, "getlk"))
+			return report(n, fcntl(fd, F_GETLK, &l));
+		if (!strcmp(n, "ofd_setlk"))
+			return report(n, fcntl(fd, F_OFD_SETLK, &l));
+		if (!strcmp(n, "fsync"))
+			return report(n, fsync(fd));
+		return report(n, fcntl(fd, F_SETLEASE, F_RDLCK));
+	}
+	if (!strcmp(n, "dnotify") || !strcmp(n, "dnotify_high")) {
+		int fd = open(tmp_file(""), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		unsigned long cmd = F_NOTIFY | (!strcmp(n, "dnotify_high") ? 1UL << 32 : 0);
+		return report(n, syscall(SYS_fcntl, fd, cmd, DN_ACCESS));
+	}
+	if (!strcmp(n, "inotify"))
+		return report(n, inotify_init1(IN_CLOEXEC));
+	if (!strcmp(n, "sync")) {
+		sync(); /* void: the filter's answer is only visible raw */
+		return report(n, syscall(SYS_sync));
+	}
+	if (!strcmp(n, "syncfs"))
+		return report(n, syncfs(0));
 	if (!strcmp(n, "x32")) {
 		long r = syscall(0x40000000 | SYS_getpid);
 		return report(n, r);

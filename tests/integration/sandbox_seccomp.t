@@ -22,6 +22,28 @@ expect_probe tiocsti errno=EPERM
 expect_probe tiocsti_high errno=EPERM
 expect_probe tioclinux errno=EPERM
 expect_probe fionread errno=ENOTTY
+# ioctl is an allowlist: terminal queries reach the kernel (ENOTTY on
+# /dev/null), settings and filesystem information do not
+expect_probe tcgets errno=ENOTTY
+expect_probe tiocgwinsz errno=ENOTTY
+expect_probe fioclex ok
+expect_probe tcsets errno=EPERM
+expect_probe tiocswinsz errno=EPERM
+expect_probe getflags errno=EPERM
+expect_probe ficlone errno=EPERM
+# locks: byte-range locks work on job files (SQLite), flock never does
+expect_probe setlk ok
+expect_probe getlk ok
+expect_probe ofd_setlk ok
+expect_probe fsync ok
+expect_probe flock errno=ENOSYS
+expect_probe setlease errno=EPERM
+# watches and host-wide write-back
+expect_probe inotify errno=EPERM
+expect_probe dnotify errno=EPERM
+expect_probe dnotify_high errno=EPERM
+expect_probe sync errno=EPERM
+expect_probe syncfs errno=EPERM
 expect_probe clone3 errno=ENOSYS
 expect_probe clone_newuser errno=EPERM
 expect_probe fork ok
@@ -75,9 +97,12 @@ else
 fi
 # control: the same probe outside any filter behaves differently, so the
 # assertions above are about the sandbox, not the probe
-out=$("$T/probe" personality_rie; "$T/probe" memfd_exec)
+out=$("$T/probe" personality_rie; "$T/probe" memfd_exec; TMPDIR="$T" "$T/probe" flock; "$T/probe" inotify; "$T/probe" tcsets </dev/null)
 expect_eq "control: unfiltered process may call them" "personality_rie ok
-memfd_exec ok" "$out"
+memfd_exec ok
+flock ok
+inotify ok
+tcsets errno=ENOTTY" "$out"
 
 # --seccomp-profile: a profile file compiled at start
 cp "$TREX_ROOT/policies/seccomp/default.policy" "$T/p.policy"

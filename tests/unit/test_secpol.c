@@ -107,7 +107,7 @@ static int lint(const char *text, struct trex_err *err)
 	return rc;
 }
 
-#define IOCTL_OK "allow ioctl\ndeny ioctl arg1 & 0xffffffff == 0x5412\ndeny ioctl arg1 & 0xffffffff == 0x541c\n"
+#define IOCTL_OK "allow ioctl intended\ndeny ioctl arg1 & 0xffffffff == 0x5412\ndeny ioctl arg1 & 0xffffffff == 0x541c\n"
 
 static void test_lint(void **state)
 {
@@ -126,10 +126,35 @@ static void test_lint(void **state)
 	assert_int_equal(lint("default errno EPERM\nallow clone arg0 & 0x10000000 == 0\n", &err), -EPERM);
 	assert_int_equal(lint("default errno EPERM\nallow clone arg0 > 0\n", &err), -EPERM);
 	assert_int_equal(lint("default errno EPERM\nallow clone arg0 & 0x7e020000 == 0\n", &err), 0);
-	/* ioctl needs both masked denials */
+	/* an unconditional ioctl allow needs "intended" and both masked denials */
 	assert_int_equal(lint("default errno EPERM\nallow ioctl\n", &err), -EPERM);
-	assert_int_equal(lint("default errno EPERM\nallow ioctl\ndeny ioctl arg1 & 0xffffffff == 0x5412\n", &err), -EPERM);
-	assert_int_equal(lint("default errno EPERM\nallow ioctl\ndeny ioctl arg1 == 0x5412\ndeny ioctl arg1 == 0x541c\n", &err), -EPERM);
+	assert_string_equal(err.msg, "line 2: ioctl allowed unconditionally (list the requests: 'allow ioctl arg1 & 0xffffffff == REQUEST', or end the line with 'intended')");
+	assert_int_equal(lint("default errno EPERM\nallow ioctl\ndeny ioctl arg1 & 0xffffffff == 0x5412\ndeny ioctl arg1 & 0xffffffff == 0x541c\n", &err), -EPERM);
+	assert_int_equal(lint("default errno EPERM\nallow ioctl intended\n", &err), -EPERM);
+	assert_int_equal(lint("default errno EPERM\nallow ioctl intended\ndeny ioctl arg1 & 0xffffffff == 0x5412\n", &err), -EPERM);
+	assert_int_equal(lint("default errno EPERM\nallow ioctl intended\ndeny ioctl arg1 == 0x5412\ndeny ioctl arg1 == 0x541c\n", &err), -EPERM);
+	/* the allowlist form: one request per rule on the low 32 bits */
+	assert_int_equal(lint("default errno EPERM\nallow ioctl arg1 & 0xffffffff == 0x5401\nallow ioctl arg1 == 0x5413\n", &err), 0);
+	assert_int_equal(lint("default errno EPERM\nallow ioctl arg1 & 0xffffffff == 0x5412\n", &err), -EPERM);
+	assert_string_equal(err.msg, "line 2: ioctl 0x5412 allowed (TIOCSTI and TIOCLINUX inject input into a terminal)");
+	/* high bits do not hide TIOCLINUX from the check */
+	assert_int_equal(lint("default errno EPERM\nallow ioctl arg1 == 0x10000541c\n", &err), -EPERM);
+	assert_int_equal(lint("default errno EPERM\nallow ioctl arg1 < 0x5500\n", &err), -EPERM);
+	assert_string_equal(err.msg, "line 2: ioctl allowed for a range of requests (allow one request per rule: 'arg1 & 0xffffffff == REQUEST')");
+	assert_int_equal(lint("default errno EPERM\nallow ioctl arg1 & 0xff00 == 0x5400\n", &err), -EPERM);
+	assert_int_equal(lint("default errno EPERM\nallow ioctl arg0 == 1\n", &err), -EPERM);
+	/* 32-bit arguments: a deny rule must mask to the low 32 bits */
+	assert_int_equal(lint("default errno EPERM\nallow fcntl\ndeny fcntl arg1 & 0xffffffff == 1026\n", &err), 0);
+	assert_int_equal(lint("default errno EPERM\nallow fcntl\ndeny fcntl arg1 == 1026\n", &err), -EPERM);
+	assert_string_equal(err.msg, "line 3: fcntl arg1 is 32 bits wide: deny it with 'arg1 & MASK == VALUE', MASK within 0xffffffff");
+	assert_int_equal(lint("default errno EPERM\nallow fcntl\ndeny fcntl arg1 & 0xffffffffffffffff == 1026\n", &err), -EPERM);
+	assert_int_equal(lint("default errno EPERM\nallow fcntl\nerrno ENOSYS fcntl arg1 > 1000\n", &err), -EPERM);
+	/* and an allow rule must not open a range that high bits reach */
+	assert_int_equal(lint("default errno EPERM\nallow fcntl arg1 != 1026\n", &err), -EPERM);
+	assert_string_equal(err.msg, "line 2: fcntl arg1 is 32 bits wide: != > >= on it let high bits through");
+	assert_int_equal(lint("default errno EPERM\nallow fcntl arg1 < 1024\n", &err), 0);
+	/* 64-bit arguments are compared whole */
+	assert_int_equal(lint("default errno EPERM\nallow mmap\ndeny mmap arg2 == 7\n", &err), 0);
 	/* denying a dangerous call is always fine */
 	assert_int_equal(lint("default errno EPERM\ndeny ptrace\n", &err), 0);
 }
