@@ -2,8 +2,8 @@
  * fresh mount/pid/ipc/uts namespaces) it builds the root filesystem,
  * hands the /output root to the supervisor, enters the network and user
  * namespaces the supervisor made,
- * becomes uid 1000 with no capabilities, then forks the job and reaps until
- * the job's main process exits. When it exits the kernel kills everything
+ * becomes uid 1000 with no capabilities, then forks the job and reaps (and
+ * answers the job's sysinfo calls) until the job's main process exits. When it exits the kernel kills everything
  * left in the pid namespace, double-forked and setsid'd processes included. */
 #include "sandbox.h"
 
@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -79,13 +81,19 @@ static void sbx_build_env(const struct sbx_config *cfg, char **env, size_t max)
 }
 
 /* The job process: pid 2. Everything here happens after the last mount and
- * with no capability left; seccomp goes on last, right before execve. */
-__attribute__((noreturn)) static void sbx_job_exec(const struct sbx_child_args *a)
+ * with no capability left; seccomp goes on last, right before execve.
+ * sysinfo_sock (or -1): where the listener of a `notify` profile goes to
+ * init (sysinfo.c). */
+__attribute__((noreturn)) static void sbx_job_exec(const struct sbx_child_args *a, int sysinfo_sock)
 {
 	const struct sbx_config *cfg = a->cfg;
 	struct trex_err err = { 0 };
 	const char *stage = "session";
 	char *env[SBX_MAX_ENV + 8];
+	/* init blocks SIGCHLD for its signalfd; the job starts with none */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (setsid() < 0) {
 		trex_err_set(&err, -errno, "setsid");
 		goto fail;
@@ -96,8 +104,11 @@ __attribute__((noreturn)) static void sbx_job_exec(const struct sbx_child_args *
 		trex_err_set(&err, -errno, "stdin from /dev/null");
 		goto fail;
 	}
-	/* only 0-2 survive execve; the socket is close-on-exec */
-	if (close_range(SBX_SOCK_FD + 1, ~0U, 0) < 0) {
+	/* only 0-2 survive execve; the sockets are close-on-exec */
+	if ((sysinfo_sock < 0 && close_range(SBX_SOCK_FD + 1, ~0U, 0) < 0) ||
+	    (sysinfo_sock >= 0 && ((sysinfo_sock > SBX_SOCK_FD + 1 &&
+				    close_range(SBX_SOCK_FD + 1, (unsigned)sysinfo_sock - 1, 0) < 0) ||
+				   close_range((unsigned)sysinfo_sock + 1, ~0U, 0) < 0))) {
 		trex_err_set(&err, -errno, "close_range");
 		goto fail;
 	}
@@ -111,8 +122,19 @@ __attribute__((noreturn)) static void sbx_job_exec(const struct sbx_child_args *
 	}
 	sbx_build_env(cfg, env, sizeof(env) / sizeof(env[0]));
 	stage = "seccomp";
-	if (sbx_seccomp_install(a->progs, &err) < 0)
+	int listener;
+	if (sbx_seccomp_install(a->progs, &listener, &err) < 0)
 		goto fail;
+	if (listener >= 0) {
+		/* allowed by any profile that can run a job: sendmsg, close */
+		struct sbx_msg m = { .type = SBX_MSG_SYSINFO };
+		int rc = sysinfo_sock < 0 ? -EPROTO : sbx_msg_send(sysinfo_sock, &m, listener);
+		if (rc < 0) {
+			trex_err_set(&err, rc, "hand the seccomp listener to init");
+			goto fail;
+		}
+		close(listener);
+	}
 	/* execvp searches the PATH of environ: use the job's (init's environ
 	 * too under vfork, which init never reads again) */
 	environ = env;
@@ -141,23 +163,50 @@ static int sbx_child_join_cgroups(void *ctx, struct trex_err *err)
 	return sbx_cgroup_join_self_v1(a->cg, err);
 }
 
-/* pid 1: reap everything, report the job's status when it exits, with
- * when it started (trexd's sandbox start latency metric). */
-__attribute__((noreturn)) static void sbx_init_reap(pid_t job, uint64_t started_ns)
+/* What init waits on while the job runs: SIGCHLD (blocked, on a
+ * signalfd) and the job's sysinfo calls (sysinfo.c). */
+struct sbx_init_fds {
+	int chld;
+	int sysinfo;
+	uint64_t memory_bytes;
+};
+
+/* pid 1: reap everything, answer the job's sysinfo calls, report the
+ * job's status when it exits, with when it started (trexd's sandbox start
+ * latency metric). */
+__attribute__((noreturn)) static void sbx_init_reap(pid_t job, uint64_t started_ns,
+						     const struct sbx_init_fds *fds)
 {
+	int listener = fds->sysinfo;
 	for (;;) {
 		int st;
-		pid_t p = waitpid(-1, &st, 0);
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p < 0)
+		pid_t p;
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+			if (p == job) {
+				struct sbx_msg m = { .type = SBX_MSG_JOB_EXIT, .status = st,
+						     .started_ns = started_ns };
+				(void)sbx_msg_send(SBX_SOCK_FD, &m, -1);
+				_exit(0);
+			}
+		if (p < 0 && errno != EINTR)
 			_exit(SBX_EXIT_SETUP);
-		if (p == job) {
-			struct sbx_msg m = { .type = SBX_MSG_JOB_EXIT, .status = st,
-					     .started_ns = started_ns };
-			(void)sbx_msg_send(SBX_SOCK_FD, &m, -1);
-			_exit(0);
+		struct pollfd pf[2] = { { .fd = fds->chld, .events = POLLIN },
+					{ .fd = listener, .events = POLLIN } };
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(SBX_EXIT_SETUP);
 		}
+		if (pf[0].revents & POLLIN) {
+			struct signalfd_siginfo si[16];
+			if (read(fds->chld, si, sizeof(si)) < 0) {
+				/* EAGAIN: already drained; waitpid above decides */
+			}
+		}
+		if (pf[1].revents & POLLIN)
+			sbx_sysinfo_answer(listener, fds->memory_bytes);
+		else if (pf[1].revents & (POLLHUP | POLLERR | POLLNVAL))
+			listener = -1;
 	}
 }
 
@@ -253,6 +302,24 @@ void sbx_child_main(const struct sbx_child_args *a)
 		sbx_child_fail(sock, stage, &err);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
+	/* while the job runs init waits for SIGCHLD (on a signalfd) and, when
+	 * the profile says `notify sysinfo`, for the job's sysinfo calls on
+	 * the listener the job sends over a socket pair (sysinfo.c) */
+	stage = "init";
+	struct sbx_init_fds fds = { .chld = -1, .sysinfo = -1,
+				    .memory_bytes = a->cfg->memory_mb << 20 };
+	int pair[2] = { -1, -1 };
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0 ||
+	    (fds.chld = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
+	    (sbx_seccomp_notifies(a->progs) &&
+	     socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)) {
+		trex_err_set(&err, -errno, "signalfd or socketpair");
+		sbx_child_fail(sock, stage, &err);
+	}
+
 	/* vfork: the job borrows init's memory until its execve instead of
 	 * copying init's page tables (and taking copy-on-write faults on both
 	 * sides), ~0.1 ms of CPU per start. Init is suspended meanwhile and
@@ -269,10 +336,21 @@ void sbx_child_main(const struct sbx_child_args *a)
 		sbx_child_fail(sock, stage, &err);
 	}
 	if (job == 0)
-		sbx_job_exec(a);
+		sbx_job_exec(a, pair[1]);
 	/* vfork returns once the job's execve did (or it failed, which its
 	 * setup_failed message reports): the job has started */
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	sbx_init_reap(job, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	if (pair[0] >= 0) {
+		/* queued before the execve; EOF when the job failed first */
+		struct sbx_msg lm;
+		close(pair[1]);
+		if (sbx_msg_recv(pair[0], &lm, &fds.sysinfo) <= 0 || lm.type != SBX_MSG_SYSINFO) {
+			if (fds.sysinfo >= 0)
+				close(fds.sysinfo);
+			fds.sysinfo = -1;
+		}
+		close(pair[0]);
+	}
+	sbx_init_reap(job, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, &fds);
 }

@@ -150,7 +150,8 @@ static int sbx_write_etc(const char *root, struct trex_err *err)
 	return 0;
 }
 
-static int sbx_make_dev(const char *root, uint64_t shm_mb, struct trex_err *err)
+static int sbx_make_dev(const char *root, const struct sbx_config *cfg, uint64_t shm_mb,
+			struct trex_err *err)
 {
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom" };
 	static const struct { const char *name, *target; } links[] = {
@@ -199,6 +200,14 @@ static int sbx_make_dev(const char *root, uint64_t shm_mb, struct trex_err *err)
 	snprintf(path, sizeof(path), "%s/.mask/d", dev);
 	if (mkdir(path, 0) < 0)
 		return trex_err_set(err, -errno, "create mask dir");
+	/* the job-sized /proc files, next to the masks: inodes of this job
+	 * only, read-only with the tmpfs */
+	snprintf(path, sizeof(path), "%s/.mask", dev);
+	_cleanup_close_ int mask_dir = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (mask_dir < 0)
+		return trex_err_set(err, -errno, "open /dev/.mask");
+	if ((rc = sbx_procview_write(mask_dir, cfg, err)) < 0)
+		return rc;
 	snprintf(path, sizeof(path), "%s/shm", dev);
 	snprintf(opts, sizeof(opts), "mode=1777,size=%llum,nr_inodes=1024",
 		 (unsigned long long)shm_mb);
@@ -215,16 +224,27 @@ static int sbx_mask_proc(const char *root, const char *proc, struct trex_err *er
 	/* the world-readable ones (root-only 0400 entries such as kmsg,
 	 * kpage*, slabinfo are already closed to the job's unmapped-root-free
 	 * credentials), plus kcore, timer_list and sysrq-trigger whose modes
-	 * differ between kernels. The type is known, so no lstat per entry
-	 * (16 procfs lookups per start): the bind itself says ENOENT for an
-	 * entry this kernel lacks, and a type mismatch (ENOTDIR/EISDIR, never
-	 * seen) falls back to asking */
+	 * differ between kernels. Then (issue #12) the host-wide figures no
+	 * job needs, each a channel between concurrent jobs (counters other
+	 * jobs move: I/O, interrupts, free pages, pressure, open files, the
+	 * host's lock table) or a host fact (boot command line, boot id,
+	 * disks, consoles). The type is known, so no lstat per entry (procfs
+	 * lookups per start): the bind itself says ENOENT for an entry this
+	 * kernel lacks, and a type mismatch (ENOTDIR/EISDIR, never seen)
+	 * falls back to asking */
 	static const struct { const char *name; bool dir; } masked[] = {
 		{ "keys", false }, { "key-users", false }, { "kcore", false },
 		{ "kallsyms", false }, { "timer_list", false }, { "timer_stats", false },
 		{ "sched_debug", false }, { "latency_stats", false }, { "sysrq-trigger", false },
 		{ "asound", true }, { "acpi", true }, { "scsi", true }, { "config.gz", false },
 		{ "modules", false }, { "iomem", false }, { "ioports", false },
+		{ "cmdline", false }, { "consoles", false }, { "diskstats", false },
+		{ "partitions", false }, { "locks", false }, { "vmstat", false },
+		{ "zoneinfo", false }, { "buddyinfo", false }, { "interrupts", false },
+		{ "softirqs", false }, { "swaps", false }, { "schedstat", false },
+		{ "cgroups", false }, { "mdstat", false }, { "pressure", true },
+		{ "irq", true }, { "fs", true }, { "sys/fs", true },
+		{ "sys/kernel/random/boot_id", false },
 	};
 	char base[4096], file[4200], dir[4200], target[4096];
 	int rc = 0;
@@ -246,6 +266,13 @@ static int sbx_mask_proc(const char *root, const char *proc, struct trex_err *er
 			continue;
 		rc = trex_err_set(err, -errno, "mask /proc/%s", masked[i].name);
 		break;
+	}
+	/* the job-sized views (procview.c), made next to the masks */
+	for (size_t i = 0; rc == 0 && i < SBX_PROCVIEW_NFILES; i++) {
+		snprintf(file, sizeof(file), "%s/%s", base, sbx_procview_files[i]);
+		snprintf(target, sizeof(target), "%s/%s", proc, sbx_procview_files[i]);
+		if (mount(file, target, NULL, MS_BIND, NULL) < 0)
+			rc = trex_err_set(err, -errno, "bind the job's /proc/%s", sbx_procview_files[i]);
 	}
 	return rc;
 }
@@ -326,7 +353,7 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 		return trex_err_set(err, -errno, "mount /proc");
 
 	*stage = "mount_dev";
-	if ((rc = sbx_make_dev(root, tmp_mb / 4 + 1, err)) < 0)
+	if ((rc = sbx_make_dev(root, cfg, tmp_mb / 4 + 1, err)) < 0)
 		return rc;
 
 	/* kernel-wide information the job has no business reading (ATTACKS

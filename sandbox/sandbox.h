@@ -116,6 +116,22 @@ struct sbx_mount_plan {
 int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 		     struct trex_err *err);
 
+/* procview.c: the job-sized files bound over host-wide /proc figures
+ * (meminfo, stat, cpuinfo, loadavg, uptime), written into dirfd (on the
+ * job's own /dev tmpfs) before the pivot. */
+#define SBX_PROCVIEW_NFILES 5
+#define SBX_MAX_JOB_CPUS 4
+extern const char *const sbx_procview_files[SBX_PROCVIEW_NFILES];
+int sbx_procview_write(int dirfd, const struct sbx_config *cfg, struct trex_err *err);
+/* CPUs a job may use: the online ones, at most SBX_MAX_JOB_CPUS (its
+ * cgroup CPU quota and the CPU count of its /proc view) */
+unsigned sbx_job_cpus(void);
+
+/* sysinfo.c: in init, answer one pending sysinfo(2) call of the job
+ * (listener readable: the job profile's `notify sysinfo`) with the job's
+ * figures. */
+void sbx_sysinfo_answer(int listener, uint64_t memory_bytes);
+
 /* caps.c: clear every capability set (bounding, ambient, inheritable,
  * permitted, effective), lock securebits, set no_new_privs. */
 int sbx_caps_drop_all(struct trex_err *err);
@@ -128,7 +144,10 @@ struct secpol_progs;
 struct sbx_cgroup;
 int sbx_seccomp_load(const struct sbx_config *cfg, const unsigned char *builtin,
 		     size_t builtin_len, struct secpol_progs *progs, struct trex_err *err);
-int sbx_seccomp_install(const struct secpol_progs *progs, struct trex_err *err);
+/* Install in blob order; *listener is the listener of the program with
+ * `notify` rules, or -1. */
+int sbx_seccomp_install(const struct secpol_progs *progs, int *listener, struct trex_err *err);
+bool sbx_seccomp_notifies(const struct secpol_progs *progs);
 
 /* netns.c: the supervisor makes the job's (empty) network namespace and
  * returns an fd to it; the child joins it before pivot_root. */
@@ -148,6 +167,7 @@ enum sbx_msg_type {
 	SBX_MSG_OUTPUT,        /* child -> supervisor: the /output root fd */
 	SBX_MSG_SETUP_FAILED,  /* child -> supervisor: stage + error */
 	SBX_MSG_JOB_EXIT,      /* init -> supervisor: the job's wait status */
+	SBX_MSG_SYSINFO,       /* job -> init: its seccomp listener (fd) */
 };
 struct sbx_msg {
 	uint32_t type;

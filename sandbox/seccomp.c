@@ -2,7 +2,7 @@
  * time from policies/seccomp/default.policy), a profile file compiled now,
  * or precompiled BPF on an fd from trexd. Loaded in the supervisor before
  * the clone, installed by the job process after no_new_privs, immediately
- * before execve. */
+ * before execve. A `notify` rule's listener goes to init (sysinfo.c). */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -32,12 +32,27 @@ int sbx_seccomp_load(const struct sbx_config *cfg, const unsigned char *builtin,
 	return secpol_progs_from_mem(builtin, builtin_len, progs, err);
 }
 
-int sbx_seccomp_install(const struct secpol_progs *progs, struct trex_err *err)
+bool sbx_seccomp_notifies(const struct secpol_progs *progs)
 {
+	for (unsigned i = 0; i < progs->n; i++)
+		if (secpol_prog_notifies(&progs->prog[i]))
+			return true;
+	return false;
+}
+
+int sbx_seccomp_install(const struct secpol_progs *progs, int *listener, struct trex_err *err)
+{
+	*listener = -1;
 	for (unsigned i = 0; i < progs->n; i++) {
 		struct sock_fprog fp = { .len = progs->prog[i].len, .filter = progs->prog[i].insns };
-		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+		/* a program with `notify` rules gets a listener (one per blob:
+		 * secpol_progs_from_mem), which init then answers from */
+		unsigned flags = secpol_prog_notifies(&progs->prog[i]) ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+		long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fp);
+		if (r < 0)
 			return trex_err_set(err, -errno, "install seccomp filter %u", i);
+		if (flags)
+			*listener = (int)r;
 	}
 	return 0;
 }

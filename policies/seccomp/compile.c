@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,6 +32,8 @@ static uint32_t secpol_scmp_action(enum secpol_action a, int errno_val)
 		return SCMP_ACT_ALLOW;
 	case SECPOL_KILL:
 		return SCMP_ACT_KILL_PROCESS;
+	case SECPOL_NOTIFY:
+		return SCMP_ACT_NOTIFY;
 	case SECPOL_ERRNO:
 	default:
 		return SCMP_ACT_ERRNO((uint32_t)errno_val);
@@ -200,6 +203,15 @@ int secpol_compile_file(const char *path, int *bpf_fd, struct trex_err *err)
 	return secpol_compile_text(text, len, path, bpf_fd, err);
 }
 
+bool secpol_prog_notifies(const struct secpol_prog *prog)
+{
+	for (unsigned i = 0; i < prog->len; i++)
+		if (prog->insns[i].code == (BPF_RET | BPF_K) &&
+		    (prog->insns[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF)
+			return true;
+	return false;
+}
+
 void secpol_progs_free(struct secpol_progs *progs)
 {
 	for (unsigned i = 0; i < progs->n; i++)
@@ -261,6 +273,14 @@ int secpol_progs_from_mem(const void *data, size_t len, struct secpol_progs *pro
 	if (off != len) {
 		secpol_progs_free(progs);
 		return trex_err_setx(err, -EINVAL, "trailing bytes after seccomp blob");
+	}
+	/* a task's filters may have one listener between them */
+	unsigned notifying = 0;
+	for (unsigned i = 0; i < progs->n; i++)
+		notifying += secpol_prog_notifies(&progs->prog[i]);
+	if (notifying > 1) {
+		secpol_progs_free(progs);
+		return trex_err_setx(err, -EINVAL, "seccomp blob with %u programs that notify", notifying);
 	}
 	return 0;
 trunc:

@@ -151,6 +151,13 @@ int secpol_lint(const struct secpol *pol, struct trex_err *err)
 					     "line %u: %s arg%u is 32 bits wide: deny it with 'arg%u & MASK == VALUE', MASK within 0xffffffff",
 					     r->line, r->name, a, a);
 		}
+		/* init answers sysinfo only (sandbox/sysinfo.c); any other
+		 * notified call would fail with ENOSYS, conditional ones would
+		 * need a second listener */
+		if (r->action == SECPOL_NOTIFY && (strcmp(r->name, "sysinfo") != 0 || r->ncond))
+			return trex_err_setx(err, -EPERM,
+					     "line %u: notify is for an unconditional sysinfo only (trex-sandbox's init answers nothing else)",
+					     r->line);
 		if (r->action != SECPOL_ALLOW)
 			continue;
 		if (strcmp(r->name, "ioctl") == 0) {

@@ -176,6 +176,9 @@ static int secpol_parse_line(char *s, const char *origin, unsigned line,
 	} else if (strcmp(tok[0], "kill") == 0) {
 		r.action = SECPOL_KILL;
 		i = 1;
+	} else if (strcmp(tok[0], "notify") == 0) {
+		r.action = SECPOL_NOTIFY;
+		i = 1;
 	} else if (strcmp(tok[0], "errno") == 0) {
 		if (n < 3)
 			return trex_err_setx(err, -EINVAL, "%s:%u: 'errno' needs a name and a syscall",

@@ -9,6 +9,9 @@
  *   deny NAME [COND...]           fail NAME with EPERM (when every COND holds)
  *   errno ERRNAME NAME [COND...]  fail NAME with that errno (e.g. ENOSYS)
  *   kill NAME [COND...]           kill the whole process
+ *   notify NAME                   hand NAME to trex-sandbox's init, which
+ *                                 answers it for the job (sysinfo only: the
+ *                                 job's own figures, sandbox/sysinfo.c)
  *   ... intended                  trailing word: the linter accepts this
  *                                 dangerous rule on purpose
  *
@@ -31,7 +34,9 @@
  * Compiled form ("blob"), what trexd passes to trex-sandbox --seccomp-fd:
  *   "TREXBPF1" u32 nprogs, then per program: u32 ninsns, ninsns * sock_filter
  * Programs are installed in blob order (denylist first, allowlist last,
- * since the allowlist refuses seccomp() itself).
+ * since the allowlist refuses seccomp() itself). A program that answers
+ * SECCOMP_RET_USER_NOTIF (a `notify` rule) is installed with a listener
+ * for trex-sandbox's init; a blob may hold one such program.
  * A file that does not start with the magic is read as one raw BPF program
  * (bubblewrap's --seccomp format).
  *
@@ -52,7 +57,7 @@
 #define SECPOL_MAX_INSNS 4096
 #define SECPOL_MAX_TEXT (1024 * 1024)
 
-enum secpol_action { SECPOL_ALLOW, SECPOL_ERRNO, SECPOL_KILL };
+enum secpol_action { SECPOL_ALLOW, SECPOL_ERRNO, SECPOL_KILL, SECPOL_NOTIFY };
 enum secpol_op { SECPOL_EQ, SECPOL_NE, SECPOL_LT, SECPOL_LE, SECPOL_GT,
 		 SECPOL_GE, SECPOL_MASKED_EQ };
 
@@ -103,7 +108,8 @@ void secpol_free(struct secpol *pol);
  * whose ioctl rules are not an allowlist of single requests on the low 32
  * bits (`allow ioctl arg1 & 0xffffffff == REQUEST`, never TIOCSTI or
  * TIOCLINUX; an unconditional `allow ioctl` needs "intended" and masked
- * denials of both); and one that compares a 32-bit argument (ioctl and
+ * denials of both); one that uses `notify` for anything but an
+ * unconditional sysinfo; and one that compares a 32-bit argument (ioctl and
  * fcntl requests, socket families...) in a way high bits dodge: a deny
  * rule must read `argN & MASK == VALUE` with MASK within 0xffffffff, an
  * allow rule must not use != > >=. -EPERM with the first problem in err. */
@@ -119,6 +125,9 @@ int secpol_compile_file(const char *path, int *bpf_fd, struct trex_err *err);
 /* Same from text already in memory. */
 int secpol_compile_text(const char *text, size_t len, const char *origin,
 			int *bpf_fd, struct trex_err *err);
+
+/* Does this program hand calls to a supervisor (SECCOMP_RET_USER_NOTIF)? */
+bool secpol_prog_notifies(const struct secpol_prog *prog);
 
 /* Read a blob (or one raw BPF program) from fd into progs, from offset 0
  * when fd is seekable (the fd's offset is not used or moved); caller frees

@@ -93,6 +93,46 @@ esac
 out=$("$SBX" -- sh -c 'for f in keys kcore timer_list kallsyms sched_debug sysrq-trigger; do cat /proc/$f >/dev/null 2>&1 && echo "$f readable"; done; ls /proc/acpi 2>/dev/null && echo acpi listable; head -c 9 /proc/meminfo; echo; grep -c ^processor /proc/cpuinfo >/dev/null && echo cpuinfo')
 expect_eq "kernel-wide /proc files masked, meminfo/cpuinfo kept" "MemTotal:
 cpuinfo" "$out"
+
+# the job-sized view of host-wide figures (issue #12): what the runtimes
+# read for memory and CPU counts is the job's, and they still run
+ncpu=$(nproc)
+[ "$ncpu" -gt 4 ] && ncpu=4
+out=$("$SBX" --memory 300 -- sh -c 'grep -E "^(MemTotal|MemFree|MemAvailable|SwapTotal):" /proc/meminfo | tr -s " "; grep -c "^cpu[0-9]" /proc/stat; grep -c ^processor /proc/cpuinfo; cut -d" " -f1-4 /proc/loadavg; cut -d" " -f2 /proc/uptime; nproc; free -m | awk "/^Mem:/ {print \$2, \$4}"')
+expect_eq "meminfo, stat, cpuinfo, loadavg, uptime, nproc, free: the job's figures" "MemTotal: 307200 kB
+MemFree: 307200 kB
+MemAvailable: 307200 kB
+SwapTotal: 0 kB
+$ncpu
+$ncpu
+0.00 0.00 0.00 1/1
+0.00
+$ncpu
+300 300" "$out"
+out=$("$SBX" --memory 300 -- python3 -c 'import os; print(os.cpu_count(), os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") >> 20, os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") >> 20, os.getloadavg())')
+expect_eq "Python: os.cpu_count, sysinfo(2) pages and load are the job's" "$ncpu 300 300 (0.0, 0.0, 0.0)" "$out"
+out=$("$SBX" -- Rscript -e 'cat(parallel::detectCores(), unlist(parallel::mclapply(1:4, function(i) i * 2, mc.cores = 2)), "\n")')
+expect_eq "R: detectCores is the job's, mclapply forks" "$ncpu 2 4 6 8 " "$out"
+cat > "$T/code/db.py" <<'PY'
+import sqlite3, pandas as pd
+c = sqlite3.connect("/tmp/x.db", timeout=0)
+print(c.execute("pragma journal_mode=wal").fetchone()[0])
+pd.read_csv("/data/cohort.csv").to_sql("d", c, index=False)
+c.commit()
+c2 = sqlite3.connect("/tmp/x.db", timeout=0)
+print(c2.execute("select sum(n) from d").fetchone()[0])
+c2.execute("begin immediate")
+try:
+    c.execute("begin immediate")
+except sqlite3.OperationalError as e:
+    print("second writer:", e)
+PY
+out=$("$SBX" --data "$T/data" --code "$T/code" --runtime python3 -- python3 db.py 2>&1)
+expect_eq "SQLite in /tmp (WAL, two connections: fcntl locks work) with pandas" "wal
+26
+second writer: database is locked" "$out"
+out=$("$SBX" -- sh -c 'printf "3\n1\n2\n" | sort | tr "\n" " "; cp /etc/hostname /tmp/h && cat /tmp/h')
+expect_eq "sort (sysconf pages) and cp (FICLONE refused, bytes copied) work" "1 2 3 trex" "$out"
 out=$("$SBX" -- sh -c 'echo x > /proc/sys/kernel/core_pattern 2>/dev/null || echo ro; echo b > /proc/sysrq-trigger 2>/dev/null || echo denied; ls -a / | tr "\n" " "')
 expect_eq "/proc/sys read-only, sysrq denied, no mask leftovers in /" "ro
 denied

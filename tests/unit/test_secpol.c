@@ -155,6 +155,11 @@ static void test_lint(void **state)
 	assert_int_equal(lint("default errno EPERM\nallow fcntl arg1 < 1024\n", &err), 0);
 	/* 64-bit arguments are compared whole */
 	assert_int_equal(lint("default errno EPERM\nallow mmap\ndeny mmap arg2 == 7\n", &err), 0);
+	/* notify: init answers an unconditional sysinfo, nothing else */
+	assert_int_equal(lint("default errno EPERM\nnotify sysinfo\n", &err), 0);
+	assert_int_equal(lint("default errno EPERM\nnotify uname\n", &err), -EPERM);
+	assert_string_equal(err.msg, "line 2: notify is for an unconditional sysinfo only (trex-sandbox's init answers nothing else)");
+	assert_int_equal(lint("default errno EPERM\nnotify sysinfo arg0 == 0\n", &err), -EPERM);
 	/* denying a dangerous call is always fine */
 	assert_int_equal(lint("default errno EPERM\ndeny ptrace\n", &err), 0);
 }
@@ -185,6 +190,19 @@ static void test_compile_roundtrip(void **state)
 	assert_int_equal(secpol_compile_text(t2, strlen(t2), "t", &fd, &err), 0);
 	assert_int_equal(secpol_progs_read(fd, &p, &err), 0);
 	assert_int_equal(p.n, 1);
+	secpol_progs_free(&p);
+	close(fd);
+	/* a notify rule: one program, and it notifies */
+	const char *t4 = "default errno EPERM\nallow read\nnotify sysinfo\n";
+	assert_int_equal(secpol_compile_text(t4, strlen(t4), "t", &fd, &err), 0);
+	assert_int_equal(secpol_progs_read(fd, &p, &err), 0);
+	assert_int_equal(p.n, 1);
+	assert_true(secpol_prog_notifies(&p.prog[0]));
+	secpol_progs_free(&p);
+	close(fd);
+	assert_int_equal(secpol_compile_text(t2, strlen(t2), "t", &fd, &err), 0);
+	assert_int_equal(secpol_progs_read(fd, &p, &err), 0);
+	assert_false(secpol_prog_notifies(&p.prog[0]));
 	secpol_progs_free(&p);
 	close(fd);
 	/* a lint failure is a compile failure */
@@ -223,6 +241,22 @@ static void test_blob_validation(void **state)
 	n = 9;
 	memcpy(blob + 8, &n, 4);
 	assert_int_equal(secpol_progs_from_mem(blob, 32, &p, &err), -EINVAL);
+	/* two programs that notify: a task gets one listener */
+	struct sock_filter notif[1] = { { 0x06, 0, 0, 0x7fc00000 } };
+	unsigned char two[64] = "TREXBPF1";
+	n = 2;
+	len = 1;
+	memcpy(two + 8, &n, 4);
+	memcpy(two + 12, &len, 4);
+	memcpy(two + 16, notif, sizeof(notif));
+	memcpy(two + 24, &len, 4);
+	memcpy(two + 28, notif, sizeof(notif));
+	assert_int_equal(secpol_progs_from_mem(two, 36, &p, &err), -EINVAL);
+	assert_string_equal(err.msg, "seccomp blob with 2 programs that notify");
+	memcpy(two + 28, raw, sizeof(notif));
+	assert_int_equal(secpol_progs_from_mem(two, 36, &p, &err), 0);
+	assert_int_equal(p.n, 2);
+	secpol_progs_free(&p);
 }
 
 static void test_default_profile_is_clean(void **state)
@@ -233,6 +267,13 @@ static void test_default_profile_is_clean(void **state)
 	if (root && chdir(root) < 0)
 		fail_msg("chdir %s", root);
 	assert_int_equal(secpol_compile_file("policies/seccomp/default.policy", &fd, &err), 0);
+	/* one program (no conditional deny: each filter is a JIT at every
+	 * start), which hands sysinfo to init */
+	struct secpol_progs progs = { 0 };
+	assert_int_equal(secpol_progs_read(fd, &progs, &err), 0);
+	assert_int_equal(progs.n, 1);
+	assert_true(secpol_prog_notifies(&progs.prog[0]));
+	secpol_progs_free(&progs);
 	close(fd);
 	/* and it names what ATTACKS.md expects to be blocked */
 	struct secpol pol = { 0 };
@@ -247,7 +288,9 @@ static void test_default_profile_is_clean(void **state)
 	assert_int_equal(secpol_parse(text, (size_t)st.st_size, "default", &pol, &err), 0);
 	static const char *const must_not_allow[] = { "ptrace", "mount", "bpf", "io_uring_setup",
 						      "keyctl", "unshare", "setns", "execveat",
-						      "userfaultfd", "perf_event_open", "clone3" };
+						      "userfaultfd", "perf_event_open", "clone3",
+						      "inotify_init1", "inotify_add_watch", "flock",
+						      "sync", "syncfs", "fanotify_init" };
 	for (size_t i = 0; i < sizeof(must_not_allow) / sizeof(must_not_allow[0]); i++)
 		for (size_t r = 0; r < pol.n; r++)
 			if (!strcmp(pol.rules[r].name, must_not_allow[i]) &&
