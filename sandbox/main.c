@@ -126,6 +126,14 @@ int main(int argc, char **argv)
 		trex_err_setx(&err, -EPERM, "trex-sandbox must run as root (it maps the job to an unprivileged uid)");
 		return sbx_setup_failed(status_fd, "privileges", &err);
 	}
+	/* a terminal or a file as stdout/stderr: the job gets pipes and this
+	 * process stays behind to copy them (stdio.c) */
+	int relay_rc;
+	int relayed = sbx_stdio_guard(&relay_rc, &err);
+	if (relayed < 0)
+		return sbx_setup_failed(status_fd, "stdio", &err);
+	if (relayed > 0)
+		return relay_rc;
 
 	/* freed on every return, setup failures included */
 	__attribute__((cleanup(secpol_progs_free))) struct secpol_progs progs = { 0 };

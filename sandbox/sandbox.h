@@ -132,6 +132,12 @@ unsigned sbx_job_cpus(void);
  * figures. */
 void sbx_sysinfo_answer(int listener, uint64_t memory_bytes);
 
+/* stdio.c: in main, before anything is set up: when fd 1 or 2 is not a
+ * pipe, a socket or /dev/null, fork; the child (return 0) goes on with
+ * pipes as fds 1 and 2, the parent copies them to the caller's fds and
+ * returns 1 with the child's exit status in *exit_code. */
+int sbx_stdio_guard(int *exit_code, struct trex_err *err);
+
 /* caps.c: clear every capability set (bounding, ambient, inheritable,
  * permitted, effective), lock securebits, set no_new_privs. */
 int sbx_caps_drop_all(struct trex_err *err);

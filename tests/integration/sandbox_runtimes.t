@@ -145,4 +145,17 @@ expect_eq "--ro-bind file is readable and read-only" "hello
 ro" "$out"
 out=$("$SBX" -- sh -c 'read x; echo "[$x]"')
 expect_eq "stdin is /dev/null" "[]" "$out"
+# stdout/stderr: pipes whatever the caller gives (files, terminals are
+# relayed: no host path in /proc/self/fd, no terminal to configure)
+"$SBX" -- sh -c 'readlink /proc/self/fd/1; readlink /proc/self/fd/2 >&2; exit 3' >"$T/o.txt" 2>"$T/e.txt"
+rc=$?
+expect_eq "file as stdout/stderr: the job writes to pipes, the bytes arrive, the status passes" \
+	"3 pipe pipe" "$rc $(cut -d: -f1 "$T/o.txt") $(cut -d: -f1 "$T/e.txt")"
+if command -v script >/dev/null 2>&1; then
+	out=$(script -qec "$SBX -- sh -c 'test -t 1 && echo tty || echo notty; stty size 2>/dev/null || echo nosize'" /dev/null </dev/null | tr -d '\r')
+	expect_eq "terminal as stdout: the job gets a pipe" "notty
+nosize" "$out"
+else
+	ok "terminal as stdout: # SKIP no script(1) to make a terminal"
+fi
 done_testing
