@@ -175,6 +175,9 @@ A 79 "mmap PROT_EXEC a file dropped in /tmp" "" ok EPERM mmap_exec @W/m
 A 79 "ld.so on a file dropped in /tmp" "" ok:executed rc=127 ldso_exec @W/l
 A 80 "cachestat on a dataset file (page-cache probing)" "" ok EPERM cachestat @D/d.csv
 
+# ------------------------ channels between jobs, host-wide figures (#12)
+. "$TREX_ROOT/tests/escape/channels.sh"
+
 # ---------------------------------------------------------------- dataset intact
 esc_dataset_intact
 esc_cgroups_gone
