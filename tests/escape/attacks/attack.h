@@ -23,5 +23,6 @@ extern const struct attack attacks_net[];
 extern const struct attack attacks_dos[];
 extern const struct attack attacks_out[];
 extern const struct attack attacks_chan[];
+extern const struct attack attacks_chan_residual[];
 
 #endif

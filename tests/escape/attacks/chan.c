@@ -13,8 +13,10 @@
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/sysinfo.h>
 #include <termios.h>
 #include <time.h>
@@ -256,5 +258,149 @@ const struct attack attacks_chan[] = {
 	{"tty_set", 1, a_tty_set},
 	{"tty_winsz", 1, a_tty_winsz},
 	{"fd_path", 1, a_fd_path},
+	{NULL, 0, NULL},
+};
+
+/* Residual channels, measured for RESIDUAL.md by residual_channels.sh
+ * (not a test row: these stay open). Both ends agree on a start time on
+ * the host's realtime clock, a bit period and a pseudo-random message
+ * (xorshift from a seed); the receiver prints what it heard. */
+static unsigned long long chan_xs;
+static int chan_bit(void)
+{
+	chan_xs ^= chan_xs << 13;
+	chan_xs ^= chan_xs >> 7;
+	chan_xs ^= chan_xs << 17;
+	return (int)(chan_xs & 1);
+}
+
+static void chan_sleep_until(long long start_ns, long long off_ns)
+{
+	long long t = start_ns + off_ns;
+	struct timespec ts = { .tv_sec = t / 1000000000LL, .tv_nsec = t % 1000000000LL };
+	while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* how long the message took: a receiver that falls behind reads a page
+ * the sender loaded long ago, so the rate is bits over this, not over
+ * the nominal period */
+static long long chan_elapsed_us(long long start_ns)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((long long)ts.tv_sec * 1000000000LL + ts.tv_nsec - start_ns) / 1000;
+}
+
+/* byte-range read lock on a shared read-only file: held = 1 */
+static int a_lockchan_send(char **argv)
+{
+	int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	long n = arg_long(argv[1]), period = arg_long(argv[2]) * 1000;
+	long long start = arg_long(argv[3]);
+	chan_xs = 88172645463325252ULL;
+	if (fd < 0)
+		return say_rc(-1);
+	for (long i = 0; i < n; i++) {
+		chan_sleep_until(start, i * period);
+		struct flock l = { .l_type = chan_bit() ? F_RDLCK : F_UNLCK, .l_whence = SEEK_SET,
+				   .l_len = 1 };
+		if (fcntl(fd, F_SETLK, &l) < 0)
+			return say_rc(-1);
+	}
+	return say("sent");
+}
+
+/* ...probed with F_GETLK for a write lock in the middle of each period */
+static int a_lockchan_recv(char **argv)
+{
+	int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	long n = arg_long(argv[1]), period = arg_long(argv[2]) * 1000;
+	long long start = arg_long(argv[3]);
+	chan_xs = 88172645463325252ULL;
+	long errors = 0;
+	if (fd < 0)
+		return say_rc(-1);
+	for (long i = 0; i < n; i++) {
+		chan_sleep_until(start, i * period + period / 2);
+		struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 1 };
+		if (fcntl(fd, F_GETLK, &l) < 0)
+			return say_rc(-1);
+		errors += (l.l_type != F_UNLCK) != chan_bit();
+	}
+	return say("bits=%ld errors=%ld us=%lld", n, errors, chan_elapsed_us(start));
+}
+
+/* the page cache of a shared file: page i read by the sender = 1; the
+ * receiver asks mincore() about page i, once per period */
+static int a_pagechan_send(char **argv)
+{
+	int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	long n = arg_long(argv[1]), period = arg_long(argv[2]) * 1000;
+	long long start = arg_long(argv[3]);
+	char c;
+	chan_xs = 88172645463325252ULL;
+	if (fd < 0)
+		return say_rc(-1);
+	/* no readahead: one read, one page */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
+	for (long i = 0; i < n; i++) {
+		chan_sleep_until(start, i * period);
+		if (chan_bit() && pread(fd, &c, 1, (off_t)i * 4096) < 0)
+			return say_rc(-1);
+	}
+	return say("sent");
+}
+
+/* probe page i: PROBE "nowait" reads it only if cached (preadv2
+ * RWF_NOWAIT: EAGAIN otherwise, and nothing is loaded), "mincore" asks
+ * mincore() (the kernel answers only for pages this process mapped, for
+ * files it cannot write), "time" times a one-byte read (cached: a few us) */
+static int a_pagechan_recv(char **argv)
+{
+	int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	long n = arg_long(argv[1]), period = arg_long(argv[2]) * 1000;
+	long long start = arg_long(argv[3]);
+	const char *probe = argv[4];
+	long errors = 0;
+	chan_xs = 88172645463325252ULL;
+	if (fd < 0)
+		return say_rc(-1);
+	unsigned char *map = mmap(NULL, (size_t)n * 4096, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return say_rc(-1);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
+	madvise(map, (size_t)n * 4096, MADV_RANDOM);
+	for (long i = 0; i < n; i++) {
+		unsigned char v = 0;
+		char c;
+		chan_sleep_until(start, i * period + period / 2);
+		if (!strcmp(probe, "nowait")) {
+			struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+			ssize_t r = preadv2(fd, &iov, 1, (off_t)i * 4096, RWF_NOWAIT);
+			if (r < 0 && errno != EAGAIN)
+				return say_rc(-1);
+			v = r == 1;
+		} else if (!strcmp(probe, "mincore")) {
+			if (mincore(map + i * 4096, 4096, &v) < 0)
+				return say_rc(-1);
+		} else {
+			struct timespec a, b;
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			if (pread(fd, &c, 1, (off_t)i * 4096) < 0)
+				return say_rc(-1);
+			clock_gettime(CLOCK_MONOTONIC, &b);
+			v = (b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 20000;
+		}
+		errors += (v & 1) != chan_bit();
+	}
+	return say("bits=%ld errors=%ld us=%lld", n, errors, chan_elapsed_us(start));
+}
+
+const struct attack attacks_chan_residual[] = {
+	{"lockchan_send", 4, a_lockchan_send},
+	{"lockchan_recv", 4, a_lockchan_recv},
+	{"pagechan_send", 4, a_pagechan_send},
+	{"pagechan_recv", 5, a_pagechan_recv},
 	{NULL, 0, NULL},
 };
