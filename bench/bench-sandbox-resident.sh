@@ -10,8 +10,9 @@
 # interval trexd waits. Must run as root. Target: median <= 4 ms.
 # Prints one line: "resident median_ms=.. p90_ms=.. min_ms=.. runs=N
 # floor_ms=.." (floor: the same spawn and wait of plain /bin/true).
-# BASE=DIR (optional): DIR/trex-sandbox with a filter from DIR/secpolc is
-# measured in the same loop, alternating job by job with BUILD's, and
+# BASE=DIR (optional): DIR/trex-sandbox with a filter from DIR/secpolc (of
+# DIR/../policies/seccomp/default.policy when there is one) is measured in
+# the same loop, alternating job by job with BUILD's, and
 # reported on a second line starting "before".
 set -eu
 BUILD=${BUILD:-build}
@@ -26,7 +27,12 @@ mkdir -p "$WORK/data" "$WORK/code"
 chmod 0755 "$WORK" "$WORK/data" "$WORK/code"
 echo 'x,y' > "$WORK/data/d.csv"
 "$B/secpolc" -o "$WORK/filter.bpf" "$ROOT/policies/seccomp/default.policy"
-[ -z "$BASE" ] || "$BASE/secpolc" -o "$WORK/filter-before.bpf" "$ROOT/policies/seccomp/default.policy"
+# the base's own default profile when its tree has one (DIR/../policies):
+# an older secpolc may not read a newer profile
+BASE_POLICY="$ROOT/policies/seccomp/default.policy"
+[ -n "$BASE" ] && [ -f "$BASE/../policies/seccomp/default.policy" ] &&
+	BASE_POLICY="$BASE/../policies/seccomp/default.policy"
+[ -z "$BASE" ] || "$BASE/secpolc" -o "$WORK/filter-before.bpf" "$BASE_POLICY"
 
 python3 - "$B/trex-sandbox" "$WORK" "$RUNS" "$WARMUP" "${BASE:+$BASE/trex-sandbox}" <<'PY'
 import fcntl, os, statistics, subprocess, sys, time

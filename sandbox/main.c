@@ -157,12 +157,13 @@ int main(int argc, char **argv)
 	char cgself[4096];
 	struct sbx_cgroup_env cgenv;
 	struct sbx_cgroup cg;
+	/* a job may use up to this many CPUs' worth of time per period, the
+	 * CPU count its /proc view shows */
+	cfg.job_cpus = sbx_job_cpus();
 	struct sbx_cgroup_limits lim = {
 		.memory_bytes = cfg.memory_mb << 20,
 		.pids = cfg.pids,
-		/* a job may use up to sbx_job_cpus() CPUs' worth of time per
-		 * period, the CPU count its /proc view shows */
-		.cpu_quota_us = (uint64_t)sbx_job_cpus() * 100000,
+		.cpu_quota_us = (uint64_t)cfg.job_cpus * 100000,
 	};
 	if (sbx_cgroup_env_detect(&cgenv, cgself, sizeof(cgself), &err) < 0)
 		return sbx_setup_failed(status_fd, "cgroup", &err);

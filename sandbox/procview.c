@@ -172,7 +172,8 @@ int sbx_procview_write(int dirfd, const struct sbx_config *cfg, struct trex_err 
 	static char cpuinfo[SBX_CPUINFO_MAX];
 	char text[4096];
 	size_t len;
-	unsigned cpus = sbx_job_cpus();
+	/* counted once by the supervisor (sysconf reads sysfs: tens of us) */
+	unsigned cpus = cfg->job_cpus ? cfg->job_cpus : sbx_job_cpus();
 	uint64_t btime = sbx_btime();
 	unsigned centi;
 	int rc;

@@ -74,6 +74,7 @@ struct sbx_config {
 	const char *job_id;
 	const char *cgroup_parent;
 	char *const *argv;   /* the job command, NULL-terminated */
+	unsigned job_cpus;   /* set by main: sbx_job_cpus(), for the /proc view */
 };
 
 /* args.c: parse argv into cfg (defaults filled in). -EINVAL with a message
