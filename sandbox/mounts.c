@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -153,7 +154,10 @@ static int sbx_write_etc(const char *root, struct trex_err *err)
 static int sbx_make_dev(const char *root, const struct sbx_config *cfg, uint64_t shm_mb,
 			struct trex_err *err)
 {
-	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom" };
+	/* memory devices, major 1 (Documentation/admin-guide/devices.txt) */
+	static const struct { const char *name; unsigned minor; } nodes[] = {
+		{ "null", 3 }, { "zero", 5 }, { "full", 7 }, { "random", 8 }, { "urandom", 9 },
+	};
 	static const struct { const char *name, *target; } links[] = {
 		{ "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
 		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
@@ -162,22 +166,25 @@ static int sbx_make_dev(const char *root, const struct sbx_config *cfg, uint64_t
 	int rc;
 	if (sbx_path(dev, sizeof(dev), root, "dev") < 0)
 		return -ENAMETOOLONG;
+	/* the five nodes are made here (host root may mknod), so this tmpfs
+	 * allows devices: one mknod each instead of a file, a bind and, at
+	 * the end, an unmount (this used to bind the host's nodes onto a
+	 * nodev tmpfs). No other node can appear: the tmpfs goes read-only
+	 * below, the job has no CAP_MKNOD and its filter refuses mknod;
+	 * /dev/shm is its own nodev tmpfs */
 	if ((rc = sbx_mkdir(dev, err)) < 0 ||
-	    (rc = sbx_tmpfs(dev, MS_NOSUID | MS_NOEXEC | MS_NODEV, "mode=0755,size=64k,nr_inodes=64", err)) < 0)
+	    (rc = sbx_tmpfs(dev, MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64", err)) < 0)
 		return rc;
+	mode_t umask_was = umask(0); /* 0666 whatever the caller's umask */
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
-		char src[64];
-		snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
-		snprintf(path, sizeof(path), "%s/%s", dev, nodes[i]);
-		/* the bind keeps the host devtmpfs mount's (dev-allowing)
-		 * flags for exactly these five nodes; the tmpfs around them is
-		 * nodev. A device node can be neither executed nor setuid, so
-		 * no per-bind attributes (one syscall less each) */
-		if ((rc = sbx_touch(path, err)) < 0)
+		snprintf(path, sizeof(path), "%s/%s", dev, nodes[i].name);
+		if (mknod(path, S_IFCHR | 0666, makedev(1, nodes[i].minor)) < 0) {
+			rc = trex_err_set(err, -errno, "mknod /dev/%s", nodes[i].name);
+			umask(umask_was);
 			return rc;
-		if (mount(src, path, NULL, MS_BIND, NULL) < 0)
-			return trex_err_set(err, -errno, "bind %s", src);
+		}
 	}
+	umask(umask_was);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dev, links[i].name);
 		if (symlink(links[i].target, path) < 0)
@@ -200,13 +207,13 @@ static int sbx_make_dev(const char *root, const struct sbx_config *cfg, uint64_t
 	snprintf(path, sizeof(path), "%s/.mask/d", dev);
 	if (mkdir(path, 0) < 0)
 		return trex_err_set(err, -errno, "create mask dir");
-	/* the job-sized /proc files, next to the masks: inodes of this job
-	 * only, read-only with the tmpfs */
+	/* the job-sized /proc files next to the masks, read-only with the
+	 * tmpfs or through their own read-only bind (procview.c) */
 	snprintf(path, sizeof(path), "%s/.mask", dev);
 	_cleanup_close_ int mask_dir = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (mask_dir < 0)
 		return trex_err_set(err, -errno, "open /dev/.mask");
-	if ((rc = sbx_procview_write(mask_dir, cfg, err)) < 0)
+	if ((rc = sbx_procview_prepare(mask_dir, path, cfg, err)) < 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/shm", dev);
 	snprintf(opts, sizeof(opts), "mode=1777,size=%llum,nr_inodes=1024",
@@ -214,7 +221,7 @@ static int sbx_make_dev(const char *root, const struct sbx_config *cfg, uint64_t
 	if ((rc = sbx_mkdir(path, err)) < 0 ||
 	    (rc = sbx_tmpfs(path, MS_NOSUID | MS_NODEV | MS_NOEXEC, opts, err)) < 0)
 		return rc;
-	if (mount(NULL, dev, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+	if (mount(NULL, dev, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0)
 		return trex_err_set(err, -errno, "remount /dev read-only");
 	return 0;
 }
@@ -231,11 +238,12 @@ static int sbx_mask_proc(const char *root, const char *proc, struct trex_err *er
 	 * disks, consoles). The type is known, so no lstat per entry (procfs
 	 * lookups per start): the bind itself says ENOENT for an entry this
 	 * kernel lacks, and a type mismatch (ENOTDIR/EISDIR, never seen)
-	 * falls back to asking */
+	 * falls back to asking. (timer_stats and sched_debug left /proc in
+	 * 4.11 and 5.13, before the 6.3 trex needs: no lookup for them) */
 	static const struct { const char *name; bool dir; } masked[] = {
 		{ "keys", false }, { "key-users", false }, { "kcore", false },
-		{ "kallsyms", false }, { "timer_list", false }, { "timer_stats", false },
-		{ "sched_debug", false }, { "latency_stats", false }, { "sysrq-trigger", false },
+		{ "kallsyms", false }, { "timer_list", false },
+		{ "latency_stats", false }, { "sysrq-trigger", false },
 		{ "asound", true }, { "acpi", true }, { "scsi", true }, { "config.gz", false },
 		{ "modules", false }, { "iomem", false }, { "ioports", false },
 		{ "cmdline", false }, { "consoles", false }, { "diskstats", false },
@@ -269,7 +277,7 @@ static int sbx_mask_proc(const char *root, const char *proc, struct trex_err *er
 	}
 	/* the job-sized views (procview.c), made next to the masks */
 	for (size_t i = 0; rc == 0 && i < SBX_PROCVIEW_NFILES; i++) {
-		snprintf(file, sizeof(file), "%s/%s", base, sbx_procview_files[i]);
+		snprintf(file, sizeof(file), "%s/%s", base, sbx_procview_src[i]);
 		snprintf(target, sizeof(target), "%s/%s", proc, sbx_procview_files[i]);
 		if (mount(file, target, NULL, MS_BIND, NULL) < 0)
 			rc = trex_err_set(err, -errno, "bind the job's /proc/%s", sbx_procview_files[i]);

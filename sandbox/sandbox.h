@@ -117,13 +117,16 @@ struct sbx_mount_plan {
 int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 		     struct trex_err *err);
 
-/* procview.c: the job-sized files bound over host-wide /proc figures
- * (meminfo, stat, cpuinfo, loadavg, uptime), written into dirfd (on the
- * job's own /dev tmpfs) before the pivot. */
+/* procview.c: the job-sized files bound over host-wide /proc figures:
+ * /proc/sbx_procview_files[i] is bound from the /dev/.mask directory's
+ * sbx_procview_src[i]. Prepared there (mask_dirfd, at mask_path) while
+ * /dev is writable, before the pivot. */
 #define SBX_PROCVIEW_NFILES 5
 #define SBX_MAX_JOB_CPUS 4
 extern const char *const sbx_procview_files[SBX_PROCVIEW_NFILES];
-int sbx_procview_write(int dirfd, const struct sbx_config *cfg, struct trex_err *err);
+extern const char *const sbx_procview_src[SBX_PROCVIEW_NFILES];
+int sbx_procview_prepare(int mask_dirfd, const char *mask_path, const struct sbx_config *cfg,
+			 struct trex_err *err);
 /* CPUs a job may use: the online ones, at most SBX_MAX_JOB_CPUS (its
  * cgroup CPU quota and the CPU count of its /proc view) */
 unsigned sbx_job_cpus(void);
