@@ -27,8 +27,14 @@ static int idcache_fts_cmp(const FTSENT **a, const FTSENT **b)
 	return strcmp((*a)->fts_name, (*b)->fts_name);
 }
 
-/* What the index depends on, hashed: path, id columns, every CSV file's
- * path, size and mtime (walked in name order, so the key is stable). */
+/* The format trex-check writes (policies/check/idindex.h IDINDEX_MAGIC):
+ * part of the key, so an index cached in an older format is rebuilt, not
+ * handed to a checker that would refuse it. */
+#define IDCACHE_FORMAT "TREXIDS2"
+
+/* What the index depends on, hashed: its format, path, id columns, every
+ * CSV file's path, size and mtime (walked in name order, so the key is
+ * stable). */
 static int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 1],
 		       struct trex_err *err)
 {
@@ -39,7 +45,7 @@ static int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 
 	int r = 0;
 
 	trex_buf_init(&b, 16u << 20);
-	r = trex_buf_printf(&b, "%s\n", ds->path);
+	r = trex_buf_printf(&b, "format:%s\n%s\n", IDCACHE_FORMAT, ds->path);
 	for (size_t i = 0; r == 0 && i < ds->n_id_columns; i++)
 		r = trex_buf_printf(&b, "id:%s\n", ds->id_columns[i]);
 	fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, idcache_fts_cmp);

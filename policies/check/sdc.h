@@ -74,6 +74,7 @@ struct sdc_result {
 	char *key_text;
 	size_t key_len, key_cap;
 	char *id_measure;         /* the identifier decision's column (owned) */
+	bool keys_hidden;         /* an identifier: cells written with empty keys */
 	json_t *shared_params[4]; /* params objects shared by many cells */
 	/* group.c: each dimension's codes interned (per row, and the first
 	 * row of each code) */
