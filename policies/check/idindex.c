@@ -19,7 +19,6 @@
 
 #include "alloc.h"
 #include "cleanup.h"
-#include "dataset.h"
 #include "sdcvocab.h"
 
 #define IDX_P ((1ull << 61) - 1)
@@ -194,70 +193,6 @@ void idindex_builder_free(struct idindex_builder *b)
 	trex_free(b->pairs);
 	trex_free(b->long_len);
 	memset(b, 0, sizeof(*b));
-}
-
-/* idindex_build: the values of the named columns of every file. */
-struct idx_build {
-	struct idindex_builder b;
-	char *cols[CSV_MAX_COLS];
-	size_t ncols;
-	int want[CSV_MAX_COLS];
-	size_t nwant;
-	const char *path;
-	struct trex_err *err;
-};
-
-static int idx_build_header(void *ctx, const char *path, char *const *fields, size_t n)
-{
-	struct idx_build *x = ctx;
-
-	x->nwant = 0;
-	x->path = path;
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < x->ncols; k++)
-			if (!strcmp(fields[i], x->cols[k])) {
-				x->want[x->nwant++] = (int)i; /* at most once a field */
-				break;
-			}
-	return x->nwant ? 0 : 1;
-}
-
-static int idx_build_row(void *ctx, char *const *fields, size_t n)
-{
-	struct idx_build *x = ctx;
-
-	for (size_t k = 0; k < x->nwant; k++) {
-		int r;
-		if ((size_t)x->want[k] >= n)
-			continue;
-		r = idindex_builder_add(&x->b, fields[x->want[k]], strlen(fields[x->want[k]]));
-		if (r < 0)
-			return trex_err_set(x->err, r, "%s: too many identifiers", x->path);
-	}
-	return 0;
-}
-
-int idindex_build(const char *dir, const char *columns, const char *out, size_t *nids,
-		  struct trex_err *err)
-{
-	struct idx_build x = {.err = err};
-	struct dataset_visitor v = {idx_build_header, idx_build_row, &x};
-	_cleanup_free_ char *list = trex_strdup(columns);
-	int r;
-
-	if (!list)
-		return trex_err_set(err, -ENOMEM, "id columns");
-	for (char *s = strtok(list, ","); s && x.ncols < CSV_MAX_COLS; s = strtok(NULL, ","))
-		x.cols[x.ncols++] = s;
-	if (!x.ncols)
-		return trex_err_setx(err, -EINVAL, "--id-columns names no column");
-	r = idindex_builder_init(&x.b, err);
-	if (r == 0)
-		r = dataset_scan(dir, &v, err);
-	if (r == 0)
-		r = idindex_builder_write(&x.b, out, nids, err);
-	idindex_builder_free(&x.b);
-	return r;
 }
 
 /* ---- loading ---- */

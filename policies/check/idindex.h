@@ -66,10 +66,6 @@ int idindex_builder_write(struct idindex_builder *b, const char *out, size_t *ni
 			  struct trex_err *err);
 void idindex_builder_free(struct idindex_builder *b);
 
-/* Scan every *.csv below dir and write the index of the values of the
- * named columns (comma list) to out. */
-int idindex_build(const char *dir, const char *columns, const char *out, size_t *nids,
-		  struct trex_err *err);
 int idindex_load(const char *path, struct idindex *ix, struct trex_err *err);
 void idindex_free(struct idindex *ix);
 

@@ -37,6 +37,8 @@ void policy_defaults(struct policy *p)
 	p->redact_at_or_below = 7;
 	p->rounding_base = 5;
 	p->protection_percent = 10;
+	p->max_unknown_label_share = 0.5;
+	p->record_level_min_rows = 10;
 }
 
 static int policy_dir(char *out, size_t outsz, struct trex_err *err)
@@ -240,6 +242,14 @@ static int policy_apply(json_t *root, const char *file, struct policy *p, int de
 						  "%s: 'rounding' must be \"nearest\" or \"midpoint\"", file);
 		} else if (!strcmp(key, "protection_percent")) {
 			r = policy_get_long(v, file, key, 0, 100, &p->protection_percent, err);
+		} else if (!strcmp(key, "max_unknown_label_share")) {
+			if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
+			    json_number_value(v) < 0 || json_number_value(v) > 1)
+				r = trex_err_setx(err, -EINVAL, "%s: '%s' must be in [0, 1]", file, key);
+			else
+				p->max_unknown_label_share = json_number_value(v);
+		} else if (!strcmp(key, "record_level_min_rows")) {
+			r = policy_get_long(v, file, key, 2, 1000000000, &p->record_level_min_rows, err);
 		} else {
 			r = trex_err_setx(err, -EINVAL, "%s: unknown key '%s'", file, key);
 		}
@@ -308,5 +318,7 @@ json_t *policy_to_json(const struct policy *p)
 	} else {
 		json_object_set_new(j, "protection_percent", json_integer(p->protection_percent));
 	}
+	json_object_set_new(j, "max_unknown_label_share", json_real(p->max_unknown_label_share));
+	json_object_set_new(j, "record_level_min_rows", json_integer(p->record_level_min_rows));
 	return j;
 }

@@ -33,6 +33,12 @@ struct policy {
 	long rounding_base;       /* rounding: round to the nearest multiple */
 	bool rounding_midpoint;   /* rounding: midpoint-N (1..N -> N/2, N+1..2N -> 3N/2) */
 	long protection_percent;  /* suppression audit: required interval width, % of the cell */
+	/* record-level labels (labels.c): a dimension whose distinct labels
+	 * are unknown to the dataset in a larger share than this is held */
+	double max_unknown_label_share;
+	/* and one with a distinct label per row (another dimension varying)
+	 * from this many rows on */
+	long record_level_min_rows;
 };
 
 void policy_defaults(struct policy *p);

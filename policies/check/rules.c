@@ -317,7 +317,7 @@ static uint32_t *sdc_group_array(struct sdc_result *res, size_t n)
 	return res->group_scratch;
 }
 
-static bool sdc_is_missing(const char *s)
+bool sdc_is_missing(const char *s)
 {
 	static const char *const tokens[] = {"", "NA", "N/A", "NaN", "nan", "NAN", "null",
 					     "NULL", "None", "."};

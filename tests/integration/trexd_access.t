@@ -116,7 +116,7 @@ with open("/output/fig.png", "wb") as f:
     f.write(b"\x89PNG\r\n\x1a\n")
 PY
 )
-OUTS='[{"path":"age_sex.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"},{"path":"fig.png","kind":"figure"}]'
+OUTS='[{"path":"age_sex.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n","bins":{"age_band":[20,30,40]},"labels":{"sex":["F","M"]}},{"path":"fig.png","kind":"figure"}]'
 FIGONLY='[{"path":"fig.png","kind":"figure"}]'
 
 # --- 1. every permit refusal, through trexd, with its stable code

@@ -66,7 +66,7 @@ with open("/output/fig.png", "wb") as f:
 PY
 )
 	ID=$(submit python3 '["python3","a.py"]' \
-		'[{"path":"age_sex.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"},{"path":"fig.png","kind":"figure"}]' \
+		'[{"path":"age_sex.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n","bins":{"age_band":[20,30,40]},"labels":{"sex":["F","M"]}},{"path":"fig.png","kind":"figure"}]' \
 		'{}' a.py "$PY")
 	check "checked job ends" api_wait_job "$ID"
 	expect_eq "table passes, figure held" "partially_released" "$(api_field state)"
@@ -91,7 +91,7 @@ with open("/output/tables/small.csv", "w") as f:
 PY
 )
 	ID=$(submit python3 '["python3","a.py"]' \
-		'[{"path":"tables/small.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"}]' \
+		'[{"path":"tables/small.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n","bins":{"age_band":[20,30,40]},"labels":{"sex":["F","M"]}}]' \
 		'{}' a.py "$PY")
 	check "suppressed job ends" api_wait_job "$ID"
 	expect_eq "suppressed output is released" released "$(api_field state)"

@@ -40,7 +40,7 @@ if [ "$(id -u)" = 0 ] && [ -x "$BIN/trex-sandbox" ] && [ -x "$BIN/trex-check" ];
 	script=$(printf '%s\n' 'printf "age_band,sex,n\n20-29,F,3\n20-29,M,131\n30-39,F,99\n30-39,M,87\n" >/output/t.csv' \
 		'echo hi >/output/note.txt' | base64 -w0)
 	id=$(api_submit P d shell '["sh","a.sh"]' \
-		'[{"path":"t.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"},{"path":"note.txt","kind":"text"},{"path":"gone.csv","kind":"text"}]' \
+		'[{"path":"t.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n","bins":{"age_band":[20,30,40]},"labels":{"sex":["F","M"]}},{"path":"note.txt","kind":"text"},{"path":"gone.csv","kind":"text"}]' \
 		'{}' "{\"a.sh\":\"$script\"}")
 	check "a job ends" api_wait_job "$id"
 	expect_eq "... partially released" partially_released "$(api_field state)"

@@ -57,6 +57,43 @@ static void test_policy_errors(void **state)
 	policy_error("{\"profile\": \"../etc/passwd\"}", "shipped pack");
 	policy_error("[1]", "JSON object");
 	policy_error("{\"name\": \"x\"", "p.json:1:");
+	policy_error("{\"name\": \"x\", \"version\": \"1\", \"max_unknown_label_share\": 1.5}",
+		     "'max_unknown_label_share' must be in [0, 1]");
+	policy_error("{\"name\": \"x\", \"version\": \"1\", \"max_unknown_label_share\": \"0.5\"}",
+		     "'max_unknown_label_share' must be in [0, 1]");
+	policy_error("{\"name\": \"x\", \"version\": \"1\", \"record_level_min_rows\": 1}", "between");
+}
+
+/* The record-level label keys (issue #11 item 7c): defaults and per pack. */
+static void test_record_level_keys(void **state)
+{
+	static const char t[] = "{\"name\": \"x\", \"version\": \"2\", \"max_unknown_label_share\": 0,"
+				" \"record_level_min_rows\": 3}";
+	const char *root = getenv("TREX_ROOT");
+	char dir[4096];
+	struct policy p;
+	struct trex_err err = {0};
+
+	policy_defaults(&p);
+	assert_true(p.max_unknown_label_share == 0.5);
+	assert_int_equal(p.record_level_min_rows, 10);
+	assert_int_equal(policy_parse(t, strlen(t), "p.json", &p, &err), 0);
+	assert_true(p.max_unknown_label_share == 0);
+	assert_int_equal(p.record_level_min_rows, 3);
+	snprintf(dir, sizeof(dir), "%s/policies/disclosure", root ? root : ".");
+	setenv("TREX_POLICY_DIR", dir, 1);
+	assert_int_equal(policy_load("strict", &p, &err), 0);
+	assert_true(p.max_unknown_label_share == 0.25);
+	assert_int_equal(p.record_level_min_rows, 5);
+	assert_int_equal(policy_load("casd", &p, &err), 0);
+	assert_true(p.max_unknown_label_share == 0.5);
+	assert_int_equal(p.record_level_min_rows, 10);
+	{
+		json_t *j = policy_to_json(&p);
+		assert_true(json_real_value(json_object_get(j, "max_unknown_label_share")) == 0.5);
+		assert_int_equal(json_integer_value(json_object_get(j, "record_level_min_rows")), 10);
+		json_decref(j);
+	}
 }
 
 static void test_shipped_packs(void **state)
@@ -150,6 +187,23 @@ static void test_manifest(void **state)
 		       " \"dimensions\": [\"g\"], \"count\": \"n\", \"total_codes\": {\"g\": [\"T\"]},"
 		       " \"hierarchies\": {\"g\": {\"R1\": [\"D1\"], \"T\": [\"R1\"]}}}]}",
 		       "'R1' is not in total_codes.g");
+#define F "{\"outputs\": [{\"path\": \"a\", \"kind\": \"frequency_table\", \"dimensions\": [\"g\"]," \
+	  " \"count\": \"n\", "
+	manifest_error(F "\"labels\": {\"h\": [\"x\"]}}]}", "labels names 'h', not a dimension");
+	manifest_error(F "\"labels\": {\"g\": []}}]}", "labels.g must be an array of 1 to 10000 labels");
+	manifest_error(F "\"labels\": {\"g\": [1]}}]}", "labels.g must hold strings");
+	manifest_error(F "\"labels\": [\"x\"]}]}", "labels must be an object");
+	manifest_error(F "\"bins\": {\"g\": [0, 10, 5]}}]}", "bins.g must hold numbers in increasing order");
+	manifest_error(F "\"bins\": {\"g\": [\"0\"]}}]}", "bins.g must hold numbers in increasing order");
+	manifest_error(F "\"bins\": {\"h\": [0]}}]}", "bins names 'h', not a dimension");
+	{
+		static const char ok[] = F "\"labels\": {\"g\": [\"x\", \"y\"]}, \"bins\": {\"g\": [0, 1.5, 3]}}]}";
+		assert_int_equal(manifest_parse(ok, strlen(ok), "m.json", &m, &err), 0);
+		assert_int_equal(json_array_size(json_object_get(m.outputs[0].labels, "g")), 2);
+		assert_int_equal(json_array_size(json_object_get(m.outputs[0].bins, "g")), 3);
+		manifest_free(&m);
+	}
+#undef F
 }
 
 int main(void)
@@ -158,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_policy_ok),
 		cmocka_unit_test(test_policy_errors),
 		cmocka_unit_test(test_shipped_packs),
+		cmocka_unit_test(test_record_level_keys),
 		cmocka_unit_test(test_manifest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
