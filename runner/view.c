@@ -194,8 +194,10 @@ static int view_decision_cmp(const void *a, const void *b)
 static json_t *view_sorted(json_t *out, size_t max)
 {
 	size_t n = json_array_size(out);
-	json_t **items = n ? trex_calloc(n, sizeof(*items)) : NULL;
-	if (n && !items) {
+	if (n < 2 && n <= max)
+		return out;
+	json_t **items = trex_calloc(n, sizeof(*items));
+	if (!items) {
 		json_decref(out);
 		return NULL;
 	}
