@@ -405,7 +405,7 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 	for (size_t k = 0; k < n; k++) {
 		json_t *entry = release_present(present, rows[k].name)
 					? release_report_entry(report, rows[k].name) : NULL;
-		metrics_observe_output(rows[k].verdict, json_object_get(entry, "cells"));
+		metrics_observe_output(rows[k].verdict, json_object_get(entry, "decisions"));
 	}
 	/* the release stands without the manifest copy: GET .../release
 	 * builds and signs it afresh from the store */
