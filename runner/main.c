@@ -24,6 +24,7 @@
 #include "http.h"
 #include "jobdoc.h"
 #include "log.h"
+#include "packs.h"
 #include "recover.h"
 #include "relclean.h"
 #include "reload.h"
@@ -55,8 +56,9 @@ static const char usage[] =
 	"  --socket PATH        unix socket to serve on (overrides the config)\n"
 	"  --dataset NAME=PATH  add a dataset (repeatable); with no --config this\n"
 	"                       is a quick start with built-in defaults\n"
-	"  -n, --check-config   check the configuration, policy and seccomp\n"
-	"                       profile, print \"config ok\" and exit\n"
+	"  -n, --check-config   check the configuration, every disclosure policy\n"
+	"                       pack and the seccomp profile, print \"config ok\"\n"
+	"                       and exit\n"
 	"  -v, --verbose        log debug events too\n"
 	"  -h, --help           this text\n"
 	"\n"
@@ -124,19 +126,16 @@ static int main_self_dir(char *out, size_t len)
 	return 0;
 }
 
-/* What -n checks beyond parsing: the binaries, the policy and the seccomp
- * profile that jobs will use. */
+/* What -n checks beyond parsing: the binaries and the disclosure policy
+ * packs that jobs will use. */
 static int main_check_extra(const struct config *c, struct trex_err *err)
 {
 	if (access(c->sandbox, X_OK) < 0)
 		return trex_err_set(err, -errno, "sandbox %s", c->sandbox);
 	if (access(c->check, X_OK) < 0)
 		return trex_err_set(err, -errno, "check %s", c->check);
-	char pol[PATH_MAX];
-	snprintf(pol, sizeof(pol), "%s/%s.json", c->policy_dir, c->policy);
-	if (access(pol, R_OK) < 0)
-		return trex_err_set(err, -errno, "policy %s", pol);
-	return 0;
+	/* every pack a job may be checked with, read as trex-check reads it */
+	return packs_check(c, err);
 }
 
 /* The TLS listener of cfg->tls; `bound` gets its address (port 0 in the
