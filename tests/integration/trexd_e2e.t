@@ -13,7 +13,7 @@ printf 'age_band,sex\n20-29,F\n' >"$T/data/patients.csv"
 chmod 755 "$T/data"
 chmod 644 "$T/data/patients.csv"
 trexd_config_write '"concurrency": 1' '"require_permit": false' \
-	"\"datasets\": {\"synth\": {\"path\": \"$T/data\"}}"
+	"\"datasets\": {\"synth\": {\"path\": \"$T/data\", \"id_columns\": []}}"
 
 # submit RUNTIME COMMAND_JSON OUTPUTS_JSON [LIMITS_JSON] [FILE B64]: prints the id
 submit() {

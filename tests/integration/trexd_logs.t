@@ -14,7 +14,7 @@ chmod 755 "$T/data"
 ALICE=1001 BOB=1002 CAROL=1003 DAVE=1004 ERIN=1005 MALLORY=1008
 config() {
 	trexd_config_write "$@" '"require_permit": false' '"concurrency": 2' \
-	"\"datasets\": {\"d\": {\"path\": \"$T/data\"}}" \
+	"\"datasets\": {\"d\": {\"path\": \"$T/data\", \"id_columns\": []}}" \
 	"\"users\": {
     \"alice\": {\"uid\": $ALICE, \"roles\": [\"researcher\"], \"projects\": [\"P1\"]},
     \"bob\": {\"uid\": $BOB, \"roles\": [\"researcher\"], \"projects\": [\"P2\"]},
