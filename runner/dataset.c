@@ -158,16 +158,21 @@ static int dataset_ids_file(const char *path, void *ctx, struct trex_err *err)
 		return 0;
 	/* the index builder splits at most CSV_MAX_COLS fields, the last
 	 * holding the rest of the line: a column past them is never indexed */
-	size_t total = 1;
-	for (size_t i = 0; i < len; i++)
-		total += x->buf[i] == ',';
-	char *p = x->buf;
-	while (p) {
+	char *fields[CSV_MAX_COLS];
+	for (char *p = x->buf; p; nf++) {
 		char *f = dataset_field(&p);
-		int indexed = nf < CSV_MAX_COLS - 1 || total == CSV_MAX_COLS;
-		nf++;
+		if (nf < CSV_MAX_COLS) {
+			fields[nf] = f;
+			continue;
+		}
+		for (size_t k = 0; k < ds->n_id_columns; k++)
+			if (!x->found[k] && strcmp(f, ds->id_columns[k]) == 0)
+				x->found[k] = 2;
+	}
+	for (size_t i = 0; i < nf && i < CSV_MAX_COLS; i++) {
+		int indexed = i < CSV_MAX_COLS - 1 || nf == CSV_MAX_COLS;
 		for (size_t k = 0; k < ds->n_id_columns; k++) {
-			if (x->found[k] == 1 || strcmp(f, ds->id_columns[k]) != 0)
+			if (x->found[k] == 1 || strcmp(fields[i], ds->id_columns[k]) != 0)
 				continue;
 			if (indexed) {
 				x->found[k] = 1;

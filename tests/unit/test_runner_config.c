@@ -385,6 +385,13 @@ static void test_id_columns_in_files(void **state)
 	assert_int_equal(check_ids("wide", "c255", msg), -EINVAL);
 	assert_string_equal(msg, want);
 	assert_int_equal(check_ids("wide", "c299", msg), -EINVAL);
+	/* exactly 256 fields (a quoted comma is no separator): all indexed */
+	off = (size_t)snprintf(wide, sizeof(wide), "\"a,b\"");
+	for (int i = 1; i < 256; i++)
+		off += (size_t)snprintf(wide + off, sizeof(wide) - off, ",c%d", i);
+	snprintf(wide + off, sizeof(wide) - off, "\n");
+	put_file("wide/w.csv", wide);
+	assert_int_equal(check_ids("wide", "c255", msg), 0);
 }
 
 int main(void)
