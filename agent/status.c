@@ -46,26 +46,43 @@ static void status_field(FILE *f, const char *label, const char *text)
 	fputc('\n', f);
 }
 
+/* The run as trexd shows it to this caller: a researcher gets the
+ * result class and rounded figures (docs/api.md), checkers, operators and
+ * auditors the exact ones. Only what is there is printed. */
 static void status_print_run(FILE *f, const json_t *run)
 {
 	if (!json_is_object(run))
 		return;
 	fprintf(f, "  %-9s ", "run:");
 	cli_put(f, status_str(run, "result"));
-	static const char *const nums[] = { "exit_code", "signal", "wall_ms", "cpu_ms",
-					    "peak_memory_kb" };
+	static const struct {
+		const char *key, *pre, *unit;
+	} nums[] = {
+		{ "exit_code", "exit_code=", "" },     { "signal", "signal=", "" },
+		{ "wall_ms", "wall_ms=", "" },         { "cpu_ms", "cpu_ms=", "" },
+		{ "peak_memory_kb", "peak_memory_kb=", "" },
+		{ "wall_s", "wall <= ", " s" },        { "cpu_s", "cpu <= ", " s" },
+		{ "peak_memory_mb", "memory <= ", " MB" },
+	};
 	const char *sep = " (";
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-		const json_t *v = json_object_get(run, nums[i]);
+		const json_t *v = json_object_get(run, nums[i].key);
 		if (!json_is_integer(v))
 			continue;
-		fprintf(f, "%s%s=%" JSON_INTEGER_FORMAT, sep, nums[i], json_integer_value(v));
-		sep = " ";
+		fprintf(f, "%s%s%" JSON_INTEGER_FORMAT "%s", sep, nums[i].pre, json_integer_value(v),
+			nums[i].unit);
+		sep = ", ";
 	}
-	fputs(sep[0] == ' ' && sep[1] == '\0' ? ")\n" : "\n", f);
+	fputs(sep[0] == ',' ? ")\n" : "\n", f);
 	const char *error = status_str(run, "error");
 	if (error && error[0])
 		status_field(f, "error:", error);
+	const json_t *und = json_object_get(run, "undeclared_files");
+	const json_t *ref = json_object_get(run, "refused_files");
+	if (json_integer_value(und) > 0 || json_integer_value(ref) > 0)
+		fprintf(f, "  %-9s %" JSON_INTEGER_FORMAT " undeclared files ignored, %"
+			JSON_INTEGER_FORMAT " entries refused (not regular files)\n", "output:",
+			json_integer_value(und), json_integer_value(ref));
 }
 
 /* The checker's report entry for an output: matched on the file's

@@ -33,6 +33,7 @@
 #include "sched.h"
 #include "submit.h"
 #include "trexd.h"
+#include "view.h"
 
 static int api_id_ok(const char *s, size_t len)
 {
@@ -256,13 +257,15 @@ out:
 	json_decref(body);
 }
 
-/* The cached document (jobdoc.h) plus the logs' sizes, read now: they
- * grow while the job runs without the store knowing. */
+/* The cached document (jobdoc.h) at the caller's view level (view.h),
+ * plus the logs' sizes, read now: they grow while the job runs without
+ * the store knowing. */
 static void api_get_job(struct trexd *d, const struct caller *c, const char *id,
 			struct http_response *resp)
 {
 	struct trex_err err = { 0 };
 	const struct jobdoc *doc;
+	const struct jobdoc_view *v = NULL;
 	int r = jobdoc_get(d->docs, d->store, id, &doc, &err);
 	if (r == -ENOENT || (r == 0 && !roles_may_see(d, c, &doc->row))) {
 		if (r == 0)
@@ -270,35 +273,39 @@ static void api_get_job(struct trexd *d, const struct caller *c, const char *id,
 		http_respond_error(resp, 404, "not_found", "no job %s", id);
 		return;
 	}
+	enum view_level level = r == 0 ? view_level(c, &doc->row) : VIEW_RESEARCHER;
+	if (r == 0 && (r = jobdoc_view(d->docs, d->store, doc, level, &v, &err)) < 0)
+		jobdoc_done(d->docs, doc);
 	if (r < 0) {
 		http_respond_error(resp, 500, "internal", "%s", err.msg);
 		return;
 	}
-	char logs[sizeof(doc->tail)];
-	size_t n = doc->tail_len;
+	char logs[sizeof(v->tail)];
+	size_t n = v->tail_len;
 	if (n) {
-		memcpy(logs, doc->tail, n + 1);
+		memcpy(logs, v->tail, n + 1);
 	} else {
-		n = logs_tail(d, doc->row.id, doc->log_states, logs, sizeof(logs));
+		n = logs_tail(d, doc->row.id, doc->log_states, level, logs, sizeof(logs));
 		/* a finished job's logs no longer grow, and their review
 		 * states change only with a store write */
 		if (logs_job_ended(doc->row.state))
-			jobdoc_keep_tail(d->docs, doc, logs, n);
+			jobdoc_keep_tail(d->docs, doc, level, logs, n);
 	}
-	char *body = trex_malloc(doc->len + n + 1);
+	char *body = trex_malloc(v->len + n + 1);
 	if (!body) {
 		jobdoc_done(d->docs, doc);
 		http_respond_error(resp, 500, "internal", "out of memory");
 		return;
 	}
-	memcpy(body, doc->body, doc->len);
-	memcpy(body + doc->len, logs, n + 1);
+	memcpy(body, v->body, v->len);
+	memcpy(body + v->len, logs, n + 1);
+	size_t len = v->len + n;
 	jobdoc_done(d->docs, doc);
 	trex_free(resp->body);
 	resp->status = 200;
 	resp->content_type = "application/json";
 	resp->body = body;
-	resp->len = doc->len + n;
+	resp->len = len;
 }
 
 static void api_get_outputs(struct trexd *d, const struct caller *c, const char *id,

@@ -19,6 +19,7 @@
 #include "alloc.h"
 #include "http_query.h"
 #include "log.h"
+#include "view.h"
 
 struct events_entry {
 	uint64_t id;
@@ -72,17 +73,7 @@ static int events_may_see(struct trexd *d, const struct events_sub *s,
 /* The event frame of a job as the store has it now. */
 static char *events_frame(uint64_t id, const struct job_row *row, size_t *len)
 {
-	/* a long reason is cut on a character boundary: jansson wants UTF-8 */
-	size_t rlen = strlen(row->reason);
-	if (rlen > EVENTS_REASON_MAX) {
-		rlen = EVENTS_REASON_MAX;
-		while (rlen > 0 && ((unsigned char)row->reason[rlen] & 0xC0) == 0x80)
-			rlen--;
-	}
-	json_t *j = json_pack("{s:s,s:s,s:s%,s:s,s:s,s:s,s:s,s:s}", "id", row->id, "state",
-			      row->state, "reason", row->reason, rlen, "project", row->project,
-			      "dataset", row->dataset, "runtime", row->runtime, "submitted_by",
-			      row->submitted_name, "updated_at", row->updated_at);
+	json_t *j = view_summary(row, EVENTS_REASON_MAX);
 	/* compact JSON escapes every control character: one data line */
 	char *data = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);

@@ -27,8 +27,10 @@
 #include "idcache.h"
 #include "previous.h"
 #include "log.h"
+#include "manifest.h"
 #include "metrics.h"
 #include "release.h"
+#include "runrec.h"
 #include "sched.h"
 #include "trexd.h"
 
@@ -315,101 +317,6 @@ static int job_spawn(struct job *j, struct job_proc *p, struct job_argv *a,
 	return 0;
 }
 
-json_t *job_parse_status(const char *text, size_t len)
-{
-	static const char *const ints[] = { "exit_code", "signal", "host_uid", "wall_ms",
-					    "cpu_ms", "peak_memory_kb", "started_ns" };
-	json_t *o = json_object();
-	if (!o)
-		return NULL;
-	json_t *collected = json_array(), *refused = json_array();
-	const char *end = text + len;
-	for (const char *line = text; line < end;) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		const char *le = nl ? nl : end;
-		const char *eq = memchr(line, '=', (size_t)(le - line));
-		if (eq && eq > line && eq - line < 32) {
-			char key[32], val[1024];
-			memcpy(key, line, (size_t)(eq - line));
-			key[eq - line] = '\0';
-			/* values are escaped by the sandbox; escape again in
-			 * case a broken one was not */
-			trex_esc(eq + 1, (size_t)(le - eq - 1), val, sizeof(val));
-			size_t i;
-			for (i = 0; i < TREX_ARRAY_LEN(ints); i++)
-				if (strcmp(key, ints[i]) == 0)
-					break;
-			if (i < TREX_ARRAY_LEN(ints)) {
-				char *e = NULL;
-				long long v = strtoll(val, &e, 10);
-				if (e && *e == '\0' && e != val)
-					json_object_set_new(o, key, json_integer(v));
-			} else if (strcmp(key, "collected") == 0) {
-				json_array_append_new(collected, json_string(val));
-			} else if (strcmp(key, "refused") == 0) {
-				json_array_append_new(refused, json_string(val));
-			} else if (strcmp(key, "end") != 0) {
-				json_object_set_new(o, key, json_string(val));
-			}
-		}
-		line = nl ? nl + 1 : end;
-	}
-	json_object_set_new(o, "collected", collected ? collected : json_array());
-	json_object_set_new(o, "refused", refused ? refused : json_array());
-	return o;
-}
-
-const char *job_run_verdict(json_t *run, long wall_seconds, long cpu_seconds,
-			    long memory_mb, long output_mb, char *reason, size_t len)
-{
-	const char *result = json_string_value(json_object_get(run, "result"));
-	long long code = json_integer_value(json_object_get(run, "exit_code"));
-	if (!result) {
-		if (code == 125)
-			snprintf(reason, len, "sandbox setup failed: unknown stage: no status record");
-		else
-			snprintf(reason, len, "trex-sandbox ended without a status record (exit %lld)",
-				 code);
-		return "failed";
-	}
-	if (strcmp(result, "exit") == 0) {
-		if (code == 0)
-			return NULL;
-		snprintf(reason, len, "the job exited with status %lld", code);
-		return "failed";
-	}
-	if (strcmp(result, "timeout") == 0) {
-		snprintf(reason, len, "the job exceeded its wall-clock limit of %ld s", wall_seconds);
-		return "timed_out";
-	}
-	if (strcmp(result, "cpu_limit") == 0) {
-		snprintf(reason, len, "the job exceeded its CPU limit of %ld s", cpu_seconds);
-		return "timed_out";
-	}
-	if (strcmp(result, "signal") == 0) {
-		snprintf(reason, len, "the job was killed by signal %lld",
-			 json_integer_value(json_object_get(run, "signal")));
-		return "failed";
-	}
-	if (strcmp(result, "oom") == 0) {
-		snprintf(reason, len, "the job ran out of memory (limit %ld MB)", memory_mb);
-		return "failed";
-	}
-	if (strcmp(result, "output_limit") == 0) {
-		snprintf(reason, len, "the job's outputs exceeded %ld MB", output_mb);
-		return "failed";
-	}
-	if (strcmp(result, "setup_failed") == 0) {
-		const char *stage = json_string_value(json_object_get(run, "failed_stage"));
-		const char *error = json_string_value(json_object_get(run, "error"));
-		snprintf(reason, len, "sandbox setup failed: %s: %s", stage ? stage : "unknown",
-			 error ? error : "no message");
-		return "failed";
-	}
-	snprintf(reason, len, "unexpected sandbox result \"%.40s\"", result);
-	return "failed";
-}
-
 static void job_save_log(struct job *j, const char *name, struct trex_buf *b)
 {
 	char p[PATH_MAX];
@@ -534,7 +441,7 @@ static void job_ran(struct job_proc *p)
 	struct job *j = p->job;
 	job_save_log(j, "stdout", &p->bufs[JOB_OUT]);
 	job_save_log(j, "stderr", &p->bufs[JOB_ERR]);
-	j->runrec = job_parse_status(p->bufs[JOB_STATUS].data ? p->bufs[JOB_STATUS].data : "",
+	j->runrec = runrec_parse(p->bufs[JOB_STATUS].data ? p->bufs[JOB_STATUS].data : "",
 				     p->bufs[JOB_STATUS].len);
 	if (!j->runrec) {
 		job_end(j, "failed", "out of memory");
@@ -571,7 +478,7 @@ static void job_ran(struct job_proc *p)
 		return;
 	}
 	char reason[512];
-	const char *state = job_run_verdict(j->runrec, j->limits.wall_seconds,
+	const char *state = runrec_verdict(j->runrec, j->limits.wall_seconds,
 					    j->limits.cpu_seconds, j->limits.memory_mb,
 					    j->limits.output_mb, reason, sizeof(reason));
 	if (state) {
@@ -660,26 +567,27 @@ static void job_checked(struct job_proc *p)
 					    : "trexd stopped while the outputs were checked");
 		return;
 	}
-	json_t *st = job_parse_status(p->bufs[JOB_STATUS].data ? p->bufs[JOB_STATUS].data : "",
+	json_t *st = runrec_parse(p->bufs[JOB_STATUS].data ? p->bufs[JOB_STATUS].data : "",
 				      p->bufs[JOB_STATUS].len);
 	const char *result = json_string_value(json_object_get(st, "result"));
 	char msg[512];
 	if (p->exit_status != 0 || p->term_signal || (result && strcmp(result, "exit") != 0)) {
-		char why[300];
 		struct trex_buf *e = &p->bufs[JOB_ERR];
-		size_t n = e->len;
-		const char *nl = e->data ? memchr(e->data, '\n', n) : NULL;
-		if (nl)
-			n = (size_t)(nl - e->data);
-		trex_esc(e->data ? e->data : "", n, why, sizeof(why));
-		if (result && strcmp(result, "setup_failed") == 0)
+		if (result && strcmp(result, "setup_failed") == 0) {
+			const char *stage = json_string_value(json_object_get(st, "failed_stage"));
+			const char *error = json_string_value(json_object_get(st, "error"));
+			/* set up before trex-check read any output */
 			snprintf(msg, sizeof(msg), "output check failed: sandbox setup failed: %s: %s",
-				 json_string_value(json_object_get(st, "failed_stage")),
-				 json_string_value(json_object_get(st, "error")));
-		else
-			snprintf(msg, sizeof(msg), "output check failed (exit %lld): %s",
-				 (long long)(p->term_signal ? 128 + p->term_signal
-							    : p->exit_status), why);
+				 stage ? stage : "unknown", error ? error : "no message");
+		} else {
+			/* its stderr may quote what it parsed: the reason says
+			 * where only, the checker's own words stay in the run
+			 * record for checkers (runrec.h) */
+			runrec_check_failed(j->runrec,
+					    p->term_signal ? 128 + p->term_signal : p->exit_status,
+					    e->data, e->len, manifest_outputs(j->manifest), msg,
+					    sizeof(msg));
+		}
 		json_decref(st);
 		job_end(j, "failed", msg);
 		return;

@@ -22,14 +22,4 @@ void job_cancel(struct job *j, const char *reason);
 const char *job_id(const struct job *j);
 void job_free(struct job *j);
 
-/* Parse a trex-sandbox status record (CONTRACTS.md 1) into a JSON object:
- * known numeric keys as integers, collected/refused as arrays, other keys
- * as strings. Unknown or malformed lines are skipped. */
-json_t *job_parse_status(const char *text, size_t len);
-
-/* The job's final state and reason from its run record, or NULL when the
- * job succeeded and its outputs go to the check. */
-const char *job_run_verdict(json_t *run, long wall_seconds, long cpu_seconds,
-			    long memory_mb, long output_mb, char *reason, size_t len);
-
 #endif

@@ -29,10 +29,11 @@ struct jobdoc_cache *jobdoc_cache_new(void)
 
 static void jobdoc_clear(struct jobdoc_cache *c, struct jobdoc *e)
 {
-	if (e->body && e->version >= 0)
-		c->bytes -= e->len;
+	if (e->version >= 0)
+		c->bytes -= e->bytes;
 	store_job_free(&e->row);
-	trex_free(e->body);
+	for (int l = 0; l < VIEW_LEVELS; l++)
+		trex_free(e->view[l].body);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -95,7 +96,7 @@ int jobdoc_get(struct jobdoc_cache *c, struct store *s, const char *id,
 {
 	struct jobdoc *e = &c->slot[jobdoc_slot(id)];
 	int64_t version = store_version(s);
-	if (e->body && e->version == version && strcmp(e->row.id, id) == 0) {
+	if (e->row.project && e->version == version && strcmp(e->row.id, id) == 0) {
 		*out = e;
 		return 0;
 	}
@@ -105,30 +106,51 @@ int jobdoc_get(struct jobdoc_cache *c, struct store *s, const char *id,
 		return r;
 	/* a checker's decision on a log is a store write: cached with the rest */
 	logs_states(s, id, e->log_states);
+	e->version = version;
+	*out = e;
+	return 0;
+}
+
+int jobdoc_view(struct jobdoc_cache *c, struct store *s, const struct jobdoc *doc,
+		enum view_level level, const struct jobdoc_view **out, struct trex_err *err)
+{
+	struct jobdoc *e = &c->slot[doc - c->slot];
+	struct jobdoc_view *v = &e->view[level];
+	if (v->body) {
+		*out = v;
+		return 0;
+	}
 	json_t *j = jobdoc_build(s, &e->row, err);
 	int built = j != NULL;
+	if (j && view_job(level, j) < 0) {
+		json_decref(j);
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	}
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	size_t n = text ? strlen(text) : 0;
 	if (n < 2 || text[n - 1] != '}') {
 		free(text); /* jansson's allocator */
-		store_job_free(&e->row);
 		return built ? trex_err_setx(err, -ENOMEM, "out of memory") : err->code;
 	}
-	e->len = n - 1;
-	e->body = trex_malloc(e->len);
-	if (e->body)
-		memcpy(e->body, text, e->len);
+	v->len = n - 1;
+	v->body = trex_malloc(v->len);
+	if (v->body)
+		memcpy(v->body, text, v->len);
 	free(text);
-	if (!e->body) {
-		store_job_free(&e->row);
+	if (!v->body)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
-	}
+	e->bytes += v->len;
 	/* over budget: served once, then dropped (jobdoc_done) */
-	e->version = c->bytes + e->len <= JOBDOC_BUDGET ? version : -1;
-	if (e->version >= 0)
-		c->bytes += e->len;
-	*out = e;
+	if (e->version >= 0) {
+		if (c->bytes + v->len <= JOBDOC_BUDGET)
+			c->bytes += v->len;
+		else {
+			c->bytes -= e->bytes - v->len;
+			e->version = -1;
+		}
+	}
+	*out = v;
 	return 0;
 }
 
@@ -139,12 +161,12 @@ void jobdoc_done(struct jobdoc_cache *c, const struct jobdoc *doc)
 		jobdoc_clear(c, e);
 }
 
-void jobdoc_keep_tail(struct jobdoc_cache *c, const struct jobdoc *doc, const char *tail,
-		      size_t len)
+void jobdoc_keep_tail(struct jobdoc_cache *c, const struct jobdoc *doc, enum view_level level,
+		      const char *tail, size_t len)
 {
-	struct jobdoc *e = &c->slot[doc - c->slot];
-	if (len >= sizeof(e->tail))
+	struct jobdoc_view *v = &c->slot[doc - c->slot].view[level];
+	if (len >= sizeof(v->tail))
 		return;
-	memcpy(e->tail, tail, len + 1);
-	e->tail_len = len;
+	memcpy(v->tail, tail, len + 1);
+	v->tail_len = len;
 }

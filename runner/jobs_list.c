@@ -11,6 +11,7 @@
 #include "cursor.h"
 #include "http_query.h"
 #include "store_list.h"
+#include "view.h"
 
 static const char *const jobs_list_states[] = {
 	"awaiting_approval", "queued", "running", "checking", "released",
@@ -71,6 +72,12 @@ static int jobs_list_param(const struct http_request *req, const char *name, cha
 	if (r < 0)
 		http_respond_error(resp, 400, "bad_parameter", "%s", err.msg);
 	return r;
+}
+
+/* A listed job: its summary, as every caller sees it (view.h). */
+static json_t *jobs_list_item(const struct job_row *row)
+{
+	return view_summary(row, 4096);
 }
 
 void jobs_list_serve(struct trexd *d, const struct caller *c, const struct http_request *req,
@@ -149,7 +156,7 @@ void jobs_list_serve(struct trexd *d, const struct caller *c, const struct http_
 	}
 	json_t *jobs = NULL;
 	int64_t next = 0;
-	if (store_list_jobs(d->store, &q, &jobs, &next, &err) < 0) {
+	if (store_list_jobs(d->store, &q, jobs_list_item, &jobs, &next, &err) < 0) {
 		http_respond_error(resp, 500, "internal", "%s", err.msg);
 		return;
 	}

@@ -128,18 +128,22 @@ static int logs_put(struct store *s, const char *id, const char *name, const cha
 }
 
 size_t logs_tail(const struct trexd *d, const char *id, const char *const states[2],
-		 char *buf, size_t size)
+		 enum view_level level, char *buf, size_t size)
 {
 	size_t n = (size_t)snprintf(buf, size, ",\"logs\":[");
 	for (size_t i = 0; i < TREX_ARRAY_LEN(logs_names); i++) {
 		char p[PATH_MAX];
 		struct stat st;
 		logs_path(d, id, logs_names[i], p, sizeof(p));
-		if (stat(p, &st) == 0)
-			n += (size_t)snprintf(buf + n, size - n,
-					      "%s{\"name\":\"%s\",\"size\":%lld,\"state\":\"%s\"}",
-					      buf[n - 1] == '[' ? "" : ",", logs_names[i],
-					      (long long)st.st_size, states[i]);
+		if (stat(p, &st) < 0)
+			continue;
+		char size_text[32] = "null";
+		if (view_log_size(level, states[i]))
+			snprintf(size_text, sizeof(size_text), "%lld", (long long)st.st_size);
+		n += (size_t)snprintf(buf + n, size - n,
+				      "%s{\"name\":\"%s\",\"size\":%s,\"state\":\"%s\"}",
+				      buf[n - 1] == '[' ? "" : ",", logs_names[i], size_text,
+				      states[i]);
 	}
 	n += (size_t)snprintf(buf + n, size - n, "]}\n");
 	return n;
@@ -152,6 +156,7 @@ void logs_list(struct trexd *d, const struct caller *c, const char *id,
 	if (roles_load_job(d, c, id, &row, resp) < 0)
 		return;
 	json_t *logs = json_array();
+	enum view_level level = view_level(c, &row);
 	const char *states[2];
 	logs_states(d->store, id, states);
 	for (size_t i = 0; logs && i < TREX_ARRAY_LEN(logs_names); i++) {
@@ -159,9 +164,11 @@ void logs_list(struct trexd *d, const struct caller *c, const char *id,
 		struct stat st;
 		logs_path(d, id, logs_names[i], p, sizeof(p));
 		if (stat(p, &st) == 0)
-			json_array_append_new(logs, json_pack("{s:s,s:I,s:s}", "name", logs_names[i],
-							      "size", (json_int_t)st.st_size, "state",
-							      states[i]));
+			json_array_append_new(logs, json_pack("{s:s,s:o,s:s}", "name", logs_names[i],
+							      "size", view_log_size(level, states[i])
+								      ? json_integer((json_int_t)st.st_size)
+								      : json_null(),
+							      "state", states[i]));
 	}
 	json_t *j = logs ? json_pack("{s:s,s:s,s:o}", "id", id, "state", row.state, "logs", logs)
 			 : NULL;

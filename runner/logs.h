@@ -9,6 +9,7 @@
 #include "access.h"
 #include "http.h"
 #include "trexd.h"
+#include "view.h"
 
 /* "held", "released" or "rejected"; "held" when the store cannot say. */
 const char *logs_state(struct store *s, const char *id, const char *name);
@@ -20,10 +21,10 @@ void logs_states(struct store *s, const char *id, const char *states[2]);
 int logs_job_ended(const char *state);
 
 /* `,"logs":[{"name","size","state"}...]}` and a newline into buf (256
- * bytes are plenty): how GET /v1/jobs/{id}'s answer ends. Returns its
- * length. */
+ * bytes are plenty): how GET /v1/jobs/{id}'s answer ends, the sizes as
+ * `level` may see them (view_log_size). Returns its length. */
 size_t logs_tail(const struct trexd *d, const char *id, const char *const states[2],
-		 char *buf, size_t size);
+		 enum view_level level, char *buf, size_t size);
 
 /* GET /v1/jobs/{id}/logs: {"id", "logs": [{"name", "size", "state"}]}. */
 void logs_list(struct trexd *d, const struct caller *c, const char *id,

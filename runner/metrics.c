@@ -17,6 +17,7 @@
 #include "events.h"
 #include "sched.h"
 #include "store.h"
+#include "view.h"
 
 #define METRICS_ROUTES 32
 #define METRICS_CLASSES 5 /* 1xx..5xx */
@@ -111,17 +112,14 @@ void metrics_observe_sandbox_start(uint64_t ns)
 	metrics.start_sum += s;
 }
 
-/* a label value we print as is: 1..max-1 of [a-z0-9_] */
-static int metrics_word(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-	return n > 0 && n < max && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
-}
-
-static void metrics_count_cell(const char *rule, const char *action)
+/* Label values are words of trex-check's vocabularies (view.h): a
+ * report cannot put text of its own into the metrics. */
+static void metrics_count_cells(const char *rule, const char *action, uint64_t n)
 {
 	struct metrics_cell_kind *k = NULL;
-	if (metrics_word(rule, sizeof(k->rule)) && metrics_word(action, sizeof(k->action))) {
+	rule = view_rule(rule);
+	action = view_action(action);
+	if (strlen(rule) < sizeof(k->rule) && strlen(action) < sizeof(k->action)) {
 		for (size_t i = 0; i < metrics.n_cells; i++)
 			if (strcmp(metrics.cells[i].rule, rule) == 0 &&
 			    strcmp(metrics.cells[i].action, action) == 0)
@@ -137,20 +135,26 @@ static void metrics_count_cell(const char *rule, const char *action)
 		snprintf(k->rule, sizeof(k->rule), "other");
 		snprintf(k->action, sizeof(k->action), "other");
 	}
-	k->n++;
+	k->n += n;
 }
 
-void metrics_observe_output(const char *verdict, json_t *cells)
+void metrics_observe_output(const char *verdict, json_t *decisions)
 {
 	size_t v = 0;
 	while (v < METRICS_NV - 1 && (!verdict || strcmp(verdict, metrics_verdicts[v]) != 0))
 		v++;
 	metrics.verdicts[v]++;
+	/* the report's per-file tally (CONTRACTS.md 2): file-level decisions
+	 * carry no cells and add nothing */
 	size_t i;
-	json_t *c;
-	json_array_foreach(cells, i, c)
-		metrics_count_cell(json_string_value(json_object_get(c, "rule")),
-				   json_string_value(json_object_get(c, "action")));
+	json_t *d;
+	json_array_foreach(decisions, i, d) {
+		json_int_t n = json_integer_value(json_object_get(d, "cells"));
+		if (n > 0)
+			metrics_count_cells(json_string_value(json_object_get(d, "rule")),
+					    json_string_value(json_object_get(d, "action")),
+					    (uint64_t)n);
+	}
 }
 
 /* A histogram's lines: cumulative buckets, +Inf, sum and count. */

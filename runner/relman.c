@@ -21,6 +21,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "trexd.h"
+#include "view.h"
 
 /* Rule names the check applied to one file (from its cells), sorted once. */
 static json_t *relman_rules(json_t *report, const char *name)
@@ -36,7 +37,9 @@ static json_t *relman_rules(json_t *report, const char *name)
 		if (!fn || (strcmp(fn, name) != 0 && strcmp(fn, base) != 0))
 			continue;
 		json_array_foreach(json_object_get(f, "cells"), k, cell) {
-			const char *rule = json_string_value(json_object_get(cell, "rule"));
+			/* a signed document a researcher takes away: the
+			 * checker's words only when they are rule names */
+			const char *rule = view_rule(json_string_value(json_object_get(cell, "rule")));
 			int seen = 0;
 			size_t m;
 			json_t *r;

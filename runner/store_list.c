@@ -5,6 +5,7 @@
 #include "store_list.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,23 +51,29 @@ static void store_list_bind(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
-static json_t *store_list_row(sqlite3_stmt *st)
+static json_t *store_list_row(sqlite3_stmt *st, store_list_item item)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s}",
-			 "id", (const char *)sqlite3_column_text(st, 1),
-			 "project", (const char *)sqlite3_column_text(st, 2),
-			 "dataset", (const char *)sqlite3_column_text(st, 3),
-			 "runtime", (const char *)sqlite3_column_text(st, 4),
-			 "state", (const char *)sqlite3_column_text(st, 5),
-			 "reason", (const char *)sqlite3_column_text(st, 6),
-			 "submitted_by", (const char *)sqlite3_column_text(st, 7),
-			 "submitted_uid", (json_int_t)sqlite3_column_int64(st, 8),
-			 "created_at", (const char *)sqlite3_column_text(st, 9),
-			 "updated_at", (const char *)sqlite3_column_text(st, 10));
+	struct job_row row = {
+		.project = (char *)sqlite3_column_text(st, 2),
+		.dataset = (char *)sqlite3_column_text(st, 3),
+		.runtime = (char *)sqlite3_column_text(st, 4),
+		.state = (char *)sqlite3_column_text(st, 5),
+		.reason = (char *)sqlite3_column_text(st, 6),
+		.submitted_name = (char *)sqlite3_column_text(st, 7),
+		.submitted_uid = (uid_t)sqlite3_column_int64(st, 8),
+		.created_at = (char *)sqlite3_column_text(st, 9),
+		.updated_at = (char *)sqlite3_column_text(st, 10),
+	};
+	const char *id = (const char *)sqlite3_column_text(st, 1);
+	snprintf(row.id, sizeof(row.id), "%s", id ? id : "");
+	if (!row.project || !row.dataset || !row.runtime || !row.state || !row.reason ||
+	    !row.submitted_name || !row.created_at || !row.updated_at)
+		return NULL;
+	return item(&row);
 }
 
-int store_list_jobs(struct store *s, const struct store_list_query *q, json_t **jobs,
-		    int64_t *next, struct trex_err *err)
+int store_list_jobs(struct store *s, const struct store_list_query *q, store_list_item item,
+		    json_t **jobs, int64_t *next, struct trex_err *err)
 {
 	sqlite3 *db = store_db(s);
 	char *sql = store_list_sql(q);
@@ -109,7 +116,7 @@ int store_list_jobs(struct store *s, const struct store_list_query *q, json_t **
 			*next = last;
 			break;
 		}
-		json_t *o = store_list_row(st);
+		json_t *o = store_list_row(st, item);
 		if (!o || json_array_append_new(arr, o) < 0) {
 			json_decref(arr);
 			arr = NULL;

@@ -28,11 +28,16 @@ struct store_list_query {
 	size_t n_projects;
 };
 
-/* *jobs = JSON array of {id, project, dataset, runtime, state, reason,
- * submitted_by, submitted_uid, created_at, updated_at}, newest first;
+/* What a listed job becomes: the row's summary fields (id, project,
+ * dataset, runtime, state, reason, submitted_name, submitted_uid,
+ * created_at, updated_at are set; the rest is NULL) turned into the
+ * listing's object (view_summary). */
+typedef json_t *(*store_list_item)(const struct job_row *row);
+
+/* *jobs = JSON array of item(row) for the matching jobs, newest first;
  * *next = the seq to pass as `before` for the next page, 0 when this page
  * is the last. */
-int store_list_jobs(struct store *s, const struct store_list_query *q, json_t **jobs,
-		    int64_t *next, struct trex_err *err);
+int store_list_jobs(struct store *s, const struct store_list_query *q, store_list_item item,
+		    json_t **jobs, int64_t *next, struct trex_err *err);
 
 #endif

@@ -34,12 +34,13 @@ trexd_cleanup() {
 }
 
 # trexd_config_write [MEMBER...]: writes $TREXD_CONF with state_dir, socket
-# and policy_dir (this tree's disclosure packs), then each MEMBER verbatim,
-# a JSON `"key": value` string (it may span lines).
+# and policy_dir ($TREXD_POLICY_DIR when set, else this tree's disclosure
+# packs), then each MEMBER verbatim, a JSON `"key": value` string (it may
+# span lines).
 trexd_config_write() {
 	{
 		printf '{\n  "state_dir": "%s",\n  "socket": "%s",\n  "policy_dir": "%s"' \
-			"$T/state" "$SOCK" "$TREX_ROOT/policies/disclosure"
+			"$T/state" "$SOCK" "${TREXD_POLICY_DIR:-$TREX_ROOT/policies/disclosure}"
 		local m
 		for m in "$@"; do printf ',\n  %s' "$m"; done
 		printf '\n}\n'

@@ -12,6 +12,8 @@
 #include "err.h"
 
 #define POLICY_MAX_BYTES (64 * 1024)
+/* profiles a pack may follow: {"profile": A} -> A names B -> ... */
+#define POLICY_MAX_DEPTH 4
 
 enum policy_method {
 	POLICY_SUPPRESS, /* primary + secondary cell suppression */
@@ -43,10 +45,25 @@ struct policy {
 
 void policy_defaults(struct policy *p);
 
+/* The one reader of the pack format, shared by trex-check and trexd (which
+ * validates packs with it at `trexd -n` and hands the checker what it
+ * resolved). A pack is either self-contained (every key its own, 'name' and
+ * 'version' required) or {"profile": NAME, ...}: the pack DIR/NAME.json,
+ * itself resolved (at most POLICY_MAX_DEPTH profiles deep), with this
+ * file's other keys over it; a file that overrides anything must carry its
+ * own 'name' and 'version'. Every error names the file (and key) at fault.
+ *
+ * policy_read: FILE resolved with profiles in DIR (NULL: $TREX_POLICY_DIR,
+ * else <dir of the binary>/../policies/disclosure) into p; when resolved is
+ * not NULL it gets the pack as one self-contained JSON object (no
+ * "profile"; it reads back to the same p), the caller's to json_decref. */
+int policy_read(const char *dir, const char *file, struct policy *p, json_t **resolved,
+		struct trex_err *err);
 /* NAME (no '/' and no ".json") resolves to DIR/NAME.json where DIR is
  * $TREX_POLICY_DIR or <dir of the binary>/../policies/disclosure; anything
  * else is a path. */
 int policy_load(const char *name_or_path, struct policy *p, struct trex_err *err);
+/* TEXT as the pack FILE (profiles resolved as by policy_load). */
 int policy_parse(const char *text, size_t len, const char *file, struct policy *p,
 		 struct trex_err *err);
 /* The pack as it appears in the report. */

@@ -14,7 +14,7 @@ chmod 755 "$T/data"
 ALICE=1001 BOB=1002 CAROL=1003 DAVE=1004 ERIN=1005 MALLORY=1008
 config() {
 	trexd_config_write "$@" '"require_permit": false' '"concurrency": 2' \
-	"\"datasets\": {\"d\": {\"path\": \"$T/data\"}}" \
+	"\"datasets\": {\"d\": {\"path\": \"$T/data\", \"id_columns\": []}}" \
 	"\"users\": {
     \"alice\": {\"uid\": $ALICE, \"roles\": [\"researcher\"], \"projects\": [\"P1\"]},
     \"bob\": {\"uid\": $BOB, \"roles\": [\"researcher\"], \"projects\": [\"P2\"]},
@@ -62,10 +62,15 @@ S=$(submit $ALICE '["sleep","300"]')
 M=$(submit $MALLORY '["sh","-c","echo mine"]')
 check "a job that prints ends" wait_job "$A" $ALICE
 expect_eq "... released (no outputs declared)" released "$(api_field state)"
-expect_eq "... its stdout held in the job document" "stdout 10 held" "$(api_field logs.0.name) $(api_field logs.0.size) $(api_field logs.0.state)"
+expect_eq "... its stdout held in the job document, its size hidden from the submitter" "stdout None held" "$(api_field logs.0.name) $(api_field logs.0.size) $(api_field logs.0.state)"
+req $CAROL GET "/v1/jobs/$A" >/dev/null
+expect_eq "... a checker sees the held log's size" "stdout 10 held" "$(api_field logs.0.name) $(api_field logs.0.size) $(api_field logs.0.state)"
 
 expect_eq "GET logs: 200" 200 "$(req $ALICE GET "/v1/jobs/$A/logs")"
-expect_eq "... both logs, held, with their sizes" "stdout 10 held stderr 13 held" \
+expect_eq "... both logs, held, sizes hidden (a held log's size is a figure the job chose)" "stdout None held stderr None held" \
+	"$(api_field logs.0.name) $(api_field logs.0.size) $(api_field logs.0.state) $(api_field logs.1.name) $(api_field logs.1.size) $(api_field logs.1.state)"
+req $CAROL GET "/v1/jobs/$A/logs" >/dev/null
+expect_eq "... a checker gets their sizes" "stdout 10 held stderr 13 held" \
 	"$(api_field logs.0.name) $(api_field logs.0.size) $(api_field logs.0.state) $(api_field logs.1.name) $(api_field logs.1.size) $(api_field logs.1.state)"
 expect_eq "the submitter reads a held stdout: 409" 409 "$(req $ALICE GET "/v1/jobs/$A/logs/stdout")"
 expect_eq "... log_held" log_held "$(code)"
@@ -105,6 +110,9 @@ for b in '{"log":"stdin","decision":"release","reason":"r"}' '{"log":"stdout","d
 done
 expect_eq "a checker releases stdout: 200" 200 "$(req $CAROL POST "/v1/jobs/$A/review" '{"log":"stdout","decision":"release","reason":"no data in it"}')"
 expect_eq "... released" "stdout release True" "$(api_field log) $(api_field decision) $(api_field released)"
+req $ALICE GET "/v1/jobs/$A/logs" >/dev/null
+expect_eq "once released, the submitter sees its size (the other stays hidden)" "stdout 10 released stderr None held" \
+	"$(api_field logs.0.name) $(api_field logs.0.size) $(api_field logs.0.state) $(api_field logs.1.name) $(api_field logs.1.size) $(api_field logs.1.state)"
 expect_eq "the submitter reads it: 200" 200 "$(req $ALICE GET "/v1/jobs/$A/logs/stdout")"
 expect_eq "... its exact bytes" "hello out" "$(cat "$TREXD_BODY")"
 expect_eq "... so does a researcher of the project" 200 "$(req $MALLORY GET "/v1/jobs/$A/logs/stdout")"

@@ -11,6 +11,7 @@
 
 #include "runner/api.h"
 #include "runner/job.h"
+#include "runner/runrec.h"
 #include "runner/release.h"
 
 static void test_routes(void **state)
@@ -95,7 +96,7 @@ static void test_status_parse(void **state)
 	const char *text = "result=exit\nexit_code=0\nwall_ms=12\ncpu_ms=3\npeak_memory_kb=900\n"
 			   "host_uid=200001\ncollected=a.csv\ncollected=b/c.csv\n"
 			   "refused=link: symlink\njunk\nexit_code=abc\nend=1\n";
-	json_t *o = job_parse_status(text, strlen(text));
+	json_t *o = runrec_parse(text, strlen(text));
 	assert_non_null(o);
 	assert_string_equal(json_string_value(json_object_get(o, "result")), "exit");
 	assert_int_equal(json_integer_value(json_object_get(o, "exit_code")), 0);
@@ -110,23 +111,27 @@ static void test_status_parse(void **state)
 
 static const char *verdict(const char *status, char reason[256])
 {
-	json_t *o = job_parse_status(status, strlen(status));
-	const char *s = job_run_verdict(o, 900, 600, 1024, 50, reason, 256);
+	json_t *o = runrec_parse(status, strlen(status));
+	const char *s = runrec_verdict(o, 900, 600, 1024, 50, reason, 256);
 	json_decref(o);
 	return s;
 }
 
+/* Reasons are seen by researchers: a class and the job's own limits,
+ * never the exit code or signal number (runrec.h). */
 static void test_run_verdict(void **state)
 {
 	char reason[256];
 	assert_null(verdict("result=exit\nexit_code=0\nend=1\n", reason));
 	assert_string_equal(verdict("result=exit\nexit_code=3\nend=1\n", reason), "failed");
-	assert_string_equal(reason, "the job exited with status 3");
+	assert_string_equal(reason, "the job exited with a non-zero status");
+	assert_string_equal(verdict("result=exit\nexit_code=77\nend=1\n", reason), "failed");
+	assert_string_equal(reason, "the job exited with a non-zero status");
 	assert_string_equal(verdict("result=timeout\nexit_code=124\n", reason), "timed_out");
 	assert_string_equal(reason, "the job exceeded its wall-clock limit of 900 s");
 	assert_string_equal(verdict("result=cpu_limit\nexit_code=124\n", reason), "timed_out");
 	assert_string_equal(verdict("result=signal\nsignal=9\nexit_code=137\n", reason), "failed");
-	assert_string_equal(reason, "the job was killed by signal 9");
+	assert_string_equal(reason, "the job was killed by a signal");
 	assert_string_equal(verdict("result=oom\nexit_code=137\n", reason), "failed");
 	assert_string_equal(reason, "the job ran out of memory (limit 1024 MB)");
 	assert_string_equal(verdict("result=setup_failed\nfailed_stage=userns\n"
@@ -134,8 +139,69 @@ static void test_run_verdict(void **state)
 				    reason),
 			    "failed");
 	assert_string_equal(reason, "sandbox setup failed: userns: unshare: Operation not permitted");
+	assert_string_equal(verdict("result=setup_failed\nfailed_stage=Bad Stage\nexit_code=125\n",
+				    reason), "failed");
+	assert_string_equal(reason, "sandbox setup failed: unknown: no message");
 	assert_string_equal(verdict("exit_code=125\n", reason), "failed");
-	assert_string_equal(reason, "sandbox setup failed: unknown stage: no status record");
+	assert_string_equal(reason, "the sandbox ended without a status record");
+}
+
+static const char *class_of(const char *status)
+{
+	json_t *o = runrec_parse(status, strlen(status));
+	static char out[32];
+	snprintf(out, sizeof(out), "%s", runrec_class(o));
+	json_decref(o);
+	return out;
+}
+
+static void test_run_class(void **state)
+{
+	assert_string_equal(class_of("result=exit\nexit_code=0\n"), "succeeded");
+	assert_string_equal(class_of("result=exit\nexit_code=200\n"), "failed");
+	assert_string_equal(class_of("result=signal\nsignal=11\n"), "killed");
+	assert_string_equal(class_of("result=timeout\n"), "timed_out");
+	assert_string_equal(class_of("result=cpu_limit\n"), "timed_out");
+	assert_string_equal(class_of("result=oom\n"), "out_of_memory");
+	assert_string_equal(class_of("result=output_limit\n"), "output_limit");
+	assert_string_equal(class_of("result=setup_failed\n"), "setup_failed");
+	assert_string_equal(class_of("result=whatever\n"), "unknown");
+	assert_string_equal(class_of(""), "unknown");
+}
+
+/* A checker that ends without a report: researchers get the place of a
+ * located error about a declared output, never the checker's words;
+ * checkers get its exact status and first line in the run record. */
+static void test_check_failed(void **state)
+{
+	json_t *decl = json_loads("[{\"path\":\"t/a.csv\"},{\"path\":\"b.csv\"}]", 0, NULL);
+	json_t *run = json_object();
+	char reason[256];
+	const char *e1 = "trex-check: a.csv:3:7: stray_quote: CNRY words of its own\nmore";
+	runrec_check_failed(run, 2, e1, strlen(e1), decl, reason, sizeof(reason));
+	assert_string_equal(reason, "output check failed: t/a.csv:3:7: stray_quote"
+				    " (quote inside an unquoted field)");
+	json_t *ck = json_object_get(run, "checker");
+	assert_int_equal(json_integer_value(json_object_get(ck, "exit_code")), 2);
+	assert_non_null(strstr(json_string_value(json_object_get(ck, "error")), "CNRY words"));
+	/* anything else: the place is not known, nothing is repeated */
+	const char *bad[] = {
+		"trex-check: a.csv: duplicate header 'CNRY-SECRET'",
+		"trex-check: c.csv:3:7: stray_quote: not declared",
+		"trex-check: b.csv:3:x: stray_quote",
+		"trex-check: b.csv:3:7: CNRY SECRET: text",
+		"trex-check: b.csv:3:7: bad_quote: not a code of the vocabulary",
+		"b.csv:3:7:",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		runrec_check_failed(run, 2, bad[i], strlen(bad[i]), decl, reason, sizeof(reason));
+		assert_string_equal(reason, "output check failed (an output checker can see why)");
+	}
+	runrec_check_failed(run, 2, NULL, 0, decl, reason, sizeof(reason));
+	assert_string_equal(reason, "output check failed (an output checker can see why)");
+	json_decref(run);
+	json_decref(decl);
 }
 
 static void test_release_state(void **state)
@@ -158,6 +224,8 @@ int main(void)
 		cmocka_unit_test(test_job_id),
 		cmocka_unit_test(test_status_parse),
 		cmocka_unit_test(test_run_verdict),
+		cmocka_unit_test(test_run_class),
+		cmocka_unit_test(test_check_failed),
 		cmocka_unit_test(test_release_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,7 +18,7 @@ static struct config cfg;
 static int setup(void **state)
 {
 	char msg[256];
-	assert_int_equal(tconfig_parse(&cfg, "t.json", "{\"datasets\": {\"synth\": {\"path\": \"/tmp\"}}}", 0, msg), 0);
+	assert_int_equal(tconfig_parse(&cfg, "t.json", "{\"datasets\": {\"synth\": {\"path\": \"/tmp\", \"id_columns\": []}}}", 0, msg), 0);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "runner/store.h"
 #include "tdir.h"
 #include "runner/store_list.h"
+#include "runner/view.h"
 
 
 static void test_round_trip(void **state)
@@ -93,13 +94,18 @@ static void test_round_robin_and_recover(void **state)
 	store_close(s);
 }
 
+static json_t *item(const struct job_row *row)
+{
+	return view_summary(row, 512);
+}
+
 /* the ids of one page, space separated, and its next seq */
 static void page(struct store *s, struct store_list_query *q, char *ids, size_t len,
 		 int64_t *next)
 {
 	json_t *jobs = NULL;
 	struct trex_err err = { 0 };
-	assert_int_equal(store_list_jobs(s, q, &jobs, next, &err), 0);
+	assert_int_equal(store_list_jobs(s, q, item, &jobs, next, &err), 0);
 	size_t i, o = 0;
 	json_t *j;
 	ids[0] = '\0';

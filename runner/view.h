@@ -1,0 +1,74 @@
+/* What a caller may see of a job: the one place that decides, per role,
+ * what an answer about a job may contain (SECURITY.md "What a researcher
+ * sees"). Every route that shows a job (GET /v1/jobs/{id}, its logs list,
+ * GET /v1/jobs, the event stream, the release manifest) goes through it.
+ *
+ * The rule: whatever reaches a researcher is a released file, or metadata
+ * that cannot carry data from the dataset or from unchecked job output.
+ * The full check report, the names of undeclared or refused files, exact
+ * exit codes and raw run figures are for output checkers and auditors,
+ * who are inside the trust boundary. */
+#ifndef TREX_RUNNER_VIEW_H
+#define TREX_RUNNER_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "access.h"
+#include "store.h"
+
+enum view_level {
+	/* researchers, and anyone not below: state, reason, per output its
+	 * verdict, whether released and the rules that decided it (with
+	 * cell counts once released), the run's result class and rounded
+	 * figures, counts of ignored files */
+	VIEW_RESEARCHER,
+	/* operators and approvers: the above with the run's exact figures */
+	VIEW_OPERATOR,
+	/* output checkers and auditors (not of a job of a project they do
+	 * research in), and uid 0, which can read the state folder anyway:
+	 * everything, the full report and refused names included */
+	VIEW_FULL,
+	VIEW_LEVELS
+};
+
+/* The level of `c` for the job in `row`. A researcher of the job's
+ * project (its submitter, or a member of its project) gets
+ * VIEW_RESEARCHER whatever other roles they hold. */
+enum view_level view_level(const struct caller *c, const struct job_row *row);
+
+/* Cut the full job document (jobdoc.c) down to what `level` may see, in
+ * place: run, outputs and report. 0, or -ENOMEM. */
+int view_job(enum view_level level, json_t *doc);
+
+/* Whether the size of a log in review state `state` may be shown. */
+int view_log_size(enum view_level level, const char *state);
+
+/* A job's summary: the fields GET /v1/jobs lists and every event carries,
+ * the same for every level (reasons are safe by construction, runrec.h). */
+json_t *view_summary(const struct job_row *row, size_t reason_max);
+
+/* A rule name as shown outside trexd (release manifests, metrics): the
+ * name itself when it is one of trex-check's rules, else "other". */
+const char *view_rule(const char *rule);
+/* The same for a cell action. */
+const char *view_action(const char *action);
+/* A verdict as trexd records it: one of pass, suppressed, review, fail,
+ * missing; anything else from the checker is "fail". */
+const char *view_verdict(const char *verdict);
+
+/* Counts of /output entries a researcher is shown are capped at this
+ * ("10" reads "10 or more"). */
+#define VIEW_COUNT_CAP 10
+/* Rules named for an output that was not released, at most. */
+#define VIEW_RULES_CAP 3
+
+/* Rounding of run figures for researchers (SECURITY.md): seconds rounded
+ * up on the 1-2-5 series (1, 2, 5, 10, 20, 50, ...), memory in MB rounded
+ * up to a power of two. */
+int64_t view_round_seconds(int64_t ms);
+int64_t view_round_mb(int64_t kb);
+
+#endif

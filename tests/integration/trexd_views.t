@@ -1,0 +1,119 @@
+#!/bin/sh
+# Who sees what of a job (runner/view.c, SECURITY.md "What a researcher
+# sees"), through a real trexd with real jobs: the submitting researcher
+# gets result classes, rounded figures, counts and rule names; an operator
+# the exact figures; a checker the full report, names included. Each job
+# plants a marker (CNRYV..., built at run time so that the manifest, which
+# the researcher wrote and sees, does not hold it) in a place a researcher
+# must not see it:
+# the researcher's answers never hold it, the checker's do (so the marker
+# is really there and the test can fail).
+. "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+. "$TREX_ROOT/tests/lib_trexd.sh"
+
+trexd_needs root sandbox check setpriv
+trexd_init trexd-views
+mkdir -p "$T/data"
+chmod 755 "$T/data"
+ALICE=1001 DAVE=1004 OSCAR=1006 MALLORY=1008 NOBODY=1009
+trexd_config_write '"require_permit": false' '"concurrency": 2' \
+	"\"datasets\": {\"d\": {\"path\": \"$T/data\", \"id_columns\": []}}" \
+	"\"users\": {
+    \"alice\": {\"uid\": $ALICE, \"roles\": [\"researcher\"], \"projects\": [\"P1\"]},
+    \"dave\": {\"uid\": $DAVE, \"roles\": [\"checker\"]},
+    \"oscar\": {\"uid\": $OSCAR, \"roles\": [\"operator\"]},
+    \"mallory\": {\"uid\": $MALLORY, \"roles\": [\"researcher\", \"checker\", \"auditor\"], \"projects\": [\"P1\"]}
+  }"
+check "trexd starts" trexd_start
+chmod 777 "$T"
+as() { u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
+req() {
+	rm -f "$TREXD_BODY"
+	if [ -n "${4:-}" ]; then
+		printf '%s' "$4" >"$T/reqbody"
+		chmod 644 "$T/reqbody"
+		as "$1" curl -s -o "$TREXD_BODY" -w '%{http_code}' --unix-socket "$SOCK" -X "$2" \
+			--data-binary @"$T/reqbody" "http://trexd$3"
+	else
+		as "$1" curl -s -o "$TREXD_BODY" -w '%{http_code}' --unix-socket "$SOCK" -X "$2" "http://trexd$3"
+	fi
+}
+# submit UID COMMAND_JSON OUTPUTS_JSON: the new job's id
+submit() {
+	req "$1" POST /v1/jobs "{\"manifest\":{\"project\":\"P1\",\"dataset\":\"d\",\"runtime\":\"shell\",\"command\":$2,\"outputs\":$3},\"files\":{}}" >/dev/null
+	api_field id
+}
+wait_job() {
+	n=0
+	while [ $n -lt 300 ]; do
+		req "$2" GET "/v1/jobs/$1" >/dev/null
+		case "$(api_field state)" in queued | running | checking) ;; *) return 0 ;; esac
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
+has() { grep -c "$1" "$TREXD_BODY"; }
+
+# 1. a suppressed table whose small cell's label is a marker, an undeclared
+#    file named after a marker, and a symlink (refused)
+# (labels b and c declared: the marker label is the only one the dataset
+# cannot produce, which the record-level rule tolerates: 1 of 3)
+TABLE='[{"path":"t.csv","kind":"frequency_table","dimensions":["g"],"count":"n","labels":{"g":["b","c"]}}]'
+J1=$(submit $ALICE '["sh","-c","m=CNR; printf \"g,n\\n${m}YVKEY,2\\nb,30\\nc,40\\n\" >/output/t.csv; : >/output/${m}YVNAME.txt; ln -s /etc/passwd /output/${m}YVLINK; echo done"]' "$TABLE")
+check "job 1 ends" wait_job "$J1" $ALICE
+expect_eq "... partially released or released (suppressed)" "released" "$(api_field state)"
+expect_eq "researcher: no marker in the job document" 0 "$(has CNRYV)"
+expect_eq "researcher: report withheld" None "$(api_field report)"
+expect_eq "researcher: the output's verdict and release" "suppressed True" \
+	"$(api_field outputs.0.verdict) $(api_field outputs.0.released)"
+expect_eq "researcher: the rule that decided it, with counts (released)" "threshold primary" \
+	"$(api_field outputs.0.decisions.0.rule) $(api_field outputs.0.decisions.0.action)"
+expect_eq "researcher: run as a class, rounded, counts of ignored entries" "succeeded 1 1 1" \
+	"$(api_field run.result) $(api_field run.wall_s) $(api_field run.undeclared_files) $(api_field run.refused_files)"
+expect_eq "researcher: no exact figure" "" "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["run"]; print(" ".join(k for k in ("exit_code","wall_ms","cpu_ms","peak_memory_kb","host_uid","collected","refused","stdout_bytes") if k in r))' "$TREXD_BODY")"
+out=$(as $ALICE "$BIN/trex" --socket "$SOCK" status "$J1" 2>&1)
+expect_eq "researcher: trex status holds no marker" 0 "$(printf '%s' "$out" | grep -c CNRYV)"
+check "... and says what happened" sh -c "printf '%s' \"\$1\" | grep -q 'released with cells suppressed: threshold'" - "$out"
+check "... and how many entries were ignored" sh -c "printf '%s' \"\$1\" | grep -q '1 undeclared files ignored, 1 entries refused'" - "$out"
+out=$(as $ALICE "$BIN/trex" --socket "$SOCK" status "$J1" --json 2>&1)
+expect_eq "researcher: trex status --json holds no marker" 0 "$(printf '%s' "$out" | grep -c CNRYV)"
+req $ALICE GET "/v1/jobs?project=P1" >/dev/null
+expect_eq "researcher: the listing holds no marker" 0 "$(has CNRYV)"
+req $MALLORY GET "/v1/jobs/$J1" >/dev/null
+expect_eq "a researcher of the project who is also checker and auditor: the researcher view" "0 None" \
+	"$(has CNRYV) $(api_field report)"
+req $DAVE GET "/v1/jobs/$J1" >/dev/null
+expect_eq "checker: the full report holds the cell's key" 1 "$(grep -c '"key":{"g":"CNRYVKEY"}' "$TREXD_BODY")"
+expect_eq "checker: the names of ignored entries" "CNRYVNAME.txt" \
+	"$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["run"]; print(" ".join(x for x in r["collected"] if x != "t.csv"))' "$TREXD_BODY")"
+check "checker: refused entry named" grep -q 'CNRYVLINK' "$TREXD_BODY"
+req $OSCAR GET "/v1/jobs/$J1" >/dev/null
+expect_eq "operator: exact figures, no names, no report" "0 0 2 1 None" \
+	"$(api_field run.exit_code) $(has CNRYV) $(api_field run.collected) $(api_field run.refused) $(api_field report)"
+
+# 2. exit code 77, a blocked table: the class, the rule names
+J2=$(submit $ALICE '["sh","-c","exit $((70 + 7))"]' '[]')
+check "job 2 ends" wait_job "$J2" $ALICE
+expect_eq "researcher: failed, a reason without the code" "failed|the job exited with a non-zero status|failed" \
+	"$(api_field state)|$(api_field reason)|$(api_field run.result)"
+expect_eq "researcher: 77 appears nowhere" 0 "$(grep -c '77' "$TREXD_BODY")"
+req $OSCAR GET "/v1/jobs/$J2" >/dev/null
+expect_eq "operator: the exit code" 77 "$(api_field run.exit_code)"
+
+# 3. the checker fails on a malformed output: the place, never the text
+J3=$(submit $ALICE '["sh","-c","m=CNR; printf \"g,n\\n\\\"${m}YVQUOTE\\\"x,12\\n\" >/output/t.csv"]' "$TABLE")
+check "job 3 ends" wait_job "$J3" $ALICE
+expect_eq "researcher: failed" failed "$(api_field state)"
+expect_eq "researcher: no marker in the reason" 0 "$(has CNRYV)"
+expect_eq "researcher: the reason gives the place and the code, never the text" \
+	"output check failed: t.csv:2:13: text_after_quote (text after a closing quote)" "$(api_field reason)"
+req $DAVE GET "/v1/jobs/$J3" >/dev/null
+expect_eq "checker: the checker's exit status in the run record" 2 "$(api_field run.checker.exit_code)"
+
+# 4. the event stream, as the researcher: summaries only
+as $ALICE curl -s -N --max-time 2 --unix-socket "$SOCK" "http://trexd/v1/events?project=P1" \
+	-H "Last-Event-ID: 0" >"$T/events.out" 2>/dev/null
+expect_eq "researcher: the event stream holds no marker and no exit code" "0 0" \
+	"$(grep -c CNRYV "$T/events.out") $(grep -c 'status 77' "$T/events.out")"
+done_testing
