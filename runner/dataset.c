@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "csvline.h"
 #include "policies/check/csv.h"
 
 static int dataset_fts_cmp(const FTSENT **a, const FTSENT **b)
@@ -99,38 +100,6 @@ static int dataset_header(const char *path, char *buf, size_t *len, struct trex_
 	return 0;
 }
 
-/* The next field of a header line at *p, split as the identifier index
- * builder splits it (policies/check/idindex.c): quotes removed, "" is one
- * quote, anything after a closing quote up to the comma dropped. Unquoted
- * in place; *p moves past the comma, or to NULL after the last field. */
-static char *dataset_field(char **p)
-{
-	char *start = *p, *s = *p, *out = *p;
-	if (*s == '"') {
-		s++;
-		while (*s) {
-			if (*s == '"' && s[1] == '"') {
-				*out++ = '"';
-				s += 2;
-			} else if (*s == '"') {
-				s++;
-				break;
-			} else {
-				*out++ = *s++;
-			}
-		}
-		while (*s && *s != ',')
-			s++;
-	} else {
-		while (*s && *s != ',')
-			s++;
-		out = s;
-	}
-	*p = *s == ',' ? s + 1 : NULL;
-	*out = '\0';
-	return start;
-}
-
 #define DATASET_NAMED_FILES 3
 
 struct dataset_ids {
@@ -160,7 +129,7 @@ static int dataset_ids_file(const char *path, void *ctx, struct trex_err *err)
 	 * holding the rest of the line: a column past them is never indexed */
 	char *fields[CSV_MAX_COLS];
 	for (char *p = x->buf; p; nf++) {
-		char *f = dataset_field(&p);
+		char *f = csvline_field(&p);
 		if (nf < CSV_MAX_COLS) {
 			fields[nf] = f;
 			continue;

@@ -235,28 +235,6 @@ const char *release_state(size_t declared, size_t released, size_t held, char *r
 	return "blocked";
 }
 
-/* The report entry for a declared path: same relative path, or else the
- * same basename (how trex-check names files, CONTRACTS.md 2). */
-static json_t *release_report_entry(json_t *report, const char *path)
-{
-	json_t *files = json_object_get(report, "files");
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	json_t *by_base = NULL;
-	size_t i;
-	json_t *f;
-	json_array_foreach(files, i, f) {
-		const char *name = json_string_value(json_object_get(f, "file"));
-		if (!name)
-			continue;
-		if (strcmp(name, path) == 0)
-			return f;
-		if (!by_base && strcmp(name, base) == 0)
-			by_base = f;
-	}
-	return by_base;
-}
-
 static int release_present(json_t *present, const char *path)
 {
 	size_t i;
@@ -293,7 +271,7 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 		row->name = path;
 		row->kind = json_string_value(json_object_get(o, "kind"));
 		row->size = -1;
-		json_t *entry = release_report_entry(report, path);
+		json_t *entry = view_report_entry(report, path);
 		const char *verdict = json_string_value(json_object_get(entry, "verdict"));
 		/* a verdict is one of the checker's words or a failure */
 		if (verdict)
@@ -362,7 +340,7 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 		return err->code;
 	for (size_t k = 0; k < n; k++) {
 		json_t *entry = release_present(present, rows[k].name)
-					? release_report_entry(report, rows[k].name) : NULL;
+					? view_report_entry(report, rows[k].name) : NULL;
 		metrics_observe_output(rows[k].verdict, json_object_get(entry, "decisions"));
 	}
 	/* the release stands without the manifest copy: GET .../release

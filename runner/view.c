@@ -159,9 +159,7 @@ static json_t *view_run_operator(json_t *run)
 	return o;
 }
 
-/* The report entry of a declared output: the same path, or else its
- * basename (how trex-check names files, CONTRACTS.md 2). */
-static json_t *view_report_entry(json_t *report, const char *path)
+json_t *view_report_entry(json_t *report, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;

@@ -9,44 +9,15 @@
 
 #include "cleanup.h"
 #include "csv.h"
+#include "csvline.h"
 
-/* Split one line of a data owner's CSV into fields in place (quotes
- * removed, "" unescaped). */
+/* Split one line of a data owner's CSV into at most max fields in place
+ * (csvline.h); what follows the max-th is not read. */
 static size_t dataset_split(char *line, char **fields, size_t max)
 {
 	size_t n = 0;
-	char *p = line;
-
-	while (n < max) {
-		char *out = p;
-		fields[n++] = p;
-		if (*p == '"') {
-			char *q = p + 1;
-			for (;;) {
-				if (*q == '\0')
-					break;
-				if (*q == '"' && q[1] == '"') {
-					*out++ = '"';
-					q += 2;
-				} else if (*q == '"') {
-					q++;
-					break;
-				} else {
-					*out++ = *q++;
-				}
-			}
-			p = q;
-			while (*p && *p != ',')
-				p++;
-			*out = '\0';
-		} else {
-			while (*p && *p != ',')
-				p++;
-		}
-		if (*p != ',')
-			break;
-		*p++ = '\0';
-	}
+	for (char *p = line; p && n < max;)
+		fields[n++] = csvline_field(&p);
 	return n;
 }
 

@@ -29,17 +29,7 @@ check "trexd starts" trexd_start
 chmod 777 "$T"
 as() { u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
 # req UID METHOD PATH [BODY]: status on stdout, body in $TREXD_BODY
-req() {
-	rm -f "$TREXD_BODY"
-	if [ -n "${4:-}" ]; then
-		printf '%s' "$4" >"$T/reqbody"
-		chmod 644 "$T/reqbody"
-		as "$1" curl -s -o "$TREXD_BODY" -w '%{http_code}' --unix-socket "$SOCK" -X "$2" \
-			--data-binary @"$T/reqbody" "http://trexd$3"
-	else
-		as "$1" curl -s -o "$TREXD_BODY" -w '%{http_code}' --unix-socket "$SOCK" -X "$2" "http://trexd$3"
-	fi
-}
+req() { api_as "$@"; }
 code() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["code"])' "$TREXD_BODY" 2>/dev/null; }
 # submit UID COMMAND_JSON: the new job's id
 submit() {

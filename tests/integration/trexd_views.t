@@ -27,17 +27,7 @@ trexd_config_write '"require_permit": false' '"concurrency": 2' \
 check "trexd starts" trexd_start
 chmod 777 "$T"
 as() { u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
-req() {
-	rm -f "$TREXD_BODY"
-	if [ -n "${4:-}" ]; then
-		printf '%s' "$4" >"$T/reqbody"
-		chmod 644 "$T/reqbody"
-		as "$1" curl -s -o "$TREXD_BODY" -w '%{http_code}' --unix-socket "$SOCK" -X "$2" \
-			--data-binary @"$T/reqbody" "http://trexd$3"
-	else
-		as "$1" curl -s -o "$TREXD_BODY" -w '%{http_code}' --unix-socket "$SOCK" -X "$2" "http://trexd$3"
-	fi
-}
+req() { api_as "$@"; }
 # submit UID COMMAND_JSON OUTPUTS_JSON: the new job's id
 submit() {
 	req "$1" POST /v1/jobs "{\"manifest\":{\"project\":\"P1\",\"dataset\":\"d\",\"runtime\":\"shell\",\"command\":$2,\"outputs\":$3},\"files\":{}}" >/dev/null
