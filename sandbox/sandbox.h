@@ -12,7 +12,8 @@
  *   make the job's network namespace,    the v1 cgroups (tasks <- "0"),
  *   "netns" + fd ----------------------> pivot_root, detach old root
  *   make the job's user namespace
- *   (vfork helper), write its
+ *   (vfork helper, as the job's host
+ *   uid: its owner), write its
  *   uid_map/gid_map 1000->host          <-- /output root fd ------------
  *   "userns" + fd --------------------> setns(netns), setns(userns),
  *                                       unshare(NEWCGROUP) (now inside the
@@ -28,7 +29,10 @@
  *
  * The mount namespace is owned by the host user namespace (it was made by
  * host root before the job's user namespace existed), so the job can never
- * mount, unmount or remount anything in it even with capabilities. */
+ * mount, unmount or remount anything in it even with capabilities. The
+ * job's user namespace itself is owned by the job's host uid (userns.c),
+ * so every per-user count the kernel keeps (inotify, queued signals, ...)
+ * is the job's own, never host root's. */
 #ifndef TREX_SANDBOX_H
 #define TREX_SANDBOX_H
 
@@ -95,8 +99,9 @@ int sbx_uid_acquire(const char *dir, uint32_t base, uint32_t count,
 void sbx_uid_release(struct sbx_uid_lease *lease);
 /* From the supervisor: map job uid/gid 1000 to host_uid in pid's userns. */
 int sbx_userns_write_maps(pid_t pid, uid_t host_uid, struct trex_err *err);
-/* From the supervisor: a new user namespace (child of the host's) with
- * those maps, as an fd; the supervisor itself stays where it is. */
+/* From the supervisor: a new user namespace (child of the host's, owned
+ * by host_uid) with those maps, as an fd; the supervisor itself stays
+ * where it is. */
 int sbx_userns_make(uid_t host_uid, int *userns_fd, struct trex_err *err);
 /* In the child after pivot_root: enter it (full capabilities inside). */
 int sbx_userns_join(int userns_fd, struct trex_err *err);
