@@ -198,11 +198,13 @@ int main(int argc, char **argv)
 	}
 	struct sbx_outcome o = sbx_decide(&run, &cs);
 	if (out_dir >= 0 && run.output_fd >= 0) {
+		/* walked as the job's host uid, which owns the whole tree; the
+		 * lease is still ours, so no other job has that uid yet */
 		struct sbx_collect_limits cl = { .max_entries = cfg.output_files,
 						 .max_bytes = cfg.output_mb << 20, .max_depth = 16 };
 		struct sbx_collect_result cr;
 		stage = "collect";
-		if (sbx_collect(run.output_fd, out_dir, &cl, status_fd, &cr, &err) < 0)
+		if (sbx_collect(run.output_fd, out_dir, lease.host_uid, &cl, status_fd, &cr, &err) < 0)
 			goto failed;
 		if (cr.limit_hit && !strcmp(o.result, "exit"))
 			o.result = "output_limit";

@@ -24,7 +24,8 @@
  *                                                                            seccomp, execve
  *   poll: timeout, cpu, signals         reap; job exit -> send status, exit
  *   (killing init kills the pid ns)
- *   reap init, kill cgroup leftovers, collect /output through the fd,
+ *   reap init, kill cgroup leftovers, collect /output through the fd
+ *   (walked by a child as the job's host uid, no capabilities: collect.h),
  *   status record, remove cgroups.
  *
  * The mount namespace is owned by the host user namespace (it was made by
@@ -164,6 +165,10 @@ struct sbx_msg {
 int sbx_msg_send(int sock, const struct sbx_msg *m, int fd);
 /* Returns bytes read (0 on EOF) or -errno; *fd receives a passed fd or -1. */
 int sbx_msg_recv(int sock, struct sbx_msg *m, int *fd);
+/* The same for any fixed-size message of len bytes (msg.c): a message of
+ * another size, or with more than one fd, is -EPROTO (its fds closed). */
+int sbx_fdmsg_send(int sock, const void *m, size_t len, int fd);
+int sbx_fdmsg_recv(int sock, void *m, size_t len, int *fd);
 
 /* child.c: the cloned child; never returns. */
 struct sbx_child_args {
