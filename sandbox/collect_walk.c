@@ -23,7 +23,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -233,20 +232,14 @@ static int walker_fds(int src_root, int sock)
 	return 0;
 }
 
-/* The job's host uid and gid, no supplementary group, then no capability
- * at all (caps.c): libcap changes the ids keeping the permitted set, which
- * CAP_MODE_NOPRIV needs to drop the bounding set and lock the
- * securebits. */
+/* The job's host uid and gid, no supplementary group, no capability
+ * (caps.c), no parent-death surprise, not traceable. */
 static int walker_drop(uid_t uid, struct trex_err *err)
 {
 	pid_t parent = getppid();
-	if (cap_setgroups(uid, 0, NULL) < 0)
-		return trex_err_set(err, -errno, "output walker: become gid %u", (unsigned)uid);
-	if (cap_setuid(uid) < 0)
-		return trex_err_set(err, -errno, "output walker: become uid %u", (unsigned)uid);
-	int rc = sbx_caps_drop_all(err);
+	int rc = sbx_caps_become(uid, err);
 	if (rc < 0)
-		return rc;
+		return trex_err_prefix(err, "output walker");
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 || ru != uid || eu != uid ||

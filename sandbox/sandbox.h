@@ -125,6 +125,10 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 /* caps.c: clear every capability set (bounding, ambient, inheritable,
  * permitted, effective), lock securebits, set no_new_privs. */
 int sbx_caps_drop_all(struct trex_err *err);
+/* The same state for a process of the host user namespace running as
+ * root (the output walker): uid and gid `uid`, no supplementary groups,
+ * then no capability at all, read back from the kernel. */
+int sbx_caps_become(uid_t uid, struct trex_err *err);
 
 /* limits.c: rlimits of the job process. */
 int sbx_limits_apply(const struct sbx_config *cfg, struct trex_err *err);
