@@ -22,5 +22,6 @@ extern const struct attack attacks_kern[];
 extern const struct attack attacks_net[];
 extern const struct attack attacks_dos[];
 extern const struct attack attacks_out[];
+extern const struct attack attacks_peruser[];
 
 #endif
