@@ -43,7 +43,7 @@ pki_leaf cli root DNS:bench clientAuth
 # do not compete much with trexd's loop for the CPU
 cat >"$T/trexd.json" <<JSON
 {"state_dir": "$T/state", "socket": "$T/s.sock", "require_permit": false,
- "concurrency": 1, "datasets": {"d": {"path": "$T/data"}}}
+ "concurrency": 1, "datasets": {"d": {"path": "$T/data", "id_columns": []}}}
 JSON
 "$BIN/trexd" --config "$T/trexd.json" >"$T/trexd.log" 2>&1 &
 PID=$!
@@ -147,7 +147,7 @@ PID=
 mkdir -p "$T/tstate"
 cat >"$T/trexd-tls.json" <<JSON
 {"state_dir": "$T/tstate", "socket": "$T/t.sock", "require_permit": false,
- "concurrency": 1, "datasets": {"d": {"path": "$T/data"}},
+ "concurrency": 1, "datasets": {"d": {"path": "$T/data", "id_columns": []}},
  "tls": {"listen": "127.0.0.1:0", "cert": "$P/srv.pem", "key": "$P/srv.key",
          "client_ca": "$P/ca.pem"}}
 JSON

@@ -17,6 +17,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "dataset.h"
 #include "fsutil.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -213,6 +214,30 @@ static int cfg_name_ok(const char *name)
 	return name[0] != '.';
 }
 
+/* Why COL (LEN bytes) cannot be the next id column of ds, or NULL. trexd
+ * hands the columns to trex-check joined by commas (--id-columns, at most
+ * CFG_ID_COLUMNS_MAX bytes), so a name holds no comma. */
+#define CFG_ID_COLUMNS_MAX 1023
+static const char *cfg_id_column_bad(const struct dataset *ds, const char *col, size_t len)
+{
+	size_t total = len;
+	if (len == 0)
+		return "an empty column name";
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)col[i] < 0x20 || col[i] == 0x7f)
+			return "a control character in a column name";
+	if (strchr(col, ','))
+		return "a comma in a column name (trex-check takes them comma-separated)";
+	for (size_t i = 0; i < ds->n_id_columns; i++) {
+		if (strcmp(ds->id_columns[i], col) == 0)
+			return "a column named twice";
+		total += strlen(ds->id_columns[i]) + 1;
+	}
+	if (total > CFG_ID_COLUMNS_MAX)
+		return "the column names are longer than 1023 bytes together";
+	return NULL;
+}
+
 static int cfg_datasets(const struct cfg_src *s, struct config *c, json_t *obj,
 			struct trex_err *err)
 {
@@ -247,24 +272,33 @@ static int cfg_datasets(const struct cfg_src *s, struct config *c, json_t *obj,
 		if (ds->path[0] != '/')
 			return cfg_fail(s, err, "path", "%s.path must be absolute", where);
 		json_t *ids = json_object_get(d, "id_columns");
-		if (ids) {
-			if (!json_is_array(ids))
+		/* no default: an identifier column left out by omission would
+		 * silently turn the identifier check off */
+		if (!ids)
+			return cfg_fail(s, err, name,
+					"%s: missing \"id_columns\" (an explicit [] when the "
+					"dataset has no identifier column)",
+					where);
+		if (!json_is_array(ids))
+			return cfg_fail(s, err, "id_columns",
+					"%s.id_columns must be an array of strings", where);
+		ds->id_columns = trex_calloc(json_array_size(ids) + 1, sizeof(char *));
+		if (!ds->id_columns)
+			return trex_err_setx(err, -ENOMEM, "out of memory");
+		size_t i;
+		json_t *col;
+		json_array_foreach(ids, i, col) {
+			if (!json_is_string(col))
 				return cfg_fail(s, err, "id_columns",
 						"%s.id_columns must be an array of strings", where);
-			ds->id_columns = trex_calloc(json_array_size(ids) + 1, sizeof(char *));
-			if (!ds->id_columns)
-				return trex_err_setx(err, -ENOMEM, "out of memory");
-			size_t i;
-			json_t *col;
-			json_array_foreach(ids, i, col) {
-				if (!json_is_string(col))
-					return cfg_fail(s, err, "id_columns",
-							"%s.id_columns must be an array of strings",
-							where);
-				if (cfg_set_str(&ds->id_columns[i], json_string_value(col), err) < 0)
-					return err->code;
-				ds->n_id_columns++;
-			}
+			const char *bad = cfg_id_column_bad(ds, json_string_value(col),
+							    json_string_length(col));
+			if (bad)
+				return cfg_fail(s, err, "id_columns", "%s.id_columns[%zu]: %s", where,
+						i, bad);
+			if (cfg_set_str(&ds->id_columns[i], json_string_value(col), err) < 0)
+				return err->code;
+			ds->n_id_columns++;
 		}
 	}
 	return 0;
@@ -561,18 +595,15 @@ int config_load_file(struct config *c, const char *path, struct trex_err *err)
 	return config_parse(c, path, text, len, err);
 }
 
-int config_add_dataset(struct config *c, const char *spec, struct trex_err *err)
+/* --dataset NAME=PATH (NAME already checked) with the columns of its
+ * --id-columns NAME=COLS: "" is none, else each comma-separated name must
+ * be good (a trailing comma is an empty name). */
+static int cfg_add_cli_dataset(struct config *c, const char *spec, const char *cols,
+			       struct trex_err *err)
 {
 	const char *eq = strchr(spec, '=');
-	if (!eq || eq == spec || !eq[1])
-		return trex_err_setx(err, -EINVAL, "--dataset wants NAME=PATH, got \"%s\"", spec);
 	char name[65];
-	if ((size_t)(eq - spec) >= sizeof(name))
-		return trex_err_setx(err, -EINVAL, "--dataset: name too long");
-	memcpy(name, spec, (size_t)(eq - spec));
-	name[eq - spec] = '\0';
-	if (!cfg_name_ok(name))
-		return trex_err_setx(err, -EINVAL, "--dataset: bad dataset name \"%s\"", name);
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - spec), spec);
 	if (config_dataset(c, name))
 		return trex_err_setx(err, -EINVAL, "--dataset: \"%s\" given twice", name);
 	char *path = realpath(eq + 1, NULL);
@@ -589,8 +620,84 @@ int config_add_dataset(struct config *c, const char *spec, struct trex_err *err)
 	ds->name = trex_strdup(name);
 	ds->path = trex_strdup(path);
 	free(path);
-	if (!ds->name || !ds->path)
+	/* n names take at least 2n - 1 bytes */
+	ds->id_columns = trex_calloc(strlen(cols) / 2 + 2, sizeof(char *));
+	if (!ds->name || !ds->path || !ds->id_columns)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
+	const char *p = cols;
+	while (*cols) {
+		size_t len = strcspn(p, ",");
+		char col[CFG_ID_COLUMNS_MAX + 1];
+		snprintf(col, sizeof(col), "%.*s", (int)len, p);
+		const char *bad = len > CFG_ID_COLUMNS_MAX ? "a column name too long"
+							   : cfg_id_column_bad(ds, col, len);
+		if (bad)
+			return trex_err_setx(err, -EINVAL, "--id-columns %s: %s", name, bad);
+		if (!(ds->id_columns[ds->n_id_columns] = trex_strdup(col)))
+			return trex_err_setx(err, -ENOMEM, "out of memory");
+		ds->n_id_columns++;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	return 0;
+}
+
+/* NAME of "NAME=..." when it is a good dataset name, else NULL */
+static const char *cfg_cli_name(const char *spec, char name[65])
+{
+	const char *eq = strchr(spec, '=');
+	if (!eq || (size_t)(eq - spec) >= 65)
+		return NULL;
+	memcpy(name, spec, (size_t)(eq - spec));
+	name[eq - spec] = '\0';
+	return cfg_name_ok(name) ? name : NULL;
+}
+
+int config_add_datasets(struct config *c, const char *const *datasets, size_t n,
+			const char *const *id_columns, size_t m, struct trex_err *err)
+{
+	char name[65], other[65];
+	for (size_t k = 0; k < m; k++) {
+		if (!cfg_cli_name(id_columns[k], name))
+			return trex_err_setx(err, -EINVAL,
+					     "--id-columns wants NAME=[COL[,COL...]], got \"%.64s\"",
+					     id_columns[k]);
+		for (size_t j = 0; j < k; j++)
+			if (cfg_cli_name(id_columns[j], other) && strcmp(name, other) == 0)
+				return trex_err_setx(err, -EINVAL,
+						     "--id-columns %s given twice", name);
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (cfg_cli_name(datasets[i], other) && strcmp(name, other) == 0)
+				break;
+		if (i == n)
+			return trex_err_setx(err, -EINVAL, "--id-columns %s: no --dataset %s=PATH",
+					     name, name);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(datasets[i], '=');
+		if (!eq || eq == datasets[i] || !eq[1])
+			return trex_err_setx(err, -EINVAL, "--dataset wants NAME=PATH, got \"%.64s\"",
+					     datasets[i]);
+		if (!cfg_cli_name(datasets[i], name))
+			return trex_err_setx(err, -EINVAL, "--dataset: bad dataset name \"%.*s\"",
+					     (int)((eq - datasets[i]) > 64 ? 64 : eq - datasets[i]),
+					     datasets[i]);
+		const char *cols = NULL;
+		for (size_t k = 0; k < m && !cols; k++)
+			if (cfg_cli_name(id_columns[k], other) && strcmp(name, other) == 0)
+				cols = strchr(id_columns[k], '=') + 1;
+		/* as in a file: the id columns are said, even when there are none */
+		if (!cols)
+			return trex_err_setx(err, -EINVAL,
+					     "--dataset %s: no --id-columns %s=COL[,COL...] (--id-columns "
+					     "%s= when it has no identifier column)",
+					     name, name, name);
+		int r = cfg_add_cli_dataset(c, datasets[i], cols, err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -625,6 +732,12 @@ int config_check(const struct config *c, struct trex_err *err)
 		if (stat(c->datasets[i].path, &st) < 0 || !S_ISDIR(st.st_mode))
 			return trex_err_setx(err, -ENOENT, "dataset %s: %s is not a directory",
 					     c->datasets[i].name, c->datasets[i].path);
+	/* an id column no file has would leave the identifier check empty */
+	for (size_t i = 0; i < c->n_datasets; i++) {
+		int r = dataset_check_id_columns(&c->datasets[i], err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 

@@ -110,10 +110,16 @@ int config_parse(struct config *c, const char *file, const char *text, size_t le
 		 struct trex_err *err);
 int config_load_file(struct config *c, const char *path, struct trex_err *err);
 
-/* Add a dataset from the command line (NAME=PATH). */
-int config_add_dataset(struct config *c, const char *spec, struct trex_err *err);
+/* The quick start's datasets (docs/config.md): each --dataset NAME=PATH
+ * with the id columns of the --id-columns NAME=[COL[,COL...]] of the same
+ * name, which is required (NAME= for none); an --id-columns of no
+ * --dataset, or given twice, is an error. */
+int config_add_datasets(struct config *c, const char *const *datasets, size_t n,
+			const char *const *id_columns, size_t m, struct trex_err *err);
 
-/* Final checks (required fields, paths exist, default <= max). */
+/* Final checks (required fields, paths exist, default <= max, every id
+ * column in its dataset's files: dataset.h). Reads the header line of the
+ * datasets' CSV files, so it runs at start, `trexd -n` and reload. */
 int config_check(const struct config *c, struct trex_err *err);
 
 /* Parse a tls.listen address ("127.0.0.1:8443", "[::1]:8443"). */

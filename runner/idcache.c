@@ -27,8 +27,14 @@ static int idcache_fts_cmp(const FTSENT **a, const FTSENT **b)
 	return strcmp((*a)->fts_name, (*b)->fts_name);
 }
 
-/* What the index depends on, hashed: path, id columns, every CSV file's
- * path, size and mtime (walked in name order, so the key is stable). */
+/* The format trex-check writes (policies/check/idindex.h IDINDEX_MAGIC):
+ * part of the key, so an index cached in an older format is rebuilt, not
+ * handed to a checker that would refuse it. */
+#define IDCACHE_FORMAT "TREXIDS2+TREXDOM1"
+
+/* What the index depends on, hashed: its format, path, id columns, every
+ * CSV file's path, size and mtime (walked in name order, so the key is
+ * stable). */
 static int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 1],
 		       struct trex_err *err)
 {
@@ -39,7 +45,7 @@ static int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 
 	int r = 0;
 
 	trex_buf_init(&b, 16u << 20);
-	r = trex_buf_printf(&b, "%s\n", ds->path);
+	r = trex_buf_printf(&b, "format:%s\n%s\n", IDCACHE_FORMAT, ds->path);
 	for (size_t i = 0; r == 0 && i < ds->n_id_columns; i++)
 		r = trex_buf_printf(&b, "id:%s\n", ds->id_columns[i]);
 	fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, idcache_fts_cmp);
@@ -71,15 +77,14 @@ static int idcache_get_locked(const struct config *c, const struct dataset *ds, 
 	pid_t pid;
 	int r, status;
 
-	if (!ds->n_id_columns)
-		return 1;
 	r = idcache_key(ds, key, err);
 	if (r < 0)
 		return r;
 	snprintf(dir, len, "%s/idindex/%s", c->state_dir, key);
-	snprintf(file, sizeof(file), "%s/ids.bin", dir);
+	snprintf(file, sizeof(file), "%s/domains.json", dir);
 	if (stat(file, &st) == 0)
 		return 0;
+	cols[0] = '\0'; /* no id columns: the domains, and an index of nothing */
 	for (size_t i = 0; i < ds->n_id_columns && off < sizeof(cols); i++)
 		off += (size_t)snprintf(cols + off, sizeof(cols) - off, "%s%s", i ? "," : "",
 					ds->id_columns[i]);
@@ -89,8 +94,10 @@ static int idcache_get_locked(const struct config *c, const struct dataset *ds, 
 	if (trex_mkdir_p(tmpdir, 0755, err) < 0)
 		return err->code;
 	snprintf(file, sizeof(file), "%s/ids.bin", tmpdir);
+	char domfile[PATH_MAX];
+	snprintf(domfile, sizeof(domfile), "%s/domains.json", tmpdir);
 	char *argv[] = { c->check, "--build-id-index", ds->path, "--id-columns", cols,
-			 "--out",  file,	  NULL };
+			 "--out", file, "--domains-out", domfile, NULL };
 	r = posix_spawn(&pid, c->check, NULL, NULL, argv, environ);
 	if (r != 0)
 		return trex_err_set(err, -r, "spawn %s", c->check);

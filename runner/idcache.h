@@ -1,7 +1,9 @@
-/* Identifier indexes of datasets (trex-check --build-id-index), built once
- * per dataset and cached in STATE/idindex/<key>/ids.bin, where the key is
- * the SHA-256 of the dataset path, its id columns and the path, size and
- * mtime of every CSV file below it: a changed dataset gets a new index. */
+/* Identifier indexes and category domains of datasets (trex-check
+ * --build-id-index ... --domains-out), built once per dataset in one pass
+ * and cached in STATE/idindex/<key>/{ids.bin,domains.json}, where the key
+ * is the SHA-256 of their formats, the dataset path, its id columns and
+ * the path, size and mtime of every CSV file below it: a changed dataset
+ * (or a new format) gets a new index. */
 #ifndef TREX_RUNNER_IDCACHE_H
 #define TREX_RUNNER_IDCACHE_H
 
@@ -10,8 +12,9 @@
 #include "config.h"
 #include "err.h"
 
-/* 0 with dir set to the folder holding ids.bin (bound read-only into the
- * checker's sandbox), 1 when the dataset declares no id_columns. Builds
+/* 0 with dir set to the folder holding ids.bin and domains.json (bound
+ * read-only into the checker's sandbox), also for a dataset without
+ * id_columns (its index finds nothing; its domains still hold). Builds
  * the index the first time (one trex-check run over the dataset, outside
  * the sandbox: the data owner's files, the TRE's binary), so it is called
  * from a pool thread (job.c); calls are serialised. */

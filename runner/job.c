@@ -417,6 +417,9 @@ static int job_start_check(struct job *j, struct trex_err *err)
 	if (have_ids == 0) {
 		job_arg(&a, "--id-index");
 		job_arg(&a, "/opt/trex-ids/ids.bin");
+		/* the dataset's categories: labels must be values it can produce */
+		job_arg(&a, "--domains");
+		job_arg(&a, "/opt/trex-ids/domains.json");
 	}
 	if (have_prev == 0) {
 		job_arg(&a, "--previous");
@@ -544,7 +547,8 @@ static void job_find_ids(struct job *j)
 	j->ids_ds = config_dataset(j->ids_cfg, j->row.dataset);
 	j->ids_r = 1;
 	j->ids_work.data = j;
-	if (!j->ids_ds || !j->ids_ds->n_id_columns) { /* nothing to find */
+	/* every dataset has category domains, with or without id_columns */
+	if (!j->ids_ds) { /* nothing to find */
 		job_ids_done(&j->ids_work, 0);
 		return;
 	}

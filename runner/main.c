@@ -24,6 +24,7 @@
 #include "http.h"
 #include "jobdoc.h"
 #include "log.h"
+#include "packs.h"
 #include "recover.h"
 #include "relclean.h"
 #include "reload.h"
@@ -41,7 +42,9 @@
 
 static const char usage[] =
 	"usage: trexd [-n] --config FILE [--state-dir DIR] [--socket PATH]\n"
-	"       trexd [-n] --state-dir DIR --socket PATH [--dataset NAME=PATH]...\n"
+	"             [--dataset NAME=PATH --id-columns NAME=[COL[,COL...]]]...\n"
+	"       trexd [-n] --state-dir DIR --socket PATH\n"
+	"             [--dataset NAME=PATH --id-columns NAME=[COL[,COL...]]]...\n"
 	"\n"
 	"Run the trex job daemon: serve the HTTP API (docs/api.md) on a unix\n"
 	"socket (and over TLS 1.3 with client certificates when the config has\n"
@@ -55,7 +58,13 @@ static const char usage[] =
 	"  --socket PATH        unix socket to serve on (overrides the config)\n"
 	"  --dataset NAME=PATH  add a dataset (repeatable); with no --config this\n"
 	"                       is a quick start with built-in defaults\n"
-	"  -n, --check-config   check the configuration, policy and seccomp\n"
+	"  --id-columns NAME=[COL[,COL...]]\n"
+	"                       the identifier columns of dataset NAME, required\n"
+	"                       with each --dataset: \"NAME=\" says it has none;\n"
+	"                       each must be in the header line of one of its\n"
+	"                       *.csv files\n"
+	"  -n, --check-config   check the configuration, the datasets' id columns,\n"
+	"                       every disclosure policy pack and the seccomp\n"
 	"                       profile, print \"config ok\" and exit\n"
 	"  -v, --verbose        log debug events too\n"
 	"  -h, --help           this text\n"
@@ -124,19 +133,16 @@ static int main_self_dir(char *out, size_t len)
 	return 0;
 }
 
-/* What -n checks beyond parsing: the binaries, the policy and the seccomp
- * profile that jobs will use. */
+/* What -n checks beyond parsing: the binaries and the disclosure policy
+ * packs that jobs will use. */
 static int main_check_extra(const struct config *c, struct trex_err *err)
 {
 	if (access(c->sandbox, X_OK) < 0)
 		return trex_err_set(err, -errno, "sandbox %s", c->sandbox);
 	if (access(c->check, X_OK) < 0)
 		return trex_err_set(err, -errno, "check %s", c->check);
-	char pol[PATH_MAX];
-	snprintf(pol, sizeof(pol), "%s/%s.json", c->policy_dir, c->policy);
-	if (access(pol, R_OK) < 0)
-		return trex_err_set(err, -errno, "policy %s", pol);
-	return 0;
+	/* every pack a job may be checked with, read as trex-check reads it */
+	return packs_check(c, err);
 }
 
 /* The TLS listener of cfg->tls; `bound` gets its address (port 0 in the
@@ -161,14 +167,15 @@ int main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "socket", required_argument, NULL, 'S' },
 		{ "dataset", required_argument, NULL, 'd' },
+		{ "id-columns", required_argument, NULL, 'i' },
 		{ "check-config", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *config_file = NULL, *state_dir = NULL, *socket_path = NULL;
-	const char *datasets[256];
-	size_t n_datasets = 0;
+	const char *datasets[256], *id_columns[256];
+	size_t n_datasets = 0, n_id_columns = 0;
 	int check_only = 0, verbose = 0, o;
 	while ((o = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
 		switch (o) {
@@ -181,6 +188,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			datasets[n_datasets++] = optarg;
+			break;
+		case 'i':
+			if (n_id_columns == TREX_ARRAY_LEN(id_columns)) {
+				fprintf(stderr, "trexd: too many --id-columns\n");
+				return 2;
+			}
+			id_columns[n_id_columns++] = optarg;
 			break;
 		case 'n': check_only = 1; break;
 		case 'v': verbose = 1; break;
@@ -223,8 +237,8 @@ int main(int argc, char **argv)
 		trex_free(cfg.socket);
 		cfg.socket = trex_strdup(socket_path);
 	}
-	for (size_t i = 0; r == 0 && i < n_datasets; i++)
-		r = config_add_dataset(&cfg, datasets[i], &err);
+	if (r == 0)
+		r = config_add_datasets(&cfg, datasets, n_datasets, id_columns, n_id_columns, &err);
 	if (r == 0)
 		r = config_check(&cfg, &err);
 #ifdef TREXD_HAVE_SECPOL
@@ -327,7 +341,8 @@ int main(int argc, char **argv)
 	uv_signal_start(&sig_int, main_on_signal, SIGINT);
 	reload_init(&(struct reload_opts){ .config_file = config_file, .state_dir = state_dir,
 					   .socket = socket_path, .datasets = datasets,
-					   .n_datasets = n_datasets });
+					   .n_datasets = n_datasets, .id_columns = id_columns,
+					   .n_id_columns = n_id_columns });
 	uv_signal_init(d->loop, &sig_hup);
 	sig_hup.data = d;
 	uv_signal_start(&sig_hup, main_on_hup, SIGHUP);

@@ -3,6 +3,7 @@
 #include "manifest.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "cleanup.h"
@@ -90,11 +91,60 @@ static int manifest_str_array_ok(json_t *v, size_t min, size_t max)
 	return 1;
 }
 
+/* "labels": {dim: [label, ...]} (1 to 10000 strings) and "bins": {dim:
+ * [b0, b1, ...]} (1 to 1000 finite numbers, strictly increasing), each
+ * dim a declared dimension: the labels a dimension may take, fixed
+ * before the job runs (trex-check, policies/check/labels.c). */
+static int manifest_labels(json_t *o, const char *where, const char *key, json_t *dims,
+			   struct trex_err *err)
+{
+	json_t *v = json_object_get(o, key), *list, *e;
+	const char *dim;
+	int bins = strcmp(key, "bins") == 0;
+	size_t i;
+
+	if (!v)
+		return 0;
+	if (!json_is_object(v))
+		return trex_err_setx(err, -EINVAL, "%s.%s: must be an object", where, key);
+	json_object_foreach(v, dim, list) {
+		int declared = 0;
+		double prev = 0;
+		json_array_foreach(dims, i, e)
+			declared |= json_is_string(e) && strcmp(json_string_value(e), dim) == 0;
+		if (!declared)
+			return trex_err_setx(err, -EINVAL, "%s.%s.%.64s: not a declared dimension",
+					     where, key, dim);
+		if (!json_is_array(list) || json_array_size(list) < 1 ||
+		    json_array_size(list) > (bins ? 1000 : 10000))
+			return trex_err_setx(err, -EINVAL,
+					     bins ? "%s.%s.%.64s: must be an array of 1 to 1000 breaks"
+						  : "%s.%s.%.64s: must be an array of 1 to 10000 labels",
+					     where, key, dim);
+		json_array_foreach(list, i, e) {
+			if (!bins && !(json_is_string(e) && json_string_length(e) <= 256 &&
+				       strlen(json_string_value(e)) == json_string_length(e)))
+				return trex_err_setx(err, -EINVAL,
+						     "%s.%s.%.64s: labels must be strings of at most 256 bytes",
+						     where, key, dim);
+			if (bins && !(json_is_number(e) && isfinite(json_number_value(e)) &&
+				      fabs(json_number_value(e)) <= 1e15 &&
+				      (i == 0 || json_number_value(e) > prev)))
+				return trex_err_setx(err, -EINVAL,
+						     "%s.%s.%.64s: breaks must be numbers in increasing order",
+						     where, key, dim);
+			if (bins)
+				prev = json_number_value(e);
+		}
+	}
+	return 0;
+}
+
 static int manifest_output(json_t *o, size_t idx, struct trex_err *err)
 {
 	static const char *const keys[] = { "path", "kind", "dimensions", "count", "value",
 					    "contributors", "largest", "dof", "total_codes",
-					    "hierarchies" };
+					    "hierarchies", "labels", "bins" };
 	char where[64];
 	snprintf(where, sizeof(where), "manifest.outputs[%zu]", idx);
 	if (!json_is_object(o))
@@ -159,6 +209,9 @@ static int manifest_output(json_t *o, size_t idx, struct trex_err *err)
 	json_t *h = json_object_get(o, "hierarchies");
 	if (h && !json_is_object(h))
 		return trex_err_setx(err, -EINVAL, "%s.hierarchies: must be an object", where);
+	if (manifest_labels(o, where, "labels", dims, err) < 0 ||
+	    manifest_labels(o, where, "bins", dims, err) < 0)
+		return err->code;
 	/* what each kind of table needs to be checked at all */
 	if (strcmp(k, "frequency_table") == 0 && (!dims || !json_object_get(o, "count")))
 		return trex_err_setx(err, -EINVAL,

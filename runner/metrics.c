@@ -114,7 +114,7 @@ void metrics_observe_sandbox_start(uint64_t ns)
 
 /* Label values are words of trex-check's vocabularies (view.h): a
  * report cannot put text of its own into the metrics. */
-static void metrics_count_cell(const char *rule, const char *action)
+static void metrics_count_cells(const char *rule, const char *action, uint64_t n)
 {
 	struct metrics_cell_kind *k = NULL;
 	rule = view_rule(rule);
@@ -135,20 +135,26 @@ static void metrics_count_cell(const char *rule, const char *action)
 		snprintf(k->rule, sizeof(k->rule), "other");
 		snprintf(k->action, sizeof(k->action), "other");
 	}
-	k->n++;
+	k->n += n;
 }
 
-void metrics_observe_output(const char *verdict, json_t *cells)
+void metrics_observe_output(const char *verdict, json_t *decisions)
 {
 	size_t v = 0;
 	while (v < METRICS_NV - 1 && (!verdict || strcmp(verdict, metrics_verdicts[v]) != 0))
 		v++;
 	metrics.verdicts[v]++;
+	/* the report's per-file tally (CONTRACTS.md 2): file-level decisions
+	 * carry no cells and add nothing */
 	size_t i;
-	json_t *c;
-	json_array_foreach(cells, i, c)
-		metrics_count_cell(json_string_value(json_object_get(c, "rule")),
-				   json_string_value(json_object_get(c, "action")));
+	json_t *d;
+	json_array_foreach(decisions, i, d) {
+		json_int_t n = json_integer_value(json_object_get(d, "cells"));
+		if (n > 0)
+			metrics_count_cells(json_string_value(json_object_get(d, "rule")),
+					    json_string_value(json_object_get(d, "action")),
+					    (uint64_t)n);
+	}
 }
 
 /* A histogram's lines: cumulative buckets, +Inf, sum and count. */

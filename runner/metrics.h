@@ -19,10 +19,9 @@ void metrics_observe_request(int route, int status, uint64_t handler_ns);
 void metrics_observe_sandbox_start(uint64_t ns);
 
 /* One declared output's final verdict (pass, suppressed, review, fail,
- * missing) and, when checked, its report entry's cell decisions (the
- * "cells" array of CONTRACTS.md 2: rule and action of each); cells may be
- * NULL. */
-void metrics_observe_output(const char *verdict, json_t *cells);
+ * missing) and, when checked, its report entry's "decisions" (CONTRACTS.md
+ * 2: cells per rule and action); decisions may be NULL. */
+void metrics_observe_output(const char *verdict, json_t *decisions);
 
 /* The exposition, answered on resp. */
 void metrics_serve(struct trexd *d, struct http_response *resp);

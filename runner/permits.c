@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "log.h"
+#include "packs.h"
 #include "trexd.h"
 
 static void permits_free_keys(struct trex_key **keys, size_t n)
@@ -61,9 +62,7 @@ int permits_init(struct trexd *d, struct trex_err *err)
 
 static int permits_policy_ok(const struct trexd *d, const char *policy)
 {
-	size_t n = strlen(policy);
-	if (n == 0 || n > 64 || policy[0] == '.' ||
-	    strspn(policy, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+	if (!packs_name_ok(policy))
 		return 0;
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/%s.json", d->cfg->policy_dir, policy);

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "metrics.h"
+#include "packs.h"
 #include "store.h"
 #include "trexd.h"
 #include "view.h"
@@ -142,71 +143,28 @@ static int release_open_dir(const char *job_dir, const char *sub, struct trex_er
 	return fd;
 }
 
-static int release_present(json_t *present, const char *path);
-
-/* Give the checker its policy as checkin/policy.json. The checker resolves
- * a pack named by {"profile": NAME} in TREX_POLICY_DIR (= /job, the checkin
- * folder), so that pack is copied next to it as NAME.json; a file that is
- * nothing but {"profile": NAME} is replaced by the pack itself. */
+/* Give the checker its policy as checkin/policy.json: the pack (the
+ * permit's, else the configured one) as trex-check's reader resolves it in
+ * policy_dir (packs.c), written as one self-contained object, so the
+ * checker reads exactly what trexd read and needs no other pack file. */
 static int release_policy(const struct trexd *d, const char *job_dir, int checkin,
-			  json_t *present, struct trex_err *err)
+			  struct trex_err *err)
 {
-	char pol[PATH_MAX];
-	_cleanup_free_ char *ptext = NULL;
-	size_t plen = 0;
 	const char *name = d->cfg->policy;
-	char name_buf[80];
 	/* a job under a permit is checked with the pack its permit names */
 	struct job_access acc;
 	struct trex_err aerr = { 0 };
 	const char *slash = strrchr(job_dir, '/');
-	if (slash && sacc_get(d->store, slash + 1, &acc, &aerr) == 0) {
-		memcpy(name_buf, acc.policy, sizeof(acc.policy));
-		name = name_buf;
-	}
-	for (int depth = 0;; depth++) {
-		trex_free(ptext);
-		ptext = NULL;
-		snprintf(pol, sizeof(pol), "%s/%s.json", d->cfg->policy_dir, name);
-		int r = trex_read_file(AT_FDCWD, pol, 1 << 20, &ptext, &plen, err);
-		if (r < 0)
-			return trex_err_prefix(err, "disclosure policy %s", d->cfg->policy);
-		json_t *j = json_loadb(ptext, plen, 0, NULL);
-		const char *profile = json_string_value(json_object_get(j, "profile"));
-		if (!profile || depth == 4) {
-			json_decref(j);
-			break;
-		}
-		char pname[80];
-		snprintf(pname, sizeof(pname), "%.64s", profile);
-		if (strchr(pname, '/') || pname[0] == '.') {
-			json_decref(j);
-			return trex_err_setx(err, -EINVAL, "disclosure policy %s: bad profile name",
-					     d->cfg->policy);
-		}
-		if (json_object_size(j) == 1) {
-			json_decref(j);
-			memcpy(name_buf, pname, sizeof(name_buf));
-			name = name_buf;
-			continue;
-		}
-		json_decref(j);
-		/* policy with overrides over a pack: ship the pack too */
-		char file[96];
-		snprintf(file, sizeof(file), "%s.json", pname);
-		if (release_present(present, file))
-			return trex_err_setx(err, -EEXIST,
-					     "output %s has the name of the policy pack", file);
-		char pack[PATH_MAX];
-		_cleanup_free_ char *packtext = NULL;
-		size_t packlen = 0;
-		snprintf(pack, sizeof(pack), "%s/%s", d->cfg->policy_dir, file);
-		if (trex_read_file(AT_FDCWD, pack, 1 << 20, &packtext, &packlen, err) < 0 ||
-		    trex_write_file_atomic(checkin, file, packtext, packlen, 0644, err) < 0)
-			return trex_err_prefix(err, "disclosure policy pack %s", pname);
-		break;
-	}
-	return trex_write_file_atomic(checkin, "policy.json", ptext, plen, 0644, err);
+	if (slash && sacc_get(d->store, slash + 1, &acc, &aerr) == 0)
+		name = acc.policy;
+	json_t *pol = NULL;
+	if (packs_resolve(d->cfg, name, &pol, err) < 0)
+		return trex_err_prefix(err, "disclosure policy %.64s", name);
+	_cleanup_free_ char *text = json_dumps(pol, JSON_INDENT(1));
+	json_decref(pol);
+	if (!text)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	return trex_write_file_atomic(checkin, "policy.json", text, strlen(text), 0644, err);
 }
 
 int release_collect(const struct trexd *d, const char *job_dir, json_t *manifest,
@@ -247,7 +205,7 @@ int release_collect(const struct trexd *d, const char *job_dir, json_t *manifest
 					       0644, err)
 		      : trex_err_setx(err, -ENOMEM, "out of memory");
 	if (r == 0)
-		r = release_policy(d, job_dir, checkin, found, err);
+		r = release_policy(d, job_dir, checkin, err);
 	if (r < 0) {
 		json_decref(found);
 		return r;
@@ -275,28 +233,6 @@ const char *release_state(size_t declared, size_t released, size_t held, char *r
 	if (held > 0)
 		return "held";
 	return "blocked";
-}
-
-/* The report entry for a declared path: same relative path, or else the
- * same basename (how trex-check names files, CONTRACTS.md 2). */
-static json_t *release_report_entry(json_t *report, const char *path)
-{
-	json_t *files = json_object_get(report, "files");
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	json_t *by_base = NULL;
-	size_t i;
-	json_t *f;
-	json_array_foreach(files, i, f) {
-		const char *name = json_string_value(json_object_get(f, "file"));
-		if (!name)
-			continue;
-		if (strcmp(name, path) == 0)
-			return f;
-		if (!by_base && strcmp(name, base) == 0)
-			by_base = f;
-	}
-	return by_base;
 }
 
 static int release_present(json_t *present, const char *path)
@@ -335,7 +271,7 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 		row->name = path;
 		row->kind = json_string_value(json_object_get(o, "kind"));
 		row->size = -1;
-		json_t *entry = release_report_entry(report, path);
+		json_t *entry = view_report_entry(report, path);
 		const char *verdict = json_string_value(json_object_get(entry, "verdict"));
 		/* a verdict is one of the checker's words or a failure */
 		if (verdict)
@@ -404,8 +340,8 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 		return err->code;
 	for (size_t k = 0; k < n; k++) {
 		json_t *entry = release_present(present, rows[k].name)
-					? release_report_entry(report, rows[k].name) : NULL;
-		metrics_observe_output(rows[k].verdict, json_object_get(entry, "cells"));
+					? view_report_entry(report, rows[k].name) : NULL;
+		metrics_observe_output(rows[k].verdict, json_object_get(entry, "decisions"));
 	}
 	/* the release stands without the manifest copy: GET .../release
 	 * builds and signs it afresh from the store */

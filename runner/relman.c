@@ -23,32 +23,21 @@
 #include "trexd.h"
 #include "view.h"
 
-/* Rule names the check applied to one file (from its cells), sorted once. */
+/* Rule names the check applied to one file, from its report entry's
+ * decisions (CONTRACTS.md 2), each once: a signed document a researcher
+ * takes away, so the checker's words only when they are rule names. */
 static json_t *relman_rules(json_t *report, const char *name)
 {
 	json_t *rules = json_array();
-	json_t *files = json_object_get(report, "files");
-	const char *slash = strrchr(name, '/');
-	const char *base = slash ? slash + 1 : name;
-	size_t i, k;
-	json_t *f, *cell;
-	json_array_foreach(files, i, f) {
-		const char *fn = json_string_value(json_object_get(f, "file"));
-		if (!fn || (strcmp(fn, name) != 0 && strcmp(fn, base) != 0))
-			continue;
-		json_array_foreach(json_object_get(f, "cells"), k, cell) {
-			/* a signed document a researcher takes away: the
-			 * checker's words only when they are rule names */
-			const char *rule = view_rule(json_string_value(json_object_get(cell, "rule")));
-			int seen = 0;
-			size_t m;
-			json_t *r;
-			json_array_foreach(rules, m, r)
-				seen |= rule && strcmp(json_string_value(r), rule) == 0;
-			if (rule && !seen)
-				json_array_append_new(rules, json_string(rule));
-		}
-		break;
+	size_t i, m;
+	json_t *d, *r;
+	json_array_foreach(json_object_get(view_report_entry(report, name), "decisions"), i, d) {
+		const char *rule = view_rule(json_string_value(json_object_get(d, "rule")));
+		int seen = 0;
+		json_array_foreach(rules, m, r)
+			seen |= strcmp(json_string_value(r), rule) == 0;
+		if (!seen)
+			json_array_append_new(rules, json_string(rule));
 	}
 	return rules;
 }

@@ -58,8 +58,9 @@ static int reload_load(struct trexd *d, struct config *c, struct trex_err *err)
 		if (!c->socket)
 			r = trex_err_setx(err, -ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; r == 0 && i < o->n_datasets; i++)
-		r = config_add_dataset(c, o->datasets[i], err);
+	if (r == 0)
+		r = config_add_datasets(c, o->datasets, o->n_datasets, o->id_columns,
+					o->n_id_columns, err);
 	if (r == 0)
 		r = config_check(c, err);
 	if (r < 0)

@@ -14,8 +14,10 @@ struct reload_opts {
 	const char *config_file; /* NULL: quick start, nothing to reload */
 	const char *state_dir;
 	const char *socket;
-	const char **datasets;
+	const char **datasets;   /* --dataset NAME=PATH */
 	size_t n_datasets;
+	const char **id_columns; /* --id-columns NAME=COLS */
+	size_t n_id_columns;
 };
 
 void reload_init(const struct reload_opts *o);

@@ -159,9 +159,7 @@ static json_t *view_run_operator(json_t *run)
 	return o;
 }
 
-/* The report entry of a declared output: the same path, or else its
- * basename (how trex-check names files, CONTRACTS.md 2). */
-static json_t *view_report_entry(json_t *report, const char *path)
+json_t *view_report_entry(json_t *report, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
@@ -194,8 +192,10 @@ static int view_decision_cmp(const void *a, const void *b)
 static json_t *view_sorted(json_t *out, size_t max)
 {
 	size_t n = json_array_size(out);
-	json_t **items = n ? trex_calloc(n, sizeof(*items)) : NULL;
-	if (n && !items) {
+	if (n < 2 && n <= max)
+		return out;
+	json_t **items = trex_calloc(n, sizeof(*items));
+	if (!items) {
 		json_decref(out);
 		return NULL;
 	}

@@ -43,6 +43,11 @@ enum view_level view_level(const struct caller *c, const struct job_row *row);
  * place: run, outputs and report. 0, or -ENOMEM. */
 int view_job(enum view_level level, json_t *doc);
 
+/* The check report's entry of a declared output: the same path, or else
+ * its basename (how trex-check names files, CONTRACTS.md 2); NULL when
+ * there is none. */
+json_t *view_report_entry(json_t *report, const char *path);
+
 /* Whether the size of a log in review state `state` may be shown. */
 int view_log_size(enum view_level level, const char *state);
 

@@ -1,107 +1,112 @@
-/* Output collection, host side, after every job process is dead (so no
- * swap race can happen, ATTACKS 24). The job's /output tmpfs is reached
- * through the fd init passed before exec; everything below it is opened
- * with openat2(RESOLVE_BENEATH|NO_SYMLINKS|NO_MAGICLINKS|NO_XDEV) and
- * O_NOFOLLOW|O_NONBLOCK, and copied with *at() calls into the host output
- * dir: regular files with one link only, mode 0644, owned by root. Every
- * refusal is reported with its reason; names are never interpreted. */
+/* Output collection, host side, after every job process is dead: the
+ * privileged half. The job's /output tree is walked by an unprivileged
+ * child (collect_walk.c); this side, as root, never looks up a name the
+ * job chose in the job's tree. It reads the walker's messages and, for
+ * each file handed over, checks the fd itself (a regular file, one link,
+ * on the job's /output filesystem, within the caps) before copying its
+ * bytes into the host output dir with *at() calls relative to directory
+ * fds it made itself: mode 0644, owned by root, O_EXCL|O_NOFOLLOW. Every
+ * refusal is reported with its reason; names are never interpreted. A
+ * message a correct walker would not send fails the collection: the
+ * walker is treated as hostile as the tree it walked. */
 #include "collect.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
+#include <linux/magic.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "sandbox.h"
 
-struct sbx_walk {
+/* the walk is over a tmpfs and bounded by its caps: a walker silent this
+ * long is stuck, not busy */
+#define SBX_COLLECT_IDLE_MS 60000
+
+static const char *const sbx_refuse_text[SBX_REFUSE_NREASONS] = {
+	[SBX_REFUSE_BAD_NAME] = "bad name",
+	[SBX_REFUSE_TOO_MANY] = "too many files",
+	[SBX_REFUSE_CANNOT_STAT] = "cannot stat",
+	[SBX_REFUSE_CANNOT_OPEN] = "cannot open",
+	[SBX_REFUSE_CHANGED] = "changed while collecting",
+	[SBX_REFUSE_TOO_DEEP] = "too deep",
+	[SBX_REFUSE_SYMLINK] = "symlink",
+	[SBX_REFUSE_FIFO] = "fifo",
+	[SBX_REFUSE_SOCKET] = "socket",
+	[SBX_REFUSE_DEVICE] = "device",
+	[SBX_REFUSE_NOT_REGULAR] = "not a regular file",
+	[SBX_REFUSE_HARD_LINK] = "hard link",
+	[SBX_REFUSE_TOO_BIG] = "too big",
+};
+
+struct sbx_copier {
 	const struct sbx_collect_limits *lim;
 	struct sbx_collect_result *res;
 	int status_fd;
+	dev_t src_dev;
+	unsigned depth;
+	int dirs[SBX_COLLECT_DEPTH_MAX + 1];        /* dirs[0]: the host --output dir */
+	size_t prefix[SBX_COLLECT_DEPTH_MAX + 1];   /* length of rel's "a/b/" per depth */
+	char rel[(SBX_COLLECT_DEPTH_MAX + 1) * 256 + 1];
 };
 
-static int sbx_openat2(int dirfd, const char *name, int flags)
+/* The relative path of `name` in the current directory (names are at most
+ * 255 bytes and the depth is capped, so it always fits). */
+static const char *copier_rel(struct sbx_copier *c, const char *name)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-			   RESOLVE_NO_XDEV,
-	};
-	long r = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
-	return r < 0 ? -errno : (int)r;
+	size_t at = c->prefix[c->depth];
+	snprintf(c->rel + at, sizeof(c->rel) - at, "%s", name);
+	return c->rel;
 }
 
-bool sbx_collect_name_ok(const char *name)
+static int copier_bad(const char *what, struct trex_err *err)
 {
-	const unsigned char *p = (const unsigned char *)name;
-	if (!*p || *p == '-' || strlen(name) > 255)
-		return false;
-	while (*p) {
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		/* well-formed UTF-8, no overlongs or surrogates */
-		int n;
-		unsigned cp;
-		if ((*p & 0xe0) == 0xc0) { n = 1; cp = *p & 0x1f; }
-		else if ((*p & 0xf0) == 0xe0) { n = 2; cp = *p & 0x0f; }
-		else if ((*p & 0xf8) == 0xf0) { n = 3; cp = *p & 0x07; }
-		else return false;
-		for (int i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (cp >= 0x80 && cp < 0xa0)) /* C1 controls: terminal escapes */
-			return false;
-		p += n + 1;
-	}
-	return true;
+	return trex_err_setx(err, -EPROTO, "the output walker sent %s", what);
 }
 
-static void sbx_refuse(struct sbx_walk *w, const char *rel, const char *why)
+static void copier_refuse(struct sbx_copier *c, const char *name, uint32_t why)
 {
-	w->res->refused++;
-	sbx_status_kv(w->status_fd, "refused", "%s: %s", rel, why);
+	c->res->refused++;
+	if (why == SBX_REFUSE_TOO_MANY || why == SBX_REFUSE_TOO_BIG)
+		c->res->limit_hit = true;
+	sbx_status_kv(c->status_fd, "refused", "%s: %s", copier_rel(c, name), sbx_refuse_text[why]);
 }
 
-static int sbx_copy_file(struct sbx_walk *w, int sdir, int ddir, const char *name,
-			 const char *rel, const struct stat *lst, struct trex_err *err)
+static int copier_file(struct sbx_copier *c, const char *name, int in, struct trex_err *err)
 {
-	_cleanup_close_ int in = sbx_openat2(sdir, name, O_RDONLY | O_NONBLOCK);
-	if (in < 0) {
-		sbx_refuse(w, rel, "cannot open");
+	if (!sbx_collect_name_ok(name))
+		return copier_bad("a file with a bad name", err);
+	if (c->res->files + c->res->refused >= c->lim->max_entries) {
+		copier_refuse(c, name, SBX_REFUSE_TOO_MANY);
 		return 0;
 	}
 	struct stat st;
-	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != lst->st_ino ||
-	    st.st_dev != lst->st_dev) {
-		sbx_refuse(w, rel, "changed while collecting");
-		return 0;
-	}
+	if (fstat(in, &st) < 0)
+		return trex_err_set(err, -errno, "stat output %s", copier_rel(c, name));
+	if (!S_ISREG(st.st_mode) || st.st_dev != c->src_dev)
+		return copier_bad("a file that is not a regular file of the job's /output", err);
 	if (st.st_nlink != 1) {
-		sbx_refuse(w, rel, "hard link");
+		copier_refuse(c, name, SBX_REFUSE_HARD_LINK);
 		return 0;
 	}
 	uint64_t size = (uint64_t)st.st_size;
-	if (size > w->lim->max_bytes || w->res->bytes + size > w->lim->max_bytes) {
-		w->res->limit_hit = true;
-		sbx_refuse(w, rel, "too big");
+	if (size > c->lim->max_bytes || c->res->bytes + size > c->lim->max_bytes) {
+		copier_refuse(c, name, SBX_REFUSE_TOO_BIG);
 		return 0;
 	}
-	_cleanup_close_ int out = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	const char *rel = copier_rel(c, name);
+	_cleanup_close_ int out = openat(c->dirs[c->depth], name,
+					 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (out < 0)
 		return trex_err_set(err, -errno, "create output %s", rel);
 	if (fchmod(out, 0644) < 0)
@@ -120,95 +125,165 @@ static int sbx_copy_file(struct sbx_walk *w, int sdir, int ddir, const char *nam
 			return trex_err_set(err, -errno, "write output %s", rel);
 		left -= (uint64_t)r;
 	}
-	w->res->files++;
-	w->res->bytes += size - left;
-	sbx_status_kv(w->status_fd, "collected", "%s", rel);
+	c->res->files++;
+	c->res->bytes += size - left;
+	sbx_status_kv(c->status_fd, "collected", "%s", rel);
 	return 0;
 }
 
-static int sbx_walk_dir(struct sbx_walk *w, int sdir, int ddir, const char *prefix,
-			unsigned depth, struct trex_err *err)
+static int copier_enter(struct sbx_copier *c, const char *name, struct trex_err *err)
 {
-	int rfd = sbx_openat2(sdir, ".", O_RDONLY | O_DIRECTORY);
-	if (rfd < 0)
-		return trex_err_set(err, rfd, "open output dir %s", prefix[0] ? prefix : "/");
-	DIR *d = fdopendir(rfd);
-	if (!d) {
-		close(rfd);
-		return trex_err_set(err, -errno, "fdopendir");
-	}
+	if (!sbx_collect_name_ok(name))
+		return copier_bad("a directory with a bad name", err);
+	if (c->depth + 1 > c->lim->max_depth)
+		return copier_bad("a directory deeper than the depth cap", err);
+	const char *rel = copier_rel(c, name);
+	int top = c->dirs[c->depth];
+	if (mkdirat(top, name, 0755) < 0 && errno != EEXIST)
+		return trex_err_set(err, -errno, "mkdir output %s", rel);
+	int sub = openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0)
+		return trex_err_set(err, -errno, "open output %s", rel);
+	c->depth++;
+	c->dirs[c->depth] = sub;
+	c->prefix[c->depth] = c->prefix[c->depth - 1] + strlen(name) + 1;
+	c->rel[c->prefix[c->depth] - 1] = '/';
+	c->rel[c->prefix[c->depth]] = '\0';
+	return 0;
+}
+
+int sbx_collect_copy(int sock, dev_t src_dev, int dst_root, const struct sbx_collect_limits *lim,
+		     int status_fd, struct sbx_collect_result *res, struct trex_err *err)
+{
+	memset(res, 0, sizeof(*res));
+	if (lim->max_depth > SBX_COLLECT_DEPTH_MAX)
+		return trex_err_setx(err, -EINVAL, "output depth cap %u above %d", lim->max_depth,
+				     SBX_COLLECT_DEPTH_MAX);
+	struct sbx_copier c = { .lim = lim, .res = res, .status_fd = status_fd, .src_dev = src_dev };
+	c.dirs[0] = dst_root;
 	int rc = 0;
-	struct dirent *de;
-	while (rc == 0 && (errno = 0, de = readdir(d))) {
-		const char *name = de->d_name;
-		if (!strcmp(name, ".") || !strcmp(name, ".."))
+	bool done = false;
+	while (rc == 0 && !done) {
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+		int n = poll(&p, 1, SBX_COLLECT_IDLE_MS);
+		if (n < 0 && errno == EINTR)
 			continue;
-		char rel[4096];
-		snprintf(rel, sizeof(rel), "%s%s%s", prefix, prefix[0] ? "/" : "", name);
-		if (!sbx_collect_name_ok(name)) {
-			sbx_refuse(w, rel, "bad name");
-			continue;
+		if (n <= 0) {
+			rc = n < 0 ? trex_err_set(err, -errno, "wait for the output walker")
+				   : trex_err_setx(err, -ETIMEDOUT, "the output walker went silent");
+			break;
 		}
-		if (w->res->files + w->res->refused >= w->lim->max_entries) {
-			w->res->limit_hit = true;
-			sbx_refuse(w, rel, "too many files");
-			continue;
+		struct sbx_collect_msg m;
+		int fd;
+		int r = sbx_fdmsg_recv(sock, &m, sizeof(m), &fd);
+		if (r <= 0) {
+			rc = r < 0 ? trex_err_set(err, r, "read from the output walker")
+				   : trex_err_setx(err, -EPROTO, "the output walker ended before its walk did");
+			break;
 		}
-		struct stat st;
-		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			sbx_refuse(w, rel, "cannot stat");
-			continue;
+		m.name[sizeof(m.name) - 1] = '\0';
+		m.err.msg[sizeof(m.err.msg) - 1] = '\0';
+		if (fd >= 0 && m.type != SBX_COLLECT_FILE) {
+			close(fd);
+			rc = copier_bad("an fd with a message that carries none", err);
+			break;
 		}
-		if (S_ISREG(st.st_mode)) {
-			rc = sbx_copy_file(w, dirfd(d), ddir, name, rel, &st, err);
-		} else if (S_ISDIR(st.st_mode)) {
-			if (depth + 1 > w->lim->max_depth) {
-				sbx_refuse(w, rel, "too deep");
-				continue;
-			}
-			int sub = sbx_openat2(dirfd(d), name, O_RDONLY | O_DIRECTORY);
-			if (sub < 0) {
-				sbx_refuse(w, rel, "cannot open");
-				continue;
-			}
-			if (mkdirat(ddir, name, 0755) < 0 && errno != EEXIST) {
-				rc = trex_err_set(err, -errno, "mkdir output %s", rel);
-				close(sub);
+		switch (m.type) {
+		case SBX_COLLECT_FILE:
+			if (fd < 0) {
+				rc = copier_bad("a file without its fd", err);
 				break;
 			}
-			int dsub = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (dsub < 0) {
-				rc = trex_err_set(err, -errno, "open output %s", rel);
-				close(sub);
+			rc = copier_file(&c, m.name, fd, err);
+			close(fd);
+			break;
+		case SBX_COLLECT_DIR:
+			rc = copier_enter(&c, m.name, err);
+			break;
+		case SBX_COLLECT_UP:
+			if (c.depth == 0) {
+				rc = copier_bad("a step up from the top", err);
 				break;
 			}
-			rc = sbx_walk_dir(w, sub, dsub, rel, depth + 1, err);
-			close(sub);
-			close(dsub);
-		} else if (S_ISLNK(st.st_mode)) {
-			sbx_refuse(w, rel, "symlink");
-		} else if (S_ISFIFO(st.st_mode)) {
-			sbx_refuse(w, rel, "fifo");
-		} else if (S_ISSOCK(st.st_mode)) {
-			sbx_refuse(w, rel, "socket");
-		} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-			sbx_refuse(w, rel, "device");
-		} else {
-			sbx_refuse(w, rel, "not a regular file");
+			close(c.dirs[c.depth]);
+			c.depth--;
+			c.rel[c.prefix[c.depth]] = '\0';
+			break;
+		case SBX_COLLECT_REFUSED:
+			if (m.reason == 0 || m.reason >= SBX_REFUSE_NREASONS) {
+				rc = copier_bad("an unknown reason", err);
+				break;
+			}
+			copier_refuse(&c, m.name, m.reason);
+			break;
+		case SBX_COLLECT_DONE:
+			if (c.depth != 0)
+				rc = copier_bad("the end of the walk inside a directory", err);
+			done = true;
+			break;
+		case SBX_COLLECT_FAILED:
+			rc = trex_err_setx(err, m.err.code < 0 ? m.err.code : -EIO, "%s",
+					   m.err.msg[0] ? m.err.msg : "the output walker failed");
+			break;
+		default:
+			rc = copier_bad("an unknown message", err);
+			break;
 		}
 	}
-	if (rc == 0 && errno)
-		rc = trex_err_set(err, -errno, "readdir");
-	closedir(d);
+	while (c.depth > 0)
+		close(c.dirs[c.depth--]);
 	return rc;
 }
 
-int sbx_collect(int src_root, int dst_root, const struct sbx_collect_limits *lim,
+/* Does the job's /output hold nothing but its root? The tmpfs counts its
+ * inodes (nr_inodes is set, and every file, directory, symlink, fifo or
+ * socket takes one), so a job that wrote nothing costs no walker. Any
+ * doubt (another filesystem, no inode limit) means "walk". */
+static bool sbx_collect_nothing(int src_root)
+{
+	struct statfs sf;
+	if (fstatfs(src_root, &sf) < 0 || sf.f_type != TMPFS_MAGIC || sf.f_files == 0)
+		return false;
+	return sf.f_files - sf.f_ffree <= 1;
+}
+
+int sbx_collect(int src_root, int dst_root, uid_t walker_uid, const struct sbx_collect_limits *lim,
 		int status_fd, struct sbx_collect_result *res, struct trex_err *err)
 {
 	memset(res, 0, sizeof(*res));
-	struct sbx_walk w = { .lim = lim, .res = res, .status_fd = status_fd };
-	return sbx_walk_dir(&w, src_root, dst_root, "", 0, err);
+	struct stat st;
+	if (fstat(src_root, &st) < 0)
+		return trex_err_set(err, -errno, "stat the job's /output");
+	if (sbx_collect_nothing(src_root))
+		return 0;
+	if (walker_uid == 0)
+		return trex_err_setx(err, -EPERM, "refusing to walk the job's outputs as root");
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return trex_err_set(err, -errno, "socketpair for the output walker");
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return trex_err_set(err, -e, "fork the output walker");
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		sbx_collect_walker(src_root, sv[1], walker_uid, lim);
+	}
+	close(sv[1]);
+	int rc = sbx_collect_copy(sv[0], st.st_dev, dst_root, lim, status_fd, res, err);
+	close(sv[0]);
+	if (rc < 0)
+		kill(pid, SIGKILL);
+	int ws = 0;
+	pid_t w;
+	while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
+		;
+	if (rc == 0 && (w < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0))
+		rc = trex_err_setx(err, -EPROTO, "the output walker ended with status 0x%x", ws);
+	return rc;
 }
 
 int sbx_output_dir_open(const char *path, struct trex_err *err)

@@ -122,31 +122,41 @@ int main(int argc, char **argv)
 		trex_err_set(&err, -errno, "--status-fd %d", status_fd);
 		return sbx_setup_failed(-1, "args", &err);
 	}
+
+	/* Everything taken from here on is given back on the one path at
+	 * the end (done:), whichever stage fails: the output dir, the uid
+	 * lease, the cgroups, the job's /output fd. Each starts empty. */
+	__attribute__((cleanup(secpol_progs_free))) struct secpol_progs progs = { 0 };
+	int out_dir = -1;
+	struct sbx_uid_lease lease = { .lock_fd = -1 };
+	struct sbx_cgroup cg = { .v2_fd = -1 };
+	struct sbx_run run = { .output_fd = -1 };
+	const char *stage;
+	int rc;
+
+	stage = "privileges";
 	if (geteuid() != 0) {
 		trex_err_setx(&err, -EPERM, "trex-sandbox must run as root (it maps the job to an unprivileged uid)");
-		return sbx_setup_failed(status_fd, "privileges", &err);
+		goto failed;
 	}
 	/* a terminal or a file as stdout/stderr: the job gets pipes and this
-	 * process stays behind to copy them (stdio.c) */
-	int relay_rc;
-	int relayed = sbx_stdio_guard(&relay_rc, &err);
+	 * process stays behind to copy them (stdio.c), with nothing taken
+	 * yet; its exit status is the child's */
+	stage = "stdio";
+	int relayed = sbx_stdio_guard(&rc, &err);
 	if (relayed < 0)
-		return sbx_setup_failed(status_fd, "stdio", &err);
+		goto failed;
 	if (relayed > 0)
-		return relay_rc;
-
-	/* freed on every return, setup failures included */
-	__attribute__((cleanup(secpol_progs_free))) struct secpol_progs progs = { 0 };
+		goto done;
+	stage = "seccomp";
 	if (sbx_seccomp_load(&cfg, sbx_default_bpf, sbx_default_bpf_len, &progs, &err) < 0)
-		return sbx_setup_failed(status_fd, "seccomp", &err);
-
-	int out_dir = -1;
+		goto failed;
+	stage = "output_dir";
 	if (cfg.output && (out_dir = sbx_output_dir_open(cfg.output, &err)) < 0)
-		return sbx_setup_failed(status_fd, "output_dir", &err);
-
-	struct sbx_uid_lease lease;
+		goto failed;
+	stage = "uid";
 	if (sbx_uid_acquire(SBX_RUN_DIR "/uids", cfg.uid_base, cfg.uid_count, &lease, &err) < 0)
-		return sbx_setup_failed(status_fd, "uid", &err);
+		goto failed;
 
 	char job_id[80];
 	if (cfg.job_id)
@@ -156,7 +166,6 @@ int main(int argc, char **argv)
 
 	char cgself[4096];
 	struct sbx_cgroup_env cgenv;
-	struct sbx_cgroup cg;
 	/* a job may use up to this many CPUs' worth of time per period, the
 	 * CPU count its /proc view shows */
 	cfg.job_cpus = sbx_job_cpus();
@@ -165,28 +174,26 @@ int main(int argc, char **argv)
 		.pids = cfg.pids,
 		.cpu_quota_us = (uint64_t)cfg.job_cpus * 100000,
 	};
+	stage = "cgroup";
 	if (sbx_cgroup_env_detect(&cgenv, cgself, sizeof(cgself), &err) < 0)
-		return sbx_setup_failed(status_fd, "cgroup", &err);
+		goto failed;
 	sbx_cgroup_detect(&cgenv, &cg);
 	if (cg.missing[0])
 		trex_log(TREX_LOG_WARN, "cgroup_missing",
 			 "controllers=%s msg=\"neither cgroup v2 nor v1 offers these controllers: their limits are not enforced\"",
 			 cg.missing);
 	if (sbx_cgroup_create_v2(&cg, &cgenv, cfg.cgroup_parent, job_id, &lim, &err) < 0 ||
-	    sbx_cgroup_plan_v1(&cg, &cgenv, cfg.cgroup_parent, job_id, &err) < 0) {
-		sbx_cgroup_destroy(&cg);
-		return sbx_setup_failed(status_fd, "cgroup", &err);
-	}
+	    sbx_cgroup_plan_v1(&cg, &cgenv, cfg.cgroup_parent, job_id, &err) < 0)
+		goto failed;
 
 	static const char base[] = SBX_RUN_DIR "/root";
-	if (trex_mkdir_p(base, 0700, &err) < 0) {
-		sbx_cgroup_destroy(&cg);
-		return sbx_setup_failed(status_fd, "mount_root", &err);
-	}
+	stage = "mount_root";
+	if (trex_mkdir_p(base, 0700, &err) < 0)
+		goto failed;
 
-	struct sbx_run run = { .cfg = &cfg, .progs = &progs, .cg = &cg,
-			       .host_uid = lease.host_uid, .base = base,
-			       .cg_job = job_id, .cg_lim = &lim };
+	run = (struct sbx_run){ .cfg = &cfg, .progs = &progs, .cg = &cg,
+				.host_uid = lease.host_uid, .base = base,
+				.cg_job = job_id, .cg_lim = &lim, .output_fd = -1 };
 	sbx_supervise(&run);
 
 	/* every job process must be gone before collection */
@@ -195,43 +202,44 @@ int main(int argc, char **argv)
 	struct sbx_cgroup_stats cs;
 	sbx_cgroup_stats(&cg, &cs);
 
-	int rc;
 	if (run.setup_failed) {
 		rc = sbx_setup_failed(status_fd, run.stage, &run.err);
-	} else {
-		struct sbx_outcome o = sbx_decide(&run, &cs);
-		bool collect_failed = false;
-		if (out_dir >= 0 && run.output_fd >= 0) {
-			struct sbx_collect_limits cl = { .max_entries = cfg.output_files,
-							 .max_bytes = cfg.output_mb << 20, .max_depth = 16 };
-			struct sbx_collect_result cr;
-			if (sbx_collect(run.output_fd, out_dir, &cl, status_fd, &cr, &err) < 0)
-				collect_failed = true;
-			else if (cr.limit_hit && !strcmp(o.result, "exit"))
-				o.result = "output_limit";
-		}
-		if (collect_failed) {
-			rc = sbx_setup_failed(status_fd, "collect", &err);
-		} else {
-			uint64_t cpu_ms = cs.have_cpu ? cs.cpu_ns / 1000000 :
-				(uint64_t)(run.rusage.ru_utime.tv_sec + run.rusage.ru_stime.tv_sec) * 1000 +
-				(uint64_t)(run.rusage.ru_utime.tv_usec + run.rusage.ru_stime.tv_usec) / 1000;
-			uint64_t peak = cs.have_peak ? cs.peak_memory_kb : (uint64_t)run.rusage.ru_maxrss;
-			sbx_status_kv(status_fd, "result", "%s", o.result);
-			sbx_status_kv(status_fd, "exit_code", "%d", o.exit_code);
-			if (o.signal)
-				sbx_status_kv(status_fd, "signal", "%d", o.signal);
-			sbx_status_kv(status_fd, "host_uid", "%u", (unsigned)lease.host_uid);
-			sbx_status_kv(status_fd, "wall_ms", "%llu", (unsigned long long)run.wall_ms);
-			sbx_status_kv(status_fd, "cpu_ms", "%llu", (unsigned long long)cpu_ms);
-			sbx_status_kv(status_fd, "peak_memory_kb", "%llu", (unsigned long long)peak);
-			if (run.job_started_ns)
-				sbx_status_kv(status_fd, "started_ns", "%llu",
-					      (unsigned long long)run.job_started_ns);
-			sbx_status_kv(status_fd, "end", "1");
-			rc = o.exit_code;
-		}
+		goto done;
 	}
+	struct sbx_outcome o = sbx_decide(&run, &cs);
+	if (out_dir >= 0 && run.output_fd >= 0) {
+		/* walked as the job's host uid, which owns the whole tree; the
+		 * lease is still ours, so no other job has that uid yet */
+		struct sbx_collect_limits cl = { .max_entries = cfg.output_files,
+						 .max_bytes = cfg.output_mb << 20, .max_depth = 16 };
+		struct sbx_collect_result cr;
+		stage = "collect";
+		if (sbx_collect(run.output_fd, out_dir, lease.host_uid, &cl, status_fd, &cr, &err) < 0)
+			goto failed;
+		if (cr.limit_hit && !strcmp(o.result, "exit"))
+			o.result = "output_limit";
+	}
+	uint64_t cpu_ms = cs.have_cpu ? cs.cpu_ns / 1000000 :
+		(uint64_t)(run.rusage.ru_utime.tv_sec + run.rusage.ru_stime.tv_sec) * 1000 +
+		(uint64_t)(run.rusage.ru_utime.tv_usec + run.rusage.ru_stime.tv_usec) / 1000;
+	uint64_t peak = cs.have_peak ? cs.peak_memory_kb : (uint64_t)run.rusage.ru_maxrss;
+	sbx_status_kv(status_fd, "result", "%s", o.result);
+	sbx_status_kv(status_fd, "exit_code", "%d", o.exit_code);
+	if (o.signal)
+		sbx_status_kv(status_fd, "signal", "%d", o.signal);
+	sbx_status_kv(status_fd, "host_uid", "%u", (unsigned)lease.host_uid);
+	sbx_status_kv(status_fd, "wall_ms", "%llu", (unsigned long long)run.wall_ms);
+	sbx_status_kv(status_fd, "cpu_ms", "%llu", (unsigned long long)cpu_ms);
+	sbx_status_kv(status_fd, "peak_memory_kb", "%llu", (unsigned long long)peak);
+	if (run.job_started_ns)
+		sbx_status_kv(status_fd, "started_ns", "%llu", (unsigned long long)run.job_started_ns);
+	sbx_status_kv(status_fd, "end", "1");
+	rc = o.exit_code;
+	goto done;
+
+failed:
+	rc = sbx_setup_failed(status_fd, stage, &err);
+done:
 	if (run.output_fd >= 0)
 		close(run.output_fd);
 	if (out_dir >= 0)

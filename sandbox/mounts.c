@@ -30,10 +30,15 @@ static const char *const sbx_etc_entries[] = {
 	"localtime", "timezone",
 };
 
-static int sbx_path(char *buf, size_t size, const char *base, const char *rel)
+/* base/rel into buf; a path that does not fit is an error (never a
+ * truncated path), filled in like every other error of this file */
+static int sbx_path(char *buf, size_t size, const char *base, const char *rel,
+		    struct trex_err *err)
 {
 	int n = snprintf(buf, size, "%s/%s", base, rel[0] == '/' ? rel + 1 : rel);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	if (n < 0 || (size_t)n >= size)
+		return trex_err_setx(err, -ENAMETOOLONG, "path too long: %s", rel);
+	return 0;
 }
 
 /* Bind src onto dst (which must exist) and set the per-mount attributes.
@@ -85,8 +90,8 @@ static int sbx_mirror(const char *root, const char *src, const char *dest, uint6
 			return 0;
 		return trex_err_set(err, -errno, "stat %s", src);
 	}
-	if (sbx_path(dst, sizeof(dst), root, dest) < 0)
-		return trex_err_setx(err, -ENAMETOOLONG, "path too long: %s", dest);
+	if (sbx_path(dst, sizeof(dst), root, dest, err) < 0)
+		return -ENAMETOOLONG;
 	if (S_ISLNK(st.st_mode)) {
 		char target[4096];
 		ssize_t n = readlink(src, target, sizeof(target) - 1);
@@ -107,8 +112,8 @@ static int sbx_mirror(const char *root, const char *src, const char *dest, uint6
 static int sbx_make_mountpoint(const char *root, const char *dest, bool dir, struct trex_err *err)
 {
 	char path[4096];
-	if (sbx_path(path, sizeof(path), root, dest) < 0)
-		return trex_err_setx(err, -ENAMETOOLONG, "path too long: %s", dest);
+	if (sbx_path(path, sizeof(path), root, dest, err) < 0)
+		return -ENAMETOOLONG;
 	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
 		*p = '\0';
 		int rc = sbx_mkdir(path, err);
@@ -132,7 +137,7 @@ static int sbx_write_etc(const char *root, struct trex_err *err)
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char path[4096];
-		if (sbx_path(path, sizeof(path), root, files[i].name) < 0)
+		if (sbx_path(path, sizeof(path), root, files[i].name, err) < 0)
 			return -ENAMETOOLONG;
 		_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0)
@@ -164,7 +169,7 @@ static int sbx_make_dev(const char *root, const struct sbx_config *cfg, uint64_t
 	};
 	char dev[4096], path[4096], opts[128];
 	int rc;
-	if (sbx_path(dev, sizeof(dev), root, "dev") < 0)
+	if (sbx_path(dev, sizeof(dev), root, "dev", err) < 0)
 		return -ENAMETOOLONG;
 	/* the five nodes are made here (host root may mknod), so this tmpfs
 	 * allows devices: one mknod each instead of a file, a bind and, at
@@ -258,7 +263,7 @@ static int sbx_mask_proc(const char *root, const char *proc, struct trex_err *er
 	int rc = 0;
 	/* the mask inodes were made on the /dev tmpfs by sbx_make_dev, which
 	 * is read-only (superblock) by now: binds of them are read-only */
-	if (sbx_path(base, sizeof(base), root, "dev/.mask") < 0)
+	if (sbx_path(base, sizeof(base), root, "dev/.mask", err) < 0)
 		return -ENAMETOOLONG;
 	snprintf(file, sizeof(file), "%s/f", base);
 	snprintf(dir, sizeof(dir), "%s/d", base);
@@ -318,14 +323,14 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 	if (cfg->data) {
 		*stage = "mount_data";
 		if ((rc = sbx_make_mountpoint(root, "data", true, err)) < 0 ||
-		    (rc = sbx_path(path, sizeof(path), root, "data")) < 0 ||
+		    (rc = sbx_path(path, sizeof(path), root, "data", err)) < 0 ||
 		    (rc = sbx_bind(cfg->data, path, SBX_RO_NOEXEC, err)) < 0)
 			return rc;
 	}
 	if (cfg->code) {
 		*stage = "mount_code";
 		if ((rc = sbx_make_mountpoint(root, "job", true, err)) < 0 ||
-		    (rc = sbx_path(path, sizeof(path), root, "job")) < 0 ||
+		    (rc = sbx_path(path, sizeof(path), root, "job", err)) < 0 ||
 		    (rc = sbx_bind(cfg->code, path, SBX_RO_NOEXEC, err)) < 0)
 			return rc;
 	}
@@ -335,7 +340,7 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 	snprintf(opts, sizeof(opts), "mode=1777,size=%llum,nr_inodes=%llu",
 		 (unsigned long long)tmp_mb, (unsigned long long)(cfg->output_files * 4 + 256));
 	if ((rc = sbx_make_mountpoint(root, "tmp", true, err)) < 0 ||
-	    (rc = sbx_path(path, sizeof(path), root, "tmp")) < 0 ||
+	    (rc = sbx_path(path, sizeof(path), root, "tmp", err)) < 0 ||
 	    (rc = sbx_tmpfs(path, MS_NOSUID | MS_NODEV | MS_NOEXEC, opts, err)) < 0)
 		return rc;
 
@@ -348,13 +353,13 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 		 (unsigned long long)(cfg->output_files + cfg->output_files / 4 + 16),
 		 (unsigned)plan->host_uid, (unsigned)plan->host_uid);
 	if ((rc = sbx_make_mountpoint(root, "output", true, err)) < 0 ||
-	    (rc = sbx_path(path, sizeof(path), root, "output")) < 0 ||
+	    (rc = sbx_path(path, sizeof(path), root, "output", err)) < 0 ||
 	    (rc = sbx_tmpfs(path, MS_NOSUID | MS_NODEV | MS_NOEXEC, opts, err)) < 0)
 		return rc;
 
 	*stage = "mount_proc";
 	if ((rc = sbx_make_mountpoint(root, "proc", true, err)) < 0 ||
-	    (rc = sbx_path(path, sizeof(path), root, "proc")) < 0)
+	    (rc = sbx_path(path, sizeof(path), root, "proc", err)) < 0)
 		return rc;
 	if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
 		  "hidepid=invisible") < 0)
@@ -367,7 +372,7 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 	/* kernel-wide information the job has no business reading (ATTACKS
 	 * 10): covered with an unreadable root-owned file or directory */
 	*stage = "mount_proc_mask";
-	if ((rc = sbx_path(path, sizeof(path), root, "proc")) < 0 ||
+	if ((rc = sbx_path(path, sizeof(path), root, "proc", err)) < 0 ||
 	    (rc = sbx_mask_proc(root, path, err)) < 0)
 		return rc;
 
@@ -377,7 +382,7 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 		if (stat(cfg->binds[i].src, &st) < 0)
 			return trex_err_set(err, -errno, "--ro-bind %s", cfg->binds[i].src);
 		if ((rc = sbx_make_mountpoint(root, cfg->binds[i].dest, S_ISDIR(st.st_mode), err)) < 0 ||
-		    (rc = sbx_path(path, sizeof(path), root, cfg->binds[i].dest)) < 0 ||
+		    (rc = sbx_path(path, sizeof(path), root, cfg->binds[i].dest, err)) < 0 ||
 		    (rc = sbx_bind(cfg->binds[i].src, path, SBX_RO_EXEC, err)) < 0)
 			return rc;
 	}

@@ -1,16 +1,18 @@
-/* Fixed-size messages between the sandbox's init and the supervisor over a
- * SOCK_SEQPACKET pair; one may carry an fd (SCM_RIGHTS). struct trex_err
- * holds no pointers, so a setup error crosses intact. */
+/* Fixed-size messages over a SOCK_SEQPACKET pair, each carrying at most
+ * one fd (SCM_RIGHTS): between the sandbox's init and the supervisor
+ * (struct sbx_msg; struct trex_err holds no pointers, so a setup error
+ * crosses intact), and from the output walker to the copier (collect.c). */
 #include "sandbox.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
-int sbx_msg_send(int sock, const struct sbx_msg *m, int fd)
+int sbx_fdmsg_send(int sock, const void *m, size_t len, int fd)
 {
-	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
+	struct iovec iov = { .iov_base = (void *)m, .iov_len = len };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -30,12 +32,12 @@ int sbx_msg_send(int sock, const struct sbx_msg *m, int fd)
 	do
 		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	while (r < 0 && errno == EINTR);
-	return r == (ssize_t)sizeof(*m) ? 0 : (r < 0 ? -errno : -EIO);
+	return r == (ssize_t)len ? 0 : (r < 0 ? -errno : -EIO);
 }
 
-int sbx_msg_recv(int sock, struct sbx_msg *m, int *fd)
+int sbx_fdmsg_recv(int sock, void *m, size_t len, int *fd)
 {
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct iovec iov = { .iov_base = m, .iov_len = len };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -70,9 +72,26 @@ int sbx_msg_recv(int sock, struct sbx_msg *m, int *fd)
 			memcpy(fd, CMSG_DATA(c), sizeof(int));
 	if (r == 0)
 		return 0;
-	if (r != (ssize_t)sizeof(*m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+	if (r != (ssize_t)len || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
 		return -EPROTO;
-	m->stage[sizeof(m->stage) - 1] = '\0';
-	m->err.msg[sizeof(m->err.msg) - 1] = '\0';
+	}
 	return (int)r;
+}
+
+int sbx_msg_send(int sock, const struct sbx_msg *m, int fd)
+{
+	return sbx_fdmsg_send(sock, m, sizeof(*m), fd);
+}
+
+int sbx_msg_recv(int sock, struct sbx_msg *m, int *fd)
+{
+	int r = sbx_fdmsg_recv(sock, m, sizeof(*m), fd);
+	if (r > 0) {
+		m->stage[sizeof(m->stage) - 1] = '\0';
+		m->err.msg[sizeof(m->err.msg) - 1] = '\0';
+	}
+	return r;
 }

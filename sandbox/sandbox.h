@@ -12,7 +12,8 @@
  *   make the job's network namespace,    the v1 cgroups (tasks <- "0"),
  *   "netns" + fd ----------------------> pivot_root, detach old root
  *   make the job's user namespace
- *   (vfork helper), write its
+ *   (vfork helper, as the job's host
+ *   uid: its owner), write its
  *   uid_map/gid_map 1000->host          <-- /output root fd ------------
  *   "userns" + fd --------------------> setns(netns), setns(userns),
  *                                       unshare(NEWCGROUP) (now inside the
@@ -23,12 +24,16 @@
  *                                                                            seccomp, execve
  *   poll: timeout, cpu, signals         reap; job exit -> send status, exit
  *   (killing init kills the pid ns)
- *   reap init, kill cgroup leftovers, collect /output through the fd,
+ *   reap init, kill cgroup leftovers, collect /output through the fd
+ *   (walked by a child as the job's host uid, no capabilities: collect.h),
  *   status record, remove cgroups.
  *
  * The mount namespace is owned by the host user namespace (it was made by
  * host root before the job's user namespace existed), so the job can never
- * mount, unmount or remount anything in it even with capabilities. */
+ * mount, unmount or remount anything in it even with capabilities. The
+ * job's user namespace itself is owned by the job's host uid (userns.c),
+ * so every per-user count the kernel keeps (inotify, queued signals, ...)
+ * is the job's own, never host root's. */
 #ifndef TREX_SANDBOX_H
 #define TREX_SANDBOX_H
 
@@ -96,8 +101,9 @@ int sbx_uid_acquire(const char *dir, uint32_t base, uint32_t count,
 void sbx_uid_release(struct sbx_uid_lease *lease);
 /* From the supervisor: map job uid/gid 1000 to host_uid in pid's userns. */
 int sbx_userns_write_maps(pid_t pid, uid_t host_uid, struct trex_err *err);
-/* From the supervisor: a new user namespace (child of the host's) with
- * those maps, as an fd; the supervisor itself stays where it is. */
+/* From the supervisor: a new user namespace (child of the host's, owned
+ * by host_uid) with those maps, as an fd; the supervisor itself stays
+ * where it is. */
 int sbx_userns_make(uid_t host_uid, int *userns_fd, struct trex_err *err);
 /* In the child after pivot_root: enter it (full capabilities inside). */
 int sbx_userns_join(int userns_fd, struct trex_err *err);
@@ -145,6 +151,10 @@ int sbx_stdio_guard(int *exit_code, struct trex_err *err);
 /* caps.c: clear every capability set (bounding, ambient, inheritable,
  * permitted, effective), lock securebits, set no_new_privs. */
 int sbx_caps_drop_all(struct trex_err *err);
+/* The same state for a process of the host user namespace running as
+ * root (the output walker): uid and gid `uid`, no supplementary groups,
+ * then no capability at all, read back from the kernel. */
+int sbx_caps_become(uid_t uid, struct trex_err *err);
 
 /* limits.c: rlimits of the job process. */
 int sbx_limits_apply(const struct sbx_config *cfg, struct trex_err *err);
@@ -189,6 +199,10 @@ struct sbx_msg {
 int sbx_msg_send(int sock, const struct sbx_msg *m, int fd);
 /* Returns bytes read (0 on EOF) or -errno; *fd receives a passed fd or -1. */
 int sbx_msg_recv(int sock, struct sbx_msg *m, int *fd);
+/* The same for any fixed-size message of len bytes (msg.c): a message of
+ * another size, or with more than one fd, is -EPROTO (its fds closed). */
+int sbx_fdmsg_send(int sock, const void *m, size_t len, int fd);
+int sbx_fdmsg_recv(int sock, void *m, size_t len, int *fd);
 
 /* child.c: the cloned child; never returns. */
 struct sbx_child_args {

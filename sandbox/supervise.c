@@ -28,6 +28,7 @@
  * clone, in parallel with the child's mounts (netns.c) */
 #define SBX_NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS)
 #define SBX_CPU_POLL_MS 100
+#define SBX_WAIT_POLL_MS 20 /* without a pidfd: how often to look for the exit */
 
 uint64_t sbx_now_ms(void)
 {
@@ -99,6 +100,18 @@ static void sbx_handle_msg(struct sbx_run *run, int sock)
 		close(fd);
 }
 
+/* Has the child exited (a zombie now, reaped by wait4 after the loop)?
+ * Its pidfd says so; without one, ask without reaping. */
+static bool sbx_child_exited(pid_t pid, int pidfd, short revents)
+{
+	if (pidfd >= 0)
+		return revents & POLLIN;
+	siginfo_t si = { 0 };
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return errno != EINTR; /* ECHILD: nothing left to wait for */
+	return si.si_pid == pid;
+}
+
 /* Handle the messages already queued, without waiting. */
 static void sbx_drain_msgs(struct sbx_run *run, int sock)
 {
@@ -157,7 +170,14 @@ int sbx_supervise(struct sbx_run *run)
 	}
 	close(sv[1]);
 	_cleanup_close_ int sock = sv[0];
+	/* the child's exit wakes the loop below through its pidfd; without
+	 * one (EMFILE, ENOMEM) the loop still runs, waking every
+	 * SBX_WAIT_POLL_MS to ask whether the child exited, so the wall
+	 * clock and trexd's SIGTERM are enforced either way */
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		trex_log(TREX_LOG_WARN, "pidfd_open_failed", "errno=%d msg=\"polling for the sandbox's exit\"",
+			 errno);
 
 	/* The child joins the v1 cgroups itself, before pivot_root (a
 	 * thread moving itself is ~100x cheaper than being moved: cgroup.h).
@@ -230,6 +250,8 @@ int sbx_supervise(struct sbx_run *run)
 		int tmo = killed ? 1000 : (int)(deadline - now > 60000 ? 60000 : deadline - now);
 		if ((cpu_source || oom_source) && !killed && tmo > SBX_CPU_POLL_MS)
 			tmo = SBX_CPU_POLL_MS;
+		if (pidfd < 0 && tmo > SBX_WAIT_POLL_MS)
+			tmo = SBX_WAIT_POLL_MS;
 		/* the socket is not watched: everything the child says (the
 		 * /output fd, a setup failure, the job's status) is followed by
 		 * its exit and read then (sbx_drain_msgs). Each wake-up of the
@@ -241,8 +263,14 @@ int sbx_supervise(struct sbx_run *run)
 			{ .fd = sigfd, .events = POLLIN },
 		};
 		int n = poll(p, 3, tmo);
-		if (n < 0 && errno != EINTR)
+		if (n < 0 && errno != EINTR) {
+			/* cannot wait with a timeout any more: end the job
+			 * rather than leave it running without its limits */
+			trex_log(TREX_LOG_ERROR, "supervise_poll_failed", "errno=%d", errno);
+			if (!killed)
+				kill(pid, SIGKILL);
 			break;
+		}
 		if (p[2].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sigfd, &si, sizeof(si)) == sizeof(si) && !killed) {
@@ -258,7 +286,9 @@ int sbx_supervise(struct sbx_run *run)
 		bool tick = false;
 		if ((cpu_source || oom_source) && !killed) {
 			uint64_t t = sbx_now_ms();
-			if (n == 0 || t >= next_check) {
+			/* a timeout is a tick, unless it is the short one
+			 * of the exit polling without a pidfd */
+			if ((n == 0 && pidfd >= 0) || t >= next_check) {
 				tick = true;
 				next_check = t + SBX_CPU_POLL_MS;
 			}
@@ -281,14 +311,22 @@ int sbx_supervise(struct sbx_run *run)
 				killed = true;
 			}
 		}
-		if (pidfd < 0 || (p[1].revents & POLLIN))
+		if (sbx_child_exited(pid, pidfd, p[1].revents))
 			break;
 	}
 	/* messages sent just before init exited are still queued */
 	sbx_drain_msgs(run, sock);
-	int st;
-	while (wait4(pid, &st, 0, &run->rusage) < 0 && errno == EINTR)
+	int st = 0;
+	pid_t w;
+	while ((w = wait4(pid, &st, 0, &run->rusage)) < 0 && errno == EINTR)
 		;
+	if (w < 0) {
+		/* never seen (the child is ours and not reaped elsewhere),
+		 * but then its status is unknown: say so, and count the job
+		 * as killed rather than read an uninitialised status */
+		trex_log(TREX_LOG_ERROR, "wait_failed", "pid=%d errno=%d", (int)pid, errno);
+		st = SIGKILL; /* WIFSIGNALED, WTERMSIG == SIGKILL */
+	}
 	run->init_status = st;
 	/* init exits 125 only when set-up failed before the job existed
 	 * (child.c); its own report is the cause when it arrived, and without

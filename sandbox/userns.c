@@ -3,7 +3,15 @@
  * uid/gid 1000 to it (one id each: root inside is not mapped at all, so it
  * can never be host root). The supervisor makes the namespace, maps written,
  * while the child builds the root, and hands it over as an fd: the child
- * joins it after pivot_root without a round trip to the supervisor. */
+ * joins it after pivot_root without a round trip to the supervisor.
+ *
+ * The namespace is owned by the job's host uid, not by host root (as
+ * unprivileged bubblewrap's is): the kernel charges every per-user count
+ * taken inside a user namespace (inotify instances and watches, queued
+ * signals, POSIX message queue bytes, SHM_LOCK memory, processes, nested
+ * namespaces) to the uid that owns it as well, in the parent namespace.
+ * Owned by root, every job drew on host root's counts: one job holding
+ * 128 inotify instances left host root and every other job with none. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -11,7 +19,9 @@
 #include <grp.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/securebits.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -86,19 +96,48 @@ int sbx_userns_write_maps(pid_t pid, uid_t host_uid, struct trex_err *err)
 	return sbx_write_proc(pid, "gid_map", line, err);
 }
 
+/* The vfork helper: becomes the job's host uid and gid (no supplementary
+ * groups) and makes the user namespace, which the kernel gives the
+ * caller's euid/egid as owner. SECBIT_NO_SETUID_FIXUP keeps its
+ * capabilities across the uid change, so a host that allows only
+ * capable processes to make user namespaces (Debian's
+ * kernel.unprivileged_userns_clone=0, Ubuntu's AppArmor restriction)
+ * still lets it; the owner is the euid either way. Raw syscalls only (see
+ * sbx_userns_become_job): it runs on the supervisor's memory. Credentials
+ * and securebits are per task, so the supervisor keeps its own. Returns
+ * the errno of the step that failed as its exit status (0: made). */
+__attribute__((noreturn)) static void sbx_userns_helper(uid_t host_uid)
+{
+	if (syscall(SYS_prctl, PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0 ||
+	    syscall(SYS_setgroups, 0, NULL) < 0 ||
+	    syscall(SYS_setresgid, host_uid, host_uid, host_uid) < 0 ||
+	    syscall(SYS_setresuid, host_uid, host_uid, host_uid) < 0 ||
+	    syscall(SYS_unshare, CLONE_NEWUSER) < 0)
+		_exit(errno > 0 && errno < 256 ? errno : EPERM);
+	_exit(0);
+}
+
 int sbx_userns_make(uid_t host_uid, int *userns_fd, struct trex_err *err)
 {
 	*userns_fd = -1;
 	if (host_uid == 0)
 		return trex_err_setx(err, -EPERM, "refusing to map the job to host root");
-	/* a vfork child makes the namespace and exits at once (it runs only
-	 * this unshare); the namespace outlives it through the fd below, and
-	 * a zombie's maps and ns link stay usable until it is reaped */
+	/* the helper's uid change marks the memory it shares with us
+	 * non-dumpable (the kernel does so on any euid change); ours is put
+	 * back once it is done */
+	int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	/* a vfork child makes the namespace and exits at once; the namespace
+	 * outlives it through the fd below, and a zombie's maps and ns link
+	 * stay usable until it is reaped */
 	pid_t pid = vfork();
 	if (pid == 0)
-		_exit(unshare(CLONE_NEWUSER) < 0 ? 1 : 0);
+		sbx_userns_helper(host_uid);
 	if (pid < 0)
 		return trex_err_set(err, -errno, "vfork the user namespace helper");
+	if (dumpable >= 0)
+		prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+	/* vfork returned: the helper has exited, a zombie until reaped */
+	int st = 0;
 	char path[64];
 	int rc = sbx_userns_write_maps(pid, host_uid, err);
 	if (rc == 0) {
@@ -106,11 +145,15 @@ int sbx_userns_make(uid_t host_uid, int *userns_fd, struct trex_err *err)
 		if ((*userns_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			rc = trex_err_set(err, -errno, "open %s", path);
 	}
-	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (rc == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
-		rc = trex_err_setx(err, -EPERM, "the helper could not make a user namespace");
+	if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+		int e = WIFEXITED(st) ? WEXITSTATUS(st) : EPROTO;
+		/* its own reason first: the maps of a helper that never made
+		 * a namespace fail too, as mapping host root's namespace */
+		rc = trex_err_set(err, -e, "make the job's user namespace as host uid %u",
+				  (unsigned)host_uid);
+	}
 	if (rc < 0 && *userns_fd >= 0) {
 		close(*userns_fd);
 		*userns_fd = -1;

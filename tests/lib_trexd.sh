@@ -34,12 +34,13 @@ trexd_cleanup() {
 }
 
 # trexd_config_write [MEMBER...]: writes $TREXD_CONF with state_dir, socket
-# and policy_dir (this tree's disclosure packs), then each MEMBER verbatim,
-# a JSON `"key": value` string (it may span lines).
+# and policy_dir ($TREXD_POLICY_DIR when set, else this tree's disclosure
+# packs), then each MEMBER verbatim, a JSON `"key": value` string (it may
+# span lines).
 trexd_config_write() {
 	{
 		printf '{\n  "state_dir": "%s",\n  "socket": "%s",\n  "policy_dir": "%s"' \
-			"$T/state" "$SOCK" "$TREX_ROOT/policies/disclosure"
+			"$T/state" "$SOCK" "${TREXD_POLICY_DIR:-$TREX_ROOT/policies/disclosure}"
 		local m
 		for m in "$@"; do printf ',\n  %s' "$m"; done
 		printf '\n}\n'
@@ -102,6 +103,24 @@ api_req() {
 api_get() { api_req GET "$1"; }
 api_post() {
 	if [ -n "${2:-}" ]; then api_req POST "$1" --data-binary @"$2"; else api_req POST "$1"; fi
+}
+
+# api_as UID METHOD PATH [BODY]: one request as unix uid UID (setpriv, no
+# groups), BODY the request's text; the HTTP status on stdout, the body in
+# $TREXD_BODY. $T must be writable by UID (chmod 777 "$T").
+api_as() {
+	local u=$1 m=$2 p=$3
+	rm -f "$TREXD_BODY"
+	if [ $# -ge 4 ]; then
+		printf '%s' "$4" >"$T/api_as.body"
+		chmod 644 "$T/api_as.body"
+		setpriv --reuid "$u" --regid "$u" --clear-groups curl -s -o "$TREXD_BODY" \
+			-w '%{http_code}' --unix-socket "$SOCK" -X "$m" --data-binary @"$T/api_as.body" \
+			"http://trexd$p"
+	else
+		setpriv --reuid "$u" --regid "$u" --clear-groups curl -s -o "$TREXD_BODY" \
+			-w '%{http_code}' --unix-socket "$SOCK" -X "$m" "http://trexd$p"
+	fi
 }
 
 # api_field A.B.0.C: one value of the JSON in $TREXD_BODY (numbers index lists)

@@ -14,7 +14,10 @@
 #include "cleanup.h"
 #include "acro.h"
 #include "csv.h"
+#include "domains.h"
+#include "dsindex.h"
 #include "idindex.h"
+#include "labels.h"
 #include "manifest.h"
 #include "policy.h"
 #include "sdc.h"
@@ -28,8 +31,10 @@ static void usage(FILE *f)
 	fputs("usage: trex-check [--policy FILE|NAME] [--manifest FILE | --kind K --dimensions A,B\n"
 	      "                  --count C [--value V --contributors N --largest A,B --dof D]]\n"
 	      "                  [--out DIR] [--json] [--marker TEXT] [--acro-json FILE]\n"
-	      "                  [--id-index FILE] [--previous DIR] [--no-sync] [--whole] FILE...\n"
+	      "                  [--id-index FILE] [--domains FILE] [--previous DIR] [--no-sync]\n"
+	      "                  [--whole] FILE...\n"
 	      "       trex-check --build-id-index DATASET_DIR --id-columns A,B --out FILE\n"
+	      "                  [--domains-out FILE]\n"
 	      "--no-sync: copies under --out are renamed into place but not fsync'd, for a\n"
 	      "caller that copies and fsyncs what it publishes (trexd does)\n"
 	      "Frequency and magnitude tables without declared totals are checked as they\n"
@@ -46,8 +51,10 @@ struct check_opts {
 	const char *marker;
 	const char *acro_json;
 	const char *id_index, *build_id_index, *id_columns;
+	const char *domains, *domains_out; /* the dataset's category domains (labels.c) */
 	const char *previous; /* tables released earlier for the project */
 	struct idindex ids; /* loaded from id_index (empty when none) */
+	struct domains doms; /* loaded from domains */
 	bool json;
 	bool no_sync; /* released copies not fsync'd (still temp + rename) */
 	bool whole; /* --whole: no streaming check (tests compare both) */
@@ -211,7 +218,8 @@ static int check_file_stream(const struct check_opts *o, const struct policy *po
 	const char *released = check_release_name(file);
 	char outpath[4096];
 	struct stream_opts so = {.ids = &o->ids, .out_dir = o->out, .release_path = outpath,
-				 .marker = o->marker, .sync = !o->no_sync, .previous = o->previous};
+				 .marker = o->marker, .sync = !o->no_sync, .previous = o->previous,
+				 .domains = o->domains ? &o->doms : NULL};
 	struct csv_stream cs;
 	struct sdc_table t;
 	struct sdc_result res;
@@ -339,6 +347,8 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 		return r;
 	}
 	r = sdc_check(pol, &t, &res, err);
+	if (r == 0)
+		labels_check_table(pol, &t, o->domains ? &o->doms : NULL, &res);
 	if (r == 0 && o->ids.n)
 		check_identifiers(o, &t, &res);
 	if (r == 0 && o->previous && res.verdict < SDC_REVIEW)
@@ -477,6 +487,8 @@ int main(int argc, char **argv)
 		{"id-index", required_argument, NULL, 'I'},
 		{"build-id-index", required_argument, NULL, 'B'},
 		{"id-columns", required_argument, NULL, 'C'},
+		{"domains", required_argument, NULL, 'D'},
+		{"domains-out", required_argument, NULL, 'E'},
 		{"previous", required_argument, NULL, 'P'},
 		{"no-sync", no_argument, NULL, 'S'},
 		{"whole", no_argument, NULL, 'W'},
@@ -511,6 +523,8 @@ int main(int argc, char **argv)
 		case 'I': o.id_index = optarg; break;
 		case 'B': o.build_id_index = optarg; break;
 		case 'C': o.id_columns = optarg; break;
+		case 'D': o.domains = optarg; break;
+		case 'E': o.domains_out = optarg; break;
 		case 'P': o.previous = optarg; break;
 		case 'S': o.no_sync = true; break;
 		case 'W': o.whole = true; break;
@@ -519,16 +533,22 @@ int main(int argc, char **argv)
 		}
 	}
 	if (o.build_id_index) {
-		size_t nids = 0;
-		if (!o.id_columns || !o.out || optind < argc) {
+		size_t nids = 0, nvalues = 0;
+		/* --id-columns '' for a dataset without identifiers: its
+		 * domains, and an index that finds nothing */
+		if (!o.id_columns || !o.out || optind < argc || (!*o.id_columns && !o.domains_out)) {
 			fprintf(stderr, "trex-check: --build-id-index DIR needs --id-columns and --out FILE\n");
 			return EXIT_USAGE;
 		}
-		if (idindex_build(o.build_id_index, o.id_columns, o.out, &nids, &err) < 0) {
+		if (dsindex_build(o.build_id_index, o.id_columns, o.out, o.domains_out, &nids,
+				  &nvalues, &err) < 0) {
 			fprintf(stderr, "trex-check: %s\n", err.msg);
 			return EXIT_USAGE;
 		}
-		printf("{\"ids\":%zu}\n", nids);
+		if (o.domains_out)
+			printf("{\"ids\":%zu,\"domain_values\":%zu}\n", nids, nvalues);
+		else
+			printf("{\"ids\":%zu}\n", nids);
 		return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
 	}
 	if (optind >= argc || (o.manifest && o.kind) || (!o.manifest && !o.kind)) {
@@ -543,6 +563,8 @@ int main(int argc, char **argv)
 	r = policy_load(o.policy, &pol, &err);
 	if (r == 0 && o.id_index)
 		r = idindex_load(o.id_index, &o.ids, &err);
+	if (r == 0 && o.domains)
+		r = domains_load(o.domains, &o.doms, &err);
 	if (r == 0)
 		r = o.manifest ? manifest_load(o.manifest, &m, &err) : check_cli_decl(&o, &m, &err);
 	if (r < 0) {
@@ -590,6 +612,7 @@ int main(int argc, char **argv)
 	json_decref(report);
 	manifest_free(&m);
 	idindex_free(&o.ids);
+	domains_free(&o.doms);
 	if (r < 0)
 		return EXIT_USAGE;
 	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -135,6 +136,52 @@ static int manifest_check_hierarchies(const struct output_decl *d, json_t *v, co
 	return 0;
 }
 
+/* {dim: [labels]} and {dim: [breaks]}: every dim declared, labels strings,
+ * breaks finite numbers in strictly increasing order. */
+static int manifest_check_labels(const struct output_decl *d, json_t *v, bool bins,
+				 const char *file, size_t idx, struct trex_err *err)
+{
+	const char *key = bins ? "bins" : "labels", *dim;
+	json_t *list, *e;
+	size_t i;
+
+	if (!json_is_object(v))
+		return trex_err_setx(err, -EINVAL, "%s: outputs[%zu].%s must be an object", file,
+				     idx, key);
+	json_object_foreach(v, dim, list) {
+		bool found = false;
+		double prev = 0;
+		for (size_t k = 0; k < d->ndims; k++)
+			found |= !strcmp(d->dims[k], dim);
+		if (!found)
+			return trex_err_setx(err, -EINVAL,
+					     "%s: outputs[%zu].%s names '%s', not a dimension", file,
+					     idx, key, dim);
+		if (!json_is_array(list) || json_array_size(list) == 0 ||
+		    json_array_size(list) > (bins ? MANIFEST_MAX_BINS : MANIFEST_MAX_LABELS))
+			return trex_err_setx(err, -EINVAL,
+					     "%s: outputs[%zu].%s.%s must be an array of 1 to %d %s",
+					     file, idx, key, dim,
+					     bins ? MANIFEST_MAX_BINS : MANIFEST_MAX_LABELS,
+					     bins ? "breaks" : "labels");
+		json_array_foreach(list, i, e) {
+			if (!bins && (!json_is_string(e) || json_string_length(e) > 256))
+				return trex_err_setx(err, -EINVAL,
+						     "%s: outputs[%zu].labels.%s must hold strings (<= 256 bytes)",
+						     file, idx, dim);
+			if (bins && (!json_is_number(e) || !isfinite(json_number_value(e)) ||
+				     fabs(json_number_value(e)) > 1e15 ||
+				     (i && json_number_value(e) <= prev)))
+				return trex_err_setx(err, -EINVAL,
+						     "%s: outputs[%zu].bins.%s must hold numbers in increasing order",
+						     file, idx, dim);
+			if (bins)
+				prev = json_number_value(e);
+		}
+	}
+	return 0;
+}
+
 int manifest_decl_from_json(json_t *o, const char *file, size_t idx, struct output_decl *d,
 			    struct trex_err *err)
 {
@@ -177,6 +224,10 @@ int manifest_decl_from_json(json_t *o, const char *file, size_t idx, struct outp
 			d->total_codes = json_incref(v);
 		} else if (!strcmp(key, "hierarchies")) {
 			d->hierarchies = json_incref(v);
+		} else if (!strcmp(key, "labels")) {
+			d->labels = json_incref(v);
+		} else if (!strcmp(key, "bins")) {
+			d->bins = json_incref(v);
 		} else {
 			r = trex_err_setx(err, -EINVAL, "%s: outputs[%zu]: unknown key '%s'", file, idx, key);
 		}
@@ -190,6 +241,10 @@ int manifest_decl_from_json(json_t *o, const char *file, size_t idx, struct outp
 	if (d->total_codes && (r = manifest_check_total_codes(d, d->total_codes, file, idx, err)) < 0)
 		return r;
 	if (d->hierarchies && (r = manifest_check_hierarchies(d, d->hierarchies, file, idx, err)) < 0)
+		return r;
+	if (d->labels && (r = manifest_check_labels(d, d->labels, false, file, idx, err)) < 0)
+		return r;
+	if (d->bins && (r = manifest_check_labels(d, d->bins, true, file, idx, err)) < 0)
 		return r;
 	if (d->kind == KIND_FREQUENCY && (!d->count || !d->ndims))
 		return trex_err_setx(err, -EINVAL, "%s: outputs[%zu]: a frequency_table needs 'dimensions' and 'count'",
@@ -217,6 +272,8 @@ void manifest_decl_free(struct output_decl *d)
 	trex_free(d->largest);
 	json_decref(d->total_codes);
 	json_decref(d->hierarchies);
+	json_decref(d->labels);
+	json_decref(d->bins);
 	memset(d, 0, sizeof(*d));
 }
 

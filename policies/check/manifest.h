@@ -37,7 +37,14 @@ struct output_decl {
 	char *dof;           /* regression: residual degrees of freedom column */
 	json_t *total_codes; /* {dim: [codes]} or NULL (owned reference) */
 	json_t *hierarchies; /* {dim: {parent: [children]}} or NULL (owned) */
+	/* a dimension's labels fixed before the job ran (labels.c): listed,
+	 * {dim: [label, ...]}, or the breaks of a binned numeric column,
+	 * {dim: [b0, b1, ...]} strictly increasing; NULL when none (owned) */
+	json_t *labels;
+	json_t *bins;
 };
+#define MANIFEST_MAX_LABELS 10000
+#define MANIFEST_MAX_BINS 1000
 
 struct output_manifest {
 	struct output_decl *outputs;

@@ -37,6 +37,8 @@ void policy_defaults(struct policy *p)
 	p->redact_at_or_below = 7;
 	p->rounding_base = 5;
 	p->protection_percent = 10;
+	p->max_unknown_label_share = 0.5;
+	p->record_level_min_rows = 10;
 }
 
 static int policy_dir(char *out, size_t outsz, struct trex_err *err)
@@ -150,37 +152,8 @@ static int policy_get_str(json_t *v, const char *file, const char *key, char *ou
 	return 0;
 }
 
-static int policy_parse_depth(const char *text, size_t len, const char *file,
-			      struct policy *p, int depth, struct trex_err *err);
-
-/* {"profile": "NAME"} stands for a shipped pack; it may not be combined with
- * other keys, so what a permit names is exactly what runs. */
-static int policy_profile(json_t *root, const char *file, struct policy *p, int depth,
-			  struct trex_err *err)
-{
-	json_t *v = json_object_get(root, "profile");
-	char path[PATH_MAX];
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	int r;
-
-	if (json_object_size(root) != 1)
-		return trex_err_setx(err, -EINVAL, "%s: 'profile' cannot be combined with other keys",
-				     file);
-	if (!json_is_string(v) || !policy_is_name(json_string_value(v)))
-		return trex_err_setx(err, -EINVAL, "%s: 'profile' must name a shipped pack", file);
-	if (depth > 0)
-		return trex_err_setx(err, -ELOOP, "%s: a shipped pack cannot name a profile", file);
-	r = policy_resolve(json_string_value(v), path, sizeof(path), err);
-	if (r < 0)
-		return r;
-	r = trex_read_file(AT_FDCWD, path, POLICY_MAX_BYTES, &text, &len, err);
-	if (r < 0)
-		return r;
-	return policy_parse_depth(text, len, path, p, depth + 1, err);
-}
-
-static int policy_apply(json_t *root, const char *file, struct policy *p, int depth,
+/* The keys of one self-contained pack (no "profile") over p. */
+static int policy_apply(json_t *root, const char *file, struct policy *p,
 			struct trex_err *err)
 {
 	const char *key;
@@ -188,10 +161,6 @@ static int policy_apply(json_t *root, const char *file, struct policy *p, int de
 	int r = 0;
 	bool have_name = false, have_version = false;
 
-	if (!json_is_object(root))
-		return trex_err_setx(err, -EINVAL, "%s: a policy must be a JSON object", file);
-	if (json_object_get(root, "profile"))
-		return policy_profile(root, file, p, depth, err);
 	json_object_foreach(root, key, v) {
 		if (!strcmp(key, "name")) {
 			r = policy_get_str(v, file, key, p->name, sizeof(p->name), err);
@@ -240,6 +209,14 @@ static int policy_apply(json_t *root, const char *file, struct policy *p, int de
 						  "%s: 'rounding' must be \"nearest\" or \"midpoint\"", file);
 		} else if (!strcmp(key, "protection_percent")) {
 			r = policy_get_long(v, file, key, 0, 100, &p->protection_percent, err);
+		} else if (!strcmp(key, "max_unknown_label_share")) {
+			if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
+			    json_number_value(v) < 0 || json_number_value(v) > 1)
+				r = trex_err_setx(err, -EINVAL, "%s: '%s' must be in [0, 1]", file, key);
+			else
+				p->max_unknown_label_share = json_number_value(v);
+		} else if (!strcmp(key, "record_level_min_rows")) {
+			r = policy_get_long(v, file, key, 2, 1000000000, &p->record_level_min_rows, err);
 		} else {
 			r = trex_err_setx(err, -EINVAL, "%s: unknown key '%s'", file, key);
 		}
@@ -251,40 +228,129 @@ static int policy_apply(json_t *root, const char *file, struct policy *p, int de
 	return 0;
 }
 
-static int policy_parse_depth(const char *text, size_t len, const char *file,
-			      struct policy *p, int depth, struct trex_err *err)
+static int policy_resolve_file(const char *dir, const char *file, int depth,
+			       struct policy *p, json_t **out, struct trex_err *err);
+
+/* {"profile": NAME, ...}: the pack DIR/NAME.json (itself resolved) with
+ * this file's other keys over it. A file that overrides anything names
+ * itself ('name', 'version'), so a report never credits a pack with values
+ * it does not hold; the base's 'description' describes the base, so it is
+ * dropped. root is borrowed; *out is the new resolved object. */
+static int policy_resolve_profile(const char *dir, json_t *root, const char *file,
+				  int depth, struct policy *p, json_t **out,
+				  struct trex_err *err)
+{
+	json_t *v = json_object_get(root, "profile");
+	char pdir[PATH_MAX], path[PATH_MAX];
+	_cleanup_json_ json_t *base = NULL;
+	const char *key;
+	int r;
+
+	if (!json_is_string(v) || !policy_is_name(json_string_value(v)))
+		return trex_err_setx(err, -EINVAL, "%s: 'profile' must name a shipped pack", file);
+	if (json_object_size(root) > 1 &&
+	    (!json_object_get(root, "name") || !json_object_get(root, "version")))
+		return trex_err_setx(err, -EINVAL,
+				     "%s: a policy that overrides its profile needs its own "
+				     "'name' and 'version'",
+				     file);
+	if (depth >= POLICY_MAX_DEPTH)
+		return trex_err_setx(err, -ELOOP, "%s: profiles nest deeper than %d", file,
+				     POLICY_MAX_DEPTH);
+	if (!dir) {
+		r = policy_dir(pdir, sizeof(pdir), err);
+		if (r < 0)
+			return r;
+		dir = pdir;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", dir, json_string_value(v)) >=
+	    sizeof(path))
+		return trex_err_setx(err, -ENAMETOOLONG, "%s: profile path too long", file);
+	r = policy_resolve_file(dir, path, depth + 1, p, &base, err);
+	if (r < 0)
+		return r;
+	if (json_object_size(root) > 1)
+		json_object_del(base, "description");
+	json_object_foreach(root, key, v)
+		if (strcmp(key, "profile") != 0 && json_object_set(base, key, v) < 0)
+			return trex_err_setx(err, -ENOMEM, "%s: out of memory", file);
+	/* the base is valid: what fails now is this file's */
+	policy_defaults(p);
+	r = policy_apply(base, file, p, err);
+	if (r < 0)
+		return r;
+	*out = base;
+	base = NULL;
+	return 0;
+}
+
+static int policy_resolve_text(const char *dir, const char *text, size_t len,
+			       const char *file, int depth, struct policy *p, json_t **out,
+			       struct trex_err *err)
 {
 	json_error_t je;
 	_cleanup_json_ json_t *root = NULL;
+	int r;
 
-	policy_defaults(p);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
 		return trex_err_setx(err, -EINVAL, "%s:%d:%d: %s", file, je.line, je.column,
 				     je.text);
-	return policy_apply(root, file, p, depth, err);
+	if (!json_is_object(root))
+		return trex_err_setx(err, -EINVAL, "%s: a policy must be a JSON object", file);
+	if (json_object_get(root, "profile"))
+		return policy_resolve_profile(dir, root, file, depth, p, out, err);
+	policy_defaults(p);
+	r = policy_apply(root, file, p, err);
+	if (r < 0)
+		return r;
+	*out = root;
+	root = NULL;
+	return 0;
+}
+
+static int policy_resolve_file(const char *dir, const char *file, int depth,
+			       struct policy *p, json_t **out, struct trex_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = trex_read_file(AT_FDCWD, file, POLICY_MAX_BYTES, &text, &len, err);
+	if (r < 0)
+		return r;
+	return policy_resolve_text(dir, text, len, file, depth, p, out, err);
+}
+
+int policy_read(const char *dir, const char *file, struct policy *p, json_t **resolved,
+		struct trex_err *err)
+{
+	json_t *j = NULL;
+	int r = policy_resolve_file(dir, file, 0, p, &j, err);
+	if (r == 0 && resolved)
+		*resolved = j;
+	else if (j)
+		json_decref(j);
+	return r;
 }
 
 int policy_parse(const char *text, size_t len, const char *file, struct policy *p,
 		 struct trex_err *err)
 {
-	return policy_parse_depth(text, len, file, p, 0, err);
+	json_t *j = NULL;
+	int r = policy_resolve_text(NULL, text, len, file, 0, p, &j, err);
+	if (j)
+		json_decref(j);
+	return r;
 }
 
 int policy_load(const char *name_or_path, struct policy *p, struct trex_err *err)
 {
 	char path[PATH_MAX];
-	_cleanup_free_ char *text = NULL;
-	size_t len;
 	int r;
 
 	r = policy_resolve(name_or_path, path, sizeof(path), err);
 	if (r < 0)
 		return r;
-	r = trex_read_file(AT_FDCWD, path, POLICY_MAX_BYTES, &text, &len, err);
-	if (r < 0)
-		return r;
-	return policy_parse(text, len, path, p, err);
+	return policy_read(NULL, path, p, NULL, err);
 }
 
 json_t *policy_to_json(const struct policy *p)
@@ -308,5 +374,7 @@ json_t *policy_to_json(const struct policy *p)
 	} else {
 		json_object_set_new(j, "protection_percent", json_integer(p->protection_percent));
 	}
+	json_object_set_new(j, "max_unknown_label_share", json_real(p->max_unknown_label_share));
+	json_object_set_new(j, "record_level_min_rows", json_integer(p->record_level_min_rows));
 	return j;
 }

@@ -12,6 +12,8 @@
 #include "err.h"
 
 #define POLICY_MAX_BYTES (64 * 1024)
+/* profiles a pack may follow: {"profile": A} -> A names B -> ... */
+#define POLICY_MAX_DEPTH 4
 
 enum policy_method {
 	POLICY_SUPPRESS, /* primary + secondary cell suppression */
@@ -33,14 +35,35 @@ struct policy {
 	long rounding_base;       /* rounding: round to the nearest multiple */
 	bool rounding_midpoint;   /* rounding: midpoint-N (1..N -> N/2, N+1..2N -> 3N/2) */
 	long protection_percent;  /* suppression audit: required interval width, % of the cell */
+	/* record-level labels (labels.c): a dimension whose distinct labels
+	 * are unknown to the dataset in a larger share than this is held */
+	double max_unknown_label_share;
+	/* and one with a distinct label per row (another dimension varying)
+	 * from this many rows on */
+	long record_level_min_rows;
 };
 
 void policy_defaults(struct policy *p);
 
+/* The one reader of the pack format, shared by trex-check and trexd (which
+ * validates packs with it at `trexd -n` and hands the checker what it
+ * resolved). A pack is either self-contained (every key its own, 'name' and
+ * 'version' required) or {"profile": NAME, ...}: the pack DIR/NAME.json,
+ * itself resolved (at most POLICY_MAX_DEPTH profiles deep), with this
+ * file's other keys over it; a file that overrides anything must carry its
+ * own 'name' and 'version'. Every error names the file (and key) at fault.
+ *
+ * policy_read: FILE resolved with profiles in DIR (NULL: $TREX_POLICY_DIR,
+ * else <dir of the binary>/../policies/disclosure) into p; when resolved is
+ * not NULL it gets the pack as one self-contained JSON object (no
+ * "profile"; it reads back to the same p), the caller's to json_decref. */
+int policy_read(const char *dir, const char *file, struct policy *p, json_t **resolved,
+		struct trex_err *err);
 /* NAME (no '/' and no ".json") resolves to DIR/NAME.json where DIR is
  * $TREX_POLICY_DIR or <dir of the binary>/../policies/disclosure; anything
  * else is a path. */
 int policy_load(const char *name_or_path, struct policy *p, struct trex_err *err);
+/* TEXT as the pack FILE (profiles resolved as by policy_load). */
 int policy_parse(const char *text, size_t len, const char *file, struct policy *p,
 		 struct trex_err *err);
 /* The pack as it appears in the report. */

@@ -298,7 +298,8 @@ static void report_cells(struct report_out *out, const struct sdc_table *t,
 		report_lit(&o, ",\"key\":{");
 		/* a streamed table's rows are gone: its decisions carry their key */
 		const char *k = res->cell_key ? res->key_text + res->cell_key[i] : NULL;
-		for (size_t d = 0; d < nd; d++) {
+		/* a table holding an identifier: its labels may too (sdc_identifier) */
+		for (size_t d = 0; d < nd && !res->keys_hidden; d++) {
 			report_put(&o, keypre[d].p, keypre[d].len);
 			if (k) {
 				report_str(&o, k);
@@ -359,7 +360,8 @@ int report_cells_write(FILE *f, const struct sdc_table *t, const struct sdc_resu
  * reason_text. Actual cells are nearer 140 bytes plus their reason. */
 size_t report_cells_size(const struct sdc_table *t, const struct sdc_result *res)
 {
-	return res->ndecisions * (84 + 6 * t->decl->ndims) + res->reason_len;
+	return res->ndecisions * (84 + (res->keys_hidden ? 0 : 6 * t->decl->ndims)) +
+	       res->reason_len;
 }
 
 /* Columns whose value is hidden when a row is suppressed: every measure,

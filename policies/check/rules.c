@@ -317,7 +317,7 @@ static uint32_t *sdc_group_array(struct sdc_result *res, size_t n)
 	return res->group_scratch;
 }
 
-static bool sdc_is_missing(const char *s)
+bool sdc_is_missing(const char *s)
 {
 	static const char *const tokens[] = {"", "NA", "N/A", "NaN", "nan", "NAN", "null",
 					     "NULL", "None", "."};
@@ -1078,22 +1078,54 @@ static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res
 
 /* A margin nobody declared is the classic leak: the hidden cell is the
  * total minus the rest. Codes that name a total are held for review. */
-/* Any field equal to a pseudonymised identifier of the dataset fails the
- * file, whatever its rules said: it is record-level data. The report
- * names the row (1-based, 0 the header) and column, never the value. */
+/* The declared name of column col, or NULL when the declaration does
+ * not name it (its header is the job's: never quoted). */
+static const char *sdc_declared_name(const struct sdc_table *t, size_t col)
+{
+	const struct output_decl *d = t->decl;
+	int c = (int)col;
+
+	for (size_t i = 0; i < d->ndims; i++)
+		if (t->dim_col[i] == c)
+			return d->dims[i];
+	for (size_t i = 0; i < d->nlargest; i++)
+		if (t->largest_col[i] == c)
+			return d->largest[i];
+	if (t->count_col == c)
+		return d->count;
+	if (t->value_col == c)
+		return d->value;
+	if (t->contrib_col == c)
+		return d->contributors;
+	if (t->dof_col == c)
+		return d->dof;
+	return NULL;
+}
+
+/* Any field holding a pseudonymised identifier of the dataset (whole or
+ * inside its text, idindex.c) fails the file, whatever its rules said: it
+ * is record-level data. The report names the row (1-based, 0 the header)
+ * and column, never the value; the column by its declared name, else by
+ * position. Every label of such a table may hold one, so the keys of its
+ * cells are withheld from the report (keys_hidden). */
 void sdc_identifier(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t col)
 {
+	const char *name = sdc_declared_name(t, col);
+	char pos[32];
+
+	snprintf(pos, sizeof(pos), "column %zu", col + 1);
 	/* the decision's column, owned: a streamed table's header does not
 	 * outlive its check, and the report may be written after it */
 	trex_free(res->id_measure);
-	res->id_measure = trex_strdup(csv_header(t->csv, col));
+	res->id_measure = trex_strdup(name ? name : pos);
+	res->keys_hidden = true;
 	if (row > 0)
 		sdc_note(res, t, row - 1, res->id_measure ? res->id_measure : "?", "identifier",
-			 NULL, "fail", "column %.64s holds a pseudonymised identifier of the dataset",
-			 csv_header(t->csv, col));
+			 NULL, "fail", "%.64s holds a pseudonymised identifier of the dataset",
+			 name ? name : pos);
 	sdc_reason(res, "identifier", SDC_FAIL,
 		   "identifier: row %zu, column %zu (%.64s) holds a pseudonymised identifier of the dataset",
-		   row, col + 1, row ? csv_header(t->csv, col) : "header");
+		   row, col + 1, row ? (name ? name : "undeclared") : "header");
 	snprintf(res->summary, sizeof(res->summary), "identifier leak");
 }
 

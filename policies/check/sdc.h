@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "csv.h"
+#include "domains.h"
 #include "idindex.h"
 #include "err.h"
 #include "manifest.h"
@@ -74,6 +75,7 @@ struct sdc_result {
 	char *key_text;
 	size_t key_len, key_cap;
 	char *id_measure;         /* the identifier decision's column (owned) */
+	bool keys_hidden;         /* an identifier: cells written with empty keys */
 	json_t *shared_params[4]; /* params objects shared by many cells */
 	/* group.c: each dimension's codes interned (per row, and the first
 	 * row of each code) */
@@ -172,6 +174,8 @@ void sdc_summarise(const struct policy *pol, const struct sdc_table *t, struct s
 void sdc_undeclared_columns(const struct sdc_table *t, struct sdc_result *res);
 void sdc_identifier(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t col);
 
+/* A missing-value token: empty, NA, N/A, NaN, nan, NAN, null, NULL, None, "." */
+bool sdc_is_missing(const char *s);
 /* Number in a cell: 0 and *out, 1 for a missing value (empty, NA, NaN...),
  * -EINVAL when it is not a plain decimal number. */
 int sdc_parse_number_slow(const char *s, double *out);
@@ -436,6 +440,7 @@ struct stream_opts {
 	const char *marker;
 	bool sync;                  /* fsync the released copy (--no-sync: not) */
 	const char *previous;       /* NULL, or tables released earlier (differencing) */
+	const struct domains *domains; /* NULL, or the dataset's category domains (labels.c) */
 };
 bool stream_eligible(const struct policy *pol, const struct output_decl *d);
 int stream_check(const struct policy *pol, const struct output_decl *d, const char *name,

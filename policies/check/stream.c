@@ -26,6 +26,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "labels.h"
 
 /* Only tables without declared totals and under a suppression policy
  * come here (see the top of this file). */
@@ -527,6 +528,12 @@ static int stream_identifiers(struct stream_state *st, const struct csv_table *v
 	return 0;
 }
 
+static const char *stream_code_text(const void *ctx, size_t d, uint32_t code)
+{
+	const struct stream_state *st = ctx;
+	return codes_text(&st->dim[d], code);
+}
+
 /* The whole-table check's decisions, from what the batches gathered. */
 static int stream_finish(struct stream_state *st, struct sdc_result *res, size_t nrows)
 {
@@ -569,6 +576,12 @@ static int stream_finish(struct stream_state *st, struct sdc_result *res, size_t
 	}
 	sdc_undeclared_columns(t, res);
 	sdc_summarise(st->pol, t, res);
+	{
+		size_t ncodes[MANIFEST_MAX_DIMS];
+		for (size_t d = 0; d < st->nd; d++)
+			ncodes[d] = st->dim[d].n;
+		labels_check(st->pol, t, st->so->domains, nrows, ncodes, stream_code_text, st, res);
+	}
 	if (st->id_hit) {
 		size_t before = res->ndecisions;
 		sdc_identifier(t, res, st->id_row, st->id_col);

@@ -27,7 +27,8 @@
 # stream.c): exit status, stdout, stderr and the released files must be the
 # same bytes, whichever path checked each table.
 # A case with a dataset/ folder first gets ids.bin, the identifier index of
-# dataset/ over the columns listed in its id_columns file.
+# dataset/ over the columns listed in its id_columns file (none when it has
+# no such file), and domains.json, the dataset's category domains.
 . "$(cd "$(dirname "$0")/../.." && pwd)/tests/lib.sh"
 CHECK="$BIN/trex-check"
 TREX_POLICY_DIR="$TREX_ROOT/policies/disclosure"
@@ -54,8 +55,8 @@ for dir in "$TREX_ROOT"/tests/disclosure/cases/*/; do
 	cp -r "$dir" "$w"
 	mkdir -p "$w/out"
 	if [ -d "$w/dataset" ]; then
-		(cd "$w" && "$CHECK" --build-id-index dataset --id-columns "$(cat id_columns)" \
-			--out ids.bin >/dev/null 2>build.err) ||
+		(cd "$w" && "$CHECK" --build-id-index dataset --id-columns "$(cat id_columns 2>/dev/null)" \
+			--out ids.bin --domains-out domains.json >/dev/null 2>build.err) ||
 			not_ok "$name: identifier index" "$(cat "$w/build.err")"
 	fi
 	# shellcheck disable=SC2046

@@ -93,6 +93,9 @@ A 22 "create /etc/x" "" EACCES EROFS creat /etc/x
 # ---------------------------------------------------------- resources (33-41)
 . "$TREX_ROOT/tests/escape/resources.sh"
 
+# ------------------------------------ per-user limits (issue #12): U1-U3
+. "$TREX_ROOT/tests/escape/peruser.sh"
+
 # ---------------------------------------------------------------- kernel
 A 42 "keyctl(JOIN_SESSION_KEYRING)" "" ok EPERM keyctl_join
 A 42 "add_key(user)" "" ok EPERM add_key

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "policies/check/labels.h"
 #include "policies/check/sdc.h"
 
 struct gen {
@@ -258,7 +259,8 @@ static void outcome_report(struct outcome *o, const struct sdc_table *t,
 }
 
 static void run_whole(FILE *f, const struct policy *pol, const struct output_decl *decl,
-		      const char *dir, const char *previous, struct outcome *o)
+		      const char *dir, const char *previous, const struct domains *dom,
+		      struct outcome *o)
 {
 	struct trex_err err = {0};
 	struct csv_table csv;
@@ -275,6 +277,8 @@ static void run_whole(FILE *f, const struct policy *pol, const struct output_dec
 		if (o->r == 0) {
 			bool leaves;
 			o->r = sdc_check(pol, &t, &res, &err);
+			if (o->r == 0) /* as main.c does */
+				labels_check_table(pol, &t, dom, &res);
 			if (o->r == 0 && previous && res.verdict < SDC_REVIEW)
 				o->r = diff_check(pol, &t, &res, previous, &err);
 			leaves = o->r == 0 &&
@@ -342,6 +346,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool magnitude;
 	char prevdir[128], prevfile[160];
 	const char *previous = NULL;
+	struct domains doms = {.set = {0}};
+	const struct domains *dom = NULL;
 
 	if (!dir[0]) {
 		snprintf(dir, sizeof(dir), "/tmp/trex-fuzz-stream.XXXXXX");
@@ -377,6 +383,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	json_decref(dj);
 	csv_set_stream_chunk(1 + gen_below(&g, 200));
+	/* sometimes the dataset's categories: a few of the codes known, the
+	 * labels rule judging the rest (labels.c), sometimes a tighter share */
+	if (gen_below(&g, 2)) {
+		static const char *const known[] = {"a0", "a1", "b0", "b2", "c1", "c3", "Total"};
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (gen_below(&g, 2) && strset_add(&doms.set, known[i], strlen(known[i])) < 0)
+				abort();
+		dom = &doms;
+		pol.max_unknown_label_share = gen_below(&g, 11) / 10.0;
+	}
+	pol.record_level_min_rows = 2 + gen_below(&g, 12);
 	/* sometimes a table released earlier: this one, or this one less a
 	 * row (a difference of that row's cell, often below the threshold) */
 	snprintf(prevdir, sizeof(prevdir), "%s/prev", dir);
@@ -426,7 +443,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FILE *f = fmemopen(tab.text, tab.len, "rb");
 		if (!f)
 			abort();
-		run_whole(f, &pol, &decl, dir, previous, &whole);
+		run_whole(f, &pol, &decl, dir, previous, dom, &whole);
 		fclose(f);
 	}
 	{
@@ -437,7 +454,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct csv_stream cs;
 		struct sdc_table t;
 		struct sdc_result res;
-		struct stream_opts so = {NULL, dir, NULL, "", false, previous};
+		struct stream_opts so = {NULL, dir, NULL, "", false, previous, dom};
 		char path[512];
 		bool released = false;
 
@@ -459,7 +476,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (streamed.r == 1) {
 			/* not grouped: the rewound file, checked whole, as fresh */
 			memset(&err, 0, sizeof(err));
-			run_whole(f, &pol, &decl, dir, previous, &streamed);
+			run_whole(f, &pol, &decl, dir, previous, dom, &streamed);
 		} else {
 			if (streamed.r == 0) {
 				outcome_report(&streamed, &t, &res, released);
@@ -480,6 +497,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rmdir(prevdir);
 	}
 	manifest_decl_free(&decl);
+	strset_free(&doms.set);
 	csv_set_stream_chunk(0);
 	free(tab.text);
 	return 0;

@@ -24,7 +24,7 @@ ALICE=1001 BOB=1002 CAROL=1003 DAVE=1004 ERIN=1005 OSCAR=1006 FRANK=1007 MALLORY
 # write_config [MEMBER...]: the access configuration, plus MEMBERs
 write_config() {
 	trexd_config_write '"concurrency": 2' \
-		"\"datasets\": {\"synth\": {\"path\": \"$T/data\"}, \"other\": {\"path\": \"$T/data\"}}" \
+		"\"datasets\": {\"synth\": {\"path\": \"$T/data\", \"id_columns\": []}, \"other\": {\"path\": \"$T/data\", \"id_columns\": []}}" \
 		"\"approver_keys\": [\"$T/k/approver.pub\"]" \
 		'"revoked_permits": ["PERMIT-REVOKED"]' \
 		'"audit_checkpoint_every": 5' "$@" \
@@ -116,7 +116,7 @@ with open("/output/fig.png", "wb") as f:
     f.write(b"\x89PNG\r\n\x1a\n")
 PY
 )
-OUTS='[{"path":"age_sex.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"},{"path":"fig.png","kind":"figure"}]'
+OUTS='[{"path":"age_sex.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n","bins":{"age_band":[20,30,40]},"labels":{"sex":["F","M"]}},{"path":"fig.png","kind":"figure"}]'
 FIGONLY='[{"path":"fig.png","kind":"figure"}]'
 
 # --- 1. every permit refusal, through trexd, with its stable code

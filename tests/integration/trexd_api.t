@@ -9,13 +9,18 @@
 trexd_init trexd-api
 mkdir -p "$T/data"
 trexd_config_write "\"sandbox\": \"$T/no-such-sandbox\"" '"require_permit": false' \
-	"\"datasets\": {\"synth\": {\"path\": \"$T/data\"}}" '"limits": {"max": {"memory_mb": 4096}}'
+	"\"datasets\": {\"synth\": {\"path\": \"$T/data\", \"id_columns\": []}}" '"limits": {"max": {"memory_mb": 4096}}'
 
 "$BIN/trexd" -n --config "$T/trexd.json" >"$T/n.out" 2>&1
 expect_eq "trexd -n refuses a missing sandbox" 1 $?
 expect_eq "trexd -n says which" "trexd: sandbox $T/no-such-sandbox: No such file or directory" "$(cat "$T/n.out")"
 mkdir -p "$T/pol" && echo '{}' >"$T/pol/default.json"
-"$BIN/trexd" -n --state-dir "$T/state" --socket "$SOCK" --dataset "synth=$T/data" \
+printf '{"sandbox": "/bin/true", "check": "/bin/true", "policy_dir": "%s"}' "$T/pol" >"$T/ok.json"
+out=$("$BIN/trexd" -n --config "$T/ok.json" --state-dir "$T/state" --socket "$SOCK" 2>&1)
+expect_eq "trexd -n refuses a pack trex-check would refuse" \
+	"trexd: $T/pol/default.json: a policy needs 'name' and 'version'" "$out"
+echo '{"name": "t", "version": "1"}' >"$T/pol/default.json"
+"$BIN/trexd" -n --state-dir "$T/state" --socket "$SOCK" --dataset "synth=$T/data" --id-columns synth= \
 	--config /dev/null >/dev/null 2>&1
 expect_eq "trexd -n refuses an empty config file" 1 $?
 printf '{"sandbox": "/bin/true", "check": "/bin/true", "policy_dir": "%s"}' "$T/pol" >"$T/ok.json"

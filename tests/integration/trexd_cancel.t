@@ -9,7 +9,7 @@ trexd_needs root sandbox
 trexd_init trexd-cancel
 mkdir -p "$T/d"
 chmod 755 "$T/d"
-trexd_config_write '"require_permit": false' '"concurrency": 1' "\"datasets\": {\"d\": {\"path\": \"$T/d\"}}"
+trexd_config_write '"require_permit": false' '"concurrency": 1' "\"datasets\": {\"d\": {\"path\": \"$T/d\", \"id_columns\": []}}"
 check "trexd starts" trexd_start
 submit() { api_submit C d shell '["sleep","300"]' '[]'; }
 state() { curl -s --unix-socket "$SOCK" "http://trexd/v1/jobs/$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["state"], "|", d["reason"])'; }

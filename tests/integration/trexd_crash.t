@@ -31,7 +31,7 @@ chmod 644 "$T/data/d.csv"
 config() {
 	trexd_config_write '"require_permit": false' '"concurrency": 24' \
 		"\"uid_range\": \"$UIDBASE:$UIDCOUNT\"" "\"on_crash\": \"$1\"" \
-		"\"datasets\": {\"synth\": {\"path\": \"$T/data\"}}"
+		"\"datasets\": {\"synth\": {\"path\": \"$T/data\", \"id_columns\": []}}"
 }
 
 # trex-sandbox processes working for this state folder

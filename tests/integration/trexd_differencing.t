@@ -9,7 +9,7 @@ trexd_needs root sandbox check
 trexd_init trexd-diff
 trexd_ids_fixture
 submit() { api_submit "${PROJECT:-DIFF}" synth shell "$1" "$2"; }
-DECL='[{"path":"t.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"}]'
+DECL='[{"path":"t.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n","bins":{"age_band":[20,30,40]},"labels":{"sex":["F","M"]}}]'
 table() { printf '["sh","-c","printf \\"age_band,sex,n\\\\n20-29,F,120\\\\n20-29,M,131\\\\n30-39,F,%s\\\\n30-39,M,%s\\\\n\\" > /output/t.csv"]' "$1" "$2"; }
 
 check "trexd starts" trexd_start

@@ -21,7 +21,7 @@ fi
 printf 'x\n1\n' >"$T/data/d.csv"
 chmod 755 "$T/data"
 chmod 644 "$T/data/d.csv"
-trexd_config_write '"require_permit": false' '"concurrency": 2' "\"datasets\": {\"synth\": {\"path\": \"$T/data\"}}"
+trexd_config_write '"require_permit": false' '"concurrency": 2' "\"datasets\": {\"synth\": {\"path\": \"$T/data\", \"id_columns\": []}}"
 check "trexd starts on a 4 MiB state filesystem" trexd_start
 # space given back at the end, so the test does not depend on what trexd
 # can delete

@@ -13,7 +13,7 @@ printf 'age_band,sex\n20-29,F\n' >"$T/data/patients.csv"
 chmod 755 "$T/data"
 chmod 644 "$T/data/patients.csv"
 trexd_config_write '"concurrency": 1' '"require_permit": false' \
-	"\"datasets\": {\"synth\": {\"path\": \"$T/data\"}}"
+	"\"datasets\": {\"synth\": {\"path\": \"$T/data\", \"id_columns\": []}}"
 
 # submit RUNTIME COMMAND_JSON OUTPUTS_JSON [LIMITS_JSON] [FILE B64]: prints the id
 submit() {
@@ -66,7 +66,7 @@ with open("/output/fig.png", "wb") as f:
 PY
 )
 	ID=$(submit python3 '["python3","a.py"]' \
-		'[{"path":"age_sex.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"},{"path":"fig.png","kind":"figure"}]' \
+		'[{"path":"age_sex.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n","bins":{"age_band":[20,30,40]},"labels":{"sex":["F","M"]}},{"path":"fig.png","kind":"figure"}]' \
 		'{}' a.py "$PY")
 	check "checked job ends" api_wait_job "$ID"
 	expect_eq "table passes, figure held" "partially_released" "$(api_field state)"
@@ -91,7 +91,7 @@ with open("/output/tables/small.csv", "w") as f:
 PY
 )
 	ID=$(submit python3 '["python3","a.py"]' \
-		'[{"path":"tables/small.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"}]' \
+		'[{"path":"tables/small.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n","bins":{"age_band":[20,30,40]},"labels":{"sex":["F","M"]}}]' \
 		'{}' a.py "$PY")
 	check "suppressed job ends" api_wait_job "$ID"
 	expect_eq "suppressed output is released" released "$(api_field state)"

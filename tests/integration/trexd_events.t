@@ -16,7 +16,7 @@ trexd_at_exit() { for p in $CURLS; do kill "$p" 2>/dev/null; done; }
 mkdir -p "$T/d"
 chmod 755 "$T/d"
 trexd_config_write '"require_permit": false' '"concurrency": 1' \
-	"\"datasets\": {\"d\": {\"path\": \"$T/d\"}}" \
+	"\"datasets\": {\"d\": {\"path\": \"$T/d\", \"id_columns\": []}}" \
 	'"events": {"max_subscribers": 4, "queue_kb": 4}'
 check "trexd starts" trexd_start
 

@@ -10,7 +10,7 @@ trexd_needs root setpriv sqlite3
 trexd_init trexd-list
 mkdir -p "$T/data"
 ALICE=1001 BOB=1002 CAROL=1003 ERIN=1005 NOBODY=1099
-trexd_config_write '"require_permit": false' "\"datasets\": {\"d\": {\"path\": \"$T/data\"}}" \
+trexd_config_write '"require_permit": false' "\"datasets\": {\"d\": {\"path\": \"$T/data\", \"id_columns\": []}}" \
 	"\"users\": {
     \"alice\": {\"uid\": $ALICE, \"roles\": [\"researcher\"], \"projects\": [\"P1\"]},
     \"bob\": {\"uid\": $BOB, \"roles\": [\"researcher\"]},

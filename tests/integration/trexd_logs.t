@@ -14,7 +14,7 @@ chmod 755 "$T/data"
 ALICE=1001 BOB=1002 CAROL=1003 DAVE=1004 ERIN=1005 MALLORY=1008
 config() {
 	trexd_config_write "$@" '"require_permit": false' '"concurrency": 2' \
-	"\"datasets\": {\"d\": {\"path\": \"$T/data\"}}" \
+	"\"datasets\": {\"d\": {\"path\": \"$T/data\", \"id_columns\": []}}" \
 	"\"users\": {
     \"alice\": {\"uid\": $ALICE, \"roles\": [\"researcher\"], \"projects\": [\"P1\"]},
     \"bob\": {\"uid\": $BOB, \"roles\": [\"researcher\"], \"projects\": [\"P2\"]},
@@ -29,17 +29,7 @@ check "trexd starts" trexd_start
 chmod 777 "$T"
 as() { u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
 # req UID METHOD PATH [BODY]: status on stdout, body in $TREXD_BODY
-req() {
-	rm -f "$TREXD_BODY"
-	if [ -n "${4:-}" ]; then
-		printf '%s' "$4" >"$T/reqbody"
-		chmod 644 "$T/reqbody"
-		as "$1" curl -s -o "$TREXD_BODY" -w '%{http_code}' --unix-socket "$SOCK" -X "$2" \
-			--data-binary @"$T/reqbody" "http://trexd$3"
-	else
-		as "$1" curl -s -o "$TREXD_BODY" -w '%{http_code}' --unix-socket "$SOCK" -X "$2" "http://trexd$3"
-	fi
-}
+req() { api_as "$@"; }
 code() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["code"])' "$TREXD_BODY" 2>/dev/null; }
 # submit UID COMMAND_JSON: the new job's id
 submit() {

@@ -6,7 +6,7 @@
 . "$TREX_ROOT/tests/lib_trexd.sh"
 trexd_init trexd-metrics
 mkdir -p "$T/d"
-check "trexd starts" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/d"
+check "trexd starts" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/d" --id-columns d=
 get() { api_req GET "$1" -D "$T/head"; }
 get /healthz >/dev/null
 get /healthz >/dev/null
@@ -36,11 +36,11 @@ fi
 # (missing): the start latency, verdicts and cell decisions count them
 if [ "$(id -u)" = 0 ] && [ -x "$BIN/trex-sandbox" ] && [ -x "$BIN/trex-check" ]; then
 	trexd_stop
-	check "trexd restarts" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/d"
+	check "trexd restarts" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/d" --id-columns d=
 	script=$(printf '%s\n' 'printf "age_band,sex,n\n20-29,F,3\n20-29,M,131\n30-39,F,99\n30-39,M,87\n" >/output/t.csv' \
 		'echo hi >/output/note.txt' | base64 -w0)
 	id=$(api_submit P d shell '["sh","a.sh"]' \
-		'[{"path":"t.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n"},{"path":"note.txt","kind":"text"},{"path":"gone.csv","kind":"text"}]' \
+		'[{"path":"t.csv","kind":"frequency_table","dimensions":["age_band","sex"],"count":"n","bins":{"age_band":[20,30,40]},"labels":{"sex":["F","M"]}},{"path":"note.txt","kind":"text"},{"path":"gone.csv","kind":"text"}]' \
 		'{}' "{\"a.sh\":\"$script\"}")
 	check "a job ends" api_wait_job "$id"
 	expect_eq "... partially released" partially_released "$(api_field state)"

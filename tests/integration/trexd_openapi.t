@@ -12,7 +12,7 @@ if ! python3 -c 'import yaml' 2>/dev/null; then
 fi
 trexd_init trexd-openapi
 mkdir -p "$T/d"
-check "trexd starts" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/d"
+check "trexd starts" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/d" --id-columns d=
 
 # METHOD PATH lines, placeholders filled in
 python3 - "$TREX_ROOT/docs/openapi.yaml" >"$T/routes" <<'PY'

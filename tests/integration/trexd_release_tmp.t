@@ -15,7 +15,7 @@ printf 'x\n1\n' >"$T/data/d.csv"
 chmod 755 "$T/data"
 chmod 644 "$T/data/d.csv"
 trexd_config_write '"concurrency": 1' '"require_permit": false' \
-	"\"datasets\": {\"synth\": {\"path\": \"$T/data\"}}"
+	"\"datasets\": {\"synth\": {\"path\": \"$T/data\", \"id_columns\": []}}"
 check "trexd starts" trexd_start
 
 CMD='["sh","-c","echo a,n >/output/t.csv; echo x,120 >>/output/t.csv; echo y,130 >>/output/t.csv; cp /output/t.csv /output/.tmp.x.csv"]'

@@ -8,12 +8,12 @@
 
 trexd_init trexd-slow
 mkdir -p "$T/data"
-trexd_config_write '"require_permit": false' "\"datasets\": {\"d\": {\"path\": \"$T/data\"}}" \
+trexd_config_write '"require_permit": false' "\"datasets\": {\"d\": {\"path\": \"$T/data\", \"id_columns\": []}}" \
 	'"request_timeout_ms": 0'
 out=$("$BIN/trexd" -n --config "$TREXD_CONF" 2>&1)
 case "$out" in *'"request_timeout_ms" must be an integer from 1 to 3600000'*) ok "request_timeout_ms 0 refused, named" ;;
 *) not_ok "request_timeout_ms 0 refused" "$out" ;; esac
-trexd_config_write '"require_permit": false' "\"datasets\": {\"d\": {\"path\": \"$T/data\"}}" \
+trexd_config_write '"require_permit": false' "\"datasets\": {\"d\": {\"path\": \"$T/data\", \"id_columns\": []}}" \
 	'"request_timeout_ms": 400' '"idle_timeout_ms": 1500'
 check "trexd starts with short timeouts" trexd_start
 

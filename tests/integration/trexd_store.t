@@ -25,7 +25,7 @@ INSERT INTO jobs (id, project, dataset, runtime, manifest, state, submitted_uid,
  VALUES ('20261129T000000-000000000001', 'OLD', 'd', 'shell', '{}', 'failed', 0, 'root', '2026-11-29T00:00:00Z', '2026-11-29T00:00:00Z');
 SQL
 
-check "trexd starts on a version 1 store" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/data"
+check "trexd starts on a version 1 store" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/data" --id-columns d=
 expect_eq "the store is migrated to version 4" 4 "$(sqlite3 "$T/state/trexd.db" 'SELECT max(version) FROM schema_version')"
 expect_eq "the migration's index exists" 1 \
 	"$(sqlite3 "$T/state/trexd.db" "SELECT count(*) FROM sqlite_master WHERE name = 'jobs_project'")"
@@ -39,7 +39,7 @@ expect_eq "WAL mode" wal "$(sqlite3 "$T/state/trexd.db" 'PRAGMA journal_mode')"
 trexd_stop
 
 sqlite3 "$T/state/trexd.db" 'INSERT INTO schema_version VALUES (99)'
-"$BIN/trexd" --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/data" >"$TREXD_LOG" 2>&1
+"$BIN/trexd" --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/data" --id-columns d= >"$TREXD_LOG" 2>&1
 expect_eq "a store from a newer trexd is refused" 1 $?
 check "... naming both versions" grep -q "has schema version 99, this trexd knows 4" "$TREXD_LOG"
 

@@ -47,7 +47,7 @@ conf() { # conf FILE TLS_OBJECT: the "tls" member on line 10
 	keep=$TREXD_CONF
 	TREXD_CONF=$1
 	trexd_config_write "\"sandbox\": \"$T/no-such-sandbox\"" '"require_permit": false' \
-		"\"datasets\": {\"synth\": {\"path\": \"$T/data\"}}" \
+		"\"datasets\": {\"synth\": {\"path\": \"$T/data\", \"id_columns\": []}}" \
 		'"users": {"root": {"uid": 0, "roles": ["researcher", "operator"]},
             "nobody": {"uid": 65534, "roles": ["researcher"]}}' "\"tls\": $2"
 	TREXD_CONF=$keep

@@ -18,7 +18,7 @@ static struct config cfg;
 static int setup(void **state)
 {
 	char msg[256];
-	assert_int_equal(tconfig_parse(&cfg, "t.json", "{\"datasets\": {\"synth\": {\"path\": \"/tmp\"}}}", 0, msg), 0);
+	assert_int_equal(tconfig_parse(&cfg, "t.json", "{\"datasets\": {\"synth\": {\"path\": \"/tmp\", \"id_columns\": []}}}", 0, msg), 0);
 	return 0;
 }
 
@@ -151,6 +151,36 @@ static void test_output_errors(void **state)
 	       "bad_manifest", "manifest.outputs[0].dimensions: must be an array of 1 to 16 column names");
 }
 
+/* "labels" and "bins" (issue #11 item 7c): strict, for declared dimensions. */
+#define T "{\"path\": \"t.csv\", \"kind\": \"frequency_table\", \"dimensions\": [\"sex\", \"age\"], " \
+	  "\"count\": \"n\", "
+static void test_labels_bins(void **state)
+{
+	{
+		const char *c;
+		char m[256];
+		assert_int_equal(check("outputs", "[" T "\"labels\": {\"sex\": [\"M\", \"F\"]}, "
+						  "\"bins\": {\"age\": [0, 18, 40.5, 60]}}]", &c, m), 0);
+	}
+	EXPECT("outputs", "[" T "\"labels\": [\"M\"]}]", "bad_manifest",
+	       "manifest.outputs[0].labels: must be an object");
+	EXPECT("outputs", "[" T "\"labels\": {\"region\": [\"N\"]}}]", "bad_manifest",
+	       "manifest.outputs[0].labels.region: not a declared dimension");
+	EXPECT("outputs", "[" T "\"labels\": {\"sex\": []}}]", "bad_manifest",
+	       "manifest.outputs[0].labels.sex: must be an array of 1 to 10000 labels");
+	EXPECT("outputs", "[" T "\"labels\": {\"sex\": [\"M\", 1]}}]", "bad_manifest",
+	       "manifest.outputs[0].labels.sex: labels must be strings of at most 256 bytes");
+	EXPECT("outputs", "[" T "\"bins\": {\"age\": [0, 40, 18]}}]", "bad_manifest",
+	       "manifest.outputs[0].bins.age: breaks must be numbers in increasing order");
+	EXPECT("outputs", "[" T "\"bins\": {\"age\": [0, 0]}}]", "bad_manifest",
+	       "manifest.outputs[0].bins.age: breaks must be numbers in increasing order");
+	EXPECT("outputs", "[" T "\"bins\": {\"age\": [\"0\"]}}]", "bad_manifest",
+	       "manifest.outputs[0].bins.age: breaks must be numbers in increasing order");
+	EXPECT("outputs", "[" T "\"bins\": {\"age\": 18}}]", "bad_manifest",
+	       "manifest.outputs[0].bins.age: must be an array of 1 to 1000 breaks");
+}
+#undef T
+
 static void test_path_ok(void **state)
 {
 	assert_true(manifest_path_ok("a.csv", 5));
@@ -195,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_effective_limits),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_output_errors),
+		cmocka_unit_test(test_labels_bins),
 		cmocka_unit_test(test_path_ok),
 		cmocka_unit_test(test_bundle_check),
 	};

@@ -22,6 +22,7 @@ extern const struct attack attacks_kern[];
 extern const struct attack attacks_net[];
 extern const struct attack attacks_dos[];
 extern const struct attack attacks_out[];
+extern const struct attack attacks_peruser[];
 extern const struct attack attacks_chan[];
 extern const struct attack attacks_chan_residual[];
 

@@ -53,7 +53,7 @@ long arg_long(const char *s)
 
 static const struct attack *const tables[] = {
 	attacks_fs, attacks_kern, attacks_net, attacks_dos, attacks_out,
-	attacks_chan, attacks_chan_residual,
+	attacks_peruser, attacks_chan, attacks_chan_residual,
 };
 
 int main(int argc, char **argv)

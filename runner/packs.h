@@ -1,0 +1,27 @@
+/* Disclosure policy packs of policy_dir, read as trex-check reads them
+ * (policies/check/policy.h, docs/config.md "policy"). */
+#ifndef TREX_RUNNER_PACKS_H
+#define TREX_RUNNER_PACKS_H
+
+#include <jansson.h>
+
+#include "config.h"
+#include "err.h"
+
+/* A pack name the config or a permit may give: 1-64 of A-Z a-z 0-9 . _ -,
+ * not starting with '.'. */
+int packs_name_ok(const char *name);
+
+/* policy_dir/NAME.json resolved (every profile followed, overrides
+ * applied) into one self-contained object, the caller's to json_decref;
+ * resolved may be NULL to only validate. Errors are the reader's, naming
+ * the file (and key) at fault. */
+int packs_resolve(const struct config *c, const char *name, json_t **resolved,
+		  struct trex_err *err);
+
+/* `trexd -n`: the configured pack, then every pack of policy_dir a permit
+ * may name (NAME.json with a name packs_name_ok accepts, in name order);
+ * the first error. */
+int packs_check(const struct config *c, struct trex_err *err);
+
+#endif
