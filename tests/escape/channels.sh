@@ -113,7 +113,7 @@ esc_view "/proc/meminfo MemTotal" 'MemTotal: [0-9]* kB' 'MemTotal: 262144 kB' pr
 esc_view "/proc/meminfo MemFree" 'MemFree: [0-9]* kB' 'MemFree: 262144 kB' proc_line /proc/meminfo MemFree:
 esc_view "/proc/meminfo MemAvailable" 'MemAvailable: [0-9]* kB' 'MemAvailable: 262144 kB' proc_line /proc/meminfo MemAvailable:
 esc_view "/proc/stat processes (forks since boot)" 'processes [1-9]*' 'processes 0' proc_line /proc/stat processes
-esc_view "/proc/stat procs_running" 'procs_running [0-9]*' 'procs_running 1' proc_line /proc/stat procs_running
+esc_view "/proc/stat intr (interrupts since boot)" 'intr [1-9]*' 'intr 0' proc_line /proc/stat intr
 esc_view "/proc/stat ctxt" 'ctxt [1-9]*' 'ctxt 0' proc_line /proc/stat ctxt
 esc_view "/proc/stat cpu times" 'cpu *[1-9]*' 'cpu 0 0 0 0 0 0 0 0 0 0' proc_line /proc/stat 'cpu '
 esc_view "/proc/loadavg (load, threads)" '* */[0-9][0-9]* *' '0.00 0.00 0.00 1/1 1' proc_line /proc/loadavg -

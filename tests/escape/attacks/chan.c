@@ -97,7 +97,7 @@ static int a_flock_try(char **argv)
 }
 
 /* row 80: the first line of a /proc file that starts with PREFIX
- * ("-": the first line), blanks squeezed */
+ * ("-": the first line), blanks squeezed, at most 72 characters */
 static int a_proc_line(char **argv)
 {
 	FILE *f = fopen(argv[0], "re");
@@ -107,7 +107,7 @@ static int a_proc_line(char **argv)
 	while (fgets(line, sizeof(line), f)) {
 		if (strcmp(argv[1], "-") != 0 && strncmp(line, argv[1], strlen(argv[1])) != 0)
 			continue;
-		char out[4096];
+		char out[73];
 		size_t n = 0;
 		for (char *p = line; *p && *p != '\n' && n + 1 < sizeof(out); p++)
 			if (!((*p == ' ' || *p == '\t') && n > 0 && out[n - 1] == ' '))
