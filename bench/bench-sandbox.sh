@@ -162,8 +162,26 @@ with the other load.
 
 trex-sandbox does more than this bwrap line: job cgroups created, joined
 and removed (v1 memory, pids, cpu + a cgroup2 leaf), a host uid leased by
-flock, two seccomp filters, masked /proc entries, /etc files, size-capped
-/output and /tmp, and it waits for and reaps the job.
+flock, one seccomp filter (an ioctl and fcntl allowlist, sysinfo answered
+by the job's init), masked /proc entries and job-sized /proc views,
+/etc files, size-capped /output and /tmp, and it waits for and reaps the
+job.
+
+What issue #12 (jobs isolated from each other) costs, measured with BASE
+= the build before it (72a8dbb, 2026-12-07, load about 1, RUNS=400
+ROUNDS=8): a cold start is unchanged (9.00 vs 9.29 ms, ratio to bwrap
+0.72); trexd's resident path is 0.39 ms slower at the median (9.25 vs 8.86
+ms, +4%; the minimum is 0.13 ms faster, 6.95 vs 7.08). Per start phase
+(tracepoint timestamps): +85 us before the job runs and +130 us after it
+exits, from the 19 more /proc masks (one bind each, unmounted with the
+namespace), which close channels between jobs; the single filter, the
+per-boot shared /proc views and /dev nodes made by mknod won back the
+rest. A job that leaves files in /output also pays the unprivileged
+walker process of the collector (about 3 ms on this host; not in this
+bench, whose job writes nothing). The resident bench gives the job
+/dev/null as stdout/stderr, as trexd gives pipes: a terminal or a file
+there makes trex-sandbox relay the output through a pipe of its own
+(one more fork).
 
 Where the time went and what was done (perf record -g, perf trace,
 sched_switch off-CPU stacks, strace -T; per-phase medians from tracepoint
