@@ -158,6 +158,8 @@ api_until_terminal() {
 }
 # api_wait_job ID: api_until_terminal on GET /v1/jobs/ID
 api_wait_job() { api_until_terminal api_get "/v1/jobs/$1"; }
+# api_wait_as ID UID: the same, asked as unix uid UID (api_as)
+api_wait_as() { api_until_terminal api_as "$2" GET "/v1/jobs/$1"; }
 
 # trexd_needs WHAT...: skips the whole suite (TAP plan 1..0) unless each is
 # there: root, sandbox ($BIN/trex-sandbox), check ($BIN/trex-check),

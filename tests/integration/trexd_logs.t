@@ -36,16 +36,7 @@ submit() {
 	req "$1" POST /v1/jobs "{\"manifest\":{\"project\":\"P1\",\"dataset\":\"d\",\"runtime\":\"shell\",\"command\":$2,\"outputs\":[]},\"files\":{}}" >/dev/null
 	api_field id
 }
-wait_job() {
-	n=0
-	while [ $n -lt 300 ]; do
-		req "$2" GET "/v1/jobs/$1" >/dev/null
-		case "$(api_field state)" in queued | running | checking) ;; *) return 0 ;; esac
-		sleep 0.1
-		n=$((n + 1))
-	done
-	return 1
-}
+wait_job() { api_wait_as "$@"; }
 
 A=$(submit $ALICE '["sh","-c","printf \"hello out\\n\"; printf \"warn: 2 rows\\n\" >&2"]')
 S=$(submit $ALICE '["sleep","300"]')
