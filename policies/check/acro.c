@@ -126,6 +126,18 @@ static int acro_note_written(struct acro_export *x, const char *name)
 	return 0;
 }
 
+/* -EFBIG once the export would pass its budget (--acro-max-mb). */
+static int acro_budget(const struct acro_export *x, uint64_t more)
+{
+	return x->max_bytes && x->bytes + more > x->max_bytes ? -EFBIG : 0;
+}
+
+static int acro_over(struct acro_export *x, struct trex_err *err)
+{
+	return trex_err_setx(err, -EFBIG, "acro export: larger than %llu MB, not written",
+			     (unsigned long long)(x->max_bytes >> 20));
+}
+
 static int acro_empty(const char *dir, struct trex_err *err)
 {
 	DIR *d = opendir(dir);
@@ -371,13 +383,17 @@ static int acro_copy(struct acro_export *x, const char *src, const char *name, b
 		     struct trex_err *err)
 {
 	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 	FILE *out;
 	char buf[65536];
 	ssize_t n;
 	int r;
 
-	if (in < 0)
+	if (in < 0 || fstat(in, &st) < 0)
 		return trex_err_set(err, -errno, "acro export: %s", src);
+	if (acro_budget(x, (uint64_t)st.st_size) < 0)
+		return acro_over(x, err);
+	x->bytes += (uint64_t)st.st_size;
 	out = acro_create(x, name, err);
 	if (!out)
 		return err->code;
@@ -534,7 +550,7 @@ static json_t *acro_fair(const struct acro_file *f, const unsigned *checks, size
 }
 
 /* One entry of results.json. */
-static int acro_put_output(FILE *out, const struct acro_export *x, const struct acro_file *f,
+static int acro_put_output(FILE *out, struct acro_export *x, const struct acro_file *f,
 			   const struct acro_shape *s, const char *ts)
 {
 	const struct policy *pol = x->pol;
@@ -615,6 +631,9 @@ static int acro_put_output(FILE *out, const struct acro_export *x, const struct 
 		acro_put_str(out, s->measure_name[m]);
 		fputs(": {", out);
 		for (size_t row = 0; row < s->nrows; row++) {
+			/* an entry per cell: the budget is looked at as it grows */
+			if ((row & 0xffff) == 0xffff && acro_budget(x, (uint64_t)ftello(out)) < 0)
+				goto over;
 			fprintf(out, "%s\"%zu\": \"", row ? ", " : "", row);
 			bool flagged = false;
 			if (next < f->nrows && f->rows[next].row == row) {
@@ -665,7 +684,12 @@ static int acro_put_output(FILE *out, const struct acro_export *x, const struct 
 	json_decref(props);
 	json_decref(fair);
 	free(summary);
-	return 0;
+	return acro_budget(x, (uint64_t)ftello(out));
+over:
+	json_decref(props);
+	json_decref(fair);
+	free(summary);
+	return -EFBIG;
 }
 
 /* ACRO's config.json: the rule values under ACRO's names (no survival
@@ -748,7 +772,9 @@ int acro_write(struct acro_export *x, bool no_sync, struct trex_err *err)
 			r = acro_put_output(out, x, &x->files[i], &shapes[i], ts);
 		}
 		fputs(x->n ? "\n    }\n}\n" : "}\n}\n", out);
-		if (r < 0)
+		if (r == -EFBIG)
+			acro_over(x, err);
+		else if (r < 0)
 			trex_err_set(err, r, "acro export: results.json");
 		if (acro_sync_close(out, !no_sync) < 0 && r == 0)
 			r = trex_err_set(err, -EIO, "acro export: write results.json");

@@ -42,6 +42,9 @@ struct acro_export {
 	size_t nother;
 	char **written;                  /* names below dir, removed on failure */
 	size_t nwritten, capwritten;
+	/* --acro-max-mb: the copies and results.json may take this much (0:
+	 * no bound); acro_write fails with -EFBIG rather than pass it */
+	uint64_t max_bytes, bytes;
 };
 
 /* Make dir, the export's own folder: a new folder, or an empty one. */
@@ -54,7 +57,9 @@ int acro_add(struct acro_export *x, size_t index, const struct output_decl *decl
 	     const char *file, const char *copy, const struct sdc_result *res,
 	     struct trex_err *err);
 /* Copy every released table into the folder and write results.json,
- * checksums/ and config.json. fsync'd unless no_sync. */
+ * checksums/ and config.json. fsync'd unless no_sync. -EFBIG when that
+ * would take more than max_bytes (acro_close(x, true) removes the part
+ * written). */
 int acro_write(struct acro_export *x, bool no_sync, struct trex_err *err);
 /* Free x; when failed, remove what acro_open and acro_write made. */
 void acro_close(struct acro_export *x, bool failed);

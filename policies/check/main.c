@@ -41,7 +41,8 @@ static void usage(FILE *f)
 	      "are read (bounded memory) when their rows come grouped by their dimensions;\n"
 	      "--whole checks every table in memory instead (same report, same copies).\n"
 	      "--acro-json DIR (with --out): the released tables for SACRO Viewer, in ACRO\n"
-	      "1.0's format, in DIR (a new or empty folder of their own).\n",
+	      "1.0's format, in DIR (a new or empty folder of their own); --acro-max-mb N:\n"
+	      "an export that would take more is not written (a note on stderr, exit 0).\n",
 	      f);
 }
 
@@ -53,6 +54,7 @@ struct check_opts {
 	const char *marker;
 	const char *acro_json;
 	struct acro_export *acro; /* --acro-json: the released tables noted */
+	unsigned long acro_max_mb; /* --acro-max-mb (0: no bound) */
 	const char *id_index, *build_id_index, *id_columns;
 	const char *domains, *domains_out; /* the dataset's category domains (labels.c) */
 	const char *previous; /* tables released earlier for the project */
@@ -497,6 +499,7 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"marker", required_argument, NULL, 'M'},
 		{"acro-json", required_argument, NULL, 'A'},
+		{"acro-max-mb", required_argument, NULL, 'X'},
 		{"id-index", required_argument, NULL, 'I'},
 		{"build-id-index", required_argument, NULL, 'B'},
 		{"id-columns", required_argument, NULL, 'C'},
@@ -534,6 +537,17 @@ int main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'M': o.marker = optarg; break;
 		case 'A': o.acro_json = optarg; break;
+		case 'X': {
+			char *end;
+			errno = 0;
+			o.acro_max_mb = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || !o.acro_max_mb ||
+			    o.acro_max_mb > (1ul << 20)) {
+				fprintf(stderr, "trex-check: --acro-max-mb takes 1 to 1048576\n");
+				return EXIT_USAGE;
+			}
+			break;
+		}
 		case 'I': o.id_index = optarg; break;
 		case 'B': o.build_id_index = optarg; break;
 		case 'C': o.id_columns = optarg; break;
@@ -570,8 +584,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (o.acro_json && !o.out) {
-		fprintf(stderr, "trex-check: --acro-json DIR exports the released copies: it needs --out\n");
+	if ((o.acro_json && !o.out) || (o.acro_max_mb && !o.acro_json)) {
+		fprintf(stderr, "trex-check: --acro-json DIR exports the released copies: it needs --out\n"
+				"(and --acro-max-mb needs --acro-json)\n");
 		return EXIT_USAGE;
 	}
 	if (strpbrk(o.marker, ",\"\r\n")) {
@@ -587,6 +602,7 @@ int main(int argc, char **argv)
 		r = o.manifest ? manifest_load(o.manifest, &m, &err) : check_cli_decl(&o, &m, &err);
 	if (r == 0 && o.acro_json) {
 		r = acro_open(&acro, o.acro_json, &pol, &err);
+		acro.max_bytes = (uint64_t)o.acro_max_mb << 20;
 		o.acro = &acro;
 	}
 	if (r < 0) {
@@ -623,6 +639,12 @@ int main(int argc, char **argv)
 	}
 	if (r == 0 && o.acro_json)
 		r = acro_write(&acro, o.no_sync, &err);
+	if (r == -EFBIG && acro.max_bytes) {
+		/* a bound the caller set: the check stands without the export */
+		fprintf(stderr, "trex-check: %s\n", err.msg);
+		acro_close(&acro, true);
+		r = 0;
+	}
 	if (r == 0) {
 		if (o.json)
 			r = check_write_json(stdout, report, cells);

@@ -127,4 +127,17 @@ tap /usr/bin/python3 "$SACRO" invariant fold/x3 fold/report.json fold fold/out
 # shellcheck disable=SC2086
 (cd fold && "$CHECK" --json $ARGS --out out --acro-json x4 micro.csv >/dev/null 2>&1)
 expect_eq "nothing released: empty results" '{"version":"1.0.1","results":{}}' "$(jq -c . fold/x4/results.json)"
+# a bound on the export (trexd sets one): over it, no export, the check
+# stands (exit 0, the released copy written); under it, the export
+awk 'BEGIN { print "region,n"; for (i = 0; i < 100000; i++) printf "r%d,50\n", i }' >fold/big.csv
+# shellcheck disable=SC2086
+(cd fold && "$CHECK" --json $ARGS --out out --acro-json x5 --acro-max-mb 1 big.csv >report.json 2>stderr)
+expect_eq "over --acro-max-mb: the check stands" "0 pass big.csv" \
+	"$? $(jq -r '.verdict, .files[0].released' fold/report.json | tr '\n' ' ' | sed 's/ $//')"
+check "... the released copy is written" cmp -s fold/out/big.csv fold/big.csv
+check "... no export is left" test ! -e fold/x5
+check "... and stderr says why" grep -q "acro export: larger than 1 MB, not written" fold/stderr
+# shellcheck disable=SC2086
+(cd fold && "$CHECK" --json $ARGS --out out --acro-json x6 --acro-max-mb 8 big.csv >/dev/null 2>&1)
+expect_eq "under --acro-max-mb: the export" 100000 "$(jq '.results.output_0.outcome.n|length' fold/x6/results.json)"
 done_testing
