@@ -113,6 +113,18 @@ expect_eq "... which the viewer shows (checksums valid)" "ok" \
 	"$(cd "$T/view" && for f in output_0_0.csv results.json; do [ "$(sha256sum $f | cut -d' ' -f1)" = "$(cat checksums/$f.txt)" ] || echo bad; done; echo ok)"
 expect_eq "... the held table has no entry" '["output_0"]' "$(jq -c '.results|keys' "$T/view/results.json")"
 
+# trex acro JOB -o DIR writes the same folder, checking sizes and hashes
+as() { u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
+out=$(cd "$T" && as $CAROL "$BIN/trex" --socket "$SOCK" acro "$J" -o carol 2>&1)
+expect_eq "trex acro: exit 0" "0 job $J: 5 files of its SACRO Viewer export in carol" "$? $out"
+expect_eq "... the same files, byte for byte" "" "$(diff -r "$T/view" "$T/carol" 2>&1)"
+out=$(cd "$T" && as $CAROL "$BIN/trex" --socket "$SOCK" acro "$J" -o carol 2>&1)
+expect_eq "... never into a folder holding anything" "1 trex acro: carol: not an empty folder (the export goes in a folder of its own)" "$? $out"
+out=$(cd "$T" && as $ALICE "$BIN/trex" --socket "$SOCK" acro "$J" -o alice 2>&1)
+expect_eq "... a researcher: trexd's refusal, nothing written" \
+	"1 trex: trexd refused (HTTP 403 forbidden): reading a job's SACRO Viewer export needs the role checker,auditor no" \
+	"$? $out $(test -e "$T/alice" && echo yes || echo no)"
+
 # an export over its bound (twice the job's output_mb): 40000 cells, all
 # below the threshold, in 400 KB; the export names each (about 55 bytes a
 # cell: over 2 MB). Left out, the job released all the same.
