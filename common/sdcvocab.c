@@ -24,6 +24,9 @@ const char *const sdc_vocab_rules[] = {
 	"class_disclosure",   /* a slice with a single non-zero category */
 	"microdata",          /* rows not unique over the dimensions */
 	"identifier",         /* a pseudonymised identifier of the dataset */
+	"implied_count",      /* a percentage, proportion or rate whose count is below safe_threshold */
+	"survival_step",      /* a survival table step implying a count below safe_threshold */
+	"level_count",        /* a regression term whose level few records hold (or all but few) */
 	/* file rules */
 	"mostly_ones",        /* most cells count 1: a list of individuals */
 	"record_level",       /* dimension labels unknown to the dataset, or one per row */
@@ -36,6 +39,7 @@ const char *const sdc_vocab_rules[] = {
 	"suppression_limit",  /* a table with margins too large to suppress */
 	"differencing",       /* differs from an earlier release by a small group */
 	"no_automatic_check", /* a kind held for an output checker (text, figure, ...) */
+	"uninterpreted_statistic", /* a column or table the checker cannot read as a count or magnitude */
 	"internal_error",     /* the check could not record its decisions */
 };
 const size_t sdc_vocab_nrules = TREX_ARRAY_LEN(sdc_vocab_rules);
