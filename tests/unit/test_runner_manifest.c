@@ -137,11 +137,35 @@ static void test_output_errors(void **state)
 	       "manifest.outputs[0]: missing \"kind\"");
 	EXPECT("outputs", "[{\"path\": \"a.png\", \"kind\": \"movie\"}]", "bad_manifest",
 	       "manifest.outputs[0].kind: must be one of frequency_table, magnitude_table, "
-	       "regression, figure, text");
+	       "summary_statistics, regression, survival_table, figure, text");
 	EXPECT("outputs", "[{\"path\": \"a.csv\", \"kind\": \"frequency_table\"}]", "bad_manifest",
 	       "manifest.outputs[0]: a frequency_table needs \"dimensions\" and \"count\"");
 	EXPECT("outputs", "[{\"path\": \"a.csv\", \"kind\": \"regression\"}]", "bad_manifest",
 	       "manifest.outputs[0]: a regression needs \"dof\"");
+	/* derived statistics: read by trex-check's declaration parser, so a
+	 * job is refused before it runs for what the checker would refuse */
+	EXPECT("outputs",
+	       "[{\"path\": \"s.csv\", \"kind\": \"summary_statistics\", \"dimensions\": [\"g\"],"
+	       " \"count\": \"n\", \"derived\": {\"p\": {\"kind\": \"percentage\"}}}]",
+	       "bad_manifest", "manifest: outputs[0].derived.p: a percentage needs 'denominator'");
+	EXPECT("outputs", "[{\"path\": \"k.csv\", \"kind\": \"survival_table\", \"time\": \"t\"}]",
+	       "bad_manifest", "manifest: outputs[0]: a survival_table needs 'time' and 'at_risk'");
+	EXPECT("outputs", "[{\"path\": \"f.csv\", \"kind\": \"frequency_table\", \"dimensions\": [\"g\"],"
+	       " \"count\": \"n\", \"observations\": \"k\"}]",
+	       "bad_manifest", "manifest: outputs[0]: 'observations' is for a regression");
+	{
+		const char *code;
+		char msg[256];
+		assert_int_equal(check("outputs",
+				       "[{\"path\": \"s.csv\", \"kind\": \"summary_statistics\","
+				       " \"dimensions\": [\"g\"], \"count\": \"n\", \"derived\":"
+				       " {\"p\": {\"kind\": \"percentage\", \"denominator\": \"n\"}}},"
+				       " {\"path\": \"r.csv\", \"kind\": \"regression\", \"dof\": \"d\","
+				       " \"observations\": \"k\"},"
+				       " {\"path\": \"k.csv\", \"kind\": \"survival_table\", \"time\": \"t\","
+				       " \"at_risk\": \"n\", \"survival\": \"s\"}]",
+				       &code, msg), 0);
+	}
 	EXPECT("outputs",
 	       "[{\"path\": \"a.png\", \"kind\": \"figure\"}, {\"path\": \"a.png\", \"kind\": \"figure\"}]",
 	       "bad_manifest", "manifest.outputs[1].path: \"a.png\" is declared twice");
