@@ -48,7 +48,19 @@ int derived_number(const char *s, double *v, double *half)
 			exp = exp * 10 + (*p - '0');
 		exp *= sign;
 	}
-	*half = 0.5 * pow(10.0, (double)(exp - decimals));
+	/* asked of every cell of a statistic column: a table of powers
+	 * rather than pow() for the usual few digits */
+	static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+				     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	static const double n10[] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,
+				     1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15};
+	long e = exp - decimals;
+	if (e >= 0 && e < 16)
+		*half = 0.5 * p10[e];
+	else if (e < 0 && e > -16)
+		*half = 0.5 * n10[-e];
+	else
+		*half = 0.5 * pow(10.0, (double)e);
 	return 0;
 }
 
