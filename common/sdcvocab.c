@@ -9,11 +9,12 @@
 const char *const sdc_vocab_rules[] = {
 	/* cell rules */
 	"threshold",          /* count (or contributors) below safe_threshold */
-	"zero",               /* a zero count under zeros_are_disclosive */
+	"zero",               /* a zero count under zeros_are_disclosive; a magnitude
+	                       * cell of 0 with contributors (tau-ARGUS zero rule) */
 	"missing",            /* a missing value under check_missing_values */
 	"invalid_count",      /* a count that is not a non-negative integer */
 	"invalid_value",      /* a magnitude that is not a number */
-	"dominance",          /* (n,k)-dominance, or the largest contributions unusable */
+	"dominance",          /* (n,k)-dominance; largest unusable or negative contributions */
 	"p-ratio",            /* p% rule */
 	"dof",                /* residual degrees of freedom */
 	"secondary",          /* complementary suppression */

@@ -708,28 +708,67 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 void sdc_magnitude_init(const struct policy *pol, struct sdc_magnitude *m)
 {
 	snprintf(m->dominance_reason, sizeof(m->dominance_reason),
-		 "the %ld largest contributions exceed %g%% of the cell", pol->safe_nk_n,
-		 pol->safe_nk_k * 100);
+		 pol->anchor == POLICY_ANCHOR_TAU_ARGUS
+			 ? "the %ld largest contributions exceed %g%% of the cell"
+			 : "the %ld largest contributions are %g%% of the cell or more",
+		 pol->safe_nk_n, pol->safe_nk_k * 100);
 	snprintf(m->pratio_reason, sizeof(m->pratio_reason),
 		 "the rest after the two largest is < %g%% of the largest",
 		 pol->safe_pratio_p * 100);
 }
 
+/* The (n,k)-dominance and p% tests of a cell of total `total` > 0 whose
+ * largest contributions are x[0] >= x[1] >= ... (top: the n largest
+ * summed), each computed as its anchor computes it, so the boundaries
+ * fall where they fall there:
+ * - ACRO 1.0.1 (sdcchecks.py): top / total >= k fails; p%: (total - x0 -
+ *   x1) / x0 < p fails, and with x0 = 0 the rest itself is compared (so a
+ *   cell of zeros fails: 0 < p);
+ * - tau-ARGUS (libtauargus Table.cpp, DataCell.cpp): top * 100 / total > k
+ *   x 100 fails (a cell of 0 has dominance 0); p%: p x0 + (x0 + x1 - total)
+ *   > 0 fails. */
+static bool sdc_dominant(const struct policy *pol, double top, double total)
+{
+	if (pol->anchor == POLICY_ANCHOR_TAU_ARGUS)
+		return total != 0 && top * 100.0 / total > pol->safe_nk_k * 100.0;
+	return total != 0 && top / total >= pol->safe_nk_k;
+}
+
+static bool sdc_pratio_fails(const struct policy *pol, double x0, double x1, double total)
+{
+	double rest = total - x0 - x1;
+
+	if (pol->anchor == POLICY_ANCHOR_TAU_ARGUS)
+		return pol->safe_pratio_p * x0 + (x0 + x1 - total) > 0;
+	return (x0 == 0 ? rest : rest / x0) < pol->safe_pratio_p;
+}
+
 /* A magnitude table's cell: threshold on contributors, then (n,k)-dominance
  * and the p% rule from the largest contributions, which never leave. Reads
- * row r of c, decides on data row `row` of the file. */
+ * row r of c, decides on data row `row` of the file. *value gets the
+ * cell's value (NAN when missing or not a number) for the margin tests.
+ *
+ * Negative contributions (a negative total, a negative largest, or largest
+ * that sum to more than the total, which a negative contribution among the
+ * rest must then offset) leave dominance undefined: ACRO holds such a cell
+ * for review ("dominance not defined when negative values are present");
+ * tau-ARGUS ranks contributions by absolute value, which a table does not
+ * give: review under both. A cell of total 0 with contributors is flagged
+ * as its anchor flags it: by ACRO's p% rule (x0 = 0), or by tau-ARGUS's
+ * zero rule when the pack's zeros are disclosive. */
 bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 		       const struct sdc_magnitude *m, const struct csv_table *c, size_t r,
-		       size_t row, struct sdc_result *res)
+		       size_t row, struct sdc_result *res, double *value)
 {
 	const struct output_decl *d = t->decl;
 	long n = sdc_count_text(pol, csv_field(c, r, (size_t)t->contrib_col), row,
 				d->contributors, res);
-	double total, x[64], top = 0;
+	double total, x[64], top = 0, largest = 0;
 	const char *vs = csv_field(c, r, (size_t)t->value_col);
 	int pr = sdc_parse_number(vs, &total);
-	bool have_largest = true;
+	bool have_largest = true, negative;
 
+	*value = pr == 0 ? total : NAN;
 	if (n < 0)
 		return false;
 	if (pr == 1) {
@@ -754,23 +793,43 @@ bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 		return true;
 	}
 	for (size_t i = 0; i < d->nlargest; i++) {
-		if (sdc_parse_number(csv_field(c, r, (size_t)t->largest_col[i]), &x[i]) != 0 ||
-		    x[i] < 0) {
+		if (sdc_parse_number(csv_field(c, r, (size_t)t->largest_col[i]), &x[i]) != 0) {
 			have_largest = false;
 			break;
 		}
+		largest += x[i];
 	}
-	if (!have_largest || total <= 0 || d->nlargest < 2) {
-		if (total < 0 || (!have_largest && d->nlargest)) {
-			sdc_note(res, t, row, d->value, "dominance", NULL, "review",
-				 "largest contributions unusable: dominance cannot be checked");
-			sdc_worsen(res, SDC_REVIEW);
-		}
+	negative = total < 0;
+	for (size_t i = 0; have_largest && i < d->nlargest; i++)
+		negative |= x[i] < 0;
+	/* largest above the total, beyond what printing the figures rounds */
+	if (have_largest && d->nlargest && total - largest < -1e-9 * fmax(1.0, fabs(total)))
+		negative = true;
+	if (negative) {
+		sdc_note(res, t, row, d->value, "dominance", NULL, "review",
+			 "negative contributions: dominance and p%% are not defined");
+		sdc_worsen(res, SDC_REVIEW);
 		return false;
 	}
+	if (!have_largest) {
+		sdc_note(res, t, row, d->value, "dominance", NULL, "review",
+			 "largest contributions unusable: dominance cannot be checked");
+		sdc_worsen(res, SDC_REVIEW);
+		return false;
+	}
+	if (total == 0 && n > 0 && pol->anchor == POLICY_ANCHOR_TAU_ARGUS) {
+		if (!pol->zeros_are_disclosive)
+			return false;
+		res->nprimary++;
+		sdc_note(res, t, row, d->value, "zero", json_pack("{s:b}", "zeros_are_disclosive", 1),
+			 "primary", "a value of 0 from %ld contributors (tau-ARGUS's zero rule)", n);
+		return true;
+	}
+	if (d->nlargest < 2 || (total == 0 && n == 0))
+		return false; /* the file is held for review (or the cell is empty) */
 	for (long i = 0; i < pol->safe_nk_n && (size_t)i < d->nlargest; i++)
 		top += x[i];
-	if (top > pol->safe_nk_k * total) {
+	if (sdc_dominant(pol, top, total)) {
 		res->nprimary++;
 		sdc_note_fixed(res, row, d->value, "dominance",
 			       sdc_shared(res, 1, sdc_dominance_params, pol), "primary",
@@ -779,7 +838,7 @@ bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 	}
 	/* p%: the second largest contributor can estimate the largest to
 	 * within p% from the total minus its own value. */
-	if (total - x[0] - x[1] < pol->safe_pratio_p * x[0]) {
+	if (sdc_pratio_fails(pol, x[0], x[1], total)) {
 		res->nprimary++;
 		sdc_note_fixed(res, row, d->value, "p-ratio",
 			       sdc_shared(res, 2, sdc_pratio_params, pol), "primary",
@@ -823,9 +882,11 @@ static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table 
 		return 0;
 	}
 	sdc_magnitude_declared(pol, t, res, res->drop_col);
-	for (size_t r = 0; r < c->nrows; r++)
-		if (sdc_magnitude_row(pol, t, &m, c, r, r, res))
+	for (size_t r = 0; r < c->nrows; r++) {
+		double v;
+		if (sdc_magnitude_row(pol, t, &m, c, r, r, res, &v))
 			res->state[r] = CELL_PRIMARY;
+	}
 	return 0;
 }
 

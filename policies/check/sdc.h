@@ -162,7 +162,7 @@ void sdc_magnitude_declared(const struct policy *pol, const struct sdc_table *t,
 			    struct sdc_result *res, bool *drop_col);
 bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 		       const struct sdc_magnitude *m, const struct csv_table *c, size_t r,
-		       size_t row, struct sdc_result *res);
+		       size_t row, struct sdc_result *res, double *value);
 void sdc_class_note(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t d);
 bool sdc_margin_name(const char *code);
 bool sdc_margin_holds(double sum, double max, uint32_t nonzero, size_t nslices);

@@ -372,13 +372,15 @@ static int stream_magnitude_row(struct stream_state *st, const struct csv_table 
 	const struct sdc_table *t = st->t;
 	int col = t->count_col >= 0 ? t->count_col : t->value_col;
 	size_t before = res->ndecisions;
-	double x;
+	double x, value;
 
-	if (sdc_magnitude_row(st->pol, t, &st->mag, v, r, row, res) && st->out)
+	if (sdc_magnitude_row(st->pol, t, &st->mag, v, r, row, res, &value) && st->out)
 		st->batch.state[r] = CELL_PRIMARY;
 	if (res->ndecisions > before && stream_key(st, res, codes) < 0)
 		return -ENOMEM;
-	if (sdc_parse_number(csv_field(v, r, (size_t)col), &x) == 0)
+	/* the value column was parsed by the rules already */
+	if (col == t->value_col ? (x = value, !isnan(x))
+				: sdc_parse_number(csv_field(v, r, (size_t)col), &x) == 0)
 		stream_margin_add(st, g, codes, x, row);
 	return 0;
 }

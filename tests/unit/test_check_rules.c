@@ -97,22 +97,85 @@ static void test_dominance_and_pratio(void **state)
 		"{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"magnitude_table\","
 		" \"dimensions\": [\"r\"], \"value\": \"v\", \"contributors\": \"n\","
 		" \"largest\": [\"x1\", \"x2\"]}]}";
-	struct fixture fx;
-	/* a: 910 of 1000 in two -> dominance; b: 900 exactly is not > 0.9;
-	 * c: rest 50 < 10% of 600 -> p%; d: fine; e: 5 contributors */
-	fx_open(&fx,
+	/* a: 910 of 1000 in two -> dominance; b: 900 exactly, 90%; c: rest 50
+	 * < 10% of 600 -> p%; d: fine; e: 5 contributors; f: 95%; g: a cell
+	 * of zeros; h: the largest exceed the total (a negative contribution);
+	 * i: a negative total; j: 0 contributors */
+	static const char csv[] =
 		"r,v,n,x1,x2\na,1000,20,900,10\nb,1000,20,450,450\nc,1000,20,600,350\n"
-		"d,1000,20,300,200\ne,1000,5,300,200\n",
-		man);
-	fx_check(&fx);
-	assert_int_equal(fx.res.state[0], CELL_PRIMARY);
-	assert_int_equal(fx.res.state[1], CELL_OK);
-	assert_int_equal(fx.res.state[2], CELL_PRIMARY);
-	assert_int_equal(fx.res.state[3], CELL_OK);
-	assert_int_equal(fx.res.state[4], CELL_PRIMARY);
-	assert_true(fx.res.drop_col[3] && fx.res.drop_col[4]);
-	assert_false(fx.res.drop_col[1]);
-	fx_close(&fx);
+		"d,1000,20,300,200\ne,1000,5,300,200\nf,1000,20,500,450\ng,0,20,0,0\n"
+		"h,100,20,80,70\ni,-5,20,0,0\nj,0,0,0,0\n";
+	/* ACRO 1.0.1 (default), tau-ARGUS (casd's anchor), each with zeros
+	 * disclosive and not */
+	static const struct {
+		enum policy_anchor anchor;
+		bool zeros;
+		unsigned char want[10];
+		const char *rule_g;
+	} cases[] = {
+		{POLICY_ANCHOR_ACRO, true,
+		 {CELL_PRIMARY, CELL_PRIMARY, CELL_PRIMARY, CELL_OK, CELL_PRIMARY, CELL_PRIMARY,
+		  CELL_PRIMARY, CELL_OK, CELL_OK, CELL_PRIMARY},
+		 "p-ratio"},
+		{POLICY_ANCHOR_ACRO, false,
+		 {CELL_PRIMARY, CELL_PRIMARY, CELL_PRIMARY, CELL_OK, CELL_PRIMARY, CELL_PRIMARY,
+		  CELL_PRIMARY, CELL_OK, CELL_OK, CELL_OK},
+		 "p-ratio"},
+		{POLICY_ANCHOR_TAU_ARGUS, true,
+		 {CELL_PRIMARY, CELL_OK, CELL_PRIMARY, CELL_OK, CELL_PRIMARY, CELL_PRIMARY,
+		  CELL_PRIMARY, CELL_OK, CELL_OK, CELL_PRIMARY},
+		 "zero"},
+		{POLICY_ANCHOR_TAU_ARGUS, false,
+		 {CELL_PRIMARY, CELL_OK, CELL_PRIMARY, CELL_OK, CELL_PRIMARY, CELL_PRIMARY,
+		  CELL_OK, CELL_OK, CELL_OK, CELL_OK},
+		 NULL},
+	};
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct fixture fx;
+		size_t nreview = 0;
+		const char *rule_g = NULL;
+
+		fx_open(&fx, csv, man);
+		fx.pol.anchor = cases[k].anchor;
+		fx.pol.zeros_are_disclosive = cases[k].zeros;
+		fx_check(&fx);
+		for (size_t r = 0; r < 10; r++)
+			if (fx.res.state[r] != cases[k].want[r])
+				fail_msg("anchor %d zeros %d: row %zu state %d, want %d",
+					 (int)cases[k].anchor, (int)cases[k].zeros, r,
+					 fx.res.state[r], cases[k].want[r]);
+		for (size_t i = 0; i < fx.res.ndecisions; i++) {
+			const struct sdc_cell *c = &fx.res.cells[i];
+			if (c->row == 6 && !strcmp(c->action, "primary"))
+				rule_g = c->rule;
+			/* h and i: negative contributions, held */
+			if ((c->row == 7 || c->row == 8) && !strcmp(c->action, "review") &&
+			    !strcmp(c->rule, "dominance"))
+				nreview++;
+		}
+		if (cases[k].rule_g)
+			assert_non_null(rule_g);
+		if (rule_g)
+			assert_string_equal(rule_g, cases[k].rule_g);
+		assert_int_equal(nreview, 2);
+		assert_int_equal(fx.res.verdict, SDC_REVIEW);
+		assert_true(fx.res.drop_col[3] && fx.res.drop_col[4]);
+		assert_false(fx.res.drop_col[1]);
+		fx_close(&fx);
+	}
+	/* the p% boundary, away from dominance (k = 0.95): a rest of exactly
+	 * 10% of the largest passes under both anchors, 99 does not */
+	for (int a = 0; a < 2; a++) {
+		struct fixture fx;
+		fx_open(&fx, "r,v,n,x1,x2\na,1100,20,1000,0\nb,1099,20,1000,0\n", man);
+		fx.pol.anchor = a ? POLICY_ANCHOR_TAU_ARGUS : POLICY_ANCHOR_ACRO;
+		fx.pol.safe_nk_k = 0.95;
+		fx_check(&fx);
+		assert_int_equal(fx.res.state[0], CELL_OK);
+		assert_int_equal(fx.res.state[1], CELL_PRIMARY);
+		fx_close(&fx);
+	}
 }
 
 #define G2 "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"frequency_table\"," \
