@@ -11,7 +11,8 @@ const char *const sdc_vocab_rules[] = {
 	"threshold",          /* count (or contributors) below safe_threshold */
 	"zero",               /* a zero count under zeros_are_disclosive; a magnitude
 	                       * cell of 0 with contributors (tau-ARGUS zero rule) */
-	"missing",            /* a missing value under check_missing_values */
+	"missing",            /* a missing value under check_missing_values, or one
+	                       * a released total gives back */
 	"invalid_count",      /* a count that is not a non-negative integer */
 	"invalid_value",      /* a magnitude that is not a number */
 	"dominance",          /* (n,k)-dominance; largest unusable or negative contributions */
@@ -19,7 +20,8 @@ const char *const sdc_vocab_rules[] = {
 	"dof",                /* residual degrees of freedom */
 	"secondary",          /* complementary suppression */
 	"audit",              /* a hidden cell the LP audit can narrow */
-	"margins",            /* declared totals that do not add up */
+	"margins",            /* declared totals that do not add up (the difference is
+	                       * a group the table does not show) */
 	"redact",             /* rounding packs: small count withheld */
 	"rounded_total",      /* rounding packs: total = sum of released cells */
 	"class_disclosure",   /* a slice with a single non-zero category */
@@ -29,7 +31,8 @@ const char *const sdc_vocab_rules[] = {
 	"mostly_ones",        /* most cells count 1: a list of individuals */
 	"record_level",       /* dimension labels unknown to the dataset, or one per row */
 	"undeclared_column",  /* a column the declaration does not name */
-	"undeclared_margin",  /* a code that looks like a margin, totals not declared */
+	"undeclared_margin",  /* a code that looks like a margin, not declared (held by
+	                       * name with a primary cell, else when it does not add up) */
 	"undeclared_file",    /* an output the manifest does not declare */
 	"unrounded_column",   /* rounding packs: a measure that is not rounded */
 	"extreme_value",      /* summary statistics: a minimum or maximum column */

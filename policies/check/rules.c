@@ -1211,9 +1211,11 @@ static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result 
 {
 	const struct output_decl *d = t->decl;
 
-	if (d->total_codes || !res->nprimary)
+	if (!res->nprimary)
 		return;
-	if (sdc_numeric_margin(t, res))
+	/* a numeric margin is looked for only when no total is declared; a
+	 * code named like one, in any dimension where it is not declared */
+	if (!d->total_codes && sdc_numeric_margin(t, res))
 		return;
 	/* each distinct code once; the one named is the first in row order */
 	size_t best_row = (size_t)-1, best_k = 0;
@@ -1223,7 +1225,7 @@ static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result 
 			const char *c = csv_field(t->csv, r, (size_t)t->dim_col[k]);
 			if (r > best_row || (r == best_row && k > best_k))
 				continue;
-			if (sdc_margin_name(c)) {
+			if (sdc_code_is_named_margin(d, k, c)) {
 				best_row = r;
 				best_k = k;
 			}
@@ -1280,6 +1282,7 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 	      struct trex_err *err)
 {
 	int r = sdc_codes_build(t, res);
+	bool held = false;
 
 	if (r < 0)
 		return trex_err_set(err, r, "%s", t->name);
@@ -1303,17 +1306,22 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 	}
 	if (r < 0)
 		return r;
+	/* totals are checked whatever the cells (totals.c) */
+	if (res->verdict != SDC_FAIL && (r = sdc_totals_declared(pol, t, res, &held, err)) < 0)
+		return r;
 	if (res->nprimary && res->verdict != SDC_FAIL) {
 		sdc_worsen(res, SDC_SUPPRESSED);
 		sdc_undeclared_margins(t, res);
-		if (t->decl->total_codes && (t->decl->kind == KIND_FREQUENCY ||
-					     t->decl->kind == KIND_MAGNITUDE)) {
+		if (t->decl->total_codes && !held &&
+		    (t->decl->kind == KIND_FREQUENCY || t->decl->kind == KIND_MAGNITUDE)) {
 			r = suppress_secondary(pol, t, res, err);
 			if (r == 0)
 				r = audit_suppression(pol, t, res, err);
 			if (r < 0)
 				return r;
 		}
+	} else if (res->verdict != SDC_FAIL && (r = sdc_totals_named(pol, t, res, err)) < 0) {
+		return r;
 	}
 	if ((res->nredacted || res->nrounded) && res->verdict == SDC_PASS)
 		sdc_worsen(res, SDC_SUPPRESSED);

@@ -169,6 +169,47 @@ bool sdc_margin_holds(double sum, double max, uint32_t nonzero, size_t nslices);
 void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim);
 void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim);
 void sdc_summarise(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res);
+
+/* totals.c: totals checked whatever the cells (issue 13 item 1). A total
+ * differs from its parts beyond rounding; declared totals apply (to
+ * magnitude tables, and frequency tables under a suppression pack); the
+ * declared totals' equations checked (*held when the file was held:
+ * suppression then cannot be audited and is not run). */
+bool sdc_totals_differ(double total, double parts);
+bool sdc_totals_apply(const struct policy *pol, const struct sdc_table *t);
+int sdc_totals_declared(const struct policy *pol, const struct sdc_table *t,
+			struct sdc_result *res, bool *held, struct trex_err *err);
+/* Codes named like a margin that are not declared totals, in a table
+ * without a primary cell: each must be the sum of its slice's parts. Both
+ * paths gather the same per-slice sums: */
+struct sdc_named_slice {
+	double sum, nmin, nmax;  /* parts' valid values; named cells' values */
+	uint32_t parts, missing; /* part cells, and how many are missing */
+	uint32_t named, named_row; /* valid named cells, the first one's row */
+};
+static inline void sdc_named_add(struct sdc_named_slice *s, bool named, double v, uint32_t row)
+{
+	if (!named) {
+		s->parts++;
+		if (v != v)
+			s->missing++;
+		else
+			s->sum += v;
+	} else if (v == v) {
+		if (!s->named++) {
+			s->nmin = s->nmax = v;
+			s->named_row = row;
+		} else {
+			s->nmin = v < s->nmin ? v : s->nmin;
+			s->nmax = v > s->nmax ? v : s->nmax;
+		}
+	}
+}
+bool sdc_named_fails(const struct policy *pol, const struct sdc_named_slice *s);
+bool sdc_code_is_named_margin(const struct output_decl *d, size_t dim, const char *code);
+void sdc_named_margin_fails(struct sdc_result *res, const char *code, const char *dim);
+int sdc_totals_named(const struct policy *pol, const struct sdc_table *t,
+		     struct sdc_result *res, struct trex_err *err);
 /* Frequency and magnitude tables: fail (undeclared_column) when a column
  * is not named by the declaration. Both paths, after the rules. */
 void sdc_undeclared_columns(const struct sdc_table *t, struct sdc_result *res);

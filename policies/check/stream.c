@@ -45,6 +45,9 @@ struct stream_slice {
 	uint32_t first_nz_row, first_nz_code; /* first non-zero cell */
 	uint32_t argmax_row, argmax_code;     /* first largest cell */
 	double sum, max;
+	/* codes named like a margin against the rest (totals.c) */
+	struct sdc_named_slice nm;
+	uint32_t nm_code;      /* the first named cell's code */
 };
 
 /* The slices of one dimension d: keyed by the codes of the others. A key
@@ -209,6 +212,9 @@ struct stream_state {
 	const struct stream_opts *so;
 	size_t nd;
 	struct codes dim[MANIFEST_MAX_DIMS];
+	/* per code: named like a margin (sdc_margin_name), as codes come */
+	unsigned char *named[MANIFEST_MAX_DIMS];
+	size_t nnamed[MANIFEST_MAX_DIMS], cap_named[MANIFEST_MAX_DIMS];
 	size_t col[MANIFEST_MAX_DIMS]; /* each dimension's column */
 	struct stream_slices sl[MANIFEST_MAX_DIMS];
 	/* unique keys (sdc_unique_sorted): the last dimension's codes stamped
@@ -242,6 +248,7 @@ static void stream_state_free(struct stream_state *st)
 {
 	for (size_t d = 0; d < MANIFEST_MAX_DIMS; d++) {
 		codes_free(&st->dim[d]);
+		trex_free(st->named[d]);
 		trex_free(st->sl[d].keys);
 		trex_free(st->sl[d].word);
 		trex_free(st->sl[d].next);
@@ -316,6 +323,40 @@ static inline void stream_margin_add(struct stream_state *st, const uint32_t *g,
 	}
 }
 
+/* Whether each code of a batch row is named like a margin: its flag is
+ * set when the code is first seen (codes are numbered as they come). */
+static int stream_named_codes(struct stream_state *st, const uint32_t *codes)
+{
+	for (size_t d = 0; d < st->nd; d++) {
+		size_t want = (size_t)codes[d] + 1;
+		if (want <= st->nnamed[d])
+			continue;
+		if (want > st->cap_named[d]) {
+			size_t cap = want < 2 * st->cap_named[d] ? 2 * st->cap_named[d] : want + 64;
+			if (trex_resize_array(&st->named[d], cap, 1) < 0)
+				return -ENOMEM;
+			st->cap_named[d] = cap;
+		}
+		for (size_t c = st->nnamed[d]; c < want; c++)
+			st->named[d][c] = sdc_margin_name(codes_text(&st->dim[d], (uint32_t)c));
+		st->nnamed[d] = want;
+	}
+	return 0;
+}
+
+/* A value (NAN when missing) into its slices' named-margin sums. */
+static inline void stream_named_add(struct stream_state *st, const uint32_t *g,
+				    const uint32_t *codes, double x, uint32_t row)
+{
+	for (size_t d = 0; d < st->nd; d++) {
+		struct stream_slice *c = &st->sl[d].s[g[d]];
+		bool named = st->named[d][codes[d]];
+		if (named && !c->nm.named && x == x)
+			c->nm_code = codes[d];
+		sdc_named_add(&c->nm, named, x, row);
+	}
+}
+
 /* A frequency table's row: its count (rules.c sdc_check_frequency) into
  * the decisions, its slices' class and margin sums. */
 static int stream_frequency_row(struct stream_state *st, const struct csv_table *v, size_t r,
@@ -329,6 +370,7 @@ static int stream_frequency_row(struct stream_state *st, const struct csv_table 
 
 	if (res->ndecisions > before && stream_key(st, res, codes) < 0)
 		return -ENOMEM;
+	stream_named_add(st, g, codes, n < 0 ? NAN : (double)n, row);
 	if (n < 0)
 		return 0;
 	st->inner++;
@@ -378,6 +420,7 @@ static int stream_magnitude_row(struct stream_state *st, const struct csv_table 
 		st->batch.state[r] = CELL_PRIMARY;
 	if (res->ndecisions > before && stream_key(st, res, codes) < 0)
 		return -ENOMEM;
+	stream_named_add(st, g, codes, value, row);
 	/* the value column was parsed by the rules already */
 	if (col == t->value_col ? (x = value, !isnan(x))
 				: sdc_parse_number(csv_field(v, r, (size_t)col), &x) == 0)
@@ -418,6 +461,8 @@ static int stream_batch(struct stream_state *st, const struct csv_table *v, size
 			if (stream_slice_of(&st->sl[d], k, row, &g[d], &fresh[d]) < 0)
 				return -ENOMEM;
 		}
+		if (stream_named_codes(st, codes) < 0)
+			return -ENOMEM;
 		/* the last dimension's slices are the key prefixes */
 		rc = stream_unique(st, codes, g[nd - 1], fresh[nd - 1], row);
 		if (rc != 0)
@@ -508,6 +553,28 @@ static void stream_margins(struct stream_state *st, struct sdc_result *res)
 		sdc_margin_named(res, codes_text(&st->dim[best_k], best_code), decl->dims[best_k]);
 }
 
+/* Codes named like a margin in a table without a primary cell (totals.c
+ * sdc_totals_named): the first named cell, in row order, of a slice whose
+ * named cells are not the sum of its parts. */
+static void stream_named(struct stream_state *st, struct sdc_result *res)
+{
+	size_t best_row = (size_t)-1, best_d = 0;
+	uint32_t best_code = 0;
+
+	for (size_t d = 0; d < st->nd; d++)
+		for (size_t i = 0; i < st->sl[d].n; i++) {
+			const struct stream_slice *c = &st->sl[d].s[i];
+			if (sdc_named_fails(st->pol, &c->nm) && c->nm.named_row < best_row) {
+				best_row = c->nm.named_row;
+				best_d = d;
+				best_code = c->nm_code;
+			}
+		}
+	if (best_row != (size_t)-1)
+		sdc_named_margin_fails(res, codes_text(&st->dim[best_d], best_code),
+				       st->t->decl->dims[best_d]);
+}
+
 /* The batch's first identifier, if none was found before. */
 static int stream_identifiers(struct stream_state *st, const struct csv_table *v, size_t first)
 {
@@ -575,6 +642,8 @@ static int stream_finish(struct stream_state *st, struct sdc_result *res, size_t
 	if (res->nprimary && res->verdict != SDC_FAIL) {
 		sdc_worsen(res, SDC_SUPPRESSED);
 		stream_margins(st, res);
+	} else if (res->verdict != SDC_FAIL) {
+		stream_named(st, res);
 	}
 	sdc_undeclared_columns(t, res);
 	sdc_summarise(st->pol, t, res);

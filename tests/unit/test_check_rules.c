@@ -458,6 +458,132 @@ static void test_secondary_near_optimal(void **state)
 	assert_true(ratio_sum / (double)compared <= 1.1);
 }
 
+/* The rows of fx holding a decision (rule, action), as "1,3" (0-based). */
+static void fx_rows(const struct fixture *fx, const char *rule, const char *action, char *out,
+		    size_t n)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < fx->res.ndecisions; i++) {
+		const struct sdc_cell *c = &fx->res.cells[i];
+		if (!strcmp(c->rule, rule) && !strcmp(c->action, action))
+			len += (size_t)snprintf(out + len, n - len, "%s%zu", len ? "," : "", c->row);
+	}
+}
+
+/* Totals are checked whatever the cells (issue 13 item 1): a declared
+ * total off its parts, or over a missing part, is held (acro) or fails
+ * (tau-ARGUS reads the missing part as empty and refuses a table that
+ * does not add up); hierarchies are followed; a table that adds up
+ * passes. */
+static void test_totals_declared(void **state)
+{
+	static const char m1[] =
+		"{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"frequency_table\","
+		" \"dimensions\": [\"r\"], \"count\": \"n\", \"total_codes\": {\"r\": [\"T\"]}}]}";
+	static const char mh[] =
+		"{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"frequency_table\","
+		" \"dimensions\": [\"g\"], \"count\": \"n\", \"total_codes\": {\"g\": [\"R1\", \"R2\", \"T\"]},"
+		" \"hierarchies\": {\"g\": {\"R1\": [\"a\", \"b\"], \"R2\": [\"c\", \"d\"], \"T\": [\"R1\", \"R2\"]}}}]}";
+	static const struct {
+		const char *csv, *man;
+		enum policy_anchor anchor;
+		enum sdc_verdict verdict;
+		const char *margins_review, *margins_fail, *missing;
+	} cases[] = {
+		/* a group of 3 hidden */
+		{"r,n\nx,120\ny,45\nz,33\nT,201\n", m1, POLICY_ANCHOR_ACRO, SDC_REVIEW, "3", "", ""},
+		{"r,n\nx,120\ny,45\nz,33\nT,201\n", m1, POLICY_ANCHOR_TAU_ARGUS, SDC_FAIL, "", "3", ""},
+		/* a missing part given back (acro), read as empty (tau) */
+		{"r,n\nx,120\ny,NA\nz,33\nT,156\n", m1, POLICY_ANCHOR_ACRO, SDC_REVIEW, "", "", "1"},
+		{"r,n\nx,120\ny,NA\nz,33\nT,156\n", m1, POLICY_ANCHOR_TAU_ARGUS, SDC_FAIL, "", "3", ""},
+		{"r,n\nx,120\ny,NA\nz,33\nT,153\n", m1, POLICY_ANCHOR_TAU_ARGUS, SDC_PASS, "", "", ""},
+		/* adds up; the total alone in its slice is a cell */
+		{"r,n\nx,120\ny,45\nz,33\nT,198\n", m1, POLICY_ANCHOR_ACRO, SDC_PASS, "", "", ""},
+		{"r,n\nT,198\n", m1, POLICY_ANCHOR_ACRO, SDC_PASS, "", "", ""},
+		/* hierarchy: R2 = c + d is off by 2, T = R1 + R2 holds */
+		{"g,n\na,20\nb,30\nR1,50\nc,40\nd,60\nR2,102\nT,152\n", mh, POLICY_ANCHOR_ACRO,
+		 SDC_REVIEW, "5", "", ""},
+		{"g,n\na,20\nb,30\nR1,50\nc,40\nd,60\nR2,100\nT,150\n", mh, POLICY_ANCHOR_ACRO,
+		 SDC_PASS, "", "", ""},
+	};
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct fixture fx;
+		char rows[64];
+
+		fx_open(&fx, cases[k].csv, cases[k].man);
+		fx.pol.anchor = cases[k].anchor;
+		fx_check(&fx);
+		if (fx.res.verdict != cases[k].verdict)
+			fail_msg("case %zu: verdict %d, want %d", k, (int)fx.res.verdict,
+				 (int)cases[k].verdict);
+		fx_rows(&fx, "margins", "review", rows, sizeof(rows));
+		assert_string_equal(rows, cases[k].margins_review);
+		fx_rows(&fx, "margins", "fail", rows, sizeof(rows));
+		assert_string_equal(rows, cases[k].margins_fail);
+		fx_rows(&fx, "missing", "review", rows, sizeof(rows));
+		assert_string_equal(rows, cases[k].missing);
+		fx_close(&fx);
+	}
+}
+
+/* Codes named like a margin and not declared, in a table without a
+ * primary cell: each must be the sum of the rest of its slice. */
+static void test_totals_named(void **state)
+{
+	static const char m[] = "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"frequency_table\","
+				" \"dimensions\": [\"a\", \"s\"], \"count\": \"n\"}]}";
+	static const struct {
+		const char *csv;
+		enum policy_anchor anchor;
+		enum sdc_verdict verdict;
+	} cases[] = {
+		{"a,s,n\nx,F,40\nx,M,20\nx,All,60\ny,F,15\ny,M,30\ny,All,45\n", POLICY_ANCHOR_ACRO,
+		 SDC_PASS},
+		{"a,s,n\nx,F,40\nx,M,20\nx,All,63\ny,F,15\ny,M,30\ny,All,45\n", POLICY_ANCHOR_ACRO,
+		 SDC_REVIEW},
+		{"a,s,n\nx,F,40\nx,M,NA\nx,All,40\ny,F,15\ny,M,30\ny,All,45\n", POLICY_ANCHOR_ACRO,
+		 SDC_REVIEW},
+		{"a,s,n\nx,F,40\nx,M,NA\nx,All,40\ny,F,15\ny,M,30\ny,All,45\n",
+		 POLICY_ANCHOR_TAU_ARGUS, SDC_PASS},
+		/* 'sum' as a category of a slice without parts: a cell */
+		{"a,s,n\nx,sum,40\ny,F,15\ny,M,30\n", POLICY_ANCHOR_ACRO, SDC_PASS},
+	};
+	struct sdc_named_slice sl = {0};
+	struct policy pol;
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct fixture fx;
+		fx_open(&fx, cases[k].csv, m);
+		fx.pol.anchor = cases[k].anchor;
+		fx_check(&fx);
+		if (fx.res.verdict != cases[k].verdict)
+			fail_msg("case %zu: verdict %d, want %d", k, (int)fx.res.verdict,
+				 (int)cases[k].verdict);
+		fx_close(&fx);
+	}
+	/* the per-slice sums both paths share */
+	policy_defaults(&pol);
+	sdc_named_add(&sl, false, 120, 0);
+	sdc_named_add(&sl, false, 45, 1);
+	sdc_named_add(&sl, true, 165, 2);
+	assert_false(sdc_named_fails(&pol, &sl));
+	sdc_named_add(&sl, true, 166, 3);
+	assert_true(sdc_named_fails(&pol, &sl));
+	assert_int_equal(sl.named_row, 2);
+	memset(&sl, 0, sizeof(sl));
+	sdc_named_add(&sl, true, 33, 0);
+	assert_false(sdc_named_fails(&pol, &sl)); /* no part: a cell */
+	sdc_named_add(&sl, false, NAN, 1);
+	assert_true(sdc_named_fails(&pol, &sl)); /* acro: a part given back */
+	pol.anchor = POLICY_ANCHOR_TAU_ARGUS;
+	assert_true(sdc_named_fails(&pol, &sl)); /* tau: 0 is not 33 */
+	sdc_named_add(&sl, false, 33, 2);
+	assert_false(sdc_named_fails(&pol, &sl));
+}
+
 static void test_regression_dof(void **state)
 {
 	static const char man[] = "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"regression\","
@@ -584,6 +710,8 @@ int main(void)
 		cmocka_unit_test(test_secondary_rectangle),
 		cmocka_unit_test(test_secondary_minimal),
 		cmocka_unit_test(test_secondary_near_optimal),
+		cmocka_unit_test(test_totals_declared),
+		cmocka_unit_test(test_totals_named),
 		cmocka_unit_test(test_regression_dof),
 		cmocka_unit_test(test_unique_keys_paths),
 		cmocka_unit_test(test_class_disclosure_sparse),
