@@ -27,6 +27,9 @@ const char *const sdc_vocab_rules[] = {
 	"class_disclosure",   /* a slice with a single non-zero category */
 	"microdata",          /* rows not unique over the dimensions */
 	"identifier",         /* a pseudonymised identifier of the dataset */
+	"extreme_value",      /* summary statistics: a minimum or maximum column (file), or
+	                       * a row whose statistics rest on one record (cell) */
+	"all_same",           /* summary statistics: a dispersion of 0, every record alike */
 	/* file rules */
 	"mostly_ones",        /* most cells count 1: a list of individuals */
 	"record_level",       /* dimension labels unknown to the dataset, or one per row */
@@ -35,7 +38,6 @@ const char *const sdc_vocab_rules[] = {
 	                       * name with a primary cell, else when it does not add up) */
 	"undeclared_file",    /* an output the manifest does not declare */
 	"unrounded_column",   /* rounding packs: a measure that is not rounded */
-	"extreme_value",      /* summary statistics: a minimum or maximum column */
 	"no_count",           /* summary statistics without a declared count */
 	"suppression_limit",  /* a table with margins too large to suppress */
 	"differencing",       /* differs from an earlier release by a small group */

@@ -890,49 +890,6 @@ static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table 
 	return 0;
 }
 
-static bool sdc_is_extreme_stat(const char *h)
-{
-	static const char *const names[] = {"min", "max", "minimum", "maximum", "range"};
-	for (size_t i = 0; i < TREX_ARRAY_LEN(names); i++)
-		if (!strcasecmp(h, names[i]))
-			return true;
-	return false;
-}
-
-/* Summary statistics: each row's statistics rest on its count; min and max
- * are single records and never leave. */
-static int sdc_check_summary(const struct policy *pol, const struct sdc_table *t,
-			     struct sdc_result *res, struct trex_err *err)
-{
-	const struct csv_table *c = t->csv;
-
-	for (size_t i = 0; i < c->ncols; i++) {
-		if (sdc_is_extreme_stat(csv_header(c, i))) {
-			sdc_reason(res, "extreme_value", SDC_FAIL,
-				   "column '%s' is a minimum/maximum: a single record's value",
-				   csv_header(c, i));
-		}
-	}
-	if (res->verdict == SDC_FAIL)
-		return 0;
-	if (t->count_col < 0) {
-		sdc_reason(res, "no_count", SDC_REVIEW,
-			   "summary statistics without a declared count cannot be checked");
-		return 0;
-	}
-	for (size_t r = 0; r < c->nrows; r++) {
-		long n = sdc_count_cell(pol, t, r, t->count_col, t->decl->count, res);
-		if (n >= 0 && n < pol->safe_threshold) {
-			res->state[r] = CELL_PRIMARY;
-			res->nprimary++;
-			sdc_note(res, t, r, t->decl->count, "threshold", sdc_shared(res, 0, sdc_threshold_params, pol),
-				 "primary", "statistics over %ld records < threshold %ld", n,
-				 pol->safe_threshold);
-		}
-	}
-	return 0;
-}
-
 static int sdc_check_regression(const struct policy *pol, const struct sdc_table *t,
 				struct sdc_result *res, struct trex_err *err)
 {
@@ -1294,7 +1251,7 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 		r = sdc_check_magnitude(pol, t, res, err);
 		break;
 	case KIND_SUMMARY:
-		r = sdc_check_summary(pol, t, res, err);
+		r = summary_check(pol, t, res, err);
 		break;
 	case KIND_REGRESSION:
 		r = sdc_check_regression(pol, t, res, err);
@@ -1309,6 +1266,9 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 	/* totals are checked whatever the cells (totals.c) */
 	if (res->verdict != SDC_FAIL && (r = sdc_totals_declared(pol, t, res, &held, err)) < 0)
 		return r;
+	if (res->verdict != SDC_FAIL && t->decl->kind == KIND_SUMMARY && t->decl->total_codes &&
+	    t->count_col >= 0 && (r = summary_totals(pol, t, res, &held, err)) < 0)
+		return r;
 	if (res->nprimary && res->verdict != SDC_FAIL) {
 		sdc_worsen(res, SDC_SUPPRESSED);
 		sdc_undeclared_margins(t, res);
@@ -1320,6 +1280,9 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 			if (r < 0)
 				return r;
 		}
+		if (t->decl->total_codes && !held && t->decl->kind == KIND_SUMMARY &&
+		    (r = summary_suppress(pol, t, res, err)) < 0)
+			return r;
 	} else if (res->verdict != SDC_FAIL && (r = sdc_totals_named(pol, t, res, err)) < 0) {
 		return r;
 	}

@@ -179,6 +179,12 @@ bool sdc_totals_differ(double total, double parts);
 bool sdc_totals_apply(const struct policy *pol, const struct sdc_table *t);
 int sdc_totals_declared(const struct policy *pol, const struct sdc_table *t,
 			struct sdc_result *res, bool *held, struct trex_err *err);
+/* The same on column col (decisions on `measure`): additive, it must add
+ * up; not (a mean), only its missing parts under a released total are
+ * held. */
+int sdc_totals_column(const struct policy *pol, const struct sdc_table *t,
+		      struct sdc_result *res, int col, const char *measure, bool additive,
+		      bool *held, struct trex_err *err);
 /* Codes named like a margin that are not declared totals, in a table
  * without a primary cell: each must be the sum of its slice's parts. Both
  * paths gather the same per-slice sums: */
@@ -404,6 +410,28 @@ int audit_intervals(const struct sdc_margins *m, const unsigned char *state, dou
  * below v - *lower and above v + *upper. */
 void audit_protection(const struct policy *pol, const struct sdc_table *t, double v,
 		      double *lower, double *upper);
+
+/* summary.c: summary statistics (issue 13 item 4). The kind of statistic
+ * a column's header names (pct: its percentile, -1 when none), whether a
+ * percentile k of n records rests on the smallest or largest one; the
+ * primary rules; the totals of the additive statistics; secondary
+ * suppression as a magnitude table (n, then n x mean). */
+enum summary_stat {
+	STAT_OTHER,      /* median-like or unknown: hidden with its row */
+	STAT_EXTREME,    /* a minimum, maximum, range, 0th or 100th percentile */
+	STAT_PERCENTILE, /* a percentile strictly between 0 and 100 (median: 50) */
+	STAT_SPREAD,     /* standard deviation, variance, standard error */
+	STAT_SUM,        /* a sum: adds up as it is */
+	STAT_MEAN,       /* a mean or proportion: n x it adds up */
+};
+enum summary_stat summary_stat_kind(const char *header, double *pct);
+bool summary_pct_extreme(double k, long n);
+int summary_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
+		  struct trex_err *err);
+int summary_totals(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
+		   bool *held, struct trex_err *err);
+int summary_suppress(const struct policy *pol, const struct sdc_table *t,
+		     struct sdc_result *res, struct trex_err *err);
 
 /* suppress.c: complementary suppression so no primary cell can be
  * recovered from the declared margins. */

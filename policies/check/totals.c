@@ -74,18 +74,17 @@ static int totals_column(const struct sdc_table *t)
 	return t->decl->kind == KIND_MAGNITUDE ? t->value_col : t->count_col;
 }
 
-/* Every row's value of that column, NAN when missing (an invalid number
+/* Every row's value of column col, NAN when missing (an invalid number
  * failed the file before any total is looked at). */
-static double *totals_values(const struct sdc_table *t, const struct sdc_result *res)
+static double *totals_values(const struct sdc_table *t, const struct sdc_result *res, int col)
 {
 	size_t n = t->csv->nrows;
-	int col = totals_column(t);
 	double *v = trex_calloc(n + 1, sizeof(double));
 
 	if (!v)
 		return NULL;
 	for (size_t r = 0; r < n; r++) {
-		if (res->counts && t->decl->kind == KIND_FREQUENCY)
+		if (res->counts && t->decl->kind == KIND_FREQUENCY && col == t->count_col)
 			v[r] = res->counts[r] >= 0 ? (double)res->counts[r] : NAN;
 		else if (col < 0 || sdc_parse_number(csv_field(t->csv, r, (size_t)col), &v[r]) != 0)
 			v[r] = NAN;
@@ -99,8 +98,9 @@ bool sdc_totals_apply(const struct policy *pol, const struct sdc_table *t)
 
 	/* rounding packs replace a frequency table's totals by the sums of
 	 * their released cells (suppress.c), which give nothing back */
-	return d->total_codes && (d->kind == KIND_MAGNITUDE ||
-				  (d->kind == KIND_FREQUENCY && pol->method == POLICY_SUPPRESS));
+	return d->total_codes &&
+	       (d->kind == KIND_MAGNITUDE || (d->kind == KIND_SUMMARY && t->count_col >= 0) ||
+		(d->kind == KIND_FREQUENCY && pol->method == POLICY_SUPPRESS));
 }
 
 /* One dimension's declared totals: parent k (a total code present in the
@@ -205,8 +205,23 @@ int sdc_totals_declared(const struct policy *pol, const struct sdc_table *t,
 			struct sdc_result *res, bool *held, struct trex_err *err)
 {
 	const struct output_decl *decl = t->decl;
+
+	*held = false;
+	if (!sdc_totals_apply(pol, t))
+		return 0;
+	return sdc_totals_column(pol, t, res, totals_column(t),
+				 decl->kind == KIND_MAGNITUDE ? decl->value : decl->count, true,
+				 held, err);
+}
+
+int sdc_totals_column(const struct policy *pol, const struct sdc_table *t,
+		      struct sdc_result *res, int col, const char *measure, bool additive,
+		      bool *held, struct trex_err *err)
+{
+	const struct output_decl *decl = t->decl;
 	const size_t n = t->csv->nrows;
-	const bool tau = pol->anchor == POLICY_ANCHOR_TAU_ARGUS;
+	/* a column that does not add up (a mean) has no empty cells to read */
+	const bool tau = pol->anchor == POLICY_ANCHOR_TAU_ARGUS && additive;
 	_cleanup_free_ double *v = NULL;
 	_cleanup_free_ double *diff = NULL;
 	_cleanup_free_ unsigned char *flag = NULL; /* per row: 1 total off, 2 part given back */
@@ -215,9 +230,7 @@ int sdc_totals_declared(const struct policy *pol, const struct sdc_table *t,
 	int r = 0;
 
 	*held = false;
-	if (!sdc_totals_apply(pol, t))
-		return 0;
-	v = totals_values(t, res);
+	v = totals_values(t, res, col);
 	diff = trex_calloc(n + 1, sizeof(double));
 	flag = trex_calloc(n + 1, 1);
 	g = trex_calloc(n + 1, sizeof(uint32_t));
@@ -273,7 +286,7 @@ int sdc_totals_declared(const struct policy *pol, const struct sdc_table *t,
 				missing[e] = UINT32_MAX; /* marks the equation for the parts */
 				continue;
 			}
-			if (sdc_totals_differ(v[row], sum[e]) && !(flag[row] & 1)) {
+			if (additive && sdc_totals_differ(v[row], sum[e]) && !(flag[row] & 1)) {
 				flag[row] |= 1;
 				diff[row] = v[row] - sum[e];
 			}
@@ -292,7 +305,6 @@ int sdc_totals_declared(const struct policy *pol, const struct sdc_table *t,
 	if (r < 0)
 		return trex_err_set(err, r, "%s: totals", t->name);
 	for (size_t row = 0; row < n; row++) {
-		const char *measure = decl->kind == KIND_FREQUENCY ? decl->count : decl->value;
 		if (flag[row] & 1) {
 			nbad++;
 			sdc_note(res, t, row, measure, "margins", NULL, tau ? "fail" : "review",
@@ -356,7 +368,7 @@ int sdc_totals_named(const struct policy *pol, const struct sdc_table *t,
 			continue;
 		if (!any) {
 			any = true;
-			v = totals_values(t, res);
+			v = totals_values(t, res, totals_column(t));
 			g = trex_calloc(n + 1, sizeof(uint32_t));
 			if (!v || !g)
 				return trex_err_set(err, -ENOMEM, "%s: margins", t->name);

@@ -584,6 +584,65 @@ static void test_totals_named(void **state)
 	assert_false(sdc_named_fails(&pol, &sl));
 }
 
+/* Which statistic a summary column's header names (issue 13 item 4):
+ * single-record ones under any usual spelling, percentiles with their
+ * rank, the additive ones; and no false alarm on ordinary names. */
+static void test_summary_stat_kind(void **state)
+{
+	static const struct {
+		const char *h;
+		enum summary_stat kind;
+		double pct;
+	} cases[] = {
+		{"min", STAT_EXTREME, -1},	   {"MAX", STAT_EXTREME, -1},
+		{"min_age", STAT_EXTREME, -1},	   {"age_max", STAT_EXTREME, -1},
+		{"Min.", STAT_EXTREME, -1},	   {"Max.", STAT_EXTREME, -1},
+		{"maxAge", STAT_EXTREME, -1},	   {"AgeMin", STAT_EXTREME, -1},
+		{"age-maximum", STAT_EXTREME, -1}, {"range", STAT_EXTREME, -1},
+		{"p0", STAT_EXTREME, 0},	   {"p100", STAT_EXTREME, 100},
+		{"q0", STAT_EXTREME, 0},	   {"q4", STAT_EXTREME, 100},
+		{"q100", STAT_EXTREME, 100},	   {"0%", STAT_EXTREME, 0},
+		{"100%", STAT_EXTREME, 100},	   {"percentile_0", STAT_EXTREME, 0},
+		{"Percentile 100", STAT_EXTREME, 100}, {"quantile_1.0", STAT_EXTREME, 100},
+		{"age_p100", STAT_EXTREME, 100},   {"pct100", STAT_EXTREME, 100},
+		{"p95", STAT_PERCENTILE, 95},	   {"p2.5", STAT_PERCENTILE, 2.5},
+		{"q1", STAT_PERCENTILE, 25},	   {"q3", STAT_PERCENTILE, 75},
+		{"q50", STAT_PERCENTILE, 50},	   {"quantile_0.95", STAT_PERCENTILE, 95},
+		{"25%", STAT_PERCENTILE, 25},	   {"median", STAT_PERCENTILE, 50},
+		{"Median_age", STAT_PERCENTILE, 50}, {"1st Qu.", STAT_PERCENTILE, 25},
+		{"3rd Qu.", STAT_PERCENTILE, 75},   {"percentile_90", STAT_PERCENTILE, 90},
+		{"sd", STAT_SPREAD, -1},	   {"age_std", STAT_SPREAD, -1},
+		{"Variance", STAT_SPREAD, -1},	   {"se_mean", STAT_SPREAD, -1},
+		{"mean", STAT_MEAN, -1},	   {"Mean_age", STAT_MEAN, -1},
+		{"avgCost", STAT_MEAN, -1},	   {"proportion", STAT_MEAN, -1},
+		{"pct_female", STAT_MEAN, -1},	   {"% female", STAT_MEAN, -1},
+		{"sum_cost", STAT_SUM, -1},	   {"total", STAT_SUM, -1},
+		{"minutes", STAT_OTHER, -1},	   {"maximal_dose", STAT_OTHER, -1},
+		{"mode", STAT_OTHER, -1},	   {"n", STAT_OTHER, -1},
+		{"p", STAT_OTHER, -1},		   {"q5x", STAT_OTHER, -1},
+		{"visits_2020", STAT_OTHER, -1},   {"p200", STAT_OTHER, -1},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double pct;
+		enum summary_stat k = summary_stat_kind(cases[i].h, &pct);
+		if (k != cases[i].kind || pct != cases[i].pct)
+			fail_msg("'%s': kind %d pct %g, want %d %g", cases[i].h, (int)k, pct,
+				 (int)cases[i].kind, cases[i].pct);
+	}
+	/* position h = (n - 1) K / 100: on the smallest below 1, on the
+	 * largest above n - 2 */
+	assert_true(summary_pct_extreme(99, 40));  /* 38.61 > 38 */
+	assert_false(summary_pct_extreme(95, 40)); /* 37.05 */
+	assert_true(summary_pct_extreme(95, 20));  /* 18.05 > 18 */
+	assert_false(summary_pct_extreme(90, 20)); /* 17.1 */
+	assert_true(summary_pct_extreme(5, 15));   /* 0.7 */
+	assert_false(summary_pct_extreme(5, 40));  /* 1.95 */
+	assert_false(summary_pct_extreme(50, 3));  /* the middle record of 3 */
+	assert_true(summary_pct_extreme(50, 2));   /* half-way between both */
+	assert_true(summary_pct_extreme(50, 1));
+}
+
 static void test_regression_dof(void **state)
 {
 	static const char man[] = "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"regression\","
@@ -712,6 +771,7 @@ int main(void)
 		cmocka_unit_test(test_secondary_near_optimal),
 		cmocka_unit_test(test_totals_declared),
 		cmocka_unit_test(test_totals_named),
+		cmocka_unit_test(test_summary_stat_kind),
 		cmocka_unit_test(test_regression_dof),
 		cmocka_unit_test(test_unique_keys_paths),
 		cmocka_unit_test(test_class_disclosure_sparse),
