@@ -37,6 +37,8 @@ struct sdc_table {
 	int dim_col[MANIFEST_MAX_DIMS];
 	int count_col, value_col, contrib_col, dof_col;
 	int largest_col[64];
+	/* the dataset's category domains, or NULL (summary.c reads them) */
+	const struct domains *domains;
 };
 
 /* One cell decision (CONTRACTS.md section 2). Kept compact rather than as

@@ -15,9 +15,13 @@
  *   default; the other definitions put it no further in), h < 1 or
  *   h > n - 2 (p95 of 20 records, p1 of 40); a standard deviation or
  *   variance of 0 over n >= 2 records, which says every record holds the
- *   group's mean (ACRO's all-values-are-same check). Each such row is a
- *   primary cell (extreme_value, all_same). Whether a mean equals some
- *   record's value, or the dataset's extreme, needs the records: not made.
+ *   group's mean (ACRO's all-values-are-same check);
+ * - by its value, with the dataset's category domains (--domains): a mean
+ *   whose header names a numeric category column of the dataset (age in
+ *   mean_age) and that equals its smallest or largest value: a mean
+ *   reaches an extreme only when every record holds it.
+ *   Each such row is a primary cell (extreme_value, all_same). Whether a
+ *   mean equals some other record's value needs the records: not made.
  *
  * Totals. With declared total_codes the table is checked and suppressed
  * like a magnitude table whose count is n and whose magnitudes are n x
@@ -255,15 +259,96 @@ static bool summary_row_single(const struct sdc_table *t, const enum summary_sta
 	return false;
 }
 
+/* A normalised name: lower case, every run of other characters than
+ * letters and digits one '_', with a '_' at both ends. */
+static void summary_norm(const char *s, char *out, size_t n)
+{
+	size_t k = 0;
+
+	out[k++] = '_';
+	for (; *s && k + 2 < n; s++) {
+		if (isalnum((unsigned char)*s))
+			out[k++] = (char)tolower((unsigned char)*s);
+		else if (out[k - 1] != '_')
+			out[k++] = '_';
+	}
+	if (out[k - 1] != '_')
+		out[k++] = '_';
+	out[k] = '\0';
+}
+
+/* The smallest and largest value of the dataset's category column whose
+ * name the header holds between separators (age in mean_age), when all
+ * its values are numbers; false otherwise. */
+static bool summary_dataset_range(const struct domains *dom, const char *header, double *lo,
+				  double *hi)
+{
+	json_t *cols = dom && dom->root ? json_object_get(dom->root, "columns") : NULL;
+	char h[192], name[192];
+	const char *key;
+	json_t *vals;
+
+	if (!cols)
+		return false;
+	summary_norm(header, h, sizeof(h));
+	json_object_foreach(cols, key, vals) {
+		size_t i;
+		json_t *v;
+		bool ok = json_array_size(vals) > 0;
+
+		summary_norm(key, name, sizeof(name));
+		if (strlen(name) < 4 || !strstr(h, name)) /* a name of 2 characters or more */
+			continue;
+		json_array_foreach(vals, i, v) {
+			double x;
+			if (!ok || sdc_parse_number(json_string_value(v), &x) != 0) {
+				ok = false;
+				break;
+			}
+			*lo = i ? fmin(*lo, x) : x;
+			*hi = i ? fmax(*hi, x) : x;
+		}
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* With the dataset's domains: a mean that equals the smallest or largest
+ * value of the dataset column it is about cannot have averaged anything
+ * away -- every record of the group holds that value. */
+static bool summary_row_dataset(const struct sdc_table *t, const enum summary_stat *kind,
+				const bool *ranged, const double *lo, const double *hi, size_t row,
+				long n, struct sdc_result *res)
+{
+	const struct csv_table *c = t->csv;
+
+	for (size_t col = 0; col < c->ncols; col++) {
+		double v;
+		if (kind[col] != STAT_MEAN || !ranged[col] ||
+		    sdc_parse_number(csv_field(c, row, col), &v) != 0 || (v != lo[col] && v != hi[col]))
+			continue;
+		sdc_note(res, t, row, t->decl->count, "all_same", NULL, "primary",
+			 "column %zu (%.64s) is the dataset's %s over %ld records: every record holds it",
+			 col + 1, csv_header(c, col), v == lo[col] ? "smallest value" : "largest value",
+			 n);
+		return true;
+	}
+	return false;
+}
+
 int summary_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 		  struct trex_err *err)
 {
 	const struct csv_table *c = t->csv;
 	_cleanup_free_ enum summary_stat *kind = trex_calloc(c->ncols + 1, sizeof(*kind));
 	_cleanup_free_ double *pct = trex_calloc(c->ncols + 1, sizeof(double));
+	_cleanup_free_ double *lo = trex_calloc(c->ncols + 1, sizeof(double));
+	_cleanup_free_ double *hi = trex_calloc(c->ncols + 1, sizeof(double));
+	_cleanup_free_ bool *ranged = trex_calloc(c->ncols + 1, sizeof(bool));
 	json_t *params = json_pack("{s:I}", "safe_threshold", (json_int_t)pol->safe_threshold);
 
-	if (!kind || !pct || !params) {
+	if (!kind || !pct || !lo || !hi || !ranged || !params) {
 		json_decref(params);
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	}
@@ -274,6 +359,8 @@ int summary_check(const struct policy *pol, const struct sdc_table *t, struct sd
 			sdc_reason(res, "extreme_value", SDC_FAIL,
 				   "column '%s' is a minimum/maximum: a single record's value",
 				   csv_header(c, i));
+		if (kind[i] == STAT_MEAN)
+			ranged[i] = summary_dataset_range(t->domains, csv_header(c, i), &lo[i], &hi[i]);
 	}
 	if (res->verdict == SDC_FAIL || t->count_col < 0) {
 		if (res->verdict != SDC_FAIL)
@@ -292,7 +379,8 @@ int summary_check(const struct policy *pol, const struct sdc_table *t, struct sd
 			res->nprimary++;
 			sdc_note(res, t, r, t->decl->count, "threshold", json_incref(params), "primary",
 				 "statistics over %ld records < threshold %ld", n, pol->safe_threshold);
-		} else if (summary_row_single(t, kind, pct, r, n, res)) {
+		} else if (summary_row_single(t, kind, pct, r, n, res) ||
+			   summary_row_dataset(t, kind, ranged, lo, hi, r, n, res)) {
 			res->state[r] = CELL_PRIMARY;
 			res->nprimary++;
 		}
