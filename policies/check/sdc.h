@@ -189,31 +189,35 @@ int sdc_totals_column(const struct policy *pol, const struct sdc_table *t,
 		      bool *held, struct trex_err *err);
 /* Codes named like a margin that are not declared totals, in a table
  * without a primary cell: each must be the sum of its slice's parts. Both
- * paths gather the same per-slice sums: */
+ * paths gather the same per-slice sums, in row order: what every cell of
+ * the slice adds (declared totals left out), and what its named cells
+ * add (rare: the streamed check keeps it apart, for the cells it adds to
+ * a slice the streamed check touches anyway). The parts are the valid
+ * cells less the named ones, plus the missing ones; their sum is sum -
+ * nsum, computed the same way by both. */
 struct sdc_named_slice {
-	double sum, nmin, nmax;  /* parts' valid values; named cells' values */
-	uint32_t parts, missing; /* part cells, and how many are missing */
-	uint32_t named, named_row; /* valid named cells, the first one's row */
+	double sum;              /* every valid value */
+	uint32_t valid, missing; /* valid values; missing values not named */
 };
-static inline void sdc_named_add(struct sdc_named_slice *s, bool named, double v, uint32_t row)
+struct sdc_named_cells {
+	double nsum, nmin, nmax; /* the named cells' valid values */
+	uint32_t named, row, code; /* how many; the first one's row and code */
+};
+static inline void sdc_named_cell_add(struct sdc_named_cells *c, double v, uint32_t row,
+				      uint32_t code)
 {
-	if (!named) {
-		s->parts++;
-		if (v != v)
-			s->missing++;
-		else
-			s->sum += v;
-	} else if (v == v) {
-		if (!s->named++) {
-			s->nmin = s->nmax = v;
-			s->named_row = row;
-		} else {
-			s->nmin = v < s->nmin ? v : s->nmin;
-			s->nmax = v > s->nmax ? v : s->nmax;
-		}
+	c->nsum += v;
+	if (!c->named++) {
+		c->nmin = c->nmax = v;
+		c->row = row;
+		c->code = code;
+	} else {
+		c->nmin = v < c->nmin ? v : c->nmin;
+		c->nmax = v > c->nmax ? v : c->nmax;
 	}
 }
-bool sdc_named_fails(const struct policy *pol, const struct sdc_named_slice *s);
+bool sdc_named_fails(const struct policy *pol, const struct sdc_named_slice *s,
+		     const struct sdc_named_cells *c);
 bool sdc_code_is_named_margin(const struct output_decl *d, size_t dim, const char *code);
 void sdc_named_margin_fails(struct sdc_result *res, const char *code, const char *dim);
 int sdc_totals_named(const struct policy *pol, const struct sdc_table *t,

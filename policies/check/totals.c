@@ -45,13 +45,16 @@ bool sdc_totals_differ(double total, double parts)
 	return fabs(total - parts) > 1e-6 * (1 + fabs(total));
 }
 
-bool sdc_named_fails(const struct policy *pol, const struct sdc_named_slice *s)
+bool sdc_named_fails(const struct policy *pol, const struct sdc_named_slice *s,
+		     const struct sdc_named_cells *c)
 {
-	if (!s->named || !s->parts)
-		return false;
+	double parts = s->sum - c->nsum;
+
+	if (!c->named || s->valid - c->named + s->missing == 0)
+		return false; /* no named cell, or no part: a cell */
 	if (s->missing && pol->anchor != POLICY_ANCHOR_TAU_ARGUS)
 		return true;
-	return sdc_totals_differ(s->nmin, s->sum) || sdc_totals_differ(s->nmax, s->sum);
+	return sdc_totals_differ(c->nmin, parts) || sdc_totals_differ(c->nmax, parts);
 }
 
 void sdc_named_margin_fails(struct sdc_result *res, const char *code, const char *dim)
@@ -354,6 +357,7 @@ int sdc_totals_named(const struct policy *pol, const struct sdc_table *t,
 		return trex_err_set(err, -ENOMEM, "%s: margins", t->name);
 	for (size_t d = 0; d < decl->ndims; d++) {
 		_cleanup_free_ struct sdc_named_slice *s = NULL;
+		_cleanup_free_ struct sdc_named_cells *nc = NULL;
 		bool has = false;
 		size_t ng = 0;
 
@@ -373,17 +377,27 @@ int sdc_totals_named(const struct policy *pol, const struct sdc_table *t,
 			if (!v || !g)
 				return trex_err_set(err, -ENOMEM, "%s: margins", t->name);
 		}
-		if (sdc_group(t, res, d, g, &ng) < 0 || !(s = trex_calloc(ng + 1, sizeof(*s))))
+		if (sdc_group(t, res, d, g, &ng) < 0 || !(s = trex_calloc(ng + 1, sizeof(*s))) ||
+		    !(nc = trex_calloc(ng + 1, sizeof(*nc))))
 			return trex_err_set(err, -ENOMEM, "%s: margins", t->name);
 		for (size_t row = 0; row < n; row++) {
 			uint32_t c = res->code[d][row];
+			struct sdc_named_slice *x = &s[g[row]];
 			/* a declared total is neither a part nor a named margin */
-			if (cls[c] != 2)
-				sdc_named_add(&s[g[row]], cls[c] == 1, v[row], (uint32_t)row);
+			if (cls[c] == 2)
+				continue;
+			if (isnan(v[row])) {
+				x->missing += cls[c] == 0;
+				continue;
+			}
+			x->sum += v[row];
+			x->valid++;
+			if (cls[c] == 1)
+				sdc_named_cell_add(&nc[g[row]], v[row], (uint32_t)row, c);
 		}
 		for (size_t k = 0; k < ng; k++)
-			if (sdc_named_fails(pol, &s[k]) && s[k].named_row < best_row) {
-				best_row = s[k].named_row;
+			if (sdc_named_fails(pol, &s[k], &nc[k]) && nc[k].row < best_row) {
+				best_row = nc[k].row;
 				best_d = d;
 			}
 	}

@@ -551,7 +551,8 @@ static void test_totals_named(void **state)
 		/* 'sum' as a category of a slice without parts: a cell */
 		{"a,s,n\nx,sum,40\ny,F,15\ny,M,30\n", POLICY_ANCHOR_ACRO, SDC_PASS},
 	};
-	struct sdc_named_slice sl = {0};
+	struct sdc_named_slice sl;
+	struct sdc_named_cells nc = {0};
 	struct policy pol;
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
@@ -564,24 +565,28 @@ static void test_totals_named(void **state)
 				 (int)cases[k].verdict);
 		fx_close(&fx);
 	}
-	/* the per-slice sums both paths share */
+	/* the per-slice sums both paths share: parts = valid - named +
+	 * missing, their sum = sum - nsum */
 	policy_defaults(&pol);
-	sdc_named_add(&sl, false, 120, 0);
-	sdc_named_add(&sl, false, 45, 1);
-	sdc_named_add(&sl, true, 165, 2);
-	assert_false(sdc_named_fails(&pol, &sl));
-	sdc_named_add(&sl, true, 166, 3);
-	assert_true(sdc_named_fails(&pol, &sl));
-	assert_int_equal(sl.named_row, 2);
-	memset(&sl, 0, sizeof(sl));
-	sdc_named_add(&sl, true, 33, 0);
-	assert_false(sdc_named_fails(&pol, &sl)); /* no part: a cell */
-	sdc_named_add(&sl, false, NAN, 1);
-	assert_true(sdc_named_fails(&pol, &sl)); /* acro: a part given back */
+	sl = (struct sdc_named_slice){165, 2, 0}; /* 120 and 45 */
+	sdc_named_cell_add(&nc, 165, 2, 7); /* named, not yet in the slice's sums */
+	sl.sum += 165, sl.valid++;
+	assert_false(sdc_named_fails(&pol, &sl, &nc)); /* 120 + 45 = 165 */
+	sdc_named_cell_add(&nc, 166, 3, 8);
+	sl.sum += 166, sl.valid++;
+	assert_true(sdc_named_fails(&pol, &sl, &nc)); /* 166 is not 165 */
+	assert_int_equal(nc.row, 2);
+	assert_int_equal(nc.code, 7);
+	memset(&nc, 0, sizeof(nc));
+	sl = (struct sdc_named_slice){33, 1, 0};
+	sdc_named_cell_add(&nc, 33, 0, 0);
+	assert_false(sdc_named_fails(&pol, &sl, &nc)); /* no part: a cell */
+	sl.missing = 1;
+	assert_true(sdc_named_fails(&pol, &sl, &nc)); /* acro: a part given back */
 	pol.anchor = POLICY_ANCHOR_TAU_ARGUS;
-	assert_true(sdc_named_fails(&pol, &sl)); /* tau: 0 is not 33 */
-	sdc_named_add(&sl, false, 33, 2);
-	assert_false(sdc_named_fails(&pol, &sl));
+	assert_true(sdc_named_fails(&pol, &sl, &nc)); /* tau: 0 is not 33 */
+	sl.sum += 33, sl.valid++;
+	assert_false(sdc_named_fails(&pol, &sl, &nc)); /* 0 + 33 */
 }
 
 /* Which statistic a summary column's header names (issue 13 item 4):
