@@ -721,25 +721,37 @@ void sdc_magnitude_init(const struct policy *pol, struct sdc_magnitude *m)
  * largest contributions are x[0] >= x[1] >= ... (top: the n largest
  * summed), each computed as its anchor computes it, so the boundaries
  * fall where they fall there:
- * - ACRO 1.0.1 (sdcchecks.py): top / total >= k fails; p%: (total - x0 -
- *   x1) / x0 < p fails, and with x0 = 0 the rest itself is compared (so a
+ * - ACRO 1.0.1 (sdcchecks.py): top / total >= k fails; p%: (total - (x0 +
+ *   x1)) / x0 < p fails, and with x0 = 0 the rest itself is compared (so a
  *   cell of zeros fails: 0 < p);
  * - tau-ARGUS (libtauargus Table.cpp, DataCell.cpp): top * 100 / total > k
  *   x 100 fails (a cell of 0 has dominance 0); p%: p x0 + (x0 + x1 - total)
- *   > 0 fails. */
+ *   > 0 fails.
+ * The operations are the anchor's, in its order: ACRO's rest is the sum
+ * less the sum of the two largest (top_2_sum), not the sum less each in
+ * turn, which rounds differently (1.5 - 1.0 - 0.4 < 0.1 of 1.0, 1.5 - 1.4
+ * is not). tau-ARGUS is given k and p in percent (85, 10) where a pack
+ * holds fractions: k x 100 is not always that integer (0.57 x 100 =
+ * 56.99999999999999), so the percentage is taken to 6 decimals, and p as
+ * tau-ARGUS divides it (p / 100). */
+static double sdc_percent(double frac)
+{
+	return nearbyint(frac * 100.0 * 1e6) / 1e6;
+}
+
 static bool sdc_dominant(const struct policy *pol, double top, double total)
 {
 	if (pol->anchor == POLICY_ANCHOR_TAU_ARGUS)
-		return total != 0 && top * 100.0 / total > pol->safe_nk_k * 100.0;
+		return total != 0 && top * 100.0 / total > sdc_percent(pol->safe_nk_k);
 	return total != 0 && top / total >= pol->safe_nk_k;
 }
 
 static bool sdc_pratio_fails(const struct policy *pol, double x0, double x1, double total)
 {
-	double rest = total - x0 - x1;
+	double rest = total - (x0 + x1);
 
 	if (pol->anchor == POLICY_ANCHOR_TAU_ARGUS)
-		return pol->safe_pratio_p * x0 + (x0 + x1 - total) > 0;
+		return sdc_percent(pol->safe_pratio_p) / 100 * x0 + ((x0 + x1) - total) > 0;
 	return (x0 == 0 ? rest : rest / x0) < pol->safe_pratio_p;
 }
 
