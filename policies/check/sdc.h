@@ -432,6 +432,8 @@ enum summary_stat {
 };
 enum summary_stat summary_stat_kind(const char *header, double *pct);
 bool summary_pct_extreme(double k, long n);
+/* a mean (n x it adds up: *times_n) or a sum: totals add it up */
+bool summary_additive(const struct sdc_table *t, size_t col, bool *times_n);
 int summary_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 		  struct trex_err *err);
 int summary_totals(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,

@@ -392,7 +392,7 @@ int summary_check(const struct policy *pol, const struct sdc_table *t, struct sd
 /* ---- totals ---- */
 
 /* The statistics that add up through n: a mean (n x mean) or a sum. */
-static bool summary_additive(const struct sdc_table *t, size_t col, bool *times_n)
+bool summary_additive(const struct sdc_table *t, size_t col, bool *times_n)
 {
 	double pct;
 	enum summary_stat k;

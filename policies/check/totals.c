@@ -334,14 +334,56 @@ int sdc_totals_column(const struct policy *pol, const struct sdc_table *t,
 	return 0;
 }
 
+/* One column's named margins over dimension d's slices (v: the column's
+ * values; cls: per code, 0 part, 1 named, 2 declared total): the first
+ * failing named cell's row into *best_row, d into *best_d. A column that
+ * does not add up (a summary table's mean) fails only on a missing part
+ * under a named cell with a value, which gives the part back through n:
+ * as in sdc_totals_column, it has no empty cells to read, whatever the
+ * anchor. */
+static int totals_named_dim(const struct policy *pol, const struct sdc_table *t,
+			    const struct sdc_result *res, size_t d, const unsigned char *cls,
+			    const double *v, bool additive, uint32_t *g, size_t *best_row,
+			    size_t *best_d)
+{
+	_cleanup_free_ struct sdc_named_slice *s = NULL;
+	_cleanup_free_ struct sdc_named_cells *nc = NULL;
+	size_t ng = 0;
+
+	if (sdc_group(t, res, d, g, &ng) < 0 || !(s = trex_calloc(ng + 1, sizeof(*s))) ||
+	    !(nc = trex_calloc(ng + 1, sizeof(*nc))))
+		return -ENOMEM;
+	for (size_t row = 0; row < t->csv->nrows; row++) {
+		uint32_t c = res->code[d][row];
+		struct sdc_named_slice *x = &s[g[row]];
+		/* a declared total is neither a part nor a named margin */
+		if (cls[c] == 2)
+			continue;
+		if (isnan(v[row])) {
+			x->missing += cls[c] == 0;
+			continue;
+		}
+		x->sum += v[row];
+		x->valid++;
+		if (cls[c] == 1)
+			sdc_named_cell_add(&nc[g[row]], v[row], (uint32_t)row, c);
+	}
+	for (size_t k = 0; k < ng; k++)
+		if ((additive ? sdc_named_fails(pol, &s[k], &nc[k]) : nc[k].named && s[k].missing) &&
+		    nc[k].row < *best_row) {
+			*best_row = nc[k].row;
+			*best_d = d;
+		}
+	return 0;
+}
+
 int sdc_totals_named(const struct policy *pol, const struct sdc_table *t,
 		     struct sdc_result *res, struct trex_err *err)
 {
 	const struct output_decl *decl = t->decl;
 	const size_t n = t->csv->nrows;
-	_cleanup_free_ double *v = NULL;
 	_cleanup_free_ uint32_t *g = NULL;
-	_cleanup_free_ unsigned char *cls = NULL; /* per code: 0 part, 1 named, 2 declared total */
+	_cleanup_free_ unsigned char *cls = NULL; /* per dimension and code: as totals_named_dim */
 	size_t best_row = (size_t)-1, best_d = 0, maxcodes = 0;
 	bool any = false;
 
@@ -352,54 +394,38 @@ int sdc_totals_named(const struct policy *pol, const struct sdc_table *t,
 		return 0;
 	for (size_t d = 0; d < decl->ndims; d++)
 		maxcodes = res->ncodes[d] > maxcodes ? res->ncodes[d] : maxcodes;
-	cls = trex_calloc(maxcodes + 1, 1);
+	cls = trex_calloc(decl->ndims * (maxcodes + 1) + 1, 1);
 	if (!cls)
 		return trex_err_set(err, -ENOMEM, "%s: margins", t->name);
-	for (size_t d = 0; d < decl->ndims; d++) {
-		_cleanup_free_ struct sdc_named_slice *s = NULL;
-		_cleanup_free_ struct sdc_named_cells *nc = NULL;
-		bool has = false;
-		size_t ng = 0;
-
+	for (size_t d = 0; d < decl->ndims; d++)
 		for (size_t c = 0; c < res->ncodes[d]; c++) {
 			const char *code = csv_field(t->csv, res->code_row[d][c], (size_t)t->dim_col[d]);
-			cls[c] = manifest_is_total(decl, decl->dims[d], code) ? 2
-				 : sdc_margin_name(code)			   ? 1
-									   : 0;
-			has |= cls[c] == 1;
+			unsigned char k = manifest_is_total(decl, decl->dims[d], code) ? 2
+					  : sdc_margin_name(code)			 ? 1
+											 : 0;
+			cls[d * (maxcodes + 1) + c] = k;
+			any |= k == 1;
 		}
-		if (!has)
+	if (!any)
+		return 0;
+	g = trex_calloc(n + 1, sizeof(uint32_t));
+	if (!g)
+		return trex_err_set(err, -ENOMEM, "%s: margins", t->name);
+	/* the margin column; then a summary table's additive statistics,
+	 * whose missing values a named total row gives back */
+	for (int col = -1; col < (int)t->csv->ncols; col++) {
+		_cleanup_free_ double *v = NULL;
+		bool times_n;
+
+		if (col >= 0 && (decl->kind != KIND_SUMMARY || !summary_additive(t, (size_t)col, &times_n)))
 			continue;
-		if (!any) {
-			any = true;
-			v = totals_values(t, res, totals_column(t));
-			g = trex_calloc(n + 1, sizeof(uint32_t));
-			if (!v || !g)
-				return trex_err_set(err, -ENOMEM, "%s: margins", t->name);
-		}
-		if (sdc_group(t, res, d, g, &ng) < 0 || !(s = trex_calloc(ng + 1, sizeof(*s))) ||
-		    !(nc = trex_calloc(ng + 1, sizeof(*nc))))
+		v = totals_values(t, res, col < 0 ? totals_column(t) : col);
+		if (!v)
 			return trex_err_set(err, -ENOMEM, "%s: margins", t->name);
-		for (size_t row = 0; row < n; row++) {
-			uint32_t c = res->code[d][row];
-			struct sdc_named_slice *x = &s[g[row]];
-			/* a declared total is neither a part nor a named margin */
-			if (cls[c] == 2)
-				continue;
-			if (isnan(v[row])) {
-				x->missing += cls[c] == 0;
-				continue;
-			}
-			x->sum += v[row];
-			x->valid++;
-			if (cls[c] == 1)
-				sdc_named_cell_add(&nc[g[row]], v[row], (uint32_t)row, c);
-		}
-		for (size_t k = 0; k < ng; k++)
-			if (sdc_named_fails(pol, &s[k], &nc[k]) && nc[k].row < best_row) {
-				best_row = nc[k].row;
-				best_d = d;
-			}
+		for (size_t d = 0; d < decl->ndims; d++)
+			if (totals_named_dim(pol, t, res, d, cls + d * (maxcodes + 1), v, col < 0, g,
+					     &best_row, &best_d) < 0)
+				return trex_err_set(err, -ENOMEM, "%s: margins", t->name);
 	}
 	if (best_row != (size_t)-1)
 		sdc_named_margin_fails(res, csv_field(t->csv, best_row, (size_t)t->dim_col[best_d]),
