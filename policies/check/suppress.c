@@ -29,6 +29,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "mip.h"
 
 #define SUPPRESS_MAX_ROWS 20000
 #define SUPPRESS_DEPTH 8
@@ -473,6 +474,76 @@ static int supp_prune(const struct policy *pol, const struct sdc_table *t, struc
 	return 0;
 }
 
+static bool supp_exact_on = true; /* suppress_set_exact: tests and benchmarks */
+
+void suppress_set_exact(bool on)
+{
+	supp_exact_on = on;
+}
+
+/* Drop the decisions of every complement (their cells released). */
+static void supp_unmark_all(struct sdc_result *res)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < res->ndecisions; i++) {
+		struct sdc_cell *c = &res->cells[i];
+		if (!strcmp(c->action, "secondary")) {
+			res->state[c->row] = CELL_OK;
+			json_decref(c->params);
+			continue;
+		}
+		res->cells[w++] = *c;
+	}
+	res->ndecisions = w;
+	res->nsecondary = 0;
+}
+
+/* Small tables: look for a pattern that hides less than the heuristic's
+ * (mip.c), which protects every primary cell (ok: all of them). A pattern
+ * with a total among its complements loses to any without one, so the
+ * search is over the other cells, and then for any pattern at all.
+ * 1 when it replaced the pattern. */
+static int supp_exact(const struct policy *pol, const struct sdc_table *t,
+		      struct sdc_result *res, const struct sdc_margins *m,
+		      const unsigned char *ok, struct trex_err *err)
+{
+	const size_t n = m->nrows;
+	_cleanup_free_ unsigned char *state = NULL;
+	enum suppress_exact_result out;
+	double cost = 0, cutoff;
+	bool totals = false, integral = true;
+	int r;
+
+	for (size_t row = 0; row < n; row++) {
+		if (res->state[row] == CELL_PRIMARY && !isnan(m->value[row]) && !ok[row])
+			return 0; /* not protected: the audit says so */
+		if (res->state[row] != CELL_SECONDARY)
+			continue;
+		cost += m->value[row];
+		totals |= m->total[row];
+		integral &= m->value[row] == floor(m->value[row]);
+	}
+	if (!res->nsecondary)
+		return 0;
+	/* strictly less: an equal pattern keeps the heuristic's (and its
+	 * reasons) */
+	cutoff = totals ? INFINITY : integral ? cost - 0.5 : cost - 1e-9 * (1 + cost);
+	state = trex_malloc(n + 1);
+	if (!state)
+		return trex_err_set(err, -ENOMEM, "%s", t->name);
+	memcpy(state, res->state, n);
+	r = suppress_exact(pol, t, m, state, cutoff, NULL, &out, err);
+	if (r < 0 || out != SUPPRESS_EXACT_FOUND)
+		return r;
+	supp_unmark_all(res);
+	for (size_t row = 0; row < n; row++)
+		if (state[row] == CELL_SECONDARY)
+			supp_mark(t, res, row,
+				  "the least value hidden that protects every primary cell (exact search)");
+	return 1;
+}
+
 int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 		       struct sdc_result *res, struct trex_err *err)
 {
@@ -603,6 +674,12 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 	if (r == 0 && res->nsecondary && supp_prune_on) {
 		r = supp_prune(pol, t, res, &m, row_eq_off, row_eq, &released, err);
 		repattern = released > 0;
+	}
+	/* small tables: the exact search, then again the release of what the
+	 * audit does not need (cells of value 0 cost it nothing) */
+	if (r == 0 && supp_exact_on && (r = supp_exact(pol, t, res, &m, ok, err)) > 0) {
+		repattern = true;
+		r = supp_prune(pol, t, res, &m, row_eq_off, row_eq, &released, err);
 	}
 	/* the findings reported are of the final pattern */
 	if (r == 0 && repattern)

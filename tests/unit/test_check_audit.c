@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "policies/check/mip.h"
 #include "policies/check/sdc.h"
 
 struct fixture {
@@ -336,6 +337,69 @@ static void test_random_magnitude(void **state)
 	assert_true(searched >= 30);
 }
 
+/* The exact search (mip.c) under every attacker: on small random
+ * magnitude tables, the least value an inner-cell pattern the audit
+ * accepts can hide, found by trying every set, is what the search's
+ * pattern hides -- with contributor attackers, whose cuts it adds as the
+ * audit finds them. */
+static void test_exact_magnitude_optimal(void **state)
+{
+	uint32_t seed = 99;
+	static char csv[16384];
+	size_t compared = 0, improved = 0;
+
+	for (int k = 0; k < 30; k++) {
+		size_t na = 3, nb = 2 + (size_t)(k % 2);
+		struct fixture fx;
+		size_t inner[16], ninner = 0;
+		double chosen = 0, heuristic = 0, best = INFINITY;
+		bool total_used = false;
+
+		table_magnitude(&seed, na, nb, csv, sizeof(csv));
+		fx_open(&fx, csv, MAGR);
+		suppress_set_exact(false);
+		fx_check(&fx);
+		suppress_set_exact(true);
+		for (size_t r = 0; r < fx.csv.nrows; r++)
+			if (fx.res.state[r] == CELL_SECONDARY)
+				heuristic += fx.m.value[r];
+		fx_close(&fx);
+		fx_open(&fx, csv, MAGR);
+		fx_check(&fx);
+		for (size_t r = 0; r < fx.csv.nrows; r++) {
+			if (fx.res.state[r] == CELL_SECONDARY) {
+				chosen += fx.m.value[r];
+				total_used |= fx.m.total[r];
+			}
+			if (!fx.m.total[r] && fx.res.state[r] != CELL_PRIMARY)
+				inner[ninner++] = r;
+		}
+		if (!fx.res.nsecondary || total_used || fx.res.verdict != SDC_SUPPRESSED) {
+			fx_close(&fx);
+			continue;
+		}
+		for (uint32_t set = 0; set < (1u << ninner); set++) {
+			double v = 0;
+			for (size_t i = 0; i < ninner; i++)
+				if (set & (1u << i))
+					v += fx.m.value[inner[i]];
+			if (v >= best)
+				continue;
+			for (size_t i = 0; i < ninner; i++)
+				fx.res.state[inner[i]] = set & (1u << i) ? CELL_SECONDARY : CELL_OK;
+			if (fx_holds(&fx))
+				best = v;
+		}
+		assert_true(chosen == best);
+		assert_true(best <= heuristic);
+		compared++;
+		improved += best < heuristic;
+		fx_close(&fx);
+	}
+	assert_true(compared >= 15);
+	assert_true(improved >= 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_contributor_rectangle),
 		cmocka_unit_test(test_coalition_dominance),
 		cmocka_unit_test(test_random_magnitude),
+		cmocka_unit_test(test_exact_magnitude_optimal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
