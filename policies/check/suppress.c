@@ -500,24 +500,25 @@ static void supp_unmark_all(struct sdc_result *res)
 }
 
 /* Small tables: look for a pattern that hides less than the heuristic's
- * (mip.c), which protects every primary cell (ok: all of them). A pattern
- * with a total among its complements loses to any without one, so the
- * search is over the other cells, and then for any pattern at all.
- * 1 when it replaced the pattern. */
+ * (mip.c), or any that protects every primary cell when the heuristic's
+ * does not (it can paint itself into a corner: every cell of the failing
+ * cell's equations hidden, totals included). A pattern with a total
+ * among its complements loses to any without one, so the search is over
+ * the other cells. 1 when it replaced the pattern, which protects every
+ * primary cell (ok[] set for all). */
 static int supp_exact(const struct policy *pol, const struct sdc_table *t,
-		      struct sdc_result *res, const struct sdc_margins *m,
-		      const unsigned char *ok, struct trex_err *err)
+		      struct sdc_result *res, const struct sdc_margins *m, unsigned char *ok,
+		      struct trex_err *err)
 {
 	const size_t n = m->nrows;
 	_cleanup_free_ unsigned char *state = NULL;
 	enum suppress_exact_result out;
 	double cost = 0, cutoff;
-	bool totals = false, integral = true;
+	bool totals = false, integral = true, weak = false;
 	int r;
 
 	for (size_t row = 0; row < n; row++) {
-		if (res->state[row] == CELL_PRIMARY && !isnan(m->value[row]) && !ok[row])
-			return 0; /* not protected: the audit says so */
+		weak |= res->state[row] == CELL_PRIMARY && !isnan(m->value[row]) && !ok[row];
 		if (res->state[row] != CELL_SECONDARY)
 			continue;
 		cost += m->value[row];
@@ -528,7 +529,7 @@ static int supp_exact(const struct policy *pol, const struct sdc_table *t,
 		return 0;
 	/* strictly less: an equal pattern keeps the heuristic's (and its
 	 * reasons) */
-	cutoff = totals ? INFINITY : integral ? cost - 0.5 : cost - 1e-9 * (1 + cost);
+	cutoff = totals || weak ? INFINITY : integral ? cost - 0.5 : cost - 1e-9 * (1 + cost);
 	state = trex_malloc(n + 1);
 	if (!state)
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
@@ -537,10 +538,12 @@ static int supp_exact(const struct policy *pol, const struct sdc_table *t,
 	if (r < 0 || out != SUPPRESS_EXACT_FOUND)
 		return r;
 	supp_unmark_all(res);
-	for (size_t row = 0; row < n; row++)
+	for (size_t row = 0; row < n; row++) {
 		if (state[row] == CELL_SECONDARY)
 			supp_mark(t, res, row,
 				  "the least value hidden that protects every primary cell (exact search)");
+		ok[row] = state[row] == CELL_PRIMARY;
+	}
 	return 1;
 }
 
