@@ -407,11 +407,13 @@ static int supp_prune_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Release every complement the audit does not need (see the top). Their
- * decisions are dropped; returns how many were released. */
+/* Release every complement the audit does not need (see the top), or
+ * only those of value 0 (after the exact search: the others are needed,
+ * or a cheaper pattern would exist). Their decisions are dropped;
+ * *released says how many were released. */
 static int supp_prune(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 		      const struct sdc_margins *m, const size_t *row_eq_off, const size_t *row_eq,
-		      size_t *released, struct trex_err *err)
+		      bool zeros_only, size_t *released, struct trex_err *err)
 {
 	const size_t n = m->nrows;
 	_cleanup_free_ size_t *sec = trex_calloc(res->nsecondary + 1, sizeof(size_t));
@@ -423,7 +425,8 @@ static int supp_prune(const struct policy *pol, const struct sdc_table *t, struc
 	if (!sec || !first || !seen)
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	for (size_t row = 0; row < n; row++)
-		if (res->state[row] == CELL_SECONDARY && nsec < res->nsecondary)
+		if (res->state[row] == CELL_SECONDARY && nsec < res->nsecondary &&
+		    (!zeros_only || m->value[row] == 0))
 			sec[nsec++] = row;
 	supp_prune_m = m;
 	qsort(sec, nsec, sizeof(*sec), supp_prune_cmp);
@@ -675,14 +678,14 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 			break;
 	}
 	if (r == 0 && res->nsecondary && supp_prune_on) {
-		r = supp_prune(pol, t, res, &m, row_eq_off, row_eq, &released, err);
+		r = supp_prune(pol, t, res, &m, row_eq_off, row_eq, false, &released, err);
 		repattern = released > 0;
 	}
-	/* small tables: the exact search, then again the release of what the
-	 * audit does not need (cells of value 0 cost it nothing) */
+	/* small tables: the exact search, then the release of the cells of
+	 * value 0 the audit does not need (they cost the search nothing) */
 	if (r == 0 && supp_exact_on && (r = supp_exact(pol, t, res, &m, ok, err)) > 0) {
 		repattern = true;
-		r = supp_prune(pol, t, res, &m, row_eq_off, row_eq, &released, err);
+		r = supp_prune(pol, t, res, &m, row_eq_off, row_eq, true, &released, err);
 	}
 	/* the findings reported are of the final pattern */
 	if (r == 0 && repattern)
