@@ -20,6 +20,8 @@ const char *const sdc_vocab_rules[] = {
 	"dof",                /* residual degrees of freedom */
 	"secondary",          /* complementary suppression */
 	"audit",              /* a hidden cell the LP audit can narrow */
+	"audit_contributor",  /* ... narrowed by the largest contributor of another hidden cell */
+	"audit_coalition",    /* ... whose own largest contributors bound the rest too tightly */
 	"margins",            /* declared totals that do not add up (the difference is
 	                       * a group the table does not show) */
 	"redact",             /* rounding packs: small count withheld */

@@ -42,7 +42,10 @@ static void usage(FILE *f)
 	      "--whole checks every table in memory instead (same report, same copies).\n"
 	      "--acro-json DIR (with --out): the released tables for SACRO Viewer, in ACRO\n"
 	      "1.0's format, in DIR (a new or empty folder of their own); --acro-max-mb N:\n"
-	      "an export that would take more is not written (a note on stderr, exit 0).\n",
+	      "an export that would take more is not written (a note on stderr, exit 0).\n"
+	      "--previous DIR: tables released earlier for the project; a table that\n"
+	      "differs from one of them (or, with --out, from a table released earlier in\n"
+	      "this run) in some cell by less than the threshold is held for review.\n",
 	      f);
 }
 
@@ -58,6 +61,7 @@ struct check_opts {
 	const char *id_index, *build_id_index, *id_columns;
 	const char *domains, *domains_out; /* the dataset's category domains (labels.c) */
 	const char *previous; /* tables released earlier for the project */
+	struct diff_siblings sib; /* the copies released so far in this run */
 	struct idindex ids; /* loaded from id_index (empty when none) */
 	struct domains doms; /* loaded from domains */
 	bool json;
@@ -227,7 +231,7 @@ static int check_file_stream(const struct check_opts *o, const struct policy *po
 	char outpath[4096];
 	struct stream_opts so = {.ids = &o->ids, .out_dir = o->out, .release_path = outpath,
 				 .marker = o->marker, .sync = !o->no_sync, .previous = o->previous,
-				 .domains = o->domains ? &o->doms : NULL};
+				 .domains = o->domains ? &o->doms : NULL, .siblings = &o->sib};
 	struct csv_stream cs;
 	struct sdc_table t;
 	struct sdc_result res;
@@ -365,8 +369,8 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 		labels_check_table(pol, &t, o->domains ? &o->doms : NULL, &res);
 	if (r == 0 && o->ids.n)
 		check_identifiers(o, &t, &res);
-	if (r == 0 && o->previous && res.verdict < SDC_REVIEW)
-		r = diff_check(pol, &t, &res, o->previous, err);
+	if (r == 0 && diff_wanted(o->previous, &o->sib) && res.verdict < SDC_REVIEW)
+		r = diff_check(pol, &t, &res, o->previous, &o->sib, err);
 	if (r == 0 && o->out && (res.verdict == SDC_PASS || res.verdict == SDC_SUPPRESSED)) {
 		released = check_release_name(file);
 		if ((size_t)snprintf(outpath, sizeof(outpath), "%s/%s", o->out, released) >=
@@ -520,6 +524,8 @@ int main(int argc, char **argv)
 	json_t *report, *files;
 	enum sdc_verdict worst = SDC_PASS;
 	_cleanup_free_ struct check_cells *cells = NULL;
+	_cleanup_free_ char **sib_path = NULL;
+	_cleanup_free_ const char **sib_name = NULL;
 	size_t nfiles = 0;
 	int c, r;
 
@@ -618,7 +624,11 @@ int main(int argc, char **argv)
 			   "files");
 	files = json_object_get(report, "files");
 	cells = trex_calloc((size_t)(argc - optind), sizeof(*cells));
-	r = report && cells ? 0 : trex_err_set(&err, -ENOMEM, "report");
+	sib_path = trex_calloc((size_t)(argc - optind) + 1, sizeof(char *));
+	o.sib.path = (const char *const *)sib_path;
+	sib_name = trex_calloc((size_t)(argc - optind) + 1, sizeof(char *));
+	o.sib.name = sib_name;
+	r = report && cells && sib_path && sib_name ? 0 : trex_err_set(&err, -ENOMEM, "report");
 	for (int i = optind; r == 0 && i < argc; i++) {
 		json_t *entry = NULL;
 		enum sdc_verdict v = SDC_PASS;
@@ -630,6 +640,18 @@ int main(int argc, char **argv)
 		json_array_append_new(files, entry);
 		if (v > worst)
 			worst = v;
+		/* a released table is compared with the outputs checked after
+		 * it (difference.c), as its copy: what the researcher gets */
+		if (o.out && (v == SDC_PASS || v == SDC_SUPPRESSED)) {
+			const char *rel = check_release_name(argv[i]);
+			size_t n = strlen(o.out) + strlen(rel) + 2;
+			if (!(sib_path[o.sib.n] = trex_malloc(n))) {
+				r = trex_err_set(&err, -ENOMEM, "report");
+				break;
+			}
+			snprintf(sib_path[o.sib.n], n, "%s/%s", o.out, rel);
+			sib_name[o.sib.n++] = rel;
+		}
 	}
 	if (r == 0) {
 		json_object_set_new(report, "verdict", json_string(sdc_verdict_name(worst)));
@@ -656,6 +678,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "trex-check: %s\n", err.msg[0] ? err.msg : strerror(-r));
 	for (size_t i = 0; i < nfiles; i++)
 		check_cells_free(&cells[i]);
+	for (size_t i = 0; i < o.sib.n; i++)
+		trex_free(sib_path[i]);
 	/* a failed run leaves no export: the viewer would show part of one */
 	acro_close(&acro, r < 0);
 	json_decref(report);

@@ -60,8 +60,7 @@ void sdc_result_free(struct sdc_result *res)
 
 void sdc_result_trim(struct sdc_result *res)
 {
-	trex_free(res->audit_lo);
-	trex_free(res->audit_hi);
+	trex_free(res->audit);
 	for (size_t d = 0; d < MANIFEST_MAX_DIMS; d++) {
 		trex_free(res->code[d]);
 		trex_free(res->code_row[d]);
@@ -74,7 +73,7 @@ void sdc_result_trim(struct sdc_result *res)
 	trex_free(res->state);
 	trex_free(res->counts);
 	trex_free(res->group_scratch);
-	res->audit_lo = res->audit_hi = NULL;
+	res->audit = NULL;
 	memset(res->code, 0, sizeof(res->code));
 	memset(res->code_row, 0, sizeof(res->code_row));
 	res->replace = NULL;

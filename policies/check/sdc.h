@@ -62,6 +62,8 @@ struct sdc_file_decision {
 };
 #define SDC_MAX_FILE_DECISIONS 32
 
+struct audit_finding;
+
 struct sdc_result {
 	enum sdc_verdict verdict;
 	json_t *reasons;          /* array of strings */
@@ -84,8 +86,8 @@ struct sdc_result {
 	uint32_t *code[MANIFEST_MAX_DIMS];
 	size_t *code_row[MANIFEST_MAX_DIMS];
 	size_t ncodes[MANIFEST_MAX_DIMS];
-	/* suppress.c -> audit.c: intervals of the final pattern (or NULL) */
-	double *audit_lo, *audit_hi;
+	/* suppress.c -> audit.c: the audit of the final pattern, per row (or NULL) */
+	struct audit_finding *audit;
 	unsigned char *state;     /* per data row, enum sdc_cell_state */
 	uint32_t *group_scratch;  /* per data row, a group id (rules.c): one array
 				   * for every rule that groups slices */
@@ -389,29 +391,70 @@ struct sdc_margins {
 	size_t *eq_off;  /* neq + 1 offsets into eq_row / eq_coef */
 	size_t *eq_row;
 	int *eq_coef;    /* +1 for the total, -1 for each part */
+	/* audit_insiders: magnitude tables with largest contributions (else
+	 * NULL). Per row: the bounds [own_lo, own_hi] of the cell its largest
+	 * contributor knows (NAN: nothing), and the upper end its own largest
+	 * contributors require of its interval (0: none) */
+	double *own_lo, *own_hi, *need_hi;
 };
 
 int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 			   struct trex_err *err);
 void suppress_margins_free(struct sdc_margins *m);
 
-/* Feasible interval [lo, hi] of every primary-suppressed cell given the
- * released cells, by linear programming: non-negative cells, margins as
- * equalities; the other unknowns (complements, missing values) are left at
- * [0, INFINITY] without solving. hi is INFINITY when unbounded. */
+/* The audit (audit.c): what each attacker model learns of a hidden
+ * primary cell (policies/check/README.md, "Suppression and its audit"). */
+enum audit_attacker {
+	AUDIT_OK = 0,      /* protected from every model */
+	AUDIT_OUTSIDER,    /* the released table and its margins */
+	AUDIT_CONTRIBUTOR, /* the largest contributor of another hidden cell */
+	AUDIT_COALITION,   /* the cell's own largest contributors */
+};
+struct audit_finding {
+	enum audit_attacker by; /* the first model the cell is not protected from */
+	double lo, hi;          /* the outsider's interval (hi INFINITY: unbounded) */
+	size_t attacker;        /* AUDIT_CONTRIBUTOR: the row whose contributor it is */
+	double alo, ahi;        /* AUDIT_CONTRIBUTOR: that attacker's interval */
+};
+
+/* Fill m's own_lo, own_hi and need_hi from the table's largest
+ * contributions and contributor counts (magnitude tables; else they stay
+ * NULL and only the outsider is modelled). suppress_margins_free frees
+ * them. */
+int audit_insiders(const struct policy *pol, const struct sdc_table *t, struct sdc_margins *m,
+		   struct trex_err *err);
+void audit_insiders_free(struct sdc_margins *m);
+/* Feasible interval [lo, hi] the outsider has of every primary-suppressed
+ * cell given the released cells, by linear programming: non-negative
+ * cells, margins as equalities; the other unknowns (complements, missing
+ * values) are left at [0, INFINITY] without solving. hi is INFINITY when
+ * unbounded. */
+int audit_intervals(const struct sdc_margins *m, const unsigned char *state, double *lo,
+		    double *hi, struct trex_err *err);
+/* Every attacker model on every primary cell of the pattern state: f[row]
+ * (other rows get their value, or [0, INFINITY] when hidden). Rows with
+ * known[row] set (when known is not NULL) are taken as protected -- hiding
+ * more cells never narrows an interval, so a cell protected under a
+ * subset of the pattern is -- and get only the outsider's interval, or
+ * NAN when intervals is false. */
+int audit_cells(const struct policy *pol, const struct sdc_table *t,
+		const struct sdc_margins *m, const unsigned char *state, const unsigned char *known,
+		bool intervals, struct audit_finding *f, struct trex_err *err);
 /* Tests: leave the greedy pattern as it is (no release of complements
  * the audit does not need), to show the minimality test can fail. */
 void suppress_set_prune(bool on);
-/* Does the pattern state protect every primary cell (audit_protection)?
- * The rows in first are solved first, and the answer is given at the
- * first cell that is not protected; *solves counts the LPs solved. */
+/* Tests: solve every contributor attacker's LP, without the convexity
+ * shortcut that proves most of them harmless from two known points. */
+void audit_set_shortcut(bool on);
+/* Does the pattern state protect every primary cell from every attacker
+ * model? The rows in first are solved first, and the answer is given at
+ * the first cell that is not protected; *solves counts the LPs solved. */
 int audit_holds(const struct policy *pol, const struct sdc_table *t,
 		const struct sdc_margins *m, const unsigned char *state, const size_t *first,
 		size_t nfirst, size_t *solves, bool *holds, struct trex_err *err);
+/* The outsider's requirement alone on interval [lo, hi] of a cell of value v. */
 bool audit_protected(const struct policy *pol, const struct sdc_table *t, double v, double lo,
 		     double hi);
-int audit_intervals(const struct sdc_margins *m, const unsigned char *state, double *lo,
-		    double *hi, struct trex_err *err);
 /* Protection a suppressed cell of value v needs: the interval must reach
  * below v - *lower and above v + *upper. */
 void audit_protection(const struct policy *pol, const struct sdc_table *t, double v,
@@ -461,20 +504,33 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
  * table's rows added as they come, then the verdict (what diff_check
  * does on a whole table). */
 struct diff_prev;
+/* The released copies of the outputs of this run checked before (their
+ * paths, and names for the reasons): a job's outputs are compared with
+ * one another as with earlier releases. */
+struct diff_siblings {
+	size_t n;
+	const char *const *path;
+	const char *const *name;
+};
+static inline bool diff_wanted(const char *prevdir, const struct diff_siblings *sib)
+{
+	return prevdir || (sib && sib->n);
+}
 struct diff_state {
 	struct diff_prev *v;
 	size_t n;
 	int mcol;
+	char *too_large; /* a comparable release too large to compare */
 };
-int diff_open(const struct sdc_table *t, const char *prevdir, struct diff_state *ds,
-	      struct trex_err *err);
+int diff_open(const struct sdc_table *t, const char *prevdir, const struct diff_siblings *sib,
+	      struct diff_state *ds, struct trex_err *err);
 void diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct csv_table *c,
 	       size_t from, size_t to);
 void diff_finish(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 		 struct diff_state *ds);
 void diff_free(struct diff_state *ds);
 int diff_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
-	       const char *prevdir, struct trex_err *err);
+	       const char *prevdir, const struct diff_siblings *sib, struct trex_err *err);
 
 /* report.c: the file entry without its cells, and the cells as a JSON
  * array written straight into a buffer (*text, *len; freed by the caller). */
@@ -518,6 +574,7 @@ struct stream_opts {
 	bool sync;                  /* fsync the released copy (--no-sync: not) */
 	const char *previous;       /* NULL, or tables released earlier (differencing) */
 	const struct domains *domains; /* NULL, or the dataset's category domains (labels.c) */
+	const struct diff_siblings *siblings; /* NULL, or this run's released outputs */
 };
 bool stream_eligible(const struct policy *pol, const struct output_decl *d);
 int stream_check(const struct policy *pol, const struct output_decl *d, const char *name,
