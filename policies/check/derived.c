@@ -341,6 +341,16 @@ int derived_check_summary(const struct policy *pol, const struct sdc_table *t,
 				   "dominance and p%% rules on %.64s (as a magnitude) need the %ld largest contributions per cell (declared %zu)",
 				   x->column, pol->safe_nk_n > 2 ? pol->safe_nk_n : 2, x->nlargest);
 	}
+	/* what summary.c reads from a header and checks on n alone (a
+	 * percentile, a dispersion; an extreme fails the file there) needs no
+	 * declaration; a mean, sum or share implies a magnitude or a count
+	 * and does */
+	for (size_t col = 0; col < csv->ncols; col++) {
+		double pct;
+		enum summary_stat k = named[col] ? STAT_OTHER : summary_stat_kind(csv_header(csv, col), &pct);
+		if (k == STAT_PERCENTILE || k == STAT_SPREAD || k == STAT_EXTREME)
+			named[col] = true;
+	}
 	derived_uninterpreted(t, named, res, "summary table");
 	for (size_t r = 0; r < csv->nrows; r++) {
 		/* one decision per row: the first statistic that hides it */

@@ -60,6 +60,15 @@ const struct derived_decl *manifest_derived(const struct output_decl *d, const c
 	return NULL;
 }
 
+bool manifest_derived_largest(const struct output_decl *d, const char *col)
+{
+	for (size_t i = 0; i < d->nderived; i++)
+		for (size_t k = 0; k < d->derived[i].nlargest; k++)
+			if (!strcmp(d->derived[i].largest[k], col))
+				return true;
+	return false;
+}
+
 static int manifest_str(json_t *v, const char *file, size_t idx, const char *key, char **out,
 			struct trex_err *err)
 {

@@ -4,6 +4,7 @@
 #ifndef TREX_CHECK_MANIFEST_H
 #define TREX_CHECK_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -87,8 +88,10 @@ struct output_manifest {
 
 const char *manifest_kind_name(enum output_kind k);
 const char *manifest_derived_name(enum derived_kind k);
-/* The derived column named col, or NULL. */
+/* The derived column named col, or NULL; whether col is the largest
+ * contribution of a derived mean or sum (never leaves, never a statistic). */
 const struct derived_decl *manifest_derived(const struct output_decl *d, const char *col);
+bool manifest_derived_largest(const struct output_decl *d, const char *col);
 int manifest_kind_parse(const char *s, enum output_kind *k);
 
 int manifest_load(const char *path, struct output_manifest *m, struct trex_err *err);
