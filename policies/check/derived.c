@@ -258,8 +258,18 @@ static bool derived_magnitude_row(const struct policy *pol, const struct sdc_tab
 		return true;
 	}
 	total = x->kind == DERIVED_MEAN ? v * n : v;
-	if (x->nlargest < 2 || (size_t)pol->safe_nk_n > x->nlargest || total <= 0)
-		return false; /* held for review once per column (derived_summary_declared) */
+	if (x->nlargest < 2 || (size_t)pol->safe_nk_n > x->nlargest)
+		return false; /* held for review once per column (derived_check_summary) */
+	if (total < 0) {
+		/* dominance has no meaning for a signed magnitude: as on a
+		 * magnitude table's cell, a checker decides */
+		sdc_note(res, t, r, x->column, "dominance", NULL, "review",
+			 "a negative magnitude: dominance cannot be checked");
+		sdc_worsen(res, SDC_REVIEW);
+		return false;
+	}
+	if (total == 0)
+		return false;
 	for (size_t i = 0; i < x->nlargest; i++)
 		if (sdc_parse_number(csv_field(t->csv, r, (size_t)c->largest_col[i]), &l[i]) != 0 ||
 		    l[i] < 0) {

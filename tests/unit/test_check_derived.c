@@ -167,6 +167,11 @@ static void test_mean_threshold_and_dominance(void **state)
 	assert_int_equal(fx.res.state[1], CELL_PRIMARY);
 	assert_true(fx.res.drop_col[3] && fx.res.drop_col[4]);
 	fx_close(&fx);
+	/* a negative mean: dominance means nothing, a checker decides */
+	fx_open(&fx, "g,n,m,x1,x2\na,20,-10,1,1\n", man);
+	fx_check(&fx);
+	assert_int_equal(fx.res.verdict, SDC_REVIEW);
+	fx_close(&fx);
 }
 
 static void test_regression_levels(void **state)
