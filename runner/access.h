@@ -24,6 +24,7 @@
 #include "store.h"
 
 struct trexd;
+struct caller;
 
 struct trexd_access {
 	struct trex_key *key;     /* trexd's signing key (STATE/trexd.key) */
@@ -105,11 +106,34 @@ int sacc_put(struct store *s, const char *job, const struct job_access *a,
 	     struct trex_err *err);
 /* -ENOENT when the job has no access row (submitted without a permit). */
 int sacc_get(struct store *s, const char *job, struct job_access *a, struct trex_err *err);
-int sacc_put_approval(struct store *s, const char *permit_id, const char *sha256,
+/* A job's job_sha256 and its files' digests (JSON text of the "files" of
+ * common/jobdigest.h), stored with the job. */
+int sacc_put_digest(struct store *s, const char *job, const char *job_sha256,
+		    const char *files, struct trex_err *err);
+/* -ENOENT for a job stored before store version 5. files may be NULL,
+ * else a new reference. */
+int sacc_get_digest(struct store *s, const char *job, char job_sha256[65], json_t **files,
+		    struct trex_err *err);
+int sacc_put_approval(struct store *s, const char *permit_id, const char *job_sha256,
 		      const char *approver, struct trex_err *err);
-/* 1 when this exact bundle was approved under this permit. */
-int sacc_approved(struct store *s, const char *permit_id, const char *sha256,
+/* 1 when this exact job (job_sha256) was approved under this permit. */
+int sacc_approved(struct store *s, const char *permit_id, const char *job_sha256,
 		  struct trex_err *err);
+/* The audit log's head as the store knows it (audit_log.c). seq -1: not
+ * anchored yet (a store from before version 5). */
+struct sacc_audit_head {
+	int64_t seq;
+	char hash[65];
+	int stopped; /* the trexd that wrote it stopped cleanly */
+};
+/* -ENOENT when the row is missing. */
+int sacc_audit_head(struct store *s, struct sacc_audit_head *h, struct trex_err *err);
+/* Moves the head forward only, unless force. */
+int sacc_set_audit_head(struct store *s, const struct sacc_audit_head *h, int force,
+			struct trex_err *err);
+/* The count of jobs and the store's high-water mark (the largest job seq
+ * it ever gave), which signed checkpoints record. */
+int sacc_store_mark(struct store *s, int64_t *jobs, int64_t *high, struct trex_err *err);
 int sacc_put_review(struct store *s, const char *job, const char *name,
 		    const char *decision, const char *reason, const char *reviewer,
 		    struct trex_err *err);
@@ -119,9 +143,17 @@ int sacc_reviews(struct store *s, const char *job, json_t **out, struct trex_err
 int sacc_release_output(struct store *s, const char *job, const char *name, int64_t size,
 			const char *sha256, const char *verdict, struct trex_err *err);
 
+/* approve.c: POST /v1/jobs/{id}/approve */
+void approve_route(struct trexd *d, const struct caller *c, const char *id,
+		   const struct http_request *req, struct http_response *resp);
+
 /* review.c: routes */
-void review_approve(struct trexd *d, const struct caller *c, const char *id,
-		    const struct http_request *req, struct http_response *resp);
+/* 0 when the caller did not submit the job, else -EACCES after answering
+ * 403 own_job (audited): nobody decides on their own job. */
+int review_not_own(struct trexd *d, const struct caller *c, const struct job_row *row,
+		   const char *what, struct http_response *resp);
+/* The request's body as a JSON object, or NULL after answering 400. */
+json_t *review_body(const struct http_request *req, struct http_response *resp);
 void review_decide(struct trexd *d, const struct caller *c, const char *id,
 		   const struct http_request *req, struct http_response *resp);
 void review_held_file(struct trexd *d, const struct caller *c, const char *id,
