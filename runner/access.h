@@ -2,10 +2,12 @@
  * of trexd (SECURITY.md "Permits, roles and audit"). One header for the
  * modules that implement them:
  *   audit_log.c     trexd's own key, the audit log and signed checkpoints
+ *   audit_head.c    the log's head anchored in the store, checked at start
  *   permits.c       trusted approver keys and the permit check at submission
  *   roles.c         who the caller is and what each route lets them do
  *   store_access.c  per-job permit facts, approvals and review decisions
- *   review.c        approve, review, held files and audit routes
+ *   approve.c       approving a strict-permit job (its job_sha256)
+ *   review.c        review, held files and audit routes
  *   relman.c        the signed release manifest */
 #ifndef TREX_RUNNER_ACCESS_H
 #define TREX_RUNNER_ACCESS_H
@@ -37,18 +39,43 @@ struct trexd_access {
 	struct audit_log audit;
 	int audit_open;
 	uint64_t since_checkpoint;
+	json_t *last_checkpoint;  /* the last checkpoint line, or NULL */
 };
+struct sacc_audit_head;
 
 /* audit_log.c */
-int alog_init(struct trexd *d, struct trex_err *err);
-/* Append an event (fields borrowed; may be NULL) and fsync it; adds a
- * signed checkpoint every checkpoint_every lines. Callers acknowledge the
- * action only when this returned 0. */
+/* Open the audit log (refusing one that does not match the store's head,
+ * unless accept_head "SEQ:HASH" names the log's own head: audit_head.c)
+ * and record the start. */
+int alog_init(struct trexd *d, const char *accept_head, struct trex_err *err);
+/* Append an event (fields borrowed; may be NULL), fsync it and record the
+ * new head in the store; adds a signed checkpoint every checkpoint_every
+ * lines. Callers acknowledge the action only when this returned 0. On the
+ * loop thread. */
 int alog_event(struct trexd *d, const char *event, json_t *fields, struct trex_err *err);
-/* A final signed checkpoint, then close (at shutdown). */
+/* The same from a submission's pool thread inside its transaction on
+ * `s`, which records the head with the job. It never writes the
+ * checkpoint that falls due: alog_checkpoint_due does, from the loop. */
+int alog_event_in(struct trexd *d, struct store *s, const char *event, json_t *fields,
+		  struct trex_err *err);
+void alog_checkpoint_due(struct trexd *d);
+/* A final signed checkpoint, the head recorded as a clean stop, then
+ * close (at shutdown). */
 void alog_close(struct trexd *d);
-/* The text that a checkpoint signs: "trex-audit-checkpoint seq=N hash=H". */
-void alog_checkpoint_text(uint64_t seq, const char *hash, char *out, size_t len);
+/* The head now, and a copy of the last checkpoint line (NULL when none;
+ * checkpoint may be NULL). */
+void alog_head(struct trexd *d, struct sacc_audit_head *h, json_t **checkpoint);
+
+/* audit_head.c */
+/* Open STATE/audit.log at `path` into d->acc->audit after comparing it
+ * with the head the store recorded; *note gets {"event", "fields"} of a
+ * line to append once started (an adopted or accepted head), or NULL. */
+int ahead_open(struct trexd *d, const char *path, const char *accept_head, json_t **note,
+	       struct trex_err *err);
+/* The log line "event=audit_head seq=N hash=H at=start|stop". */
+void ahead_log(struct trexd *d, const char *at);
+/* GET /v1/audit/head (auditors). */
+void ahead_show(struct trexd *d, const struct caller *c, struct http_response *resp);
 
 /* permits.c */
 struct permit_decision {

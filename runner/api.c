@@ -79,6 +79,10 @@ void api_route(const char *method, const char *path, struct api_route *out)
 		out->kind = get ? API_TREXD_KEY : API_BAD_METHOD;
 		return;
 	}
+	if (strcmp(path, "/v1/audit/head") == 0) {
+		out->kind = get ? API_AUDIT_HEAD : API_BAD_METHOD;
+		return;
+	}
 	/* /v1/audit/job/{id} (in out->id), /v1/audit/project/{name} (in
 	 * out->name; project names as in manifests) */
 	if (strncmp(path, "/v1/audit/job/", 14) == 0) {
@@ -459,6 +463,9 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		break;
 	case API_AUDIT_PROJECT:
 		alog_show(d, &c, "project", r.name, resp);
+		break;
+	case API_AUDIT_HEAD:
+		ahead_show(d, &c, resp);
 		break;
 	case API_TREXD_KEY: {
 		json_t *j = json_pack("{s:s,s:s}", "key_id", d->acc->key_id, "public_key",

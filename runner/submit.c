@@ -42,7 +42,7 @@ struct submit_work {
 static pthread_mutex_t submit_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The job, how it may run (permit, policy, bundle hash, job digest) and
- * the audit line, in one transaction: the
+ * the audit line with the log's new head, in one transaction: the
  * scheduler, reading through the loop's connection, cannot see the job
  * before its permit record, and an audit failure leaves no job behind.
  * Under a strict permit the job runs only when this exact job was
@@ -78,7 +78,7 @@ static int submit_store(struct submit_work *w)
 			      "permit_id", w->pd.permit_id, "bundle_sha256", w->sha, "job_sha256",
 			      w->job_sha, "state", w->row.state ? w->row.state : "queued");
 	if (r == 0)
-		r = f ? alog_event(w->d, "job_submitted", f, &w->err) : -ENOMEM;
+		r = f ? alog_event_in(w->d, s, "job_submitted", f, &w->err) : -ENOMEM;
 	json_decref(f);
 	if (r == 0)
 		r = store_commit(s, &w->err);
@@ -146,6 +146,8 @@ static void submit_done(uv_work_t *work, int status)
 	struct http_response resp = { 0 };
 	/* the other connection wrote: caches and event subscribers learn it */
 	store_note_write(d->store, status == 0 && w->status == 201 ? w->row.id : NULL);
+	/* the checkpoint the submission's audit line made due */
+	alog_checkpoint_due(d);
 	if (status < 0) { /* cancelled: the loop is closing */
 		http_respond_error(&resp, 503, "unavailable", "trexd is stopping");
 	} else if (w->status == 201) {

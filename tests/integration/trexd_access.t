@@ -437,7 +437,14 @@ expect_eq "trexd refuses to append to a tampered log" 1 $?
 # --- 9. two-checker rule
 write_config '"two_checkers": true'
 rm -f "$L"
-check "trexd restarts with two_checkers" trexd_start
+"$BIN/trexd" --config "$T/trexd.json" >"$T/removed.log" 2>&1
+expect_eq "trexd refuses to start without the log its store knows" 1 $?
+GENESIS=0000000000000000000000000000000000000000000000000000000000000000
+grep -q "trexd: audit log ends at 0:$GENESIS but trexd.db records [0-9]*:[0-9a-f]\{64\}: lines were cut from the log" "$T/removed.log" &&
+	ok "... naming both heads" || not_ok "removed log error" "$(cat "$T/removed.log")"
+check "trexd restarts with two_checkers, accepting the new log" \
+	trexd_start --config "$T/trexd.json" --accept-audit-head "0:$GENESIS"
+grep -q '"event":"audit_head_override"' "$L" && ok "the acceptance is audited" || not_ok "override audited"
 body "$T/ok.permit" P1 synth python3 "$TABLE_FIG" "$FIGONLY"
 req $ALICE POST /v1/jobs "$T/req.json" >/dev/null
 J3=$(api_field id)
