@@ -378,9 +378,11 @@ static int job_start_check(struct job *j, struct trex_err *err)
 	}
 	job_arg(&a, "--env");
 	job_arg(&a, "TREX_POLICY_DIR=/job");
-	/* the checker's own bounds, independent of the job's */
+	/* the checker's own bounds, independent of the job's; its /output
+	 * (a tmpfs, charged to its memory) holds the released copies and the
+	 * SACRO Viewer export, at most twice the job's output size */
 	job_arg(&a, "--memory");
-	job_arg(&a, "2048");
+	job_arg(&a, "%ld", 2048 + 2 * j->limits.output_mb);
 	job_arg(&a, "--pids");
 	job_arg(&a, "16");
 	job_arg(&a, "--cpu-seconds");
@@ -388,7 +390,7 @@ static int job_start_check(struct job *j, struct trex_err *err)
 	job_arg(&a, "--timeout");
 	job_arg(&a, "900");
 	job_arg(&a, "--output-mb");
-	job_arg(&a, "%ld", j->limits.output_mb);
+	job_arg(&a, "%ld", 3 * j->limits.output_mb + 1);
 	if (c->uid_range) {
 		job_arg(&a, "--uid-range");
 		job_arg(&a, "%s", c->uid_range);
@@ -414,6 +416,13 @@ static int job_start_check(struct job *j, struct trex_err *err)
 	 * released file from it and fsyncs the copy it publishes, so a second
 	 * fsync per table in the checker only costs time */
 	job_arg(&a, "--no-sync");
+	/* for output checkers (GET /v1/jobs/{id}/acro): the released tables
+	 * as SACRO Viewer reads them; one over its bound is left out, the
+	 * check stands (trex-check --acro-max-mb) */
+	job_arg(&a, "--acro-json");
+	job_arg(&a, "/output/%s", MANIFEST_ACRO_DIR);
+	job_arg(&a, "--acro-max-mb");
+	job_arg(&a, "%ld", 2 * j->limits.output_mb);
 	if (have_ids == 0) {
 		job_arg(&a, "--id-index");
 		job_arg(&a, "/opt/trex-ids/ids.bin");

@@ -384,20 +384,33 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
  * table's rows added as they come, then the verdict (what diff_check
  * does on a whole table). */
 struct diff_prev;
+/* The released copies of the outputs of this run checked before (their
+ * paths, and names for the reasons): a job's outputs are compared with
+ * one another as with earlier releases. */
+struct diff_siblings {
+	size_t n;
+	const char *const *path;
+	const char *const *name;
+};
+static inline bool diff_wanted(const char *prevdir, const struct diff_siblings *sib)
+{
+	return prevdir || (sib && sib->n);
+}
 struct diff_state {
 	struct diff_prev *v;
 	size_t n;
 	int mcol;
+	char *too_large; /* a comparable release too large to compare */
 };
-int diff_open(const struct sdc_table *t, const char *prevdir, struct diff_state *ds,
-	      struct trex_err *err);
+int diff_open(const struct sdc_table *t, const char *prevdir, const struct diff_siblings *sib,
+	      struct diff_state *ds, struct trex_err *err);
 void diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct csv_table *c,
 	       size_t from, size_t to);
 void diff_finish(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 		 struct diff_state *ds);
 void diff_free(struct diff_state *ds);
 int diff_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
-	       const char *prevdir, struct trex_err *err);
+	       const char *prevdir, const struct diff_siblings *sib, struct trex_err *err);
 
 /* report.c: the file entry without its cells, and the cells as a JSON
  * array written straight into a buffer (*text, *len; freed by the caller). */
@@ -441,6 +454,7 @@ struct stream_opts {
 	bool sync;                  /* fsync the released copy (--no-sync: not) */
 	const char *previous;       /* NULL, or tables released earlier (differencing) */
 	const struct domains *domains; /* NULL, or the dataset's category domains (labels.c) */
+	const struct diff_siblings *siblings; /* NULL, or this run's released outputs */
 };
 bool stream_eligible(const struct policy *pol, const struct output_decl *d);
 int stream_check(const struct policy *pol, const struct output_decl *d, const char *name,

@@ -628,8 +628,8 @@ int stream_check(const struct policy *pol, const struct output_decl *d, const ch
 					sdc_magnitude_declared(pol, t, res, st.batch.drop_col);
 				}
 			}
-			if (open_err == 0 && so->previous)
-				open_err = diff_open(t, so->previous, &st.diff, err);
+			if (open_err == 0 && diff_wanted(so->previous, so->siblings))
+				open_err = diff_open(t, so->previous, so->siblings, &st.diff, err);
 			if (open_err == 0 && so->out_dir)
 				open_err = report_release_open(so->out_dir, &st.tmp, &st.out, err);
 		}
@@ -668,7 +668,7 @@ int stream_check(const struct policy *pol, const struct output_decl *d, const ch
 		trex_err_set(err, r, "%s", name);
 		goto out;
 	}
-	if (so->previous && res->verdict < SDC_REVIEW)
+	if (diff_wanted(so->previous, so->siblings) && res->verdict < SDC_REVIEW)
 		diff_finish(pol, t, res, &st.diff);
 	if (st.out) {
 		bool leaves = res->verdict == SDC_PASS || res->verdict == SDC_SUPPRESSED;

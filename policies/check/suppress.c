@@ -268,6 +268,10 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 				r = supp_eq_close(&b);
 		}
 	}
+	/* no equation (declared totals that never occur): an empty system,
+	 * not a missing one, for every reader of eq_off[neq] */
+	if (r == 0 && !b.off && !(b.off = trex_calloc(1, sizeof(size_t))))
+		r = -ENOMEM;
 out:
 	trex_free(ix.slots);
 	for (size_t d = 0; d < MANIFEST_MAX_DIMS; d++)

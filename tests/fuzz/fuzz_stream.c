@@ -280,7 +280,7 @@ static void run_whole(FILE *f, const struct policy *pol, const struct output_dec
 			if (o->r == 0) /* as main.c does */
 				labels_check_table(pol, &t, dom, &res);
 			if (o->r == 0 && previous && res.verdict < SDC_REVIEW)
-				o->r = diff_check(pol, &t, &res, previous, &err);
+				o->r = diff_check(pol, &t, &res, previous, NULL, &err);
 			leaves = o->r == 0 &&
 				 (res.verdict == SDC_PASS || res.verdict == SDC_SUPPRESSED);
 			if (leaves && report_write_released(&t, &res, "", path, false, &err) < 0)
@@ -454,7 +454,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct csv_stream cs;
 		struct sdc_table t;
 		struct sdc_result res;
-		struct stream_opts so = {NULL, dir, NULL, "", false, previous, dom};
+		struct stream_opts so = {NULL, dir, NULL, "", false, previous, dom, NULL};
 		char path[512];
 		bool released = false;
 
