@@ -371,6 +371,23 @@ int manifest_validate(json_t *m, const struct config *c, struct manifest *out,
 	return 0;
 }
 
+int manifest_make_explicit(struct manifest *m, const char *permit_id)
+{
+	json_t *l = json_object();
+	for (size_t i = 0; l && i < TREX_ARRAY_LEN(limit_names); i++)
+		if (json_object_set_new(l, limit_names[i],
+					json_integer(*manifest_limit(&m->limits, i))) < 0) {
+			json_decref(l);
+			l = NULL;
+		}
+	if (!l || json_object_set_new(m->json, "limits", l) < 0)
+		return -ENOMEM;
+	if (permit_id && permit_id[0] &&
+	    json_object_set_new(m->json, "permit", json_string(permit_id)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 void manifest_release(struct manifest *m)
 {
 	json_decref(m->json);
