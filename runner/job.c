@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "esc.h"
 #include "fsutil.h"
 #include "idcache.h"
+#include "jobargs.h"
 #include "previous.h"
 #include "log.h"
 #include "manifest.h"
@@ -130,54 +130,6 @@ static void job_end(struct job *j, const char *state, const char *reason)
 	job_maybe_done(j);
 }
 
-/* argv under construction */
-struct job_argv {
-	char **v;
-	size_t n, cap;
-	int oom;
-};
-
-static void job_arg(struct job_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void job_arg(struct job_argv *a, const char *fmt, ...)
-{
-	if (a->oom)
-		return;
-	if (a->n + 2 > a->cap) {
-		size_t ncap = a->cap ? a->cap * 2 : 64;
-		char **nv = trex_reallocarray(a->v, ncap, sizeof(char *));
-		if (!nv) {
-			a->oom = 1;
-			return;
-		}
-		a->v = nv;
-		a->cap = ncap;
-	}
-	va_list ap, ap2;
-	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	int len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *s = len < 0 ? NULL : trex_malloc((size_t)len + 1);
-	if (s)
-		vsnprintf(s, (size_t)len + 1, fmt, ap2);
-	va_end(ap2);
-	if (!s) {
-		a->oom = 1;
-		return;
-	}
-	a->v[a->n] = s;
-	a->v[++a->n] = NULL;
-}
-
-static void job_argv_free(struct job_argv *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		trex_free(a->v[i]);
-	trex_free(a->v);
-	memset(a, 0, sizeof(*a));
-}
-
 static void job_close_proc(struct job_proc *p)
 {
 	if (p->spawned) {
@@ -253,7 +205,7 @@ static void job_exited(uv_process_t *proc, int64_t status, int sig)
 		job_proc_step(p);
 }
 
-static int job_spawn(struct job *j, struct job_proc *p, struct job_argv *a,
+static int job_spawn(struct job *j, struct job_proc *p, struct jobargs *a,
 		     const size_t caps[JOB_NPIPES], void (*finish)(struct job_proc *),
 		     struct trex_err *err)
 {
@@ -334,105 +286,26 @@ static void job_find_ids(struct job *j);
 static int job_start_check(struct job *j, struct trex_err *err)
 {
 	const struct config *c = j->d->cfg;
-	char check_dir[PATH_MAX], check_real[PATH_MAX];
-	if (!realpath(c->check, check_real))
-		return trex_err_set(err, -errno, "trex-check at %s", c->check);
-	snprintf(check_dir, sizeof(check_dir), "%s", check_real);
-	char *slash = strrchr(check_dir, '/');
-	if (slash)
-		*slash = '\0';
-	const char *check_name = slash ? slash + 1 : check_real;
-	struct job_argv a = { 0 };
-	job_arg(&a, "%s", c->sandbox);
-	job_arg(&a, "--code");
-	job_arg(&a, "%s/checkin", j->dir);
-	job_arg(&a, "--output");
-	job_arg(&a, "%s/checked", j->dir);
-	job_arg(&a, "--ro-bind");
-	job_arg(&a, "%s", check_dir);
-	job_arg(&a, "/opt/trex");
 	/* the dataset's identifier index, outside the job's reach (checkin is
 	 * filled from what the job wrote) */
-	int have_ids = j->ids_r;
-	if (have_ids < 0) {
-		job_argv_free(&a);
+	if (j->ids_r < 0) {
 		*err = j->ids_err;
-		return have_ids;
-	}
-	if (have_ids == 0) {
-		job_arg(&a, "--ro-bind");
-		job_arg(&a, "%s", j->ids_dir);
-		job_arg(&a, "/opt/trex-ids");
+		return j->ids_r;
 	}
 	/* tables released earlier for the project: the differencing rule */
 	char prev_dir[PATH_MAX];
 	int have_prev = previous_prepare(c, j->row.project, j->dir, prev_dir, sizeof(prev_dir), err);
-	if (have_prev < 0) {
-		job_argv_free(&a);
+	if (have_prev < 0)
 		return have_prev;
-	}
-	if (have_prev == 0) {
-		job_arg(&a, "--ro-bind");
-		job_arg(&a, "%s", prev_dir);
-		job_arg(&a, "/opt/trex-previous");
-	}
-	job_arg(&a, "--env");
-	job_arg(&a, "TREX_POLICY_DIR=/job");
-	/* the checker's own bounds, independent of the job's */
-	job_arg(&a, "--memory");
-	job_arg(&a, "2048");
-	job_arg(&a, "--pids");
-	job_arg(&a, "16");
-	job_arg(&a, "--cpu-seconds");
-	job_arg(&a, "600");
-	job_arg(&a, "--timeout");
-	job_arg(&a, "900");
-	job_arg(&a, "--output-mb");
-	job_arg(&a, "%ld", j->limits.output_mb);
-	if (c->uid_range) {
-		job_arg(&a, "--uid-range");
-		job_arg(&a, "%s", c->uid_range);
-	}
-	if (j->d->seccomp_fd >= 0) {
-		job_arg(&a, "--seccomp-fd");
-		job_arg(&a, "4");
-	}
-	job_arg(&a, "--status-fd");
-	job_arg(&a, "3");
-	job_arg(&a, "--job-id");
-	job_arg(&a, "%s-check", j->row.id);
-	job_arg(&a, "--");
-	job_arg(&a, "/opt/trex/%s", check_name);
-	job_arg(&a, "--json");
-	job_arg(&a, "--manifest");
-	job_arg(&a, "manifest.json");
-	job_arg(&a, "--policy");
-	job_arg(&a, "policy.json");
-	job_arg(&a, "--out");
-	job_arg(&a, "/output");
-	/* /output (jobs/<id>/checked) is staging: release_copy reads each
-	 * released file from it and fsyncs the copy it publishes, so a second
-	 * fsync per table in the checker only costs time */
-	job_arg(&a, "--no-sync");
-	if (have_ids == 0) {
-		job_arg(&a, "--id-index");
-		job_arg(&a, "/opt/trex-ids/ids.bin");
-		/* the dataset's categories: labels must be values it can produce */
-		job_arg(&a, "--domains");
-		job_arg(&a, "/opt/trex-ids/domains.json");
-	}
-	if (have_prev == 0) {
-		job_arg(&a, "--previous");
-		job_arg(&a, "/opt/trex-previous");
-	}
-	size_t i;
-	json_t *f;
-	json_array_foreach(j->present, i, f)
-		job_arg(&a, "%s", json_string_value(f));
+	struct jobargs a = { 0 };
+	int r = jobargs_check(&a, c, j->dir, j->row.id, j->limits.output_mb,
+			      j->ids_r == 0 ? j->ids_dir : NULL, have_prev == 0 ? prev_dir : NULL,
+			      j->present, j->d->seccomp_fd >= 0, err);
 	static const size_t caps[JOB_NPIPES] = { JOB_REPORT_MAX, JOB_CHECK_ERR_MAX,
 						 JOB_STATUS_MAX };
-	int r = job_spawn(j, &j->check, &a, caps, job_checked, err);
-	job_argv_free(&a);
+	if (r == 0)
+		r = job_spawn(j, &j->check, &a, caps, job_checked, err);
+	jobargs_free(&a);
 	return r;
 }
 
@@ -666,52 +539,12 @@ int job_start(struct trexd *d, const char *id, struct job **out, struct trex_err
 			return r;
 		}
 	}
-	struct job_argv a = { 0 };
-	job_arg(&a, "%s", c->sandbox);
-	job_arg(&a, "--data");
-	job_arg(&a, "%s", ds->path);
-	job_arg(&a, "--code");
-	job_arg(&a, "%s/code", j->dir);
-	job_arg(&a, "--output");
-	job_arg(&a, "%s/stage", j->dir);
-	if (rt->sandbox_name) {
-		job_arg(&a, "--runtime");
-		job_arg(&a, "%s", rt->sandbox_name);
-	}
-	job_arg(&a, "--memory");
-	job_arg(&a, "%ld", j->limits.memory_mb);
-	job_arg(&a, "--pids");
-	job_arg(&a, "%ld", j->limits.pids);
-	job_arg(&a, "--cpu-seconds");
-	job_arg(&a, "%ld", j->limits.cpu_seconds);
-	job_arg(&a, "--timeout");
-	job_arg(&a, "%ld", j->limits.wall_seconds);
-	job_arg(&a, "--output-mb");
-	job_arg(&a, "%ld", j->limits.output_mb);
-	if (c->uid_range) {
-		job_arg(&a, "--uid-range");
-		job_arg(&a, "%s", c->uid_range);
-	}
-	if (d->seccomp_fd >= 0) {
-		job_arg(&a, "--seccomp-fd");
-		job_arg(&a, "4");
-	}
-	for (size_t i = 0; i < rt->n_env; i++) {
-		job_arg(&a, "--env");
-		job_arg(&a, "%s", rt->env[i]);
-	}
-	job_arg(&a, "--status-fd");
-	job_arg(&a, "3");
-	job_arg(&a, "--job-id");
-	job_arg(&a, "%s", id);
-	job_arg(&a, "--");
-	size_t i;
-	json_t *arg;
-	json_array_foreach(json_object_get(j->manifest, "command"), i, arg)
-		job_arg(&a, "%s", json_string_value(arg));
+	struct jobargs a = { 0 };
+	jobargs_run(&a, c, ds, rt, &j->limits, j->dir, id, json_object_get(j->manifest, "command"),
+		    d->seccomp_fd >= 0);
 	static const size_t caps[JOB_NPIPES] = { JOB_LOG_MAX, JOB_LOG_MAX, JOB_STATUS_MAX };
 	r = job_spawn(j, &j->run, &a, caps, job_ran_cb, err);
-	job_argv_free(&a);
+	jobargs_free(&a);
 	if (r < 0) {
 		/* handles may be closing: the job ends through the normal path */
 		job_end(j, "failed", err->msg);
