@@ -31,6 +31,7 @@ int cli_permit(const struct cli_ctx *ctx, int argc, char **argv);  /* permit.c *
 int cli_approve(const struct cli_ctx *ctx, int argc, char **argv); /* review.c */
 int cli_review(const struct cli_ctx *ctx, int argc, char **argv);  /* review.c */
 int cli_held(const struct cli_ctx *ctx, int argc, char **argv);    /* review.c */
+int cli_acro(const struct cli_ctx *ctx, int argc, char **argv);    /* review.c */
 int cli_audit(const struct cli_ctx *ctx, int argc, char **argv);   /* audit.c */
 int cli_list(const struct cli_ctx *ctx, int argc, char **argv);    /* list.c */
 int cli_logs(const struct cli_ctx *ctx, int argc, char **argv);    /* list.c */

@@ -286,6 +286,14 @@ int client_call_json(const char *endpoint, const char *method,
 		     const char *target, json_t *request, json_t **answer,
 		     struct trex_err *err)
 {
+	return client_call_json_max(endpoint, method, target, request, CLIENT_JSON_MAX, answer,
+				    err);
+}
+
+int client_call_json_max(const char *endpoint, const char *method, const char *target,
+			 json_t *request, size_t max_answer, json_t **answer,
+			 struct trex_err *err)
+{
 	*answer = NULL;
 	_cleanup_free_ char *body = NULL;
 	size_t body_len = 0;
@@ -301,7 +309,7 @@ int client_call_json(const char *endpoint, const char *method,
 	}
 	struct client_resp resp;
 	int r = client_request(endpoint, method, target, body, body_len,
-			       CLIENT_JSON_MAX, &resp, err);
+			       max_answer, &resp, err);
 	if (r < 0)
 		return r;
 	json_error_t je;

@@ -50,6 +50,11 @@ int client_connect(const char *socket_path, struct trex_err *err);
 int client_call_json(const char *endpoint, const char *method,
 		     const char *target, json_t *request, json_t **answer,
 		     struct trex_err *err);
+/* The same with an answer of up to max_answer bytes (the SACRO Viewer
+ * export carries files: trex acro). */
+int client_call_json_max(const char *endpoint, const char *method, const char *target,
+			 json_t *request, size_t max_answer, json_t **answer,
+			 struct trex_err *err);
 
 /* Append a percent-encoded path segment to out (outsz bytes); -ENAMETOOLONG
  * when it does not fit. */

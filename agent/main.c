@@ -48,6 +48,10 @@ static const char usage[] =
 	"  review JOB --log stdout|stderr --release|--reject --reason TEXT\n"
 	"                              (checker) decide on a job's held log\n"
 	"  held JOB FILE -o OUT        (checker) save an output held for review (0600)\n"
+	"  acro JOB -o DIR             (checker, auditor) the job's SACRO Viewer export\n"
+	"                              (its released tables, each cell's check result)\n"
+	"                              into DIR, a new or empty folder; open it in SACRO\n"
+	"                              Viewer\n"
 	"  audit verify FILE [--trexd-key PUB] [--complete]\n"
 	"                              check an audit log; names the first bad line\n"
 	"  audit show --job ID | --project NAME   (auditor) audit lines from trexd\n"
@@ -132,7 +136,8 @@ int main(int argc, char **argv)
 		{ "submit", cli_submit }, { "status", cli_status }, { "wait", cli_wait },
 		{ "outputs", cli_outputs }, { "fetch", cli_fetch },
 		{ "permit", cli_permit }, { "approve", cli_approve },
-		{ "review", cli_review }, { "held", cli_held }, { "audit", cli_audit },
+		{ "review", cli_review }, { "held", cli_held }, { "acro", cli_acro },
+		{ "audit", cli_audit },
 		{ "list", cli_list }, { "logs", cli_logs },
 	};
 	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {

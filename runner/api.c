@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "access.h"
+#include "acroview.h"
 #include "alloc.h"
 #include "bundle.h"
 #include "cancel.h"
@@ -130,6 +131,8 @@ void api_route(const char *method, const char *path, struct api_route *out)
 		k = API_LOG;
 	} else if (strcmp(slash, "/release") == 0) {
 		k = API_RELEASE_MANIFEST;
+	} else if (strcmp(slash, "/acro") == 0) {
+		k = API_ACRO;
 	} else if (strcmp(slash, "/cancel") == 0) {
 		out->kind = post ? API_CANCEL : API_BAD_METHOD;
 		return;
@@ -476,6 +479,9 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		break;
 	case API_LOG:
 		logs_get(d, &c, r.id, r.name, resp);
+		break;
+	case API_ACRO:
+		acroview_get(d, &c, r.id, resp);
 		break;
 	case API_LIST:
 		if (roles_require(d, &c, ROLE_RESEARCHER | ROLE_APPROVER | ROLE_CHECKER |

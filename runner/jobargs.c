@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "manifest.h"
 
 void jobargs_add(struct jobargs *a, const char *fmt, ...)
 {
@@ -134,9 +135,11 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 	}
 	jobargs_add(a, "--env");
 	jobargs_add(a, "TREX_POLICY_DIR=/job");
-	/* the checker's own bounds, independent of the job's */
+	/* the checker's own bounds, independent of the job's; its /output
+	 * (a tmpfs, charged to its memory) holds the released copies and the
+	 * SACRO Viewer export, at most twice the job's output size */
 	jobargs_add(a, "--memory");
-	jobargs_add(a, "2048");
+	jobargs_add(a, "%ld", 2048 + 2 * output_mb);
 	jobargs_add(a, "--pids");
 	jobargs_add(a, "16");
 	jobargs_add(a, "--cpu-seconds");
@@ -144,7 +147,7 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 	jobargs_add(a, "--timeout");
 	jobargs_add(a, "900");
 	jobargs_add(a, "--output-mb");
-	jobargs_add(a, "%ld", output_mb);
+	jobargs_add(a, "%ld", 3 * output_mb + 1);
 	if (c->uid_range) {
 		jobargs_add(a, "--uid-range");
 		jobargs_add(a, "%s", c->uid_range);
@@ -170,6 +173,13 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 	 * released file from it and fsyncs the copy it publishes, so a second
 	 * fsync per table in the checker only costs time */
 	jobargs_add(a, "--no-sync");
+	/* for output checkers (GET /v1/jobs/{id}/acro): the released tables
+	 * as SACRO Viewer reads them; one over its bound is left out, the
+	 * check stands (trex-check --acro-max-mb) */
+	jobargs_add(a, "--acro-json");
+	jobargs_add(a, "/output/%s", MANIFEST_ACRO_DIR);
+	jobargs_add(a, "--acro-max-mb");
+	jobargs_add(a, "%ld", 2 * output_mb);
 	if (ids_dir) {
 		jobargs_add(a, "--id-index");
 		jobargs_add(a, "/opt/trex-ids/ids.bin");

@@ -29,8 +29,8 @@ void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset
 		 const char *id, json_t *command, int seccomp);
 
 /* trex-sandbox running trex-check on the declared outputs found (`present`,
- * paths) in job_dir/checkin, the releasable copies collected into
- * job_dir/checked; with the dataset's identifier index and domains from
+ * paths) in job_dir/checkin, the releasable copies and the SACRO Viewer
+ * export collected into job_dir/checked; with the dataset's identifier index and domains from
  * ids_dir and the project's previous tables from prev_dir when not NULL.
  * Fails when trex-check cannot be found. */
 int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir,

@@ -165,6 +165,12 @@ static int manifest_output(json_t *o, size_t idx, struct trex_err *err)
 	    strcmp(json_string_value(path), "policy.json") == 0)
 		return trex_err_setx(err, -EINVAL, "%s.path: \"%s\" is reserved", where,
 				     json_string_value(path));
+	/* the checker's export folder sits where the released copies go */
+	size_t an = strlen(MANIFEST_ACRO_DIR);
+	if (strncmp(json_string_value(path), MANIFEST_ACRO_DIR, an) == 0 &&
+	    (json_string_value(path)[an] == '\0' || json_string_value(path)[an] == '/'))
+		return trex_err_setx(err, -EINVAL, "%s.path: \"%s/\" is reserved", where,
+				     MANIFEST_ACRO_DIR);
 	json_t *kind = json_object_get(o, "kind");
 	if (!kind)
 		return trex_err_setx(err, -EINVAL, "%s: missing \"kind\"", where);

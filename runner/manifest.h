@@ -11,6 +11,10 @@
 #define MANIFEST_MAX_OUTPUTS 100
 #define MANIFEST_MAX_ARGS 256
 #define MANIFEST_MAX_PATH 1024
+/* The checker writes its SACRO Viewer export (trex-check --acro-json) to
+ * this folder of its /output, beside the released copies (jobs/<id>/
+ * checked): no declared output may be named into it. */
+#define MANIFEST_ACRO_DIR ".trex-acro"
 
 /* Stable error codes of the HTTP API (CONTRACTS.md 3). */
 #define MANIFEST_E_BAD "bad_manifest"

@@ -78,6 +78,11 @@ int64_t view_round_mb(int64_t kb)
 	return mb;
 }
 
+int view_acro(enum view_level level)
+{
+	return level == VIEW_FULL;
+}
+
 int view_log_size(enum view_level level, const char *state)
 {
 	/* a held log's size is a figure the job chose; a released one can

@@ -1,7 +1,8 @@
 /* What a caller may see of a job: the one place that decides, per role,
  * what an answer about a job may contain (SECURITY.md "What a researcher
  * sees"). Every route that shows a job (GET /v1/jobs/{id}, its logs list,
- * GET /v1/jobs, the event stream, the release manifest) goes through it.
+ * GET /v1/jobs, the event stream, the release manifest, the SACRO Viewer
+ * export) goes through it.
  *
  * The rule: whatever reaches a researcher is a released file, or metadata
  * that cannot carry data from the dataset or from unchecked job output.
@@ -47,6 +48,12 @@ int view_job(enum view_level level, json_t *doc);
  * its basename (how trex-check names files, CONTRACTS.md 2); NULL when
  * there is none. */
 json_t *view_report_entry(json_t *report, const char *path);
+
+/* Whether `level` may have a job's SACRO Viewer export (GET
+ * /v1/jobs/{id}/acro): it carries every released cell's check result and
+ * the checker's words on it, so output checkers and auditors only (and
+ * never of a project they do research in). */
+int view_acro(enum view_level level);
 
 /* Whether the size of a log in review state `state` may be shown. */
 int view_log_size(enum view_level level, const char *state);

@@ -1,11 +1,18 @@
-/* Differencing: a table that differs from one already released for the
- * same project, over the same dimensions, by fewer units in total than the
- * threshold lets anyone subtract the two and see a group smaller than the
- * threshold (e.g. "all patients" then "all patients but those over 90").
- * Previously released tables are read from --previous DIR (trexd binds the
- * project's release area there); one matches when its header has every
- * declared dimension and the measure column (count, else contributors).
- * Suppressed (empty) cells on either side are unknown and skipped. */
+/* Differencing: a table released beside one already released for the
+ * same project, over the same dimensions, lets anyone subtract the two,
+ * cell by cell: "all patients" then "all patients but those over 90"
+ * gives the over-90s by every category, and one cell of that difference
+ * table below the threshold is a small group, however large the others
+ * are (a new "Unknown" row of 50 does not hide a cell that lost 2). So a
+ * table is held when some cell, totals included, differs from the same
+ * cell of an earlier table by more than 0 and less than the threshold.
+ * Tables of unrelated populations over the same dimension columns may be
+ * held too: that is for the output checker, who sees which tables they
+ * are. Previously released tables are read from --previous DIR (trexd
+ * binds the project's release area there); one matches when its header
+ * has every declared dimension and the measure column (count, else
+ * contributors). A cell absent on one side counts 0; a suppressed (empty)
+ * cell on either side is unknown and skipped. */
 #include "sdc.h"
 
 #include <errno.h>
@@ -38,25 +45,16 @@ static bool diff_same(const struct csv_table *a, size_t ra, const int *ca,
 	return true;
 }
 
-static bool diff_is_total(const struct sdc_table *t, const struct csv_table *c, size_t row,
-			  const int *cols)
-{
-	for (size_t d = 0; d < t->decl->ndims; d++)
-		if (manifest_is_total(t->decl, t->decl->dims[d], csv_field(c, row, (size_t)cols[d])))
-			return true;
-	return false;
-}
-
 /* One table released earlier that compares with the checked one: its
  * rows indexed by their codes, which of them the checked table matched,
- * and the sum over cells of |new - previous| so far. */
+ * and the smallest |new - previous| above 0 over the cells so far. */
 struct diff_prev {
 	struct csv_table p;
 	int pcols[MANIFEST_MAX_DIMS], pm;
 	size_t cap;
 	size_t *slots;  /* row + 1, 0 = empty */
 	bool *matched;
-	double sum;
+	double min_diff; /* 0: no cell differs yet */
 	char *name;     /* below --previous, for the reason */
 };
 
@@ -69,6 +67,7 @@ void diff_free(struct diff_state *ds)
 		trex_free(ds->v[i].name);
 	}
 	trex_free(ds->v);
+	trex_free(ds->too_large);
 	memset(ds, 0, sizeof(*ds));
 }
 
@@ -104,8 +103,47 @@ static int diff_add(struct diff_state *ds, const struct sdc_table *t, struct dif
 	return 0;
 }
 
-int diff_open(const struct sdc_table *t, const char *prevdir, struct diff_state *ds,
-	      struct trex_err *err)
+/* "NAME, what" for the reasons */
+static char *diff_name(const char *name, size_t len, const char *what)
+{
+	size_t n = len + strlen(what) + 3;
+	char *s = trex_malloc(n);
+
+	if (s)
+		snprintf(s, n, "%.*s, %s", (int)len, name, what);
+	return s;
+}
+
+/* One released table at path: added when its header has every declared
+ * dimension and the measure (a header alone, large, makes the checked
+ * table one for the output checker); what = how the reason names it. */
+static int diff_load(struct diff_state *ds, const struct sdc_table *t, const char *mname,
+		     const char *path, const char *name, size_t name_len, const char *what,
+		     bool large, struct trex_err *err)
+{
+	struct diff_prev d = {0};
+	struct trex_err perr = {0};
+	bool ok = true;
+
+	/* a previous release that no longer parses is not comparable */
+	if (csv_read_file(path, &d.p, &perr) < 0)
+		return 0;
+	for (size_t k = 0; k < t->decl->ndims && ok; k++)
+		ok = (d.pcols[k] = csv_column(&d.p, t->decl->dims[k])) >= 0;
+	d.pm = csv_column(&d.p, mname);
+	if (!ok || d.pm < 0 || large) {
+		csv_free(&d.p);
+		if (ok && d.pm >= 0 && !ds->too_large &&
+		    !(ds->too_large = diff_name(name, name_len, what)))
+			return trex_err_set(err, -ENOMEM, "%s: differencing", t->name);
+		return 0;
+	}
+	d.name = diff_name(name, name_len, what); /* NULL: diff_add says ENOMEM */
+	return diff_add(ds, t, &d, err);
+}
+
+int diff_open(const struct sdc_table *t, const char *prevdir, const struct diff_siblings *sib,
+	      struct diff_state *ds, struct trex_err *err)
 {
 	const char *mname = t->count_col >= 0 ? t->decl->count : t->decl->contributors;
 	char *paths[] = {(char *)prevdir, NULL};
@@ -118,43 +156,43 @@ int diff_open(const struct sdc_table *t, const char *prevdir, struct diff_state 
 	if (ds->mcol < 0 || !mname || !t->decl->ndims ||
 	    (t->decl->kind != KIND_FREQUENCY && t->decl->kind != KIND_MAGNITUDE))
 		return 0;
-	fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
-	if (!fts)
-		return 0; /* nothing released yet */
-	while (r == 0 && (e = fts_read(fts))) {
+	for (size_t k = 0; sib && k < sib->n && r == 0; k++)
+		r = diff_load(ds, t, mname, sib->path[k], sib->name[k], strlen(sib->name[k]),
+			      "another output of this job", false, err);
+	fts = r == 0 && prevdir ? fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, NULL) : NULL;
+	while (fts && r == 0 && (e = fts_read(fts))) {
 		size_t len = strlen(e->fts_path);
-		struct diff_prev d = {0};
-		struct trex_err perr = {0};
-		bool ok = true;
+		/* runner/previous.c: a release too large to copy comes as its
+		 * header line alone, named NAME.csv.toolarge */
+		bool large = len > 14 && !strcmp(e->fts_path + len - 13, ".csv.toolarge");
 		const char *name;
 
-		if (e->fts_info != FTS_F || len < 5 || strcmp(e->fts_path + len - 4, ".csv"))
+		if (e->fts_info != FTS_F || len < 5 || (strcmp(e->fts_path + len - 4, ".csv") && !large))
 			continue;
-		/* a previous release that no longer parses is not comparable */
-		if (csv_read_file(e->fts_path, &d.p, &perr) < 0)
-			continue;
-		for (size_t k = 0; k < t->decl->ndims && ok; k++)
-			ok = (d.pcols[k] = csv_column(&d.p, t->decl->dims[k])) >= 0;
-		d.pm = csv_column(&d.p, mname);
-		if (!ok || d.pm < 0) {
-			csv_free(&d.p);
-			continue;
-		}
 		name = e->fts_path + strlen(prevdir);
 		while (*name == '/')
 			name++;
-		d.name = trex_strdup(name);
-		r = diff_add(ds, t, &d, err);
+		r = diff_load(ds, t, mname, e->fts_path, name,
+			      len - (size_t)(name - e->fts_path) - (large ? 9 : 0),
+			      "released earlier for this project", large, err);
 	}
-	fts_close(fts);
+	if (fts)
+		fts_close(fts);
 	if (r < 0)
 		diff_free(ds);
 	return r;
 }
 
+static void diff_note(struct diff_prev *d, double delta)
+{
+	delta = fabs(delta);
+	if (delta > 0 && (d->min_diff == 0 || delta < d->min_diff))
+		d->min_diff = delta;
+}
+
 /* Rows from..to-1 of c (the checked table, or a batch of it): each
- * cell's |new - previous| into every previous table's sum, skipping totals
- * and unknown (suppressed) cells. */
+ * cell's |new - previous| against every previous table, skipping unknown
+ * (suppressed) cells. */
 void diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct csv_table *c,
 	       size_t from, size_t to)
 {
@@ -165,8 +203,6 @@ void diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct cs
 			size_t i;
 			long hit = -1;
 
-			if (diff_is_total(t, c, r, t->dim_col))
-				continue;
 			for (i = diff_hash(c, r, t->dim_col, t->decl->ndims) & (d->cap - 1);
 			     d->slots[i]; i = (i + 1) & (d->cap - 1))
 				if (diff_same(c, r, t->dim_col, &d->p, d->slots[i] - 1, d->pcols,
@@ -182,31 +218,36 @@ void diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct cs
 				    0)
 					continue;
 			}
-			d->sum += fabs(nv - pv);
+			diff_note(d, nv - pv);
 		}
 	}
 }
 
 /* The previous tables' cells the checked one did not have (absent = 0),
- * then the verdict: held when some table differs by less than the
- * threshold. */
+ * then the verdict: held when a cell of some table differs by less than
+ * the threshold. */
 void diff_finish(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 		 struct diff_state *ds)
 {
+	if (ds->too_large) {
+		sdc_reason(res, "differencing", SDC_REVIEW,
+			   "differencing: %.160s, over the same dimensions, is too large to compare with",
+			   ds->too_large);
+		snprintf(res->summary, sizeof(res->summary),
+			 "held for review: differencing with an earlier release");
+	}
 	for (size_t k = 0; k < ds->n; k++) {
 		struct diff_prev *d = &ds->v[k];
-		double sum = d->sum;
 
 		for (size_t r = 0; r < d->p.nrows; r++) {
 			double pv;
-			if (d->matched[r] || diff_is_total(t, &d->p, r, d->pcols) ||
-			    sdc_parse_number(csv_field(&d->p, r, (size_t)d->pm), &pv) != 0)
+			if (d->matched[r] || sdc_parse_number(csv_field(&d->p, r, (size_t)d->pm), &pv) != 0)
 				continue;
-			sum += fabs(pv);
+			diff_note(d, pv);
 		}
-		if (sum > 0 && sum < (double)pol->safe_threshold) {
+		if (d->min_diff > 0 && d->min_diff < (double)pol->safe_threshold) {
 			sdc_reason(res, "differencing", SDC_REVIEW,
-				   "differencing: differs from %.120s, released earlier for this project over the same dimensions, by fewer than %ld units in total: the difference is a group below the threshold",
+				   "differencing: a cell differs from the same cell of %.160s, over the same dimensions, by fewer than %ld units: the difference is a group below the threshold",
 				   d->name, pol->safe_threshold);
 			snprintf(res->summary, sizeof(res->summary),
 				 "held for review: differencing with an earlier release");
@@ -215,10 +256,10 @@ void diff_finish(const struct policy *pol, const struct sdc_table *t, struct sdc
 }
 
 int diff_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
-	       const char *prevdir, struct trex_err *err)
+	       const char *prevdir, const struct diff_siblings *sib, struct trex_err *err)
 {
 	struct diff_state ds;
-	int r = diff_open(t, prevdir, &ds, err);
+	int r = diff_open(t, prevdir, sib, &ds, err);
 
 	if (r < 0)
 		return r;

@@ -30,7 +30,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: trex-check [--policy FILE|NAME] [--manifest FILE | --kind K --dimensions A,B\n"
 	      "                  --count C [--value V --contributors N --largest A,B --dof D]]\n"
-	      "                  [--out DIR] [--json] [--marker TEXT] [--acro-json FILE]\n"
+	      "                  [--out DIR] [--json] [--marker TEXT] [--acro-json DIR]\n"
 	      "                  [--id-index FILE] [--domains FILE] [--previous DIR] [--no-sync]\n"
 	      "                  [--whole] FILE...\n"
 	      "       trex-check --build-id-index DATASET_DIR --id-columns A,B --out FILE\n"
@@ -39,7 +39,13 @@ static void usage(FILE *f)
 	      "caller that copies and fsyncs what it publishes (trexd does)\n"
 	      "Frequency and magnitude tables without declared totals are checked as they\n"
 	      "are read (bounded memory) when their rows come grouped by their dimensions;\n"
-	      "--whole checks every table in memory instead (same report, same copies).\n",
+	      "--whole checks every table in memory instead (same report, same copies).\n"
+	      "--acro-json DIR (with --out): the released tables for SACRO Viewer, in ACRO\n"
+	      "1.0's format, in DIR (a new or empty folder of their own); --acro-max-mb N:\n"
+	      "an export that would take more is not written (a note on stderr, exit 0).\n"
+	      "--previous DIR: tables released earlier for the project; a table that\n"
+	      "differs from one of them (or, with --out, from a table released earlier in\n"
+	      "this run) in some cell by less than the threshold is held for review.\n",
 	      f);
 }
 
@@ -50,14 +56,20 @@ struct check_opts {
 	const char *out;
 	const char *marker;
 	const char *acro_json;
+	struct acro_export *acro; /* --acro-json: the released tables noted */
+	unsigned long acro_max_mb; /* --acro-max-mb (0: no bound) */
 	const char *id_index, *build_id_index, *id_columns;
 	const char *domains, *domains_out; /* the dataset's category domains (labels.c) */
 	const char *previous; /* tables released earlier for the project */
+	struct diff_siblings sib; /* the copies released so far in this run */
 	struct idindex ids; /* loaded from id_index (empty when none) */
 	struct domains doms; /* loaded from domains */
 	bool json;
 	bool no_sync; /* released copies not fsync'd (still temp + rename) */
 	bool whole; /* --whole: no streaming check (tests compare both) */
+	/* tests (TREX_CHECK_CELLS_AS_TEXT set): every file's cells built as
+	 * text, never kept for the end (cases.t compares both ways) */
+	bool cells_as_text;
 };
 
 /* A comma list into a JSON array of names. */
@@ -191,7 +203,7 @@ static int check_keep_cells(const struct check_opts *o, bool last, struct csv_ta
 			    const struct sdc_table *t, struct sdc_result *res,
 			    struct check_cells *cells)
 {
-	if (o->json && !o->acro_json) {
+	if (o->json && !o->cells_as_text) {
 		sdc_result_trim(res);
 		if (last || check_kept_size(csv, res) < report_cells_size(t, res)) {
 			cells->csv = *csv;
@@ -211,7 +223,7 @@ static int check_keep_cells(const struct check_opts *o, bool last, struct csv_ta
  * when it has to be checked whole instead (f rewound), else as
  * check_file. */
 static int check_file_stream(const struct check_opts *o, const struct policy *pol,
-			     const struct output_decl *d, const char *file, FILE *f,
+			     const struct output_decl *d, const char *file, size_t index, FILE *f,
 			     json_t **entry, struct check_cells *cells,
 			     enum sdc_verdict *verdict, struct trex_err *err)
 {
@@ -219,7 +231,7 @@ static int check_file_stream(const struct check_opts *o, const struct policy *po
 	char outpath[4096];
 	struct stream_opts so = {.ids = &o->ids, .out_dir = o->out, .release_path = outpath,
 				 .marker = o->marker, .sync = !o->no_sync, .previous = o->previous,
-				 .domains = o->domains ? &o->doms : NULL};
+				 .domains = o->domains ? &o->doms : NULL, .siblings = &o->sib};
 	struct csv_stream cs;
 	struct sdc_table t;
 	struct sdc_result res;
@@ -240,9 +252,13 @@ static int check_file_stream(const struct check_opts *o, const struct policy *po
 		return r;
 	*verdict = res.verdict;
 	*entry = report_file(&t, &res, file, manifest_kind_name(d->kind), out ? released : NULL);
+	if (*entry && o->acro && out)
+		r = acro_add(o->acro, index, d, file, outpath, &res, err);
 	if (!*entry) {
 		r = trex_err_set(err, -ENOMEM, "report");
-	} else if (o->json && !o->acro_json) {
+	} else if (r < 0) {
+		/* acro_add said why */
+	} else if (o->json && !o->cells_as_text) {
 		/* the decisions carry their keys and the rows are gone: what
 		 * is kept for the report is less than its text (check_keep_cells) */
 		sdc_result_trim(&res);
@@ -259,10 +275,11 @@ static int check_file_stream(const struct check_opts *o, const struct policy *po
 	return r;
 }
 
-/* Check one file (the last of the run when last); 0 with *entry set, or a
- * negative errno for input that cannot be read or parsed (exit 2). */
+/* Check one file, the index-th of the report (the last of the run when
+ * last); 0 with *entry set, or a negative errno for input that cannot be
+ * read or parsed (exit 2). */
 static int check_file(const struct check_opts *o, const struct policy *pol,
-		      const struct output_manifest *m, const char *file, bool last,
+		      const struct output_manifest *m, const char *file, size_t index, bool last,
 		      json_t **entry, struct check_cells *cells, enum sdc_verdict *verdict,
 		      struct trex_err *err)
 {
@@ -331,7 +348,7 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 			return trex_err_set(err, -errno, "fdopen %s", file);
 		fd = -1;
 		if (!o->whole && stream_eligible(pol, d)) {
-			r = check_file_stream(o, pol, d, file, f, entry, cells, verdict, err);
+			r = check_file_stream(o, pol, d, file, index, f, entry, cells, verdict, err);
 			if (r != 1)
 				return r;
 		}
@@ -340,6 +357,7 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 			return r;
 	}
 	r = sdc_table_open(&t, &csv, d, file, err);
+	t.domains = o->domains ? &o->doms : NULL;
 	if (r == 0)
 		r = sdc_result_init(&res, csv.nrows) < 0 ? trex_err_set(err, -ENOMEM, "%s", file) : 0;
 	if (r < 0) {
@@ -351,8 +369,8 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 		labels_check_table(pol, &t, o->domains ? &o->doms : NULL, &res);
 	if (r == 0 && o->ids.n)
 		check_identifiers(o, &t, &res);
-	if (r == 0 && o->previous && res.verdict < SDC_REVIEW)
-		r = diff_check(pol, &t, &res, o->previous, err);
+	if (r == 0 && diff_wanted(o->previous, &o->sib) && res.verdict < SDC_REVIEW)
+		r = diff_check(pol, &t, &res, o->previous, &o->sib, err);
 	if (r == 0 && o->out && (res.verdict == SDC_PASS || res.verdict == SDC_SUPPRESSED)) {
 		released = check_release_name(file);
 		if ((size_t)snprintf(outpath, sizeof(outpath), "%s/%s", o->out, released) >=
@@ -361,6 +379,8 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 		else
 			r = report_write_released(&t, &res, o->marker, outpath, !o->no_sync, err);
 	}
+	if (r == 0 && o->acro && released)
+		r = acro_add(o->acro, index, d, file, outpath, &res, err);
 	if (r == 0) {
 		*verdict = res.verdict;
 		*entry = report_file(&t, &res, file, manifest_kind_name(d->kind), released);
@@ -484,6 +504,7 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"marker", required_argument, NULL, 'M'},
 		{"acro-json", required_argument, NULL, 'A'},
+		{"acro-max-mb", required_argument, NULL, 'X'},
 		{"id-index", required_argument, NULL, 'I'},
 		{"build-id-index", required_argument, NULL, 'B'},
 		{"id-columns", required_argument, NULL, 'C'},
@@ -496,12 +517,15 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct check_opts o = {.policy = "default", .marker = ""};
+	struct acro_export acro = {0};
 	struct policy pol;
 	struct output_manifest m = {0};
 	struct trex_err err = {0};
 	json_t *report, *files;
 	enum sdc_verdict worst = SDC_PASS;
 	_cleanup_free_ struct check_cells *cells = NULL;
+	_cleanup_free_ char **sib_path = NULL;
+	_cleanup_free_ const char **sib_name = NULL;
 	size_t nfiles = 0;
 	int c, r;
 
@@ -520,6 +544,17 @@ int main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'M': o.marker = optarg; break;
 		case 'A': o.acro_json = optarg; break;
+		case 'X': {
+			char *end;
+			errno = 0;
+			o.acro_max_mb = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || !o.acro_max_mb ||
+			    o.acro_max_mb > (1ul << 20)) {
+				fprintf(stderr, "trex-check: --acro-max-mb takes 1 to 1048576\n");
+				return EXIT_USAGE;
+			}
+			break;
+		}
 		case 'I': o.id_index = optarg; break;
 		case 'B': o.build_id_index = optarg; break;
 		case 'C': o.id_columns = optarg; break;
@@ -556,6 +591,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if ((o.acro_json && !o.out) || (o.acro_max_mb && !o.acro_json)) {
+		fprintf(stderr, "trex-check: --acro-json DIR exports the released copies: it needs --out\n"
+				"(and --acro-max-mb needs --acro-json)\n");
+		return EXIT_USAGE;
+	}
 	if (strpbrk(o.marker, ",\"\r\n")) {
 		fprintf(stderr, "trex-check: --marker may not hold a comma, quote or line break\n");
 		return EXIT_USAGE;
@@ -567,38 +607,67 @@ int main(int argc, char **argv)
 		r = domains_load(o.domains, &o.doms, &err);
 	if (r == 0)
 		r = o.manifest ? manifest_load(o.manifest, &m, &err) : check_cli_decl(&o, &m, &err);
+	if (r == 0 && o.acro_json) {
+		r = acro_open(&acro, o.acro_json, &pol, &err);
+		acro.max_bytes = (uint64_t)o.acro_max_mb << 20;
+		o.acro = &acro;
+	}
 	if (r < 0) {
 		fprintf(stderr, "trex-check: %s\n", err.msg);
+		acro_close(&acro, true);
 		manifest_free(&m);
 		return EXIT_USAGE;
 	}
+	o.cells_as_text = getenv("TREX_CHECK_CELLS_AS_TEXT") != NULL;
 	report = json_pack("{s:s, s:s, s:o, s:s, s:[]}", "tool", "trex-check", "version",
 			   CHECK_VERSION, "policy", policy_to_json(&pol), "verdict", "pass",
 			   "files");
 	files = json_object_get(report, "files");
 	cells = trex_calloc((size_t)(argc - optind), sizeof(*cells));
-	r = report && cells ? 0 : trex_err_set(&err, -ENOMEM, "report");
+	sib_path = trex_calloc((size_t)(argc - optind) + 1, sizeof(char *));
+	o.sib.path = (const char *const *)sib_path;
+	sib_name = trex_calloc((size_t)(argc - optind) + 1, sizeof(char *));
+	o.sib.name = sib_name;
+	r = report && cells && sib_path && sib_name ? 0 : trex_err_set(&err, -ENOMEM, "report");
 	for (int i = optind; r == 0 && i < argc; i++) {
 		json_t *entry = NULL;
 		enum sdc_verdict v = SDC_PASS;
-		r = check_file(&o, &pol, &m, argv[i], i == argc - 1, &entry, &cells[nfiles], &v,
-			       &err);
+		r = check_file(&o, &pol, &m, argv[i], nfiles, i == argc - 1, &entry, &cells[nfiles],
+			       &v, &err);
 		if (r < 0)
 			break;
 		nfiles++;
 		json_array_append_new(files, entry);
 		if (v > worst)
 			worst = v;
+		/* a released table is compared with the outputs checked after
+		 * it (difference.c), as its copy: what the researcher gets */
+		if (o.out && (v == SDC_PASS || v == SDC_SUPPRESSED)) {
+			const char *rel = check_release_name(argv[i]);
+			size_t n = strlen(o.out) + strlen(rel) + 2;
+			if (!(sib_path[o.sib.n] = trex_malloc(n))) {
+				r = trex_err_set(&err, -ENOMEM, "report");
+				break;
+			}
+			snprintf(sib_path[o.sib.n], n, "%s/%s", o.out, rel);
+			sib_name[o.sib.n++] = rel;
+		}
 	}
 	if (r == 0) {
 		json_object_set_new(report, "verdict", json_string(sdc_verdict_name(worst)));
-		/* the text form and the ACRO export read the cells as a tree:
-		 * only they pay for building it */
-		if (o.acro_json || !o.json)
+		/* the text form reads the cells as a tree: only it pays for
+		 * building it */
+		if (!o.json)
 			r = check_attach_cells(report, cells, &err);
 	}
 	if (r == 0 && o.acro_json)
-		r = acro_write_results(report, o.acro_json, &err);
+		r = acro_write(&acro, o.no_sync, &err);
+	if (r == -EFBIG && acro.max_bytes) {
+		/* a bound the caller set: the check stands without the export */
+		fprintf(stderr, "trex-check: %s\n", err.msg);
+		acro_close(&acro, true);
+		r = 0;
+	}
 	if (r == 0) {
 		if (o.json)
 			r = check_write_json(stdout, report, cells);
@@ -609,6 +678,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "trex-check: %s\n", err.msg[0] ? err.msg : strerror(-r));
 	for (size_t i = 0; i < nfiles; i++)
 		check_cells_free(&cells[i]);
+	for (size_t i = 0; i < o.sib.n; i++)
+		trex_free(sib_path[i]);
+	/* a failed run leaves no export: the viewer would show part of one */
+	acro_close(&acro, r < 0);
 	json_decref(report);
 	manifest_free(&m);
 	idindex_free(&o.ids);

@@ -19,10 +19,14 @@
 #                          stdout) prints VALUE; EXPR has no spaces
 #   absent TEXT            neither stdout nor stderr contains TEXT (an
 #                          identifier must never be echoed)
-# Every case also runs a second time with --acro-json, where the cells are
-# built as text and as a tree, and its stdout must be byte-identical to the
+# Every case also runs a second time with every file's cells built as text
+# (TREX_CHECK_CELLS_AS_TEXT) and its stdout must be byte-identical to the
 # first run's, where --json alone lets trex-check keep a table and stream
-# its cells at the end (main.c check_keep_cells).
+# its cells at the end (main.c check_keep_cells). That run also writes the
+# SACRO Viewer export (--acro-json), which must hold exactly the released
+# copies, checksummed, with the viewer's highlights on exactly the cells
+# they hide (acro/sacro_check.py invariant), and no export when the run
+# fails.
 # Every case is also run with --whole (no streaming check, policies/check/
 # stream.c): exit status, stdout, stderr and the released files must be the
 # same bytes, whichever path checked each table.
@@ -63,10 +67,23 @@ for dir in "$TREX_ROOT"/tests/disclosure/cases/*/; do
 	(cd "$w" && eval "set -- $(cat args)" && "$CHECK" --json --out out "$@" >stdout 2>stderr)
 	rc=$?
 	mkdir -p "$w/out.text"
-	(cd "$w" && eval "set -- $(cat args)" &&
-		"$CHECK" --json --out out.text --acro-json acro.text.json "$@" >stdout.text 2>/dev/null)
+	(cd "$w" && eval "set -- $(cat args)" && TREX_CHECK_CELLS_AS_TEXT=1 \
+		"$CHECK" --json --out out.text "$@" --acro-json acro.text >stdout.text 2>/dev/null)
+	rct=$?
 	if cmp -s "$w/stdout" "$w/stdout.text"; then ok "$name: report streamed = report built"; else
 		not_ok "$name: report streamed = report built" "$(cmp "$w/stdout" "$w/stdout.text" 2>&1)"; fi
+	if [ "$rct" = 0 ]; then
+		/usr/bin/python3 "$TREX_ROOT/tests/disclosure/acro/sacro_check.py" invariant \
+			"$w/acro.text" "$w/stdout.text" "$w" "$w/out.text" >"$w/acro.tap" 2>&1 ||
+			echo "not ok|$name: sacro_check.py ran|$(tail -1 "$w/acro.tap")" >>"$w/acro.tap"
+		while IFS='|' read -r res test why; do
+			if [ "$res" = ok ]; then ok "$test"; else not_ok "$test" "$why"; fi
+		done <"$w/acro.tap"
+	elif [ -e "$w/acro.text" ]; then
+		not_ok "$name: a failed run leaves no export" "acro.text exists"
+	else
+		ok "$name: a failed run leaves no export"
+	fi
 	mkdir -p "$w/out.whole"
 	# shellcheck disable=SC2046
 	(cd "$w" && eval "set -- $(cat args)" && "$CHECK" --whole --json --out out.whole "$@" \

@@ -238,10 +238,20 @@ curl -s -o /dev/null --unix-socket "$SOCK" -X POST "http://trexd/v1/jobs/$BLOCK/
 wait_state "$BLOCK" cancelled "the long job is cancelled"
 reads() { grep -c 'event=http_request method=GET route=4 ' "$TREXD_LOG"; }
 subs() { grep -c "event=events_subscribed .*job=$1 " "$TREXD_LOG"; }
-SLOW=$(submit W '["sleep","3"]')
+# a long job ahead of it, cancelled once trex wait has subscribed: the
+# waited job is queued when trex wait reads it first, however slow the host
+SLOW=$(submit W '["sleep","300"]')
 W=$(submit W '["sh","-c","echo waited"]')
 before=$(reads)
-"$BIN/trex" --socket "$SOCK" wait "$W" --timeout 120 >"$T/wait.out" 2>&1
+"$BIN/trex" --socket "$SOCK" wait "$W" --timeout 120 >"$T/wait.out" 2>&1 &
+WP=$!
+i=0
+while { [ "$(subs "$W")" -lt 1 ] || [ $(($(reads) - before)) -lt 1 ]; } && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+curl -s -o /dev/null --unix-socket "$SOCK" -X POST "http://trexd/v1/jobs/$SLOW/cancel"
+wait $WP
 expect_eq "trex wait: a released job exits 0" 0 "$?"
 check "... and prints the job" grep -q "state: *released" "$T/wait.out"
 expect_eq "... reading it twice (subscribed, ended), not polling" 2 "$(($(reads) - before))"

@@ -57,6 +57,11 @@ static void test_routes(void **state)
 	api_route("GET", "/v1/jobs/abc/outputs/dir/t.csv", &r);
 	assert_int_equal(r.kind, API_OUTPUT_FILE);
 	assert_string_equal(r.name, "dir/t.csv");
+	api_route("GET", "/v1/jobs/abc/acro", &r);
+	assert_int_equal(r.kind, API_ACRO);
+	assert_string_equal(r.id, "abc");
+	api_route("POST", "/v1/jobs/abc/acro", &r);
+	assert_int_equal(r.kind, API_BAD_METHOD);
 }
 
 static void test_routes_not_found(void **state)
@@ -66,7 +71,7 @@ static void test_routes_not_found(void **state)
 		"/v1/jobs/abc/logs/", "/v1/jobs/abc/logs/stdin", "/v1/jobs/abc/logs/..",
 		"/v1/jobs/abc/outputs/..", "/v1/jobs/abc/outputs/%2e%2e",
 		"/v1/jobs/abc/outputs/a%00b", "/v1/jobs/abc/outputs/a%2", "/v1/jobs/abc/outputs/%2fetc",
-		"/v1/jobs/abc/outputs/a//b",
+		"/v1/jobs/abc/outputs/a//b", "/v1/jobs/abc/acro/", "/v1/jobs/abc/acro/results.json",
 		"/v1/jobs/0123456789012345678901234567890123456789",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -147,6 +147,17 @@ static void test_output_errors(void **state)
 	       "bad_manifest", "manifest.outputs[1].path: \"a.png\" is declared twice");
 	EXPECT("outputs", "[{\"path\": \"policy.json\", \"kind\": \"text\"}]", "bad_manifest",
 	       "manifest.outputs[0].path: \"policy.json\" is reserved");
+	/* the checker's SACRO Viewer export folder, and anything below it */
+	EXPECT("outputs", "[{\"path\": \".trex-acro\", \"kind\": \"text\"}]", "bad_manifest",
+	       "manifest.outputs[0].path: \".trex-acro/\" is reserved");
+	EXPECT("outputs", "[{\"path\": \".trex-acro/results.json\", \"kind\": \"text\"}]",
+	       "bad_manifest", "manifest.outputs[0].path: \".trex-acro/\" is reserved");
+	{
+		const char *code;
+		char msg[256];
+		assert_int_equal(check("outputs", "[{\"path\": \".trex-acrobat\", \"kind\": \"text\"}]",
+				       &code, msg), 0);
+	}
 	EXPECT("outputs", "[{\"path\": \"a.csv\", \"kind\": \"figure\", \"dimensions\": []}]",
 	       "bad_manifest", "manifest.outputs[0].dimensions: must be an array of 1 to 16 column names");
 }

@@ -54,6 +54,14 @@ static void test_levels(void **state)
 	/* no users section: anyone else is a researcher of their own jobs */
 	struct caller plain = { .uid = 1001, .name = "x", .roles = ROLE_RESEARCHER };
 	assert_int_equal(view_level(&plain, &own), VIEW_RESEARCHER);
+	/* the SACRO Viewer export (every released cell's check result): the
+	 * full view only */
+	assert_true(view_acro(VIEW_FULL));
+	assert_false(view_acro(VIEW_OPERATOR));
+	assert_false(view_acro(VIEW_RESEARCHER));
+	c.roles = ROLE_RESEARCHER | ROLE_CHECKER | ROLE_AUDITOR;
+	assert_false(view_acro(view_level(&c, &own)));
+	assert_true(view_acro(view_level(&c, &other)));
 }
 
 static void test_rounding(void **state)
