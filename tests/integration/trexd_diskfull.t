@@ -20,8 +20,9 @@
 #   review    a checker's release on a full disk: 507, nothing recorded
 #             (no review row, no copy); the same checker decides again later
 # Free space is set page by page (a ballast file filled until ENOSPC, then
-# cut by N pages): copies of a table of S pages fail at the step whose
-# copy no longer fits. While the disk is full trexd and the waiting
+# cut by N pages): copies of a table of P pages (the run's, the checker's
+# input, the checker's output with its SACRO Viewer export, the release)
+# fail at the step whose copy no longer fits. While the disk is full trexd and the waiting
 # sandbox use almost no CPU (no busy loop). Needs root (mount, and the
 # sandbox) and trex-check.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
@@ -182,6 +183,9 @@ api_wait_job "$W"
 expect_eq "a table job on a roomy disk is released" released "$(api_field state)"
 P=$(( ($(stat -c %s "$S/release/W/$W/t.csv") + 4095) / 4096 ))
 check "the table takes more than 64 pages ($P)" test "$P" -gt 64
+# what the checker's sandbox collects: the table and its SACRO Viewer export
+CK=$(du -s -B4096 "$S/jobs/$W/checked" | cut -f1)
+check "the checked copies take at least the table ($CK pages)" test "$CK" -ge "$P"
 M=32 # pages for everything but the table's copies between two of them
 
 # --- submit and start ---
@@ -268,7 +272,7 @@ empty
 api_wait_job "$E"
 expect_eq "... space back: released" released "$(api_field state)"
 
-step_job RF $((3 * P + M))
+step_job RF $((2 * P + CK + M))
 F=$J
 check "release: the copy to the release area is refused, and tried again" \
 	wait_for 15 logged "job_retry job=$F step=release code=-28"
