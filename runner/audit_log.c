@@ -139,10 +139,16 @@ static int alog_event_locked(struct trexd *d, const char *event, json_t *fields,
 		trex_log(TREX_LOG_ERROR, "audit_append_failed", "event=%s code=%d", event, r);
 		return r;
 	}
+	/* the event's line is written: a checkpoint that fails now (a full
+	 * disk) does not undo it, and is tried again after the next line */
 	++a->since_checkpoint;
-	if (may_checkpoint && a->since_checkpoint >= (uint64_t)d->cfg->access.checkpoint_every)
-		r = alog_checkpoint(d, err);
-	return r;
+	if (may_checkpoint && a->since_checkpoint >= (uint64_t)d->cfg->access.checkpoint_every) {
+		struct trex_err cerr = { 0 };
+		if (alog_checkpoint(d, &cerr) < 0)
+			trex_log(TREX_LOG_ERROR, "audit_append_failed", "event=checkpoint code=%d",
+				 cerr.code);
+	}
+	return 0;
 }
 
 /* The head as it is now, to anchor once the lock is released. */
