@@ -41,6 +41,10 @@ const char *const sdc_vocab_rules[] = {
 	"undeclared_column",  /* a column the declaration does not name */
 	"undeclared_margin",  /* a code that looks like a margin, not declared (held by
 	                       * name with a primary cell, else when it does not add up) */
+	"nested_margin",      /* a code the sum of a contiguous run of others in every
+	                       * slice (a region and its departments), not declared */
+	"cumulative_series",  /* counts that never decrease along a dimension (running
+	                       * sums?) with a step below safe_threshold */
 	"undeclared_file",    /* an output the manifest does not declare */
 	"unrounded_column",   /* rounding packs: a measure that is not rounded */
 	"no_count",           /* summary statistics without a declared count */

@@ -5,6 +5,7 @@
 #include "sdc.h"
 #include "derived.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -535,10 +536,10 @@ void sdc_class_note(const struct sdc_table *t, struct sdc_result *res, size_t ro
 
 /* sdc_class_disclosure for key spaces too large to index: a grouping and a
  * pass per dimension. */
-static int sdc_class_disclosure_grouped(const struct sdc_table *t, const long *counts,
-					struct sdc_result *res)
+static int sdc_class_disclosure_grouped(const struct policy *pol, const struct sdc_table *t,
+					const long *counts, struct sdc_result *res, bool series)
 {
-	size_t n = t->csv->nrows, nd = t->decl->ndims, ng;
+	size_t n = t->csv->nrows, nd = t->decl->ndims, ng, srow = (size_t)-1, sd = 0;
 	uint32_t *group = sdc_group_array(res, n);
 	/* 32-bit: rows are capped at CSV_MAX_ROWS; sized for the worst case
 	 * but only the first ng entries (one per slice) are touched */
@@ -546,21 +547,26 @@ static int sdc_class_disclosure_grouped(const struct sdc_table *t, const long *c
 	_cleanup_free_ uint32_t *nonzero = trex_calloc(n + 1, sizeof(uint32_t));
 	_cleanup_free_ uint32_t *hidden0 = trex_calloc(n + 1, sizeof(uint32_t));
 	_cleanup_free_ uint32_t *first = trex_calloc(n + 1, sizeof(uint32_t));
+	_cleanup_free_ struct sdc_series *ser = series ? trex_calloc(n + 1, sizeof(*ser)) : NULL;
+	bool found = false;
 
-	if (!group || !cells || !nonzero || !hidden0 || !first)
+	if (!group || !cells || !nonzero || !hidden0 || !first || (series && !ser))
 		return -ENOMEM;
-	if (nd < 2)
-		return 0;
 	for (size_t d = 0; d < nd; d++) {
 		if (sdc_group(t, res, d, group, &ng) < 0)
 			return -ENOMEM;
 		memset(cells, 0, ng * sizeof(uint32_t));
 		memset(nonzero, 0, ng * sizeof(uint32_t));
 		memset(hidden0, 0, ng * sizeof(uint32_t));
+		if (series)
+			memset(ser, 0, ng * sizeof(*ser));
 		for (size_t r = 0; r < n; r++) {
 			size_t g = group[r];
 			if (counts[r] < 0 || sdc_row_is_total(t, r))
 				continue;
+			if (series)
+				sdc_series_push(&ser[g], counts[r], res->state[r] != CELL_OK,
+						(uint32_t)r, pol->safe_threshold);
 			cells[g]++;
 			if (counts[r] > 0) {
 				if (!nonzero[g]++)
@@ -569,20 +575,30 @@ static int sdc_class_disclosure_grouped(const struct sdc_table *t, const long *c
 				hidden0[g]++;
 			}
 		}
-		for (size_t g = 0; g < ng; g++) {
+		for (size_t g = 0; g < ng && !found; g++) {
 			if (cells[g] < 2 || nonzero[g] != 1 || hidden0[g])
 				continue;
 			sdc_class_note(t, res, first[g], d);
-			return 0;
+			found = true;
+		}
+		if (series && srow == (size_t)-1) {
+			struct sdc_series_judge j;
+			sdc_series_judge_init(&j);
+			for (size_t g = 0; g < ng; g++)
+				sdc_series_judge_add(&j, &ser[g]);
+			if (sdc_series_judge_holds(&j))
+				srow = j.row, sd = d;
 		}
 	}
+	if (srow != (size_t)-1)
+		sdc_series_found(res, srow, t->decl->dims[sd]);
 	return 0;
 }
 
-static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
-				struct sdc_result *res)
+static int sdc_class_disclosure(const struct policy *pol, const struct sdc_table *t,
+				const long *counts, struct sdc_result *res, bool series)
 {
-	size_t n = t->csv->nrows, nd = t->decl->ndims;
+	size_t n = t->csv->nrows, nd = t->decl->ndims, srow = (size_t)-1, sd = 0;
 	struct sdc_slices s;
 	/* a slice's counters side by side: one cache line per row and
 	 * dimension rather than four */
@@ -590,26 +606,29 @@ static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
 		uint32_t cells, nonzero, hidden0, first;
 	};
 	_cleanup_free_ struct class_slice *buf = NULL;
+	_cleanup_free_ struct sdc_series *sbuf = NULL;
 	struct class_slice *sl[MANIFEST_MAX_DIMS];
+	struct sdc_series *ser[MANIFEST_MAX_DIMS];
+	bool found = false;
 	int r;
 
-	if (nd < 2)
-		return 0;
 	r = sdc_slices_init(t, res, &s);
 	if (r != 0) {
 		sdc_slices_free(&s);
-		return r < 0 ? -ENOMEM : sdc_class_disclosure_grouped(t, counts, res);
+		return r < 0 ? -ENOMEM : sdc_class_disclosure_grouped(pol, t, counts, res, series);
 	}
 	/* every dimension's slices in one pass over the rows (a pass per
 	 * dimension read the codes and counts of the whole table each time);
 	 * per-slice arrays sized for the worst case, touched per slice */
 	buf = trex_calloc(nd * (n + 1), sizeof(*buf));
-	if (!buf) {
+	sbuf = series ? trex_calloc(nd * (n + 1), sizeof(*sbuf)) : NULL;
+	if (!buf || (series && !sbuf)) {
 		sdc_slices_free(&s);
 		return -ENOMEM;
 	}
 	for (size_t d = 0; d < nd; d++) {
 		sl[d] = buf + d * (n + 1);
+		ser[d] = series ? sbuf + d * (n + 1) : NULL;
 	}
 	for (size_t row = 0; row < n; row++) {
 		uint32_t gs[MANIFEST_MAX_DIMS];
@@ -620,6 +639,9 @@ static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
 		for (size_t d = 0; d < nd; d++) {
 			uint32_t g = gs[d];
 			struct class_slice *c = &sl[d][g];
+			if (series)
+				sdc_series_push(&ser[d][g], counts[row], res->state[row] != CELL_OK,
+						(uint32_t)row, pol->safe_threshold);
 			c->cells++;
 			if (counts[row] > 0) {
 				if (!c->nonzero++)
@@ -629,15 +651,25 @@ static int sdc_class_disclosure(const struct sdc_table *t, const long *counts,
 			}
 		}
 	}
-	for (size_t d = 0; d < nd; d++)
-		for (size_t g = 0; g < s.ng[d]; g++) {
+	for (size_t d = 0; d < nd; d++) {
+		for (size_t g = 0; g < s.ng[d] && !found; g++) {
 			const struct class_slice *c = &sl[d][g];
 			if (c->cells < 2 || c->nonzero != 1 || c->hidden0)
 				continue;
 			sdc_class_note(t, res, c->first, d);
-			sdc_slices_free(&s);
-			return 0;
+			found = true;
 		}
+		if (series && srow == (size_t)-1) {
+			struct sdc_series_judge j;
+			sdc_series_judge_init(&j);
+			for (size_t g = 0; g < s.ng[d]; g++)
+				sdc_series_judge_add(&j, &ser[d][g]);
+			if (sdc_series_judge_holds(&j))
+				srow = j.row, sd = d;
+		}
+	}
+	if (srow != (size_t)-1)
+		sdc_series_found(res, srow, t->decl->dims[sd]);
 	sdc_slices_free(&s);
 	return 0;
 }
@@ -691,12 +723,20 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 					   csv_header(c, col));
 			}
 		}
-		return suppress_round(pol, t, res, err);
+		/* class disclosure too: rounding keeps a zero a zero (a
+		 * redacted one is hidden as a suppressed one is); no series,
+		 * whose steps rounding blurs */
+		int rc = suppress_round(pol, t, res, err);
+		if (rc < 0)
+			return rc;
+		if (sdc_class_disclosure(pol, t, counts, res, false) < 0)
+			return trex_err_set(err, -ENOMEM, "%s", t->name);
+		return 0;
 	}
 	for (size_t r = 0; r < c->nrows; r++)
 		if (counts[r] >= 0)
 			sdc_primary(pol, t, r, t->decl->count, counts[r], res);
-	if (sdc_class_disclosure(t, counts, res) < 0)
+	if (sdc_class_disclosure(pol, t, counts, res, true) < 0)
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	return 0;
 }
@@ -989,6 +1029,14 @@ bool sdc_margin_holds(double sum, double max, uint32_t nonzero, size_t nslices)
 	return nonzero >= (nslices == 1 ? 4u : 3u) && max > 0 && fabs(sum - 2 * max) <= 1e-9;
 }
 
+/* Does dimension k declare total codes? */
+static bool sdc_dim_declares_totals(const struct output_decl *d, size_t k)
+{
+	json_t *codes = d->total_codes ? json_object_get(d->total_codes, d->dims[k]) : NULL;
+
+	return codes && json_array_size(codes) > 0;
+}
+
 /* Does dimension d hold an undeclared margin (ng slices)? Reports it when
  * it does. */
 static bool sdc_margin_judge(const struct sdc_table *t, struct sdc_result *res, size_t d,
@@ -996,6 +1044,11 @@ static bool sdc_margin_judge(const struct sdc_table *t, struct sdc_result *res, 
 {
 	size_t slices = 0, holds = 0, first = (size_t)-1;
 	bool same_code = true;
+
+	/* a dimension with declared totals has its margins declared; the
+	 * others are searched whatever another dimension declares */
+	if (sdc_dim_declares_totals(t->decl, d))
+		return false;
 
 	for (size_t g = 0; g < ng; g++) {
 		slices++;
@@ -1176,14 +1229,136 @@ void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim)
 		   code, dim);
 }
 
+/* A margin of part of a slice (series.c): every cell's value in row
+ * order into its slices' runs, declared totals left out; the first
+ * dimension whose slices hold one is reported. */
+static bool sdc_nested_margin(const struct sdc_table *t, struct sdc_result *res)
+{
+	size_t n = t->csv->nrows, nd = t->decl->ndims;
+	int col = t->count_col >= 0 ? t->count_col : t->value_col;
+	const long *counts = t->decl->kind == KIND_FREQUENCY && col == t->count_col ? res->counts : NULL;
+	_cleanup_free_ double *val = NULL;
+	_cleanup_free_ struct sdc_run *buf = NULL;
+	struct sdc_run *run[MANIFEST_MAX_DIMS];
+	size_t ng[MANIFEST_MAX_DIMS] = {0};
+	struct sdc_slices s;
+	uint32_t *group = NULL;
+	int r;
+
+	if (col < 0)
+		return false;
+	if (!counts) {
+		val = trex_calloc(n + 1, sizeof(double));
+		if (!val)
+			return false;
+		for (size_t row = 0; row < n; row++)
+			if (sdc_parse_number(csv_field(t->csv, row, (size_t)col), &val[row]) != 0)
+				val[row] = NAN;
+	}
+	r = sdc_slices_init(t, res, &s);
+	if (r < 0) {
+		sdc_slices_free(&s);
+		return false;
+	}
+	/* sized for the worst case, touched per slice */
+	buf = trex_calloc(nd * (n + 1), sizeof(*buf));
+	if (!buf || (r > 0 && !(group = sdc_group_array(res, n)))) {
+		sdc_slices_free(&s);
+		return false;
+	}
+	for (size_t d = 0; d < nd; d++)
+		run[d] = buf + d * (n + 1);
+	/* one pass for every dimension, or (key spaces too large to index)
+	 * a grouping and a pass per dimension: the same runs either way */
+	for (size_t d0 = 0; d0 < (r > 0 ? nd : 1); d0++) {
+		const size_t dlo = r > 0 ? d0 : 0, dhi = r > 0 ? d0 + 1 : nd;
+		if (r > 0 && sdc_group(t, res, d0, group, &ng[d0]) < 0)
+			break;
+		for (size_t row = 0; row < n; row++) {
+			uint32_t gs[MANIFEST_MAX_DIMS];
+			double v;
+			bool ok;
+
+			if (r == 0)
+				sdc_slices_row(&s, res, row, gs);
+			else
+				gs[d0] = group[row];
+			if (sdc_row_is_total(t, row))
+				continue;
+			ok = sdc_margin_value(counts, val, row, &v);
+			for (size_t d = dlo; d < dhi; d++) {
+				if (ok)
+					sdc_run_push(&run[d][gs[d]], v, res->code[d][row], (uint32_t)row);
+				else
+					sdc_run_break(&run[d][gs[d]]);
+			}
+		}
+	}
+	for (size_t d = 0; d < nd; d++) {
+		struct sdc_run_judge j;
+		size_t nslices = r > 0 ? ng[d] : s.ng[d];
+
+		sdc_run_judge_init(&j);
+		for (size_t g = 0; g < nslices; g++)
+			sdc_run_judge_add(&j, &run[d][g]);
+		if (sdc_run_judge_holds(&j)) {
+			sdc_slices_free(&s);
+			sdc_run_found(res, j.row, j.len, t->decl->dims[d]);
+			return true;
+		}
+	}
+	sdc_slices_free(&s);
+	return false;
+}
+
+/* Named like a margin in part (issue 14 item 6): besides the exact
+ * names (sdc_margin_name), a word that says total anywhere in the label
+ * (Total North, Grand total, Sub-total, Overall) or one that says all of
+ * them first (All ages, Sum of ...). Words are runs of letters, so
+ * Totalitarian or Small are not margins; "all" only leads, so a Likert
+ * answer (Not at all) is not one either. Asked only of tables with a
+ * primary cell, where a margin is held by name. */
+bool sdc_margin_label(const char *code)
+{
+	static const char *const anywhere[] = {"total", "totals", "subtotal", "subtotals", "overall"};
+	static const char *const leading[] = {"all", "sum", "ensemble", "tous", "margin"};
+	const char *p = code;
+	bool first = true;
+
+	if (sdc_margin_name(code))
+		return true;
+	for (;;) {
+		const char *w;
+		size_t len;
+
+		while (*p && !isalpha((unsigned char)*p))
+			p++;
+		if (!*p)
+			return false;
+		w = p;
+		while (isalpha((unsigned char)*p))
+			p++;
+		len = (size_t)(p - w);
+		for (size_t i = 0; i < TREX_ARRAY_LEN(anywhere); i++)
+			if (strlen(anywhere[i]) == len && !strncasecmp(w, anywhere[i], len))
+				return true;
+		for (size_t i = 0; first && i < TREX_ARRAY_LEN(leading); i++)
+			if (strlen(leading[i]) == len && !strncasecmp(w, leading[i], len))
+				return true;
+		first = false;
+	}
+}
+
 static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result *res)
 {
 	const struct output_decl *d = t->decl;
 
 	if (!res->nprimary)
 		return;
-	/* a numeric margin is looked for only when no total is declared; a
-	 * code named like one, in any dimension where it is not declared */
+	/* a numeric margin of a whole slice; a code named like one, in any
+	 * dimension where it is not declared; a numeric margin in each
+	 * dimension that declares no totals when others do; a margin of
+	 * part of a slice (a nested code) */
 	if (!d->total_codes && sdc_numeric_margin(t, res))
 		return;
 	/* each distinct code once; the one named is the first in row order */
@@ -1194,15 +1369,19 @@ static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result 
 			const char *c = csv_field(t->csv, r, (size_t)t->dim_col[k]);
 			if (r > best_row || (r == best_row && k > best_k))
 				continue;
-			if (sdc_code_is_named_margin(d, k, c)) {
+			if (sdc_margin_label(c) && !manifest_is_total(d, d->dims[k], c)) {
 				best_row = r;
 				best_k = k;
 			}
 		}
-	if (best_row == (size_t)-1)
+	if (best_row != (size_t)-1) {
+		sdc_margin_named(res, csv_field(t->csv, best_row, (size_t)t->dim_col[best_k]),
+				 d->dims[best_k]);
 		return;
-	sdc_margin_named(res, csv_field(t->csv, best_row, (size_t)t->dim_col[best_k]),
-			 d->dims[best_k]);
+	}
+	if (d->total_codes && sdc_numeric_margin(t, res))
+		return;
+	sdc_nested_margin(t, res);
 }
 
 /* A frequency or magnitude table holds only the columns its declaration

@@ -169,10 +169,53 @@ bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 		       size_t row, struct sdc_result *res, double *value);
 void sdc_class_note(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t d);
 bool sdc_margin_name(const char *code);
+bool sdc_margin_label(const char *code); /* also partial labels (Total North) */
 bool sdc_margin_holds(double sum, double max, uint32_t nonzero, size_t nslices);
 void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim);
 void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim);
 void sdc_summarise(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res);
+
+/* series.c: a margin of part of a slice (a contiguous run whose first
+ * or last cell is the sum of the others) and cumulative series (issue 14
+ * item 6), fed one cell at a time in row order by both check paths, then
+ * judged per dimension over its slices. */
+#define SDC_RUN_MAX 8    /* a total and up to 7 parts (a power of 2) */
+#define SDC_SERIES_MIN 4 /* cells a slice needs to make a series */
+struct sdc_run {
+	double v[SDC_RUN_MAX];     /* the slice's latest values, a ring */
+	uint32_t code[SDC_RUN_MAX]; /* and their codes */
+	uint32_t n;                /* values seen */
+	uint32_t first_row;        /* row + 1 of the cell closing its first run */
+	uint32_t first_code;       /* code + 1 of that run's total */
+	uint8_t head, len, first_len;
+};
+void sdc_run_push(struct sdc_run *r, double v, uint32_t code, uint32_t row);
+void sdc_run_break(struct sdc_run *r);
+struct sdc_run_judge {
+	size_t slices, row; /* slices of 3 values or more; the first run's row */
+	uint32_t code;      /* their runs' total (+ 1) */
+	unsigned len;
+	bool differ;        /* one has no run, or another total */
+};
+void sdc_run_judge_init(struct sdc_run_judge *j);
+void sdc_run_judge_add(struct sdc_run_judge *j, const struct sdc_run *r);
+bool sdc_run_judge_holds(const struct sdc_run_judge *j);
+void sdc_run_found(struct sdc_result *res, size_t row, unsigned len, const char *dim);
+struct sdc_series {
+	long prev;         /* the slice's previous count */
+	uint32_t n;        /* counts seen */
+	uint32_t step_row; /* first row (+ 1) a small step away from the one before */
+	bool down, prev_hidden;
+};
+void sdc_series_push(struct sdc_series *s, long v, bool hidden, uint32_t row, long threshold);
+struct sdc_series_judge {
+	size_t row;        /* the first small step's row */
+	bool down, long_enough;
+};
+void sdc_series_judge_init(struct sdc_series_judge *j);
+void sdc_series_judge_add(struct sdc_series_judge *j, const struct sdc_series *s);
+bool sdc_series_judge_holds(const struct sdc_series_judge *j);
+void sdc_series_found(struct sdc_result *res, size_t row, const char *dim);
 
 /* totals.c: totals checked whatever the cells (issue 13 item 1). A total
  * differs from its parts beyond rounding; declared totals apply (to

@@ -54,6 +54,8 @@ struct stream_slice {
 	uint32_t argmax_row, argmax_code;     /* first largest cell */
 	uint32_t missing;      /* named-margin test: missing values not named */
 	double sum, max;
+	struct sdc_run run;    /* series.c: margins of part of the slice */
+	struct sdc_series ser; /* series.c: running sums (counts) */
 };
 
 /* The slices of one dimension d: keyed by the codes of the others. A key
@@ -318,12 +320,20 @@ static int stream_unique(struct stream_state *st, const uint32_t *codes, uint32_
 	return 0;
 }
 
+/* A missing value breaks its slices' runs. */
+static inline void stream_run_break(struct stream_state *st, const uint32_t *g)
+{
+	for (size_t d = 0; d < st->nd; d++)
+		sdc_run_break(&st->sl[d].s[g[d]].run);
+}
+
 /* A value into its slices' margin sums (rules.c sdc_margin_add). */
 static inline void stream_margin_add(struct stream_state *st, const uint32_t *g,
 				     const uint32_t *codes, double x, uint32_t row)
 {
 	for (size_t d = 0; d < st->nd; d++) {
 		struct stream_slice *c = &st->sl[d].s[g[d]];
+		sdc_run_push(&c->run, x, codes[d], row);
 		c->sum += x;
 		c->mnonzero += x != 0;
 		if (x > c->max) {
@@ -392,17 +402,20 @@ static int stream_frequency_row(struct stream_state *st, const struct csv_table 
 	size_t before = res->ndecisions;
 	long n = sdc_count_text(st->pol, csv_field(v, r, (size_t)t->count_col), row,
 				t->decl->count, res);
+	bool primary;
 
 	if (res->ndecisions > before && stream_key(st, res, codes) < 0)
 		return -ENOMEM;
 	if (n < 0) {
 		stream_named_missing(st, g, codes);
+		stream_run_break(st, g);
 		return 0;
 	}
 	st->inner++;
 	st->ones += n == 1;
 	before = st->prim.ndecisions;
-	if (sdc_primary_count(st->pol, row, t->decl->count, n, &st->prim) && st->out)
+	primary = sdc_primary_count(st->pol, row, t->decl->count, n, &st->prim);
+	if (primary && st->out)
 		st->batch.state[r] = CELL_PRIMARY;
 	if (st->prim.ndecisions > before && stream_key(st, &st->prim, codes) < 0)
 		return -ENOMEM;
@@ -410,6 +423,8 @@ static int stream_frequency_row(struct stream_state *st, const struct csv_table 
 	for (size_t d = 0; d < st->nd; d++) {
 		struct stream_slice *c = &st->sl[d].s[g[d]];
 		double x = (double)n;
+		sdc_run_push(&c->run, x, codes[d], row);
+		sdc_series_push(&c->ser, n, primary, row, st->pol->safe_threshold);
 		c->cells++;
 		c->sum += x;
 		/* cells and sum are also the named-margin test's (totals.c) */
@@ -445,7 +460,6 @@ static int stream_magnitude_row(struct stream_state *st, const struct csv_table 
 	int col = t->count_col >= 0 ? t->count_col : t->value_col;
 	size_t before = res->ndecisions;
 	double x, value;
-
 	if (sdc_magnitude_row(st->pol, t, &st->mag, v, r, row, res, &value) && st->out)
 		st->batch.state[r] = CELL_PRIMARY;
 	if (res->ndecisions > before && stream_key(st, res, codes) < 0)
@@ -468,6 +482,8 @@ static int stream_magnitude_row(struct stream_state *st, const struct csv_table 
 	if (col == t->value_col ? (x = value, !isnan(x))
 				: sdc_parse_number(csv_field(v, r, (size_t)col), &x) == 0)
 		stream_margin_add(st, g, codes, x, row);
+	else
+		stream_run_break(st, g);
 	return 0;
 }
 
@@ -528,9 +544,21 @@ static int stream_batch(struct stream_state *st, const struct csv_table *v, size
  * hidden zero. */
 static int stream_class(struct stream_state *st, struct sdc_result *res)
 {
-	if (st->nd < 2)
-		return 0;
-	for (size_t d = 0; d < st->nd; d++) {
+	size_t srow = (size_t)-1, sd = 0;
+	int rc = 0;
+	bool found = false;
+
+	/* the series' reason comes after the class note, as in the whole
+	 * path (rules.c sdc_class_disclosure) */
+	for (size_t d = 0; d < st->nd && srow == (size_t)-1; d++) {
+		struct sdc_series_judge j;
+		sdc_series_judge_init(&j);
+		for (size_t i = 0; i < st->sl[d].n; i++)
+			sdc_series_judge_add(&j, &st->sl[d].s[i].ser);
+		if (sdc_series_judge_holds(&j))
+			srow = j.row, sd = d;
+	}
+	for (size_t d = 0; d < st->nd && !found; d++) {
 		const struct stream_slices *sl = &st->sl[d];
 		const struct stream_slice *best = NULL;
 		size_t bi = 0;
@@ -548,10 +576,13 @@ static int stream_class(struct stream_state *st, struct sdc_result *res)
 			uint32_t codes[MANIFEST_MAX_DIMS];
 			stream_slice_codes(sl, bi, d, st->nd, best->first_nz_code, codes);
 			sdc_class_note(st->t, res, best->first_nz_row, d);
-			return stream_key(st, res, codes);
+			rc = stream_key(st, res, codes);
+			found = true;
 		}
 	}
-	return 0;
+	if (rc == 0 && srow != (size_t)-1)
+		sdc_series_found(res, srow, st->t->decl->dims[sd]);
+	return rc;
 }
 
 /* An undeclared margin (rules.c sdc_numeric_margin, sdc_margin_judge and
@@ -586,14 +617,27 @@ static void stream_margins(struct stream_state *st, struct sdc_result *res)
 			size_t r = st->dim[k].first[code];
 			if (r > best_row || (r == best_row && k > best_k))
 				continue;
-			if (sdc_margin_name(codes_text(&st->dim[k], (uint32_t)code))) {
+			if (sdc_margin_label(codes_text(&st->dim[k], (uint32_t)code))) {
 				best_row = r;
 				best_k = k;
 				best_code = (uint32_t)code;
 			}
 		}
-	if (best_row != (size_t)-1)
+	if (best_row != (size_t)-1) {
 		sdc_margin_named(res, codes_text(&st->dim[best_k], best_code), decl->dims[best_k]);
+		return;
+	}
+	/* a margin of part of a slice (rules.c sdc_nested_margin) */
+	for (size_t d = 0; d < st->nd; d++) {
+		struct sdc_run_judge j;
+		sdc_run_judge_init(&j);
+		for (size_t i = 0; i < st->sl[d].n; i++)
+			sdc_run_judge_add(&j, &st->sl[d].s[i].run);
+		if (sdc_run_judge_holds(&j)) {
+			sdc_run_found(res, j.row, j.len, decl->dims[d]);
+			return;
+		}
+	}
 }
 
 /* Codes named like a margin in a table without a primary cell (totals.c
