@@ -1241,6 +1241,7 @@ static bool sdc_nested_margin(const struct sdc_table *t, struct sdc_result *res)
 	_cleanup_free_ struct sdc_run *buf = NULL;
 	struct sdc_run *run[MANIFEST_MAX_DIMS];
 	size_t ng[MANIFEST_MAX_DIMS] = {0};
+	bool dead[MANIFEST_MAX_DIMS] = {false};
 	struct sdc_slices s;
 	uint32_t *group = NULL;
 	int r;
@@ -1287,10 +1288,15 @@ static bool sdc_nested_margin(const struct sdc_table *t, struct sdc_result *res)
 				continue;
 			ok = sdc_margin_value(counts, val, row, &v);
 			for (size_t d = dlo; d < dhi; d++) {
-				if (ok)
-					sdc_run_push(&run[d][gs[d]], v, res->code[d][row], (uint32_t)row);
-				else
-					sdc_run_break(&run[d][gs[d]]);
+				struct sdc_run *x = &run[d][gs[d]];
+				if (dead[d])
+					continue;
+				if (!ok) {
+					sdc_run_break(x);
+					continue;
+				}
+				sdc_run_push(x, v, res->code[d][row], (uint32_t)row);
+				dead[d] = sdc_run_dead(x);
 			}
 		}
 	}
@@ -1298,6 +1304,8 @@ static bool sdc_nested_margin(const struct sdc_table *t, struct sdc_result *res)
 		struct sdc_run_judge j;
 		size_t nslices = r > 0 ? ng[d] : s.ng[d];
 
+		if (dead[d])
+			continue;
 		sdc_run_judge_init(&j);
 		for (size_t g = 0; g < nslices; g++)
 			sdc_run_judge_add(&j, &run[d][g]);

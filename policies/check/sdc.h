@@ -187,10 +187,14 @@ struct sdc_run {
 	uint32_t n;                /* values seen */
 	uint32_t first_row;        /* row + 1 of the cell closing its first run */
 	uint32_t first_code;       /* code + 1 of that run's total */
+	double max;                /* largest value since the last break (>= 0) */
 	uint8_t head, len, first_len;
+	uint8_t neg;               /* a negative value since the last break */
 };
 void sdc_run_push(struct sdc_run *r, double v, uint32_t code, uint32_t row);
 void sdc_run_break(struct sdc_run *r);
+/* the slice has shown it holds no run: neither does its dimension */
+bool sdc_run_dead(const struct sdc_run *r);
 struct sdc_run_judge {
 	size_t slices, row; /* slices of 3 values or more; the first run's row */
 	uint32_t code;      /* their runs' total (+ 1) */

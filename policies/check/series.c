@@ -17,8 +17,12 @@
  *   more closes a run whose total is the same code (the first run of
  *   each slice), and, when only one slice can show one (a 1-D table),
  *   its run has at least three parts -- sdc_margin_holds's bar for the
- *   margin of a whole slice. Searched once a slice's first run is found
- *   no more: most cells cost a store.
+ *   margin of a whole slice. The first run of a slice must close within
+ *   its first SDC_RUN_MAX values (a nested table starts with a total and
+ *   its parts, or parts and their total): a slice past them without one
+ *   rules its dimension out, and the callers stop feeding it
+ *   (sdc_run_dead), so a table that is no such thing costs a few values
+ *   per dimension.
  * - a cumulative series: a frequency table whose counts along one
  *   dimension are running sums (<= 1 year, <= 2 years, ...). Each step
  *   between neighbouring cells is then a group the table does not show;
@@ -36,11 +40,21 @@
 #include <math.h>
 #include <string.h>
 
+/* sdc_totals_differ's test, inline: most comparisons are far apart */
+static inline bool series_equal(double total, double parts)
+{
+	return fabs(total - parts) <= 1e-6 * (1 + fabs(total));
+}
+
 void sdc_run_push(struct sdc_run *r, double v, uint32_t code, uint32_t row)
 {
 	const unsigned head = r->head;
 	double total_first = v, parts_before = 0;
 	unsigned nz_first = v != 0, nz_before = 0;
+	/* with no negative value since the last break, sums only grow: a
+	 * total written last is dead once its parts exceed it, one written
+	 * first once the cells after it exceed the largest value seen */
+	bool first_alive = true, last_alive = true;
 
 	r->n++;
 	r->v[head] = v;
@@ -48,23 +62,30 @@ void sdc_run_push(struct sdc_run *r, double v, uint32_t code, uint32_t row)
 	r->head = (uint8_t)((head + 1) & (SDC_RUN_MAX - 1));
 	if (r->len < SDC_RUN_MAX)
 		r->len++;
-	if (r->first_row || r->len < 3)
+	if (v < 0)
+		r->neg = 1;
+	if (v > r->max)
+		r->max = v;
+	/* the first run of a slice closes within its first SDC_RUN_MAX
+	 * values (a table written total first, or parts first, starts with
+	 * one): past them the slice has none, and neither has its dimension */
+	if (r->first_row || r->n > SDC_RUN_MAX || r->len < 3)
 		return;
 	/* the k-th newest cell x against the k newer ones (x their total,
 	 * written first), and v against the k older ones (v their total,
 	 * written last): a run of k + 1 cells */
-	for (unsigned k = 1; k < r->len; k++) {
+	for (unsigned k = 1; k < r->len && (first_alive || last_alive); k++) {
 		unsigned i = (head - k) & (SDC_RUN_MAX - 1);
 		double x = r->v[i];
 		uint32_t total = 0;
 
-		if (k >= 2 && nz_first >= 2 && !sdc_totals_differ(x, total_first))
+		if (first_alive && k >= 2 && nz_first >= 2 && series_equal(x, total_first))
 			total = r->code[i] + 1;
 		total_first += x;
 		nz_first += x != 0;
 		parts_before += x;
 		nz_before += x != 0;
-		if (!total && k >= 2 && nz_before >= 2 && !sdc_totals_differ(v, parts_before))
+		if (!total && last_alive && k >= 2 && nz_before >= 2 && series_equal(v, parts_before))
 			total = code + 1;
 		if (total) {
 			r->first_code = total;
@@ -72,12 +93,23 @@ void sdc_run_push(struct sdc_run *r, double v, uint32_t code, uint32_t row)
 			r->first_len = (uint8_t)(k + 1);
 			return;
 		}
+		if (!r->neg) {
+			first_alive = total_first <= r->max * (1 + 1e-6) + 1e-6;
+			last_alive = parts_before <= v * (1 + 1e-6) + 1e-6;
+		}
 	}
 }
 
 void sdc_run_break(struct sdc_run *r)
 {
 	r->len = 0;
+	r->neg = 0;
+	r->max = 0;
+}
+
+bool sdc_run_dead(const struct sdc_run *r)
+{
+	return !r->first_row && r->n >= SDC_RUN_MAX;
 }
 
 void sdc_run_judge_init(struct sdc_run_judge *j)

@@ -239,6 +239,8 @@ struct stream_state {
 	size_t dup_row;
 	uint32_t dup_codes[MANIFEST_MAX_DIMS];
 	size_t inner, ones;
+	bool run_dead[MANIFEST_MAX_DIMS]; /* series.c sdc_run_dead */
+	bool series_dead[MANIFEST_MAX_DIMS]; /* a slice's counts went down */
 	struct sdc_magnitude mag;
 	/* decisions of the primary rules, kept apart: the whole-table check
 	 * takes them after every count's (and not at all on a failed file) */
@@ -327,13 +329,24 @@ static inline void stream_run_break(struct stream_state *st, const uint32_t *g)
 		sdc_run_break(&st->sl[d].s[g[d]].run);
 }
 
+/* A value into its slice's run (series.c; rules.c sdc_nested_margin),
+ * while its dimension can still hold one. */
+static inline void stream_run_push(struct stream_state *st, struct stream_slice *c, size_t d,
+				   double x, uint32_t code, uint32_t row)
+{
+	if (st->run_dead[d])
+		return;
+	sdc_run_push(&c->run, x, code, row);
+	st->run_dead[d] = sdc_run_dead(&c->run);
+}
+
 /* A value into its slices' margin sums (rules.c sdc_margin_add). */
 static inline void stream_margin_add(struct stream_state *st, const uint32_t *g,
 				     const uint32_t *codes, double x, uint32_t row)
 {
 	for (size_t d = 0; d < st->nd; d++) {
 		struct stream_slice *c = &st->sl[d].s[g[d]];
-		sdc_run_push(&c->run, x, codes[d], row);
+		stream_run_push(st, c, d, x, codes[d], row);
 		c->sum += x;
 		c->mnonzero += x != 0;
 		if (x > c->max) {
@@ -423,8 +436,11 @@ static int stream_frequency_row(struct stream_state *st, const struct csv_table 
 	for (size_t d = 0; d < st->nd; d++) {
 		struct stream_slice *c = &st->sl[d].s[g[d]];
 		double x = (double)n;
-		sdc_run_push(&c->run, x, codes[d], row);
-		sdc_series_push(&c->ser, n, primary, row, st->pol->safe_threshold);
+		stream_run_push(st, c, d, x, codes[d], row);
+		if (!st->series_dead[d]) {
+			sdc_series_push(&c->ser, n, primary, row, st->pol->safe_threshold);
+			st->series_dead[d] = c->ser.down;
+		}
 		c->cells++;
 		c->sum += x;
 		/* cells and sum are also the named-margin test's (totals.c) */
@@ -552,6 +568,8 @@ static int stream_class(struct stream_state *st, struct sdc_result *res)
 	 * path (rules.c sdc_class_disclosure) */
 	for (size_t d = 0; d < st->nd && srow == (size_t)-1; d++) {
 		struct sdc_series_judge j;
+		if (st->series_dead[d])
+			continue; /* no series: a slice went down */
 		sdc_series_judge_init(&j);
 		for (size_t i = 0; i < st->sl[d].n; i++)
 			sdc_series_judge_add(&j, &st->sl[d].s[i].ser);
@@ -630,6 +648,8 @@ static void stream_margins(struct stream_state *st, struct sdc_result *res)
 	/* a margin of part of a slice (rules.c sdc_nested_margin) */
 	for (size_t d = 0; d < st->nd; d++) {
 		struct sdc_run_judge j;
+		if (st->run_dead[d])
+			continue;
 		sdc_run_judge_init(&j);
 		for (size_t i = 0; i < st->sl[d].n; i++)
 			sdc_run_judge_add(&j, &st->sl[d].s[i].run);
