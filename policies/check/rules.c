@@ -1261,14 +1261,30 @@ static bool sdc_nested_margin(const struct sdc_table *t, struct sdc_result *res)
 		sdc_slices_free(&s);
 		return false;
 	}
-	/* sized for the worst case, touched per slice */
-	buf = trex_calloc(nd * (n + 1), sizeof(*buf));
-	if (!buf || (r > 0 && !(group = sdc_group_array(res, n)))) {
-		sdc_slices_free(&s);
-		return false;
+	/* a dimension has at most as many slices as rows, and as keys of
+	 * the others' codes: a run is 120 bytes, and most tables are far
+	 * from n slices per dimension */
+	{
+		size_t cap[MANIFEST_MAX_DIMS], total = 0;
+		for (size_t d = 0; d < nd; d++) {
+			size_t k = 1;
+			for (size_t e = 0; e < nd && k <= n; e++)
+				if (e != d)
+					k *= res->ncodes[e] ? res->ncodes[e] : 1;
+			cap[d] = (k < n ? k : n) + 1;
+			total += cap[d];
+		}
+		buf = trex_calloc(total, sizeof(*buf));
+		if (!buf || (r > 0 && !(group = sdc_group_array(res, n)))) {
+			sdc_slices_free(&s);
+			return false;
+		}
+		total = 0;
+		for (size_t d = 0; d < nd; d++) {
+			run[d] = buf + total;
+			total += cap[d];
+		}
 	}
-	for (size_t d = 0; d < nd; d++)
-		run[d] = buf + d * (n + 1);
 	/* one pass for every dimension, or (key spaces too large to index)
 	 * a grouping and a pass per dimension: the same runs either way */
 	for (size_t d0 = 0; d0 < (r > 0 ? nd : 1); d0++) {
