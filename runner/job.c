@@ -202,6 +202,27 @@ static void job_retry_later(struct job *j, void (*step)(struct job *), const cha
 	uv_timer_start(&j->retry, job_retry_fire, ms, 0);
 }
 
+static void job_end(struct job *j, const char *state, const char *reason);
+
+/* A step whose write failed with r: made again later when the state
+ * filesystem may give room, else the job fails with "WHAT: the error".
+ * 1 when the caller stops there, 0 when r is no error. */
+static int job_step_failed(struct job *j, void (*step)(struct job *), const char *name, int r,
+			   int retry, const char *what, const struct trex_err *err)
+{
+	char msg[400];
+
+	if (r >= 0)
+		return 0;
+	if (retry) {
+		job_retry_later(j, step, name, r);
+		return 1;
+	}
+	snprintf(msg, sizeof(msg), "%s: %s", what, err->msg);
+	job_end(j, "failed", msg);
+	return 1;
+}
+
 /* Record the final state j->end_state; tried again while the store
  * refuses it, except when trexd is stopping: then the job is left as it
  * is in the store (running or checking), for start-up recovery. */
@@ -478,30 +499,16 @@ static void job_after_run(struct job *j)
 	if (!j->checking_stored) {
 		_cleanup_free_ char *run = json_dumps(j->runrec, JSON_COMPACT);
 		int r = store_set_state(j->d->store, j->row.id, "checking", "", run, NULL, &err);
-		if (r < 0 && trexd_retryable(r)) {
-			job_retry_later(j, job_after_run, "checking", r);
+		if (job_step_failed(j, job_after_run, "checking", r, trexd_retryable(r),
+				    "output check could not start", &err))
 			return;
-		}
-		if (r < 0) {
-			char msg[400];
-			snprintf(msg, sizeof(msg), "output check could not start: %s", err.msg);
-			job_end(j, "failed", msg);
-			return;
-		}
 		j->checking_stored = 1;
 	}
 	if (!j->present) {
 		int r = release_collect(j->d, j->dir, j->manifest, &j->present, &err);
-		if (r < 0 && trexd_retryable(r)) {
-			job_retry_later(j, job_after_run, "collect", r);
+		if (job_step_failed(j, job_after_run, "collect", r, trexd_retryable(r),
+				    "output check could not start", &err))
 			return;
-		}
-		if (r < 0) {
-			char msg[400];
-			snprintf(msg, sizeof(msg), "output check could not start: %s", err.msg);
-			job_end(j, "failed", msg);
-			return;
-		}
 	}
 	/* nothing declared was produced: nothing to check, every output is
 	 * "not produced" */
@@ -565,17 +572,10 @@ static void job_ids_done(uv_work_t *w, int status)
 	 * built) again, later. Not a failed spawn (its handles are still
 	 * closing), nor an index build that failed for another reason than
 	 * space (made again, it would fail again, over the whole dataset) */
-	int retry = r < 0 && !j->check.spawn_failed &&
+	int retry = !j->check.spawn_failed &&
 		    (j->ids_r < 0 ? r == -ENOSPC || r == -EDQUOT : trexd_retryable(r));
-	if (retry) {
-		job_retry_later(j, job_find_ids, "start_check", r);
-		return;
-	}
-	if (r < 0) {
-		char msg[400];
-		snprintf(msg, sizeof(msg), "output check could not start: %s", err.msg);
-		job_end(j, "failed", msg);
-	}
+	job_step_failed(j, job_find_ids, "start_check", r, retry, "output check could not start",
+			&err);
 }
 
 /* The check needs the dataset's identifier index: a pool thread finds it
@@ -610,16 +610,8 @@ static void job_release(struct job *j)
 	struct trex_err err = { 0 };
 	int r = release_finish(j->d, j->row.id, j->row.project, j->dir, j->manifest, j->present,
 			       j->report, j->report_text, &j->plan, &err);
-	if (r < 0 && trexd_retryable(r)) {
-		job_retry_later(j, job_release, "release", r);
+	if (job_step_failed(j, job_release, "release", r, trexd_retryable(r), "release failed", &err))
 		return;
-	}
-	if (r < 0) {
-		char msg[400];
-		snprintf(msg, sizeof(msg), "release failed: %s", err.msg);
-		job_end(j, "failed", msg);
-		return;
-	}
 	job_finish(j);
 }
 

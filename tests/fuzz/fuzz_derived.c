@@ -22,26 +22,7 @@
 #include "policies/check/policy.h"
 #include "policies/check/sdc.h"
 
-struct gen {
-	const uint8_t *data;
-	size_t size, pos;
-	uint64_t x;
-};
-
-static uint32_t gen_next(struct gen *g)
-{
-	if (g->pos < g->size)
-		g->x = g->x * 6364136223846793005ull + g->data[g->pos++] + 1;
-	g->x ^= g->x << 13;
-	g->x ^= g->x >> 7;
-	g->x ^= g->x << 17;
-	return (uint32_t)(g->x >> 16);
-}
-
-static uint32_t gen_below(struct gen *g, uint32_t n)
-{
-	return n ? gen_next(g) % n : 0;
-}
+#include "tests/fuzz/fuzz_gen.h"
 
 struct text {
 	char s[16384];

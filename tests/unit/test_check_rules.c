@@ -15,41 +15,7 @@
 #include "policies/check/mip.h"
 #include "policies/check/sdc.h"
 
-struct fixture {
-	struct csv_table csv;
-	struct output_manifest man;
-	struct sdc_table t;
-	struct sdc_result res;
-	struct policy pol;
-};
-
-static void fx_open(struct fixture *fx, const char *csv, const char *manifest)
-{
-	struct trex_err err = {0};
-	memset(fx, 0, sizeof(*fx));
-	policy_defaults(&fx->pol);
-	if (csv_parse_mem(csv, strlen(csv), "t.csv", &fx->csv, &err) != 0)
-		fail_msg("csv: %s", err.msg);
-	if (manifest_parse(manifest, strlen(manifest), "m.json", &fx->man, &err) != 0)
-		fail_msg("manifest: %s", err.msg);
-	if (sdc_table_open(&fx->t, &fx->csv, &fx->man.outputs[0], "t.csv", &err) != 0)
-		fail_msg("table: %s", err.msg);
-	assert_int_equal(sdc_result_init(&fx->res, fx->csv.nrows), 0);
-}
-
-static void fx_close(struct fixture *fx)
-{
-	sdc_result_free(&fx->res);
-	manifest_free(&fx->man);
-	csv_free(&fx->csv);
-}
-
-static void fx_check(struct fixture *fx)
-{
-	struct trex_err err = {0};
-	if (sdc_check(&fx->pol, &fx->t, &fx->res, &err) != 0)
-		fail_msg("check: %s", err.msg);
-}
+#include "tests/unit/check_fixture.h"
 
 static void test_parse_number(void **state)
 {
