@@ -609,6 +609,9 @@ static int sdc_class_disclosure(const struct policy *pol, const struct sdc_table
 	_cleanup_free_ struct sdc_series *sbuf = NULL;
 	struct class_slice *sl[MANIFEST_MAX_DIMS];
 	struct sdc_series *ser[MANIFEST_MAX_DIMS];
+	/* a dimension whose counts went down in a slice holds no series:
+	 * fed no more (its judge is false either way) */
+	bool sdown[MANIFEST_MAX_DIMS] = {false};
 	bool found = false;
 	int r;
 
@@ -639,9 +642,11 @@ static int sdc_class_disclosure(const struct policy *pol, const struct sdc_table
 		for (size_t d = 0; d < nd; d++) {
 			uint32_t g = gs[d];
 			struct class_slice *c = &sl[d][g];
-			if (series)
+			if (series && !sdown[d]) {
 				sdc_series_push(&ser[d][g], counts[row], res->state[row] != CELL_OK,
 						(uint32_t)row, pol->safe_threshold);
+				sdown[d] = ser[d][g].down;
+			}
 			c->cells++;
 			if (counts[row] > 0) {
 				if (!c->nonzero++)
@@ -659,7 +664,7 @@ static int sdc_class_disclosure(const struct policy *pol, const struct sdc_table
 			sdc_class_note(t, res, c->first, d);
 			found = true;
 		}
-		if (series && srow == (size_t)-1) {
+		if (series && srow == (size_t)-1 && !sdown[d]) {
 			struct sdc_series_judge j;
 			sdc_series_judge_init(&j);
 			for (size_t g = 0; g < s.ng[d]; g++)
@@ -1291,7 +1296,11 @@ static bool sdc_nested_margin(const struct sdc_table *t, struct sdc_result *res)
 		const size_t dlo = r > 0 ? d0 : 0, dhi = r > 0 ? d0 + 1 : nd;
 		if (r > 0 && sdc_group(t, res, d0, group, &ng[d0]) < 0)
 			break;
-		for (size_t row = 0; row < n; row++) {
+		size_t ndead = 0;
+		for (size_t d = dlo; d < dhi; d++)
+			ndead += dead[d];
+		/* every dimension ruled out: nothing left to feed */
+		for (size_t row = 0; row < n && ndead < dhi - dlo; row++) {
 			uint32_t gs[MANIFEST_MAX_DIMS];
 			double v;
 			bool ok;
@@ -1312,7 +1321,8 @@ static bool sdc_nested_margin(const struct sdc_table *t, struct sdc_result *res)
 					continue;
 				}
 				sdc_run_push(x, v, res->code[d][row], (uint32_t)row);
-				dead[d] = sdc_run_dead(x);
+				if ((dead[d] = sdc_run_dead(x)))
+					ndead++;
 			}
 		}
 	}

@@ -54,8 +54,6 @@ struct stream_slice {
 	uint32_t argmax_row, argmax_code;     /* first largest cell */
 	uint32_t missing;      /* named-margin test: missing values not named */
 	double sum, max;
-	struct sdc_run run;    /* series.c: margins of part of the slice */
-	struct sdc_series ser; /* series.c: running sums (counts) */
 };
 
 /* The slices of one dimension d: keyed by the codes of the others. A key
@@ -67,6 +65,10 @@ struct stream_slices {
 	uint64_t *word;        /* per slice */
 	uint32_t *next;        /* per slice: the slice that followed it last (+ 1) */
 	struct stream_slice *s;
+	/* series.c's state per slice, beside it: a dimension ruled out is
+	 * never read again, and the slices stay 56 bytes */
+	struct sdc_run *run;
+	struct sdc_series *ser;
 	size_t n, cap_n;
 	uint64_t *slot_word;   /* open addressing: the slice's word, */
 	uint32_t *slot_id;     /* and its id + 1; at most half full */
@@ -176,7 +178,9 @@ static int stream_slice_of(struct stream_slices *sl, const uint32_t *k, uint32_t
 		if ((nk > 2 && trex_resize_array(&sl->keys, c, nk * sizeof(*sl->keys)) < 0) ||
 		    trex_resize_array(&sl->word, c, sizeof(*sl->word)) < 0 ||
 		    trex_resize_array(&sl->next, c, sizeof(*sl->next)) < 0 ||
-		    trex_resize_array(&sl->s, c, sizeof(*sl->s)) < 0)
+		    trex_resize_array(&sl->s, c, sizeof(*sl->s)) < 0 ||
+		    trex_resize_array(&sl->run, c, sizeof(*sl->run)) < 0 ||
+		    trex_resize_array(&sl->ser, c, sizeof(*sl->ser)) < 0)
 			return -ENOMEM;
 		sl->cap_n = c;
 	}
@@ -187,6 +191,8 @@ static int stream_slice_of(struct stream_slices *sl, const uint32_t *k, uint32_t
 	if (sl->have_last)
 		sl->next[sl->last] = (uint32_t)(sl->n + 1);
 	memset(&sl->s[sl->n], 0, sizeof(sl->s[0]));
+	memset(&sl->run[sl->n], 0, sizeof(sl->run[0]));
+	memset(&sl->ser[sl->n], 0, sizeof(sl->ser[0]));
 	sl->s[sl->n].first_row = row;
 	sl->slot_word[i] = w;
 	sl->slot_id[i] = (uint32_t)(sl->n + 1);
@@ -268,6 +274,8 @@ static void stream_state_free(struct stream_state *st)
 		trex_free(st->sl[d].word);
 		trex_free(st->sl[d].next);
 		trex_free(st->sl[d].s);
+		trex_free(st->sl[d].run);
+		trex_free(st->sl[d].ser);
 		trex_free(st->sl[d].slot_word);
 		trex_free(st->sl[d].slot_id);
 	}
@@ -326,18 +334,22 @@ static int stream_unique(struct stream_state *st, const uint32_t *codes, uint32_
 static inline void stream_run_break(struct stream_state *st, const uint32_t *g)
 {
 	for (size_t d = 0; d < st->nd; d++)
-		sdc_run_break(&st->sl[d].s[g[d]].run);
+		if (!st->run_dead[d])
+			sdc_run_break(&st->sl[d].run[g[d]]);
 }
 
 /* A value into its slice's run (series.c; rules.c sdc_nested_margin),
  * while its dimension can still hold one. */
-static inline void stream_run_push(struct stream_state *st, struct stream_slice *c, size_t d,
-				   double x, uint32_t code, uint32_t row)
+static inline void stream_run_push(struct stream_state *st, uint32_t g, size_t d, double x,
+				   uint32_t code, uint32_t row)
 {
+	struct sdc_run *r;
+
 	if (st->run_dead[d])
 		return;
-	sdc_run_push(&c->run, x, code, row);
-	st->run_dead[d] = sdc_run_dead(&c->run);
+	r = &st->sl[d].run[g];
+	sdc_run_push(r, x, code, row);
+	st->run_dead[d] = sdc_run_dead(r);
 }
 
 /* A value into its slices' margin sums (rules.c sdc_margin_add). */
@@ -346,7 +358,7 @@ static inline void stream_margin_add(struct stream_state *st, const uint32_t *g,
 {
 	for (size_t d = 0; d < st->nd; d++) {
 		struct stream_slice *c = &st->sl[d].s[g[d]];
-		stream_run_push(st, c, d, x, codes[d], row);
+		stream_run_push(st, g[d], d, x, codes[d], row);
 		c->sum += x;
 		c->mnonzero += x != 0;
 		if (x > c->max) {
@@ -436,10 +448,11 @@ static int stream_frequency_row(struct stream_state *st, const struct csv_table 
 	for (size_t d = 0; d < st->nd; d++) {
 		struct stream_slice *c = &st->sl[d].s[g[d]];
 		double x = (double)n;
-		stream_run_push(st, c, d, x, codes[d], row);
+		stream_run_push(st, g[d], d, x, codes[d], row);
 		if (!st->series_dead[d]) {
-			sdc_series_push(&c->ser, n, primary, row, st->pol->safe_threshold);
-			st->series_dead[d] = c->ser.down;
+			struct sdc_series *ser = &st->sl[d].ser[g[d]];
+			sdc_series_push(ser, n, primary, row, st->pol->safe_threshold);
+			st->series_dead[d] = ser->down;
 		}
 		c->cells++;
 		c->sum += x;
@@ -572,7 +585,7 @@ static int stream_class(struct stream_state *st, struct sdc_result *res)
 			continue; /* no series: a slice went down */
 		sdc_series_judge_init(&j);
 		for (size_t i = 0; i < st->sl[d].n; i++)
-			sdc_series_judge_add(&j, &st->sl[d].s[i].ser);
+			sdc_series_judge_add(&j, &st->sl[d].ser[i]);
 		if (sdc_series_judge_holds(&j))
 			srow = j.row, sd = d;
 	}
@@ -652,7 +665,7 @@ static void stream_margins(struct stream_state *st, struct sdc_result *res)
 			continue;
 		sdc_run_judge_init(&j);
 		for (size_t i = 0; i < st->sl[d].n; i++)
-			sdc_run_judge_add(&j, &st->sl[d].s[i].run);
+			sdc_run_judge_add(&j, &st->sl[d].run[i]);
 		if (sdc_run_judge_holds(&j)) {
 			sdc_run_found(res, j.row, j.len, decl->dims[d]);
 			return;
