@@ -200,8 +200,69 @@ static int supp_children(const struct sdc_table *t, size_t d, const char *code,
 	return 0;
 }
 
+/* ---- canonical order ---- */
+
+struct supp_canon {
+	const struct sdc_table *t;
+	const unsigned *totals; /* per row: bit d set when its code of d is a total */
+};
+
+/* Dimension by dimension: a total code before any other (whatever its
+ * spelling), then the codes' bytes. Rows are unique by their codes
+ * (duplicates were refused earlier), so no two rows compare equal. */
+static int supp_canon_cmp(const void *a, const void *b, void *arg)
+{
+	const struct supp_canon *c = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	for (size_t d = 0; d < c->t->decl->ndims; d++) {
+		unsigned tx = c->totals[x] >> d & 1, ty = c->totals[y] >> d & 1;
+		int k;
+		if (tx != ty)
+			return tx ? -1 : 1;
+		k = strcmp(csv_field(c->t->csv, x, (size_t)c->t->dim_col[d]),
+			   csv_field(c->t->csv, y, (size_t)c->t->dim_col[d]));
+		if (k)
+			return k;
+	}
+	return x < y ? -1 : x > y;
+}
+
+static int supp_canon_build(const struct sdc_table *t, struct sdc_margins *m)
+{
+	const size_t n = t->csv->nrows;
+	_cleanup_free_ unsigned *totals = trex_calloc(n + 1, sizeof(unsigned));
+	struct supp_canon c = {.t = t, .totals = totals};
+
+	m->order = trex_calloc(n + 1, sizeof(size_t));
+	m->rank = trex_calloc(n + 1, sizeof(size_t));
+	if (!totals || !m->order || !m->rank)
+		return -ENOMEM;
+	for (size_t row = 0; row < n; row++) {
+		m->order[row] = row;
+		for (size_t d = 0; d < t->decl->ndims; d++)
+			if (manifest_is_total(t->decl, t->decl->dims[d],
+					      csv_field(t->csv, row, (size_t)t->dim_col[d])))
+				totals[row] |= 1u << d;
+	}
+	qsort_r(m->order, n, sizeof(size_t), supp_canon_cmp, &c);
+	for (size_t k = 0; k < n; k++)
+		m->rank[m->order[k]] = k;
+	return 0;
+}
+
+static int supp_rank_cmp(const void *a, const void *b, void *arg)
+{
+	const size_t *rank = arg;
+	size_t x = rank[*(const size_t *)a], y = rank[*(const size_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
 void suppress_margins_free(struct sdc_margins *m)
 {
+	trex_free(m->order);
+	trex_free(m->rank);
 	trex_free(m->value);
 	trex_free(m->total);
 	trex_free(m->eq_off);
@@ -227,7 +288,7 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 	m->nrows = n;
 	m->value = trex_calloc(n + 1, sizeof(double));
 	m->total = trex_calloc(n + 1, sizeof(bool));
-	if (!m->value || !m->total || supp_index_build(&ix, t) < 0) {
+	if (!m->value || !m->total || supp_index_build(&ix, t) < 0 || supp_canon_build(t, m) < 0) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -238,7 +299,10 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 		m->value[row] = v;
 		m->total[row] = sdc_row_is_total(t, row);
 	}
-	for (size_t row = 0; row < n && r == 0; row++) {
+	/* equations in canonical order: total rows in it, and the parts of
+	 * each (whatever order the hierarchy lists them in) too */
+	for (size_t o = 0; o < n && r == 0; o++) {
+		size_t row = m->order[o];
 		if (!m->total[row])
 			continue;
 		for (size_t d = 0; d < decl->ndims && r == 0; d++) {
@@ -264,10 +328,14 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 					parts++;
 				}
 			}
-			if (r == 0 && parts == 0)
+			if (r == 0 && parts == 0) {
 				b.n = start;
-			else if (r == 0)
+			} else if (r == 0) {
+				/* the parts' coefficients are all -1 */
+				qsort_r(b.row + start + 1, parts, sizeof(size_t), supp_rank_cmp,
+					m->rank);
 				r = supp_eq_close(&b);
+			}
 		}
 	}
 	/* no equation (declared totals that never occur): an empty system,
@@ -371,7 +439,8 @@ static long supp_pick(const struct sdc_margins *m, unsigned char *state, const s
 		if (supp_unknown(m, state, row))
 			continue;
 		c = supp_cost(m, state, row_eq_off, row_eq, row, e);
-		if (c < best_cost) {
+		/* a tie goes to the first in canonical order */
+		if (c < best_cost || (c == best_cost && best >= 0 && m->rank[row] < m->rank[best])) {
 			best_cost = c;
 			best = (long)row;
 		}
@@ -408,7 +477,7 @@ static int supp_prune_cmp(const void *a, const void *b)
 		return m->total[x] ? -1 : 1;
 	if (m->value[x] != m->value[y])
 		return m->value[x] > m->value[y] ? -1 : 1;
-	return x < y ? -1 : x > y;
+	return m->rank[x] < m->rank[y] ? -1 : m->rank[x] > m->rank[y];
 }
 
 /* Release every complement the audit does not need (see the top), or
@@ -524,7 +593,8 @@ static int supp_exact(const struct policy *pol, const struct sdc_table *t,
 	bool totals = false, integral = true, weak = false;
 	int r;
 
-	for (size_t row = 0; row < n; row++) {
+	for (size_t k = 0; k < n; k++) {
+		size_t row = m->order[k]; /* the same sum, however the rows come */
 		weak |= res->state[row] == CELL_PRIMARY && !isnan(m->value[row]) && !ok[row];
 		if (res->state[row] != CELL_SECONDARY)
 			continue;
@@ -545,7 +615,8 @@ static int supp_exact(const struct policy *pol, const struct sdc_table *t,
 	if (r < 0 || out != SUPPRESS_EXACT_FOUND)
 		return r;
 	supp_unmark_all(res);
-	for (size_t row = 0; row < n; row++) {
+	for (size_t k = 0; k < n; k++) {
+		size_t row = m->order[k];
 		if (state[row] == CELL_SECONDARY)
 			supp_mark(t, res, row,
 				  "the least value hidden that protects every primary cell (exact search)");
@@ -648,7 +719,9 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 			break;
 		for (size_t row = 0; row < n; row++)
 			ok[row] |= res->state[row] == CELL_PRIMARY && f[row].by == AUDIT_OK;
-		for (size_t row = 0; row < n && !failing; row++) {
+		/* the first failing cell in canonical order */
+		for (size_t k = 0; k < n && !failing; k++) {
+			size_t row = m.order[k];
 			double best_k = INFINITY;
 			long pick;
 			if (res->state[row] != CELL_PRIMARY || isnan(m.value[row]) ||
@@ -660,12 +733,13 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 			pick = -1;
 			for (size_t i = row_eq_off[row]; i < row_eq_off[row + 1]; i++) {
 				long p = supp_pick(&m, res->state, row_eq_off, row_eq, row_eq[i]);
-				double k;
+				double c;
 				if (p < 0)
 					continue;
-				k = supp_cost(&m, res->state, row_eq_off, row_eq, (size_t)p, row_eq[i]);
-				if (k < best_k) {
-					best_k = k;
+				c = supp_cost(&m, res->state, row_eq_off, row_eq, (size_t)p, row_eq[i]);
+				if (c < best_k ||
+				    (c == best_k && pick >= 0 && m.rank[p] < m.rank[pick])) {
+					best_k = c;
 					pick = p;
 				}
 			}
