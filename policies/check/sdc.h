@@ -398,7 +398,7 @@ struct sdc_margins {
 	double *own_lo, *own_hi, *need_hi;
 	/* the canonical order (policies/check/README.md, "Canonical order"):
 	 * the rows sorted by their codes, dimension by dimension, totals
-	 * before the other codes and codes in byte order. The equations, the
+	 * after the other codes and codes in byte order. The equations, the
 	 * parts within each, and every search (suppress.c, mip.c, audit.c)
 	 * go in this order and break ties by it, never by row index, so the
 	 * pattern does not depend on how the table was written. */

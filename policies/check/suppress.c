@@ -207,7 +207,7 @@ struct supp_canon {
 	const unsigned *totals; /* per row: bit d set when its code of d is a total */
 };
 
-/* Dimension by dimension: a total code before any other (whatever its
+/* Dimension by dimension: a total code after every other (whatever its
  * spelling), then the codes' bytes. Rows are unique by their codes
  * (duplicates were refused earlier), so no two rows compare equal. */
 static int supp_canon_cmp(const void *a, const void *b, void *arg)
@@ -219,7 +219,7 @@ static int supp_canon_cmp(const void *a, const void *b, void *arg)
 		unsigned tx = c->totals[x] >> d & 1, ty = c->totals[y] >> d & 1;
 		int k;
 		if (tx != ty)
-			return tx ? -1 : 1;
+			return tx ? 1 : -1;
 		k = strcmp(csv_field(c->t->csv, x, (size_t)c->t->dim_col[d]),
 			   csv_field(c->t->csv, y, (size_t)c->t->dim_col[d]));
 		if (k)
