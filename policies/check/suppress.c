@@ -148,6 +148,11 @@ static int supp_eq_close(struct supp_eqbuf *b)
 	return 0;
 }
 
+static int supp_str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Children of a total code: from the hierarchy when declared, else every
  * non-total code of the dimension seen in the table. */
 static int supp_children(const struct sdc_table *t, size_t d, const char *code,
@@ -187,6 +192,9 @@ static int supp_children(const struct sdc_table *t, size_t d, const char *code,
 			if (!seen)
 				list[n++] = c;
 		}
+		/* in byte order, as the canonical order has them (none is a
+		 * total): the parts of every equation come in order */
+		qsort(list, n, sizeof(char *), supp_str_cmp);
 		*cache = trex_calloc(n + 1, sizeof(char *));
 		if (!*cache) {
 			trex_free(list);
@@ -202,50 +210,104 @@ static int supp_children(const struct sdc_table *t, size_t d, const char *code,
 
 /* ---- canonical order ---- */
 
-struct supp_canon {
+/* Each row's key: per dimension, its code's place among the dimension's
+ * distinct codes -- every other code in byte order, then the totals
+ * (whatever their spelling), in byte order among themselves. Rows are
+ * ordered by their keys, dimension by dimension: integers, so the rows
+ * are sorted without comparing strings n log n times. Rows are unique by
+ * their codes (duplicates were refused earlier), so no two keys are
+ * equal. */
+
+/* The distinct codes of dimension d, each by its first row. */
+struct supp_codes_of {
 	const struct sdc_table *t;
-	const unsigned *totals; /* per row: bit d set when its code of d is a total */
+	size_t d;
+	const size_t *first;
 };
 
-/* Dimension by dimension: a total code after every other (whatever its
- * spelling), then the codes' bytes. Rows are unique by their codes
- * (duplicates were refused earlier), so no two rows compare equal. */
-static int supp_canon_cmp(const void *a, const void *b, void *arg)
+static int supp_canon_code_cmp(const void *a, const void *b, void *arg)
 {
-	const struct supp_canon *c = arg;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const struct supp_codes_of *c = arg;
+	const struct sdc_table *t = c->t;
+	const char *cx = csv_field(t->csv, c->first[*(const size_t *)a], (size_t)t->dim_col[c->d]);
+	const char *cy = csv_field(t->csv, c->first[*(const size_t *)b], (size_t)t->dim_col[c->d]);
+	bool tx = manifest_is_total(t->decl, t->decl->dims[c->d], cx);
+	bool ty = manifest_is_total(t->decl, t->decl->dims[c->d], cy);
 
-	for (size_t d = 0; d < c->t->decl->ndims; d++) {
-		unsigned tx = c->totals[x] >> d & 1, ty = c->totals[y] >> d & 1;
-		int k;
-		if (tx != ty)
-			return tx ? 1 : -1;
-		k = strcmp(csv_field(c->t->csv, x, (size_t)c->t->dim_col[d]),
-			   csv_field(c->t->csv, y, (size_t)c->t->dim_col[d]));
-		if (k)
-			return k;
-	}
-	return x < y ? -1 : x > y;
+	if (tx != ty)
+		return tx ? 1 : -1;
+	return strcmp(cx, cy);
 }
 
 static int supp_canon_build(const struct sdc_table *t, struct sdc_margins *m)
 {
-	const size_t n = t->csv->nrows;
-	_cleanup_free_ unsigned *totals = trex_calloc(n + 1, sizeof(unsigned));
-	struct supp_canon c = {.t = t, .totals = totals};
+	const size_t n = t->csv->nrows, nd = t->decl->ndims;
+	size_t cap = 1;
+	_cleanup_free_ size_t *key = NULL;
+	_cleanup_free_ size_t *slots = NULL;
+	_cleanup_free_ size_t *first = NULL;
+	_cleanup_free_ size_t *place = NULL;
 
+	while (cap < n * 2 + 2)
+		cap <<= 1;
+	key = trex_calloc(n * nd + 1, sizeof(size_t));
+	slots = trex_calloc(cap, sizeof(size_t));
+	first = trex_calloc(n + 1, sizeof(size_t));
+	place = trex_calloc(n + 1, sizeof(size_t));
 	m->order = trex_calloc(n + 1, sizeof(size_t));
 	m->rank = trex_calloc(n + 1, sizeof(size_t));
-	if (!totals || !m->order || !m->rank)
+	if (!key || !slots || !first || !place || !m->order || !m->rank)
 		return -ENOMEM;
-	for (size_t row = 0; row < n; row++) {
-		m->order[row] = row;
-		for (size_t d = 0; d < t->decl->ndims; d++)
-			if (manifest_is_total(t->decl, t->decl->dims[d],
-					      csv_field(t->csv, row, (size_t)t->dim_col[d])))
-				totals[row] |= 1u << d;
+	for (size_t d = 0; d < nd; d++) {
+		size_t ncodes = 0;
+		struct supp_codes_of co = {.t = t, .d = d, .first = first};
+
+		/* each row's code as the number of its first occurrence */
+		memset(slots, 0, cap * sizeof(size_t));
+		for (size_t row = 0; row < n; row++) {
+			const char *code = csv_field(t->csv, row, (size_t)t->dim_col[d]);
+			unsigned long h = 1469598103934665603ul;
+			for (const char *p = code; *p; p++)
+				h = (h ^ (unsigned char)*p) * 1099511628211ul;
+			for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+				size_t r0;
+				if (!slots[i]) {
+					slots[i] = row + 1;
+					first[ncodes] = row;
+					key[row * nd + d] = ncodes++;
+					break;
+				}
+				r0 = slots[i] - 1;
+				if (!strcmp(csv_field(t->csv, r0, (size_t)t->dim_col[d]), code)) {
+					key[row * nd + d] = key[r0 * nd + d];
+					break;
+				}
+			}
+		}
+		/* the distinct codes in canonical order: their places */
+		for (size_t k = 0; k < ncodes; k++)
+			place[k] = k;
+		qsort_r(place, ncodes, sizeof(size_t), supp_canon_code_cmp, &co);
+		for (size_t k = 0; k < ncodes; k++)
+			slots[place[k]] = k; /* occurrence number -> place (slots reused) */
+		for (size_t row = 0; row < n; row++)
+			key[row * nd + d] = slots[key[row * nd + d]];
 	}
-	qsort_r(m->order, n, sizeof(size_t), supp_canon_cmp, &c);
+	/* the keys are small integers: a stable counting sort per dimension,
+	 * the last first (slots and first reused: count and the pass's
+	 * input), linear in rows x dimensions */
+	for (size_t row = 0; row < n; row++)
+		m->order[row] = row;
+	for (size_t d = nd; d-- > 0;) {
+		memset(slots, 0, cap * sizeof(size_t));
+		for (size_t row = 0; row < n; row++)
+			slots[key[row * nd + d] + 1]++;
+		for (size_t k = 1; k <= n; k++)
+			slots[k] += slots[k - 1];
+		memcpy(first, m->order, n * sizeof(size_t));
+		for (size_t k = 0; k < n; k++)
+			m->order[slots[key[first[k] * nd + d]]++] = first[k];
+	}
 	for (size_t k = 0; k < n; k++)
 		m->rank[m->order[k]] = k;
 	return 0;
@@ -288,7 +350,7 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 	m->nrows = n;
 	m->value = trex_calloc(n + 1, sizeof(double));
 	m->total = trex_calloc(n + 1, sizeof(bool));
-	if (!m->value || !m->total || supp_index_build(&ix, t) < 0 || supp_canon_build(t, m) < 0) {
+	if (!m->value || !m->total || supp_index_build(&ix, t) < 0) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -298,6 +360,10 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 			v = NAN;
 		m->value[row] = v;
 		m->total[row] = sdc_row_is_total(t, row);
+	}
+	if (supp_canon_build(t, m) < 0) {
+		r = -ENOMEM;
+		goto out;
 	}
 	/* equations in canonical order: total rows in it, and the parts of
 	 * each (whatever order the hierarchy lists them in) too */
@@ -331,9 +397,15 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 			if (r == 0 && parts == 0) {
 				b.n = start;
 			} else if (r == 0) {
-				/* the parts' coefficients are all -1 */
-				qsort_r(b.row + start + 1, parts, sizeof(size_t), supp_rank_cmp,
-					m->rank);
+				/* the parts' coefficients are all -1; mostly in
+				 * order already */
+				size_t *p = b.row + start + 1;
+				for (size_t k = 1; k < parts; k++)
+					if (m->rank[p[k - 1]] > m->rank[p[k]]) {
+						qsort_r(p, parts, sizeof(size_t), supp_rank_cmp,
+							m->rank);
+						break;
+					}
 				r = supp_eq_close(&b);
 			}
 		}
