@@ -396,6 +396,14 @@ struct sdc_margins {
 	 * contributor knows (NAN: nothing), and the upper end its own largest
 	 * contributors require of its interval (0: none) */
 	double *own_lo, *own_hi, *need_hi;
+	/* the canonical order (policies/check/README.md, "Canonical order"):
+	 * the rows sorted by their codes, dimension by dimension, totals
+	 * after the other codes and codes in byte order. The equations, the
+	 * parts within each, and every search (suppress.c, mip.c, audit.c)
+	 * go in this order and break ties by it, never by row index, so the
+	 * pattern does not depend on how the table was written. */
+	size_t *order;   /* nrows: the rows in canonical order */
+	size_t *rank;    /* per row: its place in order */
 };
 
 int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
