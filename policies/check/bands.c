@@ -462,19 +462,19 @@ int bands_check(struct bands *b, const struct policy *pol, const struct sdc_tabl
 	const struct output_decl *decl = t->decl;
 	const size_t nd = decl->ndims;
 	struct bands_col bc[MANIFEST_MAX_DIMS];
-	_cleanup_free_ struct bands_build *bb = trex_calloc(1, sizeof(*bb));
+	_cleanup_free_ struct bands_build *bb = NULL;
 	size_t nbanded = 0;
 	bool held = false;
 	int r = 0;
 
-	memset(bc, 0, sizeof(bc));
 	bands_commit(b, false); /* a table the caller did not commit */
-	if (!bb)
-		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	if (pol->method != POLICY_ROUND || !nd ||
 	    (decl->kind != KIND_FREQUENCY && decl->kind != KIND_SUMMARY &&
 	     decl->kind != KIND_MAGNITUDE))
 		return 0;
+	memset(bc, 0, sizeof(bc));
+	if (!(bb = trex_calloc(1, sizeof(*bb))))
+		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	for (size_t d = 0; d < nd && r == 0; d++) {
 		r = bands_table_dim(t, res, d, bb, &bc[d]);
 		nbanded += bc[d].banded;
