@@ -410,6 +410,9 @@ struct diff_state {
 	size_t n;
 	int mcol;
 	char *too_large; /* a comparable release too large to compare */
+	/* rounding packs (whole tables): the checked table's released values
+	 * are compared, as earlier releases are (round.c); NULL otherwise */
+	const struct sdc_result *released;
 };
 int diff_open(const struct sdc_table *t, const char *prevdir, const struct diff_siblings *sib,
 	      struct diff_state *ds, struct trex_err *err);
