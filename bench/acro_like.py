@@ -2,11 +2,12 @@
 """ACRO-like disclosure check of a magnitude table in long format, in pandas:
 the reference trex-check is benchmarked against (make bench-check).
 
-Same rules as ACRO's defaults, written from their documentation (not its
-code): a cell fails when it has fewer than safe_threshold contributors, when
-its safe_nk_n largest contributions exceed safe_nk_k of the total
-((n,k)-dominance), or when the total minus the two largest is below
-safe_pratio_p of the largest (p% rule). Failing cells are suppressed in the
+Same rules as ACRO's defaults, with the boundaries of ACRO 1.0.1: a cell
+fails when it has fewer than safe_threshold contributors, when its safe_nk_n
+largest contributions are safe_nk_k of the total or more ((n,k)-dominance:
+top / total >= k), or when the total minus the two largest is below
+safe_pratio_p of the largest (p% rule: rest / largest < p, the rest itself
+when the largest is 0). Failing cells are suppressed in the
 released copy, the largest-contribution columns are dropped, and a per-cell
 outcome is written as JSON, like ACRO's results.json.
 
@@ -27,8 +28,10 @@ def main(src, out_csv, out_json):
     df = pd.read_csv(src, dtype={"a": str, "b": str})
     top = df["top1"] + df["top2"]  # SAFE_NK_N == 2
     threshold = df["n"] < SAFE_THRESHOLD
-    dominance = ~threshold & (top > SAFE_NK_K * df["cost"])
-    pratio = ~threshold & ~dominance & ((df["cost"] - top) < SAFE_PRATIO_P * df["top1"])
+    dominance = ~threshold & (top / df["cost"] >= SAFE_NK_K)
+    rest = df["cost"] - top
+    pval = rest.where(df["top1"] == 0, rest / df["top1"].where(df["top1"] != 0))
+    pratio = ~threshold & ~dominance & (pval < SAFE_PRATIO_P)
     fail = threshold | dominance | pratio
     outcome = pd.Series("ok", index=df.index)
     outcome[threshold] = "threshold; "

@@ -15,16 +15,28 @@
 #  3. Secondary suppression with its LP audit on a 100 x 100 table with
 #     row, column and grand totals; then its cost as tables grow (N x N,
 #     N = 20, 50, 100, 140, 2% of cells under the threshold, so that
-#     complements are needed).
+#     complements are needed). With BASE_CHECK=PATH (another build's
+#     trex-check, e.g. main's), each of these runs times both binaries in
+#     one hyperfine run and the report gives both medians and CPU times.
+#  4. Information loss: on small generated magnitude and frequency tables
+#     with margins (EXACT_SIZES x EXACT_SEEDS), the value the heuristic
+#     complement search hides against the least the audit accepts, found
+#     by the exact search (policies/check/mip.c), and what that search
+#     costs; build/exactcmp (bench/check/exactcmp.c) runs both.
 # Machine, commands and medians go into the "Disclosure check" section of
 # bench/BENCHMARKS.md (other sections untouched).
 set -eu
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 case "$BUILD" in /*) CHK="$BUILD/trex-check" ;; *) CHK="$ROOT/$BUILD/trex-check" ;; esac
+XCMP="$(dirname "$CHK")/exactcmp"
+EXACT_SIZES=${EXACT_SIZES:-"4 6 8 10 12 15 20"}
+EXACT_SEEDS=${EXACT_SEEDS:-"1 2 3 4 5 6 7 8"}
+EXACT_RUNS=${EXACT_RUNS:-3}
 NMICRO=${NMICRO:-10000000}
 FREQ_ROWS=${FREQ_ROWS:-4000000}
 RUNS=${RUNS:-10}
+BASE_CHECK=${BASE_CHECK:-}
 PY=/usr/bin/python3
 OUT="$ROOT/bench/BENCHMARKS.md"
 W=$(mktemp -d /tmp/trex-bench-chk.XXXXXX)
@@ -36,6 +48,15 @@ $PY "$ROOT/bench/bench-check-gen.py" supp "$W/supp.csv" "$W/supp.json"
 GROW="20 50 100 140"
 for n in $GROW; do
 	$PY "$ROOT/bench/bench-check-gen.py" supp "$W/g$n.csv" "$W/g$n.json" "$n" 0.02
+done
+mkdir -p "$W/x"
+XARGS=""
+for n in $EXACT_SIZES; do
+	for s in $EXACT_SEEDS; do
+		$PY "$ROOT/bench/bench-check-gen.py" mag "$W/x/mag_${n}_$s.csv" "$W/x/mag_${n}_$s.json" "$n" "$s"
+		$PY "$ROOT/bench/bench-check-gen.py" supp "$W/x/frq_${n}_$s.csv" "$W/x/frq_${n}_$s.json" "$n" 0.08 "$s"
+		XARGS="$XARGS mag_${n}_$s.json mag_${n}_$s.csv frq_${n}_$s.json frq_${n}_$s.csv"
+	done
 done
 mkdir -p "$W/trex" "$W/acro"
 TREX="$CHK --json --out $W/trex --no-sync --kind magnitude_table --dimensions a,b --value cost --contributors n --largest top1,top2 $W/big.csv"
@@ -61,22 +82,37 @@ hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$W/h.json" \
 	-n trex-check "$TREX" -n acro_like.py "$ACRO"
 hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$W/f.json" -n threshold "$FREQ" \
 	-n threshold-whole "$FREQ_WHOLE"
-(cd "$W" && hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$W/s.json" -n suppression "$SUPP")
+# time_supp EXPORT NAME ARGS: trex-check ARGS in $W, and BASE_CHECK ARGS
+# beside it in the same hyperfine run when set
+time_supp() {
+	if [ -n "$BASE_CHECK" ]; then
+		(cd "$W" && hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$1" -n "$2" "$CHK $3" \
+			-n base "$BASE_CHECK $3")
+	else
+		(cd "$W" && hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$1" -n "$2" "$CHK $3")
+	fi
+}
+time_supp "$W/s.json" suppression "--json --manifest $W/supp.json $W/supp.csv"
 for n in $GROW; do
-	(cd "$W" && $CHK --json --manifest "g$n.json" "g$n.csv" >"g$n.out" &&
-		hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$W/g$n.h.json" -n "$n" \
-			"$CHK --json --manifest g$n.json g$n.csv")
+	(cd "$W" && $CHK --json --manifest "g$n.json" "g$n.csv" >"g$n.out")
+	time_supp "$W/g$n.h.json" "$n" "--json --manifest g$n.json g$n.csv"
 done
+# shellcheck disable=SC2086
+(cd "$W/x" && "$XCMP" "$EXACT_RUNS" $XARGS) >"$W/exact.jsonl"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-$PY - "$W/h.json" "$OUT" "$NMICRO" "$RUNS" "$W/big.csv" "$W/f.json" "$W/freq.csv" "$W/s.json" "$W/supp.out" "$FREQ_ROWS" "$LOAD_BEFORE" "$LOAD_AFTER" "$(cat "$W/rss.stream")" "$(cat "$W/rss.whole")" "$W" "$GROW" <<'PY'
+$PY - "$W/h.json" "$OUT" "$NMICRO" "$RUNS" "$W/big.csv" "$W/f.json" "$W/freq.csv" "$W/s.json" "$W/supp.out" "$FREQ_ROWS" "$LOAD_BEFORE" "$LOAD_AFTER" "$(cat "$W/rss.stream")" "$(cat "$W/rss.whole")" "$W" "$GROW" "$W/exact.jsonl" "$EXACT_RUNS" "$BASE_CHECK" <<'PY'
 import json, os, re, statistics, subprocess, sys
-res, out, nmicro, runs, big, fres, freq, sres, sout, frows, load0, load1, rss_s, rss_w, wdir, grow = sys.argv[1:]
+EXACT_LIMIT = int(re.search(r"#define SUPPRESS_EXACT_SIZE (\d+)", open(os.path.join(os.path.dirname(os.path.abspath(sys.argv[2])), "..", "policies", "check", "mip.h")).read()).group(1))
+res, out, nmicro, runs, big, fres, freq, sres, sout, frows, load0, load1, rss_s, rss_w, wdir, grow, xres, xruns, base = sys.argv[1:]
 r = {x["command"]: x for x in json.load(open(res))["results"]}
 frs = {x["command"]: x for x in json.load(open(fres))["results"]}
 fr = frs["threshold"]
 fw = frs["threshold-whole"]
-sr = json.load(open(sres))["results"][0]
+srs = {x["command"]: x for x in json.load(open(sres))["results"]}
+sr = srs["suppression"]
+def cpu_ms(x):
+    return (x["user"] + x["system"]) * 1000
 cells = sum(1 for _ in open(big)) - 1
 supp = json.load(open(sout))["files"][0]["summary"]
 def cpu():
@@ -148,19 +184,75 @@ lines += [
           "`trex-check --json --manifest supp.json supp.csv`: 100 x 100 frequency table with row, "
           f"column and grand totals (10,201 cells; {supp}); complementary suppression, then the "
           f"GLPK audit of every primary cell's interval: median **{sr['median']*1000:.0f} ms** "
-          f"(target < 2 s" + (", met" if sr['median'] < 2 else ", MISSED") + ").", "",
+          f"(target < 2 s" + (", met" if sr['median'] < 2 else ", MISSED") + "), CPU (user + sys, "
+          f"mean) {cpu_ms(sr):.0f} ms" +
+          (f"; `{base}` in the same hyperfine run: median {srs['base']['median']*1000:.0f} ms, CPU "
+           f"{cpu_ms(srs['base']):.0f} ms" if "base" in srs else "") + ".", "",
           "As tables grow: N x N with every margin, 2% of cells under the threshold (so that "
           "complements are needed), `trex-check --json --manifest gN.json gN.csv`; the greedy "
           "search, then the release of every complement the audit does not need (capped at 20,000 "
           "LP solves; within the cap every complement left is necessary), then the audit of the "
-          "final pattern:", "",
-          "| N | cells | primary | secondary | verdict | median |", "|---|---|---|---|---|---|"]
+          f"final pattern, and on tables of at most {EXACT_LIMIT} candidate cells the exact "
+          "least-loss search (section 4), which replaces that pattern when it finds a cheaper one"
+          + (f"; `{base}` (BASE_CHECK) timed in the same hyperfine runs" if base else "") + ":", "",
+          "| N | cells | primary | secondary | verdict | exact search (section 4) | median | CPU (user + sys, mean) |"
+          + (" base: median | base: CPU |" if base else ""),
+          "|---|---|---|---|---|---|---|---|" + ("---|---|" if base else "")]
 for n in grow.split():
     g = json.load(open(f"{wdir}/g{n}.out"))["files"][0]
-    h = json.load(open(f"{wdir}/g{n}.h.json"))["results"][0]
+    hs = {x["command"]: x for x in json.load(open(f"{wdir}/g{n}.h.json"))["results"]}
+    h = hs[n]
     m = re.match(r"(\d+) of (\d+) cells suppressed \(primary\), (\d+) secondary", g["summary"])
     p, c, s2 = m.groups() if m else ("?", "?", "?")
-    lines.append(f"| {n} | {c} | {p} | {s2} | {g['verdict']} | {h['median']*1000:.0f} ms |")
+    cand = int(n) * int(n) - int(p) if m else 0
+    ex = f"yes ({cand} candidates)" if cand <= EXACT_LIMIT else f"no ({cand} candidates > {EXACT_LIMIT})"
+    lines.append(f"| {n} | {c} | {p} | {s2} | {g['verdict']} | {ex} | {h['median']*1000:.0f} ms | "
+                 f"{cpu_ms(h):.0f} ms |" + (f" {hs['base']['median']*1000:.0f} ms | {cpu_ms(hs['base']):.0f} ms |"
+                                             if "base" in hs else ""))
+lines += [""]
+xs = [json.loads(line) for line in open(xres)]
+lines += ["### 4. Information loss: the heuristic against the exact search", "",
+          "Small N x N tables with row, column and grand totals, generated by "
+          "`bench-check-gen.py` (`mag N SEED`: magnitude tables, cost, contributors and the two "
+          "largest contributions, about 6% of cells with a single contributor, 6% dominated, 4% "
+          "with 2 to 9 contributors; `supp N 0.08 SEED`: frequency tables, 8% of cells under 10), "
+          f"seeds {', '.join(sorted({x['file'].rsplit('_', 1)[1][:-4] for x in xs}, key=int))}, "
+          "default pack. `build/exactcmp` (bench/check/exactcmp.c) checks each with the heuristic "
+          "complement search alone (greedy search, then the release of every complement the audit "
+          "does not need) and with the exact search trex-check runs on tables of at most "
+          f"{EXACT_LIMIT} candidate cells (policies/check/mip.c: the least value hidden among the "
+          "patterns the audit accepts, every attacker model; it replaces the heuristic's pattern "
+          "only when strictly cheaper), then the exact search alone from the heuristic's pattern, "
+          "which says whether that pattern was already optimal. Value hidden: the sum of the "
+          "complements' values (the information lost). The ratio is over the tables whose optimum "
+          "the search established and whose heuristic pattern passed without a total among its "
+          f"complements; times are medians of {xruns} runs (wall clock, in process).", "",
+          "| kind | N | cells | tables | with complements | optimum found | heuristic optimal | "
+          "heuristic / optimum, mean | max | heuristic held for review, exact suppressed | "
+          "exact search, median | max | check, heuristic alone | with the exact search |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+def med(v):
+    return statistics.median(v) if v else float("nan")
+for kind, label in (("mag", "magnitude"), ("frq", "frequency")):
+    for n in sorted({int(x["file"].split("_")[1]) for x in xs}):
+        rows = [x for x in xs if x["file"].startswith(f"{kind}_{n}_")]
+        if not rows:
+            continue
+        need = [x for x in rows if x["heuristic"]["secondary"] or x["exact"]["secondary"]]
+        found = [x for x in need if x["search"] in ("optimal", "heuristic optimal")]
+        hopt = [x for x in found if x["search"] == "heuristic optimal"]
+        ratio = [x["heuristic"]["value"] / x["exact"]["value"] for x in found
+                 if x["heuristic"]["verdict"] == "suppressed" and not x["heuristic"]["totals"]
+                 and x["exact"]["value"] > 0]
+        rescued = [x for x in rows if x["heuristic"]["verdict"] == "review"
+                   and x["exact"]["verdict"] == "suppressed"]
+        sms = [x["search_ms"] for x in need if x["search"] != "too large"]
+        lines.append(f"| {label} | {n} | {rows[0]['cells']} | {len(rows)} | {len(need)} | {len(found)} | "
+                     f"{len(hopt)} | {statistics.mean(ratio) if ratio else float('nan'):.2f} | "
+                     f"{max(ratio) if ratio else float('nan'):.2f} | {len(rescued)} | "
+                     f"{med(sms):.1f} ms | {max(sms) if sms else float('nan'):.1f} ms | "
+                     f"{med([x['heuristic']['ms'] for x in rows]):.1f} ms | "
+                     f"{med([x['exact']['ms'] for x in rows]):.1f} ms |")
 lines += [""]
 section = "\n".join(lines)
 text = open(out).read() if os.path.exists(out) else "# Benchmarks\n"

@@ -9,29 +9,37 @@
 const char *const sdc_vocab_rules[] = {
 	/* cell rules */
 	"threshold",          /* count (or contributors) below safe_threshold */
-	"zero",               /* a zero count under zeros_are_disclosive */
-	"missing",            /* a missing value under check_missing_values */
+	"zero",               /* a zero count under zeros_are_disclosive; a magnitude
+	                       * cell of 0 with contributors (tau-ARGUS zero rule) */
+	"missing",            /* a missing value under check_missing_values, or one
+	                       * a released total gives back */
 	"invalid_count",      /* a count that is not a non-negative integer */
 	"invalid_value",      /* a magnitude that is not a number */
-	"dominance",          /* (n,k)-dominance, or the largest contributions unusable */
+	"dominance",          /* (n,k)-dominance; largest unusable or negative contributions */
 	"p-ratio",            /* p% rule */
 	"dof",                /* residual degrees of freedom */
 	"secondary",          /* complementary suppression */
 	"audit",              /* a hidden cell the LP audit can narrow */
-	"margins",            /* declared totals that do not add up */
+	"audit_contributor",  /* ... narrowed by the largest contributor of another hidden cell */
+	"audit_coalition",    /* ... whose own largest contributors bound the rest too tightly */
+	"margins",            /* declared totals that do not add up (the difference is
+	                       * a group the table does not show) */
 	"redact",             /* rounding packs: small count withheld */
 	"rounded_total",      /* rounding packs: total = sum of released cells */
 	"class_disclosure",   /* a slice with a single non-zero category */
 	"microdata",          /* rows not unique over the dimensions */
 	"identifier",         /* a pseudonymised identifier of the dataset */
+	"extreme_value",      /* summary statistics: a minimum or maximum column (file), or
+	                       * a row whose statistics rest on one record (cell) */
+	"all_same",           /* summary statistics: a dispersion of 0, every record alike */
 	/* file rules */
 	"mostly_ones",        /* most cells count 1: a list of individuals */
 	"record_level",       /* dimension labels unknown to the dataset, or one per row */
 	"undeclared_column",  /* a column the declaration does not name */
-	"undeclared_margin",  /* a code that looks like a margin, totals not declared */
+	"undeclared_margin",  /* a code that looks like a margin, not declared (held by
+	                       * name with a primary cell, else when it does not add up) */
 	"undeclared_file",    /* an output the manifest does not declare */
 	"unrounded_column",   /* rounding packs: a measure that is not rounded */
-	"extreme_value",      /* summary statistics: a minimum or maximum column */
 	"no_count",           /* summary statistics without a declared count */
 	"suppression_limit",  /* a table with margins too large to suppress */
 	"differencing",       /* differs from an earlier release by a small group */

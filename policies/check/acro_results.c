@@ -102,6 +102,10 @@ uint32_t acro_rule_bits(struct acro_export *x, const char *rule)
 		return 1u << AC_DOF;
 	if (!strcmp(rule, "missing"))
 		return 1u << AC_MISSING;
+	/* ACRO 1.0 has a check for it (sdcchecks.py check_all_same), though
+	 * no analysis of its ontology runs it */
+	if (!strcmp(rule, "all_same"))
+		rule = "AllSameValuesCheck";
 	for (size_t i = 0; i < x->nother; i++)
 		if (!strcmp(x->other[i], rule))
 			return 1u << (AC_FIXED + i);

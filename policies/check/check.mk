@@ -1,6 +1,11 @@
 # policies/check: `make bench-check` runs bench/bench-check.sh (hyperfine:
-# trex-check vs a pandas ACRO-like check on a large magnitude table) and
-# records the result in bench/BENCHMARKS.md, section "Disclosure check".
+# trex-check vs a pandas ACRO-like check on a large magnitude table; the
+# heuristic complement search against the exact one, bench/check/exactcmp.c)
+# and records the result in bench/BENCHMARKS.md, section "Disclosure check".
 .PHONY: bench-check
-bench-check: $(BUILD)/trex-check
+$(BUILD)/exactcmp: bench/check/exactcmp.c $(call lib_file,policies/check) $(call lib_file,common)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $< $(call lib_file,policies/check) \
+		$(call lib_file,common) $(LIBS_JSON) $(LIBS_GLPK) $(LIBS_SSL) -lm
+bench-check: $(BUILD)/trex-check $(BUILD)/exactcmp
 	BUILD=$(BUILD) sh bench/bench-check.sh

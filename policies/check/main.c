@@ -359,6 +359,7 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 			return r;
 	}
 	r = sdc_table_open(&t, &csv, d, file, err);
+	t.domains = o->domains ? &o->doms : NULL;
 	if (r == 0)
 		r = sdc_result_init(&res, csv.nrows) < 0 ? trex_err_set(err, -ENOMEM, "%s", file) : 0;
 	if (r < 0) {

@@ -34,6 +34,7 @@ void policy_defaults(struct policy *p)
 	p->zeros_are_disclosive = true;
 	p->check_missing_values = false;
 	p->method = POLICY_SUPPRESS;
+	p->anchor = POLICY_ANCHOR_ACRO;
 	p->redact_at_or_below = 7;
 	p->rounding_base = 5;
 	p->protection_percent = 10;
@@ -194,6 +195,15 @@ static int policy_apply(json_t *root, const char *file, struct policy *p,
 			else
 				r = trex_err_setx(err, -EINVAL,
 						  "%s: 'method' must be \"suppress\" or \"round\"", file);
+		} else if (!strcmp(key, "anchor")) {
+			const char *m = json_is_string(v) ? json_string_value(v) : "";
+			if (!strcmp(m, "acro"))
+				p->anchor = POLICY_ANCHOR_ACRO;
+			else if (!strcmp(m, "tau-argus"))
+				p->anchor = POLICY_ANCHOR_TAU_ARGUS;
+			else
+				r = trex_err_setx(err, -EINVAL,
+						  "%s: 'anchor' must be \"acro\" or \"tau-argus\"", file);
 		} else if (!strcmp(key, "redact_at_or_below")) {
 			r = policy_get_long(v, file, key, 0, 1000000, &p->redact_at_or_below, err);
 		} else if (!strcmp(key, "rounding_base")) {
@@ -374,6 +384,8 @@ json_t *policy_to_json(const struct policy *p)
 	} else {
 		json_object_set_new(j, "protection_percent", json_integer(p->protection_percent));
 	}
+	json_object_set_new(j, "anchor",
+			    json_string(p->anchor == POLICY_ANCHOR_TAU_ARGUS ? "tau-argus" : "acro"));
 	json_object_set_new(j, "max_unknown_label_share", json_real(p->max_unknown_label_share));
 	json_object_set_new(j, "record_level_min_rows", json_integer(p->record_level_min_rows));
 	return j;

@@ -20,6 +20,13 @@ enum policy_method {
 	POLICY_ROUND,    /* redact small counts, round the rest (OpenSAFELY) */
 };
 
+/* Whose definitions decide the rules' boundaries (pack key "anchor";
+ * policies/disclosure/README.md has the table, boundary by boundary). */
+enum policy_anchor {
+	POLICY_ANCHOR_ACRO,      /* ACRO 1.0.1: (n,k) at exactly k fails, ... */
+	POLICY_ANCHOR_TAU_ARGUS, /* tau-ARGUS: (n,k) only above k, zero rule, additivity */
+};
+
 struct policy {
 	char name[64];
 	char version[32];
@@ -31,6 +38,7 @@ struct policy {
 	bool zeros_are_disclosive;
 	bool check_missing_values;
 	enum policy_method method;
+	enum policy_anchor anchor;
 	long redact_at_or_below;  /* rounding: counts 1..this are redacted */
 	long rounding_base;       /* rounding: round to the nearest multiple */
 	bool rounding_midpoint;   /* rounding: midpoint-N (1..N -> N/2, N+1..2N -> 3N/2) */

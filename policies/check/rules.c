@@ -60,8 +60,7 @@ void sdc_result_free(struct sdc_result *res)
 
 void sdc_result_trim(struct sdc_result *res)
 {
-	trex_free(res->audit_lo);
-	trex_free(res->audit_hi);
+	trex_free(res->audit);
 	for (size_t d = 0; d < MANIFEST_MAX_DIMS; d++) {
 		trex_free(res->code[d]);
 		trex_free(res->code_row[d]);
@@ -78,7 +77,7 @@ void sdc_result_trim(struct sdc_result *res)
 	trex_free(res->state);
 	trex_free(res->counts);
 	trex_free(res->group_scratch);
-	res->audit_lo = res->audit_hi = NULL;
+	res->audit = NULL;
 	memset(res->code, 0, sizeof(res->code));
 	memset(res->code_row, 0, sizeof(res->code_row));
 	res->replace = NULL;
@@ -713,28 +712,79 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 void sdc_magnitude_init(const struct policy *pol, struct sdc_magnitude *m)
 {
 	snprintf(m->dominance_reason, sizeof(m->dominance_reason),
-		 "the %ld largest contributions exceed %g%% of the cell", pol->safe_nk_n,
-		 pol->safe_nk_k * 100);
+		 pol->anchor == POLICY_ANCHOR_TAU_ARGUS
+			 ? "the %ld largest contributions exceed %g%% of the cell"
+			 : "the %ld largest contributions are %g%% of the cell or more",
+		 pol->safe_nk_n, pol->safe_nk_k * 100);
 	snprintf(m->pratio_reason, sizeof(m->pratio_reason),
 		 "the rest after the two largest is < %g%% of the largest",
 		 pol->safe_pratio_p * 100);
 }
 
+/* The (n,k)-dominance and p% tests of a cell of total `total` > 0 whose
+ * largest contributions are x[0] >= x[1] >= ... (top: the n largest
+ * summed), each computed as its anchor computes it, so the boundaries
+ * fall where they fall there:
+ * - ACRO 1.0.1 (sdcchecks.py): top / total >= k fails; p%: (total - (x0 +
+ *   x1)) / x0 < p fails, and with x0 = 0 the rest itself is compared (so a
+ *   cell of zeros fails: 0 < p);
+ * - tau-ARGUS (libtauargus Table.cpp, DataCell.cpp): top * 100 / total > k
+ *   x 100 fails (a cell of 0 has dominance 0); p%: p x0 + (x0 + x1 - total)
+ *   > 0 fails.
+ * The operations are the anchor's, in its order: ACRO's rest is the sum
+ * less the sum of the two largest (top_2_sum), not the sum less each in
+ * turn, which rounds differently (1.5 - 1.0 - 0.4 < 0.1 of 1.0, 1.5 - 1.4
+ * is not). tau-ARGUS is given k and p in percent (85, 10) where a pack
+ * holds fractions: k x 100 is not always that integer (0.57 x 100 =
+ * 56.99999999999999), so the percentage is taken to 6 decimals, and p as
+ * tau-ARGUS divides it (p / 100). */
+static double sdc_percent(double frac)
+{
+	return nearbyint(frac * 100.0 * 1e6) / 1e6;
+}
+
+static bool sdc_dominant(const struct policy *pol, double top, double total)
+{
+	if (pol->anchor == POLICY_ANCHOR_TAU_ARGUS)
+		return total != 0 && top * 100.0 / total > sdc_percent(pol->safe_nk_k);
+	return total != 0 && top / total >= pol->safe_nk_k;
+}
+
+static bool sdc_pratio_fails(const struct policy *pol, double x0, double x1, double total)
+{
+	double rest = total - (x0 + x1);
+
+	if (pol->anchor == POLICY_ANCHOR_TAU_ARGUS)
+		return sdc_percent(pol->safe_pratio_p) / 100 * x0 + ((x0 + x1) - total) > 0;
+	return (x0 == 0 ? rest : rest / x0) < pol->safe_pratio_p;
+}
+
 /* A magnitude table's cell: threshold on contributors, then (n,k)-dominance
  * and the p% rule from the largest contributions, which never leave. Reads
- * row r of c, decides on data row `row` of the file. */
+ * row r of c, decides on data row `row` of the file. *value gets the
+ * cell's value (NAN when missing or not a number) for the margin tests.
+ *
+ * Negative contributions (a negative total, a negative largest, or largest
+ * that sum to more than the total, which a negative contribution among the
+ * rest must then offset) leave dominance undefined: ACRO holds such a cell
+ * for review ("dominance not defined when negative values are present");
+ * tau-ARGUS ranks contributions by absolute value, which a table does not
+ * give: review under both. A cell of total 0 with contributors is flagged
+ * as its anchor flags it: by ACRO's p% rule (x0 = 0), or by tau-ARGUS's
+ * zero rule when the pack's zeros are disclosive. */
 bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 		       const struct sdc_magnitude *m, const struct csv_table *c, size_t r,
-		       size_t row, struct sdc_result *res)
+		       size_t row, struct sdc_result *res, double *value)
 {
 	const struct output_decl *d = t->decl;
 	long n = sdc_count_text(pol, csv_field(c, r, (size_t)t->contrib_col), row,
 				d->contributors, res);
-	double total, x[64], top = 0;
+	double total, x[64], top = 0, largest = 0;
 	const char *vs = csv_field(c, r, (size_t)t->value_col);
 	int pr = sdc_parse_number(vs, &total);
-	bool have_largest = true;
+	bool have_largest = true, negative;
 
+	*value = pr == 0 ? total : NAN;
 	if (n < 0)
 		return false;
 	if (pr == 1) {
@@ -759,23 +809,43 @@ bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 		return true;
 	}
 	for (size_t i = 0; i < d->nlargest; i++) {
-		if (sdc_parse_number(csv_field(c, r, (size_t)t->largest_col[i]), &x[i]) != 0 ||
-		    x[i] < 0) {
+		if (sdc_parse_number(csv_field(c, r, (size_t)t->largest_col[i]), &x[i]) != 0) {
 			have_largest = false;
 			break;
 		}
+		largest += x[i];
 	}
-	if (!have_largest || total <= 0 || d->nlargest < 2) {
-		if (total < 0 || (!have_largest && d->nlargest)) {
-			sdc_note(res, t, row, d->value, "dominance", NULL, "review",
-				 "largest contributions unusable: dominance cannot be checked");
-			sdc_worsen(res, SDC_REVIEW);
-		}
+	negative = total < 0;
+	for (size_t i = 0; have_largest && i < d->nlargest; i++)
+		negative |= x[i] < 0;
+	/* largest above the total, beyond what printing the figures rounds */
+	if (have_largest && d->nlargest && total - largest < -1e-9 * fmax(1.0, fabs(total)))
+		negative = true;
+	if (negative) {
+		sdc_note(res, t, row, d->value, "dominance", NULL, "review",
+			 "negative contributions: dominance and p%% are not defined");
+		sdc_worsen(res, SDC_REVIEW);
 		return false;
 	}
+	if (!have_largest) {
+		sdc_note(res, t, row, d->value, "dominance", NULL, "review",
+			 "largest contributions unusable: dominance cannot be checked");
+		sdc_worsen(res, SDC_REVIEW);
+		return false;
+	}
+	if (total == 0 && n > 0 && pol->anchor == POLICY_ANCHOR_TAU_ARGUS) {
+		if (!pol->zeros_are_disclosive)
+			return false;
+		res->nprimary++;
+		sdc_note(res, t, row, d->value, "zero", json_pack("{s:b}", "zeros_are_disclosive", 1),
+			 "primary", "a value of 0 from %ld contributors (tau-ARGUS's zero rule)", n);
+		return true;
+	}
+	if (d->nlargest < 2 || (total == 0 && n == 0))
+		return false; /* the file is held for review (or the cell is empty) */
 	for (long i = 0; i < pol->safe_nk_n && (size_t)i < d->nlargest; i++)
 		top += x[i];
-	if (top > pol->safe_nk_k * total) {
+	if (sdc_dominant(pol, top, total)) {
 		res->nprimary++;
 		sdc_note_fixed(res, row, d->value, "dominance",
 			       sdc_shared(res, 1, sdc_dominance_params, pol), "primary",
@@ -784,7 +854,7 @@ bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 	}
 	/* p%: the second largest contributor can estimate the largest to
 	 * within p% from the total minus its own value. */
-	if (total - x[0] - x[1] < pol->safe_pratio_p * x[0]) {
+	if (sdc_pratio_fails(pol, x[0], x[1], total)) {
 		res->nprimary++;
 		sdc_note_fixed(res, row, d->value, "p-ratio",
 			       sdc_shared(res, 2, sdc_pratio_params, pol), "primary",
@@ -828,51 +898,10 @@ static int sdc_check_magnitude(const struct policy *pol, const struct sdc_table 
 		return 0;
 	}
 	sdc_magnitude_declared(pol, t, res, res->drop_col);
-	for (size_t r = 0; r < c->nrows; r++)
-		if (sdc_magnitude_row(pol, t, &m, c, r, r, res))
-			res->state[r] = CELL_PRIMARY;
-	return 0;
-}
-
-static bool sdc_is_extreme_stat(const char *h)
-{
-	static const char *const names[] = {"min", "max", "minimum", "maximum", "range"};
-	for (size_t i = 0; i < TREX_ARRAY_LEN(names); i++)
-		if (!strcasecmp(h, names[i]))
-			return true;
-	return false;
-}
-
-/* Summary statistics: each row's statistics rest on its count; min and max
- * are single records and never leave. */
-static int sdc_check_summary(const struct policy *pol, const struct sdc_table *t,
-			     struct sdc_result *res, struct trex_err *err)
-{
-	const struct csv_table *c = t->csv;
-
-	for (size_t i = 0; i < c->ncols; i++) {
-		if (sdc_is_extreme_stat(csv_header(c, i))) {
-			sdc_reason(res, "extreme_value", SDC_FAIL,
-				   "column '%s' is a minimum/maximum: a single record's value",
-				   csv_header(c, i));
-		}
-	}
-	if (res->verdict == SDC_FAIL)
-		return 0;
-	if (t->count_col < 0) {
-		sdc_reason(res, "no_count", SDC_REVIEW,
-			   "summary statistics without a declared count cannot be checked");
-		return 0;
-	}
 	for (size_t r = 0; r < c->nrows; r++) {
-		long n = sdc_count_cell(pol, t, r, t->count_col, t->decl->count, res);
-		if (n >= 0 && n < pol->safe_threshold) {
+		double v;
+		if (sdc_magnitude_row(pol, t, &m, c, r, r, res, &v))
 			res->state[r] = CELL_PRIMARY;
-			res->nprimary++;
-			sdc_note(res, t, r, t->decl->count, "threshold", sdc_shared(res, 0, sdc_threshold_params, pol),
-				 "primary", "statistics over %ld records < threshold %ld", n,
-				 pol->safe_threshold);
-		}
 	}
 	return 0;
 }
@@ -1160,9 +1189,11 @@ static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result 
 {
 	const struct output_decl *d = t->decl;
 
-	if (d->total_codes || !res->nprimary)
+	if (!res->nprimary)
 		return;
-	if (sdc_numeric_margin(t, res))
+	/* a numeric margin is looked for only when no total is declared; a
+	 * code named like one, in any dimension where it is not declared */
+	if (!d->total_codes && sdc_numeric_margin(t, res))
 		return;
 	/* each distinct code once; the one named is the first in row order */
 	size_t best_row = (size_t)-1, best_k = 0;
@@ -1172,7 +1203,7 @@ static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result 
 			const char *c = csv_field(t->csv, r, (size_t)t->dim_col[k]);
 			if (r > best_row || (r == best_row && k > best_k))
 				continue;
-			if (sdc_margin_name(c)) {
+			if (sdc_code_is_named_margin(d, k, c)) {
 				best_row = r;
 				best_k = k;
 			}
@@ -1229,6 +1260,7 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 	      struct trex_err *err)
 {
 	int r = sdc_codes_build(t, res);
+	bool held = false;
 
 	if (r < 0)
 		return trex_err_set(err, r, "%s", t->name);
@@ -1240,7 +1272,7 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 		r = sdc_check_magnitude(pol, t, res, err);
 		break;
 	case KIND_SUMMARY:
-		r = sdc_check_summary(pol, t, res, err);
+		r = summary_check(pol, t, res, err);
 		break;
 	case KIND_REGRESSION:
 		r = sdc_check_regression(pol, t, res, err);
@@ -1252,17 +1284,28 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 	}
 	if (r < 0)
 		return r;
+	/* totals are checked whatever the cells (totals.c) */
+	if (res->verdict != SDC_FAIL && (r = sdc_totals_declared(pol, t, res, &held, err)) < 0)
+		return r;
+	if (res->verdict != SDC_FAIL && t->decl->kind == KIND_SUMMARY && t->decl->total_codes &&
+	    t->count_col >= 0 && (r = summary_totals(pol, t, res, &held, err)) < 0)
+		return r;
 	if (res->nprimary && res->verdict != SDC_FAIL) {
 		sdc_worsen(res, SDC_SUPPRESSED);
 		sdc_undeclared_margins(t, res);
-		if (t->decl->total_codes && (t->decl->kind == KIND_FREQUENCY ||
-					     t->decl->kind == KIND_MAGNITUDE)) {
+		if (t->decl->total_codes && !held &&
+		    (t->decl->kind == KIND_FREQUENCY || t->decl->kind == KIND_MAGNITUDE)) {
 			r = suppress_secondary(pol, t, res, err);
 			if (r == 0)
 				r = audit_suppression(pol, t, res, err);
 			if (r < 0)
 				return r;
 		}
+		if (t->decl->total_codes && !held && t->decl->kind == KIND_SUMMARY &&
+		    (r = summary_suppress(pol, t, res, err)) < 0)
+			return r;
+	} else if (res->verdict != SDC_FAIL && (r = sdc_totals_named(pol, t, res, err)) < 0) {
+		return r;
 	}
 	/* every count a rounding pack releases is rounded (round.c) */
 	if (pol->method == POLICY_ROUND && res->verdict != SDC_FAIL &&

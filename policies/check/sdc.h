@@ -37,6 +37,8 @@ struct sdc_table {
 	int dim_col[MANIFEST_MAX_DIMS];
 	int count_col, value_col, contrib_col, dof_col;
 	int largest_col[64];
+	/* the dataset's category domains, or NULL (summary.c reads them) */
+	const struct domains *domains;
 };
 
 /* One cell decision (CONTRACTS.md section 2). Kept compact rather than as
@@ -60,6 +62,8 @@ struct sdc_file_decision {
 };
 #define SDC_MAX_FILE_DECISIONS 32
 
+struct audit_finding;
+
 struct sdc_result {
 	enum sdc_verdict verdict;
 	json_t *reasons;          /* array of strings */
@@ -82,8 +86,8 @@ struct sdc_result {
 	uint32_t *code[MANIFEST_MAX_DIMS];
 	size_t *code_row[MANIFEST_MAX_DIMS];
 	size_t ncodes[MANIFEST_MAX_DIMS];
-	/* suppress.c -> audit.c: intervals of the final pattern (or NULL) */
-	double *audit_lo, *audit_hi;
+	/* suppress.c -> audit.c: the audit of the final pattern, per row (or NULL) */
+	struct audit_finding *audit;
 	unsigned char *state;     /* per data row, enum sdc_cell_state */
 	uint32_t *group_scratch;  /* per data row, a group id (rules.c): one array
 				   * for every rule that groups slices */
@@ -164,13 +168,64 @@ void sdc_magnitude_declared(const struct policy *pol, const struct sdc_table *t,
 			    struct sdc_result *res, bool *drop_col);
 bool sdc_magnitude_row(const struct policy *pol, const struct sdc_table *t,
 		       const struct sdc_magnitude *m, const struct csv_table *c, size_t r,
-		       size_t row, struct sdc_result *res);
+		       size_t row, struct sdc_result *res, double *value);
 void sdc_class_note(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t d);
 bool sdc_margin_name(const char *code);
 bool sdc_margin_holds(double sum, double max, uint32_t nonzero, size_t nslices);
 void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim);
 void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim);
 void sdc_summarise(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res);
+
+/* totals.c: totals checked whatever the cells (issue 13 item 1). A total
+ * differs from its parts beyond rounding; declared totals apply (to
+ * magnitude tables, and frequency tables under a suppression pack); the
+ * declared totals' equations checked (*held when the file was held:
+ * suppression then cannot be audited and is not run). */
+bool sdc_totals_differ(double total, double parts);
+bool sdc_totals_apply(const struct policy *pol, const struct sdc_table *t);
+int sdc_totals_declared(const struct policy *pol, const struct sdc_table *t,
+			struct sdc_result *res, bool *held, struct trex_err *err);
+/* The same on column col (decisions on `measure`): additive, it must add
+ * up; not (a mean), only its missing parts under a released total are
+ * held. */
+int sdc_totals_column(const struct policy *pol, const struct sdc_table *t,
+		      struct sdc_result *res, int col, const char *measure, bool additive,
+		      bool *held, struct trex_err *err);
+/* Codes named like a margin that are not declared totals, in a table
+ * without a primary cell: each must be the sum of its slice's parts. Both
+ * paths gather the same per-slice sums, in row order: what every cell of
+ * the slice adds (declared totals left out), and what its named cells
+ * add (rare: the streamed check keeps it apart, for the cells it adds to
+ * a slice the streamed check touches anyway). The parts are the valid
+ * cells less the named ones, plus the missing ones; their sum is sum -
+ * nsum, computed the same way by both. */
+struct sdc_named_slice {
+	double sum;              /* every valid value */
+	uint32_t valid, missing; /* valid values; missing values not named */
+};
+struct sdc_named_cells {
+	double nsum, nmin, nmax; /* the named cells' valid values */
+	uint32_t named, row, code; /* how many; the first one's row and code */
+};
+static inline void sdc_named_cell_add(struct sdc_named_cells *c, double v, uint32_t row,
+				      uint32_t code)
+{
+	c->nsum += v;
+	if (!c->named++) {
+		c->nmin = c->nmax = v;
+		c->row = row;
+		c->code = code;
+	} else {
+		c->nmin = v < c->nmin ? v : c->nmin;
+		c->nmax = v > c->nmax ? v : c->nmax;
+	}
+}
+bool sdc_named_fails(const struct policy *pol, const struct sdc_named_slice *s,
+		     const struct sdc_named_cells *c);
+bool sdc_code_is_named_margin(const struct output_decl *d, size_t dim, const char *code);
+void sdc_named_margin_fails(struct sdc_result *res, const char *code, const char *dim);
+int sdc_totals_named(const struct policy *pol, const struct sdc_table *t,
+		     struct sdc_result *res, struct trex_err *err);
 /* Frequency and magnitude tables: fail (undeclared_column) when a column
  * is not named by the declaration. Both paths, after the rules. */
 void sdc_undeclared_columns(const struct sdc_table *t, struct sdc_result *res);
@@ -338,33 +393,98 @@ struct sdc_margins {
 	size_t *eq_off;  /* neq + 1 offsets into eq_row / eq_coef */
 	size_t *eq_row;
 	int *eq_coef;    /* +1 for the total, -1 for each part */
+	/* audit_insiders: magnitude tables with largest contributions (else
+	 * NULL). Per row: the bounds [own_lo, own_hi] of the cell its largest
+	 * contributor knows (NAN: nothing), and the upper end its own largest
+	 * contributors require of its interval (0: none) */
+	double *own_lo, *own_hi, *need_hi;
 };
 
 int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 			   struct trex_err *err);
 void suppress_margins_free(struct sdc_margins *m);
 
-/* Feasible interval [lo, hi] of every primary-suppressed cell given the
- * released cells, by linear programming: non-negative cells, margins as
- * equalities; the other unknowns (complements, missing values) are left at
- * [0, INFINITY] without solving. hi is INFINITY when unbounded. */
+/* The audit (audit.c): what each attacker model learns of a hidden
+ * primary cell (policies/check/README.md, "Suppression and its audit"). */
+enum audit_attacker {
+	AUDIT_OK = 0,      /* protected from every model */
+	AUDIT_OUTSIDER,    /* the released table and its margins */
+	AUDIT_CONTRIBUTOR, /* the largest contributor of another hidden cell */
+	AUDIT_COALITION,   /* the cell's own largest contributors */
+};
+struct audit_finding {
+	enum audit_attacker by; /* the first model the cell is not protected from */
+	double lo, hi;          /* the outsider's interval (hi INFINITY: unbounded) */
+	size_t attacker;        /* AUDIT_CONTRIBUTOR: the row whose contributor it is */
+	double alo, ahi;        /* AUDIT_CONTRIBUTOR: that attacker's interval */
+};
+
+/* Fill m's own_lo, own_hi and need_hi from the table's largest
+ * contributions and contributor counts (magnitude tables; else they stay
+ * NULL and only the outsider is modelled). suppress_margins_free frees
+ * them. */
+int audit_insiders(const struct policy *pol, const struct sdc_table *t, struct sdc_margins *m,
+		   struct trex_err *err);
+void audit_insiders_free(struct sdc_margins *m);
+/* Feasible interval [lo, hi] the outsider has of every primary-suppressed
+ * cell given the released cells, by linear programming: non-negative
+ * cells, margins as equalities; the other unknowns (complements, missing
+ * values) are left at [0, INFINITY] without solving. hi is INFINITY when
+ * unbounded. */
+int audit_intervals(const struct sdc_margins *m, const unsigned char *state, double *lo,
+		    double *hi, struct trex_err *err);
+/* Every attacker model on every primary cell of the pattern state: f[row]
+ * (other rows get their value, or [0, INFINITY] when hidden). Rows with
+ * known[row] set (when known is not NULL) are taken as protected -- hiding
+ * more cells never narrows an interval, so a cell protected under a
+ * subset of the pattern is -- and get only the outsider's interval, or
+ * NAN when intervals is false. */
+int audit_cells(const struct policy *pol, const struct sdc_table *t,
+		const struct sdc_margins *m, const unsigned char *state, const unsigned char *known,
+		bool intervals, struct audit_finding *f, struct trex_err *err);
 /* Tests: leave the greedy pattern as it is (no release of complements
  * the audit does not need), to show the minimality test can fail. */
 void suppress_set_prune(bool on);
-/* Does the pattern state protect every primary cell (audit_protection)?
- * The rows in first are solved first, and the answer is given at the
- * first cell that is not protected; *solves counts the LPs solved. */
+/* Tests: solve every contributor attacker's LP, without the convexity
+ * shortcut that proves most of them harmless from two known points. */
+void audit_set_shortcut(bool on);
+/* Does the pattern state protect every primary cell from every attacker
+ * model? The rows in first are solved first, and the answer is given at
+ * the first cell that is not protected; *solves counts the LPs solved. */
 int audit_holds(const struct policy *pol, const struct sdc_table *t,
 		const struct sdc_margins *m, const unsigned char *state, const size_t *first,
 		size_t nfirst, size_t *solves, bool *holds, struct trex_err *err);
+/* The outsider's requirement alone on interval [lo, hi] of a cell of value v. */
 bool audit_protected(const struct policy *pol, const struct sdc_table *t, double v, double lo,
 		     double hi);
-int audit_intervals(const struct sdc_margins *m, const unsigned char *state, double *lo,
-		    double *hi, struct trex_err *err);
 /* Protection a suppressed cell of value v needs: the interval must reach
  * below v - *lower and above v + *upper. */
 void audit_protection(const struct policy *pol, const struct sdc_table *t, double v,
 		      double *lower, double *upper);
+
+/* summary.c: summary statistics (issue 13 item 4). The kind of statistic
+ * a column's header names (pct: its percentile, -1 when none), whether a
+ * percentile k of n records rests on the smallest or largest one; the
+ * primary rules; the totals of the additive statistics; secondary
+ * suppression as a magnitude table (n, then n x mean). */
+enum summary_stat {
+	STAT_OTHER,      /* median-like or unknown: hidden with its row */
+	STAT_EXTREME,    /* a minimum, maximum, range, 0th or 100th percentile */
+	STAT_PERCENTILE, /* a percentile strictly between 0 and 100 (median: 50) */
+	STAT_SPREAD,     /* standard deviation, variance, standard error */
+	STAT_SUM,        /* a sum: adds up as it is */
+	STAT_MEAN,       /* a mean or proportion: n x it adds up */
+};
+enum summary_stat summary_stat_kind(const char *header, double *pct);
+bool summary_pct_extreme(double k, long n);
+/* a mean (n x it adds up: *times_n) or a sum: totals add it up */
+bool summary_additive(const struct sdc_table *t, size_t col, bool *times_n);
+int summary_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
+		  struct trex_err *err);
+int summary_totals(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
+		   bool *held, struct trex_err *err);
+int summary_suppress(const struct policy *pol, const struct sdc_table *t,
+		     struct sdc_result *res, struct trex_err *err);
 
 /* suppress.c: complementary suppression so no primary cell can be
  * recovered from the declared margins. */

@@ -37,13 +37,22 @@ bool stream_eligible(const struct policy *pol, const struct output_decl *d)
 }
 
 /* One slice (all dimensions fixed but one): what class disclosure and the
- * undeclared-margin test ask of it (rules.c), summed as rows go by. */
+ * undeclared-margin tests ask of it (rules.c, totals.c), summed as rows go
+ * by. 56 bytes: a magnitude table's value sum shares the room of the
+ * counts only a frequency table's class disclosure reads. */
 struct stream_slice {
 	uint32_t first_row;    /* its first row: slices are judged in that order */
-	uint32_t cells, nonzero, hidden0; /* class disclosure (counts) */
+	uint32_t cells;        /* valid values (counts, or a magnitude's values) */
+	union {
+		struct {
+			uint32_t nonzero, hidden0; /* class disclosure (counts) */
+		};
+		double vsum;   /* a magnitude table with a count: its values' sum */
+	};
 	uint32_t mnonzero;     /* margin test: cells with a value other than 0 */
 	uint32_t first_nz_row, first_nz_code; /* first non-zero cell */
 	uint32_t argmax_row, argmax_code;     /* first largest cell */
+	uint32_t missing;      /* named-margin test: missing values not named */
 	double sum, max;
 };
 
@@ -209,6 +218,13 @@ struct stream_state {
 	const struct stream_opts *so;
 	size_t nd;
 	struct codes dim[MANIFEST_MAX_DIMS];
+	/* per code: named like a margin (sdc_margin_name), as codes come */
+	unsigned char *named[MANIFEST_MAX_DIMS];
+	size_t nnamed[MANIFEST_MAX_DIMS], cap_named[MANIFEST_MAX_DIMS];
+	bool has_named[MANIFEST_MAX_DIMS];
+	/* per slice, what its named cells add: grown when one comes */
+	struct sdc_named_cells *nmc[MANIFEST_MAX_DIMS];
+	size_t cap_nmc[MANIFEST_MAX_DIMS];
 	size_t col[MANIFEST_MAX_DIMS]; /* each dimension's column */
 	struct stream_slices sl[MANIFEST_MAX_DIMS];
 	/* unique keys (sdc_unique_sorted): the last dimension's codes stamped
@@ -242,6 +258,8 @@ static void stream_state_free(struct stream_state *st)
 {
 	for (size_t d = 0; d < MANIFEST_MAX_DIMS; d++) {
 		codes_free(&st->dim[d]);
+		trex_free(st->named[d]);
+		trex_free(st->nmc[d]);
 		trex_free(st->sl[d].keys);
 		trex_free(st->sl[d].word);
 		trex_free(st->sl[d].next);
@@ -316,6 +334,54 @@ static inline void stream_margin_add(struct stream_state *st, const uint32_t *g,
 	}
 }
 
+/* Whether each code of a batch row is named like a margin: its flag is
+ * set when the code is first seen (codes are numbered as they come). */
+static int stream_named_codes(struct stream_state *st, const uint32_t *codes)
+{
+	for (size_t d = 0; d < st->nd; d++) {
+		size_t want = (size_t)codes[d] + 1;
+		if (want <= st->nnamed[d])
+			continue;
+		if (want > st->cap_named[d]) {
+			size_t cap = want < 2 * st->cap_named[d] ? 2 * st->cap_named[d] : want + 64;
+			if (trex_resize_array(&st->named[d], cap, 1) < 0)
+				return -ENOMEM;
+			st->cap_named[d] = cap;
+		}
+		for (size_t c = st->nnamed[d]; c < want; c++) {
+			st->named[d][c] = sdc_margin_name(codes_text(&st->dim[d], (uint32_t)c));
+			st->has_named[d] |= st->named[d][c];
+		}
+		st->nnamed[d] = want;
+	}
+	return 0;
+}
+
+/* A named cell's valid value into its slice's named sums (the side array
+ * grown to the slice when needed). */
+static int stream_named_cell(struct stream_state *st, size_t d, uint32_t g, uint32_t code,
+			     double x, uint32_t row)
+{
+	if (g >= st->cap_nmc[d]) {
+		size_t cap = st->sl[d].cap_n > g ? st->sl[d].cap_n : (size_t)g + 1;
+		if (trex_resize_array(&st->nmc[d], cap, sizeof(*st->nmc[d])) < 0)
+			return -ENOMEM;
+		memset(st->nmc[d] + st->cap_nmc[d], 0, (cap - st->cap_nmc[d]) * sizeof(*st->nmc[d]));
+		st->cap_nmc[d] = cap;
+	}
+	sdc_named_cell_add(&st->nmc[d][g], x, row, code);
+	return 0;
+}
+
+/* A missing value into its slices' named-margin counts. */
+static inline void stream_named_missing(struct stream_state *st, const uint32_t *g,
+					const uint32_t *codes)
+{
+	for (size_t d = 0; d < st->nd; d++)
+		if (!st->has_named[d] || !st->named[d][codes[d]])
+			st->sl[d].s[g[d]].missing++;
+}
+
 /* A frequency table's row: its count (rules.c sdc_check_frequency) into
  * the decisions, its slices' class and margin sums. */
 static int stream_frequency_row(struct stream_state *st, const struct csv_table *v, size_t r,
@@ -329,8 +395,10 @@ static int stream_frequency_row(struct stream_state *st, const struct csv_table 
 
 	if (res->ndecisions > before && stream_key(st, res, codes) < 0)
 		return -ENOMEM;
-	if (n < 0)
+	if (n < 0) {
+		stream_named_missing(st, g, codes);
 		return 0;
+	}
 	st->inner++;
 	st->ones += n == 1;
 	before = st->prim.ndecisions;
@@ -344,6 +412,10 @@ static int stream_frequency_row(struct stream_state *st, const struct csv_table 
 		double x = (double)n;
 		c->cells++;
 		c->sum += x;
+		/* cells and sum are also the named-margin test's (totals.c) */
+		if (st->has_named[d] && st->named[d][codes[d]] &&
+		    stream_named_cell(st, d, g[d], codes[d], x, row) < 0)
+			return -ENOMEM;
 		if (n > 0) {
 			c->mnonzero++;
 			if (!c->nonzero++) {
@@ -372,13 +444,29 @@ static int stream_magnitude_row(struct stream_state *st, const struct csv_table 
 	const struct sdc_table *t = st->t;
 	int col = t->count_col >= 0 ? t->count_col : t->value_col;
 	size_t before = res->ndecisions;
-	double x;
+	double x, value;
 
-	if (sdc_magnitude_row(st->pol, t, &st->mag, v, r, row, res) && st->out)
+	if (sdc_magnitude_row(st->pol, t, &st->mag, v, r, row, res, &value) && st->out)
 		st->batch.state[r] = CELL_PRIMARY;
 	if (res->ndecisions > before && stream_key(st, res, codes) < 0)
 		return -ENOMEM;
-	if (sdc_parse_number(csv_field(v, r, (size_t)col), &x) == 0)
+	/* the named-margin test's counts and sums of the value (totals.c) */
+	if (isnan(value)) {
+		stream_named_missing(st, g, codes);
+	} else {
+		for (size_t d = 0; d < st->nd; d++) {
+			struct stream_slice *c = &st->sl[d].s[g[d]];
+			c->cells++;
+			if (col != t->value_col)
+				c->vsum += value;
+			if (st->has_named[d] && st->named[d][codes[d]] &&
+			    stream_named_cell(st, d, g[d], codes[d], value, row) < 0)
+				return -ENOMEM;
+		}
+	}
+	/* the value column was parsed by the rules already */
+	if (col == t->value_col ? (x = value, !isnan(x))
+				: sdc_parse_number(csv_field(v, r, (size_t)col), &x) == 0)
 		stream_margin_add(st, g, codes, x, row);
 	return 0;
 }
@@ -416,6 +504,8 @@ static int stream_batch(struct stream_state *st, const struct csv_table *v, size
 			if (stream_slice_of(&st->sl[d], k, row, &g[d], &fresh[d]) < 0)
 				return -ENOMEM;
 		}
+		if (stream_named_codes(st, codes) < 0)
+			return -ENOMEM;
 		/* the last dimension's slices are the key prefixes */
 		rc = stream_unique(st, codes, g[nd - 1], fresh[nd - 1], row);
 		if (rc != 0)
@@ -506,6 +596,33 @@ static void stream_margins(struct stream_state *st, struct sdc_result *res)
 		sdc_margin_named(res, codes_text(&st->dim[best_k], best_code), decl->dims[best_k]);
 }
 
+/* Codes named like a margin in a table without a primary cell (totals.c
+ * sdc_totals_named): the first named cell, in row order, of a slice whose
+ * named cells are not the sum of its parts. */
+static void stream_named(struct stream_state *st, struct sdc_result *res)
+{
+	const struct sdc_table *t = st->t;
+	/* the margin sums are of the value unless a count is declared */
+	const bool vsum = t->decl->kind == KIND_MAGNITUDE && t->count_col >= 0;
+	size_t best_row = (size_t)-1, best_d = 0;
+	uint32_t best_code = 0;
+
+	for (size_t d = 0; d < st->nd; d++)
+		for (size_t i = 0; st->has_named[d] && i < st->sl[d].n && i < st->cap_nmc[d]; i++) {
+			const struct stream_slice *c = &st->sl[d].s[i];
+			const struct sdc_named_cells *nc = &st->nmc[d][i];
+			struct sdc_named_slice x = {vsum ? c->vsum : c->sum, c->cells, c->missing};
+			if (sdc_named_fails(st->pol, &x, nc) && nc->row < best_row) {
+				best_row = nc->row;
+				best_d = d;
+				best_code = nc->code;
+			}
+		}
+	if (best_row != (size_t)-1)
+		sdc_named_margin_fails(res, codes_text(&st->dim[best_d], best_code),
+				       t->decl->dims[best_d]);
+}
+
 /* The batch's first identifier, if none was found before. */
 static int stream_identifiers(struct stream_state *st, const struct csv_table *v, size_t first)
 {
@@ -573,6 +690,8 @@ static int stream_finish(struct stream_state *st, struct sdc_result *res, size_t
 	if (res->nprimary && res->verdict != SDC_FAIL) {
 		sdc_worsen(res, SDC_SUPPRESSED);
 		stream_margins(st, res);
+	} else if (res->verdict != SDC_FAIL) {
+		stream_named(st, res);
 	}
 	sdc_undeclared_columns(t, res);
 	sdc_summarise(st->pol, t, res);

@@ -29,6 +29,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "mip.h"
 
 #define SUPPRESS_MAX_ROWS 20000
 #define SUPPRESS_PRUNE_SOLVES 20000
@@ -205,6 +206,7 @@ void suppress_margins_free(struct sdc_margins *m)
 	trex_free(m->eq_off);
 	trex_free(m->eq_row);
 	trex_free(m->eq_coef);
+	audit_insiders_free(m);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -304,6 +306,35 @@ static size_t supp_eq_unknowns(const struct sdc_margins *m, const unsigned char 
 	return k;
 }
 
+/* A hidden cell its largest contributor knows exactly: they are alone in
+ * it (audit_insiders). To that contributor it is released. */
+static bool supp_self_known(const struct sdc_margins *m, const unsigned char *state, size_t row)
+{
+	return m->own_lo && !isnan(m->own_lo[row]) && m->own_lo[row] >= m->own_hi[row] &&
+	       supp_unknown(m, state, row);
+}
+
+/* Does equation e give a hidden cell back by subtraction: a single
+ * unknown, or (the singleton problem) two, one a primary cell and the
+ * other known exactly to its own contributor, who subtracts it? */
+static bool supp_eq_exposed(const struct sdc_margins *m, const unsigned char *state, size_t e)
+{
+	size_t k = 0, u[2] = {0, 0};
+
+	for (size_t i = m->eq_off[e]; i < m->eq_off[e + 1]; i++) {
+		size_t row = m->eq_row[i];
+		if (!supp_unknown(m, state, row))
+			continue;
+		if (k == 2)
+			return false;
+		u[k++] = row;
+	}
+	if (k == 1)
+		return true;
+	return k == 2 && ((supp_self_known(m, state, u[0]) && state[u[1]] == CELL_PRIMARY) ||
+			  (supp_self_known(m, state, u[1]) && state[u[0]] == CELL_PRIMARY));
+}
+
 /* Information lost by suppressing a row: its value, plus a large price for
  * each equation it would open (no unknown yet) and a larger one for totals. */
 static double supp_cost(const struct sdc_margins *m, const unsigned char *state,
@@ -379,11 +410,13 @@ static int supp_prune_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Release every complement the audit does not need (see the top). Their
- * decisions are dropped; returns how many were released. */
+/* Release every complement the audit does not need (see the top), or
+ * only those of value 0 (after the exact search: the others are needed,
+ * or a cheaper pattern would exist). Their decisions are dropped;
+ * *released says how many were released. */
 static int supp_prune(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 		      const struct sdc_margins *m, const size_t *row_eq_off, const size_t *row_eq,
-		      size_t *released, struct trex_err *err)
+		      bool zeros_only, size_t *released, struct trex_err *err)
 {
 	const size_t n = m->nrows;
 	_cleanup_free_ size_t *sec = trex_calloc(res->nsecondary + 1, sizeof(size_t));
@@ -395,7 +428,8 @@ static int supp_prune(const struct policy *pol, const struct sdc_table *t, struc
 	if (!sec || !first || !seen)
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	for (size_t row = 0; row < n; row++)
-		if (res->state[row] == CELL_SECONDARY && nsec < res->nsecondary)
+		if (res->state[row] == CELL_SECONDARY && nsec < res->nsecondary &&
+		    (!zeros_only || m->value[row] == 0))
 			sec[nsec++] = row;
 	supp_prune_m = m;
 	qsort(sec, nsec, sizeof(*sec), supp_prune_cmp);
@@ -446,6 +480,79 @@ static int supp_prune(const struct policy *pol, const struct sdc_table *t, struc
 	return 0;
 }
 
+static bool supp_exact_on = true; /* suppress_set_exact: tests and benchmarks */
+
+void suppress_set_exact(bool on)
+{
+	supp_exact_on = on;
+}
+
+/* Drop the decisions of every complement (their cells released). */
+static void supp_unmark_all(struct sdc_result *res)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < res->ndecisions; i++) {
+		struct sdc_cell *c = &res->cells[i];
+		if (!strcmp(c->action, "secondary")) {
+			res->state[c->row] = CELL_OK;
+			json_decref(c->params);
+			continue;
+		}
+		res->cells[w++] = *c;
+	}
+	res->ndecisions = w;
+	res->nsecondary = 0;
+}
+
+/* Small tables: look for a pattern that hides less than the heuristic's
+ * (mip.c), or any that protects every primary cell when the heuristic's
+ * does not (it can paint itself into a corner: every cell of the failing
+ * cell's equations hidden, totals included). A pattern with a total
+ * among its complements loses to any without one, so the search is over
+ * the other cells. 1 when it replaced the pattern, which protects every
+ * primary cell (ok[] set for all). */
+static int supp_exact(const struct policy *pol, const struct sdc_table *t,
+		      struct sdc_result *res, const struct sdc_margins *m, unsigned char *ok,
+		      struct trex_err *err)
+{
+	const size_t n = m->nrows;
+	_cleanup_free_ unsigned char *state = NULL;
+	enum suppress_exact_result out;
+	double cost = 0, cutoff;
+	bool totals = false, integral = true, weak = false;
+	int r;
+
+	for (size_t row = 0; row < n; row++) {
+		weak |= res->state[row] == CELL_PRIMARY && !isnan(m->value[row]) && !ok[row];
+		if (res->state[row] != CELL_SECONDARY)
+			continue;
+		cost += m->value[row];
+		totals |= m->total[row];
+		integral &= m->value[row] == floor(m->value[row]);
+	}
+	if (!res->nsecondary)
+		return 0;
+	/* strictly less: an equal pattern keeps the heuristic's (and its
+	 * reasons) */
+	cutoff = totals || weak ? INFINITY : integral ? cost - 0.5 : cost - 1e-9 * (1 + cost);
+	state = trex_malloc(n + 1);
+	if (!state)
+		return trex_err_set(err, -ENOMEM, "%s", t->name);
+	memcpy(state, res->state, n);
+	r = suppress_exact(pol, t, m, state, cutoff, NULL, &out, err);
+	if (r < 0 || out != SUPPRESS_EXACT_FOUND)
+		return r;
+	supp_unmark_all(res);
+	for (size_t row = 0; row < n; row++) {
+		if (state[row] == CELL_SECONDARY)
+			supp_mark(t, res, row,
+				  "the least value hidden that protects every primary cell (exact search)");
+		ok[row] = state[row] == CELL_PRIMARY;
+	}
+	return 1;
+}
+
 int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 		       struct sdc_result *res, struct trex_err *err)
 {
@@ -453,9 +560,10 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 	_cleanup_free_ size_t *row_eq_off = NULL;
 	_cleanup_free_ size_t *row_eq = NULL;
 	_cleanup_free_ size_t *fill = NULL;
-	_cleanup_free_ double *lo = NULL;
-	_cleanup_free_ double *hi = NULL;
-	size_t n = t->csv->nrows;
+	_cleanup_free_ struct audit_finding *f = NULL;
+	_cleanup_free_ unsigned char *ok = NULL;
+	size_t n = t->csv->nrows, released = 0;
+	bool repattern = false;
 	int r;
 
 	if (n > SUPPRESS_MAX_ROWS) {
@@ -470,9 +578,9 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 	row_eq_off = trex_calloc(n + 2, sizeof(size_t));
 	row_eq = trex_calloc(m.eq_off ? m.eq_off[m.neq] + 1 : 1, sizeof(size_t));
 	fill = trex_calloc(n + 1, sizeof(size_t));
-	lo = trex_calloc(n + 1, sizeof(double));
-	hi = trex_calloc(n + 1, sizeof(double));
-	if (!row_eq_off || !row_eq || !fill || !lo || !hi) {
+	f = trex_calloc(n + 1, sizeof(*f));
+	ok = trex_calloc(n + 1, 1);
+	if (!row_eq_off || !row_eq || !fill || !f || !ok) {
 		suppress_margins_free(&m);
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	}
@@ -493,6 +601,11 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 			return 0;
 		}
 	}
+	/* what the largest contributors know (magnitude tables) */
+	if ((r = audit_insiders(pol, t, &m, err)) < 0) {
+		suppress_margins_free(&m);
+		return r;
+	}
 	/* row -> equations it appears in */
 	for (size_t e = 0; e < m.neq; e++)
 		for (size_t i = m.eq_off[e]; i < m.eq_off[e + 1]; i++)
@@ -507,29 +620,38 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 
 	for (size_t iter = 0; iter <= n; iter++) {
 		bool changed = true, failing = false;
-		/* structural closure: no equation may hold a single unknown */
+		/* structural closure: no equation may give a hidden cell back
+		 * by subtraction, to anyone or to a singleton's contributor */
 		while (changed) {
 			changed = false;
 			for (size_t e = 0; e < m.neq; e++) {
 				long pick;
-				if (supp_eq_unknowns(&m, res->state, e) != 1)
+				bool single;
+				if (!supp_eq_exposed(&m, res->state, e))
 					continue;
+				single = supp_eq_unknowns(&m, res->state, e) == 1;
 				pick = supp_pick(&m, res->state, row_eq_off, row_eq, e);
 				if (pick < 0)
 					continue;
-				supp_mark(t, res, (size_t)pick, "its margin held a single hidden cell");
+				supp_mark(t, res, (size_t)pick,
+					  single ? "its margin held a single hidden cell"
+						 : "its margin held a primary cell and a singleton, whose contributor knows it");
 				changed = true;
 			}
 		}
-		r = audit_intervals(&m, res->state, lo, hi, err);
+		/* cells protected once stay so as complements are added: only
+		 * the others are audited again (their intervals still are,
+		 * for the report) */
+		r = audit_cells(pol, t, &m, res->state, ok, true, f, err);
 		if (r < 0)
 			break;
+		for (size_t row = 0; row < n; row++)
+			ok[row] |= res->state[row] == CELL_PRIMARY && f[row].by == AUDIT_OK;
 		for (size_t row = 0; row < n && !failing; row++) {
 			double best_k = INFINITY;
 			long pick;
-			if (res->state[row] != CELL_PRIMARY || isnan(m.value[row]))
-				continue;
-			if (audit_protected(pol, t, m.value[row], lo[row], hi[row]))
+			if (res->state[row] != CELL_PRIMARY || isnan(m.value[row]) ||
+			    f[row].by == AUDIT_OK)
 				continue;
 			failing = true;
 			/* widen through the equation whose cheapest complement
@@ -548,26 +670,35 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 			}
 			if (pick < 0)
 				break; /* nothing left to add: the final audit says so */
-			supp_mark(t, res, (size_t)pick, "the audit found a primary cell too narrowly bounded");
+			supp_mark(t, res, (size_t)pick,
+				  f[row].by == AUDIT_OUTSIDER
+					  ? "the audit found a primary cell too narrowly bounded"
+				  : f[row].by == AUDIT_CONTRIBUTOR
+					  ? "the audit found a primary cell the contributor of another hidden cell could narrow"
+					  : "the audit found a primary cell its own largest contributors could bound");
 		}
 		if (!failing)
 			break;
 	}
 	if (r == 0 && res->nsecondary && supp_prune_on) {
-		size_t released = 0;
-		r = supp_prune(pol, t, res, &m, row_eq_off, row_eq, &released, err);
-		/* the intervals reported are of the final pattern */
-		if (r == 0 && released)
-			r = audit_intervals(&m, res->state, lo, hi, err);
+		r = supp_prune(pol, t, res, &m, row_eq_off, row_eq, false, &released, err);
+		repattern = released > 0;
 	}
+	/* small tables: the exact search, then the release of the cells of
+	 * value 0 the audit does not need (they cost the search nothing) */
+	if (r == 0 && supp_exact_on && (r = supp_exact(pol, t, res, &m, ok, err)) > 0) {
+		repattern = true;
+		r = supp_prune(pol, t, res, &m, row_eq_off, row_eq, true, &released, err);
+	}
+	/* the findings reported are of the final pattern */
+	if (r == 0 && repattern)
+		r = audit_cells(pol, t, &m, res->state, ok, true, f, err);
 	suppress_margins_free(&m);
 	if (r == 0) {
 		/* the last audit was of the final pattern: audit_suppression
 		 * reports it rather than solving every LP again */
-		trex_free(res->audit_lo);
-		trex_free(res->audit_hi);
-		res->audit_lo = TREX_TAKE(lo);
-		res->audit_hi = TREX_TAKE(hi);
+		trex_free(res->audit);
+		res->audit = TREX_TAKE(f);
 	}
 	return r;
 }

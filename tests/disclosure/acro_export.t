@@ -43,8 +43,8 @@ if [ -n "${ACRO_SRC:-}" ]; then
 fi
 
 # --- secondary suppression: hand-derived (cases/margins_2d_rectangle: the
-# primary A,F and the rectangle A,M B,F B,M; n is column 2, so the viewer's
-# y is 1) ---
+# primary A,F and the least-loss rectangle A,M C,F C,M, rows 2, 7, 8; n is
+# column 2, so the viewer's y is 1) ---
 mkdir sec sec/out
 printf 'geo,sex,n\nA,F,4\nA,M,20\nA,Total,24\nB,F,15\nB,M,30\nB,Total,45\nC,F,25\nC,M,12\nC,Total,37\nTotal,F,44\nTotal,M,62\nTotal,Total,106\n' >sec/t.csv
 echo '{"outputs": [{"path": "t.csv", "kind": "frequency_table", "dimensions": ["geo", "sex"], "count": "n", "total_codes": {"geo": ["Total"], "sex": ["Total"]}},
@@ -55,11 +55,11 @@ printf 'region,cost,n,top1,top2\nN,1000,5,300,200\nS,2000,30,150,140\nE,3000,40,
 (cd sec && "$CHECK" --json --manifest m.json --out out --acro-json acro t.csv m.csv >report.json)
 R=sec/acro/results.json
 expect_eq "secondary: primary cell" '[[0,1]]' "$(jq -c '.results.output_0.files[0].sdc.cells.MinimumThresholdCheck' $R)"
-expect_eq "secondary: complements" '[[1,1],[3,1],[4,1]]' "$(jq -c '.results.output_0.files[0].sdc.cells.SecondarySuppression' $R)"
+expect_eq "secondary: complements" '[[1,1],[6,1],[7,1]]' "$(jq -c '.results.output_0.files[0].sdc.cells.SecondarySuppression' $R)"
 expect_eq "secondary: counts" '{"MinimumThresholdCheck":1,"SecondarySuppression":3}' \
 	"$(jq -c '.results.output_0.files[0].sdc.summary|{MinimumThresholdCheck,SecondarySuppression}' $R)"
 expect_eq "secondary: outcome by position" \
-	'{"0":"MinimumThresholdCheck; ","1":"SecondarySuppression; ","2":"ok","3":"SecondarySuppression; ","4":"SecondarySuppression; ","5":"ok","6":"ok","7":"ok","8":"ok","9":"ok","10":"ok","11":"ok"}' \
+	'{"0":"MinimumThresholdCheck; ","1":"SecondarySuppression; ","2":"ok","3":"ok","4":"ok","5":"ok","6":"SecondarySuppression; ","7":"SecondarySuppression; ","8":"ok","9":"ok","10":"ok","11":"ok"}' \
 	"$(jq -c '.results.output_0.outcome.n' $R)"
 expect_eq "secondary: summary line" "true" \
 	"$(jq '.results.output_0.summary|contains("\n SecondarySuppression: fail - 3 cells suppressed.\n")' $R)"

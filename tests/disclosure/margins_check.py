@@ -6,7 +6,10 @@ trex-check's code.
 - every released total equals the original total (never recomputed);
 - no margin equation (total = sum of its direct children) has exactly one
   hidden cell, so nothing is recovered by one subtraction;
-- each equation whose cells are all released still adds up.
+- each equation whose cells are all released still adds up;
+- magnitude tables with a contributors column: no equation hides exactly
+  two cells that each have a single contributor, who knows their own
+  and would subtract it to recover the other (the singleton problem).
 usage: margins_check.py m.json ORIGINAL.csv RELEASED.csv
 """
 import csv
@@ -20,6 +23,9 @@ def main(man, orig, rel):
     totals = decl.get("total_codes", {})
     hier = decl.get("hierarchies", {})
     o = {tuple(r[d] for d in dims): r[count] for r in csv.DictReader(open(orig, newline=""))}
+    nc = decl.get("contributors")
+    single = {tuple(r[d] for d in dims) for r in csv.DictReader(open(orig, newline=""))
+              if nc and r[nc] == "1"}
     r = {tuple(x[d] for d in dims): x[count] for x in csv.DictReader(open(rel, newline=""))}
     codes = [sorted({k[i] for k in o}) for i in range(len(dims))]
     errors = []
@@ -37,6 +43,8 @@ def main(man, orig, rel):
             hidden = [m for m in members if r[m] == ""]
             if len(hidden) == 1:
                 errors.append(f"equation of {key} over {d} hides only {hidden[0]}")
+            if len(hidden) == 2 and hidden[0] in single and hidden[1] in single:
+                errors.append(f"equation of {key} over {d} hides only two single-contributor cells")
             if not hidden:
                 s = sum(float(r[m]) for m in members[1:])
                 if abs(s - float(r[key])) > 1e-9:

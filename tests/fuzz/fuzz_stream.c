@@ -3,8 +3,9 @@
  * decide exactly what the whole-table check (rules.c) decides. The input
  * drives a generator of tables -- dimensions, codes (short, long, quoted,
  * empty, margin-like names), counts (zeros, ones, small, missing, invalid),
- * sorted or shuffled rows, repeated keys, true margins, an undeclared
- * column -- and a small
+ * sorted or shuffled rows, repeated keys, margins named like one (true, or
+ * a few more than their slice), an undeclared column, either anchor --
+ * and a small
  * chunk size cuts each table into many batches. Both paths run on it; the
  * error, the file's report entry, every cell decision and the released
  * copy must be the same bytes. A table whose rows are not grouped must be
@@ -152,6 +153,10 @@ static size_t gen_table(struct gen *g, struct table *t, const char **dims, bool 
 			gen_code(g, d, i, codes[d][i], sizeof(codes[d][i]));
 		nrows *= card[d];
 	}
+	/* a margin is named like one (totals.c checks that it adds up) */
+	if (margin && card[nd - 1] >= 4)
+		snprintf(codes[nd - 1][card[nd - 1] - 1], sizeof(codes[0][0]), "%s",
+			 gen_below(g, 2) ? "Total" : "All");
 	rows = calloc(nrows + 1, sizeof(*rows));
 	vals = calloc(nrows + 1, sizeof(*vals));
 	if (!rows || !vals)
@@ -190,6 +195,15 @@ static size_t gen_table(struct gen *g, struct table *t, const char **dims, bool 
 			continue;
 		}
 		gen_count(g, style, count, sizeof(count));
+		if (count[0] >= '0' && count[0] <= '9' && strspn(count, "0123456789") == strlen(count))
+			vals[r] = strtol(count, NULL, 10);
+		if (margin && card[nd - 1] >= 4 && idx[nd - 1] == card[nd - 1] - 1) {
+			/* the sum of its slice, sometimes a few more (a hidden group) */
+			long sum = gen_below(g, 4) ? 0 : 1 + (long)gen_below(g, 5);
+			for (size_t k = 1; k < card[nd - 1]; k++)
+				sum += vals[r - k] > 0 ? vals[r - k] : 0;
+			snprintf(count, sizeof(count), "%ld", sum);
+		}
 		snprintf(rows[r] + len, sizeof(rows[r]) - len, "%s%s\n", count, extra);
 	}
 	if (shuffle)
@@ -359,6 +373,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nd = gen_table(&g, &tab, dims, magnitude);
 	policy_defaults(&pol);
 	pol.zeros_are_disclosive = gen_below(&g, 2);
+	pol.anchor = gen_below(&g, 2) ? POLICY_ANCHOR_TAU_ARGUS : POLICY_ANCHOR_ACRO;
 	pol.check_missing_values = gen_below(&g, 2);
 	if (gen_below(&g, 2)) {
 		/* other packs: p% is only reachable when dominance is looser */

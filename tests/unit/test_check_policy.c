@@ -65,6 +65,44 @@ static void test_policy_errors(void **state)
 	policy_error("{\"name\": \"x\", \"version\": \"1\", \"max_unknown_label_share\": \"0.5\"}",
 		     "'max_unknown_label_share' must be in [0, 1]");
 	policy_error("{\"name\": \"x\", \"version\": \"1\", \"record_level_min_rows\": 1}", "between");
+	policy_error("{\"name\": \"x\", \"version\": \"1\", \"anchor\": \"sdcTable\"}",
+		     "'anchor' must be \"acro\" or \"tau-argus\"");
+}
+
+/* The anchor of each shipped pack (policies/disclosure/README.md), its
+ * default and its place in the report. */
+static void test_anchor_per_pack(void **state)
+{
+	static const struct {
+		const char *pack;
+		enum policy_anchor anchor;
+	} packs[] = {
+		{"default", POLICY_ANCHOR_ACRO},    {"strict", POLICY_ANCHOR_ACRO},
+		{"datashield", POLICY_ANCHOR_ACRO}, {"opensafely", POLICY_ANCHOR_ACRO},
+		{"opensafely-midpoint6", POLICY_ANCHOR_ACRO}, {"casd", POLICY_ANCHOR_TAU_ARGUS},
+	};
+	static const char t[] = "{\"name\": \"x\", \"version\": \"2\", \"anchor\": \"tau-argus\"}";
+	const char *root = getenv("TREX_ROOT");
+	char dir[4096];
+	struct policy p;
+	struct trex_err err = {0};
+	json_t *j;
+
+	policy_defaults(&p);
+	assert_int_equal(p.anchor, POLICY_ANCHOR_ACRO);
+	assert_int_equal(policy_parse(t, strlen(t), "p.json", &p, &err), 0);
+	assert_int_equal(p.anchor, POLICY_ANCHOR_TAU_ARGUS);
+	j = policy_to_json(&p);
+	assert_string_equal(json_string_value(json_object_get(j, "anchor")), "tau-argus");
+	json_decref(j);
+	snprintf(dir, sizeof(dir), "%s/policies/disclosure", root ? root : ".");
+	setenv("TREX_POLICY_DIR", dir, 1);
+	for (size_t i = 0; i < sizeof(packs) / sizeof(packs[0]); i++) {
+		if (policy_load(packs[i].pack, &p, &err) != 0)
+			fail_msg("%s: %s", packs[i].pack, err.msg);
+		if (p.anchor != packs[i].anchor)
+			fail_msg("%s: anchor %d", packs[i].pack, (int)p.anchor);
+	}
 }
 
 /* The record-level label keys (issue #11 item 7c): defaults and per pack. */
@@ -331,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_policy_profile),
 		cmocka_unit_test(test_shipped_packs),
 		cmocka_unit_test(test_record_level_keys),
+		cmocka_unit_test(test_anchor_per_pack),
 		cmocka_unit_test(test_manifest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
