@@ -90,9 +90,10 @@ $(BUILD)/empty.o:
 $(BUILD)/trex-sandbox: $(BUILD)/sandbox/main.o $(call lib_file,sandbox) $(call lib_file,policies/seccomp) $(call lib_file,common)
 	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_SECCOMP) $(LIBS_CAP)
 
-# trexd reads disclosure packs with trex-check's reader (runner/packs.c):
-# that one object, not the checker's library
-$(BUILD)/trexd: $(BUILD)/runner/main.o $(call lib_file,runner) $(call lib_file,policies/seccomp) $(BUILD)/policies/check/policy.o $(BUILD)/libllhttp.a $(call lib_file,common)
+# trexd reads disclosure packs with trex-check's reader (runner/packs.c)
+# and derived-statistic declarations with its declaration parser
+# (runner/manifest.c): those objects, not the checker's library
+$(BUILD)/trexd: $(BUILD)/runner/main.o $(call lib_file,runner) $(call lib_file,policies/seccomp) $(BUILD)/policies/check/policy.o $(BUILD)/policies/check/manifest.o $(BUILD)/libllhttp.a $(call lib_file,common)
 	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_UV) $(LIBS_SECCOMP) $(LIBS_JSON) $(LIBS_SQLITE) $(LIBS_SSL) -lpthread
 
 $(BUILD)/trex-check: $(BUILD)/policies/check/main.o $(call lib_file,policies/check) $(call lib_file,common)

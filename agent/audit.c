@@ -1,9 +1,12 @@
 /* trex audit verify FILE: check an audit log offline; any edited, removed,
  * inserted or reordered line is named. With --trexd-key the signed
  * checkpoints are checked too, and --complete requires the log to end
- * with one (a log copied after trexd stopped), which catches whole lines
- * cut from the end. trex audit show --job ID | --project P asks trexd
- * (auditor role). */
+ * with one (a log copied after trexd stopped). Lines cut from the end of
+ * a log leave a valid chain, which may even end signed: --head SEQ:HASH
+ * (a head kept away from the log, from trex audit head or trexd's start
+ * and stop lines) and --checkpoint FILE (a signed checkpoint kept away
+ * from it) name a line the log must still hold, unchanged. trex audit
+ * head and show --job ID | --project P ask trexd (auditor role). */
 #include "cli.h"
 
 #include <errno.h>
@@ -16,68 +19,93 @@
 #include "common/hash.h"
 #include "common/sign.h"
 
-/* Walk the (already chain-verified) log and check each checkpoint's
- * signature; returns the last line that was signed. */
-static int audit_checkpoints(const char *path, const struct trex_key *key,
-			     uint64_t *last_signed, uint64_t *ncheck, int *stopped,
-			     struct trex_err *err)
+/* What a verification checks beyond the chain, line by line. */
+struct audit_walk {
+	const struct trex_key *key; /* --trexd-key: every checkpoint's signature */
+	uint64_t last_signed, ncheck;
+	int stopped, prev_stop;
+	char prev[65];              /* hash of the line before */
+	uint64_t want[2];           /* --head, --checkpoint: a line that must be there */
+	char want_hash[2][65];      /* ... with this hash */
+	const char *want_what[2];
+	struct trex_err *err;
+};
+
+static int audit_walk_line(void *arg, uint64_t seq, const char *text, size_t len,
+			   const char *hash, json_t *line)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	if (!f)
-		return trex_err_set(err, -errno, "open %s", path);
-	_cleanup_free_ char *line = trex_malloc(AUDIT_LINE_MAX + 2);
-	if (!line)
-		return trex_err_setx(err, -ENOMEM, "out of memory");
-	char prev[65] = "";
-	uint64_t n = 0;
-	*last_signed = 0;
-	*ncheck = 0;
-	*stopped = 0;
-	int prev_stop = 0;
-	while (fgets(line, AUDIT_LINE_MAX + 2, f)) {
-		n++;
-		size_t len = strlen(line);
-		json_t *j = json_loadb(line, len - 1, 0, NULL);
-		const char *ev = json_string_value(json_object_get(j, "event"));
-		if (ev && strcmp(ev, "checkpoint") == 0) {
-			json_int_t s = json_integer_value(json_object_get(j, "signed_seq"));
-			const char *h = json_string_value(json_object_get(j, "signed_hash"));
-			const char *sig = json_string_value(json_object_get(j, "signature"));
-			char text[160];
-			int bad = !h || !sig || (uint64_t)s != n - 1 || strcmp(h, prev) != 0;
-			if (!bad) {
-				struct trex_err verr = { 0 };
-				snprintf(text, sizeof(text), "trex-audit-checkpoint seq=%llu hash=%s",
-					 (unsigned long long)s, h);
-				bad = trex_verify(key, text, strlen(text), sig, &verr) < 0;
-			}
-			json_decref(j);
-			if (bad)
-				return trex_err_setx(err, -EBADMSG,
-						     "line %llu: checkpoint signature does not verify with this trexd key",
-						     (unsigned long long)n);
-			*last_signed = n;
-			(*ncheck)++;
-			*stopped = prev_stop;
-			prev_stop = 0;
-		} else {
-			prev_stop = ev && strcmp(ev, "trexd_stopped") == 0;
-			json_decref(j);
-		}
-		trex_sha256_hex(line, len - 1, prev);
+	struct audit_walk *w = arg;
+	(void)text;
+	(void)len;
+	const char *ev = json_string_value(json_object_get(line, "event"));
+	if (w->key && ev && strcmp(ev, "checkpoint") == 0) {
+		json_t *s = json_object_get(line, "signed_seq");
+		const char *h = json_string_value(json_object_get(line, "signed_hash"));
+		const char *sig = json_string_value(json_object_get(line, "signature"));
+		char ctext[256];
+		int bad = !sig || !h || audit_checkpoint_text(line, ctext, sizeof(ctext)) < 0 ||
+			  (uint64_t)json_integer_value(s) != seq - 1 || strcmp(h, w->prev) != 0 ||
+			  trex_verify(w->key, ctext, strlen(ctext), sig, NULL) < 0;
+		if (bad)
+			return trex_err_setx(w->err, -EBADMSG,
+					     "line %llu: checkpoint signature does not verify with this trexd key",
+					     (unsigned long long)seq);
+		w->last_signed = seq;
+		w->ncheck++;
+		w->stopped = w->prev_stop;
+		w->prev_stop = 0;
+	} else {
+		w->prev_stop = ev && strcmp(ev, "trexd_stopped") == 0;
 	}
+	for (int i = 0; i < 2; i++)
+		if (w->want_what[i] && seq == w->want[i] && strcmp(hash, w->want_hash[i]) != 0)
+			return trex_err_setx(w->err, -EBADMSG,
+					     "line %llu: hash %s, not the %s's %s: the log differs from it",
+					     (unsigned long long)seq, hash, w->want_what[i],
+					     w->want_hash[i]);
+	memcpy(w->prev, hash, sizeof(w->prev));
 	return 0;
+}
+
+/* --checkpoint FILE: a checkpoint line kept elsewhere (trex audit head
+ * --checkpoint), signed by trexd: the log must hold the line it signs. */
+static int audit_load_checkpoint(const char *file, const struct trex_key *key, uint64_t *seq,
+				 char hash[65], struct trex_err *err)
+{
+	json_error_t jerr;
+	json_t *cp = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+	char text[256];
+	const char *h = json_string_value(json_object_get(cp, "signed_hash"));
+	const char *sig = json_string_value(json_object_get(cp, "signature"));
+	int r = 0;
+	if (!cp)
+		r = trex_err_setx(err, -EINVAL, "%s: line %d: %s", file, jerr.line, jerr.text);
+	else if (!h || !sig || strlen(h) != 64 || audit_checkpoint_text(cp, text, sizeof(text)) < 0)
+		r = trex_err_setx(err, -EINVAL, "%s: not a checkpoint line of a trexd audit log", file);
+	else if (trex_verify(key, text, strlen(text), sig, NULL) < 0)
+		r = trex_err_setx(err, -EBADMSG, "%s: the checkpoint's signature does not verify with this trexd key",
+				  file);
+	if (r == 0) {
+		*seq = (uint64_t)json_integer_value(json_object_get(cp, "signed_seq"));
+		memcpy(hash, h, 65);
+	}
+	json_decref(cp);
+	return r;
 }
 
 static int audit_verify_verb(int argc, char **argv)
 {
-	const char *file = NULL, *keyf = NULL;
+	const char *file = NULL, *keyf = NULL, *head = NULL, *cpf = NULL;
 	int complete = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--trexd-key") == 0 && i + 1 < argc)
 			keyf = argv[++i];
 		else if (strcmp(argv[i], "--complete") == 0)
 			complete = 1;
+		else if (strcmp(argv[i], "--head") == 0 && i + 1 < argc)
+			head = argv[++i];
+		else if (strcmp(argv[i], "--checkpoint") == 0 && i + 1 < argc)
+			cpf = argv[++i];
 		else if (argv[i][0] != '-' && !file)
 			file = argv[i];
 		else
@@ -85,41 +113,100 @@ static int audit_verify_verb(int argc, char **argv)
 	}
 	if (!file)
 		return cli_usage_error("audit", "verify needs FILE");
+	if (cpf && !keyf)
+		return cli_usage_error("audit", "verify: --checkpoint needs --trexd-key");
 	struct trex_err err = { 0 };
+	struct audit_walk w = { .err = &err };
+	memcpy(w.prev, AUDIT_GENESIS, sizeof(w.prev));
+	if (head && audit_parse_head(head, &w.want[0], w.want_hash[0]) < 0)
+		return cli_usage_error("audit", "verify: --head: not SEQ:HASH (a number, ':', 64 hex digits)");
+	if (head)
+		w.want_what[0] = "expected head";
+	struct trex_key *key = NULL;
+	if (keyf && trex_key_load_public(keyf, &key, &err) < 0) {
+		fprintf(stderr, "trex audit verify: %s\n", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	w.key = key;
+	int lr = cpf ? audit_load_checkpoint(cpf, key, &w.want[1], w.want_hash[1], &err) : 0;
+	if (lr < 0) {
+		trex_key_free(key);
+		fprintf(stderr, "trex audit verify: %s\n", err.msg);
+		/* a checkpoint trexd did not sign fails the check; an unreadable
+		 * file is bad input */
+		return lr == -EBADMSG ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+	}
+	if (cpf)
+		w.want_what[1] = "published checkpoint";
 	struct audit_verify_result res;
-	if (audit_verify(file, &res, &err) < 0) {
+	int r = audit_verify_scan(file, audit_walk_line, &w, &res, &err);
+	trex_key_free(key);
+	if (r < 0) {
 		fprintf(stderr, "trex audit verify: %s: %s\n", file, err.msg);
 		return CLI_EXIT_FAILED;
 	}
-	uint64_t last = 0, nck = 0;
-	int stopped = 0;
-	if (keyf) {
-		struct trex_key *key = NULL;
-		if (trex_key_load_public(keyf, &key, &err) < 0) {
-			fprintf(stderr, "trex audit verify: %s\n", err.msg);
-			return CLI_EXIT_USAGE;
-		}
-		int r = audit_checkpoints(file, key, &last, &nck, &stopped, &err);
-		trex_key_free(key);
-		if (r < 0) {
-			fprintf(stderr, "trex audit verify: %s: %s\n", file, err.msg);
+	/* a head or checkpoint kept elsewhere: lines cut from the end */
+	for (int i = 0; i < 2; i++)
+		if (w.want_what[i] && w.want[i] > res.lines) {
+			fprintf(stderr, "trex audit verify: %s: the log ends at line %llu, before the %s %llu:%s: lines were cut from the end\n",
+				file, (unsigned long long)res.lines, w.want_what[i],
+				(unsigned long long)w.want[i], w.want_hash[i]);
 			return CLI_EXIT_FAILED;
 		}
-	}
 	/* a stopped trexd's last lines are "trexd_stopped" and the
 	 * checkpoint that signs it */
-	if (complete && (!keyf || last != res.lines || !stopped)) {
+	if (complete && (!keyf || w.last_signed != res.lines || !w.stopped)) {
 		fprintf(stderr, "trex audit verify: %s: line %llu: the log does not end with trexd's signed stop (lines cut from the end, or trexd still running)\n",
 			file, (unsigned long long)res.lines);
 		return CLI_EXIT_FAILED;
 	}
-	printf("%s: %llu lines, chain intact, head %s", file, (unsigned long long)res.lines,
-	       res.head);
+	printf("%s: %llu lines, chain intact, head %llu:%s", file, (unsigned long long)res.lines,
+	       (unsigned long long)res.lines, res.head);
 	if (keyf)
-		printf(", %llu signed checkpoints, last at line %llu", (unsigned long long)nck,
-		       (unsigned long long)last);
+		printf(", %llu signed checkpoints, last at line %llu", (unsigned long long)w.ncheck,
+		       (unsigned long long)w.last_signed);
+	if (head)
+		printf(", holds head %llu", (unsigned long long)w.want[0]);
+	if (cpf)
+		printf(", holds the checkpoint's line %llu", (unsigned long long)w.want[1]);
 	putchar('\n');
 	return CLI_EXIT_OK;
+}
+
+/* trex audit head [--checkpoint OUT]: the head of trexd's log now (the
+ * auditor's read is its last line), "SEQ:HASH" on stdout, for an auditor
+ * to keep away from the state folder; with --checkpoint, the last signed
+ * checkpoint line is written to OUT too (for --checkpoint of verify). */
+static int audit_head(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *out = NULL;
+	if (argc == 3 && strcmp(argv[1], "--checkpoint") == 0)
+		out = argv[2];
+	else if (argc != 1)
+		return cli_usage_error("audit", "usage: trex audit head [--checkpoint OUT]");
+	struct trex_err err = { 0 };
+	json_t *ans = NULL;
+	if (client_call_json(ctx->socket, "GET", "/v1/audit/head", NULL, &ans, &err) < 0)
+		return cli_fail(&err);
+	uint64_t seq;
+	char hash[65];
+	const char *head = json_string_value(json_object_get(ans, "head"));
+	json_t *cp = json_object_get(ans, "checkpoint");
+	int r = CLI_EXIT_OK;
+	if (!head || audit_parse_head(head, &seq, hash) < 0) {
+		fprintf(stderr, "trex audit head: trexd's answer has no head\n");
+		r = CLI_EXIT_FAILED;
+	} else if (out && !json_is_object(cp)) {
+		fprintf(stderr, "trex audit head: the log has no signed checkpoint yet\n");
+		r = CLI_EXIT_FAILED;
+	} else if (out && json_dump_file(cp, out, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) < 0) {
+		fprintf(stderr, "trex audit head: cannot write %s\n", out);
+		r = CLI_EXIT_FAILED;
+	} else {
+		printf("%s\n", head);
+	}
+	json_decref(ans);
+	return r;
 }
 
 static int audit_show(const struct cli_ctx *ctx, int argc, char **argv)
@@ -151,7 +238,9 @@ int cli_audit(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
 		return audit_verify_verb(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "head") == 0)
+		return audit_head(ctx, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)
 		return audit_show(ctx, argc - 1, argv + 1);
-	return cli_usage_error("audit", "usage: trex audit verify FILE [--trexd-key PUB] [--complete] | show --job ID | --project NAME");
+	return cli_usage_error("audit", "usage: trex audit verify FILE [--trexd-key PUB] [--complete] [--head SEQ:HASH] [--checkpoint FILE] | head [--checkpoint OUT] | show --job ID | --project NAME");
 }

@@ -14,6 +14,7 @@ enum cli_exit {
 	CLI_EXIT_FAILED = 1,       /* the server refused, or trexd/IO failed */
 	CLI_EXIT_USAGE = 2,
 	CLI_EXIT_NOT_RELEASED = 3, /* wait: job ended without a release */
+	CLI_EXIT_NOT_APPROVED = 3, /* approve without --digest: shown only */
 };
 
 #define CLI_DEFAULT_SOCKET "/run/trex/trexd.sock"
@@ -28,7 +29,7 @@ int cli_wait(const struct cli_ctx *ctx, int argc, char **argv);
 int cli_outputs(const struct cli_ctx *ctx, int argc, char **argv);
 int cli_fetch(const struct cli_ctx *ctx, int argc, char **argv);
 int cli_permit(const struct cli_ctx *ctx, int argc, char **argv);  /* permit.c */
-int cli_approve(const struct cli_ctx *ctx, int argc, char **argv); /* review.c */
+int cli_approve(const struct cli_ctx *ctx, int argc, char **argv); /* approve.c */
 int cli_review(const struct cli_ctx *ctx, int argc, char **argv);  /* review.c */
 int cli_held(const struct cli_ctx *ctx, int argc, char **argv);    /* review.c */
 int cli_acro(const struct cli_ctx *ctx, int argc, char **argv);    /* review.c */

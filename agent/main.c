@@ -42,7 +42,11 @@ static const char usage[] =
 	"  permit verify --key PUB [--revoked ID] [--project P --researcher R\n"
 	"         --dataset D --runtime RT] FILE  check a permit as trexd does\n"
 	"  permit show FILE            print a permit\n"
-	"  approve JOB                 (approver) approve a strict-permit job's code bundle\n"
+	"  approve JOB [--digest JOB_SHA256]\n"
+	"                              (approver) show a strict-permit job as it would\n"
+	"                              be approved (manifest, policy, every file's\n"
+	"                              SHA-256 and size) and its job_sha256; with\n"
+	"                              --digest, approve it if it still has that digest\n"
 	"  review JOB FILE --release|--reject --reason TEXT\n"
 	"                              (checker) decide on an output held for review\n"
 	"  review JOB --log stdout|stderr --release|--reject --reason TEXT\n"
@@ -52,8 +56,12 @@ static const char usage[] =
 	"                              (its released tables, each cell's check result)\n"
 	"                              into DIR, a new or empty folder; open it in SACRO\n"
 	"                              Viewer\n"
-	"  audit verify FILE [--trexd-key PUB] [--complete]\n"
-	"                              check an audit log; names the first bad line\n"
+	"  audit verify FILE [--trexd-key PUB] [--complete] [--head SEQ:HASH]\n"
+	"         [--checkpoint FILE]  check an audit log; names the first bad line;\n"
+	"                              --head/--checkpoint: a head or signed checkpoint\n"
+	"                              kept elsewhere that the log must still hold\n"
+	"  audit head [--checkpoint OUT]  (auditor) trexd's audit head now, SEQ:HASH;\n"
+	"                              OUT gets its last signed checkpoint line\n"
 	"  audit show --job ID | --project NAME   (auditor) audit lines from trexd\n"
 	"\n"
 	"options:\n"
@@ -71,7 +79,8 @@ static const char usage[] =
 	"exit status: 0 ok; 1 trexd refused or could not be reached, or a download\n"
 	"failed its size/SHA-256 check or could not be written (message on stderr);\n"
 	"2 bad usage or unreadable local input (manifest, folder, permit); 3 (wait)\n"
-	"the job ended without a release, or --timeout passed.\n";
+	"the job ended without a release, or --timeout passed; (approve) the job was\n"
+	"shown, nothing approved (no --digest).\n";
 
 /* an environment variable, NULL when unset or empty */
 static const char *main_env(const char *name)

@@ -1,8 +1,8 @@
-/* trex approve JOB, trex review JOB FILE --release|--reject --reason TEXT:
- * the approver's and the checker's decisions, sent to trexd, which checks
- * the roles and that nobody decides on their own job. trex held JOB FILE
- * -o OUT: the checker's look at a held output before deciding. trex acro
- * JOB -o DIR: the job's SACRO Viewer export, as a folder the viewer opens. */
+/* trex review JOB FILE --release|--reject --reason TEXT: the checker's
+ * decisions, sent to trexd, which checks the roles and that nobody decides
+ * on their own job (approvals: approve.c). trex held JOB FILE -o OUT: the
+ * checker's look at a held output before deciding. trex acro JOB -o DIR: the
+ * job's SACRO Viewer export, as a folder the viewer opens. */
 #include "cli.h"
 
 #include <dirent.h>
@@ -23,33 +23,6 @@ static void review_decref(json_t **j)
 	json_decref(*j);
 }
 #define _cleanup_json_ __attribute__((cleanup(review_decref)))
-
-/* Approve the code bundle trexd shows for the job: the hash goes back so
- * that what was looked at is what runs. */
-int cli_approve(const struct cli_ctx *ctx, int argc, char **argv)
-{
-	if (argc != 2)
-		return cli_usage_error("approve", "usage: trex approve JOB");
-	if (!cli_job_id_ok(argv[1]))
-		return cli_usage_error("approve", "not a job id");
-	struct trex_err err = { 0 };
-	_cleanup_json_ json_t *job = NULL, *req = NULL, *ans = NULL;
-	if (cli_get_job(ctx, argv[1], &job, &err) < 0)
-		return cli_fail(&err);
-	const char *sha = json_string_value(
-		json_object_get(json_object_get(job, "permit"), "bundle_sha256"));
-	if (!sha) {
-		fprintf(stderr, "trex approve: job %s has no permit to approve under\n", argv[1]);
-		return CLI_EXIT_FAILED;
-	}
-	req = json_pack("{s:s}", "bundle_sha256", sha);
-	char target[128];
-	snprintf(target, sizeof(target), "/v1/jobs/%s/approve", argv[1]);
-	if (client_call_json(ctx->socket, "POST", target, req, &ans, &err) < 0)
-		return cli_fail(&err);
-	printf("approved job %s, code bundle sha256 %s\n", argv[1], sha);
-	return CLI_EXIT_OK;
-}
 
 int cli_review(const struct cli_ctx *ctx, int argc, char **argv)
 {

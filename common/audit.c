@@ -8,16 +8,47 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static const char audit_genesis[65] =
-	"0000000000000000000000000000000000000000000000000000000000000000";
+static const char audit_genesis[65] = AUDIT_GENESIS;
 
-/* Check one line against the chain state; on success advance the state. */
+int audit_checkpoint_text(json_t *cp, char *out, size_t len)
+{
+	json_t *seq = json_object_get(cp, "signed_seq");
+	const char *hash = json_string_value(json_object_get(cp, "signed_hash"));
+	json_t *jobs = json_object_get(cp, "jobs"), *high = json_object_get(cp, "store_seq");
+	if (!json_is_integer(seq) || !hash || (!jobs != !high) ||
+	    (jobs && (!json_is_integer(jobs) || !json_is_integer(high))))
+		return -EINVAL;
+	int n = snprintf(out, len, "trex-audit-checkpoint seq=%lld hash=%s",
+			 (long long)json_integer_value(seq), hash);
+	if (jobs && n > 0 && (size_t)n < len)
+		n += snprintf(out + n, len - (size_t)n, " jobs=%lld store_seq=%lld",
+			      (long long)json_integer_value(jobs),
+			      (long long)json_integer_value(high));
+	return n < 0 || (size_t)n >= len ? -EINVAL : 0;
+}
+
+int audit_parse_head(const char *s, uint64_t *seq, char hash[65])
+{
+	const char *colon = strchr(s, ':');
+	if (!colon || colon == s || colon - s > 19 || strlen(colon + 1) != 64 ||
+	    strspn(s, "0123456789") != (size_t)(colon - s) ||
+	    strspn(colon + 1, "0123456789abcdef") != 64)
+		return -EINVAL;
+	*seq = strtoull(s, NULL, 10);
+	memcpy(hash, colon + 1, 65);
+	return 0;
+}
+
+/* Check one line against the chain state; on success advance the state
+ * and hand the line to fn. */
 static int audit_check_line(const char *line, size_t len, uint64_t lineno,
-			    uint64_t *seq, char prev[65], struct trex_err *err)
+			    uint64_t *seq, char prev[65], audit_line_fn fn, void *arg,
+			    struct trex_err *err)
 {
 	json_error_t jerr;
 	json_t *obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -39,15 +70,24 @@ static int audit_check_line(const char *line, size_t len, uint64_t lineno,
 				  "line %llu: previous-line hash does not match (line %llu was edited, or lines were removed or reordered)",
 				  (unsigned long long)lineno,
 				  (unsigned long long)(lineno - 1));
+	if (r == 0 && (r = trex_sha256_hex(line, len, prev)) < 0)
+		trex_err_setx(err, r, "sha256");
+	if (r == 0)
+		*seq = (uint64_t)s;
+	if (r == 0 && fn)
+		r = fn(arg, *seq, line, len, prev, obj);
 	json_decref(obj);
-	if (r < 0)
-		return r;
-	*seq = (uint64_t)s;
-	return trex_sha256_hex(line, len, prev);
+	return r;
 }
 
 int audit_verify(const char *path, struct audit_verify_result *result,
 		 struct trex_err *err)
+{
+	return audit_verify_scan(path, NULL, NULL, result, err);
+}
+
+int audit_verify_scan(const char *path, audit_line_fn fn, void *arg,
+		      struct audit_verify_result *result, struct trex_err *err)
 {
 	memset(result, 0, sizeof(*result));
 	memcpy(result->head, audit_genesis, sizeof(audit_genesis));
@@ -68,7 +108,7 @@ int audit_verify(const char *path, struct audit_verify_result *result,
 					     (unsigned long long)result->lines, AUDIT_LINE_MAX);
 		}
 		int r = audit_check_line(line, len - 1, result->lines, &seq,
-					 result->head, err);
+					 result->head, fn, arg, err);
 		if (r < 0) {
 			result->bad_line = result->lines;
 			return r;
@@ -81,12 +121,18 @@ int audit_verify(const char *path, struct audit_verify_result *result,
 
 int audit_open(const char *path, struct audit_log *log, struct trex_err *err)
 {
+	return audit_open_scan(path, log, NULL, NULL, err);
+}
+
+int audit_open_scan(const char *path, struct audit_log *log, audit_line_fn fn, void *arg,
+		    struct trex_err *err)
+{
 	log->fd = -1;
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return trex_err_set(err, -errno, "open %s", path);
 	struct audit_verify_result res;
-	int r = audit_verify(path, &res, err);
+	int r = audit_verify_scan(path, fn, arg, &res, err);
 	if (r < 0) {
 		close(fd);
 		return trex_err_prefix(err, "audit log %s is damaged, refusing to append", path);

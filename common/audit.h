@@ -18,10 +18,22 @@ struct audit_log {
 	char prev[65];   /* SHA-256 hex of the last line */
 };
 
+/* The "prev" of the first line. */
+#define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* Called for each line a verification has checked: its seq (= its line
+ * number), its text without the newline, its hash and the parsed object
+ * (all borrowed). A negative return stops the walk and is returned. */
+typedef int (*audit_line_fn)(void *arg, uint64_t seq, const char *text, size_t len,
+			     const char *hash, json_t *line);
+
 /* Open (creating 0600) and find the chain head by verifying the file. A
  * broken chain refuses to open: appending to a tampered log hides the
  * tampering. */
 int audit_open(const char *path, struct audit_log *log, struct trex_err *err);
+/* The same, with fn called for every line on the way (fn may be NULL). */
+int audit_open_scan(const char *path, struct audit_log *log, audit_line_fn fn, void *arg,
+		    struct trex_err *err);
 void audit_close(struct audit_log *log);
 
 /* Append {"seq","ts","prev","event", ...fields} (fields may be NULL; its
@@ -39,5 +51,19 @@ struct audit_verify_result {
  * what is wrong otherwise. */
 int audit_verify(const char *path, struct audit_verify_result *result,
 		 struct trex_err *err);
+/* The same, with fn called for every line that checks (fn may be NULL). */
+int audit_verify_scan(const char *path, audit_line_fn fn, void *arg,
+		      struct audit_verify_result *result, struct trex_err *err);
+
+/* What a checkpoint line's signature covers, from the line's fields:
+ * "trex-audit-checkpoint seq=S hash=H jobs=J store_seq=K" (signed_seq,
+ * signed_hash, jobs, store_seq), or without " jobs=... store_seq=..." for
+ * a checkpoint that has neither (written before trexd recorded them).
+ * -EINVAL when the fields are missing or of the wrong type. */
+int audit_checkpoint_text(json_t *checkpoint, char *out, size_t len);
+
+/* "SEQ:HASH" (an audit log's head as trexd prints it and `trex audit
+ * verify --head` takes it): 0, or -EINVAL. */
+int audit_parse_head(const char *s, uint64_t *seq, char hash[65]);
 
 #endif

@@ -32,6 +32,9 @@ const char *const sdc_vocab_rules[] = {
 	"extreme_value",      /* summary statistics: a minimum or maximum column (file), or
 	                       * a row whose statistics rest on one record (cell) */
 	"all_same",           /* summary statistics: a dispersion of 0, every record alike */
+	"implied_count",      /* a percentage, proportion or rate whose count is below safe_threshold */
+	"survival_step",      /* a survival table step implying a count below safe_threshold */
+	"level_count",        /* a regression term whose level few records hold (or all but few) */
 	/* file rules */
 	"mostly_ones",        /* most cells count 1: a list of individuals */
 	"record_level",       /* dimension labels unknown to the dataset, or one per row */
@@ -45,6 +48,7 @@ const char *const sdc_vocab_rules[] = {
 	"differencing",       /* differs from an earlier release by a small group */
 	"overlapping_groupings", /* rounding packs: one variable banded two ways */
 	"no_automatic_check", /* a kind held for an output checker (text, figure, ...) */
+	"uninterpreted_statistic", /* a column or table the checker cannot read as a count or magnitude */
 	"internal_error",     /* the check could not record its decisions */
 };
 const size_t sdc_vocab_nrules = TREX_ARRAY_LEN(sdc_vocab_rules);

@@ -2,10 +2,12 @@
  * of trexd (SECURITY.md "Permits, roles and audit"). One header for the
  * modules that implement them:
  *   audit_log.c     trexd's own key, the audit log and signed checkpoints
+ *   audit_head.c    the log's head anchored in the store, checked at start
  *   permits.c       trusted approver keys and the permit check at submission
  *   roles.c         who the caller is and what each route lets them do
  *   store_access.c  per-job permit facts, approvals and review decisions
- *   review.c        approve, review, held files and audit routes
+ *   approve.c       approving a strict-permit job (its job_sha256)
+ *   review.c        review, held files and audit routes
  *   relman.c        the signed release manifest */
 #ifndef TREX_RUNNER_ACCESS_H
 #define TREX_RUNNER_ACCESS_H
@@ -24,6 +26,7 @@
 #include "store.h"
 
 struct trexd;
+struct caller;
 
 struct trexd_access {
 	struct trex_key *key;     /* trexd's signing key (STATE/trexd.key) */
@@ -36,18 +39,43 @@ struct trexd_access {
 	struct audit_log audit;
 	int audit_open;
 	uint64_t since_checkpoint;
+	json_t *last_checkpoint;  /* the last checkpoint line, or NULL */
 };
+struct sacc_audit_head;
 
 /* audit_log.c */
-int alog_init(struct trexd *d, struct trex_err *err);
-/* Append an event (fields borrowed; may be NULL) and fsync it; adds a
- * signed checkpoint every checkpoint_every lines. Callers acknowledge the
- * action only when this returned 0. */
+/* Open the audit log (refusing one that does not match the store's head,
+ * unless accept_head "SEQ:HASH" names the log's own head: audit_head.c)
+ * and record the start. */
+int alog_init(struct trexd *d, const char *accept_head, struct trex_err *err);
+/* Append an event (fields borrowed; may be NULL), fsync it and record the
+ * new head in the store; adds a signed checkpoint every checkpoint_every
+ * lines. Callers acknowledge the action only when this returned 0. On the
+ * loop thread. */
 int alog_event(struct trexd *d, const char *event, json_t *fields, struct trex_err *err);
-/* A final signed checkpoint, then close (at shutdown). */
+/* The same from a submission's pool thread inside its transaction on
+ * `s`, which records the head with the job. It never writes the
+ * checkpoint that falls due: alog_checkpoint_due does, from the loop. */
+int alog_event_in(struct trexd *d, struct store *s, const char *event, json_t *fields,
+		  struct trex_err *err);
+void alog_checkpoint_due(struct trexd *d);
+/* A final signed checkpoint, the head recorded as a clean stop, then
+ * close (at shutdown). */
 void alog_close(struct trexd *d);
-/* The text that a checkpoint signs: "trex-audit-checkpoint seq=N hash=H". */
-void alog_checkpoint_text(uint64_t seq, const char *hash, char *out, size_t len);
+/* The head now, and a copy of the last checkpoint line (NULL when none;
+ * checkpoint may be NULL). */
+void alog_head(struct trexd *d, struct sacc_audit_head *h, json_t **checkpoint);
+
+/* audit_head.c */
+/* Open STATE/audit.log at `path` into d->acc->audit after comparing it
+ * with the head the store recorded; *note gets {"event", "fields"} of a
+ * line to append once started (an adopted or accepted head), or NULL. */
+int ahead_open(struct trexd *d, const char *path, const char *accept_head, json_t **note,
+	       struct trex_err *err);
+/* The log line "event=audit_head seq=N hash=H at=start|stop". */
+void ahead_log(struct trexd *d, const char *at);
+/* GET /v1/audit/head (auditors). */
+void ahead_show(struct trexd *d, const struct caller *c, struct http_response *resp);
 
 /* permits.c */
 struct permit_decision {
@@ -105,11 +133,34 @@ int sacc_put(struct store *s, const char *job, const struct job_access *a,
 	     struct trex_err *err);
 /* -ENOENT when the job has no access row (submitted without a permit). */
 int sacc_get(struct store *s, const char *job, struct job_access *a, struct trex_err *err);
-int sacc_put_approval(struct store *s, const char *permit_id, const char *sha256,
+/* A job's job_sha256 and its files' digests (JSON text of the "files" of
+ * common/jobdigest.h), stored with the job. */
+int sacc_put_digest(struct store *s, const char *job, const char *job_sha256,
+		    const char *files, struct trex_err *err);
+/* -ENOENT for a job stored before store version 5. files may be NULL,
+ * else a new reference. */
+int sacc_get_digest(struct store *s, const char *job, char job_sha256[65], json_t **files,
+		    struct trex_err *err);
+int sacc_put_approval(struct store *s, const char *permit_id, const char *job_sha256,
 		      const char *approver, struct trex_err *err);
-/* 1 when this exact bundle was approved under this permit. */
-int sacc_approved(struct store *s, const char *permit_id, const char *sha256,
+/* 1 when this exact job (job_sha256) was approved under this permit. */
+int sacc_approved(struct store *s, const char *permit_id, const char *job_sha256,
 		  struct trex_err *err);
+/* The audit log's head as the store knows it (audit_log.c). seq -1: not
+ * anchored yet (a store from before version 5). */
+struct sacc_audit_head {
+	int64_t seq;
+	char hash[65];
+	int stopped; /* the trexd that wrote it stopped cleanly */
+};
+/* -ENOENT when the row is missing. */
+int sacc_audit_head(struct store *s, struct sacc_audit_head *h, struct trex_err *err);
+/* Moves the head forward only, unless force. */
+int sacc_set_audit_head(struct store *s, const struct sacc_audit_head *h, int force,
+			struct trex_err *err);
+/* The count of jobs and the store's high-water mark (the largest job seq
+ * it ever gave), which signed checkpoints record. */
+int sacc_store_mark(struct store *s, int64_t *jobs, int64_t *high, struct trex_err *err);
 int sacc_put_review(struct store *s, const char *job, const char *name,
 		    const char *decision, const char *reason, const char *reviewer,
 		    struct trex_err *err);
@@ -119,9 +170,17 @@ int sacc_reviews(struct store *s, const char *job, json_t **out, struct trex_err
 int sacc_release_output(struct store *s, const char *job, const char *name, int64_t size,
 			const char *sha256, const char *verdict, struct trex_err *err);
 
+/* approve.c: POST /v1/jobs/{id}/approve */
+void approve_route(struct trexd *d, const struct caller *c, const char *id,
+		   const struct http_request *req, struct http_response *resp);
+
 /* review.c: routes */
-void review_approve(struct trexd *d, const struct caller *c, const char *id,
-		    const struct http_request *req, struct http_response *resp);
+/* 0 when the caller did not submit the job, else -EACCES after answering
+ * 403 own_job (audited): nobody decides on their own job. */
+int review_not_own(struct trexd *d, const struct caller *c, const struct job_row *row,
+		   const char *what, struct http_response *resp);
+/* The request's body as a JSON object, or NULL after answering 400. */
+json_t *review_body(const struct http_request *req, struct http_response *resp);
 void review_decide(struct trexd *d, const struct caller *c, const char *id,
 		   const struct http_request *req, struct http_response *resp);
 void review_held_file(struct trexd *d, const struct caller *c, const char *id,

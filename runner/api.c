@@ -80,6 +80,10 @@ void api_route(const char *method, const char *path, struct api_route *out)
 		out->kind = get ? API_TREXD_KEY : API_BAD_METHOD;
 		return;
 	}
+	if (strcmp(path, "/v1/audit/head") == 0) {
+		out->kind = get ? API_AUDIT_HEAD : API_BAD_METHOD;
+		return;
+	}
 	/* /v1/audit/job/{id} (in out->id), /v1/audit/project/{name} (in
 	 * out->name; project names as in manifests) */
 	if (strncmp(path, "/v1/audit/job/", 14) == 0) {
@@ -235,7 +239,15 @@ static void api_submit(struct trexd *d, const struct caller *c, const struct htt
 	struct permit_decision pd;
 	if (api_submit_permit(d, c, body, &m, &pd, resp) < 0)
 		goto out;
-	/* what an approver approves: the uploaded files, canonically */
+	/* the manifest as stored, run and approved: every limit and the
+	 * permit written out (common/jobdigest.h) */
+	if (manifest_make_explicit(&m, pd.permit_id) < 0) {
+		http_respond_error(resp, 500, "internal", "out of memory");
+		goto out;
+	}
+	/* bundle_sha256: the uploaded files, canonically (kept for clients
+	 * that name a bundle; approvals cover job_sha256, computed with the
+	 * bundle's writes in submit.c) */
 	char sha[TREX_SHA256_HEX_LEN + 1];
 	char *ftext = json_dumps(files, JSON_COMPACT | JSON_SORT_KEYS);
 	int hr = ftext ? trex_sha256_hex(ftext, strlen(ftext), sha) : -ENOMEM;
@@ -245,10 +257,6 @@ static void api_submit(struct trexd *d, const struct caller *c, const struct htt
 		goto out;
 	}
 	struct job_row row = { 0 };
-	if (pd.strict) {
-		int ok = sacc_approved(d->store, pd.permit_id, sha, &err);
-		row.state = ok == 1 ? NULL : "awaiting_approval";
-	}
 	if (api_new_job_id(row.id) < 0) {
 		http_respond_error(resp, 500, "internal", "no randomness for a job id");
 		goto out;
@@ -442,7 +450,7 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 			api_get_output_file(d, &c, r.id, r.name, resp);
 		break;
 	case API_APPROVE:
-		review_approve(d, &c, r.id, req, resp);
+		approve_route(d, &c, r.id, req, resp);
 		break;
 	case API_REVIEW:
 		review_decide(d, &c, r.id, req, resp);
@@ -458,6 +466,9 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		break;
 	case API_AUDIT_PROJECT:
 		alog_show(d, &c, "project", r.name, resp);
+		break;
+	case API_AUDIT_HEAD:
+		ahead_show(d, &c, resp);
 		break;
 	case API_TREXD_KEY: {
 		json_t *j = json_pack("{s:s,s:s}", "key_id", d->acc->key_id, "public_key",

@@ -27,6 +27,7 @@ enum api_route_kind {
 	API_LOGS,             /* GET /v1/jobs/{id}/logs (logs.c) */
 	API_LOG,              /* GET /v1/jobs/{id}/logs/{stdout|stderr} */
 	API_EVENTS,           /* GET /v1/events (server-sent events) */
+	API_AUDIT_HEAD,       /* GET /v1/audit/head (audit_head.c) */
 	API_ACRO,             /* GET /v1/jobs/{id}/acro (acroview.c) */
 };
 

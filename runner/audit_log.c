@@ -21,12 +21,6 @@
 #include "log.h"
 #include "trexd.h"
 
-void alog_checkpoint_text(uint64_t seq, const char *hash, char *out, size_t len)
-{
-	snprintf(out, len, "trex-audit-checkpoint seq=%llu hash=%s", (unsigned long long)seq,
-		 hash);
-}
-
 static int alog_key(struct trexd *d, struct trex_err *err)
 {
 	struct trexd_access *a = d->acc;
@@ -60,27 +54,45 @@ static int alog_key(struct trexd *d, struct trex_err *err)
 	return 0;
 }
 
+/* A signed checkpoint over the line before it, with the store's count of
+ * jobs and high-water mark at that moment (SECURITY.md): read through the
+ * loop's connection, so only committed jobs count. */
 static int alog_checkpoint(struct trexd *d, struct trex_err *err)
 {
 	struct trexd_access *a = d->acc;
-	char text[160];
-	alog_checkpoint_text(a->audit.seq, a->audit.prev, text, sizeof(text));
+	int64_t jobs = 0, high = 0;
+	int r = sacc_store_mark(d->store, &jobs, &high, err);
+	if (r < 0)
+		return r;
+	json_t *f = json_pack("{s:I,s:s,s:I,s:I,s:s}", "signed_seq", (json_int_t)a->audit.seq,
+			      "signed_hash", a->audit.prev, "jobs", (json_int_t)jobs, "store_seq",
+			      (json_int_t)high, "key_id", a->key_id);
+	char text[256];
 	char *sig = NULL;
-	if (trex_sign(a->key, text, strlen(text), &sig, err) < 0)
-		return err->code;
-	json_t *f = json_pack("{s:I,s:s,s:s,s:s}", "signed_seq", (json_int_t)a->audit.seq,
-			      "signed_hash", a->audit.prev, "key_id", a->key_id, "signature", sig);
-	trex_free(sig);
-	if (!f)
+	if (!f || audit_checkpoint_text(f, text, sizeof(text)) < 0) {
+		json_decref(f);
 		return trex_err_setx(err, -ENOMEM, "out of memory");
-	int r = audit_append(&a->audit, "checkpoint", f, err);
-	json_decref(f);
-	if (r == 0)
+	}
+	if (trex_sign(a->key, text, strlen(text), &sig, err) < 0) {
+		json_decref(f);
+		return err->code;
+	}
+	json_object_set_new(f, "signature", json_string(sig));
+	trex_free(sig);
+	r = audit_append(&a->audit, "checkpoint", f, err);
+	if (r == 0) {
 		a->since_checkpoint = 0;
+		/* the line as written, for GET /v1/audit/head */
+		json_object_set_new(f, "seq", json_integer((json_int_t)a->audit.seq));
+		json_object_set_new(f, "event", json_string("checkpoint"));
+		json_decref(a->last_checkpoint);
+		a->last_checkpoint = json_incref(f);
+	}
+	json_decref(f);
 	return r;
 }
 
-int alog_init(struct trexd *d, struct trex_err *err)
+int alog_init(struct trexd *d, const char *accept_head, struct trex_err *err)
 {
 	if (!d->acc) {
 		d->acc = trex_calloc(1, sizeof(*d->acc));
@@ -92,7 +104,9 @@ int alog_init(struct trexd *d, struct trex_err *err)
 		return r;
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/audit.log", d->cfg->state_dir);
-	if (audit_open(p, &d->acc->audit, err) < 0)
+	/* the log must be what the store says it wrote (audit_head.c) */
+	json_t *note = NULL;
+	if (ahead_open(d, p, accept_head, &note, err) < 0)
 		return err->code;
 	d->acc->audit_open = 1;
 	json_t *f = json_pack("{s:s,s:b,s:I}", "key_id", d->acc->key_id, "require_permit",
@@ -100,6 +114,13 @@ int alog_init(struct trexd *d, struct trex_err *err)
 			      (json_int_t)d->cfg->access.n_users);
 	r = alog_event(d, "trexd_started", f, err);
 	json_decref(f);
+	/* an adopted or accepted head is itself on the record */
+	if (r == 0 && note)
+		r = alog_event(d, json_string_value(json_object_get(note, "event")),
+			       json_object_get(note, "fields"), err);
+	json_decref(note);
+	if (r == 0)
+		ahead_log(d, "start");
 	return r;
 }
 
@@ -108,7 +129,7 @@ int alog_init(struct trexd *d, struct trex_err *err)
 static pthread_mutex_t alog_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int alog_event_locked(struct trexd *d, const char *event, json_t *fields,
-			     struct trex_err *err)
+			     int may_checkpoint, struct trex_err *err)
 {
 	struct trexd_access *a = d->acc;
 	if (!a || !a->audit_open)
@@ -118,17 +139,69 @@ static int alog_event_locked(struct trexd *d, const char *event, json_t *fields,
 		trex_log(TREX_LOG_ERROR, "audit_append_failed", "event=%s code=%d", event, r);
 		return r;
 	}
-	if (++a->since_checkpoint >= (uint64_t)d->cfg->access.checkpoint_every)
+	++a->since_checkpoint;
+	if (may_checkpoint && a->since_checkpoint >= (uint64_t)d->cfg->access.checkpoint_every)
 		r = alog_checkpoint(d, err);
 	return r;
 }
 
+/* The head as it is now, to anchor once the lock is released. */
+static void alog_head_locked(struct trexd *d, struct sacc_audit_head *h, int stopped)
+{
+	h->seq = (int64_t)d->acc->audit.seq;
+	memcpy(h->hash, d->acc->audit.prev, sizeof(h->hash));
+	h->stopped = stopped;
+}
+
+/* Record the head in the store: after the append, never under the audit
+ * lock (a submission holds the store's write lock while it waits for the
+ * audit lock). A line whose head could not be recorded fails its action
+ * like a line that could not be written. */
+static int alog_anchor(struct store *s, const struct sacc_audit_head *h, struct trex_err *err)
+{
+	int r = sacc_set_audit_head(s, h, 0, err);
+	if (r < 0)
+		trex_log(TREX_LOG_ERROR, "audit_head_failed", "seq=%lld code=%d",
+			 (long long)h->seq, r);
+	return r;
+}
+
+int alog_event_in(struct trexd *d, struct store *s, const char *event, json_t *fields,
+		  struct trex_err *err)
+{
+	struct sacc_audit_head h;
+	pthread_mutex_lock(&alog_lock);
+	/* a checkpoint counts committed jobs through the loop's connection:
+	 * a submission's lines leave theirs to the loop (alog_checkpoint_due) */
+	int r = alog_event_locked(d, event, fields, s == d->store, err);
+	if (r == 0)
+		alog_head_locked(d, &h, 0);
+	pthread_mutex_unlock(&alog_lock);
+	return r < 0 ? r : alog_anchor(s, &h, err);
+}
+
 int alog_event(struct trexd *d, const char *event, json_t *fields, struct trex_err *err)
 {
+	return alog_event_in(d, d->store, event, fields, err);
+}
+
+void alog_checkpoint_due(struct trexd *d)
+{
+	struct trexd_access *a = d->acc;
+	struct trex_err err = { 0 };
+	struct sacc_audit_head h;
+	int r = 0, due = 0;
 	pthread_mutex_lock(&alog_lock);
-	int r = alog_event_locked(d, event, fields, err);
+	if (a && a->audit_open &&
+	    a->since_checkpoint >= (uint64_t)d->cfg->access.checkpoint_every) {
+		due = 1;
+		r = alog_checkpoint(d, &err);
+		if (r == 0)
+			alog_head_locked(d, &h, 0);
+	}
 	pthread_mutex_unlock(&alog_lock);
-	return r;
+	if (due && (r < 0 || alog_anchor(d->store, &h, &err) < 0))
+		trex_log(TREX_LOG_ERROR, "audit_checkpoint_failed", "code=%d", err.code);
 }
 
 void alog_close(struct trexd *d)
@@ -138,15 +211,27 @@ void alog_close(struct trexd *d)
 		return;
 	if (a->audit_open) {
 		struct trex_err err = { 0 };
+		struct sacc_audit_head h;
 		/* no submission is in flight: the loop ran them all before
 		 * returning */
 		/* the log of a stopped trexd ends "trexd_stopped", "checkpoint"
-		 * (trex audit verify --complete relies on it) */
-		if (alog_event(d, "trexd_stopped", NULL, &err) < 0 ||
-		    (a->since_checkpoint > 0 && alog_checkpoint(d, &err) < 0))
+		 * (trex audit verify --complete relies on it), and the store
+		 * knows it stopped there */
+		pthread_mutex_lock(&alog_lock);
+		int r = alog_event_locked(d, "trexd_stopped", NULL, 1, &err);
+		if (r == 0 && a->since_checkpoint > 0)
+			r = alog_checkpoint(d, &err);
+		alog_head_locked(d, &h, r == 0);
+		pthread_mutex_unlock(&alog_lock);
+		if (r == 0)
+			r = alog_anchor(d->store, &h, &err);
+		if (r < 0)
 			trex_log(TREX_LOG_ERROR, "audit_close_failed", "code=%d", err.code);
+		else
+			ahead_log(d, "stop");
 		audit_close(&a->audit);
 	}
+	json_decref(a->last_checkpoint);
 	trex_key_free(a->key);
 	trex_free(a->pub_pem);
 	for (size_t i = 0; i < a->n_approvers; i++)
@@ -154,6 +239,16 @@ void alog_close(struct trexd *d)
 	trex_free(a->approvers);
 	trex_free(a);
 	d->acc = NULL;
+}
+
+void alog_head(struct trexd *d, struct sacc_audit_head *h, json_t **checkpoint)
+{
+	pthread_mutex_lock(&alog_lock);
+	alog_head_locked(d, h, 0);
+	if (checkpoint)
+		*checkpoint = d->acc->last_checkpoint ? json_deep_copy(d->acc->last_checkpoint)
+						      : NULL;
+	pthread_mutex_unlock(&alog_lock);
 }
 
 void alog_show(struct trexd *d, const struct caller *c, const char *kind,

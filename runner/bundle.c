@@ -18,6 +18,7 @@
 #include "b64.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "jobdigest.h"
 #include "manifest.h"
 
 static int bundle_cmp(const void *a, const void *b)
@@ -101,7 +102,7 @@ static int bundle_open_parent(int root, char *rel, char **base, struct trex_err 
 	return fd;
 }
 
-int bundle_write(const char *job_dir, json_t *files, struct trex_err *err)
+int bundle_write(const char *job_dir, json_t *files, json_t *digests, struct trex_err *err)
 {
 	char code[PATH_MAX];
 	snprintf(code, sizeof(code), "%s/code", job_dir);
@@ -119,6 +120,9 @@ int bundle_write(const char *job_dir, json_t *files, struct trex_err *err)
 		size_t len;
 		if (trex_b64_decode(json_string_value(v), json_string_length(v), &data, &len) < 0)
 			return trex_err_setx(err, -EINVAL, "files.%.200s: invalid base64", name);
+		/* hashed as decoded here: the bytes written are the bytes approved */
+		if (digests && json_object_set_new(digests, name, jobdigest_file(data, len)) < 0)
+			return trex_err_setx(err, -ENOMEM, "out of memory");
 		_cleanup_free_ char *rel = trex_strdup(name);
 		if (!rel)
 			return trex_err_setx(err, -ENOMEM, "out of memory");

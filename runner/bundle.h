@@ -15,8 +15,9 @@
 int bundle_check(json_t *files, size_t max_bytes, struct trex_err *err);
 
 /* Write the files into job_dir/code (job_dir is created, must not exist).
- * Every file and folder is fsync'd. */
-int bundle_write(const char *job_dir, json_t *files, struct trex_err *err);
+ * Every file and folder is fsync'd. When digests is an object, each file's
+ * {"sha256", "size"} (common/jobdigest.h) is set in it under its name. */
+int bundle_write(const char *job_dir, json_t *files, json_t *digests, struct trex_err *err);
 
 /* Remove a job folder whose bundle could not be written. */
 void bundle_remove(const char *job_dir);

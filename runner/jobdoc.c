@@ -80,6 +80,14 @@ static json_t *jobdoc_build(struct store *s, const struct job_row *row, struct t
 		return NULL;
 	}
 	json_object_set_new(j, "manifest", jobdoc_json_or_null(row->manifest));
+	/* the job an approver approves (common/jobdigest.h): absent for a job
+	 * stored before store version 5 */
+	char job_sha[65];
+	json_t *files = NULL;
+	if (sacc_get_digest(s, row->id, job_sha, &files, err) == 0) {
+		json_object_set_new(j, "job_sha256", json_string(job_sha));
+		json_object_set_new(j, "files", files);
+	}
 	struct job_access acc;
 	json_t *reviews = NULL;
 	if (sacc_get(s, row->id, &acc, err) == 0)

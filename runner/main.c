@@ -63,6 +63,12 @@ static const char usage[] =
 	"                       with each --dataset: \"NAME=\" says it has none;\n"
 	"                       each must be in the header line of one of its\n"
 	"                       *.csv files\n"
+	"  --accept-audit-head SEQ:HASH\n"
+	"                       start although STATE/audit.log does not match the\n"
+	"                       head trexd.db recorded (cut, replaced, or a new\n"
+	"                       trexd.db), accepting the log as it is: SEQ:HASH\n"
+	"                       must be the log's own head, as the refusal names\n"
+	"                       it; the acceptance is audited\n"
 	"  -n, --check-config   check the configuration, the datasets' id columns,\n"
 	"                       every disclosure policy pack and the seccomp\n"
 	"                       profile, print \"config ok\" and exit\n"
@@ -168,12 +174,14 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 'S' },
 		{ "dataset", required_argument, NULL, 'd' },
 		{ "id-columns", required_argument, NULL, 'i' },
+		{ "accept-audit-head", required_argument, NULL, 'A' },
 		{ "check-config", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *config_file = NULL, *state_dir = NULL, *socket_path = NULL;
+	const char *accept_head = NULL;
 	const char *datasets[256], *id_columns[256];
 	size_t n_datasets = 0, n_id_columns = 0;
 	int check_only = 0, verbose = 0, o;
@@ -196,6 +204,17 @@ int main(int argc, char **argv)
 			}
 			id_columns[n_id_columns++] = optarg;
 			break;
+		case 'A': {
+			uint64_t seq;
+			char hash[65];
+			if (audit_parse_head(optarg, &seq, hash) < 0) {
+				fprintf(stderr, "trexd: --accept-audit-head: not SEQ:HASH (a"
+						" number, ':', 64 hex digits)\n");
+				return 2;
+			}
+			accept_head = optarg;
+			break;
+		}
 		case 'n': check_only = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
@@ -289,6 +308,12 @@ int main(int argc, char **argv)
 		r = store_open(p, &d->store, &err);
 	if (r == 0)
 		r = store_open(p, &d->wstore, &err);
+	/* keys, permits and the audit log before anything can be submitted,
+	 * and before recovery writes to a store whose log may not match it */
+	if (r == 0)
+		r = sacc_init(d->store, &err);
+	if (r == 0)
+		r = alog_init(d, accept_head, &err);
 	if (r == 0) {
 		/* before any job starts: orphans of a crashed trexd die first */
 		r = recover_run(&cfg, d->store, &err);
@@ -297,11 +322,6 @@ int main(int argc, char **argv)
 				 cfg.on_crash_requeue ? "requeue" : "fail");
 		r = r > 0 ? 0 : r;
 	}
-	/* keys, permits and the audit log before anything can be submitted */
-	if (r == 0)
-		r = sacc_init(d->store, &err);
-	if (r == 0)
-		r = alog_init(d, &err);
 	/* what a killed trexd left half-written in the release area (the
 	 * signing key is loaded: a cut-short manifest is written again) */
 	if (r == 0 && (r = relclean_run(d, &err)) > 0)

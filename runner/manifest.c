@@ -4,12 +4,15 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "cleanup.h"
+#include "policies/check/manifest.h"
 
 static const char *const manifest_kinds[] = { "frequency_table", "magnitude_table",
-					      "regression", "figure", "text" };
+					      "summary_statistics", "regression",
+					      "survival_table", "figure", "text" };
 
 static const char *const limit_names[] = { "memory_mb", "cpu_seconds", "wall_seconds",
 					   "pids", "output_mb" };
@@ -140,11 +143,35 @@ static int manifest_labels(json_t *o, const char *where, const char *key, json_t
 	return 0;
 }
 
+/* What a summary, regression or survival table says its columns are
+ * (derived statistics, issue 14 item 4) is read by trex-check's own
+ * declaration parser, so a job is refused now for a declaration the
+ * checker would refuse after it ran. Its messages name the output and key
+ * as "manifest: outputs[I]...". */
+static int manifest_derived_ok(json_t *o, const char *kind, size_t idx, struct trex_err *err)
+{
+	static const char *const keys[] = { "derived", "observations", "time", "at_risk",
+					     "events", "censored", "survival" };
+	struct output_decl d;
+	bool any = strcmp(kind, "summary_statistics") == 0 || strcmp(kind, "survival_table") == 0;
+	int r;
+
+	for (size_t i = 0; i < TREX_ARRAY_LEN(keys); i++)
+		any |= json_object_get(o, keys[i]) != NULL;
+	if (!any)
+		return 0;
+	r = manifest_decl_from_json(o, "manifest", idx, &d, err);
+	manifest_decl_free(&d);
+	return r;
+}
+
 static int manifest_output(json_t *o, size_t idx, struct trex_err *err)
 {
 	static const char *const keys[] = { "path", "kind", "dimensions", "count", "value",
 					    "contributors", "largest", "dof", "total_codes",
-					    "hierarchies", "labels", "bins" };
+					    "hierarchies", "labels", "bins", "derived",
+					    "observations", "time", "at_risk", "events",
+					    "censored", "survival" };
 	char where[64];
 	snprintf(where, sizeof(where), "manifest.outputs[%zu]", idx);
 	if (!json_is_object(o))
@@ -182,7 +209,7 @@ static int manifest_output(json_t *o, size_t idx, struct trex_err *err)
 	if (!k || ki == TREX_ARRAY_LEN(manifest_kinds))
 		return trex_err_setx(err, -EINVAL,
 				     "%s.kind: must be one of frequency_table, magnitude_table, "
-				     "regression, figure, text",
+				     "summary_statistics, regression, survival_table, figure, text",
 				     where);
 	static const char *const strs[] = { "count", "value", "contributors", "dof" };
 	for (size_t i = 0; i < TREX_ARRAY_LEN(strs); i++) {
@@ -227,7 +254,7 @@ static int manifest_output(json_t *o, size_t idx, struct trex_err *err)
 				     "%s: a magnitude_table needs \"dimensions\" and \"value\"", where);
 	if (strcmp(k, "regression") == 0 && !json_object_get(o, "dof"))
 		return trex_err_setx(err, -EINVAL, "%s: a regression needs \"dof\"", where);
-	return 0;
+	return manifest_derived_ok(o, k, idx, err);
 }
 
 static int manifest_limits(json_t *l, const struct config *c, struct limits *out,
@@ -341,6 +368,23 @@ int manifest_validate(json_t *m, const struct config *c, struct manifest *out,
 	out->runtime = rt;
 	out->n_outputs = json_array_size(outs);
 	*code = NULL;
+	return 0;
+}
+
+int manifest_make_explicit(struct manifest *m, const char *permit_id)
+{
+	json_t *l = json_object();
+	for (size_t i = 0; l && i < TREX_ARRAY_LEN(limit_names); i++)
+		if (json_object_set_new(l, limit_names[i],
+					json_integer(*manifest_limit(&m->limits, i))) < 0) {
+			json_decref(l);
+			l = NULL;
+		}
+	if (!l || json_object_set_new(m->json, "limits", l) < 0)
+		return -ENOMEM;
+	if (permit_id && permit_id[0] &&
+	    json_object_set_new(m->json, "permit", json_string(permit_id)) < 0)
+		return -ENOMEM;
 	return 0;
 }
 

@@ -40,6 +40,15 @@ int manifest_validate(json_t *m, const struct config *c, struct manifest *out,
 		      const char **code, struct trex_err *err);
 void manifest_release(struct manifest *m);
 
+/* Make a validated manifest say everything that decides how the job runs,
+ * as trexd stores it and an approver approves it (common/jobdigest.h):
+ * "limits" holds all five effective limits (the configured defaults
+ * filled in, so an omitted limit and the same value written out are one
+ * job, and a later change of the defaults does not change a job already
+ * submitted); "permit" names the permit it runs under (permit_id NULL or
+ * "": left as sent). 0, or -ENOMEM. */
+int manifest_make_explicit(struct manifest *m, const char *permit_id);
+
 /* A relative path that is safe to create below a folder: not empty, no
  * leading '/', no "." or ".." component, no empty component, no control
  * characters or backslash, components <= 255 bytes, total <= 1024.

@@ -80,6 +80,7 @@ static const char *metrics_route(int route)
 	case API_LOGS: return "logs";
 	case API_LOG: return "log";
 	case API_EVENTS: return "events";
+	case API_AUDIT_HEAD: return "audit_head";
 	case API_ACRO: return "acro";
 	default: return "other";
 	}

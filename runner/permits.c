@@ -116,6 +116,14 @@ int permits_check(struct trexd *d, const char *permit_text, const char *manifest
 		r = -EINVAL;
 		goto out;
 	}
+	/* permit ids key approvals and job records: never cut short */
+	if (strlen(p.permit_id) >= sizeof(out->permit_id)) {
+		*code = permit_refusal_code(PERMIT_MALFORMED);
+		r = -EINVAL;
+		trex_err_setx(err, -EINVAL, "permit: \"permit_id\" is longer than %zu bytes",
+			      sizeof(out->permit_id) - 1);
+		goto out;
+	}
 	if (manifest_permit && strcmp(manifest_permit, p.permit_id) != 0) {
 		*code = "permit_mismatch";
 		r = -EINVAL;

@@ -2,7 +2,7 @@
  * by trexd's own key so a researcher (or a journal, or an auditor) can
  * check that a file came out of trexd's check and review unchanged.
  *
- *   {"job", "project", "permit_id", "policy", "bundle_sha256", "issued_at",
+ *   {"job", "project", "permit_id", "policy", "bundle_sha256", "job_sha256", "issued_at",
  *    "files": [{"file", "sha256", "size", "verdict", "rules", "reviewer"}],
  *    "key_id", "signature"}
  *
@@ -64,6 +64,9 @@ int relman_build(struct trexd *d, const char *id, json_t **out, struct trex_err 
 	struct job_access acc;
 	struct trex_err e2 = { 0 };
 	int have_acc = sacc_get(d->store, id, &acc, &e2) == 0;
+	/* the whole job the release came from (absent: stored before version 5) */
+	char job_sha[65];
+	int have_digest = sacc_get_digest(d->store, id, job_sha, NULL, &e2) == 0;
 	json_t *outs = NULL, *reviews = NULL, *doc = NULL;
 	json_t *report = row.report ? json_loads(row.report, 0, NULL) : NULL;
 	char *canon = NULL, *sig = NULL, *text = NULL;
@@ -86,11 +89,11 @@ int relman_build(struct trexd *d, const char *id, json_t **out, struct trex_err 
 				"verdict", json_object_get(o, "verdict"),
 				"rules", relman_rules(report, name), "reviewer", rev));
 	}
-	doc = json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s?,s:o,s:s}", "job", id, "project",
+	doc = json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:o,s:s}", "job", id, "project",
 			row.project, "issued_at", now, "permit_id",
 			have_acc ? acc.permit_id : NULL, "policy", have_acc ? acc.policy : NULL,
-			"bundle_sha256", have_acc ? acc.bundle_sha256 : NULL, "files", files,
-			"key_id", d->acc->key_id);
+			"bundle_sha256", have_acc ? acc.bundle_sha256 : NULL, "job_sha256",
+			have_digest ? job_sha : NULL, "files", files, "key_id", d->acc->key_id);
 	if (!doc) {
 		r = trex_err_setx(err, -ENOMEM, "out of memory");
 		goto out;

@@ -1,6 +1,6 @@
-/* Human decisions on jobs: an approver approves the exact code bundle of a
- * strict-permit job; a checker releases or rejects an output the disclosure
- * check held for review, after looking at it through the held-file route.
+/* Human decisions on outputs: a checker releases or rejects an output the
+ * disclosure check held for review, after looking at it through the
+ * held-file route (approvals of strict-permit jobs are in approve.c).
  * Nobody decides on a job they submitted. Each decision is audited before
  * it is acknowledged, and a release re-signs the job's release manifest. */
 #include "access.h"
@@ -27,7 +27,7 @@ static void review_decref(json_t **j)
 #define _cleanup_json_ __attribute__((cleanup(review_decref)))
 
 /* Separation of duties: the submitter never approves or reviews. */
-static int review_not_own(struct trexd *d, const struct caller *c, const struct job_row *row,
+int review_not_own(struct trexd *d, const struct caller *c, const struct job_row *row,
 			  const char *what, struct http_response *resp)
 {
 	if (row->submitted_uid != c->uid && strcmp(row->submitted_name, c->name) != 0)
@@ -43,7 +43,7 @@ static int review_not_own(struct trexd *d, const struct caller *c, const struct 
 	return -EACCES;
 }
 
-static json_t *review_body(const struct http_request *req, struct http_response *resp)
+json_t *review_body(const struct http_request *req, struct http_response *resp)
 {
 	json_error_t jerr;
 	json_t *b = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
@@ -53,60 +53,6 @@ static json_t *review_body(const struct http_request *req, struct http_response 
 		return NULL;
 	}
 	return b;
-}
-
-void review_approve(struct trexd *d, const struct caller *c, const char *id,
-		    const struct http_request *req, struct http_response *resp)
-{
-	if (roles_require(d, c, ROLE_APPROVER, "approving a job", resp) < 0)
-		return;
-	struct job_row row;
-	if (roles_load_job(d, c, id, &row, resp) < 0)
-		return;
-	_cleanup_json_ json_t *body = NULL;
-	struct job_access acc;
-	struct trex_err err = { 0 };
-	if (review_not_own(d, c, &row, "approve", resp) < 0)
-		goto out;
-	if (!(body = review_body(req, resp)))
-		goto out;
-	const char *sha = json_string_value(json_object_get(body, "bundle_sha256"));
-	if (!sha || json_object_size(body) != 1) {
-		http_respond_error(resp, 400, "bad_request",
-				   "the body must be {\"bundle_sha256\": \"<the job's bundle hash>\"}");
-		goto out;
-	}
-	if (strcmp(row.state, "awaiting_approval") != 0 || sacc_get(d->store, id, &acc, &err) < 0) {
-		http_respond_error(resp, 409, "not_awaiting_approval", "job %s is %s, not awaiting approval",
-				   id, row.state);
-		goto out;
-	}
-	/* the approver approves what they looked at, not whatever the job
-	 * holds now */
-	if (strcmp(sha, acc.bundle_sha256) != 0) {
-		http_respond_error(resp, 409, "bundle_mismatch",
-				   "job %s has code bundle %s, not %.64s", id, acc.bundle_sha256, sha);
-		goto out;
-	}
-	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s}", "job", id, "project", row.project,
-			      "permit_id", acc.permit_id, "bundle_sha256", acc.bundle_sha256,
-			      "approver", c->name);
-	int r = f ? alog_event(d, "approval", f, &err) : -ENOMEM;
-	json_decref(f);
-	if (r == 0)
-		r = sacc_put_approval(d->store, acc.permit_id, acc.bundle_sha256, c->name, &err);
-	if (r == 0)
-		r = store_set_state(d->store, id, "queued", "", NULL, NULL, &err);
-	if (r < 0) {
-		http_respond_error(resp, 500, "internal", "the approval could not be recorded");
-		goto out;
-	}
-	json_t *ans = json_pack("{s:s,s:s,s:s}", "id", id, "state", "queued", "approved_by", c->name);
-	http_respond_json(resp, 200, ans);
-	json_decref(ans);
-	sched_kick(d);
-out:
-	store_job_free(&row);
 }
 
 /* The stored output named `name`, or NULL. */

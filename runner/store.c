@@ -15,6 +15,8 @@
 #include "cleanup.h"
 
 #define STORE_STMTS 48
+/* the "prev" of an audit log's first line (common/audit.c) */
+#define STORE_AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
 /* Statements kept prepared for the daemon's life, keyed by the address of
  * their SQL string literal: on a status read, parsing the SQL cost more
@@ -161,6 +163,23 @@ static const char *const store_migrations[] = {
 	" reviewer TEXT NOT NULL, at TEXT NOT NULL, final INTEGER NOT NULL,"
 	" size INTEGER, sha256 TEXT);"
 	"CREATE INDEX IF NOT EXISTS log_reviews_job ON log_reviews (job, name);",
+	/* 5: an approval covers the whole job (common/jobdigest.h): each
+	 * job's job_sha256 with its files' digests, and approvals of job
+	 * digests (those of bundle hashes in "approvals" covered the files
+	 * alone and approve nothing any more); and the audit log's head, kept
+	 * outside the log (audit_log.c): seq -1 until the next start adopts
+	 * the log an older trexd kept (store_open sets a new store's to the
+	 * empty log), stopped = 1 once trexd stopped cleanly */
+	"CREATE TABLE IF NOT EXISTS job_digests ("
+	" job TEXT PRIMARY KEY REFERENCES jobs(id), job_sha256 TEXT NOT NULL,"
+	" files TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS job_approvals ("
+	" permit_id TEXT NOT NULL, job_sha256 TEXT NOT NULL, approver TEXT NOT NULL,"
+	" at TEXT NOT NULL, PRIMARY KEY (permit_id, job_sha256));"
+	"CREATE TABLE IF NOT EXISTS audit_head ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL,"
+	" stopped INTEGER NOT NULL);"
+	"INSERT OR IGNORE INTO audit_head VALUES (1, -1, '', 1);",
 };
 
 _Static_assert(TREX_ARRAY_LEN(store_migrations) == STORE_SCHEMA_VERSION - 1,
@@ -215,6 +234,11 @@ int store_open(const char *path, struct store **out, struct trex_err *err)
 					  path, version, STORE_SCHEMA_VERSION);
 		for (int v = version < 1 ? 2 : version + 1; r == 0 && v <= STORE_SCHEMA_VERSION; v++)
 			r = store_migrate(s, v, err);
+		/* a new store goes with an empty audit log (migration 5): a
+		 * store deleted beside a kept log does not adopt the log */
+		if (r == 0 && version == 0)
+			r = store_exec(s, "UPDATE audit_head SET seq = 0, hash = '" STORE_AUDIT_GENESIS
+					  "' WHERE id = 1;", err);
 	}
 	if (r == 0)
 		r = store_exec(s, "COMMIT;", err);

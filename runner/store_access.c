@@ -1,6 +1,8 @@
-/* Tables of the job store that belong to permits and review: what permit a
- * job ran under, which code bundles an approver approved, and every review
- * decision. Same database and durability as store.c. */
+/* Tables of the job store that belong to permits, review and audit: what
+ * permit a job ran under, each job's digest (common/jobdigest.h), which
+ * jobs an approver approved, every review decision, and the audit log's
+ * head. Same database and durability as store.c. The tables of store
+ * version 5 and later are made by store.c's migrations. */
 #include "access.h"
 
 #include <errno.h>
@@ -89,25 +91,59 @@ int sacc_get(struct store *s, const char *job, struct job_access *a, struct trex
 	return r;
 }
 
-int sacc_put_approval(struct store *s, const char *permit_id, const char *sha256,
+int sacc_put_digest(struct store *s, const char *job, const char *job_sha256,
+		    const char *files, struct trex_err *err)
+{
+	const char *args[] = { job, job_sha256, files, NULL };
+	return sacc_exec(s, "INSERT INTO job_digests VALUES (?1, ?2, ?3)", args, err);
+}
+
+int sacc_get_digest(struct store *s, const char *job, char job_sha256[65], json_t **files,
+		    struct trex_err *err)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	if (files)
+		*files = NULL;
+	if (store_stmt(s, "SELECT job_sha256, files FROM job_digests WHERE job = ?1", &st,
+		       err) < 0)
+		return err->code;
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st), r = 0;
+	if (rc == SQLITE_ROW) {
+		snprintf(job_sha256, 65, "%s", sqlite3_column_text(st, 0));
+		if (files && !(*files = json_loads((const char *)sqlite3_column_text(st, 1), 0,
+						   NULL)))
+			r = trex_err_setx(err, -EIO, "store: job_digests of %s unreadable", job);
+	} else if (rc == SQLITE_DONE) {
+		r = -ENOENT;
+	} else {
+		r = sacc_fail(db, err, "read job_digests");
+	}
+	store_stmt_done(s, st);
+	return r;
+}
+
+int sacc_put_approval(struct store *s, const char *permit_id, const char *job_sha256,
 		      const char *approver, struct trex_err *err)
 {
 	char now[32];
 	store_now(now);
-	const char *args[] = { permit_id, sha256, approver, now, NULL };
-	return sacc_exec(s, "INSERT OR IGNORE INTO approvals VALUES (?1, ?2, ?3, ?4)", args, err);
+	const char *args[] = { permit_id, job_sha256, approver, now, NULL };
+	return sacc_exec(s, "INSERT OR IGNORE INTO job_approvals VALUES (?1, ?2, ?3, ?4)", args,
+			 err);
 }
 
-int sacc_approved(struct store *s, const char *permit_id, const char *sha256,
+int sacc_approved(struct store *s, const char *permit_id, const char *job_sha256,
 		  struct trex_err *err)
 {
 	sqlite3 *db = store_db(s);
 	sqlite3_stmt *st;
-	if (store_stmt(s, "SELECT 1 FROM approvals WHERE permit_id = ?1 AND"
-				   " bundle_sha256 = ?2", &st, err) < 0)
+	if (store_stmt(s, "SELECT 1 FROM job_approvals WHERE permit_id = ?1 AND"
+				   " job_sha256 = ?2", &st, err) < 0)
 		return err->code;
 	sqlite3_bind_text(st, 1, permit_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, sha256, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, job_sha256, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
 	store_stmt_done(s, st);
 	if (rc == SQLITE_ROW)
@@ -173,4 +209,63 @@ int sacc_release_output(struct store *s, const char *job, const char *name, int6
 	if (rc != SQLITE_DONE || sqlite3_changes(db) != 1)
 		return sacc_fail(db, err, "update output");
 	return 0;
+}
+
+int sacc_audit_head(struct store *s, struct sacc_audit_head *h, struct trex_err *err)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	memset(h, 0, sizeof(*h));
+	if (store_stmt(s, "SELECT seq, hash, stopped FROM audit_head WHERE id = 1", &st, err) < 0)
+		return err->code;
+	int rc = sqlite3_step(st), r = 0;
+	if (rc == SQLITE_ROW) {
+		h->seq = sqlite3_column_int64(st, 0);
+		snprintf(h->hash, sizeof(h->hash), "%s", sqlite3_column_text(st, 1));
+		h->stopped = sqlite3_column_int(st, 2);
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : sacc_fail(db, err, "read audit_head");
+	}
+	store_stmt_done(s, st);
+	return r;
+}
+
+int sacc_set_audit_head(struct store *s, const struct sacc_audit_head *h, int force,
+			struct trex_err *err)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	/* two connections write it (the loop's, a submission's): a head
+	 * never goes back, except when the operator accepts a shorter log */
+	if (store_stmt(s, force ? "INSERT OR REPLACE INTO audit_head VALUES (1, ?1, ?2, ?3)"
+				: "UPDATE audit_head SET seq = ?1, hash = ?2, stopped = ?3"
+				  " WHERE id = 1 AND seq <= ?1",
+		       &st, err) < 0)
+		return err->code;
+	sqlite3_bind_int64(st, 1, h->seq);
+	sqlite3_bind_text(st, 2, h->hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, h->stopped);
+	int rc = sqlite3_step(st);
+	store_stmt_done(s, st);
+	return rc == SQLITE_DONE ? 0 : sacc_fail(db, err, "write audit_head");
+}
+
+int sacc_store_mark(struct store *s, int64_t *jobs, int64_t *high, struct trex_err *err)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	/* AUTOINCREMENT keeps the largest seq ever given in sqlite_sequence */
+	if (store_stmt(s, "SELECT (SELECT count(*) FROM jobs),"
+			  " (SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'jobs')",
+		       &st, err) < 0)
+		return err->code;
+	int rc = sqlite3_step(st), r = 0;
+	if (rc == SQLITE_ROW) {
+		*jobs = sqlite3_column_int64(st, 0);
+		*high = sqlite3_column_int64(st, 1);
+	} else {
+		r = sacc_fail(db, err, "count jobs");
+	}
+	store_stmt_done(s, st);
+	return r;
 }

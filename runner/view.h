@@ -41,7 +41,11 @@ enum view_level {
 enum view_level view_level(const struct caller *c, const struct job_row *row);
 
 /* Cut the full job document (jobdoc.c) down to what `level` may see, in
- * place: run, outputs and report. 0, or -ENOMEM. */
+ * place: run, outputs and report. 0, or -ENOMEM. What the submission
+ * itself brought -- the manifest, the permit's id and policy, the code
+ * files' names, SHA-256 and sizes and the job_sha256 over them -- is
+ * shown at every level: it was written before the job touched any data,
+ * and an approver must see it whole (approve.c). */
 int view_job(enum view_level level, json_t *doc);
 
 /* The check report's entry of a declared output: the same path, or else

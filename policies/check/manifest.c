@@ -15,6 +15,7 @@ static const char *const kind_names[] = {
 	[KIND_MAGNITUDE] = "magnitude_table",
 	[KIND_SUMMARY] = "summary_statistics",
 	[KIND_REGRESSION] = "regression",
+	[KIND_SURVIVAL] = "survival_table",
 	[KIND_FIGURE] = "figure",
 	[KIND_TEXT] = "text",
 	[KIND_LOG] = "log",
@@ -34,6 +35,38 @@ int manifest_kind_parse(const char *s, enum output_kind *k)
 			return 0;
 		}
 	return -EINVAL;
+}
+
+static const char *const derived_names[] = {
+	[DERIVED_COUNT] = "count",
+	[DERIVED_PERCENTAGE] = "percentage",
+	[DERIVED_PROPORTION] = "proportion",
+	[DERIVED_RATE] = "rate",
+	[DERIVED_MEAN] = "mean",
+	[DERIVED_SUM] = "sum",
+	[DERIVED_QUANTILE] = "quantile",
+};
+
+const char *manifest_derived_name(enum derived_kind k)
+{
+	return k < TREX_ARRAY_LEN(derived_names) ? derived_names[k] : "unknown";
+}
+
+const struct derived_decl *manifest_derived(const struct output_decl *d, const char *col)
+{
+	for (size_t i = 0; i < d->nderived; i++)
+		if (!strcmp(d->derived[i].column, col))
+			return &d->derived[i];
+	return NULL;
+}
+
+bool manifest_derived_largest(const struct output_decl *d, const char *col)
+{
+	for (size_t i = 0; i < d->nderived; i++)
+		for (size_t k = 0; k < d->derived[i].nlargest; k++)
+			if (!strcmp(d->derived[i].largest[k], col))
+				return true;
+	return false;
 }
 
 static int manifest_str(json_t *v, const char *file, size_t idx, const char *key, char **out,
@@ -182,6 +215,160 @@ static int manifest_check_labels(const struct output_decl *d, json_t *v, bool bi
 	return 0;
 }
 
+/* One entry of "derived": {"kind": K, ...} for column col (derived[i]). */
+static int manifest_derived_entry(struct derived_decl *x, const char *col, json_t *spec,
+				  const char *file, size_t idx, struct trex_err *err)
+{
+	const char *key, *kind = json_string_value(json_object_get(spec, "kind"));
+	json_t *v;
+	size_t k;
+	int r = 0;
+
+	if (!json_is_object(spec))
+		return trex_err_setx(err, -EINVAL, "%s: outputs[%zu].derived.%s must be an object",
+				     file, idx, col);
+	for (k = 0; kind && k < TREX_ARRAY_LEN(derived_names); k++)
+		if (!strcmp(kind, derived_names[k]))
+			break;
+	if (!kind || k == TREX_ARRAY_LEN(derived_names))
+		return trex_err_setx(err, -EINVAL,
+				     "%s: outputs[%zu].derived.%s.kind must be one of count, percentage, proportion, rate, mean, sum, quantile",
+				     file, idx, col);
+	x->kind = (enum derived_kind)k;
+	json_object_foreach(spec, key, v) {
+		bool ratio = x->kind == DERIVED_PERCENTAGE || x->kind == DERIVED_PROPORTION ||
+			     x->kind == DERIVED_RATE;
+		bool magnitude = x->kind == DERIVED_MEAN || x->kind == DERIVED_SUM;
+		if (!strcmp(key, "kind"))
+			continue;
+		if (!strcmp(key, "denominator") && ratio) {
+			r = manifest_str(v, file, idx, "derived.denominator", &x->base, err);
+		} else if (!strcmp(key, "count") && (magnitude || x->kind == DERIVED_QUANTILE)) {
+			r = manifest_str(v, file, idx, "derived.count", &x->base, err);
+		} else if (!strcmp(key, "per") && x->kind == DERIVED_RATE) {
+			if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
+			    json_number_value(v) <= 0 || json_number_value(v) > 1e15)
+				return trex_err_setx(err, -EINVAL,
+						     "%s: outputs[%zu].derived.%s.per must be a positive number",
+						     file, idx, col);
+			x->per = json_number_value(v);
+		} else if (!strcmp(key, "largest") && magnitude) {
+			if (!json_is_array(v) || json_array_size(v) > 64)
+				return trex_err_setx(err, -EINVAL,
+						     "%s: outputs[%zu].derived.%s.largest must be an array of at most 64 names",
+						     file, idx, col);
+			if (!(x->largest = trex_calloc(json_array_size(v) + 1, sizeof(char *))))
+				return trex_err_set(err, -ENOMEM, "%s", file);
+			r = manifest_strlist(v, file, idx, "derived.largest", x->largest, 64,
+					     &x->nlargest, err);
+		} else {
+			return trex_err_setx(err, -EINVAL,
+					     "%s: outputs[%zu].derived.%s: key '%s' is not one of a %s column",
+					     file, idx, col, key, derived_names[x->kind]);
+		}
+		if (r < 0)
+			return r;
+	}
+	if ((x->kind == DERIVED_PERCENTAGE || x->kind == DERIVED_PROPORTION ||
+	     x->kind == DERIVED_RATE) && !x->base)
+		return trex_err_setx(err, -EINVAL, "%s: outputs[%zu].derived.%s: a %s needs 'denominator'",
+				     file, idx, col, derived_names[x->kind]);
+	if (x->kind == DERIVED_RATE && !x->per)
+		return trex_err_setx(err, -EINVAL, "%s: outputs[%zu].derived.%s: a rate needs 'per'",
+				     file, idx, col);
+	return 0;
+}
+
+/* "derived": {column: {...}} on a summary table: every column once, none
+ * a dimension or the table's count, and every denominator or count a
+ * column the checker reads as a count or a magnitude. */
+static int manifest_derived_parse(struct output_decl *d, json_t *v, const char *file,
+				  size_t idx, struct trex_err *err)
+{
+	const char *col;
+	json_t *spec;
+	int r;
+
+	if (!json_is_object(v) || json_object_size(v) == 0 ||
+	    json_object_size(v) > MANIFEST_MAX_DERIVED)
+		return trex_err_setx(err, -EINVAL,
+				     "%s: outputs[%zu].derived must be an object of 1 to %d columns",
+				     file, idx, MANIFEST_MAX_DERIVED);
+	if (!(d->derived = trex_calloc(json_object_size(v) + 1, sizeof(*d->derived))))
+		return trex_err_set(err, -ENOMEM, "%s", file);
+	json_object_foreach(v, col, spec) {
+		struct derived_decl *x = &d->derived[d->nderived];
+		if (!*col || strlen(col) > 256)
+			return trex_err_setx(err, -EINVAL,
+					     "%s: outputs[%zu].derived: column names must be 1 to 256 bytes",
+					     file, idx);
+		if (!(x->column = trex_strdup(col)))
+			return trex_err_set(err, -ENOMEM, "%s", file);
+		d->nderived++;
+		if ((r = manifest_derived_entry(x, col, spec, file, idx, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* After the whole declaration is read: where derived columns and the
+ * regression and survival keys may appear, and what they may name. */
+static int manifest_derived_check(const struct output_decl *d, const char *file, size_t idx,
+				  struct trex_err *err)
+{
+	if (d->nderived && d->kind != KIND_SUMMARY)
+		return trex_err_setx(err, -EINVAL,
+				     "%s: outputs[%zu]: 'derived' is for a summary_statistics table",
+				     file, idx);
+	if (d->observations && d->kind != KIND_REGRESSION)
+		return trex_err_setx(err, -EINVAL,
+				     "%s: outputs[%zu]: 'observations' is for a regression", file, idx);
+	if ((d->time || d->at_risk || d->events || d->censored || d->survival) &&
+	    d->kind != KIND_SURVIVAL)
+		return trex_err_setx(err, -EINVAL,
+				     "%s: outputs[%zu]: 'time', 'at_risk', 'events', 'censored' and 'survival' are for a survival_table",
+				     file, idx);
+	if (d->kind == KIND_SURVIVAL && (!d->time || !d->at_risk))
+		return trex_err_setx(err, -EINVAL,
+				     "%s: outputs[%zu]: a survival_table needs 'time' and 'at_risk'",
+				     file, idx);
+	for (size_t i = 0; i < d->nderived; i++) {
+		const struct derived_decl *x = &d->derived[i];
+		const struct derived_decl *b;
+		const char *base = x->base;
+
+		for (size_t k = 0; k < d->ndims; k++)
+			if (!strcmp(d->dims[k], x->column))
+				return trex_err_setx(err, -EINVAL,
+						     "%s: outputs[%zu].derived.%s is a dimension",
+						     file, idx, x->column);
+		if (d->count && !strcmp(d->count, x->column))
+			return trex_err_setx(err, -EINVAL,
+					     "%s: outputs[%zu].derived.%s is the table's count",
+					     file, idx, x->column);
+		if (x->kind == DERIVED_COUNT)
+			continue;
+		if (!base && !(base = d->count))
+			return trex_err_setx(err, -EINVAL,
+					     "%s: outputs[%zu].derived.%s: a %s needs 'count' (or the table's 'count')",
+					     file, idx, x->column, derived_names[x->kind]);
+		if (d->count && !strcmp(base, d->count))
+			continue;
+		/* a denominator may also be a magnitude (person-time, a sum);
+		 * a count must be a count */
+		b = manifest_derived(d, base);
+		if (!b || !(b->kind == DERIVED_COUNT ||
+			    (x->base && b->kind == DERIVED_SUM &&
+			     (x->kind == DERIVED_RATE || x->kind == DERIVED_PROPORTION ||
+			      x->kind == DERIVED_PERCENTAGE))))
+			return trex_err_setx(err, -EINVAL,
+					     "%s: outputs[%zu].derived.%s: '%s' is not the table's count or a declared %s column",
+					     file, idx, x->column, base,
+					     x->kind <= DERIVED_RATE ? "count or sum" : "count");
+	}
+	return 0;
+}
+
 int manifest_decl_from_json(json_t *o, const char *file, size_t idx, struct output_decl *d,
 			    struct trex_err *err)
 {
@@ -212,6 +399,20 @@ int manifest_decl_from_json(json_t *o, const char *file, size_t idx, struct outp
 			r = manifest_str(v, file, idx, key, &d->contributors, err);
 		} else if (!strcmp(key, "dof")) {
 			r = manifest_str(v, file, idx, key, &d->dof, err);
+		} else if (!strcmp(key, "observations")) {
+			r = manifest_str(v, file, idx, key, &d->observations, err);
+		} else if (!strcmp(key, "time")) {
+			r = manifest_str(v, file, idx, key, &d->time, err);
+		} else if (!strcmp(key, "at_risk")) {
+			r = manifest_str(v, file, idx, key, &d->at_risk, err);
+		} else if (!strcmp(key, "events")) {
+			r = manifest_str(v, file, idx, key, &d->events, err);
+		} else if (!strcmp(key, "censored")) {
+			r = manifest_str(v, file, idx, key, &d->censored, err);
+		} else if (!strcmp(key, "survival")) {
+			r = manifest_str(v, file, idx, key, &d->survival, err);
+		} else if (!strcmp(key, "derived")) {
+			r = manifest_derived_parse(d, v, file, idx, err);
 		} else if (!strcmp(key, "largest")) {
 			if (!json_is_array(v) || json_array_size(v) > 64)
 				r = trex_err_setx(err, -EINVAL, "%s: outputs[%zu].largest must be an array of at most 64 names",
@@ -254,7 +455,7 @@ int manifest_decl_from_json(json_t *o, const char *file, size_t idx, struct outp
 				     file, idx);
 	if (d->kind == KIND_REGRESSION && !d->dof)
 		return trex_err_setx(err, -EINVAL, "%s: outputs[%zu]: a regression needs 'dof'", file, idx);
-	return 0;
+	return manifest_derived_check(d, file, idx, err);
 }
 
 void manifest_decl_free(struct output_decl *d)
@@ -274,6 +475,20 @@ void manifest_decl_free(struct output_decl *d)
 	json_decref(d->hierarchies);
 	json_decref(d->labels);
 	json_decref(d->bins);
+	for (size_t i = 0; i < d->nderived; i++) {
+		trex_free(d->derived[i].column);
+		trex_free(d->derived[i].base);
+		for (size_t k = 0; k < d->derived[i].nlargest; k++)
+			trex_free(d->derived[i].largest[k]);
+		trex_free(d->derived[i].largest);
+	}
+	trex_free(d->derived);
+	trex_free(d->observations);
+	trex_free(d->time);
+	trex_free(d->at_risk);
+	trex_free(d->events);
+	trex_free(d->censored);
+	trex_free(d->survival);
 	memset(d, 0, sizeof(*d));
 }
 

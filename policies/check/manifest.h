@@ -4,6 +4,7 @@
 #ifndef TREX_CHECK_MANIFEST_H
 #define TREX_CHECK_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -18,10 +19,36 @@ enum output_kind {
 	KIND_MAGNITUDE,
 	KIND_SUMMARY,
 	KIND_REGRESSION,
+	KIND_SURVIVAL,
 	KIND_FIGURE,
 	KIND_TEXT,
 	KIND_LOG,
 	KIND_UNKNOWN,
+};
+
+/* A statistic column of a summary table and what it implies (derived.c):
+ * a percentage, proportion or rate implies a count (value x denominator),
+ * a mean or sum a magnitude (mean x count), a quantile rests on its count,
+ * a count is one. */
+enum derived_kind {
+	DERIVED_COUNT,
+	DERIVED_PERCENTAGE,
+	DERIVED_PROPORTION,
+	DERIVED_RATE,
+	DERIVED_MEAN,
+	DERIVED_SUM,
+	DERIVED_QUANTILE,
+};
+#define MANIFEST_MAX_DERIVED 64
+
+struct derived_decl {
+	char *column;
+	enum derived_kind kind;
+	char *base;     /* percentage, proportion, rate: the denominator column;
+			 * mean, sum, quantile: the count column (or NULL: the table's) */
+	double per;     /* rate: units of the denominator the rate is per */
+	char **largest; /* mean, sum: largest contributions, descending */
+	size_t nlargest;
 };
 
 struct output_decl {
@@ -42,6 +69,14 @@ struct output_decl {
 	 * {dim: [b0, b1, ...]} strictly increasing; NULL when none (owned) */
 	json_t *labels;
 	json_t *bins;
+	/* summary_statistics: its statistic columns (derived.c), or NULL */
+	struct derived_decl *derived;
+	size_t nderived;
+	/* regression: per term, the observations its level rests on */
+	char *observations;
+	/* survival_table: time steps, n at risk, and the optional events,
+	 * censored and survival estimate columns */
+	char *time, *at_risk, *events, *censored, *survival;
 };
 #define MANIFEST_MAX_LABELS 10000
 #define MANIFEST_MAX_BINS 1000
@@ -52,6 +87,11 @@ struct output_manifest {
 };
 
 const char *manifest_kind_name(enum output_kind k);
+const char *manifest_derived_name(enum derived_kind k);
+/* The derived column named col, or NULL; whether col is the largest
+ * contribution of a derived mean or sum (never leaves, never a statistic). */
+const struct derived_decl *manifest_derived(const struct output_decl *d, const char *col);
+bool manifest_derived_largest(const struct output_decl *d, const char *col);
 int manifest_kind_parse(const char *s, enum output_kind *k);
 
 int manifest_load(const char *path, struct output_manifest *m, struct trex_err *err);

@@ -3,6 +3,7 @@
  * regressions, statistics that are single records (min/max), class
  * disclosure and microdata passed off as a table. */
 #include "sdc.h"
+#include "derived.h"
 
 #include <errno.h>
 #include <math.h>
@@ -1273,9 +1274,16 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 		break;
 	case KIND_SUMMARY:
 		r = summary_check(pol, t, res, err);
+		if (r == 0)
+			r = derived_check_summary(pol, t, res, err);
 		break;
 	case KIND_REGRESSION:
 		r = sdc_check_regression(pol, t, res, err);
+		if (r == 0)
+			r = derived_check_regression(pol, t, res, err);
+		break;
+	case KIND_SURVIVAL:
+		r = survival_check(pol, t, res, err);
 		break;
 	default:
 		sdc_reason(res, "no_automatic_check", SDC_REVIEW, "no automatic check for kind %s",

@@ -219,6 +219,9 @@ static bool summary_is_stat(const struct sdc_table *t, size_t col)
 {
 	if ((int)col == t->count_col)
 		return false;
+	/* a derived mean's largest contributions never leave (derived.c) */
+	if (t->decl->nderived && manifest_derived_largest(t->decl, csv_header(t->csv, col)))
+		return false;
 	for (size_t d = 0; d < t->decl->ndims; d++)
 		if (t->dim_col[d] == (int)col)
 			return false;

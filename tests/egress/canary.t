@@ -240,7 +240,8 @@ researcher_views() { # LABEL ID NAMES...
 	req $r "$label" "GET /v1/audit/job/{id}" GET "/v1/audit/job/$id"
 	req $r "$label" "GET /v1/audit/project/{p}" GET "/v1/audit/project/$P"
 	req $r "$label" "POST /v1/jobs/{id}/cancel" POST "/v1/jobs/$id/cancel"
-	req $r "$label" "POST /v1/jobs/{id}/approve" POST "/v1/jobs/$id/approve" '{"bundle_sha256":"00"}'
+	req $r "$label" "GET /v1/audit/head" GET "/v1/audit/head"
+	req $r "$label" "POST /v1/jobs/{id}/approve" POST "/v1/jobs/$id/approve" '{"job_sha256":"00"}'
 	req $r "$label" "POST /v1/jobs/{id}/review (log)" POST "/v1/jobs/$id/review" \
 		'{"log":"stdout","decision":"release","reason":"r"}'
 	# a name the job wrote but did not declare (jobs/names.py)

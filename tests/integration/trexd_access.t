@@ -64,7 +64,11 @@ JSON
 }
 NOW_FROM=2020-01-01T00:00:00Z NOW_UNTIL=2099-01-01T00:00:00Z
 permit ok PERMIT-1 P1 '["alice","bob","mallory"]' '["synth"]' '["python3","shell"]' $NOW_FROM $NOW_UNTIL false
-permit strict PERMIT-S P1 '["alice","mallory"]' '["synth"]' '["python3","shell"]' $NOW_FROM $NOW_UNTIL true
+permit strict PERMIT-S P1 '["alice","mallory"]' '["synth","other"]' '["python3","shell"]' $NOW_FROM $NOW_UNTIL true
+permit strict3 PERMIT-S3 P1 '["alice","mallory"]' '["synth"]' '["python3","shell"]' $NOW_FROM $NOW_UNTIL true
+# PERMIT-S again, signed with another disclosure policy
+sed 's/"policy": "default"/"policy": "strict"/' "$T/strict.unsigned" >"$T/strict2.unsigned"
+"$BIN/trex" permit sign --key "$T/k/approver.key" "$T/strict2.unsigned" -o "$T/strict2.permit"
 permit expired PERMIT-E P1 '["alice"]' '["synth"]' '["shell"]' 2020-01-01T00:00:00Z 2021-01-01T00:00:00Z false
 permit future PERMIT-F P1 '["alice"]' '["synth"]' '["shell"]' 2090-01-01T00:00:00Z 2099-01-01T00:00:00Z false
 permit revoked PERMIT-REVOKED P1 '["alice"]' '["synth"]' '["shell"]' $NOW_FROM $NOW_UNTIL false
@@ -240,35 +244,114 @@ req $BOB GET "/v1/jobs/$J2" >/dev/null
 expect_eq "rejected job" rejected "$(api_field state)"
 matrix "rejected figure not downloadable" $BOB GET "/v1/jobs/$J2/outputs/fig.png" 404
 
-# --- 5. separation of duties and strict approval
-body "$T/strict.permit" P1 synth python3 "$TABLE_FIG" "$FIGONLY"
+# --- 5. separation of duties and strict approval: what is approved is the
+# whole job (job_sha256 over the manifest with every limit written out,
+# the permit's policy and each file's SHA-256 and size), and any change to
+# it waits for a new approval
+# sbody [PYTHON...]: the strict job's request into $T/req.json, after
+# running each statement on m (manifest), files (name -> bytes), pf (permit file)
+sbody() {
+	python3 - "$T" "$@" >"$T/req.json" <<'PY'
+import base64, json, sys
+t = sys.argv[1]
+m = {"project": "P1", "dataset": "synth", "runtime": "python3", "command": ["python3", "a.py"],
+     "outputs": [{"path": "fig.png", "kind": "figure"}]}
+files = {"a.py": b'open("/output/fig.png", "wb").write(b"\\x89PNG\\r\\n\\x1a\\n")\n'}
+pf = t + "/strict.permit"
+for stmt in sys.argv[2:]:
+    exec(stmt)
+print(json.dumps({"manifest": m, "files": {k: base64.b64encode(v).decode() for k, v in files.items()},
+                  "permit": open(pf).read()}))
+PY
+	chmod 644 "$T/req.json"
+}
+sbody
 expect_eq "strict job accepted" 201 "$(req $MALLORY POST /v1/jobs "$T/req.json")"
 JS=$(api_field id)
 expect_eq "strict job awaits approval" awaiting_approval "$(api_field state)"
 SHA=$(api_field bundle_sha256)
+JSHA=$(api_field job_sha256)
+check "the answer names the job's job_sha256" sh -c "echo '$JSHA' | grep -Eqx '[0-9a-f]{64}'"
 sleep 1
 req $MALLORY GET "/v1/jobs/$JS" >/dev/null
 expect_eq "an unapproved job never runs" awaiting_approval "$(api_field state)"
-out=$(as $MALLORY "$BIN/trex" --socket "$SOCK" approve "$JS" 2>&1)
+expect_eq "the job document carries job_sha256" "$JSHA" "$(api_field job_sha256)"
+expect_eq "the stored manifest has every limit written out" 1024 "$(api_field manifest.limits.memory_mb)"
+expect_eq "... and the permit it runs under" PERMIT-S "$(api_field manifest.permit)"
+file_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"]["a.py"][sys.argv[2]])' "$T/out" "$1"; }
+expect_eq "the job document lists each file's digest" \
+	"$(python3 -c 'import base64,hashlib,json,sys; print(hashlib.sha256(base64.b64decode(json.load(open(sys.argv[1]))["files"]["a.py"])).hexdigest())' "$T/req.json")" \
+	"$(file_field sha256)"
+# the approver is shown the whole job and approves nothing without --digest
+out=$(as $CAROL "$BIN/trex" --socket "$SOCK" approve "$JS" 2>"$T/approve.err")
+expect_eq "trex approve without --digest approves nothing (exit 3)" 3 $?
+printf '%s\n' "$out" >"$T/approve.out"
+for want in 'command      ["python3","a.py"]' 'dataset      "synth"' 'runtime      "python3"' \
+	'policy       "default"' 'permit       "PERMIT-S"' '  {"kind":"figure","path":"fig.png"}' \
+	'limits       {"cpu_seconds":600,"memory_mb":1024,"output_mb":50,"pids":64,"wall_seconds":900}' \
+	"  $(file_field sha256)  $(file_field size)  \"a.py\"" "job_sha256   $JSHA"; do
+	grep -qxF "$want" "$T/approve.out" && ok "trex approve shows: $want" || not_ok "trex approve shows: $want" "$out"
+done
+grep -qF "trex approve $JS --digest $JSHA" "$T/approve.err" && ok "trex approve says how to approve" ||
+	not_ok "trex approve hint" "$(cat "$T/approve.err")"
+req $MALLORY GET "/v1/jobs/$JS" >/dev/null
+expect_eq "... and the job still waits" awaiting_approval "$(api_field state)"
+out=$(as $MALLORY "$BIN/trex" --socket "$SOCK" approve "$JS" --digest "$JSHA" 2>&1)
 expect_eq "self-approval refused" 1 $?
-printf '{"bundle_sha256":"%s"}' "$(echo "$SHA" | tr 0-9a-f 1-9a-f0)" >"$T/wrong.json"
-chmod 644 "$T/wrong.json"
-matrix "approving another bundle hash refused" $CAROL POST "/v1/jobs/$JS/approve" 409 "$T/wrong.json"
-out=$(as $CAROL "$BIN/trex" --socket "$SOCK" approve "$JS" 2>&1)
-expect_eq "approver approves the exact bundle" "approved job $JS, code bundle sha256 $SHA" "$out"
+printf '{"job_sha256":"%s"}' "$(echo "$JSHA" | tr 0-9a-f 1-9a-f0)" >"$T/wrong.json"
+printf '{"bundle_sha256":"%s"}' "$SHA" >"$T/oldform.json"
+chmod 644 "$T/wrong.json" "$T/oldform.json"
+matrix "approving another job digest refused" $CAROL POST "/v1/jobs/$JS/approve" 409 "$T/wrong.json"
+expect_eq "... code job_mismatch" job_mismatch "$(code)"
+matrix "a bundle hash approves nothing any more" $CAROL POST "/v1/jobs/$JS/approve" 400 "$T/oldform.json"
+out=$(as $CAROL "$BIN/trex" --socket "$SOCK" approve "$JS" --digest "$(echo "$JSHA" | tr 0-9a-f 1-9a-f0)" 2>&1)
+expect_eq "trex approve --digest of another job approves nothing" 1 $?
+req $MALLORY GET "/v1/jobs/$JS" >/dev/null
+expect_eq "... the job still waits" awaiting_approval "$(api_field state)"
+out=$(as $CAROL "$BIN/trex" --socket "$SOCK" approve "$JS" --digest "$JSHA" 2>&1 | tail -1)
+expect_eq "approver approves the exact job" "approved job $JS, job_sha256 $JSHA" "$out"
 check "approved job runs" wait_job $MALLORY "$JS"
 expect_eq "approved job held its figure" held "$(api_field state)"
 matrix "self-review refused" $MALLORY POST "/v1/jobs/$JS/review" 403 "$T/bad_review.json"
 expect_eq "self-review code" own_job "$(code)"
-req $MALLORY POST /v1/jobs "$T/req.json" >/dev/null
-expect_eq "same code under the same permit: already approved" queued "$(api_field state)"
-body "$T/strict.permit" P1 synth python3 "$(printf 'print(1)\n' | base64 -w0)" "$FIGONLY"
-req $MALLORY POST /v1/jobs "$T/req.json" >/dev/null
-expect_eq "changed code needs a new approval" awaiting_approval "$(api_field state)"
+grep -q "\"approver\":\"carol\",\"bundle_sha256\":\"$SHA\",\"event\":\"approval\",\"job\":\"$JS\",\"job_sha256\":\"$JSHA\"" \
+	"$T/state/audit.log" && ok "the approval is audited with the job digest" || not_ok "approval audited"
+# resubmit: strict <NAME> <WANT_STATE> [PYTHON...]
+strict() {
+	name=$1 want=$2
+	shift 2
+	sbody "$@"
+	req $MALLORY POST /v1/jobs "$T/req.json" >/dev/null
+	expect_eq "$name" "$want" "$(api_field state)"
+}
+strict "the same job again: already approved" queued
+strict "the default limits written out: the same job, already approved" queued \
+	'm["limits"] = {"memory_mb": 1024, "cpu_seconds": 600, "wall_seconds": 900, "pids": 64, "output_mb": 50}'
+strict "the manifest naming its permit: the same job" queued 'm["permit"] = "PERMIT-S"'
+# each field of the job changed after the approval: a new approval is needed
+strict "changed command (same files) waits" awaiting_approval \
+	'm["command"] = ["sh", "-c", "cat /data/patients.csv; sh analysis.sh"]'
+expect_eq "... although its bundle_sha256 is the approved one" "$SHA" "$(api_field bundle_sha256)"
+strict "changed dataset waits" awaiting_approval 'm["dataset"] = "other"'
+strict "changed runtime waits" awaiting_approval 'm["runtime"] = "shell"'
+strict "changed outputs waits" awaiting_approval 'm["outputs"].append({"path": "t.csv", "kind": "text"})'
+strict "changed output declaration waits" awaiting_approval 'm["outputs"][0]["kind"] = "text"'
+strict "changed limit waits" awaiting_approval 'm["limits"] = {"wall_seconds": 901}'
+strict "changed file waits" awaiting_approval 'files["a.py"] += b"# x\n"'
+strict "added file waits" awaiting_approval 'files["b.py"] = b""'
+strict "renamed file waits" awaiting_approval 'files["b.py"] = files.pop("a.py")'
+strict "changed policy (the permit re-signed) waits" awaiting_approval 'pf = t + "/strict2.permit"'
+JP=$(api_field id)
+as $CAROL "$BIN/trex" --socket "$SOCK" approve "$JP" 2>/dev/null | grep -qx 'policy       "strict"' &&
+	ok "... trex approve shows its policy" || not_ok "trex approve shows the policy"
+strict "another strict permit waits" awaiting_approval 'pf = t + "/strict3.permit"'
 
 # --- 6. signed release manifest and trex fetch
+req $ALICE GET "/v1/jobs/$J1" >/dev/null
+J1SHA=$(api_field job_sha256)
 req $ALICE GET "/v1/jobs/$J1/release" >/dev/null
 expect_eq "manifest names the reviewer" dave "$(api_field files.1.reviewer)"
+expect_eq "manifest names the job the files came from" "$J1SHA" "$(api_field job_sha256)"
 expect_eq "manifest hash of the table" "$(sha256sum <"$T/state/release/P1/$J1/age_sex.csv" | cut -d' ' -f1)" "$(api_field files.0.sha256)"
 check "manifest copy in the release area" test -s "$T/state/release/P1/$J1.release.json"
 mkdir -p "$T/dl" && chmod 777 "$T/dl"
@@ -354,7 +437,14 @@ expect_eq "trexd refuses to append to a tampered log" 1 $?
 # --- 9. two-checker rule
 write_config '"two_checkers": true'
 rm -f "$L"
-check "trexd restarts with two_checkers" trexd_start
+"$BIN/trexd" --config "$T/trexd.json" >"$T/removed.log" 2>&1
+expect_eq "trexd refuses to start without the log its store knows" 1 $?
+GENESIS=0000000000000000000000000000000000000000000000000000000000000000
+grep -q "trexd: audit log ends at 0:$GENESIS but trexd.db records [0-9]*:[0-9a-f]\{64\}: lines were cut from the log" "$T/removed.log" &&
+	ok "... naming both heads" || not_ok "removed log error" "$(cat "$T/removed.log")"
+check "trexd restarts with two_checkers, accepting the new log" \
+	trexd_start --config "$T/trexd.json" --accept-audit-head "0:$GENESIS"
+grep -q '"event":"audit_head_override"' "$L" && ok "the acceptance is audited" || not_ok "override audited"
 body "$T/ok.permit" P1 synth python3 "$TABLE_FIG" "$FIGONLY"
 req $ALICE POST /v1/jobs "$T/req.json" >/dev/null
 J3=$(api_field id)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # trexd's store schema: a version 1 database (as the first trexd wrote it)
 # is migrated to the current version with its jobs kept; a database from a
-# newer trexd is refused with a message; WAL mode stays on.
+# newer trexd is refused with a message; WAL mode stays on. The first
+# start on a store from before version 5 adopts the audit log it finds.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$TREX_ROOT/tests/lib_trexd.sh"
 
@@ -26,13 +27,20 @@ INSERT INTO jobs (id, project, dataset, runtime, manifest, state, submitted_uid,
 SQL
 
 check "trexd starts on a version 1 store" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/data" --id-columns d=
-expect_eq "the store is migrated to version 4" 4 "$(sqlite3 "$T/state/trexd.db" 'SELECT max(version) FROM schema_version')"
+expect_eq "the store is migrated to version 5" 5 "$(sqlite3 "$T/state/trexd.db" 'SELECT max(version) FROM schema_version')"
 expect_eq "the migration's index exists" 1 \
 	"$(sqlite3 "$T/state/trexd.db" "SELECT count(*) FROM sqlite_master WHERE name = 'jobs_project'")"
 expect_eq "version 3's indexes exist" 2 \
 	"$(sqlite3 "$T/state/trexd.db" "SELECT count(*) FROM sqlite_master WHERE name IN ('jobs_state_seq', 'jobs_user')")"
 expect_eq "version 4's log review table exists" 1 \
 	"$(sqlite3 "$T/state/trexd.db" "SELECT count(*) FROM sqlite_master WHERE name = 'log_reviews'")"
+expect_eq "version 5's job digest, job approval and audit head tables exist" 3 \
+	"$(sqlite3 "$T/state/trexd.db" "SELECT count(*) FROM sqlite_master WHERE name IN ('job_digests', 'job_approvals', 'audit_head')")"
+check "the first start on a migrated store adopts the log it finds, audited" \
+	grep -q '"event":"audit_head_adopted"' "$T/state/audit.log"
+expect_eq "... and trexd.db records the log's head" \
+	"$(python3 -c 'import hashlib,sys; l=open(sys.argv[1],"rb").read().split(b"\n")[:-1]; print("%d:%s" % (len(l), hashlib.sha256(l[-1]).hexdigest()))' "$T/state/audit.log")" \
+	"$(sqlite3 "$T/state/trexd.db" 'SELECT seq || ":" || hash FROM audit_head')"
 expect_eq "the old job is kept" 200 \
 	"$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://trexd/v1/jobs/20261129T000000-000000000001)"
 expect_eq "WAL mode" wal "$(sqlite3 "$T/state/trexd.db" 'PRAGMA journal_mode')"
@@ -41,6 +49,6 @@ trexd_stop
 sqlite3 "$T/state/trexd.db" 'INSERT INTO schema_version VALUES (99)'
 "$BIN/trexd" --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/data" --id-columns d= >"$TREXD_LOG" 2>&1
 expect_eq "a store from a newer trexd is refused" 1 $?
-check "... naming both versions" grep -q "has schema version 99, this trexd knows 4" "$TREXD_LOG"
+check "... naming both versions" grep -q "has schema version 99, this trexd knows 5" "$TREXD_LOG"
 
 done_testing

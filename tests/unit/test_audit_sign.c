@@ -15,6 +15,7 @@
 
 #include "common/alloc.h"
 #include "common/audit.h"
+#include "common/hash.h"
 #include "common/sign.h"
 
 static char tmpdir[64];
@@ -175,12 +176,88 @@ static void test_audit_tamper_detected(void **state)
 	expect_broken(p, 6);
 }
 
+/* What a checkpoint signs, in both forms, and the SEQ:HASH of a head. */
+static void test_checkpoint_text_and_head(void **state)
+{
+	char t[256];
+	const char *h = "ab"; /* any hex: the text only repeats it */
+	json_t *cp = json_pack("{s:i,s:s}", "signed_seq", 7, "signed_hash", h);
+	assert_int_equal(audit_checkpoint_text(cp, t, sizeof(t)), 0);
+	assert_string_equal(t, "trex-audit-checkpoint seq=7 hash=ab");
+	json_object_set_new(cp, "jobs", json_integer(3));
+	assert_int_equal(audit_checkpoint_text(cp, t, sizeof(t)), -EINVAL); /* jobs alone */
+	json_object_set_new(cp, "store_seq", json_integer(5));
+	assert_int_equal(audit_checkpoint_text(cp, t, sizeof(t)), 0);
+	assert_string_equal(t, "trex-audit-checkpoint seq=7 hash=ab jobs=3 store_seq=5");
+	json_object_set_new(cp, "store_seq", json_string("5"));
+	assert_int_equal(audit_checkpoint_text(cp, t, sizeof(t)), -EINVAL);
+	json_decref(cp);
+	uint64_t seq;
+	char hash[65];
+	char good[100];
+	snprintf(good, sizeof(good), "42:%s", AUDIT_GENESIS);
+	assert_int_equal(audit_parse_head(good, &seq, hash), 0);
+	assert_int_equal(seq, 42);
+	assert_string_equal(hash, AUDIT_GENESIS);
+	const char *bad[] = { "42", ":00", "x:" AUDIT_GENESIS, "1:" AUDIT_GENESIS "0",
+			      "1:" "000000000000000000000000000000000000000000000000000000000000000A",
+			      "-1:" AUDIT_GENESIS };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(audit_parse_head(bad[i], &seq, hash), -EINVAL);
+}
+
+struct scan_seen {
+	uint64_t n, stop_at;
+	char last[65];
+};
+
+static int scan_line(void *arg, uint64_t seq, const char *text, size_t len, const char *hash,
+		     json_t *line)
+{
+	struct scan_seen *s = arg;
+	char h[65];
+	assert_int_equal(seq, s->n + 1);
+	assert_int_equal(json_integer_value(json_object_get(line, "seq")), seq);
+	assert_int_equal(trex_sha256_hex(text, len, h), 0);
+	assert_string_equal(h, hash);
+	s->n = seq;
+	memcpy(s->last, hash, 65);
+	return seq == s->stop_at ? -EIO : 0;
+}
+
+/* The scan sees every line, with its hash, and the head is the last one's. */
+static void test_audit_scan(void **state)
+{
+	char p[128];
+	path_in(p, sizeof(p), "scan.log");
+	write_log(p, 5);
+	struct scan_seen seen = { 0 };
+	struct audit_verify_result res;
+	struct trex_err err;
+	assert_int_equal(audit_verify_scan(p, scan_line, &seen, &res, &err), 0);
+	assert_int_equal(seen.n, 5);
+	assert_string_equal(seen.last, res.head);
+	struct audit_log log;
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(audit_open_scan(p, &log, scan_line, &seen, &err), 0);
+	assert_int_equal(log.seq, 5);
+	assert_string_equal(log.prev, seen.last);
+	audit_close(&log);
+	/* a callback's error stops the walk and is returned */
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = 3;
+	assert_int_equal(audit_verify_scan(p, scan_line, &seen, &res, &err), -EIO);
+	assert_int_equal(seen.n, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_verify_and_forgery),
 		cmocka_unit_test(test_audit_intact_and_reopen),
 		cmocka_unit_test(test_audit_tamper_detected),
+		cmocka_unit_test(test_checkpoint_text_and_head),
+		cmocka_unit_test(test_audit_scan),
 	};
 	return cmocka_run_group_tests_name("audit_sign", tests, setup_dir, teardown_dir);
 }

@@ -693,13 +693,13 @@ static void test_summary_stat_kind(void **state)
 static void test_regression_dof(void **state)
 {
 	static const char man[] = "{\"outputs\": [{\"path\": \"t.csv\", \"kind\": \"regression\","
-				  " \"dof\": \"df\"}]}";
+				  " \"dof\": \"df\", \"observations\": \"n\"}]}";
 	struct fixture fx;
-	fx_open(&fx, "term,coef,df\na,1,10\n", man);
+	fx_open(&fx, "term,coef,df,n\na,1,10,12\n", man);
 	fx_check(&fx);
 	assert_int_equal(fx.res.verdict, SDC_PASS);
 	fx_close(&fx);
-	fx_open(&fx, "term,coef,df\na,1,9\n", man);
+	fx_open(&fx, "term,coef,df,n\na,1,9,12\n", man);
 	fx_check(&fx);
 	assert_int_equal(fx.res.verdict, SDC_FAIL);
 	fx_close(&fx);

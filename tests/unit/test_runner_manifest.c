@@ -7,7 +7,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/hash.h"
+#include "common/jobdigest.h"
 
 #include "runner/bundle.h"
 #include "tests/unit/tconfig.h"
@@ -92,6 +96,80 @@ static void test_effective_limits(void **state)
 	json_decref(m);
 }
 
+/* What is stored, run and approved (common/jobdigest.h): an omitted limit
+ * and the default written out are one job, whose digest moves with any
+ * field and any file. */
+static void test_explicit_and_digest(void **state)
+{
+	const char *code;
+	struct trex_err err = { 0 };
+	char sha[3][65];
+	json_t *files = json_pack("{s:o}", "a.py", jobdigest_file("print(1)\n", 9));
+	assert_non_null(files);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(files, "a.py"), "size")),
+			 9);
+	for (int i = 0; i < 2; i++) {
+		json_t *m = json_loads(good, 0, NULL);
+		if (i == 1) /* the defaults written out */
+			json_object_set_new(m, "limits",
+					    json_pack("{s:I,s:I,s:I,s:I,s:I}", "memory_mb",
+						      (json_int_t)cfg.limits_default.memory_mb,
+						      "cpu_seconds", (json_int_t)cfg.limits_default.cpu_seconds,
+						      "wall_seconds", (json_int_t)cfg.limits_default.wall_seconds,
+						      "pids", (json_int_t)cfg.limits_default.pids,
+						      "output_mb", (json_int_t)cfg.limits_default.output_mb));
+		struct manifest man;
+		assert_int_equal(manifest_validate(m, &cfg, &man, &code, &err), 0);
+		assert_int_equal(manifest_make_explicit(&man, "PERMIT-1"), 0);
+		json_t *l = json_object_get(man.json, "limits");
+		assert_int_equal(json_object_size(l), 5);
+		assert_int_equal(json_integer_value(json_object_get(l, "pids")),
+				 cfg.limits_default.pids);
+		assert_string_equal(json_string_value(json_object_get(man.json, "permit")), "PERMIT-1");
+		json_t *canon = jobdigest_canonical(man.json, files, "default");
+		assert_int_equal(jobdigest_sha256(canon, sha[i], &err), 0);
+		json_decref(canon);
+		/* without a permit: policy null, another job */
+		canon = jobdigest_canonical(man.json, files, NULL);
+		assert_true(json_is_null(json_object_get(canon, "policy")));
+		assert_int_equal(jobdigest_sha256(canon, sha[2], &err), 0);
+		assert_string_not_equal(sha[2], sha[i]);
+		json_decref(canon);
+		manifest_release(&man);
+		json_decref(m);
+	}
+	assert_string_equal(sha[0], sha[1]);
+	json_decref(files);
+}
+
+/* The canonical form is a contract (docs/api.md): pinned byte for byte. */
+static void test_canonical_form(void **state)
+{
+	json_t *m = json_pack("{s:s,s:[s]}", "project", "P\u00e9", "command", "sh");
+	json_t *files = json_pack("{s:{s:s,s:i},s:{s:s,s:i}}", "b", "sha256", "bb", "size", 2, "a",
+				  "sha256", "aa", "size", 1);
+	json_t *c = jobdigest_canonical(m, files, "default");
+	char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	assert_string_equal(text, "{\"files\":{\"a\":{\"sha256\":\"aa\",\"size\":1},"
+				  "\"b\":{\"sha256\":\"bb\",\"size\":2}},"
+				  "\"manifest\":{\"command\":[\"sh\"],\"project\":\"P\\u00E9\"},"
+				  "\"policy\":\"default\"}");
+	char want[65], got[65];
+	struct trex_err err = { 0 };
+	assert_int_equal(trex_sha256_hex(text, strlen(text), want), 0);
+	assert_int_equal(jobdigest_sha256(c, got, &err), 0);
+	assert_string_equal(got, want);
+	/* copies: a later change to the manifest does not reach it */
+	json_object_set_new(m, "project", json_string("Q"));
+	assert_int_equal(jobdigest_sha256(c, got, &err), 0);
+	assert_string_equal(got, want);
+	free(text);
+	json_decref(c);
+	assert_null(jobdigest_canonical(m, NULL, "default"));
+	json_decref(m);
+	json_decref(files);
+}
+
 static void test_errors(void **state)
 {
 	EXPECT("foo", "1", "bad_manifest", "manifest: unknown key \"foo\"");
@@ -137,11 +215,35 @@ static void test_output_errors(void **state)
 	       "manifest.outputs[0]: missing \"kind\"");
 	EXPECT("outputs", "[{\"path\": \"a.png\", \"kind\": \"movie\"}]", "bad_manifest",
 	       "manifest.outputs[0].kind: must be one of frequency_table, magnitude_table, "
-	       "regression, figure, text");
+	       "summary_statistics, regression, survival_table, figure, text");
 	EXPECT("outputs", "[{\"path\": \"a.csv\", \"kind\": \"frequency_table\"}]", "bad_manifest",
 	       "manifest.outputs[0]: a frequency_table needs \"dimensions\" and \"count\"");
 	EXPECT("outputs", "[{\"path\": \"a.csv\", \"kind\": \"regression\"}]", "bad_manifest",
 	       "manifest.outputs[0]: a regression needs \"dof\"");
+	/* derived statistics: read by trex-check's declaration parser, so a
+	 * job is refused before it runs for what the checker would refuse */
+	EXPECT("outputs",
+	       "[{\"path\": \"s.csv\", \"kind\": \"summary_statistics\", \"dimensions\": [\"g\"],"
+	       " \"count\": \"n\", \"derived\": {\"p\": {\"kind\": \"percentage\"}}}]",
+	       "bad_manifest", "manifest: outputs[0].derived.p: a percentage needs 'denominator'");
+	EXPECT("outputs", "[{\"path\": \"k.csv\", \"kind\": \"survival_table\", \"time\": \"t\"}]",
+	       "bad_manifest", "manifest: outputs[0]: a survival_table needs 'time' and 'at_risk'");
+	EXPECT("outputs", "[{\"path\": \"f.csv\", \"kind\": \"frequency_table\", \"dimensions\": [\"g\"],"
+	       " \"count\": \"n\", \"observations\": \"k\"}]",
+	       "bad_manifest", "manifest: outputs[0]: 'observations' is for a regression");
+	{
+		const char *code;
+		char msg[256];
+		assert_int_equal(check("outputs",
+				       "[{\"path\": \"s.csv\", \"kind\": \"summary_statistics\","
+				       " \"dimensions\": [\"g\"], \"count\": \"n\", \"derived\":"
+				       " {\"p\": {\"kind\": \"percentage\", \"denominator\": \"n\"}}},"
+				       " {\"path\": \"r.csv\", \"kind\": \"regression\", \"dof\": \"d\","
+				       " \"observations\": \"k\"},"
+				       " {\"path\": \"k.csv\", \"kind\": \"survival_table\", \"time\": \"t\","
+				       " \"at_risk\": \"n\", \"survival\": \"s\"}]",
+				       &code, msg), 0);
+	}
 	EXPECT("outputs",
 	       "[{\"path\": \"a.png\", \"kind\": \"figure\"}, {\"path\": \"a.png\", \"kind\": \"figure\"}]",
 	       "bad_manifest", "manifest.outputs[1].path: \"a.png\" is declared twice");
@@ -234,6 +336,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_effective_limits),
+		cmocka_unit_test(test_explicit_and_digest),
+		cmocka_unit_test(test_canonical_form),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_output_errors),
 		cmocka_unit_test(test_labels_bins),

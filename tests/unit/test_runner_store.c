@@ -13,6 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
+#include "common/audit.h"
+#include "runner/access.h"
 #include "runner/store.h"
 #include "tdir.h"
 #include "runner/store_list.h"
@@ -183,12 +187,75 @@ static void test_list(void **state)
 	store_close(s);
 }
 
+/* Store version 5 (runner/store_access.c): job digests, approvals of job
+ * digests, the audit head (a new store's is the empty log; it only moves
+ * forward unless forced) and the mark checkpoints record. */
+static void test_digests_approvals_head(void **state)
+{
+	struct store *s;
+	struct trex_err err = { 0 };
+	assert_int_equal(store_open(tdir_db, &s, &err), 0);
+	struct sacc_audit_head h;
+	assert_int_equal(sacc_audit_head(s, &h, &err), 0);
+	assert_int_equal(h.seq, 0);
+	assert_string_equal(h.hash, AUDIT_GENESIS);
+	assert_int_equal(h.stopped, 1);
+	struct sacc_audit_head h5 = { .seq = 5, .hash = "h5", .stopped = 0 };
+	struct sacc_audit_head h3 = { .seq = 3, .hash = "h3", .stopped = 1 };
+	assert_int_equal(sacc_set_audit_head(s, &h5, 0, &err), 0);
+	assert_int_equal(sacc_set_audit_head(s, &h3, 0, &err), 0); /* a late writer */
+	assert_int_equal(sacc_audit_head(s, &h, &err), 0);
+	assert_int_equal(h.seq, 5);
+	assert_string_equal(h.hash, "h5");
+	assert_int_equal(sacc_set_audit_head(s, &h3, 1, &err), 0); /* the operator's override */
+	assert_int_equal(sacc_audit_head(s, &h, &err), 0);
+	assert_int_equal(h.seq, 3);
+	assert_int_equal(h.stopped, 1);
+
+	int64_t jobs = -1, high = -1;
+	assert_int_equal(sacc_store_mark(s, &jobs, &high, &err), 0);
+	assert_int_equal(jobs, 0);
+	assert_int_equal(high, 0);
+	tdir_put_job(s, "j1", "P1", 1000, "alice");
+	tdir_put_job(s, "j2", "P1", 1000, "alice");
+	assert_int_equal(sacc_store_mark(s, &jobs, &high, &err), 0);
+	assert_int_equal(jobs, 2);
+	assert_int_equal(high, 2);
+
+	char sha[65];
+	json_t *files = NULL;
+	assert_int_equal(sacc_get_digest(s, "j1", sha, &files, &err), -ENOENT);
+	assert_int_equal(sacc_put_digest(s, "j1", "d1", "{\"a\":{\"sha256\":\"x\",\"size\":1}}",
+					 &err), 0);
+	assert_int_equal(sacc_get_digest(s, "j1", sha, &files, &err), 0);
+	assert_string_equal(sha, "d1");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(files, "a"), "size")), 1);
+	json_decref(files);
+	assert_int_equal(sacc_approved(s, "P", "d1", &err), 0);
+	assert_int_equal(sacc_put_approval(s, "P", "d1", "carol", &err), 0);
+	assert_int_equal(sacc_approved(s, "P", "d1", &err), 1);
+	assert_int_equal(sacc_approved(s, "Q", "d1", &err), 0); /* another permit */
+	assert_int_equal(sacc_approved(s, "P", "d2", &err), 0); /* another job */
+	store_close(s);
+	/* a store from before version 5 is not anchored until trexd adopts its log */
+	assert_int_equal(store_open(tdir_db, &s, &err), 0);
+	sqlite3_exec((sqlite3 *)store_db(s), "DELETE FROM schema_version WHERE version = 5;"
+			      "DROP TABLE audit_head;", NULL, NULL, NULL);
+	store_close(s);
+	assert_int_equal(store_open(tdir_db, &s, &err), 0);
+	assert_int_equal(sacc_audit_head(s, &h, &err), 0);
+	assert_int_equal(h.seq, -1);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, tdir_setup, tdir_teardown),
 		cmocka_unit_test_setup_teardown(test_round_robin_and_recover, tdir_setup, tdir_teardown),
 		cmocka_unit_test_setup_teardown(test_list, tdir_setup, tdir_teardown),
+		cmocka_unit_test_setup_teardown(test_digests_approvals_head, tdir_setup,
+						tdir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
