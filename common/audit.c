@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -153,6 +154,8 @@ void audit_close(struct audit_log *log)
 int audit_append(struct audit_log *log, const char *event, json_t *fields,
 		 struct trex_err *err)
 {
+	if (log->fd < 0)
+		return trex_err_setx(err, -EIO, "the audit log is closed: a failed append could not be undone");
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
@@ -185,6 +188,12 @@ int audit_append(struct audit_log *log, const char *event, json_t *fields,
 	}
 	char hash[65];
 	trex_sha256_hex(text, len, hash);
+	/* where the line starts: a failed append is cut back to it */
+	struct stat st;
+	if (fstat(log->fd, &st) < 0) {
+		r = trex_err_set(err, -errno, "append to audit log");
+		goto out;
+	}
 	/* one write of line + newline so a crash leaves a whole line or a
 	 * truncated last line, which verify names */
 	text[len] = '\n';
@@ -194,6 +203,15 @@ int audit_append(struct audit_log *log, const char *event, json_t *fields,
 		r = -errno;
 	if (r < 0) {
 		trex_err_set(err, r, "append to audit log");
+		/* a full disk can take part of the line (or all of it, then
+		 * fail the fsync): what is left must go, or the next line,
+		 * chained to the same head, would follow a broken one (the
+		 * next line's fsync makes the cut durable too). A log that
+		 * cannot be cut back takes no more lines. */
+		if (ftruncate(log->fd, st.st_size) < 0) {
+			close(log->fd);
+			log->fd = -1;
+		}
 		goto out;
 	}
 	log->seq++;

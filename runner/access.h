@@ -181,6 +181,9 @@ int review_not_own(struct trexd *d, const struct caller *c, const struct job_row
 		   const char *what, struct http_response *resp);
 /* The request's body as a JSON object, or NULL after answering 400. */
 json_t *review_body(const struct http_request *req, struct http_response *resp);
+/* A decision that could not be recorded: 507 no_space on a full state
+ * filesystem (nothing of it was kept: try again), else 500. */
+void review_failed(struct http_response *resp, const struct trex_err *err, const char *what);
 void review_decide(struct trexd *d, const struct caller *c, const char *id,
 		   const struct http_request *req, struct http_response *resp);
 void review_held_file(struct trexd *d, const struct caller *c, const char *id,

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "log.h"
 #include "sched.h"
 #include "trexd.h"
 
@@ -70,12 +71,20 @@ void approve_route(struct trexd *d, const struct caller *c, const char *id,
 			      acc.bundle_sha256, "approver", c->name);
 	r = f ? alog_event(d, "approval", f, &err) : -ENOMEM;
 	json_decref(f);
-	if (r == 0)
+	/* the approval and the job's new state together, or neither (a
+	 * full disk): the approver can approve again */
+	if (r == 0 && (r = store_begin(d->store, &err)) == 0) {
 		r = sacc_put_approval(d->store, acc.permit_id, job_sha, c->name, &err);
-	if (r == 0)
-		r = store_set_state(d->store, id, "queued", "", NULL, NULL, &err);
+		if (r == 0)
+			r = store_set_state(d->store, id, "queued", "", NULL, NULL, &err);
+		if (r == 0)
+			r = store_commit(d->store, &err);
+		if (r < 0)
+			store_rollback(d->store);
+	}
 	if (r < 0) {
-		http_respond_error(resp, 500, "internal", "the approval could not be recorded");
+		trex_log(TREX_LOG_ERROR, "approval_failed", "job=%s code=%d", id, err.code);
+		review_failed(resp, &err, "approval");
 		goto out;
 	}
 	json_t *ans = json_pack("{s:s,s:s,s:s,s:s}", "id", id, "state", "queued", "approved_by",

@@ -53,7 +53,12 @@ void cancel_job(struct trexd *d, const struct caller *c, const char *id,
 	snprintf(reason, sizeof(reason), "cancelled by %.100s", c->name ? c->name : "?");
 	if (strcmp(row.state, "queued") == 0 || strcmp(row.state, "awaiting_approval") == 0) {
 		if (store_set_state(d->store, id, "cancelled", reason, NULL, NULL, &err) < 0) {
-			http_respond_error(resp, 500, "internal", "%s", err.msg);
+			if (err.code == -ENOSPC)
+				http_respond_error(resp, 507, "no_space",
+						   "the state filesystem is full: the job is still %s; try again once space is freed",
+						   row.state);
+			else
+				http_respond_error(resp, 500, "internal", "%s", err.msg);
 			goto out;
 		}
 		trex_log(TREX_LOG_INFO, "job_cancelled", "job=%s was=%s", id, row.state);

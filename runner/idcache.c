@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,8 +105,14 @@ static int idcache_get_locked(const struct config *c, const struct dataset *ds, 
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return trex_err_set(err, -errno, "wait for the identifier index");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return trex_err_setx(err, -EIO, "identifier index of dataset %s failed", ds->name);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		/* a build that failed on a full state filesystem is made again
+		 * once space returns (job.c); any other failure fails the check */
+		struct statvfs sv;
+		int full = statvfs(tmpdir, &sv) == 0 && sv.f_bavail == 0;
+		return trex_err_setx(err, full ? -ENOSPC : -EIO, "identifier index of dataset %s failed%s",
+				     ds->name, full ? ": the state filesystem is full" : "");
+	}
 	/* the sandbox's unprivileged uid reads it through the bind mount */
 	if (chmod(tmpdir, 0755) < 0 || rename(tmpdir, dir) < 0)
 		return trex_err_set(err, -errno, "install identifier index %s", dir);

@@ -2,16 +2,22 @@
  * trex-sandbox (the job), then trex-sandbox again around trex-check (the
  * outputs are untrusted input to the checker), reading stdout, stderr and
  * the status fd through bounded buffers. Each state change is committed
- * before the next step starts. */
+ * before the next step starts.
+ *
+ * A write the state filesystem refuses (full, or failing: trexd_retryable)
+ * does not end the job: the step waits on the job's retry timer (100 ms,
+ * doubling up to JOB_RETRY_MAX_MS) and is made again, from what it had
+ * not written yet, so a line is never audited twice and nothing is
+ * recorded as released before its check line is written. A job so waits
+ * in the state it had (running or checking) until space returns; a
+ * cancellation or trexd's stop ends the wait at once. */
 #include "job.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,10 +27,12 @@
 #include "access.h"
 #include "alloc.h"
 #include "buf.h"
+#include "bundle.h"
 #include "cleanup.h"
 #include "esc.h"
 #include "fsutil.h"
 #include "idcache.h"
+#include "jobargs.h"
 #include "previous.h"
 #include "log.h"
 #include "manifest.h"
@@ -38,6 +46,8 @@
 #define JOB_STATUS_MAX (256u << 10)  /* status record */
 #define JOB_REPORT_MAX (16u << 20)   /* trex-check report on stdout */
 #define JOB_CHECK_ERR_MAX (64u << 10)
+#define JOB_RETRY_FIRST_MS 100       /* first wait after a refused write */
+#define JOB_RETRY_MAX_MS 2000        /* longest wait between two tries */
 
 enum { JOB_OUT, JOB_ERR, JOB_STATUS, JOB_NPIPES };
 
@@ -52,6 +62,7 @@ struct job_proc {
 	int term_signal;
 	int pending; /* exit + open pipes still to hear from */
 	int spawned;
+	int spawn_failed; /* uv_spawn refused: its handles are closing */
 	int exited;
 	int eof[JOB_NPIPES];
 	void (*finish)(struct job_proc *p);
@@ -80,6 +91,21 @@ struct job {
 	char ids_dir[PATH_MAX];
 	int ids_r; /* idcache_get's answer */
 	struct trex_err ids_err;
+	/* a step waiting to be made again after a refused write */
+	uv_timer_t retry;
+	int retry_open;
+	unsigned retry_tries;
+	void (*retry_step)(struct job *j);
+	/* how far the steps after the run got: a step made again skips
+	 * the writes it already made */
+	unsigned logs_saved; /* bit JOB_OUT, bit JOB_ERR */
+	int run_audited;
+	int checking_stored;
+	json_t *report;      /* the checker's report, kept for release_finish */
+	char *report_text;
+	struct release_plan plan;
+	char end_state[32];
+	char end_reason[512];
 };
 
 const char *job_id(const struct job *j)
@@ -98,6 +124,9 @@ void job_free(struct job *j)
 	json_decref(j->manifest);
 	json_decref(j->present);
 	json_decref(j->runrec);
+	json_decref(j->report);
+	free(j->report_text); /* jansson's allocator */
+	release_plan_free(&j->plan);
 	store_job_free(&j->row);
 	trex_free(j);
 }
@@ -118,64 +147,101 @@ static void job_handle_closed(uv_handle_t *h)
 	job_maybe_done(j);
 }
 
-/* Record the final state; the job is over once its handles are closed. */
-static void job_end(struct job *j, const char *state, const char *reason)
+static void job_timer_closed(uv_handle_t *h)
 {
-	struct trex_err err = { 0 };
-	_cleanup_free_ char *run = j->runrec ? json_dumps(j->runrec, JSON_COMPACT) : NULL;
-	if (store_set_state(j->d->store, j->row.id, state, reason, run, NULL, &err) < 0)
-		trex_log(TREX_LOG_ERROR, "store_failed", "job=%s code=%d", j->row.id, err.code);
-	trex_log(TREX_LOG_INFO, "job_finished", "job=%s state=%s", j->row.id, state);
-	j->finished = 1;
+	struct job *j = h->data;
+	j->retry_open = 0;
+	j->open_handles--;
 	job_maybe_done(j);
 }
 
-/* argv under construction */
-struct job_argv {
-	char **v;
-	size_t n, cap;
-	int oom;
-};
-
-static void job_arg(struct job_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void job_arg(struct job_argv *a, const char *fmt, ...)
+/* The job has its final state in the store (or trexd gave up on it while
+ * stopping); it is over once its handles are closed. */
+static void job_finish(struct job *j)
 {
-	if (a->oom)
-		return;
-	if (a->n + 2 > a->cap) {
-		size_t ncap = a->cap ? a->cap * 2 : 64;
-		char **nv = trex_reallocarray(a->v, ncap, sizeof(char *));
-		if (!nv) {
-			a->oom = 1;
-			return;
-		}
-		a->v = nv;
-		a->cap = ncap;
-	}
-	va_list ap, ap2;
-	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	int len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *s = len < 0 ? NULL : trex_malloc((size_t)len + 1);
-	if (s)
-		vsnprintf(s, (size_t)len + 1, fmt, ap2);
-	va_end(ap2);
-	if (!s) {
-		a->oom = 1;
-		return;
-	}
-	a->v[a->n] = s;
-	a->v[++a->n] = NULL;
+	j->finished = 1;
+	if (j->retry_open && !uv_is_closing((uv_handle_t *)&j->retry))
+		uv_close((uv_handle_t *)&j->retry, job_timer_closed);
+	job_maybe_done(j);
 }
 
-static void job_argv_free(struct job_argv *a)
+static void job_retry_fire(uv_timer_t *t)
 {
-	for (size_t i = 0; i < a->n; i++)
-		trex_free(a->v[i]);
-	trex_free(a->v);
-	memset(a, 0, sizeof(*a));
+	struct job *j = t->data;
+	void (*step)(struct job *) = j->retry_step;
+	j->retry_step = NULL;
+	if (!step)
+		return;
+	step(j);
+	/* the step got past its write: the next refusal waits briefly again */
+	if (!j->retry_step)
+		j->retry_tries = 0;
+}
+
+/* Make `step` again later: the state filesystem refused one of its writes
+ * with `code` (trexd_retryable). The job keeps its slot and its state. */
+static void job_retry_later(struct job *j, void (*step)(struct job *), const char *what,
+			    int code)
+{
+	if (!j->retry_open) {
+		uv_timer_init(j->d->loop, &j->retry);
+		j->retry.data = j;
+		j->retry_open = 1;
+		j->open_handles++;
+	}
+	unsigned shift = j->retry_tries < 8 ? j->retry_tries : 8;
+	uint64_t ms = (uint64_t)JOB_RETRY_FIRST_MS << shift;
+	if (ms > JOB_RETRY_MAX_MS)
+		ms = JOB_RETRY_MAX_MS;
+	j->retry_tries++;
+	j->retry_step = step;
+	/* each of the first tries, then about once a minute */
+	if (j->retry_tries <= 8 || j->retry_tries % 30 == 0)
+		trex_log(TREX_LOG_WARN, "job_retry", "job=%s step=%s code=%d try=%u delay_ms=%llu",
+			 j->row.id, what, code, j->retry_tries, (unsigned long long)ms);
+	uv_timer_start(&j->retry, job_retry_fire, ms, 0);
+}
+
+/* Record the final state j->end_state; tried again while the store
+ * refuses it, except when trexd is stopping: then the job is left as it
+ * is in the store (running or checking), for start-up recovery. */
+static void job_end_try(struct job *j)
+{
+	struct trex_err err = { 0 };
+	_cleanup_free_ char *run = j->runrec ? json_dumps(j->runrec, JSON_COMPACT) : NULL;
+	if (store_set_state(j->d->store, j->row.id, j->end_state, j->end_reason, run, NULL,
+			    &err) < 0) {
+		if (trexd_retryable(err.code) && !j->d->stopping) {
+			job_retry_later(j, job_end_try, "end", err.code);
+			return;
+		}
+		trex_log(TREX_LOG_ERROR, "store_failed", "job=%s code=%d", j->row.id, err.code);
+	}
+	/* a release cut short left copies no store record lists: they go */
+	if (j->plan.rows) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%s/release/%s/%s", j->d->cfg->state_dir, j->row.project,
+			 j->row.id);
+		bundle_remove(p);
+	}
+	trex_log(TREX_LOG_INFO, "job_finished", "job=%s state=%s", j->row.id, j->end_state);
+	job_finish(j);
+}
+
+static void job_end(struct job *j, const char *state, const char *reason)
+{
+	snprintf(j->end_state, sizeof(j->end_state), "%s", state);
+	snprintf(j->end_reason, sizeof(j->end_reason), "%s", reason);
+	job_end_try(j);
+}
+
+/* A cancelled job, or one trexd's stop interrupted at `when` */
+static void job_end_aborted(struct job *j, const char *when)
+{
+	char reason[160];
+	snprintf(reason, sizeof(reason), "trexd stopped while %s", when);
+	job_end(j, j->cancel_reason[0] ? "cancelled" : "failed",
+		j->cancel_reason[0] ? j->cancel_reason : reason);
 }
 
 static void job_close_proc(struct job_proc *p)
@@ -253,7 +319,7 @@ static void job_exited(uv_process_t *proc, int64_t status, int sig)
 		job_proc_step(p);
 }
 
-static int job_spawn(struct job *j, struct job_proc *p, struct job_argv *a,
+static int job_spawn(struct job *j, struct job_proc *p, struct jobargs *a,
 		     const size_t caps[JOB_NPIPES], void (*finish)(struct job_proc *),
 		     struct trex_err *err)
 {
@@ -301,6 +367,7 @@ static int job_spawn(struct job *j, struct job_proc *p, struct job_argv *a,
 	j->open_handles++;
 	p->spawned = 1;
 	if (r < 0) {
+		p->spawn_failed = 1;
 		job_close_proc(p);
 		return trex_err_setx(err, r, "could not start %s: %s", a->v[0], uv_strerror(r));
 	}
@@ -317,15 +384,15 @@ static int job_spawn(struct job *j, struct job_proc *p, struct job_argv *a,
 	return 0;
 }
 
-static void job_save_log(struct job *j, const char *name, struct trex_buf *b)
+static int job_save_log(struct job *j, const char *name, struct trex_buf *b)
 {
 	char p[PATH_MAX];
 	struct trex_err err = { 0 };
 	snprintf(p, sizeof(p), "%s/logs", j->dir);
 	_cleanup_close_ int dir = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0 || trex_write_file_atomic(dir, name, b->data ? b->data : "", b->len, 0600,
-					      &err) < 0)
-		trex_log(TREX_LOG_WARN, "log_save_failed", "job=%s log=%s", j->row.id, name);
+	if (dir < 0)
+		return -errno;
+	return trex_write_file_atomic(dir, name, b->data ? b->data : "", b->len, 0600, &err);
 }
 
 static void job_checked(struct job_proc *p);
@@ -334,122 +401,125 @@ static void job_find_ids(struct job *j);
 static int job_start_check(struct job *j, struct trex_err *err)
 {
 	const struct config *c = j->d->cfg;
-	char check_dir[PATH_MAX], check_real[PATH_MAX];
-	if (!realpath(c->check, check_real))
-		return trex_err_set(err, -errno, "trex-check at %s", c->check);
-	snprintf(check_dir, sizeof(check_dir), "%s", check_real);
-	char *slash = strrchr(check_dir, '/');
-	if (slash)
-		*slash = '\0';
-	const char *check_name = slash ? slash + 1 : check_real;
-	struct job_argv a = { 0 };
-	job_arg(&a, "%s", c->sandbox);
-	job_arg(&a, "--code");
-	job_arg(&a, "%s/checkin", j->dir);
-	job_arg(&a, "--output");
-	job_arg(&a, "%s/checked", j->dir);
-	job_arg(&a, "--ro-bind");
-	job_arg(&a, "%s", check_dir);
-	job_arg(&a, "/opt/trex");
 	/* the dataset's identifier index, outside the job's reach (checkin is
 	 * filled from what the job wrote) */
-	int have_ids = j->ids_r;
-	if (have_ids < 0) {
-		job_argv_free(&a);
+	if (j->ids_r < 0) {
 		*err = j->ids_err;
-		return have_ids;
-	}
-	if (have_ids == 0) {
-		job_arg(&a, "--ro-bind");
-		job_arg(&a, "%s", j->ids_dir);
-		job_arg(&a, "/opt/trex-ids");
+		return j->ids_r;
 	}
 	/* tables released earlier for the project: the differencing rule */
 	char prev_dir[PATH_MAX];
 	int have_prev = previous_prepare(c, j->row.project, j->dir, prev_dir, sizeof(prev_dir), err);
-	if (have_prev < 0) {
-		job_argv_free(&a);
+	if (have_prev < 0)
 		return have_prev;
-	}
-	if (have_prev == 0) {
-		job_arg(&a, "--ro-bind");
-		job_arg(&a, "%s", prev_dir);
-		job_arg(&a, "/opt/trex-previous");
-	}
-	job_arg(&a, "--env");
-	job_arg(&a, "TREX_POLICY_DIR=/job");
-	/* the checker's own bounds, independent of the job's; its /output
-	 * (a tmpfs, charged to its memory) holds the released copies and the
-	 * SACRO Viewer export, at most twice the job's output size */
-	job_arg(&a, "--memory");
-	job_arg(&a, "%ld", 2048 + 2 * j->limits.output_mb);
-	job_arg(&a, "--pids");
-	job_arg(&a, "16");
-	job_arg(&a, "--cpu-seconds");
-	job_arg(&a, "600");
-	job_arg(&a, "--timeout");
-	job_arg(&a, "900");
-	job_arg(&a, "--output-mb");
-	job_arg(&a, "%ld", 3 * j->limits.output_mb + 1);
-	if (c->uid_range) {
-		job_arg(&a, "--uid-range");
-		job_arg(&a, "%s", c->uid_range);
-	}
-	if (j->d->seccomp_fd >= 0) {
-		job_arg(&a, "--seccomp-fd");
-		job_arg(&a, "4");
-	}
-	job_arg(&a, "--status-fd");
-	job_arg(&a, "3");
-	job_arg(&a, "--job-id");
-	job_arg(&a, "%s-check", j->row.id);
-	job_arg(&a, "--");
-	job_arg(&a, "/opt/trex/%s", check_name);
-	job_arg(&a, "--json");
-	job_arg(&a, "--manifest");
-	job_arg(&a, "manifest.json");
-	job_arg(&a, "--policy");
-	job_arg(&a, "policy.json");
-	job_arg(&a, "--out");
-	job_arg(&a, "/output");
-	/* /output (jobs/<id>/checked) is staging: release_copy reads each
-	 * released file from it and fsyncs the copy it publishes, so a second
-	 * fsync per table in the checker only costs time */
-	job_arg(&a, "--no-sync");
-	/* for output checkers (GET /v1/jobs/{id}/acro): the released tables
-	 * as SACRO Viewer reads them; one over its bound is left out, the
-	 * check stands (trex-check --acro-max-mb) */
-	job_arg(&a, "--acro-json");
-	job_arg(&a, "/output/%s", MANIFEST_ACRO_DIR);
-	job_arg(&a, "--acro-max-mb");
-	job_arg(&a, "%ld", 2 * j->limits.output_mb);
-	if (have_ids == 0) {
-		job_arg(&a, "--id-index");
-		job_arg(&a, "/opt/trex-ids/ids.bin");
-		/* the dataset's categories: labels must be values it can produce */
-		job_arg(&a, "--domains");
-		job_arg(&a, "/opt/trex-ids/domains.json");
-	}
-	if (have_prev == 0) {
-		job_arg(&a, "--previous");
-		job_arg(&a, "/opt/trex-previous");
-	}
-	size_t i;
-	json_t *f;
-	json_array_foreach(j->present, i, f)
-		job_arg(&a, "%s", json_string_value(f));
+	struct jobargs a = { 0 };
+	int r = jobargs_check(&a, c, j->dir, j->row.id, j->limits.output_mb,
+			      j->ids_r == 0 ? j->ids_dir : NULL, have_prev == 0 ? prev_dir : NULL,
+			      j->present, j->d->seccomp_fd >= 0, err);
 	static const size_t caps[JOB_NPIPES] = { JOB_REPORT_MAX, JOB_CHECK_ERR_MAX,
 						 JOB_STATUS_MAX };
-	int r = job_spawn(j, &j->check, &a, caps, job_checked, err);
-	job_argv_free(&a);
+	if (r == 0)
+		r = job_spawn(j, &j->check, &a, caps, job_checked, err);
+	jobargs_free(&a);
 	return r;
+}
+
+static void job_release(struct job *j);
+
+/* After the run: its logs, its audit line, its verdict, then (a run that
+ * succeeded) the state checking and the declared outputs copied for the
+ * checker. Made again from where it stopped when a write is refused. */
+static void job_after_run(struct job *j)
+{
+	static const char *const log_names[] = { [JOB_OUT] = "stdout", [JOB_ERR] = "stderr" };
+	for (int i = JOB_OUT; i <= JOB_ERR; i++) {
+		if (j->logs_saved & (1u << i))
+			continue;
+		int r = job_save_log(j, log_names[i], &j->run.bufs[i]);
+		if (r < 0 && trexd_retryable(r) && !j->aborting) {
+			job_retry_later(j, job_after_run, "save_logs", r);
+			return;
+		}
+		if (r < 0)
+			trex_log(TREX_LOG_WARN, "log_save_failed", "job=%s log=%s code=%d", j->row.id,
+				 log_names[i], r);
+		j->logs_saved |= 1u << i;
+	}
+	/* the run and its resource usage, before anything is checked */
+	if (!j->run_audited) {
+		json_t *af = json_pack("{s:s,s:s,s:O}", "job", j->row.id, "project",
+				       j->row.project, "run", j->runrec);
+		struct trex_err aerr = { 0 };
+		int ar = af ? alog_event(j->d, "run", af, &aerr) : -ENOMEM;
+		json_decref(af);
+		if (ar < 0 && trexd_retryable(ar) && !j->aborting) {
+			job_retry_later(j, job_after_run, "audit_run", ar);
+			return;
+		}
+		if (ar < 0 && !j->aborting) {
+			job_end(j, "failed", "the run could not be audited");
+			return;
+		}
+		j->run_audited = ar == 0;
+	}
+	if (j->aborting) {
+		job_end_aborted(j, "the job was running");
+		return;
+	}
+	char reason[512];
+	const char *state = runrec_verdict(j->runrec, j->limits.wall_seconds,
+					    j->limits.cpu_seconds, j->limits.memory_mb,
+					    j->limits.output_mb, reason, sizeof(reason));
+	if (state) {
+		job_end(j, state, reason);
+		return;
+	}
+	struct trex_err err = { 0 };
+	if (!j->checking_stored) {
+		_cleanup_free_ char *run = json_dumps(j->runrec, JSON_COMPACT);
+		int r = store_set_state(j->d->store, j->row.id, "checking", "", run, NULL, &err);
+		if (r < 0 && trexd_retryable(r)) {
+			job_retry_later(j, job_after_run, "checking", r);
+			return;
+		}
+		if (r < 0) {
+			char msg[400];
+			snprintf(msg, sizeof(msg), "output check could not start: %s", err.msg);
+			job_end(j, "failed", msg);
+			return;
+		}
+		j->checking_stored = 1;
+	}
+	if (!j->present) {
+		int r = release_collect(j->d, j->dir, j->manifest, &j->present, &err);
+		if (r < 0 && trexd_retryable(r)) {
+			job_retry_later(j, job_after_run, "collect", r);
+			return;
+		}
+		if (r < 0) {
+			char msg[400];
+			snprintf(msg, sizeof(msg), "output check could not start: %s", err.msg);
+			job_end(j, "failed", msg);
+			return;
+		}
+	}
+	/* nothing declared was produced: nothing to check, every output is
+	 * "not produced" */
+	if (json_array_size(j->present) == 0) {
+		j->report = json_pack("{s:[]}", "files");
+		if (!j->report) {
+			job_end(j, "failed", "out of memory");
+			return;
+		}
+		job_release(j);
+		return;
+	}
+	job_find_ids(j);
 }
 
 static void job_ran(struct job_proc *p)
 {
 	struct job *j = p->job;
-	job_save_log(j, "stdout", &p->bufs[JOB_OUT]);
-	job_save_log(j, "stderr", &p->bufs[JOB_ERR]);
 	j->runrec = runrec_parse(p->bufs[JOB_STATUS].data ? p->bufs[JOB_STATUS].data : "",
 				     p->bufs[JOB_STATUS].len);
 	if (!j->runrec) {
@@ -470,57 +540,7 @@ static void job_ran(struct job_proc *p)
 	json_object_set_new(j->runrec, "stderr_bytes", json_integer((json_int_t)p->totals[JOB_ERR]));
 	trex_log(TREX_LOG_INFO, "job_ran", "job=%s exit=%lld signal=%d", j->row.id,
 		 (long long)p->exit_status, p->term_signal);
-	/* the run and its resource usage, before anything is checked */
-	json_t *af = json_pack("{s:s,s:s,s:O}", "job", j->row.id, "project", j->row.project,
-			       "run", j->runrec);
-	struct trex_err aerr = { 0 };
-	int ar = af ? alog_event(j->d, "run", af, &aerr) : -ENOMEM;
-	json_decref(af);
-	if (ar < 0) {
-		job_end(j, "failed", "the run could not be audited");
-		return;
-	}
-	if (j->aborting) {
-		job_end(j, j->cancel_reason[0] ? "cancelled" : "failed",
-			j->cancel_reason[0] ? j->cancel_reason
-					    : "trexd stopped while the job was running");
-		return;
-	}
-	char reason[512];
-	const char *state = runrec_verdict(j->runrec, j->limits.wall_seconds,
-					    j->limits.cpu_seconds, j->limits.memory_mb,
-					    j->limits.output_mb, reason, sizeof(reason));
-	if (state) {
-		job_end(j, state, reason);
-		return;
-	}
-	struct trex_err err = { 0 };
-	_cleanup_free_ char *run = json_dumps(j->runrec, JSON_COMPACT);
-	if (store_set_state(j->d->store, j->row.id, "checking", "", run, NULL, &err) < 0 ||
-	    release_collect(j->d, j->dir, j->manifest, &j->present, &err) < 0) {
-		char msg[400];
-		snprintf(msg, sizeof(msg), "output check could not start: %s", err.msg);
-		job_end(j, "failed", msg);
-		return;
-	}
-	/* nothing declared was produced: nothing to check, every output is
-	 * "not produced" */
-	if (json_array_size(j->present) == 0) {
-		json_t *empty = json_pack("{s:[]}", "files");
-		int r = release_finish(j->d, j->row.id, j->row.project, j->dir, j->manifest,
-				       j->present, empty, NULL, &err);
-		json_decref(empty);
-		if (r < 0) {
-			char msg[400];
-			snprintf(msg, sizeof(msg), "release failed: %s", err.msg);
-			job_end(j, "failed", msg);
-			return;
-		}
-		j->finished = 1;
-		job_maybe_done(j);
-		return;
-	}
-	job_find_ids(j);
+	job_after_run(j);
 }
 
 static void job_ids_run(uv_work_t *w)
@@ -537,10 +557,21 @@ static void job_ids_done(uv_work_t *w, int status)
 	if (status < 0) /* cancelled: never ran */
 		j->ids_r = trex_err_setx(&j->ids_err, -ECANCELED, "trexd is stopping");
 	if (j->aborting) {
-		job_end(j, j->cancel_reason[0] ? "cancelled" : "failed",
-			j->cancel_reason[0] ? j->cancel_reason
-					    : "trexd stopped while the outputs were checked");
-	} else if (job_start_check(j, &err) < 0) {
+		job_end_aborted(j, "the outputs were checked");
+		return;
+	}
+	int r = job_start_check(j, &err);
+	/* the index or the previous tables could not be written: found (or
+	 * built) again, later. Not a failed spawn (its handles are still
+	 * closing), nor an index build that failed for another reason than
+	 * space (made again, it would fail again, over the whole dataset) */
+	int retry = r < 0 && !j->check.spawn_failed &&
+		    (j->ids_r < 0 ? r == -ENOSPC || r == -EDQUOT : trexd_retryable(r));
+	if (retry) {
+		job_retry_later(j, job_find_ids, "start_check", r);
+		return;
+	}
+	if (r < 0) {
 		char msg[400];
 		snprintf(msg, sizeof(msg), "output check could not start: %s", err.msg);
 		job_end(j, "failed", msg);
@@ -567,13 +598,36 @@ static void job_find_ids(struct job *j)
 	}
 }
 
+/* Release what the check let out (release.c): made again with the same
+ * plan while the state filesystem refuses a copy, the check line or the
+ * final commit. */
+static void job_release(struct job *j)
+{
+	if (j->aborting) {
+		job_end_aborted(j, "the outputs were checked");
+		return;
+	}
+	struct trex_err err = { 0 };
+	int r = release_finish(j->d, j->row.id, j->row.project, j->dir, j->manifest, j->present,
+			       j->report, j->report_text, &j->plan, &err);
+	if (r < 0 && trexd_retryable(r)) {
+		job_retry_later(j, job_release, "release", r);
+		return;
+	}
+	if (r < 0) {
+		char msg[400];
+		snprintf(msg, sizeof(msg), "release failed: %s", err.msg);
+		job_end(j, "failed", msg);
+		return;
+	}
+	job_finish(j);
+}
+
 static void job_checked(struct job_proc *p)
 {
 	struct job *j = p->job;
 	if (j->aborting) {
-		job_end(j, j->cancel_reason[0] ? "cancelled" : "failed",
-			j->cancel_reason[0] ? j->cancel_reason
-					    : "trexd stopped while the outputs were checked");
+		job_end_aborted(j, "the outputs were checked");
 		return;
 	}
 	json_t *st = runrec_parse(p->bufs[JOB_STATUS].data ? p->bufs[JOB_STATUS].data : "",
@@ -610,18 +664,13 @@ static void job_checked(struct job_proc *p)
 		job_end(j, "failed", "output check produced no valid report");
 		return;
 	}
-	struct trex_err err = { 0 };
-	_cleanup_free_ char *text = json_dumps(report, JSON_COMPACT);
-	int r = release_finish(j->d, j->row.id, j->row.project, j->dir, j->manifest, j->present,
-			       report, text, &err);
-	json_decref(report);
-	if (r < 0) {
-		snprintf(msg, sizeof(msg), "release failed: %s", err.msg);
-		job_end(j, "failed", msg);
+	j->report = report;
+	j->report_text = json_dumps(report, JSON_COMPACT);
+	if (!j->report_text) {
+		job_end(j, "failed", "out of memory");
 		return;
 	}
-	j->finished = 1;
-	job_maybe_done(j);
+	job_release(j);
 }
 
 static void job_ran_cb(struct job_proc *p)
@@ -629,7 +678,7 @@ static void job_ran_cb(struct job_proc *p)
 	job_ran(p);
 }
 
-int job_start(struct trexd *d, const char *id, struct job **out, struct trex_err *err)
+int job_prepare(struct trexd *d, const char *id, struct job **out, struct trex_err *err)
 {
 	const struct config *c = d->cfg;
 	struct job *j = trex_calloc(1, sizeof(*j));
@@ -675,62 +724,37 @@ int job_start(struct trexd *d, const char *id, struct job **out, struct trex_err
 			return r;
 		}
 	}
-	struct job_argv a = { 0 };
-	job_arg(&a, "%s", c->sandbox);
-	job_arg(&a, "--data");
-	job_arg(&a, "%s", ds->path);
-	job_arg(&a, "--code");
-	job_arg(&a, "%s/code", j->dir);
-	job_arg(&a, "--output");
-	job_arg(&a, "%s/stage", j->dir);
-	if (rt->sandbox_name) {
-		job_arg(&a, "--runtime");
-		job_arg(&a, "%s", rt->sandbox_name);
+	*out = j;
+	return 0;
+}
+
+void job_launch(struct job *j)
+{
+	struct trexd *d = j->d;
+	const struct config *c = d->cfg;
+	const char *id = j->row.id;
+	/* job_prepare found both, in the same turn of the loop */
+	const struct dataset *ds = config_dataset(c, j->row.dataset);
+	const struct runtime *rt = config_runtime(c, j->row.runtime);
+	struct trex_err err = { 0 };
+	if (!ds || !rt) {
+		job_end(j, "failed", !ds ? "the dataset is no longer configured"
+					 : "the runtime is no longer configured");
+		return;
 	}
-	job_arg(&a, "--memory");
-	job_arg(&a, "%ld", j->limits.memory_mb);
-	job_arg(&a, "--pids");
-	job_arg(&a, "%ld", j->limits.pids);
-	job_arg(&a, "--cpu-seconds");
-	job_arg(&a, "%ld", j->limits.cpu_seconds);
-	job_arg(&a, "--timeout");
-	job_arg(&a, "%ld", j->limits.wall_seconds);
-	job_arg(&a, "--output-mb");
-	job_arg(&a, "%ld", j->limits.output_mb);
-	if (c->uid_range) {
-		job_arg(&a, "--uid-range");
-		job_arg(&a, "%s", c->uid_range);
-	}
-	if (d->seccomp_fd >= 0) {
-		job_arg(&a, "--seccomp-fd");
-		job_arg(&a, "4");
-	}
-	for (size_t i = 0; i < rt->n_env; i++) {
-		job_arg(&a, "--env");
-		job_arg(&a, "%s", rt->env[i]);
-	}
-	job_arg(&a, "--status-fd");
-	job_arg(&a, "3");
-	job_arg(&a, "--job-id");
-	job_arg(&a, "%s", id);
-	job_arg(&a, "--");
-	size_t i;
-	json_t *arg;
-	json_array_foreach(json_object_get(j->manifest, "command"), i, arg)
-		job_arg(&a, "%s", json_string_value(arg));
+	struct jobargs a = { 0 };
+	jobargs_run(&a, c, ds, rt, &j->limits, j->dir, id, json_object_get(j->manifest, "command"),
+		    d->seccomp_fd >= 0);
 	static const size_t caps[JOB_NPIPES] = { JOB_LOG_MAX, JOB_LOG_MAX, JOB_STATUS_MAX };
-	r = job_spawn(j, &j->run, &a, caps, job_ran_cb, err);
-	job_argv_free(&a);
+	int r = job_spawn(j, &j->run, &a, caps, job_ran_cb, &err);
+	jobargs_free(&a);
 	if (r < 0) {
 		/* handles may be closing: the job ends through the normal path */
-		job_end(j, "failed", err->msg);
-		*out = j;
-		return 0;
+		job_end(j, "failed", err.msg);
+		return;
 	}
 	trex_log(TREX_LOG_INFO, "job_started", "job=%s project=%s pid=%d", id, j->row.project,
 		 j->run.proc.pid);
-	*out = j;
-	return 0;
 }
 
 void job_cancel(struct job *j, const char *reason)
@@ -742,6 +766,9 @@ void job_cancel(struct job *j, const char *reason)
 void job_abort(struct job *j, int sig)
 {
 	j->aborting = 1;
+	/* a step waiting for space is made now: it ends the job */
+	if (j->retry_step)
+		uv_timer_start(&j->retry, job_retry_fire, 0, 0);
 	struct job_proc *p = j->active;
 	if (!p || !p->spawned)
 		return;

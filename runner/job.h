@@ -11,10 +11,16 @@
 struct trexd;
 struct job;
 
-/* Start job `id`, already committed as running. On error the job is not
- * started and the caller records it as failed with err's message. */
-int job_start(struct trexd *d, const char *id, struct job **out, struct trex_err *err);
-/* Ask the running sandbox to stop (shutdown): the job ends failed. */
+/* Read queued job `id` and make its folders, writing nothing to the
+ * store. On error there is no job: a trexd_retryable code (a full disk)
+ * leaves it queued for a later try, any other the caller records as
+ * failed with err's message. */
+int job_prepare(struct trexd *d, const char *id, struct job **out, struct trex_err *err);
+/* Start a prepared job once it is committed as running. A job that cannot
+ * be started ends failed through the usual path (sched_job_done). */
+void job_launch(struct job *j);
+/* Ask the running sandbox to stop (shutdown): the job ends failed. A job
+ * waiting to write again (a full disk) ends at once. */
 void job_abort(struct job *j, int sig);
 /* Abort (SIGTERM to the sandbox) and end the job as "cancelled" with this
  * reason instead of "failed". */

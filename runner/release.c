@@ -186,9 +186,14 @@ int release_collect(const struct trexd *d, const char *job_dir, json_t *manifest
 	json_array_foreach(outs, i, o) {
 		const char *p = manifest_output_path(o);
 		struct trex_err cerr = { 0 };
-		if (release_copy(stage, p, checkin, p, max, NULL, NULL, &cerr) == 0)
+		if (release_copy(stage, p, checkin, p, max, NULL, NULL, &cerr) == 0) {
 			json_array_append_new(found, json_string(p));
-		else if (cerr.code != -ENOENT)
+		} else if (trexd_retryable(cerr.code)) {
+			/* the disk, not the output: the caller tries again */
+			json_decref(found);
+			*err = cerr;
+			return cerr.code;
+		} else if (cerr.code != -ENOENT)
 			/* a refused entry is as good as missing; the status
 			 * record of the sandbox already named it */
 			trex_log(TREX_LOG_WARN, "collect_refused", "code=%d", cerr.code);
@@ -245,23 +250,41 @@ static int release_present(json_t *present, const char *path)
 	return 0;
 }
 
-int release_finish(struct trexd *d, const char *id, const char *project,
-		   const char *job_dir, json_t *manifest, json_t *present,
-		   json_t *report, const char *report_text, struct trex_err *err)
+void release_plan_free(struct release_plan *plan)
+{
+	trex_free(plan->rows);
+	trex_free(plan->shas);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* Copy every output that passed (or was suppressed) to the release area
+ * and decide each output's row and the job's state. A copy that failed
+ * for the disk's sake (trexd_retryable) fails the whole try; one that
+ * failed for the file's sake marks that output "fail". */
+static int release_copy_all(struct trexd *d, const char *id, const char *project,
+			    const char *job_dir, json_t *manifest, json_t *present,
+			    json_t *report, struct release_plan *plan, struct trex_err *err)
 {
 	json_t *outs = manifest_outputs(manifest);
 	size_t n = json_array_size(outs);
-	_cleanup_free_ struct output_row *rows = trex_calloc(n + 1, sizeof(*rows));
-	_cleanup_free_ char (*shas)[TREX_SHA256_HEX_LEN + 1] = trex_calloc(n + 1, sizeof(*shas));
-	if (!rows || !shas)
-		return trex_err_setx(err, -ENOMEM, "out of memory");
+	if (!plan->rows) {
+		plan->rows = trex_calloc(n + 1, sizeof(*plan->rows));
+		plan->shas = trex_calloc(n + 1, sizeof(*plan->shas));
+		if (!plan->rows || !plan->shas) {
+			release_plan_free(plan);
+			return trex_err_setx(err, -ENOMEM, "out of memory");
+		}
+	}
+	memset(plan->rows, 0, (n + 1) * sizeof(*plan->rows));
+	plan->n = n;
+	plan->released = plan->held = 0;
+	struct output_row *rows = plan->rows;
 	char rel_dir[PATH_MAX];
 	snprintf(rel_dir, sizeof(rel_dir), "%s/release/%s/%s", d->cfg->state_dir, project, id);
 	_cleanup_close_ int checked = release_open_dir(job_dir, "checked", err);
 	if (checked < 0)
 		return checked;
 	_cleanup_close_ int dst = -1;
-	size_t released = 0, held = 0;
 	uint64_t max = (uint64_t)d->cfg->limits_max.output_mb << 20;
 	size_t i;
 	json_t *o;
@@ -289,7 +312,7 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 		}
 		row->verdict = verdict;
 		if (strcmp(verdict, "review") == 0) {
-			held++;
+			plan->held++;
 			continue;
 		}
 		if (strcmp(verdict, "pass") != 0 && strcmp(verdict, "suppressed") != 0)
@@ -309,7 +332,11 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 		}
 		/* the checked file is released under its declared name */
 		struct trex_err cerr = { 0 };
-		int r = release_copy(checked, src, dst, path, max, shas[i], &row->size, &cerr);
+		int r = release_copy(checked, src, dst, path, max, plan->shas[i], &row->size, &cerr);
+		if (r < 0 && trexd_retryable(r)) {
+			*err = cerr;
+			return r;
+		}
 		if (r < 0) {
 			trex_log(TREX_LOG_WARN, "release_copy_failed", "job=%s code=%d", id, r);
 			row->verdict = "fail";
@@ -317,26 +344,50 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 			row->size = -1;
 			continue;
 		}
-		row->sha256 = shas[i];
+		row->sha256 = plan->shas[i];
 		row->released = 1;
-		released++;
+		plan->released++;
 	}
-	char reason[256];
-	const char *state = release_state(n, released, held, reason, sizeof(reason));
+	plan->state = release_state(n, plan->released, plan->held, plan->reason,
+				    sizeof(plan->reason));
+	plan->copied = 1;
+	return 0;
+}
+
+int release_finish(struct trexd *d, const char *id, const char *project,
+		   const char *job_dir, json_t *manifest, json_t *present,
+		   json_t *report, const char *report_text, struct release_plan *plan,
+		   struct trex_err *err)
+{
+	if (!plan->copied) {
+		int r = release_copy_all(d, id, project, job_dir, manifest, present, report, plan,
+					 err);
+		if (r < 0)
+			return r;
+	}
+	struct output_row *rows = plan->rows;
+	size_t n = plan->n;
 	/* the check and every release are in the audit log before the store
-	 * says anything was released */
-	json_t *files = json_array();
-	for (size_t k = 0; files && k < n; k++)
-		json_array_append_new(files, json_pack("{s:s,s:s,s:b,s:s?}", "file", rows[k].name,
-						       "verdict", rows[k].verdict, "released",
-						       rows[k].released, "sha256", rows[k].sha256));
-	json_t *af = json_pack("{s:s,s:s,s:s,s:o}", "job", id, "project", project, "state",
-			       state, "files", files);
-	int ar = af ? alog_event(d, "check", af, err) : trex_err_setx(err, -ENOMEM, "out of memory");
-	json_decref(af);
-	if (ar < 0)
-		return ar;
-	if (store_finish_job(d->store, id, rows, n, state, reason, report_text, err) < 0)
+	 * says anything was released; written once, whatever the store does */
+	if (!plan->audited) {
+		json_t *files = json_array();
+		for (size_t k = 0; files && k < n; k++)
+			json_array_append_new(files, json_pack("{s:s,s:s,s:b,s:s?}", "file",
+							       rows[k].name, "verdict",
+							       rows[k].verdict, "released",
+							       rows[k].released, "sha256",
+							       rows[k].sha256));
+		json_t *af = json_pack("{s:s,s:s,s:s,s:o}", "job", id, "project", project,
+				       "state", plan->state, "files", files);
+		int ar = af ? alog_event(d, "check", af, err)
+			    : trex_err_setx(err, -ENOMEM, "out of memory");
+		json_decref(af);
+		if (ar < 0)
+			return ar;
+		plan->audited = 1;
+	}
+	if (store_finish_job(d->store, id, rows, n, plan->state, plan->reason, report_text,
+			     err) < 0)
 		return err->code;
 	for (size_t k = 0; k < n; k++) {
 		json_t *entry = release_present(present, rows[k].name)
@@ -347,10 +398,10 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 	 * builds and signs it afresh from the store */
 	json_t *man = NULL;
 	struct trex_err merr = { 0 };
-	if (released > 0 && relman_build(d, id, &man, &merr) < 0)
+	if (plan->released > 0 && relman_build(d, id, &man, &merr) < 0)
 		trex_log(TREX_LOG_ERROR, "release_manifest_failed", "job=%s code=%d", id, merr.code);
 	json_decref(man);
 	trex_log(TREX_LOG_INFO, "job_finished", "job=%s state=%s released=%zu held=%zu declared=%zu",
-		 id, state, released, held, n);
+		 id, plan->state, plan->released, plan->held, n);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "cleanup.h"
@@ -41,6 +42,20 @@ int review_not_own(struct trexd *d, const struct caller *c, const struct job_row
 	http_respond_error(resp, 403, "own_job", "%s %s was submitted by you; someone else must %s it",
 			   "job", row->id, what);
 	return -EACCES;
+}
+
+/* A decision that could not be recorded: 507 when the state filesystem is
+ * full (the caller tries again once space returns: nothing of it was
+ * kept), else 500. */
+void review_failed(struct http_response *resp, const struct trex_err *err, const char *what)
+{
+	if (err->code == -ENOSPC || err->code == -EDQUOT)
+		http_respond_error(resp, 507, "no_space",
+				   "the state filesystem is full: the %s was not recorded; try again once space is freed",
+				   what);
+	else
+		http_respond_error(resp, 500, "internal", "the %s could not be recorded: %s", what,
+				   err->msg);
 }
 
 json_t *review_body(const struct http_request *req, struct http_response *resp)
@@ -97,6 +112,17 @@ static int review_release_file(struct trexd *d, const struct job_row *row, const
 		return trex_err_set(err, -errno, "open %s", p);
 	return release_copy(src, name, dst, name, (uint64_t)d->cfg->limits_max.output_mb << 20,
 			    sha, size, err);
+}
+
+/* Take back a copy review_release_file made for a decision that was not
+ * recorded. */
+static void review_unrelease_file(struct trexd *d, const struct job_row *row, const char *name)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/release/%s/%s", d->cfg->state_dir, row->project, row->id);
+	_cleanup_close_ int dir = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir >= 0 && unlinkat(dir, name, 0) < 0 && errno != ENOENT)
+		trex_log(TREX_LOG_WARN, "release_undo_failed", "job=%s code=%d", row->id, -errno);
 }
 
 /* New job state once every held output has a decision. */
@@ -175,39 +201,51 @@ void review_decide(struct trexd *d, const struct caller *c, const char *id,
 			   review_count(reviews, name, "release", c->name) > 0);
 	char sha[65] = "";
 	int64_t size = -1;
+	/* the copy first: on a full disk it fails before anything is
+	 * recorded. It is not released until the store says so, which
+	 * comes after the review and release lines */
+	int r = release_now ? review_release_file(d, &row, name, sha, &size, &err) : 0;
 	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "job", id, "project", row.project,
 			      "file", name, "decision", decision, "reason", reason, "reviewer",
 			      c->name);
-	int r = f ? alog_event(d, "review", f, &err) : -ENOMEM;
-	json_decref(f);
 	if (r == 0)
-		r = sacc_put_review(d->store, id, name, decision, reason, c->name, &err);
+		r = f ? alog_event(d, "review", f, &err) : trex_err_setx(&err, -ENOMEM, "out of memory");
+	json_decref(f);
 	if (r == 0 && release_now) {
-		r = review_release_file(d, &row, name, sha, &size, &err);
 		json_t *rf = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "job", id, "project",
 				       row.project, "file", name, "sha256", sha, "size",
 				       (json_int_t)size, "by", "review");
-		if (r == 0)
-			r = rf ? alog_event(d, "release", rf, &err) : -ENOMEM;
+		r = rf ? alog_event(d, "release", rf, &err) : trex_err_setx(&err, -ENOMEM, "out of memory");
 		json_decref(rf);
-		if (r == 0)
-			r = sacc_release_output(d->store, id, name, size, sha, "review", &err);
-	} else if (r == 0 && strcmp(decision, "reject") == 0) {
-		r = sacc_release_output(d->store, id, name, 0, NULL, "rejected", &err);
 	}
-	if (r == 0)
-		r = review_restate(d, id, &err);
-	json_t *man = NULL;
-	struct trex_err merr = { 0 };
-	if (r == 0 && release_now && relman_build(d, id, &man, &merr) < 0)
-		trex_log(TREX_LOG_ERROR, "release_manifest_failed", "job=%s code=%d", id, merr.code);
-	json_decref(man);
+	/* the decision, the output and the job's state together, or nothing
+	 * (a full disk): the checker can decide again */
+	if (r == 0 && (r = store_begin(d->store, &err)) == 0) {
+		r = sacc_put_review(d->store, id, name, decision, reason, c->name, &err);
+		if (r == 0 && release_now)
+			r = sacc_release_output(d->store, id, name, size, sha, "review", &err);
+		else if (r == 0 && strcmp(decision, "reject") == 0)
+			r = sacc_release_output(d->store, id, name, 0, NULL, "rejected", &err);
+		if (r == 0)
+			r = review_restate(d, id, &err);
+		if (r == 0)
+			r = store_commit(d->store, &err);
+		if (r < 0)
+			store_rollback(d->store);
+	}
 	if (r < 0) {
-		trex_log(TREX_LOG_ERROR, "review_failed", "job=%s code=%d", id, r);
-		http_respond_error(resp, 500, "internal", "the review could not be recorded: %s",
-				   err.msg);
+		/* a copy no store record lists is not left in the release area */
+		if (release_now && sha[0])
+			review_unrelease_file(d, &row, name);
+		trex_log(TREX_LOG_ERROR, "review_failed", "job=%s code=%d", id, err.code);
+		review_failed(resp, &err, "review");
 		goto out;
 	}
+	json_t *man = NULL;
+	struct trex_err merr = { 0 };
+	if (release_now && relman_build(d, id, &man, &merr) < 0)
+		trex_log(TREX_LOG_ERROR, "release_manifest_failed", "job=%s code=%d", id, merr.code);
+	json_decref(man);
 	json_t *ans = json_pack("{s:s,s:s,s:s,s:b}", "id", id, "name", name, "decision",
 				decision, "released", release_now);
 	http_respond_json(resp, 200, ans);

@@ -32,6 +32,11 @@ struct store {
 	store_observer observer;
 	void *observer_arg;
 	int64_t others; /* writes through another connection (store_note_write) */
+	/* inside store_begin .. store_commit: the jobs changed, told to the
+	 * observer only once the commit is through (store_changed) */
+	int in_tx;
+	char tx_jobs[8][STORE_ID_MAX];
+	int n_tx_jobs;
 };
 
 void store_set_observer(struct store *s, store_observer fn, void *arg)
@@ -40,9 +45,20 @@ void store_set_observer(struct store *s, store_observer fn, void *arg)
 	s->observer_arg = arg;
 }
 
-/* After a commit only: an observer never reports what a rollback undid. */
+/* After a commit only: an observer never reports what a rollback undid.
+ * Inside an explicit transaction the job is noted and reported by
+ * store_commit (more jobs than fit are reported at once, as before). */
 static void store_changed(struct store *s, const char *id)
 {
+	if (s->in_tx) {
+		for (int i = 0; i < s->n_tx_jobs; i++)
+			if (strcmp(s->tx_jobs[i], id) == 0)
+				return;
+		if (s->n_tx_jobs < (int)TREX_ARRAY_LEN(s->tx_jobs)) {
+			snprintf(s->tx_jobs[s->n_tx_jobs++], STORE_ID_MAX, "%s", id);
+			return;
+		}
+	}
 	if (s->observer)
 		s->observer(s->observer_arg, id);
 }
@@ -65,13 +81,31 @@ static const char *const store_schema =
 	" released INTEGER NOT NULL DEFAULT 0, size INTEGER, sha256 TEXT,"
 	" PRIMARY KEY (job, name));";
 
+/* SQLite's answer as an errno. A full disk is the operator's to fix, not
+ * an internal error: the API answers it with 507. A full disk, an I/O
+ * error (a -shm or journal that cannot grow) or a busy database may go
+ * through later, and a job's write is then tried again (trexd_retryable);
+ * anything else (a constraint, a corrupt file) would fail again. */
+static int store_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_IOERR:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EIO;
+	default:
+		return -EPROTO;
+	}
+}
+
 static int store_fail(struct store *s, struct trex_err *err, const char *what)
 {
-	/* a full disk is the operator's to fix, not an internal error: the
-	 * API answers it with 507 */
-	int full = sqlite3_errcode(s->db) == SQLITE_FULL;
-	return trex_err_setx(err, full ? -ENOSPC : -EIO, "store: %s: %s", what,
-			     full ? "no space left on the state filesystem" : sqlite3_errmsg(s->db));
+	int code = store_errno(sqlite3_errcode(s->db));
+	return trex_err_setx(err, code, "store: %s: %s", what,
+			     code == -ENOSPC ? "no space left on the state filesystem"
+					     : sqlite3_errmsg(s->db));
 }
 
 void store_now(char out[32])
@@ -87,7 +121,7 @@ static int store_exec(struct store *s, const char *sql, struct trex_err *err)
 	char *msg = NULL;
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		int code = (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
+		int code = store_errno(rc);
 		trex_err_setx(err, code, "store: %s", msg ? msg : "exec failed");
 		sqlite3_free(msg);
 		return code;
@@ -280,17 +314,31 @@ void store_note_write(struct store *s, const char *id)
 
 int store_begin(struct store *s, struct trex_err *err)
 {
-	return store_exec(s, "BEGIN IMMEDIATE;", err);
+	int r = store_exec(s, "BEGIN IMMEDIATE;", err);
+	if (r == 0) {
+		s->in_tx = 1;
+		s->n_tx_jobs = 0;
+	}
+	return r;
 }
 
 int store_commit(struct store *s, struct trex_err *err)
 {
-	return store_exec(s, "COMMIT;", err);
+	int r = store_exec(s, "COMMIT;", err);
+	if (r < 0)
+		return r; /* the caller rolls back */
+	s->in_tx = 0;
+	for (int i = 0; i < s->n_tx_jobs; i++)
+		store_changed(s, s->tx_jobs[i]);
+	s->n_tx_jobs = 0;
+	return 0;
 }
 
 void store_rollback(struct store *s)
 {
 	sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
+	s->in_tx = 0;
+	s->n_tx_jobs = 0;
 }
 
 int store_put_job(struct store *s, const struct job_row *j, struct trex_err *err)

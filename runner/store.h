@@ -55,7 +55,9 @@ int64_t store_version(struct store *s);
  * this one must not be trusted any more, and this store's observer hears
  * of the job. On the loop thread. */
 void store_note_write(struct store *s, const char *id);
-/* One write transaction spanning several calls (BEGIN IMMEDIATE). */
+/* One write transaction spanning several calls (BEGIN IMMEDIATE). The
+ * observer hears of the jobs it changed after store_commit succeeds; a
+ * failed commit (a full disk) must be followed by store_rollback. */
 int store_begin(struct store *s, struct trex_err *err);
 int store_commit(struct store *s, struct trex_err *err);
 void store_rollback(struct store *s);

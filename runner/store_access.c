@@ -27,7 +27,10 @@ static const char *const sacc_schema =
 
 static int sacc_fail(sqlite3 *db, struct trex_err *err, const char *what)
 {
-	return trex_err_setx(err, -EIO, "store: %s: %s", what, sqlite3_errmsg(db));
+	/* a full disk is answered 507, as in store.c */
+	int full = sqlite3_errcode(db) == SQLITE_FULL;
+	return trex_err_setx(err, full ? -ENOSPC : -EIO, "store: %s: %s", what,
+			     full ? "no space left on the state filesystem" : sqlite3_errmsg(db));
 }
 
 int sacc_init(struct store *s, struct trex_err *err)

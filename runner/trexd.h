@@ -2,6 +2,8 @@
 #ifndef TREX_RUNNER_TREXD_H
 #define TREX_RUNNER_TREXD_H
 
+#include <errno.h>
+
 #include <uv.h>
 
 #include "config.h"
@@ -26,5 +28,16 @@ struct trexd {
 	int stopping;
 	struct events *events;    /* GET /v1/events (events.h) */
 };
+
+/* A write that failed with `code` may go through later: a full state
+ * filesystem (ENOSPC, EDQUOT), an I/O error or a busy store (store.c
+ * maps SQLite's errors so). A job whose write fails so waits and tries
+ * again (job.c, sched.c) instead of failing; any other code is the job's
+ * or the file's fault, or a bug, and would fail again. */
+static inline int trexd_retryable(int code)
+{
+	return code == -ENOSPC || code == -EDQUOT || code == -EIO || code == -EBUSY ||
+	       code == -EAGAIN;
+}
 
 #endif

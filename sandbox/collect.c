@@ -23,15 +23,19 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/fsutil.h"
+#include "common/log.h"
 #include "sandbox.h"
 
 /* the walk is over a tmpfs and bounded by its caps: a walker silent this
  * long is stuck, not busy */
 #define SBX_COLLECT_IDLE_MS 60000
+/* the longest pause between two tries on a full output filesystem */
+#define SBX_COLLECT_SPACE_WAIT_MAX_MS 2000
 
 static const char *const sbx_refuse_text[SBX_REFUSE_NREASONS] = {
 	[SBX_REFUSE_BAD_NAME] = "bad name",
@@ -53,6 +57,7 @@ struct sbx_copier {
 	const struct sbx_collect_limits *lim;
 	struct sbx_collect_result *res;
 	int status_fd;
+	unsigned space_waits; /* waits for a full output filesystem so far */
 	dev_t src_dev;
 	unsigned depth;
 	int dirs[SBX_COLLECT_DEPTH_MAX + 1];        /* dirs[0]: the host --output dir */
@@ -82,6 +87,67 @@ static void copier_refuse(struct sbx_copier *c, const char *name, uint32_t why)
 	sbx_status_kv(c->status_fd, "refused", "%s: %s", copier_rel(c, name), sbx_refuse_text[why]);
 }
 
+/* A write into the host output dir failed with `code` (what, rel: for the
+ * message). 0: room may be back, try again; else the error, in err. With
+ * wait_for_space a full filesystem is waited out: 100 ms, doubling up to
+ * SBX_COLLECT_SPACE_WAIT_MAX_MS, in sigtimedwait on the cancelling
+ * signals (main.c keeps them blocked), so a cancellation ends the wait at
+ * once and nothing spins while the disk stays full. */
+static int copier_space(struct sbx_copier *c, int code, const char *what, const char *rel,
+			struct trex_err *err)
+{
+	if (!c->lim->wait_for_space || (code != -ENOSPC && code != -EDQUOT))
+		return trex_err_set(err, code, "%s %s", what, rel);
+	if (c->space_waits == 0)
+		trex_log(TREX_LOG_WARN, "collect_waiting_for_space", "code=%d", code);
+	unsigned shift = c->space_waits < 8 ? c->space_waits : 8;
+	long ms = 100L << shift;
+	if (ms > SBX_COLLECT_SPACE_WAIT_MAX_MS)
+		ms = SBX_COLLECT_SPACE_WAIT_MAX_MS;
+	c->space_waits++;
+	sigset_t cancel, old;
+	sigemptyset(&cancel);
+	sigaddset(&cancel, SIGTERM);
+	sigaddset(&cancel, SIGINT);
+	sigaddset(&cancel, SIGHUP);
+	sigprocmask(SIG_BLOCK, &cancel, &old);
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	int sig = sigtimedwait(&cancel, NULL, &ts);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (sig > 0)
+		return trex_err_setx(err, -ECANCELED,
+				     "%s %s: cancelled while waiting for space on the output filesystem",
+				     what, rel);
+	return 0;
+}
+
+/* Copy size bytes of in (from its start) to out; -errno, *wrote telling
+ * whether the write side failed. */
+static int copier_bytes(int in, int out, uint64_t size, uint64_t *copied, bool *wrote)
+{
+	char buf[65536];
+	uint64_t off = 0;
+	*wrote = false;
+	while (off < size) {
+		uint64_t want = size - off < sizeof(buf) ? size - off : sizeof(buf);
+		ssize_t r = pread(in, buf, (size_t)want, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		int w = trex_write_all(out, buf, (size_t)r);
+		if (w < 0) {
+			*wrote = true;
+			return w;
+		}
+		off += (uint64_t)r;
+	}
+	*copied = off;
+	return 0;
+}
+
 static int copier_file(struct sbx_copier *c, const char *name, int in, struct trex_err *err)
 {
 	if (!sbx_collect_name_ok(name))
@@ -105,28 +171,27 @@ static int copier_file(struct sbx_copier *c, const char *name, int in, struct tr
 		return 0;
 	}
 	const char *rel = copier_rel(c, name);
-	_cleanup_close_ int out = openat(c->dirs[c->depth], name,
-					 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (out < 0)
-		return trex_err_set(err, -errno, "create output %s", rel);
+	_cleanup_close_ int out = -1;
+	while ((out = openat(c->dirs[c->depth], name,
+			     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+		if (copier_space(c, -errno, "create output", rel, err) < 0)
+			return err->code;
 	if (fchmod(out, 0644) < 0)
 		return trex_err_set(err, -errno, "chmod output %s", rel);
-	char buf[65536];
-	uint64_t left = size;
-	while (left > 0) {
-		ssize_t r = read(in, buf, left < sizeof(buf) ? left : sizeof(buf));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return trex_err_set(err, -errno, "read output %s", rel);
-		if (r == 0)
-			break;
-		if (trex_write_all(out, buf, (size_t)r) < 0)
+	uint64_t copied = 0;
+	bool wrote;
+	int r;
+	/* a copy the disk could not take is emptied and made again */
+	while ((r = copier_bytes(in, out, size, &copied, &wrote)) < 0) {
+		if (!wrote)
+			return trex_err_set(err, r, "read output %s", rel);
+		if (copier_space(c, r, "write output", rel, err) < 0)
+			return err->code;
+		if (ftruncate(out, 0) < 0 || lseek(out, 0, SEEK_SET) < 0)
 			return trex_err_set(err, -errno, "write output %s", rel);
-		left -= (uint64_t)r;
 	}
 	c->res->files++;
-	c->res->bytes += size - left;
+	c->res->bytes += copied;
 	sbx_status_kv(c->status_fd, "collected", "%s", rel);
 	return 0;
 }
@@ -139,8 +204,9 @@ static int copier_enter(struct sbx_copier *c, const char *name, struct trex_err 
 		return copier_bad("a directory deeper than the depth cap", err);
 	const char *rel = copier_rel(c, name);
 	int top = c->dirs[c->depth];
-	if (mkdirat(top, name, 0755) < 0 && errno != EEXIST)
-		return trex_err_set(err, -errno, "mkdir output %s", rel);
+	while (mkdirat(top, name, 0755) < 0 && errno != EEXIST)
+		if (copier_space(c, -errno, "mkdir output", rel, err) < 0)
+			return err->code;
 	int sub = openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sub < 0)
 		return trex_err_set(err, -errno, "open output %s", rel);

@@ -19,6 +19,11 @@ struct sbx_collect_limits {
 	uint64_t max_entries;  /* files collected + entries refused */
 	uint64_t max_bytes;    /* total (and so per file) */
 	unsigned max_depth;    /* at most SBX_COLLECT_DEPTH_MAX */
+	/* a full host output filesystem (ENOSPC, EDQUOT) is waited out, with
+	 * back-off, until a cancelling signal (SIGTERM, SIGINT, SIGHUP) comes,
+	 * instead of failing the collection: the job is over and its files
+	 * exist only in its /output */
+	bool wait_for_space;
 };
 
 struct sbx_collect_result {

@@ -210,8 +210,11 @@ int main(int argc, char **argv)
 	if (out_dir >= 0 && run.output_fd >= 0) {
 		/* walked as the job's host uid, which owns the whole tree; the
 		 * lease is still ours, so no other job has that uid yet */
+		/* a full host filesystem is waited out (the files exist only
+		 * in the job's /output), unless the job was cancelled */
 		struct sbx_collect_limits cl = { .max_entries = cfg.output_files,
-						 .max_bytes = cfg.output_mb << 20, .max_depth = 16 };
+						 .max_bytes = cfg.output_mb << 20, .max_depth = 16,
+						 .wait_for_space = !run.cancel_signal };
 		struct sbx_collect_result cr;
 		stage = "collect";
 		if (sbx_collect(run.output_fd, out_dir, lease.host_uid, &cl, status_fd, &cr, &err) < 0)

@@ -2,7 +2,9 @@
 # Output collection: regular files come out with their relative paths,
 # mode 0644, owned by root; symlinks, sockets, hard links, bad names, too
 # deep, too big and too many are refused with a reason on the status fd and
-# never followed (ATTACKS 23-32).
+# never followed (ATTACKS 23-32). A full host --output filesystem is waited
+# out (the job's files exist only in its /output), without spinning, until
+# room returns or a SIGTERM cancels the wait.
 . "$(dirname "$0")/../lib.sh"
 SBX="$BIN/trex-sandbox"
 T=$(mktemp -d /tmp/trex-sbx-col.XXXXXX)
@@ -88,4 +90,40 @@ for n in ("sparse1", "sparse2"):
     f = open("/output/" + n, "wb"); f.truncate(3 << 19)' 3>"$T/st5"
 check "file over the size cap refused" grep -qE '^refused=sparse[12]: too big$' "$T/st5"
 check "small file still collected" test -f "$T/o5/small"
+
+# a full --output filesystem: the collection waits for room
+mkdir "$T/full"
+if mount -t tmpfs -o size=1m trex-sbx-full "$T/full" 2>/dev/null; then
+	trap 'umount "$T/full" 2>/dev/null; rm -rf "$T"' EXIT
+	mkdir "$T/full/o6" "$T/full/o7"
+	dd if=/dev/zero of="$T/full/ballast" bs=4k 2>/dev/null
+	"$SBX" --output "$T/full/o6" --status-fd 3 -- sh -c \
+		'mkdir /output/sub; echo table > /output/sub/t.csv; head -c 200000 /dev/zero > /output/big' \
+		3>"$T/st6" 2>"$T/err6" &
+	P6=$!
+	sleep 2
+	check "a full output filesystem: the sandbox waits" kill -0 "$P6"
+	check "... saying so once" test "$(grep -c collect_waiting_for_space "$T/err6")" = 1
+	c0=$(awk '{ print $14 + $15 }' "/proc/$P6/stat")
+	sleep 2
+	c1=$(awk '{ print $14 + $15 }' "/proc/$P6/stat")
+	check "... without spinning ($((c1 - c0)) ticks in 2 s)" test $((c1 - c0)) -le 10
+	rm -f "$T/full/ballast"
+	wait "$P6"
+	expect_eq "room again: the job's status" 0 "$?"
+	expect_eq "... every file collected whole" "table 200000" \
+		"$(cat "$T/full/o6/sub/t.csv") $(stat -c %s "$T/full/o6/big")"
+	check "... and reported once each" test "$(grep -c '^collected=' "$T/st6")" = 2
+	dd if=/dev/zero of="$T/full/ballast" bs=4k 2>/dev/null
+	"$SBX" --output "$T/full/o7" --status-fd 3 -- sh -c 'echo x > /output/a' 3>"$T/st7" 2>/dev/null &
+	P7=$!
+	sleep 1
+	kill -TERM "$P7"
+	wait "$P7"
+	expect_eq "SIGTERM while waiting: setup failed" 125 "$?"
+	check "... at collect, saying why" grep -qx 'error=write output a: cancelled while waiting for space on the output filesystem' "$T/st7"
+	umount "$T/full"
+else
+	ok "# SKIP cannot mount a tmpfs"
+fi
 done_testing

@@ -1,6 +1,7 @@
 /* Unit tests for common/sign.c (Ed25519) and common/audit.c (hash-chained
  * audit log): signatures verify and forgeries do not; every kind of
- * tampering with the log (edit, delete, insert, reorder, truncate) is named. */
+ * tampering with the log (edit, delete, insert, reorder, truncate) is named;
+ * an append the disk takes only part of leaves the log as it was. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +11,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -250,6 +254,46 @@ static void test_audit_scan(void **state)
 	assert_int_equal(seen.n, 3);
 }
 
+/* A write cut short (a full disk; here RLIMIT_FSIZE, which makes write()
+ * take what fits and then fail, as ENOSPC does) leaves nothing of the
+ * line: the log verifies and the next append, once there is room, chains
+ * to the same head. */
+static void test_audit_failed_append_cut_back(void **state)
+{
+	char p[128];
+	path_in(p, sizeof(p), "audit.log");
+	write_log(p, 3);
+	struct audit_log log;
+	struct trex_err err;
+	assert_int_equal(audit_open(p, &log, &err), 0);
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	json_t *f = json_pack("{s:s}", "pad", "a line longer than the room left, a line longer than the room left");
+	struct rlimit old, lim;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 40;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	int r = audit_append(&log, "cut", f, &err);
+	struct stat after;
+	assert_int_equal(stat(p, &after), 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, oldsig);
+	assert_int_equal(r, -EFBIG);
+	assert_int_equal(after.st_size, st.st_size);
+	assert_int_equal(log.seq, 3);
+	struct audit_verify_result res;
+	assert_int_equal(audit_verify(p, &res, &err), 0);
+	assert_int_equal(res.lines, 3);
+	/* room again: the same line is appended and chains */
+	assert_int_equal(audit_append(&log, "cut", f, &err), 0);
+	json_decref(f);
+	audit_close(&log);
+	assert_int_equal(audit_verify(p, &res, &err), 0);
+	assert_int_equal(res.lines, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_audit_tamper_detected),
 		cmocka_unit_test(test_checkpoint_text_and_head),
 		cmocka_unit_test(test_audit_scan),
+		cmocka_unit_test(test_audit_failed_append_cut_back),
 	};
 	return cmocka_run_group_tests_name("audit_sign", tests, setup_dir, teardown_dir);
 }

@@ -1,0 +1,199 @@
+/* The command lines of trex-sandbox for a job's run and for its check.
+ * Everything here comes from the configuration, the job's validated
+ * manifest and trexd's own folders: nothing a job wrote. */
+#include "jobargs.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "manifest.h"
+
+void jobargs_add(struct jobargs *a, const char *fmt, ...)
+{
+	if (a->oom)
+		return;
+	if (a->n + 2 > a->cap) {
+		size_t ncap = a->cap ? a->cap * 2 : 64;
+		char **nv = trex_reallocarray(a->v, ncap, sizeof(char *));
+		if (!nv) {
+			a->oom = 1;
+			return;
+		}
+		a->v = nv;
+		a->cap = ncap;
+	}
+	va_list ap, ap2;
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	int len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *s = len < 0 ? NULL : trex_malloc((size_t)len + 1);
+	if (s)
+		vsnprintf(s, (size_t)len + 1, fmt, ap2);
+	va_end(ap2);
+	if (!s) {
+		a->oom = 1;
+		return;
+	}
+	a->v[a->n] = s;
+	a->v[++a->n] = NULL;
+}
+
+void jobargs_free(struct jobargs *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		trex_free(a->v[i]);
+	trex_free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset *ds,
+		 const struct runtime *rt, const struct limits *l, const char *job_dir,
+		 const char *id, json_t *command, int seccomp)
+{
+	jobargs_add(a, "%s", c->sandbox);
+	jobargs_add(a, "--data");
+	jobargs_add(a, "%s", ds->path);
+	jobargs_add(a, "--code");
+	jobargs_add(a, "%s/code", job_dir);
+	jobargs_add(a, "--output");
+	jobargs_add(a, "%s/stage", job_dir);
+	if (rt->sandbox_name) {
+		jobargs_add(a, "--runtime");
+		jobargs_add(a, "%s", rt->sandbox_name);
+	}
+	jobargs_add(a, "--memory");
+	jobargs_add(a, "%ld", l->memory_mb);
+	jobargs_add(a, "--pids");
+	jobargs_add(a, "%ld", l->pids);
+	jobargs_add(a, "--cpu-seconds");
+	jobargs_add(a, "%ld", l->cpu_seconds);
+	jobargs_add(a, "--timeout");
+	jobargs_add(a, "%ld", l->wall_seconds);
+	jobargs_add(a, "--output-mb");
+	jobargs_add(a, "%ld", l->output_mb);
+	if (c->uid_range) {
+		jobargs_add(a, "--uid-range");
+		jobargs_add(a, "%s", c->uid_range);
+	}
+	if (seccomp) {
+		jobargs_add(a, "--seccomp-fd");
+		jobargs_add(a, "4");
+	}
+	for (size_t i = 0; i < rt->n_env; i++) {
+		jobargs_add(a, "--env");
+		jobargs_add(a, "%s", rt->env[i]);
+	}
+	jobargs_add(a, "--status-fd");
+	jobargs_add(a, "3");
+	jobargs_add(a, "--job-id");
+	jobargs_add(a, "%s", id);
+	jobargs_add(a, "--");
+	size_t i;
+	json_t *arg;
+	json_array_foreach(command, i, arg)
+		jobargs_add(a, "%s", json_string_value(arg));
+}
+
+int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir,
+		  const char *id, long output_mb, const char *ids_dir, const char *prev_dir,
+		  json_t *present, int seccomp, struct trex_err *err)
+{
+	char check_dir[PATH_MAX], check_real[PATH_MAX];
+	if (!realpath(c->check, check_real))
+		return trex_err_set(err, -errno, "trex-check at %s", c->check);
+	snprintf(check_dir, sizeof(check_dir), "%s", check_real);
+	char *slash = strrchr(check_dir, '/');
+	if (slash)
+		*slash = '\0';
+	const char *check_name = slash ? slash + 1 : check_real;
+	jobargs_add(a, "%s", c->sandbox);
+	jobargs_add(a, "--code");
+	jobargs_add(a, "%s/checkin", job_dir);
+	jobargs_add(a, "--output");
+	jobargs_add(a, "%s/checked", job_dir);
+	jobargs_add(a, "--ro-bind");
+	jobargs_add(a, "%s", check_dir);
+	jobargs_add(a, "/opt/trex");
+	/* the dataset's identifier index, outside the job's reach (checkin is
+	 * filled from what the job wrote) */
+	if (ids_dir) {
+		jobargs_add(a, "--ro-bind");
+		jobargs_add(a, "%s", ids_dir);
+		jobargs_add(a, "/opt/trex-ids");
+	}
+	/* tables released earlier for the project: the differencing rule */
+	if (prev_dir) {
+		jobargs_add(a, "--ro-bind");
+		jobargs_add(a, "%s", prev_dir);
+		jobargs_add(a, "/opt/trex-previous");
+	}
+	jobargs_add(a, "--env");
+	jobargs_add(a, "TREX_POLICY_DIR=/job");
+	/* the checker's own bounds, independent of the job's; its /output
+	 * (a tmpfs, charged to its memory) holds the released copies and the
+	 * SACRO Viewer export, at most twice the job's output size */
+	jobargs_add(a, "--memory");
+	jobargs_add(a, "%ld", 2048 + 2 * output_mb);
+	jobargs_add(a, "--pids");
+	jobargs_add(a, "16");
+	jobargs_add(a, "--cpu-seconds");
+	jobargs_add(a, "600");
+	jobargs_add(a, "--timeout");
+	jobargs_add(a, "900");
+	jobargs_add(a, "--output-mb");
+	jobargs_add(a, "%ld", 3 * output_mb + 1);
+	if (c->uid_range) {
+		jobargs_add(a, "--uid-range");
+		jobargs_add(a, "%s", c->uid_range);
+	}
+	if (seccomp) {
+		jobargs_add(a, "--seccomp-fd");
+		jobargs_add(a, "4");
+	}
+	jobargs_add(a, "--status-fd");
+	jobargs_add(a, "3");
+	jobargs_add(a, "--job-id");
+	jobargs_add(a, "%s-check", id);
+	jobargs_add(a, "--");
+	jobargs_add(a, "/opt/trex/%s", check_name);
+	jobargs_add(a, "--json");
+	jobargs_add(a, "--manifest");
+	jobargs_add(a, "manifest.json");
+	jobargs_add(a, "--policy");
+	jobargs_add(a, "policy.json");
+	jobargs_add(a, "--out");
+	jobargs_add(a, "/output");
+	/* /output (jobs/<id>/checked) is staging: release_copy reads each
+	 * released file from it and fsyncs the copy it publishes, so a second
+	 * fsync per table in the checker only costs time */
+	jobargs_add(a, "--no-sync");
+	/* for output checkers (GET /v1/jobs/{id}/acro): the released tables
+	 * as SACRO Viewer reads them; one over its bound is left out, the
+	 * check stands (trex-check --acro-max-mb) */
+	jobargs_add(a, "--acro-json");
+	jobargs_add(a, "/output/%s", MANIFEST_ACRO_DIR);
+	jobargs_add(a, "--acro-max-mb");
+	jobargs_add(a, "%ld", 2 * output_mb);
+	if (ids_dir) {
+		jobargs_add(a, "--id-index");
+		jobargs_add(a, "/opt/trex-ids/ids.bin");
+		/* the dataset's categories: labels must be values it can produce */
+		jobargs_add(a, "--domains");
+		jobargs_add(a, "/opt/trex-ids/domains.json");
+	}
+	if (prev_dir) {
+		jobargs_add(a, "--previous");
+		jobargs_add(a, "/opt/trex-previous");
+	}
+	size_t i;
+	json_t *f;
+	json_array_foreach(present, i, f)
+		jobargs_add(a, "%s", json_string_value(f));
+	return 0;
+}
