@@ -71,6 +71,10 @@ void sdc_result_trim(struct sdc_result *res)
 		for (size_t i = 0; i < res->ncells; i++)
 			trex_free(res->replace[i]);
 	trex_free(res->replace);
+	if (res->replace_contrib)
+		for (size_t i = 0; i < res->ncells; i++)
+			trex_free(res->replace_contrib[i]);
+	trex_free(res->replace_contrib);
 	trex_free(res->state);
 	trex_free(res->counts);
 	trex_free(res->group_scratch);
@@ -78,6 +82,7 @@ void sdc_result_trim(struct sdc_result *res)
 	memset(res->code, 0, sizeof(res->code));
 	memset(res->code_row, 0, sizeof(res->code_row));
 	res->replace = NULL;
+	res->replace_contrib = NULL;
 	res->state = NULL;
 	res->counts = NULL;
 	res->group_scratch = NULL;
@@ -691,7 +696,7 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 					   csv_header(c, col));
 			}
 		}
-		return suppress_round(pol, t, res, err);
+		return round_frequency(pol, t, res, err);
 	}
 	for (size_t r = 0; r < c->nrows; r++)
 		if (counts[r] >= 0)
@@ -940,6 +945,11 @@ void sdc_summarise(const struct policy *pol, const struct sdc_table *t,
 		snprintf(res->summary, sizeof(res->summary),
 			 "%zu of %zu cells redacted (<= %ld), %zu rounded to %ld", res->nredacted, n,
 			 pol->redact_at_or_below, res->nrounded, pol->rounding_base);
+	else if (pol->method == POLICY_ROUND && (res->nredacted || res->nrounded))
+		snprintf(res->summary, sizeof(res->summary),
+			 "%zu of %zu cells suppressed (primary), %zu secondary, %zu redacted (<= %ld), %zu counts rounded to %ld",
+			 res->nprimary, n, res->nsecondary, res->nredacted, pol->redact_at_or_below,
+			 res->nrounded, pol->rounding_base);
 	else if (res->nprimary || res->nsecondary)
 		snprintf(res->summary, sizeof(res->summary),
 			 "%zu of %zu cells suppressed (primary), %zu secondary", res->nprimary, n,
@@ -1305,6 +1315,11 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 	} else if (res->verdict != SDC_FAIL && (r = sdc_totals_named(pol, t, res, err)) < 0) {
 		return r;
 	}
+	/* every count a rounding pack releases is rounded (round.c) */
+	if (pol->method == POLICY_ROUND && res->verdict != SDC_FAIL &&
+	    (t->decl->kind == KIND_SUMMARY || t->decl->kind == KIND_MAGNITUDE) &&
+	    (r = round_counts(pol, t, res, err)) < 0)
+		return r;
 	if ((res->nredacted || res->nrounded) && res->verdict == SDC_PASS)
 		sdc_worsen(res, SDC_SUPPRESSED);
 	sdc_undeclared_columns(t, res);

@@ -94,6 +94,8 @@ struct sdc_result {
 	long *counts;             /* frequency tables: per data row, the count, or
 				   * -1 when missing or invalid (rules.c) */
 	char **replace;           /* per data row: released text of the count, or NULL */
+	char **replace_contrib;   /* magnitude tables under a rounding pack: per data
+				   * row, released text of the contributors, or NULL */
 	bool drop_col[CSV_MAX_COLS]; /* columns that never leave */
 	size_t ncells, nprimary, nsecondary, nredacted, nrounded;
 	char summary[256];
@@ -496,9 +498,16 @@ int summary_suppress(const struct policy *pol, const struct sdc_table *t,
  * recovered from the declared margins. */
 int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 		       struct sdc_result *res, struct trex_err *err);
-/* rounding packs: redact and round counts, totals = sums of released cells */
-int suppress_round(const struct policy *pol, const struct sdc_table *t,
-		   struct sdc_result *res, struct trex_err *err);
+
+/* round.c, rounding packs: every count released is redacted or rounded
+ * by one function of the true count (round_count). A frequency table's
+ * cells, its totals the sums of its released cells; the counts of a
+ * summary table and the contributor counts of a magnitude table. */
+long round_count(const struct policy *pol, long n);
+int round_frequency(const struct policy *pol, const struct sdc_table *t,
+		    struct sdc_result *res, struct trex_err *err);
+int round_counts(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
+		 struct trex_err *err);
 
 /* audit.c: LP bounds of every suppressed cell given what is released. */
 int audit_suppression(const struct policy *pol, const struct sdc_table *t,
@@ -529,6 +538,9 @@ struct diff_state {
 	size_t n;
 	int mcol;
 	char *too_large; /* a comparable release too large to compare */
+	/* rounding packs (whole tables): the checked table's released values
+	 * are compared, as earlier releases are (round.c); NULL otherwise */
+	const struct sdc_result *released;
 };
 int diff_open(const struct sdc_table *t, const char *prevdir, const struct diff_siblings *sib,
 	      struct diff_state *ds, struct trex_err *err);

@@ -1,5 +1,5 @@
-/* Complementary (secondary) suppression for tables with margins, and the
- * rounding alternative (OpenSAFELY).
+/* Complementary (secondary) suppression for tables with margins (the
+ * rounding packs' alternative is round.c).
  *
  * Suppression: the margin equations (struct sdc_margins) are what an
  * attacker knows. A primary cell alone in an equation is recovered by
@@ -32,7 +32,6 @@
 #include "mip.h"
 
 #define SUPPRESS_MAX_ROWS 20000
-#define SUPPRESS_DEPTH 8
 #define SUPPRESS_PRUNE_SOLVES 20000
 
 /* ---- row lookup by dimension codes ---- */
@@ -848,108 +847,4 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 		res->audit = TREX_TAKE(f);
 	}
 	return r;
-}
-
-/* ---- rounding ---- */
-
-/* Nearest multiple of base, or midpoint-base rounding (OpenSAFELY's for
- * rates: with base 6, 0 -> 0, 1-6 -> 3, 7-12 -> 9), which never releases
- * a true small count and needs no redaction. */
-static long suppress_round_to(const struct policy *pol, long n)
-{
-	long base = pol->rounding_base;
-	if (pol->rounding_midpoint)
-		return n == 0 ? 0 : (n - 1) / base * base + base / 2;
-	return (n + base / 2) / base * base;
-}
-
-/* Whether total code tcode of dimension d covers the leaf code `code`. */
-static bool supp_covers(const struct sdc_table *t, size_t d, const char *tcode,
-			const char *code, int depth)
-{
-	const struct output_decl *decl = t->decl;
-	json_t *tree, *kids, *k;
-	size_t i;
-
-	if (!strcmp(tcode, code))
-		return true;
-	if (depth > SUPPRESS_DEPTH || !manifest_is_total(decl, decl->dims[d], tcode))
-		return false;
-	tree = decl->hierarchies ? json_object_get(decl->hierarchies, decl->dims[d]) : NULL;
-	kids = tree ? json_object_get(tree, tcode) : NULL;
-	if (!kids)
-		return !manifest_is_total(decl, decl->dims[d], code);
-	json_array_foreach(kids, i, k)
-		if (supp_covers(t, d, json_string_value(k), code, depth + 1))
-			return true;
-	return false;
-}
-
-/* OpenSAFELY-style: counts 1..redact_at_or_below are withheld, the rest
- * rounded to the nearest base; a total row is then the sum of the released
- * (rounded, redacted as 0) cells it covers, as OpenSAFELY does, so it
- * cannot give a redacted cell back by subtraction. */
-int suppress_round(const struct policy *pol, const struct sdc_table *t,
-		   struct sdc_result *res, struct trex_err *err)
-{
-	const struct csv_table *c = t->csv;
-	_cleanup_free_ long *released = trex_calloc(c->nrows + 1, sizeof(long));
-	char buf[32];
-
-	if (!released)
-		return trex_err_set(err, -ENOMEM, "%s", t->name);
-	for (size_t r = 0; r < c->nrows; r++) {
-		double v;
-		long n, out;
-
-		released[r] = -1;
-		if (sdc_row_is_total(t, r))
-			continue;
-		if (sdc_parse_number(csv_field(c, r, (size_t)t->count_col), &v) != 0 || v < 0 ||
-		    v != floor(v))
-			continue;
-		n = (long)v;
-		if (n >= 1 && n <= pol->redact_at_or_below) {
-			res->state[r] = CELL_REDACTED;
-			res->nredacted++;
-			released[r] = 0;
-			sdc_note(res, t, r, t->decl->count, "redact",
-				 json_pack("{s:I}", "redact_at_or_below",
-					   (json_int_t)pol->redact_at_or_below),
-				 "redacted", "count %ld <= %ld redacted", n, pol->redact_at_or_below);
-			continue;
-		}
-		out = suppress_round_to(pol, n);
-		released[r] = out;
-		if (out == n)
-			continue;
-		snprintf(buf, sizeof(buf), "%ld", out);
-		if (!(res->replace[r] = trex_strdup(buf)))
-			return trex_err_set(err, -ENOMEM, "%s", t->name);
-		res->state[r] = CELL_ROUNDED;
-		res->nrounded++;
-	}
-	for (size_t tr = 0; tr < c->nrows; tr++) {
-		long sum = 0;
-		if (!sdc_row_is_total(t, tr))
-			continue;
-		for (size_t r = 0; r < c->nrows; r++) {
-			bool in = released[r] >= 0;
-			for (size_t d = 0; in && d < t->decl->ndims; d++)
-				in = supp_covers(t, d, csv_field(c, tr, (size_t)t->dim_col[d]),
-						 csv_field(c, r, (size_t)t->dim_col[d]), 0);
-			if (in)
-				sum += released[r];
-		}
-		snprintf(buf, sizeof(buf), "%ld", sum);
-		if (strcmp(buf, csv_field(c, tr, (size_t)t->count_col))) {
-			if (!(res->replace[tr] = trex_strdup(buf)))
-				return trex_err_set(err, -ENOMEM, "%s", t->name);
-			res->state[tr] = CELL_ROUNDED;
-			res->nrounded++;
-			sdc_note(res, t, tr, t->decl->count, "rounded_total", NULL, "rounded",
-				 "total replaced by the sum of its released cells");
-		}
-	}
-	return 0;
 }
