@@ -50,6 +50,7 @@ const char *const sdc_vocab_rules[] = {
 	"no_count",           /* summary statistics without a declared count */
 	"suppression_limit",  /* a table with margins too large to suppress */
 	"differencing",       /* differs from an earlier release by a small group */
+	"overlapping_groupings", /* rounding packs: one variable banded two ways */
 	"no_automatic_check", /* a kind held for an output checker (text, figure, ...) */
 	"uninterpreted_statistic", /* a column or table the checker cannot read as a count or magnitude */
 	"internal_error",     /* the check could not record its decisions */

@@ -239,7 +239,10 @@ static int audit_lp_build(const struct sdc_margins *m, const unsigned char *stat
 	a->var = trex_calloc(n + 1, sizeof(long));
 	if (!a->var)
 		return trex_err_set(err, -ENOMEM, "audit");
-	for (size_t r = 0; r < n; r++) {
+	/* variables in canonical order (sdc.h, struct sdc_margins): the same
+	 * LP, column for column, however the table's rows come */
+	for (size_t k = 0; k < n; k++) {
+		size_t r = m->order[k];
 		bool unknown = state[r] == CELL_PRIMARY || state[r] == CELL_SECONDARY ||
 			       isnan(m->value[r]);
 		a->var[r] = unknown ? (long)++a->nvar : 0;
@@ -263,7 +266,8 @@ static int audit_lp_build(const struct sdc_margins *m, const unsigned char *stat
 		return trex_err_set(err, -ENOMEM, "audit");
 	}
 	a->nins = 0;
-	for (size_t r = 0; r < n; r++) {
+	for (size_t k = 0; k < n; k++) {
+		size_t r = m->order[k];
 		if (!a->var[r])
 			continue;
 		a->row[a->var[r]] = r;
@@ -521,7 +525,8 @@ int audit_intervals(const struct sdc_margins *m, const unsigned char *state, dou
 
 	if (r < 0)
 		return r;
-	for (size_t row = 0; row < m->nrows; row++) {
+	for (size_t k = 0; k < m->nrows; k++) {
+		size_t row = m->order[k];
 		lo[row] = hi[row] = m->value[row];
 		/* only primary cells are judged: bounding the complements too
 		 * doubled the work of the audit for nothing */
@@ -549,7 +554,9 @@ int audit_cells(const struct policy *pol, const struct sdc_table *t,
 
 	if (r < 0)
 		return r;
-	for (size_t row = 0; row < m->nrows; row++) {
+	/* in canonical order: each solve starts from the last one's basis */
+	for (size_t k = 0; k < m->nrows; k++) {
+		size_t row = m->order[k];
 		f[row] = (struct audit_finding){.by = AUDIT_OK, .lo = m->value[row],
 						.hi = m->value[row], .alo = NAN, .ahi = NAN};
 		if (!a.var[row])
@@ -582,7 +589,9 @@ int audit_holds(const struct policy *pol, const struct sdc_table *t,
 	if (r < 0)
 		return r;
 	for (size_t k = 0; k < nfirst + m->nrows && *holds; k++) {
-		size_t row = k < nfirst ? first[k] : k - nfirst;
+		/* then the others in canonical order: the count of solves
+		 * (the pruning's budget) must not depend on the rows' order */
+		size_t row = k < nfirst ? first[k] : m->order[k - nfirst];
 		struct audit_finding f;
 
 		if (!a.var[row] || state[row] != CELL_PRIMARY || isnan(m->value[row]))

@@ -190,6 +190,21 @@ static void diff_note(struct diff_prev *d, double delta)
 		d->min_diff = delta;
 }
 
+/* The checked table's measure on row r: what leaves (a rounded count,
+ * round.c) under a rounding pack, else the file's text. */
+static const char *diff_value(const struct diff_state *ds, const struct sdc_table *t,
+			      const struct csv_table *c, size_t r)
+{
+	const struct sdc_result *res = ds->released;
+	const char *s = NULL;
+
+	if (res)
+		s = ds->mcol == t->count_col ? res->replace[r]
+		    : res->replace_contrib   ? res->replace_contrib[r]
+					     : NULL;
+	return s ? s : csv_field(c, r, (size_t)ds->mcol);
+}
+
 /* Rows from..to-1 of c (the checked table, or a batch of it): each
  * cell's |new - previous| against every previous table, skipping unknown
  * (suppressed) cells. */
@@ -210,7 +225,14 @@ void diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct cs
 					hit = (long)d->slots[i] - 1;
 					break;
 				}
-			if (sdc_parse_number(csv_field(c, r, (size_t)ds->mcol), &nv) != 0)
+			if (ds->released && ds->released->state[r] != CELL_OK &&
+			    ds->released->state[r] != CELL_ROUNDED) {
+				/* withheld here: skipped, as a withheld earlier cell is */
+				if (hit >= 0)
+					d->matched[hit] = true;
+				continue;
+			}
+			if (sdc_parse_number(diff_value(ds, t, c, r), &nv) != 0)
 				continue;
 			if (hit >= 0) {
 				d->matched[hit] = true;
@@ -263,6 +285,8 @@ int diff_check(const struct policy *pol, const struct sdc_table *t, struct sdc_r
 
 	if (r < 0)
 		return r;
+	if (pol->method == POLICY_ROUND)
+		ds.released = res;
 	diff_rows(&ds, t, t->csv, 0, t->csv->nrows);
 	diff_finish(pol, t, res, &ds);
 	diff_free(&ds);

@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "cleanup.h"
 #include "acro.h"
+#include "bands.h"
 #include "csv.h"
 #include "domains.h"
 #include "dsindex.h"
@@ -62,6 +63,7 @@ struct check_opts {
 	const char *domains, *domains_out; /* the dataset's category domains (labels.c) */
 	const char *previous; /* tables released earlier for the project */
 	struct diff_siblings sib; /* the copies released so far in this run */
+	struct bands *bands; /* rounding packs: the bandings released so far (bands.c) */
 	struct idindex ids; /* loaded from id_index (empty when none) */
 	struct domains doms; /* loaded from domains */
 	bool json;
@@ -369,6 +371,8 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 		labels_check_table(pol, &t, o->domains ? &o->doms : NULL, &res);
 	if (r == 0 && o->ids.n)
 		check_identifiers(o, &t, &res);
+	if (r == 0 && res.verdict < SDC_REVIEW)
+		r = bands_check(o->bands, pol, &t, &res, o->previous, err);
 	if (r == 0 && diff_wanted(o->previous, &o->sib) && res.verdict < SDC_REVIEW)
 		r = diff_check(pol, &t, &res, o->previous, &o->sib, err);
 	if (r == 0 && o->out && (res.verdict == SDC_PASS || res.verdict == SDC_SUPPRESSED)) {
@@ -387,6 +391,7 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 		if (!*entry || check_keep_cells(o, last, &csv, &t, &res, cells) < 0)
 			r = trex_err_set(err, -ENOMEM, "report");
 	}
+	bands_commit(o->bands, r == 0 && released);
 	sdc_result_free(&res);
 	csv_free(&csv);
 	return r;
@@ -516,7 +521,8 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct check_opts o = {.policy = "default", .marker = ""};
+	struct bands bands = {0};
+	struct check_opts o = {.policy = "default", .marker = "", .bands = &bands};
 	struct acro_export acro = {0};
 	struct policy pol;
 	struct output_manifest m = {0};
@@ -686,6 +692,7 @@ int main(int argc, char **argv)
 	manifest_free(&m);
 	idindex_free(&o.ids);
 	domains_free(&o.doms);
+	bands_free(&bands);
 	if (r < 0)
 		return EXIT_USAGE;
 	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;

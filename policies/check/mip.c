@@ -176,7 +176,8 @@ static int mip_cut(struct mip *x, size_t p, int dir, long d, double target)
 		c += glp_get_row_dual(x->att, i) * x->rhs[i];
 	need = sgn * target - sgn * c;
 	at = sgn * c;
-	for (size_t i = 0; i < x->n; i++) {
+	for (size_t j = 0; j < x->n; j++) {
+		size_t i = x->m->order[j]; /* the same sums, the same cut */
 		double dj, b0, b1;
 		bool up;
 		if (!x->xcol[i])
@@ -315,7 +316,11 @@ int suppress_exact(const struct policy *pol, const struct sdc_table *t,
 	for (size_t e = 0; e < m->neq; e++)
 		for (size_t i = m->eq_off[e]; i < m->eq_off[e + 1]; i++)
 			ineq[m->eq_row[i]] = true;
-	for (size_t i = 0; i < x.n; i++) {
+	/* columns in canonical order (sdc.h, struct sdc_margins): among
+	 * patterns of equal loss, branch and bound then finds the same one
+	 * however the table's rows come */
+	for (size_t k = 0; k < x.n; k++) {
+		size_t i = m->order[k];
 		double v = m->value[i];
 		trial[i] = state[i] == CELL_PRIMARY ? CELL_PRIMARY : CELL_OK;
 		if (!ineq[i])
@@ -352,11 +357,13 @@ int suppress_exact(const struct policy *pol, const struct sdc_table *t,
 	}
 	if (isfinite(cutoff)) {
 		int k = 0, row = glp_add_rows(x.master, 1);
-		for (size_t i = 0; i < x.n; i++)
+		for (size_t j = 0; j < x.n; j++) {
+			size_t i = m->order[j];
 			if (x.ycol[i] && m->value[i] != 0) {
 				x.ind[++k] = x.ycol[i];
 				x.val[k] = m->value[i];
 			}
+		}
 		glp_set_row_bnds(x.master, row, cutoff >= 0 ? GLP_UP : GLP_FX, 0.0, fmax(cutoff, 0.0));
 		if (k)
 			glp_set_mat_row(x.master, row, k, x.ind, x.val);
@@ -378,7 +385,9 @@ int suppress_exact(const struct policy *pol, const struct sdc_table *t,
 			break;
 		if ((r = audit_cells(pol, t, m, trial, NULL, false, f, err)) < 0)
 			break;
-		for (size_t i = 0; i < x.n && r >= 0; i++) {
+		/* cuts in canonical order */
+		for (size_t j = 0; j < x.n && r >= 0; j++) {
+			size_t i = m->order[j];
 			double lower, upper, v = m->value[i], hi;
 			int c1 = 0, c2 = 0;
 

@@ -455,7 +455,8 @@ static inline bool report_row_unchanged(const struct sdc_result *res, size_t dr)
 {
 	unsigned char st = res->state[dr];
 	return st != CELL_PRIMARY && st != CELL_SECONDARY && st != CELL_REDACTED &&
-	       !(res->nrounded && res->replace[dr]);
+	       !(res->nrounded && (res->replace[dr] ||
+				   (res->replace_contrib && res->replace_contrib[dr])));
 }
 
 /* With every column released, consecutive unchanged rows are one span of
@@ -514,11 +515,15 @@ int report_write_rows(FILE *f, const struct sdc_table *t, const struct sdc_resul
 		/* only rounding packs replace counts (and count them): reading
 		 * the untouched per-row array would fault in all its pages */
 		const char *replace = row > 0 && res->nrounded ? res->replace[dr] : NULL;
+		/* a magnitude table's contributors, rounded (round.c) */
+		const char *replace_n = row > 0 && res->nrounded && res->replace_contrib
+						? res->replace_contrib[dr]
+						: NULL;
 
-		if (row > 0 && !hidden && !replace && !c->needs_quotes && rs.n == 1 &&
-		    rs.first[0] == 0 && rs.last[0] + 1 == c->ncols) {
+		if (row > 0 && !hidden && !replace && !replace_n && !c->needs_quotes &&
+		    rs.n == 1 && rs.first[0] == 0 && rs.last[0] + 1 == c->ncols) {
 			row += report_copy_rows(&o, c, res, dr) - 1;
-		} else if (row > 0 && !hidden && !replace && !c->needs_quotes) {
+		} else if (row > 0 && !hidden && !replace && !replace_n && !c->needs_quotes) {
 			report_copy_row(&o, c, &rs, dr);
 		} else {
 			for (size_t col = 0; col < c->ncols; col++) {
@@ -534,10 +539,12 @@ int report_write_rows(FILE *f, const struct sdc_table *t, const struct sdc_resul
 					s = marker;
 				else if (replace && (int)col == t->count_col)
 					s = replace;
+				else if (replace_n && (int)col == t->contrib_col)
+					s = replace_n;
 				else
 					s = csv_field(c, dr, col);
 				/* the marker has no comma, quote or line break (main.c) */
-				report_csv_field(&o, s, c->needs_quotes || replace);
+				report_csv_field(&o, s, c->needs_quotes || replace || replace_n);
 			}
 			report_lit(&o, "\n");
 		}

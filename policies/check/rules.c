@@ -72,6 +72,10 @@ void sdc_result_trim(struct sdc_result *res)
 		for (size_t i = 0; i < res->ncells; i++)
 			trex_free(res->replace[i]);
 	trex_free(res->replace);
+	if (res->replace_contrib)
+		for (size_t i = 0; i < res->ncells; i++)
+			trex_free(res->replace_contrib[i]);
+	trex_free(res->replace_contrib);
 	trex_free(res->state);
 	trex_free(res->counts);
 	trex_free(res->group_scratch);
@@ -79,6 +83,7 @@ void sdc_result_trim(struct sdc_result *res)
 	memset(res->code, 0, sizeof(res->code));
 	memset(res->code_row, 0, sizeof(res->code_row));
 	res->replace = NULL;
+	res->replace_contrib = NULL;
 	res->state = NULL;
 	res->counts = NULL;
 	res->group_scratch = NULL;
@@ -731,7 +736,7 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
 		/* class disclosure too: rounding keeps a zero a zero (a
 		 * redacted one is hidden as a suppressed one is); no series,
 		 * whose steps rounding blurs */
-		int rc = suppress_round(pol, t, res, err);
+		int rc = round_frequency(pol, t, res, err);
 		if (rc < 0)
 			return rc;
 		if (sdc_class_disclosure(pol, t, counts, res, false) < 0)
@@ -985,6 +990,11 @@ void sdc_summarise(const struct policy *pol, const struct sdc_table *t,
 		snprintf(res->summary, sizeof(res->summary),
 			 "%zu of %zu cells redacted (<= %ld), %zu rounded to %ld", res->nredacted, n,
 			 pol->redact_at_or_below, res->nrounded, pol->rounding_base);
+	else if (pol->method == POLICY_ROUND && (res->nredacted || res->nrounded))
+		snprintf(res->summary, sizeof(res->summary),
+			 "%zu of %zu cells suppressed (primary), %zu secondary, %zu redacted (<= %ld), %zu counts rounded to %ld",
+			 res->nprimary, n, res->nsecondary, res->nredacted, pol->redact_at_or_below,
+			 res->nrounded, pol->rounding_base);
 	else if (res->nprimary || res->nsecondary)
 		snprintf(res->summary, sizeof(res->summary),
 			 "%zu of %zu cells suppressed (primary), %zu secondary", res->nprimary, n,
@@ -1518,6 +1528,11 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 	} else if (res->verdict != SDC_FAIL && (r = sdc_totals_named(pol, t, res, err)) < 0) {
 		return r;
 	}
+	/* every count a rounding pack releases is rounded (round.c) */
+	if (pol->method == POLICY_ROUND && res->verdict != SDC_FAIL &&
+	    (t->decl->kind == KIND_SUMMARY || t->decl->kind == KIND_MAGNITUDE) &&
+	    (r = round_counts(pol, t, res, err)) < 0)
+		return r;
 	if ((res->nredacted || res->nrounded) && res->verdict == SDC_PASS)
 		sdc_worsen(res, SDC_SUPPRESSED);
 	sdc_undeclared_columns(t, res);

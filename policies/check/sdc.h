@@ -94,6 +94,8 @@ struct sdc_result {
 	long *counts;             /* frequency tables: per data row, the count, or
 				   * -1 when missing or invalid (rules.c) */
 	char **replace;           /* per data row: released text of the count, or NULL */
+	char **replace_contrib;   /* magnitude tables under a rounding pack: per data
+				   * row, released text of the contributors, or NULL */
 	bool drop_col[CSV_MAX_COLS]; /* columns that never leave */
 	size_t ncells, nprimary, nsecondary, nredacted, nrounded;
 	char summary[256];
@@ -443,6 +445,14 @@ struct sdc_margins {
 	 * contributor knows (NAN: nothing), and the upper end its own largest
 	 * contributors require of its interval (0: none) */
 	double *own_lo, *own_hi, *need_hi;
+	/* the canonical order (policies/check/README.md, "Canonical order"):
+	 * the rows sorted by their codes, dimension by dimension, totals
+	 * after the other codes and codes in byte order. The equations, the
+	 * parts within each, and every search (suppress.c, mip.c, audit.c)
+	 * go in this order and break ties by it, never by row index, so the
+	 * pattern does not depend on how the table was written. */
+	size_t *order;   /* nrows: the rows in canonical order */
+	size_t *rank;    /* per row: its place in order */
 };
 
 int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
@@ -535,9 +545,16 @@ int summary_suppress(const struct policy *pol, const struct sdc_table *t,
  * recovered from the declared margins. */
 int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 		       struct sdc_result *res, struct trex_err *err);
-/* rounding packs: redact and round counts, totals = sums of released cells */
-int suppress_round(const struct policy *pol, const struct sdc_table *t,
-		   struct sdc_result *res, struct trex_err *err);
+
+/* round.c, rounding packs: every count released is redacted or rounded
+ * by one function of the true count (round_count). A frequency table's
+ * cells, its totals the sums of its released cells; the counts of a
+ * summary table and the contributor counts of a magnitude table. */
+long round_count(const struct policy *pol, long n);
+int round_frequency(const struct policy *pol, const struct sdc_table *t,
+		    struct sdc_result *res, struct trex_err *err);
+int round_counts(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
+		 struct trex_err *err);
 
 /* audit.c: LP bounds of every suppressed cell given what is released. */
 int audit_suppression(const struct policy *pol, const struct sdc_table *t,
@@ -568,6 +585,9 @@ struct diff_state {
 	size_t n;
 	int mcol;
 	char *too_large; /* a comparable release too large to compare */
+	/* rounding packs (whole tables): the checked table's released values
+	 * are compared, as earlier releases are (round.c); NULL otherwise */
+	const struct sdc_result *released;
 };
 int diff_open(const struct sdc_table *t, const char *prevdir, const struct diff_siblings *sib,
 	      struct diff_state *ds, struct trex_err *err);

@@ -1,5 +1,5 @@
-/* Complementary (secondary) suppression for tables with margins, and the
- * rounding alternative (OpenSAFELY).
+/* Complementary (secondary) suppression for tables with margins (the
+ * rounding packs' alternative is round.c).
  *
  * Suppression: the margin equations (struct sdc_margins) are what an
  * attacker knows. A primary cell alone in an equation is recovered by
@@ -32,7 +32,6 @@
 #include "mip.h"
 
 #define SUPPRESS_MAX_ROWS 20000
-#define SUPPRESS_DEPTH 8
 #define SUPPRESS_PRUNE_SOLVES 20000
 
 /* ---- row lookup by dimension codes ---- */
@@ -148,6 +147,11 @@ static int supp_eq_close(struct supp_eqbuf *b)
 	return 0;
 }
 
+static int supp_str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Children of a total code: from the hierarchy when declared, else every
  * non-total code of the dimension seen in the table. */
 static int supp_children(const struct sdc_table *t, size_t d, const char *code,
@@ -187,6 +191,9 @@ static int supp_children(const struct sdc_table *t, size_t d, const char *code,
 			if (!seen)
 				list[n++] = c;
 		}
+		/* in byte order, as the canonical order has them (none is a
+		 * total): the parts of every equation come in order */
+		qsort(list, n, sizeof(char *), supp_str_cmp);
 		*cache = trex_calloc(n + 1, sizeof(char *));
 		if (!*cache) {
 			trex_free(list);
@@ -200,8 +207,123 @@ static int supp_children(const struct sdc_table *t, size_t d, const char *code,
 	return 0;
 }
 
+/* ---- canonical order ---- */
+
+/* Each row's key: per dimension, its code's place among the dimension's
+ * distinct codes -- every other code in byte order, then the totals
+ * (whatever their spelling), in byte order among themselves. Rows are
+ * ordered by their keys, dimension by dimension: integers, so the rows
+ * are sorted without comparing strings n log n times. Rows are unique by
+ * their codes (duplicates were refused earlier), so no two keys are
+ * equal. */
+
+/* The distinct codes of dimension d, each by its first row. */
+struct supp_codes_of {
+	const struct sdc_table *t;
+	size_t d;
+	const size_t *first;
+};
+
+static int supp_canon_code_cmp(const void *a, const void *b, void *arg)
+{
+	const struct supp_codes_of *c = arg;
+	const struct sdc_table *t = c->t;
+	const char *cx = csv_field(t->csv, c->first[*(const size_t *)a], (size_t)t->dim_col[c->d]);
+	const char *cy = csv_field(t->csv, c->first[*(const size_t *)b], (size_t)t->dim_col[c->d]);
+	bool tx = manifest_is_total(t->decl, t->decl->dims[c->d], cx);
+	bool ty = manifest_is_total(t->decl, t->decl->dims[c->d], cy);
+
+	if (tx != ty)
+		return tx ? 1 : -1;
+	return strcmp(cx, cy);
+}
+
+static int supp_canon_build(const struct sdc_table *t, struct sdc_margins *m)
+{
+	const size_t n = t->csv->nrows, nd = t->decl->ndims;
+	size_t cap = 1;
+	_cleanup_free_ size_t *key = NULL;
+	_cleanup_free_ size_t *slots = NULL;
+	_cleanup_free_ size_t *first = NULL;
+	_cleanup_free_ size_t *place = NULL;
+
+	while (cap < n * 2 + 2)
+		cap <<= 1;
+	key = trex_calloc(n * nd + 1, sizeof(size_t));
+	slots = trex_calloc(cap, sizeof(size_t));
+	first = trex_calloc(n + 1, sizeof(size_t));
+	place = trex_calloc(n + 1, sizeof(size_t));
+	m->order = trex_calloc(n + 1, sizeof(size_t));
+	m->rank = trex_calloc(n + 1, sizeof(size_t));
+	if (!key || !slots || !first || !place || !m->order || !m->rank)
+		return -ENOMEM;
+	for (size_t d = 0; d < nd; d++) {
+		size_t ncodes = 0;
+		struct supp_codes_of co = {.t = t, .d = d, .first = first};
+
+		/* each row's code as the number of its first occurrence */
+		memset(slots, 0, cap * sizeof(size_t));
+		for (size_t row = 0; row < n; row++) {
+			const char *code = csv_field(t->csv, row, (size_t)t->dim_col[d]);
+			unsigned long h = 1469598103934665603ul;
+			for (const char *p = code; *p; p++)
+				h = (h ^ (unsigned char)*p) * 1099511628211ul;
+			for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+				size_t r0;
+				if (!slots[i]) {
+					slots[i] = row + 1;
+					first[ncodes] = row;
+					key[row * nd + d] = ncodes++;
+					break;
+				}
+				r0 = slots[i] - 1;
+				if (!strcmp(csv_field(t->csv, r0, (size_t)t->dim_col[d]), code)) {
+					key[row * nd + d] = key[r0 * nd + d];
+					break;
+				}
+			}
+		}
+		/* the distinct codes in canonical order: their places */
+		for (size_t k = 0; k < ncodes; k++)
+			place[k] = k;
+		qsort_r(place, ncodes, sizeof(size_t), supp_canon_code_cmp, &co);
+		for (size_t k = 0; k < ncodes; k++)
+			slots[place[k]] = k; /* occurrence number -> place (slots reused) */
+		for (size_t row = 0; row < n; row++)
+			key[row * nd + d] = slots[key[row * nd + d]];
+	}
+	/* the keys are small integers: a stable counting sort per dimension,
+	 * the last first (slots and first reused: count and the pass's
+	 * input), linear in rows x dimensions */
+	for (size_t row = 0; row < n; row++)
+		m->order[row] = row;
+	for (size_t d = nd; d-- > 0;) {
+		memset(slots, 0, cap * sizeof(size_t));
+		for (size_t row = 0; row < n; row++)
+			slots[key[row * nd + d] + 1]++;
+		for (size_t k = 1; k <= n; k++)
+			slots[k] += slots[k - 1];
+		memcpy(first, m->order, n * sizeof(size_t));
+		for (size_t k = 0; k < n; k++)
+			m->order[slots[key[first[k] * nd + d]]++] = first[k];
+	}
+	for (size_t k = 0; k < n; k++)
+		m->rank[m->order[k]] = k;
+	return 0;
+}
+
+static int supp_rank_cmp(const void *a, const void *b, void *arg)
+{
+	const size_t *rank = arg;
+	size_t x = rank[*(const size_t *)a], y = rank[*(const size_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
 void suppress_margins_free(struct sdc_margins *m)
 {
+	trex_free(m->order);
+	trex_free(m->rank);
 	trex_free(m->value);
 	trex_free(m->total);
 	trex_free(m->eq_off);
@@ -238,7 +360,14 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 		m->value[row] = v;
 		m->total[row] = sdc_row_is_total(t, row);
 	}
-	for (size_t row = 0; row < n && r == 0; row++) {
+	if (supp_canon_build(t, m) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* equations in canonical order: total rows in it, and the parts of
+	 * each (whatever order the hierarchy lists them in) too */
+	for (size_t o = 0; o < n && r == 0; o++) {
+		size_t row = m->order[o];
 		if (!m->total[row])
 			continue;
 		for (size_t d = 0; d < decl->ndims && r == 0; d++) {
@@ -264,10 +393,20 @@ int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
 					parts++;
 				}
 			}
-			if (r == 0 && parts == 0)
+			if (r == 0 && parts == 0) {
 				b.n = start;
-			else if (r == 0)
+			} else if (r == 0) {
+				/* the parts' coefficients are all -1; mostly in
+				 * order already */
+				size_t *p = b.row + start + 1;
+				for (size_t k = 1; k < parts; k++)
+					if (m->rank[p[k - 1]] > m->rank[p[k]]) {
+						qsort_r(p, parts, sizeof(size_t), supp_rank_cmp,
+							m->rank);
+						break;
+					}
 				r = supp_eq_close(&b);
+			}
 		}
 	}
 	/* no equation (declared totals that never occur): an empty system,
@@ -371,7 +510,8 @@ static long supp_pick(const struct sdc_margins *m, unsigned char *state, const s
 		if (supp_unknown(m, state, row))
 			continue;
 		c = supp_cost(m, state, row_eq_off, row_eq, row, e);
-		if (c < best_cost) {
+		/* a tie goes to the first in canonical order */
+		if (c < best_cost || (c == best_cost && best >= 0 && m->rank[row] < m->rank[best])) {
 			best_cost = c;
 			best = (long)row;
 		}
@@ -408,7 +548,7 @@ static int supp_prune_cmp(const void *a, const void *b)
 		return m->total[x] ? -1 : 1;
 	if (m->value[x] != m->value[y])
 		return m->value[x] > m->value[y] ? -1 : 1;
-	return x < y ? -1 : x > y;
+	return m->rank[x] < m->rank[y] ? -1 : m->rank[x] > m->rank[y];
 }
 
 /* Release every complement the audit does not need (see the top), or
@@ -524,7 +664,8 @@ static int supp_exact(const struct policy *pol, const struct sdc_table *t,
 	bool totals = false, integral = true, weak = false;
 	int r;
 
-	for (size_t row = 0; row < n; row++) {
+	for (size_t k = 0; k < n; k++) {
+		size_t row = m->order[k]; /* the same sum, however the rows come */
 		weak |= res->state[row] == CELL_PRIMARY && !isnan(m->value[row]) && !ok[row];
 		if (res->state[row] != CELL_SECONDARY)
 			continue;
@@ -545,7 +686,8 @@ static int supp_exact(const struct policy *pol, const struct sdc_table *t,
 	if (r < 0 || out != SUPPRESS_EXACT_FOUND)
 		return r;
 	supp_unmark_all(res);
-	for (size_t row = 0; row < n; row++) {
+	for (size_t k = 0; k < n; k++) {
+		size_t row = m->order[k];
 		if (state[row] == CELL_SECONDARY)
 			supp_mark(t, res, row,
 				  "the least value hidden that protects every primary cell (exact search)");
@@ -648,7 +790,9 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 			break;
 		for (size_t row = 0; row < n; row++)
 			ok[row] |= res->state[row] == CELL_PRIMARY && f[row].by == AUDIT_OK;
-		for (size_t row = 0; row < n && !failing; row++) {
+		/* the first failing cell in canonical order */
+		for (size_t k = 0; k < n && !failing; k++) {
+			size_t row = m.order[k];
 			double best_k = INFINITY;
 			long pick;
 			if (res->state[row] != CELL_PRIMARY || isnan(m.value[row]) ||
@@ -660,12 +804,13 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 			pick = -1;
 			for (size_t i = row_eq_off[row]; i < row_eq_off[row + 1]; i++) {
 				long p = supp_pick(&m, res->state, row_eq_off, row_eq, row_eq[i]);
-				double k;
+				double c;
 				if (p < 0)
 					continue;
-				k = supp_cost(&m, res->state, row_eq_off, row_eq, (size_t)p, row_eq[i]);
-				if (k < best_k) {
-					best_k = k;
+				c = supp_cost(&m, res->state, row_eq_off, row_eq, (size_t)p, row_eq[i]);
+				if (c < best_k ||
+				    (c == best_k && pick >= 0 && m.rank[p] < m.rank[pick])) {
+					best_k = c;
 					pick = p;
 				}
 			}
@@ -702,108 +847,4 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 		res->audit = TREX_TAKE(f);
 	}
 	return r;
-}
-
-/* ---- rounding ---- */
-
-/* Nearest multiple of base, or midpoint-base rounding (OpenSAFELY's for
- * rates: with base 6, 0 -> 0, 1-6 -> 3, 7-12 -> 9), which never releases
- * a true small count and needs no redaction. */
-static long suppress_round_to(const struct policy *pol, long n)
-{
-	long base = pol->rounding_base;
-	if (pol->rounding_midpoint)
-		return n == 0 ? 0 : (n - 1) / base * base + base / 2;
-	return (n + base / 2) / base * base;
-}
-
-/* Whether total code tcode of dimension d covers the leaf code `code`. */
-static bool supp_covers(const struct sdc_table *t, size_t d, const char *tcode,
-			const char *code, int depth)
-{
-	const struct output_decl *decl = t->decl;
-	json_t *tree, *kids, *k;
-	size_t i;
-
-	if (!strcmp(tcode, code))
-		return true;
-	if (depth > SUPPRESS_DEPTH || !manifest_is_total(decl, decl->dims[d], tcode))
-		return false;
-	tree = decl->hierarchies ? json_object_get(decl->hierarchies, decl->dims[d]) : NULL;
-	kids = tree ? json_object_get(tree, tcode) : NULL;
-	if (!kids)
-		return !manifest_is_total(decl, decl->dims[d], code);
-	json_array_foreach(kids, i, k)
-		if (supp_covers(t, d, json_string_value(k), code, depth + 1))
-			return true;
-	return false;
-}
-
-/* OpenSAFELY-style: counts 1..redact_at_or_below are withheld, the rest
- * rounded to the nearest base; a total row is then the sum of the released
- * (rounded, redacted as 0) cells it covers, as OpenSAFELY does, so it
- * cannot give a redacted cell back by subtraction. */
-int suppress_round(const struct policy *pol, const struct sdc_table *t,
-		   struct sdc_result *res, struct trex_err *err)
-{
-	const struct csv_table *c = t->csv;
-	_cleanup_free_ long *released = trex_calloc(c->nrows + 1, sizeof(long));
-	char buf[32];
-
-	if (!released)
-		return trex_err_set(err, -ENOMEM, "%s", t->name);
-	for (size_t r = 0; r < c->nrows; r++) {
-		double v;
-		long n, out;
-
-		released[r] = -1;
-		if (sdc_row_is_total(t, r))
-			continue;
-		if (sdc_parse_number(csv_field(c, r, (size_t)t->count_col), &v) != 0 || v < 0 ||
-		    v != floor(v))
-			continue;
-		n = (long)v;
-		if (n >= 1 && n <= pol->redact_at_or_below) {
-			res->state[r] = CELL_REDACTED;
-			res->nredacted++;
-			released[r] = 0;
-			sdc_note(res, t, r, t->decl->count, "redact",
-				 json_pack("{s:I}", "redact_at_or_below",
-					   (json_int_t)pol->redact_at_or_below),
-				 "redacted", "count %ld <= %ld redacted", n, pol->redact_at_or_below);
-			continue;
-		}
-		out = suppress_round_to(pol, n);
-		released[r] = out;
-		if (out == n)
-			continue;
-		snprintf(buf, sizeof(buf), "%ld", out);
-		if (!(res->replace[r] = trex_strdup(buf)))
-			return trex_err_set(err, -ENOMEM, "%s", t->name);
-		res->state[r] = CELL_ROUNDED;
-		res->nrounded++;
-	}
-	for (size_t tr = 0; tr < c->nrows; tr++) {
-		long sum = 0;
-		if (!sdc_row_is_total(t, tr))
-			continue;
-		for (size_t r = 0; r < c->nrows; r++) {
-			bool in = released[r] >= 0;
-			for (size_t d = 0; in && d < t->decl->ndims; d++)
-				in = supp_covers(t, d, csv_field(c, tr, (size_t)t->dim_col[d]),
-						 csv_field(c, r, (size_t)t->dim_col[d]), 0);
-			if (in)
-				sum += released[r];
-		}
-		snprintf(buf, sizeof(buf), "%ld", sum);
-		if (strcmp(buf, csv_field(c, tr, (size_t)t->count_col))) {
-			if (!(res->replace[tr] = trex_strdup(buf)))
-				return trex_err_set(err, -ENOMEM, "%s", t->name);
-			res->state[tr] = CELL_ROUNDED;
-			res->nrounded++;
-			sdc_note(res, t, tr, t->decl->count, "rounded_total", NULL, "rounded",
-				 "total replaced by the sum of its released cells");
-		}
-	}
-	return 0;
 }
