@@ -109,18 +109,8 @@ static void derived_uninterpreted(const struct sdc_table *t, const bool *named,
 {
 	const size_t nc = t->csv->ncols;
 	char list[128];
-	size_t n = 0, len = 0;
+	size_t n = sdc_column_list(named, nc, list, sizeof(list));
 
-	list[0] = '\0';
-	for (size_t c = 0; c < nc; c++) {
-		if (named[c])
-			continue;
-		if (n++ < 8 && len < sizeof(list))
-			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%zu",
-						n > 1 ? ", " : "", c + 1);
-		else if (n == 9 && len < sizeof(list))
-			len += (size_t)snprintf(list + len, sizeof(list) - len, ", ...");
-	}
 	if (n)
 		sdc_reason(res, "uninterpreted_statistic", SDC_REVIEW,
 			   "%zu column(s) of this %s not declared (column %s of %zu): a statistic the checker cannot interpret",

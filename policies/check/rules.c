@@ -1118,6 +1118,18 @@ static bool sdc_numeric_margin_grouped(const struct sdc_table *t, struct sdc_res
 	return false;
 }
 
+/* A column's numbers, NAN where a field is not one; NULL without memory. */
+static double *sdc_column_values(const struct sdc_table *t, int col)
+{
+	const size_t n = t->csv->nrows;
+	double *val = trex_calloc(n + 1, sizeof(double));
+
+	for (size_t row = 0; val && row < n; row++)
+		if (sdc_parse_number(csv_field(t->csv, row, (size_t)col), &val[row]) != 0)
+			val[row] = NAN;
+	return val;
+}
+
 static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res)
 {
 	size_t n = t->csv->nrows, nd = t->decl->ndims;
@@ -1135,14 +1147,8 @@ static bool sdc_numeric_margin(const struct sdc_table *t, struct sdc_result *res
 
 	if (col < 0)
 		return false;
-	if (!counts) {
-		val = trex_calloc(n + 1, sizeof(double));
-		if (!val)
-			return false;
-		for (size_t row = 0; row < n; row++)
-			if (sdc_parse_number(csv_field(t->csv, row, (size_t)col), &val[row]) != 0)
-				val[row] = NAN;
-	}
+	if (!counts && !(val = sdc_column_values(t, col)))
+		return false;
 	r = sdc_slices_init(t, res, &s);
 	if (r != 0) {
 		sdc_slices_free(&s);
@@ -1263,14 +1269,8 @@ static bool sdc_nested_margin(const struct sdc_table *t, struct sdc_result *res)
 
 	if (col < 0)
 		return false;
-	if (!counts) {
-		val = trex_calloc(n + 1, sizeof(double));
-		if (!val)
-			return false;
-		for (size_t row = 0; row < n; row++)
-			if (sdc_parse_number(csv_field(t->csv, row, (size_t)col), &val[row]) != 0)
-				val[row] = NAN;
-	}
+	if (!counts && !(val = sdc_column_values(t, col)))
+		return false;
 	r = sdc_slices_init(t, res, &s);
 	if (r < 0) {
 		sdc_slices_free(&s);
@@ -1428,6 +1428,24 @@ static void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result 
 	sdc_nested_margin(t, res);
 }
 
+/* The columns not named, by 1-based position, at most 8 (sdc.h). */
+size_t sdc_column_list(const bool *named, size_t nc, char *list, size_t size)
+{
+	size_t n = 0, len = 0;
+
+	list[0] = '\0';
+	for (size_t c = 0; c < nc; c++) {
+		if (named[c])
+			continue;
+		if (n++ < 8 && len < size)
+			len += (size_t)snprintf(list + len, size - len, "%s%zu", n > 1 ? ", " : "",
+						c + 1);
+		else if (n == 9 && len < size)
+			len += (size_t)snprintf(list + len, size - len, ", ...");
+	}
+	return n;
+}
+
 /* A frequency or magnitude table holds only the columns its declaration
  * names (issue #11 item 7a): anything else would leave word for word,
  * since no rule reads it. The file fails; the reason names the columns
@@ -1438,7 +1456,7 @@ void sdc_undeclared_columns(const struct sdc_table *t, struct sdc_result *res)
 	const size_t nc = t->csv->ncols;
 	bool named[CSV_MAX_COLS] = {false};
 	char list[128];
-	size_t n = 0, len = 0;
+	size_t n;
 
 	if (d->kind != KIND_FREQUENCY && d->kind != KIND_MAGNITUDE)
 		return;
@@ -1454,16 +1472,7 @@ void sdc_undeclared_columns(const struct sdc_table *t, struct sdc_result *res)
 		named[t->contrib_col] = true;
 	if (t->dof_col >= 0)
 		named[t->dof_col] = true;
-	list[0] = '\0';
-	for (size_t c = 0; c < nc; c++) {
-		if (named[c])
-			continue;
-		if (n++ < 8 && len < sizeof(list))
-			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%zu",
-						n > 1 ? ", " : "", c + 1);
-		else if (n == 9 && len < sizeof(list))
-			len += (size_t)snprintf(list + len, sizeof(list) - len, ", ...");
-	}
+	n = sdc_column_list(named, nc, list, sizeof(list));
 	if (n)
 		sdc_reason(res, "undeclared_column", SDC_FAIL,
 			   "undeclared column: %zu column(s) not named by the declaration (column %s of %zu): a table may hold only its declared columns",

@@ -273,6 +273,9 @@ bool sdc_code_is_named_margin(const struct output_decl *d, size_t dim, const cha
 void sdc_named_margin_fails(struct sdc_result *res, const char *code, const char *dim);
 int sdc_totals_named(const struct policy *pol, const struct sdc_table *t,
 		     struct sdc_result *res, struct trex_err *err);
+/* The 1-based positions of the columns not named, at most 8 then "...",
+ * into list; returns how many are not named. */
+size_t sdc_column_list(const bool *named, size_t nc, char *list, size_t size);
 /* Frequency and magnitude tables: fail (undeclared_column) when a column
  * is not named by the declaration. Both paths, after the rules. */
 void sdc_undeclared_columns(const struct sdc_table *t, struct sdc_result *res);
