@@ -154,7 +154,8 @@ int diff_open(const struct sdc_table *t, const char *prevdir, const struct diff_
 	memset(ds, 0, sizeof(*ds));
 	ds->mcol = t->count_col >= 0 ? t->count_col : t->contrib_col;
 	if (ds->mcol < 0 || !mname || !t->decl->ndims ||
-	    (t->decl->kind != KIND_FREQUENCY && t->decl->kind != KIND_MAGNITUDE))
+	    (t->decl->kind != KIND_FREQUENCY && t->decl->kind != KIND_MAGNITUDE &&
+	     (t->decl->kind != KIND_SUMMARY || t->count_col < 0)))
 		return 0;
 	for (size_t k = 0; sib && k < sib->n && r == 0; k++)
 		r = diff_load(ds, t, mname, sib->path[k], sib->name[k], strlen(sib->name[k]),
