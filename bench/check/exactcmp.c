@@ -12,6 +12,7 @@
  *    "search": "optimal" | "heuristic optimal" | "limit" | "too large" | "none",
  *    "search_ms", "rounds", "nodes", "cuts"}
  * usage: exactcmp RUNS MANIFEST FILE [MANIFEST FILE ...] (cwd: the files'). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,9 +158,14 @@ int main(int argc, char **argv)
 		fputs("usage: exactcmp RUNS MANIFEST FILE [MANIFEST FILE ...]\n", stderr);
 		return 2;
 	}
-	runs = atoi(argv[1]);
-	if (runs < 1 || runs > 64)
-		runs = 5;
+	char *end;
+	errno = 0;
+	long n = strtol(argv[1], &end, 10);
+	if (errno || end == argv[1] || *end || n < 1 || n > 64) {
+		fputs("exactcmp: RUNS must be a number from 1 to 64\n", stderr);
+		return 2;
+	}
+	runs = (int)n;
 	policy_defaults(&pol);
 	for (int a = 2; a + 1 < argc; a += 2) {
 		struct csv_table csv;

@@ -89,19 +89,6 @@ static bool derived_disclosive(const struct policy *pol, double lo, double hi, b
 	return a <= b && a < (double)pol->safe_threshold;
 }
 
-/* A column of the table by its declared name; -EINVAL (missing_column,
- * naming the declared column, which comes from the manifest) when absent. */
-static int derived_col(const struct sdc_table *t, const char *name, const char *role,
-		       struct trex_err *err)
-{
-	int c = csv_column(t->csv, name);
-	if (c < 0)
-		return trex_err_setx(err, -EINVAL,
-				     "%s:1:1: missing_column: declared %s column '%s' is not in the header",
-				     t->name, role, name);
-	return c;
-}
-
 /* Columns of a checked table that no declaration names: held for review
  * (rule uninterpreted_statistic), named by position, never by header. */
 static void derived_uninterpreted(const struct sdc_table *t, const bool *named,
@@ -323,13 +310,13 @@ int derived_check_summary(const struct policy *pol, const struct sdc_table *t,
 
 		c->x = x;
 		c->base_col = -1;
-		if ((c->col = derived_col(t, x->column, "derived", err)) < 0)
+		if ((c->col = sdc_declared_col(t, x->column, "derived", err)) < 0)
 			return -EINVAL;
 		named[c->col] = true;
-		if (base && (c->base_col = derived_col(t, base, "derived", err)) < 0)
+		if (base && (c->base_col = sdc_declared_col(t, base, "derived", err)) < 0)
 			return -EINVAL;
 		for (size_t k = 0; k < x->nlargest; k++) {
-			if ((c->largest_col[k] = derived_col(t, x->largest[k], "largest", err)) < 0)
+			if ((c->largest_col[k] = sdc_declared_col(t, x->largest[k], "largest", err)) < 0)
 				return -EINVAL;
 			/* the largest contributions never leave */
 			named[c->largest_col[k]] = res->drop_col[c->largest_col[k]] = true;
@@ -399,7 +386,7 @@ int derived_check_regression(const struct policy *pol, const struct sdc_table *t
 			   "regression without declared 'observations' per term: covariate levels held by few records cannot be checked");
 		return 0;
 	}
-	if ((col = derived_col(t, name, "observations", err)) < 0)
+	if ((col = sdc_declared_col(t, name, "observations", err)) < 0)
 		return -EINVAL;
 	for (size_t r = 0; r < csv->nrows; r++) {
 		double m;

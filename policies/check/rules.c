@@ -370,8 +370,8 @@ int sdc_parse_number_slow(const char *s, double *out)
 	return 0;
 }
 
-static int sdc_col(const struct sdc_table *t, const char *name, const char *role,
-		   struct trex_err *err)
+int sdc_declared_col(const struct sdc_table *t, const char *name, const char *role,
+		     struct trex_err *err)
 {
 	int c = csv_column(t->csv, name);
 	if (c < 0)
@@ -392,18 +392,19 @@ int sdc_table_open(struct sdc_table *t, const struct csv_table *csv,
 	t->name = name;
 	t->count_col = t->value_col = t->contrib_col = t->dof_col = -1;
 	for (size_t i = 0; i < d->ndims; i++)
-		if ((t->dim_col[i] = sdc_col(t, d->dims[i], "dimension", err)) < 0)
+		if ((t->dim_col[i] = sdc_declared_col(t, d->dims[i], "dimension", err)) < 0)
 			return -EINVAL;
-	if (d->count && (t->count_col = sdc_col(t, d->count, "count", err)) < 0)
+	if (d->count && (t->count_col = sdc_declared_col(t, d->count, "count", err)) < 0)
 		return -EINVAL;
-	if (d->value && (t->value_col = sdc_col(t, d->value, "value", err)) < 0)
+	if (d->value && (t->value_col = sdc_declared_col(t, d->value, "value", err)) < 0)
 		return -EINVAL;
-	if (d->contributors && (t->contrib_col = sdc_col(t, d->contributors, "contributors", err)) < 0)
+	if (d->contributors &&
+	    (t->contrib_col = sdc_declared_col(t, d->contributors, "contributors", err)) < 0)
 		return -EINVAL;
-	if (d->dof && (t->dof_col = sdc_col(t, d->dof, "dof", err)) < 0)
+	if (d->dof && (t->dof_col = sdc_declared_col(t, d->dof, "dof", err)) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < d->nlargest; i++)
-		if ((t->largest_col[i] = sdc_col(t, d->largest[i], "largest", err)) < 0)
+		if ((t->largest_col[i] = sdc_declared_col(t, d->largest[i], "largest", err)) < 0)
 			return -EINVAL;
 	return 0;
 }

@@ -273,6 +273,10 @@ bool sdc_code_is_named_margin(const struct output_decl *d, size_t dim, const cha
 void sdc_named_margin_fails(struct sdc_result *res, const char *code, const char *dim);
 int sdc_totals_named(const struct policy *pol, const struct sdc_table *t,
 		     struct sdc_result *res, struct trex_err *err);
+/* A column of the table by its declared name; -EINVAL (missing_column,
+ * naming the declared column, which comes from the manifest) when absent. */
+int sdc_declared_col(const struct sdc_table *t, const char *name, const char *role,
+		     struct trex_err *err);
 /* The 1-based positions of the columns not named, at most 8 then "...",
  * into list; returns how many are not named. */
 size_t sdc_column_list(const bool *named, size_t nc, char *list, size_t size);

@@ -22,17 +22,6 @@
 #include "alloc.h"
 #include "cleanup.h"
 
-static int survival_col(const struct sdc_table *t, const char *name, const char *role,
-			struct trex_err *err)
-{
-	int c = csv_column(t->csv, name);
-	if (c < 0)
-		return trex_err_setx(err, -EINVAL,
-				     "%s:1:1: missing_column: declared %s column '%s' is not in the header",
-				     t->name, role, name);
-	return c;
-}
-
 struct survival {
 	const struct policy *pol;
 	const struct sdc_table *t;
@@ -98,11 +87,11 @@ int survival_check(const struct policy *pol, const struct sdc_table *t, struct s
 	bool steps = true;
 	double prev_time = 0, prev_n = 0, prev_e = 0, prev_c = 0, prev_s = 1, prev_hs = 0;
 
-	if ((tcol = survival_col(t, d->time, "time", err)) < 0 ||
-	    (ncol = survival_col(t, d->at_risk, "at_risk", err)) < 0 ||
-	    (d->events && (ecol = survival_col(t, d->events, "events", err)) < 0) ||
-	    (d->censored && (ccol = survival_col(t, d->censored, "censored", err)) < 0) ||
-	    (d->survival && (scol = survival_col(t, d->survival, "survival", err)) < 0))
+	if ((tcol = sdc_declared_col(t, d->time, "time", err)) < 0 ||
+	    (ncol = sdc_declared_col(t, d->at_risk, "at_risk", err)) < 0 ||
+	    (d->events && (ecol = sdc_declared_col(t, d->events, "events", err)) < 0) ||
+	    (d->censored && (ccol = sdc_declared_col(t, d->censored, "censored", err)) < 0) ||
+	    (d->survival && (scol = sdc_declared_col(t, d->survival, "survival", err)) < 0))
 		return -EINVAL;
 	for (size_t i = 0; i < d->ndims; i++)
 		named[t->dim_col[i]] = true;
