@@ -63,6 +63,9 @@ all: $(BINS)
 
 include $(sort $(wildcard */*.mk */*/*.mk))
 
+# every benchmark, each writing its section of bench/BENCHMARKS.md
+bench: bench-sandbox bench-check bench-joint bench-api
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(BASE_CFLAGS) -MMD -MP -c $< -o $@

@@ -51,7 +51,7 @@
 #include "csv.h"
 #include "sdc.h"
 
-#define JOINT_MAX_CELLS 20000           /* as secondary suppression (suppress.c) */
+#define JOINT_MAX_CELLS 100000          /* the system's cells (a table alone: 20,000, suppress.c) */
 #define JOINT_MAX_BYTES (16u << 20)     /* a table read whole to be joined */
 #define JOINT_MAX_TABLES 4096
 
@@ -228,9 +228,37 @@ static double joint_row_value(const struct joint_src *s, size_t r)
  * knows every true value of the run, so current tables are matched on
  * them, releases on what they released; a cell a release hid is taken
  * as the point of its key. */
+/* Does a release count the same population as the group: no point
+ * inside it (none of its own dimensions at a total) released with a value
+ * the group knows otherwise? Its totals may differ (a category added
+ * since). One that does not is all cells of its own, the ones it hid
+ * included: they are not the group's cells. */
+static bool joint_same_population(const struct joint_group *g, const struct joint_src *s)
+{
+	const char *key[MANIFEST_MAX_DIMS];
+
+	for (size_t r = 0; r < s->csv.nrows; r++) {
+		size_t slot;
+		long c;
+		double v = joint_row_value(s, r);
+		bool inside = true;
+
+		joint_row_key(g, s, r, key);
+		for (size_t d = 0; d < g->nd; d++)
+			inside &= s->col[d] < 0 || key[d] != NULL;
+		if (!inside || isnan(v))
+			continue;
+		c = joint_find(g, key, &slot);
+		if (c >= 0 && !isnan(g->value[c]) && joint_differ(v, g->value[c]))
+			return false;
+	}
+	return true;
+}
+
 static int joint_add(struct joint_group *g, struct joint_src *s, size_t si)
 {
 	const char *key[MANIFEST_MAX_DIMS];
+	const bool apart = !s->current && !joint_same_population(g, s);
 
 	s->cell = trex_calloc(s->csv.nrows + 1, sizeof(size_t));
 	if (!s->cell)
@@ -244,7 +272,9 @@ static int joint_add(struct joint_group *g, struct joint_src *s, size_t si)
 		joint_row_key(g, s, r, key);
 		if (g->ncells + 1 > g->capcells && joint_grow(g) < 0)
 			return -ENOMEM;
-		c = joint_find(g, key, &slot);
+		c = apart ? -1 : joint_find(g, key, &slot);
+		if (apart)
+			slot = SIZE_MAX;
 		if (c >= 0 && (g->last[c] == si + 1 ||
 			       (!isnan(v) && !isnan(g->value[c]) && joint_differ(v, g->value[c])))) {
 			c = -1;
