@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "dataset.h"
 #include "fsutil.h"
+#include "paths.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 
@@ -87,7 +88,7 @@ static void cfg_free_strv(char **v, size_t n)
 	trex_free(v);
 }
 
-int config_init_defaults(struct config *c, const char *self_dir, struct trex_err *err)
+int config_init_defaults(struct config *c, struct trex_err *err)
 {
 	memset(c, 0, sizeof(*c));
 	char p[PATH_MAX];
@@ -104,21 +105,21 @@ int config_init_defaults(struct config *c, const char *self_dir, struct trex_err
 	c->tls.handshake_timeout_ms = 10000;
 	c->request_timeout_ms = 30000;
 	c->idle_timeout_ms = 60000;
-	snprintf(p, sizeof(p), "%s/trex-sandbox", self_dir);
-	if (cfg_set_str(&c->sandbox, p, err) < 0)
+	/* the helpers, packs and profile of the installation this trexd
+	 * was built for (common/paths.h), wherever the binary is run from */
+	if (cfg_set_str(&c->sandbox, trex_path_sandbox(), err) < 0)
 		return err->code;
-	snprintf(p, sizeof(p), "%s/trex-check", self_dir);
-	if (cfg_set_str(&c->check, p, err) < 0)
+	if (cfg_set_str(&c->check, trex_path_check(), err) < 0)
 		return err->code;
-	snprintf(p, sizeof(p), "%s/../policies/disclosure", self_dir);
+	snprintf(p, sizeof(p), "%s/disclosure", trex_path_datadir());
 	char *real = realpath(p, NULL);
 	int r = cfg_set_str(&c->policy_dir, real ? real : p, err);
 	free(real);
 	if (r < 0 || cfg_set_str(&c->policy, "default", err) < 0)
 		return err->code;
-	/* the shipped profile when it sits where `make` leaves it; otherwise
-	 * the sandbox's built-in copy of the same profile */
-	snprintf(p, sizeof(p), "%s/../policies/seccomp/default.policy", self_dir);
+	/* the shipped profile when it is installed; otherwise the sandbox's
+	 * built-in copy of the same profile */
+	snprintf(p, sizeof(p), "%s/seccomp/default.policy", trex_path_datadir());
 	real = realpath(p, NULL);
 	if (real) {
 		r = cfg_set_str(&c->seccomp_profile, real, err);

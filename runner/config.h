@@ -100,9 +100,9 @@ struct config {
 	struct tls_config tls;
 };
 
-/* Fill built-in defaults. self_dir is the folder holding the trexd binary
- * (for the sandbox, check and policy_dir defaults). */
-int config_init_defaults(struct config *c, const char *self_dir, struct trex_err *err);
+/* Fill built-in defaults: the sandbox, check, policy_dir and
+ * seccomp_profile of the installation trexd was built for (paths.h). */
+int config_init_defaults(struct config *c, struct trex_err *err);
 
 /* Parse a trexd.json text over the defaults. `file` names the source in
  * error messages ("FILE:LINE: unknown key \"k\" in ..."). */

@@ -125,20 +125,6 @@ static void main_on_hup(uv_signal_t *s, int signum)
 	}
 }
 
-static int main_self_dir(char *out, size_t len)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -errno;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(out, len, "%s", exe);
-	return 0;
-}
-
 /* What -n checks beyond parsing: the binaries and the disclosure policy
  * packs that jobs will use. */
 static int main_check_extra(const struct config *c, struct trex_err *err)
@@ -232,11 +218,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct trex_err err = { 0 };
 	d->seccomp_fd = -1;
-	if (main_self_dir(d->self_dir, sizeof(d->self_dir)) < 0) {
-		fprintf(stderr, "trexd: cannot find its own folder\n");
-		return 1;
-	}
-	int r = config_init_defaults(&cfg, d->self_dir, &err);
+	int r = config_init_defaults(&cfg, &err);
 	/* the quick start is a developer's sandbox: no permits unless a
 	 * config file says so (docs/config.md) */
 	cfg.access.require_permit = config_file != NULL;

@@ -21,7 +21,6 @@ struct trexd {
 	struct store *wstore; /* second connection: submissions, off the loop (submit.c) */
 	struct http_server *http;
 	struct sched *sched;
-	char self_dir[4096]; /* folder of the trexd binary */
 	int seccomp_fd;      /* precompiled default profile, or -1 */
 	struct trexd_access *acc; /* keys, permits and audit log (access.h) */
 	struct jobdoc_cache *docs; /* GET /v1/jobs/{id} documents (jobdoc.h) */
