@@ -27,6 +27,9 @@ for f in share/trex/disclosure/default.json share/trex/disclosure/strict.json \
 done
 expect_eq "etc/trex/trexd.json, 0640" 640 "$(mode "$S/etc/trex/trexd.json")"
 expect_eq "var/lib/trex, 0700" 700 "$(mode "$S/var/lib/trex")"
+for m in trex.1 trex-check.1 trexd.json.5 trex-policy.5 trex-permit.5 trexd.8 trex-sandbox.8; do
+	expect_eq "man page $m, 0644" 644 "$(mode "$S/share/man/man${m##*.}/$m")"
+done
 check "the sample config names the state folder" grep -q "\"state_dir\": \"$P/var/lib/trex\"" "$S/etc/trex/trexd.json"
 
 # a second install keeps the operator's config
