@@ -649,6 +649,12 @@ struct http_deferred *http_defer(const struct http_request *req)
 	return d;
 }
 
+int http_is_deferred(const struct http_request *req)
+{
+	const struct http_conn *c = req->conn;
+	return c && c->deferred != NULL;
+}
+
 void http_deferred_cancel(struct http_deferred *d)
 {
 	if (d->conn)

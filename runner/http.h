@@ -79,6 +79,8 @@ struct http_deferred *http_defer(const struct http_request *req);
 void http_deferred_answer(struct http_deferred *d, struct http_response *resp);
 /* Undo http_defer from within the handler: it answers in `resp` after all. */
 void http_deferred_cancel(struct http_deferred *d);
+/* Whether the handler deferred req's answer (its status is not known yet). */
+int http_is_deferred(const struct http_request *req);
 
 /* Bind `path` (a stale socket there is replaced), chmod it to `mode` and
  * serve. */

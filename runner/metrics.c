@@ -17,6 +17,7 @@
 #include "events.h"
 #include "sched.h"
 #include "store.h"
+#include "version.h"
 #include "view.h"
 
 #define METRICS_ROUTES 32
@@ -62,28 +63,9 @@ static struct {
 	size_t n_cells;
 } metrics;
 
-/* names of enum api_route_kind (api.h), in its order */
-static const char *const metrics_route_names[] = {
-	"not_found", "bad_method", "health", "submit", "job", "outputs", "output_file",
-	"approve", "review", "held_file", "release_manifest", "audit_job", "audit_project",
-	"trexd_key", "refused",
-};
-
 static const char *metrics_route(int route)
 {
-	if (route >= 0 && (size_t)route < sizeof(metrics_route_names) / sizeof(metrics_route_names[0]))
-		return metrics_route_names[route];
-	switch (route) {
-	case API_METRICS: return "metrics";
-	case API_CANCEL: return "cancel";
-	case API_LIST: return "list";
-	case API_LOGS: return "logs";
-	case API_LOG: return "log";
-	case API_EVENTS: return "events";
-	case API_AUDIT_HEAD: return "audit_head";
-	case API_ACRO: return "acro";
-	default: return "other";
-	}
+	return api_route_name((enum api_route_kind)route);
 }
 
 void metrics_observe_request(int route, int status, uint64_t handler_ns)
@@ -205,6 +187,10 @@ void metrics_serve(struct trexd *d, struct http_response *resp)
 		http_respond_error(resp, 500, "internal", "the store could not be read");
 		return;
 	}
+	/* the usual constant-1 gauge whose labels say what is running */
+	trex_buf_printf(&o, "# HELP trex_build_info The trex release this trexd was built from.\n"
+			    "# TYPE trex_build_info gauge\ntrex_build_info{version=\"%s\"} 1\n",
+			TREX_VERSION);
 	trex_buf_printf(&o, "# HELP trexd_queue_depth Jobs waiting for a slot.\n"
 			    "# TYPE trexd_queue_depth gauge\ntrexd_queue_depth %ld\n", queued);
 	trex_buf_printf(&o, "# HELP trexd_jobs_running Sandboxes trexd supervises now.\n"
