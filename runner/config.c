@@ -413,7 +413,7 @@ static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "s
 					"limits", "require_permit", "approver_keys",
 					"revoked_permits", "users", "two_checkers",
 					"audit_checkpoint_every", "tls", "events", "request_timeout_ms",
-					"idle_timeout_ms" };
+					"idle_timeout_ms", "metrics_listen" };
 
 /* "tls": {"listen", "cert", "key", "client_ca", "handshake_timeout_ms"} */
 static int cfg_tls(const struct cfg_src *s, struct config *c, json_t *obj,
@@ -503,6 +503,8 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 			str = &c->policy;
 		else if (strcmp(key, "uid_range") == 0)
 			str = &c->uid_range;
+		else if (strcmp(key, "metrics_listen") == 0)
+			str = &c->metrics_listen;
 		else if (strcmp(key, "seccomp_profile") == 0 && json_is_null(v)) {
 			trex_free(c->seccomp_profile);
 			c->seccomp_profile = NULL;
@@ -513,6 +515,10 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 			r = config_access_parse(c, s->file, cfg_line_of_key(s, key), key, v, err);
 		} else if (str) {
 			r = cfg_string(s, v, key, str, err);
+			struct sockaddr_storage ss;
+			if (r == 0 && str == &c->metrics_listen &&
+			    config_tls_addr(c->metrics_listen, &ss, err) < 0)
+				return cfg_fail(s, err, key, "metrics_listen: %s", err->msg);
 		} else if (strcmp(key, "socket_mode") == 0) {
 			/* a string of octal digits: JSON has no octal numbers */
 			const char *m = json_string_value(v);
@@ -781,6 +787,7 @@ void config_free(struct config *c)
 	}
 	trex_free(c->runtimes);
 	config_access_free(c);
+	trex_free(c->metrics_listen);
 	trex_free(c->tls.listen);
 	trex_free(c->tls.cert);
 	trex_free(c->tls.key);

@@ -25,6 +25,7 @@
 #include "http.h"
 #include "jobdoc.h"
 #include "log.h"
+#include "metrics.h"
 #include "packs.h"
 #include "paths.h"
 #include "recover.h"
@@ -115,6 +116,8 @@ static void main_on_signal(uv_signal_t *s, int signum)
 	trex_log(TREX_LOG_INFO, "trexd_stopping", "signal=%d", signum);
 	http_close(d->http);
 	d->http = NULL;
+	http_close(d->metrics_http);
+	d->metrics_http = NULL;
 	sched_stop(d, main_stopped);
 }
 
@@ -352,6 +355,16 @@ int main(int argc, char **argv)
 	char tls_bound[80] = "off";
 	if (r == 0 && cfg.tls.listen)
 		r = main_listen_tls(d, tls_bound, sizeof(tls_bound), &err);
+	/* GET /metrics on TCP for a Prometheus scraper: counts only, to anyone
+	 * who reaches the address (docs/config.md metrics_listen) */
+	char metrics_bound[80] = "off";
+	if (r == 0 && cfg.metrics_listen) {
+		struct sockaddr_storage ss;
+		r = config_tls_addr(cfg.metrics_listen, &ss, &err);
+		if (r == 0)
+			r = http_listen_tcp(d->loop, (struct sockaddr *)&ss, 4096, metrics_http_handle, d,
+					    &d->metrics_http, metrics_bound, sizeof(metrics_bound), &err);
+	}
 	if (r < 0) {
 		fprintf(stderr, "trexd: %s\n", err.msg);
 		jobdoc_cache_free(d->docs);
@@ -374,8 +387,8 @@ int main(int argc, char **argv)
 	uv_signal_init(d->loop, &sig_hup);
 	sig_hup.data = d;
 	uv_signal_start(&sig_hup, main_on_hup, SIGHUP);
-	trex_log(TREX_LOG_INFO, "trexd_started", "socket=%s tls=%s concurrency=%d seccomp=%s",
-		 cfg.socket, tls_bound, cfg.concurrency,
+	trex_log(TREX_LOG_INFO, "trexd_started", "socket=%s tls=%s metrics=%s concurrency=%d seccomp=%s",
+		 cfg.socket, tls_bound, metrics_bound, cfg.concurrency,
 		 d->seccomp_fd >= 0 ? "compiled" : "built-in");
 	/* jobs queued before a restart */
 	sched_kick(d);

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "alloc.h"
+#include "log.h"
 #include "buf.h"
 #include "events.h"
 #include "sched.h"
@@ -243,4 +244,24 @@ void metrics_serve(struct trexd *d, struct http_response *resp)
 	resp->content_type = "text/plain; version=0.0.4";
 	resp->body = body;
 	resp->len = len;
+}
+
+void metrics_http_handle(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct trexd *d = ctx;
+	uint64_t t0 = uv_hrtime();
+	enum api_route_kind kind = API_METRICS;
+	if (strcmp(req->path, "/metrics") != 0) {
+		kind = API_NOT_FOUND;
+		http_respond_error(resp, 404, "not_found", "this listener serves GET /metrics only");
+	} else if (strcmp(req->method, "GET") != 0) {
+		kind = API_BAD_METHOD;
+		http_respond_error(resp, 405, "method_not_allowed", "GET /metrics only");
+	} else {
+		metrics_serve(d, resp);
+	}
+	metrics_observe_request((int)kind, resp->status, uv_hrtime() - t0);
+	/* a scrape every few seconds: not worth a line at info level */
+	trex_log(TREX_LOG_DEBUG, "metrics_request", "listener=metrics method=%s route=%s status=%d",
+		 req->method, api_route_name(kind), resp->status);
 }

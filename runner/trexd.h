@@ -20,6 +20,7 @@ struct trexd {
 	struct store *store;
 	struct store *wstore; /* second connection: submissions, off the loop (submit.c) */
 	struct http_server *http;
+	struct http_server *metrics_http; /* metrics_listen, or NULL */
 	struct sched *sched;
 	int seccomp_fd;      /* precompiled default profile, or -1 */
 	struct trexd_access *acc; /* keys, permits and audit log (access.h) */
