@@ -648,7 +648,7 @@ int hostcheck_run(const struct config *c, const char *config_file, const struct 
 		int fd = -1;
 		if (secpol_compile_file(c->seccomp_profile, &fd, &err) < 0)
 			failed += hc_line(HC_FAIL, "seccomp_profile", "correct the profile (policies/seccomp/"
-					  "secpol.h)", "%s: %s", c->seccomp_profile, err.msg);
+					  "secpol.h)", "%s", err.msg);
 		else
 			hc_line(HC_OK, "seccomp_profile", NULL, "%s compiles", c->seccomp_profile);
 		if (fd >= 0)
