@@ -89,6 +89,7 @@ struct joint_group {
 	size_t *inst;                   /* 0: the point shared by every table; else the
 					 * source (+ 1) whose value there differs */
 	size_t *last;                   /* the last source (+ 1) that mapped a row to it */
+	size_t *next;                   /* the next cell of the same key (SIZE_MAX: none) */
 	size_t ninst;                   /* cells of an instance of their own */
 	size_t ncells, capcells;
 	size_t *slots, capslots;        /* hash: cell + 1 */
@@ -167,6 +168,10 @@ static int joint_grow(struct joint_group *g)
 	if (!fr)
 		return -ENOMEM;
 	g->last = fr;
+	fr = trex_reallocarray(g->next, cap, sizeof(size_t));
+	if (!fr)
+		return -ENOMEM;
+	g->next = fr;
 	g->capcells = cap;
 	/* the hash at most half full: rebuilt twice as large */
 	trex_free(g->slots);
@@ -277,8 +282,20 @@ static int joint_add(struct joint_group *g, struct joint_src *s, size_t si)
 			slot = SIZE_MAX;
 		if (c >= 0 && (g->last[c] == si + 1 ||
 			       (!isnan(v) && !isnan(g->value[c]) && joint_differ(v, g->value[c])))) {
+			/* another population's cell of that key, where one
+			 * agrees with this row (two tables of one cohort beside
+			 * a table of another), else a new one */
+			size_t root = (size_t)c, tail = root;
 			c = -1;
+			for (size_t i = g->next[root]; i != SIZE_MAX && c < 0; i = g->next[i]) {
+				tail = i;
+				if (g->last[i] != si + 1 &&
+				    (isnan(v) || isnan(g->value[i]) || !joint_differ(v, g->value[i])))
+					c = (long)i;
+			}
 			slot = SIZE_MAX;
+			if (c < 0)
+				g->next[tail] = g->ncells; /* the cell made below */
 		}
 		if (c < 0) {
 			c = (long)g->ncells++;
@@ -287,6 +304,7 @@ static int joint_add(struct joint_group *g, struct joint_src *s, size_t si)
 			g->own[c] = CELL_OK;
 			g->locked[c] = 0;
 			g->from_src[c] = SIZE_MAX;
+			g->next[c] = SIZE_MAX;
 			g->inst[c] = slot == SIZE_MAX ? si + 1 : 0;
 			g->ninst += slot == SIZE_MAX;
 			if (slot != SIZE_MAX)
@@ -370,6 +388,7 @@ static void joint_group_free(struct joint_group *g)
 	trex_free(g->from_src);
 	trex_free(g->inst);
 	trex_free(g->last);
+	trex_free(g->next);
 	trex_free(g->slots);
 	memset(g, 0, sizeof(*g));
 }
