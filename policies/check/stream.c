@@ -835,7 +835,7 @@ int stream_check(const struct policy *pol, const struct output_decl *d, const ch
 		if (r == 0)
 			r = stream_identifiers(&st, v, cs->first);
 		if (r == 0)
-			diff_rows(&st.diff, t, v, 0, v->nrows);
+			r = diff_rows(&st.diff, t, v, 0, v->nrows);
 		if (r == 0 && st.out && !st.dup) {
 			st.batch.ncells = v->nrows;
 			t->csv = v;
@@ -864,8 +864,16 @@ int stream_check(const struct policy *pol, const struct output_decl *d, const ch
 		trex_err_set(err, r, "%s", name);
 		goto out;
 	}
-	if (diff_wanted(so->previous, so->siblings) && res->verdict < SDC_REVIEW)
+	if (diff_wanted(so->previous, so->siblings) && res->verdict < SDC_REVIEW) {
+		/* an earlier table paired by content only now, its cells not
+		 * compared: checked whole instead (difference.c) */
+		r = diff_pair(&st.diff, t, err);
+		if (r != 0) {
+			r = r > 0 ? 1 : r;
+			goto out;
+		}
 		diff_finish(pol, t, res, &st.diff);
+	}
 	if (st.out) {
 		bool leaves = res->verdict == SDC_PASS || res->verdict == SDC_SUPPRESSED;
 		r = report_release_close(st.out, st.tmp, leaves ? so->release_path : NULL, so->sync,
