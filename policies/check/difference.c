@@ -14,10 +14,10 @@
  * are compared the same way. An earlier table carries no manifest, so
  * which of its columns are the dimensions and the measure is found:
  *  - a declared dimension pairs with the column of the same name, else,
- *    by content, with the column whose set of codes overlaps its own most
- *    (Jaccard index >= 1/2: a renamed column, or one with a new
- *    category, still pairs); pairs are taken best first, ties to the
- *    earlier dimension then the earlier column, so the pairing is
+ *    by content, with a column sharing most of its codes (more than half
+ *    of the smaller set of codes: a renamed column, or one with a new
+ *    category, still pairs), the most alike first (Jaccard index), ties
+ *    to the earlier dimension then the earlier column, so the pairing is
  *    deterministic; a table paired by content must have one row per
  *    combination of the paired codes (an extra dimension is another
  *    table: linked, not differenced);
@@ -361,15 +361,17 @@ static int diff_collect(struct diff_state *ds, const struct sdc_table *t,
 	return 0;
 }
 
-/* |a & b| / |a | b|, 0 for two empty sets */
-static double diff_jaccard(const struct diff_codes *a, const struct diff_codes *b)
+/* How alike two sets of codes are: |a & b| / |a | b| (Jaccard), or -1
+ * when they do not share most codes of the smaller one (more than half:
+ * a new category, or a code dropped, still leaves most of them). */
+static double diff_alike(const struct diff_codes *a, const struct diff_codes *b)
 {
 	const struct diff_codes *s = a->n <= b->n ? a : b, *l = s == a ? b : a;
 	size_t both = 0;
 
 	for (size_t i = 0; i < s->cap; i++)
 		both += s->h[i] && diff_codes_has(l, s->h[i]);
-	return a->n + b->n ? (double)both / (double)(a->n + b->n - both) : 0;
+	return both * 2 > s->n ? (double)both / (double)(a->n + b->n - both) : -1;
 }
 
 /* Pair d's unnamed dimensions by content (the top comment): 1 paired
@@ -396,7 +398,7 @@ static int diff_pair_one(struct diff_state *ds, const struct sdc_table *t, struc
 							       1469598103934665603ull));
 		for (size_t k = 0; k < nd && r == 0; k++)
 			if (d->pcols[k] < 0)
-				jac[k][j] = diff_jaccard(&ds->tcodes[k], &col);
+				jac[k][j] = diff_alike(&ds->tcodes[k], &col);
 	}
 	diff_codes_free(&col);
 	if (r < 0)
@@ -415,8 +417,6 @@ static int diff_pair_one(struct diff_state *ds, const struct sdc_table *t, struc
 				}
 		if (best == none)
 			break;
-		if (best < 0.5)
-			return 0;
 		d->pcols[bk] = (int)bj;
 		for (size_t k = 0; k < nd; k++)
 			jac[k][bj] = none;
