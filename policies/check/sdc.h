@@ -592,11 +592,14 @@ static inline bool diff_wanted(const char *prevdir, const struct diff_siblings *
 	return prevdir || (sib && sib->n);
 }
 struct diff_codes;
+struct diff_pending;
 struct diff_state {
 	struct diff_prev *v;
 	size_t n;
-	size_t npending;            /* tables waiting to pair by content */
+	struct diff_pending *pending; /* tables to pair by content (streamed) */
+	size_t npending;
 	struct diff_codes *tcodes;  /* the checked table's codes, per dimension */
+	bool whole;                 /* the checked table is all in t->csv */
 	int mcol;
 	char *too_large; /* a comparable release too large to compare */
 	/* rounding packs (whole tables): the checked table's released values
