@@ -33,9 +33,10 @@
  * cell on either side is unknown and skipped.
  *
  * Pairing by content needs the checked table's codes: the whole check
- * has them before comparing; the streamed one (stream.c) collects them
- * as rows pass and, when a table then pairs by content, has the table
- * checked whole (diff_pair), so both give the same decisions. */
+ * has them before comparing; the streamed one (stream.c) has them after
+ * its last row (its interned codes), pairs then (diff_pair) and, when a
+ * table pairs by content, has the table checked whole, so both give the
+ * same decisions. */
 #include "sdc.h"
 
 #include <errno.h>
@@ -348,8 +349,9 @@ static int diff_pair_one(const struct diff_state *ds, const struct sdc_table *t,
 	return r < 0 ? r : r == 0;
 }
 
-/* The checked table's codes, once, for the whole check (streamed:
- * collected as rows pass, diff_rows). */
+/* The checked table's codes: in the whole check, read from its rows
+ * once, when the first table to pair by content comes; in the streamed
+ * one, from the stream's codes at the end (diff_pair). */
 static int diff_codes_start(struct diff_state *ds, const struct sdc_table *t)
 {
 	if (ds->tcodes)
@@ -398,7 +400,7 @@ static int diff_load(struct diff_state *ds, const struct sdc_table *t, const cha
 		diff_counts(&d, nd);
 	}
 	/* no measure, or too few columns left for the dimensions to pair */
-	if (!d.npm || d.p.ncols < nd + (d.named_measure ? 1 : 0)) {
+	if (!d.npm || d.p.ncols < nd + 1) {
 		csv_free(&d.p);
 		return 0;
 	}
@@ -490,17 +492,28 @@ int diff_open(const struct sdc_table *t, const char *prevdir, const struct diff_
 	return diff_start(t, prevdir, sib, false, ds, err);
 }
 
-int diff_pair(struct diff_state *ds, const struct sdc_table *t, struct trex_err *err)
+int diff_pair(struct diff_state *ds, const struct sdc_table *t, const struct codes *dims,
+	      struct trex_err *err)
 {
 	size_t before = ds->n;
 	int r = 0;
 
-	/* the codes are all in: pair as the whole check does */
+	if (!ds->npending)
+		return 0;
+	/* the checked table's codes, from the stream's own: no row hashed
+	 * twice */
+	for (size_t k = 0; k < t->decl->ndims && r == 0; k++)
+		for (uint32_t c = 0; c < dims[k].n && r == 0; c++)
+			r = diff_codes_add(&ds->tcodes[k], diff_hash_str(codes_text(&dims[k], c),
+									 1469598103934665603ull));
+	/* then pair as the whole check does */
 	ds->whole = true;
 	for (size_t i = 0; i < ds->npending && r == 0; i++)
 		r = diff_load(ds, t, ds->pending[i].path, ds->pending[i].name,
 			      strlen(ds->pending[i].name), ds->pending[i].what, false, err);
 	diff_pending_free(ds);
+	if (r == -ENOMEM)
+		trex_err_set(err, r, "%s: differencing", t->name);
 	return r < 0 ? r : ds->n > before;
 }
 
@@ -528,13 +541,10 @@ static const char *diff_value(const struct diff_state *ds, const struct sdc_tabl
 
 /* Rows from..to-1 of c (the checked table, or a batch of it): each
  * cell's |new - previous| against every paired previous table and each
- * of its measures, skipping unknown (suppressed) cells; the codes kept
- * while some table waits to be paired. */
-int diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct csv_table *c,
-	      size_t from, size_t to)
+ * of its measures, skipping unknown (suppressed) cells. */
+void diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct csv_table *c,
+	       size_t from, size_t to)
 {
-	if (ds->npending && diff_collect(ds, t, c, from, to) < 0)
-		return -ENOMEM;
 	for (size_t k = 0; k < ds->n; k++) {
 		struct diff_prev *d = &ds->v[k];
 		for (size_t r = from; r < to; r++) {
@@ -569,7 +579,6 @@ int diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct csv
 					diff_note(d, nv - pv);
 		}
 	}
-	return 0;
 }
 
 /* The previous tables' cells the checked one did not have (absent = 0),
@@ -616,7 +625,7 @@ int diff_check(const struct policy *pol, const struct sdc_table *t, struct sdc_r
 		return r;
 	if (pol->method == POLICY_ROUND)
 		ds.released = res;
-	diff_rows(&ds, t, t->csv, 0, t->csv->nrows); /* nothing pending: no codes to keep */
+	diff_rows(&ds, t, t->csv, 0, t->csv->nrows);
 	diff_finish(pol, t, res, &ds);
 	diff_free(&ds);
 	return 0;

@@ -575,9 +575,9 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
  * the comparable tables under prevdir loaded and indexed, the checked
  * table's rows added as they come, then the verdict (what diff_check
  * does on a whole table). A table to pair by content waits for the
- * checked table's codes: diff_pair, after the last rows, pairs them and
- * says how many paired (> 0: their cells were not compared, check the
- * table whole). */
+ * checked table's codes: diff_pair, after the last rows, given each
+ * dimension's codes, pairs them and says whether one paired (1: its
+ * cells were not compared, check the table whole). */
 struct diff_prev;
 /* The released copies of the outputs of this run checked before (their
  * paths, and names for the reasons): a job's outputs are compared with
@@ -608,9 +608,10 @@ struct diff_state {
 };
 int diff_open(const struct sdc_table *t, const char *prevdir, const struct diff_siblings *sib,
 	      struct diff_state *ds, struct trex_err *err);
-int diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct csv_table *c,
-	      size_t from, size_t to);
-int diff_pair(struct diff_state *ds, const struct sdc_table *t, struct trex_err *err);
+void diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct csv_table *c,
+	       size_t from, size_t to);
+int diff_pair(struct diff_state *ds, const struct sdc_table *t, const struct codes *dims,
+	      struct trex_err *err);
 void diff_finish(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 		 struct diff_state *ds);
 void diff_free(struct diff_state *ds);

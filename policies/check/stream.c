@@ -835,7 +835,7 @@ int stream_check(const struct policy *pol, const struct output_decl *d, const ch
 		if (r == 0)
 			r = stream_identifiers(&st, v, cs->first);
 		if (r == 0)
-			r = diff_rows(&st.diff, t, v, 0, v->nrows);
+			diff_rows(&st.diff, t, v, 0, v->nrows);
 		if (r == 0 && st.out && !st.dup) {
 			st.batch.ncells = v->nrows;
 			t->csv = v;
@@ -867,7 +867,7 @@ int stream_check(const struct policy *pol, const struct output_decl *d, const ch
 	if (diff_wanted(so->previous, so->siblings) && res->verdict < SDC_REVIEW) {
 		/* an earlier table paired by content only now, its cells not
 		 * compared: checked whole instead (difference.c) */
-		r = diff_pair(&st.diff, t, err);
+		r = diff_pair(&st.diff, t, st.dim, err);
 		if (r != 0) {
 			r = r > 0 ? 1 : r;
 			goto out;
