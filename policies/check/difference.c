@@ -28,8 +28,8 @@
  * A summary table is compared on its count: a mean with its count n is
  * the magnitude mean x n (a sum is one already), so two releases whose
  * counts differ by fewer than the threshold give the total of the few
- * records between them, and with n = 1 the record's value, whatever the
- * means are. A cell absent on one side counts 0; a suppressed (empty)
+ * records between them (counts 1 apart: that record's value), whatever
+ * the means are. A cell absent on one side counts 0; a suppressed (empty)
  * cell on either side is unknown and skipped.
  *
  * Pairing by content needs the checked table's codes: the whole check
