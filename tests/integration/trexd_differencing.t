@@ -3,7 +3,8 @@
 # released for the job's project; a second table over the same dimensions
 # that differs from the first by 3 people (< threshold 10) is held for
 # review, reason "differencing", and so is one that differs from it in one
-# cell by 1 however far the others are. Needs root (the sandbox does) and trex-check.
+# cell by 1 however far the others are, or one whose dimension columns
+# were renamed (paired by their codes). Needs root (the sandbox does) and trex-check.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$TREX_ROOT/tests/lib_trexd.sh"
 trexd_needs root sandbox check
@@ -55,6 +56,19 @@ case "$(api_field report.files.1.reasons.0)" in
 *) not_ok "... the reason names the other output" "$(head -c 600 "$T/body")" ;;
 esac
 check "... the held one not in the release area" test ! -e "$T/state/release/TWO/$ID/most.csv"
+
+# the same table under other column names (a renamed dimension pairs by
+# its codes): 99 - 97 = 2 people aged 30-39, F, between the two releases
+ID=$(PROJECT=REN submit "$(table 99 87)" "$DECL")
+check "a job in a third project ends" api_wait_job "$ID"
+DECL3='[{"path":"t.csv","kind":"frequency_table","dimensions":["ageband","gender"],"count":"n","bins":{"ageband":[20,30,40]},"labels":{"gender":["F","M"]}}]'
+ID=$(PROJECT=REN submit '["sh","-c","printf \"ageband,gender,n\\n20-29,F,120\\n20-29,M,131\\n30-39,F,97\\n30-39,M,87\\n\" > /output/t.csv"]' "$DECL3")
+check "... the same table renamed: job ends" api_wait_job "$ID"
+expect_eq "... review" review "$(api_field outputs.0.verdict)"
+case "$(api_field report.files.0.reasons.0)" in
+differencing:*) ok "... reason names differencing" ;;
+*) not_ok "... reason names differencing" "$(head -c 600 "$T/body")" ;;
+esac
 
 # the joint check (issue 14): a margin released by an earlier job and a
 # 2-way table now. Alone, the new table would hide 20-29/F (3) and show
