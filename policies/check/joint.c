@@ -133,45 +133,30 @@ static long joint_find(const struct joint_group *g, const char *const *key, size
 	}
 }
 
+/* *p (an array of n items of size bytes) resized; 0 or -ENOMEM */
+static int joint_resize(void *p, size_t n, size_t size)
+{
+	void *q = trex_reallocarray(*(void **)p, n, size);
+
+	if (!q)
+		return -ENOMEM;
+	*(void **)p = q;
+	return 0;
+}
+
 static int joint_grow(struct joint_group *g)
 {
 	size_t cap = g->capcells ? g->capcells * 2 : 256;
-	const char **key = trex_reallocarray(g->key, cap * g->nd + 1, sizeof(*key));
-	if (!key)
+
+	if (joint_resize(&g->key, cap * g->nd + 1, sizeof(*g->key)) < 0 ||
+	    joint_resize(&g->value, cap, sizeof(*g->value)) < 0 ||
+	    joint_resize(&g->own, cap, 1) < 0 || joint_resize(&g->locked, cap, 1) < 0 ||
+	    joint_resize(&g->from_row, cap, sizeof(size_t)) < 0 ||
+	    joint_resize(&g->from_src, cap, sizeof(size_t)) < 0 ||
+	    joint_resize(&g->inst, cap, sizeof(size_t)) < 0 ||
+	    joint_resize(&g->last, cap, sizeof(size_t)) < 0 ||
+	    joint_resize(&g->next, cap, sizeof(size_t)) < 0)
 		return -ENOMEM;
-	g->key = key;
-	double *v = trex_reallocarray(g->value, cap, sizeof(double));
-	if (!v)
-		return -ENOMEM;
-	g->value = v;
-	unsigned char *o = trex_realloc(g->own, cap);
-	if (!o)
-		return -ENOMEM;
-	g->own = o;
-	o = trex_realloc(g->locked, cap);
-	if (!o)
-		return -ENOMEM;
-	g->locked = o;
-	size_t *fr = trex_reallocarray(g->from_row, cap, sizeof(size_t));
-	if (!fr)
-		return -ENOMEM;
-	g->from_row = fr;
-	fr = trex_reallocarray(g->from_src, cap, sizeof(size_t));
-	if (!fr)
-		return -ENOMEM;
-	g->from_src = fr;
-	fr = trex_reallocarray(g->inst, cap, sizeof(size_t));
-	if (!fr)
-		return -ENOMEM;
-	g->inst = fr;
-	fr = trex_reallocarray(g->last, cap, sizeof(size_t));
-	if (!fr)
-		return -ENOMEM;
-	g->last = fr;
-	fr = trex_reallocarray(g->next, cap, sizeof(size_t));
-	if (!fr)
-		return -ENOMEM;
-	g->next = fr;
 	g->capcells = cap;
 	/* the hash at most half full: rebuilt twice as large */
 	trex_free(g->slots);
