@@ -75,7 +75,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 TEST_BINS  :=
 CHECK_DEPS :=
 
-.PHONY: all deps check demo test-run demo-run bench clean lint sanitize valgrind install uninstall FORCE
+.PHONY: all deps check demo test-run demo-run bench clean lint sanitize valgrind install uninstall deb FORCE
 # keep object files of test programs (they are not intermediate to us)
 .SECONDARY:
 all: $(BINS)
@@ -189,6 +189,21 @@ uninstall:
 		$(DESTDIR)$(SBINDIR)/trexd $(DESTDIR)$(SBINDIR)/trex-sandbox
 	rm -rf $(DESTDIR)$(TREX_SHARE)
 	for m in $(notdir $(MAN_PAGES)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
+
+# `make deb [DEB_DIR=...]`: the Debian package (debian/, debhelper) of
+# this tree, reusing BUILD (debian/rules), collected in DEB_DIR with its
+# .buildinfo and .changes rather than in the folder above the checkout.
+# Unsigned: signing is the release manager's step.
+DEB_DIR ?= $(BUILD)/deb
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
+DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+deb:
+	@mkdir -p $(DEB_DIR)
+	TREX_BUILD=$(BUILD) TREX_DEB_DIR=$(abspath $(DEB_DIR)) dpkg-buildpackage -b -us -uc \
+		--buildinfo-option=-u$(abspath $(DEB_DIR)) \
+		--buildinfo-file=$(abspath $(DEB_DIR))/trex_$(DEB_VERSION)_$(DEB_ARCH).buildinfo \
+		--changes-option=-u$(abspath $(DEB_DIR)) \
+		--changes-file=$(abspath $(DEB_DIR))/trex_$(DEB_VERSION)_$(DEB_ARCH).changes
 
 FORCE:
 

@@ -1,0 +1,143 @@
+#!/bin/sh
+# `make deb`: the Debian package of this tree, read with dpkg-deb (files,
+# modes, conffiles, maintainer scripts), linted with lintian when it is
+# installed (errors fail, warnings are shown), then installed with apt
+# into a throwaway root: an overlay of this machine's / whose writes go to
+# a tmpfs of a private mount namespace, so the accounts, statoverrides
+# and unit symlinks its postinst makes vanish with the namespace. There
+# trexd is started from the installed config and the package purged.
+# No systemd runs there: the unit is verified, not started.
+. "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+case "$BUILD" in *build-san*)
+	echo "1..0 # SKIP the package is made from the release build, not $BUILD"
+	exit 0 ;;
+esac
+for c in dpkg-buildpackage dh; do
+	if ! command -v $c >/dev/null; then
+		echo "1..0 # SKIP $c missing (make deps installs debhelper)"
+		exit 0
+	fi
+done
+T=$(mktemp -d /tmp/trex-deb.XXXXXX) || exit 1
+trap 'rm -rf "$T"' EXIT
+
+check "make deb" make -s -C "$TREX_ROOT" BUILD="$BUILD" DEB_DIR="$T/deb" deb >"$T/make.log" 2>&1
+[ -s "$T/make.log" ] && grep -i 'error' "$T/make.log" | sed 's/^/# /' | tail -5
+DEB=$(ls "$T"/deb/trex_*.deb 2>/dev/null | head -1)
+check "... a trex_*.deb in DEB_DIR" test -f "$DEB"
+check "... nothing written above the checkout" test ! -e "$TREX_ROOT/../trex_$(cd "$TREX_ROOT" && dpkg-parsechangelog -S Version)_$(dpkg-architecture -qDEB_HOST_ARCH).deb"
+[ -f "$DEB" ] || { done_testing; exit 1; }
+
+# files and modes: "MODE OWNER PATH" lines of the data archive
+dpkg-deb -c "$DEB" | awk '{ sub(/^\.\//, "/", $6); print $1, $2, $6 }' >"$T/files"
+has() { grep -qx -- "$1" "$T/files"; }
+for f in /usr/sbin/trexd /usr/sbin/trex-sandbox /usr/bin/trex /usr/bin/trex-check; do
+	check "$f, 0755 root" has "-rwxr-xr-x root/root $f"
+done
+for f in /lib/systemd/system/trexd.service /etc/trex/trexd.json \
+	/usr/share/trex/disclosure/default.json /usr/share/trex/seccomp/default.policy \
+	/usr/share/trex/trexd.json.sample; do
+	check "$f, 0644 root" has "-rw-r--r-- root/root $f"
+done
+for m in man1/trex.1 man1/trex-check.1 man5/trexd.json.5 man5/trex-policy.5 \
+	man5/trex-permit.5 man8/trexd.8 man8/trex-sandbox.8; do
+	check "man page $m" has "-rw-r--r-- root/root /usr/share/man/$m.gz"
+done
+check "/var/lib/trex in the package" has "drwxr-xr-x root/root /var/lib/trex/"
+expect_eq "nothing under /usr/local" "" "$(grep ' /usr/local' "$T/files")"
+
+expect_eq "conffiles: /etc/trex/trexd.json" "/etc/trex/trexd.json" \
+	"$(dpkg-deb --ctrl-tarfile "$DEB" | tar -xOf - ./conffiles)"
+check "Depends: adduser" sh -c "dpkg-deb -f '$DEB' Depends | grep -q 'adduser'"
+check "Depends: the shared libraries (libuv1)" sh -c "dpkg-deb -f '$DEB' Depends | grep -q 'libuv1'"
+mkdir "$T/ctrl"
+dpkg-deb -e "$DEB" "$T/ctrl"
+for s in postinst prerm postrm; do
+	check "$s, 0755 and parses" sh -c "test \"\$(stat -c %a '$T/ctrl/$s')\" = 755 && sh -n '$T/ctrl/$s'"
+done
+check "postinst makes the trex group and the trexd account" \
+	sh -c "grep -q 'addgroup --system --quiet trex' '$T/ctrl/postinst' && grep -q 'adduser --system' '$T/ctrl/postinst'"
+check "postinst enables trexd.service" grep -q "deb-systemd-helper enable 'trexd.service'" "$T/ctrl/postinst"
+
+if command -v lintian >/dev/null; then
+	lintian --tag-display-limit 0 "$DEB" >"$T/lintian" 2>&1
+	grep '^W: ' "$T/lintian" | sed 's/^/# /'
+	expect_eq "lintian: no errors" "" "$(grep '^E: ' "$T/lintian")"
+else
+	echo "# lintian not installed: not linted"
+fi
+
+# ---- apt install into a throwaway root --------------------------------
+if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null; then
+	echo "# not root or no mount namespaces: install not tried"
+	done_testing
+	exit $?
+fi
+cp "$DEB" "$T/"; DEBNAME=$(basename "$DEB")
+# runs inside the throwaway root: RESULT lines, read below
+cat >"$T/inner.sh" <<'EOF'
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1 # $2"; }
+t() { n=$1; shift; if "$@" >/tmp/t.out 2>&1; then pass "$n"; else fail "$n" "$(tail -1 /tmp/t.out)"; fi; }
+eq() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected [$2] got [$3]"; fi; }
+export DEBIAN_FRONTEND=noninteractive
+# the host's user database must not know these names (or the test says
+# nothing about the postinst)
+eq "no trexd account before" "" "$(getent passwd trexd)"
+t "apt install ./trex.deb" apt-get install -y -q --no-install-recommends /tmp/trex_*.deb
+eq "trex group made" "trex" "$(getent group trex | cut -d: -f1)"
+eq "trexd system account, no shell" "/usr/sbin/nologin" "$(getent passwd trexd | cut -d: -f7)"
+uid=$(id -u trexd 2>/dev/null || echo 99999)
+t "trexd is a system uid" test "$uid" -lt 1000
+eq "/var/lib/trex root 0700" "700 root root" "$(stat -c '%a %U %G' /var/lib/trex)"
+eq "/etc/trex/trexd.json root:trexd 0640" "640 root trexd" "$(stat -c '%a %U %G' /etc/trex/trexd.json)"
+t "trexd.service enabled" test -L /etc/systemd/system/multi-user.target.wants/trexd.service
+t "systemd-analyze verify trexd.service" systemd-analyze verify --man=no /lib/systemd/system/trexd.service
+eq "trexd -n accepts the installed config" "config ok" "$(/usr/sbin/trexd -n --config /etc/trex/trexd.json 2>&1)"
+t "man trexd finds the page" sh -c 'MANPAGER=cat man -w trexd | grep -q /usr/share/man/man8/trexd.8.gz'
+# what systemd's RuntimeDirectory= and Group=trex would make
+mkdir -m 0750 /run/trex && chgrp trex /run/trex
+setpriv --regid=trex --keep-groups --no-new-privs /usr/sbin/trexd --config /etc/trex/trexd.json >/tmp/trexd.log 2>&1 &
+pid=$!
+i=0
+while [ ! -S /run/trex/trexd.sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+eq "socket root:trex 0660" "660 root trex" "$(stat -c '%a %U %G' /run/trex/trexd.sock 2>&1)"
+t "healthz over the socket" curl -sf --unix-socket /run/trex/trexd.sock http://trex/healthz
+kill -TERM $pid; wait $pid
+t "trexd made its state in /var/lib/trex" test -f /var/lib/trex/trexd.db
+t "dpkg --purge trex" dpkg --purge trex
+t "binaries removed" test ! -e /usr/sbin/trexd -a ! -e /usr/bin/trex
+t "conffile and unit removed" test ! -e /etc/trex/trexd.json -a ! -e /lib/systemd/system/trexd.service
+t "unit symlink removed" test ! -e /etc/systemd/system/multi-user.target.wants/trexd.service
+eq "statoverrides removed" "" "$(dpkg-statoverride --list | grep -E ' (/var/lib/trex|/etc/trex/trexd.json)$')"
+t "the state folder's records stay" test -f /var/lib/trex/trexd.db
+EOF
+cat >"$T/outer.sh" <<EOF
+set -e
+mount --make-rprivate /
+mount -t tmpfs -o mode=0700 tmpfs "$T/ovl"
+mkdir "$T/ovl/u" "$T/ovl/w" "$T/ovl/m"
+mount -t overlay overlay -o lowerdir=/,upperdir="$T/ovl/u",workdir="$T/ovl/w" "$T/ovl/m"
+R="$T/ovl/m"
+mount --rbind /proc "\$R/proc"
+mount --rbind /dev "\$R/dev"
+mount --rbind /sys "\$R/sys"
+mount -t tmpfs tmpfs "\$R/run"
+mount -t tmpfs tmpfs "\$R/tmp"
+cp "$T/$DEBNAME" "$T/inner.sh" "\$R/tmp/"
+chroot "\$R" /bin/sh /tmp/inner.sh
+EOF
+mkdir "$T/ovl"
+unshare -m --propagation private sh "$T/outer.sh" >"$T/inner.out" 2>"$T/inner.err"
+rc=$?
+while IFS= read -r line; do
+	case "$line" in
+	"PASS "*) ok "root: ${line#PASS }" ;;
+	"FAIL "*) l=${line#FAIL }; not_ok "root: ${l%% # *}" "${l#* # }" ;;
+	esac
+done <"$T/inner.out"
+expect_eq "the throwaway root ran to its end" 0 "$rc"
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$T/inner.err" | tail -5
+check "nothing left on this machine: no trexd account" sh -c '! getent passwd trexd >/dev/null'
+check "... no trex package installed" sh -c '! dpkg-query -W -f="\${Status}" trex 2>/dev/null | grep -q installed'
+done_testing
