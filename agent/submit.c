@@ -52,23 +52,24 @@ static int submit_load_manifest(const char *path, json_t **out, struct stat *st,
 
 int cli_submit(const struct cli_ctx *ctx, int argc, char **argv)
 {
+	enum { OPT_PERMIT = 1 };
+	static const struct option lopts[] = { { "permit", required_argument, NULL, OPT_PERMIT },
+					       CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
 	const char *pos[2] = { NULL, NULL };
 	const char *permit_path = NULL;
-	int npos = 0, opts_done = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!opts_done && strcmp(argv[i], "--") == 0) {
-			opts_done = 1;
-		} else if (!opts_done && strcmp(argv[i], "--permit") == 0) {
-			if (i + 1 >= argc)
-				return cli_usage_error("submit", "--permit needs a file");
-			permit_path = argv[++i];
-		} else if (!opts_done && argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage_error("submit", "unknown option %s", argv[i]);
-		} else if (npos < 2) {
-			pos[npos++] = argv[i];
-		} else {
-			return cli_usage_error("submit", "too many arguments");
-		}
+	int npos = 0, as_json = ctx->json, c;
+	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
+		if (c == OPT_PERMIT)
+			permit_path = optarg;
+		else if (c == CLI_OPT_JSON)
+			as_json = 1;
+		else
+			return cli_opt_error("submit", c, argv);
+	}
+	for (int i = optind; i < argc; i++) {
+		if (npos == 2)
+			return cli_usage_error("submit", "too many arguments (MANIFEST [DIR])");
+		pos[npos++] = argv[i];
 	}
 	if (npos < 1)
 		return cli_usage_error("submit", "missing MANIFEST");
@@ -125,6 +126,10 @@ int cli_submit(const struct cli_ctx *ctx, int argc, char **argv)
 	if (!id || !cli_job_id_ok(id)) {
 		fprintf(stderr, "trex submit: trexd answered without a valid job id\n");
 		return CLI_EXIT_FAILED;
+	}
+	if (as_json) {
+		cli_print_json(answer);
+		return CLI_EXIT_OK;
 	}
 	fprintf(stderr, "trex: submitted %zu file%s (%zu bytes), state ", json_object_size(files),
 		json_object_size(files) == 1 ? "" : "s", nbytes);

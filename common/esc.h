@@ -10,4 +10,10 @@
  * truncated result ends in "...". */
 size_t trex_esc(const char *in, size_t inlen, char *out, size_t outsz);
 
+/* The same for text a person reads (trex's messages): only control
+ * characters and bytes outside ASCII become \xNN, so a message reads
+ * `unknown key "colour"`, not `unknown key \x22colour\x22`. Not for
+ * key=value log lines, where '"' and '=' must stay escaped. */
+size_t trex_esc_text(const char *in, size_t inlen, char *out, size_t outsz);
+
 #endif

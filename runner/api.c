@@ -31,8 +31,10 @@
 #include "logs.h"
 #include "manifest.h"
 #include "metrics.h"
+#include "queue.h"
 #include "sched.h"
 #include "submit.h"
+#include "suggest.h"
 #include "trexd.h"
 #include "view.h"
 
@@ -74,6 +76,10 @@ void api_route(const char *method, const char *path, struct api_route *out)
 	}
 	if (strcmp(path, "/v1/events") == 0) {
 		out->kind = get ? API_EVENTS : API_BAD_METHOD;
+		return;
+	}
+	if (strcmp(path, "/v1/review") == 0) {
+		out->kind = get ? API_QUEUE : API_BAD_METHOD;
 		return;
 	}
 	if (strcmp(path, "/v1/trexd-key") == 0) {
@@ -215,7 +221,12 @@ static void api_submit(struct trexd *d, const struct caller *c, const struct htt
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "manifest") != 0 && strcmp(key, "files") != 0 &&
 		    strcmp(key, "permit") != 0) {
-			http_respond_error(resp, 400, "bad_request", "unknown key \"%.64s\"", key);
+			static const char *const body_keys[] = { "manifest", "files", "permit" };
+			const char *near = trex_suggest(key, body_keys, 3);
+			http_respond_error(resp, 400, "bad_request",
+					   "unknown key \"%.64s\"%s%s%s; the keys are manifest, files, permit",
+					   key, near ? " (did you mean \"" : "", near ? near : "",
+					   near ? "\"?)" : "");
 			goto out;
 		}
 	}
@@ -493,6 +504,9 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		break;
 	case API_ACRO:
 		acroview_get(d, &c, r.id, resp);
+		break;
+	case API_QUEUE:
+		queue_serve(d, &c, resp);
 		break;
 	case API_LIST:
 		if (roles_require(d, &c, ROLE_RESEARCHER | ROLE_APPROVER | ROLE_CHECKER |

@@ -82,6 +82,7 @@ static const char *metrics_route(int route)
 	case API_EVENTS: return "events";
 	case API_AUDIT_HEAD: return "audit_head";
 	case API_ACRO: return "acro";
+	case API_QUEUE: return "review_queue";
 	default: return "other";
 	}
 }

@@ -70,13 +70,14 @@ refuse() { # NAME STATUS CODE MESSAGE BODY
 }
 refuse "bad JSON" 400 bad_request "" '{"manifest": '
 refuse "not an object" 400 bad_request "the body must be a JSON object" '[1]'
-refuse "unknown body key" 400 bad_request 'unknown key "extra"' '{"manifest":{},"files":{},"extra":1}'
+refuse "unknown body key" 400 bad_request 'unknown key "extra"; the keys are manifest, files, permit' '{"manifest":{},"files":{},"extra":1}'
+refuse "a mistyped body key: did you mean" 400 bad_request 'unknown key "file" (did you mean "files"?); the keys are manifest, files, permit' '{"manifest":{},"file":{}}'
 refuse "duplicate key" 400 bad_request "" '{"files":{},"files":{}}'
-refuse "unknown manifest key" 400 bad_manifest 'manifest: unknown key "foo"' \
+refuse "unknown manifest key" 400 bad_manifest 'manifest: unknown key "foo"; valid keys: project, permit, dataset, runtime, command, limits, outputs' \
 	"{\"manifest\":$(echo "$MAN" | sed 's/^{/{"foo":1,/'),\"files\":{}}"
-refuse "unknown dataset" 400 unknown_dataset 'unknown dataset "other"' \
+refuse "unknown dataset: the configured ones listed" 400 unknown_dataset 'unknown dataset "other"; valid datasets: synth' \
 	"{\"manifest\":$(echo "$MAN" | sed 's/"synth"/"other"/'),\"files\":{}}"
-refuse "unknown runtime" 400 unknown_runtime 'unknown runtime "julia"' \
+refuse "unknown runtime: the configured ones listed" 400 unknown_runtime 'unknown runtime "julia"; valid runtimes: python3, r, shell' \
 	"{\"manifest\":$(echo "$MAN" | sed 's/"python3","command"/"julia","command"/'),\"files\":{}}"
 refuse "limit above max" 400 limit_exceeded 'manifest.limits.memory_mb: 5000 exceeds the maximum 4096' \
 	"{\"manifest\":$(echo "$MAN" | sed 's/^{/{"limits":{"memory_mb":5000},/'),\"files\":{}}"
