@@ -81,9 +81,14 @@ static void status_print_run(FILE *f, const json_t *run)
 	const json_t *und = json_object_get(run, "undeclared_files");
 	const json_t *ref = json_object_get(run, "refused_files");
 	if (json_integer_value(und) > 0 || json_integer_value(ref) > 0)
-		fprintf(f, "  %-9s %" JSON_INTEGER_FORMAT " undeclared files ignored, %"
+		fprintf(f, "  %-9s %" JSON_INTEGER_FORMAT "%s undeclared files ignored, %"
 			JSON_INTEGER_FORMAT " entries refused (not regular files)\n", "output:",
-			json_integer_value(und), json_integer_value(ref));
+			json_integer_value(und), json_integer_value(und) >= 10 ? " or more" : "",
+			json_integer_value(ref));
+	/* their names are never shown (SECURITY.md): say what to do */
+	if (json_integer_value(und) > 0)
+		fprintf(f, "  %-9s only files declared under \"outputs\" in the manifest are checked and\n"
+			   "            released: declare the ones you need (path and kind)\n", "hint:");
 }
 
 /* The checker's report entry for an output: matched on the file's

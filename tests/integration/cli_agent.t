@@ -315,6 +315,23 @@ check "... with its line and column" grep -q "broken.json:2:" "$T/err"
 "$TREX" --config "$T/cfg/none.json" status st-released >/dev/null 2>"$T/err"
 expect_eq "a --config file that does not exist: 2" 2 $?
 
+# --json on the offline verbs too (permit), getopt_long forms
+"$TREX" permit keygen --json "$T/ap.key" "$T/ap.pub" >"$T/json"
+check "permit keygen --json" $PY -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["key_id"])==64' "$T/json"
+cat >"$T/p.unsigned" <<JSON
+{"permit_id": "PERMIT-J", "project": "P1", "researchers": ["alice"], "datasets": ["d"],
+ "runtimes": ["shell"], "policy": "default", "valid_from": "2020-01-01T00:00:00Z",
+ "valid_until": "2099-01-01T00:00:00Z", "strict": false}
+JSON
+"$TREX" permit sign --key="$T/ap.key" "$T/p.unsigned" --output "$T/p.permit"
+expect_eq "permit sign --key=FILE --output FILE (getopt_long forms): 0" 0 $?
+"$TREX" --json permit show "$T/p.permit" >"$T/json"
+check "permit show --json: the permit" $PY -c 'import json,sys; assert json.load(open(sys.argv[1]))["permit_id"]=="PERMIT-J"' "$T/json"
+"$TREX" permit verify "$T/p.permit" --key "$T/ap.pub" --json >"$T/json"
+check "permit verify --json" $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["valid"] is True and d["permit_id"]=="PERMIT-J"' "$T/json"
+"$TREX" permit verify "$T/p.permit" --bogus >/dev/null 2>&1
+expect_eq "permit verify --bogus: 2" 2 $?
+
 # bash completion (agent/trex.bash): verbs, options, job ids from trex list
 complete_words() {
 	bash -c '. "$1"; trex() { "$TREX_BIN" "$@"; }; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _trex; echo "${COMPREPLY[*]}"' \

@@ -47,7 +47,7 @@ trex_as $ALICE wait "$A" --timeout 300 >"$T/wait.out" 2>"$T/wait.err"
 expect_eq "trex wait on a held job: exit 11" 11 $?
 check "... prints the held state" grep -q "state: *held" "$T/wait.out"
 check "... showed the states as plain lines with their time (stderr not a terminal)" \
-	grep -qE '^\[ *[0-9]+:[0-9][0-9]\] (queued|running|checking)$' "$T/wait.err"
+	grep -qE '^\[ *[0-9]+:[0-9][0-9]\] (queued|running|checking|held)$' "$T/wait.err"
 check "... nothing but those lines on stderr" sh -c "! grep -vqE '^\[ *[0-9]+:[0-9][0-9]\] [a-z_]+$' '$T/wait.err'"
 trex_as $MALLORY wait "$M" --timeout 300 >/dev/null 2>&1
 expect_eq "mallory's job is held too" 11 $?
@@ -113,6 +113,27 @@ trex_as $DAVE review list >"$T/q.txt" 2>/dev/null
 expect_eq "released by the second checker: out of every queue" 0 "$(grep -c "^$A +output" "$T/q.txt")"
 trex_as $ALICE wait "${A#*-}" >/dev/null 2>&1
 expect_eq "trex wait on it now, by its random part: released, exit 0" 0 $?
+
+# a declaration that cannot be checked fails that output, not the others
+cat >"$J/two.json" <<'JSON'
+{"project": "P1", "dataset": "d", "runtime": "shell",
+ "command": ["sh", "-c", "printf 'region,n\\nA,500\\nB,800\\n' >/output/good.csv; printf 'region,N\\nA,500\\nB,800\\n' >/output/typo.csv"],
+ "outputs": [{"path": "good.csv", "kind": "frequency_table", "dimensions": ["region"], "count": "n",
+              "labels": {"region": ["A", "B"]}},
+             {"path": "typo.csv", "kind": "frequency_table", "dimensions": ["region"], "count": "n",
+              "labels": {"region": ["A", "B"]}}]}
+JSON
+chmod a+r "$J/two.json"
+K=$(trex_as $ALICE submit "$J/two.json" "$T/data" 2>/dev/null)
+trex_as $ALICE wait "$K" --timeout 300 >"$T/k.out" 2>/dev/null
+rc=$?
+[ $rc = 10 ] || sed 's/^/# /' "$T/k.out"
+expect_eq "a job with a good table and one whose declared column is missing: partially released (10)" 10 $rc
+check "... the good table released" grep -q "good.csv \[frequency_table\] verdict=pass RELEASED" "$T/k.out"
+check "... the other failed alone, its rule named" grep -q "typo.csv \[frequency_table\] verdict=fail not released" "$T/k.out"
+check "... and where, in the reason" grep -q "reason: *1 of 2 outputs released, 0 held for review, 1 blocked; cannot be checked: typo.csv:1:1: missing_column (a declared column is not in the header)" "$T/k.out"
+api_as $ALICE GET "/v1/jobs/$K" >/dev/null
+expect_eq "... the researcher's view: rule malformed_output" "fail malformed_output" "$(api_field outputs.1.verdict) $(api_field outputs.1.decisions.0.rule)"
 
 # cancel
 S=$(printf '{"project":"P1","dataset":"d","runtime":"shell","command":["sleep","300"],"outputs":[]}' >"$J/sleep.json" &&
