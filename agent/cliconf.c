@@ -98,3 +98,12 @@ int cliconf_load(const char *file, struct cliconf *cf, struct trex_err *err)
 		r = trex_err_setx(err, -EINVAL, "%s: give \"socket\" or \"url\", not both", cf->path);
 	return r;
 }
+
+void cliconf_free(struct cliconf *cf)
+{
+	const char **all[] = { &cf->socket, &cf->url, &cf->cert, &cf->key, &cf->cacert };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		trex_free((char *)*all[i]);
+		*all[i] = NULL;
+	}
+}

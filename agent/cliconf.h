@@ -20,7 +20,8 @@ struct cliconf {
 
 /* Read `file` (a file that must exist), or the default one when NULL (a
  * missing default file is no error). Relative certificate paths are taken
- * from the file's folder. The strings live until the process ends. */
+ * from the file's folder. The strings are cf's until cliconf_free. */
 int cliconf_load(const char *file, struct cliconf *cf, struct trex_err *err);
+void cliconf_free(struct cliconf *cf);
 
 #endif

@@ -139,11 +139,13 @@ struct main_opts {
 	const char *socket, *url, *cert, *key, *cacert, *config;
 };
 
-static int main_endpoint(struct main_opts *o, struct cli_ctx *ctx)
+static int main_endpoint(struct main_opts *o, struct cli_ctx *ctx, struct cliconf *cfp)
 {
 	struct cliconf cf;
 	struct trex_err err = { 0 };
-	if (cliconf_load(o->config, &cf, &err) < 0) {
+	int lr = cliconf_load(o->config, &cf, &err);
+	*cfp = cf; /* freed by main once the verb is done */
+	if (lr < 0) {
 		fprintf(stderr, "trex: %s\n", err.msg);
 		return CLI_EXIT_USAGE;
 	}
@@ -261,11 +263,14 @@ int main(int argc, char **argv)
 			return CLI_EXIT_OK;
 		}
 	}
-	int r = main_endpoint(&o, &ctx);
-	if (r)
-		return r;
-	/* each verb parses its own arguments with getopt_long from the start */
-	optind = 0;
-	opterr = 0;
-	return main_verbs[v].fn(&ctx, argc - i, argv + i);
+	struct cliconf cf = { 0 };
+	int r = main_endpoint(&o, &ctx, &cf);
+	if (r == 0) {
+		/* each verb parses its own arguments with getopt_long from the start */
+		optind = 0;
+		opterr = 0;
+		r = main_verbs[v].fn(&ctx, argc - i, argv + i);
+	}
+	cliconf_free(&cf);
+	return r;
 }

@@ -65,6 +65,12 @@ int packs_check(const struct config *c, struct trex_err *err)
 	return r;
 }
 
+/* byte order, whatever the locale: the same list on every host */
+static int packs_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
 size_t packs_names(const struct config *c, const char *near_to, char *out, size_t len,
 		   const char **near)
 {
@@ -75,7 +81,7 @@ size_t packs_names(const struct config *c, const char *near_to, char *out, size_
 	size_t k = 0;
 	*near = NULL;
 	out[0] = '\0';
-	int n = scandir(c->policy_dir, &ents, NULL, alphasort);
+	int n = scandir(c->policy_dir, &ents, NULL, packs_cmp);
 	for (int i = 0; i < n; i++) {
 		if (k < PACKS_LIST_MAX && packs_entry_name(ents[i]->d_name, store[k], sizeof(store[k]))) {
 			names[k] = store[k];

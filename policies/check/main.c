@@ -451,9 +451,7 @@ static int check_malformed(const struct output_manifest *m, const char *file, in
 			   struct trex_err *err, json_t **entry, struct check_cells *cells,
 			   enum sdc_verdict *verdict)
 {
-	const struct output_decl *d = m->n == 1 && !strcmp(m->outputs[0].path, "*")
-					      ? &m->outputs[0]
-					      : manifest_match(m, file);
+	const struct output_decl *d = check_decl(m, file);
 	if (!d || (rc != -EINVAL && rc != -EFBIG && rc != -E2BIG) || !check_located(file, err->msg))
 		return rc;
 	/* nothing of it is under --out: a copy is renamed into place only
