@@ -158,7 +158,16 @@ static void test_esc_text(void **state)
 	trex_esc_text("unknown key \"a=b\\c\"", 19, out, sizeof(out));
 	assert_string_equal(out, "unknown key \"a=b\\c\"");
 	trex_esc_text("a\x1b[2J\n\xc3\xa9", 8, out, sizeof(out));
-	assert_string_equal(out, "a\\x1b[2J\\x0a\\xc3\\xa9");
+	assert_string_equal(out, "a\\x1b[2J\\x0a\xc3\xa9"); /* é stays */
+	/* C1 CSI (U+009B), a bidi override (U+202E), a zero-width space
+	 * (U+200B), invalid and overlong UTF-8: escaped byte by byte */
+	trex_esc_text("\xc2\x9b|\xe2\x80\xae|\xe2\x80\x8b|\xff|\xc0\xaf|\xe2\x82", 18, out,
+		      sizeof(out));
+	assert_string_equal(out, "\\xc2\\x9b|\\xe2\\x80\\xae|\\xe2\\x80\\x8b|\\xff|\\xc0\\xaf|"
+				 "\\xe2\\x82");
+	/* cut on a character boundary: "ééé" in 6 bytes is "é..." */
+	trex_esc_text("\xc3\xa9\xc3\xa9\xc3\xa9", 6, out, 6);
+	assert_string_equal(out, "\xc3\xa9...");
 	/* the log form still escapes quotes and '=' */
 	trex_esc("\"a=b\"", 5, out, sizeof(out));
 	assert_string_equal(out, "\\x22a\\x3db\\x22");
