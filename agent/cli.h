@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "common/err.h"
+#include "common/version.h"
 
 /* Exit codes, one meaning each (trex --help lists them): a script can
  * tell a job that was held from one that failed, and both from trexd
@@ -29,7 +30,6 @@ enum cli_exit {
 };
 
 #define CLI_DEFAULT_SOCKET "/run/trex/trexd.sock"
-#define TREX_VERSION "0.1.0"
 
 /* Every verb takes --json (getopt_long's value CLI_OPT_JSON) after it. */
 #define CLI_OPT_JSON 1000
@@ -72,6 +72,7 @@ int cli_logs(const struct cli_ctx *ctx, int argc, char **argv);    /* list.c */
 int cli_cancel(const struct cli_ctx *ctx, int argc, char **argv);  /* status.c */
 int cli_review_list(const struct cli_ctx *ctx, int argc, char **argv); /* queue.c */
 int cli_review_show(const struct cli_ctx *ctx, int argc, char **argv); /* queue.c */
+int cli_doctor(const struct cli_ctx *ctx, int argc, char **argv);  /* doctor.c */
 
 /* Shared helpers (cli.c). */
 int cli_usage_error(const char *verb, const char *fmt, ...)

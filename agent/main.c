@@ -85,6 +85,11 @@ static const char usage[] =
 	"                              last signed checkpoint line\n"
 	"  audit show --job ID | --project NAME   audit lines from trexd\n"
 	"\n"
+	"Operators:\n"
+	"  doctor [ARG...]             (on trexd's host) trexd --check-host ARG...: can\n"
+	"                              this host run the configuration's jobs; one line\n"
+	"                              per check; exit 1 when one fails\n"
+	"\n"
 	"JOB is a job id or an unambiguous prefix of one, or of its random part (the\n"
 	"hex digits after '-').\n"
 	"\n"
@@ -185,7 +190,7 @@ static const struct {
 	{ "cancel", cli_cancel },   { "list", cli_list },     { "outputs", cli_outputs },
 	{ "fetch", cli_fetch },     { "logs", cli_logs },     { "permit", cli_permit },
 	{ "approve", cli_approve }, { "review", cli_review }, { "held", cli_held },
-	{ "acro", cli_acro },       { "audit", cli_audit },
+	{ "acro", cli_acro },       { "audit", cli_audit },   { "doctor", cli_doctor },
 };
 #define MAIN_NVERBS (sizeof(main_verbs) / sizeof(main_verbs[0]))
 
