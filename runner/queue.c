@@ -80,7 +80,9 @@ static int queue_outputs(struct trexd *d, const struct caller *c, json_t *items,
 						       : trex_err_setx(err, -EIO, "store: list held outputs");
 }
 
-/* The held, non-empty logs of ended jobs, oldest job first. */
+/* The held, non-empty logs of ended jobs, oldest job first, until the
+ * answer is full (a store of many jobs is walked once, nothing kept but
+ * the items). */
 static int queue_logs(struct trexd *d, const struct caller *c, json_t *items,
 		      struct trex_err *err)
 {
@@ -88,42 +90,33 @@ static int queue_logs(struct trexd *d, const struct caller *c, json_t *items,
 				  " WHERE j.state NOT IN ('awaiting_approval', 'queued', 'running', 'checking')"
 				  " AND (SELECT count(*) FROM log_reviews l WHERE l.job = j.id AND l.final = 1) < 2"
 				  " ORDER BY j.seq";
+	static const char *const names[2] = { "stdout", "stderr" };
 	sqlite3_stmt *st;
 	if (store_stmt(d->store, sql, &st, err) < 0)
 		return err->code;
-	_cleanup_json_ json_t *jobs = json_array();
-	int rc;
-	while (jobs && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int r = 0;
+	while (r == 0 && json_array_size(items) <= QUEUE_MAX && sqlite3_step(st) == SQLITE_ROW) {
 		if (queue_own(c, (uid_t)sqlite3_column_int64(st, 3), queue_col(st, 2)))
 			continue;
-		json_array_append_new(jobs, queue_item(st, "log"));
-	}
-	store_stmt_done(d->store, st);
-	if (!jobs)
-		return trex_err_setx(err, -ENOMEM, "out of memory");
-	size_t i;
-	json_t *job;
-	json_array_foreach(jobs, i, job) {
-		const char *id = json_string_value(json_object_get(job, "job"));
+		const char *id = queue_col(st, 0);
 		const char *states[2];
-		static const char *const names[2] = { "stdout", "stderr" };
-		if (!id)
-			continue;
+		/* another statement than this one: both may be live */
 		logs_states(d->store, id, states);
-		for (int k = 0; k < 2 && json_array_size(items) <= QUEUE_MAX; k++) {
+		for (int k = 0; r == 0 && k < 2; k++) {
 			char p[PATH_MAX];
 			struct stat sb;
 			snprintf(p, sizeof(p), "%s/jobs/%s/logs/%s", d->cfg->state_dir, id, names[k]);
 			if (strcmp(states[k], "held") != 0 || stat(p, &sb) < 0 || sb.st_size == 0)
 				continue;
-			json_t *it = json_deep_copy(job);
+			json_t *it = queue_item(st, "log");
 			if (!it || json_object_set_new(it, "name", json_string(names[k])) < 0 ||
 			    json_object_set_new(it, "size", json_integer((json_int_t)sb.st_size)) < 0 ||
 			    json_array_append_new(items, it) < 0)
-				return trex_err_setx(err, -ENOMEM, "out of memory");
+				r = trex_err_setx(err, -ENOMEM, "out of memory");
 		}
 	}
-	return 0;
+	store_stmt_done(d->store, st);
+	return r;
 }
 
 /* The release votes recorded on an item that is still held: the first
