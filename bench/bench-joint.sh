@@ -84,12 +84,8 @@ lines += ["", f"The joint run's report: {verdicts(joint)}; {primary} "
           "hidden only because another table needs them (rule `linked`). With the project's releases: "
           f"{verdicts(prev)} ({'; '.join(sorted({r.split(':')[0] for f in prev['files'] for r in f['reasons']})) or 'no reason'}).", ""]
 section = "\n".join(lines)
-text = open(out).read() if os.path.exists(out) else "# Benchmarks\n"
-pat = re.compile(r"^## Joint disclosure check\n.*?(?=^## |\Z)", re.S | re.M)
-if pat.search(text):
-    text = pat.sub(lambda _: section + "\n", text)
-else:
-    text = text.rstrip("\n") + "\n\n" + section + "\n"
-open(out, "w").write(text)
+sys.path.insert(0, os.path.join(os.path.dirname(out)))
+from bench_section import write_section
+write_section(out, "Joint disclosure check", section)
 print(section)
 PY

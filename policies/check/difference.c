@@ -234,6 +234,94 @@ static bool diff_is_dim(const struct diff_prev *d, size_t ndims, int col)
 	return false;
 }
 
+/* An earlier table paired by name whose rows repeat the paired codes
+ * has dimensions the checked table has not: its margin over them is
+ * what compares (the checked table may be that margin less a few
+ * records). d->p becomes that margin: one row per paired key, its
+ * measures summed over the rows of that key (a row whose other columns
+ * are all named like a margin, "Total", is the sum itself; a part
+ * withheld leaves the sum unknown: empty). 0, or -ENOMEM. */
+static int diff_margin(struct diff_prev *d, size_t nd)
+{
+	const struct csv_table *p = &d->p;
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ size_t *first = trex_calloc(p->nrows + 1, sizeof(size_t));
+	_cleanup_free_ double *sum = trex_calloc((p->nrows + 1) * d->npm, sizeof(double));
+	_cleanup_free_ unsigned char *total = trex_calloc(p->nrows + 1, 1);
+	struct csv_table m = {0};
+	struct trex_err e = {0};
+	size_t len = 0, nkeys = 0;
+	FILE *f;
+
+	if (!first || !sum || !total)
+		return -ENOMEM;
+	/* group the rows by key through the index (slots: the first row) */
+	for (size_t r = 0; r < p->nrows; r++) {
+		size_t i = diff_hash(p, r, d->pcols, nd) & (d->cap - 1), k;
+		bool margin = true;
+		for (size_t c = 0; c < p->ncols; c++)
+			if (!diff_is_dim(d, nd, (int)c) && (size_t)d->pm[0] != c) {
+				bool measure = false;
+				for (size_t x = 0; x < d->npm; x++)
+					measure |= (size_t)d->pm[x] == c;
+				margin &= measure || sdc_margin_name(csv_field(p, r, c));
+			}
+		while (!diff_same(p, r, d->pcols, p, d->slots[i] - 1, d->pcols, nd))
+			i = (i + 1) & (d->cap - 1);
+		k = d->slots[i] - 1; /* the key's first row */
+		if (k == r)
+			first[nkeys++] = r;
+		if (total[k] == 2)
+			continue; /* its sum is given */
+		for (size_t x = 0; x < d->npm; x++) {
+			double v;
+			if (margin && !total[k])
+				sum[k * d->npm + x] = 0;
+			if (sdc_parse_number(csv_field(p, r, (size_t)d->pm[x]), &v) != 0)
+				v = NAN;
+			sum[k * d->npm + x] = margin ? v : sum[k * d->npm + x] + v;
+		}
+		if (margin)
+			total[k] = 2;
+	}
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	for (size_t k = 0; k < nd; k++)
+		fprintf(f, "d%zu,", k);
+	for (size_t x = 0; x < d->npm; x++)
+		fprintf(f, "%sm%zu", x ? "," : "", x);
+	fputc('\n', f);
+	for (size_t i = 0; i < nkeys; i++) {
+		size_t r = first[i];
+		for (size_t k = 0; k < nd; k++) {
+			csv_write_field(f, csv_field(p, r, (size_t)d->pcols[k]));
+			fputc(',', f);
+		}
+		for (size_t x = 0; x < d->npm; x++) {
+			double v = sum[r * d->npm + x];
+			if (x)
+				fputc(',', f);
+			if (!isnan(v))
+				fprintf(f, "%.17g", v);
+		}
+		fputc('\n', f);
+	}
+	if (fclose(f) != 0 || csv_parse_mem(text, len, "margin", &m, &e) < 0)
+		return -ENOMEM;
+	csv_free(&d->p);
+	d->p = m;
+	for (size_t k = 0; k < nd; k++)
+		d->pcols[k] = (int)k;
+	for (size_t x = 0; x < d->npm; x++)
+		d->pm[x] = (int)(nd + x);
+	trex_free(d->slots);
+	trex_free(d->matched);
+	d->slots = NULL;
+	d->matched = NULL;
+	return 0;
+}
+
 /* The columns of p, dimensions aside, holding only counts (non-negative
  * integers, or missing: withheld) and at least one: the measures when
  * none has the checked table's measure name. */
@@ -429,7 +517,17 @@ static int diff_load(struct diff_state *ds, const struct sdc_table *t, const cha
 			return 0;
 		}
 	} else {
-		r = diff_index(&d, nd, false);
+		/* keys that repeat: an extra dimension, compared by its margin */
+		r = diff_index(&d, nd, true);
+		if (r == 1) {
+			trex_free(d.slots);
+			trex_free(d.matched);
+			r = diff_index(&d, nd, false);
+			if (r == 0)
+				r = diff_margin(&d, nd);
+			if (r == 0)
+				r = diff_index(&d, nd, false);
+		}
 	}
 	d.name = diff_name(name, name_len, what);
 	v = r >= 0 && d.name ? trex_reallocarray(ds->v, ds->n + 1, sizeof(*v)) : NULL;
