@@ -95,6 +95,14 @@ eq "/var/lib/trex root 0700" "700 root root" "$(stat -c '%a %U %G' /var/lib/trex
 eq "/etc/trex/trexd.json root:trexd 0640" "640 root trexd" "$(stat -c '%a %U %G' /etc/trex/trexd.json)"
 t "trexd.service enabled" test -L /etc/systemd/system/multi-user.target.wants/trexd.service
 t "systemd-analyze verify trexd.service" systemd-analyze verify --man=no /lib/systemd/system/trexd.service
+# a second install (an upgrade to the same version) keeps the operator's
+# edit of the conffile and the accounts, modes and statoverrides
+printf '\n' >>/etc/trex/trexd.json
+sum=$(md5sum </etc/trex/trexd.json)
+t "install again" dpkg -i /tmp/trex_*.deb
+eq "... keeps the edited trexd.json" "$sum" "$(md5sum </etc/trex/trexd.json)"
+eq "... and its owner and mode" "640 root trexd" "$(stat -c '%a %U %G' /etc/trex/trexd.json)"
+eq "... one trexd account" 1 "$(getent passwd | grep -c '^trexd:')"
 eq "trexd -n accepts the installed config" "config ok" "$(/usr/sbin/trexd -n --config /etc/trex/trexd.json 2>&1)"
 t "man trexd finds the page" sh -c 'MANPAGER=cat man -w trexd | grep -q /usr/share/man/man8/trexd.8.gz'
 # what systemd's RuntimeDirectory= and Group=trex would make
