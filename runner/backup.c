@@ -40,7 +40,6 @@
 
 #include "alloc.h"
 #include "audit.h"
-#include "bundle.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "log.h"
@@ -88,7 +87,7 @@ static int backup_store(const char *state, const char *dest, sqlite3 **snap,
 		if (b)
 			sqlite3_backup_finish(b);
 		if (rc != SQLITE_DONE)
-			r = trex_err_setx(err, -EIO, "backup of %s: %s", sp, sqlite3_errmsg(b ? dst : dst));
+			r = trex_err_setx(err, -EIO, "backup of %s: %s", sp, sqlite3_errmsg(dst));
 	}
 	sqlite3_close_v2(src);
 	/* one file, no -wal beside it; then SQLite's own check of the copy */
@@ -431,8 +430,8 @@ static int backup_run(const char *state, const char *dest, struct trex_err *err)
 			       b.skipped);
 		trex_log(TREX_LOG_INFO, "backup_done", "dest=%s jobs=%" PRId64 " audit_head=%s", dest,
 			 jobs, head);
-	} else if (made) {
-		bundle_remove(dest); /* what this run made, and only that */
+	} else {
+		bkp_undo(dest, made); /* no folder that looks like a backup */
 	}
 	free(text);
 	json_decref(man);

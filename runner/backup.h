@@ -50,6 +50,9 @@ int bkp_copy(struct bkp *b, const char *rel, char *sha, struct trex_err *err);
 /* Copy the folder src/rel and everything below it (regular files and
  * folders; anything else is counted in skipped). -ENOENT when absent. */
 int bkp_copy_tree(struct bkp *b, const char *rel, struct trex_err *err);
+/* Remove what a failed run wrote: top itself when the run made it (made),
+ * else everything below it (it was empty). */
+void bkp_undo(const char *top, int made);
 /* The state folder of --config FILE or --state-dir DIR (the installed
  * trexd.json when neither is given); out must be freed. */
 int bkp_state_dir(const char *config_file, const char *state_dir, char **out,

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "alloc.h"
+#include "bundle.h"
 #include "cleanup.h"
 #include "config.h"
 #include "log.h"
@@ -247,4 +248,23 @@ int bkp_state_dir(const char *config_file, const char *state_dir, char **out,
 		r = trex_err_setx(err, -ENOMEM, "out of memory");
 	config_free(&cfg);
 	return r;
+}
+
+void bkp_undo(const char *top, int made)
+{
+	if (made) {
+		bundle_remove(top);
+		return;
+	}
+	DIR *d = opendir(top);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char p[PATH_MAX];
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", top, e->d_name);
+		bundle_remove(p);
+	}
+	if (d)
+		closedir(d);
 }

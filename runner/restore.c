@@ -27,7 +27,6 @@
 
 #include "alloc.h"
 #include "audit.h"
-#include "bundle.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "log.h"
@@ -281,26 +280,6 @@ static int restore_check(const char *state, json_t *man, struct trex_err *err)
 	return 0;
 }
 
-/* Undo: everything below the target, and the target when this run made it. */
-static void restore_undo(const char *state, int made)
-{
-	if (made) {
-		bundle_remove(state);
-		return;
-	}
-	DIR *d = opendir(state);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		char p[PATH_MAX];
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", state, e->d_name);
-		bundle_remove(p);
-	}
-	if (d)
-		closedir(d);
-}
-
 int restore_run(const char *srcname, const char *state, struct trex_err *err)
 {
 	_cleanup_close_ int src = open(srcname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -370,7 +349,7 @@ int restore_run(const char *srcname, const char *state, struct trex_err *err)
 		       json_string_value(json_object_get(man, "created_at")),
 		       (int64_t)json_integer_value(json_object_get(man, "jobs")), state);
 	else if (written)
-		restore_undo(state, made);
+		bkp_undo(state, made);
 	if (dst >= 0)
 		close(dst);
 	json_decref(files);

@@ -158,4 +158,13 @@ SOCK=$T/s3.sock
 check "... and trexd starts on it" trexd_start --config "$T/trexd3.json"
 expect_eq "... with every job" 4 "$(api_get '/v1/jobs?limit=100' >/dev/null; python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["jobs"]))' "$TREXD_BODY")"
 check "trexd stops" trexd_stop
+
+# --- a released file that no longer has the SHA-256 trexd recorded
+printf 'x' >>"$T/state3/release/P/$A/age_sex.csv"
+check "backup refuses a released file trexd.db recorded with another SHA-256" \
+	sh -c "! '$BIN/trexd' backup --state-dir '$T/state3' '$T/bk3' 2>'$T/err'"
+check "... naming it" grep -q "release/P/$A/age_sex.csv: SHA-256 .*, trexd.db recorded $SHA_A at its release" "$T/err"
+check "... leaving no folder that looks like a backup" test ! -e "$T/bk3"
+mkdir "$T/bk4"
+check "... nor anything in an empty folder given" sh -c "! '$BIN/trexd' backup --state-dir '$T/state3' '$T/bk4' 2>/dev/null && [ -z \"\$(ls -A '$T/bk4')\" ]"
 done_testing
