@@ -159,6 +159,35 @@ check "... and trexd starts on it" trexd_start --config "$T/trexd3.json"
 expect_eq "... with every job" 4 "$(api_get '/v1/jobs?limit=100' >/dev/null; python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["jobs"]))' "$TREXD_BODY")"
 check "trexd stops" trexd_stop
 
+# --- backups under a storm of submissions: each one is a state a trexd
+# starts on (its log ends at its store's head, its checkpoints attest no
+# more jobs than its store holds)
+check "trexd starts again" trexd_start --config "$T/trexd3.json"
+(
+	for i in $(seq 40); do
+		curl -s -o /dev/null --unix-socket "$SOCK" -X POST \
+			--data '{"manifest":{"project":"L","dataset":"synth","runtime":"shell","command":["true"],"outputs":[]},"files":{}}' \
+			http://trexd/v1/jobs
+	done
+) &
+STORM=$!
+for i in 1 2 3; do
+	"$BIN/trexd" backup --config "$T/trexd3.json" "$T/load$i" >/dev/null 2>&1 || echo "backup $i failed" >>"$T/load.err"
+done
+wait "$STORM"
+check "trexd stops" trexd_stop
+check "three backups taken during the storm" test ! -e "$T/load.err"
+for i in 1 2 3; do
+	jobs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobs"])' "$T/load$i/backup.json")
+	check "storm backup $i ($jobs jobs) restores" sh -c "'$BIN/trexd' restore --state-dir '$T/lstate$i' '$T/load$i' >/dev/null"
+	sed "s|$T/state3\"|$T/lstate$i\"|; s|$T/s3.sock|$T/l$i.sock|" "$T/trexd3.json" >"$T/l$i.json"
+	SOCK=$T/l$i.sock
+	check "storm backup $i: trexd starts on it" trexd_start --config "$T/l$i.json"
+	expect_eq "storm backup $i: with its jobs" "$jobs" "$(sqlite3 -readonly "$T/lstate$i/trexd.db" 'SELECT count(*) FROM jobs')"
+	check "storm backup $i: trexd stops" trexd_stop
+done
+SOCK=$T/s3.sock
+
 # --- a released file that no longer has the SHA-256 trexd recorded
 printf 'x' >>"$T/state3/release/P/$A/age_sex.csv"
 check "backup refuses a released file trexd.db recorded with another SHA-256" \
