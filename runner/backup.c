@@ -346,12 +346,13 @@ static int backup_dest(const char *dest, int *made, struct trex_err *err)
 static int backup_run(const char *state, const char *dest, struct trex_err *err)
 {
 	int made;
-	_cleanup_close_ int dst = backup_dest(dest, &made, err);
-	if (dst < 0)
-		return dst;
+	/* the source first: a bad one makes no DEST */
 	_cleanup_close_ int src = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (src < 0)
 		return trex_err_set(err, -errno, "state folder %s", state);
+	_cleanup_close_ int dst = backup_dest(dest, &made, err);
+	if (dst < 0)
+		return dst;
 	struct bkp b = { .src = src, .dst = dst, .files = json_array(), .dirs = json_array() };
 	sqlite3 *snap = NULL;
 	int64_t seq, jobs = 0, released = 0;

@@ -116,6 +116,11 @@ restore_refused "a removed file" "bk2/release/P/$A/age_sex.csv: listed in the ba
 tamper
 sqlite3 "$T/bk2/trexd.db" "UPDATE jobs SET state = 'released' WHERE id = '$B'"
 restore_refused "an edited trexd.db" "bk2/trexd.db: its SHA-256"
+mkdir -p "$T/nostate"
+check "backup of a folder without trexd.db is refused" sh -c "! '$BIN/trexd' backup --state-dir '$T/nostate' '$T/bk5' 2>'$T/err'"
+check "... naming what is missing" grep -q "nostate/trexd.db: No such file" "$T/err"
+check "... making no DEST" test ! -e "$T/bk5"
+check "backup of a missing folder makes no DEST either" sh -c "! '$BIN/trexd' backup --state-dir '$T/none' '$T/bk5' 2>/dev/null && test ! -e '$T/bk5'"
 mkdir -p "$T/state3" && touch "$T/state3/x"
 check "restore into a non-empty folder is refused" sh -c "! '$BIN/trexd' restore --state-dir '$T/state3' '$BK' 2>'$T/err'"
 check "... saying what it holds" grep -q "is not empty (it holds x)" "$T/err"
