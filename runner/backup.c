@@ -206,9 +206,9 @@ static int backup_jobs(sqlite3 *db, struct bkp *b, int64_t *jobs, struct trex_er
 	if (sqlite3_prepare_v2(db, "SELECT id, state FROM jobs ORDER BY seq", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return trex_err_setx(err, -EIO, "trexd.db: %s", sqlite3_errmsg(db));
-	int r = 0;
+	int r = 0, rc = SQLITE_DONE;
 	*jobs = 0;
-	while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		const char *state = (const char *)sqlite3_column_text(st, 1);
 		char rel[PATH_MAX];
@@ -220,6 +220,8 @@ static int backup_jobs(sqlite3 *db, struct bkp *b, int64_t *jobs, struct trex_er
 		if (r == -ENOENT)
 			r = 0; /* a job without a folder (refused at submission) */
 	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = trex_err_setx(err, -EIO, "trexd.db: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return r;
 }
@@ -263,6 +265,10 @@ static int backup_releases(sqlite3 *db, struct bkp *b, int64_t *files, struct tr
 	*files = 0;
 	for (int more = 1; r == 0 && want;) {
 		int rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			r = trex_err_setx(err, -EIO, "trexd.db: %s", sqlite3_errmsg(db));
+			break;
+		}
 		const char *job = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
 		more = job != NULL;
 		/* a job's last released file: its manifest, when it matches */
@@ -327,14 +333,21 @@ static int backup_dest(const char *dest, int *made, struct trex_err *err)
 	int fd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return trex_err_set(err, -errno, "%s", dest);
-	DIR *d = fdopendir(dup(fd));
+	int dfd = dup(fd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		int e = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		close(fd);
+		return trex_err_set(err, e, "%s", dest);
+	}
 	struct dirent *e;
 	int empty = 1;
-	while (d && (e = readdir(d)))
+	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
 			empty = 0;
-	if (d)
-		closedir(d);
+	closedir(d);
 	if (!empty) {
 		close(fd);
 		return trex_err_setx(err, -EEXIST, "%s is not empty: a backup goes into a new folder",

@@ -168,17 +168,24 @@ static int restore_target(const char *state, int *made, struct trex_err *err)
 	int fd = open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return trex_err_set(err, -errno, "state folder %s", state);
-	DIR *d = fdopendir(dup(fd));
+	int dfd = dup(fd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		int e = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		close(fd);
+		return trex_err_set(err, e, "state folder %s", state);
+	}
 	struct dirent *e;
 	const char *first = NULL;
-	while (d && !first && (e = readdir(d)))
+	while (!first && (e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
 			first = e->d_name;
 	int r = first ? trex_err_setx(err, -EEXIST, "%s is not empty (it holds %.64s): restore"
 				      " only into a new or empty state folder", state, first)
 		      : 0;
-	if (d)
-		closedir(d);
+	closedir(d);
 	if (r < 0) {
 		close(fd);
 		return r;
