@@ -31,6 +31,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "sign.h"
+#include "store.h"
 
 #define RESTORE_MANIFEST_MAX (512u << 20)
 
@@ -56,6 +57,14 @@ static int restore_manifest(int src, const char *srcname, json_t **man, json_t *
 		json_decref(m);
 		return trex_err_setx(err, -EINVAL, "%s/%s: not a %s manifest", srcname,
 				     BACKUP_MANIFEST, BACKUP_FORMAT);
+	}
+	/* a store this trexd would refuse at start is refused now */
+	json_int_t schema = json_integer_value(json_object_get(m, "store_schema"));
+	if (schema > STORE_SCHEMA_VERSION) {
+		json_decref(m);
+		return trex_err_setx(err, -EPROTO, "%s holds a store of schema version %lld, this"
+				     " trexd knows %d: restore it with a trexd as new", srcname,
+				     (long long)schema, STORE_SCHEMA_VERSION);
 	}
 	json_t *set = json_object();
 	size_t i;
