@@ -698,9 +698,12 @@ static char *joint_total_name(const struct joint_group *g)
 /* A column name not among the dimensions'. */
 static void joint_col_name(const struct joint_group *g, const char *base, char *out, size_t size)
 {
-	snprintf(out, size, "%s", base);
-	while (joint_dim(g, out) != SIZE_MAX && strlen(out) + 2 < size)
-		strcat(out, "_");
+	size_t n = (size_t)snprintf(out, size, "%s", base);
+
+	for (; joint_dim(g, out) != SIZE_MAX && n + 2 < size; n++) {
+		out[n] = '_';
+		out[n + 1] = '\0';
+	}
 }
 
 /* The group's cells as one table with a total code per dimension: text,
@@ -1012,7 +1015,7 @@ static int joint_solve(const struct policy *pol, struct joint_group *g, struct j
 	struct sdc_margins m;
 	struct joint_eqs q = {0};
 	bool review = false, hides = false;
-	int r;
+	int r = 0;
 
 	for (size_t c = 0; c < g->ncells; c++)
 		hides |= g->own[c] != CELL_OK || g->locked[c];
@@ -1025,9 +1028,8 @@ static int joint_solve(const struct policy *pol, struct joint_group *g, struct j
 		review = true;
 		goto share;
 	}
-	if (!(tot = joint_total_name(g)))
-		return trex_err_set(err, -ENOMEM, "joint check");
-	r = joint_table(g, tot, &csv, &dj, names);
+	tot = joint_total_name(g);
+	r = tot ? joint_table(g, tot, &csv, &dj, names) : -EINVAL;
 	if (r == 0)
 		r = manifest_decl_from_json(dj, "joint", 0, &decl, err);
 	json_decref(dj);
@@ -1039,9 +1041,19 @@ static int joint_solve(const struct policy *pol, struct joint_group *g, struct j
 		r = suppress_margins_build(&jt, &m, err);
 	if (r < 0) {
 		sdc_result_free(&jres);
-		manifest_decl_free(&decl);
-		csv_free(&csv);
-		return trex_err_set(err, r, "joint check");
+		memset(&jres, 0, sizeof(jres));
+		if (r == -ENOMEM) {
+			manifest_decl_free(&decl);
+			csv_free(&csv);
+			return trex_err_set(err, r, "joint check");
+		}
+		/* a system that cannot be built is one nobody checked: what
+		 * its tables hide goes to a person (decl and csv are freed
+		 * below) */
+		err->msg[0] = '\0';
+		review = true;
+		r = 0;
+		goto share;
 	}
 	r = joint_equations(g, &m, &q, err);
 	trex_free(m.eq_off);
