@@ -17,6 +17,7 @@
 
 #include "access.h"
 #include "api.h"
+#include "backup.h"
 #include "cleanup.h"
 #include "config.h"
 #include "events.h"
@@ -50,6 +51,8 @@ static const char usage[] =
 	"       trexd [-n] --state-dir DIR --socket PATH\n"
 	"             [--dataset NAME=PATH --id-columns NAME=[COL[,COL...]]]...\n"
 	"       trexd --check-host [--config FILE] [--state-dir DIR] [--dataset ...]\n"
+	"       trexd backup [--config FILE | --state-dir DIR] DEST\n"
+	"       trexd restore [--config FILE | --state-dir DIR] SRC\n"
 	"\n"
 	"Run the trex job daemon: serve the HTTP API (docs/api.md) on a unix\n"
 	"socket (and over TLS 1.3 with client certificates when the config has\n"
@@ -82,6 +85,13 @@ static const char usage[] =
 	"                       by job uids, packs, keys, free space of the state\n"
 	"                       folder), one line per check, and exit; the config\n"
 	"                       defaults to " TREXD_CONFIG_HINT "\n"
+	"  backup DEST          copy the state folder (running or not) into the new\n"
+	"                       folder DEST: one snapshot of trexd.db, the audit log\n"
+	"                       to the head it records, its jobs' files, releases,\n"
+	"                       keys, and DEST/backup.json with every SHA-256\n"
+	"  restore SRC          check the backup SRC whole, copy it into the empty\n"
+	"                       state folder and verify the audit log against the\n"
+	"                       restored head\n"
 	"  -v, --verbose        log debug events too\n"
 	"  -h, --help           this text\n"
 	"\n"
@@ -189,6 +199,9 @@ int main(int argc, char **argv)
 	const char *datasets[256], *id_columns[256];
 	size_t n_datasets = 0, n_id_columns = 0;
 	int check_only = 0, check_host = 0, verbose = 0, o;
+	/* the offline verbs (backup.c, restore.c) */
+	if (argc > 1 && (strcmp(argv[1], "backup") == 0 || strcmp(argv[1], "restore") == 0))
+		return backup_main(argc - 1, argv + 1);
 	while ((o = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': config_file = optarg; break;
