@@ -105,9 +105,14 @@ eq "... and its owner and mode" "640 root trexd" "$(stat -c '%a %U %G' /etc/trex
 eq "... one trexd account" 1 "$(getent passwd | grep -c '^trexd:')"
 eq "trexd -n accepts the installed config" "config ok" "$(/usr/sbin/trexd -n --config /etc/trex/trexd.json 2>&1)"
 t "man trexd finds the page" sh -c 'MANPAGER=cat man -w trexd | grep -q /usr/share/man/man8/trexd.8.gz'
-# what systemd's RuntimeDirectory= and Group=trex would make
+# what systemd's RuntimeDirectory= and Group=trex would make; trexd runs
+# as the unit runs it: group trex, no_new_privs and the unit's capability
+# bounding set (CAP_SYS_ADMIN ... -> -all,+sys_admin,...)
 mkdir -m 0750 /run/trex && chgrp trex /run/trex
-setpriv --regid=trex --keep-groups --no-new-privs /usr/sbin/trexd --config /etc/trex/trexd.json >/tmp/trexd.log 2>&1 &
+bset=-all$(sed -n 's/^CapabilityBoundingSet=//p' /lib/systemd/system/trexd.service | tr ' ' '\n' |
+	sed -n 's/^CAP_\(.*\)/,+\1/p' | tr 'A-Z' 'a-z' | tr -d '\n')
+eq "the unit has a bounding set" yes "$(case $bset in *sys_admin*) echo yes ;; *) echo "$bset" ;; esac)"
+setpriv --regid=trex --keep-groups --no-new-privs --bounding-set "$bset" /usr/sbin/trexd --config /etc/trex/trexd.json >/tmp/trexd.log 2>&1 &
 pid=$!
 i=0
 while [ ! -S /run/trex/trexd.sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -127,7 +132,7 @@ cat >/tmp/job/manifest.json <<'M'
  "outputs": [{"path": "t.csv", "kind": "frequency_table", "dimensions": ["age_band", "sex"], "count": "n",
    "labels": {"age_band": ["20-29", "30-39"], "sex": ["F", "M"]}}]}
 M
-setpriv --regid=trex --keep-groups --no-new-privs /usr/sbin/trexd --state-dir /var/lib/trex \
+setpriv --regid=trex --keep-groups --no-new-privs --bounding-set "$bset" /usr/sbin/trexd --state-dir /var/lib/trex \
 	--socket /run/trex/trexd.sock --dataset d=/srv/trexdata --id-columns d= >/tmp/trexd2.log 2>&1 &
 pid=$!
 i=0
