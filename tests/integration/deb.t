@@ -118,6 +118,12 @@ i=0
 while [ ! -S /run/trex/trexd.sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 eq "socket root:trex 0660" "660 root trex" "$(stat -c '%a %U %G' /run/trex/trexd.sock 2>&1)"
 t "healthz over the socket" curl -sf --unix-socket /run/trex/trexd.sock http://trex/healthz
+# who may connect: members of trex (adduser alice trex), nobody else
+gid=$(getent group trex | cut -d: -f3)
+t "a member of trex reaches the socket" setpriv --reuid=65534 --regid=65534 --groups="$gid" \
+	curl -sf --unix-socket /run/trex/trexd.sock http://trex/healthz
+t "... anyone else cannot" sh -c '! setpriv --reuid=65534 --regid=65534 --clear-groups \
+	curl -sf --unix-socket /run/trex/trexd.sock http://trex/healthz'
 kill -TERM $pid; wait $pid
 t "trexd made its state in /var/lib/trex" test -f /var/lib/trex/trexd.db
 # a job, through the installed client, trexd, trex-sandbox and trex-check
