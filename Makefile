@@ -193,14 +193,15 @@ uninstall:
 # `make deb [DEB_DIR=...] [DEB_JOBS=2]`: the Debian package (debian/, debhelper) of
 # this tree, reusing BUILD (debian/rules), collected in DEB_DIR with its
 # .buildinfo and .changes rather than in the folder above the checkout.
-# Unsigned: signing is the release manager's step.
+# Unsigned: signing is the release manager's step. -tc: debian/rules clean
+# after the build leaves debian/ as in git (never the build folder).
 DEB_DIR ?= $(BUILD)/deb
 DEB_JOBS ?= 2
 DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
 DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
 deb:
 	@mkdir -p $(DEB_DIR)
-	TREX_BUILD=$(BUILD) TREX_DEB_DIR=$(abspath $(DEB_DIR)) dpkg-buildpackage -b -us -uc -J$(DEB_JOBS) \
+	TREX_BUILD=$(BUILD) TREX_DEB_DIR=$(abspath $(DEB_DIR)) dpkg-buildpackage -b -us -uc -tc -J$(DEB_JOBS) \
 		--buildinfo-option=-u$(abspath $(DEB_DIR)) \
 		--buildinfo-file=$(abspath $(DEB_DIR))/trex_$(DEB_VERSION)_$(DEB_ARCH).buildinfo \
 		--changes-option=-u$(abspath $(DEB_DIR)) \
