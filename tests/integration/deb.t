@@ -180,6 +180,19 @@ umount -l /.oldroot
 exec chroot / /bin/sh /tmp/inner.sh
 EOF
 mkdir "$T/ovl"
+# the overlay shows this machine's dpkg database as it is: wait (up to 5
+# min) while another apt or dpkg holds it, or the copy is half-written
+dpkg_busy() {
+	python3 -c 'import fcntl, sys
+f = open("/var/lib/dpkg/lock-frontend", "a")
+try:
+    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    sys.exit(0)
+sys.exit(1)'
+}
+i=0
+while dpkg_busy && [ $i -lt 300 ]; do sleep 1; i=$((i + 1)); done
 unshare -m --propagation private sh "$T/outer.sh" >"$T/inner.out" 2>"$T/inner.err"
 rc=$?
 while IFS= read -r line; do
