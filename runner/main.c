@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +26,8 @@
 #include "http.h"
 #include "jobdoc.h"
 #include "log.h"
+#include "monclient.h"
+#include "monitor.h"
 #include "packs.h"
 #include "recover.h"
 #include "relclean.h"
@@ -93,6 +97,9 @@ static void main_stopped(struct trexd *d)
 	uv_close((uv_handle_t *)&sig_term, main_closed_signal);
 	uv_close((uv_handle_t *)&sig_int, main_closed_signal);
 	uv_close((uv_handle_t *)&sig_hup, main_closed_signal);
+	/* no sandbox is left to hear from; the requests still go through
+	 * (the final checkpoint is signed after the loop) */
+	monc_close();
 }
 
 static void main_on_signal(uv_signal_t *s, int signum)
@@ -164,6 +171,68 @@ static int main_listen_tls(struct trexd *d, char *bound, size_t len, struct trex
 		r = http_listen_tls(d->http, (struct sockaddr *)&ss, ts,
 				    (uint64_t)d->cfg->tls.handshake_timeout_ms, bound, len, err);
 	return r;
+}
+
+static int main_mon_sock = -1, main_mon_events = -1;
+
+/* Privilege separation (docs/DESIGN.md): fork. The parent becomes the
+ * monitor and never returns from here (it exits with the service's
+ * status); the child, the service, returns 0 holding its ends of the two
+ * socketpairs, with the signals the monitor takes unblocked again and
+ * set to die with the monitor. */
+static int main_split(struct trexd *d, const struct config *cfg, const char *config_file,
+		      const char *state_dir, const char *socket_path, const char **datasets,
+		      size_t n_datasets, const char **id_columns, size_t n_id_columns,
+		      struct trex_err *err)
+{
+	int req[2], ev[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, req) < 0)
+		return trex_err_set(err, -errno, "socketpair");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ev) < 0) {
+		close(req[0]);
+		close(req[1]);
+		return trex_err_set(err, -errno, "socketpair");
+	}
+	sigset_t set, old;
+	monitor_sigset(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	fflush(NULL);
+	pid_t monitor = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return trex_err_set(err, -errno, "fork");
+	}
+	if (pid > 0) {
+		close(req[1]);
+		close(ev[1]);
+		reload_init(&(struct reload_opts){ .config_file = config_file, .state_dir = state_dir,
+						   .socket = socket_path, .datasets = datasets,
+						   .n_datasets = n_datasets, .id_columns = id_columns,
+						   .n_id_columns = n_id_columns });
+		struct monitor_opts o = { .cfg = cfg, .self_dir = d->self_dir,
+					  .seccomp_fd = d->seccomp_fd, .sock = req[0],
+					  .events = ev[0], .service = pid,
+					  .reload = config_file != NULL };
+		int rc = monitor_run(&o);
+		reload_free();
+		exit(rc);
+	}
+	close(req[0]);
+	close(ev[0]);
+	/* a killed monitor takes the service with it, as a killed trexd
+	 * took everything: start-up recovery follows either way */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != monitor)
+		_exit(1);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* the sandboxes get the compiled profile from the monitor */
+	if (d->seccomp_fd >= 0)
+		close(d->seccomp_fd);
+	d->seccomp_fd = -1;
+	main_mon_sock = req[1];
+	main_mon_events = ev[1];
+	trex_log(TREX_LOG_DEBUG, "service_started", "monitor=%d", (int)monitor);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -300,9 +369,15 @@ int main(int argc, char **argv)
 	snprintf(p, sizeof(p), "%s/release", cfg.state_dir);
 	if (r == 0)
 		r = trex_mkdir_p(p, 0755, &err);
-	/* one trexd per state folder: recovery kills the sandboxes it finds */
+	/* one trexd per state folder: recovery kills the sandboxes it finds
+	 * (both processes hold the lock: it is free once both are gone) */
 	if (r == 0)
 		r = recover_lock(&cfg, &err);
+	/* the monitor stays here; the service goes on in a child */
+	int seccomp_compiled = d->seccomp_fd >= 0;
+	if (r == 0 && main_split(d, &cfg, config_file, state_dir, socket_path, datasets, n_datasets,
+				 id_columns, n_id_columns, &err) < 0)
+		r = err.code;
 	snprintf(p, sizeof(p), "%s/trexd.db", cfg.state_dir);
 	if (r == 0)
 		r = store_open(p, &d->store, &err);
@@ -310,6 +385,9 @@ int main(int argc, char **argv)
 		r = store_open(p, &d->wstore, &err);
 	/* keys, permits and the audit log before anything can be submitted,
 	 * and before recovery writes to a store whose log may not match it */
+	d->loop = uv_default_loop();
+	if (r == 0)
+		r = monc_init(d->loop, main_mon_sock, main_mon_events, &err);
 	if (r == 0)
 		r = sacc_init(d->store, &err);
 	if (r == 0)
@@ -328,7 +406,6 @@ int main(int argc, char **argv)
 		r = 0;
 	if (r == 0)
 		r = permits_init(d, &err);
-	d->loop = uv_default_loop();
 	if (r == 0)
 		r = sched_init(d, &err);
 	if (r == 0 && !(d->docs = jobdoc_cache_new()))
@@ -368,7 +445,7 @@ int main(int argc, char **argv)
 	uv_signal_start(&sig_hup, main_on_hup, SIGHUP);
 	trex_log(TREX_LOG_INFO, "trexd_started", "socket=%s tls=%s concurrency=%d seccomp=%s",
 		 cfg.socket, tls_bound, cfg.concurrency,
-		 d->seccomp_fd >= 0 ? "compiled" : "built-in");
+		 seccomp_compiled ? "compiled" : "built-in");
 	/* jobs queued before a restart */
 	sched_kick(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);
