@@ -29,6 +29,7 @@
 #include "monclient.h"
 #include "monitor.h"
 #include "packs.h"
+#include "privdrop.h"
 #include "recover.h"
 #include "relclean.h"
 #include "reload.h"
@@ -174,6 +175,7 @@ static int main_listen_tls(struct trexd *d, char *bound, size_t len, struct trex
 }
 
 static int main_mon_sock = -1, main_mon_events = -1;
+static pid_t main_monitor;
 
 /* Privilege separation (docs/DESIGN.md): fork. The parent becomes the
  * monitor and never returns from here (it exits with the service's
@@ -183,7 +185,7 @@ static int main_mon_sock = -1, main_mon_events = -1;
 static int main_split(struct trexd *d, const struct config *cfg, const char *config_file,
 		      const char *state_dir, const char *socket_path, const char **datasets,
 		      size_t n_datasets, const char **id_columns, size_t n_id_columns,
-		      struct trex_err *err)
+		      uid_t svc_uid, gid_t svc_gid, struct trex_err *err)
 {
 	int req[2], ev[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, req) < 0)
@@ -213,7 +215,8 @@ static int main_split(struct trexd *d, const struct config *cfg, const char *con
 		struct monitor_opts o = { .cfg = cfg, .self_dir = d->self_dir,
 					  .seccomp_fd = d->seccomp_fd, .sock = req[0],
 					  .events = ev[0], .service = pid,
-					  .reload = config_file != NULL };
+					  .service_uid = svc_uid, .service_gid = svc_gid,
+					  .socket = cfg->socket, .reload = config_file != NULL };
 		int rc = monitor_run(&o);
 		reload_free();
 		exit(rc);
@@ -229,6 +232,7 @@ static int main_split(struct trexd *d, const struct config *cfg, const char *con
 	if (d->seccomp_fd >= 0)
 		close(d->seccomp_fd);
 	d->seccomp_fd = -1;
+	main_monitor = monitor;
 	main_mon_sock = req[1];
 	main_mon_events = ev[1];
 	trex_log(TREX_LOG_DEBUG, "service_started", "monitor=%d", (int)monitor);
@@ -373,11 +377,26 @@ int main(int argc, char **argv)
 	 * (both processes hold the lock: it is free once both are gone) */
 	if (r == 0)
 		r = recover_lock(&cfg, &err);
+	/* as root, before the service starts: the sandboxes a killed trexd
+	 * left die first (they are root's) */
+	uid_t svc_uid = 0;
+	gid_t svc_gid = 0;
+	if (r == 0)
+		r = privdrop_resolve(&cfg, &svc_uid, &svc_gid, &err);
+	if (r == 0 && (r = recover_orphans(&cfg, &err)) > 0)
+		r = 0;
 	/* the monitor stays here; the service goes on in a child */
 	int seccomp_compiled = d->seccomp_fd >= 0;
 	if (r == 0 && main_split(d, &cfg, config_file, state_dir, socket_path, datasets, n_datasets,
-				 id_columns, n_id_columns, &err) < 0)
+				 id_columns, n_id_columns, svc_uid, svc_gid, &err) < 0)
 		r = err.code;
+	/* The service starts as root: it opens the store and the audit log,
+	 * recovers, binds the socket and the TLS listener (whose folder and
+	 * key file need not be the service user's) and reads the TLS key;
+	 * none of it reads a client's byte, the loop is not running yet.
+	 * Then it gives the state folder to the service user and drops to
+	 * it, before the first request. */
+	d->loop = uv_default_loop();
 	snprintf(p, sizeof(p), "%s/trexd.db", cfg.state_dir);
 	if (r == 0)
 		r = store_open(p, &d->store, &err);
@@ -385,7 +404,6 @@ int main(int argc, char **argv)
 		r = store_open(p, &d->wstore, &err);
 	/* keys, permits and the audit log before anything can be submitted,
 	 * and before recovery writes to a store whose log may not match it */
-	d->loop = uv_default_loop();
 	if (r == 0)
 		r = monc_init(d->loop, main_mon_sock, main_mon_events, &err);
 	if (r == 0)
@@ -421,6 +439,14 @@ int main(int argc, char **argv)
 	char tls_bound[80] = "off";
 	if (r == 0 && cfg.tls.listen)
 		r = main_listen_tls(d, tls_bound, sizeof(tls_bound), &err);
+	/* the state folder, but for the key, its public half, the monitor's
+	 * log and the lock, becomes the service user's (what start-up made
+	 * as root too); then no root, no capability, no new privileges */
+	if (r == 0)
+		r = privdrop_chown_tree(AT_FDCWD, cfg.state_dir, svc_uid, svc_gid, 1, &err);
+	if (r == 0 && (r = privdrop_to(svc_uid, svc_gid, &err)) == 0 &&
+	    getppid() != main_monitor)
+		r = trex_err_setx(&err, -ESRCH, "the monitor is gone");
 	if (r < 0) {
 		fprintf(stderr, "trexd: %s\n", err.msg);
 		jobdoc_cache_free(d->docs);

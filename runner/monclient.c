@@ -39,8 +39,19 @@ static struct {
 
 static pthread_mutex_t monc_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static int monc_exchange(int sock, const void *req, size_t len, const int *fds, int n_fds,
+			 struct mon_msg *reply, int *out_fds, int *n_out, struct trex_err *err);
+
 int monc_call_raw(int sock, const void *req, size_t len, const int *fds, int n_fds,
 		  struct mon_msg *reply, struct trex_err *err)
+{
+	return monc_exchange(sock, req, len, fds, n_fds, reply, NULL, NULL, err);
+}
+
+/* out_fds (MON_NFDS) gets the fds an answer carried, the caller's to
+ * close; without it they are closed here. */
+static int monc_exchange(int sock, const void *req, size_t len, const int *fds, int n_fds,
+			 struct mon_msg *reply, int *out_fds, int *n_out, struct trex_err *err)
 {
 	_cleanup_free_ unsigned char *in = trex_malloc(MON_MSG_MAX);
 	if (!in)
@@ -50,6 +61,11 @@ int monc_call_raw(int sock, const void *req, size_t len, const int *fds, int n_f
 		return trex_err_set(err, r, "monitor: send");
 	int rfds[MON_NFDS], n_rfds = 0;
 	int n = mon_recv(sock, in, rfds, &n_rfds);
+	if (out_fds && n > 0) {
+		memcpy(out_fds, rfds, sizeof(int) * (size_t)n_rfds);
+		*n_out = n_rfds;
+		n_rfds = 0;
+	}
 	for (int i = 0; i < n_rfds; i++)
 		close(rfds[i]);
 	if (n == 0)
@@ -241,6 +257,22 @@ int monc_sign(int type, const char *text, size_t len, char **sig, struct trex_er
 		if (!*sig)
 			r = trex_err_setx(err, -ENOMEM, "out of memory");
 	}
+	pthread_mutex_unlock(&monc_lock);
+	return r;
+}
+
+int monc_tls_files(int fds[MON_NFDS], struct trex_err *err)
+{
+	pthread_mutex_lock(&monc_lock);
+	struct mon_writer w;
+	mon_begin(&w, monc.buf, MON_TLS_FILES);
+	int n = mon_end(&w), got = 0;
+	int r = monc_exchange(monc.sock, w.buf, (size_t)n, NULL, 0, monc.msg, fds, &got, err);
+	if (r == 0 && got != MON_NFDS)
+		r = trex_err_setx(err, -EPROTO, "monitor: %d TLS files", got);
+	if (r < 0)
+		for (int i = 0; i < got; i++)
+			close(fds[i]);
 	pthread_mutex_unlock(&monc_lock);
 	return r;
 }

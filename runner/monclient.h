@@ -43,6 +43,10 @@ int monc_kill(pid_t pid, int sig, struct trex_err *err);
  * (MON_SIGN_RELEASE) or a checkpoint text (MON_SIGN_CHECKPOINT). */
 int monc_sign(int type, const char *text, size_t len, char **sig, struct trex_err *err);
 
+/* The configured tls.cert, tls.key and tls.client_ca, opened read-only
+ * by the monitor (fds the caller closes). */
+int monc_tls_files(int fds[MON_NFDS], struct trex_err *err);
+
 /* One raw request and its answer (tests speak the protocol with it):
  * 0 and reply filled on MON_OK, -EPERM and err the reason on MON_REFUSED. */
 int monc_call_raw(int sock, const void *req, size_t len, const int *fds, int n_fds,

@@ -50,6 +50,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "monproto.h"
+#include "privdrop.h"
 #include "reload.h"
 #include "sign.h"
 #include "trexd.h"
@@ -58,6 +59,7 @@
 
 struct mon_kid {
 	pid_t pid;
+	int check; /* its output folder: checked/ (the check) or stage/ (the run) */
 	char job[MON_JOB_ID_MAX + 1];
 };
 
@@ -86,6 +88,7 @@ static const char *const mon_type_names[MON_NTYPES] = {
 	[MON_OK] = "ok",
 	[MON_REFUSED] = "refused",
 	[MON_EXITED] = "exited",
+	[MON_TLS_FILES] = "tls_files",
 };
 
 void monitor_sigset(sigset_t *set)
@@ -165,26 +168,83 @@ static int mon_refuse(struct monitor *mo, uint32_t type, const struct trex_err *
 	return mon_reply(mo, &w);
 }
 
-static int mon_ok(struct monitor *mo, uint64_t num, const char *text, const char *text2)
+static int mon_ok_fds(struct monitor *mo, uint64_t num, const char *text, const char *text2,
+		      const int *fds, int n_fds)
 {
 	struct mon_writer w;
 	mon_begin(&w, mo->out, MON_OK);
 	mon_put_u64(&w, num);
 	mon_put_str(&w, text ? text : "", text ? strlen(text) : 0);
 	mon_put_str(&w, text2 ? text2 : "", text2 ? strlen(text2) : 0);
-	return mon_reply(mo, &w);
+	int n = mon_end(&w);
+	if (n < 0)
+		return n;
+	return mon_send(mo->o->sock, w.buf, (size_t)n, fds, n_fds);
 }
 
-/* STATE/jobs/ID: a job id of trexd's form and a real folder (not a link) */
-static int mon_check_job(struct monitor *mo, const char *id, char *dir, size_t len,
+static int mon_ok(struct monitor *mo, uint64_t num, const char *text, const char *text2)
+{
+	return mon_ok_fds(mo, num, text, text2, NULL, 0);
+}
+
+/* The configured TLS files, opened here: the service may not read the
+ * key file itself (it need not be the service user's), and reads the
+ * monitor's configuration's files, the one it checks requests against. */
+static int mon_tls_files(struct monitor *mo, struct trex_err *err)
+{
+	const struct tls_config *t = &mo->d.cfg->tls;
+	if (!t->listen)
+		return trex_err_setx(err, -EPERM, "no tls listener is configured");
+	const char *paths[3] = { t->cert, t->key, t->client_ca };
+	static const char *const names[3] = { "tls.cert", "tls.key", "tls.client_ca" };
+	int fds[3] = { -1, -1, -1 }, r = 0;
+	for (int i = 0; i < 3 && r == 0; i++)
+		if ((fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+			r = trex_err_set(err, -errno, "%s %s", names[i], paths[i]);
+	if (r == 0)
+		r = mon_ok_fds(mo, 0, NULL, NULL, fds, 3);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return r < 0 && err->code == 0 ? trex_err_set(err, r, "send") : r;
+}
+
+/* rel below STATE, reached without a link on the way (the service owns
+ * everything below STATE and could plant one): an fd, or -errno */
+static int mon_open_state(struct monitor *mo, const char *rel)
+{
+	_cleanup_close_ int state = open(mo->d.cfg->state_dir,
+					 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (state < 0)
+		return -errno;
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, state, rel, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* STATE/jobs/ID: a job id of trexd's form, and it and the folders the
+ * sandbox is given real folders with no link on the way. (trex-sandbox
+ * opens them again by path: a service racing a link in after this check
+ * is a residual risk, docs/DESIGN.md.) */
+static int mon_check_job(struct monitor *mo, const char *id, int check, char *dir, size_t len,
 			 struct trex_err *err)
 {
 	if (!mon_job_id_ok(id))
 		return trex_err_setx(err, -EPERM, "job: not a job id");
 	snprintf(dir, len, "%s/jobs/%s", mo->d.cfg->state_dir, id);
-	struct stat st;
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return trex_err_setx(err, -EPERM, "job: no job folder");
+	static const char *const run[] = { "", "/code", "/stage", NULL };
+	static const char *const chk[] = { "", "/checkin", "/checked", NULL };
+	for (const char *const *sub = check ? chk : run; *sub; sub++) {
+		char rel[128];
+		snprintf(rel, sizeof(rel), "jobs/%s%s", id, *sub);
+		int fd = mon_open_state(mo, rel);
+		if (fd < 0)
+			return trex_err_setx(err, -EPERM, "job: no job folder%s", *sub);
+		close(fd);
+	}
 	return 0;
 }
 
@@ -255,11 +315,12 @@ static int mon_fork_exec(struct monitor *mo, char *const *argv, const int *fds, 
 	return 0;
 }
 
-static int mon_add_kid(struct monitor *mo, pid_t pid, const char *job)
+static int mon_add_kid(struct monitor *mo, pid_t pid, const char *job, int check)
 {
 	if (mo->n_kids == MON_KIDS_MAX)
 		return -EAGAIN;
 	mo->kids[mo->n_kids].pid = pid;
+	mo->kids[mo->n_kids].check = check;
 	snprintf(mo->kids[mo->n_kids].job, sizeof(mo->kids[0].job), "%s", job);
 	mo->n_kids++;
 	return 0;
@@ -278,7 +339,7 @@ static int mon_spawn_run(struct monitor *mo, const struct mon_msg *m, const int 
 {
 	const struct config *c = mo->d.cfg;
 	char dir[PATH_MAX];
-	int r = mon_check_job(mo, m->job, dir, sizeof(dir), err);
+	int r = mon_check_job(mo, m->job, 0, dir, sizeof(dir), err);
 	if (r < 0)
 		return r;
 	const struct dataset *ds = config_dataset(c, m->dataset);
@@ -320,23 +381,29 @@ static int mon_spawn_check(struct monitor *mo, const struct mon_msg *m, const in
 {
 	const struct config *c = mo->d.cfg;
 	char dir[PATH_MAX], ids[PATH_MAX], prev[PATH_MAX];
-	int r = mon_check_job(mo, m->job, dir, sizeof(dir), err);
+	int r = mon_check_job(mo, m->job, 1, dir, sizeof(dir), err);
 	if (r < 0)
 		return r;
 	if (m->num < 1 || m->num > (uint64_t)c->limits_max.output_mb)
 		return trex_err_setx(err, -EPERM, "output_mb: not within 1 to the configured %ld",
 				     c->limits_max.output_mb);
-	struct stat st;
+	char rel[256];
+	int fd;
 	if (m->ids_key[0]) {
 		snprintf(ids, sizeof(ids), "%s/idindex/%s", c->state_dir, m->ids_key);
-		if (!mon_name_ok(m->ids_key) || lstat(ids, &st) < 0 || !S_ISDIR(st.st_mode))
+		snprintf(rel, sizeof(rel), "idindex/%s", m->ids_key);
+		if (!mon_name_ok(m->ids_key) || (fd = mon_open_state(mo, rel)) < 0)
 			return trex_err_setx(err, -EPERM, "id_index: no index folder of that name");
+		close(fd);
 	}
 	if (m->num2 > 1)
 		return trex_err_setx(err, -EPERM, "previous: not 0 or 1");
 	snprintf(prev, sizeof(prev), "%s/previous", dir);
-	if (m->num2 && (lstat(prev, &st) < 0 || !S_ISDIR(st.st_mode)))
+	snprintf(rel, sizeof(rel), "jobs/%s/previous", m->job);
+	if (m->num2 && (fd = mon_open_state(mo, rel)) < 0)
 		return trex_err_setx(err, -EPERM, "previous: no folder of previous tables");
+	if (m->num2)
+		close(fd);
 	json_t *present = json_array();
 	for (size_t i = 0; present && i < m->n_list; i++) {
 		if (!manifest_path_ok(m->list[i], strlen(m->list[i]))) {
@@ -388,9 +455,9 @@ static int mon_rehash(struct monitor *mo, const char *project, const char *job, 
 {
 	if (json_array_size(files) == 0)
 		return 0;
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s/release/%s/%s", mo->d.cfg->state_dir, project, job);
-	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char rel[256];
+	snprintf(rel, sizeof(rel), "release/%s/%s", project, job);
+	_cleanup_close_ int dfd = mon_open_state(mo, rel);
 	if (dfd < 0)
 		return trex_err_setx(err, -EPERM, "files: the job has no release folder");
 	size_t i;
@@ -521,6 +588,11 @@ static int mon_handle(struct monitor *mo, int n, int *fds, int n_fds)
 	case MON_HELLO:
 		r = mon_ok(mo, 0, mo->key_id, mo->pub_pem);
 		break;
+	case MON_TLS_FILES:
+		r = mon_tls_files(mo, &err);
+		if (r < 0 && err.code)
+			r = mon_refuse(mo, m->type, &err);
+		break;
 	case MON_SPAWN_RUN:
 	case MON_SPAWN_CHECK: {
 		pid_t pid = -1;
@@ -533,7 +605,7 @@ static int mon_handle(struct monitor *mo, int n, int *fds, int n_fds)
 			r = mon_refuse(mo, m->type, &err);
 			break;
 		}
-		mon_add_kid(mo, pid, m->job);
+		mon_add_kid(mo, pid, m->job, m->type == MON_SPAWN_CHECK);
 		r = mon_ok(mo, (uint64_t)pid, NULL, NULL);
 		break;
 	}
@@ -555,6 +627,23 @@ out:
 	return r;
 }
 
+/* What trex-sandbox collected (root's files, regular files and folders
+ * only) becomes the service user's, so that the service can remove it
+ * again (recovery, a check made again). */
+static void mon_give_outputs(struct monitor *mo, const struct mon_kid *k)
+{
+	if (!mo->o->service_uid)
+		return;
+	char rel[128];
+	snprintf(rel, sizeof(rel), "jobs/%s", k->job);
+	_cleanup_close_ int jd = mon_open_state(mo, rel);
+	struct trex_err err = { 0 };
+	if (jd < 0 || privdrop_chown_tree(jd, k->check ? "checked" : "stage", mo->o->service_uid,
+					  mo->o->service_gid, 0, &err) < 0)
+		trex_log(TREX_LOG_WARN, "monitor_chown_failed", "job=%s code=%d", k->job,
+			 jd < 0 ? jd : err.code);
+}
+
 /* Every child that ended: a sandbox's end goes to the service; the
  * service's own end is returned in *service_status (-1 while alive). */
 static void mon_reap(struct monitor *mo, int *service_status)
@@ -569,6 +658,7 @@ static void mon_reap(struct monitor *mo, int *service_status)
 		struct mon_kid *k = mon_find_kid(mo, pid);
 		if (!k)
 			continue;
+		mon_give_outputs(mo, k);
 		*k = mo->kids[--mo->n_kids];
 		struct mon_writer w;
 		mon_begin(&w, mo->out, MON_EXITED);
@@ -688,6 +778,10 @@ int monitor_run(const struct monitor_opts *o)
 		}
 	} else if (o->service <= 0)
 		rc = 0;
+	/* the service bound it as root and may not remove it as itself */
+	struct stat sst;
+	if (o->socket && o->service > 0 && lstat(o->socket, &sst) == 0 && S_ISSOCK(sst.st_mode))
+		unlink(o->socket);
 	if (mo->log_open) {
 		json_t *f = json_pack("{s:i}", "status", rc);
 		mon_audit(mo, "monitor_stopped", f);

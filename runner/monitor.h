@@ -21,6 +21,9 @@ struct monitor_opts {
 	int sock;                 /* requests from the service, answered in turn */
 	int events;               /* MON_EXITED to the service */
 	pid_t service;            /* the service process, or -1 (a test's client) */
+	uid_t service_uid;        /* its user: a sandbox's outputs become its */
+	gid_t service_gid;        /* (0: left root's) */
+	const char *socket;       /* removed once the service ended, or NULL */
 	int reload;               /* reload the configuration on SIGHUP (reload.c) */
 };
 

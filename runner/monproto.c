@@ -126,6 +126,7 @@ static int mon_parse_body(struct mon_reader *r, uint32_t type)
 	int rc = 0;
 	switch (type) {
 	case MON_HELLO:
+	case MON_TLS_FILES:
 		break;
 	case MON_SPAWN_RUN:
 		if ((rc = mon_get_fixed(r, "job", 1, m->job, MON_JOB_ID_MAX)) < 0 ||

@@ -47,6 +47,8 @@ enum mon_type {
 	MON_OK,              /* (number, text, text2): what each request answers */
 	MON_REFUSED,         /* (reason) */
 	MON_EXITED,          /* (pid, exit status, signal): a sandbox ended */
+	MON_TLS_FILES,       /* service -> monitor (): OK () + 3 fds, the configured
+	                      * tls.cert, tls.key, tls.client_ca opened read-only */
 	MON_NTYPES
 };
 

@@ -191,11 +191,10 @@ static int recover_clean_job(void *arg, const char *id, const char *project,
 
 int recover_run(const struct config *c, struct store *s, struct trex_err *err)
 {
-	int r = recover_orphans(c, err);
-	if (r < 0)
-		return r;
+	/* the orphans were ended already, by root, before the service
+	 * started (main.c): a sandbox is root's, the service may not signal it */
 	struct recover_ctx x = { .c = c };
-	r = store_list_interrupted(s, recover_clean_job, &x, err);
+	int r = store_list_interrupted(s, recover_clean_job, &x, err);
 	if (r < 0)
 		return r;
 	r = store_recover_jobs(s, c->on_crash_requeue, err);

@@ -60,6 +60,35 @@ expect_eq "the key file is root's alone" "600 0" "$(stat -c '%a %u' "$T/state/tr
 check "the monitor keeps its own log" grep -q '"event":"monitor_started"' "$T/state/monitor.log"
 expect_eq "its log is root's alone" "600 0" "$(stat -c '%a %u' "$T/state/monitor.log")"
 check "the monitor's log is an intact chain" "$BIN/trex" audit verify "$T/state/monitor.log"
+# the service: not root, no capability left (effective, permitted,
+# bounding, ambient), no_new_privs; the default service user (docs/
+# config.md "service_user": the account "trexd", else uid/gid 65533)
+status() { awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$SVC/status"; }
+if getent passwd trexd >/dev/null; then
+	SU=$(id -u trexd)
+	SG=$(id -g trexd)
+else
+	SU=65533
+	SG=65533
+fi
+expect_eq "the service runs as the service user (real, effective, saved, fs uid)" \
+	"$SU $SU $SU $SU" "$(status Uid)"
+expect_eq "... and its group" "$SG $SG $SG $SG" "$(status Gid)"
+expect_eq "... with no supplementary group" "" "$(status Groups)"
+expect_eq "... no effective capability" 0000000000000000 "$(status CapEff)"
+expect_eq "... no permitted capability" 0000000000000000 "$(status CapPrm)"
+expect_eq "... an empty bounding set" 0000000000000000 "$(status CapBnd)"
+expect_eq "... no ambient capability" 0000000000000000 "$(status CapAmb)"
+expect_eq "... no_new_privs" 1 "$(status NoNewPrivs)"
+expect_eq "the monitor stays root" 0 "$(awk '/^Uid:/ { print $3 }' "/proc/$PID/status")"
+expect_eq "the state folder is the service user's" "$SU $SG" "$(stat -c '%u %g' "$T/state")"
+expect_eq "... and the store" "$SU" "$(stat -c '%u' "$T/state/trexd.db")"
+# what the service user can do to the key: nothing
+check "the signing key is unreadable as the service user" sh -c "! setpriv --reuid $SU --regid $SG --clear-groups cat '$T/state/trexd.key' >/dev/null 2>&1"
+check "... and so is the monitor's log" sh -c "! setpriv --reuid $SU --regid $SG --clear-groups cat '$T/state/monitor.log' >/dev/null 2>&1"
+check "... while the public key is readable" sh -c "setpriv --reuid $SU --regid $SG --clear-groups cat '$T/state/trexd.pub' >/dev/null"
+check "the service holds no open file of the key" sh -c "! ls -l /proc/$SVC/fd | grep -q trexd.key"
+
 api_get /v1/trexd-key >/dev/null
 check "the service serves the monitor's public key" grep -q "BEGIN PUBLIC KEY" "$TREXD_BODY"
 

@@ -64,6 +64,11 @@ static int setup(void **st)
 	mkdir(p, 0700);
 	snprintf(p, sizeof(p), "%s/jobs/%s", state, JOB);
 	mkdir(p, 0700);
+	static const char *const subs[] = { "code", "stage", "checkin", "checked" };
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/jobs/%s/%s", state, JOB, subs[i]);
+		mkdir(p, 0700);
+	}
 	snprintf(p, sizeof(p), "%s/release", state);
 	mkdir(p, 0755);
 	snprintf(text, sizeof(text),
@@ -271,6 +276,23 @@ static void test_spawn_out_of_policy(void **st)
 	/* no job id of trexd's form: no path can be smuggled in */
 	assert_int_equal(spawn_run("../../../etc", "synth", "shell", 64, "sh"), -EPERM);
 	assert_non_null(strstr(reply->text, "job"));
+	/* a job folder, or one of its folders, that is a link: the service
+	 * owns STATE and could point it anywhere */
+	char p[256], target[256];
+	snprintf(p, sizeof(p), "%s/jobs/20261207T120000-aaaaaaaaaaaa", state);
+	snprintf(target, sizeof(target), "%s/jobs/%s", state, JOB);
+	assert_int_equal(symlink(target, p), 0);
+	assert_int_equal(spawn_run("20261207T120000-aaaaaaaaaaaa", "synth", "shell", 64, "sh"),
+			 -EPERM);
+	snprintf(p, sizeof(p), "%s/jobs/20261207T120000-bbbbbbbbbbbb", state);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/jobs/20261207T120000-bbbbbbbbbbbb/code", state);
+	assert_int_equal(symlink("/etc", p), 0);
+	snprintf(p, sizeof(p), "%s/jobs/20261207T120000-bbbbbbbbbbbb/stage", state);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(spawn_run("20261207T120000-bbbbbbbbbbbb", "synth", "shell", 64, "sh"),
+			 -EPERM);
+	assert_non_null(strstr(reply->text, "code"));
 	/* well formed, but no such job folder */
 	assert_int_equal(spawn_run("20261207T120000-ffffffffffff", "synth", "shell", 64, "sh"),
 			 -EPERM);
