@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <seccomp.h>
+
 #define PRIVDROP_DEPTH_MAX 64
 
 int privdrop_resolve(const struct config *c, uid_t *uid, gid_t *gid, struct trex_err *err)
@@ -98,6 +100,48 @@ int privdrop_chown_tree(int dirfd, const char *name, uid_t uid, gid_t gid, int t
 	return privdrop_walk(dirfd, name, uid, gid, top, 0, err);
 }
 
+/* What the service never needs and a compromised service would want:
+ * the kernel's larger attack surfaces (namespaces, BPF, io_uring, keys,
+ * perf, userfaultfd), reaching into other processes, mounting, loading
+ * modules, the clock, rebooting. Each fails with EPERM, so a call trexd's
+ * own code (or a library) made after all would fail as a refused
+ * operation, not kill the process. A deny list, not yet an allowlist
+ * (docs/DESIGN.md "Left"). */
+static const char *const privdrop_denied[] = {
+	"ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "pidfd_getfd",
+	"kcmp", "unshare", "setns", "mount", "umount2", "pivot_root", "chroot",
+	"move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick",
+	"mount_setattr", "open_by_handle_at", "name_to_handle_at", "bpf",
+	"perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter",
+	"io_uring_register", "keyctl", "add_key", "request_key", "init_module",
+	"finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot",
+	"swapon", "swapoff", "acct", "quotactl", "syslog", "settimeofday",
+	"clock_settime", "clock_adjtime", "adjtimex", "iopl", "ioperm", "personality",
+	"lookup_dcookie", "fanotify_init", "vhangup", "sethostname", "setdomainname",
+	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups",
+	"setfsuid", "setfsgid", "capset",
+};
+
+static int privdrop_seccomp(struct trex_err *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return trex_err_setx(err, -ENOMEM, "seccomp_init");
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < sizeof(privdrop_denied) / sizeof(privdrop_denied[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(privdrop_denied[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture */
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+		if (r < 0)
+			trex_err_set(err, r, "seccomp rule %s", privdrop_denied[i]);
+	}
+	if (r == 0 && (r = seccomp_load(ctx)) < 0)
+		trex_err_set(err, r, "seccomp_load");
+	seccomp_release(ctx);
+	return r;
+}
+
 int privdrop_to(uid_t uid, gid_t gid, struct trex_err *err)
 {
 	/* the bounding set first, while CAP_SETPCAP is still held */
@@ -121,5 +165,6 @@ int privdrop_to(uid_t uid, gid_t gid, struct trex_err *err)
 		return trex_err_set(err, -errno, "dumpable");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return trex_err_set(err, -errno, "parent-death signal");
-	return 0;
+	/* last: it also denies the set*id calls above */
+	return privdrop_seccomp(err);
 }

@@ -28,8 +28,9 @@ int privdrop_chown_tree(int dirfd, const char *name, uid_t uid, gid_t gid, int t
 			struct trex_err *err);
 
 /* Become uid:gid for good: no supplementary groups, no capabilities
- * (bounding set emptied too), no_new_privs, not dumpable, then the
- * parent-death signal again (a credential change clears it). */
+ * (bounding set emptied too), no_new_privs, not dumpable, the
+ * parent-death signal again (a credential change clears it), then a
+ * seccomp filter that refuses what the service never needs. */
 int privdrop_to(uid_t uid, gid_t gid, struct trex_err *err);
 
 #endif
