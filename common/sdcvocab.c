@@ -19,6 +19,8 @@ const char *const sdc_vocab_rules[] = {
 	"p-ratio",            /* p% rule */
 	"dof",                /* residual degrees of freedom */
 	"secondary",          /* complementary suppression */
+	"linked",             /* hidden because another output of the job or an earlier
+	                       * release shows the same cell or gives it back (joint check) */
 	"audit",              /* a hidden cell the LP audit can narrow */
 	"audit_contributor",  /* ... narrowed by the largest contributor of another hidden cell */
 	"audit_coalition",    /* ... whose own largest contributors bound the rest too tightly */

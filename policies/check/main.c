@@ -18,6 +18,7 @@
 #include "domains.h"
 #include "dsindex.h"
 #include "idindex.h"
+#include "joint.h"
 #include "labels.h"
 #include "manifest.h"
 #include "policy.h"
@@ -63,6 +64,7 @@ struct check_opts {
 	const char *domains, *domains_out; /* the dataset's category domains (labels.c) */
 	const char *previous; /* tables released earlier for the project */
 	struct diff_siblings sib; /* the copies released so far in this run */
+	struct joint_plan joint; /* joint.c: the pattern of every joined table */
 	struct bands *bands; /* rounding packs: the bandings released so far (bands.c) */
 	struct idindex ids; /* loaded from id_index (empty when none) */
 	struct domains doms; /* loaded from domains */
@@ -277,6 +279,14 @@ static int check_file_stream(const struct check_opts *o, const struct policy *po
 	return r;
 }
 
+/* A file's declaration: the command line's, or the manifest's (NULL
+ * when it declares no such file). */
+static const struct output_decl *check_decl(const struct output_manifest *m, const char *file)
+{
+	return m->n == 1 && !strcmp(m->outputs[0].path, "*") ? &m->outputs[0]
+							     : manifest_match(m, file);
+}
+
 /* Check one file, the index-th of the report (the last of the run when
  * last); 0 with *entry set, or a negative errno for input that cannot be
  * read or parsed (exit 2). */
@@ -285,9 +295,8 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 		      json_t **entry, struct check_cells *cells, enum sdc_verdict *verdict,
 		      struct trex_err *err)
 {
-	const struct output_decl *d = m->n == 1 && !strcmp(m->outputs[0].path, "*")
-					      ? &m->outputs[0]
-					      : manifest_match(m, file);
+	const struct output_decl *d = check_decl(m, file);
+	const struct joint_file *jf = index < o->joint.n ? &o->joint.f[index] : NULL;
 	struct csv_table csv;
 	struct sdc_table t;
 	struct sdc_result res;
@@ -349,7 +358,10 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 		if (!f)
 			return trex_err_set(err, -errno, "fdopen %s", file);
 		fd = -1;
-		if (!o->whole && stream_eligible(pol, d)) {
+		if (jf && !jf->hide && !jf->too_large)
+			jf = NULL;
+		/* a joined table takes the joint pattern: checked whole */
+		if (!o->whole && !jf && stream_eligible(pol, d)) {
 			r = check_file_stream(o, pol, d, file, index, f, entry, cells, verdict, err);
 			if (r != 1)
 				return r;
@@ -360,6 +372,7 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 	}
 	r = sdc_table_open(&t, &csv, d, file, err);
 	t.domains = o->domains ? &o->doms : NULL;
+	t.joint = jf;
 	if (r == 0)
 		r = sdc_result_init(&res, csv.nrows) < 0 ? trex_err_set(err, -ENOMEM, "%s", file) : 0;
 	if (r < 0) {
@@ -635,6 +648,18 @@ int main(int argc, char **argv)
 	sib_name = trex_calloc((size_t)(argc - optind) + 1, sizeof(char *));
 	o.sib.name = sib_name;
 	r = report && cells && sib_path && sib_name ? 0 : trex_err_set(&err, -ENOMEM, "report");
+	if (r == 0) {
+		/* every table that can be linked with another, or with an
+		 * earlier release, is decided together first (joint.c) */
+		size_t nf = (size_t)(argc - optind);
+		_cleanup_free_ const struct output_decl **decls = trex_calloc(nf + 1, sizeof(*decls));
+		if (!decls)
+			r = trex_err_set(&err, -ENOMEM, "report");
+		for (size_t i = 0; r == 0 && i < nf; i++)
+			decls[i] = check_decl(&m, argv[optind + (int)i]);
+		if (r == 0)
+			r = joint_plan_build(&pol, decls, argv + optind, nf, o.previous, &o.joint, &err);
+	}
 	for (int i = optind; r == 0 && i < argc; i++) {
 		json_t *entry = NULL;
 		enum sdc_verdict v = SDC_PASS;
@@ -693,6 +718,7 @@ int main(int argc, char **argv)
 	idindex_free(&o.ids);
 	domains_free(&o.doms);
 	bands_free(&bands);
+	joint_plan_free(&o.joint);
 	if (r < 0)
 		return EXIT_USAGE;
 	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;

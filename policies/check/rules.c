@@ -1524,8 +1524,12 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 	if (res->nprimary && res->verdict != SDC_FAIL) {
 		sdc_worsen(res, SDC_SUPPRESSED);
 		sdc_undeclared_margins(t, res);
-		if (t->decl->total_codes && !held &&
-		    (t->decl->kind == KIND_FREQUENCY || t->decl->kind == KIND_MAGNITUDE)) {
+		if (t->joint) {
+			/* the complements were chosen over the joint system */
+			if ((r = joint_apply(pol, t, res, held, err)) < 0)
+				return r;
+		} else if (t->decl->total_codes && !held &&
+			   (t->decl->kind == KIND_FREQUENCY || t->decl->kind == KIND_MAGNITUDE)) {
 			r = suppress_secondary(pol, t, res, err);
 			if (r == 0)
 				r = audit_suppression(pol, t, res, err);
@@ -1535,8 +1539,13 @@ int sdc_check(const struct policy *pol, const struct sdc_table *t, struct sdc_re
 		if (t->decl->total_codes && !held && t->decl->kind == KIND_SUMMARY &&
 		    (r = summary_suppress(pol, t, res, err)) < 0)
 			return r;
-	} else if (res->verdict != SDC_FAIL && (r = sdc_totals_named(pol, t, res, err)) < 0) {
-		return r;
+	} else if (res->verdict != SDC_FAIL) {
+		/* no primary cell of its own: the joint system may still hide
+		 * cells that give another table's back */
+		if (t->joint && (r = joint_apply(pol, t, res, held, err)) < 0)
+			return r;
+		if ((r = sdc_totals_named(pol, t, res, err)) < 0)
+			return r;
 	}
 	/* every count a rounding pack releases is rounded (round.c) */
 	if (pol->method == POLICY_ROUND && res->verdict != SDC_FAIL &&

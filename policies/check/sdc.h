@@ -39,6 +39,8 @@ struct sdc_table {
 	int largest_col[64];
 	/* the dataset's category domains, or NULL (summary.c reads them) */
 	const struct domains *domains;
+	/* joint.c: the pattern the joint system gave this table, or NULL */
+	const struct joint_file *joint;
 };
 
 /* One cell decision (CONTRACTS.md section 2). Kept compact rather than as
@@ -63,6 +65,7 @@ struct sdc_file_decision {
 #define SDC_MAX_FILE_DECISIONS 32
 
 struct audit_finding;
+struct joint_file;
 
 struct sdc_result {
 	enum sdc_verdict verdict;
@@ -460,6 +463,9 @@ struct sdc_margins {
 	 * pattern does not depend on how the table was written. */
 	size_t *order;   /* nrows: the rows in canonical order */
 	size_t *rank;    /* per row: its place in order */
+	/* joint.c: per row, cells hidden already (in an earlier release)
+	 * that the pattern must keep hidden; NULL when none (not owned) */
+	const unsigned char *locked;
 };
 
 int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
@@ -552,6 +558,18 @@ int summary_suppress(const struct policy *pol, const struct sdc_table *t,
  * recovered from the declared margins. */
 int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 		       struct sdc_result *res, struct trex_err *err);
+/* The same on margins built by the caller (joint.c builds them across
+ * tables): takes m (freed, zeroed) whatever the outcome. */
+int suppress_pattern(const struct policy *pol, const struct sdc_table *t,
+		     struct sdc_result *res, struct sdc_margins *m, struct trex_err *err);
+
+/* joint.c: a table of a joint system (t->joint) takes the system's
+ * pattern instead of choosing its own complements: every cell the system
+ * hides is hidden (rule `linked` when the table's own check kept it), its
+ * primary cells audited on its own margins, and the file held when the
+ * joint audit could not protect it or it was too large to join. */
+int joint_apply(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
+		bool held, struct trex_err *err);
 
 /* round.c, rounding packs: every count released is redacted or rounded
  * by one function of the true count (round_count). A frequency table's

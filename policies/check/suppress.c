@@ -570,7 +570,7 @@ static int supp_prune(const struct policy *pol, const struct sdc_table *t, struc
 		return trex_err_set(err, -ENOMEM, "%s", t->name);
 	for (size_t row = 0; row < n; row++)
 		if (res->state[row] == CELL_SECONDARY && nsec < res->nsecondary &&
-		    (!zeros_only || m->value[row] == 0))
+		    (!m->locked || !m->locked[row]) && (!zeros_only || m->value[row] == 0))
 			sec[nsec++] = row;
 	supp_prune_m = m;
 	qsort(sec, nsec, sizeof(*sec), supp_prune_cmp);
@@ -673,7 +673,9 @@ static int supp_exact(const struct policy *pol, const struct sdc_table *t,
 		totals |= m->total[row];
 		integral &= m->value[row] == floor(m->value[row]);
 	}
-	if (!res->nsecondary)
+	/* a pattern some cells of which must stay hidden (joint.c) is not
+	 * searched again from scratch */
+	if (!res->nsecondary || m->locked)
 		return 0;
 	/* strictly less: an equal pattern keeps the heuristic's (and its
 	 * reasons) */
@@ -700,13 +702,7 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 		       struct sdc_result *res, struct trex_err *err)
 {
 	struct sdc_margins m;
-	_cleanup_free_ size_t *row_eq_off = NULL;
-	_cleanup_free_ size_t *row_eq = NULL;
-	_cleanup_free_ size_t *fill = NULL;
-	_cleanup_free_ struct audit_finding *f = NULL;
-	_cleanup_free_ unsigned char *ok = NULL;
-	size_t n = t->csv->nrows, released = 0;
-	bool repattern = false;
+	size_t n = t->csv->nrows;
 	int r;
 
 	if (n > SUPPRESS_MAX_ROWS) {
@@ -718,6 +714,23 @@ int suppress_secondary(const struct policy *pol, const struct sdc_table *t,
 	r = suppress_margins_build(t, &m, err);
 	if (r < 0)
 		return r;
+	return suppress_pattern(pol, t, res, &m, err);
+}
+
+int suppress_pattern(const struct policy *pol, const struct sdc_table *t,
+		     struct sdc_result *res, struct sdc_margins *mp, struct trex_err *err)
+{
+	struct sdc_margins m = *mp;
+	_cleanup_free_ size_t *row_eq_off = NULL;
+	_cleanup_free_ size_t *row_eq = NULL;
+	_cleanup_free_ size_t *fill = NULL;
+	_cleanup_free_ struct audit_finding *f = NULL;
+	_cleanup_free_ unsigned char *ok = NULL;
+	size_t n = t->csv->nrows, released = 0;
+	bool repattern = false;
+	int r;
+
+	memset(mp, 0, sizeof(*mp));
 	row_eq_off = trex_calloc(n + 2, sizeof(size_t));
 	row_eq = trex_calloc(m.eq_off ? m.eq_off[m.neq] + 1 : 1, sizeof(size_t));
 	fill = trex_calloc(n + 1, sizeof(size_t));
