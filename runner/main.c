@@ -354,6 +354,12 @@ int main(int argc, char **argv)
 		r = main_check_extra(&cfg, &err);
 	if (r == 0 && check_only)
 		r = permits_check_config(&cfg, &err);
+	if (r == 0 && check_only) {
+		/* the service's user exists, is not root and no job's */
+		uid_t u;
+		gid_t g;
+		r = privdrop_resolve(&cfg, &u, &g, &err);
+	}
 
 	if (r < 0) {
 		fprintf(stderr, "trexd: %s\n", err.msg);

@@ -388,7 +388,7 @@ static int mon_spawn_check(struct monitor *mo, const struct mon_msg *m, const in
 		return trex_err_setx(err, -EPERM, "output_mb: not within 1 to the configured %ld",
 				     c->limits_max.output_mb);
 	char rel[256];
-	int fd;
+	int fd = -1;
 	if (m->ids_key[0]) {
 		snprintf(ids, sizeof(ids), "%s/idindex/%s", c->state_dir, m->ids_key);
 		snprintf(rel, sizeof(rel), "idindex/%s", m->ids_key);
@@ -400,10 +400,11 @@ static int mon_spawn_check(struct monitor *mo, const struct mon_msg *m, const in
 		return trex_err_setx(err, -EPERM, "previous: not 0 or 1");
 	snprintf(prev, sizeof(prev), "%s/previous", dir);
 	snprintf(rel, sizeof(rel), "jobs/%s/previous", m->job);
-	if (m->num2 && (fd = mon_open_state(mo, rel)) < 0)
-		return trex_err_setx(err, -EPERM, "previous: no folder of previous tables");
-	if (m->num2)
+	if (m->num2) {
+		if ((fd = mon_open_state(mo, rel)) < 0)
+			return trex_err_setx(err, -EPERM, "previous: no folder of previous tables");
 		close(fd);
+	}
 	json_t *present = json_array();
 	for (size_t i = 0; present && i < m->n_list; i++) {
 		if (!manifest_path_ok(m->list[i], strlen(m->list[i]))) {

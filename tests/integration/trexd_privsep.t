@@ -52,6 +52,18 @@ wait_running() {
 	return 1
 }
 
+# service_user: checked by -n and at start
+nconf() { # nconf VALUE: trexd -n's output with "service_user": VALUE
+	sed "s|^{|{\"service_user\": $1,|" "$TREXD_CONF" >"$T/n.json"
+	"$BIN/trexd" -n --config "$T/n.json" 2>&1
+}
+expect_eq "-n: an unknown service user" "trexd: service_user \"no-such-user-x\": no such user" \
+	"$(nconf '"no-such-user-x"')"
+expect_eq "-n: root is refused" "trexd: service_user must not be root (uid or gid 0)" "$(nconf '"root"')"
+expect_eq "-n: a job's uid is refused" "trexd: service_user 200005:200005 lies in uid_range 200000:10000" \
+	"$(nconf '"200005:200005"')"
+expect_eq "-n: UID:GID outside the jobs' range" "config ok" "$(nconf '"65533:65533"')"
+
 check "trexd starts" trexd_start
 SVC=$(service_of "$PID")
 check "the service is the monitor's child" test -n "$SVC"
