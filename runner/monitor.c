@@ -16,7 +16,9 @@
  *                every file the monitor hashes again itself in
  *                STATE/release/PROJECT/JOB (openat2, beneath, no links);
  *   SIGN_CHECKPOINT the checkpoint text of common/audit.c, seq never
- *                going back.
+ *                going back, naming the hash the monitor finds for that
+ *                line in STATE/audit.log, whose chain it verifies as it
+ *                grows (audit_follow).
  *
  * A refused request is answered MON_REFUSED and recorded in the monitor's
  * own hash-chained log STATE/monitor.log (root's, 0600), which a
@@ -74,6 +76,7 @@ struct monitor {
 	struct mon_kid kids[MON_KIDS_MAX];
 	size_t n_kids;
 	uint64_t last_checkpoint;
+	struct audit_follow follow; /* STATE/audit.log, verified this far */
 	struct mon_msg *msg;
 	unsigned char *in, *out;
 };
@@ -535,6 +538,16 @@ static int mon_check_checkpoint(struct monitor *mo, const struct mon_msg *m,
 		return trex_err_setx(err, -EPERM, "text: not a checkpoint text");
 	if (seq < mo->last_checkpoint)
 		return trex_err_setx(err, -EPERM, "text: seq is before the last signed checkpoint");
+	/* the line it names is the log's, in a chain verified here */
+	char p[PATH_MAX];
+	struct trex_err lerr = { 0 };
+	snprintf(p, sizeof(p), "%s/audit.log", mo->d.cfg->state_dir);
+	if (audit_follow(p, &mo->follow, seq, &lerr) < 0) {
+		trex_log(TREX_LOG_WARN, "monitor_audit_follow", "error=\"%s\"", lerr.msg);
+		return trex_err_setx(err, -EPERM, "text: seq is not a line of an intact audit log");
+	}
+	if (strcmp(mo->follow.head, hash) != 0)
+		return trex_err_setx(err, -EPERM, "text: hash is not that of the audit log's line");
 	mo->last_checkpoint = seq;
 	return 0;
 }
@@ -712,6 +725,7 @@ int monitor_run(const struct monitor_opts *o)
 		return 1;
 	mo->o = o;
 	mo->d.cfg = o->cfg;
+	audit_follow_init(&mo->follow);
 	snprintf(mo->d.self_dir, sizeof(mo->d.self_dir), "%s", o->self_dir);
 	sigset_t set;
 	monitor_sigset(&set);

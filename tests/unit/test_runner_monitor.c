@@ -385,21 +385,61 @@ static int sign(uint32_t type, const char *text, char **sig)
 
 static void test_sign_checkpoint(void **st)
 {
-	char text[256], *sig = NULL;
+	/* the service's audit log, 12 lines of it */
+	char p[256], text[256], *sig = NULL;
 	struct trex_err err = { 0 };
-	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%064d jobs=2 store_seq=3", 0);
+	struct audit_log log;
+	snprintf(p, sizeof(p), "%s/audit.log", state);
+	assert_int_equal(audit_open(p, &log, &err), 0);
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(audit_append(&log, "x", NULL, &err), 0);
+	char h12[65];
+	memcpy(h12, log.prev, sizeof(h12));
+	audit_close(&log);
+	struct audit_verify_result res;
+	struct audit_follow f;
+	audit_follow_init(&f);
+	assert_int_equal(audit_follow(p, &f, 10, &err), 0);
+	char h10[65];
+	memcpy(h10, f.head, sizeof(h10));
+
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%s jobs=2 store_seq=3", h10);
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, &sig), 0);
 	assert_int_equal(trex_verify(pub, text, strlen(text), sig, &err), 0);
 	free(sig);
+	/* a hash the log's line does not have */
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%064d", 0);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "hash"));
+	/* a line the log does not have yet */
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=13 hash=%s", h12);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s", h12);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), 0);
 	/* anything but a checkpoint text */
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, "I owe you 100 pounds", NULL), -EPERM);
-	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=11 hash=%064d jobs=2 store_seq=3 ", 0);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s jobs=2 store_seq=3 ", h12);
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
-	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=011 hash=%064d", 0);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=012 hash=%s", h12);
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
 	/* never back over a head signed already */
-	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=9 hash=%064d", 0);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%s", h10);
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	/* a rewritten past is not signed over: a whole new chain of 13
+	 * lines (valid on its own) put in the log's place */
+	char alt[256];
+	snprintf(alt, sizeof(alt), "%s/alt.log", state);
+	assert_int_equal(audit_open(alt, &log, &err), 0);
+	for (int i = 0; i < 13; i++)
+		assert_int_equal(audit_append(&log, i == 4 ? "forged" : "x", NULL, &err), 0);
+	char h13[65];
+	memcpy(h13, log.prev, sizeof(h13));
+	audit_close(&log);
+	assert_int_equal(audit_verify(alt, &res, &err), 0);
+	assert_int_equal(rename(alt, p), 0);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=13 hash=%s", h13);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "intact"));
 }
 
 static void release_doc(char *out, size_t len, const char *file, const char *sha, long size,
