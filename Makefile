@@ -50,18 +50,40 @@ ALL_LIBS := $(foreach d,$(LIB_DIRS),$(call lib_file,$(d)))
 
 BINS := $(BUILD)/trex-sandbox $(BUILD)/trexd $(BUILD)/trex-check $(BUILD)/trex $(BUILD)/trex-synth
 
+# installation folders (`make install`, FHS); the binaries are built with
+# them compiled in (common/paths.h), so they find their packs and profile
+# from the prefix, not from where they sit
+PREFIX        ?= /usr/local
+BINDIR        ?= $(PREFIX)/bin
+SBINDIR       ?= $(PREFIX)/sbin
+DATADIR       ?= $(PREFIX)/share
+MANDIR        ?= $(DATADIR)/man
+SYSCONFDIR    ?= /etc
+LOCALSTATEDIR ?= /var
+DESTDIR       ?=
+TREX_SHARE    := $(DATADIR)/trex
+paths_defs = -DTREX_DATADIR='"$(1)"' -DTREX_SANDBOX='"$(2)/trex-sandbox"' \
+	-DTREX_CHECK='"$(3)/trex-check"' -DTREX_TREXD='"$(2)/trexd"' \
+	-DTREX_CONFIG='"$(4)/trex/trexd.json"' -DTREX_STATEDIR='"$(5)/lib/trex"'
+# the build tree's binaries use this checkout (tests run them in place)
+TREE_PATHS := $(call paths_defs,$(CURDIR)/policies,$(abspath $(BUILD)),$(abspath $(BUILD)),/etc,/var)
+INST_PATHS := $(call paths_defs,$(TREX_SHARE),$(SBINDIR),$(BINDIR),$(SYSCONFDIR),$(LOCALSTATEDIR))
+
 # check suites: programs/scripts printing TAP lines; fragments append to these
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 TEST_BINS  :=
 CHECK_DEPS :=
 
-.PHONY: all deps check demo test-run demo-run bench clean lint sanitize valgrind
+.PHONY: all deps check demo test-run demo-run bench clean lint sanitize valgrind install uninstall FORCE
 # keep object files of test programs (they are not intermediate to us)
 .SECONDARY:
 all: $(BINS)
 
 include $(sort $(wildcard */*.mk */*/*.mk))
+
+# every benchmark, each writing its section of bench/BENCHMARKS.md
+bench: bench-sandbox bench-check bench-joint bench-api
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -90,20 +112,85 @@ $(BUILD)/empty.o:
 $(BUILD)/trex-sandbox: $(BUILD)/sandbox/main.o $(call lib_file,sandbox) $(call lib_file,policies/seccomp) $(call lib_file,common)
 	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_SECCOMP) $(LIBS_CAP)
 
+# the objects and libraries of each binary that reads installed files
+# (common/paths.h): linked once for build/, once more for `make install`
 # trexd reads disclosure packs with trex-check's reader (runner/packs.c)
 # and derived-statistic declarations with its declaration parser
 # (runner/manifest.c): those objects, not the checker's library
-$(BUILD)/trexd: $(BUILD)/runner/main.o $(call lib_file,runner) $(call lib_file,policies/seccomp) $(BUILD)/policies/check/policy.o $(BUILD)/policies/check/manifest.o $(BUILD)/libllhttp.a $(call lib_file,common)
-	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_UV) $(LIBS_SECCOMP) $(LIBS_JSON) $(LIBS_SQLITE) $(LIBS_SSL) -lpthread
+TREXD_IN := $(BUILD)/runner/main.o $(call lib_file,runner) $(call lib_file,policies/seccomp) $(BUILD)/policies/check/policy.o $(BUILD)/policies/check/manifest.o $(BUILD)/libllhttp.a $(call lib_file,common)
+TREXD_LIBS = $(LIBS_UV) $(LIBS_SECCOMP) $(LIBS_JSON) $(LIBS_SQLITE) $(LIBS_SSL) -lpthread
+CHECK_IN := $(BUILD)/policies/check/main.o $(call lib_file,policies/check) $(call lib_file,common)
+CHECK_LIBS = $(LIBS_JSON) $(LIBS_GLPK) $(LIBS_SSL) -lm
+TREX_IN := $(BUILD)/agent/main.o $(call lib_file,agent) $(call lib_file,common)
+TREX_LIBS = $(LIBS_JSON) $(LIBS_SSL)
 
-$(BUILD)/trex-check: $(BUILD)/policies/check/main.o $(call lib_file,policies/check) $(call lib_file,common)
-	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_JSON) $(LIBS_GLPK) $(LIBS_SSL) -lm
+$(BUILD)/trexd: $(TREXD_IN)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(TREXD_LIBS)
 
-$(BUILD)/trex: $(BUILD)/agent/main.o $(call lib_file,agent) $(call lib_file,common)
-	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_JSON) $(LIBS_SSL)
+$(BUILD)/trex-check: $(CHECK_IN)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(CHECK_LIBS)
+
+$(BUILD)/trex: $(TREX_IN)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(TREX_LIBS)
 
 $(BUILD)/trex-synth: $(BUILD)/bench/synth/main.o $(call lib_file,bench/synth) $(call lib_file,common)
 	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_SSL) -lm
+
+# common/paths.c, compiled with the build tree's folders (in libcommon,
+# for build/ and the unit tests) and with the prefix's (linked ahead of
+# the libraries into the installed copies, so the archive's member is
+# never pulled in). A stamp per flavour rebuilds it when a folder changes.
+$(BUILD)/paths-%.flags: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(subst ','\'',$(if $(filter inst,$*),$(INST_PATHS),$(TREE_PATHS)))' >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+$(BUILD)/common/paths.o: CPPFLAGS += $(TREE_PATHS)
+$(BUILD)/common/paths.o: $(BUILD)/paths-tree.flags
+$(BUILD)/inst/paths.o: common/paths.c $(BUILD)/paths-inst.flags
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(INST_PATHS) $(BASE_CFLAGS) -c $< -o $@
+
+INST_BINS := $(BUILD)/inst/trexd $(BUILD)/inst/trex-check $(BUILD)/inst/trex
+$(BUILD)/inst/trexd: $(BUILD)/inst/paths.o $(TREXD_IN)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(TREXD_LIBS)
+$(BUILD)/inst/trex-check: $(BUILD)/inst/paths.o $(CHECK_IN)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(CHECK_LIBS)
+$(BUILD)/inst/trex: $(BUILD)/inst/paths.o $(TREX_IN)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(TREX_LIBS)
+
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: commands in bin/, the
+# daemon and its sandbox helper in sbin/, packs and the seccomp profile in
+# share/trex/, man pages, /etc/trex (a sample trexd.json, never over one
+# that is there) and /var/lib/trex (0700: jobs, store, audit log).
+# `make uninstall` leaves /etc/trex and /var/lib/trex (the operator's).
+MAN_PAGES := $(wildcard docs/man/*.[158])
+install: $(BUILD)/trex-sandbox $(INST_BINS)
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(TREX_SHARE)/disclosure $(DESTDIR)$(TREX_SHARE)/seccomp \
+		$(DESTDIR)$(SYSCONFDIR)/trex
+	install -m 0755 $(BUILD)/inst/trex $(BUILD)/inst/trex-check $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILD)/inst/trexd $(BUILD)/trex-sandbox $(DESTDIR)$(SBINDIR)/
+	install -m 0644 policies/disclosure/*.json policies/disclosure/README.md $(DESTDIR)$(TREX_SHARE)/disclosure/
+	install -m 0644 policies/seccomp/default.policy $(DESTDIR)$(TREX_SHARE)/seccomp/
+	sed 's|@STATEDIR@|$(LOCALSTATEDIR)/lib/trex|' examples/trexd.json.in >$(BUILD)/trexd.json.sample
+	install -m 0644 $(BUILD)/trexd.json.sample $(DESTDIR)$(TREX_SHARE)/trexd.json.sample
+	test -e $(DESTDIR)$(SYSCONFDIR)/trex/trexd.json || \
+		install -m 0640 $(BUILD)/trexd.json.sample $(DESTDIR)$(SYSCONFDIR)/trex/trexd.json
+	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/trex
+	for s in 1 5 8; do \
+		install -d -m 0755 $(DESTDIR)$(MANDIR)/man$$s; \
+		for m in docs/man/*.$$s; do \
+			[ ! -e "$$m" ] || install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+		done; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/trex $(DESTDIR)$(BINDIR)/trex-check \
+		$(DESTDIR)$(SBINDIR)/trexd $(DESTDIR)$(SBINDIR)/trex-sandbox
+	rm -rf $(DESTDIR)$(TREX_SHARE)
+	for m in $(notdir $(MAN_PAGES)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
+
+FORCE:
 
 # unit tests link every component library (cmocka) and the tests' own
 # helpers: every tests/unit/*.c that is not a test_*.c

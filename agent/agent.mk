@@ -1,4 +1,4 @@
 # trex parses trexd's HTTP answers with llhttp (the parser trexd uses too).
-# Listed after the Makefile's own prerequisites of $(BUILD)/trex, so the
-# archive comes after libagent.a on the link line.
-$(BUILD)/trex: $(BUILD)/libllhttp.a
+# Listed after the Makefile's own prerequisites of $(BUILD)/trex and of
+# its installed copy, so the archive comes after libagent.a on the link line.
+$(BUILD)/trex $(BUILD)/inst/trex: $(BUILD)/libllhttp.a

@@ -36,6 +36,7 @@ int cli_acro(const struct cli_ctx *ctx, int argc, char **argv);    /* review.c *
 int cli_audit(const struct cli_ctx *ctx, int argc, char **argv);   /* audit.c */
 int cli_list(const struct cli_ctx *ctx, int argc, char **argv);    /* list.c */
 int cli_logs(const struct cli_ctx *ctx, int argc, char **argv);    /* list.c */
+int cli_doctor(const struct cli_ctx *ctx, int argc, char **argv);  /* doctor.c */
 
 /* Shared helpers (cli.c). */
 int cli_usage_error(const char *verb, const char *fmt, ...)

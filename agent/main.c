@@ -63,6 +63,9 @@ static const char usage[] =
 	"  audit head [--checkpoint OUT]  (auditor) trexd's audit head now, SEQ:HASH;\n"
 	"                              OUT gets its last signed checkpoint line\n"
 	"  audit show --job ID | --project NAME   (auditor) audit lines from trexd\n"
+	"  doctor [ARG...]             (operator, on trexd's host) trexd --check-host\n"
+	"                              ARG...: can this host run the configuration's\n"
+	"                              jobs; one line per check; exit 1 when one fails\n"
 	"\n"
 	"options:\n"
 	"  --socket PATH   trexd's socket (default $TREX_SOCKET, else " CLI_DEFAULT_SOCKET ")\n"
@@ -147,7 +150,7 @@ int main(int argc, char **argv)
 		{ "permit", cli_permit }, { "approve", cli_approve },
 		{ "review", cli_review }, { "held", cli_held }, { "acro", cli_acro },
 		{ "audit", cli_audit },
-		{ "list", cli_list }, { "logs", cli_logs },
+		{ "list", cli_list }, { "logs", cli_logs }, { "doctor", cli_doctor },
 	};
 	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
 		if (strcmp(argv[i], verbs[v].name) != 0)
@@ -160,7 +163,7 @@ int main(int argc, char **argv)
 		return verbs[v].fn(&ctx, argc - i, argv + i);
 	}
 	fprintf(stderr, "trex: unknown verb '%s' (this trex knows submit, status, wait, "
-			"list, outputs, fetch, logs, permit, approve, review, held, audit)\n%s",
+			"list, outputs, fetch, logs, permit, approve, review, held, audit, doctor)\n%s",
 		argv[i], usage);
 	return CLI_EXIT_USAGE;
 }

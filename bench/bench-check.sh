@@ -255,12 +255,8 @@ for kind, label in (("mag", "magnitude"), ("frq", "frequency")):
                      f"{med([x['exact']['ms'] for x in rows]):.1f} ms |")
 lines += [""]
 section = "\n".join(lines)
-text = open(out).read() if os.path.exists(out) else "# Benchmarks\n"
-pat = re.compile(r"^## Disclosure check\n.*?(?=^## |\Z)", re.S | re.M)
-if pat.search(text):
-    text = pat.sub(lambda _: section + "\n", text)
-else:
-    text = text.rstrip("\n") + "\n\n" + section + "\n"
-open(out, "w").write(text)
+sys.path.insert(0, os.path.join(os.path.dirname(out)))
+from bench_section import write_section
+write_section(out, "Disclosure check", section)
 print(section)
 PY

@@ -54,6 +54,33 @@ static int api_decode(const char *in, char *out, size_t outsz)
 	return http_pct_decode(in, strlen(in), 0, out, outsz, &at) < 0 ? -1 : 0;
 }
 
+static const char *const api_route_names[] = {
+	[API_NOT_FOUND] = "not_found", [API_BAD_METHOD] = "bad_method", [API_HEALTH] = "health",
+	[API_SUBMIT] = "submit", [API_JOB] = "job", [API_OUTPUTS] = "outputs",
+	[API_OUTPUT_FILE] = "output_file", [API_APPROVE] = "approve", [API_REVIEW] = "review",
+	[API_HELD_FILE] = "held_file", [API_RELEASE_MANIFEST] = "release_manifest",
+	[API_AUDIT_JOB] = "audit_job", [API_AUDIT_PROJECT] = "audit_project",
+	[API_TREXD_KEY] = "trexd_key", [API_REFUSED] = "refused", [API_METRICS] = "metrics",
+	[API_CANCEL] = "cancel", [API_LIST] = "list", [API_LOGS] = "logs", [API_LOG] = "log",
+	[API_EVENTS] = "events", [API_AUDIT_HEAD] = "audit_head", [API_ACRO] = "acro",
+};
+
+const char *api_route_name(enum api_route_kind kind)
+{
+	if ((size_t)kind < TREX_ARRAY_LEN(api_route_names) && api_route_names[kind])
+		return api_route_names[kind];
+	return "other";
+}
+
+void api_answered(enum api_route_kind kind, const char *method, int status, uid_t uid,
+		  const char *job, uint64_t t0)
+{
+	metrics_observe_request((int)kind, status, uv_hrtime() - t0);
+	trex_log(TREX_LOG_INFO, "http_request", "method=%s route=%s status=%d uid=%u%s%s",
+		 method, api_route_name(kind), status, (unsigned)uid, job && *job ? " job=" : "",
+		 job && *job ? job : "");
+}
+
 void api_route(const char *method, const char *path, struct api_route *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -516,7 +543,8 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		http_respond_error(resp, 404, "not_found", "no route %.200s", req->path);
 		break;
 	}
-	metrics_observe_request((int)r.kind, resp->status, uv_hrtime() - t0);
-	trex_log(TREX_LOG_INFO, "http_request", "method=%s route=%d status=%d uid=%u",
-		 req->method, (int)r.kind, resp->status, (unsigned)req->uid);
+	/* a deferred answer (a submission's disk half, submit.c) is counted
+	 * when it is sent: its status is not known yet */
+	if (!http_is_deferred(req))
+		api_answered(r.kind, req->method, resp->status, req->uid, r.id, t0);
 }

@@ -40,6 +40,18 @@ struct api_route {
 /* Pure routing: method + path (no query string) to a route. */
 void api_route(const char *method, const char *path, struct api_route *out);
 
+/* A route's name for logs and metrics ("submit", "job", ...): trexd's
+ * own words, never the caller's text. */
+const char *api_route_name(enum api_route_kind kind);
+
+/* An answered request, counted (metrics.h) and logged: route name,
+ * status, caller uid and, when the route names one, the job (a job id
+ * checked by api_route). api_handle calls it, or, for an answer the
+ * handler deferred (http_defer), whoever answers, once the status is
+ * known (submit.c). t0: uv_hrtime() when the handler started. */
+void api_answered(enum api_route_kind kind, const char *method, int status, uid_t uid,
+		  const char *job, uint64_t t0);
+
 /* The http_handler; ctx is the struct trexd. */
 void api_handle(void *ctx, const struct http_request *req, struct http_response *resp);
 

@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "dataset.h"
 #include "fsutil.h"
+#include "paths.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 
@@ -87,7 +88,7 @@ static void cfg_free_strv(char **v, size_t n)
 	trex_free(v);
 }
 
-int config_init_defaults(struct config *c, const char *self_dir, struct trex_err *err)
+int config_init_defaults(struct config *c, struct trex_err *err)
 {
 	memset(c, 0, sizeof(*c));
 	char p[PATH_MAX];
@@ -104,21 +105,21 @@ int config_init_defaults(struct config *c, const char *self_dir, struct trex_err
 	c->tls.handshake_timeout_ms = 10000;
 	c->request_timeout_ms = 30000;
 	c->idle_timeout_ms = 60000;
-	snprintf(p, sizeof(p), "%s/trex-sandbox", self_dir);
-	if (cfg_set_str(&c->sandbox, p, err) < 0)
+	/* the helpers, packs and profile of the installation this trexd
+	 * was built for (common/paths.h), wherever the binary is run from */
+	if (cfg_set_str(&c->sandbox, trex_path_sandbox(), err) < 0)
 		return err->code;
-	snprintf(p, sizeof(p), "%s/trex-check", self_dir);
-	if (cfg_set_str(&c->check, p, err) < 0)
+	if (cfg_set_str(&c->check, trex_path_check(), err) < 0)
 		return err->code;
-	snprintf(p, sizeof(p), "%s/../policies/disclosure", self_dir);
+	snprintf(p, sizeof(p), "%s/disclosure", trex_path_datadir());
 	char *real = realpath(p, NULL);
 	int r = cfg_set_str(&c->policy_dir, real ? real : p, err);
 	free(real);
 	if (r < 0 || cfg_set_str(&c->policy, "default", err) < 0)
 		return err->code;
-	/* the shipped profile when it sits where `make` leaves it; otherwise
-	 * the sandbox's built-in copy of the same profile */
-	snprintf(p, sizeof(p), "%s/../policies/seccomp/default.policy", self_dir);
+	/* the shipped profile when it is installed; otherwise the sandbox's
+	 * built-in copy of the same profile */
+	snprintf(p, sizeof(p), "%s/seccomp/default.policy", trex_path_datadir());
 	real = realpath(p, NULL);
 	if (real) {
 		r = cfg_set_str(&c->seccomp_profile, real, err);
@@ -412,7 +413,7 @@ static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "s
 					"limits", "require_permit", "approver_keys",
 					"revoked_permits", "users", "two_checkers",
 					"audit_checkpoint_every", "tls", "events", "request_timeout_ms",
-					"idle_timeout_ms" };
+					"idle_timeout_ms", "metrics_listen" };
 
 /* "tls": {"listen", "cert", "key", "client_ca", "handshake_timeout_ms"} */
 static int cfg_tls(const struct cfg_src *s, struct config *c, json_t *obj,
@@ -504,6 +505,8 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 			str = &c->uid_range;
 		else if (strcmp(key, "service_user") == 0)
 			str = &c->service_user;
+		else if (strcmp(key, "metrics_listen") == 0)
+			str = &c->metrics_listen;
 		else if (strcmp(key, "seccomp_profile") == 0 && json_is_null(v)) {
 			trex_free(c->seccomp_profile);
 			c->seccomp_profile = NULL;
@@ -514,6 +517,10 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 			r = config_access_parse(c, s->file, cfg_line_of_key(s, key), key, v, err);
 		} else if (str) {
 			r = cfg_string(s, v, key, str, err);
+			struct sockaddr_storage ss;
+			if (r == 0 && str == &c->metrics_listen &&
+			    config_tls_addr(c->metrics_listen, &ss, err) < 0)
+				return cfg_fail(s, err, key, "metrics_listen: %s", err->msg);
 		} else if (strcmp(key, "socket_mode") == 0) {
 			/* a string of octal digits: JSON has no octal numbers */
 			const char *m = json_string_value(v);
@@ -783,6 +790,7 @@ void config_free(struct config *c)
 	}
 	trex_free(c->runtimes);
 	config_access_free(c);
+	trex_free(c->metrics_listen);
 	trex_free(c->tls.listen);
 	trex_free(c->tls.cert);
 	trex_free(c->tls.key);

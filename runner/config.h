@@ -86,6 +86,7 @@ struct config {
 	int on_crash_requeue; /* jobs a crash interrupted: 1 re-queue, 0 fail */
 	char *uid_range;  /* "BASE:COUNT" for trex-sandbox, NULL = its default */
 	char *service_user; /* the service process's user (privdrop.h), NULL = default */
+	char *metrics_listen; /* "IP:PORT" of the read-only metrics listener, NULL = none */
 	size_t max_body;  /* HTTP body cap in bytes */
 	int events_max_subscribers; /* open GET /v1/events streams */
 	size_t events_queue;        /* unread bytes per stream before it is dropped */
@@ -101,9 +102,9 @@ struct config {
 	struct tls_config tls;
 };
 
-/* Fill built-in defaults. self_dir is the folder holding the trexd binary
- * (for the sandbox, check and policy_dir defaults). */
-int config_init_defaults(struct config *c, const char *self_dir, struct trex_err *err);
+/* Fill built-in defaults: the sandbox, check, policy_dir and
+ * seccomp_profile of the installation trexd was built for (paths.h). */
+int config_init_defaults(struct config *c, struct trex_err *err);
 
 /* Parse a trexd.json text over the defaults. `file` names the source in
  * error messages ("FILE:LINE: unknown key \"k\" in ..."). */

@@ -649,6 +649,12 @@ struct http_deferred *http_defer(const struct http_request *req)
 	return d;
 }
 
+int http_is_deferred(const struct http_request *req)
+{
+	const struct http_conn *c = req->conn;
+	return c && c->deferred != NULL;
+}
+
 void http_deferred_cancel(struct http_deferred *d)
 {
 	if (d->conn)
@@ -729,14 +735,18 @@ static void http_peer_addr(struct http_conn *c)
 	snprintf(c->peer, sizeof(c->peer), "%s:%d", ip, port);
 }
 
-static void http_accept(struct http_server *srv, uv_stream_t *server, int tls)
+enum http_transport { HTTP_UNIX, HTTP_TLS, HTTP_TCP };
+
+static void http_accept(struct http_server *srv, uv_stream_t *server, enum http_transport kind)
 {
+	int tls = kind == HTTP_TLS;
 	struct http_conn *c = trex_calloc(1, sizeof(*c));
 	if (!c)
 		return;
 	c->srv = srv;
 	c->max_queued = HTTP_MAX_QUEUED;
-	if ((tls ? uv_tcp_init(srv->loop, &c->tcp) : uv_pipe_init(srv->loop, &c->pipe, 0)) < 0) {
+	if ((kind != HTTP_UNIX ? uv_tcp_init(srv->loop, &c->tcp)
+			       : uv_pipe_init(srv->loop, &c->pipe, 0)) < 0) {
 		trex_free(c);
 		return;
 	}
@@ -768,6 +778,12 @@ static void http_accept(struct http_server *srv, uv_stream_t *server, int tls)
 			http_conn_close(c);
 			return;
 		}
+	} else if (kind == HTTP_TCP) {
+		/* nobody in particular: the handler answers anyone alike */
+		c->uid = (uid_t)-1;
+		snprintf(c->user, sizeof(c->user), "network");
+		http_peer_addr(c);
+		uv_tcp_nodelay(&c->tcp, 1);
 	} else {
 		http_peer(c);
 	}
@@ -782,7 +798,15 @@ static void http_on_connection(uv_stream_t *server, int status)
 	struct http_server *srv = (struct http_server *)server;
 	if (status < 0 || srv->closing)
 		return;
-	http_accept(srv, server, 0);
+	http_accept(srv, server, HTTP_UNIX);
+}
+
+static void http_on_tcp_connection(uv_stream_t *server, int status)
+{
+	struct http_server *srv = server->data;
+	if (status < 0 || srv->closing)
+		return;
+	http_accept(srv, server, HTTP_TCP);
 }
 
 static void http_on_tls_connection(uv_stream_t *server, int status)
@@ -790,7 +814,7 @@ static void http_on_tls_connection(uv_stream_t *server, int status)
 	struct http_server *srv = server->data;
 	if (status < 0 || srv->closing)
 		return;
-	http_accept(srv, server, 1);
+	http_accept(srv, server, HTTP_TLS);
 }
 
 /* Close connections that sent or received nothing for HTTP_IDLE_MS and
@@ -869,19 +893,12 @@ void http_stream_close(struct http_conn *c)
 	http_conn_close(c);
 }
 
-int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
-		http_handler handler, void *ctx, struct http_server **out,
-		struct trex_err *err)
+static struct http_server *http_server_new(uv_loop_t *loop, size_t max_body, http_handler handler,
+					   void *ctx)
 {
-	struct stat st;
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return trex_err_setx(err, -EEXIST, "%s exists and is not a socket", path);
-		unlink(path); /* stale socket of a previous run */
-	}
 	struct http_server *srv = trex_calloc(1, sizeof(*srv));
 	if (!srv)
-		return trex_err_setx(err, -ENOMEM, "out of memory");
+		return NULL;
 	srv->loop = loop;
 	srv->max_body = max_body;
 	srv->request_ms = HTTP_REQUEST_MS;
@@ -896,6 +913,22 @@ int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 	srv->settings.on_headers_complete = http_on_headers_complete;
 	srv->settings.on_body = http_on_body;
 	srv->settings.on_message_complete = http_on_message_complete;
+	return srv;
+}
+
+int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
+		http_handler handler, void *ctx, struct http_server **out,
+		struct trex_err *err)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return trex_err_setx(err, -EEXIST, "%s exists and is not a socket", path);
+		unlink(path); /* stale socket of a previous run */
+	}
+	struct http_server *srv = http_server_new(loop, max_body, handler, ctx);
+	if (!srv)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
 	int r = uv_pipe_init(loop, &srv->pipe, 0);
 	if (r < 0) {
 		trex_free(srv);
@@ -968,6 +1001,38 @@ void http_set_timeouts(struct http_server *srv, uint64_t request_ms, uint64_t id
 	http_sweep_period(srv);
 }
 
+/* srv's TCP listener on addr, connections to on_conn; `what` names it in
+ * errors (the config key) */
+static int http_bind_tcp(struct http_server *srv, const struct sockaddr *addr, uv_connection_cb on_conn,
+			 const char *what, char *bound, size_t bound_len, struct trex_err *err)
+{
+	int r = uv_tcp_bind(&srv->tcp, addr, 0);
+	if (r == 0)
+		r = uv_listen((uv_stream_t *)&srv->tcp, SOMAXCONN, on_conn);
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN] = "?";
+	if (r == 0)
+		r = uv_tcp_getsockname(&srv->tcp, (struct sockaddr *)&ss, &len);
+	if (r < 0) {
+		if (addr->sa_family == AF_INET6)
+			uv_ip6_name((const struct sockaddr_in6 *)addr, ip, sizeof(ip));
+		else
+			uv_ip4_name((const struct sockaddr_in *)addr, ip, sizeof(ip));
+		return trex_err_setx(err, r, "%s on %s: %s", what, ip, uv_strerror(r));
+	}
+	if (ss.ss_family == AF_INET6) {
+		uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
+		snprintf(bound, bound_len, "[%s]:%d", ip,
+			 ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	} else {
+		uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
+		snprintf(bound, bound_len, "%s:%d", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	}
+	http_sweep_period(srv);
+	return 0;
+}
+
 int http_listen_tls(struct http_server *srv, const struct sockaddr *addr,
 		    struct tls_server *tls, uint64_t handshake_ms, char *bound, size_t bound_len,
 		    struct trex_err *err)
@@ -981,32 +1046,38 @@ int http_listen_tls(struct http_server *srv, const struct sockaddr *addr,
 	srv->tcp.data = srv;
 	srv->tls = tls;
 	srv->handshake_ms = handshake_ms;
-	r = uv_tcp_bind(&srv->tcp, addr, 0);
-	if (r == 0)
-		r = uv_listen((uv_stream_t *)&srv->tcp, SOMAXCONN, http_on_tls_connection);
-	struct sockaddr_storage ss;
-	int len = sizeof(ss);
-	char ip[INET6_ADDRSTRLEN] = "?";
-	if (r == 0)
-		r = uv_tcp_getsockname(&srv->tcp, (struct sockaddr *)&ss, &len);
-	if (r < 0) {
-		if (addr->sa_family == AF_INET6)
-			uv_ip6_name((const struct sockaddr_in6 *)addr, ip, sizeof(ip));
-		else
-			uv_ip4_name((const struct sockaddr_in *)addr, ip, sizeof(ip));
-		trex_err_setx(err, r, "tls.listen on %s: %s", ip, uv_strerror(r));
+	r = http_bind_tcp(srv, addr, http_on_tls_connection, "tls.listen", bound, bound_len, err);
+	if (r < 0)
 		uv_close((uv_handle_t *)&srv->tcp, http_tcp_closed);
+	return r;
+}
+
+int http_listen_tcp(uv_loop_t *loop, const struct sockaddr *addr, size_t max_body,
+		    http_handler handler, void *ctx, struct http_server **out, char *bound,
+		    size_t bound_len, struct trex_err *err)
+{
+	struct http_server *srv = http_server_new(loop, max_body, handler, ctx);
+	if (!srv)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	int r = uv_timer_init(loop, &srv->sweep);
+	if (r == 0) {
+		srv->sweep_open = 1;
+		srv->sweep.data = srv;
+		r = uv_tcp_init(loop, &srv->tcp);
+	}
+	if (r < 0) {
+		trex_err_setx(err, r, "uv_tcp_init: %s", uv_strerror(r));
+		http_close(srv);
 		return r;
 	}
-	if (ss.ss_family == AF_INET6) {
-		uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
-		snprintf(bound, bound_len, "[%s]:%d", ip,
-			 ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
-	} else {
-		uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
-		snprintf(bound, bound_len, "%s:%d", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	srv->tcp_open = 1;
+	srv->tcp.data = srv;
+	r = http_bind_tcp(srv, addr, http_on_tcp_connection, "metrics_listen", bound, bound_len, err);
+	if (r < 0) {
+		http_close(srv);
+		return r;
 	}
-	http_sweep_period(srv);
+	*out = srv;
 	return 0;
 }
 
@@ -1029,5 +1100,9 @@ void http_close(struct http_server *srv)
 		uv_close((uv_handle_t *)&srv->sweep, http_sweep_closed);
 	if (srv->tcp_open)
 		uv_close((uv_handle_t *)&srv->tcp, http_tcp_closed);
-	uv_close((uv_handle_t *)&srv->pipe, http_server_closed);
+	/* a TCP-only server (http_listen_tcp) has no pipe */
+	if (srv->pipe_open)
+		uv_close((uv_handle_t *)&srv->pipe, http_server_closed);
+	else
+		http_server_maybe_free(srv);
 }

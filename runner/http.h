@@ -79,6 +79,8 @@ struct http_deferred *http_defer(const struct http_request *req);
 void http_deferred_answer(struct http_deferred *d, struct http_response *resp);
 /* Undo http_defer from within the handler: it answers in `resp` after all. */
 void http_deferred_cancel(struct http_deferred *d);
+/* Whether the handler deferred req's answer (its status is not known yet). */
+int http_is_deferred(const struct http_request *req);
 
 /* Bind `path` (a stale socket there is replaced), chmod it to `mode` and
  * serve. */
@@ -92,6 +94,13 @@ int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 int http_listen_tls(struct http_server *srv, const struct sockaddr *addr,
 		    struct tls_server *tls, uint64_t handshake_ms, char *bound, size_t bound_len,
 		    struct trex_err *err);
+/* A server of its own on plain TCP `addr` (port 0: any free port), no TLS
+ * and no peer identity (req->uid is -1, req->user "network"): for an
+ * answer anyone who reaches the port may read (the metrics listener).
+ * `bound` receives the address bound. */
+int http_listen_tcp(uv_loop_t *loop, const struct sockaddr *addr, size_t max_body,
+		    http_handler handler, void *ctx, struct http_server **out, char *bound,
+		    size_t bound_len, struct trex_err *err);
 /* Switch new TLS connections to `tls` (taken over; a reload's new
  * certificates). Established sessions keep the old ones until they close. */
 void http_set_tls(struct http_server *srv, struct tls_server *tls, uint64_t handshake_ms);

@@ -23,12 +23,15 @@
 #include "config.h"
 #include "events.h"
 #include "fsutil.h"
+#include "hostcheck.h"
 #include "http.h"
 #include "jobdoc.h"
 #include "log.h"
+#include "metrics.h"
 #include "monclient.h"
 #include "monitor.h"
 #include "packs.h"
+#include "paths.h"
 #include "privdrop.h"
 #include "recover.h"
 #include "relclean.h"
@@ -45,11 +48,13 @@
 #define TREXD_HAVE_SECPOL 1
 #endif
 
+#define TREXD_CONFIG_HINT "the installation's trexd.json"
 static const char usage[] =
 	"usage: trexd [-n] --config FILE [--state-dir DIR] [--socket PATH]\n"
 	"             [--dataset NAME=PATH --id-columns NAME=[COL[,COL...]]]...\n"
 	"       trexd [-n] --state-dir DIR --socket PATH\n"
 	"             [--dataset NAME=PATH --id-columns NAME=[COL[,COL...]]]...\n"
+	"       trexd --check-host [--config FILE] [--state-dir DIR] [--dataset ...]\n"
 	"\n"
 	"Run the trex job daemon: serve the HTTP API (docs/api.md) on a unix\n"
 	"socket (and over TLS 1.3 with client certificates when the config has\n"
@@ -77,12 +82,19 @@ static const char usage[] =
 	"  -n, --check-config   check the configuration, the datasets' id columns,\n"
 	"                       every disclosure policy pack and the seccomp\n"
 	"                       profile, print \"config ok\" and exit\n"
+	"  --check-host         check that this host can run the configuration's\n"
+	"                       jobs (kernel features, uid range, datasets readable\n"
+	"                       by job uids, packs, keys, free space of the state\n"
+	"                       folder), one line per check, and exit; the config\n"
+	"                       defaults to " TREXD_CONFIG_HINT "\n"
 	"  -v, --verbose        log debug events too\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"SIGHUP reloads --config (kept as is when invalid, see docs/config.md).\n"
-	"Exit status: 0 after a clean stop (SIGTERM/SIGINT) or a good -n check,\n"
-	"1 on a configuration or start-up error, 2 on bad usage.\n";
+	"Exit status: 0 after a clean stop (SIGTERM/SIGINT), a good -n check or\n"
+	"a --check-host without a failed check; "
+	"1 on a configuration or start-up error, or a failed host check; 2 on bad\n"
+	"usage.\n";
 
 static struct trexd trexd;
 static uv_signal_t sig_term, sig_int, sig_hup;
@@ -112,6 +124,8 @@ static void main_on_signal(uv_signal_t *s, int signum)
 	trex_log(TREX_LOG_INFO, "trexd_stopping", "signal=%d", signum);
 	http_close(d->http);
 	d->http = NULL;
+	http_close(d->metrics_http);
+	d->metrics_http = NULL;
 	sched_stop(d, main_stopped);
 }
 
@@ -133,20 +147,6 @@ static void main_on_hup(uv_signal_t *s, int signum)
 	}
 }
 
-static int main_self_dir(char *out, size_t len)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -errno;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(out, len, "%s", exe);
-	return 0;
-}
-
 /* What -n checks beyond parsing: the binaries and the disclosure policy
  * packs that jobs will use. */
 static int main_check_extra(const struct config *c, struct trex_err *err)
@@ -155,8 +155,11 @@ static int main_check_extra(const struct config *c, struct trex_err *err)
 		return trex_err_set(err, -errno, "sandbox %s", c->sandbox);
 	if (access(c->check, X_OK) < 0)
 		return trex_err_set(err, -errno, "check %s", c->check);
+	/* the job uids can read every dataset (the sandbox binds it as root,
+	 * the job reads it as its uid) */
+	int r = hostcheck_datasets(c, err);
 	/* every pack a job may be checked with, read as trex-check reads it */
-	return packs_check(c, err);
+	return r < 0 ? r : packs_check(c, err);
 }
 
 /* The TLS listener of cfg->tls; `bound` gets its address (port 0 in the
@@ -212,8 +215,7 @@ static int main_split(struct trexd *d, const struct config *cfg, const char *con
 						   .socket = socket_path, .datasets = datasets,
 						   .n_datasets = n_datasets, .id_columns = id_columns,
 						   .n_id_columns = n_id_columns });
-		struct monitor_opts o = { .cfg = cfg, .self_dir = d->self_dir,
-					  .seccomp_fd = d->seccomp_fd, .sock = req[0],
+		struct monitor_opts o = { .cfg = cfg, .seccomp_fd = d->seccomp_fd, .sock = req[0],
 					  .events = ev[0], .service = pid,
 					  .service_uid = svc_uid, .service_gid = svc_gid,
 					  .socket = cfg->socket, .reload = config_file != NULL };
@@ -249,6 +251,7 @@ int main(int argc, char **argv)
 		{ "id-columns", required_argument, NULL, 'i' },
 		{ "accept-audit-head", required_argument, NULL, 'A' },
 		{ "check-config", no_argument, NULL, 'n' },
+		{ "check-host", no_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -257,7 +260,7 @@ int main(int argc, char **argv)
 	const char *accept_head = NULL;
 	const char *datasets[256], *id_columns[256];
 	size_t n_datasets = 0, n_id_columns = 0;
-	int check_only = 0, verbose = 0, o;
+	int check_only = 0, check_host = 0, verbose = 0, o;
 	while ((o = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': config_file = optarg; break;
@@ -289,12 +292,17 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'n': check_only = 1; break;
+		case 'H': check_host = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
 	}
-	if (optind != argc || (!config_file && (!state_dir || !socket_path))) {
+	/* the preflight of an installed trexd reads the installed config */
+	if (check_host && !config_file && !state_dir)
+		config_file = trex_path_config();
+	if (optind != argc || (check_host && check_only) ||
+	    (!config_file && !check_host && (!state_dir || !socket_path))) {
 		fputs(usage, stderr);
 		return 2;
 	}
@@ -305,11 +313,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct trex_err err = { 0 };
 	d->seccomp_fd = -1;
-	if (main_self_dir(d->self_dir, sizeof(d->self_dir)) < 0) {
-		fprintf(stderr, "trexd: cannot find its own folder\n");
-		return 1;
-	}
-	int r = config_init_defaults(&cfg, d->self_dir, &err);
+	int r = config_init_defaults(&cfg, &err);
 	/* the quick start is a developer's sandbox: no permits unless a
 	 * config file says so (docs/config.md) */
 	cfg.access.require_permit = config_file != NULL;
@@ -333,6 +337,12 @@ int main(int argc, char **argv)
 		r = config_add_datasets(&cfg, datasets, n_datasets, id_columns, n_id_columns, &err);
 	if (r == 0)
 		r = config_check(&cfg, &err);
+	if (check_host) {
+		int failed = hostcheck_run(r == 0 ? &cfg : NULL, config_file, &err);
+		printf("%d check%s failed\n", failed, failed == 1 ? "" : "s");
+		config_free(&cfg);
+		return failed ? 1 : 0;
+	}
 #ifdef TREXD_HAVE_SECPOL
 	if (r == 0 && cfg.seccomp_profile) {
 		r = secpol_compile_file(cfg.seccomp_profile, &d->seccomp_fd, &err);
@@ -445,6 +455,16 @@ int main(int argc, char **argv)
 	char tls_bound[80] = "off";
 	if (r == 0 && cfg.tls.listen)
 		r = main_listen_tls(d, tls_bound, sizeof(tls_bound), &err);
+	/* GET /metrics on TCP for a Prometheus scraper: counts only, to anyone
+	 * who reaches the address (docs/config.md metrics_listen) */
+	char metrics_bound[80] = "off";
+	if (r == 0 && cfg.metrics_listen) {
+		struct sockaddr_storage ss;
+		r = config_tls_addr(cfg.metrics_listen, &ss, &err);
+		if (r == 0)
+			r = http_listen_tcp(d->loop, (struct sockaddr *)&ss, 4096, metrics_http_handle, d,
+					    &d->metrics_http, metrics_bound, sizeof(metrics_bound), &err);
+	}
 	/* the state folder, but for the key, its public half, the monitor's
 	 * log and the lock, becomes the service user's (what start-up made
 	 * as root too); then no root, no capability, no new privileges */
@@ -475,8 +495,8 @@ int main(int argc, char **argv)
 	uv_signal_init(d->loop, &sig_hup);
 	sig_hup.data = d;
 	uv_signal_start(&sig_hup, main_on_hup, SIGHUP);
-	trex_log(TREX_LOG_INFO, "trexd_started", "socket=%s tls=%s concurrency=%d seccomp=%s",
-		 cfg.socket, tls_bound, cfg.concurrency,
+	trex_log(TREX_LOG_INFO, "trexd_started", "socket=%s tls=%s metrics=%s concurrency=%d seccomp=%s",
+		 cfg.socket, tls_bound, metrics_bound, cfg.concurrency,
 		 seccomp_compiled ? "compiled" : "built-in");
 	/* jobs queued before a restart */
 	sched_kick(d);

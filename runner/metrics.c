@@ -13,10 +13,12 @@
 #include <sqlite3.h>
 
 #include "alloc.h"
+#include "log.h"
 #include "buf.h"
 #include "events.h"
 #include "sched.h"
 #include "store.h"
+#include "version.h"
 #include "view.h"
 
 #define METRICS_ROUTES 32
@@ -62,28 +64,9 @@ static struct {
 	size_t n_cells;
 } metrics;
 
-/* names of enum api_route_kind (api.h), in its order */
-static const char *const metrics_route_names[] = {
-	"not_found", "bad_method", "health", "submit", "job", "outputs", "output_file",
-	"approve", "review", "held_file", "release_manifest", "audit_job", "audit_project",
-	"trexd_key", "refused",
-};
-
 static const char *metrics_route(int route)
 {
-	if (route >= 0 && (size_t)route < sizeof(metrics_route_names) / sizeof(metrics_route_names[0]))
-		return metrics_route_names[route];
-	switch (route) {
-	case API_METRICS: return "metrics";
-	case API_CANCEL: return "cancel";
-	case API_LIST: return "list";
-	case API_LOGS: return "logs";
-	case API_LOG: return "log";
-	case API_EVENTS: return "events";
-	case API_AUDIT_HEAD: return "audit_head";
-	case API_ACRO: return "acro";
-	default: return "other";
-	}
+	return api_route_name((enum api_route_kind)route);
 }
 
 void metrics_observe_request(int route, int status, uint64_t handler_ns)
@@ -205,6 +188,10 @@ void metrics_serve(struct trexd *d, struct http_response *resp)
 		http_respond_error(resp, 500, "internal", "the store could not be read");
 		return;
 	}
+	/* the usual constant-1 gauge whose labels say what is running */
+	trex_buf_printf(&o, "# HELP trex_build_info The trex release this trexd was built from.\n"
+			    "# TYPE trex_build_info gauge\ntrex_build_info{version=\"%s\"} 1\n",
+			TREX_VERSION);
 	trex_buf_printf(&o, "# HELP trexd_queue_depth Jobs waiting for a slot.\n"
 			    "# TYPE trexd_queue_depth gauge\ntrexd_queue_depth %ld\n", queued);
 	trex_buf_printf(&o, "# HELP trexd_jobs_running Sandboxes trexd supervises now.\n"
@@ -257,4 +244,24 @@ void metrics_serve(struct trexd *d, struct http_response *resp)
 	resp->content_type = "text/plain; version=0.0.4";
 	resp->body = body;
 	resp->len = len;
+}
+
+void metrics_http_handle(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct trexd *d = ctx;
+	uint64_t t0 = uv_hrtime();
+	enum api_route_kind kind = API_METRICS;
+	if (strcmp(req->path, "/metrics") != 0) {
+		kind = API_NOT_FOUND;
+		http_respond_error(resp, 404, "not_found", "this listener serves GET /metrics only");
+	} else if (strcmp(req->method, "GET") != 0) {
+		kind = API_BAD_METHOD;
+		http_respond_error(resp, 405, "method_not_allowed", "GET /metrics only");
+	} else {
+		metrics_serve(d, resp);
+	}
+	metrics_observe_request((int)kind, resp->status, uv_hrtime() - t0);
+	/* a scrape every few seconds: not worth a line at info level */
+	trex_log(TREX_LOG_DEBUG, "metrics_request", "listener=metrics method=%s route=%s status=%d",
+		 req->method, api_route_name(kind), resp->status);
 }

@@ -26,4 +26,9 @@ void metrics_observe_output(const char *verdict, json_t *decisions);
 /* The exposition, answered on resp. */
 void metrics_serve(struct trexd *d, struct http_response *resp);
 
+/* The http_handler of the metrics listener (config metrics_listen; ctx
+ * is the struct trexd): GET /metrics and nothing else, to anyone who
+ * reaches the port. Read-only: it reads counters and the store's counts. */
+void metrics_http_handle(void *ctx, const struct http_request *req, struct http_response *resp);
+
 #endif

@@ -67,7 +67,7 @@ struct mon_kid {
 
 struct monitor {
 	const struct monitor_opts *o;
-	struct trexd d; /* cfg and self_dir only: what reload.c reads */
+	struct trexd d; /* cfg only: what reload.c reads */
 	struct trex_key *key;
 	char key_id[65];
 	char *pub_pem;
@@ -726,7 +726,6 @@ int monitor_run(const struct monitor_opts *o)
 	mo->o = o;
 	mo->d.cfg = o->cfg;
 	audit_follow_init(&mo->follow);
-	snprintf(mo->d.self_dir, sizeof(mo->d.self_dir), "%s", o->self_dir);
 	sigset_t set;
 	monitor_sigset(&set);
 	struct trex_err err = { 0 };

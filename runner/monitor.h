@@ -16,7 +16,6 @@ struct trex_key;
 
 struct monitor_opts {
 	const struct config *cfg; /* as loaded and checked at start */
-	const char *self_dir;     /* trexd's folder (reloads resolve defaults from it) */
 	int seccomp_fd;           /* compiled default profile, or -1 */
 	int sock;                 /* requests from the service, answered in turn */
 	int events;               /* MON_EXITED to the service */

@@ -47,7 +47,7 @@ static int reload_same(const char *a, const char *b)
 static int reload_load(struct trexd *d, struct config *c, struct trex_err *err)
 {
 	const struct reload_opts *o = &reload_opts;
-	int r = config_init_defaults(c, d->self_dir, err);
+	int r = config_init_defaults(c, err);
 	if (r == 0)
 		r = config_load_file(c, o->config_file, err);
 	/* the command line's overrides, as at start (main.c) */
@@ -79,6 +79,7 @@ static int reload_load(struct trexd *d, struct config *c, struct trex_err *err)
 			    : !reload_same(c->seccomp_profile, old->seccomp_profile) ? "seccomp_profile"
 			    : !reload_same(c->tls.listen, old->tls.listen)        ? "tls.listen"
 			    : !reload_same(c->service_user, old->service_user)    ? "service_user"
+			    : !reload_same(c->metrics_listen, old->metrics_listen) ? "metrics_listen"
 										  : NULL;
 	if (fixed)
 		return trex_err_setx(err, -EINVAL, "\"%s\" changed: it needs a restart", fixed);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "api.h"
 #include "bundle.h"
 #include "hash.h"
 #include "jobdigest.h"
@@ -33,6 +34,7 @@ struct submit_work {
 	struct job_row row;
 	char name[256]; /* the caller's name: the caller struct is the loop's */
 	uid_t uid;
+	uint64_t t0; /* uv_hrtime() at the deferral: api_answered */
 	char dir[PATH_MAX];
 	int status; /* the answer: 201, or an error with code and message */
 	const char *code;
@@ -171,6 +173,8 @@ static void submit_done(uv_work_t *work, int status)
 			http_respond_error(&resp, w->status, w->code, "could not store the job: %s",
 					   w->err.msg);
 	}
+	api_answered(API_SUBMIT, "POST", resp.status, w->uid, resp.status == 201 ? w->row.id : NULL,
+		     w->t0);
 	http_deferred_answer(w->defer, &resp);
 	submit_free(w);
 }
@@ -194,6 +198,7 @@ void submit_start(struct trexd *d, const struct caller *c, const struct http_req
 	snprintf(w->sha, sizeof(w->sha), "%s", sha);
 	snprintf(w->name, sizeof(w->name), "%s", c->name);
 	w->uid = req->uid;
+	w->t0 = uv_hrtime();
 	w->work.data = w;
 	w->status = 201;
 	snprintf(w->dir, sizeof(w->dir), "%s/jobs/%s", d->cfg->state_dir, row->id);

@@ -20,8 +20,8 @@ struct trexd {
 	struct store *store;
 	struct store *wstore; /* second connection: submissions, off the loop (submit.c) */
 	struct http_server *http;
+	struct http_server *metrics_http; /* metrics_listen, or NULL */
 	struct sched *sched;
-	char self_dir[4096]; /* folder of the trexd binary */
 	int seccomp_fd;      /* precompiled default profile, or -1 */
 	struct trexd_access *acc; /* keys, permits and audit log (access.h) */
 	struct jobdoc_cache *docs; /* GET /v1/jobs/{id} documents (jobdoc.h) */

@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 		 dir, dir, dir);
 	struct config cfg;
 	struct trex_err err = { 0 };
-	if (config_init_defaults(&cfg, "/opt/trex/bin", &err) < 0 ||
+	if (config_init_defaults(&cfg, &err) < 0 ||
 	    config_parse(&cfg, "monbench.json", text, strlen(text), &err) < 0) {
 		fprintf(stderr, "monbench: %s\n", err.msg);
 		return 1;
@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		close(sp[1]);
 		close(ev[1]);
-		struct monitor_opts o = { .cfg = &cfg, .self_dir = "/opt/trex/bin", .seccomp_fd = -1,
+		struct monitor_opts o = { .cfg = &cfg, .seccomp_fd = -1,
 					  .sock = sp[0], .events = ev[0], .service = -1 };
 		_exit(monitor_run(&o));
 	}

@@ -51,7 +51,7 @@
 #include "csv.h"
 #include "sdc.h"
 
-#define JOINT_MAX_CELLS 20000           /* as secondary suppression (suppress.c) */
+#define JOINT_MAX_CELLS 100000          /* the system's cells (a table alone: 20,000, suppress.c) */
 #define JOINT_MAX_BYTES (16u << 20)     /* a table read whole to be joined */
 #define JOINT_MAX_TABLES 4096
 
@@ -89,6 +89,7 @@ struct joint_group {
 	size_t *inst;                   /* 0: the point shared by every table; else the
 					 * source (+ 1) whose value there differs */
 	size_t *last;                   /* the last source (+ 1) that mapped a row to it */
+	size_t *next;                   /* the next cell of the same key (SIZE_MAX: none) */
 	size_t ninst;                   /* cells of an instance of their own */
 	size_t ncells, capcells;
 	size_t *slots, capslots;        /* hash: cell + 1 */
@@ -132,41 +133,30 @@ static long joint_find(const struct joint_group *g, const char *const *key, size
 	}
 }
 
+/* *p (an array of n items of size bytes) resized; 0 or -ENOMEM */
+static int joint_resize(void *p, size_t n, size_t size)
+{
+	void *q = trex_reallocarray(*(void **)p, n, size);
+
+	if (!q)
+		return -ENOMEM;
+	*(void **)p = q;
+	return 0;
+}
+
 static int joint_grow(struct joint_group *g)
 {
 	size_t cap = g->capcells ? g->capcells * 2 : 256;
-	const char **key = trex_reallocarray(g->key, cap * g->nd + 1, sizeof(*key));
-	if (!key)
+
+	if (joint_resize(&g->key, cap * g->nd + 1, sizeof(*g->key)) < 0 ||
+	    joint_resize(&g->value, cap, sizeof(*g->value)) < 0 ||
+	    joint_resize(&g->own, cap, 1) < 0 || joint_resize(&g->locked, cap, 1) < 0 ||
+	    joint_resize(&g->from_row, cap, sizeof(size_t)) < 0 ||
+	    joint_resize(&g->from_src, cap, sizeof(size_t)) < 0 ||
+	    joint_resize(&g->inst, cap, sizeof(size_t)) < 0 ||
+	    joint_resize(&g->last, cap, sizeof(size_t)) < 0 ||
+	    joint_resize(&g->next, cap, sizeof(size_t)) < 0)
 		return -ENOMEM;
-	g->key = key;
-	double *v = trex_reallocarray(g->value, cap, sizeof(double));
-	if (!v)
-		return -ENOMEM;
-	g->value = v;
-	unsigned char *o = trex_realloc(g->own, cap);
-	if (!o)
-		return -ENOMEM;
-	g->own = o;
-	o = trex_realloc(g->locked, cap);
-	if (!o)
-		return -ENOMEM;
-	g->locked = o;
-	size_t *fr = trex_reallocarray(g->from_row, cap, sizeof(size_t));
-	if (!fr)
-		return -ENOMEM;
-	g->from_row = fr;
-	fr = trex_reallocarray(g->from_src, cap, sizeof(size_t));
-	if (!fr)
-		return -ENOMEM;
-	g->from_src = fr;
-	fr = trex_reallocarray(g->inst, cap, sizeof(size_t));
-	if (!fr)
-		return -ENOMEM;
-	g->inst = fr;
-	fr = trex_reallocarray(g->last, cap, sizeof(size_t));
-	if (!fr)
-		return -ENOMEM;
-	g->last = fr;
 	g->capcells = cap;
 	/* the hash at most half full: rebuilt twice as large */
 	trex_free(g->slots);
@@ -228,9 +218,37 @@ static double joint_row_value(const struct joint_src *s, size_t r)
  * knows every true value of the run, so current tables are matched on
  * them, releases on what they released; a cell a release hid is taken
  * as the point of its key. */
+/* Does a release count the same population as the group: no point
+ * inside it (none of its own dimensions at a total) released with a value
+ * the group knows otherwise? Its totals may differ (a category added
+ * since). One that does not is all cells of its own, the ones it hid
+ * included: they are not the group's cells. */
+static bool joint_same_population(const struct joint_group *g, const struct joint_src *s)
+{
+	const char *key[MANIFEST_MAX_DIMS];
+
+	for (size_t r = 0; r < s->csv.nrows; r++) {
+		size_t slot;
+		long c;
+		double v = joint_row_value(s, r);
+		bool inside = true;
+
+		joint_row_key(g, s, r, key);
+		for (size_t d = 0; d < g->nd; d++)
+			inside &= s->col[d] < 0 || key[d] != NULL;
+		if (!inside || isnan(v))
+			continue;
+		c = joint_find(g, key, &slot);
+		if (c >= 0 && !isnan(g->value[c]) && joint_differ(v, g->value[c]))
+			return false;
+	}
+	return true;
+}
+
 static int joint_add(struct joint_group *g, struct joint_src *s, size_t si)
 {
 	const char *key[MANIFEST_MAX_DIMS];
+	const bool apart = !s->current && !joint_same_population(g, s);
 
 	s->cell = trex_calloc(s->csv.nrows + 1, sizeof(size_t));
 	if (!s->cell)
@@ -244,11 +262,25 @@ static int joint_add(struct joint_group *g, struct joint_src *s, size_t si)
 		joint_row_key(g, s, r, key);
 		if (g->ncells + 1 > g->capcells && joint_grow(g) < 0)
 			return -ENOMEM;
-		c = joint_find(g, key, &slot);
+		c = apart ? -1 : joint_find(g, key, &slot);
+		if (apart)
+			slot = SIZE_MAX;
 		if (c >= 0 && (g->last[c] == si + 1 ||
 			       (!isnan(v) && !isnan(g->value[c]) && joint_differ(v, g->value[c])))) {
+			/* another population's cell of that key, where one
+			 * agrees with this row (two tables of one cohort beside
+			 * a table of another), else a new one */
+			size_t root = (size_t)c, tail = root;
 			c = -1;
+			for (size_t i = g->next[root]; i != SIZE_MAX && c < 0; i = g->next[i]) {
+				tail = i;
+				if (g->last[i] != si + 1 &&
+				    (isnan(v) || isnan(g->value[i]) || !joint_differ(v, g->value[i])))
+					c = (long)i;
+			}
 			slot = SIZE_MAX;
+			if (c < 0)
+				g->next[tail] = g->ncells; /* the cell made below */
 		}
 		if (c < 0) {
 			c = (long)g->ncells++;
@@ -257,6 +289,7 @@ static int joint_add(struct joint_group *g, struct joint_src *s, size_t si)
 			g->own[c] = CELL_OK;
 			g->locked[c] = 0;
 			g->from_src[c] = SIZE_MAX;
+			g->next[c] = SIZE_MAX;
 			g->inst[c] = slot == SIZE_MAX ? si + 1 : 0;
 			g->ninst += slot == SIZE_MAX;
 			if (slot != SIZE_MAX)
@@ -340,6 +373,7 @@ static void joint_group_free(struct joint_group *g)
 	trex_free(g->from_src);
 	trex_free(g->inst);
 	trex_free(g->last);
+	trex_free(g->next);
 	trex_free(g->slots);
 	memset(g, 0, sizeof(*g));
 }

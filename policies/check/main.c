@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "version.h"
 #include "alloc.h"
 #include "cleanup.h"
 #include "acro.h"
@@ -25,7 +26,7 @@
 #include "sdc.h"
 #include "sdcvocab.h"
 
-#define CHECK_VERSION "0.1.0"
+#define CHECK_VERSION TREX_VERSION
 #define EXIT_USAGE 2
 
 static void usage(FILE *f)

@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "paths.h"
 
 static void policy_json_decref(json_t **j)
 {
@@ -45,23 +46,14 @@ void policy_defaults(struct policy *p)
 static int policy_dir(char *out, size_t outsz, struct trex_err *err)
 {
 	const char *env = getenv("TREX_POLICY_DIR");
-	char exe[PATH_MAX];
-	ssize_t n;
-	char *slash;
 
 	if (env && *env) {
 		if ((size_t)snprintf(out, outsz, "%s", env) >= outsz)
 			return trex_err_setx(err, -ENAMETOOLONG, "TREX_POLICY_DIR too long");
 		return 0;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return trex_err_set(err, -errno, "readlink /proc/self/exe");
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	if ((size_t)snprintf(out, outsz, "%s/../policies/disclosure", exe) >= outsz)
+	/* the installation's packs (paths.h), not a folder next to the binary */
+	if ((size_t)snprintf(out, outsz, "%s/disclosure", trex_path_datadir()) >= outsz)
 		return trex_err_setx(err, -ENAMETOOLONG, "policy directory path too long");
 	return 0;
 }

@@ -585,13 +585,17 @@ int round_counts(const struct policy *pol, const struct sdc_table *t, struct sdc
 int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 		      struct sdc_result *res, struct trex_err *err);
 
-/* difference.c: hold for review a table that differs from one released
- * earlier (a table under prevdir with the same dimension and measure
- * columns) by fewer than safe_threshold units in total. */
-/* Differencing in pieces, for a table read a batch at a time (stream.c):
+/* difference.c: hold for review a table that differs, cell by cell, from
+ * one released earlier or beside it (its dimensions paired by name or by
+ * their codes, its counts by name or by being counts) by fewer than
+ * safe_threshold units.
+ * Differencing in pieces, for a table read a batch at a time (stream.c):
  * the comparable tables under prevdir loaded and indexed, the checked
  * table's rows added as they come, then the verdict (what diff_check
- * does on a whole table). */
+ * does on a whole table). A table to pair by content waits for the
+ * checked table's codes: diff_pair, after the last rows, given each
+ * dimension's codes, pairs them and says whether one paired (1: its
+ * cells were not compared, check the table whole). */
 struct diff_prev;
 /* The released copies of the outputs of this run checked before (their
  * paths, and names for the reasons): a job's outputs are compared with
@@ -605,9 +609,15 @@ static inline bool diff_wanted(const char *prevdir, const struct diff_siblings *
 {
 	return prevdir || (sib && sib->n);
 }
+struct diff_codes;
+struct diff_pending;
 struct diff_state {
 	struct diff_prev *v;
 	size_t n;
+	struct diff_pending *pending; /* tables to pair by content (streamed) */
+	size_t npending;
+	struct diff_codes *tcodes;  /* the checked table's codes, per dimension */
+	bool whole;                 /* the checked table is all in t->csv */
 	int mcol;
 	char *too_large; /* a comparable release too large to compare */
 	/* rounding packs (whole tables): the checked table's released values
@@ -618,6 +628,8 @@ int diff_open(const struct sdc_table *t, const char *prevdir, const struct diff_
 	      struct diff_state *ds, struct trex_err *err);
 void diff_rows(struct diff_state *ds, const struct sdc_table *t, const struct csv_table *c,
 	       size_t from, size_t to);
+int diff_pair(struct diff_state *ds, const struct sdc_table *t, const struct codes *dims,
+	      struct trex_err *err);
 void diff_finish(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 		 struct diff_state *ds);
 void diff_free(struct diff_state *ds);

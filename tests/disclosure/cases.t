@@ -15,6 +15,9 @@
 #   summary F TEXT         F's summary contains TEXT
 #   margins F              margins_check.py: out/F keeps the true totals and
 #                          no margin equation hides a single cell
+#   recover DIMS TOTALS T  joint_recover.py: out/ and previous/ solved as one
+#                          system recover no hidden value in (0, T) exactly
+#                          (TOTALS: total codes, comma separated, - for none)
 #   jq FILE EXPR VALUE     `jq -c EXPR FILE` (FILE in the run folder, e.g.
 #                          stdout) prints VALUE; EXPR has no spaces
 #   absent TEXT            neither stdout nor stderr contains TEXT (an
@@ -144,6 +147,17 @@ for dir in "$TREX_ROOT"/tests/disclosure/cases/*/; do
 				ok "$name: margins of released $1"
 			else
 				not_ok "$name: margins of released $1" "$(echo "$why" | head -5 | tr '\n' '|')"
+			fi ;;
+		recover)
+			# joint_recover.py: the released copies and previous/ solved
+			# together recover no small hidden value exactly
+			prev=""
+			[ -d "$w/previous" ] && prev="$w/previous"
+			# shellcheck disable=SC2086
+			if why=$(/usr/bin/python3 "$TREX_ROOT/tests/disclosure/joint_recover.py" "$1" "${2#-}" "$3" "$w" "$w/out" $prev 2>&1); then
+				ok "$name: nothing recovered from the released copies together"
+			else
+				not_ok "$name: nothing recovered from the released copies together" "$(echo "$why" | head -5 | tr '\n' '|')"
 			fi ;;
 		jq)
 			got=$(jq -c "$2" "$w/$1" 2>&1)

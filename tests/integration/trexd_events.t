@@ -236,7 +236,7 @@ expect_eq "the other user saw none of root's jobs" 4 "$(events "$T/other.ev" | w
 # and when the job ended, never polls in between
 curl -s -o /dev/null --unix-socket "$SOCK" -X POST "http://trexd/v1/jobs/$BLOCK/cancel"
 wait_state "$BLOCK" cancelled "the long job is cancelled"
-reads() { grep -c 'event=http_request method=GET route=4 ' "$TREXD_LOG"; }
+reads() { grep -c 'event=http_request method=GET route=job ' "$TREXD_LOG"; }
 subs() { grep -c "event=events_subscribed .*job=$1 " "$TREXD_LOG"; }
 # a long job ahead of it, cancelled once trex wait has subscribed: the
 # waited job is queued when trex wait reads it first, however slow the host

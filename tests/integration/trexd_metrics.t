@@ -13,6 +13,11 @@ get /healthz >/dev/null
 expect_eq "GET /metrics" 200 "$(get /metrics)"
 check "Prometheus text content type" grep -qi '^content-type: text/plain; version=0.0.4' "$T/head"
 check "queue depth" grep -qx 'trexd_queue_depth 0' "$T/body"
+check "trex_build_info names the release" grep -qxE 'trex_build_info\{version="[0-9]+\.[0-9]+\.[0-9]+"\} 1' "$T/body"
+check "... typed a gauge" grep -qx '# TYPE trex_build_info gauge' "$T/body"
+check "every counter ends in _total" sh -c "! grep '^# TYPE .* counter\$' '$T/body' | grep -v '_total counter\$'"
+check "log lines name the route" grep -q 'event=http_request method=GET route=health status=200 ' "$TREXD_LOG"
+check "... never by number" sh -c "! grep -E 'event=http_request .*route=[0-9]' '$TREXD_LOG'"
 check "running sandboxes" grep -qx 'trexd_jobs_running 0' "$T/body"
 check "requests by route and status class" grep -qx 'trexd_api_requests_total{route="health",code="2xx"} 2' "$T/body"
 check "handler latency histogram" grep -qx 'trexd_api_handler_seconds_count 2' "$T/body"
@@ -44,6 +49,13 @@ if [ "$(id -u)" = 0 ] && [ -x "$BIN/trex-sandbox" ] && [ -x "$BIN/trex-check" ];
 		'{}' "{\"a.sh\":\"$script\"}")
 	check "a job ends" api_wait_job "$id"
 	expect_eq "... partially released" partially_released "$(api_field state)"
+	get /metrics >/dev/null
+	# the 201 is sent after the submission's disk work (submit.c): it is
+	# counted then, not as a 5xx when the handler returned
+	check "the submission counts as a 2xx" grep -qx 'trexd_api_requests_total{route="submit",code="2xx"} 1' "$T/body"
+	check "... and not as a 5xx" sh -c "! grep -q 'route=\"submit\",code=\"5xx\"' '$T/body'"
+	check "its log line names route and job" grep -q "event=http_request method=POST route=submit status=201 uid=0 job=$id\$" "$TREXD_LOG"
+	check "a job route's log line names the job" grep -q "event=http_request method=GET route=job status=200 uid=0 job=$id\$" "$TREXD_LOG"
 	get /metrics >/dev/null
 	check "one sandbox start observed" grep -qx 'trexd_sandbox_start_seconds_count 1' "$T/body"
 	check "... in the +Inf bucket" grep -qx 'trexd_sandbox_start_seconds_bucket{le="+Inf"} 1' "$T/body"

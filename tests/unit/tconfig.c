@@ -14,7 +14,7 @@
 int tconfig_parse(struct config *c, const char *name, const char *text, int check, char msg[256])
 {
 	struct trex_err err = { 0 };
-	assert_int_equal(config_init_defaults(c, "/opt/trex/bin", &err), 0);
+	assert_int_equal(config_init_defaults(c, &err), 0);
 	int r = config_parse(c, name, text, strlen(text), &err);
 	if (r == 0 && check)
 		r = config_check(c, &err);

@@ -5,7 +5,7 @@
 
 #include "runner/config.h"
 
-/* tconfig_parse: C gets trexd's defaults (as installed in /opt/trex/bin),
+/* tconfig_parse: C gets trexd's defaults (this build tree's, common/paths.h),
  * then TEXT is parsed as the file NAME and, with CHECK, config_check runs
  * too. Returns what they returned; their message is copied to MSG. C is
  * the caller's to config_free, whatever the result. */

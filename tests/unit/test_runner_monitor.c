@@ -93,8 +93,7 @@ static int setup(void **st)
 		sigset_t set;
 		monitor_sigset(&set);
 		sigprocmask(SIG_BLOCK, &set, NULL);
-		struct monitor_opts o = { .cfg = &cfg, .self_dir = "/opt/trex/bin",
-					  .seccomp_fd = -1, .sock = sp[0], .events = -1,
+		struct monitor_opts o = { .cfg = &cfg, .seccomp_fd = -1, .sock = sp[0], .events = -1,
 					  .service = -1 };
 		_exit(monitor_run(&o));
 	}
