@@ -135,19 +135,25 @@ static void approve_print(FILE *f, const char *id, json_t *job, json_t *canon, c
 
 int cli_approve(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *id = NULL, *digest = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--digest") == 0 && i + 1 < argc)
-			digest = argv[++i];
-		else if (argv[i][0] != '-' && !id)
-			id = argv[i];
+	enum { OPT_DIGEST = 1 };
+	static const struct option lopts[] = { { "digest", required_argument, NULL, OPT_DIGEST },
+					       CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
+	const char *digest = NULL;
+	int as_json = ctx->json, c;
+	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
+		if (c == OPT_DIGEST)
+			digest = optarg;
+		else if (c == CLI_OPT_JSON)
+			as_json = 1;
 		else
-			return cli_usage_error("approve", "usage: trex approve JOB [--digest JOB_SHA256]");
+			return cli_opt_error("approve", c, argv);
 	}
-	if (!id)
+	if (argc - optind != 1)
 		return cli_usage_error("approve", "usage: trex approve JOB [--digest JOB_SHA256]");
-	if (!cli_job_id_ok(id))
-		return cli_usage_error("approve", "not a job id");
+	char id[160];
+	int rr = cli_resolve_job(ctx, "approve", argv[optind], id, sizeof(id));
+	if (rr)
+		return rr;
 	if (digest && !approve_hex64(digest))
 		return cli_usage_error("approve", "--digest: not a job_sha256 (64 lowercase hex digits)");
 	struct trex_err err = { 0 };
@@ -169,7 +175,18 @@ int cli_approve(const struct cli_ctx *ctx, int argc, char **argv)
 			id, held ? held : "(none)");
 		return CLI_EXIT_FAILED;
 	}
-	approve_print(stdout, id, job, canon, sha);
+	/* --json: the canonical job (what the digest covers) and the digest */
+	if (as_json) {
+		json_t *doc = json_pack("{s:s,s:O,s:s,s:O}", "id", id, "state",
+					json_object_get(job, "state") ? json_object_get(job, "state")
+								      : json_null(),
+					"job_sha256", sha, "job", canon);
+		if (!digest)
+			cli_print_json(doc);
+		json_decref(doc);
+	} else {
+		approve_print(stdout, id, job, canon, sha);
+	}
 	fflush(stdout);
 	if (!digest) {
 		fprintf(stderr, "trex approve: nothing approved yet: if the job above is the one to approve, run\n"
@@ -186,6 +203,9 @@ int cli_approve(const struct cli_ctx *ctx, int argc, char **argv)
 	snprintf(target, sizeof(target), "/v1/jobs/%s/approve", id);
 	if (client_call_json(ctx->socket, "POST", target, req, &ans, &err) < 0)
 		return cli_fail(&err);
-	printf("approved job %s, job_sha256 %s\n", id, sha);
+	if (as_json)
+		cli_print_json(ans);
+	else
+		printf("approved job %s, job_sha256 %s\n", id, sha);
 	return CLI_EXIT_OK;
 }

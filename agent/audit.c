@@ -93,24 +93,29 @@ static int audit_load_checkpoint(const char *file, const struct trex_key *key, u
 	return r;
 }
 
-static int audit_verify_verb(int argc, char **argv)
+static int audit_verify_verb(int argc, char **argv, int json)
 {
+	static const struct option lopts[] = {
+		{ "trexd-key", required_argument, NULL, 'k' }, { "complete", no_argument, NULL, 'c' },
+		{ "head", required_argument, NULL, 'H' },	{ "checkpoint", required_argument, NULL, 'p' },
+		CLI_JSON_OPTION,				{ NULL, 0, NULL, 0 },
+	};
 	const char *file = NULL, *keyf = NULL, *head = NULL, *cpf = NULL;
-	int complete = 0;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--trexd-key") == 0 && i + 1 < argc)
-			keyf = argv[++i];
-		else if (strcmp(argv[i], "--complete") == 0)
-			complete = 1;
-		else if (strcmp(argv[i], "--head") == 0 && i + 1 < argc)
-			head = argv[++i];
-		else if (strcmp(argv[i], "--checkpoint") == 0 && i + 1 < argc)
-			cpf = argv[++i];
-		else if (argv[i][0] != '-' && !file)
-			file = argv[i];
-		else
-			return cli_usage_error("audit", "verify: unexpected %s", argv[i]);
+	int complete = 0, c;
+	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': keyf = optarg; break;
+		case 'c': complete = 1; break;
+		case 'H': head = optarg; break;
+		case 'p': cpf = optarg; break;
+		case CLI_OPT_JSON: json = 1; break;
+		default: return cli_opt_error("audit verify", c, argv);
+		}
 	}
+	if (argc - optind > 1)
+		return cli_usage_error("audit", "verify: unexpected %s", argv[optind + 1]);
+	if (optind < argc)
+		file = argv[optind];
 	if (!file)
 		return cli_usage_error("audit", "verify needs FILE");
 	if (cpf && !keyf)
@@ -160,6 +165,19 @@ static int audit_verify_verb(int argc, char **argv)
 			file, (unsigned long long)res.lines);
 		return CLI_EXIT_FAILED;
 	}
+	if (json) {
+		char hd[96];
+		snprintf(hd, sizeof(hd), "%llu:%s", (unsigned long long)res.lines, res.head);
+		json_t *doc = json_pack("{s:s,s:I,s:s,s:b}", "file", file, "lines",
+					(json_int_t)res.lines, "head", hd, "chain_intact", 1);
+		if (doc && keyf) {
+			json_object_set_new(doc, "signed_checkpoints", json_integer((json_int_t)w.ncheck));
+			json_object_set_new(doc, "last_signed_line", json_integer((json_int_t)w.last_signed));
+		}
+		cli_print_json(doc);
+		json_decref(doc);
+		return CLI_EXIT_OK;
+	}
 	printf("%s: %llu lines, chain intact, head %llu:%s", file, (unsigned long long)res.lines,
 	       (unsigned long long)res.lines, res.head);
 	if (keyf)
@@ -179,10 +197,19 @@ static int audit_verify_verb(int argc, char **argv)
  * checkpoint line is written to OUT too (for --checkpoint of verify). */
 static int audit_head(const struct cli_ctx *ctx, int argc, char **argv)
 {
+	static const struct option lopts[] = { { "checkpoint", required_argument, NULL, 'p' },
+					       CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
 	const char *out = NULL;
-	if (argc == 3 && strcmp(argv[1], "--checkpoint") == 0)
-		out = argv[2];
-	else if (argc != 1)
+	int json = ctx->json, c;
+	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
+		if (c == 'p')
+			out = optarg;
+		else if (c == CLI_OPT_JSON)
+			json = 1;
+		else
+			return cli_opt_error("audit head", c, argv);
+	}
+	if (optind < argc)
 		return cli_usage_error("audit", "usage: trex audit head [--checkpoint OUT]");
 	struct trex_err err = { 0 };
 	json_t *ans = NULL;
@@ -202,6 +229,8 @@ static int audit_head(const struct cli_ctx *ctx, int argc, char **argv)
 	} else if (out && json_dump_file(cp, out, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) < 0) {
 		fprintf(stderr, "trex audit head: cannot write %s\n", out);
 		r = CLI_EXIT_FAILED;
+	} else if (json) {
+		cli_print_json(ans);
 	} else {
 		printf("%s\n", head);
 	}
@@ -211,16 +240,38 @@ static int audit_head(const struct cli_ctx *ctx, int argc, char **argv)
 
 static int audit_show(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	if (argc != 3 || (strcmp(argv[1], "--job") != 0 && strcmp(argv[1], "--project") != 0))
+	static const struct option lopts[] = { { "job", required_argument, NULL, 'j' },
+					       { "project", required_argument, NULL, 'p' },
+					       CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
+	const char *kind = NULL, *what = NULL;
+	int json = ctx->json, c;
+	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
+		if (c == CLI_OPT_JSON) {
+			json = 1;
+		} else if ((c == 'j' || c == 'p') && !kind) {
+			kind = c == 'j' ? "job" : "project";
+			what = optarg;
+		} else {
+			return c == 'j' || c == 'p'
+				       ? cli_usage_error("audit", "show needs --job ID or --project NAME")
+				       : cli_opt_error("audit show", c, argv);
+		}
+	}
+	if (!kind || optind < argc)
 		return cli_usage_error("audit", "show needs --job ID or --project NAME");
-	if (!cli_job_id_ok(argv[2]))
+	if (!cli_job_id_ok(what))
 		return cli_usage_error("audit", "not a job id or project name");
 	char target[256];
-	snprintf(target, sizeof(target), "/v1/audit/%s/%s", argv[1] + 2, argv[2]);
+	snprintf(target, sizeof(target), "/v1/audit/%s/%s", kind, what);
 	struct trex_err err = { 0 };
 	json_t *ans = NULL;
 	if (client_call_json(ctx->socket, "GET", target, NULL, &ans, &err) < 0)
 		return cli_fail(&err);
+	if (json) {
+		cli_print_json(ans);
+		json_decref(ans);
+		return CLI_EXIT_OK;
+	}
 	size_t i;
 	json_t *l;
 	json_array_foreach(json_object_get(ans, "lines"), i, l) {
@@ -237,7 +288,7 @@ static int audit_show(const struct cli_ctx *ctx, int argc, char **argv)
 int cli_audit(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
-		return audit_verify_verb(argc - 1, argv + 1);
+		return audit_verify_verb(argc - 1, argv + 1, ctx->json);
 	if (argc >= 2 && strcmp(argv[1], "head") == 0)
 		return audit_head(ctx, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)

@@ -53,7 +53,7 @@ static int bundle_add_file(struct bundle_walk *w, int dirfd, const char *name,
 			   const char *rel, struct trex_err *err)
 {
 	char esc[256];
-	trex_esc(rel, strlen(rel), esc, sizeof(esc));
+	trex_esc_text(rel, strlen(rel), esc, sizeof(esc));
 	if (++w->nfiles > BUNDLE_MAX_FILES)
 		return trex_err_setx(err, -E2BIG, "more than %d files to upload (at %s)",
 				     BUNDLE_MAX_FILES, esc);
@@ -147,7 +147,7 @@ static int bundle_walk_dir(struct bundle_walk *w, int dirfd, const char *prefix,
 			r = bundle_add_file(w, dirfd, de->d_name, rel, err);
 		} else {
 			char esc[256];
-			trex_esc(rel, strlen(rel), esc, sizeof(esc));
+			trex_esc_text(rel, strlen(rel), esc, sizeof(esc));
 			fprintf(stderr, "trex: skipping %s (not a regular file)\n", esc);
 			r = 0;
 		}

@@ -3,25 +3,58 @@
 #ifndef TREX_AGENT_CLI_H
 #define TREX_AGENT_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include <jansson.h>
 
 #include "common/err.h"
+#include "common/version.h"
 
+/* Exit codes, one meaning each (trex --help lists them): a script can
+ * tell a job that was held from one that failed, and both from trexd
+ * being down. */
 enum cli_exit {
-	CLI_EXIT_OK = 0,
-	CLI_EXIT_FAILED = 1,       /* the server refused, or trexd/IO failed */
-	CLI_EXIT_USAGE = 2,
-	CLI_EXIT_NOT_RELEASED = 3, /* wait: job ended without a release */
-	CLI_EXIT_NOT_APPROVED = 3, /* approve without --digest: shown only */
+	CLI_EXIT_OK = 0,            /* done; wait: the job was released */
+	CLI_EXIT_FAILED = 1,        /* trexd refused, or a download/write failed */
+	CLI_EXIT_USAGE = 2,         /* bad usage or unreadable local input */
+	CLI_EXIT_NOT_APPROVED = 3,  /* approve without --digest: shown only */
+	CLI_EXIT_UNREACHABLE = 4,   /* no trexd at the endpoint, or it did not answer */
+	CLI_EXIT_WAIT_TIMEOUT = 5,  /* wait --timeout passed, the job still running */
+	CLI_EXIT_PARTIAL = 10,      /* wait: partially_released */
+	CLI_EXIT_HELD = 11,         /* wait: held for a checker */
+	CLI_EXIT_BLOCKED = 12,      /* wait: blocked, or rejected by a checker */
+	CLI_EXIT_JOB_FAILED = 13,   /* wait: failed or refused */
+	CLI_EXIT_TIMED_OUT = 14,    /* wait: the job hit its time or CPU limit */
+	CLI_EXIT_CANCELLED = 15,    /* wait: cancelled */
 };
 
 #define CLI_DEFAULT_SOCKET "/run/trex/trexd.sock"
 
+/* Every verb takes --json (getopt_long's value CLI_OPT_JSON) after it. */
+#define CLI_OPT_JSON 1000
+#define CLI_JSON_OPTION { "json", no_argument, NULL, CLI_OPT_JSON }
+/* A verb's getopt_long refused argv[optind - 1] (c is '?' or ':', its
+ * optstring starts with ':'): the usage error, printed. */
+int cli_opt_error(const char *verb, int c, char **argv);
+
 struct cli_ctx {
 	const char *socket; /* the endpoint: a socket path, or https://HOST:PORT (--url) */
+	int json;           /* --json: one JSON document on stdout instead of text */
 };
+
+/* The exit code of a job that ended in `state` (CLI_EXIT_OK for
+ * released), or -1 for a state that is not terminal. */
+int cli_exit_for_state(const char *state);
+
+/* A job named on the command line: a whole id, or an unambiguous prefix
+ * of an id or of its random part (after the '-'). Fills id (at least 129
+ * bytes) and returns 0, or prints why not and returns the exit code. */
+int cli_resolve_job(const struct cli_ctx *ctx, const char *verb, const char *arg, char *id,
+		    size_t idsz);
+
+/* Print a JSON document on stdout, indented, ASCII-escaped (--json). */
+void cli_print_json(const json_t *j);
 
 int cli_submit(const struct cli_ctx *ctx, int argc, char **argv);
 int cli_status(const struct cli_ctx *ctx, int argc, char **argv);
@@ -36,6 +69,9 @@ int cli_acro(const struct cli_ctx *ctx, int argc, char **argv);    /* review.c *
 int cli_audit(const struct cli_ctx *ctx, int argc, char **argv);   /* audit.c */
 int cli_list(const struct cli_ctx *ctx, int argc, char **argv);    /* list.c */
 int cli_logs(const struct cli_ctx *ctx, int argc, char **argv);    /* list.c */
+int cli_cancel(const struct cli_ctx *ctx, int argc, char **argv);  /* status.c */
+int cli_review_list(const struct cli_ctx *ctx, int argc, char **argv); /* queue.c */
+int cli_review_show(const struct cli_ctx *ctx, int argc, char **argv); /* queue.c */
 int cli_doctor(const struct cli_ctx *ctx, int argc, char **argv);  /* doctor.c */
 
 /* Shared helpers (cli.c). */
@@ -53,8 +89,14 @@ int cli_output_name_ok(const char *name);
  * 1 to 16 components separated by single '/', each one cli_output_name_ok,
  * at most 1024 bytes. Rules out absolute paths, "..", "." and dotfiles. */
 int cli_output_path_ok(const char *path);
-/* Print server-provided text escaped (common/esc.h). NULL prints "-". */
+/* Print server-provided text escaped (common/esc.h trex_esc_text: control
+ * characters and non-ASCII bytes only). NULL prints "-". */
 void cli_put(FILE *f, const char *text);
+/* GET /v1/jobs/{id}/held/{file}: the held bytes (review.c); a refusal
+ * is an error. */
+struct client_resp;
+int review_get_held(const struct cli_ctx *ctx, const char *id, const char *file,
+		    struct client_resp *resp, struct trex_err *err);
 /* Fetch GET /v1/jobs/{id}. */
 int cli_get_job(const struct cli_ctx *ctx, const char *id, json_t **job,
 		struct trex_err *err);

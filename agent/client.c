@@ -97,10 +97,11 @@ int client_connect(const char *socket_path, struct trex_err *err)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		char esc[256];
-		trex_esc(socket_path, n, esc, sizeof(esc));
-		return trex_err_set(err, -errno,
-				    "cannot reach trexd at %s (is it running? see --socket)",
-				    esc);
+		trex_esc_text(socket_path, n, esc, sizeof(esc));
+		trex_err_set(err, -errno, "cannot reach trexd at %s (is it running? see --socket)",
+			     esc);
+		err->code = CLIENT_EUNREACHABLE;
+		return CLIENT_EUNREACHABLE;
 	}
 	return TREX_TAKE_FD(fd);
 }
@@ -139,9 +140,11 @@ int client_request(const char *endpoint, const char *method,
 	*resp = (struct client_resp){ 0 };
 	struct client_io io = { .fd = -1 };
 	int r;
-	if (client_tls_is_url(endpoint))
+	if (client_tls_is_url(endpoint)) {
 		r = client_tls_connect(endpoint, &client_tls_cfg, CLIENT_IO_TIMEOUT_S, &io.tls, err);
-	else
+		if (r < 0)
+			r = err->code = CLIENT_EUNREACHABLE;
+	} else
 		r = io.fd = client_connect(endpoint, err);
 	if (r < 0)
 		return r;
@@ -268,18 +271,32 @@ static int client_exchange(struct client_io *io, const char *method, const char 
 	return 0;
 }
 
-/* Turn {"error": {"code", "message"}} into one escaped line. */
+/* The last refusal whole: a message listing the valid choices can be
+ * longer than a struct trex_err holds. */
+static char client_refusal_text[4096];
+
+const char *client_last_refusal(void)
+{
+	return client_refusal_text;
+}
+
+/* Turn {"error": {"code", "message"}} into one line, control characters
+ * escaped (trex_esc_text). */
 static int client_refusal(int status, const json_t *answer, struct trex_err *err)
 {
 	const json_t *e = json_object_get(answer, "error");
 	const char *code = json_string_value(json_object_get(e, "code"));
 	const char *msg = json_string_value(json_object_get(e, "message"));
-	char ecode[64], emsg[200];
-	trex_esc(code ? code : "error", strlen(code ? code : "error"), ecode, sizeof(ecode));
-	trex_esc(msg ? msg : "(no message)", strlen(msg ? msg : "(no message)"),
-		 emsg, sizeof(emsg));
-	return trex_err_setx(err, CLIENT_EREFUSED, "trexd refused (HTTP %d %s): %s",
-			     status, ecode, emsg);
+	char ecode[64], emsg[3800];
+	if (!code)
+		code = "error";
+	if (!msg)
+		msg = "(no message)";
+	trex_esc_text(code, strlen(code), ecode, sizeof(ecode));
+	trex_esc_text(msg, strlen(msg), emsg, sizeof(emsg));
+	snprintf(client_refusal_text, sizeof(client_refusal_text), "trexd refused (HTTP %d %s): %s",
+		 status, ecode, emsg);
+	return trex_err_setx(err, CLIENT_EREFUSED, "%s", client_refusal_text);
 }
 
 int client_call_json(const char *endpoint, const char *method,

@@ -21,6 +21,9 @@
 /* Returned when trexd answered with a 4xx/5xx status (err->msg holds the
  * server's code and message, escaped). */
 #define CLIENT_EREFUSED (-EREMOTEIO)
+/* Returned when no connection to trexd could be made (no socket, refused,
+ * TLS handshake failed): trex exits CLI_EXIT_UNREACHABLE. */
+#define CLIENT_EUNREACHABLE (-EHOSTUNREACH)
 
 struct client_resp {
 	int status;
@@ -55,6 +58,9 @@ int client_call_json(const char *endpoint, const char *method,
 int client_call_json_max(const char *endpoint, const char *method, const char *target,
 			 json_t *request, size_t max_answer, json_t **answer,
 			 struct trex_err *err);
+
+/* The whole text of the last CLIENT_EREFUSED (err->msg may cut it). */
+const char *client_last_refusal(void);
 
 /* Append a percent-encoded path segment to out (outsz bytes); -ENAMETOOLONG
  * when it does not fit. */

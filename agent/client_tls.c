@@ -150,7 +150,7 @@ int client_tls_connect(const char *url, const struct client_tls_files *files, in
 		return trex_err_setx(err, -ENOMEM, "out of memory");
 	t->fd = -1;
 	char eh[256];
-	trex_esc(host, strlen(host), eh, sizeof(eh));
+	trex_esc_text(host, strlen(host), eh, sizeof(eh));
 	snprintf(t->where, sizeof(t->where), "%s:%s", eh, port);
 	ERR_clear_error();
 	int r = client_tls_ctx(files, &t->ctx, err);

@@ -59,16 +59,32 @@ static int fetch_list(const struct cli_ctx *ctx, const char *id, json_t **output
 
 int cli_outputs(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	if (argc != 2 || argv[1][0] == '-')
+	static const struct option lopts[] = { CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
+	int as_json = ctx->json, c;
+	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
+		if (c == CLI_OPT_JSON)
+			as_json = 1;
+		else
+			return cli_opt_error("outputs", c, argv);
+	}
+	if (argc - optind != 1)
 		return cli_usage_error("outputs", "usage: trex outputs JOB");
-	if (!cli_job_id_ok(argv[1]))
-		return cli_usage_error("outputs", "not a job id");
+	char id[160];
+	int rr = cli_resolve_job(ctx, "outputs", argv[optind], id, sizeof(id));
+	if (rr)
+		return rr;
 	struct trex_err err = { 0 };
 	_cleanup_json_ json_t *list = NULL;
-	if (fetch_list(ctx, argv[1], &list, &err) < 0)
+	if (fetch_list(ctx, id, &list, &err) < 0)
 		return cli_fail(&err);
+	if (as_json) {
+		json_t *doc = json_pack("{s:s,s:O}", "id", id, "outputs", list);
+		cli_print_json(doc);
+		json_decref(doc);
+		return CLI_EXIT_OK;
+	}
 	if (json_array_size(list) == 0)
-		fprintf(stderr, "trex: job %s has no released outputs\n", argv[1]);
+		fprintf(stderr, "trex: job %s has no released outputs\n", id);
 	size_t i;
 	json_t *o;
 	json_array_foreach(list, i, o) {
@@ -113,8 +129,10 @@ static int fetch_open_parent(int dirfd, const char *path, const char **leaf,
 	return fd;
 }
 
+/* dirfd < 0: the checked bytes go to stdout (-o -). Each file written is
+ * added to `done` ({"name", "path", "size", "sha256"}) when not NULL. */
 static int fetch_one(const struct cli_ctx *ctx, const char *id, const json_t *entry,
-		     int dirfd, const char *dirname_, struct trex_err *err)
+		     int dirfd, const char *dirname_, json_t *done, struct trex_err *err)
 {
 	const char *name = json_string_value(json_object_get(entry, "name"));
 	const char *want = json_string_value(json_object_get(entry, "sha256"));
@@ -147,6 +165,13 @@ static int fetch_one(const struct cli_ctx *ctx, const char *id, const json_t *en
 		client_resp_free(&resp);
 		return trex_err_setx(err, -EPROTO, "%s: SHA-256 does not match the listing", ename);
 	}
+	if (dirfd < 0) {
+		size_t w = fwrite(resp.body, 1, resp.len, stdout);
+		client_resp_free(&resp);
+		if (w != size || fflush(stdout) != 0)
+			return trex_err_set(err, -EIO, "write %s to stdout", ename);
+		return 0;
+	}
 	const char *leaf = name;
 	_cleanup_close_ int parent = fetch_open_parent(dirfd, name, &leaf, err);
 	if (parent < 0) {
@@ -157,44 +182,59 @@ static int fetch_one(const struct cli_ctx *ctx, const char *id, const json_t *en
 	client_resp_free(&resp);
 	if (r < 0)
 		return r;
-	printf("%s/%s\t%zu bytes\tsha256 %s\n", dirname_, ename, size, got);
+	if (done) {
+		char path[2048];
+		snprintf(path, sizeof(path), "%s/%s", dirname_, name);
+		json_array_append_new(done, json_pack("{s:s,s:s,s:I,s:s}", "name", name, "path",
+						      path, "size", (json_int_t)size, "sha256", got));
+	} else {
+		printf("%s/%s\t%zu bytes\tsha256 %s\n", dirname_, ename, size, got);
+	}
 	return 0;
 }
 
 int cli_fetch(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *id = NULL, *outdir = ".", *trexd_key = NULL;
-	int verify = 1;
+	enum { OPT_NO_VERIFY = 1, OPT_TREXD_KEY };
+	static const struct option lopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+		{ "trexd-key", required_argument, NULL, OPT_TREXD_KEY },
+		CLI_JSON_OPTION,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *outdir = ".", *trexd_key = NULL;
+	int verify = 1, as_json = ctx->json, c;
 	const char *names[256];
 	size_t nnames = 0;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
-			if (i + 1 >= argc)
-				return cli_usage_error("fetch", "%s needs a folder", argv[i]);
-			outdir = argv[++i];
-		} else if (strcmp(argv[i], "--no-verify") == 0) {
-			verify = 0;
-		} else if (strcmp(argv[i], "--trexd-key") == 0) {
-			if (i + 1 >= argc)
-				return cli_usage_error("fetch", "--trexd-key needs a file");
-			trexd_key = argv[++i];
-		} else if (argv[i][0] == '-') {
-			return cli_usage_error("fetch", "unknown option %s", argv[i]);
-		} else if (!id) {
-			id = argv[i];
-		} else if (nnames < sizeof(names) / sizeof(names[0])) {
-			if (!cli_output_path_ok(argv[i]))
-				return cli_usage_error("fetch", "not an output name: %s", argv[i]);
-			names[nnames++] = argv[i];
-		} else {
-			return cli_usage_error("fetch", "too many names");
+	while ((c = getopt_long(argc, argv, ":o:", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': outdir = optarg; break;
+		case OPT_NO_VERIFY: verify = 0; break;
+		case OPT_TREXD_KEY: trexd_key = optarg; break;
+		case CLI_OPT_JSON: as_json = 1; break;
+		default: return cli_opt_error("fetch", c, argv);
 		}
 	}
-	if (!id)
+	if (optind >= argc)
 		return cli_usage_error("fetch", "missing JOB id");
-	if (!cli_job_id_ok(id))
-		return cli_usage_error("fetch", "not a job id");
-
+	const char *arg = argv[optind];
+	for (int i = optind + 1; i < argc; i++) {
+		if (nnames >= sizeof(names) / sizeof(names[0]))
+			return cli_usage_error("fetch", "too many names");
+		if (!cli_output_path_ok(argv[i]))
+			return cli_usage_error("fetch", "not an output name: %s", argv[i]);
+		names[nnames++] = argv[i];
+	}
+	int to_stdout = strcmp(outdir, "-") == 0;
+	if (to_stdout && as_json)
+		return cli_usage_error("fetch", "-o - writes the file itself to stdout: no --json");
+	if (to_stdout && nnames > 1)
+		return cli_usage_error("fetch", "-o - writes one file: name one");
+	char id[160];
+	int rr = cli_resolve_job(ctx, "fetch", arg, id, sizeof(id));
+	if (rr)
+		return rr;
 	struct trex_err err = { 0 };
 	_cleanup_json_ json_t *list = NULL;
 	if (fetch_list(ctx, id, &list, &err) < 0)
@@ -220,13 +260,22 @@ int cli_fetch(const struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "trex fetch: %s\n", err.msg);
 		return CLI_EXIT_FAILED;
 	}
-	if (trex_mkdir_p(outdir, 0755, &err) < 0)
-		return cli_fail(&err);
-	_cleanup_close_ int dirfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
-		trex_err_set(&err, -errno, "open %s", outdir);
-		return cli_fail(&err);
+	if (to_stdout && nnames == 0 && json_array_size(list) != 1) {
+		fprintf(stderr, "trex fetch: job %s has %zu released outputs; -o - writes one: name it\n",
+			id, json_array_size(list));
+		return CLI_EXIT_USAGE;
 	}
+	_cleanup_close_ int dirfd = -1;
+	if (!to_stdout) {
+		if (trex_mkdir_p(outdir, 0755, &err) < 0)
+			return cli_fail(&err);
+		dirfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0) {
+			trex_err_set(&err, -errno, "open %s", outdir);
+			return cli_fail(&err);
+		}
+	}
+	_cleanup_json_ json_t *done = as_json ? json_array() : NULL;
 	size_t i;
 	json_t *o;
 	json_array_foreach(list, i, o) {
@@ -234,8 +283,13 @@ int cli_fetch(const struct cli_ctx *ctx, int argc, char **argv)
 		int wanted = nnames == 0;
 		for (size_t k = 0; k < nnames && !wanted; k++)
 			wanted = strcmp(names[k], name) == 0;
-		if (wanted && fetch_one(ctx, id, o, dirfd, outdir, &err) < 0)
+		if (wanted && fetch_one(ctx, id, o, dirfd, outdir, done, &err) < 0)
 			return cli_fail(&err);
+	}
+	if (done) {
+		json_t *doc = json_pack("{s:s,s:O}", "id", id, "files", done);
+		cli_print_json(doc);
+		json_decref(doc);
 	}
 	return CLI_EXIT_OK;
 }

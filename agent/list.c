@@ -50,17 +50,25 @@ int cli_list(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const opts[] = { "--state", "--project", "--user", "--since",
 					    "--limit" };
+	static const struct option lopts[] = {
+		{ "state", required_argument, NULL, 0 },   { "project", required_argument, NULL, 1 },
+		{ "user", required_argument, NULL, 2 },    { "since", required_argument, NULL, 3 },
+		{ "limit", required_argument, NULL, 4 },   CLI_JSON_OPTION,
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *val[5] = { NULL };
-	for (int i = 1; i < argc; i++) {
-		size_t o;
-		for (o = 0; o < 5; o++)
-			if (strcmp(argv[i], opts[o]) == 0)
-				break;
-		if (o == 5 || i + 1 >= argc)
-			return cli_usage_error("list", o == 5 ? "unknown argument %s" : "%s needs a value",
-					       argv[i]);
-		val[o] = argv[++i];
+	int as_json = ctx->json, c;
+	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
+		if (c >= 0 && c < 5)
+			val[c] = optarg;
+		else if (c == CLI_OPT_JSON)
+			as_json = 1;
+		else
+			return cli_opt_error("list", c, argv);
 	}
+	if (optind < argc)
+		return cli_usage_error("list", "unexpected argument %s (filters are --state, --project, --user, --since, --limit)",
+				       argv[optind]);
 	long limit = -1; /* every job */
 	if (val[4]) {
 		char *e = NULL;
@@ -75,6 +83,7 @@ int cli_list(const struct cli_ctx *ctx, int argc, char **argv)
 			return cli_usage_error("list", "%s is too long", opts[o]);
 	char cursor[128] = "";
 	long printed = 0;
+	_cleanup_json_ json_t *all = as_json ? json_array() : NULL;
 	do {
 		long page = limit < 0 || limit - printed > LIST_PAGE ? LIST_PAGE
 									  : limit - printed;
@@ -93,7 +102,10 @@ int cli_list(const struct cli_ctx *ctx, int argc, char **argv)
 		size_t i;
 		json_t *job;
 		json_array_foreach(json_object_get(ans, "jobs"), i, job) {
-			list_print(job);
+			if (all)
+				json_array_append(all, job);
+			else
+				list_print(job);
 			printed++;
 		}
 		const char *next = json_string_value(json_object_get(ans, "next"));
@@ -105,6 +117,11 @@ int cli_list(const struct cli_ctx *ctx, int argc, char **argv)
 		}
 		snprintf(cursor, sizeof(cursor), "%s", next ? next : "");
 	} while (cursor[0] && (limit < 0 || printed < limit));
+	if (all) {
+		json_t *doc = json_pack("{s:O}", "jobs", all);
+		cli_print_json(doc);
+		json_decref(doc);
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -129,8 +146,8 @@ static void logs_refused(const char *id, const char *name, const struct client_r
 	const char *code = json_string_value(json_object_get(e, "code"));
 	const char *msg = json_string_value(json_object_get(e, "message"));
 	char ecode[64], emsg[300];
-	trex_esc(code ? code : "error", strlen(code ? code : "error"), ecode, sizeof(ecode));
-	trex_esc(msg ? msg : "(no message)", strlen(msg ? msg : "(no message)"), emsg,
+	trex_esc_text(code ? code : "error", strlen(code ? code : "error"), ecode, sizeof(ecode));
+	trex_esc_text(msg ? msg : "(no message)", strlen(msg ? msg : "(no message)"), emsg,
 		 sizeof(emsg));
 	fprintf(stderr, "trex logs: %s of %s: trexd refused (HTTP %d %s): %s\n", name, id,
 		r->status, ecode, emsg);
@@ -139,18 +156,34 @@ static void logs_refused(const char *id, const char *name, const struct client_r
 
 int cli_logs(const struct cli_ctx *ctx, int argc, char **argv)
 {
+	static const struct option lopts[] = { CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
+	int as_json = ctx->json, c;
+	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
+		if (c == CLI_OPT_JSON)
+			as_json = 1;
+		else
+			return cli_opt_error("logs", c, argv);
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc < 2 || argc > 3 ||
 	    (argc == 3 && strcmp(argv[2], "stdout") != 0 && strcmp(argv[2], "stderr") != 0))
 		return cli_usage_error("logs", "usage: trex logs JOB [stdout|stderr]");
-	const char *id = argv[1];
-	if (!cli_job_id_ok(id))
-		return cli_usage_error("logs", "not a job id");
+	char id[160];
+	int rr = cli_resolve_job(ctx, "logs", argv[1], id, sizeof(id));
+	if (rr)
+		return rr;
 	struct trex_err err = { 0 };
 	_cleanup_json_ json_t *ans = NULL;
 	char target[256];
 	snprintf(target, sizeof(target), "/v1/jobs/%s/logs", id);
 	if (client_call_json(ctx->socket, "GET", target, NULL, &ans, &err) < 0)
 		return cli_fail(&err);
+	if (as_json) {
+		/* the listing: names, sizes and states, not the bytes */
+		cli_print_json(ans);
+		return CLI_EXIT_OK;
+	}
 	int rc = CLI_EXIT_OK, shown = 0;
 	size_t i;
 	json_t *l;

@@ -1,89 +1,135 @@
 /* trex: the researcher's command-line agent for trexd (CONTRACTS.md 4). */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/cli.h"
+#include "agent/cliconf.h"
 #include "agent/client.h"
+#include "common/esc.h"
+#include "common/suggest.h"
 
 static const char usage[] =
-	"usage: trex [--socket PATH | --url https://HOST:PORT [--cert FILE --key FILE]\n"
-	"            [--cacert FILE]] VERB [ARGS]\n"
+	"usage: trex [OPTIONS] VERB [ARGS]\n"
 	"\n"
+	"Researchers:\n"
 	"  submit MANIFEST [DIR] [--permit FILE]\n"
 	"                              upload a job: the manifest and every regular file\n"
 	"                              under DIR (default: the manifest's folder), except\n"
 	"                              the manifest, the permit and dotfiles (max 1000\n"
 	"                              files, 32 MiB); --permit sends the signed data\n"
 	"                              permit; prints the job id\n"
-	"  status JOB [--json]         state, reason, run result, outputs and logs\n"
-	"                              (--json: the job as trexd returns it)\n"
-	"  wait JOB [--timeout S]      follow the job's events (GET /v1/events; polls an\n"
-	"                              older trexd) until it ends, then print its status\n"
+	"  status JOB                  state, reason, run result, outputs and logs\n"
+	"  wait JOB [--timeout S]      follow the job until it ends, showing each state\n"
+	"                              change and the time since it was submitted (a\n"
+	"                              progress line on a terminal, plain lines on\n"
+	"                              stderr otherwise), then print its status; the\n"
+	"                              exit status says how it ended (below)\n"
+	"  cancel JOB                  cancel a queued, waiting or running job (its\n"
+	"                              submitter or an operator)\n"
 	"  list [--state S] [--project P] [--user U] [--since TIME] [--limit N]\n"
 	"                              the jobs you may see, newest first, one per line:\n"
 	"                              id, state, project, submitter, created (UTC);\n"
 	"                              all of them (every page) unless --limit N;\n"
 	"                              TIME is 2026-11-29T10:00:00Z or 2026-11-29\n"
 	"  outputs JOB                 list released files: name, size, sha256, verdict\n"
-	"  fetch JOB [NAME...] [-o DIR]  download released files (all by default) into\n"
+	"  fetch JOB [NAME...] [-o DIR|-]  download released files (all by default) into\n"
 	"                              DIR (default .), checking size and SHA-256;\n"
-	"                              names with a subfolder (tables/a.csv) are\n"
-	"                              written under DIR with their folders; the signed\n"
-	"                              release manifest is checked first (--trexd-key PUB,\n"
-	"                              else trexd's key pinned at first use in\n"
-	"                              ~/.config/trex/pins/; --no-verify skips the check,\n"
-	"                              for a trexd without release manifests)\n"
+	"                              -o - writes the one file named (or the job's only\n"
+	"                              one) to stdout; names with a subfolder\n"
+	"                              (tables/a.csv) are written under DIR with their\n"
+	"                              folders; the signed release manifest is checked\n"
+	"                              first (--trexd-key PUB, else trexd's key pinned at\n"
+	"                              first use in ~/.config/trex/pins/; --no-verify\n"
+	"                              skips the check, for a trexd without them)\n"
 	"  logs JOB [stdout|stderr]    print the job's logs (stdout to stdout, stderr to\n"
 	"                              stderr) once a checker released them; a log\n"
 	"                              still held or rejected is an error (exit 1)\n"
+	"\n"
+	"Approvers:\n"
 	"  permit keygen PRIV PUB      make an approver key pair\n"
 	"  permit sign --key PRIV FILE [-o OUT]   sign an unsigned permit\n"
 	"  permit verify --key PUB [--revoked ID] [--project P --researcher R\n"
 	"         --dataset D --runtime RT] FILE  check a permit as trexd does\n"
 	"  permit show FILE            print a permit\n"
 	"  approve JOB [--digest JOB_SHA256]\n"
-	"                              (approver) show a strict-permit job as it would\n"
-	"                              be approved (manifest, policy, every file's\n"
-	"                              SHA-256 and size) and its job_sha256; with\n"
-	"                              --digest, approve it if it still has that digest\n"
+	"                              show a strict-permit job as it would be approved\n"
+	"                              (manifest, policy, every file's SHA-256 and size)\n"
+	"                              and its job_sha256; with --digest, approve it if\n"
+	"                              it still has that digest\n"
+	"\n"
+	"Output checkers:\n"
+	"  review list [--all]         what awaits you, oldest first: held outputs and\n"
+	"                              held logs of jobs you did not submit, with the\n"
+	"                              release votes so far (two-checker rule); --all\n"
+	"                              adds those waiting for another checker's vote\n"
+	"  review show JOB FILE        the held table, flagged cells marked [..]*N, then\n"
+	"                              each flagged cell's row, column, rule, action and\n"
+	"                              reason\n"
 	"  review JOB FILE --release|--reject --reason TEXT\n"
-	"                              (checker) decide on an output held for review\n"
+	"                              decide on an output held for review\n"
 	"  review JOB --log stdout|stderr --release|--reject --reason TEXT\n"
-	"                              (checker) decide on a job's held log\n"
-	"  held JOB FILE -o OUT        (checker) save an output held for review (0600)\n"
+	"                              decide on a job's held log\n"
+	"  held JOB FILE -o OUT|-      save an output held for review (0600), or print it\n"
 	"  acro JOB -o DIR             (checker, auditor) the job's SACRO Viewer export\n"
 	"                              (its released tables, each cell's check result)\n"
-	"                              into DIR, a new or empty folder; open it in SACRO\n"
-	"                              Viewer\n"
+	"                              into DIR, a new or empty folder\n"
+	"\n"
+	"Auditors:\n"
 	"  audit verify FILE [--trexd-key PUB] [--complete] [--head SEQ:HASH]\n"
 	"         [--checkpoint FILE]  check an audit log; names the first bad line;\n"
 	"                              --head/--checkpoint: a head or signed checkpoint\n"
 	"                              kept elsewhere that the log must still hold\n"
-	"  audit head [--checkpoint OUT]  (auditor) trexd's audit head now, SEQ:HASH;\n"
-	"                              OUT gets its last signed checkpoint line\n"
-	"  audit show --job ID | --project NAME   (auditor) audit lines from trexd\n"
-	"  doctor [ARG...]             (operator, on trexd's host) trexd --check-host\n"
-	"                              ARG...: can this host run the configuration's\n"
-	"                              jobs; one line per check; exit 1 when one fails\n"
+	"  audit head [--checkpoint OUT]  trexd's audit head now, SEQ:HASH; OUT gets its\n"
+	"                              last signed checkpoint line\n"
+	"  audit show --job ID | --project NAME   audit lines from trexd\n"
 	"\n"
-	"options:\n"
-	"  --socket PATH   trexd's socket (default $TREX_SOCKET, else " CLI_DEFAULT_SOCKET ")\n"
+	"Operators:\n"
+	"  doctor [ARG...]             (on trexd's host) trexd --check-host ARG...: can\n"
+	"                              this host run the configuration's jobs; one line\n"
+	"                              per check; exit 1 when one fails\n"
+	"\n"
+	"JOB is a job id or an unambiguous prefix of one, or of its random part (the\n"
+	"hex digits after '-').\n"
+	"\n"
+	"options (before the verb; --json also after it):\n"
+	"  --socket PATH   trexd's socket (default $TREX_SOCKET, else the config file's\n"
+	"                  \"socket\", else " CLI_DEFAULT_SOCKET ")\n"
 	"  --url https://HOST:PORT\n"
-	"                  trexd's TLS listener instead (default $TREX_URL); TLS 1.3,\n"
-	"                  trexd's certificate must chain to --cacert and name HOST\n"
+	"                  trexd's TLS listener instead (default $TREX_URL, else the\n"
+	"                  config file's \"url\"); TLS 1.3, trexd's certificate must\n"
+	"                  chain to --cacert and name HOST\n"
 	"  --cert FILE, --key FILE\n"
 	"                  client certificate and key (PEM) that identify you to trexd\n"
-	"                  (default $TREX_CERT, $TREX_KEY)\n"
+	"                  (default $TREX_CERT, $TREX_KEY, the config file's)\n"
 	"  --cacert FILE   CA certificates to verify trexd with (default $TREX_CACERT,\n"
-	"                  else the system's)\n"
+	"                  the config file's, else the system's)\n"
+	"  --config FILE   trex's config file (default $TREX_CONFIG, else\n"
+	"                  $XDG_CONFIG_HOME/trex/config.json or\n"
+	"                  ~/.config/trex/config.json, when it exists): a JSON object\n"
+	"                  with \"socket\" or \"url\", \"cert\", \"key\", \"cacert\"\n"
+	"  --json          print one JSON document on stdout instead of text (every\n"
+	"                  verb; errors stay text on stderr)\n"
+	"  -V, --version   trex's version\n"
 	"  -h, --help      this help\n"
 	"\n"
-	"exit status: 0 ok; 1 trexd refused or could not be reached, or a download\n"
-	"failed its size/SHA-256 check or could not be written (message on stderr);\n"
-	"2 bad usage or unreadable local input (manifest, folder, permit); 3 (wait)\n"
-	"the job ended without a release, or --timeout passed; (approve) the job was\n"
-	"shown, nothing approved (no --digest).\n";
+	"exit status:\n"
+	"   0  done; wait: the job was released\n"
+	"   1  trexd refused, or a download failed its size/SHA-256 check or could not\n"
+	"      be written (the reason on stderr)\n"
+	"   2  bad usage, an ambiguous job id, or unreadable local input (manifest,\n"
+	"      folder, permit, config file)\n"
+	"   3  approve: the job was shown, nothing approved (no --digest)\n"
+	"   4  trexd could not be reached (no socket, connection or TLS refused, no\n"
+	"      answer)\n"
+	"   5  wait: --timeout passed before the job ended\n"
+	"  10  wait: partially released      11  wait: held for a checker\n"
+	"  12  wait: blocked or rejected     13  wait: failed (or refused)\n"
+	"  14  wait: timed out (its time or CPU limit)\n"
+	"  15  wait: cancelled\n"
+	"\n"
+	"Bash completion: source agent/trex.bash (docs/cli.md).\n";
 
 /* an environment variable, NULL when unset or empty */
 static const char *main_env(const char *name)
@@ -92,78 +138,144 @@ static const char *main_env(const char *name)
 	return v && *v ? v : NULL;
 }
 
+/* The endpoint and TLS files: the command line, else the environment,
+ * else trex's config file (cliconf.h), else the default socket. */
+struct main_opts {
+	const char *socket, *url, *cert, *key, *cacert, *config;
+};
+
+static int main_endpoint(struct main_opts *o, struct cli_ctx *ctx, struct cliconf *cfp)
+{
+	struct cliconf cf;
+	struct trex_err err = { 0 };
+	int lr = cliconf_load(o->config, &cf, &err);
+	*cfp = cf; /* freed by main once the verb is done */
+	if (lr < 0) {
+		fprintf(stderr, "trex: %s\n", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	const char *env_socket = main_env("TREX_SOCKET"), *env_url = main_env("TREX_URL");
+	if (o->socket && o->url)
+		return cli_usage_error("", "--socket and --url exclude each other");
+	/* the most specific source of an endpoint wins as a whole */
+	if (!o->socket && !o->url) {
+		o->url = env_url;
+		o->socket = env_url ? NULL : env_socket;
+	}
+	if (!o->socket && !o->url) {
+		o->url = cf.url;
+		o->socket = cf.socket;
+	}
+	if (!o->cert)
+		o->cert = main_env("TREX_CERT") ? main_env("TREX_CERT") : cf.cert;
+	if (!o->key)
+		o->key = main_env("TREX_KEY") ? main_env("TREX_KEY") : cf.key;
+	if (!o->cacert)
+		o->cacert = main_env("TREX_CACERT") ? main_env("TREX_CACERT") : cf.cacert;
+	if (o->url && strncmp(o->url, "https://", 8) != 0)
+		return cli_usage_error("", "--url must start with https:// (got %s)", o->url);
+	ctx->socket = o->url ? o->url : o->socket ? o->socket : CLI_DEFAULT_SOCKET;
+	if (o->url) {
+		struct client_tls_files tls = { o->cert, o->key, o->cacert };
+		client_set_tls(&tls);
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(const struct cli_ctx *, int, char **);
+} main_verbs[] = {
+	{ "submit", cli_submit },   { "status", cli_status }, { "wait", cli_wait },
+	{ "cancel", cli_cancel },   { "list", cli_list },     { "outputs", cli_outputs },
+	{ "fetch", cli_fetch },     { "logs", cli_logs },     { "permit", cli_permit },
+	{ "approve", cli_approve }, { "review", cli_review }, { "held", cli_held },
+	{ "acro", cli_acro },       { "audit", cli_audit },   { "doctor", cli_doctor },
+};
+#define MAIN_NVERBS (sizeof(main_verbs) / sizeof(main_verbs[0]))
+
+static int main_unknown_verb(const char *verb)
+{
+	const char *names[MAIN_NVERBS];
+	for (size_t v = 0; v < MAIN_NVERBS; v++)
+		names[v] = main_verbs[v].name;
+	const char *near = trex_suggest(verb, names, MAIN_NVERBS);
+	char list[256];
+	trex_suggest_list(names, MAIN_NVERBS, list, sizeof(list));
+	char esc[128];
+	trex_esc_text(verb, strlen(verb), esc, sizeof(esc));
+	fprintf(stderr, "trex: unknown verb '%s'%s%s%s; the verbs are %s.\nTry 'trex --help'.\n",
+		esc, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "", list);
+	return CLI_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
-	struct cli_ctx ctx = { .socket = getenv("TREX_SOCKET") };
-	const char *url = main_env("TREX_URL");
-	struct client_tls_files tls = { main_env("TREX_CERT"), main_env("TREX_KEY"),
-					main_env("TREX_CACERT") };
-	int socket_given = 0;
-	if (!ctx.socket || !ctx.socket[0])
-		ctx.socket = CLI_DEFAULT_SOCKET;
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		static const char *const opts[] = { "--socket", "--url", "--cert", "--key",
-						    "--cacert" };
-		const char **dst[] = { &ctx.socket, &url, &tls.cert, &tls.key, &tls.cacert };
-		size_t o, ol = 0;
-		for (o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
-			ol = strlen(opts[o]);
-			if (strncmp(argv[i], opts[o], ol) == 0 &&
-			    (argv[i][ol] == '\0' || argv[i][ol] == '='))
-				break;
-		}
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			fputs(usage, stdout);
-			return CLI_EXIT_OK;
-		} else if (o < sizeof(opts) / sizeof(opts[0])) {
-			if (argv[i][ol] == '=')
-				*dst[o] = argv[i] + ol + 1;
-			else if (i + 1 < argc)
-				*dst[o] = argv[++i];
-			else
-				return cli_usage_error("", "%s needs a value", opts[o]);
-			socket_given |= o == 0;
-		} else {
-			fprintf(stderr, "trex: unknown option %s\n%s", argv[i], usage);
-			return CLI_EXIT_USAGE;
+	enum { OPT_SOCKET = 256, OPT_URL, OPT_CERT, OPT_KEY, OPT_CACERT, OPT_CONFIG, OPT_JSON };
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "url", required_argument, NULL, OPT_URL },
+		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "cacert", required_argument, NULL, OPT_CACERT },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct main_opts o = { 0 };
+	struct cli_ctx ctx = { 0 };
+	int c;
+	opterr = 0;
+	/* '+': stop at the verb; its own options are its own */
+	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SOCKET: o.socket = optarg; break;
+		case OPT_URL: o.url = optarg; break;
+		case OPT_CERT: o.cert = optarg; break;
+		case OPT_KEY: o.key = optarg; break;
+		case OPT_CACERT: o.cacert = optarg; break;
+		case OPT_CONFIG: o.config = optarg; break;
+		case OPT_JSON: ctx.json = 1; break;
+		case 'V': printf("trex %s\n", TREX_VERSION); return CLI_EXIT_OK;
+		case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
+		case ':':
+			return cli_usage_error("", "%s needs a value", argv[optind - 1]);
+		default:
+			if (optopt)
+				return cli_usage_error("", "unknown option -%c", optopt);
+			return cli_usage_error("", "unknown option %s (or it needs a value)",
+					       argv[optind - 1]);
 		}
 	}
-	if (i >= argc) {
+	if (optind >= argc) {
 		fputs(usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (url && socket_given)
-		return cli_usage_error("", "--socket and --url (or $TREX_URL) exclude each other");
-	if (url && strncmp(url, "https://", 8) != 0)
-		return cli_usage_error("", "--url must start with https:// (got %s)", url);
-	if (url) {
-		ctx.socket = url; /* the endpoint every request goes to */
-		client_set_tls(&tls);
+	int i = optind;
+	size_t v;
+	for (v = 0; v < MAIN_NVERBS; v++)
+		if (strcmp(argv[i], main_verbs[v].name) == 0)
+			break;
+	if (v == MAIN_NVERBS)
+		return main_unknown_verb(argv[i]);
+	for (int k = i + 1; k < argc; k++) {
+		if (strcmp(argv[k], "--") == 0)
+			break;
+		if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0) {
+			fputs(usage, stdout);
+			return CLI_EXIT_OK;
+		}
 	}
-	static const struct {
-		const char *name;
-		int (*fn)(const struct cli_ctx *, int, char **);
-	} verbs[] = {
-		{ "submit", cli_submit }, { "status", cli_status }, { "wait", cli_wait },
-		{ "outputs", cli_outputs }, { "fetch", cli_fetch },
-		{ "permit", cli_permit }, { "approve", cli_approve },
-		{ "review", cli_review }, { "held", cli_held }, { "acro", cli_acro },
-		{ "audit", cli_audit },
-		{ "list", cli_list }, { "logs", cli_logs }, { "doctor", cli_doctor },
-	};
-	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
-		if (strcmp(argv[i], verbs[v].name) != 0)
-			continue;
-		for (int k = i + 1; k < argc; k++)
-			if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0) {
-				fputs(usage, stdout);
-				return CLI_EXIT_OK;
-			}
-		return verbs[v].fn(&ctx, argc - i, argv + i);
+	struct cliconf cf = { 0 };
+	int r = main_endpoint(&o, &ctx, &cf);
+	if (r == 0) {
+		/* each verb parses its own arguments with getopt_long from the start */
+		optind = 0;
+		opterr = 0;
+		r = main_verbs[v].fn(&ctx, argc - i, argv + i);
 	}
-	fprintf(stderr, "trex: unknown verb '%s' (this trex knows submit, status, wait, "
-			"list, outputs, fetch, logs, permit, approve, review, held, audit, doctor)\n%s",
-		argv[i], usage);
-	return CLI_EXIT_USAGE;
+	cliconf_free(&cf);
+	return r;
 }

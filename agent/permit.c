@@ -23,39 +23,93 @@ static int permit_read(const char *path, char **text, size_t *len, struct trex_e
 	return trex_read_file(AT_FDCWD, path, PERMIT_MAX_BYTES, text, len, err);
 }
 
-static int permit_keygen(int argc, char **argv)
+/* The verbs' own --json (the global one arrives in *json). */
+static int permit_opts(const char *verb, int argc, char **argv, const char *shortopts,
+		       const struct option *lopts, int *json, int (*each)(int c, void *arg),
+		       void *arg)
 {
-	if (argc != 3)
+	int c;
+	while ((c = getopt_long(argc, argv, shortopts, lopts, NULL)) != -1) {
+		if (c == CLI_OPT_JSON)
+			*json = 1;
+		else if (c == '?' || c == ':' || each(c, arg) < 0)
+			return cli_opt_error(verb, c == '?' || c == ':' ? c : '?', argv);
+	}
+	return 0;
+}
+
+static int permit_no_opt(int c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return -1;
+}
+
+static const struct option permit_json_only[] = { CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
+
+static int permit_keygen(int argc, char **argv, int json)
+{
+	int r = permit_opts("permit keygen", argc, argv, ":", permit_json_only, &json,
+			    permit_no_opt, NULL);
+	if (r)
+		return r;
+	if (argc - optind != 2)
 		return cli_usage_error("permit", "keygen needs PRIVATE_KEY_FILE PUBLIC_KEY_FILE");
+	const char *priv = argv[optind], *pub = argv[optind + 1];
 	struct trex_err err = { 0 };
-	if (trex_key_generate(argv[1], argv[2], &err) < 0) {
+	if (trex_key_generate(priv, pub, &err) < 0) {
 		fprintf(stderr, "trex permit keygen: %s\n", err.msg);
 		return CLI_EXIT_FAILED;
 	}
 	struct trex_key *k = NULL;
 	char id[65] = "";
-	if (trex_key_load_public(argv[2], &k, &err) == 0)
+	if (trex_key_load_public(pub, &k, &err) == 0)
 		trex_key_id(k, id);
 	trex_key_free(k);
-	printf("key_id %s\n", id);
+	if (json) {
+		json_t *doc = json_pack("{s:s,s:s,s:s}", "key_id", id, "private_key", priv,
+					"public_key", pub);
+		cli_print_json(doc);
+		json_decref(doc);
+	} else {
+		printf("key_id %s\n", id);
+	}
 	return CLI_EXIT_OK;
 }
 
 /* sign --key PRIV UNSIGNED.json [-o OUT]: the unsigned permit is the wire
  * format without key_id and signature. */
-static int permit_sign_verb(int argc, char **argv)
+struct permit_sign_args {
+	const char *keyf, *out;
+};
+
+static int permit_sign_opt(int c, void *arg)
 {
-	const char *keyf = NULL, *in = NULL, *out = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
-			keyf = argv[++i];
-		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
-			out = argv[++i];
-		else if (argv[i][0] != '-' && !in)
-			in = argv[i];
-		else
-			return cli_usage_error("permit", "sign: unexpected %s", argv[i]);
-	}
+	struct permit_sign_args *a = arg;
+	if (c == 'k')
+		a->keyf = optarg;
+	else if (c == 'o')
+		a->out = optarg;
+	else
+		return -1;
+	return 0;
+}
+
+static int permit_sign_verb(int argc, char **argv, int json)
+{
+	static const struct option lopts[] = { { "key", required_argument, NULL, 'k' },
+					       { "output", required_argument, NULL, 'o' },
+					       CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
+	struct permit_sign_args a = { 0 };
+	int rr = permit_opts("permit sign", argc, argv, ":o:", lopts, &json, permit_sign_opt, &a);
+	if (rr)
+		return rr;
+	if (argc - optind > 1)
+		return cli_usage_error("permit", "sign: unexpected %s", argv[optind + 1]);
+	const char *keyf = a.keyf, *out = a.out && strcmp(a.out, "-") != 0 ? a.out : NULL;
+	const char *in = optind < argc ? argv[optind] : NULL;
+	if (json && !out)
+		return cli_usage_error("permit", "sign --json needs -o OUT (the permit itself is JSON)");
 	if (!keyf || !in)
 		return cli_usage_error("permit", "sign needs --key PRIVATE_KEY_FILE and PERMIT_FILE");
 	struct trex_err err = { 0 };
@@ -107,6 +161,11 @@ static int permit_sign_verb(int argc, char **argv)
 		fprintf(stderr, "trex permit sign: %s\n", err.msg);
 		return CLI_EXIT_FAILED;
 	}
+	if (json) {
+		json_t *ans = json_pack("{s:s}", "signed", out);
+		cli_print_json(ans);
+		json_decref(ans);
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -122,17 +181,27 @@ static void permit_list(const char *label, json_t *arr)
 	fputc('\n', stdout);
 }
 
-static int permit_show(int argc, char **argv)
+static int permit_show(int argc, char **argv, int json)
 {
-	if (argc != 2)
+	int rr = permit_opts("permit show", argc, argv, ":", permit_json_only, &json,
+			     permit_no_opt, NULL);
+	if (rr)
+		return rr;
+	if (argc - optind != 1)
 		return cli_usage_error("permit", "show needs PERMIT_FILE");
 	struct trex_err err = { 0 };
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 	struct permit p = { 0 };
-	if (permit_read(argv[1], &text, &len, &err) < 0 || permit_parse(text, len, &p, &err) < 0) {
+	if (permit_read(argv[optind], &text, &len, &err) < 0 ||
+	    permit_parse(text, len, &p, &err) < 0) {
 		fprintf(stderr, "trex permit show: %s\n", err.msg);
 		return CLI_EXIT_FAILED;
+	}
+	if (json) {
+		cli_print_json(p.doc);
+		permit_free(&p);
+		return CLI_EXIT_OK;
 	}
 	static const char *const one[] = { "permit_id", "project", "policy", "valid_from",
 					   "valid_until", "key_id" };
@@ -152,31 +221,52 @@ static int permit_show(int argc, char **argv)
 /* verify --key PUB [--key PUB]... [--revoked ID]... [--project P
  * --researcher R --dataset D --runtime RT] PERMIT_FILE: trexd's check,
  * offline. Exit 0 valid, 1 refused (code and message on stderr). */
-static int permit_verify(int argc, char **argv)
+struct permit_verify_args {
+	const char *keys[PERMIT_MAX_KEYS], *revoked[64];
+	size_t nkeys, nrev;
+	struct permit_request req;
+};
+
+static int permit_verify_opt(int c, void *arg)
 {
-	const char *keys[PERMIT_MAX_KEYS], *revoked[64], *file = NULL;
-	size_t nkeys = 0, nrev = 0;
-	struct permit_request req = { .now = time(NULL) };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int has = i + 1 < argc;
-		if (strcmp(a, "--key") == 0 && has && nkeys < PERMIT_MAX_KEYS)
-			keys[nkeys++] = argv[++i];
-		else if (strcmp(a, "--revoked") == 0 && has && nrev < 64)
-			revoked[nrev++] = argv[++i];
-		else if (strcmp(a, "--project") == 0 && has)
-			req.project = argv[++i];
-		else if (strcmp(a, "--researcher") == 0 && has)
-			req.researcher = argv[++i];
-		else if (strcmp(a, "--dataset") == 0 && has)
-			req.dataset = argv[++i];
-		else if (strcmp(a, "--runtime") == 0 && has)
-			req.runtime = argv[++i];
-		else if (a[0] != '-' && !file)
-			file = a;
-		else
-			return cli_usage_error("permit", "verify: unexpected %s", a);
+	struct permit_verify_args *a = arg;
+	switch (c) {
+	case 'k':
+		if (a->nkeys == PERMIT_MAX_KEYS)
+			return -1;
+		a->keys[a->nkeys++] = optarg;
+		return 0;
+	case 'r':
+		if (a->nrev == 64)
+			return -1;
+		a->revoked[a->nrev++] = optarg;
+		return 0;
+	case 'p': a->req.project = optarg; return 0;
+	case 'R': a->req.researcher = optarg; return 0;
+	case 'd': a->req.dataset = optarg; return 0;
+	case 't': a->req.runtime = optarg; return 0;
+	default: return -1;
 	}
+}
+
+static int permit_verify(int argc, char **argv, int json)
+{
+	static const struct option lopts[] = {
+		{ "key", required_argument, NULL, 'k' },	{ "revoked", required_argument, NULL, 'r' },
+		{ "project", required_argument, NULL, 'p' },	{ "researcher", required_argument, NULL, 'R' },
+		{ "dataset", required_argument, NULL, 'd' },	{ "runtime", required_argument, NULL, 't' },
+		CLI_JSON_OPTION,				{ NULL, 0, NULL, 0 },
+	};
+	struct permit_verify_args a = { .req = { .now = time(NULL) } };
+	int rr = permit_opts("permit verify", argc, argv, ":", lopts, &json, permit_verify_opt, &a);
+	if (rr)
+		return rr;
+	if (argc - optind > 1)
+		return cli_usage_error("permit", "verify: unexpected %s", argv[optind + 1]);
+	const char *file = optind < argc ? argv[optind] : NULL;
+	const char **keys = a.keys, **revoked = a.revoked;
+	size_t nkeys = a.nkeys, nrev = a.nrev;
+	struct permit_request req = a.req;
 	if (!file || nkeys == 0)
 		return cli_usage_error("permit", "verify needs --key PUBLIC_KEY_FILE and PERMIT_FILE");
 	struct trex_err err = { 0 };
@@ -213,9 +303,15 @@ static int permit_verify(int argc, char **argv)
 		fprintf(stderr, "trex permit verify: %s: %s\n", permit_refusal_code(why), err.msg);
 		goto out;
 	}
-	printf("permit ");
-	cli_put(stdout, p.permit_id);
-	printf(": valid\n");
+	if (json) {
+		json_t *doc = json_pack("{s:s,s:b}", "permit_id", p.permit_id, "valid", 1);
+		cli_print_json(doc);
+		json_decref(doc);
+	} else {
+		printf("permit ");
+		cli_put(stdout, p.permit_id);
+		printf(": valid\n");
+	}
 	rc = CLI_EXIT_OK;
 out:
 	permit_free(&p);
@@ -226,16 +322,15 @@ out:
 
 int cli_permit(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
 	if (argc < 2)
 		return cli_usage_error("permit", "missing keygen, sign, verify or show");
 	if (strcmp(argv[1], "keygen") == 0)
-		return permit_keygen(argc - 1, argv + 1);
+		return permit_keygen(argc - 1, argv + 1, ctx->json);
 	if (strcmp(argv[1], "sign") == 0)
-		return permit_sign_verb(argc - 1, argv + 1);
+		return permit_sign_verb(argc - 1, argv + 1, ctx->json);
 	if (strcmp(argv[1], "verify") == 0)
-		return permit_verify(argc - 1, argv + 1);
+		return permit_verify(argc - 1, argv + 1, ctx->json);
 	if (strcmp(argv[1], "show") == 0)
-		return permit_show(argc - 1, argv + 1);
+		return permit_show(argc - 1, argv + 1, ctx->json);
 	return cli_usage_error("permit", "unknown action %s (keygen, sign, verify, show)", argv[1]);
 }

@@ -16,6 +16,7 @@
 #include "common/b64.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
+#include "common/esc.h"
 #include "common/hash.h"
 
 static void review_decref(json_t **j)
@@ -26,32 +27,52 @@ static void review_decref(json_t **j)
 
 int cli_review(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *id = NULL, *file = NULL, *decision = NULL, *reason = NULL, *log = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--release") == 0 || strcmp(argv[i], "--reject") == 0) {
+	if (argc >= 2 && strcmp(argv[1], "list") == 0)
+		return cli_review_list(ctx, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return cli_review_show(ctx, argc - 1, argv + 1);
+	enum { OPT_RELEASE = 1, OPT_REJECT, OPT_REASON, OPT_LOG };
+	static const struct option lopts[] = {
+		{ "release", no_argument, NULL, OPT_RELEASE },
+		{ "reject", no_argument, NULL, OPT_REJECT },
+		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "log", required_argument, NULL, OPT_LOG },
+		CLI_JSON_OPTION,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *arg = NULL, *file = NULL, *decision = NULL, *reason = NULL, *log = NULL;
+	int as_json = ctx->json, c;
+	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_RELEASE:
+		case OPT_REJECT:
 			if (decision)
 				return cli_usage_error("review", "give one of --release or --reject");
-			decision = argv[i] + 2;
-		} else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc) {
-			reason = argv[++i];
-		} else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
-			log = argv[++i];
-		} else if (argv[i][0] == '-') {
-			return cli_usage_error("review", "unknown option %s", argv[i]);
-		} else if (!id) {
-			id = argv[i];
-		} else if (!file) {
-			file = argv[i];
-		} else {
-			return cli_usage_error("review", "too many arguments");
+			decision = c == OPT_RELEASE ? "release" : "reject";
+			break;
+		case OPT_REASON: reason = optarg; break;
+		case OPT_LOG: log = optarg; break;
+		case CLI_OPT_JSON: as_json = 1; break;
+		default: return cli_opt_error("review", c, argv);
 		}
 	}
-	if (!id || !file == !log || !decision || !reason || !*reason)
+	if (optind < argc)
+		arg = argv[optind];
+	if (optind + 1 < argc)
+		file = argv[optind + 1];
+	if (optind + 2 < argc)
+		return cli_usage_error("review", "too many arguments");
+	if (!arg || !file == !log || !decision || !reason || !*reason)
 		return cli_usage_error("review",
-				       "usage: trex review JOB FILE|--log stdout|stderr --release|--reject --reason TEXT");
-	if (!cli_job_id_ok(id) || (file && !cli_output_path_ok(file)) ||
+				       "usage: trex review JOB FILE|--log stdout|stderr --release|--reject --reason TEXT\n"
+				       "       trex review list | trex review show JOB FILE");
+	if ((file && !cli_output_path_ok(file)) ||
 	    (log && strcmp(log, "stdout") != 0 && strcmp(log, "stderr") != 0))
-		return cli_usage_error("review", "not a job id, output name or log (stdout, stderr)");
+		return cli_usage_error("review", "not an output name or log (stdout, stderr)");
+	char id[160];
+	int rr = cli_resolve_job(ctx, "review", arg, id, sizeof(id));
+	if (rr)
+		return rr;
 	struct trex_err err = { 0 };
 	/* a log is named by "log", an output by "name" (docs/api.md) */
 	_cleanup_json_ json_t *req = json_pack("{s:s,s:s,s:s}", log ? "log" : "name",
@@ -64,6 +85,10 @@ int cli_review(const struct cli_ctx *ctx, int argc, char **argv)
 	snprintf(target, sizeof(target), "/v1/jobs/%s/review", id);
 	if (client_call_json(ctx->socket, "POST", target, req, &ans, &err) < 0)
 		return cli_fail(&err);
+	if (as_json) {
+		cli_print_json(ans);
+		return CLI_EXIT_OK;
+	}
 	int released = json_is_true(json_object_get(ans, "released"));
 	printf("%s: %s%s\n", file, decision,
 	       strcmp(decision, "release") == 0 && !released
@@ -72,30 +97,86 @@ int cli_review(const struct cli_ctx *ctx, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+int review_get_held(const struct cli_ctx *ctx, const char *id, const char *file,
+		    struct client_resp *resp, struct trex_err *err)
+{
+	char ename[800], target[1024];
+	if (client_path_escape(file, ename, sizeof(ename)) < 0)
+		return trex_err_setx(err, -ENAMETOOLONG, "output name too long");
+	snprintf(target, sizeof(target), "/v1/jobs/%s/held/%s", id, ename);
+	int r = client_request(ctx->socket, "GET", target, NULL, 0, CLIENT_FILE_MAX, resp, err);
+	if (r < 0)
+		return r;
+	if (resp->status != 200) {
+		json_t *j = json_loadb(resp->body, resp->len, 0, NULL);
+		int st = resp->status;
+		client_resp_free(resp);
+		/* trexd's refusal, as client_call_json reports it */
+		const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+		char emsg[512];
+		trex_esc_text(msg ? msg : "no message", strlen(msg ? msg : "no message"), emsg,
+			      sizeof(emsg));
+		r = trex_err_setx(err, -EPERM, "%s [HTTP %d]", emsg, st);
+		json_decref(j);
+		return r;
+	}
+	return 0;
+}
+
 int cli_held(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	if (argc != 5 || strcmp(argv[3], "-o") != 0)
-		return cli_usage_error("held", "usage: trex held JOB FILE -o OUT");
-	if (!cli_job_id_ok(argv[1]) || !cli_output_path_ok(argv[2]))
-		return cli_usage_error("held", "not a job id or output name");
-	char ename[800], target[1024];
-	struct trex_err err = { 0 };
-	if (client_path_escape(argv[2], ename, sizeof(ename)) < 0)
-		return cli_usage_error("held", "output name too long");
-	snprintf(target, sizeof(target), "/v1/jobs/%s/held/%s", argv[1], ename);
-	struct client_resp resp;
-	if (client_request(ctx->socket, "GET", target, NULL, 0, CLIENT_FILE_MAX, &resp, &err) < 0)
-		return cli_fail(&err);
-	if (resp.status != 200) {
-		fprintf(stderr, "trex held: trexd answered HTTP %d\n", resp.status);
-		client_resp_free(&resp);
-		return CLI_EXIT_FAILED;
+	static const struct option lopts[] = { { "output", required_argument, NULL, 'o' },
+					       CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
+	const char *out = NULL;
+	int as_json = ctx->json, c;
+	while ((c = getopt_long(argc, argv, ":o:", lopts, NULL)) != -1) {
+		if (c == 'o')
+			out = optarg;
+		else if (c == CLI_OPT_JSON)
+			as_json = 1;
+		else
+			return cli_opt_error("held", c, argv);
 	}
+	if (argc - optind != 2 || !out)
+		return cli_usage_error("held", "usage: trex held JOB FILE -o OUT|-");
+	const char *file = argv[optind + 1];
+	if (!cli_output_path_ok(file))
+		return cli_usage_error("held", "not an output name");
+	if (as_json && strcmp(out, "-") == 0)
+		return cli_usage_error("held", "-o - writes the file itself to stdout: no --json");
+	char id[160];
+	int rr = cli_resolve_job(ctx, "held", argv[optind], id, sizeof(id));
+	if (rr)
+		return rr;
+	struct client_resp resp;
+	struct trex_err err = { 0 };
+	if (review_get_held(ctx, id, file, &resp, &err) < 0)
+		return cli_fail(&err);
+	if (strcmp(out, "-") == 0) {
+		size_t w = fwrite(resp.body, 1, resp.len, stdout);
+		size_t len = resp.len;
+		client_resp_free(&resp);
+		if (w != len || fflush(stdout) != 0) {
+			fprintf(stderr, "trex held: could not write to stdout\n");
+			return CLI_EXIT_FAILED;
+		}
+		return CLI_EXIT_OK;
+	}
+	char sha[TREX_SHA256_HEX_LEN + 1] = "";
+	trex_sha256_hex(resp.body, resp.len, sha);
+	size_t len = resp.len;
+	const char *argv4 = out;
 	/* written 0600: held data has not passed any check */
-	int r = trex_write_file_atomic(AT_FDCWD, argv[4], resp.body, resp.len, 0600, &err);
+	int r = trex_write_file_atomic(AT_FDCWD, argv4, resp.body, resp.len, 0600, &err);
 	client_resp_free(&resp);
 	if (r < 0)
 		return cli_fail(&err);
+	if (as_json) {
+		json_t *doc = json_pack("{s:s,s:s,s:s,s:I,s:s}", "id", id, "name", file, "path", out,
+					"size", (json_int_t)len, "sha256", sha);
+		cli_print_json(doc);
+		json_decref(doc);
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -156,26 +237,41 @@ static int acro_put(int dirfd, json_t *f, struct trex_err *err)
 
 int cli_acro(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	if (argc != 4 || strcmp(argv[2], "-o") != 0)
+	static const struct option lopts[] = { { "output", required_argument, NULL, 'o' },
+					       CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
+	const char *dir = NULL;
+	int as_json = ctx->json, c;
+	while ((c = getopt_long(argc, argv, ":o:", lopts, NULL)) != -1) {
+		if (c == 'o')
+			dir = optarg;
+		else if (c == CLI_OPT_JSON)
+			as_json = 1;
+		else
+			return cli_opt_error("acro", c, argv);
+	}
+	if (argc - optind != 1 || !dir)
 		return cli_usage_error("acro", "usage: trex acro JOB -o DIR");
-	if (!cli_job_id_ok(argv[1]))
-		return cli_usage_error("acro", "not a job id");
+	char id[160];
+	int rr = cli_resolve_job(ctx, "acro", argv[optind], id, sizeof(id));
+	if (rr)
+		return rr;
 	struct trex_err err = { 0 };
 	_cleanup_json_ json_t *ans = NULL;
 	char target[256];
-	snprintf(target, sizeof(target), "/v1/jobs/%s/acro", argv[1]);
+	snprintf(target, sizeof(target), "/v1/jobs/%s/acro", id);
 	if (client_call_json_max(ctx->socket, "GET", target, NULL, CLIENT_FILE_MAX, &ans, &err) < 0)
 		return cli_fail(&err);
-	int r = acro_dir(argv[3]);
+	char *argv3 = (char *)dir;
+	int r = acro_dir(argv3);
 	if (r < 0) {
-		fprintf(stderr, "trex acro: %s: %s\n", argv[3],
+		fprintf(stderr, "trex acro: %s: %s\n", argv3,
 			r == -ENOTEMPTY ? "not an empty folder (the export goes in a folder of its own)"
 					: strerror(-r));
 		return CLI_EXIT_FAILED;
 	}
-	_cleanup_close_ int dirfd = open(argv[3], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dirfd = open(argv3, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
-		fprintf(stderr, "trex acro: %s: %s\n", argv[3], strerror(errno));
+		fprintf(stderr, "trex acro: %s: %s\n", argv3, strerror(errno));
 		return CLI_EXIT_FAILED;
 	}
 	size_t i;
@@ -183,7 +279,19 @@ int cli_acro(const struct cli_ctx *ctx, int argc, char **argv)
 	json_array_foreach(json_object_get(ans, "files"), i, f)
 		if (acro_put(dirfd, f, &err) < 0)
 			return cli_fail(&err);
-	printf("job %s: %zu files of its SACRO Viewer export in %s\n", argv[1],
-	       json_array_size(json_object_get(ans, "files")), argv[3]);
+	if (as_json) {
+		json_t *names = json_array();
+		json_array_foreach(json_object_get(ans, "files"), i, f)
+			json_array_append_new(names, json_pack("{s:O,s:O,s:O}", "name",
+							       json_object_get(f, "name"), "size",
+							       json_object_get(f, "size"), "sha256",
+							       json_object_get(f, "sha256")));
+		json_t *doc = json_pack("{s:s,s:s,s:o}", "id", id, "dir", argv3, "files", names);
+		cli_print_json(doc);
+		json_decref(doc);
+	} else {
+		printf("job %s: %zu files of its SACRO Viewer export in %s\n", id,
+		       json_array_size(json_object_get(ans, "files")), argv3);
+	}
 	return CLI_EXIT_OK;
 }

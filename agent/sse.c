@@ -157,6 +157,8 @@ int sse_open(const char *endpoint, const char *target, int timeout_ms, int *stat
 	int r;
 	if (client_tls_is_url(endpoint)) {
 		r = client_tls_connect(endpoint, client_tls_files(), SSE_TLS_TICK_S, &s->tls, err);
+		if (r < 0)
+			r = err->code = CLIENT_EUNREACHABLE;
 		if (r == 0)
 			r = client_tls_send_all(s->tls, head, (size_t)hn, err);
 	} else {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -50,25 +51,103 @@ static int submit_load_manifest(const char *path, json_t **out, struct stat *st,
 	return 0;
 }
 
+/* The line of `"key":` in the manifest's text: the n-th (0-based) one
+ * after `"outputs":` when after_outputs, else the only one; 0 when it is
+ * not there or not unambiguous. */
+static int submit_key_line(const char *text, const char *key, int after_outputs, size_t n)
+{
+	char pat[80];
+	int pl = snprintf(pat, sizeof(pat), "\"%s\"", key);
+	if (pl < 0 || (size_t)pl >= sizeof(pat))
+		return 0;
+	const char *from = text;
+	if (after_outputs && !(from = strstr(text, "\"outputs\"")))
+		return 0;
+	const char *found = NULL;
+	size_t seen = 0;
+	for (const char *p = from; (p = strstr(p, pat)); p += pl) {
+		const char *q = p + pl;
+		while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+			q++;
+		if (*q != ':')
+			continue; /* a value, not a key */
+		if (after_outputs ? seen == n : seen == 0)
+			found = p;
+		seen++;
+	}
+	if (!found || (!after_outputs && seen != 1))
+		return 0;
+	int line = 1;
+	for (const char *p = text; p < found; p++)
+		line += *p == '\n';
+	return line;
+}
+
+/* trexd names the manifest field at fault ("manifest.outputs[1].kind:",
+ * "manifest: unknown key \"outptus\"", "unknown dataset \"x\""): the
+ * line of the manifest file that holds it, or 0. */
+static int submit_fault_line(const char *path, const char *refusal)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	struct trex_err err = { 0 };
+	const char *msg = strstr(refusal, "): ");
+	if (!msg || trex_read_file(AT_FDCWD, path, SUBMIT_MANIFEST_MAX, &text, &len, &err) < 0)
+		return 0;
+	msg += 3;
+	char key[64] = "";
+	size_t out = 0;
+	int in_outputs = 0;
+	const char *uk = strstr(msg, "unknown key \"");
+	if (strncmp(msg, "unknown dataset", 15) == 0) {
+		snprintf(key, sizeof(key), "dataset");
+	} else if (strncmp(msg, "unknown runtime", 15) == 0) {
+		snprintf(key, sizeof(key), "runtime");
+	} else if (strncmp(msg, "manifest", 8) == 0) {
+		/* the field's path up to the ':', its last name */
+		const char *colon = strchr(msg, ':');
+		const char *o = strstr(msg, ".outputs[");
+		if (o && o < colon) {
+			in_outputs = 1;
+			out = strtoul(o + 9, NULL, 10);
+		}
+		const char *last = colon;
+		while (last > msg && last[-1] != '.' && last[-1] != ']')
+			last--;
+		if (uk && uk > colon) {
+			const char *k = uk + 13, *e = strchr(k, '"');
+			if (e && (size_t)(e - k) < sizeof(key))
+				snprintf(key, sizeof(key), "%.*s", (int)(e - k), k);
+		} else if (colon && last < colon && (size_t)(colon - last) < sizeof(key)) {
+			snprintf(key, sizeof(key), "%.*s", (int)(colon - last), last);
+		}
+	}
+	return key[0] && strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
+				 strlen(key)
+		       ? submit_key_line(text, key, in_outputs, out)
+		       : 0;
+}
+
 int cli_submit(const struct cli_ctx *ctx, int argc, char **argv)
 {
+	enum { OPT_PERMIT = 1 };
+	static const struct option lopts[] = { { "permit", required_argument, NULL, OPT_PERMIT },
+					       CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
 	const char *pos[2] = { NULL, NULL };
 	const char *permit_path = NULL;
-	int npos = 0, opts_done = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!opts_done && strcmp(argv[i], "--") == 0) {
-			opts_done = 1;
-		} else if (!opts_done && strcmp(argv[i], "--permit") == 0) {
-			if (i + 1 >= argc)
-				return cli_usage_error("submit", "--permit needs a file");
-			permit_path = argv[++i];
-		} else if (!opts_done && argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage_error("submit", "unknown option %s", argv[i]);
-		} else if (npos < 2) {
-			pos[npos++] = argv[i];
-		} else {
-			return cli_usage_error("submit", "too many arguments");
-		}
+	int npos = 0, as_json = ctx->json, c;
+	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
+		if (c == OPT_PERMIT)
+			permit_path = optarg;
+		else if (c == CLI_OPT_JSON)
+			as_json = 1;
+		else
+			return cli_opt_error("submit", c, argv);
+	}
+	for (int i = optind; i < argc; i++) {
+		if (npos == 2)
+			return cli_usage_error("submit", "too many arguments (MANIFEST [DIR])");
+		pos[npos++] = argv[i];
 	}
 	if (npos < 1)
 		return cli_usage_error("submit", "missing MANIFEST");
@@ -119,12 +198,23 @@ int cli_submit(const struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(&(struct trex_err){ .msg = "out of memory (or permit not UTF-8)" });
 
 	_cleanup_json_ json_t *answer = NULL;
-	if (client_call_json(ctx->socket, "POST", "/v1/jobs", req, &answer, &err) < 0)
+	if (client_call_json(ctx->socket, "POST", "/v1/jobs", req, &answer, &err) < 0) {
+		int line = err.code == CLIENT_EREFUSED ? submit_fault_line(pos[0], client_last_refusal())
+						       : 0;
+		if (line > 0) {
+			fprintf(stderr, "trex submit: %s:%d: %s\n", pos[0], line, client_last_refusal());
+			return CLI_EXIT_FAILED;
+		}
 		return cli_fail(&err);
+	}
 	const char *id = json_string_value(json_object_get(answer, "id"));
 	if (!id || !cli_job_id_ok(id)) {
 		fprintf(stderr, "trex submit: trexd answered without a valid job id\n");
 		return CLI_EXIT_FAILED;
+	}
+	if (as_json) {
+		cli_print_json(answer);
+		return CLI_EXIT_OK;
 	}
 	fprintf(stderr, "trex: submitted %zu file%s (%zu bytes), state ", json_object_size(files),
 		json_object_size(files) == 1 ? "" : "s", nbytes);

@@ -56,6 +56,9 @@ const char *const sdc_vocab_rules[] = {
 	"no_automatic_check", /* a kind held for an output checker (text, figure, ...) */
 	"uninterpreted_statistic", /* a column or table the checker cannot read as a count or magnitude */
 	"internal_error",     /* the check could not record its decisions */
+	"malformed_output",   /* a declared output that cannot be read as declared (a
+	                       * located input error: malformed CSV, a declared column
+	                       * missing); with --keep-going it fails alone */
 };
 const size_t sdc_vocab_nrules = TREX_ARRAY_LEN(sdc_vocab_rules);
 

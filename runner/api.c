@@ -31,8 +31,10 @@
 #include "logs.h"
 #include "manifest.h"
 #include "metrics.h"
+#include "queue.h"
 #include "sched.h"
 #include "submit.h"
+#include "suggest.h"
 #include "trexd.h"
 #include "view.h"
 
@@ -63,6 +65,7 @@ static const char *const api_route_names[] = {
 	[API_TREXD_KEY] = "trexd_key", [API_REFUSED] = "refused", [API_METRICS] = "metrics",
 	[API_CANCEL] = "cancel", [API_LIST] = "list", [API_LOGS] = "logs", [API_LOG] = "log",
 	[API_EVENTS] = "events", [API_AUDIT_HEAD] = "audit_head", [API_ACRO] = "acro",
+	[API_QUEUE] = "review_queue",
 };
 
 const char *api_route_name(enum api_route_kind kind)
@@ -101,6 +104,10 @@ void api_route(const char *method, const char *path, struct api_route *out)
 	}
 	if (strcmp(path, "/v1/events") == 0) {
 		out->kind = get ? API_EVENTS : API_BAD_METHOD;
+		return;
+	}
+	if (strcmp(path, "/v1/review") == 0) {
+		out->kind = get ? API_QUEUE : API_BAD_METHOD;
 		return;
 	}
 	if (strcmp(path, "/v1/trexd-key") == 0) {
@@ -242,7 +249,12 @@ static void api_submit(struct trexd *d, const struct caller *c, const struct htt
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "manifest") != 0 && strcmp(key, "files") != 0 &&
 		    strcmp(key, "permit") != 0) {
-			http_respond_error(resp, 400, "bad_request", "unknown key \"%.64s\"", key);
+			static const char *const body_keys[] = { "manifest", "files", "permit" };
+			const char *near = trex_suggest(key, body_keys, 3);
+			http_respond_error(resp, 400, "bad_request",
+					   "unknown key \"%.64s\"%s%s%s; the keys are manifest, files, permit",
+					   key, near ? " (did you mean \"" : "", near ? near : "",
+					   near ? "\"?)" : "");
 			goto out;
 		}
 	}
@@ -520,6 +532,9 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		break;
 	case API_ACRO:
 		acroview_get(d, &c, r.id, resp);
+		break;
+	case API_QUEUE:
+		queue_serve(d, &c, resp);
 		break;
 	case API_LIST:
 		if (roles_require(d, &c, ROLE_RESEARCHER | ROLE_APPROVER | ROLE_CHECKER |

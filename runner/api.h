@@ -29,6 +29,7 @@ enum api_route_kind {
 	API_EVENTS,           /* GET /v1/events (server-sent events) */
 	API_AUDIT_HEAD,       /* GET /v1/audit/head (audit_head.c) */
 	API_ACRO,             /* GET /v1/jobs/{id}/acro (acroview.c) */
+	API_QUEUE,            /* GET /v1/review (queue.c) */
 };
 
 struct api_route {

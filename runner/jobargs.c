@@ -173,6 +173,9 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 	 * released file from it and fsyncs the copy it publishes, so a second
 	 * fsync per table in the checker only costs time */
 	jobargs_add(a, "--no-sync");
+	/* an output that cannot be read as declared fails alone, not the
+	 * job's other outputs (issue 17) */
+	jobargs_add(a, "--keep-going");
 	/* for output checkers (GET /v1/jobs/{id}/acro): the released tables
 	 * as SACRO Viewer reads them; one over its bound is left out, the
 	 * check stands (trex-check --acro-max-mb) */

@@ -8,7 +8,11 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "suggest.h"
 #include "policies/check/manifest.h"
+
+/* Datasets or runtimes named in an "unknown" message, at most. */
+#define MANIFEST_MAX_NAMES 64
 
 static const char *const manifest_kinds[] = { "frequency_table", "magnitude_table",
 					      "summary_statistics", "regression",
@@ -58,6 +62,21 @@ static int manifest_name_ok(const char *s)
 	return 1;
 }
 
+/* "WHERE: unknown WHAT "NAME" (did you mean "X"?); one of: a, b, c": the
+ * valid choices listed, the nearest named (common/suggest.h). The names
+ * listed are the manifest's vocabulary or the configured datasets and
+ * runtimes: nothing of any data. */
+static int manifest_unknown(struct trex_err *err, const char *where, const char *what,
+			    const char *name, const char *const *choices, size_t n)
+{
+	const char *near = trex_suggest(name, choices, n);
+	char list[160];
+	trex_suggest_list(choices, n, list, sizeof(list));
+	return trex_err_setx(err, -EINVAL, "%s%sunknown %s \"%.64s\"%s%s%s; valid %ss: %s", where,
+			     where[0] ? ": " : "", what, name, near ? " (did you mean \"" : "",
+			     near ? near : "", near ? "\"?)" : "", what, n ? list : "none configured");
+}
+
 static int manifest_only_keys(json_t *obj, const char *where, const char *const *keys,
 			      size_t n, struct trex_err *err)
 {
@@ -69,7 +88,7 @@ static int manifest_only_keys(json_t *obj, const char *where, const char *const 
 			if (strcmp(key, keys[i]) == 0)
 				break;
 		if (i == n)
-			return trex_err_setx(err, -EINVAL, "%s: unknown key \"%.64s\"", where, key);
+			return manifest_unknown(err, where, "key", key, keys, n);
 	}
 	return 0;
 }
@@ -206,11 +225,15 @@ static int manifest_output(json_t *o, size_t idx, struct trex_err *err)
 	for (ki = 0; k && ki < TREX_ARRAY_LEN(manifest_kinds); ki++)
 		if (strcmp(k, manifest_kinds[ki]) == 0)
 			break;
-	if (!k || ki == TREX_ARRAY_LEN(manifest_kinds))
+	if (!k || ki == TREX_ARRAY_LEN(manifest_kinds)) {
+		const char *near = k ? trex_suggest(k, manifest_kinds, TREX_ARRAY_LEN(manifest_kinds))
+				     : NULL;
 		return trex_err_setx(err, -EINVAL,
 				     "%s.kind: must be one of frequency_table, magnitude_table, "
-				     "summary_statistics, regression, survival_table, figure, text",
-				     where);
+				     "summary_statistics, regression, survival_table, figure, text%s%s%s",
+				     where, near ? " (did you mean \"" : "", near ? near : "",
+				     near ? "\"?)" : "");
+	}
 	static const char *const strs[] = { "count", "value", "contributors", "dof" };
 	for (size_t i = 0; i < TREX_ARRAY_LEN(strs); i++) {
 		json_t *v = json_object_get(o, strs[i]);
@@ -353,14 +376,21 @@ int manifest_validate(json_t *m, const struct config *c, struct manifest *out,
 	if (manifest_limits(json_object_get(m, "limits"), c, &out->limits, code, err) < 0)
 		return err->code;
 	const char *ds = json_string_value(json_object_get(m, "dataset"));
+	const char *conf[MANIFEST_MAX_NAMES];
 	if (!config_dataset(c, ds)) {
 		*code = MANIFEST_E_DATASET;
-		return trex_err_setx(err, -EINVAL, "unknown dataset \"%s\"", ds);
+		size_t n = 0;
+		for (; n < c->n_datasets && n < MANIFEST_MAX_NAMES; n++)
+			conf[n] = c->datasets[n].name;
+		return manifest_unknown(err, "", "dataset", ds, conf, n);
 	}
 	const char *rt = json_string_value(json_object_get(m, "runtime"));
 	if (!config_runtime(c, rt)) {
 		*code = MANIFEST_E_RUNTIME;
-		return trex_err_setx(err, -EINVAL, "unknown runtime \"%s\"", rt);
+		size_t n = 0;
+		for (; n < c->n_runtimes && n < MANIFEST_MAX_NAMES; n++)
+			conf[n] = c->runtimes[n].name;
+		return manifest_unknown(err, "", "runtime", rt, conf, n);
 	}
 	out->json = json_incref(m);
 	out->project = json_string_value(json_object_get(m, "project"));

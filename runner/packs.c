@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "policies/check/policy.h"
+#include "suggest.h"
 
 int packs_name_ok(const char *name)
 {
@@ -62,4 +63,37 @@ int packs_check(const struct config *c, struct trex_err *err)
 	}
 	free(ents);
 	return r;
+}
+
+/* byte order, whatever the locale: the same list on every host */
+static int packs_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+size_t packs_names(const struct config *c, const char *near_to, char *out, size_t len,
+		   const char **near)
+{
+	struct dirent **ents = NULL;
+	static char best[80];
+	const char *names[PACKS_LIST_MAX];
+	char store[PACKS_LIST_MAX][80];
+	size_t k = 0;
+	*near = NULL;
+	out[0] = '\0';
+	int n = scandir(c->policy_dir, &ents, NULL, packs_cmp);
+	for (int i = 0; i < n; i++) {
+		if (k < PACKS_LIST_MAX && packs_entry_name(ents[i]->d_name, store[k], sizeof(store[k]))) {
+			names[k] = store[k];
+			k++;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	const char *s = near_to ? trex_suggest(near_to, names, k) : NULL;
+	if (s) {
+		snprintf(best, sizeof(best), "%s", s);
+		*near = best;
+	}
+	return trex_suggest_list(names, k, out, len);
 }

@@ -22,6 +22,13 @@ int packs_resolve(const struct config *c, const char *name, json_t **resolved,
 /* `trexd -n`: the configured pack, then every pack of policy_dir a permit
  * may name (NAME.json with a name packs_name_ok accepts, in name order);
  * the first error. */
+/* The pack names in policy_dir ("casd, default, ..." into out, len
+ * bytes; at most PACKS_LIST_MAX), for an error that lists the valid
+ * choices; *near the one nearest to near_to (common/suggest.h), or NULL.
+ * Returns the length written. */
+#define PACKS_LIST_MAX 64
+size_t packs_names(const struct config *c, const char *near_to, char *out, size_t len,
+		   const char **near);
 int packs_check(const struct config *c, struct trex_err *err);
 
 #endif

@@ -141,8 +141,12 @@ int permits_check(struct trexd *d, const char *permit_text, const char *manifest
 	if (!permits_policy_ok(d, p.policy)) {
 		*code = permit_refusal_code(PERMIT_MALFORMED);
 		r = -EINVAL;
-		trex_err_setx(err, -EINVAL, "permit %.128s names disclosure policy \"%.64s\", which this trexd does not have",
-			      p.permit_id, p.policy);
+		char packs[160];
+		const char *near;
+		packs_names(d->cfg, p.policy, packs, sizeof(packs), &near);
+		trex_err_setx(err, -EINVAL, "permit %.64s names disclosure policy \"%.64s\", which this trexd does not have%s%s%s; its policies: %s",
+			      p.permit_id, p.policy, near ? " (did you mean \"" : "", near ? near : "",
+			      near ? "\"?)" : "", packs[0] ? packs : "none");
 		goto out;
 	}
 	snprintf(out->permit_id, sizeof(out->permit_id), "%s", p.permit_id);

@@ -24,6 +24,7 @@
 #include "packs.h"
 #include "store.h"
 #include "trexd.h"
+#include "runrec.h"
 #include "view.h"
 
 /* O_NONBLOCK: opening a fifo planted by the job must not hang trexd (the
@@ -257,6 +258,38 @@ void release_plan_free(struct release_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
+/* An output the checker could not read as declared (trex-check
+ * --keep-going: rule malformed_output) failed alone; the researcher is
+ * told where, as a failed check used to tell them for the whole job: the
+ * place of the first such output (runrec_place: its declared name, line,
+ * column and error code, validated, never the checker's text) is added
+ * to the reason. One place per job, as before (SECURITY.md). */
+static void release_malformed_place(json_t *outs, json_t *report, char *reason, size_t len)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(outs, i, o) {
+		const char *path = manifest_output_path(o);
+		json_t *entry = path ? view_report_entry(report, path) : NULL;
+		size_t k;
+		json_t *dec;
+		int malformed = 0;
+		json_array_foreach(json_object_get(entry, "decisions"), k, dec) {
+			const char *rule = json_string_value(json_object_get(dec, "rule"));
+			malformed |= rule && strcmp(rule, "malformed_output") == 0;
+		}
+		const char *why = json_string_value(json_array_get(json_object_get(entry, "reasons"), 0));
+		char place[400];
+		if (!malformed || !why || !runrec_place(why, strlen(why), outs, place, sizeof(place)))
+			continue;
+		/* whole or not at all: a cut could split a name's UTF-8 */
+		size_t n = strlen(reason);
+		if (n + strlen(place) + 22 < len)
+			snprintf(reason + n, len - n, "; cannot be checked: %s", place);
+		return;
+	}
+}
+
 /* Copy every output that passed (or was suppressed) to the release area
  * and decide each output's row and the job's state. A copy that failed
  * for the disk's sake (trexd_retryable) fails the whole try; one that
@@ -350,6 +383,7 @@ static int release_copy_all(struct trexd *d, const char *id, const char *project
 	}
 	plan->state = release_state(n, plan->released, plan->held, plan->reason,
 				    sizeof(plan->reason));
+	release_malformed_place(outs, report, plan->reason, sizeof(plan->reason));
 	plan->copied = 1;
 	return 0;
 }

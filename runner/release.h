@@ -33,7 +33,7 @@ struct release_plan {
 	char (*shas)[TREX_SHA256_HEX_LEN + 1];
 	size_t n, released, held;
 	const char *state;
-	char reason[256];
+	char reason[512];
 	int copied;  /* every releasable file is in the release area */
 	int audited; /* the check line is in the audit log */
 };

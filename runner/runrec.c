@@ -181,6 +181,11 @@ static int runrec_located(const char *line, size_t n, const json_t *declared, ch
 	return 0;
 }
 
+int runrec_place(const char *line, size_t n, const json_t *declared, char *out, size_t outsz)
+{
+	return runrec_located(line, n, declared, out, outsz);
+}
+
 void runrec_check_failed(json_t *run, int64_t status, const char *err, size_t err_len,
 			 const json_t *declared, char *reason, size_t len)
 {

@@ -39,6 +39,12 @@ const char *runrec_verdict(const json_t *run, long wall_seconds, long cpu_second
  * the first line is one of trex-check's located errors about a declared
  * output (CONTRACTS.md 2), else only that the check failed. `declared`
  * is the manifest's outputs array. */
+/* A located error of trex-check about a declared output
+ * ("[trex-check: ]FILE:LINE:COLUMN: CODE[: text]", CODE one of its
+ * error codes) as a researcher may see it: "FILE:LINE:COLUMN: CODE
+ * (trexd's text of CODE)" into out, 1; 0 for anything else. */
+int runrec_place(const char *line, size_t n, const json_t *declared, char *out, size_t outsz);
+
 void runrec_check_failed(json_t *run, int64_t status, const char *err, size_t err_len,
 			 const json_t *declared, char *reason, size_t len);
 

@@ -90,6 +90,18 @@ int view_log_size(enum view_level level, const char *state)
 	return level != VIEW_RESEARCHER || strcmp(state, "released") == 0;
 }
 
+int view_queue_item(enum view_level level, const char *me, json_t *item)
+{
+	int voted = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(item, "release_votes"), i, v)
+		voted |= me && json_is_string(v) && strcmp(json_string_value(v), me) == 0;
+	if (!view_log_size(level, "held"))
+		json_object_del(item, "size");
+	return json_object_set_new(item, "you_voted", json_boolean(voted)) < 0 ? -ENOMEM : 0;
+}
+
 json_t *view_summary(const struct job_row *row, size_t reason_max)
 {
 	/* a long reason is cut on a character boundary: jansson wants UTF-8 */

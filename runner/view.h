@@ -62,6 +62,13 @@ int view_acro(enum view_level level);
 /* Whether the size of a log in review state `state` may be shown. */
 int view_log_size(enum view_level level, const char *state);
 
+/* An item of the review queue (queue.c) cut to what `level` may see of
+ * its job, in place: "you_voted" set from its "release_votes" for the
+ * caller `me`; a held log's "size" dropped for VIEW_RESEARCHER (a checker
+ * who does research in the job's project), as view_log_size says. 0 or
+ * -ENOMEM. */
+int view_queue_item(enum view_level level, const char *me, json_t *item);
+
 /* A job's summary: the fields GET /v1/jobs lists and every event carries,
  * the same for every level (reasons are safe by construction, runrec.h). */
 json_t *view_summary(const struct job_row *row, size_t reason_max);

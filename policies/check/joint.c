@@ -49,6 +49,7 @@
 #include "alloc.h"
 #include "cleanup.h"
 #include "csv.h"
+#include "jointdims.h"
 #include "sdc.h"
 
 #define JOINT_MAX_CELLS 100000          /* the system's cells (a table alone: 20,000, suppress.c) */
@@ -77,6 +78,7 @@ struct joint_group {
 	const char *vname;              /* magnitude: the value column's name */
 	const char *dims[MANIFEST_MAX_DIMS];
 	size_t nd;
+	struct joint_codes codes[MANIFEST_MAX_DIMS]; /* per dimension: the run's codes */
 	struct joint_src *src;
 	size_t nsrc, ncur;
 	size_t nlargest;                /* magnitude: the most largest columns declared */
@@ -365,6 +367,8 @@ static void joint_group_free(struct joint_group *g)
 	for (size_t i = 0; i < g->nsrc; i++)
 		joint_src_free(&g->src[i]);
 	trex_free(g->src);
+	for (size_t d = 0; d < MANIFEST_MAX_DIMS; d++)
+		joint_codes_free(&g->codes[d]);
 	trex_free(g->key);
 	trex_free(g->value);
 	trex_free(g->own);
@@ -397,7 +401,8 @@ static int joint_src_push(struct joint_group *g, struct joint_src **out)
  * tables together, magnitude tables by value column. NULL when its
  * dimensions do not fit beside the group's. */
 static struct joint_group *joint_group_of(struct joint_group **groups, size_t *ngroups,
-					  const struct output_decl *d, int *r)
+					  const struct output_decl *d, const char *const *names,
+					  int *r)
 {
 	struct joint_group *g = NULL;
 
@@ -420,13 +425,13 @@ static struct joint_group *joint_group_of(struct joint_group **groups, size_t *n
 	}
 	size_t add = 0;
 	for (size_t i = 0; i < d->ndims; i++)
-		add += joint_dim(g, d->dims[i]) == SIZE_MAX;
+		add += joint_dim(g, names[i]) == SIZE_MAX;
 	/* one dimension kept free for the instances (joint_table) */
 	if (g->nd + add > MANIFEST_MAX_DIMS - 1)
 		return NULL;
 	for (size_t i = 0; i < d->ndims; i++)
-		if (joint_dim(g, d->dims[i]) == SIZE_MAX)
-			g->dims[g->nd++] = d->dims[i];
+		if (joint_dim(g, names[i]) == SIZE_MAX)
+			g->dims[g->nd++] = names[i];
 	if (d->kind == KIND_MAGNITUDE && d->nlargest > g->nlargest)
 		g->nlargest = d->nlargest;
 	return g;
@@ -509,6 +514,59 @@ static bool joint_release_fits(struct joint_group *g, struct joint_src *s)
 	return s->vcol >= 0 && (g->kind != KIND_FREQUENCY || other == 1);
 }
 
+/* Does some frequency group know its dimensions' codes (then a release
+ * whose header fits none by name is read, to pair it by content)? */
+static bool joint_codes_known(const struct joint_group *groups, size_t ngroups)
+{
+	for (size_t i = 0; i < ngroups; i++)
+		for (size_t d = 0; d < groups[i].nd; d++)
+			if (groups[i].kind == KIND_FREQUENCY && groups[i].codes[d].n)
+				return true;
+	return false;
+}
+
+/* A frequency release whose columns are the group's dimensions, by name
+ * or by content (a renamed column whose codes are alike: jointdims.c),
+ * and one measure holding counts: 1 (s->col and s->vcol set), 0, or
+ * -ENOMEM. */
+static int joint_release_alike(const struct joint_group *g, struct joint_src *s)
+{
+	const struct csv_table *c = &s->csv;
+	size_t other = 0;
+
+	s->vcol = s->ccol = -1;
+	for (size_t d = 0; d < MANIFEST_MAX_DIMS; d++)
+		s->col[d] = -1;
+	if (g->kind != KIND_FREQUENCY)
+		return 0;
+	for (size_t k = 0; k < c->ncols; k++) {
+		size_t d = joint_dim(g, csv_header(c, k));
+		struct joint_codes col = {0};
+		if (d == SIZE_MAX) {
+			if (joint_codes_of(c, (int)k, NULL, NULL, &col) < 0)
+				return -ENOMEM;
+			for (size_t e = 0; e < g->nd && d == SIZE_MAX; e++)
+				if (s->col[e] < 0 && joint_dim(g, csv_header(c, k)) == SIZE_MAX &&
+				    joint_codes_alike(&g->codes[e], &col))
+					d = e;
+			joint_codes_free(&col);
+		}
+		if (d != SIZE_MAX && s->col[d] < 0) {
+			s->col[d] = (int)k;
+			continue;
+		}
+		s->vcol = (int)k;
+		other++;
+	}
+	for (size_t r = 0; other == 1 && r < c->nrows; r++) {
+		double v;
+		const char *f = csv_field(c, r, (size_t)s->vcol);
+		if (*f && (sdc_parse_number(f, &v) != 0 || v < 0 || v != (double)(long)v))
+			other = 0; /* not counts */
+	}
+	return other == 1;
+}
+
 /* Total codes of a release's dimensions: as this run declares them. */
 static void joint_release_totals(const struct joint_group *g, struct joint_src *s)
 {
@@ -583,17 +641,35 @@ static int joint_releases(struct joint_group *groups, size_t ngroups, const char
 				g = &groups[i];
 		}
 		csv_free(&c);
-		if (!g)
+		if (!g && !joint_codes_known(groups, ngroups))
 			continue;
 		if (csv_read_file(e->fts_path, &c, &e2) < 0)
 			continue;
-		if (c.nrows > JOINT_MAX_CELLS || (r = joint_src_push(g, &s)) < 0) {
+		if (c.nrows > JOINT_MAX_CELLS) {
 			csv_free(&c);
 			continue;
 		}
+		if (!g) {
+			/* its dimensions renamed? paired by their codes */
+			for (size_t i = 0; i < ngroups && !g && r == 0; i++) {
+				struct joint_src probe = {.csv = c};
+				r = joint_release_alike(&groups[i], &probe);
+				if (r == 1)
+					g = &groups[i];
+				r = r < 0 ? r : 0;
+			}
+			if (!g) {
+				csv_free(&c);
+				continue;
+			}
+		}
+		if ((r = joint_src_push(g, &s)) < 0) {
+			csv_free(&c);
+			break;
+		}
 		s->csv = c;
-		(void)joint_release_fits(g, s);
-		joint_release_totals(g, s);
+		if (joint_release_fits(g, s) || joint_release_alike(g, s) == 1)
+			joint_release_totals(g, s);
 	}
 	fts_close(fts);
 	return r < 0 ? trex_err_set(err, r, "joint check: earlier releases") : 0;
@@ -622,9 +698,12 @@ static char *joint_total_name(const struct joint_group *g)
 /* A column name not among the dimensions'. */
 static void joint_col_name(const struct joint_group *g, const char *base, char *out, size_t size)
 {
-	snprintf(out, size, "%s", base);
-	while (joint_dim(g, out) != SIZE_MAX && strlen(out) + 2 < size)
-		strcat(out, "_");
+	size_t n = (size_t)snprintf(out, size, "%s", base);
+
+	for (; joint_dim(g, out) != SIZE_MAX && n + 2 < size; n++) {
+		out[n] = '_';
+		out[n + 1] = '\0';
+	}
 }
 
 /* The group's cells as one table with a total code per dimension: text,
@@ -936,7 +1015,7 @@ static int joint_solve(const struct policy *pol, struct joint_group *g, struct j
 	struct sdc_margins m;
 	struct joint_eqs q = {0};
 	bool review = false, hides = false;
-	int r;
+	int r = 0;
 
 	for (size_t c = 0; c < g->ncells; c++)
 		hides |= g->own[c] != CELL_OK || g->locked[c];
@@ -949,9 +1028,8 @@ static int joint_solve(const struct policy *pol, struct joint_group *g, struct j
 		review = true;
 		goto share;
 	}
-	if (!(tot = joint_total_name(g)))
-		return trex_err_set(err, -ENOMEM, "joint check");
-	r = joint_table(g, tot, &csv, &dj, names);
+	tot = joint_total_name(g);
+	r = tot ? joint_table(g, tot, &csv, &dj, names) : -EINVAL;
 	if (r == 0)
 		r = manifest_decl_from_json(dj, "joint", 0, &decl, err);
 	json_decref(dj);
@@ -963,9 +1041,19 @@ static int joint_solve(const struct policy *pol, struct joint_group *g, struct j
 		r = suppress_margins_build(&jt, &m, err);
 	if (r < 0) {
 		sdc_result_free(&jres);
-		manifest_decl_free(&decl);
-		csv_free(&csv);
-		return trex_err_set(err, r, "joint check");
+		memset(&jres, 0, sizeof(jres));
+		if (r == -ENOMEM) {
+			manifest_decl_free(&decl);
+			csv_free(&csv);
+			return trex_err_set(err, r, "joint check");
+		}
+		/* a system that cannot be built is one nobody checked: what
+		 * its tables hide goes to a person (decl and csv are freed
+		 * below) */
+		err->msg[0] = '\0';
+		review = true;
+		r = 0;
+		goto share;
 	}
 	r = joint_equations(g, &m, &q, err);
 	trex_free(m.eq_off);
@@ -1045,12 +1133,22 @@ void joint_plan_free(struct joint_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
+/* A declaration the joint check takes: a frequency table, or a
+ * magnitude table with its value column. */
+static bool joint_candidate(const struct output_decl *d)
+{
+	return d->kind == KIND_FREQUENCY || (d->kind == KIND_MAGNITUDE && d->value);
+}
+
 int joint_plan_build(const struct policy *pol, const struct output_decl *const *decls,
 		     char *const *files, size_t nfiles, const char *prevdir,
 		     struct joint_plan *plan, struct trex_err *err)
 {
 	struct joint_group *groups = NULL;
 	size_t ngroups = 0;
+	const char *(*names)[MANIFEST_MAX_DIMS] = NULL;
+	struct joint_codes (*codes)[MANIFEST_MAX_DIMS] = NULL;
+	struct csv_table *pre = NULL;
 	int r = 0;
 
 	memset(plan, 0, sizeof(*plan));
@@ -1060,23 +1158,43 @@ int joint_plan_build(const struct policy *pol, const struct output_decl *const *
 	plan->n = nfiles;
 	if (pol->method != POLICY_SUPPRESS)
 		return 0;
-	/* this run's tables, by declaration: nothing is read yet */
+	/* what each dimension is called in the joint system: its name, or
+	 * that of another table's dimension alike in content (jointdims.c),
+	 * read when anything could be joined */
+	names = trex_calloc(nfiles + 1, sizeof(*names));
+	codes = trex_calloc(nfiles + 1, sizeof(*codes));
+	pre = trex_calloc(nfiles + 1, sizeof(*pre));
+	if (!names || !codes || !pre)
+		r = -ENOMEM;
+	for (size_t i = 0; i < nfiles && r == 0; i++) {
+		struct stat st;
+		struct trex_err e2 = {0};
+		if (decls[i] && joint_candidate(decls[i]) && (nfiles > 1 || prevdir) &&
+		    stat(files[i], &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= JOINT_MAX_BYTES &&
+		    csv_read_file(files[i], &pre[i], &e2) < 0)
+			memset(&pre[i], 0, sizeof(pre[i]));
+	}
+	if (r == 0)
+		r = joint_dims_name(decls, pre, nfiles, names, codes);
+	/* this run's tables, by declaration */
 	for (size_t i = 0; i < nfiles && r == 0; i++) {
 		const struct output_decl *d = decls[i];
 		struct joint_group *g;
 		struct joint_src *s;
-		if (!d || (d->kind != KIND_FREQUENCY && d->kind != KIND_MAGNITUDE) ||
-		    (d->kind == KIND_MAGNITUDE && !d->value))
+		if (!d || !joint_candidate(d))
 			continue;
-		if (!(g = joint_group_of(&groups, &ngroups, d, &r)))
+		if (!(g = joint_group_of(&groups, &ngroups, d, names[i], &r)))
 			continue;
 		if ((r = joint_src_push(g, &s)) < 0)
 			break;
 		s->current = true;
 		s->file = i;
 		s->decl = d;
-		for (size_t k = 0; k < d->ndims; k++)
-			s->tot[joint_dim(g, d->dims[k])] = joint_total_code(d, d->dims[k]);
+		for (size_t k = 0; k < d->ndims && r == 0; k++) {
+			size_t dd = joint_dim(g, names[i][k]);
+			s->tot[dd] = joint_total_code(d, d->dims[k]);
+			r = joint_codes_union(&g->codes[dd], &codes[i][k]);
+		}
 		g->ncur++;
 	}
 	if (r == 0 && prevdir)
@@ -1103,7 +1221,7 @@ int joint_plan_build(const struct policy *pol, const struct output_decl *const *
 				continue;
 			}
 			for (size_t dk = 0; dk < s->decl->ndims; dk++)
-				s->col[joint_dim(g, s->decl->dims[dk])] = s->t.dim_col[dk];
+				s->col[joint_dim(g, names[s->file][dk])] = s->t.dim_col[dk];
 		}
 		for (size_t k = 0; k < g->nsrc; k++)
 			linked += !g->src[k].out;
@@ -1125,6 +1243,14 @@ int joint_plan_build(const struct policy *pol, const struct output_decl *const *
 	for (size_t i = 0; i < ngroups; i++)
 		joint_group_free(&groups[i]);
 	trex_free(groups);
+	for (size_t i = 0; i < nfiles && codes; i++)
+		for (size_t k = 0; k < MANIFEST_MAX_DIMS; k++)
+			joint_codes_free(&codes[i][k]);
+	for (size_t i = 0; i < nfiles && pre; i++)
+		csv_free(&pre[i]);
+	trex_free(names);
+	trex_free(codes);
+	trex_free(pre);
 	if (r < 0) {
 		joint_plan_free(plan);
 		return r == -ENOMEM && !err->msg[0] ? trex_err_set(err, r, "joint check") : r;

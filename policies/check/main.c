@@ -35,7 +35,7 @@ static void usage(FILE *f)
 	      "                  --count C [--value V --contributors N --largest A,B --dof D]]\n"
 	      "                  [--out DIR] [--json] [--marker TEXT] [--acro-json DIR]\n"
 	      "                  [--id-index FILE] [--domains FILE] [--previous DIR] [--no-sync]\n"
-	      "                  [--whole] FILE...\n"
+	      "                  [--whole] [--keep-going] FILE...\n"
 	      "       trex-check --build-id-index DATASET_DIR --id-columns A,B --out FILE\n"
 	      "                  [--domains-out FILE]\n"
 	      "--no-sync: copies under --out are renamed into place but not fsync'd, for a\n"
@@ -48,7 +48,11 @@ static void usage(FILE *f)
 	      "an export that would take more is not written (a note on stderr, exit 0).\n"
 	      "--previous DIR: tables released earlier for the project; a table that\n"
 	      "differs from one of them (or, with --out, from a table released earlier in\n"
-	      "this run) in some cell by less than the threshold is held for review.\n",
+	      "this run) in some cell by less than the threshold is held for review.\n"
+	      "--keep-going: a declared output that cannot be read as declared (a located\n"
+	      "error: malformed CSV, a declared column missing) fails with rule\n"
+	      "malformed_output and the other files are still checked (exit 0), instead\n"
+	      "of ending the run with exit 2 (trexd passes it).\n",
 	      f);
 }
 
@@ -72,6 +76,7 @@ struct check_opts {
 	bool json;
 	bool no_sync; /* released copies not fsync'd (still temp + rename) */
 	bool whole; /* --whole: no streaming check (tests compare both) */
+	bool keep_going; /* --keep-going: a malformed output fails alone */
 	/* tests (TREX_CHECK_CELLS_AS_TEXT set): every file's cells built as
 	 * text, never kept for the end (cases.t compares both ways) */
 	bool cells_as_text;
@@ -411,6 +416,58 @@ static int check_file(const struct check_opts *o, const struct policy *pol,
 	return r;
 }
 
+/* "FILE:LINE:COLUMN: CODE: ..." with FILE the file checked and CODE one
+ * of the located input errors (common/sdcvocab.c): the file's content is
+ * at fault, not the run. */
+static bool check_located(const char *file, const char *msg)
+{
+	size_t n = strlen(file), dl, dc, cl;
+	if (strncmp(msg, file, n) != 0 || msg[n] != ':')
+		return false;
+	const char *p = msg + n + 1;
+	dl = strspn(p, "0123456789");
+	if (!dl || p[dl] != ':')
+		return false;
+	p += dl + 1;
+	dc = strspn(p, "0123456789");
+	if (!dc || p[dc] != ':' || p[dc + 1] != ' ')
+		return false;
+	p += dc + 2;
+	cl = strcspn(p, ":");
+	char code[64];
+	if (!cl || cl >= sizeof(code) || p[cl] != ':')
+		return false;
+	memcpy(code, p, cl);
+	code[cl] = '\0';
+	return sdc_vocab_code_known(code) && strcmp(code, "unreadable") != 0 &&
+	       strcmp(code, "not_regular_file") != 0;
+}
+
+/* --keep-going: a declared output check_file refused for its content
+ * (rc, err) fails alone, rule malformed_output, its reason the located
+ * error (the place and code, and a declared column's name: never a byte
+ * of the file); the run goes on. Anything else (memory, I/O, a file that
+ * is not there) still ends the run: rc returned. */
+static int check_malformed(const struct output_manifest *m, const char *file, int rc,
+			   struct trex_err *err, json_t **entry, struct check_cells *cells,
+			   enum sdc_verdict *verdict)
+{
+	const struct output_decl *d = check_decl(m, file);
+	if (!d || (rc != -EINVAL && rc != -EFBIG && rc != -E2BIG) || !check_located(file, err->msg))
+		return rc;
+	/* nothing of it is under --out: a copy is renamed into place only
+	 * once its check succeeded (report.c), a failed one's temporary
+	 * file removed */
+	*verdict = SDC_FAIL;
+	*entry = check_entry_whole(file, manifest_kind_name(d->kind), "fail",
+				   "not checked: the file cannot be read as declared", err->msg,
+				   "malformed_output");
+	cells->text = trex_strdup("[]");
+	cells->len = 2;
+	trex_err_clear(err);
+	return *entry && cells->text ? 0 : trex_err_set(err, -ENOMEM, "report");
+}
+
 static int check_attach_cells(json_t *report, const struct check_cells *cells,
 			      struct trex_err *err)
 {
@@ -532,6 +589,7 @@ int main(int argc, char **argv)
 		{"previous", required_argument, NULL, 'P'},
 		{"no-sync", no_argument, NULL, 'S'},
 		{"whole", no_argument, NULL, 'W'},
+		{"keep-going", no_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -583,6 +641,7 @@ int main(int argc, char **argv)
 		case 'P': o.previous = optarg; break;
 		case 'S': o.no_sync = true; break;
 		case 'W': o.whole = true; break;
+		case 'K': o.keep_going = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -666,6 +725,8 @@ int main(int argc, char **argv)
 		enum sdc_verdict v = SDC_PASS;
 		r = check_file(&o, &pol, &m, argv[i], nfiles, i == argc - 1, &entry, &cells[nfiles],
 			       &v, &err);
+		if (r < 0 && o.keep_going)
+			r = check_malformed(&m, argv[i], r, &err, &entry, &cells[nfiles], &v);
 		if (r < 0)
 			break;
 		nfiles++;

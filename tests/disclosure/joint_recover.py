@@ -17,6 +17,8 @@ system fixes its value (Gaussian elimination over the rationals), and the
 attack succeeds when that value is the true one (TRUTH: the case's
 unreleased tables) and is small: 0 < value < THRESHOLD.
 usage: joint_recover.py DIMS TOTALS THRESHOLD TRUTH_DIR RELEASED_DIR...
+(DIMS: comma separated; dim=col=col... when the attacker knows a column
+renamed from one table to another for the same dimension)
 prints each recovered cell and exits 1 when one is; 0 when none is.
 """
 import csv
@@ -26,12 +28,15 @@ import sys
 from fractions import Fraction
 
 
+ALIAS = {}  # a column name -> the dimension it is (DIMS entry dim=column)
+
+
 def read(path, dims, totals):
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
     if not rows:
         return None
-    head = rows[0]
+    head = [ALIAS.get(h, h) for h in rows[0]]
     have = [d for d in dims if d in head]
     rest = [i for i, h in enumerate(head) if h not in dims]
     if not rest:
@@ -52,7 +57,12 @@ def read(path, dims, totals):
 
 
 def main(argv):
-    dims = argv[1].split(",")
+    dims = []
+    for d in argv[1].split(","):
+        name = d.split("=")[0]
+        dims.append(name)
+        for c in d.split("=")[1:]:
+            ALIAS[c] = name
     totals = set(argv[2].split(",")) if argv[2] else set()
     threshold = Fraction(argv[3])
     truth = {}

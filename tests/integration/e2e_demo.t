@@ -101,7 +101,7 @@ check "b: large cells released" test "${kept:-0}" -gt 0
 
 # --- c: the malicious job releases nothing
 trex wait "$C" --timeout 300 >"$T/c.wait" 2>&1
-expect_eq "c: wait exits 3 (not released)" 3 $?
+expect_eq "c: wait exits 12 (blocked)" 12 $?
 trex status "$C" --json >"$T/c.json"
 expect_eq "c: state blocked" blocked "$(json "$T/c.json" 'j["state"]')"
 expect_eq "c: no output released" 0 \

@@ -144,6 +144,13 @@ refused malformed 400 permit_malformed "$T/ok.unsigned" P1 synth shell
 body "$T/otherrt.permit" P1 synth shell "$TABLE_FIG" '[]'
 req $ALICE POST /v1/jobs "$T/req.json" >/dev/null
 expect_eq "refusal message is precise" "permit PERMIT-T does not cover runtime shell" "$(api_field error.message)"
+sed 's/"policy": "default"/"policy": "defualt"/' "$T/ok.unsigned" >"$T/badpol.unsigned"
+"$BIN/trex" permit sign --key "$T/k/approver.key" "$T/badpol.unsigned" -o "$T/badpol.permit"
+body "$T/badpol.permit" P1 synth shell "$TABLE_FIG" '[]'
+req $ALICE POST /v1/jobs "$T/req.json" >/dev/null
+expect_eq "a permit naming a policy trexd does not have: the nearest, and trexd's policies" \
+	"permit PERMIT-1 names disclosure policy \"defualt\", which this trexd does not have (did you mean \"default\"?); its policies: casd, datashield, default, opensafely-midpoint6, opensafely, strict" \
+	"$(api_field error.message)"
 for c in permit_missing permit_forged permit_untrusted_key permit_expired permit_not_yet_valid \
 	permit_revoked permit_wrong_project permit_researcher_not_covered permit_dataset_not_covered \
 	permit_runtime_not_covered; do

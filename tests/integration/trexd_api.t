@@ -70,13 +70,14 @@ refuse() { # NAME STATUS CODE MESSAGE BODY
 }
 refuse "bad JSON" 400 bad_request "" '{"manifest": '
 refuse "not an object" 400 bad_request "the body must be a JSON object" '[1]'
-refuse "unknown body key" 400 bad_request 'unknown key "extra"' '{"manifest":{},"files":{},"extra":1}'
+refuse "unknown body key" 400 bad_request 'unknown key "extra"; the keys are manifest, files, permit' '{"manifest":{},"files":{},"extra":1}'
+refuse "a mistyped body key: did you mean" 400 bad_request 'unknown key "file" (did you mean "files"?); the keys are manifest, files, permit' '{"manifest":{},"file":{}}'
 refuse "duplicate key" 400 bad_request "" '{"files":{},"files":{}}'
-refuse "unknown manifest key" 400 bad_manifest 'manifest: unknown key "foo"' \
+refuse "unknown manifest key" 400 bad_manifest 'manifest: unknown key "foo"; valid keys: project, permit, dataset, runtime, command, limits, outputs' \
 	"{\"manifest\":$(echo "$MAN" | sed 's/^{/{"foo":1,/'),\"files\":{}}"
-refuse "unknown dataset" 400 unknown_dataset 'unknown dataset "other"' \
+refuse "unknown dataset: the configured ones listed" 400 unknown_dataset 'unknown dataset "other"; valid datasets: synth' \
 	"{\"manifest\":$(echo "$MAN" | sed 's/"synth"/"other"/'),\"files\":{}}"
-refuse "unknown runtime" 400 unknown_runtime 'unknown runtime "julia"' \
+refuse "unknown runtime: the configured ones listed" 400 unknown_runtime 'unknown runtime "julia"; valid runtimes: python3, r, shell' \
 	"{\"manifest\":$(echo "$MAN" | sed 's/"python3","command"/"julia","command"/'),\"files\":{}}"
 refuse "limit above max" 400 limit_exceeded 'manifest.limits.memory_mb: 5000 exceeds the maximum 4096' \
 	"{\"manifest\":$(echo "$MAN" | sed 's/^{/{"limits":{"memory_mb":5000},/'),\"files\":{}}"
@@ -120,6 +121,32 @@ PY
 expect_eq "still serving after a client left mid-submission" 200 "$(api_req GET /healthz)"
 i=0; while [ "$(sqlite3 "$T/state/trexd.db" 'SELECT count(*) FROM jobs')" = "$before" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 expect_eq "the abandoned submission was stored" $((before + 1)) "$(sqlite3 "$T/state/trexd.db" 'SELECT count(*) FROM jobs')"
+
+# trex submit: trexd's refusal, plain, with the manifest's line at fault
+mkdir -p "$T/cli"
+cat >"$T/cli/m.json" <<'JSON'
+{
+  "project": "P1",
+  "dataset": "synth",
+  "runtime": "python3",
+  "command": ["python3", "a.py"],
+  "outputs": [
+    {"path": "a.csv", "kind": "frequency_table", "dimensions": ["x"], "count": "n"},
+    {"path": "b.csv", "kind": "frequency_tabel", "dimensions": ["x"], "count": "n"}
+  ]
+}
+JSON
+out=$("$BIN/trex" --socket "$SOCK" submit "$T/cli/m.json" 2>&1)
+expect_eq "trex submit: a mistyped output kind, its line, the valid kinds and the nearest (exit 1)" \
+	"1 trex submit: $T/cli/m.json:8: trexd refused (HTTP 400 bad_manifest): manifest.outputs[1].kind: must be one of frequency_table, magnitude_table, summary_statistics, regression, survival_table, figure, text (did you mean \"frequency_table\"?)" "$? $out"
+sed -i 's/frequency_tabel/frequency_table/; s/"outputs"/"output"/' "$T/cli/m.json"
+out=$("$BIN/trex" --socket "$SOCK" submit "$T/cli/m.json" 2>&1)
+expect_eq "trex submit: a mistyped manifest key" \
+	"trex submit: $T/cli/m.json:6: trexd refused (HTTP 400 bad_manifest): manifest: unknown key \"output\" (did you mean \"outputs\"?); valid keys: project, permit, dataset, runtime, command, limits, outputs" "$out"
+sed -i 's/"output"/"outputs"/; s/"synth"/"snyth"/' "$T/cli/m.json"
+out=$("$BIN/trex" --socket "$SOCK" submit "$T/cli/m.json" 2>&1)
+expect_eq "trex submit: an unknown dataset, the configured ones listed" \
+	"trex submit: $T/cli/m.json:3: trexd refused (HTTP 400 unknown_dataset): unknown dataset \"snyth\" (did you mean \"synth\"?); valid datasets: synth" "$out"
 
 # keep-alive: two requests on one connection
 n=$(curl -s -v --unix-socket "$SOCK" http://trexd/healthz http://trexd/healthz 2>&1 | grep -c 'Re-using existing connection\|Reusing existing connection')

@@ -258,13 +258,13 @@ expect_eq "... reading it twice (subscribed, ended), not polling" 2 "$(($(reads)
 expect_eq "... on one stream with ?job=" 1 "$(subs "$W")"
 F=$(submit W '["false"]')
 "$BIN/trex" --socket "$SOCK" wait "$F" --timeout 120 >"$T/wait.out" 2>&1
-expect_eq "trex wait: a failed job exits 3" 3 "$?"
+expect_eq "trex wait: a failed job exits 13" 13 "$?"
 check "... and prints it" grep -q "state: *failed" "$T/wait.out"
 BLOCK=$(submit B '["sleep","300"]')
 wait_state "$BLOCK" running "another long job runs"
 Q=$(submit W '["true"]')
 "$BIN/trex" --socket "$SOCK" wait "$Q" --timeout 1 >"$T/wait.out" 2>&1
-expect_eq "trex wait --timeout on a queued job: 3" 3 "$?"
+expect_eq "trex wait --timeout on a queued job: 5" 5 "$?"
 check "... saying so" grep -q "not finished after 1 s" "$T/wait.out"
 "$BIN/trex" --socket "$SOCK" wait 20261129T000000-000000000009 >"$T/wait.out" 2>&1
 expect_eq "trex wait on an unknown job: 1" 1 "$?"

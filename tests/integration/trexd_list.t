@@ -159,7 +159,7 @@ expect_eq "trex list --limit 55: the newest 55" "$(expect_ids 'k >= 10' 65)" "$(
 out=$(as $ALICE "$BIN/trex" --socket "$SOCK" list --state failed --project P1)
 expect_eq "trex list --state --project, as alice" "$(expect_ids '(k % 2 == 0 or k % 3 == 0) and k % 3 == 0 and ["released","failed","held"][k % 3 if k % 2 else (k // 2) % 3] == "failed"' 65)" "$(echo "$out" | awk '{ printf "%s%s", (NR > 1 ? " " : ""), substr($1, length($1) - 3) }')"
 out=$(as $CAROL "$BIN/trex" --socket "$SOCK" list --state bogus 2>&1)
-expect_eq "trex list: trexd's refusal, exit 1" "1 trex: trexd refused (HTTP 400 bad_parameter): state \\x22bogus\\x22 is not a job state (awaiting_approval, queued, running, checking, released, partially_released, held, blocked, rejected, failed, timed_out, cancelled, refused)" "$? $out"
+expect_eq "trex list: trexd's refusal, exit 1" "1 trex: trexd refused (HTTP 400 bad_parameter): state \"bogus\" is not a job state (awaiting_approval, queued, running, checking, released, partially_released, held, blocked, rejected, failed, timed_out, cancelled, refused)" "$? $out"
 as $CAROL "$BIN/trex" --socket "$SOCK" list --limit 0 2>/dev/null
 expect_eq "trex list --limit 0: usage error" 2 $?
 

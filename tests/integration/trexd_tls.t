@@ -315,7 +315,7 @@ expect_eq "... says trexd refused it" \
 	"trex: TLS read with 127.0.0.1:$PORT failed: tlsv13 alert certificate required (trexd refused our client certificate: see --cert/--key)" "$out"
 out=$("$BIN/trex" --url "$URL" --cacert "$P/other.pem" --cert "$P/root.pem" --key "$P/root.key" \
 	status "$ROOTJOB" 2>&1)
-expect_eq "trex with the wrong --cacert: exit 1" 1 $?
+expect_eq "trex with the wrong --cacert: exit 4 (trexd not reached)" 4 $?
 expect_eq "... trexd's certificate not trusted" \
 	"trex: trexd's certificate at 127.0.0.1:$PORT is not trusted: unable to get local issuer certificate (see --cacert)" "$out"
 out=$($TX --socket "$SOCK" status "$ROOTJOB" 2>&1)
@@ -325,7 +325,7 @@ expect_eq "trex --url http://: usage error" 2 $?
 
 # --- trex wait follows the job's event stream over TLS ---
 out=$($TX --cert "$P/nobody.pem" --key "$P/nobody.key" wait "$SEEN" 2>&1)
-expect_eq "trex --url wait: a failed job exits 3" 3 $?
+expect_eq "trex --url wait: a failed job exits 13" 13 $?
 expect_eq "... after following its events over TLS" 1 "$(logged "event=events_subscribed uid=65534 job=$SEEN ")"
 
 # --- SIGHUP: certificates reloaded, or kept with an error --------------------
@@ -355,7 +355,7 @@ reload_wait 2
 expect_eq "a good reload is applied" 1 "$(logged 'event=config_reloaded')"
 expect_eq "... new connections get the new certificate" "CN = trexd-rotated" "$(subject)"
 out=$($TX --cert "$P/root.pem" --key "$P/root.key" status "$ROOTJOB" 2>&1)
-expect_eq "trex checks the IP against the new certificate's SAN (none): exit 1" 1 $?
+expect_eq "trex checks the IP against the new certificate's SAN (none): exit 4" 4 $?
 expect_eq "... IP address mismatch" \
 	"trex: trexd's certificate at 127.0.0.1:$PORT is not trusted: IP address mismatch (see --cacert)" "$out"
 conf "$TREXD_CONF" "{\"listen\": \"127.0.0.1:1\", \"cert\": \"$P/srv2.pem\", \"key\": \"$P/srv2.key\",

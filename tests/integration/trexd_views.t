@@ -57,6 +57,7 @@ out=$(as $ALICE "$BIN/trex" --socket "$SOCK" status "$J1" 2>&1)
 expect_eq "researcher: trex status holds no marker" 0 "$(printf '%s' "$out" | grep -c CNRYV)"
 check "... and says what happened" sh -c "printf '%s' \"\$1\" | grep -q 'released with cells suppressed: threshold'" - "$out"
 check "... and how many entries were ignored" sh -c "printf '%s' \"\$1\" | grep -q '1 undeclared files ignored, 1 entries refused'" - "$out"
+check "... with the hint to declare them" sh -c "printf '%s' \"\$1\" | grep -q 'hint: *only files declared under \"outputs\" in the manifest are checked'" - "$out"
 out=$(as $ALICE "$BIN/trex" --socket "$SOCK" status "$J1" --json 2>&1)
 expect_eq "researcher: trex status --json holds no marker" 0 "$(printf '%s' "$out" | grep -c CNRYV)"
 req $ALICE GET "/v1/jobs?project=P1" >/dev/null
@@ -106,12 +107,14 @@ check "... which the same search finds there ($n)" test "${n%% *}" -ge 1
 # 3. the checker fails on a malformed output: the place, never the text
 J3=$(submit $ALICE '["sh","-c","m=CNR; printf \"g,n\\n\\\"${m}YVQUOTE\\\"x,12\\n\" >/output/t.csv"]' "$TABLE")
 check "job 3 ends" wait_job "$J3" $ALICE
-expect_eq "researcher: failed" failed "$(api_field state)"
+expect_eq "researcher: the output fails alone (blocked: it was the only one)" blocked "$(api_field state)"
 expect_eq "researcher: no marker in the reason" 0 "$(has CNRYV)"
 expect_eq "researcher: the reason gives the place and the code, never the text" \
-	"output check failed: t.csv:2:13: text_after_quote (text after a closing quote)" "$(api_field reason)"
+	"0 of 1 outputs released, 0 held for review, 1 blocked; cannot be checked: t.csv:2:13: text_after_quote (text after a closing quote)" "$(api_field reason)"
+expect_eq "researcher: the output's rule" "fail malformed_output" "$(api_field outputs.0.verdict) $(api_field outputs.0.decisions.0.rule)"
 req $DAVE GET "/v1/jobs/$J3" >/dev/null
-expect_eq "checker: the checker's exit status in the run record" 2 "$(api_field run.checker.exit_code)"
+expect_eq "checker: the checker's located error in the report" \
+	"t.csv:2:13: text_after_quote: text after a closing quote" "$(api_field report.files.0.reasons.0)"
 
 # 4. the event stream, as the researcher: summaries only
 as $ALICE curl -s -N --max-time 2 --unix-socket "$SOCK" "http://trexd/v1/events?project=P1" \

@@ -13,6 +13,8 @@
 #include "agent/bundle.h"
 #include "agent/cli.h"
 #include "agent/client.h"
+#include "common/esc.h"
+#include "common/suggest.h"
 
 static void test_job_ids(void **state)
 {
@@ -102,6 +104,75 @@ static void test_terminal_states(void **state)
 	assert_false(cli_state_terminal(NULL));
 }
 
+/* trex wait's exit codes: one per way a job ends (trex --help). */
+static void test_exit_codes(void **state)
+{
+	assert_int_equal(cli_exit_for_state("released"), CLI_EXIT_OK);
+	assert_int_equal(cli_exit_for_state("partially_released"), CLI_EXIT_PARTIAL);
+	assert_int_equal(cli_exit_for_state("held"), CLI_EXIT_HELD);
+	assert_int_equal(cli_exit_for_state("blocked"), CLI_EXIT_BLOCKED);
+	assert_int_equal(cli_exit_for_state("rejected"), CLI_EXIT_BLOCKED);
+	assert_int_equal(cli_exit_for_state("failed"), CLI_EXIT_JOB_FAILED);
+	assert_int_equal(cli_exit_for_state("timed_out"), CLI_EXIT_TIMED_OUT);
+	assert_int_equal(cli_exit_for_state("cancelled"), CLI_EXIT_CANCELLED);
+	assert_int_equal(cli_exit_for_state("some_new_state"), CLI_EXIT_JOB_FAILED);
+	assert_int_equal(cli_exit_for_state("running"), -1);
+	assert_int_equal(cli_exit_for_state(NULL), -1);
+	/* distinct from each other and from usage, unreachable, timeout */
+	int codes[] = { CLI_EXIT_OK, CLI_EXIT_FAILED, CLI_EXIT_USAGE, CLI_EXIT_NOT_APPROVED,
+			CLI_EXIT_UNREACHABLE, CLI_EXIT_WAIT_TIMEOUT, CLI_EXIT_PARTIAL, CLI_EXIT_HELD,
+			CLI_EXIT_BLOCKED, CLI_EXIT_JOB_FAILED, CLI_EXIT_TIMED_OUT, CLI_EXIT_CANCELLED };
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		for (size_t j = i + 1; j < sizeof(codes) / sizeof(codes[0]); j++)
+			assert_int_not_equal(codes[i], codes[j]);
+}
+
+static void test_suggest(void **state)
+{
+	static const char *const keys[] = { "project", "permit", "dataset", "runtime", "command",
+					     "limits", "outputs" };
+	size_t n = sizeof(keys) / sizeof(keys[0]);
+	assert_string_equal(trex_suggest("output", keys, n), "outputs");
+	assert_string_equal(trex_suggest("comand", keys, n), "command");
+	assert_string_equal(trex_suggest("datset", keys, n), "dataset");
+	assert_string_equal(trex_suggest("runtiem", keys, n), "runtime"); /* a swap */
+	assert_null(trex_suggest("colour", keys, n));
+	assert_null(trex_suggest("project", keys, n)); /* not a typo */
+	assert_null(trex_suggest("", keys, n));
+	static const char *const tie[] = { "ab", "cb" };
+	assert_null(trex_suggest("xb", tie, 2)); /* two as near: no guess */
+	char big[100];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_null(trex_suggest(big, keys, n));
+	char list[32];
+	trex_suggest_list(keys, n, list, sizeof(list));
+	assert_string_equal(list, "project, permit, dataset, ...");
+	trex_suggest_list(keys, 2, list, sizeof(list));
+	assert_string_equal(list, "project, permit");
+}
+
+static void test_esc_text(void **state)
+{
+	char out[64];
+	trex_esc_text("unknown key \"a=b\\c\"", 19, out, sizeof(out));
+	assert_string_equal(out, "unknown key \"a=b\\c\"");
+	trex_esc_text("a\x1b[2J\n\xc3\xa9", 8, out, sizeof(out));
+	assert_string_equal(out, "a\\x1b[2J\\x0a\xc3\xa9"); /* é stays */
+	/* C1 CSI (U+009B), a bidi override (U+202E), a zero-width space
+	 * (U+200B), invalid and overlong UTF-8: escaped byte by byte */
+	trex_esc_text("\xc2\x9b|\xe2\x80\xae|\xe2\x80\x8b|\xff|\xc0\xaf|\xe2\x82", 18, out,
+		      sizeof(out));
+	assert_string_equal(out, "\\xc2\\x9b|\\xe2\\x80\\xae|\\xe2\\x80\\x8b|\\xff|\\xc0\\xaf|"
+				 "\\xe2\\x82");
+	/* cut on a character boundary: "ééé" in 6 bytes is "é..." */
+	trex_esc_text("\xc3\xa9\xc3\xa9\xc3\xa9", 6, out, 6);
+	assert_string_equal(out, "\xc3\xa9...");
+	/* the log form still escapes quotes and '=' */
+	trex_esc("\"a=b\"", 5, out, sizeof(out));
+	assert_string_equal(out, "\\x22a\\x3db\\x22");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +182,9 @@ int main(void)
 		cmocka_unit_test(test_bundle_paths),
 		cmocka_unit_test(test_path_escape),
 		cmocka_unit_test(test_terminal_states),
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_esc_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

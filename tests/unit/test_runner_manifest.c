@@ -172,7 +172,7 @@ static void test_canonical_form(void **state)
 
 static void test_errors(void **state)
 {
-	EXPECT("foo", "1", "bad_manifest", "manifest: unknown key \"foo\"");
+	EXPECT("foo", "1", "bad_manifest", "manifest: unknown key \"foo\"; valid keys: project, permit, dataset, runtime, command, limits, outputs");
 	EXPECT("project", NULL, "bad_manifest", "manifest: missing \"project\"");
 	EXPECT("command", NULL, "bad_manifest", "manifest: missing \"command\"");
 	EXPECT("outputs", NULL, "bad_manifest", "manifest: missing \"outputs\"");
@@ -187,14 +187,20 @@ static void test_errors(void **state)
 	       "manifest.command: must be an array of 1 to 256 strings");
 	EXPECT("command", "[\"sh\", 3]", "bad_manifest",
 	       "manifest.command[1]: must be a string of at most 4096 bytes without NUL");
-	EXPECT("dataset", "\"nope\"", "unknown_dataset", "unknown dataset \"nope\"");
-	EXPECT("runtime", "\"julia\"", "unknown_runtime", "unknown runtime \"julia\"");
+	EXPECT("dataset", "\"nope\"", "unknown_dataset", "unknown dataset \"nope\"; valid datasets: synth");
+	EXPECT("dataset", "\"synht\"", "unknown_dataset",
+	       "unknown dataset \"synht\" (did you mean \"synth\"?); valid datasets: synth");
+	EXPECT("outptus", "[]", "bad_manifest",
+	       "manifest: unknown key \"outptus\" (did you mean \"outputs\"?); valid keys: project, "
+	       "permit, dataset, runtime, command, limits, outputs");
+	EXPECT("runtime", "\"julia\"", "unknown_runtime", "unknown runtime \"julia\"; valid runtimes: python3, r, shell");
 	EXPECT("limits", "{\"memory_mb\": 99999}", "limit_exceeded",
 	       "manifest.limits.memory_mb: 99999 exceeds the maximum 8192");
 	EXPECT("limits", "{\"pids\": 0}", "bad_manifest",
 	       "manifest.limits.pids: must be a positive integer");
 	EXPECT("limits", "{\"disk\": 1}", "bad_manifest",
-	       "manifest.limits: unknown key \"disk\"");
+	       "manifest.limits: unknown key \"disk\"; valid keys: memory_mb, cpu_seconds, "
+	       "wall_seconds, pids, output_mb");
 	EXPECT("outputs", "{}", "bad_manifest",
 	       "manifest.outputs: must be an array of at most 100 outputs");
 }
@@ -202,7 +208,19 @@ static void test_errors(void **state)
 static void test_output_errors(void **state)
 {
 	EXPECT("outputs", "[{\"path\": \"a.csv\", \"kind\": \"figure\", \"x\": 1}]",
-	       "bad_manifest", "manifest.outputs[0]: unknown key \"x\"");
+	       "bad_manifest", "manifest.outputs[0]: unknown key \"x\"; valid keys: path, kind, "
+	       "dimensions, count, value, contributors, largest, dof, total_codes, hierarchies, "
+	       "labels, bins, derived, observations, time, at_risk, events, ...");
+	/* a typo gets the nearest name */
+	EXPECT("outputs", "[{\"path\": \"a.csv\", \"kind\": \"figure\", \"dimension\": [\"a\"]}]",
+	       "bad_manifest", "manifest.outputs[0]: unknown key \"dimension\" (did you mean "
+	       "\"dimensions\"?); valid keys: path, kind, dimensions, count, value, contributors, "
+	       "largest, dof, total_codes, hierarchies, labels, bins, derived, observations, time, "
+	       "at_risk, events, ...");
+	EXPECT("outputs", "[{\"path\": \"a.csv\", \"kind\": \"frequency_tabel\"}]", "bad_manifest",
+	       "manifest.outputs[0].kind: must be one of frequency_table, magnitude_table, "
+	       "summary_statistics, regression, survival_table, figure, text (did you mean "
+	       "\"frequency_table\"?)");
 	EXPECT("outputs", "[{\"kind\": \"figure\"}]", "bad_manifest",
 	       "manifest.outputs[0]: missing \"path\"");
 	EXPECT("outputs", "[{\"path\": \"../a\", \"kind\": \"figure\"}]", "bad_manifest",
