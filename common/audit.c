@@ -120,6 +120,55 @@ int audit_verify_scan(const char *path, audit_line_fn fn, void *arg,
 	return 0;
 }
 
+void audit_follow_init(struct audit_follow *f)
+{
+	f->seq = 0;
+	f->offset = 0;
+	memcpy(f->head, audit_genesis, sizeof(audit_genesis));
+}
+
+int audit_follow(const char *path, struct audit_follow *f, uint64_t upto,
+		 struct trex_err *err)
+{
+	if (upto <= f->seq)
+		return upto == f->seq ? 0
+				      : trex_err_setx(err, -EINVAL, "line %llu is behind line %llu",
+						      (unsigned long long)upto,
+						      (unsigned long long)f->seq);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return trex_err_set(err, -errno, "open %s", path);
+	_cleanup_fclose_ FILE *fp = fdopen(fd, "re");
+	if (!fp) {
+		close(fd);
+		return trex_err_set(err, -errno, "open %s", path);
+	}
+	if (fseeko(fp, (off_t)f->offset, SEEK_SET) < 0)
+		return trex_err_set(err, -errno, "seek %s", path);
+	_cleanup_free_ char *line = trex_malloc(AUDIT_LINE_MAX + 2);
+	if (!line)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	while (f->seq < upto && fgets(line, AUDIT_LINE_MAX + 2, fp)) {
+		size_t len = strlen(line);
+		/* a line still being written is not part of the chain yet */
+		if (len == 0 || line[len - 1] != '\n')
+			break;
+		uint64_t seq = f->seq;
+		char head[65];
+		memcpy(head, f->head, sizeof(head));
+		int r = audit_check_line(line, len - 1, f->seq + 1, &seq, head, NULL, NULL, err);
+		if (r < 0)
+			return r;
+		f->seq = seq;
+		memcpy(f->head, head, sizeof(head));
+		f->offset += len;
+	}
+	if (f->seq < upto)
+		return trex_err_setx(err, -ENOENT, "the log ends at line %llu, before line %llu",
+				     (unsigned long long)f->seq, (unsigned long long)upto);
+	return 0;
+}
+
 int audit_open(const char *path, struct audit_log *log, struct trex_err *err)
 {
 	return audit_open_scan(path, log, NULL, NULL, err);

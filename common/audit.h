@@ -55,6 +55,21 @@ int audit_verify(const char *path, struct audit_verify_result *result,
 int audit_verify_scan(const char *path, audit_line_fn fn, void *arg,
 		      struct audit_verify_result *result, struct trex_err *err);
 
+/* Following a log another process appends to (trexd's monitor checks
+ * what it signs): the verified prefix so far. */
+struct audit_follow {
+	uint64_t seq;    /* last verified line, 0 before the first */
+	uint64_t offset; /* bytes of the file verified */
+	char head[65];   /* hash of line seq (AUDIT_GENESIS at 0) */
+};
+void audit_follow_init(struct audit_follow *f);
+/* Verify the lines after f's prefix up to line upto (whole lines only),
+ * advancing f: 0 with f->seq == upto and f->head that line's hash;
+ * -EBADMSG on a broken chain (err names the line); -ENOENT when the log
+ * ends before upto; -EINVAL when upto is behind f. */
+int audit_follow(const char *path, struct audit_follow *f, uint64_t upto,
+		 struct trex_err *err);
+
 /* What a checkpoint line's signature covers, from the line's fields:
  * "trex-audit-checkpoint seq=S hash=H jobs=J store_seq=K" (signed_seq,
  * signed_hash, jobs, store_seq), or without " jobs=... store_seq=..." for

@@ -409,7 +409,7 @@ static int cfg_events(const struct cfg_src *s, struct config *c, json_t *v,
 static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "sandbox",
 					"check", "policy_dir", "policy", "seccomp_profile",
 					"concurrency", "on_crash",
-					"uid_range", "max_body_mb", "datasets", "runtimes",
+					"uid_range", "service_user", "max_body_mb", "datasets", "runtimes",
 					"limits", "require_permit", "approver_keys",
 					"revoked_permits", "users", "two_checkers",
 					"audit_checkpoint_every", "tls", "events", "request_timeout_ms",
@@ -503,6 +503,8 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 			str = &c->policy;
 		else if (strcmp(key, "uid_range") == 0)
 			str = &c->uid_range;
+		else if (strcmp(key, "service_user") == 0)
+			str = &c->service_user;
 		else if (strcmp(key, "metrics_listen") == 0)
 			str = &c->metrics_listen;
 		else if (strcmp(key, "seccomp_profile") == 0 && json_is_null(v)) {
@@ -773,6 +775,7 @@ void config_free(struct config *c)
 	trex_free(c->policy_dir);
 	trex_free(c->policy);
 	trex_free(c->uid_range);
+	trex_free(c->service_user);
 	trex_free(c->seccomp_profile);
 	for (size_t i = 0; i < c->n_datasets; i++) {
 		trex_free(c->datasets[i].name);

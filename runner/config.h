@@ -85,6 +85,7 @@ struct config {
 	int concurrency;
 	int on_crash_requeue; /* jobs a crash interrupted: 1 re-queue, 0 fail */
 	char *uid_range;  /* "BASE:COUNT" for trex-sandbox, NULL = its default */
+	char *service_user; /* the service process's user (privdrop.h), NULL = default */
 	char *metrics_listen; /* "IP:PORT" of the read-only metrics listener, NULL = none */
 	size_t max_body;  /* HTTP body cap in bytes */
 	int events_max_subscribers; /* open GET /v1/events streams */

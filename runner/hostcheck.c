@@ -29,6 +29,7 @@
 
 #include "cleanup.h"
 #include "packs.h"
+#include "privdrop.h"
 #include "policies/seccomp/secpol.h"
 
 #define HC_UID_BASE 200000u /* trex-sandbox's default --uid-range */
@@ -511,7 +512,25 @@ static int hc_keys(const struct config *c)
 	return failed;
 }
 
-static int hc_state_dir(const struct config *c)
+/* The service process's user (privdrop.h): it exists, is not root and
+ * holds no job uid. *uid gets it, or (uid_t)-1. */
+static int hc_service_user(const struct config *c, uid_t *uid)
+{
+	gid_t gid;
+	struct trex_err err = { 0 };
+	*uid = (uid_t)-1;
+	if (privdrop_resolve(c, uid, &gid, &err) < 0) {
+		*uid = (uid_t)-1;
+		return hc_line(HC_FAIL, "service_user", "name an account that is not root and outside "
+			       "uid_range, or UID:GID (trexd.json(5))", "%s", err.msg);
+	}
+	return hc_line(HC_OK, "service_user", NULL, "the service process runs as %u:%u",
+		       (unsigned)*uid, (unsigned)gid);
+}
+
+/* owner root (before the first start) or the service user (after it:
+ * trexd gives it the folder), writable by nobody else */
+static int hc_state_dir(const struct config *c, uid_t service)
 {
 	struct stat st;
 	struct statvfs vf;
@@ -521,7 +540,7 @@ static int hc_state_dir(const struct config *c)
 			       "trexd makes it (0700) at start; make it on the file system meant for it",
 			       "%s: %s", c->state_dir, strerror(errno));
 	snprintf(fix, sizeof(fix), "chown root:root %s && chmod 700 %s", c->state_dir, c->state_dir);
-	if (st.st_uid != 0 || (st.st_mode & 022))
+	if ((st.st_uid != 0 && st.st_uid != service) || (st.st_mode & 022))
 		return hc_line(HC_FAIL, "state_dir", fix, "%s: mode %04o, owner uid %u: others may write "
 			       "into it", c->state_dir, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
 	if (statvfs(c->state_dir, &vf) < 0)
@@ -660,6 +679,8 @@ int hostcheck_run(const struct config *c, const char *config_file, const struct 
 	if (geteuid() == 0)
 		failed += hc_datasets(c);
 	failed += hc_keys(c);
-	failed += hc_state_dir(c);
+	uid_t service;
+	failed += hc_service_user(c, &service);
+	failed += hc_state_dir(c, service);
 	return failed;
 }

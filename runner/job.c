@@ -32,7 +32,7 @@
 #include "esc.h"
 #include "fsutil.h"
 #include "idcache.h"
-#include "jobargs.h"
+#include "monclient.h"
 #include "previous.h"
 #include "log.h"
 #include "manifest.h"
@@ -53,7 +53,7 @@ enum { JOB_OUT, JOB_ERR, JOB_STATUS, JOB_NPIPES };
 
 struct job_proc {
 	struct job *job;
-	uv_process_t proc;
+	pid_t pid; /* the sandbox, started by the monitor (monclient.h) */
 	uv_pipe_t pipes[JOB_NPIPES];
 	struct trex_buf bufs[JOB_NPIPES];
 	uint64_t totals[JOB_NPIPES];
@@ -269,7 +269,6 @@ static void job_close_proc(struct job_proc *p)
 {
 	if (p->spawned) {
 		p->spawned = 0;
-		uv_close((uv_handle_t *)&p->proc, job_handle_closed);
 		for (int i = 0; i < JOB_NPIPES; i++)
 			if (!uv_is_closing((uv_handle_t *)&p->pipes[i]))
 				uv_close((uv_handle_t *)&p->pipes[i], job_handle_closed);
@@ -328,9 +327,10 @@ static void job_proc_drain(struct job_proc *p)
 	job_proc_step(p);
 }
 
-static void job_exited(uv_process_t *proc, int64_t status, int sig)
+/* The monitor saw the sandbox end (monc_exit_fn). */
+static void job_exited(void *arg, int64_t status, int sig)
 {
-	struct job_proc *p = proc->data;
+	struct job_proc *p = arg;
 	p->exit_status = status;
 	p->term_signal = sig;
 	p->exited = 1;
@@ -340,7 +340,21 @@ static void job_exited(uv_process_t *proc, int64_t status, int sig)
 		job_proc_step(p);
 }
 
-static int job_spawn(struct job *j, struct job_proc *p, struct jobargs *a,
+/* What the monitor is asked to start: the job's run, or its check. */
+struct job_spawn_req {
+	int check;
+	/* run */
+	const char *dataset, *runtime;
+	const struct limits *limits;
+	json_t *command;
+	/* check */
+	long output_mb;
+	const char *ids_key;
+	int previous;
+	json_t *files;
+};
+
+static int job_spawn(struct job *j, struct job_proc *p, const struct job_spawn_req *q,
 		     const size_t caps[JOB_NPIPES], void (*finish)(struct job_proc *),
 		     struct trex_err *err)
 {
@@ -348,49 +362,67 @@ static int job_spawn(struct job *j, struct job_proc *p, struct jobargs *a,
 	memset(p->totals, 0, sizeof(p->totals));
 	p->job = j;
 	p->finish = finish;
-	if (a->oom)
-		return trex_err_setx(err, -ENOMEM, "out of memory");
+	/* the pipes are made here and their write ends handed to the
+	 * monitor, which gives them to trex-sandbox as fds 1, 2 and 3 */
+	int rd[JOB_NPIPES], wr[JOB_NPIPES], r = 0, n = 0;
+	for (; n < JOB_NPIPES; n++) {
+		int pfd[2];
+		if (pipe2(pfd, O_CLOEXEC) < 0) {
+			r = trex_err_set(err, -errno, "pipe");
+			break;
+		}
+		rd[n] = pfd[0];
+		wr[n] = pfd[1];
+	}
+	if (r < 0) {
+		for (int i = 0; i < n; i++) {
+			close(rd[i]);
+			close(wr[i]);
+		}
+		return r;
+	}
 	for (int i = 0; i < JOB_NPIPES; i++) {
 		trex_buf_init(&p->bufs[i], caps[i]);
 		uv_pipe_init(loop, &p->pipes[i], 0);
 		p->pipes[i].data = p;
 		j->open_handles++;
-	}
-	p->proc.data = p;
-	uv_stdio_container_t stdio[5];
-	stdio[0].flags = UV_IGNORE;
-	for (int i = 0; i < JOB_NPIPES; i++) {
-		stdio[i + 1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-		stdio[i + 1].data.stream = (uv_stream_t *)&p->pipes[i];
-	}
-	int nstdio = 4;
-	/* a fresh open file description per spawn: the sandbox reads the
-	 * blob from offset 0 and must not move another job's offset */
-	_cleanup_close_ int bpf = -1;
-	if (j->d->seccomp_fd >= 0) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", j->d->seccomp_fd);
-		bpf = open(path, O_RDONLY | O_CLOEXEC);
-		if (bpf >= 0) {
-			stdio[4].flags = UV_INHERIT_FD;
-			stdio[4].data.fd = bpf;
-			nstdio = 5;
+		/* an opened read end is the handle's, closed with it */
+		if (r < 0 || uv_pipe_open(&p->pipes[i], rd[i]) < 0) {
+			close(rd[i]);
+			if (r == 0)
+				r = trex_err_setx(err, -EIO, "pipe");
 		}
 	}
-	uv_process_options_t opt = { 0 };
-	opt.file = a->v[0];
-	opt.args = a->v;
-	opt.exit_cb = job_exited;
-	opt.stdio = stdio;
-	opt.stdio_count = nstdio;
 	p->spawn_ns = uv_hrtime();
-	int r = uv_spawn(loop, &p->proc, &opt);
-	j->open_handles++;
 	p->spawned = 1;
+	if (r == 0 && q->check) {
+		size_t nf = json_array_size(q->files);
+		const char **files = trex_calloc(nf + 1, sizeof(*files));
+		for (size_t i = 0; files && i < nf; i++)
+			files[i] = json_string_value(json_array_get(q->files, i));
+		r = files ? monc_spawn_check(j->row.id, q->output_mb, q->ids_key, q->previous, files,
+					     nf, wr, job_exited, p, &p->pid, err)
+			  : trex_err_setx(err, -ENOMEM, "out of memory");
+		trex_free(files);
+	} else if (r == 0) {
+		size_t nc = json_array_size(q->command);
+		const char **cmd = trex_calloc(nc + 1, sizeof(*cmd));
+		const struct limits *l = q->limits;
+		const long lim[MON_NLIMITS] = { l->memory_mb, l->cpu_seconds, l->wall_seconds,
+						l->pids, l->output_mb };
+		for (size_t i = 0; cmd && i < nc; i++)
+			cmd[i] = json_string_value(json_array_get(q->command, i));
+		r = cmd ? monc_spawn_run(j->row.id, q->dataset, q->runtime, lim, cmd, nc, wr,
+					 job_exited, p, &p->pid, err)
+			: trex_err_setx(err, -ENOMEM, "out of memory");
+		trex_free(cmd);
+	}
+	for (int i = 0; i < JOB_NPIPES; i++)
+		close(wr[i]);
 	if (r < 0) {
 		p->spawn_failed = 1;
 		job_close_proc(p);
-		return trex_err_setx(err, r, "could not start %s: %s", a->v[0], uv_strerror(r));
+		return trex_err_prefix(err, "could not start the sandbox");
 	}
 	p->pending = 1 + JOB_NPIPES;
 	p->exited = 0;
@@ -433,16 +465,20 @@ static int job_start_check(struct job *j, struct trex_err *err)
 	int have_prev = previous_prepare(c, j->row.project, j->dir, prev_dir, sizeof(prev_dir), err);
 	if (have_prev < 0)
 		return have_prev;
-	struct jobargs a = { 0 };
-	int r = jobargs_check(&a, c, j->dir, j->row.id, j->limits.output_mb,
-			      j->ids_r == 0 ? j->ids_dir : NULL, have_prev == 0 ? prev_dir : NULL,
-			      j->present, j->d->seccomp_fd >= 0, err);
+	/* the monitor builds the command line from its configuration: it
+	 * is told the index's name under STATE/idindex and whether the
+	 * job's previous/ folder is to be bound */
+	const char *ids_key = NULL;
+	if (j->ids_r == 0) {
+		const char *slash = strrchr(j->ids_dir, '/');
+		ids_key = slash ? slash + 1 : j->ids_dir;
+	}
+	struct job_spawn_req q = { .check = 1, .output_mb = j->limits.output_mb,
+				   .ids_key = ids_key, .previous = have_prev == 0,
+				   .files = j->present };
 	static const size_t caps[JOB_NPIPES] = { JOB_REPORT_MAX, JOB_CHECK_ERR_MAX,
 						 JOB_STATUS_MAX };
-	if (r == 0)
-		r = job_spawn(j, &j->check, &a, caps, job_checked, err);
-	jobargs_free(&a);
-	return r;
+	return job_spawn(j, &j->check, &q, caps, job_checked, err);
 }
 
 static void job_release(struct job *j);
@@ -734,19 +770,18 @@ void job_launch(struct job *j)
 					 : "the runtime is no longer configured");
 		return;
 	}
-	struct jobargs a = { 0 };
-	jobargs_run(&a, c, ds, rt, &j->limits, j->dir, id, json_object_get(j->manifest, "command"),
-		    d->seccomp_fd >= 0);
+	struct job_spawn_req q = { .dataset = ds->name, .runtime = rt->name,
+				   .limits = &j->limits,
+				   .command = json_object_get(j->manifest, "command") };
 	static const size_t caps[JOB_NPIPES] = { JOB_LOG_MAX, JOB_LOG_MAX, JOB_STATUS_MAX };
-	int r = job_spawn(j, &j->run, &a, caps, job_ran_cb, &err);
-	jobargs_free(&a);
+	int r = job_spawn(j, &j->run, &q, caps, job_ran_cb, &err);
 	if (r < 0) {
 		/* handles may be closing: the job ends through the normal path */
 		job_end(j, "failed", err.msg);
 		return;
 	}
 	trex_log(TREX_LOG_INFO, "job_started", "job=%s project=%s pid=%d", id, j->row.project,
-		 j->run.proc.pid);
+		 (int)j->run.pid);
 }
 
 void job_cancel(struct job *j, const char *reason)
@@ -766,6 +801,10 @@ void job_abort(struct job *j, int sig)
 		return;
 	if (p->exited)
 		job_proc_drain(p);
-	else
-		uv_process_kill(&p->proc, sig);
+	else {
+		struct trex_err err = { 0 };
+		if (monc_kill(p->pid, sig, &err) < 0)
+			trex_log(TREX_LOG_WARN, "job_kill_failed", "job=%s error=\"%s\"", j->row.id,
+				 err.msg);
+	}
 }

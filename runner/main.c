@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,8 +29,11 @@
 #include "jobdoc.h"
 #include "log.h"
 #include "metrics.h"
+#include "monclient.h"
+#include "monitor.h"
 #include "packs.h"
 #include "paths.h"
+#include "privdrop.h"
 #include "recover.h"
 #include "relclean.h"
 #include "reload.h"
@@ -115,6 +120,9 @@ static void main_stopped(struct trexd *d)
 	uv_close((uv_handle_t *)&sig_term, main_closed_signal);
 	uv_close((uv_handle_t *)&sig_int, main_closed_signal);
 	uv_close((uv_handle_t *)&sig_hup, main_closed_signal);
+	/* no sandbox is left to hear from; the requests still go through
+	 * (the final checkpoint is signed after the loop) */
+	monc_close();
 }
 
 static void main_on_signal(uv_signal_t *s, int signum)
@@ -177,6 +185,70 @@ static int main_listen_tls(struct trexd *d, char *bound, size_t len, struct trex
 		r = http_listen_tls(d->http, (struct sockaddr *)&ss, ts,
 				    (uint64_t)d->cfg->tls.handshake_timeout_ms, bound, len, err);
 	return r;
+}
+
+static int main_mon_sock = -1, main_mon_events = -1;
+static pid_t main_monitor;
+
+/* Privilege separation (docs/DESIGN.md): fork. The parent becomes the
+ * monitor and never returns from here (it exits with the service's
+ * status); the child, the service, returns 0 holding its ends of the two
+ * socketpairs, with the signals the monitor takes unblocked again and
+ * set to die with the monitor. */
+static int main_split(struct trexd *d, const struct config *cfg, const char *config_file,
+		      const char *state_dir, const char *socket_path, const char **datasets,
+		      size_t n_datasets, const char **id_columns, size_t n_id_columns,
+		      uid_t svc_uid, gid_t svc_gid, struct trex_err *err)
+{
+	int req[2], ev[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, req) < 0)
+		return trex_err_set(err, -errno, "socketpair");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ev) < 0) {
+		close(req[0]);
+		close(req[1]);
+		return trex_err_set(err, -errno, "socketpair");
+	}
+	sigset_t set, old;
+	monitor_sigset(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	fflush(NULL);
+	pid_t monitor = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return trex_err_set(err, -errno, "fork");
+	}
+	if (pid > 0) {
+		close(req[1]);
+		close(ev[1]);
+		reload_init(&(struct reload_opts){ .config_file = config_file, .state_dir = state_dir,
+						   .socket = socket_path, .datasets = datasets,
+						   .n_datasets = n_datasets, .id_columns = id_columns,
+						   .n_id_columns = n_id_columns });
+		struct monitor_opts o = { .cfg = cfg, .seccomp_fd = d->seccomp_fd, .sock = req[0],
+					  .events = ev[0], .service = pid,
+					  .service_uid = svc_uid, .service_gid = svc_gid,
+					  .socket = cfg->socket, .reload = config_file != NULL };
+		int rc = monitor_run(&o);
+		reload_free();
+		exit(rc);
+	}
+	close(req[0]);
+	close(ev[0]);
+	/* a killed monitor takes the service with it, as a killed trexd
+	 * took everything: start-up recovery follows either way */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != monitor)
+		_exit(1);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* the sandboxes get the compiled profile from the monitor */
+	if (d->seccomp_fd >= 0)
+		close(d->seccomp_fd);
+	d->seccomp_fd = -1;
+	main_monitor = monitor;
+	main_mon_sock = req[1];
+	main_mon_events = ev[1];
+	trex_log(TREX_LOG_DEBUG, "service_started", "monitor=%d", (int)monitor);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -305,6 +377,12 @@ int main(int argc, char **argv)
 		r = main_check_extra(&cfg, &err);
 	if (r == 0 && check_only)
 		r = permits_check_config(&cfg, &err);
+	if (r == 0 && check_only) {
+		/* the service's user exists, is not root and no job's */
+		uid_t u;
+		gid_t g;
+		r = privdrop_resolve(&cfg, &u, &g, &err);
+	}
 
 	if (r < 0) {
 		fprintf(stderr, "trexd: %s\n", err.msg);
@@ -324,9 +402,30 @@ int main(int argc, char **argv)
 	snprintf(p, sizeof(p), "%s/release", cfg.state_dir);
 	if (r == 0)
 		r = trex_mkdir_p(p, 0755, &err);
-	/* one trexd per state folder: recovery kills the sandboxes it finds */
+	/* one trexd per state folder: recovery kills the sandboxes it finds
+	 * (both processes hold the lock: it is free once both are gone) */
 	if (r == 0)
 		r = recover_lock(&cfg, &err);
+	/* as root, before the service starts: the sandboxes a killed trexd
+	 * left die first (they are root's) */
+	uid_t svc_uid = 0;
+	gid_t svc_gid = 0;
+	if (r == 0)
+		r = privdrop_resolve(&cfg, &svc_uid, &svc_gid, &err);
+	if (r == 0 && (r = recover_orphans(&cfg, &err)) > 0)
+		r = 0;
+	/* the monitor stays here; the service goes on in a child */
+	int seccomp_compiled = d->seccomp_fd >= 0;
+	if (r == 0 && main_split(d, &cfg, config_file, state_dir, socket_path, datasets, n_datasets,
+				 id_columns, n_id_columns, svc_uid, svc_gid, &err) < 0)
+		r = err.code;
+	/* The service starts as root: it opens the store and the audit log,
+	 * recovers, binds the socket and the TLS listener (whose folder and
+	 * key file need not be the service user's) and reads the TLS key;
+	 * none of it reads a client's byte, the loop is not running yet.
+	 * Then it gives the state folder to the service user and drops to
+	 * it, before the first request. */
+	d->loop = uv_default_loop();
 	snprintf(p, sizeof(p), "%s/trexd.db", cfg.state_dir);
 	if (r == 0)
 		r = store_open(p, &d->store, &err);
@@ -334,6 +433,8 @@ int main(int argc, char **argv)
 		r = store_open(p, &d->wstore, &err);
 	/* keys, permits and the audit log before anything can be submitted,
 	 * and before recovery writes to a store whose log may not match it */
+	if (r == 0)
+		r = monc_init(d->loop, main_mon_sock, main_mon_events, &err);
 	if (r == 0)
 		r = sacc_init(d->store, &err);
 	if (r == 0)
@@ -352,7 +453,6 @@ int main(int argc, char **argv)
 		r = 0;
 	if (r == 0)
 		r = permits_init(d, &err);
-	d->loop = uv_default_loop();
 	if (r == 0)
 		r = sched_init(d, &err);
 	if (r == 0 && !(d->docs = jobdoc_cache_new()))
@@ -378,6 +478,14 @@ int main(int argc, char **argv)
 			r = http_listen_tcp(d->loop, (struct sockaddr *)&ss, 4096, metrics_http_handle, d,
 					    &d->metrics_http, metrics_bound, sizeof(metrics_bound), &err);
 	}
+	/* the state folder, but for the key, its public half, the monitor's
+	 * log and the lock, becomes the service user's (what start-up made
+	 * as root too); then no root, no capability, no new privileges */
+	if (r == 0)
+		r = privdrop_chown_tree(AT_FDCWD, cfg.state_dir, svc_uid, svc_gid, 1, &err);
+	if (r == 0 && (r = privdrop_to(svc_uid, svc_gid, &err)) == 0 &&
+	    getppid() != main_monitor)
+		r = trex_err_setx(&err, -ESRCH, "the monitor is gone");
 	if (r < 0) {
 		fprintf(stderr, "trexd: %s\n", err.msg);
 		jobdoc_cache_free(d->docs);
@@ -402,7 +510,7 @@ int main(int argc, char **argv)
 	uv_signal_start(&sig_hup, main_on_hup, SIGHUP);
 	trex_log(TREX_LOG_INFO, "trexd_started", "socket=%s tls=%s metrics=%s concurrency=%d seccomp=%s",
 		 cfg.socket, tls_bound, metrics_bound, cfg.concurrency,
-		 d->seccomp_fd >= 0 ? "compiled" : "built-in");
+		 seccomp_compiled ? "compiled" : "built-in");
 	/* jobs queued before a restart */
 	sched_kick(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);

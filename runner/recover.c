@@ -35,6 +35,7 @@
 #define RECOVER_CMDLINE_MAX (256u << 10)
 #define RECOVER_TERM_WAIT_MS 5000 /* the supervisor's own clean-up */
 #define RECOVER_KILL_WAIT_MS 5000
+#define RECOVER_LOCK_TRIES 50 /* 20 ms apart: one second */
 
 int recover_lock(const struct config *c, struct trex_err *err)
 {
@@ -44,6 +45,14 @@ int recover_lock(const struct config *c, struct trex_err *err)
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return trex_err_set(err, -errno, "open %s", p);
+	/* a killed trexd's two processes let go of it a moment apart (the
+	 * service dies with the monitor, PR_SET_PDEATHSIG): wait that
+	 * moment, not longer */
+	int tries = 0;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK && tries < RECOVER_LOCK_TRIES) {
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+		tries++;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 		close(fd);
@@ -182,11 +191,10 @@ static int recover_clean_job(void *arg, const char *id, const char *project,
 
 int recover_run(const struct config *c, struct store *s, struct trex_err *err)
 {
-	int r = recover_orphans(c, err);
-	if (r < 0)
-		return r;
+	/* the orphans were ended already, by root, before the service
+	 * started (main.c): a sandbox is root's, the service may not signal it */
 	struct recover_ctx x = { .c = c };
-	r = store_list_interrupted(s, recover_clean_job, &x, err);
+	int r = store_list_interrupted(s, recover_clean_job, &x, err);
 	if (r < 0)
 		return r;
 	r = store_recover_jobs(s, c->on_crash_requeue, err);

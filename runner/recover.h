@@ -15,9 +15,10 @@ int recover_lock(const struct config *c, struct trex_err *err);
  * some would not die. */
 int recover_orphans(const struct config *c, struct trex_err *err);
 
-/* recover_orphans, then clean the folders of jobs left running or
- * checking and re-queue or fail them (config "on_crash"). Returns the
- * number of jobs recovered or a negative errno. Call before any job starts. */
+/* Clean the folders of jobs left running or checking and re-queue or
+ * fail them (config "on_crash"). Returns the number of jobs recovered or a
+ * negative errno. Call before any job starts, after recover_orphans (as
+ * root, before the service drops its privileges: main.c). */
 int recover_run(const struct config *c, struct store *s, struct trex_err *err);
 
 #endif

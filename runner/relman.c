@@ -7,7 +7,8 @@
  *    "key_id", "signature"}
  *
  * The signature covers the document without "signature", keys sorted,
- * compact, ASCII (the same canonical form as permits). */
+ * compact, ASCII (the same canonical form as permits). The monitor
+ * (monitor.c) signs it, after hashing every listed file again itself. */
 #include "access.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "log.h"
+#include "monclient.h"
 #include "trexd.h"
 #include "view.h"
 
@@ -99,7 +101,7 @@ int relman_build(struct trexd *d, const char *id, json_t **out, struct trex_err 
 		goto out;
 	}
 	canon = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-	if (!canon || (r = trex_sign(d->acc->key, canon, strlen(canon), &sig, err)) < 0) {
+	if (!canon || (r = monc_sign(MON_SIGN_RELEASE, canon, strlen(canon), &sig, err)) < 0) {
 		r = r < 0 ? r : trex_err_setx(err, -ENOMEM, "out of memory");
 		goto out;
 	}

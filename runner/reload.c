@@ -4,8 +4,8 @@
  * callbacks, so no request or job sees half of each. What is fixed at start
  * (the state folder, the socket and its mode, the body cap the HTTP server
  * was built with, the scheduler's slots, the compiled seccomp profile, the
- * TLS listen address) cannot change this way: a reload that changes it is
- * refused. TLS certificate, key and client CA files are read again on every
+ * TLS listen address, the service user) cannot change this way: a reload
+ * that changes it is refused. TLS certificate, key and client CA files are read again on every
  * reload (rotation) and must load and match like the rest, else the whole
  * reload is refused and the old certificates stay; new connections get the
  * new ones, established ones keep theirs until they close. Old
@@ -16,13 +16,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "http.h"
+#include "fsutil.h"
 #include "log.h"
+#include "monclient.h"
 #include "tls.h"
 
 #define RELOAD_MAX_OLD 1024
+#define RELOAD_TLS_MAX (1u << 20) /* bytes read of one TLS file */
 
 static struct reload_opts reload_opts;
 static struct config *reload_old[RELOAD_MAX_OLD];
@@ -73,11 +78,52 @@ static int reload_load(struct trexd *d, struct config *c, struct trex_err *err)
 			    : c->concurrency != old->concurrency          ? "concurrency"
 			    : !reload_same(c->seccomp_profile, old->seccomp_profile) ? "seccomp_profile"
 			    : !reload_same(c->tls.listen, old->tls.listen)        ? "tls.listen"
+			    : !reload_same(c->service_user, old->service_user)    ? "service_user"
 			    : !reload_same(c->metrics_listen, old->metrics_listen) ? "metrics_listen"
 										  : NULL;
 	if (fixed)
 		return trex_err_setx(err, -EINVAL, "\"%s\" changed: it needs a restart", fixed);
 	return 0;
+}
+
+/* The service reads the TLS files through the monitor, which opens them
+ * as root: each is copied into a memfd of the service's own, which
+ * OpenSSL then reads by its /proc/self/fd path. */
+static int reload_tls(const struct config *c, struct tls_server **ts, struct trex_err *err)
+{
+	int fds[MON_NFDS], mem[MON_NFDS] = { -1, -1, -1 };
+	int r = monc_tls_files(fds, err);
+	if (r < 0)
+		return r;
+	char at[MON_NFDS][64];
+	const char *ats[MON_NFDS];
+	for (int i = 0; i < MON_NFDS && r == 0; i++) {
+		mem[i] = memfd_create("trexd-tls", MFD_CLOEXEC);
+		if (mem[i] < 0) {
+			r = trex_err_set(err, -errno, "memfd");
+			break;
+		}
+		char buf[16384];
+		size_t total = 0;
+		ssize_t n;
+		while ((n = read(fds[i], buf, sizeof(buf))) > 0 && total < RELOAD_TLS_MAX) {
+			total += (size_t)n;
+			if ((r = trex_write_all(mem[i], buf, (size_t)n)) < 0)
+				trex_err_set(err, r, "memfd");
+		}
+		if (r == 0 && n < 0)
+			r = trex_err_set(err, -errno, "read TLS file");
+		snprintf(at[i], sizeof(at[i]), "/proc/self/fd/%d", mem[i]);
+		ats[i] = at[i];
+	}
+	if (r == 0)
+		r = tls_server_new_at(&c->tls, ats, ts, err);
+	for (int i = 0; i < MON_NFDS; i++) {
+		close(fds[i]);
+		if (mem[i] >= 0)
+			close(mem[i]);
+	}
+	return r;
 }
 
 int reload_config(struct trexd *d, struct trex_err *err)
@@ -92,7 +138,7 @@ int reload_config(struct trexd *d, struct trex_err *err)
 	struct tls_server *ts = NULL;
 	int r = reload_load(d, c, err);
 	if (r == 0 && c->tls.listen && d->http)
-		r = tls_server_new(&c->tls, &ts, err);
+		r = monc_ready() ? reload_tls(c, &ts, err) : tls_server_new(&c->tls, &ts, err);
 	if (r < 0) {
 		config_free(c);
 		trex_free(c);

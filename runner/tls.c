@@ -77,9 +77,9 @@ static int tls_verify(int ok, X509_STORE_CTX *xs)
 }
 
 /* errno's message for a file OpenSSL would only call "system lib" */
-static int tls_readable(const char *what, const char *path, struct trex_err *err)
+static int tls_readable(const char *what, const char *path, const char *at, struct trex_err *err)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(at, "r");
 	if (!f)
 		return trex_err_set(err, -errno, "%s %s", what, path);
 	fclose(f);
@@ -88,10 +88,20 @@ static int tls_readable(const char *what, const char *path, struct trex_err *err
 
 int tls_server_new(const struct tls_config *c, struct tls_server **out, struct trex_err *err)
 {
+	return tls_server_new_at(c, NULL, out, err);
+}
+
+int tls_server_new_at(const struct tls_config *c, const char *const at[3],
+		      struct tls_server **out, struct trex_err *err)
+{
 	char why[160];
 	*out = NULL;
-	if (tls_readable("tls.cert", c->cert, err) < 0 || tls_readable("tls.key", c->key, err) < 0 ||
-	    tls_readable("tls.client_ca", c->client_ca, err) < 0)
+	/* read from `at` when given, named as configured in every message */
+	const char *cert = at ? at[0] : c->cert, *key = at ? at[1] : c->key;
+	const char *client_ca = at ? at[2] : c->client_ca;
+	if (tls_readable("tls.cert", c->cert, cert, err) < 0 ||
+	    tls_readable("tls.key", c->key, key, err) < 0 ||
+	    tls_readable("tls.client_ca", c->client_ca, client_ca, err) < 0)
 		return err->code;
 	struct tls_server *s = trex_calloc(1, sizeof(*s));
 	if (!s)
@@ -112,13 +122,13 @@ int tls_server_new(const struct tls_config *c, struct tls_server **out, struct t
 	SSL_CTX_set_mode(s->ctx, SSL_MODE_RELEASE_BUFFERS);
 	/* send tls.cert's chain as given, never one built from client_ca */
 	SSL_CTX_set_mode(s->ctx, SSL_MODE_NO_AUTO_CHAIN);
-	if (SSL_CTX_use_certificate_chain_file(s->ctx, c->cert) != 1) {
+	if (SSL_CTX_use_certificate_chain_file(s->ctx, cert) != 1) {
 		r = trex_err_setx(err, -EINVAL, "tls.cert %s: %s", c->cert,
 				  trex_ssl_reason(why, sizeof(why), "unknown error"));
 		goto out;
 	}
 	/* OpenSSL checks the key against the certificate as it loads it */
-	if (SSL_CTX_use_PrivateKey_file(s->ctx, c->key, SSL_FILETYPE_PEM) != 1 &&
+	if (SSL_CTX_use_PrivateKey_file(s->ctx, key, SSL_FILETYPE_PEM) != 1 &&
 	    ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
 		r = trex_err_setx(err, -EINVAL, "tls.key %s: %s", c->key,
 				  trex_ssl_reason(why, sizeof(why), "unknown error"));
@@ -129,8 +139,8 @@ int tls_server_new(const struct tls_config *c, struct tls_server **out, struct t
 				  c->cert, trex_ssl_reason(why, sizeof(why), "unknown error"));
 		goto out;
 	}
-	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(c->client_ca);
-	if (!names || SSL_CTX_load_verify_locations(s->ctx, c->client_ca, NULL) != 1) {
+	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(client_ca);
+	if (!names || SSL_CTX_load_verify_locations(s->ctx, client_ca, NULL) != 1) {
 		sk_X509_NAME_pop_free(names, X509_NAME_free);
 		r = trex_err_setx(err, -EINVAL, "tls.client_ca %s: %s", c->client_ca,
 				  ERR_peek_last_error() ? trex_ssl_reason(why, sizeof(why), "unknown error")

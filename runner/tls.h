@@ -23,6 +23,11 @@ struct tls_server;
  * bundle) of c->tls. Errors name the file and OpenSSL's reason. */
 int tls_server_new(const struct tls_config *c, struct tls_server **out,
 		   struct trex_err *err);
+/* The same, reading the three files from at[0..2] (cert, key, client_ca:
+ * e.g. /proc/self/fd/N of copies the monitor opened for the service,
+ * which may not read the configured files itself: reload.c). */
+int tls_server_new_at(const struct tls_config *c, const char *const at[3],
+		      struct tls_server **out, struct trex_err *err);
 void tls_server_free(struct tls_server *s);
 
 /* One connection's TLS session (server side, accept state). */

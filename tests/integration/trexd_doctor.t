@@ -24,7 +24,7 @@ line_is() { line "$1" | grep -q -- "$2"; }
 
 expect_eq "trexd --check-host passes on this host" 0 "$(hc)"
 for c in namespaces seccomp cgroups pidfd uid_range config policy_packs seccomp_profile \
-	sandbox check sandbox_run "dataset d" signing_key approver_keys state_dir; do
+	sandbox check sandbox_run "dataset d" signing_key approver_keys service_user state_dir; do
 	check "... checks $c" sh -c "grep -qE '^(ok|warn) +$c ' '$T/out'"
 done
 check "... every line is ok, warn or FAIL, then the count" sh -c \
@@ -72,6 +72,18 @@ if [ -n "$daemon_uid" ] && [ "$daemon_uid" -ge 1 ]; then
 	expect_eq "a uid range holding an account: exit 1" 1 "$(hc)"
 	check "... uid_range fails naming it" line_is uid_range "^FAIL.*(account daemon)"
 fi
+
+# after a start the state folder is the service user's (docs/DESIGN.md)
+trexd_config_write '"datasets": {"d": {"path": "'"$T/d"'", "id_columns": ["patient_id"]}}'
+check "trexd starts" trexd_start
+trexd_stop
+expect_eq "after a start, the state folder the service user's: exit 0" 0 "$(hc)"
+check "... state_dir passes" line_is state_dir "^ok"
+check "... service_user names it" line_is service_user "^ok.*runs as"
+trexd_config_write '"service_user": "root"' \
+	'"datasets": {"d": {"path": "'"$T/d"'", "id_columns": ["patient_id"]}}'
+expect_eq "service_user root: exit 1" 1 "$(hc)"
+check "... its line fails" line_is service_user "^FAIL.*must not be root"
 
 # a config that does not read: the kernel lines, then its failure
 printf '{"state_dir": "%s", "sockte": 1}\n' "$T/state" >"$TREXD_CONF"

@@ -1,0 +1,55 @@
+/* The service process's side of the monitor (monitor.h): requests made in
+ * turn and answered before the call returns (a spawn, a kill, a
+ * signature), and the sandboxes' ends, which arrive on the loop. */
+#ifndef TREX_RUNNER_MONCLIENT_H
+#define TREX_RUNNER_MONCLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <uv.h>
+
+#include "err.h"
+#include "monproto.h"
+
+/* A sandbox ended: its exit status, or the signal that ended it. */
+typedef void (*monc_exit_fn)(void *arg, int64_t status, int term_signal);
+
+/* sock: the requests; events: MON_EXITED from the monitor, read on loop
+ * (whose end means the monitor is gone: the service exits). */
+int monc_init(uv_loop_t *loop, int sock, int events, struct trex_err *err);
+/* MON_HELLO: key_id (65 bytes) and *pub_pem (trex_free) of trexd's key. */
+int monc_hello(char key_id[65], char **pub_pem, struct trex_err *err);
+/* Stop reading events (at exit); the sockets stay open until exit. */
+void monc_close(void);
+/* 1 once monc_init succeeded. */
+int monc_ready(void);
+
+/* Start trex-sandbox for job `id`'s run (limits as MON_LIM_*; command the
+ * manifest's arguments) or for its check, on the three pipe write ends
+ * fds (stdout, stderr, status; the caller closes its copies). *pid is the
+ * sandbox's; on_exit(arg, ...) is called on the loop when it ends. */
+int monc_spawn_run(const char *id, const char *dataset, const char *runtime,
+		   const long limits[MON_NLIMITS], const char *const *command, size_t n_command,
+		   const int fds[MON_NFDS], monc_exit_fn on_exit, void *arg, pid_t *pid,
+		   struct trex_err *err);
+int monc_spawn_check(const char *id, long output_mb, const char *ids_key, int previous,
+		     const char *const *files, size_t n_files, const int fds[MON_NFDS],
+		     monc_exit_fn on_exit, void *arg, pid_t *pid, struct trex_err *err);
+/* Signal a sandbox this service started (SIGTERM or SIGKILL). */
+int monc_kill(pid_t pid, int sig, struct trex_err *err);
+/* trexd's signature (base64, trex_free) over a canonical release manifest
+ * (MON_SIGN_RELEASE) or a checkpoint text (MON_SIGN_CHECKPOINT). */
+int monc_sign(int type, const char *text, size_t len, char **sig, struct trex_err *err);
+
+/* The configured tls.cert, tls.key and tls.client_ca, opened read-only
+ * by the monitor (fds the caller closes). */
+int monc_tls_files(int fds[MON_NFDS], struct trex_err *err);
+
+/* One raw request and its answer (tests speak the protocol with it):
+ * 0 and reply filled on MON_OK, -EPERM and err the reason on MON_REFUSED. */
+int monc_call_raw(int sock, const void *req, size_t len, const int *fds, int n_fds,
+		  struct mon_msg *reply, struct trex_err *err);
+
+#endif

@@ -1,0 +1,814 @@
+/* trexd's privileged monitor (monitor.h). It never reads what clients
+ * send: only the service's datagrams (monproto.c parses them), each
+ * answered in turn, each field checked here against the monitor's own
+ * configuration before anything happens:
+ *
+ *   SPAWN_RUN    a configured dataset and runtime, a job id of trexd's
+ *                form whose folder STATE/jobs/ID is a real folder, every
+ *                limit from 1 to the configured maximum; the command line
+ *                is built here (jobargs.c) from the configuration, so the
+ *                service names a job, never a bind, a uid or a path;
+ *   SPAWN_CHECK  the same job rules, output_mb within the maximum, the id
+ *                index a name under STATE/idindex/, the files to check
+ *                safe relative paths;
+ *   KILL         SIGTERM or SIGKILL, to a sandbox this monitor started;
+ *   SIGN_RELEASE a canonical release manifest naming this key, whose
+ *                every file the monitor hashes again itself in
+ *                STATE/release/PROJECT/JOB (openat2, beneath, no links);
+ *   SIGN_CHECKPOINT the checkpoint text of common/audit.c, seq never
+ *                going back, naming the hash the monitor finds for that
+ *                line in STATE/audit.log, whose chain it verifies as it
+ *                grows (audit_follow).
+ *
+ * A refused request is answered MON_REFUSED and recorded in the monitor's
+ * own hash-chained log STATE/monitor.log (root's, 0600), which a
+ * compromised service can neither write nor suppress. When the service
+ * ends (exit, signal, kill -9) the monitor ends every sandbox it started
+ * and exits: start-up recovery handles the store as after any crash. */
+#include "monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "alloc.h"
+#include "audit.h"
+#include "cleanup.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "jobargs.h"
+#include "log.h"
+#include "manifest.h"
+#include "monproto.h"
+#include "privdrop.h"
+#include "reload.h"
+#include "sign.h"
+#include "trexd.h"
+
+#define MON_KIDS_MAX 4096
+
+struct mon_kid {
+	pid_t pid;
+	int check; /* its output folder: checked/ (the check) or stage/ (the run) */
+	char job[MON_JOB_ID_MAX + 1];
+};
+
+struct monitor {
+	const struct monitor_opts *o;
+	struct trexd d; /* cfg only: what reload.c reads */
+	struct trex_key *key;
+	char key_id[65];
+	char *pub_pem;
+	struct audit_log log;
+	int log_open;
+	struct mon_kid kids[MON_KIDS_MAX];
+	size_t n_kids;
+	uint64_t last_checkpoint;
+	struct audit_follow follow; /* STATE/audit.log, verified this far */
+	struct mon_msg *msg;
+	unsigned char *in, *out;
+};
+
+static const char *const mon_type_names[MON_NTYPES] = {
+	[MON_HELLO] = "hello",
+	[MON_SPAWN_RUN] = "spawn_run",
+	[MON_SPAWN_CHECK] = "spawn_check",
+	[MON_KILL] = "kill",
+	[MON_SIGN_RELEASE] = "sign_release",
+	[MON_SIGN_CHECKPOINT] = "sign_checkpoint",
+	[MON_OK] = "ok",
+	[MON_REFUSED] = "refused",
+	[MON_EXITED] = "exited",
+	[MON_TLS_FILES] = "tls_files",
+};
+
+void monitor_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+int monitor_load_key(const char *state_dir, struct trex_key **key, char key_id[65],
+		     char **pub_pem, struct trex_err *err)
+{
+	char priv[PATH_MAX], pub[PATH_MAX];
+	snprintf(priv, sizeof(priv), "%s/trexd.key", state_dir);
+	snprintf(pub, sizeof(pub), "%s/trexd.pub", state_dir);
+	if (access(priv, F_OK) < 0) {
+		if (errno != ENOENT)
+			return trex_err_set(err, -errno, "%s", priv);
+		int r = trex_key_generate(priv, pub, err);
+		if (r < 0)
+			return r;
+		trex_log(TREX_LOG_INFO, "trexd_key_generated", "path=%s", priv);
+	}
+	if (trex_key_load_private(priv, key, err) < 0)
+		return err->code;
+	size_t len;
+	if (trex_read_file(AT_FDCWD, pub, 64 * 1024, pub_pem, &len, err) < 0)
+		return err->code;
+	/* the public file must belong to the private key: a swapped .pub
+	 * would make clients pin a key trexd does not sign with */
+	struct trex_key *pk = NULL;
+	char pid[65];
+	if (trex_key_parse_public(*pub_pem, len, &pk, err) < 0)
+		return err->code;
+	trex_key_id(pk, pid);
+	trex_key_free(pk);
+	trex_key_id(*key, key_id);
+	if (strcmp(pid, key_id) != 0)
+		return trex_err_setx(err, -EINVAL, "%s does not match %s", pub, priv);
+	return 0;
+}
+
+static const char *mon_type_name(uint32_t t)
+{
+	return t < MON_NTYPES && mon_type_names[t] ? mon_type_names[t] : "unknown";
+}
+
+static void mon_audit(struct monitor *mo, const char *event, json_t *fields)
+{
+	struct trex_err err = { 0 };
+	if (mo->log_open && audit_append(&mo->log, event, fields, &err) < 0)
+		trex_log(TREX_LOG_ERROR, "monitor_audit_failed", "event=%s code=%d", event, err.code);
+}
+
+static int mon_reply(struct monitor *mo, struct mon_writer *w)
+{
+	int n = mon_end(w);
+	if (n < 0)
+		return n;
+	return mon_send(mo->o->sock, w->buf, (size_t)n, NULL, 0);
+}
+
+/* Refuse request `type` (err says which field and why: never its value,
+ * a compromised service may put anything there), on the record. */
+static int mon_refuse(struct monitor *mo, uint32_t type, const struct trex_err *err)
+{
+	trex_log(TREX_LOG_WARN, "monitor_refused", "request=%s reason=\"%s\"", mon_type_name(type),
+		 err->msg);
+	json_t *f = json_pack("{s:s,s:s}", "request", mon_type_name(type), "reason", err->msg);
+	mon_audit(mo, "monitor_refused", f);
+	json_decref(f);
+	struct mon_writer w;
+	mon_begin(&w, mo->out, MON_REFUSED);
+	mon_put_str(&w, err->msg, strlen(err->msg));
+	return mon_reply(mo, &w);
+}
+
+static int mon_ok_fds(struct monitor *mo, uint64_t num, const char *text, const char *text2,
+		      const int *fds, int n_fds)
+{
+	struct mon_writer w;
+	mon_begin(&w, mo->out, MON_OK);
+	mon_put_u64(&w, num);
+	mon_put_str(&w, text ? text : "", text ? strlen(text) : 0);
+	mon_put_str(&w, text2 ? text2 : "", text2 ? strlen(text2) : 0);
+	int n = mon_end(&w);
+	if (n < 0)
+		return n;
+	return mon_send(mo->o->sock, w.buf, (size_t)n, fds, n_fds);
+}
+
+static int mon_ok(struct monitor *mo, uint64_t num, const char *text, const char *text2)
+{
+	return mon_ok_fds(mo, num, text, text2, NULL, 0);
+}
+
+/* The configured TLS files, opened here: the service may not read the
+ * key file itself (it need not be the service user's), and reads the
+ * monitor's configuration's files, the one it checks requests against. */
+static int mon_tls_files(struct monitor *mo, struct trex_err *err)
+{
+	const struct tls_config *t = &mo->d.cfg->tls;
+	if (!t->listen)
+		return trex_err_setx(err, -EPERM, "no tls listener is configured");
+	const char *paths[3] = { t->cert, t->key, t->client_ca };
+	static const char *const names[3] = { "tls.cert", "tls.key", "tls.client_ca" };
+	int fds[3] = { -1, -1, -1 }, r = 0;
+	for (int i = 0; i < 3 && r == 0; i++)
+		if ((fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+			r = trex_err_set(err, -errno, "%s %s", names[i], paths[i]);
+	if (r == 0)
+		r = mon_ok_fds(mo, 0, NULL, NULL, fds, 3);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return r < 0 && err->code == 0 ? trex_err_set(err, r, "send") : r;
+}
+
+/* rel below STATE, reached without a link on the way (the service owns
+ * everything below STATE and could plant one): an fd, or -errno */
+static int mon_open_state(struct monitor *mo, const char *rel)
+{
+	_cleanup_close_ int state = open(mo->d.cfg->state_dir,
+					 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (state < 0)
+		return -errno;
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, state, rel, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* STATE/jobs/ID: a job id of trexd's form, and it and the folders the
+ * sandbox is given real folders with no link on the way. (trex-sandbox
+ * opens them again by path: a service racing a link in after this check
+ * is a residual risk, docs/DESIGN.md.) */
+static int mon_check_job(struct monitor *mo, const char *id, int check, char *dir, size_t len,
+			 struct trex_err *err)
+{
+	if (!mon_job_id_ok(id))
+		return trex_err_setx(err, -EPERM, "job: not a job id");
+	snprintf(dir, len, "%s/jobs/%s", mo->d.cfg->state_dir, id);
+	static const char *const run[] = { "", "/code", "/stage", NULL };
+	static const char *const chk[] = { "", "/checkin", "/checked", NULL };
+	for (const char *const *sub = check ? chk : run; *sub; sub++) {
+		char rel[128];
+		snprintf(rel, sizeof(rel), "jobs/%s%s", id, *sub);
+		int fd = mon_open_state(mo, rel);
+		if (fd < 0)
+			return trex_err_setx(err, -EPERM, "job: no job folder%s", *sub);
+		close(fd);
+	}
+	return 0;
+}
+
+/* A job's sandbox: fds 1-3 the service's pipes, 4 the seccomp profile. */
+static int mon_fork_exec(struct monitor *mo, char *const *argv, const int *fds, pid_t *out,
+			 struct trex_err *err)
+{
+	_cleanup_close_ int bpf = -1;
+	if (mo->o->seccomp_fd >= 0) {
+		/* a fresh open file description per spawn: the sandbox reads
+		 * the blob from offset 0 and must not move another's offset */
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", mo->o->seccomp_fd);
+		bpf = open(path, O_RDONLY | O_CLOEXEC);
+		if (bpf < 0)
+			return trex_err_set(err, -errno, "seccomp profile");
+	}
+	_cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null < 0)
+		return trex_err_set(err, -errno, "/dev/null");
+	/* an exec that fails is told through this pipe (closed by a good
+	 * exec): the request is answered with it, as uv_spawn would */
+	int ep[2];
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		return trex_err_set(err, -errno, "pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(ep[0]);
+		close(ep[1]);
+		return trex_err_set(err, -errno, "fork");
+	}
+	if (pid == 0) {
+		/* as uv_spawn leaves a child: default dispositions, no mask */
+		for (int s = 1; s < NSIG; s++)
+			signal(s, SIG_DFL);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* above 4 first, so no dup2 below overwrites a source */
+		int src[5] = { null, fds[0], fds[1], fds[2], bpf };
+		int hi[5];
+		for (int i = 0; i < 5; i++)
+			hi[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 16);
+		for (int i = 0; i < 5; i++)
+			if (hi[i] >= 0 && dup2(hi[i], i) < 0)
+				_exit(127);
+		int report = fcntl(ep[1], F_DUPFD_CLOEXEC, bpf >= 0 ? 5 : 4);
+		closefrom(report + 1);
+		close_range(bpf >= 0 ? 5 : 4, (unsigned)report - 1, 0);
+		execv(argv[0], argv);
+		int e = errno;
+		ssize_t w = write(report, &e, sizeof(e));
+		(void)w;
+		_exit(127);
+	}
+	close(ep[1]);
+	int e = 0;
+	ssize_t n;
+	do
+		n = read(ep[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(ep[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		waitpid(pid, NULL, 0);
+		return trex_err_set(err, -e, "could not start %s", argv[0]);
+	}
+	*out = pid;
+	return 0;
+}
+
+static int mon_add_kid(struct monitor *mo, pid_t pid, const char *job, int check)
+{
+	if (mo->n_kids == MON_KIDS_MAX)
+		return -EAGAIN;
+	mo->kids[mo->n_kids].pid = pid;
+	mo->kids[mo->n_kids].check = check;
+	snprintf(mo->kids[mo->n_kids].job, sizeof(mo->kids[0].job), "%s", job);
+	mo->n_kids++;
+	return 0;
+}
+
+static struct mon_kid *mon_find_kid(struct monitor *mo, pid_t pid)
+{
+	for (size_t i = 0; i < mo->n_kids; i++)
+		if (mo->kids[i].pid == pid)
+			return &mo->kids[i];
+	return NULL;
+}
+
+static int mon_spawn_run(struct monitor *mo, const struct mon_msg *m, const int *fds,
+			 pid_t *pid, struct trex_err *err)
+{
+	const struct config *c = mo->d.cfg;
+	char dir[PATH_MAX];
+	int r = mon_check_job(mo, m->job, 0, dir, sizeof(dir), err);
+	if (r < 0)
+		return r;
+	const struct dataset *ds = config_dataset(c, m->dataset);
+	const struct runtime *rt = config_runtime(c, m->runtime);
+	if (!ds)
+		return trex_err_setx(err, -EPERM, "dataset: not configured");
+	if (!rt)
+		return trex_err_setx(err, -EPERM, "runtime: not configured");
+	static const char *const names[MON_NLIMITS] = { "memory_mb", "cpu_seconds",
+							"wall_seconds", "pids", "output_mb" };
+	const long max[MON_NLIMITS] = { c->limits_max.memory_mb, c->limits_max.cpu_seconds,
+					c->limits_max.wall_seconds, c->limits_max.pids,
+					c->limits_max.output_mb };
+	for (int i = 0; i < MON_NLIMITS; i++)
+		if (m->limits[i] < 1 || m->limits[i] > (uint64_t)max[i])
+			return trex_err_setx(err, -EPERM, "%s: not within 1 to the configured %ld",
+					     names[i], max[i]);
+	struct limits l = { (long)m->limits[MON_LIM_MEMORY], (long)m->limits[MON_LIM_CPU],
+			    (long)m->limits[MON_LIM_WALL], (long)m->limits[MON_LIM_PIDS],
+			    (long)m->limits[MON_LIM_OUTPUT] };
+	json_t *cmd = json_array();
+	for (size_t i = 0; cmd && i < m->n_list; i++)
+		json_array_append_new(cmd, json_string(m->list[i]));
+	if (!cmd || json_array_size(cmd) != m->n_list || m->list[0][0] == '\0') {
+		json_decref(cmd);
+		return trex_err_setx(err, -EPERM, "command: not valid UTF-8 strings");
+	}
+	struct jobargs a = { 0 };
+	jobargs_run(&a, c, ds, rt, &l, dir, m->job, cmd, mo->o->seccomp_fd >= 0);
+	json_decref(cmd);
+	r = a.oom ? trex_err_setx(err, -ENOMEM, "out of memory")
+		  : mon_fork_exec(mo, a.v, fds, pid, err);
+	jobargs_free(&a);
+	return r;
+}
+
+static int mon_spawn_check(struct monitor *mo, const struct mon_msg *m, const int *fds,
+			   pid_t *pid, struct trex_err *err)
+{
+	const struct config *c = mo->d.cfg;
+	char dir[PATH_MAX], ids[PATH_MAX], prev[PATH_MAX];
+	int r = mon_check_job(mo, m->job, 1, dir, sizeof(dir), err);
+	if (r < 0)
+		return r;
+	if (m->num < 1 || m->num > (uint64_t)c->limits_max.output_mb)
+		return trex_err_setx(err, -EPERM, "output_mb: not within 1 to the configured %ld",
+				     c->limits_max.output_mb);
+	char rel[256];
+	int fd = -1;
+	if (m->ids_key[0]) {
+		snprintf(ids, sizeof(ids), "%s/idindex/%s", c->state_dir, m->ids_key);
+		snprintf(rel, sizeof(rel), "idindex/%s", m->ids_key);
+		if (!mon_name_ok(m->ids_key) || (fd = mon_open_state(mo, rel)) < 0)
+			return trex_err_setx(err, -EPERM, "id_index: no index folder of that name");
+		close(fd);
+	}
+	if (m->num2 > 1)
+		return trex_err_setx(err, -EPERM, "previous: not 0 or 1");
+	snprintf(prev, sizeof(prev), "%s/previous", dir);
+	snprintf(rel, sizeof(rel), "jobs/%s/previous", m->job);
+	if (m->num2) {
+		if ((fd = mon_open_state(mo, rel)) < 0)
+			return trex_err_setx(err, -EPERM, "previous: no folder of previous tables");
+		close(fd);
+	}
+	json_t *present = json_array();
+	for (size_t i = 0; present && i < m->n_list; i++) {
+		if (!manifest_path_ok(m->list[i], strlen(m->list[i]))) {
+			json_decref(present);
+			return trex_err_setx(err, -EPERM, "files: item %zu is not a safe relative path",
+					     i);
+		}
+		json_array_append_new(present, json_string(m->list[i]));
+	}
+	if (!present || json_array_size(present) != m->n_list) {
+		json_decref(present);
+		return trex_err_setx(err, -EPERM, "files: not valid UTF-8 strings");
+	}
+	struct jobargs a = { 0 };
+	r = jobargs_check(&a, c, dir, m->job, (long)m->num, m->ids_key[0] ? ids : NULL,
+			  m->num2 ? prev : NULL, present, mo->o->seccomp_fd >= 0, err);
+	json_decref(present);
+	if (r == 0)
+		r = a.oom ? trex_err_setx(err, -ENOMEM, "out of memory")
+			  : mon_fork_exec(mo, a.v, fds, pid, err);
+	jobargs_free(&a);
+	return r;
+}
+
+static int mon_open_beneath(int dir, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dir, rel, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static int mon_hex64(const char *s)
+{
+	if (!s || strlen(s) != 64)
+		return 0;
+	for (int i = 0; i < 64; i++)
+		if (!strchr("0123456789abcdef", s[i]))
+			return 0;
+	return 1;
+}
+
+/* Every file of a release manifest, hashed again in
+ * STATE/release/PROJECT/JOB: the same size and SHA-256, or a refusal. */
+static int mon_rehash(struct monitor *mo, const char *project, const char *job, json_t *files,
+		      struct trex_err *err)
+{
+	if (json_array_size(files) == 0)
+		return 0;
+	char rel[256];
+	snprintf(rel, sizeof(rel), "release/%s/%s", project, job);
+	_cleanup_close_ int dfd = mon_open_state(mo, rel);
+	if (dfd < 0)
+		return trex_err_setx(err, -EPERM, "files: the job has no release folder");
+	size_t i;
+	json_t *f;
+	json_array_foreach(files, i, f) {
+		const char *name = json_string_value(json_object_get(f, "file"));
+		const char *sha = json_string_value(json_object_get(f, "sha256"));
+		json_t *size = json_object_get(f, "size");
+		if (!name || !manifest_path_ok(name, strlen(name)) || !mon_hex64(sha) ||
+		    !json_is_integer(size))
+			return trex_err_setx(err, -EPERM, "files[%zu]: file, sha256 or size not valid",
+					     i);
+		_cleanup_close_ int fd = mon_open_beneath(dfd, name);
+		struct stat st;
+		char got[TREX_SHA256_HEX_LEN + 1];
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_size != (off_t)json_integer_value(size) || trex_sha256_fd(fd, got) < 0 ||
+		    strcmp(got, sha) != 0)
+			return trex_err_setx(err, -EPERM, "files[%zu]: not the released file", i);
+	}
+	return 0;
+}
+
+/* A release manifest is signed only as the canonical text of what it
+ * says, naming this key, after every file it lists was hashed here. */
+static int mon_check_release(struct monitor *mo, const struct mon_msg *m, struct trex_err *err)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb(m->text, m->text_len, JSON_REJECT_DUPLICATES, &jerr);
+	char *canon = json_is_object(doc)
+			      ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
+			      : NULL;
+	int r = 0;
+	if (!canon || strlen(canon) != m->text_len || memcmp(canon, m->text, m->text_len) != 0) {
+		r = trex_err_setx(err, -EPERM, "text: not a canonical JSON object");
+		goto out;
+	}
+	const char *job = json_string_value(json_object_get(doc, "job"));
+	const char *project = json_string_value(json_object_get(doc, "project"));
+	const char *key_id = json_string_value(json_object_get(doc, "key_id"));
+	json_t *files = json_object_get(doc, "files");
+	if (json_object_get(doc, "signature") || !key_id || strcmp(key_id, mo->key_id) != 0) {
+		r = trex_err_setx(err, -EPERM, "text: key_id is not this key's, or signed already");
+		goto out;
+	}
+	if (!job || !mon_job_id_ok(job) || !project || !mon_name_ok(project) ||
+	    !json_is_array(files) || json_array_size(files) > MANIFEST_MAX_OUTPUTS) {
+		r = trex_err_setx(err, -EPERM, "text: job, project or files not valid");
+		goto out;
+	}
+	r = mon_rehash(mo, project, job, files, err);
+out:
+	free(canon);
+	json_decref(doc);
+	return r;
+}
+
+/* "trex-audit-checkpoint seq=S hash=H[ jobs=J store_seq=K]" exactly as
+ * audit_checkpoint_text writes it; seq never goes back. */
+static int mon_check_checkpoint(struct monitor *mo, const struct mon_msg *m,
+				struct trex_err *err)
+{
+	unsigned long long seq = 0, jobs = 0, high = 0;
+	char hash[65] = "", again[256];
+	int used = 0;
+	int n = sscanf(m->text, "trex-audit-checkpoint seq=%20llu hash=%64[0-9a-f] jobs=%20llu"
+			" store_seq=%20llu%n", &seq, hash, &jobs, &high, &used);
+	if (n == 4)
+		snprintf(again, sizeof(again), "trex-audit-checkpoint seq=%llu hash=%s jobs=%llu"
+			 " store_seq=%llu", seq, hash, jobs, high);
+	else if (n == 2)
+		snprintf(again, sizeof(again), "trex-audit-checkpoint seq=%llu hash=%s", seq, hash);
+	if ((n != 4 && n != 2) || !mon_hex64(hash) || strcmp(again, m->text) != 0)
+		return trex_err_setx(err, -EPERM, "text: not a checkpoint text");
+	if (seq < mo->last_checkpoint)
+		return trex_err_setx(err, -EPERM, "text: seq is before the last signed checkpoint");
+	/* the line it names is the log's, in a chain verified here */
+	char p[PATH_MAX];
+	struct trex_err lerr = { 0 };
+	snprintf(p, sizeof(p), "%s/audit.log", mo->d.cfg->state_dir);
+	if (audit_follow(p, &mo->follow, seq, &lerr) < 0) {
+		trex_log(TREX_LOG_WARN, "monitor_audit_follow", "error=\"%s\"", lerr.msg);
+		return trex_err_setx(err, -EPERM, "text: seq is not a line of an intact audit log");
+	}
+	if (strcmp(mo->follow.head, hash) != 0)
+		return trex_err_setx(err, -EPERM, "text: hash is not that of the audit log's line");
+	mo->last_checkpoint = seq;
+	return 0;
+}
+
+static int mon_sign(struct monitor *mo, const struct mon_msg *m, struct trex_err *err)
+{
+	int r = m->type == MON_SIGN_RELEASE ? mon_check_release(mo, m, err)
+					    : mon_check_checkpoint(mo, m, err);
+	if (r < 0)
+		return mon_refuse(mo, m->type, err);
+	char *sig = NULL;
+	if (trex_sign(mo->key, m->text, m->text_len, &sig, err) < 0)
+		return mon_refuse(mo, m->type, err);
+	r = mon_ok(mo, 0, sig, NULL);
+	trex_free(sig);
+	return r;
+}
+
+static int mon_kill(struct monitor *mo, const struct mon_msg *m, struct trex_err *err)
+{
+	if (m->num2 != SIGTERM && m->num2 != SIGKILL)
+		return trex_err_setx(err, -EPERM, "signal: not SIGTERM or SIGKILL");
+	if (m->num == 0 || m->num > INT_MAX || !mon_find_kid(mo, (pid_t)m->num))
+		return trex_err_setx(err, -EPERM, "pid: not a sandbox of this monitor");
+	if (kill((pid_t)m->num, (int)m->num2) < 0)
+		return trex_err_set(err, -errno, "kill");
+	return 0;
+}
+
+/* One datagram from the service: answered, whatever it holds. */
+static int mon_handle(struct monitor *mo, int n, int *fds, int n_fds)
+{
+	struct trex_err err = { 0 };
+	struct mon_msg *m = mo->msg;
+	int r;
+	if (n < 0) {
+		trex_err_setx(&err, -EBADMSG, "datagram over %u bytes or with too many fds",
+			      MON_MSG_MAX);
+		return mon_refuse(mo, 0, &err);
+	}
+	if (mon_parse(mo->in, (size_t)n, m, &err) < 0) {
+		r = mon_refuse(mo, (size_t)n >= 8 ? mo->in[4] : 0, &err);
+		goto out;
+	}
+	int spawn = m->type == MON_SPAWN_RUN || m->type == MON_SPAWN_CHECK;
+	if (n_fds != (spawn ? MON_NFDS : 0)) {
+		trex_err_setx(&err, -EPERM, "%d fds with the request", n_fds);
+		r = mon_refuse(mo, m->type, &err);
+		goto out;
+	}
+	switch (m->type) {
+	case MON_HELLO:
+		r = mon_ok(mo, 0, mo->key_id, mo->pub_pem);
+		break;
+	case MON_TLS_FILES:
+		r = mon_tls_files(mo, &err);
+		if (r < 0 && err.code)
+			r = mon_refuse(mo, m->type, &err);
+		break;
+	case MON_SPAWN_RUN:
+	case MON_SPAWN_CHECK: {
+		pid_t pid = -1;
+		if (mo->n_kids == MON_KIDS_MAX)
+			r = trex_err_setx(&err, -EAGAIN, "too many sandboxes");
+		else
+			r = m->type == MON_SPAWN_RUN ? mon_spawn_run(mo, m, fds, &pid, &err)
+						     : mon_spawn_check(mo, m, fds, &pid, &err);
+		if (r < 0) {
+			r = mon_refuse(mo, m->type, &err);
+			break;
+		}
+		mon_add_kid(mo, pid, m->job, m->type == MON_SPAWN_CHECK);
+		r = mon_ok(mo, (uint64_t)pid, NULL, NULL);
+		break;
+	}
+	case MON_KILL:
+		r = mon_kill(mo, m, &err) < 0 ? mon_refuse(mo, m->type, &err) : mon_ok(mo, 0, NULL, NULL);
+		break;
+	case MON_SIGN_RELEASE:
+	case MON_SIGN_CHECKPOINT:
+		r = mon_sign(mo, m, &err);
+		break;
+	default:
+		trex_err_setx(&err, -EPERM, "not a request");
+		r = mon_refuse(mo, m->type, &err);
+		break;
+	}
+out:
+	for (int i = 0; i < n_fds; i++)
+		close(fds[i]);
+	return r;
+}
+
+/* What trex-sandbox collected (root's files, regular files and folders
+ * only) becomes the service user's, so that the service can remove it
+ * again (recovery, a check made again). */
+static void mon_give_outputs(struct monitor *mo, const struct mon_kid *k)
+{
+	if (!mo->o->service_uid)
+		return;
+	char rel[128];
+	snprintf(rel, sizeof(rel), "jobs/%s", k->job);
+	_cleanup_close_ int jd = mon_open_state(mo, rel);
+	struct trex_err err = { 0 };
+	if (jd < 0 || privdrop_chown_tree(jd, k->check ? "checked" : "stage", mo->o->service_uid,
+					  mo->o->service_gid, 0, &err) < 0)
+		trex_log(TREX_LOG_WARN, "monitor_chown_failed", "job=%s code=%d", k->job,
+			 jd < 0 ? jd : err.code);
+}
+
+/* Every child that ended: a sandbox's end goes to the service; the
+ * service's own end is returned in *service_status (-1 while alive). */
+static void mon_reap(struct monitor *mo, int *service_status)
+{
+	int st;
+	pid_t pid;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid == mo->o->service) {
+			*service_status = st;
+			continue;
+		}
+		struct mon_kid *k = mon_find_kid(mo, pid);
+		if (!k)
+			continue;
+		mon_give_outputs(mo, k);
+		*k = mo->kids[--mo->n_kids];
+		struct mon_writer w;
+		mon_begin(&w, mo->out, MON_EXITED);
+		mon_put_u64(&w, (uint64_t)pid);
+		mon_put_u64(&w, WIFEXITED(st) ? (uint64_t)WEXITSTATUS(st) : 0);
+		mon_put_u64(&w, WIFSIGNALED(st) ? (uint64_t)WTERMSIG(st) : 0);
+		int n = mon_end(&w);
+		if (n > 0 && mo->o->events >= 0)
+			mon_send(mo->o->events, w.buf, (size_t)n, NULL, 0);
+	}
+}
+
+static void mon_end_kids(struct monitor *mo)
+{
+	for (size_t i = 0; i < mo->n_kids; i++)
+		kill(mo->kids[i].pid, SIGKILL);
+	/* their jobs die with them (PR_SET_PDEATHSIG, pid namespace) */
+	for (size_t i = 0; i < mo->n_kids; i++)
+		waitpid(mo->kids[i].pid, NULL, 0);
+	if (mo->n_kids)
+		trex_log(TREX_LOG_WARN, "monitor_sandboxes_ended", "count=%zu", mo->n_kids);
+	mo->n_kids = 0;
+}
+
+static int mon_start(struct monitor *mo, struct trex_err *err)
+{
+	mo->msg = trex_malloc(sizeof(*mo->msg));
+	mo->in = trex_malloc(MON_MSG_MAX);
+	mo->out = trex_malloc(MON_MSG_MAX);
+	if (!mo->msg || !mo->in || !mo->out)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	int r = monitor_load_key(mo->d.cfg->state_dir, &mo->key, mo->key_id, &mo->pub_pem, err);
+	if (r < 0)
+		return r;
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/monitor.log", mo->d.cfg->state_dir);
+	if (audit_open(p, &mo->log, err) < 0)
+		return trex_err_prefix(err, "monitor log");
+	mo->log_open = 1;
+	json_t *f = json_pack("{s:s,s:i}", "key_id", mo->key_id, "service", (int)mo->o->service);
+	mon_audit(mo, "monitor_started", f);
+	json_decref(f);
+	return 0;
+}
+
+int monitor_run(const struct monitor_opts *o)
+{
+	struct monitor *mo = trex_calloc(1, sizeof(*mo));
+	if (!mo)
+		return 1;
+	mo->o = o;
+	mo->d.cfg = o->cfg;
+	audit_follow_init(&mo->follow);
+	sigset_t set;
+	monitor_sigset(&set);
+	struct trex_err err = { 0 };
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	int service_status = -1, sock_open = 1, rc = 1;
+	if (sfd < 0)
+		trex_err_set(&err, -errno, "signalfd");
+	if (sfd < 0 || mon_start(mo, &err) < 0) {
+		fprintf(stderr, "trexd: monitor: %s\n", err.msg);
+		/* the service learns it at its first request (end of file) */
+		if (o->service > 0)
+			kill(o->service, SIGKILL);
+		sock_open = 0;
+	}
+	for (;;) {
+		if (o->service > 0 && service_status != -1)
+			break;
+		if (o->service <= 0 && !sock_open)
+			break;
+		struct pollfd pf[2] = { { .fd = sfd, .events = POLLIN },
+					{ .fd = sock_open ? o->sock : -1, .events = POLLIN } };
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[1].revents) {
+			int fds[MON_NFDS], n_fds = 0;
+			int n = mon_recv(o->sock, mo->in, fds, &n_fds);
+			if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EAGAIN))
+				sock_open = 0; /* the service is gone, or going */
+			else if (mon_handle(mo, n, fds, n_fds) < 0)
+				sock_open = 0;
+		}
+		if (sfd >= 0 && pf[0].revents) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				int sig = (int)si.ssi_signo;
+				if (sig == SIGCHLD)
+					mon_reap(mo, &service_status);
+				else if (sig == SIGHUP && o->reload) {
+					struct trex_err rerr = { 0 };
+					if (reload_config(&mo->d, &rerr) < 0)
+						trex_log(TREX_LOG_ERROR, "monitor_reload_failed",
+							 "kept=old error=\"%s\"", rerr.msg);
+					if (o->service > 0)
+						kill(o->service, sig);
+				} else if (o->service > 0 && sig != SIGHUP)
+					kill(o->service, sig);
+				/* one read per wake-up: the socket is polled
+				 * again between two signals */
+				break;
+			}
+		}
+	}
+	mon_end_kids(mo);
+	if (o->service > 0 && service_status != -1) {
+		if (WIFEXITED(service_status))
+			rc = WEXITSTATUS(service_status);
+		else {
+			trex_log(TREX_LOG_ERROR, "service_died", "signal=%d",
+				 WIFSIGNALED(service_status) ? WTERMSIG(service_status) : 0);
+			rc = 1;
+		}
+	} else if (o->service <= 0)
+		rc = 0;
+	/* the service bound it as root and may not remove it as itself */
+	struct stat sst;
+	if (o->socket && o->service > 0 && lstat(o->socket, &sst) == 0 && S_ISSOCK(sst.st_mode))
+		unlink(o->socket);
+	if (mo->log_open) {
+		json_t *f = json_pack("{s:i}", "status", rc);
+		mon_audit(mo, "monitor_stopped", f);
+		json_decref(f);
+		audit_close(&mo->log);
+	}
+	if (sfd >= 0)
+		close(sfd);
+	trex_key_free(mo->key);
+	trex_free(mo->pub_pem);
+	trex_free(mo->msg);
+	trex_free(mo->in);
+	trex_free(mo->out);
+	trex_free(mo);
+	return rc;
+}
