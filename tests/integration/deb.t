@@ -91,7 +91,7 @@ eq "trex group made" "trex" "$(getent group trex | cut -d: -f1)"
 eq "trexd system account, no shell" "/usr/sbin/nologin" "$(getent passwd trexd | cut -d: -f7)"
 uid=$(id -u trexd 2>/dev/null || echo 99999)
 t "trexd is a system uid" test "$uid" -lt 1000
-eq "/var/lib/trex root 0700" "700 root root" "$(stat -c '%a %U %G' /var/lib/trex)"
+eq "/var/lib/trex trexd:trexd 0700" "700 trexd trexd" "$(stat -c '%a %U %G' /var/lib/trex)"
 eq "/etc/trex/trexd.json root:trexd 0640" "640 root trexd" "$(stat -c '%a %U %G' /etc/trex/trexd.json)"
 t "trexd.service enabled" test -L /etc/systemd/system/multi-user.target.wants/trexd.service
 t "systemd-analyze verify trexd.service" systemd-analyze verify --man=no /lib/systemd/system/trexd.service
@@ -126,6 +126,8 @@ t "... anyone else cannot" sh -c '! setpriv --reuid=65534 --regid=65534 --clear-
 	curl -sf --unix-socket /run/trex/trexd.sock http://trex/healthz'
 kill -TERM $pid; wait $pid
 t "trexd made its state in /var/lib/trex" test -f /var/lib/trex/trexd.db
+eq "... the store is the service account's" trexd "$(stat -c %U /var/lib/trex/trexd.db)"
+eq "... the signing key root's, 0600" "600 root" "$(stat -c '%a %U' /var/lib/trex/trexd.key)"
 # a job, through the installed client, trexd, trex-sandbox and trex-check
 # (quick start: no permit; the installed binaries find each other and the
 # packs through /usr, nothing from the checkout)
