@@ -31,6 +31,19 @@ int cli_opt_error(const char *verb, int c, char **argv)
 	return cli_usage_error(verb, "unknown option %s", argv[optind - 1]);
 }
 
+int cli_json_only(const char *verb, int argc, char **argv, int *as_json)
+{
+	static const struct option lopts[] = { CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
+		if (c != CLI_OPT_JSON)
+			return cli_opt_error(verb, c, argv);
+		*as_json = 1;
+	}
+	return 0;
+}
+
 int cli_fail(const struct trex_err *err)
 {
 	if (err->code == CLIENT_EREFUSED && client_last_refusal()[0]) {

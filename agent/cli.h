@@ -37,6 +37,9 @@ enum cli_exit {
 /* A verb's getopt_long refused argv[optind - 1] (c is '?' or ':', its
  * optstring starts with ':'): the usage error, printed. */
 int cli_opt_error(const char *verb, int c, char **argv);
+/* A verb that takes no option but --json: its options parsed (*as_json
+ * set by --json); 0, or the usage error's exit code. */
+int cli_json_only(const char *verb, int argc, char **argv, int *as_json);
 
 struct cli_ctx {
 	const char *socket; /* the endpoint: a socket path, or https://HOST:PORT (--url) */

@@ -59,14 +59,10 @@ static int fetch_list(const struct cli_ctx *ctx, const char *id, json_t **output
 
 int cli_outputs(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option lopts[] = { CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
-	int as_json = ctx->json, c;
-	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
-		if (c == CLI_OPT_JSON)
-			as_json = 1;
-		else
-			return cli_opt_error("outputs", c, argv);
-	}
+	int as_json = ctx->json;
+	int r0 = cli_json_only("outputs", argc, argv, &as_json);
+	if (r0)
+		return r0;
 	if (argc - optind != 1)
 		return cli_usage_error("outputs", "usage: trex outputs JOB");
 	char id[160];

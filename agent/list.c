@@ -156,14 +156,10 @@ static void logs_refused(const char *id, const char *name, const struct client_r
 
 int cli_logs(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option lopts[] = { CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
-	int as_json = ctx->json, c;
-	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
-		if (c == CLI_OPT_JSON)
-			as_json = 1;
-		else
-			return cli_opt_error("logs", c, argv);
-	}
+	int as_json = ctx->json;
+	int r0 = cli_json_only("logs", argc, argv, &as_json);
+	if (r0)
+		return r0;
 	argc -= optind - 1;
 	argv += optind - 1;
 	if (argc < 2 || argc > 3 ||

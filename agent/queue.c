@@ -319,14 +319,10 @@ static const json_t *show_entry(const json_t *report, const char *name)
 
 int cli_review_show(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option lopts[] = { CLI_JSON_OPTION, { NULL, 0, NULL, 0 } };
-	int as_json = ctx->json, c;
-	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
-		if (c == CLI_OPT_JSON)
-			as_json = 1;
-		else
-			return cli_opt_error("review show", c, argv);
-	}
+	int as_json = ctx->json;
+	int r0 = cli_json_only("review show", argc, argv, &as_json);
+	if (r0)
+		return r0;
 	if (argc - optind != 2)
 		return cli_usage_error("review show", "usage: trex review show JOB FILE");
 	const char *file = argv[optind + 1];

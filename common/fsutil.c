@@ -2,6 +2,7 @@
 #include "alloc.h"
 #include "cleanup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -128,4 +129,40 @@ int trex_mkdir_p(const char *path, mode_t mode, struct trex_err *err)
 		}
 	}
 	return 0;
+}
+
+int trex_open_empty_dir(const char *path, int *made, char *first, size_t first_size,
+			struct trex_err *err)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd, dfd, r = 0;
+
+	*made = mkdir(path, 0700) == 0;
+	if (!*made && errno != EEXIST)
+		return trex_err_set(err, -errno, "mkdir %s", path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return trex_err_set(err, -errno, "%s", path);
+	dfd = dup(fd);
+	d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		r = trex_err_set(err, -errno, "%s", path);
+		if (dfd >= 0)
+			close(dfd);
+		close(fd);
+		return r;
+	}
+	while (r == 0 && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			if (first)
+				snprintf(first, first_size, "%.64s", e->d_name);
+			r = -EEXIST;
+		}
+	closedir(d);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
 }

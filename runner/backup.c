@@ -325,34 +325,11 @@ static int backup_schema(sqlite3 *db)
 /* DEST: absent (made 0700) or an empty folder; its fd. */
 static int backup_dest(const char *dest, int *made, struct trex_err *err)
 {
-	*made = 0;
-	if (mkdir(dest, 0700) == 0)
-		*made = 1;
-	else if (errno != EEXIST)
-		return trex_err_set(err, -errno, "mkdir %s", dest);
-	int fd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return trex_err_set(err, -errno, "%s", dest);
-	int dfd = dup(fd);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
-		int e = -errno;
-		if (dfd >= 0)
-			close(dfd);
-		close(fd);
-		return trex_err_set(err, e, "%s", dest);
-	}
-	struct dirent *e;
-	int empty = 1;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			empty = 0;
-	closedir(d);
-	if (!empty) {
-		close(fd);
+	int fd = trex_open_empty_dir(dest, made, NULL, 0, err);
+
+	if (fd == -EEXIST)
 		return trex_err_setx(err, -EEXIST, "%s is not empty: a backup goes into a new folder",
 				     dest);
-	}
 	return fd;
 }
 

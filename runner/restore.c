@@ -171,34 +171,12 @@ static int restore_extra(int src, const char *srcname, const char *rel, json_t *
 /* The target: absent (made 0700) or an empty folder. */
 static int restore_target(const char *state, int *made, struct trex_err *err)
 {
-	*made = mkdir(state, 0700) == 0;
-	if (!*made && errno != EEXIST)
-		return trex_err_set(err, -errno, "mkdir %s", state);
-	int fd = open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return trex_err_set(err, -errno, "state folder %s", state);
-	int dfd = dup(fd);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
-		int e = -errno;
-		if (dfd >= 0)
-			close(dfd);
-		close(fd);
-		return trex_err_set(err, e, "state folder %s", state);
-	}
-	struct dirent *e;
-	const char *first = NULL;
-	while (!first && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			first = e->d_name;
-	int r = first ? trex_err_setx(err, -EEXIST, "%s is not empty (it holds %.64s): restore"
-				      " only into a new or empty state folder", state, first)
-		      : 0;
-	closedir(d);
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
+	char first[80];
+	int fd = trex_open_empty_dir(state, made, first, sizeof(first), err);
+
+	if (fd == -EEXIST)
+		return trex_err_setx(err, -EEXIST, "%s is not empty (it holds %s): restore"
+				     " only into a new or empty state folder", state, first);
 	return fd;
 }
 
