@@ -35,9 +35,10 @@ static const char *cliconf_path(const char *file, const char *v)
 	if (v[0] == '/' || !strchr(file, '/'))
 		return trex_strdup(v);
 	size_t dir = (size_t)(strrchr(file, '/') - file);
-	char *p = trex_malloc(dir + strlen(v) + 2);
+	size_t n = dir + strlen(v) + 2;
+	char *p = trex_malloc(n);
 	if (p)
-		sprintf(p, "%.*s/%s", (int)dir, file, v);
+		snprintf(p, n, "%.*s/%s", (int)dir, file, v);
 	return p;
 }
 

@@ -73,7 +73,18 @@ static void on_exit_cb(uv_process_t *p, int64_t st, int sig)
 
 int main(int argc, char **argv)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 300;
+	int n = 300;
+	if (argc > 1) {
+		char *end;
+		long v;
+		errno = 0;
+		v = strtol(argv[1], &end, 10);
+		if (errno || end == argv[1] || *end || v < 1 || v > 1000000) {
+			fprintf(stderr, "monbench: N takes 1 to 1000000\n");
+			return 2;
+		}
+		n = (int)v;
+	}
 	char dir[] = "/tmp/monbench-XXXXXX", p[512], text[1024];
 	if (!mkdtemp(dir))
 		return 1;
