@@ -369,7 +369,7 @@ static double diff_alike(const struct diff_codes *a, const struct diff_codes *b)
 
 	for (size_t i = 0; i < s->cap; i++)
 		both += s->h[i] && diff_codes_has(l, s->h[i]);
-	return both * 2 > s->n ? (double)both / (double)(a->n + b->n - both) : -1;
+	return sdc_codes_alike(both, a->n, b->n) ? (double)both / (double)(a->n + b->n - both) : -1;
 }
 
 /* Pair d's unnamed dimensions by content (the top comment) with the

@@ -1,8 +1,7 @@
 /* Dimensions by content for the joint check (jointdims.h). A hostile
  * analyst renames a margin's dimension (`area` for `region`) so that
  * names no longer link it with the table it gives back; the codes still
- * do. Same rule as differencing (difference.c): more than half of the
- * smaller set of codes shared. */
+ * do. Same rule as differencing (sdc_codes_alike). */
 #include "jointdims.h"
 
 #include <errno.h>
@@ -10,6 +9,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "sdc.h"
 
 void joint_codes_free(struct joint_codes *c)
 {
@@ -47,8 +47,9 @@ int joint_codes_of(const struct csv_table *c, int col, const struct output_decl 
 
 bool joint_codes_alike(const struct joint_codes *a, const struct joint_codes *b)
 {
-	size_t i = 0, j = 0, shared = 0, small = a->n < b->n ? a->n : b->n;
+	size_t i = 0, j = 0, shared = 0;
 
+	/* a column of one code (a constant) says nothing of its dimension */
 	if (a->n < 2 || b->n < 2)
 		return false;
 	while (i < a->n && j < b->n) {
@@ -57,7 +58,7 @@ bool joint_codes_alike(const struct joint_codes *a, const struct joint_codes *b)
 		i += c <= 0;
 		j += c >= 0;
 	}
-	return shared * 2 > small;
+	return sdc_codes_alike(shared, a->n, b->n);
 }
 
 int joint_codes_union(struct joint_codes *into, const struct joint_codes *add)

@@ -288,6 +288,15 @@ size_t sdc_column_list(const bool *named, size_t nc, char *list, size_t size);
 void sdc_undeclared_columns(const struct sdc_table *t, struct sdc_result *res);
 void sdc_identifier(const struct sdc_table *t, struct sdc_result *res, size_t row, size_t col);
 
+/* Two sets of codes are of one dimension, however its column is named
+ * (differencing pairs an earlier table's columns by it, the joint check
+ * links tables' dimensions): more than half of the smaller set shared,
+ * so a new category, or one dropped, still leaves them alike. */
+static inline bool sdc_codes_alike(size_t shared, size_t na, size_t nb)
+{
+	return shared * 2 > (na < nb ? na : nb);
+}
+
 /* A missing-value token: empty, NA, N/A, NaN, nan, NAN, null, NULL, None, "." */
 bool sdc_is_missing(const char *s);
 /* Number in a cell: 0 and *out, 1 for a missing value (empty, NA, NaN...),
