@@ -13,6 +13,7 @@ struct fixture {
 	struct sdc_table t;
 	struct sdc_result res;
 	struct policy pol;
+	struct sdc_margins m; /* the audit's tests build it (fx_open_margins) */
 };
 
 static inline void fx_open(struct fixture *fx, const char *csv, const char *manifest)
@@ -29,8 +30,19 @@ static inline void fx_open(struct fixture *fx, const char *csv, const char *mani
 	assert_int_equal(sdc_result_init(&fx->res, fx->csv.nrows), 0);
 }
 
+/* fx_open, and the table's margins and what its largest contributors
+ * know (audit.c reads them) */
+static inline void fx_open_margins(struct fixture *fx, const char *csv, const char *manifest)
+{
+	struct trex_err err = {0};
+	fx_open(fx, csv, manifest);
+	assert_int_equal(suppress_margins_build(&fx->t, &fx->m, &err), 0);
+	assert_int_equal(audit_insiders(&fx->pol, &fx->t, &fx->m, &err), 0);
+}
+
 static inline void fx_close(struct fixture *fx)
 {
+	suppress_margins_free(&fx->m);
 	sdc_result_free(&fx->res);
 	manifest_free(&fx->man);
 	csv_free(&fx->csv);

@@ -15,39 +15,7 @@
 
 #include "policies/check/mip.h"
 #include "policies/check/sdc.h"
-
-struct fixture {
-	struct csv_table csv;
-	struct output_manifest man;
-	struct sdc_table t;
-	struct sdc_result res;
-	struct policy pol;
-	struct sdc_margins m;
-};
-
-static void fx_open(struct fixture *fx, const char *csv, const char *manifest)
-{
-	struct trex_err err = {0};
-	memset(fx, 0, sizeof(*fx));
-	policy_defaults(&fx->pol);
-	if (csv_parse_mem(csv, strlen(csv), "t.csv", &fx->csv, &err) != 0)
-		fail_msg("csv: %s", err.msg);
-	if (manifest_parse(manifest, strlen(manifest), "m.json", &fx->man, &err) != 0)
-		fail_msg("manifest: %s", err.msg);
-	if (sdc_table_open(&fx->t, &fx->csv, &fx->man.outputs[0], "t.csv", &err) != 0)
-		fail_msg("table: %s", err.msg);
-	assert_int_equal(sdc_result_init(&fx->res, fx->csv.nrows), 0);
-	assert_int_equal(suppress_margins_build(&fx->t, &fx->m, &err), 0);
-	assert_int_equal(audit_insiders(&fx->pol, &fx->t, &fx->m, &err), 0);
-}
-
-static void fx_close(struct fixture *fx)
-{
-	suppress_margins_free(&fx->m);
-	sdc_result_free(&fx->res);
-	manifest_free(&fx->man);
-	csv_free(&fx->csv);
-}
+#include "tests/unit/check_fixture.h"
 
 /* hide rows (primary first, then complements), -1 ends each list */
 static void fx_pattern(struct fixture *fx, const int *primary, const int *secondary)
@@ -82,12 +50,11 @@ static bool fx_outsider(struct fixture *fx, size_t row, double *lo, double *hi)
 	return audit_protected(&fx->pol, &fx->t, fx->m.value[row], l[row], h[row]);
 }
 
-static void fx_check(struct fixture *fx)
+/* the whole check again, from no cell hidden (a test may have set a pattern) */
+static void fx_recheck(struct fixture *fx)
 {
-	struct trex_err err = {0};
 	memset(fx->res.state, CELL_OK, fx->csv.nrows);
-	if (sdc_check(&fx->pol, &fx->t, &fx->res, &err) != 0)
-		fail_msg("check: %s", err.msg);
+	fx_check(fx);
 }
 
 static bool fx_has_rule(const struct fixture *fx, const char *rule)
@@ -115,7 +82,7 @@ static void test_contributor_singleton_pair(void **state)
 	struct trex_err err = {0};
 	double lo, hi;
 
-	fx_open(&fx, PAIR, MAG1);
+	fx_open_margins(&fx, PAIR, MAG1);
 	fx_pattern(&fx, (int[]){0, 1, -1}, (int[]){-1});
 	/* the outsider's audit passes it */
 	assert_true(fx_outsider(&fx, 0, &lo, &hi));
@@ -138,8 +105,8 @@ static void test_contributor_singleton_pair(void **state)
 
 	/* the search adds a third hidden cell to the margin: E, and then N is
 	 * in [0, 4000] even to S's contributor */
-	fx_open(&fx, PAIR, MAG1);
-	fx_check(&fx);
+	fx_open_margins(&fx, PAIR, MAG1);
+	fx_recheck(&fx);
 	assert_int_equal(fx.res.verdict, SDC_SUPPRESSED);
 	assert_int_equal(fx.res.state[0], CELL_PRIMARY);
 	assert_int_equal(fx.res.state[1], CELL_PRIMARY);
@@ -170,7 +137,7 @@ static void test_contributor_rectangle(void **state)
 	struct trex_err err = {0};
 	double lo, hi;
 
-	fx_open(&fx, RECT, MAG2);
+	fx_open_margins(&fx, RECT, MAG2);
 	fx_pattern(&fx, (int[]){0, 5, -1}, (int[]){1, 4, -1});
 	assert_true(fx_outsider(&fx, 0, &lo, &hi));
 	assert_true(fabs(lo - 100) < 1e-6 && fabs(hi - 800) < 1e-6);
@@ -183,8 +150,8 @@ static void test_contributor_rectangle(void **state)
 	assert_true(fabs(f[5].alo - 400) < 1e-6 && fabs(f[5].ahi - 400) < 1e-6);
 	fx_close(&fx);
 
-	fx_open(&fx, RECT, MAG2);
-	fx_check(&fx);
+	fx_open_margins(&fx, RECT, MAG2);
+	fx_recheck(&fx);
 	assert_int_equal(fx.res.verdict, SDC_SUPPRESSED);
 	assert_false(fx_has_rule(&fx, "audit_contributor"));
 	assert_true(fx_holds(&fx));
@@ -206,7 +173,7 @@ static void test_coalition_dominance(void **state)
 	struct trex_err err = {0};
 	double lo, hi;
 
-	fx_open(&fx, DOM, MAG1);
+	fx_open_margins(&fx, DOM, MAG1);
 	assert_non_null(fx.m.need_hi);
 	assert_true(fabs(fx.m.need_hi[0] - 111) < 1e-9);
 	fx_pattern(&fx, (int[]){0, -1}, (int[]){1, -1});
@@ -221,8 +188,8 @@ static void test_coalition_dominance(void **state)
 	fx_close(&fx);
 
 	/* the search hides c instead: a in [0, 600] */
-	fx_open(&fx, DOM, MAG1);
-	fx_check(&fx);
+	fx_open_margins(&fx, DOM, MAG1);
+	fx_recheck(&fx);
 	assert_int_equal(fx.res.verdict, SDC_SUPPRESSED);
 	assert_int_equal(fx.res.state[0], CELL_PRIMARY);
 	assert_int_equal(fx.res.state[1], CELL_OK);
@@ -306,7 +273,7 @@ static void test_random_magnitude(void **state)
 		struct trex_err err = {0};
 
 		table_magnitude(&seed, na, nb, csv, sizeof(csv));
-		fx_open(&fx, csv, MAGR);
+		fx_open_margins(&fx, csv, MAGR);
 		for (int p = 0; p < 5; p++) {
 			for (size_t r = 0; r < fx.csv.nrows; r++) {
 				uint32_t u = rnd(&seed) % 10;
@@ -322,7 +289,7 @@ static void test_random_magnitude(void **state)
 				compared += fx.res.state[r] == CELL_PRIMARY;
 			}
 		}
-		fx_check(&fx);
+		fx_recheck(&fx);
 		if (fx.res.nprimary && fx.res.verdict == SDC_SUPPRESSED) {
 			audit_set_shortcut(false);
 			assert_true(fx_holds(&fx));
@@ -356,16 +323,16 @@ static void test_exact_magnitude_optimal(void **state)
 		bool total_used = false;
 
 		table_magnitude(&seed, na, nb, csv, sizeof(csv));
-		fx_open(&fx, csv, MAGR);
+		fx_open_margins(&fx, csv, MAGR);
 		suppress_set_exact(false);
-		fx_check(&fx);
+		fx_recheck(&fx);
 		suppress_set_exact(true);
 		for (size_t r = 0; r < fx.csv.nrows; r++)
 			if (fx.res.state[r] == CELL_SECONDARY)
 				heuristic += fx.m.value[r];
 		fx_close(&fx);
-		fx_open(&fx, csv, MAGR);
-		fx_check(&fx);
+		fx_open_margins(&fx, csv, MAGR);
+		fx_recheck(&fx);
 		for (size_t r = 0; r < fx.csv.nrows; r++) {
 			if (fx.res.state[r] == CELL_SECONDARY) {
 				chosen += fx.m.value[r];
