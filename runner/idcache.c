@@ -2,26 +2,21 @@
 #include "idcache.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <fts.h>
 #include <limits.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "buf.h"
 #include "cleanup.h"
-#include "fsutil.h"
 #include "hash.h"
 #include "log.h"
-
-extern char **environ;
+#include "monclient.h"
 
 static int idcache_fts_cmp(const FTSENT **a, const FTSENT **b)
 {
@@ -32,12 +27,17 @@ static int idcache_fts_cmp(const FTSENT **a, const FTSENT **b)
  * part of the key, so an index cached in an older format is rebuilt, not
  * handed to a checker that would refuse it. */
 #define IDCACHE_FORMAT "TREXIDS2+TREXDOM1"
+/* Built by the monitor in trex-sandbox, installed root's (monitor.c):
+ * part of the key too, so that an index the service built and owns
+ * (before issue 16's split) is not used, and a fresh one is made. */
+#define IDCACHE_BUILDER "sandbox"
 
 /* What the index depends on, hashed: its format, path, id columns, every
  * CSV file's path, size and mtime (walked in name order, so the key is
- * stable). */
-static int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 1],
-		       struct trex_err *err)
+ * stable, and without following a link: metadata only, run as root by
+ * the monitor). */
+int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 1],
+		struct trex_err *err)
 {
 	struct trex_buf b;
 	char *paths[] = { ds->path, NULL };
@@ -46,7 +46,8 @@ static int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 
 	int r = 0;
 
 	trex_buf_init(&b, 16u << 20);
-	r = trex_buf_printf(&b, "format:%s\n%s\n", IDCACHE_FORMAT, ds->path);
+	r = trex_buf_printf(&b, "format:%s\nbuilder:%s\n%s\n", IDCACHE_FORMAT, IDCACHE_BUILDER,
+			    ds->path);
 	for (size_t i = 0; r == 0 && i < ds->n_id_columns; i++)
 		r = trex_buf_printf(&b, "id:%s\n", ds->id_columns[i]);
 	fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, idcache_fts_cmp);
@@ -69,59 +70,43 @@ static int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 
 	return r < 0 ? trex_err_set(err, r, "dataset %s: index key", ds->path) : 0;
 }
 
+/* The service's side: the monitor keys the index (the service cannot
+ * walk a dataset it may not read) and builds it in trex-sandbox when it
+ * is missing; the build's end arrives as a sandbox's end (monclient.c). */
 static int idcache_get_locked(const struct config *c, const struct dataset *ds, char *dir,
 			      size_t len, struct trex_err *err)
 {
-	char key[TREX_SHA256_HEX_LEN + 1], file[PATH_MAX], tmpdir[PATH_MAX], cols[1024];
-	struct stat st;
-	size_t off = 0;
-	pid_t pid;
-	int r, status;
-
-	r = idcache_key(ds, key, err);
+	char key[TREX_SHA256_HEX_LEN + 1];
+	pid_t pid = 0;
+	int r = monc_id_index(ds->name, key, &pid, err);
 	if (r < 0)
 		return r;
 	snprintf(dir, len, "%s/idindex/%s", c->state_dir, key);
-	snprintf(file, sizeof(file), "%s/domains.json", dir);
-	if (stat(file, &st) == 0)
+	if (pid == 0)
 		return 0;
-	cols[0] = '\0'; /* no id columns: the domains, and an index of nothing */
-	for (size_t i = 0; i < ds->n_id_columns && off < sizeof(cols); i++)
-		off += (size_t)snprintf(cols + off, sizeof(cols) - off, "%s%s", i ? "," : "",
-					ds->id_columns[i]);
-	/* build next to it, then rename the folder: a crash leaves no
-	 * half-written index under the key */
-	snprintf(tmpdir, sizeof(tmpdir), "%s/idindex/.build-%s", c->state_dir, key);
-	if (trex_mkdir_p(tmpdir, 0755, err) < 0)
-		return err->code;
-	snprintf(file, sizeof(file), "%s/ids.bin", tmpdir);
-	char domfile[PATH_MAX];
-	snprintf(domfile, sizeof(domfile), "%s/domains.json", tmpdir);
-	char *argv[] = { c->check, "--build-id-index", ds->path, "--id-columns", cols,
-			 "--out", file, "--domains-out", domfile, NULL };
-	r = posix_spawn(&pid, c->check, NULL, NULL, argv, environ);
-	if (r != 0)
-		return trex_err_set(err, -r, "spawn %s", c->check);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return trex_err_set(err, -errno, "wait for the identifier index");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	int64_t status = 0;
+	int sig = 0;
+	monc_wait_exit(pid, &status, &sig);
+	if (status != 0 || sig != 0) {
 		/* a build that failed on a full state filesystem is made again
-		 * once space returns (job.c); any other failure fails the check */
+		 * once space returns (job.c); any other failure fails the check.
+		 * The failed build's folder is still there (the monitor removes
+		 * it before the next build), as the old in-process build left
+		 * its half-written files. */
+		char idx[PATH_MAX];
 		struct statvfs sv;
-		int full = statvfs(tmpdir, &sv) == 0 && sv.f_bavail == 0;
-		return trex_err_setx(err, full ? -ENOSPC : -EIO, "identifier index of dataset %s failed%s",
-				     ds->name, full ? ": the state filesystem is full" : "");
+		snprintf(idx, sizeof(idx), "%s/idindex", c->state_dir);
+		int full = statvfs(idx, &sv) == 0 && sv.f_bavail == 0;
+		return trex_err_setx(err, full ? -ENOSPC : -EIO,
+				     "identifier index of dataset %s failed%s", ds->name,
+				     full ? ": the state filesystem is full" : "");
 	}
-	/* the sandbox's unprivileged uid reads it through the bind mount */
-	if (chmod(tmpdir, 0755) < 0 || rename(tmpdir, dir) < 0)
-		return trex_err_set(err, -errno, "install identifier index %s", dir);
 	trex_log(TREX_LOG_INFO, "id_index_built", "dataset=%s key=%.16s", ds->name, key);
 	return 0;
 }
 
-/* Jobs look indexes up from pool threads (job.c): one at a time, so two
- * checks of the same dataset never build its index into one folder. */
+/* Jobs look indexes up from pool threads (job.c): one at a time, so that
+ * the service never asks for a build the monitor has under way. */
 static pthread_mutex_t idcache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int idcache_get(const struct config *c, const struct dataset *ds, char *dir, size_t len,

@@ -100,18 +100,94 @@ void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset
 		jobargs_add(a, "%s", json_string_value(arg));
 }
 
+/* trex-check's folder and file name, resolved: its folder is bound at
+ * /opt/trex */
+static int jobargs_checker(const struct config *c, char dir[PATH_MAX], const char **name,
+			   struct trex_err *err)
+{
+	char real[PATH_MAX];
+	if (!realpath(c->check, real))
+		return trex_err_set(err, -errno, "trex-check at %s", c->check);
+	snprintf(dir, PATH_MAX, "%s", real);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return trex_err_setx(err, -EINVAL, "trex-check at %s: no folder", c->check);
+	*slash = '\0';
+	*name = slash + 1;
+	return 0;
+}
+
+int jobargs_index(struct jobargs *a, const struct config *c, const struct dataset *ds,
+		  const char *build_dir, const char *key, int seccomp, struct trex_err *err)
+{
+	char check_dir[PATH_MAX], cols[1024];
+	const char *check_name;
+	int r = jobargs_checker(c, check_dir, &check_name, err);
+	if (r < 0)
+		return r;
+	/* no id columns: the domains, and an index of nothing */
+	size_t off = 0;
+	cols[0] = '\0';
+	for (size_t i = 0; i < ds->n_id_columns; i++) {
+		int n = snprintf(cols + off, sizeof(cols) - off, "%s%s", i ? "," : "",
+				 ds->id_columns[i]);
+		if (n < 0 || (size_t)n >= sizeof(cols) - off)
+			return trex_err_setx(err, -E2BIG, "dataset %s: id_columns over %zu bytes",
+					     ds->name, sizeof(cols) - 1);
+		off += (size_t)n;
+	}
+	jobargs_add(a, "%s", c->sandbox);
+	jobargs_add(a, "--data");
+	jobargs_add(a, "%s", ds->path);
+	jobargs_add(a, "--output");
+	jobargs_add(a, "%s", build_dir);
+	jobargs_add(a, "--ro-bind");
+	jobargs_add(a, "%s", check_dir);
+	jobargs_add(a, "/opt/trex");
+	jobargs_add(a, "--memory");
+	jobargs_add(a, "%ld", c->limits_max.memory_mb);
+	jobargs_add(a, "--pids");
+	jobargs_add(a, "16");
+	jobargs_add(a, "--cpu-seconds");
+	jobargs_add(a, "%ld", c->limits_max.cpu_seconds);
+	jobargs_add(a, "--timeout");
+	jobargs_add(a, "%ld", c->limits_max.wall_seconds);
+	jobargs_add(a, "--output-mb");
+	jobargs_add(a, "%ld", c->limits_max.memory_mb);
+	if (c->uid_range) {
+		jobargs_add(a, "--uid-range");
+		jobargs_add(a, "%s", c->uid_range);
+	}
+	if (seccomp) {
+		jobargs_add(a, "--seccomp-fd");
+		jobargs_add(a, "4");
+	}
+	jobargs_add(a, "--status-fd");
+	jobargs_add(a, "3");
+	jobargs_add(a, "--job-id");
+	jobargs_add(a, "idindex-%.16s", key);
+	jobargs_add(a, "--");
+	jobargs_add(a, "/opt/trex/%s", check_name);
+	jobargs_add(a, "--build-id-index");
+	jobargs_add(a, "/data");
+	jobargs_add(a, "--id-columns");
+	jobargs_add(a, "%s", cols);
+	jobargs_add(a, "--out");
+	jobargs_add(a, "/output/ids.bin");
+	jobargs_add(a, "--domains-out");
+	jobargs_add(a, "/output/domains.json");
+	return 0;
+}
+
 int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir,
 		  const char *id, long output_mb, const char *ids_dir, const char *prev_dir,
 		  json_t *present, int seccomp, struct trex_err *err)
 {
-	char check_dir[PATH_MAX], check_real[PATH_MAX];
-	if (!realpath(c->check, check_real))
-		return trex_err_set(err, -errno, "trex-check at %s", c->check);
-	snprintf(check_dir, sizeof(check_dir), "%s", check_real);
-	char *slash = strrchr(check_dir, '/');
-	if (slash)
-		*slash = '\0';
-	const char *check_name = slash ? slash + 1 : check_real;
+	char check_dir[PATH_MAX];
+	const char *check_name;
+	int r = jobargs_checker(c, check_dir, &check_name, err);
+	if (r < 0)
+		return r;
 	jobargs_add(a, "%s", c->sandbox);
 	jobargs_add(a, "--code");
 	jobargs_add(a, "%s/checkin", job_dir);

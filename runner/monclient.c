@@ -6,6 +6,7 @@
 #include "monclient.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -38,6 +39,21 @@ static struct {
 } monc = { .sock = -1, .events = -1 };
 
 static pthread_mutex_t monc_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Ends of sandboxes no loop callback watches (identifier index builds,
+ * waited for by a pool thread, monc_wait_exit): kept here until claimed.
+ * A build's end may be read on the loop before its waiter looks, so it
+ * is kept, not dropped. Builds are one at a time (idcache.c): a few
+ * slots are plenty; the oldest is overwritten. */
+#define MONC_ENDS_MAX 16
+static struct {
+	pid_t pid;
+	int64_t status;
+	int sig;
+} monc_ends[MONC_ENDS_MAX];
+static size_t monc_ends_next;
+static pthread_mutex_t monc_ends_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t monc_ends_cond = PTHREAD_COND_INITIALIZER;
 
 static int monc_exchange(int sock, const void *req, size_t len, const int *fds, int n_fds,
 			 struct mon_msg *reply, int *out_fds, int *n_out, struct trex_err *err);
@@ -116,6 +132,30 @@ static void monc_on_event(uv_poll_t *h, int status, int events)
 		monc.watch[i] = monc.watch[--monc.n_watch];
 		w.fn(w.arg, (int64_t)monc.emsg->num3, (int)monc.emsg->num2);
 		return;
+	}
+	pthread_mutex_lock(&monc_ends_lock);
+	monc_ends[monc_ends_next].pid = pid;
+	monc_ends[monc_ends_next].status = (int64_t)monc.emsg->num3;
+	monc_ends[monc_ends_next].sig = (int)monc.emsg->num2;
+	monc_ends_next = (monc_ends_next + 1) % MONC_ENDS_MAX;
+	pthread_cond_broadcast(&monc_ends_cond);
+	pthread_mutex_unlock(&monc_ends_lock);
+}
+
+void monc_wait_exit(pid_t pid, int64_t *status, int *sig)
+{
+	pthread_mutex_lock(&monc_ends_lock);
+	for (;;) {
+		for (size_t i = 0; i < MONC_ENDS_MAX; i++) {
+			if (monc_ends[i].pid != pid)
+				continue;
+			*status = monc_ends[i].status;
+			*sig = monc_ends[i].sig;
+			monc_ends[i].pid = 0;
+			pthread_mutex_unlock(&monc_ends_lock);
+			return;
+		}
+		pthread_cond_wait(&monc_ends_cond, &monc_ends_lock);
 	}
 }
 
@@ -229,6 +269,23 @@ int monc_spawn_check(const char *id, long output_mb, const char *ids_key, int pr
 	int r = monc_call(&w, fds, MON_NFDS, err);
 	if (r == 0)
 		r = monc_spawned(on_exit, arg, pid, err);
+	pthread_mutex_unlock(&monc_lock);
+	return r;
+}
+
+int monc_id_index(const char *dataset, char key[65], pid_t *pid, struct trex_err *err)
+{
+	pthread_mutex_lock(&monc_lock);
+	struct mon_writer w;
+	mon_begin(&w, monc.buf, MON_ID_INDEX);
+	mon_put_str(&w, dataset, strlen(dataset));
+	int r = monc_call(&w, NULL, 0, err);
+	if (r == 0 && (monc.msg->text_len != 64 || monc.msg->num > INT_MAX))
+		r = trex_err_setx(err, -EPROTO, "monitor: not an index key");
+	if (r == 0) {
+		memcpy(key, monc.msg->text, 65);
+		*pid = (pid_t)monc.msg->num;
+	}
 	pthread_mutex_unlock(&monc_lock);
 	return r;
 }

@@ -37,6 +37,15 @@ int monc_spawn_run(const char *id, const char *dataset, const char *runtime,
 int monc_spawn_check(const char *id, long output_mb, const char *ids_key, int previous,
 		     const char *const *files, size_t n_files, const int fds[MON_NFDS],
 		     monc_exit_fn on_exit, void *arg, pid_t *pid, struct trex_err *err);
+/* MON_ID_INDEX: the identifier index key (64 hex + NUL) of configured
+ * dataset `dataset`; *pid 0 when STATE/idindex/<key> is built, else the
+ * sandbox building it, to wait for with monc_wait_exit (status 0 and no
+ * signal: installed). */
+int monc_id_index(const char *dataset, char key[65], pid_t *pid, struct trex_err *err);
+/* Block (a pool thread, never the loop) until the loop has read the end
+ * of sandbox pid, one no on_exit watches (an index build). */
+void monc_wait_exit(pid_t pid, int64_t *status, int *sig);
+
 /* Signal a sandbox this service started (SIGTERM or SIGKILL). */
 int monc_kill(pid_t pid, int sig, struct trex_err *err);
 /* trexd's signature (base64, trex_free) over a canonical release manifest

@@ -27,6 +27,7 @@
  * and exits: start-up recovery handles the store as after any crash. */
 #include "monitor.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -48,6 +49,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "hash.h"
+#include "idcache.h"
 #include "jobargs.h"
 #include "log.h"
 #include "manifest.h"
@@ -59,10 +61,13 @@
 
 #define MON_KIDS_MAX 4096
 
+enum mon_kid_kind { MON_KID_RUN, MON_KID_CHECK, MON_KID_INDEX };
+
 struct mon_kid {
 	pid_t pid;
-	int check; /* its output folder: checked/ (the check) or stage/ (the run) */
+	int kind; /* its output folder: stage/ (run), checked/ (check), idindex/.build-KEY */
 	char job[MON_JOB_ID_MAX + 1];
+	char key[TREX_SHA256_HEX_LEN + 1]; /* MON_KID_INDEX */
 };
 
 struct monitor {
@@ -92,6 +97,7 @@ static const char *const mon_type_names[MON_NTYPES] = {
 	[MON_REFUSED] = "refused",
 	[MON_EXITED] = "exited",
 	[MON_TLS_FILES] = "tls_files",
+	[MON_ID_INDEX] = "id_index",
 };
 
 void monitor_sigset(sigset_t *set)
@@ -318,14 +324,19 @@ static int mon_fork_exec(struct monitor *mo, char *const *argv, const int *fds, 
 	return 0;
 }
 
-static int mon_add_kid(struct monitor *mo, pid_t pid, const char *job, int check)
+static int mon_open_beneath(int dir, const char *rel);
+static int mon_index_install(struct monitor *mo, const char *key);
+
+static int mon_add_kid(struct monitor *mo, pid_t pid, const char *job, int kind,
+		       const char *key)
 {
 	if (mo->n_kids == MON_KIDS_MAX)
 		return -EAGAIN;
-	mo->kids[mo->n_kids].pid = pid;
-	mo->kids[mo->n_kids].check = check;
-	snprintf(mo->kids[mo->n_kids].job, sizeof(mo->kids[0].job), "%s", job);
-	mo->n_kids++;
+	struct mon_kid *k = &mo->kids[mo->n_kids++];
+	k->pid = pid;
+	k->kind = kind;
+	snprintf(k->job, sizeof(k->job), "%s", job ? job : "");
+	snprintf(k->key, sizeof(k->key), "%s", key ? key : "");
 	return 0;
 }
 
@@ -430,6 +441,197 @@ static int mon_spawn_check(struct monitor *mo, const struct mon_msg *m, const in
 			  : mon_fork_exec(mo, a.v, fds, pid, err);
 	jobargs_free(&a);
 	return r;
+}
+
+/* Remove name below dir (a stale build folder: root's files, or what a
+ * build left), by directory fds, never following a link; 0 or -errno. */
+static int mon_rmtree(int dir, const char *name, unsigned depth)
+{
+	struct stat st;
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dir, name, 0) < 0 ? -errno : 0;
+	if (depth >= 16)
+		return -ELOOP;
+	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	int r = 0;
+	struct dirent *e;
+	while (r == 0 && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			r = mon_rmtree(dirfd(d), e->d_name, depth + 1);
+	closedir(d);
+	if (r == 0 && unlinkat(dir, name, AT_REMOVEDIR) < 0)
+		r = -errno;
+	return r;
+}
+
+/* STATE/idindex, root's and 0755: the service may see the keys (it names
+ * them to the check) but not write there. Made here at the first build;
+ * one left by an older trexd (the service's) is taken back. */
+static int mon_index_dir(struct monitor *mo)
+{
+	_cleanup_close_ int state = open(mo->d.cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (state < 0)
+		return -errno;
+	if (mkdirat(state, "idindex", 0755) < 0 && errno != EEXIST)
+		return -errno;
+	int fd = mon_open_state(mo, "idindex");
+	if (fd < 0)
+		return fd;
+	if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0755) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static const char *const mon_index_files[] = { "ids.bin", "domains.json" };
+
+/* An index as installed: idindex/KEY a real folder holding both files. */
+static int mon_index_built(int idx, const char *key)
+{
+	char rel[128];
+	snprintf(rel, sizeof(rel), "%s/domains.json", key);
+	int fd = mon_open_beneath(idx, rel);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	close(fd);
+	return ok;
+}
+
+/* A finished build: idindex/.build-KEY holding exactly ids.bin and
+ * domains.json, regular files, made readable by the job uids and not by
+ * the service (root's, group the service's with no group bits, the same
+ * rule as a dataset, docs/config.md), then renamed to idindex/KEY in one
+ * step: a crash leaves a build folder, never half an index. */
+static int mon_index_install(struct monitor *mo, const char *key)
+{
+	char build[128];
+	snprintf(build, sizeof(build), ".build-%s", key);
+	_cleanup_close_ int idx = mon_index_dir(mo);
+	if (idx < 0)
+		return idx;
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long b = syscall(SYS_openat2, idx, build, &how, sizeof(how));
+	if (b < 0)
+		return -errno;
+	_cleanup_close_ int bfd = (int)b;
+	gid_t g = mo->o->service_uid ? mo->o->service_gid : 0;
+	mode_t fmode = mo->o->service_uid ? 0604 : 0644, dmode = mo->o->service_uid ? 0705 : 0755;
+	size_t n = 0;
+	int r = 0;
+	_cleanup_close_ int lfd = dup(bfd);
+	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
+	if (!d)
+		return -errno;
+	lfd = -1; /* the DIR's now */
+	struct dirent *e;
+	while (r == 0 && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		r = -EPROTO; /* anything but the two files */
+		for (size_t i = 0; i < 2; i++)
+			if (strcmp(e->d_name, mon_index_files[i]) == 0)
+				r = 0;
+		if (r < 0)
+			break;
+		int fd = mon_open_beneath(bfd, e->d_name);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fchown(fd, 0, g) < 0 ||
+		    fchmod(fd, fmode) < 0)
+			r = fd < 0 ? fd : -EPROTO;
+		if (fd >= 0)
+			close(fd);
+		n++;
+	}
+	closedir(d);
+	if (r == 0 && n != 2)
+		r = -EPROTO;
+	if (r == 0 && (fchown(bfd, 0, g) < 0 || fchmod(bfd, dmode) < 0 ||
+		       renameat(idx, build, idx, key) < 0))
+		r = -errno;
+	if (r < 0)
+		trex_log(TREX_LOG_WARN, "monitor_id_index_install_failed", "key=%.16s code=%d", key, r);
+	else
+		trex_log(TREX_LOG_INFO, "monitor_id_index_built", "key=%.16s", key);
+	return r;
+}
+
+/* MON_ID_INDEX: a configured dataset's index key, computed here from its
+ * metadata; the index is built, when missing, by trex-check in
+ * trex-sandbox (the dataset read-only, a fresh build folder its only
+ * output, the job uid range, the seccomp profile, limits.max), not by the
+ * service, which may name a dataset but not read it. The build runs
+ * while the monitor answers other requests; its end is a MON_EXITED. */
+static int mon_id_index(struct monitor *mo, const struct mon_msg *m, char key[65], pid_t *pid,
+			struct trex_err *err)
+{
+	const struct config *c = mo->d.cfg;
+	if (!mon_name_ok(m->dataset))
+		return trex_err_setx(err, -EPERM, "dataset: not a name");
+	const struct dataset *ds = config_dataset(c, m->dataset);
+	if (!ds)
+		return trex_err_setx(err, -EPERM, "dataset: not configured");
+	struct trex_err kerr = { 0 };
+	if (idcache_key(ds, key, &kerr) < 0)
+		return trex_err_setx(err, kerr.code, "dataset: its folder cannot be walked (%s)",
+				     strerror(-kerr.code));
+	_cleanup_close_ int idx = mon_index_dir(mo);
+	if (idx < 0)
+		return trex_err_setx(err, idx, "id_index: no index folder (%s)", strerror(-idx));
+	*pid = 0;
+	if (mon_index_built(idx, key))
+		return 0;
+	for (size_t i = 0; i < mo->n_kids; i++)
+		if (mo->kids[i].kind == MON_KID_INDEX && strcmp(mo->kids[i].key, key) == 0)
+			return trex_err_setx(err, -EBUSY, "dataset: its index is being built");
+	if (mo->n_kids == MON_KIDS_MAX)
+		return trex_err_setx(err, -EAGAIN, "too many sandboxes");
+	/* a build folder left by a crash or a failed build: a fresh one */
+	char build[128], path[PATH_MAX];
+	snprintf(build, sizeof(build), ".build-%s", key);
+	int r = mon_rmtree(idx, build, 0);
+	if (r == 0 && mkdirat(idx, build, 0700) < 0)
+		r = -errno;
+	if (r < 0)
+		return trex_err_setx(err, r, "id_index: no build folder (%s)", strerror(-r));
+	snprintf(path, sizeof(path), "%s/idindex/%s", c->state_dir, build);
+	struct jobargs a = { 0 };
+	r = jobargs_index(&a, c, ds, path, key, mo->o->seccomp_fd >= 0, err);
+	if (r == 0 && a.oom)
+		r = trex_err_setx(err, -ENOMEM, "out of memory");
+	/* its output is the build folder; what it says is not the service's
+	 * to read (trex-check's stderr may quote the dataset) */
+	int fds[3] = { -1, -1, -1 };
+	for (int i = 0; r == 0 && i < 3; i++)
+		if ((fds[i] = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+			r = trex_err_set(err, -errno, "/dev/null");
+	if (r == 0)
+		r = mon_fork_exec(mo, a.v, fds, pid, err);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	jobargs_free(&a);
+	if (r < 0)
+		return r;
+	mon_add_kid(mo, *pid, NULL, MON_KID_INDEX, key);
+	trex_log(TREX_LOG_INFO, "monitor_id_index_build", "dataset=%s key=%.16s pid=%d", ds->name,
+		 key, (int)*pid);
+	return 0;
 }
 
 static int mon_open_beneath(int dir, const char *rel)
@@ -619,8 +821,19 @@ static int mon_handle(struct monitor *mo, int n, int *fds, int n_fds)
 			r = mon_refuse(mo, m->type, &err);
 			break;
 		}
-		mon_add_kid(mo, pid, m->job, m->type == MON_SPAWN_CHECK);
+		mon_add_kid(mo, pid, m->job, m->type == MON_SPAWN_CHECK ? MON_KID_CHECK : MON_KID_RUN,
+			    NULL);
 		r = mon_ok(mo, (uint64_t)pid, NULL, NULL);
+		break;
+	}
+	case MON_ID_INDEX: {
+		char key[TREX_SHA256_HEX_LEN + 1];
+		pid_t pid = 0;
+		if (mon_id_index(mo, m, key, &pid, &err) < 0) {
+			r = mon_refuse(mo, m->type, &err);
+			break;
+		}
+		r = mon_ok(mo, (uint64_t)pid, key, NULL);
 		break;
 	}
 	case MON_KILL:
@@ -652,7 +865,8 @@ static void mon_give_outputs(struct monitor *mo, const struct mon_kid *k)
 	snprintf(rel, sizeof(rel), "jobs/%s", k->job);
 	_cleanup_close_ int jd = mon_open_state(mo, rel);
 	struct trex_err err = { 0 };
-	if (jd < 0 || privdrop_chown_tree(jd, k->check ? "checked" : "stage", mo->o->service_uid,
+	if (jd < 0 || privdrop_chown_tree(jd, k->kind == MON_KID_CHECK ? "checked" : "stage",
+					  mo->o->service_uid,
 					  mo->o->service_gid, 0, &err) < 0)
 		trex_log(TREX_LOG_WARN, "monitor_chown_failed", "job=%s code=%d", k->job,
 			 jd < 0 ? jd : err.code);
@@ -672,12 +886,19 @@ static void mon_reap(struct monitor *mo, int *service_status)
 		struct mon_kid *k = mon_find_kid(mo, pid);
 		if (!k)
 			continue;
-		mon_give_outputs(mo, k);
+		uint64_t status = WIFEXITED(st) ? (uint64_t)WEXITSTATUS(st) : 0;
+		if (k->kind == MON_KID_INDEX) {
+			/* installed, or the build failed: the service is told
+			 * by the status (1 when the output would not install) */
+			if (WIFEXITED(st) && status == 0 && mon_index_install(mo, k->key) < 0)
+				status = 1;
+		} else
+			mon_give_outputs(mo, k);
 		*k = mo->kids[--mo->n_kids];
 		struct mon_writer w;
 		mon_begin(&w, mo->out, MON_EXITED);
 		mon_put_u64(&w, (uint64_t)pid);
-		mon_put_u64(&w, WIFEXITED(st) ? (uint64_t)WEXITSTATUS(st) : 0);
+		mon_put_u64(&w, status);
 		mon_put_u64(&w, WIFSIGNALED(st) ? (uint64_t)WTERMSIG(st) : 0);
 		int n = mon_end(&w);
 		if (n > 0 && mo->o->events >= 0)

@@ -49,6 +49,10 @@ enum mon_type {
 	MON_EXITED,          /* (pid, exit status, signal): a sandbox ended */
 	MON_TLS_FILES,       /* service -> monitor (): OK () + 3 fds, the configured
 	                      * tls.cert, tls.key, tls.client_ca opened read-only */
+	MON_ID_INDEX,        /* service -> monitor (dataset): OK (0 or pid, key). The
+	                      * monitor keys the dataset's identifier index; 0: built,
+	                      * STATE/idindex/<key>; a pid: the sandbox building it,
+	                      * whose MON_EXITED says whether it was installed */
 	MON_NTYPES
 };
 
@@ -57,7 +61,7 @@ enum { MON_LIM_MEMORY, MON_LIM_CPU, MON_LIM_WALL, MON_LIM_PIDS, MON_LIM_OUTPUT, 
 struct mon_msg {
 	uint32_t type;
 	char job[MON_JOB_ID_MAX + 1];
-	char dataset[MON_NAME_MAX + 1];
+	char dataset[MON_NAME_MAX + 1]; /* SPAWN_RUN, ID_INDEX */
 	char runtime[MON_NAME_MAX + 1];
 	char ids_key[MON_NAME_MAX + 1]; /* SPAWN_CHECK: STATE/idindex/<key>, "" none */
 	uint64_t limits[MON_NLIMITS];

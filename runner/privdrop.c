@@ -49,9 +49,13 @@ int privdrop_resolve(const struct config *c, uid_t *uid, gid_t *gid, struct trex
 	return 0;
 }
 
+/* STATE's entries that stay root's: the key, the monitor's log, the
+ * lock, and the identifier indexes (the monitor builds and installs
+ * them; the service may name them but not read what the dataset gave) */
 static int privdrop_keep_root(const char *name)
 {
-	static const char *const keep[] = { "trexd.key", "trexd.pub", "monitor.log", "trexd.lock" };
+	static const char *const keep[] = { "trexd.key", "trexd.pub", "monitor.log", "trexd.lock",
+					    "idindex" };
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (strcmp(name, keep[i]) == 0)
 			return 1;

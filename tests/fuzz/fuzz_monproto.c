@@ -54,6 +54,9 @@ static int fuzz_encode(const struct mon_msg *m, unsigned char *buf)
 		mon_put_u64(&w, m->num);
 		mon_put_u64(&w, m->num2);
 		break;
+	case MON_ID_INDEX:
+		fuzz_str(&w, m->dataset);
+		break;
 	case MON_SIGN_RELEASE:
 	case MON_SIGN_CHECKPOINT:
 	case MON_REFUSED:
