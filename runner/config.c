@@ -710,7 +710,19 @@ int config_add_datasets(struct config *c, const char *const *datasets, size_t n,
 	return 0;
 }
 
+static int config_check_opts(const struct config *c, int datasets, struct trex_err *err);
+
 int config_check(const struct config *c, struct trex_err *err)
+{
+	return config_check_opts(c, 1, err);
+}
+
+int config_check_shape(const struct config *c, struct trex_err *err)
+{
+	return config_check_opts(c, 0, err);
+}
+
+static int config_check_opts(const struct config *c, int datasets, struct trex_err *err)
 {
 	if (!c->state_dir)
 		return trex_err_setx(err, -EINVAL, "state_dir is required");
@@ -736,6 +748,8 @@ int config_check(const struct config *c, struct trex_err *err)
 					     limit_keys[i], *cfg_limit_field(&d, i),
 					     limit_keys[i], *cfg_limit_field(&m, i));
 	}
+	if (!datasets)
+		return 0;
 	struct stat st;
 	for (size_t i = 0; i < c->n_datasets; i++)
 		if (stat(c->datasets[i].path, &st) < 0 || !S_ISDIR(st.st_mode))

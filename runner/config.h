@@ -123,6 +123,10 @@ int config_add_datasets(struct config *c, const char *const *datasets, size_t n,
  * column in its dataset's files: dataset.h). Reads the header line of the
  * datasets' CSV files, so it runs at start, `trexd -n` and reload. */
 int config_check(const struct config *c, struct trex_err *err);
+/* The same without touching the datasets (their folders and header
+ * lines): the service's reload, which may name datasets but not read
+ * them; the monitor checks them (reload.c asks it). */
+int config_check_shape(const struct config *c, struct trex_err *err);
 
 /* Parse a tls.listen address ("127.0.0.1:8443", "[::1]:8443"). */
 int config_tls_addr(const char *listen, struct sockaddr_storage *out, struct trex_err *err);

@@ -504,7 +504,7 @@ int main(int argc, char **argv)
 	reload_init(&(struct reload_opts){ .config_file = config_file, .state_dir = state_dir,
 					   .socket = socket_path, .datasets = datasets,
 					   .n_datasets = n_datasets, .id_columns = id_columns,
-					   .n_id_columns = n_id_columns });
+					   .n_id_columns = n_id_columns, .service = 1 });
 	uv_signal_init(d->loop, &sig_hup);
 	sig_hup.data = d;
 	uv_signal_start(&sig_hup, main_on_hup, SIGHUP);

@@ -290,6 +290,18 @@ int monc_id_index(const char *dataset, char key[65], pid_t *pid, struct trex_err
 	return r;
 }
 
+int monc_reload_status(struct trex_err *err)
+{
+	pthread_mutex_lock(&monc_lock);
+	struct mon_writer w;
+	mon_begin(&w, monc.buf, MON_RELOAD_STATUS);
+	int r = monc_call(&w, NULL, 0, err);
+	if (r == 0 && monc.msg->num != 0)
+		r = trex_err_setx(err, -EINVAL, "%s", monc.msg->text);
+	pthread_mutex_unlock(&monc_lock);
+	return r;
+}
+
 int monc_kill(pid_t pid, int sig, struct trex_err *err)
 {
 	pthread_mutex_lock(&monc_lock);

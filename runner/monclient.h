@@ -46,6 +46,11 @@ int monc_id_index(const char *dataset, char key[65], pid_t *pid, struct trex_err
  * of sandbox pid, one no on_exit watches (an index build). */
 void monc_wait_exit(pid_t pid, int64_t *status, int *sig);
 
+/* MON_RELOAD_STATUS: 0 when the monitor's configuration reloaded at the
+ * last SIGHUP, else -EINVAL with err the monitor's reason (the datasets'
+ * checks, which only the monitor can make). */
+int monc_reload_status(struct trex_err *err);
+
 /* Signal a sandbox this service started (SIGTERM or SIGKILL). */
 int monc_kill(pid_t pid, int sig, struct trex_err *err);
 /* trexd's signature (base64, trex_free) over a canonical release manifest

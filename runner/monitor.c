@@ -82,6 +82,8 @@ struct monitor {
 	size_t n_kids;
 	uint64_t last_checkpoint;
 	struct audit_follow follow; /* STATE/audit.log, verified this far */
+	int reload_kept_old;        /* the last SIGHUP's reload failed: why */
+	char reload_err[TREX_ERR_MSG_MAX];
 	struct mon_msg *msg;
 	unsigned char *in, *out;
 };
@@ -98,6 +100,7 @@ static const char *const mon_type_names[MON_NTYPES] = {
 	[MON_EXITED] = "exited",
 	[MON_TLS_FILES] = "tls_files",
 	[MON_ID_INDEX] = "id_index",
+	[MON_RELOAD_STATUS] = "reload_status",
 };
 
 void monitor_sigset(sigset_t *set)
@@ -486,7 +489,11 @@ static int mon_index_dir(struct monitor *mo)
 	int fd = mon_open_state(mo, "idindex");
 	if (fd < 0)
 		return fd;
-	if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0755) < 0) {
+	struct stat st;
+	if (fstat(fd, &st) < 0 ||
+	    ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+	     fchown(fd, geteuid(), getegid()) < 0) ||
+	    ((st.st_mode & 07777) != 0755 && fchmod(fd, 0755) < 0)) {
 		int e = -errno;
 		close(fd);
 		return e;
@@ -530,7 +537,7 @@ static int mon_index_install(struct monitor *mo, const char *key)
 	if (b < 0)
 		return -errno;
 	_cleanup_close_ int bfd = (int)b;
-	gid_t g = mo->o->service_uid ? mo->o->service_gid : 0;
+	gid_t g = mo->o->service_uid ? mo->o->service_gid : getegid();
 	mode_t fmode = mo->o->service_uid ? 0604 : 0644, dmode = mo->o->service_uid ? 0705 : 0755;
 	size_t n = 0;
 	int r = 0;
@@ -551,7 +558,7 @@ static int mon_index_install(struct monitor *mo, const char *key)
 			break;
 		int fd = mon_open_beneath(bfd, e->d_name);
 		struct stat st;
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fchown(fd, 0, g) < 0 ||
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fchown(fd, geteuid(), g) < 0 ||
 		    fchmod(fd, fmode) < 0)
 			r = fd < 0 ? fd : -EPROTO;
 		if (fd >= 0)
@@ -561,7 +568,7 @@ static int mon_index_install(struct monitor *mo, const char *key)
 	closedir(d);
 	if (r == 0 && n != 2)
 		r = -EPROTO;
-	if (r == 0 && (fchown(bfd, 0, g) < 0 || fchmod(bfd, dmode) < 0 ||
+	if (r == 0 && (fchown(bfd, geteuid(), g) < 0 || fchmod(bfd, dmode) < 0 ||
 		       renameat(idx, build, idx, key) < 0))
 		r = -errno;
 	if (r < 0)
@@ -804,6 +811,12 @@ static int mon_handle(struct monitor *mo, int n, int *fds, int n_fds)
 	case MON_HELLO:
 		r = mon_ok(mo, 0, mo->key_id, mo->pub_pem);
 		break;
+	case MON_RELOAD_STATUS:
+		/* the service cannot read the datasets: the checks of their
+		 * files are the monitor's (reload.c) */
+		r = mon_ok(mo, mo->reload_kept_old ? 1 : 0,
+			   mo->reload_kept_old ? mo->reload_err : NULL, NULL);
+		break;
 	case MON_TLS_FILES:
 		r = mon_tls_files(mo, &err);
 		if (r < 0 && err.code)
@@ -989,7 +1002,10 @@ int monitor_run(const struct monitor_opts *o)
 					mon_reap(mo, &service_status);
 				else if (sig == SIGHUP && o->reload) {
 					struct trex_err rerr = { 0 };
-					if (reload_config(&mo->d, &rerr) < 0)
+					mo->reload_kept_old = reload_config(&mo->d, &rerr) < 0;
+					snprintf(mo->reload_err, sizeof(mo->reload_err), "%s",
+						 mo->reload_kept_old ? rerr.msg : "");
+					if (mo->reload_kept_old)
 						trex_log(TREX_LOG_ERROR, "monitor_reload_failed",
 							 "kept=old error=\"%s\"", rerr.msg);
 					if (o->service > 0)

@@ -53,6 +53,8 @@ enum mon_type {
 	                      * monitor keys the dataset's identifier index; 0: built,
 	                      * STATE/idindex/<key>; a pid: the sandbox building it,
 	                      * whose MON_EXITED says whether it was installed */
+	MON_RELOAD_STATUS,   /* service -> monitor (): OK (0: the monitor's last SIGHUP
+	                      * reload is in force, 1: it kept the old one; text: why) */
 	MON_NTYPES
 };
 

@@ -67,7 +67,9 @@ static int reload_load(struct trexd *d, struct config *c, struct trex_err *err)
 		r = config_add_datasets(c, o->datasets, o->n_datasets, o->id_columns,
 					o->n_id_columns, err);
 	if (r == 0)
-		r = config_check(c, err);
+		r = o->service ? config_check_shape(c, err) : config_check(c, err);
+	if (r == 0 && o->service)
+		r = monc_reload_status(err);
 	if (r < 0)
 		return r;
 	const struct config *old = d->cfg;

@@ -18,6 +18,10 @@ struct reload_opts {
 	size_t n_datasets;
 	const char **id_columns; /* --id-columns NAME=COLS */
 	size_t n_id_columns;
+	/* the service's reload: it checks the configuration but for the
+	 * datasets, which it may not read, then takes the monitor's word
+	 * on them (MON_RELOAD_STATUS: the monitor reloaded first) */
+	int service;
 };
 
 void reload_init(const struct reload_opts *o);

@@ -25,6 +25,7 @@
 #include "common/audit.h"
 #include "common/hash.h"
 #include "common/sign.h"
+#include "runner/idcache.h"
 #include "runner/monclient.h"
 #include "runner/monitor.h"
 #include "runner/monproto.h"
@@ -499,6 +500,87 @@ static void test_sign_release(void **st)
 	assert_int_equal(sign(MON_SIGN_RELEASE, "[1,2]", NULL), -EPERM);
 }
 
+static int id_index(const char *ds)
+{
+	struct mon_writer w;
+	mon_begin(&w, buf, MON_ID_INDEX);
+	mon_put_str(&w, ds, strlen(ds));
+	return call_w(&w, NULL, 0);
+}
+
+/* MON_ID_INDEX names a dataset, nothing else: the monitor keys it (the
+ * service cannot read it) and answers with the key */
+static void test_id_index(void **st)
+{
+	/* not configured, not a name: refused, the field named */
+	assert_int_equal(id_index("secret"), -EPERM);
+	assert_non_null(strstr(reply->text, "dataset: not configured"));
+	assert_int_equal(id_index("../data"), -EPERM);
+	assert_non_null(strstr(reply->text, "dataset: not a name"));
+	assert_int_equal(id_index("/etc"), -EPERM);
+	assert_non_null(strstr(reply->text, "dataset"));
+	/* oversized: the field over its maximum, refused by the parser */
+	char big[MON_NAME_MAX + 2];
+	memset(big, 's', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(id_index(big), -EPERM);
+	assert_non_null(strstr(reply->text, "field dataset"));
+	/* empty, bytes after it, or with fds */
+	assert_int_equal(id_index(""), -EPERM);
+	struct mon_writer w;
+	mon_begin(&w, buf, MON_ID_INDEX);
+	mon_put_str(&w, "synth", 5);
+	mon_put_u64(&w, 1);
+	assert_int_equal(call_w(&w, NULL, 0), -EPERM);
+	int fds[3], keep[3];
+	pipes(fds, keep);
+	mon_begin(&w, buf, MON_ID_INDEX);
+	mon_put_str(&w, "synth", 5);
+	assert_int_equal(call_w(&w, fds, 3), -EPERM);
+	close3(fds);
+	close3(keep);
+	/* STATE/idindex a link the service planted: refused, the link not
+	 * followed (the service owns STATE) */
+	char p[512], target[256];
+	snprintf(p, sizeof(p), "%s/idindex", state);
+	snprintf(target, sizeof(target), "%s/data", dir);
+	assert_int_equal(symlink(target, p), 0);
+	assert_int_equal(id_index("synth"), -EPERM);
+	assert_non_null(strstr(reply->text, "id_index"));
+	assert_int_equal(unlink(p), 0);
+	/* built already: the key, computed as idcache.c does, and no build
+	 * (0); the folder is made root's (the monitor's) */
+	char key[65];
+	struct trex_err err = { 0 };
+	assert_int_equal(idcache_key(&cfg.datasets[0], key, &err), 0);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/idindex/%s", state, key);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/idindex/%s/domains.json", state, key);
+	put_file(p, "{}");
+	assert_int_equal(id_index("synth"), 0);
+	assert_int_equal(reply->num, 0);
+	assert_string_equal(reply->text, key);
+	snprintf(p, sizeof(p), "%s/idindex", state);
+	struct stat sb;
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0755);
+	assert_int_equal(sb.st_uid, geteuid());
+}
+
+/* the last reload's outcome: the service cannot check the datasets'
+ * files itself and asks (reload.c); no body, no fds */
+static void test_reload_status(void **st)
+{
+	struct mon_writer w;
+	mon_begin(&w, buf, MON_RELOAD_STATUS);
+	assert_int_equal(call_w(&w, NULL, 0), 0);
+	assert_int_equal(reply->num, 0);
+	mon_begin(&w, buf, MON_RELOAD_STATUS);
+	mon_put_str(&w, "x", 1);
+	assert_int_equal(call_w(&w, NULL, 0), -EPERM);
+}
+
 struct count {
 	int refused;
 };
@@ -547,6 +629,8 @@ int main(void)
 		cmocka_unit_test(test_spawn_out_of_policy),
 		cmocka_unit_test(test_check_out_of_policy),
 		cmocka_unit_test(test_kill_out_of_policy),
+		cmocka_unit_test(test_id_index),
+		cmocka_unit_test(test_reload_status),
 		cmocka_unit_test(test_sign_checkpoint),
 		cmocka_unit_test(test_sign_release),
 		cmocka_unit_test(test_refusals_audited),
