@@ -73,14 +73,31 @@ int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 1],
 /* The service's side: the monitor keys the index (the service cannot
  * walk a dataset it may not read) and builds it in trex-sandbox when it
  * is missing; the build's end arrives as a sandbox's end (monclient.c). */
+/* 1 when the state filesystem has no block left for the service */
+static int idcache_full(const struct config *c)
+{
+	char idx[PATH_MAX];
+	struct statvfs sv;
+	snprintf(idx, sizeof(idx), "%s/idindex", c->state_dir);
+	if (statvfs(idx, &sv) < 0 && statvfs(c->state_dir, &sv) < 0)
+		return 0;
+	return sv.f_bavail == 0;
+}
+
 static int idcache_get_locked(const struct config *c, const struct dataset *ds, char *dir,
 			      size_t len, struct trex_err *err)
 {
 	char key[TREX_SHA256_HEX_LEN + 1];
 	pid_t pid = 0;
 	int r = monc_id_index(ds->name, key, &pid, err);
-	if (r < 0)
+	if (r < 0) {
+		/* the monitor could not make the build folder: as a failed
+		 * build on a full disk, tried again once space returns */
+		if (r == -EPERM && idcache_full(c))
+			return trex_err_setx(err, -ENOSPC, "identifier index of dataset %s: the "
+					     "state filesystem is full", ds->name);
 		return r;
+	}
 	snprintf(dir, len, "%s/idindex/%s", c->state_dir, key);
 	if (pid == 0)
 		return 0;
@@ -93,10 +110,7 @@ static int idcache_get_locked(const struct config *c, const struct dataset *ds, 
 		 * The failed build's folder is still there (the monitor removes
 		 * it before the next build), as the old in-process build left
 		 * its half-written files. */
-		char idx[PATH_MAX];
-		struct statvfs sv;
-		snprintf(idx, sizeof(idx), "%s/idindex", c->state_dir);
-		int full = statvfs(idx, &sv) == 0 && sv.f_bavail == 0;
+		int full = idcache_full(c);
 		return trex_err_setx(err, full ? -ENOSPC : -EIO,
 				     "identifier index of dataset %s failed%s", ds->name,
 				     full ? ": the state filesystem is full" : "");

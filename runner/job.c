@@ -628,8 +628,9 @@ static void job_find_ids(struct job *j)
 		job_ids_done(&j->ids_work, 0);
 		return;
 	}
+	/* never on the loop: a build's end is read there (monclient.c) */
 	if (uv_queue_work(j->d->loop, &j->ids_work, job_ids_run, job_ids_done) < 0) {
-		job_ids_run(&j->ids_work);
+		j->ids_r = trex_err_setx(&j->ids_err, -EAGAIN, "no worker thread for the index");
 		job_ids_done(&j->ids_work, 0);
 	}
 }

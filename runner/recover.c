@@ -65,8 +65,12 @@ int recover_lock(const struct config *c, struct trex_err *err)
 
 /* 1 when pid is a trex-sandbox started by a trexd on this state folder:
  * argv[0] is the configured sandbox and an argument lies under
- * STATE/jobs/ (every sandbox trexd starts gets --code STATE/jobs/ID/...). */
-static int recover_is_ours(const struct config *c, pid_t pid, const char *jobs_prefix)
+ * STATE/jobs/ (every job's sandbox gets --code STATE/jobs/ID/...) or
+ * STATE/idindex/ (an identifier index build's --output, monitor.c): a
+ * build left running would write into a build folder the next build
+ * makes again. */
+static int recover_is_ours(const struct config *c, pid_t pid, const char *jobs_prefix,
+			   const char *idx_prefix)
 {
 	char p[64];
 	snprintf(p, sizeof(p), "/proc/%d/cmdline", (int)pid);
@@ -84,9 +88,10 @@ static int recover_is_ours(const struct config *c, pid_t pid, const char *jobs_p
 	buf[len] = '\0';
 	if (len == 0 || strcmp(buf, c->sandbox) != 0)
 		return 0;
-	size_t plen = strlen(jobs_prefix);
+	size_t plen = strlen(jobs_prefix), ilen = strlen(idx_prefix);
 	for (size_t i = strlen(buf) + 1; i < len; i += strlen(buf + i) + 1)
-		if (strncmp(buf + i, jobs_prefix, plen) == 0)
+		if (strncmp(buf + i, jobs_prefix, plen) == 0 ||
+		    strncmp(buf + i, idx_prefix, ilen) == 0)
 			return 1;
 	return 0;
 }
@@ -124,8 +129,9 @@ static int recover_wait(const pid_t *pids, int n, int ms)
 
 int recover_orphans(const struct config *c, struct trex_err *err)
 {
-	char prefix[PATH_MAX];
+	char prefix[PATH_MAX], idx_prefix[PATH_MAX];
 	snprintf(prefix, sizeof(prefix), "%s/jobs/", c->state_dir);
+	snprintf(idx_prefix, sizeof(idx_prefix), "%s/idindex/.build-", c->state_dir);
 	_cleanup_free_ pid_t *pids = trex_calloc(RECOVER_MAX_ORPHANS, sizeof(*pids));
 	if (!pids)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
@@ -140,7 +146,7 @@ int recover_orphans(const struct config *c, struct trex_err *err)
 		long pid = strtol(e->d_name, &end, 10);
 		if (*end || pid <= 0 || pid == self)
 			continue;
-		if (recover_is_ours(c, (pid_t)pid, prefix) && !recover_gone((pid_t)pid))
+		if (recover_is_ours(c, (pid_t)pid, prefix, idx_prefix) && !recover_gone((pid_t)pid))
 			pids[n++] = (pid_t)pid;
 	}
 	closedir(proc);
