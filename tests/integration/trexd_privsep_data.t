@@ -97,6 +97,23 @@ check "the service user cannot read the dataset's domains" sh -c \
 check "... which a job uid can" sh -c \
 	"setpriv --reuid $JU --regid $JU --clear-groups cat '$T/state/idindex/$K/domains.json' >/dev/null"
 
+# a trexd killed mid-build leaves idindex/.build-KEY (made here by hand,
+# with junk and a link out of it): the next build removes it without
+# following the link and installs a fresh index
+LEAK='["sh","-c","id=$(sed -n 2p /data/patients.csv | cut -d, -f1); printf \"age_band,sex,n,note\\n20-29,F,40,$id\\n30-39,M,35,\\n\" > /output/t.csv"]'
+rm -rf "$T/state/idindex/$K"
+mkdir -p "$T/outside" "$T/state/idindex/.build-$K/sub"
+echo keep >"$T/outside/f"
+echo junk >"$T/state/idindex/.build-$K/ids.bin"
+ln -s "$T/outside" "$T/state/idindex/.build-$K/sub/link"
+ln -s "$T/outside/f" "$T/state/idindex/.build-$K/domains.json"
+ID=$(submit "$LEAK")
+check "after a left-over build folder, the leaking job ends" api_wait_job "$ID"
+expect_eq "... blocked by a fresh index" blocked "$(api_field state)"
+expect_eq "... installed under the same key, no build folder left" "$K 0" \
+	"$(ls "$T/state/idindex" | grep -v '^\.') $(ls -A "$T/state/idindex" | grep -c '^\.build-')"
+expect_eq "... and what the link pointed to untouched" keep "$(cat "$T/outside/f" 2>&1)"
+
 # SIGHUP: the service cannot read the dataset, the monitor checks it
 hup() {
 	local before
