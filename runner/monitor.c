@@ -18,7 +18,13 @@
  *   SIGN_CHECKPOINT the checkpoint text of common/audit.c, seq never
  *                going back, naming the hash the monitor finds for that
  *                line in STATE/audit.log, whose chain it verifies as it
- *                grows (audit_follow).
+ *                grows (audit_follow);
+ *   ID_INDEX     a configured dataset: its identifier index key, computed
+ *                here from the dataset's metadata, and when missing a
+ *                build of it by trex-check in trex-sandbox, installed
+ *                here (the service names datasets, it never reads them);
+ *   RELOAD_STATUS whether the last SIGHUP's reload is in force here (the
+ *                service's reload takes the monitor's word on datasets).
  *
  * A refused request is answered MON_REFUSED and recorded in the monitor's
  * own hash-chained log STATE/monitor.log (root's, 0600), which a
