@@ -2,10 +2,11 @@
 # The map stays true to the tree (issue #22): every path docs/DESIGN.md,
 # docs/ATTACKS.md and docs/STYLE.md cite exists, every function they cite
 # is in the file named with it, every "ATTACKS N" row the code cites is a
-# row of docs/ATTACKS.md, nothing points at a document outside the
-# repository, every diagram source has its committed rendering, and the
-# calls docs/STYLE.md "Calls the code does not make" lists appear in no
-# component's C sources. Reads files only: no build, no root.
+# row of docs/ATTACKS.md and every test a row names exists, nothing points
+# at a document outside the repository, every diagram source has its
+# committed rendering, and the calls docs/STYLE.md "Calls the code does
+# not make" lists appear in no component's C sources. Reads files only:
+# no build, no root.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 cd "$TREX_ROOT" || exit 1
 if ! command -v python3 >/dev/null; then
@@ -63,6 +64,21 @@ done
 expect_eq "every ATTACKS row the code cites is in docs/ATTACKS.md" "" "$bad"
 expect_eq "docs/ATTACKS.md keeps rows 1 to 80" "$(seq 1 80 | tr '\n' ' ')" \
 	"$(echo "$rows" | tr ' ' '\n' | grep -E '^[0-9]+$' | tr '\n' ' ')"
+
+# every test a row of docs/ATTACKS.md names (a quoted TAP name, or a
+# RESIDUAL.md heading, in its last column) is one the suites print
+missing=$(python3 - <<'PY'
+import glob, re
+corpus = "".join(open(f, encoding="utf-8").read()
+                 for f in glob.glob("tests/escape/*.*") + glob.glob("tests/integration/*.t"))
+for line in open("docs/ATTACKS.md", encoding="utf-8"):
+    if re.match(r"^\| [0-9U]", line):
+        for name in re.findall(r'"([^"]+)"', line.rstrip(" |\n").split(" | ")[-1]):
+            if name.replace("\\|", "|") not in corpus:
+                print(line.split(" | ")[0].strip("| "), name)
+PY
+)
+expect_eq "every test docs/ATTACKS.md names exists" "" "$missing"
 
 # documents outside the repository (the founding copies) are not cited
 outside="/work/""shared|\.\./""shared"
