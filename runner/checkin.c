@@ -22,6 +22,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "packs.h"
+#include "view.h"
 #include "trexd.h" /* trexd_retryable, inline */
 
 /* O_NONBLOCK: opening a fifo planted by the job must not hang trexd (the
@@ -210,3 +211,66 @@ int checkin_collect(const struct config *c, const char *policy, const char *job_
 	return 0;
 }
 
+
+const char *release_state(size_t declared, size_t released, size_t held, char *reason,
+			  size_t reason_len)
+{
+	if (declared == 0) {
+		snprintf(reason, reason_len, "the job declared no outputs; its logs are held");
+		return "released";
+	}
+	size_t blocked = declared - released - held;
+	if (released == declared) {
+		snprintf(reason, reason_len, "all %zu outputs released", declared);
+		return "released";
+	}
+	snprintf(reason, reason_len, "%zu of %zu outputs released, %zu held for review, %zu blocked",
+		 released, declared, held, blocked);
+	if (released > 0)
+		return "partially_released";
+	if (held > 0)
+		return "held";
+	return "blocked";
+}
+
+int checkin_present(json_t *present, const char *path)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(present, i, p)
+		if (strcmp(json_string_value(p), path) == 0)
+			return 1;
+	return 0;
+}
+
+void checkin_verdict(json_t *report, json_t *present, const char *path,
+		     struct checkin_verdict *v)
+{
+	json_t *entry = view_report_entry(report, path);
+	const char *verdict = json_string_value(json_object_get(entry, "verdict"));
+	/* a verdict is one of the checker's words or a failure */
+	if (verdict)
+		verdict = view_verdict(verdict);
+	*v = (struct checkin_verdict){ .verdict = verdict, .entry = entry,
+				       .summary = json_string_value(json_object_get(entry, "summary")) };
+	if (!checkin_present(present, path)) {
+		v->verdict = "missing";
+		v->summary = "not produced";
+		v->entry = NULL;
+		return;
+	}
+	if (!verdict) {
+		v->verdict = "fail";
+		v->summary = "not in the check report";
+		return;
+	}
+	if (strcmp(verdict, "pass") != 0 && strcmp(verdict, "suppressed") != 0)
+		return;
+	const char *src = json_string_value(json_object_get(entry, "released"));
+	if (!src || !manifest_path_ok(src, strlen(src))) {
+		v->verdict = "fail";
+		v->summary = "the checker released no file";
+		return;
+	}
+	v->released = src;
+}

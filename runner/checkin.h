@@ -30,4 +30,24 @@ int release_copy(int src_dir, const char *rel, int dst_dir, const char *dst_rel,
 /* job_dir/sub, opened as a directory (not through a symlink). */
 int checkin_open_dir(const char *job_dir, const char *sub, struct trex_err *err);
 
+/* The job state from output counts (CONTRACTS.md 3), with a reason. */
+const char *release_state(size_t declared, size_t released, size_t held, char *reason,
+			  size_t reason_len);
+/* 1 when path is one of `present` (strings). */
+int checkin_present(json_t *present, const char *path);
+
+/* One declared output's verdict from the check report: "missing" when the
+ * job did not produce it, "fail" when the report says nothing of it or
+ * releases no file for a pass, else the checker's word (view_verdict);
+ * `released` the checked/ file to release (pass and suppressed only),
+ * `entry` the report's entry, both pointing into report. */
+struct checkin_verdict {
+	const char *verdict;
+	const char *summary;
+	const char *released;
+	json_t *entry;
+};
+void checkin_verdict(json_t *report, json_t *present, const char *path,
+		     struct checkin_verdict *v);
+
 #endif

@@ -42,37 +42,6 @@ int release_collect(const struct trexd *d, const char *job_dir, json_t *manifest
 	return checkin_collect(d->cfg, name, job_dir, manifest, present, err);
 }
 
-const char *release_state(size_t declared, size_t released, size_t held, char *reason,
-			  size_t reason_len)
-{
-	if (declared == 0) {
-		snprintf(reason, reason_len, "the job declared no outputs; its logs are held");
-		return "released";
-	}
-	size_t blocked = declared - released - held;
-	if (released == declared) {
-		snprintf(reason, reason_len, "all %zu outputs released", declared);
-		return "released";
-	}
-	snprintf(reason, reason_len, "%zu of %zu outputs released, %zu held for review, %zu blocked",
-		 released, declared, held, blocked);
-	if (released > 0)
-		return "partially_released";
-	if (held > 0)
-		return "held";
-	return "blocked";
-}
-
-static int release_present(json_t *present, const char *path)
-{
-	size_t i;
-	json_t *p;
-	json_array_foreach(present, i, p)
-		if (strcmp(json_string_value(p), path) == 0)
-			return 1;
-	return 0;
-}
-
 void release_plan_free(struct release_plan *plan)
 {
 	trex_free(plan->rows);
@@ -149,35 +118,15 @@ static int release_copy_all(struct trexd *d, const char *id, const char *project
 		row->name = path;
 		row->kind = json_string_value(json_object_get(o, "kind"));
 		row->size = -1;
-		json_t *entry = view_report_entry(report, path);
-		const char *verdict = json_string_value(json_object_get(entry, "verdict"));
-		/* a verdict is one of the checker's words or a failure */
-		if (verdict)
-			verdict = view_verdict(verdict);
-		row->summary = json_string_value(json_object_get(entry, "summary"));
-		if (!release_present(present, path)) {
-			row->verdict = "missing";
-			row->summary = "not produced";
-			continue;
-		}
-		if (!verdict) {
-			row->verdict = "fail";
-			row->summary = "not in the check report";
-			continue;
-		}
-		row->verdict = verdict;
-		if (strcmp(verdict, "review") == 0) {
+		struct checkin_verdict v;
+		checkin_verdict(report, present, path, &v);
+		row->verdict = v.verdict;
+		row->summary = v.summary;
+		if (strcmp(v.verdict, "review") == 0)
 			plan->held++;
+		if (!v.released)
 			continue;
-		}
-		if (strcmp(verdict, "pass") != 0 && strcmp(verdict, "suppressed") != 0)
-			continue;
-		const char *src = json_string_value(json_object_get(entry, "released"));
-		if (!src || !manifest_path_ok(src, strlen(src))) {
-			row->verdict = "fail";
-			row->summary = "the checker released no file";
-			continue;
-		}
+		const char *src = v.released;
 		if (dst < 0) {
 			if (trex_mkdir_p(rel_dir, 0755, err) < 0)
 				return err->code;
@@ -246,7 +195,7 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 			     err) < 0)
 		return err->code;
 	for (size_t k = 0; k < n; k++) {
-		json_t *entry = release_present(present, rows[k].name)
+		json_t *entry = checkin_present(present, rows[k].name)
 					? view_report_entry(report, rows[k].name) : NULL;
 		metrics_observe_output(rows[k].verdict, json_object_get(entry, "decisions"));
 	}

@@ -52,8 +52,4 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 		   json_t *report, const char *report_text, struct release_plan *plan,
 		   struct trex_err *err);
 
-/* The job state from output counts (CONTRACTS.md 3), with a reason. */
-const char *release_state(size_t declared, size_t released, size_t held, char *reason,
-			  size_t reason_len);
-
 #endif
