@@ -186,7 +186,8 @@ static const struct {
 	const char *name;
 	int (*fn)(const struct cli_ctx *, int, char **);
 } main_verbs[] = {
-	{ "submit", cli_submit },   { "status", cli_status }, { "wait", cli_wait },
+	{ "submit", cli_submit },   { "run", cli_run },       { "status", cli_status },
+	{ "wait", cli_wait },
 	{ "cancel", cli_cancel },   { "list", cli_list },     { "outputs", cli_outputs },
 	{ "fetch", cli_fetch },     { "logs", cli_logs },     { "permit", cli_permit },
 	{ "approve", cli_approve }, { "review", cli_review }, { "held", cli_held },
