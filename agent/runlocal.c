@@ -219,8 +219,11 @@ static int rl_prepare_out(const char *out, struct trex_err *err)
 	int made = 0;
 	char first[256] = "";
 	int fd = trex_open_empty_dir(out, &made, first, sizeof(first), err);
+	if (fd == -EEXIST)
+		return trex_err_setx(err, -EEXIST, "-o %s holds %s: give a new or empty folder, or "
+					      "one an earlier local run wrote", out, first);
 	if (fd < 0)
-		return trex_err_prefix(err, "-o %s (new, empty, or an earlier local run's)", out);
+		return fd;
 	close(fd);
 	int m = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (m < 0)
@@ -255,9 +258,10 @@ static void rl_print_log(const char *title, const char *text, size_t len)
 	}
 }
 
-/* One output's decisions as text: each flagged cell's rule, action and
- * reason, as `trex review show` lists them (this is the researcher's own
- * dummy data: nothing here is held back). */
+/* One output's decision as text, then the report's reasons and every
+ * flagged cell (row, key, rule, action, reason), as `trex review show`
+ * lists them: this is the researcher's own dummy data, nothing is held
+ * back. */
 static void rl_print_output(const char *path, const struct checkin_verdict *v,
 			    const char *decision)
 {
@@ -267,18 +271,29 @@ static void rl_print_output(const char *path, const struct checkin_verdict *v,
 	putchar('\n');
 	size_t i;
 	json_t *d;
-	json_array_foreach(json_object_get(v->entry, "decisions"), i, d) {
+	json_array_foreach(json_object_get(v->entry, "reasons"), i, d)
+		if (json_is_string(d))
+			printf("    reason: %s\n", json_string_value(d));
+	json_array_foreach(json_object_get(v->entry, "cells"), i, d) {
 		const char *s;
+		json_t *row = json_object_get(d, "row");
 		printf("    ");
-		json_t *row = json_object_get(d, "row"), *col = json_object_get(d, "column");
 		if (json_is_integer(row))
 			printf("row %lld ", (long long)json_integer_value(row));
-		if ((s = json_string_value(col)))
-			printf("column %s ", s);
+		const char *k;
+		json_t *kv;
+		int first = 1;
+		json_object_foreach(json_object_get(d, "key"), k, kv) {
+			if (json_is_string(kv))
+				printf("%s%s=%s", first ? "(" : ", ", k, json_string_value(kv));
+			first = 0;
+		}
+		if (!first)
+			printf(") ");
 		if ((s = json_string_value(json_object_get(d, "rule"))))
-			printf("rule %s ", s);
+			printf("%s ", s);
 		if ((s = json_string_value(json_object_get(d, "action"))))
-			printf("action %s ", s);
+			printf("%s ", s);
 		if ((s = json_string_value(json_object_get(d, "reason"))))
 			printf("-- %s", s);
 		putchar('\n');
@@ -524,10 +539,11 @@ int cli_run(const struct cli_ctx *ctx, int argc, char **argv)
 			if (v.released)
 				rl_copy(checked, v.released, j.o.out, "released", path);
 			json_array_append_new(outputs,
-					      json_pack("{s:s,s:s,s:s,s:s?,s:O?}", "file", path,
+					      json_pack("{s:s,s:s,s:s,s:s?,s:O*,s:O*}", "file", path,
 							"verdict", v.verdict, "decision",
 							rl_decision(v.verdict), "summary", v.summary,
-							"decisions", json_object_get(v.entry, "decisions")));
+							"decisions", json_object_get(v.entry, "decisions"),
+							"cells", json_object_get(v.entry, "cells")));
 		}
 		state = release_state(json_array_size(outs), released, held, reason, sizeof(reason));
 	}
