@@ -24,11 +24,11 @@ _trex()
 	local cur prev verb i
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="submit status wait cancel list outputs fetch logs permit approve review held acro audit"
+	local verbs="submit run status wait cancel list outputs fetch logs permit approve review held acro audit"
 	local global="--socket --url --cert --key --cacert --config --json --version --help"
 
 	case $prev in
-	--socket | --cert | --key | --cacert | --config | --permit | --trexd-key | --checkpoint | -o | --output)
+	--socket | --cert | --key | --cacert | --config | --permit | --trexd-key | --checkpoint | -o | --output | --trexd-config)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -41,6 +41,10 @@ _trex()
 		;;
 	--log)
 		COMPREPLY=($(compgen -W "stdout stderr" -- "$cur"))
+		return
+		;;
+	--data)
+		COMPREPLY=($(compgen -d -- "$cur"))
 		return
 		;;
 	esac
@@ -65,6 +69,7 @@ _trex()
 	local opts="--json"
 	case $verb in
 	submit) opts+=" --permit" ;;
+	run) opts+=" --local --data -o --policy --trexd-config" ;;
 	wait) opts+=" --timeout" ;;
 	list) opts+=" --state --project --user --since --limit" ;;
 	fetch) opts+=" -o --no-verify --trexd-key" ;;
@@ -77,7 +82,7 @@ _trex()
 		return
 	fi
 	case $verb in
-	submit)
+	submit | run)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	status | wait | cancel | outputs | fetch | logs | approve | held | acro)
