@@ -37,6 +37,7 @@
 #include "runner/config.h"
 #include "runner/jobargs.h"
 #include "runner/manifest.h"
+#include "runner/packs.h"
 #include "runner/runrec.h"
 
 /* runner/bundle.h: the uploaded bundle written as trexd writes it (its
@@ -390,7 +391,7 @@ static json_t *rl_check(struct rl_job *j, json_t *present, json_t *runrec, char 
 	jobargs_free(&a);
 	if (r < 0)
 		return NULL;
-	char *stext, *etext, *otext;
+	char *stext, *etext, *otext = NULL;
 	size_t slen, elen, olen;
 	rl_read_json_or_text(j->work, "check.status", 0, &stext, &slen);
 	rl_read_json_or_text(j->work, "check.stderr", 0, &etext, &elen);
@@ -412,8 +413,7 @@ static json_t *rl_check(struct rl_job *j, json_t *present, json_t *runrec, char 
 		report = NULL;
 		snprintf(reason, rlen, "output check produced no valid report");
 	}
-	if (report)
-		trex_free(otext);
+	trex_free(otext);
 	json_decref(status);
 	trex_free(stext);
 	trex_free(etext);
@@ -490,6 +490,22 @@ int cli_run(const struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	const char *policy = j.o.policy ? j.o.policy : j.cfg.policy;
+	json_t *pack = NULL;
+	if (packs_resolve(&j.cfg, policy, &pack, &err) < 0) {
+		char packs[256];
+		const char *near = NULL;
+		packs_names(&j.cfg, policy, packs, sizeof(packs), &near);
+		char what[160];
+		snprintf(what, sizeof(what), "no disclosure policy \"%.64s\"", policy);
+		fprintf(stderr, "trex run: %s%s%s%s%s; the policies: %s\n",
+			j.o.policy ? "--policy: " : "", err.code == -ENOENT ? what : err.msg,
+			near ? " (did you mean \"" : "",
+			near ? near : "", near ? "\"?)" : "", packs[0] ? packs : "none");
+		manifest_release(&j.m);
+		config_free(&j.cfg);
+		return CLI_EXIT_USAGE;
+	}
+	json_decref(pack);
 	snprintf(j.id, sizeof(j.id), "local-%d", (int)getpid());
 	int rc = CLI_EXIT_JOB_FAILED;
 	json_t *runrec = NULL, *present = NULL, *report = NULL, *outputs = json_array();

@@ -139,6 +139,11 @@ rc=$?
 expect_eq "a manifest error: exit 2" "2" "$rc"
 case "$(cat "$T/e7")" in "trex run: $T/job/kind.json:9: manifest.outputs[0].kind: must be one of frequency_table,"*) ok "a manifest error: file:line:key" ;;
 *) not_ok "a manifest error: file:line:key" "$(cat "$T/e7")" ;; esac
+as_user "$TREX" run --local "$T/job/manifest.json" --data "$T/data" -o outp --policy strcit >/dev/null 2>"$T/e9"
+rc=$?
+expect_eq "an unknown --policy: exit 2" "2" "$rc"
+case "$(cat "$T/e9")" in *'(did you mean "strict"?); the policies: '*default*) ok "an unknown --policy: did you mean, the packs" ;;
+*) not_ok "an unknown --policy: did you mean, the packs" "$(cat "$T/e9")" ;; esac
 as_user "$TREX" run "$T/job/manifest.json" --data "$T/data" >/dev/null 2>"$T/e8"
 expect_eq "run without --local: usage error" "2" "$?"
 done_testing
