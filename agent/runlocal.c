@@ -320,6 +320,7 @@ struct rl_job {
 	struct config cfg;
 	struct manifest m;
 	char work[64];     /* the job's folders, as trexd's jobs/<id> */
+	int work_made;     /* work is ours to remove */
 	char job_dir[96];
 	char id[64];
 	int bpf;           /* compiled seccomp profile, or -1: the built-in */
@@ -442,6 +443,8 @@ static int rl_setup(struct rl_job *j, struct trex_err *err)
 	snprintf(j->work, sizeof(j->work), "/tmp/trex-local.XXXXXX");
 	if (r == 0 && !mkdtemp(j->work))
 		r = trex_err_set(err, -errno, "mkdtemp %s", j->work);
+	else if (r == 0)
+		j->work_made = 1;
 	snprintf(j->job_dir, sizeof(j->job_dir), "%s/job", j->work);
 	if (r == 0)
 		r = bundle_write(j->job_dir, files, NULL, err);
@@ -572,6 +575,13 @@ int cli_run(const struct cli_ctx *ctx, int argc, char **argv)
 	size_t olen, elen;
 	rl_read_json_or_text(j.work, "stdout", 0, &olog, &olen);
 	rl_read_json_or_text(j.work, "stderr", 0, &elog, &elen);
+	/* the checker's own words when it failed: under trexd only checkers
+	 * read them (runrec.h); here the data is the researcher's dummy */
+	char *clog = NULL;
+	size_t clen = 0;
+	int chk_failed = !report && json_array_size(present) > 0;
+	if (chk_failed)
+		rl_read_json_or_text(j.work, "check.stderr", 0, &clog, &clen);
 	od = open(j.o.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	json_t *summary = json_pack("{s:s,s:s,s:s,s:O,s:O,s:O*,s:s#,s:s#}", "job", j.id, "state",
 				    state, "reason", reason, "run", runrec, "outputs", outputs,
@@ -590,6 +600,8 @@ int cli_run(const struct cli_ctx *ctx, int argc, char **argv)
 			trex_write_file_atomic(od, "stdout", olog, olen, 0644, &err);
 		if (elog)
 			trex_write_file_atomic(od, "stderr", elog, elen, 0644, &err);
+		if (chk_failed && clog)
+			trex_write_file_atomic(od, "check.stderr", clog, clen, 0644, &err);
 	}
 	if (j.o.json) {
 		if (summary)
@@ -612,12 +624,15 @@ int cli_run(const struct cli_ctx *ctx, int argc, char **argv)
 				rl_print_output(path, &v, rl_decision(v.verdict));
 			}
 		}
+		if (chk_failed && clog)
+			rl_print_log("trex-check stderr", clog, clen);
 		printf("== state: %s -- %s ==\n", state, reason);
 		printf("copies in %s: outputs/ (as the job wrote them), released/ (what trexd "
-		       "would release), report.json, run.json, stdout, stderr\n",
-		       j.o.out);
+		       "would release), report.json, run.json, stdout, stderr%s\n",
+		       j.o.out, chk_failed ? ", check.stderr" : "");
 	}
 	json_decref(summary);
+	trex_free(clog);
 	trex_free(olog);
 	trex_free(elog);
 done:
@@ -627,7 +642,7 @@ done:
 	json_decref(present);
 	json_decref(report);
 	json_decref(outputs);
-	if (j.work[0] && strchr(j.work, 'X') == NULL)
+	if (j.work_made)
 		bundle_remove(j.work);
 	if (j.bpf >= 0)
 		close(j.bpf);
