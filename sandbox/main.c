@@ -91,9 +91,9 @@ static struct sbx_outcome sbx_decide(const struct sbx_run *run, const struct sbx
  * user@.service, `systemd-run --user --scope -p Delegate=yes`): made
  * below its own cgroup like a root run's, and when that is refused the
  * job runs without cgroups, its limits carried by rlimits alone. */
-static int sbx_rootless_cgroup(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
-			       const struct sbx_config *cfg, const char *job_id,
-			       const struct sbx_cgroup_limits *lim)
+static void sbx_rootless_cgroup(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
+				const struct sbx_config *cfg, const char *job_id,
+				const struct sbx_cgroup_limits *lim)
 {
 	for (int c = 0; c < SBX_CG_NCTRL; c++)
 		if (cg->ver[c] == SBX_CG_V1)
@@ -107,7 +107,6 @@ static int sbx_rootless_cgroup(struct sbx_cgroup *cg, const struct sbx_cgroup_en
 	if (!cg->v2_path[0])
 		for (int c = 0; c < SBX_CG_NCTRL; c++)
 			cg->ver[c] = SBX_CG_NONE;
-	return 0;
 }
 
 /* Rootless: which limit is enforced how, on stderr and in the status
@@ -231,8 +230,7 @@ int main(int argc, char **argv)
 		goto failed;
 	sbx_cgroup_detect(&cgenv, &cg);
 	if (cfg.rootless) {
-		if (sbx_rootless_cgroup(&cg, &cgenv, &cfg, job_id, &lim) < 0)
-			goto failed;
+		sbx_rootless_cgroup(&cg, &cgenv, &cfg, job_id, &lim);
 	} else {
 		if (cg.missing[0])
 			trex_log(TREX_LOG_WARN, "cgroup_missing",
@@ -242,7 +240,8 @@ int main(int argc, char **argv)
 		    sbx_cgroup_plan_v1(&cg, &cgenv, cfg.cgroup_parent, job_id, &err) < 0)
 			goto failed;
 	}
-	bool no_memcg = cfg.rootless && (cg.ver[SBX_CG_MEMORY] == SBX_CG_NONE || (!cg.v2_path[0] && !cg.v1_path[SBX_CG_MEMORY][0]));
+	/* rootless without a memory cgroup: the rlimit carries the limit */
+	bool no_memcg = cfg.rootless && (cg.ver[SBX_CG_MEMORY] != SBX_CG_V2 || !cg.v2_path[0]);
 	if (cfg.rootless)
 		sbx_rootless_report(status_fd, &cg, no_memcg);
 

@@ -33,7 +33,16 @@
  * mount, unmount or remount anything in it even with capabilities. The
  * job's user namespace itself is owned by the job's host uid (userns.c),
  * so every per-user count the kernel keeps (inotify, queued signals, ...)
- * is the job's own, never host root's. */
+ * is the job's own, never host root's.
+ *
+ * Rootless mode (not started as root: `trex run --local` on dummy data,
+ * SECURITY.md "Rootless mode") changes only who owns what: the child is
+ * cloned with CLONE_NEWUSER as well, the supervisor denies setgroups and
+ * maps 1000 to the caller in that namespace ("userns", no fd, the first
+ * message), the child builds the root with the capabilities it holds
+ * there (binding the host's /dev nodes instead of mknod), makes its
+ * network namespace itself, and goes on as above; no uid lease, no v1
+ * cgroup, a v2 one only where the caller may make it (main.c). */
 #ifndef TREX_SANDBOX_H
 #define TREX_SANDBOX_H
 
