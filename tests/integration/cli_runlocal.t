@@ -87,6 +87,20 @@ expect_eq "copies owned by the user" "$U" "$(stat -c %u "$T/work/out/released/co
 v=$(trex_run "$T/job/manifest.json" --data "$T/data" -o out --json 2>/dev/null |
 	python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["state"], r["outputs"][0]["verdict"], r["report"]["files"][0]["released"])' 2>&1)
 expect_eq "--json: state, verdict, report" "released suppressed counts.csv" "$v"
+# a second output trexd would hold for a checker: partially released
+mkdir "$T/held" && cp "$T/job/analysis.py" "$T/held/" &&
+	printf '%s\n' 'open("/output/notes.txt", "w").write("free text")' >>"$T/held/analysis.py"
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); m["outputs"].append({"path": "notes.txt", "kind": "text"}); json.dump(m, open(sys.argv[2], "w"), indent=1)' \
+	"$T/job/manifest.json" "$T/held/manifest.json"
+chmod -R a+rX "$T/held"
+trex_run "$T/held/manifest.json" --data "$T/data" -o outheld >"$T/o10" 2>&1
+rc=$?
+expect_eq "a table released and a text held: exit 10 (partially released)" "10" "$rc"
+grep -q '^held         notes.txt -- held for an output checker$' "$T/o10" && ok "the held output and why" ||
+	not_ok "the held output and why" "$(cat "$T/o10")"
+[ -f "$T/work/outheld/released/counts.csv" ] && [ ! -e "$T/work/outheld/released/notes.txt" ] &&
+	ok "released/ holds the table, not the held text" || not_ok "released/ holds the table, not the held text"
+
 # OUT that is not an earlier local run's is left alone
 mkdir "$T/work/mine" && echo keep >"$T/work/mine/notes" && chown -R $U "$T/work/mine"
 trex_run "$T/job/manifest.json" --data "$T/data" -o mine >/dev/null 2>"$T/e2"
