@@ -229,6 +229,6 @@ int sbx_userns_rootless_base(char *buf, size_t size, struct trex_err *err)
 	int rc = sbx_rootless_dir(buf, uid, err);
 	if (rc < 0)
 		return rc;
-	strcat(buf, "/root");
+	snprintf(buf + n, size - (size_t)n, "/root");
 	return sbx_rootless_dir(buf, uid, err);
 }
