@@ -408,7 +408,7 @@ static int cfg_events(const struct cfg_src *s, struct config *c, json_t *v,
 
 static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "sandbox",
 					"check", "policy_dir", "policy", "seccomp_profile",
-					"concurrency", "on_crash",
+					"concurrency", "on_crash", "drain_seconds",
 					"uid_range", "service_user", "max_body_mb", "datasets", "runtimes",
 					"limits", "require_permit", "approver_keys",
 					"revoked_permits", "users", "two_checkers",
@@ -540,6 +540,13 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 				return cfg_fail(s, err, key,
 						"\"on_crash\" must be \"requeue\" or \"fail\"");
 			c->on_crash_requeue = strcmp(m, "requeue") == 0;
+		} else if (strcmp(key, "drain_seconds") == 0) {
+			/* 0 (ending running jobs at once) is a valid choice */
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > 86400)
+				return cfg_fail(s, err, key,
+						"\"drain_seconds\" must be an integer from 0 to 86400");
+			c->drain_seconds = (long)json_integer_value(v);
 		} else if (strcmp(key, "request_timeout_ms") == 0) {
 			r = cfg_posint(s, v, key, 3600000, &c->request_timeout_ms, err);
 		} else if (strcmp(key, "idle_timeout_ms") == 0) {
