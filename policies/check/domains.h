@@ -67,6 +67,10 @@ int domains_builder_write(struct domains_builder *b, const char *out, size_t *nv
 			  struct trex_err *err);
 void domains_builder_free(struct domains_builder *b);
 
+/* YYYY-MM-DD (a real month and day), then nothing, or 'T' or ' ' and a
+ * time: a date of the dataset (also codebook.c's date columns). */
+bool domains_is_date(const char *s, size_t len);
+
 /* Loaded: every name, category value and date in one set. */
 struct domains {
 	struct strset set;
