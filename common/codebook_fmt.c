@@ -149,9 +149,10 @@ static int cbf_column(json_t *c, const char *where, const char *at, struct trex_
 		if (!json_is_array(values) || json_array_size(values) > CODEBOOK_MAX_VALUES)
 			return cbf_fail(err, where, at, "values: must be an array of at most 1000 strings");
 		json_array_foreach(values, i, v)
-			if (!json_is_string(v) || strchr(json_string_value(v), '\n') ||
-			    strchr(json_string_value(v), '\r'))
-				return cbf_fail(err, where, at, "values: each must be a string on one line");
+			if (!json_is_string(v) || json_string_length(v) > CODEBOOK_MAX_VALUE_LEN ||
+			    strchr(json_string_value(v), '\n') || strchr(json_string_value(v), '\r') ||
+			    strlen(json_string_value(v)) != json_string_length(v))
+				return cbf_fail(err, where, at, "values: each must be a string on one line, at most 4096 bytes");
 	}
 	if ((x = json_object_get(c, "range")))
 		return cbf_range(x, t, where, at, err);

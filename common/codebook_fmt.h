@@ -32,6 +32,7 @@
 #define CODEBOOK_MAX_FILES 1000
 #define CODEBOOK_MAX_COLUMNS 256
 #define CODEBOOK_MAX_VALUES 1000
+#define CODEBOOK_MAX_VALUE_LEN 4096
 #define CODEBOOK_MAX_BYTES (16u << 20)
 
 /* 0 when root is a codebook as above, else -EINVAL with err naming

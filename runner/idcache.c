@@ -31,7 +31,7 @@ static int idcache_fts_cmp(const FTSENT **a, const FTSENT **b)
 /* The format trex-check writes (policies/check/idindex.h IDINDEX_MAGIC):
  * part of the key, so an index cached in an older format is rebuilt, not
  * handed to a checker that would refuse it. */
-#define IDCACHE_FORMAT "TREXIDS2+TREXDOM1"
+#define IDCACHE_FORMAT "TREXIDS2+TREXDOM1+TREXCB1"
 
 /* What the index depends on, hashed: its format, path, id columns, every
  * CSV file's path, size and mtime (walked in name order, so the key is
@@ -95,10 +95,14 @@ static int idcache_get_locked(const struct config *c, const struct dataset *ds, 
 	if (trex_mkdir_p(tmpdir, 0755, err) < 0)
 		return err->code;
 	snprintf(file, sizeof(file), "%s/ids.bin", tmpdir);
-	char domfile[PATH_MAX];
+	char domfile[PATH_MAX], cbfile[PATH_MAX], policy[PATH_MAX];
 	snprintf(domfile, sizeof(domfile), "%s/domains.json", tmpdir);
+	/* the researchers' codebook, its threshold the configured pack's */
+	snprintf(cbfile, sizeof(cbfile), "%s/codebook.json", tmpdir);
+	snprintf(policy, sizeof(policy), "%s/%s.json", c->policy_dir, c->policy);
 	char *argv[] = { c->check, "--build-id-index", ds->path, "--id-columns", cols,
-			 "--out", file, "--domains-out", domfile, NULL };
+			 "--out", file, "--domains-out", domfile, "--codebook-out", cbfile,
+			 "--policy", policy, NULL };
 	r = posix_spawn(&pid, c->check, NULL, NULL, argv, environ);
 	if (r != 0)
 		return trex_err_set(err, -r, "spawn %s", c->check);

@@ -1,6 +1,7 @@
-/* Identifier indexes and category domains of datasets (trex-check
- * --build-id-index ... --domains-out), built once per dataset in one pass
- * and cached in STATE/idindex/<key>/{ids.bin,domains.json}, where the key
+/* Identifier indexes, category domains and codebooks of datasets
+ * (trex-check --build-id-index ... --domains-out ... --codebook-out),
+ * built once per dataset in one pass and cached in
+ * STATE/idindex/<key>/{ids.bin,domains.json,codebook.json}, where the key
  * is the SHA-256 of their formats, the dataset path, its id columns and
  * the path, size and mtime of every CSV file below it: a changed dataset
  * (or a new format) gets a new index. */
@@ -12,7 +13,8 @@
 #include "config.h"
 #include "err.h"
 
-/* 0 with dir set to the folder holding ids.bin and domains.json (bound
+/* 0 with dir set to the folder holding ids.bin, domains.json and
+ * codebook.json (the first two bound
  * read-only into the checker's sandbox), also for a dataset without
  * id_columns (its index finds nothing; its domains still hold). Builds
  * the index the first time (one trex-check run over the dataset, outside

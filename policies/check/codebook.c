@@ -303,7 +303,9 @@ static json_t *cb_values(const struct cb_col *c, size_t k, bool *withheld)
 	for (size_t i = 0; i < c->cap; i++) {
 		if (!c->keys[i])
 			continue;
-		if (c->counts[i] >= k)
+		/* a value the format cannot carry is withheld as well */
+		if (c->counts[i] >= k && strlen(c->keys[i]) <= CODEBOOK_MAX_VALUE_LEN &&
+		    !strpbrk(c->keys[i], "\r\n"))
 			v[n++] = c->keys[i];
 		else
 			*withheld = true;
