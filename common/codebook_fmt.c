@@ -23,17 +23,18 @@ static int cbf_keys(json_t *o, const char *const *keys, size_t n, const char *wh
 			known |= !strcmp(key, keys[i]);
 		if (!known) {
 			const char *near = trex_suggest(key, keys, n);
-			return trex_err_setx(err, -EINVAL, "%s: %sunknown key \"%.64s\"%s%s%s", where, at,
-					     key, near ? " (did you mean \"" : "", near ? near : "",
-					     near ? "\"?)" : "");
+			return trex_err_setx(err, -EINVAL, "%s: %s%sunknown key \"%.64s\"%s%s%s", where,
+					     at, *at ? ": " : "", key, near ? " (did you mean \"" : "",
+					     near ? near : "", near ? "\"?)" : "");
 		}
 	}
 	return 0;
 }
 
+/* "WHERE: AT.WHAT" (AT: where in the codebook, "" at its top) */
 static int cbf_fail(struct trex_err *err, const char *where, const char *at, const char *what)
 {
-	return trex_err_setx(err, -EINVAL, "%s: %s%s", where, at, what);
+	return trex_err_setx(err, -EINVAL, "%s: %s%s%s", where, at, *at ? "." : "", what);
 }
 
 static bool cbf_month(const char *s)
@@ -113,7 +114,7 @@ static int cbf_column(json_t *c, const char *where, const char *at, struct trex_
 	int r;
 
 	if (!json_is_object(c))
-		return cbf_fail(err, where, at, "must be an object");
+		return trex_err_setx(err, -EINVAL, "%s: %s: must be an object", where, at);
 	if ((r = cbf_keys(c, keys, sizeof(keys) / sizeof(*keys), where, at, err)) < 0)
 		return r;
 	if (!json_is_string(name) || !codebook_fmt_column_ok(json_string_value(name)))
@@ -188,9 +189,9 @@ int codebook_fmt_check(json_t *root, const char *where, struct trex_err *err)
 		return cbf_fail(err, where, "", "files: must be an array of at most 1000 files");
 	json_array_foreach(files, i, f) {
 		json_t *cols = json_object_get(f, "columns");
-		snprintf(at, sizeof(at), "files[%zu].", i);
+		snprintf(at, sizeof(at), "files[%zu]", i);
 		if (!json_is_object(f))
-			return cbf_fail(err, where, at, "must be an object");
+			return trex_err_setx(err, -EINVAL, "%s: %s: must be an object", where, at);
 		if ((r = cbf_keys(f, fkeys, sizeof(fkeys) / sizeof(*fkeys), where, at, err)) < 0)
 			return r;
 		if (!json_is_string(json_object_get(f, "name")) ||
@@ -207,7 +208,7 @@ int codebook_fmt_check(json_t *root, const char *where, struct trex_err *err)
 		if (!json_is_array(cols) || json_array_size(cols) > CODEBOOK_MAX_COLUMNS)
 			return cbf_fail(err, where, at, "columns: must be an array of at most 256 columns");
 		json_array_foreach(cols, j, c) {
-			snprintf(at, sizeof(at), "files[%zu].columns[%zu].", i, j);
+			snprintf(at, sizeof(at), "files[%zu].columns[%zu]", i, j);
 			if ((r = cbf_column(c, where, at, err)) < 0)
 				return r;
 		}
