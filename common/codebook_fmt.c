@@ -134,10 +134,14 @@ static int cbf_column(json_t *c, const char *where, const char *at, struct trex_
 	if ((x = json_object_get(c, "suppressed")) &&
 	    (!json_is_string(x) || strcmp(json_string_value(x), CODEBOOK_SUPPRESSED_RULE)))
 		return cbf_fail(err, where, at, "suppressed: must be \"" CODEBOOK_SUPPRESSED_RULE "\"");
-	if (id && (values || json_object_get(c, "range")))
-		return cbf_fail(err, where, at, "an identifier column has no values and no range");
-	if (!id && (json_object_get(c, "format") || json_object_get(c, "length")))
-		return cbf_fail(err, where, at, "format and length belong to identifier columns");
+	if (id && values)
+		return cbf_fail(err, where, at, "values: never on an identifier column");
+	if (id && json_object_get(c, "range"))
+		return cbf_fail(err, where, at, "range: never on an identifier column");
+	if (!id && json_object_get(c, "format"))
+		return cbf_fail(err, where, at, "format: on identifier columns only");
+	if (!id && json_object_get(c, "length"))
+		return cbf_fail(err, where, at, "length: on identifier columns only");
 	if ((x = json_object_get(c, "format")) &&
 	    (!json_is_string(x) || (strcmp(json_string_value(x), "hex") &&
 				    strcmp(json_string_value(x), "digits") &&
