@@ -1,8 +1,9 @@
 /* A dataset's category domains: the values its columns can take as
  * categories, built once per dataset with its identifier index
  * (`--build-id-index ... --domains-out FILE`) and read by the record-level
- * label rule (labels.c, `--domains FILE`). The file is JSON, so it is
- * also the dataset's codebook:
+ * label rule (labels.c, `--domains FILE`). It holds every category
+ * value, however rare: it is the checker's, never shown to researchers
+ * (their codebook is codebook.c's, under the disclosure rules):
  *
  *   {"format": "TREXDOM1", "max_values": 1000, "min_mean": 10,
  *    "names": [every column name of every file],

@@ -144,6 +144,15 @@ for f in cb["files"]:
 assert ids[("sub/visits.csv", "patient_id")] <= ids[("patients.csv", "patient_id")]
 assert len(ids[("patients.csv", "patient_id")]) == 67
 EOF
+# bash completion (agent/trex.bash): the verbs, dataset names from trex datasets
+complete_words() {
+	bash -c '. "$1"; trex() { "$TREX_BIN" "$@"; }; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _trex; echo "${COMPREPLY[*]}"' \
+		_ "$TREX_ROOT/agent/trex.bash" "$@"
+}
+export TREX_BIN="$BIN/trex"
+expect_eq "completion: the verbs" "datasets dummy doctor" "$(complete_words trex d)"
+expect_eq "completion: dataset names, through --socket" "synth" "$(complete_words trex --socket "$SOCK" dummy sy)"
+expect_eq "completion: dummy's options" "--rows" "$(complete_words trex dummy synth --r)"
 $TREX dummy synth -o "$T/dummy" >"$T/out" 2>&1
 expect_eq "trex dummy into a folder that holds files: refused" \
 	"1 trex: $T/dummy is not empty (it holds patients.csv): give a new or empty folder" "$? $(cat "$T/out")"
