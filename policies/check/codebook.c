@@ -361,7 +361,9 @@ static json_t *cb_column(const struct codebook_builder *b, const struct cb_col *
 		r |= json_object_set_new(o, "type", json_string("empty"));
 	} else {
 		r |= json_object_set_new(o, "type", json_string(type));
-		if (!c->over && c->nkeys * DOMAINS_MIN_MEAN <= c->nonempty) {
+		/* a date column is shown by months, never by its days, however
+		 * many rows share each */
+		if (!c->is_date && !c->over && c->nkeys * DOMAINS_MIN_MEAN <= c->nonempty) {
 			json_t *v = cb_values(c, b->k, &withheld);
 			r |= v ? json_object_set_new(o, "values", v) : -1;
 		} else if (c->is_num || c->is_date) {

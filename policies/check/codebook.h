@@ -18,7 +18,7 @@
  *     that at least k rows lie at or beyond each bound and no single
  *     extreme value shows; fewer than 2k values: no range, "suppressed";
  *   - a date column (YYYY-MM-DD, optionally a time): the same range of
- *     months ("2022-01"), never a day;
+ *     months ("2022-01"), never a day (not as category values either);
  *   - rows of a file rounded to 2 significant digits, and whether some
  *     values are empty.
  * Per cell the work is a classification and, for numbers, a comparison

@@ -119,6 +119,14 @@ static void test_dates_months(void **state)
 	assert_string_equal(s, "{\"missing\":false,\"name\":\"c\",\"range\":[\"2020-03\",\"2021-07\"],"
 			       "\"type\":\"date\"}");
 	free(s);
+	/* days shared by many rows are still not shown: months only */
+	const char *w[40];
+	for (int i = 0; i < 40; i++)
+		w[i] = i % 2 ? "2021-03-04" : "2021-05-06";
+	s = cb_dump(cb_of(w, 40, false));
+	assert_string_equal(s, "{\"missing\":false,\"name\":\"c\",\"range\":[\"2021-03\",\"2021-05\"],"
+			       "\"type\":\"date\"}");
+	free(s);
 }
 
 static void test_mixed_and_missing(void **state)
