@@ -54,6 +54,17 @@ struct codebook_builder {
 	size_t k;
 };
 
+/* bit 0: a decimal digit, bit 1: a lowercase hex digit */
+static uint8_t cb_class[256];
+
+static void cb_class_init(void)
+{
+	for (int ch = '0'; ch <= '9'; ch++)
+		cb_class[ch] = 3;
+	for (int ch = 'a'; ch <= 'f'; ch++)
+		cb_class[ch] = 2;
+}
+
 int codebook_builder_new(struct codebook_builder **out, char *const *ids, size_t nids,
 			 long threshold)
 {
@@ -65,6 +76,7 @@ int codebook_builder_new(struct codebook_builder **out, char *const *ids, size_t
 	b = trex_calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
+	cb_class_init();
 	b->ids = ids;
 	b->nids = nids;
 	b->k = (size_t)threshold;
@@ -189,10 +201,23 @@ static int cb_number(const char *s, size_t len, double *v)
 	bool digits = i < len;
 	char *end;
 
-	for (size_t j = i; j < len; j++)
-		digits &= s[j] >= '0' && s[j] <= '9';
+	for (size_t j = i; j < len; j++) {
+		bool d = s[j] >= '0' && s[j] <= '9';
+		digits &= d;
+		/* what strtod would stop at anyway (a date's '-'): no call */
+		if (!d && s[j] != '.' && s[j] != 'e' && s[j] != 'E' &&
+		    !((s[j] == '-' || s[j] == '+') && (s[j - 1] == 'e' || s[j - 1] == 'E')))
+			return 0;
+	}
 	if (!(s[i] >= '0' && s[i] <= '9') && s[i] != '.')
 		return 0;
+	if (digits && len - i <= 15) { /* exact in a double: no strtod per cell */
+		double x = 0;
+		for (size_t j = i; j < len; j++)
+			x = x * 10 + (s[j] - '0');
+		*v = s[0] == '-' ? -x : x;
+		return 1;
+	}
 	errno = 0;
 	*v = strtod(s, &end);
 	if (end != s + len || errno == ERANGE || !isfinite(*v))
@@ -200,37 +225,28 @@ static int cb_number(const char *s, size_t len, double *v)
 	return digits ? 1 : 2;
 }
 
+/* An identifier's form: every one of its values is read (a table
+ * lookup a byte), none kept. */
 static void cb_id_shape(struct cb_col *c, const char *s, size_t len)
 {
+	uint8_t m = (uint8_t)((c->digits ? 1 : 0) | (c->hex ? 2 : 0));
+
 	if (c->nonempty == 1)
 		c->idlen = len;
 	else if (len != c->idlen)
 		c->samelen = false;
-	for (size_t i = 0; i < len && (c->hex || c->digits); i++) {
-		bool d = s[i] >= '0' && s[i] <= '9';
-		c->digits &= d;
-		c->hex &= d || (s[i] >= 'a' && s[i] <= 'f');
-	}
+	for (size_t i = 0; i < len && m; i++)
+		m &= cb_class[(unsigned char)s[i]];
+	c->digits = m & 1;
+	c->hex = m & 2;
 }
 
-static int cb_cell(struct codebook_builder *b, struct cb_col *c, const char *s)
+/* The column's kind after one more value, and its two heaps. */
+static int cb_kind(struct codebook_builder *b, struct cb_col *c, const char *s, size_t len)
 {
-	size_t len = strlen(s);
 	double v;
-	int num;
+	int num = c->is_num ? cb_number(s, len, &v) : 0;
 
-	if (!len)
-		return 0;
-	c->nonempty++;
-	if (c->id) {
-		cb_id_shape(c, s, len);
-		return 0;
-	}
-	if (!c->over && cb_count(c, s, len) < 0)
-		return -ENOMEM;
-	if (!c->is_num && !c->is_date)
-		return 0;
-	num = c->is_num ? cb_number(s, len, &v) : 0;
 	if (num) {
 		c->is_int &= num == 1;
 		c->is_date = false;
@@ -239,6 +255,11 @@ static int cb_cell(struct codebook_builder *b, struct cb_col *c, const char *s)
 		    (s[5] - '0') * 10 + s[6] - '0' - 1;
 		c->is_num = c->is_int = false;
 	} else {
+		/* a date column's values were not counted: no domain */
+		if (c->is_date && !c->is_num) {
+			c->over = true;
+			cb_values_free(c);
+		}
 		c->is_num = c->is_int = c->is_date = false;
 		trex_free(c->lo);
 		trex_free(c->hi);
@@ -255,6 +276,26 @@ static int cb_cell(struct codebook_builder *b, struct cb_col *c, const char *s)
 	cb_heap_push(c->hi, &c->nhi, b->k, v, -1);
 	return 0;
 }
+
+static int cb_cell(struct codebook_builder *b, struct cb_col *c, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!len)
+		return 0;
+	c->nonempty++;
+	if (c->id) {
+		cb_id_shape(c, s, len);
+		return 0;
+	}
+	if ((c->is_num || c->is_date) && cb_kind(b, c, s, len) < 0)
+		return -ENOMEM;
+	/* a date column's values are never shown: not counted */
+	if (!c->over && !c->is_date && cb_count(c, s, len) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 
 int codebook_builder_row(struct codebook_builder *b, char *const *fields, size_t n)
 {
