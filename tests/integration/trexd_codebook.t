@@ -178,6 +178,19 @@ expect_eq "a codebook that is not the format is refused, its content not shown" 
 	"$(api_get /v1/datasets/synth) $(cat "$TREXD_BODY")"
 trexd_stop
 
+# who may read codebooks: every role (an auditor here); a caller the
+# configuration does not know, nothing
+chmod 777 "$T"
+rm -rf "$T"/state/idindex/* # the changed file: built again
+trexd_config_write '"concurrency": 1' '"require_permit": false' "\"datasets\": {$DS}" \
+	'"users": {"root": {"uid": 0, "roles": ["operator"]}, "aud": {"uid": 1200, "roles": ["auditor"]}}'
+check "trexd starts with users" trexd_start
+expect_eq "an auditor reads the codebook" 200 "$(api_as 1200 GET /v1/datasets/synth)"
+expect_eq "a caller the configuration does not know: 403" "403 unknown_user" \
+	"$(api_as 1300 GET /v1/datasets/synth) $(api_field error.code)"
+expect_eq "... nor the list" 403 "$(api_as 1300 GET /v1/datasets)"
+trexd_stop
+
 # the operator's codebook: checked at load, served as written
 mkdir -p "$T/cb"
 cat >"$T/cb/synth.json" <<'EOF'
