@@ -2,9 +2,10 @@
  * (trex-check --build-id-index ... --domains-out ... --codebook-out),
  * built once per dataset in one pass and cached in
  * STATE/idindex/<key>/{ids.bin,domains.json,codebook.json}, where the key
- * is the SHA-256 of their formats, the dataset path, its id columns and
+ * is the SHA-256 of their formats, the codebook's threshold (the
+ * configured pack's safe_threshold), the dataset path, its id columns and
  * the path, size and mtime of every CSV file below it: a changed dataset
- * (or a new format) gets a new index. */
+ * (or a new format, or threshold) gets a new index. */
 #ifndef TREX_RUNNER_IDCACHE_H
 #define TREX_RUNNER_IDCACHE_H
 

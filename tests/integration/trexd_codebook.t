@@ -191,6 +191,22 @@ expect_eq "a caller the configuration does not know: 403" "403 unknown_user" \
 expect_eq "... nor the list" 403 "$(api_as 1300 GET /v1/datasets)"
 trexd_stop
 
+# the threshold is the configured pack's, read from policy_dir as the
+# checker's pack is (a profile only policy_dir has): 20 withholds Tenton
+mkdir -p "$T/packs"
+cp "$TREX_ROOT"/policies/disclosure/*.json "$T/packs/"
+echo '{"profile": "default", "name": "base20", "version": "1", "safe_threshold": 20}' >"$T/packs/base20.json"
+echo '{"profile": "base20"}' >"$T/packs/k20.json"
+TREXD_POLICY_DIR=$T/packs trexd_config_write '"concurrency": 1' '"require_permit": false' \
+	'"policy": "k20"' "\"datasets\": {$DS}"
+check "trexd starts with a pack of threshold 20" trexd_start
+api_get /v1/datasets/synth >/dev/null
+cp "$TREXD_BODY" "$T/cb.json"
+expect_eq "the pack's threshold: a category of 10 rows withheld too" \
+	'20 {"missing": false, "name": "region", "suppressed": "threshold", "type": "string", "values": ["east", "north", "south"]}' \
+	"$(api_field codebook.threshold) $(col patients.csv region)"
+trexd_stop
+
 # the operator's codebook: checked at load, served as written
 mkdir -p "$T/cb"
 cat >"$T/cb/synth.json" <<'EOF'
