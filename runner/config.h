@@ -24,6 +24,10 @@ struct dataset {
 	char *path;
 	char **id_columns;
 	size_t n_id_columns;
+	/* the operator's codebook (docs/datasets.md), read and checked at
+	 * load and served as is; NULL: derived from the dataset (idcache.c) */
+	char *codebook;
+	json_t *codebook_doc;
 };
 
 struct runtime {
