@@ -26,17 +26,18 @@ static int idcache_fts_cmp(const FTSENT **a, const FTSENT **b)
 /* The format trex-check writes (policies/check/idindex.h IDINDEX_MAGIC):
  * part of the key, so an index cached in an older format is rebuilt, not
  * handed to a checker that would refuse it. */
-#define IDCACHE_FORMAT "TREXIDS2+TREXDOM1"
+#define IDCACHE_FORMAT "TREXIDS2+TREXDOM1+TREXCB1"
 /* Built by the monitor in trex-sandbox, installed root's (monitor.c):
  * part of the key too, so that an index the service built and owns
  * (before issue 16's split) is not used, and a fresh one is made. */
 #define IDCACHE_BUILDER "sandbox"
 
-/* What the index depends on, hashed: its format, path, id columns, every
+/* What the index depends on, hashed: its format, the codebook's
+ * threshold, path, id columns, every
  * CSV file's path, size and mtime (walked in name order, so the key is
  * stable, and without following a link: metadata only, run as root by
  * the monitor). */
-int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 1],
+int idcache_key(const struct dataset *ds, long threshold, char key[TREX_SHA256_HEX_LEN + 1],
 		struct trex_err *err)
 {
 	struct trex_buf b;
@@ -46,8 +47,8 @@ int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 1],
 	int r = 0;
 
 	trex_buf_init(&b, 16u << 20);
-	r = trex_buf_printf(&b, "format:%s\nbuilder:%s\n%s\n", IDCACHE_FORMAT, IDCACHE_BUILDER,
-			    ds->path);
+	r = trex_buf_printf(&b, "format:%s\nbuilder:%s\nthreshold:%ld\n%s\n", IDCACHE_FORMAT,
+			    IDCACHE_BUILDER, threshold, ds->path);
 	for (size_t i = 0; r == 0 && i < ds->n_id_columns; i++)
 		r = trex_buf_printf(&b, "id:%s\n", ds->id_columns[i]);
 	fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, idcache_fts_cmp);

@@ -1,7 +1,8 @@
 /* Identifier indexes and category domains of datasets (trex-check
  * --build-id-index ... --domains-out), built once per dataset in one pass
- * and cached in STATE/idindex/<key>/{ids.bin,domains.json}, where the key
- * is the SHA-256 of their formats, the builder, the dataset path, its id columns and
+ * and cached in STATE/idindex/<key>/{ids.bin,domains.json,codebook.json}, where the key
+ * is the SHA-256 of their formats, the builder, the codebook's threshold
+ * (the configured pack's safe_threshold), the dataset path, its id columns and
  * the path, size and mtime of every CSV file below it: a changed dataset
  * (or a new format) gets a new index. */
 #ifndef TREX_RUNNER_IDCACHE_H
@@ -12,13 +13,16 @@
 #include "config.h"
 #include "err.h"
 
-/* The index's key (SHA-256 hex) of ds: a walk of the dataset's metadata
+/* The index's key (SHA-256 hex) of ds and the codebook's threshold (the
+ * configured pack's safe_threshold): a walk of the dataset's metadata
  * (names, sizes, mtimes; links not followed), no file read. The monitor
  * computes it (the service cannot walk a dataset it may not read). */
-int idcache_key(const struct dataset *ds, char key[65], struct trex_err *err);
+int idcache_key(const struct dataset *ds, long threshold, char key[65], struct trex_err *err);
 
-/* 0 with dir set to the folder holding ids.bin and domains.json (bound
- * read-only into the checker's sandbox), also for a dataset without
+/* 0 with dir set to the folder holding ids.bin, domains.json (bound
+ * read-only into the checker's sandbox) and codebook.json (the
+ * researchers' codebook, made under the pack's threshold: the one file
+ * of it the service may read, runner/codebooks.c), also for a dataset without
  * id_columns (its index finds nothing; its domains still hold). The
  * service names the dataset to the monitor (MON_ID_INDEX), which keys it
  * and, the first time, builds the index in trex-sandbox (one trex-check

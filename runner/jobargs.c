@@ -118,7 +118,8 @@ static int jobargs_checker(const struct config *c, char dir[PATH_MAX], const cha
 }
 
 int jobargs_index(struct jobargs *a, const struct config *c, const struct dataset *ds,
-		  const char *build_dir, const char *key, int seccomp, struct trex_err *err)
+		  const char *build_dir, const char *key, long threshold, int seccomp,
+		  struct trex_err *err)
 {
 	char check_dir[PATH_MAX], cols[1024];
 	const char *check_name;
@@ -176,6 +177,11 @@ int jobargs_index(struct jobargs *a, const struct config *c, const struct datase
 	jobargs_add(a, "/output/ids.bin");
 	jobargs_add(a, "--domains-out");
 	jobargs_add(a, "/output/domains.json");
+	/* the researchers' codebook, made under the pack's threshold */
+	jobargs_add(a, "--codebook-out");
+	jobargs_add(a, "/output/codebook.json");
+	jobargs_add(a, "--threshold");
+	jobargs_add(a, "%ld", threshold);
 	return 0;
 }
 

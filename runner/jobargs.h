@@ -39,12 +39,13 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 
 /* trex-sandbox running trex-check --build-id-index over dataset ds (bound
  * read-only at /data, as a job sees it) with its id columns, writing
- * ids.bin and domains.json to /output, collected into build_dir: the only
+ * ids.bin, domains.json and codebook.json (under threshold) to /output, collected into build_dir: the only
  * folder it can write. The bounds are the configuration's limits.max
  * (memory also bounds /output, a tmpfs charged to it). Run by the monitor
  * (monitor.c MON_ID_INDEX) so that the service never reads a dataset.
  * Fails when trex-check cannot be found or the columns do not fit. */
 int jobargs_index(struct jobargs *a, const struct config *c, const struct dataset *ds,
-		  const char *build_dir, const char *key, int seccomp, struct trex_err *err);
+		  const char *build_dir, const char *key, long threshold, int seccomp,
+		  struct trex_err *err);
 
 #endif

@@ -60,6 +60,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "monproto.h"
+#include "policies/check/policy.h"
 #include "privdrop.h"
 #include "reload.h"
 #include "sign.h"
@@ -507,7 +508,11 @@ static int mon_index_dir(struct monitor *mo)
 	return fd;
 }
 
-static const char *const mon_index_files[] = { "ids.bin", "domains.json" };
+/* what a build must make; the codebook (derived under the disclosure
+ * rules, served to researchers: runner/codebooks.c) is the one the
+ * service may read */
+static const char *const mon_index_files[] = { "ids.bin", "domains.json", "codebook.json" };
+#define MON_INDEX_NFILES 3
 
 /* An index as installed: idindex/KEY a real folder holding both files. */
 static int mon_index_built(int idx, const char *key)
@@ -523,10 +528,12 @@ static int mon_index_built(int idx, const char *key)
 	return ok;
 }
 
-/* A finished build: idindex/.build-KEY holding exactly ids.bin and
- * domains.json, regular files, made readable by the job uids and not by
- * the service (root's, group the service's with no group bits, the same
- * rule as a dataset, docs/config.md), then renamed to idindex/KEY in one
+/* A finished build: idindex/.build-KEY holding exactly ids.bin,
+ * domains.json and codebook.json, regular files; the first two made
+ * readable by the job uids and not by the service (root's, group the
+ * service's with no group bits, the same rule as a dataset,
+ * docs/config.md), the codebook by all, in a folder the service may
+ * cross (0755), then renamed to idindex/KEY in one
  * step: a crash leaves a build folder, never half an index. */
 static int mon_index_install(struct monitor *mo, const char *key)
 {
@@ -544,7 +551,7 @@ static int mon_index_install(struct monitor *mo, const char *key)
 		return -errno;
 	_cleanup_close_ int bfd = (int)b;
 	gid_t g = mo->o->service_uid ? mo->o->service_gid : getegid();
-	mode_t fmode = mo->o->service_uid ? 0604 : 0644, dmode = mo->o->service_uid ? 0705 : 0755;
+	mode_t fmode = mo->o->service_uid ? 0604 : 0644, dmode = 0755;
 	size_t n = 0;
 	int r = 0;
 	_cleanup_close_ int lfd = dup(bfd);
@@ -556,23 +563,26 @@ static int mon_index_install(struct monitor *mo, const char *key)
 	while (r == 0 && (e = readdir(d))) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		r = -EPROTO; /* anything but the two files */
-		for (size_t i = 0; i < 2; i++)
+		r = -EPROTO; /* anything but the index's files */
+		mode_t mode = fmode;
+		for (size_t i = 0; i < MON_INDEX_NFILES; i++)
 			if (strcmp(e->d_name, mon_index_files[i]) == 0)
 				r = 0;
+		if (strcmp(e->d_name, "codebook.json") == 0)
+			mode = 0644;
 		if (r < 0)
 			break;
 		int fd = mon_open_beneath(bfd, e->d_name);
 		struct stat st;
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fchown(fd, geteuid(), g) < 0 ||
-		    fchmod(fd, fmode) < 0)
+		    fchmod(fd, mode) < 0)
 			r = fd < 0 ? fd : -EPROTO;
 		if (fd >= 0)
 			close(fd);
 		n++;
 	}
 	closedir(d);
-	if (r == 0 && n != 2)
+	if (r == 0 && n != MON_INDEX_NFILES)
 		r = -EPROTO;
 	if (r == 0 && (fchown(bfd, geteuid(), g) < 0 || fchmod(bfd, dmode) < 0 ||
 		       renameat(idx, build, idx, key) < 0))
@@ -599,8 +609,15 @@ static int mon_id_index(struct monitor *mo, const struct mon_msg *m, char key[65
 	const struct dataset *ds = config_dataset(c, m->dataset);
 	if (!ds)
 		return trex_err_setx(err, -EPERM, "dataset: not configured");
+	/* the codebook's threshold: the configured pack's, read as the
+	 * checker's own pack is (packs.c) */
+	struct policy pol;
+	char pack[PATH_MAX];
 	struct trex_err kerr = { 0 };
-	if (idcache_key(ds, key, &kerr) < 0)
+	snprintf(pack, sizeof(pack), "%s/%s.json", c->policy_dir, c->policy);
+	if (policy_read(c->policy_dir, pack, &pol, NULL, &kerr) < 0)
+		return trex_err_setx(err, kerr.code, "policy: the configured pack does not read");
+	if (idcache_key(ds, pol.safe_threshold, key, &kerr) < 0)
 		return trex_err_setx(err, kerr.code, "dataset: its folder cannot be walked (%s)",
 				     strerror(-kerr.code));
 	_cleanup_close_ int idx = mon_index_dir(mo);
@@ -624,7 +641,7 @@ static int mon_id_index(struct monitor *mo, const struct mon_msg *m, char key[65
 		return trex_err_setx(err, r, "id_index: no build folder (%s)", strerror(-r));
 	snprintf(path, sizeof(path), "%s/idindex/%s", c->state_dir, build);
 	struct jobargs a = { 0 };
-	r = jobargs_index(&a, c, ds, path, key, mo->o->seccomp_fd >= 0, err);
+	r = jobargs_index(&a, c, ds, path, key, pol.safe_threshold, mo->o->seccomp_fd >= 0, err);
 	if (r == 0 && a.oom)
 		r = trex_err_setx(err, -ENOMEM, "out of memory");
 	/* its output is the build folder; what it says is not the service's

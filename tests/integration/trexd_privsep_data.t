@@ -88,12 +88,18 @@ K=$(ls "$T/state/idindex" | grep -v '^\.' | head -1)
 expect_eq "one index, no build folder left" "1 0" \
 	"$(ls "$T/state/idindex" | grep -vc '^\.') $(ls -A "$T/state/idindex" | grep -c '^\.build-')"
 expect_eq "STATE/idindex is root's" "755 0" "$(stat -c '%a %u' "$T/state/idindex")"
-expect_eq "the index folder: root's, the service's group without group bits" "705 0 $SG" \
+expect_eq "the index folder: root's, the service's group" "755 0 $SG" \
 	"$(stat -c '%a %u %g' "$T/state/idindex/$K")"
-expect_eq "... and its files" "604 0 $SG
+expect_eq "... its index and domains without group bits" "604 0 $SG
 604 0 $SG" "$(stat -c '%a %u %g' "$T/state/idindex/$K/ids.bin" "$T/state/idindex/$K/domains.json")"
+expect_eq "... its codebook (served to researchers) readable" "644 0 $SG" \
+	"$(stat -c '%a %u %g' "$T/state/idindex/$K/codebook.json")"
+check "the service user reads the codebook" sh -c \
+	"setpriv --reuid $SU --regid $SG --clear-groups cat '$T/state/idindex/$K/codebook.json' >/dev/null"
 check "the service user cannot read the dataset's domains" sh -c \
 	"! setpriv --reuid $SU --regid $SG --clear-groups cat '$T/state/idindex/$K/domains.json' >/dev/null 2>&1"
+check "... nor its identifier index" sh -c \
+	"! setpriv --reuid $SU --regid $SG --clear-groups cat '$T/state/idindex/$K/ids.bin' >/dev/null 2>&1"
 check "... which a job uid can" sh -c \
 	"setpriv --reuid $JU --regid $JU --clear-groups cat '$T/state/idindex/$K/domains.json' >/dev/null"
 

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "common/audit.h"
 #include "common/hash.h"
 #include "common/sign.h"
+#include "policies/check/policy.h"
 #include "runner/idcache.h"
 #include "runner/monclient.h"
 #include "runner/monitor.h"
@@ -552,7 +554,11 @@ static void test_id_index(void **st)
 	 * (0); the folder is made root's (the monitor's) */
 	char key[65];
 	struct trex_err err = { 0 };
-	assert_int_equal(idcache_key(&cfg.datasets[0], key, &err), 0);
+	struct policy pol;
+	char pack[PATH_MAX];
+	snprintf(pack, sizeof(pack), "%s/%s.json", cfg.policy_dir, cfg.policy);
+	assert_int_equal(policy_read(cfg.policy_dir, pack, &pol, NULL, &err), 0);
+	assert_int_equal(idcache_key(&cfg.datasets[0], pol.safe_threshold, key, &err), 0);
 	assert_int_equal(mkdir(p, 0700), 0);
 	snprintf(p, sizeof(p), "%s/idindex/%s", state, key);
 	assert_int_equal(mkdir(p, 0755), 0);
