@@ -53,16 +53,16 @@ void jobargs_free(struct jobargs *a)
 }
 
 void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset *ds,
-		 const struct runtime *rt, const struct limits *l, const char *job_dir,
-		 const char *id, json_t *command, int seccomp)
+		 const struct runtime *rt, const struct limits *l, const char *id,
+		 json_t *command, int seccomp)
 {
 	jobargs_add(a, "%s", c->sandbox);
 	jobargs_add(a, "--data");
 	jobargs_add(a, "%s", ds->path);
-	jobargs_add(a, "--code");
-	jobargs_add(a, "%s/code", job_dir);
-	jobargs_add(a, "--output");
-	jobargs_add(a, "%s/stage", job_dir);
+	jobargs_add(a, "--code-fd");
+	jobargs_add(a, "%d", JOBARGS_FD_CODE);
+	jobargs_add(a, "--output-fd");
+	jobargs_add(a, "%d", JOBARGS_FD_OUTPUT);
 	if (rt->sandbox_name) {
 		jobargs_add(a, "--runtime");
 		jobargs_add(a, "%s", rt->sandbox_name);
@@ -83,14 +83,14 @@ void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset
 	}
 	if (seccomp) {
 		jobargs_add(a, "--seccomp-fd");
-		jobargs_add(a, "4");
+		jobargs_add(a, "%d", JOBARGS_FD_SECCOMP);
 	}
 	for (size_t i = 0; i < rt->n_env; i++) {
 		jobargs_add(a, "--env");
 		jobargs_add(a, "%s", rt->env[i]);
 	}
 	jobargs_add(a, "--status-fd");
-	jobargs_add(a, "3");
+	jobargs_add(a, "%d", JOBARGS_FD_STATUS);
 	jobargs_add(a, "--job-id");
 	jobargs_add(a, "%s", id);
 	jobargs_add(a, "--");
@@ -100,9 +100,8 @@ void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset
 		jobargs_add(a, "%s", json_string_value(arg));
 }
 
-int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir,
-		  const char *id, long output_mb, const char *ids_dir, const char *prev_dir,
-		  json_t *present, int seccomp, struct trex_err *err)
+int jobargs_check(struct jobargs *a, const struct config *c, const char *id, long output_mb,
+		  int ids, int previous, json_t *present, int seccomp, struct trex_err *err)
 {
 	char check_dir[PATH_MAX], check_real[PATH_MAX];
 	if (!realpath(c->check, check_real))
@@ -113,24 +112,26 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 		*slash = '\0';
 	const char *check_name = slash ? slash + 1 : check_real;
 	jobargs_add(a, "%s", c->sandbox);
-	jobargs_add(a, "--code");
-	jobargs_add(a, "%s/checkin", job_dir);
-	jobargs_add(a, "--output");
-	jobargs_add(a, "%s/checked", job_dir);
+	jobargs_add(a, "--code-fd");
+	jobargs_add(a, "%d", JOBARGS_FD_CODE);
+	jobargs_add(a, "--output-fd");
+	jobargs_add(a, "%d", JOBARGS_FD_OUTPUT);
+	/* trex-check's own folder: the configuration's, root's, not below
+	 * STATE, so named by its path */
 	jobargs_add(a, "--ro-bind");
 	jobargs_add(a, "%s", check_dir);
 	jobargs_add(a, "/opt/trex");
 	/* the dataset's identifier index, outside the job's reach (checkin is
 	 * filled from what the job wrote) */
-	if (ids_dir) {
-		jobargs_add(a, "--ro-bind");
-		jobargs_add(a, "%s", ids_dir);
+	if (ids) {
+		jobargs_add(a, "--ro-bind-fd");
+		jobargs_add(a, "%d", JOBARGS_FD_IDS);
 		jobargs_add(a, "/opt/trex-ids");
 	}
 	/* tables released earlier for the project: the differencing rule */
-	if (prev_dir) {
-		jobargs_add(a, "--ro-bind");
-		jobargs_add(a, "%s", prev_dir);
+	if (previous) {
+		jobargs_add(a, "--ro-bind-fd");
+		jobargs_add(a, "%d", JOBARGS_FD_PREVIOUS);
 		jobargs_add(a, "/opt/trex-previous");
 	}
 	jobargs_add(a, "--env");
@@ -154,10 +155,10 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 	}
 	if (seccomp) {
 		jobargs_add(a, "--seccomp-fd");
-		jobargs_add(a, "4");
+		jobargs_add(a, "%d", JOBARGS_FD_SECCOMP);
 	}
 	jobargs_add(a, "--status-fd");
-	jobargs_add(a, "3");
+	jobargs_add(a, "%d", JOBARGS_FD_STATUS);
 	jobargs_add(a, "--job-id");
 	jobargs_add(a, "%s-check", id);
 	jobargs_add(a, "--");
@@ -183,14 +184,14 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 	jobargs_add(a, "/output/%s", MANIFEST_ACRO_DIR);
 	jobargs_add(a, "--acro-max-mb");
 	jobargs_add(a, "%ld", 2 * output_mb);
-	if (ids_dir) {
+	if (ids) {
 		jobargs_add(a, "--id-index");
 		jobargs_add(a, "/opt/trex-ids/ids.bin");
 		/* the dataset's categories: labels must be values it can produce */
 		jobargs_add(a, "--domains");
 		jobargs_add(a, "/opt/trex-ids/domains.json");
 	}
-	if (prev_dir) {
+	if (previous) {
 		jobargs_add(a, "--previous");
 		jobargs_add(a, "/opt/trex-previous");
 	}

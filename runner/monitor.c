@@ -7,7 +7,9 @@
  *                form whose folder STATE/jobs/ID is a real folder, every
  *                limit from 1 to the configured maximum; the command line
  *                is built here (jobargs.c) from the configuration, so the
- *                service names a job, never a bind, a uid or a path;
+ *                service names a job, never a bind, a uid or a path, and
+ *                the job's folders go to trex-sandbox as the fds opened
+ *                in the check (jobargs.h), never by path;
  *   SPAWN_CHECK  the same job rules, output_mb within the maximum, the id
  *                index a name under STATE/idindex/, the files to check
  *                safe relative paths;
@@ -229,31 +231,45 @@ static int mon_open_state(struct monitor *mo, const char *rel)
 }
 
 /* STATE/jobs/ID: a job id of trexd's form, and it and the folders the
- * sandbox is given real folders with no link on the way. (trex-sandbox
- * opens them again by path: a service racing a link in after this check
- * is a residual risk, docs/DESIGN.md.) */
-static int mon_check_job(struct monitor *mo, const char *id, int check, char *dir, size_t len,
+ * sandbox is given real folders with no link on the way. The two folders
+ * (code/ and stage/, or checkin/ and checked/) stay open in dirs[0..1]
+ * and go to trex-sandbox as they are (JOBARGS_FD_CODE, _OUTPUT): a link
+ * the service races in after this check is never followed. */
+static int mon_check_job(struct monitor *mo, const char *id, int check, int dirs[2],
 			 struct trex_err *err)
 {
 	if (!mon_job_id_ok(id))
 		return trex_err_setx(err, -EPERM, "job: not a job id");
-	snprintf(dir, len, "%s/jobs/%s", mo->d.cfg->state_dir, id);
 	static const char *const run[] = { "", "/code", "/stage", NULL };
 	static const char *const chk[] = { "", "/checkin", "/checked", NULL };
-	for (const char *const *sub = check ? chk : run; *sub; sub++) {
+	const char *const *subs = check ? chk : run;
+	for (int i = 0; subs[i]; i++) {
 		char rel[128];
-		snprintf(rel, sizeof(rel), "jobs/%s%s", id, *sub);
+		snprintf(rel, sizeof(rel), "jobs/%s%s", id, subs[i]);
 		int fd = mon_open_state(mo, rel);
 		if (fd < 0)
-			return trex_err_setx(err, -EPERM, "job: no job folder%s", *sub);
-		close(fd);
+			return trex_err_setx(err, -EPERM, "job: no job folder%s", subs[i]);
+		if (i == 0)
+			close(fd);
+		else
+			dirs[i - 1] = fd;
 	}
 	return 0;
 }
 
-/* A job's sandbox: fds 1-3 the service's pipes, 4 the seccomp profile. */
-static int mon_fork_exec(struct monitor *mo, char *const *argv, const int *fds, pid_t *out,
-			 struct trex_err *err)
+static void mon_close_dirs(int *dirs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (dirs[i] >= 0) {
+			close(dirs[i]);
+			dirs[i] = -1;
+		}
+}
+
+/* A job's sandbox, with the fds of jobargs.h: 1-3 the service's pipes,
+ * 4 the seccomp profile, 5-8 the folders in dirs[0..3] (-1: none). */
+static int mon_fork_exec(struct monitor *mo, char *const *argv, const int *fds,
+			 const int dirs[4], pid_t *out, struct trex_err *err)
 {
 	_cleanup_close_ int bpf = -1;
 	if (mo->o->seccomp_fd >= 0) {
@@ -286,17 +302,27 @@ static int mon_fork_exec(struct monitor *mo, char *const *argv, const int *fds, 
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* above 4 first, so no dup2 below overwrites a source */
-		int src[5] = { null, fds[0], fds[1], fds[2], bpf };
-		int hi[5];
-		for (int i = 0; i < 5; i++)
-			hi[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 16);
-		for (int i = 0; i < 5; i++)
+		/* the report pipe and every source above the fixed numbers
+		 * first, so that no dup2 below overwrites one */
+		int report = fcntl(ep[1], F_DUPFD_CLOEXEC, JOBARGS_NFDS);
+		int src[JOBARGS_NFDS] = { null, fds[0], fds[1], fds[2], bpf,
+					  dirs[0], dirs[1], dirs[2], dirs[3] };
+		int hi[JOBARGS_NFDS];
+		if (report < 0)
+			_exit(127);
+		for (int i = 0; i < JOBARGS_NFDS; i++)
+			if ((hi[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 16)) < 0 &&
+			    src[i] >= 0)
+				_exit(127);
+		for (int i = 0; i < JOBARGS_NFDS; i++) {
 			if (hi[i] >= 0 && dup2(hi[i], i) < 0)
 				_exit(127);
-		int report = fcntl(ep[1], F_DUPFD_CLOEXEC, bpf >= 0 ? 5 : 4);
+			if (hi[i] < 0)
+				close(i);
+		}
 		closefrom(report + 1);
-		close_range(bpf >= 0 ? 5 : 4, (unsigned)report - 1, 0);
+		if (report > JOBARGS_NFDS)
+			close_range(JOBARGS_NFDS, (unsigned)report - 1, 0);
 		execv(argv[0], argv);
 		int e = errno;
 		ssize_t w = write(report, &e, sizeof(e));
@@ -337,14 +363,11 @@ static struct mon_kid *mon_find_kid(struct monitor *mo, pid_t pid)
 	return NULL;
 }
 
-static int mon_spawn_run(struct monitor *mo, const struct mon_msg *m, const int *fds,
-			 pid_t *pid, struct trex_err *err)
+static int mon_spawn_run_dirs(struct monitor *mo, const struct mon_msg *m, const int *fds,
+			      const int dirs[4], pid_t *pid, struct trex_err *err)
 {
 	const struct config *c = mo->d.cfg;
-	char dir[PATH_MAX];
-	int r = mon_check_job(mo, m->job, 0, dir, sizeof(dir), err);
-	if (r < 0)
-		return r;
+	int r;
 	const struct dataset *ds = config_dataset(c, m->dataset);
 	const struct runtime *rt = config_runtime(c, m->runtime);
 	if (!ds)
@@ -371,43 +394,46 @@ static int mon_spawn_run(struct monitor *mo, const struct mon_msg *m, const int 
 		return trex_err_setx(err, -EPERM, "command: not valid UTF-8 strings");
 	}
 	struct jobargs a = { 0 };
-	jobargs_run(&a, c, ds, rt, &l, dir, m->job, cmd, mo->o->seccomp_fd >= 0);
+	jobargs_run(&a, c, ds, rt, &l, m->job, cmd, mo->o->seccomp_fd >= 0);
 	json_decref(cmd);
 	r = a.oom ? trex_err_setx(err, -ENOMEM, "out of memory")
-		  : mon_fork_exec(mo, a.v, fds, pid, err);
+		  : mon_fork_exec(mo, a.v, fds, dirs, pid, err);
 	jobargs_free(&a);
 	return r;
 }
 
-static int mon_spawn_check(struct monitor *mo, const struct mon_msg *m, const int *fds,
-			   pid_t *pid, struct trex_err *err)
+static int mon_spawn_run(struct monitor *mo, const struct mon_msg *m, const int *fds,
+			 pid_t *pid, struct trex_err *err)
+{
+	int dirs[4] = { -1, -1, -1, -1 };
+	int r = mon_check_job(mo, m->job, 0, dirs, err);
+	if (r == 0)
+		r = mon_spawn_run_dirs(mo, m, fds, dirs, pid, err);
+	mon_close_dirs(dirs, 4);
+	return r;
+}
+
+static int mon_spawn_check_dirs(struct monitor *mo, const struct mon_msg *m, const int *fds,
+				int dirs[4], pid_t *pid, struct trex_err *err)
 {
 	const struct config *c = mo->d.cfg;
-	char dir[PATH_MAX], ids[PATH_MAX], prev[PATH_MAX];
-	int r = mon_check_job(mo, m->job, 1, dir, sizeof(dir), err);
+	int r = mon_check_job(mo, m->job, 1, dirs, err);
 	if (r < 0)
 		return r;
 	if (m->num < 1 || m->num > (uint64_t)c->limits_max.output_mb)
 		return trex_err_setx(err, -EPERM, "output_mb: not within 1 to the configured %ld",
 				     c->limits_max.output_mb);
 	char rel[256];
-	int fd = -1;
 	if (m->ids_key[0]) {
-		snprintf(ids, sizeof(ids), "%s/idindex/%s", c->state_dir, m->ids_key);
 		snprintf(rel, sizeof(rel), "idindex/%s", m->ids_key);
-		if (!mon_name_ok(m->ids_key) || (fd = mon_open_state(mo, rel)) < 0)
+		if (!mon_name_ok(m->ids_key) || (dirs[2] = mon_open_state(mo, rel)) < 0)
 			return trex_err_setx(err, -EPERM, "id_index: no index folder of that name");
-		close(fd);
 	}
 	if (m->num2 > 1)
 		return trex_err_setx(err, -EPERM, "previous: not 0 or 1");
-	snprintf(prev, sizeof(prev), "%s/previous", dir);
 	snprintf(rel, sizeof(rel), "jobs/%s/previous", m->job);
-	if (m->num2) {
-		if ((fd = mon_open_state(mo, rel)) < 0)
-			return trex_err_setx(err, -EPERM, "previous: no folder of previous tables");
-		close(fd);
-	}
+	if (m->num2 && (dirs[3] = mon_open_state(mo, rel)) < 0)
+		return trex_err_setx(err, -EPERM, "previous: no folder of previous tables");
 	json_t *present = json_array();
 	for (size_t i = 0; present && i < m->n_list; i++) {
 		if (!manifest_path_ok(m->list[i], strlen(m->list[i]))) {
@@ -422,13 +448,22 @@ static int mon_spawn_check(struct monitor *mo, const struct mon_msg *m, const in
 		return trex_err_setx(err, -EPERM, "files: not valid UTF-8 strings");
 	}
 	struct jobargs a = { 0 };
-	r = jobargs_check(&a, c, dir, m->job, (long)m->num, m->ids_key[0] ? ids : NULL,
-			  m->num2 ? prev : NULL, present, mo->o->seccomp_fd >= 0, err);
+	r = jobargs_check(&a, c, m->job, (long)m->num, m->ids_key[0] != '\0', m->num2 != 0,
+			  present, mo->o->seccomp_fd >= 0, err);
 	json_decref(present);
 	if (r == 0)
 		r = a.oom ? trex_err_setx(err, -ENOMEM, "out of memory")
-			  : mon_fork_exec(mo, a.v, fds, pid, err);
+			  : mon_fork_exec(mo, a.v, fds, dirs, pid, err);
 	jobargs_free(&a);
+	return r;
+}
+
+static int mon_spawn_check(struct monitor *mo, const struct mon_msg *m, const int *fds,
+			   pid_t *pid, struct trex_err *err)
+{
+	int dirs[4] = { -1, -1, -1, -1 };
+	int r = mon_spawn_check_dirs(mo, m, fds, dirs, pid, err);
+	mon_close_dirs(dirs, 4);
 	return r;
 }
 

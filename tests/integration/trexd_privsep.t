@@ -30,7 +30,7 @@ DS2="\"other\": {\"path\": \"$T/data2\", \"id_columns\": []}"
 config "$DS1"
 
 # the trex-sandbox processes of this state folder, and their parents
-sandboxes() { pgrep -f "^$BIN/trex-sandbox .*$T/state/jobs/" 2>/dev/null; }
+sandboxes() { trexd_sandboxes; }
 ppid_of() { awk '/^PPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 # the service: trexd's one trexd child
 service_of() { pgrep -P "$1" -x trexd 2>/dev/null | head -1; }

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,9 @@
 #include "tests/unit/tconfig.h"
 
 #define JOB "20261207T120000-0123456789ab"
+#define RACE_JOB "20261207T120000-cccccccccccc"
 
-static char dir[64], state[128];
+static char dir[64], state[128], sandbox[PATH_MAX];
 static struct config cfg;
 static int sock = -1;
 static pid_t mon = -1;
@@ -48,6 +50,28 @@ static void put_file(const char *path, const char *text)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
+}
+
+/* the real monitor, in a child, on the socketpair `sock` */
+static void start_monitor(void)
+{
+	int sp[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
+	int big = 1 << 20;
+	setsockopt(sp[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	mon = fork();
+	assert_true(mon >= 0);
+	if (mon == 0) {
+		close(sp[1]);
+		sigset_t set;
+		monitor_sigset(&set);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		struct monitor_opts o = { .cfg = &cfg, .seccomp_fd = -1, .sock = sp[0], .events = -1,
+					  .service = -1 };
+		_exit(monitor_run(&o));
+	}
+	close(sp[0]);
+	sock = sp[1];
 }
 
 static int setup(void **st)
@@ -71,34 +95,31 @@ static int setup(void **st)
 	}
 	snprintf(p, sizeof(p), "%s/release", state);
 	mkdir(p, 0755);
+	/* the real trex-sandbox of this build, behind a wrapper that plays
+	 * a service racing links into a job folder (test_spawn_race) */
+	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+	snprintf(p, sizeof(p), "%s/trex-sandbox", build);
+	if (!realpath(p, sandbox))
+		sandbox[0] = '\0';
 	snprintf(text, sizeof(text),
-		 "{\"state_dir\": \"%s\", \"socket\": \"%s/s.sock\",\n"
+		 "#!/bin/sh\n"
+		 "J=%s/jobs/%s\n"
+		 "[ -d $J ] && mv $J $J.checked && ln -s %s/X $J\n"
+		 "exec %s \"$@\"\n",
+		 state, RACE_JOB, dir, sandbox[0] ? sandbox : "/nonexistent");
+	snprintf(p, sizeof(p), "%s/wrap", dir);
+	put_file(p, text);
+	chmod(p, 0755);
+	snprintf(text, sizeof(text),
+		 "{\"state_dir\": \"%s\", \"socket\": \"%s/s.sock\", \"sandbox\": \"%s/wrap\",\n"
 		 " \"limits\": {\"max\": {\"memory_mb\": 1024}},\n"
 		 " \"datasets\": {\"synth\": {\"path\": \"%s/data\", \"id_columns\": []}}}\n",
-		 state, dir, dir);
+		 state, dir, dir, dir);
 	if (tconfig_parse(&cfg, "trexd.json", text, 0, msg) < 0) {
 		fprintf(stderr, "config: %s\n", msg);
 		return -1;
 	}
-	int sp[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		return -1;
-	int big = 1 << 20;
-	setsockopt(sp[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	mon = fork();
-	if (mon < 0)
-		return -1;
-	if (mon == 0) {
-		close(sp[1]);
-		sigset_t set;
-		monitor_sigset(&set);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		struct monitor_opts o = { .cfg = &cfg, .seccomp_fd = -1, .sock = sp[0], .events = -1,
-					  .service = -1 };
-		_exit(monitor_run(&o));
-	}
-	close(sp[0]);
-	sock = sp[1];
+	start_monitor();
 	buf = malloc(MON_MSG_MAX + 4096);
 	reply = malloc(sizeof(*reply));
 	return buf && reply ? 0 : -1;
@@ -353,6 +374,81 @@ static void test_check_out_of_policy(void **st)
 	assert_int_equal(spawn_check(1u << 30, "", 0, "t.csv"), -EPERM);
 }
 
+/* A job folder the monitor checked, swapped for a link to a folder of
+ * the service's making after the check (the wrapper in front of
+ * trex-sandbox does it, deterministically, between the monitor's openat2
+ * and the sandbox's mounts): the job still gets the code/ that was
+ * checked as /job, and its outputs still land in the stage/ that was
+ * checked, not where the link points (docs/DESIGN.md "The monitor's
+ * interface"). */
+static void test_spawn_race(void **st)
+{
+	if (!sandbox[0] || getuid() != 0)
+		skip();
+	char p[PATH_MAX], q[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/jobs/%s", state, RACE_JOB);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/jobs/%s/code", state, RACE_JOB);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/jobs/%s/code/m", state, RACE_JOB);
+	put_file(p, "checked\n");
+	snprintf(p, sizeof(p), "%s/jobs/%s/stage", state, RACE_JOB);
+	assert_int_equal(mkdir(p, 0755), 0);
+	/* where the service's link points: a job folder of its making */
+	snprintf(p, sizeof(p), "%s/X", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/X/code", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/X/code/m", dir);
+	put_file(p, "raced\n");
+	snprintf(p, sizeof(p), "%s/X/stage", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	/* the job's folders must be reachable by the job's uid */
+	chmod(dir, 0755);
+	chmod(state, 0755);
+	snprintf(p, sizeof(p), "%s/jobs", state);
+	chmod(p, 0755);
+
+	struct mon_writer w;
+	mon_begin(&w, buf, MON_SPAWN_RUN);
+	mon_put_str(&w, RACE_JOB, strlen(RACE_JOB));
+	mon_put_str(&w, "synth", 5);
+	mon_put_str(&w, "shell", 5);
+	uint64_t lim[MON_NLIMITS] = { 256, 10, 20, 16, 1 };
+	for (int i = 0; i < MON_NLIMITS; i++)
+		mon_put_u64(&w, lim[i]);
+	const char *cmd[] = { "sh", "-c", "cat /job/m; echo out > /output/o" };
+	mon_put_list(&w, cmd, 3);
+	int fds[3], keep[3];
+	pipes(fds, keep);
+	int r = call_w(&w, fds, 3);
+	close3(fds);
+	assert_int_equal(r, 0);
+	/* the job's stdout and the status record, until the sandbox ended */
+	char out[256] = "", status[4096] = "";
+	ssize_t n, got = 0;
+	while (got < (ssize_t)sizeof(out) - 1 &&
+	       (n = read(keep[0], out + got, sizeof(out) - 1 - (size_t)got)) > 0)
+		got += n;
+	out[got] = '\0';
+	got = 0;
+	while (got < (ssize_t)sizeof(status) - 1 &&
+	       (n = read(keep[2], status + got, sizeof(status) - 1 - (size_t)got)) > 0)
+		got += n;
+	status[got] = '\0';
+	close3(keep);
+	if (!strstr(status, "result=exit\n"))
+		fail_msg("the sandbox: %s", status);
+	assert_string_equal(out, "checked\n");
+	/* the output is in the stage/ that was checked, none where the link
+	 * pointed */
+	snprintf(p, sizeof(p), "%s/jobs/%s.checked/stage/o", state, RACE_JOB);
+	snprintf(q, sizeof(q), "%s/X/stage/o", dir);
+	struct stat sb;
+	assert_int_equal(lstat(q, &sb), -1);
+	assert_int_equal(lstat(p, &sb), 0);
+}
+
 static void test_kill_out_of_policy(void **st)
 {
 	struct mon_writer w;
@@ -546,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_spawn_out_of_policy),
 		cmocka_unit_test(test_check_out_of_policy),
+		cmocka_unit_test(test_spawn_race),
 		cmocka_unit_test(test_kill_out_of_policy),
 		cmocka_unit_test(test_sign_checkpoint),
 		cmocka_unit_test(test_sign_release),
