@@ -17,10 +17,12 @@
  *   SIGN_RELEASE a canonical release manifest naming this key, whose
  *                every file the monitor hashes again itself in
  *                STATE/release/PROJECT/JOB (openat2, beneath, no links);
- *   SIGN_CHECKPOINT the checkpoint text of common/audit.c, seq never
- *                going back, naming the hash the monitor finds for that
- *                line in STATE/audit.log, whose chain it verifies as it
- *                grows (audit_follow).
+ *   SIGN_CHECKPOINT the checkpoint text of common/audit.c, seq, jobs and
+ *                store_seq never going back from the last checkpoint
+ *                signed (recorded in monitor.log, so across restarts),
+ *                naming the hash the monitor finds for that line in
+ *                STATE/audit.log, whose chain it verifies as it grows
+ *                (audit_follow), the line last signed still as signed.
  *
  * A refused request is answered MON_REFUSED and recorded in the monitor's
  * own hash-chained log STATE/monitor.log (root's, 0600), which a
@@ -77,7 +79,11 @@ struct monitor {
 	int log_open;
 	struct mon_kid kids[MON_KIDS_MAX];
 	size_t n_kids;
-	uint64_t last_checkpoint;
+	/* the last checkpoint signed for this state folder, by this monitor
+	 * or an earlier one (its checkpoint_signed line in monitor.log):
+	 * seq, and jobs and store_seq when a checkpoint carried them */
+	uint64_t last_checkpoint, last_jobs, last_store_seq;
+	char last_hash[65]; /* the hash signed with last_checkpoint, or "" */
 	struct audit_follow follow; /* STATE/audit.log, verified this far */
 	struct mon_msg *msg;
 	unsigned char *in, *out;
@@ -555,7 +561,12 @@ out:
 }
 
 /* "trex-audit-checkpoint seq=S hash=H[ jobs=J store_seq=K]" exactly as
- * audit_checkpoint_text writes it; seq never goes back. */
+ * audit_checkpoint_text writes it. seq, jobs and store_seq never go back
+ * from the last checkpoint signed for this state folder (persisted in
+ * monitor.log, so across restarts too), and jobs is at most store_seq
+ * (a count of rows is at most the largest AUTOINCREMENT id given). jobs
+ * and store_seq are still the service's word: the monitor does not read
+ * trexd.db (docs/DESIGN.md says what this does and does not attest). */
 static int mon_check_checkpoint(struct monitor *mo, const struct mon_msg *m,
 				struct trex_err *err)
 {
@@ -573,17 +584,55 @@ static int mon_check_checkpoint(struct monitor *mo, const struct mon_msg *m,
 		return trex_err_setx(err, -EPERM, "text: not a checkpoint text");
 	if (seq < mo->last_checkpoint)
 		return trex_err_setx(err, -EPERM, "text: seq is before the last signed checkpoint");
+	if (n == 4 && jobs > high)
+		return trex_err_setx(err, -EPERM, "text: jobs is above store_seq");
+	if (n == 4 && (jobs < mo->last_jobs || high < mo->last_store_seq))
+		return trex_err_setx(err, -EPERM,
+				     "text: jobs or store_seq is below the last signed checkpoint's");
 	/* the line it names is the log's, in a chain verified here */
 	char p[PATH_MAX];
 	struct trex_err lerr = { 0 };
 	snprintf(p, sizeof(p), "%s/audit.log", mo->d.cfg->state_dir);
+	/* a monitor started after the last checkpoint was signed (by an
+	 * earlier one) first finds that line as it was signed: the service
+	 * may not rewrite the log's past while trexd was down either */
+	if (mo->follow.seq < mo->last_checkpoint && mo->last_hash[0]) {
+		if (audit_follow(p, &mo->follow, mo->last_checkpoint, &lerr) < 0 ||
+		    strcmp(mo->follow.head, mo->last_hash) != 0) {
+			trex_log(TREX_LOG_WARN, "monitor_audit_follow",
+				 "error=\"line %llu is not the one last signed\"",
+				 (unsigned long long)mo->last_checkpoint);
+			audit_follow_init(&mo->follow);
+			return trex_err_setx(err, -EPERM,
+					     "text: the audit log's line last signed is not as signed");
+		}
+	}
 	if (audit_follow(p, &mo->follow, seq, &lerr) < 0) {
 		trex_log(TREX_LOG_WARN, "monitor_audit_follow", "error=\"%s\"", lerr.msg);
 		return trex_err_setx(err, -EPERM, "text: seq is not a line of an intact audit log");
 	}
 	if (strcmp(mo->follow.head, hash) != 0)
 		return trex_err_setx(err, -EPERM, "text: hash is not that of the audit log's line");
+	/* on the monitor's own record before it is signed: a restarted
+	 * monitor holds the next checkpoint to it (mon_last_checkpoint) */
+	json_t *f = json_pack("{s:I,s:s}", "signed_seq", (json_int_t)seq, "signed_hash", hash);
+	if (f && n == 4) {
+		json_object_set_new(f, "jobs", json_integer((json_int_t)jobs));
+		json_object_set_new(f, "store_seq", json_integer((json_int_t)high));
+	}
+	int r = f && mo->log_open ? audit_append(&mo->log, "checkpoint_signed", f, &lerr) : -EIO;
+	json_decref(f);
+	if (r < 0) {
+		trex_log(TREX_LOG_ERROR, "monitor_audit_failed", "event=checkpoint_signed code=%d",
+			 lerr.code);
+		return trex_err_setx(err, -EIO, "the monitor could not record the checkpoint");
+	}
 	mo->last_checkpoint = seq;
+	snprintf(mo->last_hash, sizeof(mo->last_hash), "%s", hash);
+	if (n == 4) {
+		mo->last_jobs = jobs;
+		mo->last_store_seq = high;
+	}
 	return 0;
 }
 
@@ -732,6 +781,32 @@ static void mon_end_kids(struct monitor *mo)
 	mo->n_kids = 0;
 }
 
+/* audit_open_scan callback over monitor.log: the last checkpoint_signed
+ * line's values, the floor for the next checkpoint. Values only grow
+ * (each line was checked against the one before), so the last one wins;
+ * a line without jobs and store_seq keeps the ones before it. */
+static int mon_last_checkpoint(void *arg, uint64_t seq, const char *text, size_t len,
+			       const char *hash, json_t *line)
+{
+	struct monitor *mo = arg;
+	const char *ev = json_string_value(json_object_get(line, "event"));
+	if (!ev || strcmp(ev, "checkpoint_signed") != 0)
+		return 0;
+	json_t *s = json_object_get(line, "signed_seq"), *j = json_object_get(line, "jobs"),
+	       *h = json_object_get(line, "store_seq");
+	const char *sh = json_string_value(json_object_get(line, "signed_hash"));
+	if (json_integer_value(s) > 0 && sh && mon_hex64(sh)) {
+		mo->last_checkpoint = (uint64_t)json_integer_value(s);
+		snprintf(mo->last_hash, sizeof(mo->last_hash), "%s", sh);
+	}
+	if (json_is_integer(j) && json_is_integer(h) && json_integer_value(j) >= 0 &&
+	    json_integer_value(h) >= 0) {
+		mo->last_jobs = (uint64_t)json_integer_value(j);
+		mo->last_store_seq = (uint64_t)json_integer_value(h);
+	}
+	return 0;
+}
+
 static int mon_start(struct monitor *mo, struct trex_err *err)
 {
 	mo->msg = trex_malloc(sizeof(*mo->msg));
@@ -744,7 +819,7 @@ static int mon_start(struct monitor *mo, struct trex_err *err)
 		return r;
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/monitor.log", mo->d.cfg->state_dir);
-	if (audit_open(p, &mo->log, err) < 0)
+	if (audit_open_scan(p, &mo->log, mon_last_checkpoint, mo, err) < 0)
 		return trex_err_prefix(err, "monitor log");
 	mo->log_open = 1;
 	json_t *f = json_pack("{s:s,s:i}", "key_id", mo->key_id, "service", (int)mo->o->service);

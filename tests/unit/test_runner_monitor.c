@@ -502,6 +502,22 @@ static void test_sign_checkpoint(void **st)
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, &sig), 0);
 	assert_int_equal(trex_verify(pub, text, strlen(text), sig, &err), 0);
 	free(sig);
+	/* the service's counts never go back from the last signed ones, and
+	 * no store holds more jobs than its largest job seq */
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%s jobs=1 store_seq=3", h10);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "jobs or store_seq is below"));
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%s jobs=2 store_seq=2", h10);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "jobs or store_seq is below"));
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%s jobs=5 store_seq=4", h10);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "jobs is above store_seq"));
+	/* the same counts again, or more: signed */
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%s jobs=2 store_seq=3", h10);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), 0);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%s jobs=4 store_seq=7", h10);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), 0);
 	/* a hash the log's line does not have */
 	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%064d", 0);
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
@@ -511,6 +527,9 @@ static void test_sign_checkpoint(void **st)
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
 	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s", h12);
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), 0);
+	/* a checkpoint without counts does not lower the floor */
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s jobs=3 store_seq=7", h12);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
 	/* anything but a checkpoint text */
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, "I owe you 100 pounds", NULL), -EPERM);
 	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s jobs=2 store_seq=3 ", h12);
@@ -531,6 +550,10 @@ static void test_sign_checkpoint(void **st)
 	memcpy(h13, log.prev, sizeof(h13));
 	audit_close(&log);
 	assert_int_equal(audit_verify(alt, &res, &err), 0);
+	/* the true log stays at hand for test_checkpoint_floor_persists */
+	char orig[256];
+	snprintf(orig, sizeof(orig), "%s/audit.orig", state);
+	assert_int_equal(link(p, orig), 0);
 	assert_int_equal(rename(alt, p), 0);
 	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=13 hash=%s", h13);
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
@@ -597,6 +620,7 @@ static void test_sign_release(void **st)
 
 struct count {
 	int refused;
+	int signed_checkpoints;
 };
 
 static int count_line(void *arg, uint64_t seq, const char *text, size_t len, const char *hash,
@@ -606,6 +630,8 @@ static int count_line(void *arg, uint64_t seq, const char *text, size_t len, con
 	const char *ev = json_string_value(json_object_get(line, "event"));
 	if (ev && strcmp(ev, "monitor_refused") == 0)
 		c->refused++;
+	if (ev && strcmp(ev, "checkpoint_signed") == 0)
+		c->signed_checkpoints++;
 	return 0;
 }
 
@@ -633,6 +659,62 @@ static void test_refusals_audited(void **st)
 	assert_int_equal(sb.st_mode & 0777, 0600);
 }
 
+/* The floor survives the monitor: a new monitor on the same state
+ * folder (the old one ended, as at a restart of trexd) refuses a
+ * checkpoint over a log whose line last signed was rewritten meanwhile,
+ * and one whose seq, jobs or store_seq go back from the last one signed,
+ * all read from monitor.log, and records each refusal there. */
+static void test_checkpoint_floor_persists(void **st)
+{
+	close(sock);
+	int status = -1;
+	assert_int_equal(waitpid(mon, &status, 0), mon);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	char p[256], orig[256], text[256];
+	snprintf(p, sizeof(p), "%s/audit.log", state);
+	snprintf(orig, sizeof(orig), "%s/audit.orig", state);
+	struct audit_follow f;
+	struct trex_err err = { 0 };
+	start_monitor();
+	/* the rewritten log test_sign_checkpoint left: 13 lines, each chained
+	 * right, but line 12 is not the line 12 signed */
+	audit_follow_init(&f);
+	assert_int_equal(audit_follow(p, &f, 13, &err), 0);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=13 hash=%s jobs=4 store_seq=7",
+		 f.head);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "last signed is not as signed"));
+	/* the true log back: 12 lines, its last one signed (no counts) */
+	assert_int_equal(rename(orig, p), 0);
+	audit_follow_init(&f);
+	assert_int_equal(audit_follow(p, &f, 12, &err), 0);
+	char h12[65];
+	memcpy(h12, f.head, sizeof(h12));
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s jobs=3 store_seq=7", h12);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "jobs or store_seq is below"));
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s jobs=4 store_seq=6", h12);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s jobs=4 store_seq=7", h12);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), 0);
+	/* seq too: the old monitor signed up to line 12 */
+	audit_follow_init(&f);
+	assert_int_equal(audit_follow(p, &f, 11, &err), 0);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=11 hash=%s", f.head);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "seq is before"));
+	/* on the record: every refusal, and each checkpoint signed */
+	struct mon_writer w;
+	mon_begin(&w, buf, MON_HELLO);
+	assert_int_equal(call_w(&w, NULL, 0), 0);
+	snprintf(p, sizeof(p), "%s/monitor.log", state);
+	struct count c = { 0 };
+	struct audit_verify_result res;
+	assert_int_equal(audit_verify_scan(p, count_line, &c, &res, &err), 0);
+	assert_int_equal(c.refused, refusals);
+	assert_int_equal(c.signed_checkpoints, 5);
+}
+
 int main(void)
 {
 	/* in order: one monitor serves them all, as one service would */
@@ -647,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_sign_checkpoint),
 		cmocka_unit_test(test_sign_release),
 		cmocka_unit_test(test_refusals_audited),
+		cmocka_unit_test(test_checkpoint_floor_persists),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
