@@ -287,6 +287,7 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 		return trex_err_setx(err, -EINVAL, "--code and --code-fd exclude each other");
 	if (cfg->output && cfg->output_fd >= 0)
 		return trex_err_setx(err, -EINVAL, "--output and --output-fd exclude each other");
+	cfg->has_code = cfg->code || cfg->code_fd >= 0;
 	/* one open folder, one use: the status and seccomp fds are read
 	 * or written as such, and a folder bound twice is a mistake */
 	int used[SBX_MAX_BINDS + 4] = { cfg->status_fd, cfg->seccomp_fd, cfg->code_fd,

@@ -144,7 +144,7 @@ __attribute__((noreturn)) static void sbx_job_exec(const struct sbx_child_args *
 	if (sbx_limits_apply(cfg, &err) < 0)
 		goto fail;
 	stage = "cwd";
-	if (chdir(cfg->code ? "/job" : "/") < 0) {
+	if (chdir(cfg->has_code ? "/job" : "/") < 0) {
 		trex_err_set(&err, -errno, "chdir");
 		goto fail;
 	}

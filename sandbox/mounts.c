@@ -386,7 +386,7 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 		    (rc = sbx_bind(cfg->data, path, SBX_RO_NOEXEC, err)) < 0)
 			return rc;
 	}
-	if (cfg->code || cfg->code_tree >= 0) {
+	if (cfg->has_code) {
 		*stage = "mount_code";
 		if ((rc = sbx_make_mountpoint(root, "job", true, err)) < 0 ||
 		    (rc = sbx_path(path, sizeof(path), root, "job", err)) < 0 ||

@@ -67,6 +67,7 @@ struct sbx_config {
 	int code_fd;   /* --code-fd, or -1 */
 	int output_fd; /* --output-fd, or -1 */
 	int code_tree; /* the detached copy of code_fd's folder, or -1 */
+	bool has_code; /* --code or --code-fd: /job exists and is the cwd */
 	const char *runtime;
 	uint64_t memory_mb;
 	uint64_t pids;

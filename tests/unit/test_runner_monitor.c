@@ -417,7 +417,8 @@ static void test_spawn_race(void **st)
 	uint64_t lim[MON_NLIMITS] = { 256, 10, 20, 16, 1 };
 	for (int i = 0; i < MON_NLIMITS; i++)
 		mon_put_u64(&w, lim[i]);
-	const char *cmd[] = { "sh", "-c", "cat /job/m; echo out > /output/o" };
+	/* m in the cwd: /job, the folder handed over */
+	const char *cmd[] = { "sh", "-c", "cat m; echo out > /output/o" };
 	mon_put_list(&w, cmd, 3);
 	int fds[3], keep[3];
 	pipes(fds, keep);

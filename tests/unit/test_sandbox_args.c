@@ -135,6 +135,7 @@ static void test_dir_fds(void **state)
 			       "--seccomp-fd", "4", "--ro-bind", "/x", "/opt/trex",
 			       "--ro-bind-fd", "7", "/opt/trex-ids", "--", "sh"), 0);
 	assert_int_equal(c.code_fd, 5);
+	assert_true(c.has_code);
 	assert_int_equal(c.output_fd, 6);
 	assert_int_equal(c.code_tree, -1);
 	assert_null(c.code);
@@ -147,6 +148,7 @@ static void test_dir_fds(void **state)
 	assert_int_equal(c.binds[1].tree, -1);
 	assert_string_equal(c.binds[1].dest, "/opt/trex-ids");
 	assert_int_equal(PARSE(&c, &err, "--", "sh"), 0);
+	assert_false(c.has_code);
 	assert_int_equal(c.code_fd, -1);
 	assert_int_equal(c.output_fd, -1);
 
