@@ -42,6 +42,8 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,6 +79,7 @@ struct monitor {
 	char *pub_pem;
 	struct audit_log log;
 	int log_open;
+	int listened; /* MON_LISTEN answered: the socket is the service's */
 	struct mon_kid kids[MON_KIDS_MAX];
 	size_t n_kids;
 	/* the last checkpoint signed for this state folder, by this monitor
@@ -100,6 +103,7 @@ static const char *const mon_type_names[MON_NTYPES] = {
 	[MON_REFUSED] = "refused",
 	[MON_EXITED] = "exited",
 	[MON_TLS_FILES] = "tls_files",
+	[MON_LISTEN] = "listen",
 };
 
 void monitor_sigset(sigset_t *set)
@@ -218,6 +222,43 @@ static int mon_tls_files(struct monitor *mo, struct trex_err *err)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	return r < 0 && err->code == 0 ? trex_err_set(err, r, "send") : r;
+}
+
+/* The configured unix socket, bound here and handed over (MON_LISTEN):
+ * the service starts up as itself (store, recovery) before it serves,
+ * and the socket's folder need not be the service user's. Once per run:
+ * the socket appears when the service is ready, and a second bind would
+ * take it from under a running server. */
+static int mon_listen(struct monitor *mo, struct trex_err *err)
+{
+	const struct config *c = mo->d.cfg;
+	if (mo->listened)
+		return trex_err_setx(err, -EPERM, "listen: the socket was handed over already");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (!c->socket || strlen(c->socket) >= sizeof(sa.sun_path))
+		return trex_err_setx(err, -ENAMETOOLONG, "socket: no path, or too long");
+	memcpy(sa.sun_path, c->socket, strlen(c->socket) + 1);
+	struct stat st;
+	if (lstat(c->socket, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return trex_err_setx(err, -EEXIST, "%s exists and is not a socket", c->socket);
+		unlink(c->socket); /* stale socket of a previous run */
+	}
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return trex_err_set(err, -errno, "socket");
+	/* a tight umask so the socket is never wider than socket_mode */
+	mode_t old = umask(0177);
+	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		return trex_err_set(err, -errno, "bind %s", c->socket);
+	if (chmod(c->socket, c->socket_mode) < 0)
+		return trex_err_set(err, -errno, "chmod %s", c->socket);
+	r = mon_ok_fds(mo, 0, NULL, NULL, &fd, 1);
+	if (r == 0)
+		mo->listened = 1;
+	return r < 0 ? trex_err_set(err, r, "send") : 0;
 }
 
 /* rel below STATE, reached without a link on the way (the service owns
@@ -688,6 +729,11 @@ static int mon_handle(struct monitor *mo, int n, int *fds, int n_fds)
 		break;
 	case MON_TLS_FILES:
 		r = mon_tls_files(mo, &err);
+		if (r < 0 && err.code)
+			r = mon_refuse(mo, m->type, &err);
+		break;
+	case MON_LISTEN:
+		r = mon_listen(mo, &err);
 		if (r < 0 && err.code)
 			r = mon_refuse(mo, m->type, &err);
 		break;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -188,6 +189,41 @@ static void test_hello(void **st)
 	assert_null(strstr(reply->text2, "PRIVATE"));
 	struct trex_err err = { 0 };
 	assert_int_equal(trex_key_parse_public(reply->text2, reply->text2_len, &pub, &err), 0);
+}
+
+/* The unix socket: bound by the monitor at the configured path with
+ * socket_mode, handed over as an fd, once per run */
+static void test_listen(void **st)
+{
+	struct mon_writer w;
+	mon_begin(&w, buf, MON_LISTEN);
+	int n = mon_end(&w), fds[MON_NFDS], n_fds = 0;
+	assert_int_equal(mon_send(sock, buf, (size_t)n, NULL, 0), 0);
+	n = mon_recv(sock, buf, fds, &n_fds);
+	assert_true(n > 0);
+	struct trex_err err = { 0 };
+	assert_int_equal(mon_parse(buf, (size_t)n, reply, &err), 0);
+	assert_int_equal(reply->type, MON_OK);
+	assert_int_equal(n_fds, 1);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/s.sock", dir);
+	struct stat sb;
+	assert_int_equal(lstat(p, &sb), 0);
+	assert_true(S_ISSOCK(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, cfg.socket_mode);
+	/* the fd is that socket: a client reaches it once it listens */
+	assert_int_equal(listen(fds[0], 4), 0);
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(c);
+	close(fds[0]);
+	/* a second time: refused, the running server keeps its socket */
+	mon_begin(&w, buf, MON_LISTEN);
+	assert_int_equal(call_w(&w, NULL, 0), -EPERM);
+	assert_non_null(strstr(reply->text, "listen"));
+	assert_int_equal(lstat(p, &sb), 0);
 }
 
 static void test_malformed(void **st)
@@ -721,6 +757,7 @@ int main(void)
 	/* in order: one monitor serves them all, as one service would */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_spawn_out_of_policy),
