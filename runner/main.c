@@ -198,7 +198,7 @@ static pid_t main_monitor;
 static int main_split(struct trexd *d, const struct config *cfg, const char *config_file,
 		      const char *state_dir, const char *socket_path, const char **datasets,
 		      size_t n_datasets, const char **id_columns, size_t n_id_columns,
-		      uid_t svc_uid, gid_t svc_gid, struct trex_err *err)
+		      uid_t svc_uid, gid_t svc_gid, const char *accept_head, struct trex_err *err)
 {
 	int req[2], ev[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, req) < 0)
@@ -228,7 +228,8 @@ static int main_split(struct trexd *d, const struct config *cfg, const char *con
 		struct monitor_opts o = { .cfg = cfg, .seccomp_fd = d->seccomp_fd, .sock = req[0],
 					  .events = ev[0], .service = pid,
 					  .service_uid = svc_uid, .service_gid = svc_gid,
-					  .socket = cfg->socket, .reload = config_file != NULL };
+					  .socket = cfg->socket, .reload = config_file != NULL,
+					  .accept_head = accept_head };
 		int rc = monitor_run(&o);
 		reload_free();
 		exit(rc);
@@ -415,7 +416,7 @@ int main(int argc, char **argv)
 	/* the monitor stays here; the service goes on in a child */
 	int seccomp_compiled = d->seccomp_fd >= 0;
 	if (r == 0 && main_split(d, &cfg, config_file, state_dir, socket_path, datasets, n_datasets,
-				 id_columns, n_id_columns, svc_uid, svc_gid, &err) < 0)
+				 id_columns, n_id_columns, svc_uid, svc_gid, accept_head, &err) < 0)
 		r = err.code;
 	/* The service starts as root only for what needs root and reads no
 	 * byte of the state folder: the TLS listener (its port, and the key

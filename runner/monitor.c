@@ -836,8 +836,13 @@ static int mon_last_checkpoint(void *arg, uint64_t seq, const char *text, size_t
 {
 	struct monitor *mo = arg;
 	const char *ev = json_string_value(json_object_get(line, "event"));
-	if (!ev || strcmp(ev, "checkpoint_signed") != 0)
+	int reset = ev && strcmp(ev, "checkpoint_floor_reset") == 0;
+	if (!ev || (!reset && strcmp(ev, "checkpoint_signed") != 0))
 		return 0;
+	if (reset) {
+		mo->last_checkpoint = mo->last_jobs = mo->last_store_seq = 0;
+		mo->last_hash[0] = '\0';
+	}
 	json_t *s = json_object_get(line, "signed_seq"), *j = json_object_get(line, "jobs"),
 	       *h = json_object_get(line, "store_seq");
 	const char *sh = json_string_value(json_object_get(line, "signed_hash"));
@@ -850,6 +855,29 @@ static int mon_last_checkpoint(void *arg, uint64_t seq, const char *text, size_t
 		mo->last_jobs = (uint64_t)json_integer_value(j);
 		mo->last_store_seq = (uint64_t)json_integer_value(h);
 	}
+	return 0;
+}
+
+/* The operator's --accept-audit-head (runner/audit_head.c): the log was
+ * cut back, on purpose, to that head, perhaps before the last checkpoint
+ * signed; the floor starts over there (the head's line must still be as
+ * accepted), on the monitor's record. */
+static int mon_accept_head(struct monitor *mo, struct trex_err *err)
+{
+	uint64_t seq;
+	char hash[65];
+	if (!mo->o->accept_head)
+		return 0;
+	if (audit_parse_head(mo->o->accept_head, &seq, hash) < 0)
+		return trex_err_setx(err, -EINVAL, "--accept-audit-head: not SEQ:HASH");
+	json_t *f = json_pack("{s:I,s:s}", "signed_seq", (json_int_t)seq, "signed_hash", hash);
+	int r = f ? audit_append(&mo->log, "checkpoint_floor_reset", f, err) : -ENOMEM;
+	json_decref(f);
+	if (r < 0)
+		return err->code ? err->code : trex_err_setx(err, r, "out of memory");
+	mo->last_checkpoint = seq;
+	mo->last_jobs = mo->last_store_seq = 0;
+	snprintf(mo->last_hash, sizeof(mo->last_hash), "%s", seq ? hash : "");
 	return 0;
 }
 
@@ -871,7 +899,7 @@ static int mon_start(struct monitor *mo, struct trex_err *err)
 	json_t *f = json_pack("{s:s,s:i}", "key_id", mo->key_id, "service", (int)mo->o->service);
 	mon_audit(mo, "monitor_started", f);
 	json_decref(f);
-	return 0;
+	return mon_accept_head(mo, err);
 }
 
 int monitor_run(const struct monitor_opts *o)
