@@ -52,17 +52,44 @@ void jobargs_free(struct jobargs *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* The job's two folders: open on the monitor's fds (job_dir NULL), or
+ * named below job_dir (trex run --local: the user's own folders) */
+static void jobargs_folders(struct jobargs *a, const char *job_dir, const char *in,
+			    const char *out)
+{
+	if (!job_dir) {
+		jobargs_add(a, "--code-fd");
+		jobargs_add(a, "%d", JOBARGS_FD_CODE);
+		jobargs_add(a, "--output-fd");
+		jobargs_add(a, "%d", JOBARGS_FD_OUTPUT);
+		return;
+	}
+	jobargs_add(a, "--code");
+	jobargs_add(a, "%s/%s", job_dir, in);
+	jobargs_add(a, "--output");
+	jobargs_add(a, "%s/%s", job_dir, out);
+}
+
+/* a read-only bind at dest: the monitor's fd (job_dir NULL) or path */
+static void jobargs_bind(struct jobargs *a, const char *job_dir, int fd, const char *path,
+			 const char *dest)
+{
+	jobargs_add(a, job_dir ? "--ro-bind" : "--ro-bind-fd");
+	if (job_dir)
+		jobargs_add(a, "%s", path);
+	else
+		jobargs_add(a, "%d", fd);
+	jobargs_add(a, "%s", dest);
+}
+
 void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset *ds,
-		 const struct runtime *rt, const struct limits *l, const char *id,
-		 json_t *command, int seccomp)
+		 const struct runtime *rt, const struct limits *l, const char *job_dir,
+		 const char *id, json_t *command, int seccomp)
 {
 	jobargs_add(a, "%s", c->sandbox);
 	jobargs_add(a, "--data");
 	jobargs_add(a, "%s", ds->path);
-	jobargs_add(a, "--code-fd");
-	jobargs_add(a, "%d", JOBARGS_FD_CODE);
-	jobargs_add(a, "--output-fd");
-	jobargs_add(a, "%d", JOBARGS_FD_OUTPUT);
+	jobargs_folders(a, job_dir, "code", "stage");
 	if (rt->sandbox_name) {
 		jobargs_add(a, "--runtime");
 		jobargs_add(a, "%s", rt->sandbox_name);
@@ -100,8 +127,9 @@ void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset
 		jobargs_add(a, "%s", json_string_value(arg));
 }
 
-int jobargs_check(struct jobargs *a, const struct config *c, const char *id, long output_mb,
-		  int ids, int previous, json_t *present, int seccomp, struct trex_err *err)
+int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir,
+		  const char *id, long output_mb, const char *ids_dir, const char *prev_dir,
+		  json_t *present, int seccomp, struct trex_err *err)
 {
 	char check_dir[PATH_MAX], check_real[PATH_MAX];
 	if (!realpath(c->check, check_real))
@@ -112,10 +140,7 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *id, lon
 		*slash = '\0';
 	const char *check_name = slash ? slash + 1 : check_real;
 	jobargs_add(a, "%s", c->sandbox);
-	jobargs_add(a, "--code-fd");
-	jobargs_add(a, "%d", JOBARGS_FD_CODE);
-	jobargs_add(a, "--output-fd");
-	jobargs_add(a, "%d", JOBARGS_FD_OUTPUT);
+	jobargs_folders(a, job_dir, "checkin", "checked");
 	/* trex-check's own folder: the configuration's, root's, not below
 	 * STATE, so named by its path */
 	jobargs_add(a, "--ro-bind");
@@ -123,17 +148,11 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *id, lon
 	jobargs_add(a, "/opt/trex");
 	/* the dataset's identifier index, outside the job's reach (checkin is
 	 * filled from what the job wrote) */
-	if (ids) {
-		jobargs_add(a, "--ro-bind-fd");
-		jobargs_add(a, "%d", JOBARGS_FD_IDS);
-		jobargs_add(a, "/opt/trex-ids");
-	}
+	if (ids_dir)
+		jobargs_bind(a, job_dir, JOBARGS_FD_IDS, ids_dir, "/opt/trex-ids");
 	/* tables released earlier for the project: the differencing rule */
-	if (previous) {
-		jobargs_add(a, "--ro-bind-fd");
-		jobargs_add(a, "%d", JOBARGS_FD_PREVIOUS);
-		jobargs_add(a, "/opt/trex-previous");
-	}
+	if (prev_dir)
+		jobargs_bind(a, job_dir, JOBARGS_FD_PREVIOUS, prev_dir, "/opt/trex-previous");
 	jobargs_add(a, "--env");
 	jobargs_add(a, "TREX_POLICY_DIR=/job");
 	/* the checker's own bounds, independent of the job's; its /output
@@ -184,14 +203,14 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *id, lon
 	jobargs_add(a, "/output/%s", MANIFEST_ACRO_DIR);
 	jobargs_add(a, "--acro-max-mb");
 	jobargs_add(a, "%ld", 2 * output_mb);
-	if (ids) {
+	if (ids_dir) {
 		jobargs_add(a, "--id-index");
 		jobargs_add(a, "/opt/trex-ids/ids.bin");
 		/* the dataset's categories: labels must be values it can produce */
 		jobargs_add(a, "--domains");
 		jobargs_add(a, "/opt/trex-ids/domains.json");
 	}
-	if (previous) {
+	if (prev_dir) {
 		jobargs_add(a, "--previous");
 		jobargs_add(a, "/opt/trex-previous");
 	}

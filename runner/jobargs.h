@@ -38,20 +38,25 @@ void jobargs_free(struct jobargs *a);
 
 /* trex-sandbox running `command` (the manifest's array) of job `id` under
  * the job's limits: the dataset at /data, the folder on JOBARGS_FD_CODE
- * as /job, outputs collected into the one on JOBARGS_FD_OUTPUT; the
- * seccomp profile on fd 4 when `seccomp`, the status record on fd 3. */
+ * as /job, outputs collected into the one on JOBARGS_FD_OUTPUT (or, with
+ * a job_dir, as trex run --local gives its own folders: job_dir/code and
+ * job_dir/stage by path; trexd's monitor passes NULL); the seccomp
+ * profile on fd 4 when `seccomp`, the status record on fd 3. */
 void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset *ds,
-		 const struct runtime *rt, const struct limits *l, const char *id,
-		 json_t *command, int seccomp);
+		 const struct runtime *rt, const struct limits *l, const char *job_dir,
+		 const char *id, json_t *command, int seccomp);
 
 /* trex-sandbox running trex-check on the declared outputs found (`present`,
  * paths) in the folder on JOBARGS_FD_CODE (checkin), the releasable
  * copies and the SACRO Viewer export collected into the one on
  * JOBARGS_FD_OUTPUT (checked); with the dataset's identifier index and
- * domains from the folder on JOBARGS_FD_IDS when `ids`, and the
- * project's previous tables from the one on JOBARGS_FD_PREVIOUS when
- * `previous`. Fails when trex-check cannot be found. */
-int jobargs_check(struct jobargs *a, const struct config *c, const char *id, long output_mb,
-		  int ids, int previous, json_t *present, int seccomp, struct trex_err *err);
+ * domains from the folder on JOBARGS_FD_IDS when ids_dir is not NULL,
+ * and the project's previous tables from the one on JOBARGS_FD_PREVIOUS
+ * when prev_dir is not NULL. With a job_dir (trex run --local) every
+ * folder goes by path instead: job_dir/checkin, job_dir/checked, ids_dir,
+ * prev_dir. Fails when trex-check cannot be found. */
+int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir,
+		  const char *id, long output_mb, const char *ids_dir, const char *prev_dir,
+		  json_t *present, int seccomp, struct trex_err *err);
 
 #endif

@@ -441,7 +441,8 @@ static int mon_spawn_run_dirs(struct monitor *mo, const struct mon_msg *m, const
 		return trex_err_setx(err, -EPERM, "command: not valid UTF-8 strings");
 	}
 	struct jobargs a = { 0 };
-	jobargs_run(&a, c, ds, rt, &l, m->job, cmd, mo->o->seccomp_fd >= 0);
+	/* no job_dir: the folders go as the fds in dirs */
+	jobargs_run(&a, c, ds, rt, &l, NULL, m->job, cmd, mo->o->seccomp_fd >= 0);
 	json_decref(cmd);
 	r = a.oom ? trex_err_setx(err, -ENOMEM, "out of memory")
 		  : mon_fork_exec(mo, a.v, fds, dirs, pid, err);
@@ -495,8 +496,10 @@ static int mon_spawn_check_dirs(struct monitor *mo, const struct mon_msg *m, con
 		return trex_err_setx(err, -EPERM, "files: not valid UTF-8 strings");
 	}
 	struct jobargs a = { 0 };
-	r = jobargs_check(&a, c, m->job, (long)m->num, m->ids_key[0] != '\0', m->num2 != 0,
-			  present, mo->o->seccomp_fd >= 0, err);
+	/* no job_dir: the folders go as the fds in dirs (the names only
+	 * say which binds there are) */
+	r = jobargs_check(&a, c, NULL, m->job, (long)m->num, m->ids_key[0] ? m->ids_key : NULL,
+			  m->num2 ? "previous" : NULL, present, mo->o->seccomp_fd >= 0, err);
 	json_decref(present);
 	if (r == 0)
 		r = a.oom ? trex_err_setx(err, -ENOMEM, "out of memory")

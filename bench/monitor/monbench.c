@@ -175,7 +175,7 @@ int main(int argc, char **argv)
 	snprintf(code, sizeof(code), "%s/state/jobs/%s/code", dir, JOB);
 	snprintf(stage, sizeof(stage), "%s/state/jobs/%s/stage", dir, JOB);
 	struct jobargs a = { 0 };
-	jobargs_run(&a, &cfg, ds, rt, &l, JOB, jcmd, 0);
+	jobargs_run(&a, &cfg, ds, rt, &l, NULL, JOB, jcmd, 0);
 	uv_loop_t *loop = uv_default_loop();
 	for (int i = 0; i < n; i++) {
 		int rd[3], wr[3];

@@ -160,9 +160,16 @@ while kill -0 "$SUB" 2>/dev/null && [ $kills -lt 40 ]; do
 	snapshot
 done
 wait "$SUB"
+sub_rc=$?
 SUB=
 expect_eq "no submission was refused" "" "$(cat "$T/refused" 2>/dev/null)"
-ok "submitted while trexd was killed $kills times"
+# the submitter gives up (status 1) when trexd stays down or refuses;
+# the stream is only a crash test if trexd was killed under it
+if [ "$sub_rc" -eq 0 ] && [ "$kills" -ge 1 ]; then
+	ok "all $N submitted while trexd was killed $kills times"
+else
+	not_ok "all $N submitted while trexd was killed" "submitter status $sub_rc, $kills kills"
+fi
 # let the last trexd finish everything (bounded), one last crash on the way
 sleep 1
 trexd_kill
@@ -189,8 +196,18 @@ recovered=$(grep -c 'job_recovered' "$T/trexd.log")
 check "jobs that were running were found after restarts ($recovered)" test "$recovered" -ge 1
 expect_eq "requeued jobs ran again: none left failed by a crash" 0 \
 	"$(db "SELECT count(*) FROM jobs WHERE id <> '$ONE' AND reason LIKE 'trexd stopped%'")"
-expect_eq "jobs that wrote an output released it" 0 \
-	"$(db "SELECT count(*) FROM jobs WHERE manifest LIKE '%t.csv%' AND state <> 'released'")"
+unreleased=$(db "SELECT id || ' ' || state || ' ' || reason FROM jobs WHERE manifest LIKE '%t.csv%' AND state <> 'released'")
+if [ -z "$unreleased" ]; then
+	ok "jobs that wrote an output released it"
+else
+	# say which and why, with what trexd logged of them: this has failed
+	# rarely on a loaded machine and the folder is gone afterwards
+	why=$(echo "$unreleased" | head -3 | tr '\n' '|')
+	for id in $(echo "$unreleased" | head -3 | cut -d' ' -f1); do
+		why="$why $(grep -F "$id" "$T/trexd.log" | tail -8 | tr '\n' '|')"
+	done
+	not_ok "jobs that wrote an output released it" "$why"
+fi
 
 # the release area against the store: every file has a released row, and
 # every released row its file
@@ -237,9 +254,13 @@ else
 	expect_eq "SIGTERM: trexd stops within its grace period, status 0" 0 $?
 fi
 PID=
-# 3, and the first job failed by the recovery above
-expect_eq "SIGTERM: the running jobs are failed with the reason" 4 \
-	"$(db "SELECT count(*) FROM jobs WHERE reason = 'trexd stopped while the job was running'" )"
+# on_crash is "requeue" here: the 3 jobs the stop ended are not failed
+# but left running for the next start (trexd_drain.t runs one to its
+# release, and shows "fail"); only the job failed by the recovery above
+# carries the reason
+expect_eq "SIGTERM: the running jobs are left for the next start, not failed" "3 1" \
+	"$(db "SELECT count(*) FROM jobs WHERE state = 'running'") $(db "SELECT count(*) FROM jobs WHERE reason = 'trexd stopped while the job was running'")"
+expect_eq "SIGTERM: each is logged as left for requeue" 3 "$(grep -c 'event=job_left_for_requeue' "$T/trexd.log")"
 i=0
 while [ $i -lt 100 ] && { [ -n "$(sandboxes)" ] || [ "$(job_uids)" != 0 ]; }; do sleep 0.1; i=$((i + 1)); done
 check "no trex-sandbox left" test -z "$(sandboxes)"
