@@ -359,7 +359,12 @@ static int web_post_ok(struct trexd *d, const struct http_request *req,
 		       const struct web_session *s, const char *csrf, struct http_response *resp)
 {
 	const char *why = NULL;
-	if (req->origin && strcmp(req->origin, d->web->origin) != 0)
+	/* under Referrer-Policy: no-referrer a browser sends "Origin: null"
+	 * with the page's own forms; Sec-Fetch-Site, which no page can set,
+	 * then says whether the form was ours */
+	int null_origin = req->origin && strcmp(req->origin, "null") == 0 &&
+			  req->sec_fetch_site && strcmp(req->sec_fetch_site, "same-origin") == 0;
+	if (req->origin && !null_origin && strcmp(req->origin, d->web->origin) != 0)
 		why = "cross_origin";
 	else if (req->sec_fetch_site && strcmp(req->sec_fetch_site, "same-origin") != 0)
 		why = "cross_site";
