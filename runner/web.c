@@ -104,7 +104,8 @@ static int web_csrf(const struct web *w, const struct web_session *s, char out[6
 static void web_audit(struct trexd *d, const char *event, const char *code, uid_t uid,
 		      const char *name)
 {
-	json_t *f = json_pack("{s:s,s:I,s:s}", "code", code, "uid", (json_int_t)uid, "user",
+	json_t *f = json_pack("{s:s,s:I,s:s}", "code", code, "uid",
+			      uid == (uid_t)-1 ? (json_int_t)-1 : (json_int_t)uid, "user",
 			      name ? name : "");
 	struct trex_err err = { 0 };
 	if (!f || alog_event(d, event, f, &err) < 0)
