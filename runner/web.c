@@ -26,6 +26,7 @@
 #include "fsutil.h"
 #include "http_query.h"
 #include "jobdoc.h"
+#include "logs.h"
 #include "log.h"
 #include "manifest.h"
 #include "queue.h"
@@ -584,9 +585,45 @@ static void web_output_page(struct trexd *d, struct web_session *s, const struct
 	trex_buf_free(&b);
 }
 
-/* POST /review/JOB/NAME: csrf, decision, reason. */
+/* GET /review/logs/JOB/{stdout|stderr} */
+static void web_log_page(struct trexd *d, struct web_session *s, const struct caller *c,
+			 const char *id, const char *log, struct http_response *resp)
+{
+	json_t *doc = NULL;
+	if (web_job(d, c, s, id, &doc, resp) < 0)
+		return;
+	const char *state = logs_job_ended(json_string_value(json_object_get(doc, "state")))
+				    ? logs_state(d->store, id, log)
+				    : "not ended";
+	struct http_response bytes = { 0 };
+	if (strcmp(state, "held") == 0) {
+		/* the API's log route: its checks and its audit line */
+		logs_get(d, c, id, log, &bytes);
+		if (bytes.status != 200) {
+			json_decref(doc);
+			web_api_error(resp, &bytes, s->name, s->csrf);
+			return;
+		}
+	}
+	struct trex_buf b;
+	trex_buf_init(&b, 0);
+	int r = webpage_log(&b, doc, log, state, bytes.status == 200 ? bytes.body : NULL, bytes.len,
+			    s->name, s->csrf);
+	trex_free(bytes.body);
+	json_decref(doc);
+	if (r < 0) {
+		trex_buf_free(&b);
+		web_message(resp, 500, "Internal error", s->name, s->csrf, "out of memory", NULL, NULL);
+		return;
+	}
+	web_answer(resp, 200, &b, "");
+	trex_buf_free(&b);
+}
+
+/* POST /review/JOB/NAME (an output) or /review/logs/JOB/LOG (is_log):
+ * csrf, decision, reason. */
 static void web_decide(struct trexd *d, struct web_session *s, const struct caller *c,
-		       const char *id, const char *name, const struct http_request *req,
+		       const char *id, const char *name, int is_log, const struct http_request *req,
 		       struct http_response *resp)
 {
 	char csrf[80], decision[16], reason[2048];
@@ -614,8 +651,8 @@ static void web_decide(struct trexd *d, struct web_session *s, const struct call
 		return;
 	json_decref(doc);
 	/* the API's own review: roles, own job, two-checker rule, audit */
-	json_t *body = json_pack("{s:s,s:s,s:s}", "name", name, "decision", decision, "reason",
-				 reason + lead);
+	json_t *body = json_pack("{s:s,s:s,s:s}", is_log ? "log" : "name", name, "decision",
+				 decision, "reason", reason + lead);
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (!text) {
@@ -766,6 +803,20 @@ static void web_route(struct trexd *d, const struct http_request *req, struct ht
 		return;
 	}
 	char id[STORE_ID_MAX], name[1025];
+	/* a held log: /review/logs/JOB/stdout (no job id is "logs") */
+	if (strncmp(req->path, "/review/logs/", 13) == 0) {
+		if (web_parse_item(req->path + 13, id, name, sizeof(name)) < 0 ||
+		    (strcmp(name, "stdout") != 0 && strcmp(name, "stderr") != 0)) {
+			web_message(resp, 404, "Not found", s->name, s->csrf, "no such page", "/review",
+				    "the review queue");
+			return;
+		}
+		if (get)
+			web_log_page(d, s, &c, id, name, resp);
+		else
+			web_decide(d, s, &c, id, name, 1, req, resp);
+		return;
+	}
 	if (web_parse_item(req->path + 8, id, name, sizeof(name)) < 0) {
 		web_message(resp, 404, "Not found", s->name, s->csrf, "no such page", "/review",
 			    "the review queue");
@@ -774,7 +825,7 @@ static void web_route(struct trexd *d, const struct http_request *req, struct ht
 	if (get)
 		web_output_page(d, s, &c, id, name, resp);
 	else
-		web_decide(d, s, &c, id, name, req, resp);
+		web_decide(d, s, &c, id, name, 0, req, resp);
 }
 
 void web_handle(void *ctx, const struct http_request *req, struct http_response *resp)

@@ -204,9 +204,13 @@ int webpage_queue(struct trex_buf *b, const json_t *queue, const char *user, con
 			r = r ?: E(b, webpage_str(it, "name"));
 			r = r ?: W(b, "</a>");
 		} else {
-			/* held logs: decided with trex review JOB --log NAME */
+			r = r ?: W(b, "<a class=\"open-log\" href=\"/review/logs/");
+			r = r ?: webpage_url(b, webpage_str(it, "job"), 0);
+			r = r ?: W(b, "/");
+			r = r ?: webpage_url(b, webpage_str(it, "name"), 0);
+			r = r ?: W(b, "\">");
 			r = r ?: E(b, webpage_str(it, "name"));
-			r = r ?: W(b, " (log: trex review JOB --log NAME)");
+			r = r ?: W(b, "</a>");
 		}
 		r = r ?: W(b, "</td><td>");
 		r = r ?: E(b, out ? webpage_str(it, "output_kind") : "log");
@@ -468,13 +472,13 @@ static const json_t *webpage_stored(const json_t *job, const char *name)
 	return NULL;
 }
 
-static int webpage_form(struct trex_buf *b, const struct webpage_output *in, int voted)
+static int webpage_form(struct trex_buf *b, const char *csrf, int voted)
 {
 	int r = W(b, "<section id=\"decide\"><h2>Decision</h2>");
 	if (voted)
 		r = r ?: W(b, "<p>You voted to release this output; another checker must decide too.</p>");
 	r = r ?: W(b, "<form method=\"post\" id=\"decision\"><input type=\"hidden\" name=\"csrf\" value=\"");
-	r = r ?: E(b, in->csrf);
+	r = r ?: E(b, csrf);
 	r = r ?: W(b, "\"><label for=\"reason\">Reason (required, recorded in the audit log)</label>"
 		      "<textarea id=\"reason\" name=\"reason\" required maxlength=\"2000\" rows=\"3\"></textarea>"
 		      "<button type=\"submit\" id=\"release\" name=\"decision\" value=\"release\">Release</button> "
@@ -624,7 +628,7 @@ int webpage_output(struct trex_buf *b, const struct webpage_output *in)
 	}
 	r = r ?: W(b, "</ul>\n");
 	if (held)
-		r = r ?: webpage_form(b, in, voted);
+		r = r ?: webpage_form(b, in->csrf, voted);
 	if (in->csv) {
 		struct webpage_table t;
 		int pr = webpage_parse(in->csv, in->csv_len, &t);
@@ -645,6 +649,29 @@ int webpage_output(struct trex_buf *b, const struct webpage_output *in)
 	r = r ?: webpage_code(b, in->code, job);
 	r = r ?: webpage_resources(b, job);
 	r = r ?: webpage_timeline(b, in);
+	return r ?: webpage_foot(b);
+}
+
+int webpage_log(struct trex_buf *b, const json_t *job, const char *log, const char *state,
+		const char *text, size_t len, const char *me, const char *csrf)
+{
+	char title[200];
+	snprintf(title, sizeof(title), "%s / %s", webpage_str(job, "id"), log);
+	int r = webpage_head(b, title, me, csrf);
+	r = r ?: W(b, "<dl id=\"facts\">");
+	r = r ?: webpage_dl_row(b, "project", webpage_str(job, "project"));
+	r = r ?: webpage_dl_row(b, "submitted by", webpage_str(job, "submitted_by"));
+	r = r ?: W(b, "<dt>log</dt><dd id=\"output-state\">");
+	r = r ?: E(b, state);
+	r = r ?: W(b, "</dd><dt>job</dt><dd id=\"job-state\">");
+	r = r ?: E(b, webpage_str(job, "state"));
+	r = r ?: W(b, "</dd></dl>\n");
+	if (text) {
+		r = r ?: webpage_form(b, csrf, 0);
+		r = r ?: W(b, "<section><h2>The held log</h2><pre id=\"log\" class=\"listing\">");
+		r = r ?: webpage_esc(b, text, len);
+		r = r ?: W(b, "</pre></section>\n");
+	}
 	return r ?: webpage_foot(b);
 }
 

@@ -51,6 +51,11 @@ struct webpage_output {
 };
 int webpage_output(struct trex_buf *b, const struct webpage_output *in);
 
+/* The page of one held log (GET /review/logs/{id}/{stdout|stderr}):
+ * `text` its bytes when held (NULL otherwise), `state` its review state. */
+int webpage_log(struct trex_buf *b, const json_t *job, const char *log, const char *state,
+		const char *text, size_t len, const char *me, const char *csrf);
+
 /* The heatmap bucket of a count: 0 for 0, then one per power of ten
  * (1-9: 1, 10-99: 2, ... 100000 and above: 6); -1 for a value that is not
  * a non-negative number. */

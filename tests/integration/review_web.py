@@ -154,6 +154,20 @@ def checker(args, report):
             a for a in d.find_elements(By.CSS_SELECTOR, "a.open")
             if a.get_attribute("href").endswith(f"/review/{args.job}/t.csv")])
         d.save_screenshot(f"{args.shots}/5-queue-after.png")
+        logs = [a for a in d.find_elements(By.CSS_SELECTOR, "a.open-log")
+                if a.get_attribute("href").endswith(f"/review/logs/{args.job}/stdout")]
+        result("the queue lists the job's held stdout", len(logs) == 1)
+        logs[0].click()
+        result("the held log opens, as text", d.find_element(By.ID, "log").text.strip() ==
+               "wrote <the> table", d.find_element(By.ID, "log").text)
+        d.find_element(By.ID, "reason").send_keys("the log is not needed")
+        d.find_element(By.ID, "reject").click()
+        msg = d.find_element(By.ID, "message").text
+        result("the log is rejected", "stdout: rejected" in msg, msg)
+        d.get(f"{args.origin}/review/logs/{args.job}/stdout")
+        result("... and no longer shown", d.find_element(By.ID, "output-state").text == "rejected"
+               and not d.find_elements(By.ID, "log"))
+        d.save_screenshot(f"{args.shots}/6-log-rejected.png")
         d.find_element(By.ID, "logout").click()
         d.get(args.origin + "/review")
         result("after signing out the queue is refused",
@@ -171,7 +185,7 @@ def researcher(args):
         result("mallory signs in", d.find_element(By.ID, "user").text == "mallory")
         sid = d.get_cookie("trex_review")["value"]
         d.get(f"{args.origin}/review/{args.job}/t.csv")
-        d.save_screenshot(f"{args.shots}/6-mallory-refused.png")
+        d.save_screenshot(f"{args.shots}/0-mallory-refused.png")
         src = d.page_source
         result("her session gets no page of her project's job",
                "its review page is for other checkers" in src and 'id="held"' not in src and

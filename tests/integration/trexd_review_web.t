@@ -52,7 +52,7 @@ cat >"$J/manifest.json" <<'JSON'
  "outputs": [{"path": "t.csv", "kind": "frequency_table", "dimensions": ["sex", "region"], "count": "n",
               "total_codes": {"sex": ["Total"], "region": ["Total"]}}]}
 JSON
-printf '#!/bin/sh\n# <b>not markup</b>\nprintf "sex,region,n\\nF,A,3\\nF,B,40\\nF,Total,43\\nM,A,30\\nM,B,50\\nM,Total,80\\nTotal,A,33\\nTotal,B,90\\nTotal,Total,123\\n" >/output/t.csv\n' >"$J/analysis.sh"
+printf '#!/bin/sh\n# <b>not markup</b>\necho "wrote <the> table"\nprintf "sex,region,n\\nF,A,3\\nF,B,40\\nF,Total,43\\nM,A,30\\nM,B,50\\nM,Total,80\\nTotal,A,33\\nTotal,B,90\\nTotal,Total,123\\n" >/output/t.csv\n' >"$J/analysis.sh"
 chmod -R a+rX "$J"
 A=$(trex_as $ALICE submit "$J/manifest.json" "$J" 2>/dev/null)
 check "alice submits a job" test -n "$A"
@@ -129,6 +129,8 @@ sys.exit(0 if any(j.get("event") == sys.argv[2] and all(str(j.get(k)) == v for k
 }
 check "the decision is in the audit log: dave, release, the reason typed in the browser" \
 	audit_has review job="$A" decision=release reviewer=dave "reason=checked in the browser: margin explained"
+api_as $ALICE GET "/v1/jobs/$A/logs" >/dev/null
+expect_eq "the stdout log is rejected (the researcher's view)" rejected "$(api_field logs.0.state)"
 check "the sign-ins are audited" audit_has review_web_login user=dave
 check "the refused requests are audited" audit_has review_web_refused code=csrf user=dave
 check "... from another origin too" audit_has review_web_refused code=cross_origin user=dave
