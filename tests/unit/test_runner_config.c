@@ -229,6 +229,7 @@ static void test_tls(void **state)
 		char text[128];
 		snprintf(text, sizeof(text), "{\"review_listen\": \"%s\"}", open_addrs[i]);
 		assert_int_not_equal(tconfig_parse(&c, "t.json", text, 0, m), 0);
+		config_free(&c);
 		assert_non_null(strstr(m, "review_listen must be a loopback address"));
 	}
 }
