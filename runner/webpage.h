@@ -35,8 +35,9 @@ int webpage_message(struct trex_buf *b, const char *title, const char *user,
 		    const char *csrf, const char *text, const char *link, const char *link_text);
 
 /* GET /review: `queue` is GET /v1/review's answer for the user, already
- * cut by view.c. Votes are blinded: only the user's own vote and how
- * many checkers are needed are shown. */
+ * cut by view.c; an item with "no_page": true is listed without a link
+ * (web.c: view.c gives the user no page of it). Votes are blinded: only
+ * the user's own vote and how many checkers are needed are shown. */
 int webpage_queue(struct trex_buf *b, const json_t *queue, const char *user, const char *csrf);
 
 /* What the page of one held output is made of. */
