@@ -685,7 +685,7 @@ const char webpage_css[] =
 	"#user{margin-left:1em}form.inline{display:inline;margin-left:1em}"
 	"main{padding:1em}table{border-collapse:collapse;margin:.5em 0}"
 	"td,th{border:1px solid #bbb;padding:2px 6px;text-align:left}"
-	"td{text-align:right}dl{display:grid;grid-template-columns:max-content auto;gap:2px 1em}"
+	"td{text-align:right}#queue td{text-align:left}dl{display:grid;grid-template-columns:max-content auto;gap:2px 1em}"
 	"dt{font-weight:bold}dd{margin:0}pre.listing{background:#f5f5f5;padding:.5em;overflow:auto}"
 	"textarea{display:block;width:40em;max-width:100%}"
 	".heat-0{background:#fff}.heat-1{background:#eef4fb}.heat-2{background:#d6e6f5}"
