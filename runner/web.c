@@ -31,6 +31,7 @@
 #include "manifest.h"
 #include "queue.h"
 #include "view.h"
+#include "webform.h"
 #include "webpage.h"
 
 struct web_session {
@@ -255,22 +256,8 @@ static void web_api_error(struct http_response *resp, struct http_response *api,
 static struct web_session *web_session_of(struct trexd *d, const struct http_request *req)
 {
 	struct web *w = d->web;
-	const char *ck = req->cookie;
-	char sid[65] = "";
-	/* "a=b; trex_review=SID; c=d": the one cookie of ours */
-	for (const char *p = ck; p && *p;) {
-		p += strspn(p, " ");
-		const char *end = strchr(p, ';');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		if (n == sizeof(WEB_COOKIE) + 64 && strncmp(p, WEB_COOKIE "=", sizeof(WEB_COOKIE)) == 0) {
-			if (sid[0])
-				return NULL; /* two: ambiguous */
-			memcpy(sid, p + sizeof(WEB_COOKIE), 64);
-			sid[64] = '\0';
-		}
-		p = end ? end + 1 : p + n;
-	}
-	if (!sid[0])
+	char sid[65];
+	if (!req->cookie || webform_cookie(req->cookie, WEB_COOKIE, 64, sid) != 1)
 		return NULL;
 	uint64_t now = uv_now(d->loop);
 	for (size_t i = 0; i < WEB_SESSIONS; i++) {
@@ -382,34 +369,6 @@ static int web_post_ok(struct trexd *d, const struct http_request *req,
 		    "this request did not come from the review page (its form token or origin is wrong): reload the page and try again",
 		    "/review", "back to the queue");
 	return -EACCES;
-}
-
-/* A form body's fields: each of the known names at most once, nothing
- * else. -EINVAL on anything else. */
-static int web_form(const char *body, size_t len, const char *const *names, char **vals,
-		    const size_t *sizes, size_t n)
-{
-	const char *p = body, *end = body + len;
-	for (size_t i = 0; i < n; i++)
-		vals[i][0] = '\0';
-	int seen[8] = { 0 };
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *stop = amp ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(stop - p));
-		if (!eq)
-			return -EINVAL;
-		size_t i;
-		for (i = 0; i < n; i++)
-			if ((size_t)(eq - p) == strlen(names[i]) && strncmp(p, names[i], (size_t)(eq - p)) == 0)
-				break;
-		size_t bad;
-		if (i == n || seen[i]++ ||
-		    http_pct_decode(eq + 1, (size_t)(stop - eq - 1), 1, vals[i], sizes[i], &bad) < 0)
-			return -EINVAL;
-		p = amp ? amp + 1 : end;
-	}
-	return 0;
 }
 
 /* The caller a session is under the configuration now (roles may have
@@ -630,7 +589,7 @@ static void web_decide(struct trexd *d, struct web_session *s, const struct call
 	static const char *const names[] = { "csrf", "decision", "reason" };
 	char *vals[] = { csrf, decision, reason };
 	static const size_t sizes[] = { sizeof(csrf), sizeof(decision), sizeof(reason) };
-	int fr = web_form(req->body, req->body_len, names, vals, sizes, 3);
+	int fr = webform_fields(req->body, req->body_len, names, vals, sizes, 3);
 	if (web_post_ok(d, req, s, fr == 0 ? csrf : NULL, resp) < 0)
 		return;
 	size_t lead = strspn(reason, " \t\r\n");
@@ -757,7 +716,7 @@ static void web_route(struct trexd *d, const struct http_request *req, struct ht
 		static const char *const names[] = { "csrf" };
 		char *vals[] = { csrf };
 		static const size_t sizes[] = { sizeof(csrf) };
-		int fr = web_form(req->body, req->body_len, names, vals, sizes, 1);
+		int fr = webform_fields(req->body, req->body_len, names, vals, sizes, 1);
 		if (!post || web_post_ok(d, req, s, fr == 0 ? csrf : NULL, resp) < 0) {
 			if (!post)
 				web_message(resp, 405, "Method not allowed", s->name, s->csrf,

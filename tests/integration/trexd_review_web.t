@@ -18,8 +18,10 @@ for need in /usr/bin/chromium /usr/bin/chromedriver; do
 	check "$need is installed (make deps)" test -x "$need"
 done
 check "python3-selenium is installed (make deps)" $PY -c 'import selenium'
-# screenshots outlive the suite's folder
-SHOTS=$(mktemp -d "${TMPDIR:-/tmp}/trexd_review_web.shots.XXXXXX")
+# screenshots outlive the suite's folder: the last run's are kept in
+# $TREX_TEST_OUTPUT (default /tmp/trex-test-output)/trexd_review_web
+SHOTS=${TREX_TEST_OUTPUT:-/tmp/trex-test-output}/trexd_review_web
+rm -rf "$SHOTS" && mkdir -p "$SHOTS" || exit 1
 echo "# screenshots in $SHOTS"
 
 trexd_init trexd-review-web
