@@ -103,16 +103,22 @@ static int web_csrf(const struct web *w, const struct web_session *s, char out[6
 	return 0;
 }
 
-static void web_audit(struct trexd *d, const char *event, const char *code, uid_t uid,
-		      const char *name)
+/* 0 once the line is in the audit log (a link or a session is given only
+ * then), else -EIO (logged). */
+static int web_audit(struct trexd *d, const char *event, const char *code, uid_t uid,
+		     const char *name)
 {
 	json_t *f = json_pack("{s:s,s:I,s:s}", "code", code, "uid",
 			      uid == (uid_t)-1 ? (json_int_t)-1 : (json_int_t)uid, "user",
 			      name ? name : "");
 	struct trex_err err = { 0 };
-	if (!f || alog_event(d, event, f, &err) < 0)
+	int r = 0;
+	if (!f || alog_event(d, event, f, &err) < 0) {
 		trex_log(TREX_LOG_ERROR, "audit_failed", "event=%s", event);
+		r = -EIO;
+	}
 	json_decref(f);
+	return r;
 }
 
 int web_listen(struct trexd *d, const char *addr, char *bound, size_t bound_len,
@@ -190,7 +196,11 @@ void web_login_link(struct trexd *d, const struct caller *c, struct http_respons
 	t->uid = c->uid;
 	snprintf(t->name, sizeof(t->name), "%s", c->name ? c->name : "");
 	t->expires = now + WEB_TOKEN_MS;
-	web_audit(d, "review_web_link", "issued", c->uid, c->name);
+	if (web_audit(d, "review_web_link", "issued", c->uid, c->name) < 0) {
+		explicit_bzero(t, sizeof(*t));
+		http_respond_error(resp, 500, "internal", "the sign-in link could not be audited");
+		return;
+	}
 	char url[256];
 	snprintf(url, sizeof(url), "%s/review/login?token=%s", w->origin, t->token);
 	json_t *j = json_pack("{s:s,s:i}", "url", url, "expires_in", WEB_TOKEN_MS / 1000);
@@ -325,7 +335,12 @@ static void web_login(struct trexd *d, const struct http_request *req, struct ht
 			    NULL, NULL);
 		return;
 	}
-	web_audit(d, "review_web_login", "session", s->uid, s->name);
+	if (web_audit(d, "review_web_login", "session", s->uid, s->name) < 0) {
+		explicit_bzero(s, sizeof(*s));
+		web_message(resp, 500, "Internal error", NULL, NULL,
+			    "the sign-in could not be audited", NULL, NULL);
+		return;
+	}
 	char extra[256];
 	snprintf(extra, sizeof(extra),
 		 "Set-Cookie: " WEB_COOKIE "=%s; Path=/review; HttpOnly; SameSite=Strict; Max-Age=%d\r\n"
