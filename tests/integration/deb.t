@@ -23,7 +23,8 @@ done
 T=$(mktemp -d /tmp/trex-deb.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
 
-check "make deb" make -s -C "$TREX_ROOT" BUILD="$BUILD" DEB_DIR="$T/deb" deb >"$T/make.log" 2>&1
+# (the log redirect inside: on `check` itself it would swallow its ok line)
+check "make deb" sh -c 'make -s -C "$1" BUILD="$2" DEB_DIR="$3/deb" deb >"$3/make.log" 2>&1' _ "$TREX_ROOT" "$BUILD" "$T"
 [ -s "$T/make.log" ] && grep -i 'error' "$T/make.log" | sed 's/^/# /' | tail -5
 DEB=$(ls "$T"/deb/trex_*.deb 2>/dev/null | head -1)
 check "... a trex_*.deb in DEB_DIR" test -f "$DEB"
