@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/openat2.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -23,7 +27,6 @@
 #include "api.h"
 #include "buf.h"
 #include "config.h"
-#include "fsutil.h"
 #include "http_query.h"
 #include "jobdoc.h"
 #include "logs.h"
@@ -468,6 +471,45 @@ static int web_job(struct trexd *d, const struct caller *c, struct web_session *
 	return 0;
 }
 
+/* A file of the bundle (its names are the researcher's): opened beneath
+ * the folder without following any link, a regular file of at most max
+ * bytes, read whole. */
+static int web_read_code(int dir, const char *name, size_t max, char **out, size_t *len)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dir, name, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int r = 0;
+	char *buf = NULL;
+	size_t got = 0;
+	if (fstat((int)fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max)
+		r = -EINVAL;
+	else if (!(buf = trex_malloc((size_t)st.st_size + 1)))
+		r = -ENOMEM;
+	while (r == 0 && got < (size_t)st.st_size) {
+		ssize_t n = read((int)fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* it shrank: what was there */
+		got += (size_t)n;
+	}
+	close((int)fd);
+	if (r < 0) {
+		trex_free(buf);
+		return r;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
 /* The job's code from its bundle (STATE/jobs/<id>/code): what the
  * researcher submitted, before any data; each file as text up to 64 KiB,
  * 1 MiB in all. */
@@ -485,11 +527,10 @@ static json_t *web_code(struct trexd *d, const char *id, const json_t *files)
 		json_t *e = json_pack("{s:s,s:I}", "name", name, "size", size);
 		char *data = NULL;
 		size_t len = 0;
-		struct trex_err err = { 0 };
 		const char *omit = NULL;
 		if (size > 64 * 1024 || total + (size_t)size > (1u << 20))
 			omit = "too large for the page";
-		else if (dir < 0 || trex_read_file(dir, name, 64 * 1024, &data, &len, &err) < 0)
+		else if (dir < 0 || web_read_code(dir, name, 64 * 1024, &data, &len) < 0)
 			omit = "cannot be read";
 		else if (memchr(data, '\0', len))
 			omit = "not text";
