@@ -121,8 +121,9 @@ TREXD_IN := $(BUILD)/runner/main.o $(call lib_file,runner) $(call lib_file,polic
 TREXD_LIBS = $(LIBS_UV) $(LIBS_SECCOMP) $(LIBS_JSON) $(LIBS_SQLITE) $(LIBS_SSL) -lpthread
 CHECK_IN := $(BUILD)/policies/check/main.o $(call lib_file,policies/check) $(call lib_file,common)
 CHECK_LIBS = $(LIBS_JSON) $(LIBS_GLPK) $(LIBS_SSL) -lm
-TREX_IN := $(BUILD)/agent/main.o $(call lib_file,agent) $(call lib_file,common)
-TREX_LIBS = $(LIBS_JSON) $(LIBS_SSL)
+# trex dummy writes with trex-synth's machinery (bench/synth)
+TREX_IN := $(BUILD)/agent/main.o $(call lib_file,agent) $(call lib_file,bench/synth) $(call lib_file,common)
+TREX_LIBS = $(LIBS_JSON) $(LIBS_SSL) -lm
 
 $(BUILD)/trexd: $(TREXD_IN)
 	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(TREXD_LIBS)

@@ -7,6 +7,7 @@
 #include "agent/cli.h"
 #include "agent/cliconf.h"
 #include "agent/client.h"
+#include "agent/dummy.h"
 #include "common/esc.h"
 #include "common/suggest.h"
 
@@ -43,6 +44,14 @@ static const char usage[] =
 	"                              first (--trexd-key PUB, else trexd's key pinned at\n"
 	"                              first use in ~/.config/trex/pins/; --no-verify\n"
 	"                              skips the check, for a trexd without them)\n"
+	"  datasets [NAME]             the datasets trexd serves; with NAME, its codebook:\n"
+	"                              files, columns, types, category values, rounded\n"
+	"                              ranges, identifier columns (docs/datasets.md)\n"
+	"  dummy NAME -o DIR [--rows N] [--seed N] [--codebook FILE]\n"
+	"                              a synthetic dataset of NAME's shape (its codebook,\n"
+	"                              or FILE's) in DIR, a new or empty folder: the same\n"
+	"                              files and columns, values drawn from the codebook;\n"
+	"                              N rows in the largest file (default 1000)\n"
 	"  logs JOB [stdout|stderr]    print the job's logs (stdout to stdout, stderr to\n"
 	"                              stderr) once a checker released them; a log\n"
 	"                              still held or rejected is an error (exit 1)\n"
@@ -193,6 +202,7 @@ static const struct {
 	{ "fetch", cli_fetch },     { "logs", cli_logs },     { "permit", cli_permit },
 	{ "approve", cli_approve }, { "review", cli_review }, { "held", cli_held },
 	{ "acro", cli_acro },       { "audit", cli_audit },   { "doctor", cli_doctor },
+	{ "datasets", cli_datasets }, { "dummy", cli_dummy },
 };
 #define MAIN_NVERBS (sizeof(main_verbs) / sizeof(main_verbs[0]))
 
