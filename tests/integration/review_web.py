@@ -14,6 +14,7 @@ import urllib.parse
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 failed = 0
 
@@ -84,6 +85,7 @@ def checker(args, report):
                "2 checkers needed" in votes and "carol" not in d.page_source, votes)
         sid = d.get_cookie("trex_review")["value"]
         links[0].click()
+        WebDriverWait(d, 20).until(lambda x: x.find_elements(By.ID, "held"))
         result("the held table opens", d.current_url.endswith(f"/review/{args.job}/t.csv"))
         d.save_screenshot(f"{args.shots}/2-table.png")
         want = {(c["row"], c["measure"], c["action"]) for c in report["cells"]}
@@ -140,6 +142,7 @@ def checker(args, report):
         d.find_element(By.ID, "reason").send_keys("checked in the browser: margin explained")
         d.save_screenshot(f"{args.shots}/3-decision.png")
         d.find_element(By.ID, "release").click()
+        WebDriverWait(d, 20).until(lambda x: x.find_elements(By.ID, "message"))
         msg = d.find_element(By.ID, "message").text
         result("the release is recorded and the job's new state shown",
                "t.csv: released" in msg and f"Job {args.job} is now released" in msg, msg)
@@ -158,10 +161,12 @@ def checker(args, report):
                 if a.get_attribute("href").endswith(f"/review/logs/{args.job}/stdout")]
         result("the queue lists the job's held stdout", len(logs) == 1)
         logs[0].click()
+        WebDriverWait(d, 20).until(lambda x: x.find_elements(By.ID, "log"))
         result("the held log opens, as text", d.find_element(By.ID, "log").text.strip() ==
                "wrote <the> table", d.find_element(By.ID, "log").text)
         d.find_element(By.ID, "reason").send_keys("the log is not needed")
         d.find_element(By.ID, "reject").click()
+        WebDriverWait(d, 20).until(lambda x: x.find_elements(By.ID, "message"))
         msg = d.find_element(By.ID, "message").text
         result("the log is rejected", "stdout: rejected" in msg, msg)
         d.get(f"{args.origin}/review/logs/{args.job}/stdout")
@@ -169,6 +174,10 @@ def checker(args, report):
                and not d.find_elements(By.ID, "log"))
         d.save_screenshot(f"{args.shots}/6-log-rejected.png")
         d.find_element(By.ID, "logout").click()
+        # the sign-out page first: a navigation started before it would race the POST
+        WebDriverWait(d, 20).until(
+            lambda x: x.find_elements(By.ID, "message") and
+            x.find_element(By.ID, "message").text == "signed out")
         d.get(args.origin + "/review")
         result("after signing out the queue is refused",
                "not signed in" in d.find_element(By.ID, "message").text)
