@@ -39,11 +39,11 @@ _trex()
 	local cur prev verb i
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="submit status wait cancel list outputs fetch logs datasets dummy permit approve review held acro audit doctor"
+	local verbs="submit run status wait cancel list outputs fetch logs datasets dummy permit approve review held acro audit doctor"
 	local global="--socket --url --cert --key --cacert --config --json --version --help"
 
 	case $prev in
-	--socket | --cert | --key | --cacert | --config | --permit | --trexd-key | --checkpoint | -o | --output | --codebook)
+	--socket | --cert | --key | --cacert | --config | --permit | --trexd-key | --checkpoint | -o | --output | --codebook | --trexd-config)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -56,6 +56,10 @@ _trex()
 		;;
 	--log)
 		COMPREPLY=($(compgen -W "stdout stderr" -- "$cur"))
+		return
+		;;
+	--data)
+		COMPREPLY=($(compgen -d -- "$cur"))
 		return
 		;;
 	esac
@@ -80,6 +84,7 @@ _trex()
 	local opts="--json"
 	case $verb in
 	submit) opts+=" --permit" ;;
+	run) opts+=" --local --data -o --policy --trexd-config" ;;
 	wait) opts+=" --timeout" ;;
 	list) opts+=" --state --project --user --since --limit" ;;
 	fetch) opts+=" -o --no-verify --trexd-key" ;;
@@ -93,7 +98,7 @@ _trex()
 		return
 	fi
 	case $verb in
-	submit)
+	submit | run)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	status | wait | cancel | outputs | fetch | logs | approve | held | acro)
