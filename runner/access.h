@@ -179,6 +179,11 @@ void approve_route(struct trexd *d, const struct caller *c, const char *id,
  * 403 own_job (audited): nobody decides on their own job. */
 int review_not_own(struct trexd *d, const struct caller *c, const struct job_row *row,
 		   const char *what, struct http_response *resp);
+/* 0 when the caller may read the job's held files and decide on them:
+ * not its submitter (review_not_own) and no researcher in its project
+ * (else 403 conflict_of_interest, audited); -EACCES after answering. */
+int review_independent(struct trexd *d, const struct caller *c, const struct job_row *row,
+		       struct http_response *resp);
 /* The request's body as a JSON object, or NULL after answering 400. */
 json_t *review_body(const struct http_request *req, struct http_response *resp);
 /* A decision that could not be recorded: 507 no_space on a full state

@@ -198,7 +198,7 @@ void logs_get(struct trexd *d, const struct caller *c, const char *id, const cha
 	 * jobs (a researcher who is also a checker gets no way around the
 	 * review) */
 	int review_view = (c->roles & ROLE_CHECKER) && !logs_own(c, &row) &&
-			  strcmp(state, "held") == 0;
+			  view_level(c, &row) == VIEW_FULL && strcmp(state, "held") == 0;
 	if (!logs_job_ended(row.state)) {
 		http_respond_error(resp, 409, "job_not_finished",
 				   "job %s is %s: its %s log is kept when it ends and released"

@@ -49,6 +49,8 @@ enum mon_type {
 	MON_EXITED,          /* (pid, exit status, signal): a sandbox ended */
 	MON_TLS_FILES,       /* service -> monitor (): OK () + 3 fds, the configured
 	                      * tls.cert, tls.key, tls.client_ca opened read-only */
+	MON_LISTEN,          /* service -> monitor (): OK () + 1 fd, the configured
+	                      * unix socket bound (once per run) */
 	MON_ID_INDEX,        /* service -> monitor (dataset): OK (0 or pid, key). The
 	                      * monitor keys the dataset's identifier index; 0: built,
 	                      * STATE/idindex/<key>; a pid: the sandbox building it,

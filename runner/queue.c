@@ -196,6 +196,12 @@ void queue_serve(struct trexd *d, const struct caller *c, struct http_response *
 			r = queue_votes(d, v[i], &err);
 			if (r == 0)
 				r = json_object_set_new(v[i], "release_votes_needed", json_integer(needs));
+			/* a project the checker does research in is reviewed by
+			 * others (review_independent): not listed */
+			if (r == 0 && view_level(c, &row) != VIEW_FULL) {
+				json_decref(v[i]);
+				continue;
+			}
 			if (r == 0)
 				r = view_queue_item(view_level(c, &row), c->name, v[i]);
 			if (r == 0)

@@ -28,6 +28,7 @@
 #include "bundle.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "jobargs.h"
 #include "log.h"
 #include "store.h"
 
@@ -64,11 +65,13 @@ int recover_lock(const struct config *c, struct trex_err *err)
 }
 
 /* 1 when pid is a trex-sandbox started by a trexd on this state folder:
- * argv[0] is the configured sandbox and an argument lies under
- * STATE/jobs/ (every job's sandbox gets --code STATE/jobs/ID/...) or
- * STATE/idindex/ (an identifier index build's --output, monitor.c): a
- * build left running would write into a build folder the next build
- * makes again. */
+ * argv[0] is the configured sandbox and the folder its outputs go to,
+ * handed over open as fd JOBARGS_FD_OUTPUT (jobargs.h) and held by the
+ * supervisor until it ends, lies under STATE/jobs/ (or, as a trexd
+ * before the monitor passed folders open did, an argument does), or an
+ * argument lies under STATE/idindex/.build- (an identifier index build's
+ * --output, monitor.c): a build left running would write into a build
+ * folder the next build makes again. */
 static int recover_is_ours(const struct config *c, pid_t pid, const char *jobs_prefix,
 			   const char *idx_prefix)
 {
@@ -93,7 +96,13 @@ static int recover_is_ours(const struct config *c, pid_t pid, const char *jobs_p
 		if (strncmp(buf + i, jobs_prefix, plen) == 0 ||
 		    strncmp(buf + i, idx_prefix, ilen) == 0)
 			return 1;
-	return 0;
+	char link[PATH_MAX];
+	snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)pid, JOBARGS_FD_OUTPUT);
+	n = readlink(p, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	return strncmp(link, jobs_prefix, plen) == 0 || strncmp(link, idx_prefix, ilen) == 0;
 }
 
 /* Gone, or a zombie nobody has reaped yet (its job is gone either way). */

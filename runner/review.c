@@ -44,6 +44,29 @@ int review_not_own(struct trexd *d, const struct caller *c, const struct job_row
 	return -EACCES;
 }
 
+/* Who may read a held output or log and decide on it: a checker who is
+ * not its submitter and does no research in its project (view_level
+ * gives such a checker the researcher's view everywhere else: a held
+ * table of a colleague's job is as much egress as one's own). */
+int review_independent(struct trexd *d, const struct caller *c, const struct job_row *row,
+		       struct http_response *resp)
+{
+	if (review_not_own(d, c, row, "review", resp) < 0)
+		return -EACCES;
+	if (view_level(c, row) == VIEW_FULL)
+		return 0;
+	json_t *f = json_pack("{s:s,s:s,s:s,s:I}", "job", row->id, "project", row->project,
+			      "action", "review", "uid", (json_int_t)c->uid);
+	json_object_set_new(f, "user", json_string(c->name));
+	struct trex_err err = { 0 };
+	alog_event(d, "authz_failure", f, &err);
+	json_decref(f);
+	http_respond_error(resp, 403, "conflict_of_interest",
+			   "you do research in project %s: its held outputs and logs are reviewed"
+			   " by checkers outside it", row->project);
+	return -EACCES;
+}
+
 /* A decision that could not be recorded: 507 when the state filesystem is
  * full (the caller tries again once space returns: nothing of it was
  * kept), else 500. */
@@ -160,7 +183,7 @@ void review_decide(struct trexd *d, const struct caller *c, const char *id,
 		return;
 	_cleanup_json_ json_t *body = NULL, *outs = NULL, *reviews = NULL;
 	struct trex_err err = { 0 };
-	if (review_not_own(d, c, &row, "review", resp) < 0 || !(body = review_body(req, resp)))
+	if (review_independent(d, c, &row, resp) < 0 || !(body = review_body(req, resp)))
 		goto out;
 	if (json_object_get(body, "log")) {
 		logs_review(d, c, &row, body, resp);
@@ -264,6 +287,8 @@ void review_held_file(struct trexd *d, const struct caller *c, const char *id,
 		return;
 	_cleanup_json_ json_t *outs = NULL;
 	_cleanup_close_ int dir = -1;
+	if (review_independent(d, c, &row, resp) < 0)
+		goto out;
 	struct trex_err err = { 0 };
 	json_t *o = NULL;
 	if (store_list_outputs(d->store, id, 0, &outs, &err) == 0)

@@ -63,8 +63,17 @@ check "... oldest job first" sh -c "grep -n '^2' '$T/q.txt' | head -1 | grep -q 
 check "... says how to decide" grep -q "trex review JOB NAME --release" "$T/q.err"
 trex_as $MALLORY review list >"$T/qm.txt" 2>/dev/null
 expect_eq "a checker's own jobs are not in their queue" 0 "$(grep -c "^$M" "$T/qm.txt")"
-check "... the project's other jobs are" grep -qE "^$A +output +t.csv" "$T/qm.txt"
-check "... without a held log's size (mallory does research in P1: a figure the job chose)" grep -qE "^$A +log +stdout +P1" "$T/qm.txt"
+# mallory does research in P1: its jobs are reviewed by checkers outside
+# it (review_independent), so they are not hers to list, read or decide
+expect_eq "... nor the other jobs of a project the checker does research in" 0 "$(grep -c "^$A" "$T/qm.txt")"
+trex_as $MALLORY review show "$A" t.csv >/dev/null 2>"$T/err"
+expect_eq "mallory cannot read a colleague's held table: exit 1" 1 $?
+check "... trex says why" grep -q "not of a project you do research in" "$T/err"
+expect_eq "... nor through the API's held route" 403 "$(api_as $MALLORY GET "/v1/jobs/$A/held/t.csv")"
+check "... refused as a conflict of interest, naming the project" grep -q "conflict_of_interest.*you do research in project P1" "$TREXD_BODY"
+expect_eq "... nor release it" 403 "$(api_as $MALLORY POST "/v1/jobs/$A/review" '{"output":"t.csv","decision":"release","reason":"looks fine"}')"
+check "... the same refusal" grep -q "conflict_of_interest" "$TREXD_BODY"
+check "... both refusals audited" sh -c "[ \$(grep -c 'authz_failure.*$A' '$T/state/audit.log') -ge 2 ]"
 trex_as $ALICE review list >/dev/null 2>"$T/err"
 expect_eq "a researcher has no queue: exit 1" 1 $?
 check "... trexd's refusal, plain text" grep -q "forbidden): reading the review queue needs the role checker" "$T/err"
