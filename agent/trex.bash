@@ -24,11 +24,11 @@ _trex()
 	local cur prev verb i
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="submit status wait cancel list outputs fetch logs permit approve review held acro audit"
+	local verbs="submit status wait cancel list outputs fetch logs permit approve review held acro audit verify"
 	local global="--socket --url --cert --key --cacert --config --json --version --help"
 
 	case $prev in
-	--socket | --cert | --key | --cacert | --config | --permit | --trexd-key | --checkpoint | -o | --output)
+	--socket | --cert | --key | --cacert | --config | --permit | --trexd-key | --checkpoint | --files | -o | --output)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -71,13 +71,14 @@ _trex()
 	approve) opts+=" --digest" ;;
 	review) opts+=" --release --reject --reason --log --all" ;;
 	held | acro) opts+=" -o" ;;
+	verify) opts+=" --trexd-key --files" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
 	fi
 	case $verb in
-	submit)
+	submit | verify)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	status | wait | cancel | outputs | fetch | logs | approve | held | acro)

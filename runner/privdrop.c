@@ -55,7 +55,8 @@ int privdrop_resolve(const struct config *c, uid_t *uid, gid_t *gid, struct trex
 
 static int privdrop_keep_root(const char *name)
 {
-	static const char *const keep[] = { "trexd.key", "trexd.pub", "monitor.log", "trexd.lock" };
+	static const char *const keep[] = { "trexd.key", "trexd.pub", "keys", "monitor.log",
+					     "trexd.lock" };
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (strcmp(name, keep[i]) == 0)
 			return 1;

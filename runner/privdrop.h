@@ -20,7 +20,7 @@
 int privdrop_resolve(const struct config *c, uid_t *uid, gid_t *gid, struct trex_err *err);
 
 /* Give STATE and everything below it to uid:gid, except what stays
- * root's alone (trexd.key, trexd.pub, monitor.log, trexd.lock): a walk
+ * root's alone (trexd.key, trexd.pub, keys/, monitor.log, trexd.lock): a walk
  * by directory fds that never follows a link. Run as root before the
  * service starts, and by the monitor over a sandbox's output folder
  * (root's files, collected by trex-sandbox) once it has ended. */
