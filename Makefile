@@ -108,7 +108,7 @@ $(BUILD)/empty.o:
 	@mkdir -p $(dir $@)
 	echo 'typedef int trex_empty_unit;' | $(CC) -x c -c - -o $@
 
-# trex-sandbox never links libuv, OpenSSL or jansson (DESIGN.md)
+# trex-sandbox never links libuv, OpenSSL or jansson (docs/DESIGN.md)
 $(BUILD)/trex-sandbox: $(BUILD)/sandbox/main.o $(call lib_file,sandbox) $(call lib_file,policies/seccomp) $(call lib_file,common)
 	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(LIBS_SECCOMP) $(LIBS_CAP)
 

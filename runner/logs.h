@@ -1,6 +1,7 @@
-/* A job's stdout and stderr. They are outputs too (DESIGN.md: they never
- * leave unchecked): kept in jobs/<id>/logs/, held until a checker who did
- * not submit the job releases or rejects each one, like a held output. */
+/* A job's stdout and stderr. They are outputs too (docs/DESIGN.md "A job's
+ * data path": they never leave unchecked): kept in jobs/<id>/logs/, held
+ * until a checker who did not submit the job releases or rejects each one,
+ * like a held output. */
 #ifndef TREX_RUNNER_LOGS_H
 #define TREX_RUNNER_LOGS_H
 

@@ -1,4 +1,4 @@
-/* Job manifests (DESIGN.md "Job manifest") and upload file names: strict
+/* Job manifests (docs/api.md "Manifest rules") and upload file names: strict
  * validation with exact messages, before anything is stored. */
 #ifndef TREX_RUNNER_MANIFEST_H
 #define TREX_RUNNER_MANIFEST_H

@@ -1,6 +1,7 @@
-/* Output declarations (DESIGN.md "Job manifest"): what each output file is
- * and which columns mean what. trex-check reads {"outputs": [...]} strictly;
- * the same declaration can be given on the command line. */
+/* Output declarations (docs/DESIGN.md "The job manifest"): what each
+ * output file is and which columns mean what. trex-check reads
+ * {"outputs": [...]} strictly; the same declaration can be given on the
+ * command line. */
 #ifndef TREX_CHECK_MANIFEST_H
 #define TREX_CHECK_MANIFEST_H
 

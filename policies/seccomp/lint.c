@@ -1,17 +1,18 @@
 /* Linter for seccomp profiles: a reviewer reading a 300-line allowlist will
  * miss one "allow bpf"; this will not. It rejects unconditional allows of
- * syscalls that reach kernel attack surface or escape routes (ATTACKS.md),
- * unless the author marked the rule "intended", checks that the few
- * syscalls that are only safe with argument filters have them, that ioctl
- * is an allowlist of single requests (never TIOCSTI/TIOCLINUX), and that
- * rules on 32-bit arguments cannot be dodged with high bits. */
+ * syscalls that reach kernel attack surface or escape routes
+ * (docs/ATTACKS.md), unless the author marked the rule "intended",
+ * checks that the few syscalls that are only safe with argument filters
+ * have them, that ioctl is an allowlist of single requests (never
+ * TIOCSTI/TIOCLINUX), and that rules on 32-bit arguments cannot be
+ * dodged with high bits. */
 #include "secpol.h"
 
 #include <errno.h>
 #include <linux/sched.h>
 #include <string.h>
 
-/* Never allowed unconditionally: each one is a row of ATTACKS.md. */
+/* Never allowed unconditionally: each one is a row of docs/ATTACKS.md. */
 static const char *const secpol_dangerous[] = {
 	"ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
 	"mount", "umount2", "pivot_root", "chroot", "fsopen", "fsconfig",

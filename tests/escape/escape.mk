@@ -1,5 +1,6 @@
 # Escape suite (tests/escape/escape.t): the multi-call attack binary that
-# performs one ATTACKS.md attempt per run, in the control and in the sandbox.
+# performs one attempt of docs/ATTACKS.md per run, in the control and in
+# the sandbox.
 # It stands for hostile job code, not for trex, so it is never built with
 # sanitizers: ASan's shadow memory and LeakSanitizer's ptrace would change
 # the outcome of attempts such as mlockall or quotactl.

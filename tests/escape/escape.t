@@ -1,5 +1,5 @@
 #!/bin/sh
-# Escape suite: every applicable row of ATTACKS.md, attempted twice by the
+# Escape suite: every applicable row of docs/ATTACKS.md, attempted twice by the
 # attack binary ($BUILD/tests/escape/attack, sources in attacks/):
 #   control: a bare user namespace made by an unprivileged user (uid 65534,
 #            `unshare -Ur` plus the namespaces the attempt needs), where the

@@ -275,7 +275,7 @@ static void test_default_profile_is_clean(void **state)
 	assert_true(secpol_prog_notifies(&progs.prog[0]));
 	secpol_progs_free(&progs);
 	close(fd);
-	/* and it names what ATTACKS.md expects to be blocked */
+	/* and it names what docs/ATTACKS.md expects to be blocked */
 	struct secpol pol = { 0 };
 	char *text = NULL;
 	int f = open("policies/seccomp/default.policy", O_RDONLY);

@@ -1,4 +1,4 @@
-/* Filesystem, runtime, dataset and privilege attempts (ATTACKS.md rows
+/* Filesystem, runtime, dataset and privilege attempts (docs/ATTACKS.md rows
  * 1-4, 6-22, 61, 63, 68, 72, 78, 79). */
 #include <dirent.h>
 #include <errno.h>

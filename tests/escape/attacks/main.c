@@ -1,5 +1,5 @@
 /* Multi-call attack binary for the escape suite (tests/escape/escape.t):
- * `attack NAME ARGS...` performs one attempt from ATTACKS.md. */
+ * `attack NAME ARGS...` performs one attempt from docs/ATTACKS.md. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
