@@ -123,6 +123,8 @@ static const char *const privdrop_allowed[] = {
 	"renameat2", "unlink", "unlinkat", "rmdir", "chmod", "fchmod", "fchmodat",
 	"ftruncate", "fsync", "fdatasync", "fcntl", "access", "faccessat",
 	"faccessat2", "dup", "dup2", "dup3", "pipe2", "memfd_create", "umask",
+	/* a reload's realpath() of configured paths (config.c) */
+	"readlink", "getcwd",
 	/* memory */
 	"brk", "mmap", "munmap", "mremap", "mprotect", "madvise",
 	/* the loop, its sockets, the monitor's socketpairs */
