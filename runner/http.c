@@ -916,6 +916,23 @@ static struct http_server *http_server_new(uv_loop_t *loop, size_t max_body, htt
 	return srv;
 }
 
+/* Listen on srv->pipe (bound, or opened on an inherited socket) and
+ * start the sweep of slow requests; on failure srv is closed. */
+static int http_listen_pipe(struct http_server *srv, const char *what, struct trex_err *err)
+{
+	int r = uv_listen((uv_stream_t *)&srv->pipe, 128, http_on_connection);
+	if (r == 0 && (r = uv_timer_init(srv->loop, &srv->sweep)) == 0) {
+		srv->sweep_open = 1;
+		srv->sweep.data = srv;
+		r = uv_timer_start(&srv->sweep, http_sweep, HTTP_REQUEST_MS / 4, HTTP_REQUEST_MS / 4);
+	}
+	if (r < 0) {
+		trex_err_setx(err, r, "listen on %s: %s", what, uv_strerror(r));
+		http_close(srv);
+	}
+	return r;
+}
+
 int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 		http_handler handler, void *ctx, struct http_server **out,
 		struct trex_err *err)
@@ -941,20 +958,37 @@ int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 	umask(old);
 	if (r == 0 && chmod(path, mode) < 0)
 		r = -errno;
-	if (r == 0)
-		r = uv_listen((uv_stream_t *)&srv->pipe, 128, http_on_connection);
-	if (r == 0 && (r = uv_timer_init(loop, &srv->sweep)) == 0) {
-		srv->sweep_open = 1;
-		srv->sweep.data = srv;
-		r = uv_timer_start(&srv->sweep, http_sweep, HTTP_REQUEST_MS / 4, HTTP_REQUEST_MS / 4);
-	}
 	if (r < 0) {
 		trex_err_setx(err, r, "listen on %s: %s", path, uv_strerror(r));
 		http_close(srv);
 		return r;
 	}
-	*out = srv;
-	return 0;
+	if ((r = http_listen_pipe(srv, path, err)) == 0)
+		*out = srv;
+	return r;
+}
+
+int http_listen_fd(uv_loop_t *loop, int fd, const char *path, size_t max_body,
+		   http_handler handler, void *ctx, struct http_server **out,
+		   struct trex_err *err)
+{
+	struct http_server *srv = http_server_new(loop, max_body, handler, ctx);
+	if (!srv)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	int r = uv_pipe_init(loop, &srv->pipe, 0);
+	if (r < 0) {
+		trex_free(srv);
+		return trex_err_setx(err, r, "uv_pipe_init: %s", uv_strerror(r));
+	}
+	srv->pipe_open = 1;
+	if ((r = uv_pipe_open(&srv->pipe, fd)) < 0) {
+		trex_err_setx(err, r, "inherited socket %s: %s", path, uv_strerror(r));
+		http_close(srv);
+		return r;
+	}
+	if ((r = http_listen_pipe(srv, path, err)) == 0)
+		*out = srv;
+	return r;
 }
 
 static void http_tcp_closed(uv_handle_t *h)

@@ -87,6 +87,12 @@ int http_is_deferred(const struct http_request *req);
 int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 		http_handler handler, void *ctx, struct http_server **out,
 		struct trex_err *err);
+/* The same on a listening unix socket trexd was given (socket
+ * activation, sdnotify.h): its owner, mode and path stay as systemd made
+ * them; path only names it in errors. */
+int http_listen_fd(uv_loop_t *loop, int fd, const char *path, size_t max_body,
+		   http_handler handler, void *ctx, struct http_server **out,
+		   struct trex_err *err);
 /* Also serve TLS on TCP `addr` (port 0: any free port) with `tls`, which
  * the server takes over (freed on failure too). A handshake not finished
  * handshake_ms after the accept is closed. `bound` receives the address

@@ -34,11 +34,12 @@
 #include "packs.h"
 #include "paths.h"
 #include "privdrop.h"
-#include "rotate.h"
 #include "recover.h"
 #include "relclean.h"
 #include "reload.h"
+#include "rotate.h"
 #include "sched.h"
+#include "sdnotify.h"
 #include "store.h"
 #include "tls.h"
 #include "trexd.h"
@@ -127,6 +128,17 @@ static void main_stopped(struct trexd *d)
 	monc_close();
 }
 
+/* systemd's readiness protocol (sdnotify.h); a failure is logged, once:
+ * trexd serves whether or not systemd hears it */
+static void main_notify(const char *state)
+{
+	static int warned;
+	int r = sdnotify_send(state);
+	if (r < 0 && !warned++)
+		trex_log(TREX_LOG_WARN, "sd_notify_failed", "state=%s error=\"%s\"", state,
+			 strerror(-r));
+}
+
 static void main_on_signal(uv_signal_t *s, int signum)
 {
 	struct trexd *d = s->data;
@@ -134,6 +146,7 @@ static void main_on_signal(uv_signal_t *s, int signum)
 		return;
 	d->stopping = 1;
 	trex_log(TREX_LOG_INFO, "trexd_stopping", "signal=%d", signum);
+	main_notify("STOPPING=1");
 	http_close(d->http);
 	d->http = NULL;
 	http_close(d->metrics_http);
@@ -149,6 +162,7 @@ static void main_on_hup(uv_signal_t *s, int signum)
 	(void)signum;
 	if (d->stopping)
 		return;
+	main_notify("RELOADING=1");
 	if (reload_config(d, &err) < 0)
 		trex_log(TREX_LOG_ERROR, "config_reload_failed", "kept=old error=\"%s\"", err.msg);
 	else {
@@ -157,6 +171,7 @@ static void main_on_hup(uv_signal_t *s, int signum)
 		trex_log(TREX_LOG_INFO, "config_reloaded", "datasets=%zu runtimes=%zu",
 			 d->cfg->n_datasets, d->cfg->n_runtimes);
 	}
+	main_notify("READY=1");
 }
 
 /* What -n checks beyond parsing: the binaries and the disclosure policy
@@ -191,6 +206,9 @@ static int main_listen_tls(struct trexd *d, char *bound, size_t len, struct trex
 
 static int main_mon_sock = -1, main_mon_events = -1;
 static pid_t main_monitor;
+/* the API socket from socket activation (sdnotify.h), or 0: then the
+ * service binds cfg->socket itself and removes it at the end */
+static int main_listen_fd;
 
 /* Privilege separation (docs/DESIGN.md): fork. The parent becomes the
  * monitor and never returns from here (it exits with the service's
@@ -230,7 +248,11 @@ static int main_split(struct trexd *d, const struct config *cfg, const char *con
 		struct monitor_opts o = { .cfg = cfg, .seccomp_fd = d->seccomp_fd, .sock = req[0],
 					  .events = ev[0], .service = pid,
 					  .service_uid = svc_uid, .service_gid = svc_gid,
-					  .socket = cfg->socket, .reload = config_file != NULL };
+					  .socket = main_listen_fd > 0 ? NULL : cfg->socket,
+					  .reload = config_file != NULL };
+		/* systemd keeps the activated socket; the service serves it */
+		if (main_listen_fd > 0)
+			close(main_listen_fd);
 		int rc = monitor_run(&o);
 		reload_free();
 		exit(rc);
@@ -418,6 +440,10 @@ int main(int argc, char **argv)
 		r = privdrop_resolve(&cfg, &svc_uid, &svc_gid, &err);
 	if (r == 0 && (r = recover_orphans(&cfg, &err)) > 0)
 		r = 0;
+	/* an API socket systemd holds for trexd (trexd.socket): taken here,
+	 * in the process LISTEN_PID names, and served by the service */
+	if (r == 0 && (main_listen_fd = sdnotify_listen_fd(cfg.socket, &err)) < 0)
+		r = main_listen_fd;
 	/* the monitor stays here; the service goes on in a child */
 	int seccomp_compiled = d->seccomp_fd >= 0;
 	if (r == 0 && main_split(d, &cfg, config_file, state_dir, socket_path, datasets, n_datasets,
@@ -463,7 +489,10 @@ int main(int argc, char **argv)
 		r = trex_err_setx(&err, -ENOMEM, "out of memory");
 	if (r == 0)
 		r = events_init(d, &err);
-	if (r == 0)
+	if (r == 0 && main_listen_fd > 0)
+		r = http_listen_fd(d->loop, main_listen_fd, cfg.socket, cfg.max_body, api_handle, d,
+				   &d->http, &err);
+	else if (r == 0)
 		r = http_listen(d->loop, cfg.socket, cfg.socket_mode, cfg.max_body, api_handle, d,
 				&d->http, &err);
 	if (r == 0)
@@ -512,14 +541,19 @@ int main(int argc, char **argv)
 	uv_signal_init(d->loop, &sig_hup);
 	sig_hup.data = d;
 	uv_signal_start(&sig_hup, main_on_hup, SIGHUP);
-	trex_log(TREX_LOG_INFO, "trexd_started", "socket=%s tls=%s metrics=%s concurrency=%d seccomp=%s",
-		 cfg.socket, tls_bound, metrics_bound, cfg.concurrency,
-		 seccomp_compiled ? "compiled" : "built-in");
+	trex_log(TREX_LOG_INFO, "trexd_started",
+		 "socket=%s%s tls=%s metrics=%s concurrency=%d seccomp=%s", cfg.socket,
+		 main_listen_fd > 0 ? " socket_from=systemd" : "", tls_bound, metrics_bound,
+		 cfg.concurrency, seccomp_compiled ? "compiled" : "built-in");
 	/* jobs queued before a restart */
 	sched_kick(d);
+	/* every listener is up and jobs from before a restart are queued:
+	 * units ordered after trexd.service may use the API now */
+	main_notify("READY=1");
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	uv_loop_close(d->loop);
-	unlink(cfg.socket);
+	if (main_listen_fd <= 0)
+		unlink(cfg.socket);
 	sched_free(d);
 	jobdoc_cache_free(d->docs);
 	events_free(d);

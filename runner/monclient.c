@@ -81,13 +81,28 @@ static int monc_exchange(int sock, const void *req, size_t len, const int *fds, 
 	return 0;
 }
 
+/* The monitor is gone (it was killed: the parent-death signal that ends
+ * this process too may not have arrived yet). Nothing can start, end or
+ * be released any more, and an error recorded now would be a verdict on
+ * a job that did nothing wrong ("could not start the sandbox"), kept by
+ * the store for good: stop as a crash would, with the job still running
+ * or queued in the store, so that start-up recovery requeues it. */
+static void monc_gone(int code)
+{
+	trex_log(TREX_LOG_ERROR, "monitor_gone", "code=%d", code);
+	_exit(1);
+}
+
 /* Under monc_lock: one request built by the caller in monc.buf. */
 static int monc_call(struct mon_writer *w, const int *fds, int n_fds, struct trex_err *err)
 {
 	int n = mon_end(w);
 	if (n < 0)
 		return trex_err_setx(err, -E2BIG, "monitor request over %u bytes", MON_MSG_MAX);
-	return monc_call_raw(monc.sock, w->buf, (size_t)n, fds, n_fds, monc.msg, err);
+	int r = monc_call_raw(monc.sock, w->buf, (size_t)n, fds, n_fds, monc.msg, err);
+	if (r == -EPIPE || r == -ECONNRESET)
+		monc_gone(r);
+	return r;
 }
 
 static void monc_on_event(uv_poll_t *h, int status, int events)
@@ -103,10 +118,8 @@ static void monc_on_event(uv_poll_t *h, int status, int events)
 	struct trex_err err = { 0 };
 	if (n <= 0 || mon_parse(monc.ebuf, (size_t)n, monc.emsg, &err) < 0 ||
 	    monc.emsg->type != MON_EXITED) {
-		/* the monitor is gone (or broken): no job can start, end or
-		 * be released; stop as a crash would, for start-up recovery */
-		trex_log(TREX_LOG_ERROR, "monitor_gone", "code=%d", n);
-		_exit(1);
+		/* the monitor is gone (or broken) */
+		monc_gone(n);
 	}
 	pid_t pid = (pid_t)monc.emsg->num;
 	for (size_t i = 0; i < monc.n_watch; i++) {

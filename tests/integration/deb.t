@@ -23,7 +23,8 @@ done
 T=$(mktemp -d /tmp/trex-deb.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
 
-check "make deb" make -s -C "$TREX_ROOT" BUILD="$BUILD" DEB_DIR="$T/deb" deb >"$T/make.log" 2>&1
+# (the log redirect inside: on `check` itself it would swallow its ok line)
+check "make deb" sh -c 'make -s -C "$1" BUILD="$2" DEB_DIR="$3/deb" deb >"$3/make.log" 2>&1' _ "$TREX_ROOT" "$BUILD" "$T"
 [ -s "$T/make.log" ] && grep -i 'error' "$T/make.log" | sed 's/^/# /' | tail -5
 DEB=$(ls "$T"/deb/trex_*.deb 2>/dev/null | head -1)
 check "... a trex_*.deb in DEB_DIR" test -f "$DEB"
@@ -36,7 +37,7 @@ has() { grep -qx -- "$1" "$T/files"; }
 for f in /usr/sbin/trexd /usr/sbin/trex-sandbox /usr/bin/trex /usr/bin/trex-check; do
 	check "$f, 0755 root" has "-rwxr-xr-x root/root $f"
 done
-for f in /lib/systemd/system/trexd.service /etc/trex/trexd.json \
+for f in /lib/systemd/system/trexd.service /lib/systemd/system/trexd.socket /etc/trex/trexd.json \
 	/usr/share/trex/disclosure/default.json /usr/share/trex/seccomp/default.policy \
 	/usr/share/trex/trexd.json.sample; do
 	check "$f, 0644 root" has "-rw-r--r-- root/root $f"
@@ -95,6 +96,10 @@ eq "/var/lib/trex trexd:trexd 0700" "700 trexd trexd" "$(stat -c '%a %U %G' /var
 eq "/etc/trex/trexd.json root:trexd 0640" "640 root trexd" "$(stat -c '%a %U %G' /etc/trex/trexd.json)"
 t "trexd.service enabled" test -L /etc/systemd/system/multi-user.target.wants/trexd.service
 t "systemd-analyze verify trexd.service" systemd-analyze verify --man=no /lib/systemd/system/trexd.service
+t "systemd-analyze verify trexd.socket" systemd-analyze verify --man=no /lib/systemd/system/trexd.socket
+t "trexd.socket enabled" test -L /etc/systemd/system/sockets.target.wants/trexd.socket
+eq "the unit waits for READY=1" "notify all" \
+	"$(sed -n 's/^Type=//p; s/^NotifyAccess=//p' /lib/systemd/system/trexd.service | tr '\n' ' ' | sed 's/ $//')"
 # a second install (an upgrade to the same version) keeps the operator's
 # edit of the conffile and the accounts, modes and statoverrides
 printf '\n' >>/etc/trex/trexd.json

@@ -14,8 +14,10 @@ if ! command -v mandoc >/dev/null || ! command -v makewhatis >/dev/null; then
 fi
 san=
 case "$BUILD" in *build-san*) san=SAN=1 ;; esac
-check "make install MANDIR=..." make -s -C "$TREX_ROOT" BUILD="$BUILD" $san PREFIX="$T/p" \
-	SYSCONFDIR="$T/p/etc" LOCALSTATEDIR="$T/p/var" install >"$T/make.log" 2>&1
+# (the log redirect inside: on `check` itself it would swallow its ok line)
+check "make install PREFIX=..." sh -c 'make -s -C "$1" BUILD="$2" $3 PREFIX="$4/p" \
+	SYSCONFDIR="$4/p/etc" LOCALSTATEDIR="$4/p/var" install >"$4/make.log" 2>&1' _ \
+	"$TREX_ROOT" "$BUILD" "$san" "$T"
 M=$T/p/share/man
 for p in $PAGES; do
 	expect_eq "$p installed, 0644" 644 "$(stat -c %a "$M/man${p##*.}/$p" 2>/dev/null)"

@@ -156,9 +156,16 @@ while kill -0 "$SUB" 2>/dev/null && [ $kills -lt 40 ]; do
 	snapshot
 done
 wait "$SUB"
+sub_rc=$?
 SUB=
 expect_eq "no submission was refused" "" "$(cat "$T/refused" 2>/dev/null)"
-ok "submitted while trexd was killed $kills times"
+# the submitter gives up (status 1) when trexd stays down or refuses;
+# the stream is only a crash test if trexd was killed under it
+if [ "$sub_rc" -eq 0 ] && [ "$kills" -ge 1 ]; then
+	ok "all $N submitted while trexd was killed $kills times"
+else
+	not_ok "all $N submitted while trexd was killed" "submitter status $sub_rc, $kills kills"
+fi
 # let the last trexd finish everything (bounded), one last crash on the way
 sleep 1
 trexd_kill
@@ -185,8 +192,18 @@ recovered=$(grep -c 'job_recovered' "$T/trexd.log")
 check "jobs that were running were found after restarts ($recovered)" test "$recovered" -ge 1
 expect_eq "requeued jobs ran again: none left failed by a crash" 0 \
 	"$(db "SELECT count(*) FROM jobs WHERE id <> '$ONE' AND reason LIKE 'trexd stopped%'")"
-expect_eq "jobs that wrote an output released it" 0 \
-	"$(db "SELECT count(*) FROM jobs WHERE manifest LIKE '%t.csv%' AND state <> 'released'")"
+unreleased=$(db "SELECT id || ' ' || state || ' ' || reason FROM jobs WHERE manifest LIKE '%t.csv%' AND state <> 'released'")
+if [ -z "$unreleased" ]; then
+	ok "jobs that wrote an output released it"
+else
+	# say which and why, with what trexd logged of them: this has failed
+	# rarely on a loaded machine and the folder is gone afterwards
+	why=$(echo "$unreleased" | head -3 | tr '\n' '|')
+	for id in $(echo "$unreleased" | head -3 | cut -d' ' -f1); do
+		why="$why $(grep -F "$id" "$T/trexd.log" | tail -8 | tr '\n' '|')"
+	done
+	not_ok "jobs that wrote an output released it" "$why"
+fi
 
 # the release area against the store: every file has a released row, and
 # every released row its file
