@@ -145,7 +145,8 @@ static const char *const privdrop_allowed[] = {
 	"clock_nanosleep", "nanosleep", "uname",
 };
 
-/* Address families of socket(): unix only. The TLS and metrics listeners
+/* Address families of socket(): unix only (the NSS daemons above, systemd's
+ * NOTIFY_SOCKET: runner/sdnotify.c). The TLS and metrics listeners
  * are bound before the drop and a reload cannot move them (reload.c); the
  * service accepts on them but never opens a network socket, so even a
  * compromised service cannot connect out. */
