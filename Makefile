@@ -121,8 +121,12 @@ TREXD_IN := $(BUILD)/runner/main.o $(call lib_file,runner) $(call lib_file,polic
 TREXD_LIBS = $(LIBS_UV) $(LIBS_SECCOMP) $(LIBS_JSON) $(LIBS_SQLITE) $(LIBS_SSL) -lpthread
 CHECK_IN := $(BUILD)/policies/check/main.o $(call lib_file,policies/check) $(call lib_file,common)
 CHECK_LIBS = $(LIBS_JSON) $(LIBS_GLPK) $(LIBS_SSL) -lm
-TREX_IN := $(BUILD)/agent/main.o $(call lib_file,agent) $(call lib_file,common)
-TREX_LIBS = $(LIBS_JSON) $(LIBS_SSL)
+# trex run --local builds and reads a job as trexd does: trexd's own
+# validator, command lines and check reading (runner/), and the seccomp
+# profile compiler when a configuration names a profile; trex dummy
+# writes with trex-synth's machinery (bench/synth)
+TREX_IN := $(BUILD)/agent/main.o $(call lib_file,agent) $(call lib_file,runner) $(call lib_file,policies/seccomp) $(BUILD)/policies/check/policy.o $(BUILD)/policies/check/manifest.o $(call lib_file,bench/synth) $(call lib_file,common)
+TREX_LIBS = $(LIBS_JSON) $(LIBS_SSL) $(LIBS_SECCOMP) -lm
 
 $(BUILD)/trexd: $(TREXD_IN)
 	$(CC) $(BASE_CFLAGS) $(LDFLAGS_BASE) -o $@ $^ $(TREXD_LIBS)

@@ -60,6 +60,14 @@ int cli_resolve_job(const struct cli_ctx *ctx, const char *verb, const char *arg
 void cli_print_json(const json_t *j);
 
 int cli_submit(const struct cli_ctx *ctx, int argc, char **argv);
+int cli_run(const struct cli_ctx *ctx, int argc, char **argv);     /* runlocal.c */
+/* submit.c, shared with run --local: the manifest file parsed (a JSON
+ * object, no duplicate key; errors FILE:LINE:COLUMN), and the line of
+ * the manifest holding the field a validation message names ("manifest
+ * .outputs[1].kind: ...", "unknown runtime ..."), 0 when unknown. */
+struct stat;
+int cli_load_manifest(const char *path, json_t **out, struct stat *st, struct trex_err *err);
+int cli_manifest_line(const char *path, const char *msg);
 int cli_status(const struct cli_ctx *ctx, int argc, char **argv);
 int cli_wait(const struct cli_ctx *ctx, int argc, char **argv);
 int cli_outputs(const struct cli_ctx *ctx, int argc, char **argv);

@@ -7,6 +7,7 @@
 #include "agent/cli.h"
 #include "agent/cliconf.h"
 #include "agent/client.h"
+#include "agent/dummy.h"
 #include "common/esc.h"
 #include "common/suggest.h"
 
@@ -20,6 +21,17 @@ static const char usage[] =
 	"                              the manifest, the permit and dotfiles (max 1000\n"
 	"                              files, 32 MiB); --permit sends the signed data\n"
 	"                              permit; prints the job id\n"
+	"  run --local MANIFEST [DIR] --data DIR [-o OUT] [--policy NAME]\n"
+	"         [--trexd-config FILE]\n"
+	"                              run the job here as trexd would (same sandbox,\n"
+	"                              runtime, limits, then trex-check with the policy\n"
+	"                              pack), without trexd and, when not root, without\n"
+	"                              root (rootless sandbox): on dummy data in DIR\n"
+	"                              (--data) standing for the manifest's dataset;\n"
+	"                              shows the logs, each output's decision and\n"
+	"                              flagged cells; OUT (default trex-local-out) gets\n"
+	"                              outputs/, released/, report.json, run.json and the\n"
+	"                              logs; the exit status is the job's (0, 10-14)\n"
 	"  status JOB                  state, reason, run result, outputs and logs\n"
 	"  wait JOB [--timeout S]      follow the job until it ends, showing each state\n"
 	"                              change and the time since it was submitted (a\n"
@@ -43,6 +55,14 @@ static const char usage[] =
 	"                              first (--trexd-key PUB, else trexd's key pinned at\n"
 	"                              first use in ~/.config/trex/pins/; --no-verify\n"
 	"                              skips the check, for a trexd without them)\n"
+	"  datasets [NAME]             the datasets trexd serves; with NAME, its codebook:\n"
+	"                              files, columns, types, category values, rounded\n"
+	"                              ranges, identifier columns (docs/datasets.md)\n"
+	"  dummy NAME -o DIR [--rows N] [--seed N] [--codebook FILE]\n"
+	"                              a synthetic dataset of NAME's shape (its codebook,\n"
+	"                              or FILE's) in DIR, a new or empty folder: the same\n"
+	"                              files and columns, values drawn from the codebook;\n"
+	"                              N rows in the largest file (default 1000)\n"
 	"  logs JOB [stdout|stderr]    print the job's logs (stdout to stdout, stderr to\n"
 	"                              stderr) once a checker released them; a log\n"
 	"                              still held or rejected is an error (exit 1)\n"
@@ -122,7 +142,7 @@ static const char usage[] =
 	"  -h, --help      this help\n"
 	"\n"
 	"exit status:\n"
-	"   0  done; wait: the job was released\n"
+	"   0  done; wait, run --local: the job was released\n"
 	"   1  trexd refused, or a download failed its size/SHA-256 check or could not\n"
 	"      be written (the reason on stderr)\n"
 	"   2  bad usage, an ambiguous job id, or unreadable local input (manifest,\n"
@@ -131,9 +151,11 @@ static const char usage[] =
 	"   4  trexd could not be reached (no socket, connection or TLS refused, no\n"
 	"      answer)\n"
 	"   5  wait: --timeout passed before the job ended\n"
-	"  10  wait: partially released      11  wait: held for a checker\n"
-	"  12  wait: blocked or rejected     13  wait: failed (or refused)\n"
-	"  14  wait: timed out (its time or CPU limit)\n"
+	"  10  wait, run --local: partially released\n"
+	"  11  wait, run --local: held for a checker\n"
+	"  12  wait, run --local: blocked, or rejected\n"
+	"  13  wait, run --local: failed (or refused)\n"
+	"  14  wait, run --local: timed out (its time or CPU limit)\n"
 	"  15  wait: cancelled\n"
 	"\n"
 	"Bash completion: source agent/trex.bash (docs/cli.md).\n";
@@ -193,11 +215,13 @@ static const struct {
 	const char *name;
 	int (*fn)(const struct cli_ctx *, int, char **);
 } main_verbs[] = {
-	{ "submit", cli_submit },   { "status", cli_status }, { "wait", cli_wait },
+	{ "submit", cli_submit },   { "run", cli_run },       { "status", cli_status },
+	{ "wait", cli_wait },
 	{ "cancel", cli_cancel },   { "list", cli_list },     { "outputs", cli_outputs },
 	{ "fetch", cli_fetch },     { "logs", cli_logs },     { "permit", cli_permit },
 	{ "approve", cli_approve }, { "review", cli_review }, { "held", cli_held },
 	{ "acro", cli_acro },       { "audit", cli_audit },   { "doctor", cli_doctor },
+	{ "datasets", cli_datasets }, { "dummy", cli_dummy },
 	{ "verify", cli_verify },
 };
 #define MAIN_NVERBS (sizeof(main_verbs) / sizeof(main_verbs[0]))

@@ -27,8 +27,7 @@ static void submit_decref(json_t **j)
 
 /* Parse the manifest strictly enough to catch a wrong file early (trexd
  * validates its content); duplicates are rejected as trexd does. */
-static int submit_load_manifest(const char *path, json_t **out, struct stat *st,
-				struct trex_err *err)
+int cli_load_manifest(const char *path, json_t **out, struct stat *st, struct trex_err *err)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len;
@@ -88,13 +87,17 @@ static int submit_key_line(const char *text, const char *key, int after_outputs,
  * line of the manifest file that holds it, or 0. */
 static int submit_fault_line(const char *path, const char *refusal)
 {
+	const char *msg = strstr(refusal, "): ");
+	return msg ? cli_manifest_line(path, msg + 3) : 0;
+}
+
+int cli_manifest_line(const char *path, const char *msg)
+{
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 	struct trex_err err = { 0 };
-	const char *msg = strstr(refusal, "): ");
-	if (!msg || trex_read_file(AT_FDCWD, path, SUBMIT_MANIFEST_MAX, &text, &len, &err) < 0)
+	if (trex_read_file(AT_FDCWD, path, SUBMIT_MANIFEST_MAX, &text, &len, &err) < 0)
 		return 0;
-	msg += 3;
 	char key[64] = "";
 	size_t out = 0;
 	int in_outputs = 0;
@@ -155,7 +158,7 @@ int cli_submit(const struct cli_ctx *ctx, int argc, char **argv)
 	struct trex_err err = { 0 };
 	_cleanup_json_ json_t *manifest = NULL;
 	struct stat mst;
-	if (submit_load_manifest(pos[0], &manifest, &mst, &err) < 0) {
+	if (cli_load_manifest(pos[0], &manifest, &mst, &err) < 0) {
 		fprintf(stderr, "trex submit: %s\n", err.msg);
 		return CLI_EXIT_USAGE;
 	}

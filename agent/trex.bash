@@ -4,9 +4,10 @@
 # Job ids are completed from `trex list --limit 50` (the jobs you may see,
 # newest first), through the same socket, URL and config as the command.
 
-_trex_jobs()
+# the connection options of the command line into the caller's conn
+# array, for the lookups below
+_trex_conn()
 {
-	local conn=()
 	local i
 	for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -16,7 +17,21 @@ _trex_jobs()
 			;;
 		esac
 	done
+}
+
+_trex_jobs()
+{
+	local conn=()
+	_trex_conn
 	trex "${conn[@]}" list --limit 50 2>/dev/null | cut -d' ' -f1
+}
+
+# dataset names from `trex datasets`
+_trex_datasets()
+{
+	local conn=()
+	_trex_conn
+	trex "${conn[@]}" datasets 2>/dev/null | cut -d' ' -f1
 }
 
 _trex()
@@ -24,15 +39,15 @@ _trex()
 	local cur prev verb i
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="submit status wait cancel list outputs fetch logs permit approve review held acro audit verify"
+	local verbs="submit run status wait cancel list outputs fetch logs datasets dummy permit approve review held acro audit doctor verify"
 	local global="--socket --url --cert --key --cacert --config --json --version --help"
 
 	case $prev in
-	--socket | --cert | --key | --cacert | --config | --permit | --trexd-key | --checkpoint | --files | -o | --output)
+	--socket | --cert | --key | --cacert | --config | --permit | --trexd-key | --checkpoint | --files | -o | --output | --codebook | --trexd-config)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	--url | --timeout | --reason | --digest | --since | --limit | --user | --project | --head | --revoked | --researcher | --dataset | --runtime | --job)
+	--url | --timeout | --reason | --digest | --since | --limit | --user | --project | --head | --revoked | --researcher | --dataset | --runtime | --job | --rows | --seed)
 		return
 		;;
 	--state)
@@ -41,6 +56,10 @@ _trex()
 		;;
 	--log)
 		COMPREPLY=($(compgen -W "stdout stderr" -- "$cur"))
+		return
+		;;
+	--data)
+		COMPREPLY=($(compgen -d -- "$cur"))
 		return
 		;;
 	esac
@@ -65,12 +84,14 @@ _trex()
 	local opts="--json"
 	case $verb in
 	submit) opts+=" --permit" ;;
+	run) opts+=" --local --data -o --policy --trexd-config" ;;
 	wait) opts+=" --timeout" ;;
 	list) opts+=" --state --project --user --since --limit" ;;
 	fetch) opts+=" -o --no-verify --trexd-key" ;;
 	approve) opts+=" --digest" ;;
 	review) opts+=" --release --reject --reason --log --all" ;;
 	held | acro) opts+=" -o" ;;
+	dummy) opts+=" -o --rows --seed --codebook" ;;
 	verify) opts+=" --trexd-key --files" ;;
 	esac
 	if [[ $cur == -* ]]; then
@@ -78,7 +99,7 @@ _trex()
 		return
 	fi
 	case $verb in
-	submit | verify)
+	submit | run | verify)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	status | wait | cancel | outputs | fetch | logs | approve | held | acro)
@@ -94,6 +115,9 @@ _trex()
 		elif ((args == 1)) && [[ ${COMP_WORDS[i - 1]} == show || $prev == show ]]; then
 			COMPREPLY=($(compgen -W "$(_trex_jobs)" -- "$cur"))
 		fi
+		;;
+	datasets | dummy)
+		((args == 0)) && COMPREPLY=($(compgen -W "$(_trex_datasets)" -- "$cur"))
 		;;
 	permit)
 		((args == 0)) && COMPREPLY=($(compgen -W "keygen sign verify show" -- "$cur")) ||

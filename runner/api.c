@@ -21,6 +21,7 @@
 #include "bundle.h"
 #include "cancel.h"
 #include "cleanup.h"
+#include "codebooks.h"
 #include "events.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -65,7 +66,7 @@ static const char *const api_route_names[] = {
 	[API_TREXD_KEY] = "trexd_key", [API_REFUSED] = "refused", [API_METRICS] = "metrics",
 	[API_CANCEL] = "cancel", [API_LIST] = "list", [API_LOGS] = "logs", [API_LOG] = "log",
 	[API_EVENTS] = "events", [API_AUDIT_HEAD] = "audit_head", [API_ACRO] = "acro",
-	[API_QUEUE] = "review_queue",
+	[API_QUEUE] = "review_queue", [API_DATASETS] = "datasets", [API_DATASET] = "dataset",
 };
 
 const char *api_route_name(enum api_route_kind kind)
@@ -108,6 +109,21 @@ void api_route(const char *method, const char *path, struct api_route *out)
 	}
 	if (strcmp(path, "/v1/review") == 0) {
 		out->kind = get ? API_QUEUE : API_BAD_METHOD;
+		return;
+	}
+	if (strcmp(path, "/v1/datasets") == 0 || strcmp(path, "/v1/datasets/") == 0) {
+		out->kind = get ? API_DATASETS : API_BAD_METHOD;
+		return;
+	}
+	/* /v1/datasets/{name} (in out->name; names as in the configuration) */
+	if (strncmp(path, "/v1/datasets/", 13) == 0) {
+		const char *v = path + 13;
+		size_t n = strlen(v);
+		if (n == 0 || n > 64 || v[0] == '.' ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+			return;
+		snprintf(out->name, sizeof(out->name), "%s", v);
+		out->kind = get ? API_DATASET : API_BAD_METHOD;
 		return;
 	}
 	if (strcmp(path, "/v1/trexd-key") == 0) {
@@ -535,6 +551,14 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		break;
 	case API_QUEUE:
 		queue_serve(d, &c, resp);
+		break;
+	case API_DATASETS:
+		if (roles_require(d, &c, VIEW_CODEBOOK_ROLES, "listing datasets", resp) == 0)
+			codebooks_list(d, resp);
+		break;
+	case API_DATASET:
+		if (roles_require(d, &c, VIEW_CODEBOOK_ROLES, "reading a dataset's codebook", resp) == 0)
+			codebooks_show(d, req, r.name, resp);
 		break;
 	case API_LIST:
 		if (roles_require(d, &c, ROLE_RESEARCHER | ROLE_APPROVER | ROLE_CHECKER |

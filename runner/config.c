@@ -17,6 +17,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "codebook_fmt.h"
 #include "dataset.h"
 #include "fsutil.h"
 #include "paths.h"
@@ -239,10 +240,39 @@ static const char *cfg_id_column_bad(const struct dataset *ds, const char *col, 
 	return NULL;
 }
 
+/* A dataset's "codebook": an absolute path to a TREXCB1 file
+ * (common/codebook_fmt.h), read now, checked by the format's one reader,
+ * and kept to be served as it is (its "source" said "operator"). */
+static int cfg_codebook(const struct cfg_src *s, struct dataset *ds, json_t *v, const char *where,
+			struct trex_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	struct trex_err rerr = { 0 };
+	json_error_t je;
+	size_t len;
+
+	if (cfg_string(s, v, "codebook", &ds->codebook, err) < 0)
+		return err->code;
+	if (ds->codebook[0] != '/')
+		return cfg_fail(s, err, "codebook", "%s.codebook must be absolute", where);
+	if (trex_read_file(AT_FDCWD, ds->codebook, CODEBOOK_MAX_BYTES, &text, &len, &rerr) < 0)
+		return cfg_fail(s, err, "codebook", "%s.codebook: %s", where, rerr.msg);
+	ds->codebook_doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!ds->codebook_doc)
+		return cfg_fail(s, err, "codebook", "%s.codebook: %s:%d: %s", where, ds->codebook,
+				je.line, je.text);
+	if (codebook_fmt_check(ds->codebook_doc, ds->codebook, &rerr) < 0)
+		return cfg_fail(s, err, "codebook", "%s.codebook: %s", where, rerr.msg);
+	if (!json_object_get(ds->codebook_doc, "source") &&
+	    json_object_set_new(ds->codebook_doc, "source", json_string("operator")) < 0)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
 static int cfg_datasets(const struct cfg_src *s, struct config *c, json_t *obj,
 			struct trex_err *err)
 {
-	static const char *const keys[] = { "path", "id_columns" };
+	static const char *const keys[] = { "path", "id_columns", "codebook" };
 	if (!json_is_object(obj))
 		return cfg_fail(s, err, "datasets", "\"datasets\" must be an object");
 	const char *name;
@@ -254,7 +284,7 @@ static int cfg_datasets(const struct cfg_src *s, struct config *c, json_t *obj,
 		snprintf(where, sizeof(where), "datasets.%s", name);
 		if (!json_is_object(d))
 			return cfg_fail(s, err, name, "%s must be an object", where);
-		if (cfg_only_keys(s, d, where, keys, 2, err) < 0)
+		if (cfg_only_keys(s, d, where, keys, 3, err) < 0)
 			return err->code;
 		struct dataset *nd = trex_reallocarray(c->datasets, c->n_datasets + 1,
 						       sizeof(*nd));
@@ -272,6 +302,9 @@ static int cfg_datasets(const struct cfg_src *s, struct config *c, json_t *obj,
 			return err->code;
 		if (ds->path[0] != '/')
 			return cfg_fail(s, err, "path", "%s.path must be absolute", where);
+		json_t *cb = json_object_get(d, "codebook");
+		if (cb && cfg_codebook(s, ds, cb, where, err) < 0)
+			return err->code;
 		json_t *ids = json_object_get(d, "id_columns");
 		/* no default: an identifier column left out by omission would
 		 * silently turn the identifier check off */
@@ -408,7 +441,7 @@ static int cfg_events(const struct cfg_src *s, struct config *c, json_t *v,
 
 static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "sandbox",
 					"check", "policy_dir", "policy", "seccomp_profile",
-					"concurrency", "on_crash",
+					"concurrency", "on_crash", "drain_seconds",
 					"uid_range", "service_user", "max_body_mb", "datasets", "runtimes",
 					"limits", "require_permit", "approver_keys",
 					"revoked_permits", "users", "two_checkers",
@@ -540,6 +573,13 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 				return cfg_fail(s, err, key,
 						"\"on_crash\" must be \"requeue\" or \"fail\"");
 			c->on_crash_requeue = strcmp(m, "requeue") == 0;
+		} else if (strcmp(key, "drain_seconds") == 0) {
+			/* 0 (ending running jobs at once) is a valid choice */
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > 86400)
+				return cfg_fail(s, err, key,
+						"\"drain_seconds\" must be an integer from 0 to 86400");
+			c->drain_seconds = (long)json_integer_value(v);
 		} else if (strcmp(key, "request_timeout_ms") == 0) {
 			r = cfg_posint(s, v, key, 3600000, &c->request_timeout_ms, err);
 		} else if (strcmp(key, "idle_timeout_ms") == 0) {
@@ -781,6 +821,8 @@ void config_free(struct config *c)
 		trex_free(c->datasets[i].name);
 		trex_free(c->datasets[i].path);
 		cfg_free_strv(c->datasets[i].id_columns, c->datasets[i].n_id_columns);
+		trex_free(c->datasets[i].codebook);
+		json_decref(c->datasets[i].codebook_doc);
 	}
 	trex_free(c->datasets);
 	for (size_t i = 0; i < c->n_runtimes; i++) {

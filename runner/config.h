@@ -24,6 +24,10 @@ struct dataset {
 	char *path;
 	char **id_columns;
 	size_t n_id_columns;
+	/* the operator's codebook (docs/datasets.md), read and checked at
+	 * load and served as is; NULL: derived from the dataset (idcache.c) */
+	char *codebook;
+	json_t *codebook_doc;
 };
 
 struct runtime {
@@ -84,6 +88,7 @@ struct config {
 	char *seccomp_profile; /* text profile compiled at start, NULL = built-in */
 	int concurrency;
 	int on_crash_requeue; /* jobs a crash interrupted: 1 re-queue, 0 fail */
+	long drain_seconds;   /* SIGTERM: how long running jobs may finish */
 	char *uid_range;  /* "BASE:COUNT" for trex-sandbox, NULL = its default */
 	char *service_user; /* the service process's user (privdrop.h), NULL = default */
 	char *metrics_listen; /* "IP:PORT" of the read-only metrics listener, NULL = none */

@@ -933,6 +933,42 @@ static int http_listen_pipe(struct http_server *srv, const char *what, struct tr
 	return r;
 }
 
+/* A server on a unix stream socket: bound to `path` (fd < 0) or opened
+ * on the listening socket fd; then listening, and *out set. */
+static int http_listen_unix(uv_loop_t *loop, int fd, const char *path, mode_t mode,
+			    size_t max_body, http_handler handler, void *ctx,
+			    struct http_server **out, struct trex_err *err)
+{
+	struct http_server *srv = http_server_new(loop, max_body, handler, ctx);
+	if (!srv)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	int r = uv_pipe_init(loop, &srv->pipe, 0);
+	if (r < 0) {
+		trex_free(srv);
+		return trex_err_setx(err, r, "uv_pipe_init: %s", uv_strerror(r));
+	}
+	srv->pipe_open = 1;
+	if (fd >= 0) {
+		r = uv_pipe_open(&srv->pipe, fd);
+	} else {
+		/* bind with a tight umask so the socket is never wider than `mode` */
+		mode_t old = umask(0177);
+		r = uv_pipe_bind(&srv->pipe, path);
+		umask(old);
+		if (r == 0 && chmod(path, mode) < 0)
+			r = -errno;
+	}
+	if (r < 0) {
+		trex_err_setx(err, r, "%s %s: %s", fd >= 0 ? "inherited socket" : "listen on", path,
+			      uv_strerror(r));
+		http_close(srv);
+		return r;
+	}
+	if ((r = http_listen_pipe(srv, path, err)) == 0)
+		*out = srv;
+	return r;
+}
+
 int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 		http_handler handler, void *ctx, struct http_server **out,
 		struct trex_err *err)
@@ -943,52 +979,14 @@ int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 			return trex_err_setx(err, -EEXIST, "%s exists and is not a socket", path);
 		unlink(path); /* stale socket of a previous run */
 	}
-	struct http_server *srv = http_server_new(loop, max_body, handler, ctx);
-	if (!srv)
-		return trex_err_setx(err, -ENOMEM, "out of memory");
-	int r = uv_pipe_init(loop, &srv->pipe, 0);
-	if (r < 0) {
-		trex_free(srv);
-		return trex_err_setx(err, r, "uv_pipe_init: %s", uv_strerror(r));
-	}
-	srv->pipe_open = 1;
-	/* bind with a tight umask so the socket is never wider than `mode` */
-	mode_t old = umask(0177);
-	r = uv_pipe_bind(&srv->pipe, path);
-	umask(old);
-	if (r == 0 && chmod(path, mode) < 0)
-		r = -errno;
-	if (r < 0) {
-		trex_err_setx(err, r, "listen on %s: %s", path, uv_strerror(r));
-		http_close(srv);
-		return r;
-	}
-	if ((r = http_listen_pipe(srv, path, err)) == 0)
-		*out = srv;
-	return r;
+	return http_listen_unix(loop, -1, path, mode, max_body, handler, ctx, out, err);
 }
 
 int http_listen_fd(uv_loop_t *loop, int fd, const char *path, size_t max_body,
 		   http_handler handler, void *ctx, struct http_server **out,
 		   struct trex_err *err)
 {
-	struct http_server *srv = http_server_new(loop, max_body, handler, ctx);
-	if (!srv)
-		return trex_err_setx(err, -ENOMEM, "out of memory");
-	int r = uv_pipe_init(loop, &srv->pipe, 0);
-	if (r < 0) {
-		trex_free(srv);
-		return trex_err_setx(err, r, "uv_pipe_init: %s", uv_strerror(r));
-	}
-	srv->pipe_open = 1;
-	if ((r = uv_pipe_open(&srv->pipe, fd)) < 0) {
-		trex_err_setx(err, r, "inherited socket %s: %s", path, uv_strerror(r));
-		http_close(srv);
-		return r;
-	}
-	if ((r = http_listen_pipe(srv, path, err)) == 0)
-		*out = srv;
-	return r;
+	return http_listen_unix(loop, fd, path, 0, max_body, handler, ctx, out, err);
 }
 
 static void http_tcp_closed(uv_handle_t *h)

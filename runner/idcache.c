@@ -20,6 +20,7 @@
 #include "fsutil.h"
 #include "hash.h"
 #include "log.h"
+#include "policies/check/policy.h"
 
 extern char **environ;
 
@@ -31,13 +32,13 @@ static int idcache_fts_cmp(const FTSENT **a, const FTSENT **b)
 /* The format trex-check writes (policies/check/idindex.h IDINDEX_MAGIC):
  * part of the key, so an index cached in an older format is rebuilt, not
  * handed to a checker that would refuse it. */
-#define IDCACHE_FORMAT "TREXIDS2+TREXDOM1"
+#define IDCACHE_FORMAT "TREXIDS2+TREXDOM1+TREXCB1"
 
 /* What the index depends on, hashed: its format, path, id columns, every
  * CSV file's path, size and mtime (walked in name order, so the key is
  * stable). */
-static int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 1],
-		       struct trex_err *err)
+static int idcache_key(const struct dataset *ds, long threshold,
+		       char key[TREX_SHA256_HEX_LEN + 1], struct trex_err *err)
 {
 	struct trex_buf b;
 	char *paths[] = { ds->path, NULL };
@@ -46,7 +47,8 @@ static int idcache_key(const struct dataset *ds, char key[TREX_SHA256_HEX_LEN + 
 	int r = 0;
 
 	trex_buf_init(&b, 16u << 20);
-	r = trex_buf_printf(&b, "format:%s\n%s\n", IDCACHE_FORMAT, ds->path);
+	r = trex_buf_printf(&b, "format:%s\nthreshold:%ld\n%s\n", IDCACHE_FORMAT, threshold,
+			    ds->path);
 	for (size_t i = 0; r == 0 && i < ds->n_id_columns; i++)
 		r = trex_buf_printf(&b, "id:%s\n", ds->id_columns[i]);
 	fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, idcache_fts_cmp);
@@ -78,7 +80,17 @@ static int idcache_get_locked(const struct config *c, const struct dataset *ds, 
 	pid_t pid;
 	int r, status;
 
-	r = idcache_key(ds, key, err);
+	/* the codebook's threshold: the configured pack's, read as the
+	 * checker's own pack is (packs.c), so that a pack built on a
+	 * profile of policy_dir reads the same here */
+	struct policy pol;
+	char pack[PATH_MAX], threshold[24];
+	snprintf(pack, sizeof(pack), "%s/%s.json", c->policy_dir, c->policy);
+	r = policy_read(c->policy_dir, pack, &pol, NULL, err);
+	if (r < 0)
+		return r;
+	snprintf(threshold, sizeof(threshold), "%ld", pol.safe_threshold);
+	r = idcache_key(ds, pol.safe_threshold, key, err);
 	if (r < 0)
 		return r;
 	snprintf(dir, len, "%s/idindex/%s", c->state_dir, key);
@@ -95,10 +107,13 @@ static int idcache_get_locked(const struct config *c, const struct dataset *ds, 
 	if (trex_mkdir_p(tmpdir, 0755, err) < 0)
 		return err->code;
 	snprintf(file, sizeof(file), "%s/ids.bin", tmpdir);
-	char domfile[PATH_MAX];
+	char domfile[PATH_MAX], cbfile[PATH_MAX];
 	snprintf(domfile, sizeof(domfile), "%s/domains.json", tmpdir);
+	/* the researchers' codebook, made under the pack's threshold */
+	snprintf(cbfile, sizeof(cbfile), "%s/codebook.json", tmpdir);
 	char *argv[] = { c->check, "--build-id-index", ds->path, "--id-columns", cols,
-			 "--out", file, "--domains-out", domfile, NULL };
+			 "--out", file, "--domains-out", domfile, "--codebook-out", cbfile,
+			 "--threshold", threshold, NULL };
 	r = posix_spawn(&pid, c->check, NULL, NULL, argv, environ);
 	if (r != 0)
 		return trex_err_set(err, -r, "spawn %s", c->check);

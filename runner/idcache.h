@@ -1,9 +1,11 @@
-/* Identifier indexes and category domains of datasets (trex-check
- * --build-id-index ... --domains-out), built once per dataset in one pass
- * and cached in STATE/idindex/<key>/{ids.bin,domains.json}, where the key
- * is the SHA-256 of their formats, the dataset path, its id columns and
+/* Identifier indexes, category domains and codebooks of datasets
+ * (trex-check --build-id-index ... --domains-out ... --codebook-out),
+ * built once per dataset in one pass and cached in
+ * STATE/idindex/<key>/{ids.bin,domains.json,codebook.json}, where the key
+ * is the SHA-256 of their formats, the codebook's threshold (the
+ * configured pack's safe_threshold), the dataset path, its id columns and
  * the path, size and mtime of every CSV file below it: a changed dataset
- * (or a new format) gets a new index. */
+ * (or a new format, or threshold) gets a new index. */
 #ifndef TREX_RUNNER_IDCACHE_H
 #define TREX_RUNNER_IDCACHE_H
 
@@ -12,7 +14,8 @@
 #include "config.h"
 #include "err.h"
 
-/* 0 with dir set to the folder holding ids.bin and domains.json (bound
+/* 0 with dir set to the folder holding ids.bin, domains.json and
+ * codebook.json (the first two bound
  * read-only into the checker's sandbox), also for a dataset without
  * id_columns (its index finds nothing; its domains still hold). Builds
  * the index the first time (one trex-check run over the dataset, outside

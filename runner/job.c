@@ -256,10 +256,26 @@ static void job_end(struct job *j, const char *state, const char *reason)
 	job_end_try(j);
 }
 
-/* A cancelled job, or one trexd's stop interrupted at `when` */
+/* A cancelled job, or one trexd's stop interrupted at `when`. With
+ * on_crash "requeue" a stop does not fail the job: it stays running in
+ * the store, as after a crash, and the next start's recovery removes
+ * what the attempt wrote and queues it again (a restart, an upgrade,
+ * loses no job). */
 static void job_end_aborted(struct job *j, const char *when)
 {
 	char reason[160];
+	if (!j->cancel_reason[0] && j->d->stopping && j->d->cfg->on_crash_requeue) {
+		if (j->plan.rows) {
+			char p[PATH_MAX];
+			snprintf(p, sizeof(p), "%s/release/%s/%s", j->d->cfg->state_dir,
+				 j->row.project, j->row.id);
+			bundle_remove(p);
+		}
+		trex_log(TREX_LOG_INFO, "job_left_for_requeue", "job=%s while=\"%s\"", j->row.id,
+			 when);
+		job_finish(j);
+		return;
+	}
 	snprintf(reason, sizeof(reason), "trexd stopped while %s", when);
 	job_end(j, j->cancel_reason[0] ? "cancelled" : "failed",
 		j->cancel_reason[0] ? j->cancel_reason : reason);

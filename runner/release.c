@@ -3,6 +3,7 @@
  * a symlink or ".." planted by the job cannot make trexd read or write
  * anything outside them. */
 #include "release.h"
+#include "checkin.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,228 +28,18 @@
 #include "runrec.h"
 #include "view.h"
 
-/* O_NONBLOCK: opening a fifo planted by the job must not hang trexd (the
- * caller refuses anything but a regular file right after). */
-static int release_open_beneath(int dir, const char *rel, int flags)
+int release_collect(const struct trexd *d, const char *job_dir, json_t *manifest,
+		    json_t **present, struct trex_err *err)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK),
-		.mode = 0,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, dir, rel, &how, sizeof(how));
-	return fd < 0 ? -errno : (int)fd;
-}
-
-/* Open (creating) the folders of rel below dir; returns the parent's fd. */
-static int release_mkparents(int dir, const char *rel, const char **base,
-			     struct trex_err *err)
-{
-	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof(tmp), "%s", rel);
-	int fd = dup(dir);
-	if (fd < 0)
-		return trex_err_set(err, -errno, "dup");
-	char *p = tmp;
-	for (char *slash; (slash = strchr(p, '/')); p = slash + 1) {
-		*slash = '\0';
-		if (mkdirat(fd, p, 0755) < 0 && errno != EEXIST) {
-			int r = -errno;
-			close(fd);
-			return trex_err_set(err, r, "mkdir for %s", rel);
-		}
-		int nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int r = -errno;
-		close(fd);
-		if (nfd < 0)
-			return trex_err_set(err, r, "open folder for %s", rel);
-		fd = nfd;
-	}
-	*base = rel + (p - tmp);
-	return fd;
-}
-
-int release_copy(int src_dir, const char *rel, int dst_dir, const char *dst_rel,
-		 uint64_t max, char sha256[TREX_SHA256_HEX_LEN + 1], int64_t *size,
-		 struct trex_err *err)
-{
-	_cleanup_close_ int in = release_open_beneath(src_dir, rel, O_RDONLY);
-	if (in < 0)
-		return trex_err_set(err, in, "open %s", rel);
-	struct stat st;
-	if (fstat(in, &st) < 0)
-		return trex_err_set(err, -errno, "stat %s", rel);
-	if (!S_ISREG(st.st_mode))
-		return trex_err_setx(err, -EINVAL, "%s is not a regular file", rel);
-	if ((uint64_t)st.st_size > max)
-		return trex_err_setx(err, -EFBIG, "%s is larger than %llu bytes", rel,
-				     (unsigned long long)max);
-	const char *base = NULL;
-	_cleanup_close_ int parent = release_mkparents(dst_dir, dst_rel, &base, err);
-	if (parent < 0)
-		return parent;
-	char tmp[NAME_MAX + 1];
-	snprintf(tmp, sizeof(tmp), ".tmp.%.200s", base);
-	unlinkat(parent, tmp, 0);
-	_cleanup_close_ int out = openat(parent, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
-					 O_CLOEXEC, 0644);
-	if (out < 0)
-		return trex_err_set(err, -errno, "create %s", rel);
-	char buf[65536];
-	uint64_t total = 0;
-	int r = 0;
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = trex_err_set(err, -errno, "read %s", rel);
-			break;
-		}
-		if (n == 0)
-			break;
-		total += (uint64_t)n;
-		if (total > max) {
-			r = trex_err_setx(err, -EFBIG, "%s grew beyond %llu bytes", rel,
-					  (unsigned long long)max);
-			break;
-		}
-		if ((r = trex_write_all(out, buf, (size_t)n)) < 0) {
-			trex_err_set(err, r, "write %s", rel);
-			break;
-		}
-	}
-	if (r == 0 && fsync(out) < 0)
-		r = trex_err_set(err, -errno, "fsync %s", rel);
-	if (r == 0 && sha256 && (lseek(out, 0, SEEK_SET) < 0 || trex_sha256_fd(out, sha256) < 0))
-		r = trex_err_setx(err, -EIO, "hash %s", rel);
-	if (r == 0 && renameat(parent, tmp, parent, base) < 0)
-		r = trex_err_set(err, -errno, "rename %s", rel);
-	if (r < 0) {
-		unlinkat(parent, tmp, 0);
-		return r;
-	}
-	fsync(parent);
-	if (size)
-		*size = (int64_t)total;
-	return 0;
-}
-
-static int release_open_dir(const char *job_dir, const char *sub, struct trex_err *err)
-{
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/%s", job_dir, sub);
-	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return trex_err_set(err, -errno, "open %s", p);
-	return fd;
-}
-
-/* Give the checker its policy as checkin/policy.json: the pack (the
- * permit's, else the configured one) as trex-check's reader resolves it in
- * policy_dir (packs.c), written as one self-contained object, so the
- * checker reads exactly what trexd read and needs no other pack file. */
-static int release_policy(const struct trexd *d, const char *job_dir, int checkin,
-			  struct trex_err *err)
-{
+	/* a job under a permit is checked with the pack its permit names,
+	 * else with the configured one */
 	const char *name = d->cfg->policy;
-	/* a job under a permit is checked with the pack its permit names */
 	struct job_access acc;
 	struct trex_err aerr = { 0 };
 	const char *slash = strrchr(job_dir, '/');
 	if (slash && sacc_get(d->store, slash + 1, &acc, &aerr) == 0)
 		name = acc.policy;
-	json_t *pol = NULL;
-	if (packs_resolve(d->cfg, name, &pol, err) < 0)
-		return trex_err_prefix(err, "disclosure policy %.64s", name);
-	_cleanup_free_ char *text = json_dumps(pol, JSON_INDENT(1));
-	json_decref(pol);
-	if (!text)
-		return trex_err_setx(err, -ENOMEM, "out of memory");
-	return trex_write_file_atomic(checkin, "policy.json", text, strlen(text), 0644, err);
-}
-
-int release_collect(const struct trexd *d, const char *job_dir, json_t *manifest,
-		    json_t **present, struct trex_err *err)
-{
-	_cleanup_close_ int stage = release_open_dir(job_dir, "stage", err);
-	if (stage < 0)
-		return stage;
-	_cleanup_close_ int checkin = release_open_dir(job_dir, "checkin", err);
-	if (checkin < 0)
-		return checkin;
-	json_t *outs = manifest_outputs(manifest);
-	json_t *found = json_array();
-	if (!found)
-		return trex_err_setx(err, -ENOMEM, "out of memory");
-	uint64_t max = (uint64_t)d->cfg->limits_max.output_mb << 20;
-	size_t i;
-	json_t *o;
-	json_array_foreach(outs, i, o) {
-		const char *p = manifest_output_path(o);
-		struct trex_err cerr = { 0 };
-		if (release_copy(stage, p, checkin, p, max, NULL, NULL, &cerr) == 0) {
-			json_array_append_new(found, json_string(p));
-		} else if (trexd_retryable(cerr.code)) {
-			/* the disk, not the output: the caller tries again */
-			json_decref(found);
-			*err = cerr;
-			return cerr.code;
-		} else if (cerr.code != -ENOENT)
-			/* a refused entry is as good as missing; the status
-			 * record of the sandbox already named it */
-			trex_log(TREX_LOG_WARN, "collect_refused", "code=%d", cerr.code);
-	}
-	if (json_array_size(found) == 0) {
-		*present = found; /* nothing to check */
-		return 0;
-	}
-	/* the checker's inputs sit next to the outputs it checks */
-	json_t *m = json_pack("{s:O}", "outputs", outs);
-	_cleanup_free_ char *mtext = m ? json_dumps(m, JSON_INDENT(1)) : NULL;
-	json_decref(m);
-	int r = mtext ? trex_write_file_atomic(checkin, "manifest.json", mtext, strlen(mtext),
-					       0644, err)
-		      : trex_err_setx(err, -ENOMEM, "out of memory");
-	if (r == 0)
-		r = release_policy(d, job_dir, checkin, err);
-	if (r < 0) {
-		json_decref(found);
-		return r;
-	}
-	*present = found;
-	return 0;
-}
-
-const char *release_state(size_t declared, size_t released, size_t held, char *reason,
-			  size_t reason_len)
-{
-	if (declared == 0) {
-		snprintf(reason, reason_len, "the job declared no outputs; its logs are held");
-		return "released";
-	}
-	size_t blocked = declared - released - held;
-	if (released == declared) {
-		snprintf(reason, reason_len, "all %zu outputs released", declared);
-		return "released";
-	}
-	snprintf(reason, reason_len, "%zu of %zu outputs released, %zu held for review, %zu blocked",
-		 released, declared, held, blocked);
-	if (released > 0)
-		return "partially_released";
-	if (held > 0)
-		return "held";
-	return "blocked";
-}
-
-static int release_present(json_t *present, const char *path)
-{
-	size_t i;
-	json_t *p;
-	json_array_foreach(present, i, p)
-		if (strcmp(json_string_value(p), path) == 0)
-			return 1;
-	return 0;
+	return checkin_collect(d->cfg, name, job_dir, manifest, present, err);
 }
 
 void release_plan_free(struct release_plan *plan)
@@ -314,7 +105,7 @@ static int release_copy_all(struct trexd *d, const char *id, const char *project
 	struct output_row *rows = plan->rows;
 	char rel_dir[PATH_MAX];
 	snprintf(rel_dir, sizeof(rel_dir), "%s/release/%s/%s", d->cfg->state_dir, project, id);
-	_cleanup_close_ int checked = release_open_dir(job_dir, "checked", err);
+	_cleanup_close_ int checked = checkin_open_dir(job_dir, "checked", err);
 	if (checked < 0)
 		return checked;
 	_cleanup_close_ int dst = -1;
@@ -327,35 +118,15 @@ static int release_copy_all(struct trexd *d, const char *id, const char *project
 		row->name = path;
 		row->kind = json_string_value(json_object_get(o, "kind"));
 		row->size = -1;
-		json_t *entry = view_report_entry(report, path);
-		const char *verdict = json_string_value(json_object_get(entry, "verdict"));
-		/* a verdict is one of the checker's words or a failure */
-		if (verdict)
-			verdict = view_verdict(verdict);
-		row->summary = json_string_value(json_object_get(entry, "summary"));
-		if (!release_present(present, path)) {
-			row->verdict = "missing";
-			row->summary = "not produced";
-			continue;
-		}
-		if (!verdict) {
-			row->verdict = "fail";
-			row->summary = "not in the check report";
-			continue;
-		}
-		row->verdict = verdict;
-		if (strcmp(verdict, "review") == 0) {
+		struct checkin_verdict v;
+		checkin_verdict(report, present, path, &v);
+		row->verdict = v.verdict;
+		row->summary = v.summary;
+		if (strcmp(v.verdict, "review") == 0)
 			plan->held++;
+		if (!v.released)
 			continue;
-		}
-		if (strcmp(verdict, "pass") != 0 && strcmp(verdict, "suppressed") != 0)
-			continue;
-		const char *src = json_string_value(json_object_get(entry, "released"));
-		if (!src || !manifest_path_ok(src, strlen(src))) {
-			row->verdict = "fail";
-			row->summary = "the checker released no file";
-			continue;
-		}
+		const char *src = v.released;
 		if (dst < 0) {
 			if (trex_mkdir_p(rel_dir, 0755, err) < 0)
 				return err->code;
@@ -424,7 +195,7 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 			     err) < 0)
 		return err->code;
 	for (size_t k = 0; k < n; k++) {
-		json_t *entry = release_present(present, rows[k].name)
+		json_t *entry = checkin_present(present, rows[k].name)
 					? view_report_entry(report, rows[k].name) : NULL;
 		metrics_observe_output(rows[k].verdict, json_object_get(entry, "decisions"));
 	}

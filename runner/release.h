@@ -12,6 +12,7 @@
 #include "err.h"
 #include "hash.h"
 #include "store.h"
+#include "checkin.h" /* release_copy */
 
 struct trexd;
 
@@ -50,16 +51,5 @@ int release_finish(struct trexd *d, const char *id, const char *project,
 		   const char *job_dir, json_t *manifest, json_t *present,
 		   json_t *report, const char *report_text, struct release_plan *plan,
 		   struct trex_err *err);
-
-/* The job state from output counts (CONTRACTS.md 3), with a reason. */
-const char *release_state(size_t declared, size_t released, size_t held, char *reason,
-			  size_t reason_len);
-
-/* Copy src_dir/rel (a regular file, no symlink on the way, beneath
- * src_dir) to dst_dir/dst_rel durably (tmp + fsync + rename + fsync dir),
- * at most max bytes. sha256/size of the copy when non-NULL. */
-int release_copy(int src_dir, const char *rel, int dst_dir, const char *dst_rel,
-		 uint64_t max, char sha256[TREX_SHA256_HEX_LEN + 1], int64_t *size,
-		 struct trex_err *err);
 
 #endif

@@ -29,8 +29,9 @@ struct sched {
 	char last_project[128];
 	int stopping;
 	void (*stopped)(struct trexd *d);
-	uv_timer_t kill_timer;
+	uv_timer_t kill_timer; /* the drain's end, then the grace period's */
 	int kill_timer_open;
+	int draining;          /* stopping, running jobs may still finish */
 	uv_timer_t retry_timer; /* sched_kick again after a refused write */
 	int retry_timer_open;
 	unsigned retry_tries;
@@ -187,6 +188,26 @@ static void sched_kill_timeout(uv_timer_t *t)
 		job_abort(s->running[i], SIGKILL);
 }
 
+/* End the jobs still running: trex-sandbox forwards SIGTERM to its job
+ * and cleans up; after the grace period it gets SIGKILL (its job dies
+ * with it: the sandbox holds the job's pid namespace). */
+static void sched_end_running(struct trexd *d)
+{
+	struct sched *s = d->sched;
+	s->draining = 0;
+	trex_log(TREX_LOG_INFO, "sched_stopping", "running=%d", s->n_running);
+	for (int i = 0; i < s->n_running; i++)
+		job_abort(s->running[i], SIGTERM);
+	uv_timer_start(&s->kill_timer, sched_kill_timeout, SCHED_KILL_GRACE_MS, 0);
+}
+
+static void sched_drain_timeout(uv_timer_t *t)
+{
+	struct trexd *d = t->data;
+	trex_log(TREX_LOG_WARN, "sched_drain_ended", "running=%d", d->sched->n_running);
+	sched_end_running(d);
+}
+
 void sched_stop(struct trexd *d, void (*done)(struct trexd *d))
 {
 	struct sched *s = d->sched;
@@ -194,16 +215,21 @@ void sched_stop(struct trexd *d, void (*done)(struct trexd *d))
 	s->stopped = done;
 	uv_timer_stop(&s->retry_timer);
 	if (s->n_running > 0) {
-		trex_log(TREX_LOG_INFO, "sched_stopping", "running=%d", s->n_running);
-		/* trex-sandbox forwards SIGTERM to its job and cleans up; after
-		 * the grace period it gets SIGKILL (its job dies with it: the
-		 * sandbox holds the job's pid namespace) */
-		for (int i = 0; i < s->n_running; i++)
-			job_abort(s->running[i], SIGTERM);
 		uv_timer_init(d->loop, &s->kill_timer);
 		s->kill_timer.data = d;
 		s->kill_timer_open = 1;
-		uv_timer_start(&s->kill_timer, sched_kill_timeout, SCHED_KILL_GRACE_MS, 0);
+		/* a drain: no job starts, the running ones may finish (run,
+		 * check and release) for drain_seconds; those still running
+		 * then are ended as without a drain */
+		if (d->cfg->drain_seconds > 0) {
+			s->draining = 1;
+			trex_log(TREX_LOG_INFO, "sched_draining", "running=%d seconds=%ld",
+				 s->n_running, d->cfg->drain_seconds);
+			uv_timer_start(&s->kill_timer, sched_drain_timeout,
+				       (uint64_t)d->cfg->drain_seconds * 1000, 0);
+		} else {
+			sched_end_running(d);
+		}
 	}
 	sched_check_stopped(d);
 }

@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "codebook_fmt.h"
 #include "manifest.h"
 #include "runrec.h"
 #include "sdcvocab.h"
@@ -351,4 +352,9 @@ int view_job(enum view_level level, json_t *doc)
 	/* the per-cell report (keys, reasons quoting codes and counts) is
 	 * for checkers: the outputs carry its decisions */
 	return json_object_set_new(doc, "report", json_null()) < 0 ? -ENOMEM : 0;
+}
+
+int view_codebook(json_t *cb, struct trex_err *err)
+{
+	return codebook_fmt_check(cb, "codebook", err);
 }

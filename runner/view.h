@@ -82,6 +82,18 @@ const char *view_action(const char *action);
  * missing; anything else from the checker is "fail". */
 const char *view_verdict(const char *verdict);
 
+/* Who may read datasets' codebooks (GET /v1/datasets[/NAME]): every
+ * role. A codebook holds only what the disclosure rules let anyone who
+ * may use trex see (docs/datasets.md): schema, and domains and ranges
+ * that no rare value or single row decides. */
+#define VIEW_CODEBOOK_ROLES \
+	(ROLE_RESEARCHER | ROLE_APPROVER | ROLE_CHECKER | ROLE_OPERATOR | ROLE_AUDITOR)
+/* A codebook as it may leave trexd: exactly the TREXCB1 format
+ * (common/codebook_fmt.h), whose every key is one the rules allow, or
+ * -EINVAL: a file that is not one (tampered with, from another version)
+ * is never served, whatever it holds. */
+int view_codebook(json_t *cb, struct trex_err *err);
+
 /* Counts of /output entries a researcher is shown are capped at this
  * ("10" reads "10 or more"). */
 #define VIEW_COUNT_CAP 10

@@ -14,7 +14,7 @@ enum {
 	OPT_DATA = 256, OPT_CODE, OPT_OUTPUT, OPT_RUNTIME, OPT_MEMORY, OPT_PIDS,
 	OPT_CPU, OPT_TIMEOUT, OPT_OUTPUT_MB, OPT_OUTPUT_FILES, OPT_PROFILE,
 	OPT_SECCOMP_FD, OPT_STATUS_FD, OPT_UID_RANGE, OPT_RO_BIND, OPT_ENV,
-	OPT_JOB_ID, OPT_CGROUP_PARENT, OPT_HELP,
+	OPT_JOB_ID, OPT_CGROUP_PARENT, OPT_ROOTLESS, OPT_HELP,
 };
 
 static const struct option sbx_options[] = {
@@ -36,6 +36,7 @@ static const struct option sbx_options[] = {
 	{ "env", required_argument, NULL, OPT_ENV },
 	{ "job-id", required_argument, NULL, OPT_JOB_ID },
 	{ "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
+	{ "rootless", no_argument, NULL, OPT_ROOTLESS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -47,7 +48,7 @@ void sbx_args_usage(void)
 	      "         [--output-mb MB] [--output-files N]\n"
 	      "         [--seccomp-profile FILE | --seccomp-fd FD] [--status-fd FD]\n"
 	      "         [--uid-range BASE:COUNT] [--ro-bind SRC DEST]... [--env K=V]...\n"
-	      "         [--job-id ID] [--cgroup-parent NAME] -- CMD [ARG...]\n",
+	      "         [--job-id ID] [--cgroup-parent NAME] [--rootless] -- CMD [ARG...]\n",
 	      stderr);
 }
 
@@ -239,6 +240,7 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 				return trex_err_setx(err, -EINVAL, "--job-id: '%s' must be 1-64 of [A-Za-z0-9_.-]", optarg);
 			cfg->job_id = optarg;
 			break;
+		case OPT_ROOTLESS: cfg->rootless = true; break;
 		case OPT_CGROUP_PARENT:
 			if (!sbx_name_valid(optarg))
 				return trex_err_setx(err, -EINVAL, "--cgroup-parent: '%s' must be 1-64 of [A-Za-z0-9_.-]", optarg);

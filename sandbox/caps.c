@@ -61,6 +61,22 @@ int sbx_caps_drop_all(struct trex_err *err)
 
 int sbx_caps_become(uid_t uid, struct trex_err *err)
 {
+	if (geteuid() != 0 && geteuid() == uid) {
+		/* rootless mode: already the caller, with no capability on
+		 * the host to drop (nor CAP_SETPCAP to shrink the bounding
+		 * set or lock securebits): only no_new_privs, and a check
+		 * that nothing is permitted or effective */
+		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_data_struct data[2] = { { 0 } };
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			return trex_err_set(err, -errno, "set no_new_privs");
+		if (syscall(SYS_capget, &hdr, data) < 0)
+			return trex_err_set(err, -errno, "read capability sets");
+		for (int i = 0; i < 2; i++)
+			if (data[i].permitted || data[i].effective)
+				return trex_err_setx(err, -EPERM, "a capability is left in a rootless run");
+		return 0;
+	}
 	if (cap_setgroups(uid, 0, NULL) < 0)
 		return trex_err_set(err, -errno, "become gid %u", (unsigned)uid);
 	if (cap_setuid(uid) < 0)

@@ -113,7 +113,7 @@ __attribute__((noreturn)) static void sbx_job_exec(const struct sbx_child_args *
 		goto fail;
 	}
 	stage = "rlimits";
-	if (sbx_limits_apply(cfg, &err) < 0)
+	if (sbx_limits_apply(cfg, a->no_memcg, &err) < 0)
 		goto fail;
 	stage = "cwd";
 	if (chdir(cfg->code ? "/job" : "/") < 0) {
@@ -231,13 +231,32 @@ void sbx_child_main(const struct sbx_child_args *a)
 		_exit(SBX_EXIT_SETUP);
 	int sock = SBX_SOCK_FD;
 
-	/* as host root: drop host supplementary groups (gid 0 among them)
-	 * before anything else can use them. Raw syscall: see
-	 * sbx_userns_become_job */
-	stage = "groups";
-	if (syscall(SYS_setgroups, 0, NULL) < 0) {
-		trex_err_set(&err, -errno, "setgroups");
-		sbx_child_fail(sock, stage, &err);
+	bool rootless = a->cfg->rootless;
+	if (rootless) {
+		/* cloned into a user namespace of our own (full capabilities
+		 * there, none on the host): wait for the supervisor to map
+		 * 1000 to the caller, before anything creates a file (an
+		 * unmapped fsuid cannot) or names uid 1000 in a mount option */
+		stage = "userns";
+		struct sbx_msg um;
+		int nofd = -1;
+		int r = sbx_msg_recv(sock, &um, &nofd);
+		if (nofd >= 0)
+			close(nofd);
+		if (r <= 0 || um.type != SBX_MSG_USERNS) {
+			trex_err_setx(&err, -EPROTO, "supervisor did not map the user namespace");
+			sbx_child_fail(sock, stage, &err);
+		}
+	} else {
+		/* as host root: drop host supplementary groups (gid 0 among
+		 * them) before anything else can use them. Raw syscall: see
+		 * sbx_userns_become_job. (Rootless: the caller's groups
+		 * cannot be dropped, setgroups is denied: userns.c) */
+		stage = "groups";
+		if (syscall(SYS_setgroups, 0, NULL) < 0) {
+			trex_err_set(&err, -errno, "setgroups");
+			sbx_child_fail(sock, stage, &err);
+		}
 	}
 	stage = "uts";
 	if (sethostname("trex", 4) < 0) {
@@ -245,7 +264,10 @@ void sbx_child_main(const struct sbx_child_args *a)
 		sbx_child_fail(sock, stage, &err);
 	}
 
-	struct sbx_mount_plan plan = { .cfg = a->cfg, .host_uid = a->host_uid, .base = a->base,
+	/* /output's owner as this namespace names it: rootless, the
+	 * caller is 1000 here and the host uid is not mapped */
+	struct sbx_mount_plan plan = { .cfg = a->cfg, .base = a->base,
+				       .host_uid = rootless ? SBX_JOB_UID : a->host_uid,
 				       .before_pivot = sbx_child_join_cgroups, .ctx = (void *)a };
 	if (sbx_mounts_setup(&plan, &stage, &err) < 0)
 		sbx_child_fail(sock, stage, &err);
@@ -270,13 +292,23 @@ void sbx_child_main(const struct sbx_child_args *a)
 	close(ofd);
 	stage = "netns";
 	int ns = -1;
-	if (sbx_child_recv_ns(sock, SBX_MSG_NETNS, &ns, &err) < 0 || sbx_netns_join(ns, &err) < 0)
-		sbx_child_fail(sock, stage, &err);
-	close(ns);
-	stage = "userns";
-	if (sbx_child_recv_ns(sock, SBX_MSG_USERNS, &ns, &err) < 0 || sbx_userns_join(ns, &err) < 0)
-		sbx_child_fail(sock, stage, &err);
-	close(ns);
+	if (rootless) {
+		/* the supervisor cannot make one on the host; ours is owned
+		 * by the job's user namespace, and the job keeps no
+		 * capability to configure it (caps.c) */
+		if (unshare(CLONE_NEWNET) < 0) {
+			trex_err_set(&err, -errno, "unshare network namespace");
+			sbx_child_fail(sock, stage, &err);
+		}
+	} else {
+		if (sbx_child_recv_ns(sock, SBX_MSG_NETNS, &ns, &err) < 0 || sbx_netns_join(ns, &err) < 0)
+			sbx_child_fail(sock, stage, &err);
+		close(ns);
+		stage = "userns";
+		if (sbx_child_recv_ns(sock, SBX_MSG_USERNS, &ns, &err) < 0 || sbx_userns_join(ns, &err) < 0)
+			sbx_child_fail(sock, stage, &err);
+		close(ns);
+	}
 	/* in the job cgroups now (v1 joined before pivot_root, v2 cloned
 	 * into or attached before the setup message): root the cgroup
 	 * namespace there, the job sees "/" */

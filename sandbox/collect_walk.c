@@ -237,13 +237,17 @@ static int walker_fds(int src_root, int sock)
 static int walker_drop(uid_t uid, struct trex_err *err)
 {
 	pid_t parent = getppid();
+	/* rootless mode: the caller's own ids, gid and groups included,
+	 * which it cannot change (caps.c) */
+	bool rootless = geteuid() != 0;
+	gid_t gid = rootless ? getgid() : uid;
 	int rc = sbx_caps_become(uid, err);
 	if (rc < 0)
 		return trex_err_prefix(err, "output walker");
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 || ru != uid || eu != uid ||
-	    su != uid || rg != uid || eg != uid || sg != uid || getgroups(0, NULL) != 0)
+	    su != uid || rg != gid || eg != gid || sg != gid || (!rootless && getgroups(0, NULL) != 0))
 		return trex_err_setx(err, -EPERM, "output walker: ids not all %u", (unsigned)uid);
 	/* the uid change cleared both: the supervisor's death ends the
 	 * walker, and no process of that uid may trace it */

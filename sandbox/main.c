@@ -86,6 +86,45 @@ static struct sbx_outcome sbx_decide(const struct sbx_run *run, const struct sbx
 	return o;
 }
 
+/* Rootless: host root's v1 hierarchies are never ours; a v2 leaf only
+ * where the caller was delegated a writable subtree (systemd's
+ * user@.service, `systemd-run --user --scope -p Delegate=yes`): made
+ * below its own cgroup like a root run's, and when that is refused the
+ * job runs without cgroups, its limits carried by rlimits alone. */
+static void sbx_rootless_cgroup(struct sbx_cgroup *cg, const struct sbx_cgroup_env *env,
+				const struct sbx_config *cfg, const char *job_id,
+				const struct sbx_cgroup_limits *lim)
+{
+	for (int c = 0; c < SBX_CG_NCTRL; c++)
+		if (cg->ver[c] == SBX_CG_V1)
+			cg->ver[c] = SBX_CG_NONE;
+	struct trex_err cgerr = { 0 };
+	if (env->v2_root && sbx_cgroup_create_v2(cg, env, cfg->cgroup_parent, job_id, lim, &cgerr) < 0) {
+		trex_log(TREX_LOG_INFO, "rootless_no_cgroup", "msg=\"%s\"", cgerr.msg);
+		sbx_cgroup_destroy(cg);
+		*cg = (struct sbx_cgroup){ .v2_fd = -1 };
+	}
+	if (!cg->v2_path[0])
+		for (int c = 0; c < SBX_CG_NCTRL; c++)
+			cg->ver[c] = SBX_CG_NONE;
+}
+
+/* Rootless: which limit is enforced how, on stderr and in the status
+ * record (`limits`), since several are weaker than a root run's. */
+static void sbx_rootless_report(int status_fd, const struct sbx_cgroup *cg, bool no_memcg)
+{
+	bool pidscg = cg->v2_path[0] && cg->ver[SBX_CG_PIDS] == SBX_CG_V2;
+	bool cpucg = cg->v2_path[0] && cg->ver[SBX_CG_CPU] == SBX_CG_V2;
+	char text[256];
+	snprintf(text, sizeof(text), "memory:%s,pids:%s,cpu:%s,wall:supervisor",
+		 no_memcg ? "rlimit_data_per_process" : "cgroup",
+		 pidscg ? "cgroup" : "rlimit_nproc_per_userns",
+		 cpucg ? "cgroup" : "rlimit_cpu_per_process");
+	fprintf(stderr, "trex-sandbox: rootless mode (not a boundary for real data, SECURITY.md); limits: %s\n",
+		text);
+	sbx_status_kv(status_fd, "limits", "%s", text);
+}
+
 int main(int argc, char **argv)
 {
 	struct sbx_config cfg;
@@ -135,9 +174,19 @@ int main(int argc, char **argv)
 	int rc;
 
 	stage = "privileges";
-	if (geteuid() != 0) {
-		trex_err_setx(&err, -EPERM, "trex-sandbox must run as root (it maps the job to an unprivileged uid)");
+	/* not root: rootless mode (SECURITY.md), the job's user namespace
+	 * maps it to the caller. Forced as root it would map the job to
+	 * host root: refused, as is a set-id start (ids that differ) */
+	if (cfg.rootless && geteuid() == 0) {
+		trex_err_setx(&err, -EPERM, "--rootless as root would map the job to host root: run it as the user");
 		goto failed;
+	}
+	if (geteuid() != 0) {
+		if (getuid() != geteuid() || getgid() != getegid()) {
+			trex_err_setx(&err, -EPERM, "trex-sandbox must not be set-id: run it as root, or as the user (rootless)");
+			goto failed;
+		}
+		cfg.rootless = true;
 	}
 	/* a terminal or a file as stdout/stderr: the job gets pipes and this
 	 * process stays behind to copy them (stdio.c), with nothing taken
@@ -155,7 +204,9 @@ int main(int argc, char **argv)
 	if (cfg.output && (out_dir = sbx_output_dir_open(cfg.output, &err)) < 0)
 		goto failed;
 	stage = "uid";
-	if (sbx_uid_acquire(SBX_RUN_DIR "/uids", cfg.uid_base, cfg.uid_count, &lease, &err) < 0)
+	if (cfg.rootless)
+		lease.host_uid = geteuid(); /* the caller's own: nothing to lease */
+	else if (sbx_uid_acquire(SBX_RUN_DIR "/uids", cfg.uid_base, cfg.uid_count, &lease, &err) < 0)
 		goto failed;
 
 	char job_id[80];
@@ -178,21 +229,30 @@ int main(int argc, char **argv)
 	if (sbx_cgroup_env_detect(&cgenv, cgself, sizeof(cgself), &err) < 0)
 		goto failed;
 	sbx_cgroup_detect(&cgenv, &cg);
-	if (cg.missing[0])
-		trex_log(TREX_LOG_WARN, "cgroup_missing",
-			 "controllers=%s msg=\"neither cgroup v2 nor v1 offers these controllers: their limits are not enforced\"",
-			 cg.missing);
-	if (sbx_cgroup_create_v2(&cg, &cgenv, cfg.cgroup_parent, job_id, &lim, &err) < 0 ||
-	    sbx_cgroup_plan_v1(&cg, &cgenv, cfg.cgroup_parent, job_id, &err) < 0)
-		goto failed;
+	if (cfg.rootless) {
+		sbx_rootless_cgroup(&cg, &cgenv, &cfg, job_id, &lim);
+	} else {
+		if (cg.missing[0])
+			trex_log(TREX_LOG_WARN, "cgroup_missing",
+				 "controllers=%s msg=\"neither cgroup v2 nor v1 offers these controllers: their limits are not enforced\"",
+				 cg.missing);
+		if (sbx_cgroup_create_v2(&cg, &cgenv, cfg.cgroup_parent, job_id, &lim, &err) < 0 ||
+		    sbx_cgroup_plan_v1(&cg, &cgenv, cfg.cgroup_parent, job_id, &err) < 0)
+			goto failed;
+	}
+	/* rootless without a memory cgroup: the rlimit carries the limit */
+	bool no_memcg = cfg.rootless && (cg.ver[SBX_CG_MEMORY] != SBX_CG_V2 || !cg.v2_path[0]);
+	if (cfg.rootless)
+		sbx_rootless_report(status_fd, &cg, no_memcg);
 
-	static const char base[] = SBX_RUN_DIR "/root";
+	char base[4096] = SBX_RUN_DIR "/root";
 	stage = "mount_root";
-	if (trex_mkdir_p(base, 0700, &err) < 0)
+	if (cfg.rootless ? sbx_userns_rootless_base(base, sizeof(base), &err) < 0 :
+			   trex_mkdir_p(base, 0700, &err) < 0)
 		goto failed;
 
 	run = (struct sbx_run){ .cfg = &cfg, .progs = &progs, .cg = &cg,
-				.host_uid = lease.host_uid, .base = base,
+				.host_uid = lease.host_uid, .base = base, .no_memcg = no_memcg,
 				.cg_job = job_id, .cg_lim = &lim, .output_fd = -1 };
 	sbx_supervise(&run);
 
@@ -231,6 +291,8 @@ int main(int argc, char **argv)
 	if (o.signal)
 		sbx_status_kv(status_fd, "signal", "%d", o.signal);
 	sbx_status_kv(status_fd, "host_uid", "%u", (unsigned)lease.host_uid);
+	if (cfg.rootless)
+		sbx_status_kv(status_fd, "mode", "rootless");
 	sbx_status_kv(status_fd, "wall_ms", "%llu", (unsigned long long)run.wall_ms);
 	sbx_status_kv(status_fd, "cpu_ms", "%llu", (unsigned long long)cpu_ms);
 	sbx_status_kv(status_fd, "peak_memory_kb", "%llu", (unsigned long long)peak);

@@ -183,6 +183,19 @@ static int sbx_make_dev(const char *root, const struct sbx_config *cfg, uint64_t
 	mode_t umask_was = umask(0); /* 0666 whatever the caller's umask */
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dev, nodes[i].name);
+		if (cfg->rootless) {
+			/* a user namespace may not mknod a device, and a tmpfs
+			 * it mounts never honours one: the host's own nodes,
+			 * bound on empty files (as unprivileged bubblewrap) */
+			char src[64];
+			snprintf(src, sizeof(src), "/dev/%s", nodes[i].name);
+			umask(umask_was);
+			if ((rc = sbx_touch(path, err)) < 0 ||
+			    (rc = sbx_bind(src, path, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err)) < 0)
+				return rc;
+			umask(0);
+			continue;
+		}
 		if (mknod(path, S_IFCHR | 0666, makedev(1, nodes[i].minor)) < 0) {
 			rc = trex_err_set(err, -errno, "mknod /dev/%s", nodes[i].name);
 			umask(umask_was);

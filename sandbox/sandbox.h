@@ -33,7 +33,16 @@
  * mount, unmount or remount anything in it even with capabilities. The
  * job's user namespace itself is owned by the job's host uid (userns.c),
  * so every per-user count the kernel keeps (inotify, queued signals, ...)
- * is the job's own, never host root's. */
+ * is the job's own, never host root's.
+ *
+ * Rootless mode (not started as root: `trex run --local` on dummy data,
+ * SECURITY.md "Rootless mode") changes only who owns what: the child is
+ * cloned with CLONE_NEWUSER as well, the supervisor denies setgroups and
+ * maps 1000 to the caller in that namespace ("userns", no fd, the first
+ * message), the child builds the root with the capabilities it holds
+ * there (binding the host's /dev nodes instead of mknod), makes its
+ * network namespace itself, and goes on as above; no uid lease, no v1
+ * cgroup, a v2 one only where the caller may make it (main.c). */
 #ifndef TREX_SANDBOX_H
 #define TREX_SANDBOX_H
 
@@ -78,6 +87,7 @@ struct sbx_config {
 	unsigned nenv;
 	const char *job_id;
 	const char *cgroup_parent;
+	bool rootless;       /* --rootless, or main found itself not root (userns.c) */
 	char *const *argv;   /* the job command, NULL-terminated */
 	unsigned job_cpus;   /* set by main: sbx_job_cpus(), for the /proc view */
 };
@@ -105,6 +115,15 @@ int sbx_userns_write_maps(pid_t pid, uid_t host_uid, struct trex_err *err);
  * by host_uid) with those maps, as an fd; the supervisor itself stays
  * where it is. */
 int sbx_userns_make(uid_t host_uid, int *userns_fd, struct trex_err *err);
+/* Rootless mode (not host root): the child was cloned into a user
+ * namespace of its own; from the supervisor, deny setgroups and map job
+ * uid/gid 1000 to the caller's uid/gid, the only ids it may map. */
+int sbx_userns_write_maps_rootless(pid_t pid, uid_t uid, gid_t gid, struct trex_err *err);
+/* The per-user directory the rootless job's root is mounted on:
+ * /tmp/trex-sandbox-<uid>/root, each level made 0700 and checked to be a
+ * real directory owned by the caller (never a symlink another user
+ * planted), in buf. */
+int sbx_userns_rootless_base(char *buf, size_t size, struct trex_err *err);
 /* In the child after pivot_root: enter it (full capabilities inside). */
 int sbx_userns_join(int userns_fd, struct trex_err *err);
 /* In the child after the maps: become 1000:1000 with no groups. */
@@ -114,7 +133,7 @@ int sbx_userns_become_job(struct trex_err *err);
  * root in a fresh mount namespace). */
 struct sbx_mount_plan {
 	const struct sbx_config *cfg;
-	uid_t host_uid;
+	uid_t host_uid;   /* owner of /output as the mounting process names it */
 	const char *base; /* host directory the new root is mounted on */
 	/* called just before pivot_root, while host paths still resolve */
 	int (*before_pivot)(void *ctx, struct trex_err *err);
@@ -156,8 +175,10 @@ int sbx_caps_drop_all(struct trex_err *err);
  * then no capability at all, read back from the kernel. */
 int sbx_caps_become(uid_t uid, struct trex_err *err);
 
-/* limits.c: rlimits of the job process. */
-int sbx_limits_apply(const struct sbx_config *cfg, struct trex_err *err);
+/* limits.c: rlimits of the job process; with no memory cgroup
+ * (no_memcg, rootless mode without a delegated one) RLIMIT_DATA carries
+ * the memory limit, per process. */
+int sbx_limits_apply(const struct sbx_config *cfg, bool no_memcg, struct trex_err *err);
 
 /* seccomp.c */
 struct secpol_progs;
@@ -181,7 +202,8 @@ void sbx_status_kv(int fd, const char *key, const char *fmt, ...)
 /* messages between init and supervisor (SOCK_SEQPACKET) */
 enum sbx_msg_type {
 	SBX_MSG_USERNS = 1,    /* supervisor -> child: the job's user namespace,
-	                        * maps written (fd) */
+	                        * maps written (fd); rootless: the child's own
+	                        * namespace's maps are written (no fd), first */
 	SBX_MSG_CGROUPS,       /* supervisor -> child: the v1 job dirs exist, join */
 	SBX_MSG_NETNS,         /* supervisor -> child: the network namespace (fd) */
 	SBX_MSG_OUTPUT,        /* child -> supervisor: the /output root fd */
@@ -212,6 +234,7 @@ struct sbx_child_args {
 	int sock;
 	const char *base;
 	const struct sbx_cgroup *cg; /* v1 cgroups to join, or NULL */
+	bool no_memcg;               /* no memory cgroup: the rlimit backstop */
 };
 __attribute__((noreturn)) void sbx_child_main(const struct sbx_child_args *a);
 

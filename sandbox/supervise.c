@@ -51,10 +51,13 @@ static void sbx_run_fail(struct sbx_run *run, const char *stage, const struct tr
  * first instruction runs outside the limits. */
 static pid_t sbx_clone(struct sbx_run *run, bool *in_cgroup)
 {
+	/* rootless: the other namespaces can only be made inside a user
+	 * namespace of our own, owned by the caller */
+	uint64_t flags = SBX_NS_FLAGS | (run->cfg->rootless ? CLONE_NEWUSER : 0);
 	*in_cgroup = false;
 	if (run->cg && run->cg->v2_fd >= 0) {
 		struct clone_args ca = {
-			.flags = SBX_NS_FLAGS | CLONE_INTO_CGROUP,
+			.flags = flags | CLONE_INTO_CGROUP,
 			.exit_signal = SIGCHLD,
 			.cgroup = (uint64_t)run->cg->v2_fd,
 		};
@@ -66,7 +69,7 @@ static pid_t sbx_clone(struct sbx_run *run, bool *in_cgroup)
 		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
 			return -1;
 	}
-	return (pid_t)syscall(SYS_clone, SBX_NS_FLAGS | SIGCHLD, 0, 0, 0, 0);
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 }
 
 static void sbx_handle_msg(struct sbx_run *run, int sock)
@@ -165,7 +168,8 @@ int sbx_supervise(struct sbx_run *run)
 	if (pid == 0) {
 		close(sv[0]);
 		struct sbx_child_args a = { .cfg = cfg, .progs = run->progs, .host_uid = run->host_uid,
-					    .sock = sv[1], .base = run->base, .cg = run->cg };
+					    .sock = sv[1], .base = run->base, .cg = run->cg,
+					    .no_memcg = run->no_memcg };
 		sbx_child_main(&a);
 	}
 	close(sv[1]);
@@ -194,7 +198,26 @@ int sbx_supervise(struct sbx_run *run)
 	 * user namespaces (it enters them after pivot_root, so their ~1 ms
 	 * overlaps its pivot). Each is one message the child usually finds
 	 * already queued; the cgroup one is sent even without v1 dirs */
-	if (!run->setup_failed) {
+	if (!run->setup_failed && cfg->rootless) {
+		/* rootless: the maps of the child's own namespace, then the
+		 * cgroup go-ahead (no v1 dirs: those need host root); the
+		 * child makes its network namespace itself */
+		struct sbx_msg user_msg = { .type = SBX_MSG_USERNS };
+		struct sbx_msg cg_msg = { .type = SBX_MSG_CGROUPS };
+		const char *stage = "userns";
+		int rc = sbx_userns_write_maps_rootless(pid, run->host_uid, getegid(), &err);
+		if (rc == 0 && (rc = sbx_msg_send(sock, &user_msg, -1)) < 0)
+			trex_err_set(&err, rc, "send the user namespace message");
+		if (rc == 0 && (rc = sbx_msg_send(sock, &cg_msg, -1)) < 0) {
+			stage = "cgroup";
+			trex_err_set(&err, rc, "send the cgroup message");
+		}
+		if (rc < 0) {
+			sbx_drain_msgs(run, sock);
+			sbx_run_fail(run, stage, &err);
+			kill(pid, SIGKILL);
+		}
+	} else if (!run->setup_failed) {
 		struct sbx_msg cg_msg = { .type = SBX_MSG_CGROUPS };
 		struct sbx_msg net_msg = { .type = SBX_MSG_NETNS };
 		struct sbx_msg user_msg = { .type = SBX_MSG_USERNS };

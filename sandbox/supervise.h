@@ -18,6 +18,7 @@ struct sbx_run {
 	const struct sbx_cgroup_limits *cg_lim;
 	uid_t host_uid;
 	const char *base;           /* host dir the new root is mounted on */
+	bool no_memcg;              /* no memory cgroup: RLIMIT_DATA per process */
 	/* out */
 	int output_fd;              /* the job's /output root, -1 if never received */
 	bool setup_failed;

@@ -183,3 +183,52 @@ int sbx_userns_become_job(struct trex_err *err)
 		return trex_err_set(err, -errno, "setresuid");
 	return 0;
 }
+
+/* Rootless mode. An unprivileged writer may map exactly one id, its own
+ * euid (egid), and a gid_map only once setgroups is denied for good in
+ * that namespace (user_namespaces(7)): so the job's 1000 is the caller,
+ * and the caller's supplementary groups stay with the job's processes,
+ * unremovable (SECURITY.md, rootless mode). Root inside is not mapped,
+ * as in a root run. */
+int sbx_userns_write_maps_rootless(pid_t pid, uid_t uid, gid_t gid, struct trex_err *err)
+{
+	char line[64];
+	if (uid == 0)
+		return trex_err_setx(err, -EPERM, "refusing to map the job to host root");
+	int rc = sbx_write_proc(pid, "setgroups", "deny\n", err);
+	if (rc < 0)
+		return rc;
+	snprintf(line, sizeof(line), "%u %u 1\n", SBX_JOB_UID, (unsigned)uid);
+	if ((rc = sbx_write_proc(pid, "uid_map", line, err)) < 0)
+		return rc;
+	snprintf(line, sizeof(line), "%u %u 1\n", SBX_JOB_GID, (unsigned)gid);
+	return sbx_write_proc(pid, "gid_map", line, err);
+}
+
+/* One level of the rootless base: made 0700 if absent, then checked
+ * without following a symlink. */
+static int sbx_rootless_dir(const char *path, uid_t uid, struct trex_err *err)
+{
+	struct stat st;
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return trex_err_set(err, -errno, "mkdir %s", path);
+	if (lstat(path, &st) < 0)
+		return trex_err_set(err, -errno, "stat %s", path);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != uid || (st.st_mode & 077))
+		return trex_err_setx(err, -EPERM, "%s is not a directory of uid %u with mode 0700",
+				     path, (unsigned)uid);
+	return 0;
+}
+
+int sbx_userns_rootless_base(char *buf, size_t size, struct trex_err *err)
+{
+	uid_t uid = geteuid();
+	int n = snprintf(buf, size, "/tmp/trex-sandbox-%u", (unsigned)uid);
+	if (n < 0 || (size_t)n + sizeof("/root") > size)
+		return trex_err_setx(err, -ENAMETOOLONG, "rootless base path");
+	int rc = sbx_rootless_dir(buf, uid, err);
+	if (rc < 0)
+		return rc;
+	snprintf(buf + n, size - (size_t)n, "/root");
+	return sbx_rootless_dir(buf, uid, err);
+}

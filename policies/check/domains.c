@@ -164,8 +164,7 @@ static bool domains_digits(const char *s, size_t n)
 	return true;
 }
 
-/* YYYY-MM-DD, then nothing, or 'T' or ' ' and a time */
-static bool domains_is_date(const char *s, size_t len)
+bool domains_is_date(const char *s, size_t len)
 {
 	return len >= 10 && domains_digits(s, 4) && s[4] == '-' && domains_digits(s + 5, 2) &&
 	       s[7] == '-' && domains_digits(s + 8, 2) && (len == 10 || s[10] == 'T' || s[10] == ' ') &&

@@ -1,8 +1,9 @@
 /* A dataset's category domains: the values its columns can take as
  * categories, built once per dataset with its identifier index
  * (`--build-id-index ... --domains-out FILE`) and read by the record-level
- * label rule (labels.c, `--domains FILE`). The file is JSON, so it is
- * also the dataset's codebook:
+ * label rule (labels.c, `--domains FILE`). It holds every category
+ * value, however rare: it is the checker's, never shown to researchers
+ * (their codebook is codebook.c's, under the disclosure rules):
  *
  *   {"format": "TREXDOM1", "max_values": 1000, "min_mean": 10,
  *    "names": [every column name of every file],
@@ -66,6 +67,10 @@ int domains_builder_row(struct domains_builder *b, char *const *fields, size_t n
 int domains_builder_write(struct domains_builder *b, const char *out, size_t *nvalues,
 			  struct trex_err *err);
 void domains_builder_free(struct domains_builder *b);
+
+/* YYYY-MM-DD (a real month and day), then nothing, or 'T' or ' ' and a
+ * time: a date of the dataset (also codebook.c's date columns). */
+bool domains_is_date(const char *s, size_t len);
 
 /* Loaded: every name, category value and date in one set. */
 struct domains {

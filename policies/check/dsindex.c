@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "codebook.h"
 #include "csv.h"
 #include "dataset.h"
 #include "domains.h"
@@ -16,6 +17,8 @@ struct dsindex {
 	struct idindex_builder ids;
 	struct domains_builder dom;
 	bool with_domains;
+	struct codebook_builder *cb; /* NULL: no codebook */
+	size_t dirlen;
 	char *cols[CSV_MAX_COLS];
 	size_t ncols;
 	int want[CSV_MAX_COLS]; /* this file's id fields */
@@ -36,12 +39,14 @@ static int dsindex_header(void *ctx, const char *path, char *const *fields, size
 				x->want[x->nwant++] = (int)i; /* at most once a field */
 				break;
 			}
+	if (x->cb && codebook_builder_header(x->cb, path + x->dirlen, fields, n) < 0)
+		return trex_err_set(x->err, -ENOMEM, "%s", path);
 	if (x->with_domains) {
 		if (domains_builder_header(&x->dom, fields, n) < 0)
 			return trex_err_set(x->err, -ENOMEM, "%s", path);
 		return 0;
 	}
-	return x->nwant ? 0 : 1;
+	return x->nwant || x->cb ? 0 : 1;
 }
 
 static int dsindex_row(void *ctx, char *const *fields, size_t n)
@@ -58,19 +63,26 @@ static int dsindex_row(void *ctx, char *const *fields, size_t n)
 	}
 	if (x->with_domains && domains_builder_row(&x->dom, fields, n) < 0)
 		return trex_err_set(x->err, -ENOMEM, "%s", x->path);
+	if (x->cb && codebook_builder_row(x->cb, fields, n) < 0)
+		return trex_err_set(x->err, -ENOMEM, "%s", x->path);
 	return 0;
 }
 
-int dsindex_build(const char *dir, const char *id_columns, const char *ids_out,
-		  const char *domains_out, size_t *nids, size_t *nvalues, struct trex_err *err)
+int dsindex_build(const char *dir, const char *id_columns, const struct dsindex_out *out,
+		  size_t *nids, size_t *nvalues, size_t *ncols, struct trex_err *err)
 {
-	struct dsindex x = {.err = err, .with_domains = domains_out != NULL};
+	struct dsindex x = {.err = err, .with_domains = out->domains != NULL};
 	struct dataset_visitor v = {dsindex_header, dsindex_row, &x};
 	_cleanup_free_ char *list = trex_strdup(id_columns);
 	char *save = NULL;
 	int r;
 
-	*nids = *nvalues = 0;
+	*nids = *nvalues = *ncols = 0;
+	/* a file's name in the codebook: its path below the folder */
+	x.dirlen = strlen(dir);
+	while (x.dirlen > 1 && dir[x.dirlen - 1] == '/')
+		x.dirlen--;
+	x.dirlen++;
 	if (!list)
 		return trex_err_set(err, -ENOMEM, "id columns");
 	for (char *s = strtok_r(list, ",", &save); s && x.ncols < CSV_MAX_COLS;
@@ -80,12 +92,20 @@ int dsindex_build(const char *dir, const char *id_columns, const char *ids_out,
 	if (r < 0)
 		return r;
 	domains_builder_init(&x.dom, x.cols, x.ncols);
-	r = dataset_scan(dir, &v, err);
+	if (out->codebook && (r = codebook_builder_new(&x.cb, x.cols, x.ncols, out->threshold)) < 0)
+		r = r == -EINVAL ? trex_err_setx(err, r, "threshold %ld: must be 1 to %d", out->threshold,
+						 CODEBOOK_MAX_THRESHOLD)
+				 : trex_err_set(err, r, "codebook");
 	if (r == 0)
-		r = idindex_builder_write(&x.ids, ids_out, nids, err);
-	if (r == 0 && domains_out)
-		r = domains_builder_write(&x.dom, domains_out, nvalues, err);
+		r = dataset_scan(dir, &v, err);
+	if (r == 0)
+		r = idindex_builder_write(&x.ids, out->ids, nids, err);
+	if (r == 0 && out->domains)
+		r = domains_builder_write(&x.dom, out->domains, nvalues, err);
+	if (r == 0 && x.cb)
+		r = codebook_builder_write(x.cb, out->codebook, ncols, err);
 	idindex_builder_free(&x.ids);
 	domains_builder_free(&x.dom);
+	codebook_builder_free(x.cb);
 	return r;
 }

@@ -17,6 +17,7 @@
 #include "bands.h"
 #include "csv.h"
 #include "domains.h"
+#include "codebook.h"
 #include "dsindex.h"
 #include "idindex.h"
 #include "joint.h"
@@ -37,7 +38,10 @@ static void usage(FILE *f)
 	      "                  [--id-index FILE] [--domains FILE] [--previous DIR] [--no-sync]\n"
 	      "                  [--whole] [--keep-going] FILE...\n"
 	      "       trex-check --build-id-index DATASET_DIR --id-columns A,B --out FILE\n"
-	      "                  [--domains-out FILE]\n"
+	      "                  [--domains-out FILE] [--codebook-out FILE\n"
+	      "                  [--threshold N | --policy FILE|NAME]]\n"
+	      "--codebook-out: the dataset's codebook for researchers (docs/datasets.md),\n"
+	      "its disclosure rules at N (default: the policy's safe_threshold)\n"
 	      "--no-sync: copies under --out are renamed into place but not fsync'd, for a\n"
 	      "caller that copies and fsyncs what it publishes (trexd does)\n"
 	      "Frequency and magnitude tables without declared totals are checked as they\n"
@@ -67,6 +71,8 @@ struct check_opts {
 	unsigned long acro_max_mb; /* --acro-max-mb (0: no bound) */
 	const char *id_index, *build_id_index, *id_columns;
 	const char *domains, *domains_out; /* the dataset's category domains (labels.c) */
+	const char *codebook_out;          /* the dataset's codebook (codebook.c) */
+	long threshold;                    /* its k; 0: the policy's safe_threshold */
 	const char *previous; /* tables released earlier for the project */
 	struct diff_siblings sib; /* the copies released so far in this run */
 	struct joint_plan joint; /* joint.c: the pattern of every joined table */
@@ -586,6 +592,8 @@ int main(int argc, char **argv)
 		{"id-columns", required_argument, NULL, 'C'},
 		{"domains", required_argument, NULL, 'D'},
 		{"domains-out", required_argument, NULL, 'E'},
+		{"codebook-out", required_argument, NULL, 'O'},
+		{"threshold", required_argument, NULL, 'T'},
 		{"previous", required_argument, NULL, 'P'},
 		{"no-sync", no_argument, NULL, 'S'},
 		{"whole", no_argument, NULL, 'W'},
@@ -638,6 +646,19 @@ int main(int argc, char **argv)
 		case 'C': o.id_columns = optarg; break;
 		case 'D': o.domains = optarg; break;
 		case 'E': o.domains_out = optarg; break;
+		case 'O': o.codebook_out = optarg; break;
+		case 'T': {
+			char *end;
+			errno = 0;
+			o.threshold = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.threshold < 1 ||
+			    o.threshold > CODEBOOK_MAX_THRESHOLD) {
+				fprintf(stderr, "trex-check: --threshold takes 1 to %d\n",
+					CODEBOOK_MAX_THRESHOLD);
+				return EXIT_USAGE;
+			}
+			break;
+		}
 		case 'P': o.previous = optarg; break;
 		case 'S': o.no_sync = true; break;
 		case 'W': o.whole = true; break;
@@ -647,19 +668,33 @@ int main(int argc, char **argv)
 		}
 	}
 	if (o.build_id_index) {
-		size_t nids = 0, nvalues = 0;
+		size_t nids = 0, nvalues = 0, ncols = 0;
+		struct dsindex_out out = {o.out, o.domains_out, o.codebook_out, 0};
 		/* --id-columns '' for a dataset without identifiers: its
 		 * domains, and an index that finds nothing */
-		if (!o.id_columns || !o.out || optind < argc || (!*o.id_columns && !o.domains_out)) {
+		if (!o.id_columns || !o.out || optind < argc || (!*o.id_columns && !o.domains_out && !o.codebook_out)) {
 			fprintf(stderr, "trex-check: --build-id-index DIR needs --id-columns and --out FILE\n");
 			return EXIT_USAGE;
 		}
-		if (dsindex_build(o.build_id_index, o.id_columns, o.out, o.domains_out, &nids,
-				  &nvalues, &err) < 0) {
+		/* the codebook's threshold: --threshold (trexd's, from its
+		 * configured pack), else the policy's */
+		out.threshold = o.threshold;
+		if (o.codebook_out && !o.threshold) {
+			if (policy_load(o.policy, &pol, &err) < 0) {
+				fprintf(stderr, "trex-check: %s\n", err.msg);
+				return EXIT_USAGE;
+			}
+			out.threshold = pol.safe_threshold;
+		}
+		if (dsindex_build(o.build_id_index, o.id_columns, &out, &nids, &nvalues, &ncols,
+				  &err) < 0) {
 			fprintf(stderr, "trex-check: %s\n", err.msg);
 			return EXIT_USAGE;
 		}
-		if (o.domains_out)
+		if (o.codebook_out)
+			printf("{\"ids\":%zu,\"domain_values\":%zu,\"codebook_columns\":%zu}\n", nids,
+			       nvalues, ncols);
+		else if (o.domains_out)
 			printf("{\"ids\":%zu,\"domain_values\":%zu}\n", nids, nvalues);
 		else
 			printf("{\"ids\":%zu}\n", nids);

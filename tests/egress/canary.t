@@ -335,7 +335,25 @@ req $r - "GET /v1/jobs?user=alice" GET "/v1/jobs?user=alice&limit=500"
 req $r - "GET /metrics" GET /metrics
 req $r - "GET /v1/trexd-key" GET /v1/trexd-key
 req $r - "GET /healthz" GET /healthz
+# the dataset's codebook (docs/datasets.md): three diag values are
+# canaries held by one row each, every patient_id is one
+req $r - "GET /v1/datasets" GET /v1/datasets
+req $r - "GET /v1/datasets/{name}" GET /v1/datasets/cohort
+CODEBOOK=$f
 send $r -
+# the answers are real ones: a codebook, and dummy files made from it
+grep -q '"format": *"TREXCB1"' "$CODEBOOK" && grep -q '"age_band"' "$CODEBOOK" &&
+	ok "the researcher gets the dataset's codebook" ||
+	not_ok "the researcher gets the dataset's codebook" "$(head -c 300 "$CODEBOOK")"
+trex_ $r - "trex datasets" datasets
+trex_ $r - "trex datasets NAME" datasets cohort
+trex_ $r - "trex datasets NAME --json" datasets cohort --json
+# and the dummy data made from it, every file's bytes
+mkdir -m 777 "$T/dummy"
+grab $r - "trex dummy NAME -o DIR" sh -c '"$1" --socket "$2" dummy cohort -o "$3/d" --rows 300 && cat "$3"/d/*.csv' \
+	_ "$BIN/trex" "$SOCK" "$T/dummy"
+expect_eq "... and dummy data of its shape" "$(head -1 "$T/data/patients.csv")" \
+	"$(head -1 "$T/dummy/d/patients.csv" 2>/dev/null)"
 grab $r - "GET /v1/events" curl -sN --max-time 1 --unix-socket "$SOCK" http://trexd/v1/events
 grab $r - "GET /v1/events (resumed)" curl -sN --max-time 1 --unix-socket "$SOCK" \
 	-H "Last-Event-ID: $FIRST" http://trexd/v1/events

@@ -240,7 +240,7 @@ check "outputs lists name, size and sha256" grep -q "^good.csv	26	$(printf 'age_
 "$TREX" --version >"$T/o.txt" 2>&1
 expect_eq "--version: exit 0" 0 $?
 check "--version prints trex's version" grep -q '^trex [0-9]' "$T/o.txt"
-check "--help documents the exit codes" sh -c "grep -q '^  12  wait: blocked' '$T/help' && grep -q '^   4  trexd could not be reached' '$T/help' && grep -q '^   5  wait: --timeout' '$T/help'"
+check "--help documents the exit codes" sh -c "grep -q '^  12  wait, run --local: blocked' '$T/help' && grep -q '^   4  trexd could not be reached' '$T/help' && grep -q '^   5  wait: --timeout' '$T/help'"
 "$TREX" sumbit x 2>"$T/err"
 expect_eq "a mistyped verb: 2" 2 $?
 check "... with a suggestion" grep -q "did you mean 'submit'" "$T/err"

@@ -45,6 +45,20 @@ static void test_access_routes(void **state)
 	assert_int_equal(r.kind, API_BAD_METHOD);
 	api_route("GET", "/v1/trexd-key", &r);
 	assert_int_equal(r.kind, API_TREXD_KEY);
+	api_route("GET", "/v1/datasets", &r);
+	assert_int_equal(r.kind, API_DATASETS);
+	api_route("POST", "/v1/datasets", &r);
+	assert_int_equal(r.kind, API_BAD_METHOD);
+	api_route("GET", "/v1/datasets/snds-synth_2.v1", &r);
+	assert_int_equal(r.kind, API_DATASET);
+	assert_string_equal(r.name, "snds-synth_2.v1");
+	/* a dataset name is the configuration's: nothing else is looked up */
+	api_route("GET", "/v1/datasets/..", &r);
+	assert_int_equal(r.kind, API_NOT_FOUND);
+	api_route("GET", "/v1/datasets/a%2Fb", &r);
+	assert_int_equal(r.kind, API_NOT_FOUND);
+	api_route("GET", "/v1/datasets/a/b", &r);
+	assert_int_equal(r.kind, API_NOT_FOUND);
 }
 
 static void test_access_config(void **state)

@@ -34,6 +34,19 @@ static void test_defaults(void **state)
 	assert_true(c.memory_mb > 0 && c.pids > 0 && c.timeout > 0 && c.cpu_seconds > 0);
 	assert_true(c.output_mb > 0 && c.output_files > 0);
 	assert_string_equal(c.cgroup_parent, "trex");
+	assert_false(c.rootless);
+}
+
+/* --rootless is a flag, once; main decides what it means for its uid */
+static void test_rootless(void **state)
+{
+	struct sbx_config c;
+	struct trex_err err = { 0 };
+	assert_int_equal(PARSE(&c, &err, "--rootless", "--", "/bin/true"), 0);
+	assert_true(c.rootless);
+	assert_int_equal(PARSE(&c, &err, "--rootless", "--rootless", "--", "/bin/true"), -EINVAL);
+	assert_non_null(strstr(err.msg, "given twice"));
+	assert_int_equal(PARSE(&c, &err, "--rootless=1", "--", "/bin/true"), -EINVAL);
 }
 
 static void test_all_options(void **state)
@@ -142,6 +155,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_options),
+		cmocka_unit_test(test_rootless),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_name_valid),
 	};
