@@ -989,6 +989,45 @@ int http_listen_fd(uv_loop_t *loop, int fd, const char *path, size_t max_body,
 	return http_listen_unix(loop, fd, path, 0, max_body, handler, ctx, out, err);
 }
 
+int http_server_start(uv_loop_t *loop, size_t max_body, http_handler handler, void *ctx,
+		      struct http_server **out, struct trex_err *err)
+{
+	struct http_server *srv = http_server_new(loop, max_body, handler, ctx);
+	if (!srv)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	int r = uv_timer_init(loop, &srv->sweep);
+	if (r == 0) {
+		srv->sweep_open = 1;
+		srv->sweep.data = srv;
+		r = uv_timer_start(&srv->sweep, http_sweep, HTTP_REQUEST_MS / 4, HTTP_REQUEST_MS / 4);
+	}
+	if (r < 0) {
+		trex_err_setx(err, r, "timer: %s", uv_strerror(r));
+		http_close(srv);
+		return r;
+	}
+	*out = srv;
+	return 0;
+}
+
+int http_serve_fd(struct http_server *srv, int fd, struct trex_err *err)
+{
+	int r = uv_pipe_init(srv->loop, &srv->pipe, 0);
+	if (r < 0) {
+		close(fd);
+		return trex_err_setx(err, r, "uv_pipe_init: %s", uv_strerror(r));
+	}
+	srv->pipe_open = 1;
+	r = uv_pipe_open(&srv->pipe, fd);
+	if (r < 0)
+		close(fd);
+	else
+		r = uv_listen((uv_stream_t *)&srv->pipe, 128, http_on_connection);
+	if (r < 0)
+		return trex_err_setx(err, r, "listen on the socket: %s", uv_strerror(r));
+	return 0;
+}
+
 static void http_tcp_closed(uv_handle_t *h)
 {
 	struct http_server *srv = h->data;

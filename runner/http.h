@@ -93,6 +93,14 @@ int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
 int http_listen_fd(uv_loop_t *loop, int fd, const char *path, size_t max_body,
 		   http_handler handler, void *ctx, struct http_server **out,
 		   struct trex_err *err);
+/* A server with no listener yet: the unix socket comes as a bound fd
+ * (http_serve_fd: trexd's monitor binds it, runner/monitor.c, or systemd
+ * passed it), the TLS
+ * listener through http_listen_tls. */
+int http_server_start(uv_loop_t *loop, size_t max_body, http_handler handler, void *ctx,
+		      struct http_server **out, struct trex_err *err);
+/* Serve the bound unix socket fd (taken: closed on failure too). */
+int http_serve_fd(struct http_server *srv, int fd, struct trex_err *err);
 /* Also serve TLS on TCP `addr` (port 0: any free port) with `tls`, which
  * the server takes over (freed on failure too). A handshake not finished
  * handshake_ms after the accept is closed. `bound` receives the address

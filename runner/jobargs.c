@@ -52,6 +52,36 @@ void jobargs_free(struct jobargs *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* The job's two folders: open on the monitor's fds (job_dir NULL), or
+ * named below job_dir (trex run --local: the user's own folders) */
+static void jobargs_folders(struct jobargs *a, const char *job_dir, const char *in,
+			    const char *out)
+{
+	if (!job_dir) {
+		jobargs_add(a, "--code-fd");
+		jobargs_add(a, "%d", JOBARGS_FD_CODE);
+		jobargs_add(a, "--output-fd");
+		jobargs_add(a, "%d", JOBARGS_FD_OUTPUT);
+		return;
+	}
+	jobargs_add(a, "--code");
+	jobargs_add(a, "%s/%s", job_dir, in);
+	jobargs_add(a, "--output");
+	jobargs_add(a, "%s/%s", job_dir, out);
+}
+
+/* a read-only bind at dest: the monitor's fd (job_dir NULL) or path */
+static void jobargs_bind(struct jobargs *a, const char *job_dir, int fd, const char *path,
+			 const char *dest)
+{
+	jobargs_add(a, job_dir ? "--ro-bind" : "--ro-bind-fd");
+	if (job_dir)
+		jobargs_add(a, "%s", path);
+	else
+		jobargs_add(a, "%d", fd);
+	jobargs_add(a, "%s", dest);
+}
+
 void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset *ds,
 		 const struct runtime *rt, const struct limits *l, const char *job_dir,
 		 const char *id, json_t *command, int seccomp)
@@ -59,10 +89,7 @@ void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset
 	jobargs_add(a, "%s", c->sandbox);
 	jobargs_add(a, "--data");
 	jobargs_add(a, "%s", ds->path);
-	jobargs_add(a, "--code");
-	jobargs_add(a, "%s/code", job_dir);
-	jobargs_add(a, "--output");
-	jobargs_add(a, "%s/stage", job_dir);
+	jobargs_folders(a, job_dir, "code", "stage");
 	if (rt->sandbox_name) {
 		jobargs_add(a, "--runtime");
 		jobargs_add(a, "%s", rt->sandbox_name);
@@ -83,14 +110,14 @@ void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset
 	}
 	if (seccomp) {
 		jobargs_add(a, "--seccomp-fd");
-		jobargs_add(a, "4");
+		jobargs_add(a, "%d", JOBARGS_FD_SECCOMP);
 	}
 	for (size_t i = 0; i < rt->n_env; i++) {
 		jobargs_add(a, "--env");
 		jobargs_add(a, "%s", rt->env[i]);
 	}
 	jobargs_add(a, "--status-fd");
-	jobargs_add(a, "3");
+	jobargs_add(a, "%d", JOBARGS_FD_STATUS);
 	jobargs_add(a, "--job-id");
 	jobargs_add(a, "%s", id);
 	jobargs_add(a, "--");
@@ -113,26 +140,19 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 		*slash = '\0';
 	const char *check_name = slash ? slash + 1 : check_real;
 	jobargs_add(a, "%s", c->sandbox);
-	jobargs_add(a, "--code");
-	jobargs_add(a, "%s/checkin", job_dir);
-	jobargs_add(a, "--output");
-	jobargs_add(a, "%s/checked", job_dir);
+	jobargs_folders(a, job_dir, "checkin", "checked");
+	/* trex-check's own folder: the configuration's, root's, not below
+	 * STATE, so named by its path */
 	jobargs_add(a, "--ro-bind");
 	jobargs_add(a, "%s", check_dir);
 	jobargs_add(a, "/opt/trex");
 	/* the dataset's identifier index, outside the job's reach (checkin is
 	 * filled from what the job wrote) */
-	if (ids_dir) {
-		jobargs_add(a, "--ro-bind");
-		jobargs_add(a, "%s", ids_dir);
-		jobargs_add(a, "/opt/trex-ids");
-	}
+	if (ids_dir)
+		jobargs_bind(a, job_dir, JOBARGS_FD_IDS, ids_dir, "/opt/trex-ids");
 	/* tables released earlier for the project: the differencing rule */
-	if (prev_dir) {
-		jobargs_add(a, "--ro-bind");
-		jobargs_add(a, "%s", prev_dir);
-		jobargs_add(a, "/opt/trex-previous");
-	}
+	if (prev_dir)
+		jobargs_bind(a, job_dir, JOBARGS_FD_PREVIOUS, prev_dir, "/opt/trex-previous");
 	jobargs_add(a, "--env");
 	jobargs_add(a, "TREX_POLICY_DIR=/job");
 	/* the checker's own bounds, independent of the job's; its /output
@@ -154,10 +174,10 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 	}
 	if (seccomp) {
 		jobargs_add(a, "--seccomp-fd");
-		jobargs_add(a, "4");
+		jobargs_add(a, "%d", JOBARGS_FD_SECCOMP);
 	}
 	jobargs_add(a, "--status-fd");
-	jobargs_add(a, "3");
+	jobargs_add(a, "%d", JOBARGS_FD_STATUS);
 	jobargs_add(a, "--job-id");
 	jobargs_add(a, "%s-check", id);
 	jobargs_add(a, "--");

@@ -17,22 +17,44 @@ struct jobargs {
 	int oom;
 };
 
+/* The fds trex-sandbox inherits from the monitor (monitor.c,
+ * mon_fork_exec): 0 /dev/null, 1-2 the job's stdout and stderr, 3 the
+ * status record, 4 the seccomp profile, then the folders the monitor
+ * opened beneath STATE without a link and hands over open, so that
+ * trex-sandbox binds what was checked, never a path the service could
+ * have changed since (docs/DESIGN.md "The monitor's interface"). */
+enum {
+	JOBARGS_FD_STATUS = 3,
+	JOBARGS_FD_SECCOMP = 4,
+	JOBARGS_FD_CODE = 5,     /* jobs/ID/code (run) or jobs/ID/checkin (check) */
+	JOBARGS_FD_OUTPUT = 6,   /* jobs/ID/stage (run) or jobs/ID/checked (check) */
+	JOBARGS_FD_IDS = 7,      /* idindex/NAME (check, when asked) */
+	JOBARGS_FD_PREVIOUS = 8, /* jobs/ID/previous (check, when asked) */
+	JOBARGS_NFDS = 9,
+};
+
 void jobargs_add(struct jobargs *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void jobargs_free(struct jobargs *a);
 
 /* trex-sandbox running `command` (the manifest's array) of job `id` under
- * the job's limits: the dataset at /data, job_dir/code as /job, outputs
- * collected into job_dir/stage; the seccomp profile on fd 4 when
- * `seccomp`, the status record on fd 3. */
+ * the job's limits: the dataset at /data, the folder on JOBARGS_FD_CODE
+ * as /job, outputs collected into the one on JOBARGS_FD_OUTPUT (or, with
+ * a job_dir, as trex run --local gives its own folders: job_dir/code and
+ * job_dir/stage by path; trexd's monitor passes NULL); the seccomp
+ * profile on fd 4 when `seccomp`, the status record on fd 3. */
 void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset *ds,
 		 const struct runtime *rt, const struct limits *l, const char *job_dir,
 		 const char *id, json_t *command, int seccomp);
 
 /* trex-sandbox running trex-check on the declared outputs found (`present`,
- * paths) in job_dir/checkin, the releasable copies and the SACRO Viewer
- * export collected into job_dir/checked; with the dataset's identifier index and domains from
- * ids_dir and the project's previous tables from prev_dir when not NULL.
- * Fails when trex-check cannot be found. */
+ * paths) in the folder on JOBARGS_FD_CODE (checkin), the releasable
+ * copies and the SACRO Viewer export collected into the one on
+ * JOBARGS_FD_OUTPUT (checked); with the dataset's identifier index and
+ * domains from the folder on JOBARGS_FD_IDS when ids_dir is not NULL,
+ * and the project's previous tables from the one on JOBARGS_FD_PREVIOUS
+ * when prev_dir is not NULL. With a job_dir (trex run --local) every
+ * folder goes by path instead: job_dir/checkin, job_dir/checked, ids_dir,
+ * prev_dir. Fails when trex-check cannot be found. */
 int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir,
 		  const char *id, long output_mb, const char *ids_dir, const char *prev_dir,
 		  json_t *present, int seccomp, struct trex_err *err);

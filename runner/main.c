@@ -218,7 +218,7 @@ static int main_listen_fd;
 static int main_split(struct trexd *d, const struct config *cfg, const char *config_file,
 		      const char *state_dir, const char *socket_path, const char **datasets,
 		      size_t n_datasets, const char **id_columns, size_t n_id_columns,
-		      uid_t svc_uid, gid_t svc_gid, struct trex_err *err)
+		      uid_t svc_uid, gid_t svc_gid, const char *accept_head, struct trex_err *err)
 {
 	int req[2], ev[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, req) < 0)
@@ -249,7 +249,7 @@ static int main_split(struct trexd *d, const struct config *cfg, const char *con
 					  .events = ev[0], .service = pid,
 					  .service_uid = svc_uid, .service_gid = svc_gid,
 					  .socket = main_listen_fd > 0 ? NULL : cfg->socket,
-					  .reload = config_file != NULL };
+					  .reload = config_file != NULL, .accept_head = accept_head };
 		/* systemd keeps the activated socket; the service serves it */
 		if (main_listen_fd > 0)
 			close(main_listen_fd);
@@ -422,12 +422,10 @@ int main(int argc, char **argv)
 	}
 	d->cfg = &cfg;
 
+	/* the state folder itself (its parent is root's); what goes in it
+	 * is made by the service, as the service user (below) */
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/jobs", cfg.state_dir);
-	r = trex_mkdir_p(p, 0700, &err);
-	snprintf(p, sizeof(p), "%s/release", cfg.state_dir);
-	if (r == 0)
-		r = trex_mkdir_p(p, 0755, &err);
+	r = trex_mkdir_p(cfg.state_dir, 0700, &err);
 	/* one trexd per state folder: recovery kills the sandboxes it finds
 	 * (both processes hold the lock: it is free once both are gone) */
 	if (r == 0)
@@ -447,15 +445,54 @@ int main(int argc, char **argv)
 	/* the monitor stays here; the service goes on in a child */
 	int seccomp_compiled = d->seccomp_fd >= 0;
 	if (r == 0 && main_split(d, &cfg, config_file, state_dir, socket_path, datasets, n_datasets,
-				 id_columns, n_id_columns, svc_uid, svc_gid, &err) < 0)
+				 id_columns, n_id_columns, svc_uid, svc_gid, accept_head, &err) < 0)
 		r = err.code;
-	/* The service starts as root: it opens the store and the audit log,
-	 * recovers, binds the socket and the TLS listener (whose folder and
-	 * key file need not be the service user's) and reads the TLS key;
-	 * none of it reads a client's byte, the loop is not running yet.
-	 * Then it gives the state folder to the service user and drops to
-	 * it, before the first request. */
+	/* The service starts as root only for what needs root and reads no
+	 * byte of the state folder: the TLS listener (its port, and the key
+	 * file, which need not be the service user's) and the metrics
+	 * listener. Then it gives the state folder to the service user and
+	 * drops to it; everything that reads or changes the state folder
+	 * (the store, the audit log, recovery's removals, the release
+	 * area's clean-up) runs as that user, so root never walks a path the
+	 * previous service user could have changed. Last the monitor binds
+	 * the unix socket (its folder need not be the service user's) and
+	 * hands it over: it appears once trexd is ready, as before. */
 	d->loop = uv_default_loop();
+	if (r == 0)
+		r = http_server_start(d->loop, cfg.max_body, api_handle, d, &d->http, &err);
+	if (r == 0)
+		http_set_timeouts(d->http, (uint64_t)cfg.request_timeout_ms,
+				  (uint64_t)cfg.idle_timeout_ms);
+	char tls_bound[80] = "off";
+	if (r == 0 && cfg.tls.listen)
+		r = main_listen_tls(d, tls_bound, sizeof(tls_bound), &err);
+	/* GET /metrics on TCP for a Prometheus scraper: counts only, to anyone
+	 * who reaches the address (docs/config.md metrics_listen) */
+	char metrics_bound[80] = "off";
+	if (r == 0 && cfg.metrics_listen) {
+		struct sockaddr_storage ss;
+		r = config_tls_addr(cfg.metrics_listen, &ss, &err);
+		if (r == 0)
+			r = http_listen_tcp(d->loop, (struct sockaddr *)&ss, 4096, metrics_http_handle, d,
+					    &d->metrics_http, metrics_bound, sizeof(metrics_bound), &err);
+	}
+	/* the state folder, but for the key, its public half, the monitor's
+	 * log and the lock, becomes the service user's (what a trexd before
+	 * privilege separation, or a sandbox the monitor could not hand
+	 * over, left root's): by directory fds, never through a link
+	 * (privdrop.c); then no root, no capability, no new privileges */
+	if (r == 0)
+		r = privdrop_chown_tree(AT_FDCWD, cfg.state_dir, svc_uid, svc_gid, 1, &err);
+	if (r == 0 && (r = privdrop_to(svc_uid, svc_gid, &err)) == 0 &&
+	    getppid() != main_monitor)
+		r = trex_err_setx(&err, -ESRCH, "the monitor is gone");
+	/* from here on as the service user */
+	snprintf(p, sizeof(p), "%s/jobs", cfg.state_dir);
+	if (r == 0)
+		r = trex_mkdir_p(p, 0700, &err);
+	snprintf(p, sizeof(p), "%s/release", cfg.state_dir);
+	if (r == 0)
+		r = trex_mkdir_p(p, 0755, &err);
 	snprintf(p, sizeof(p), "%s/trexd.db", cfg.state_dir);
 	if (r == 0)
 		r = store_open(p, &d->store, &err);
@@ -470,7 +507,7 @@ int main(int argc, char **argv)
 	if (r == 0)
 		r = alog_init(d, accept_head, &err);
 	if (r == 0) {
-		/* before any job starts: orphans of a crashed trexd die first */
+		/* before any job starts: orphans of a crashed trexd died first */
 		r = recover_run(&cfg, d->store, &err);
 		if (r > 0)
 			trex_log(TREX_LOG_WARN, "jobs_recovered", "count=%d action=%s", r,
@@ -489,36 +526,15 @@ int main(int argc, char **argv)
 		r = trex_err_setx(&err, -ENOMEM, "out of memory");
 	if (r == 0)
 		r = events_init(d, &err);
+	/* the API socket: systemd's (socket activation), or the one the
+	 * monitor binds now that the service is ready */
 	if (r == 0 && main_listen_fd > 0)
-		r = http_listen_fd(d->loop, main_listen_fd, cfg.socket, cfg.max_body, api_handle, d,
-				   &d->http, &err);
-	else if (r == 0)
-		r = http_listen(d->loop, cfg.socket, cfg.socket_mode, cfg.max_body, api_handle, d,
-				&d->http, &err);
-	if (r == 0)
-		http_set_timeouts(d->http, (uint64_t)cfg.request_timeout_ms,
-				  (uint64_t)cfg.idle_timeout_ms);
-	char tls_bound[80] = "off";
-	if (r == 0 && cfg.tls.listen)
-		r = main_listen_tls(d, tls_bound, sizeof(tls_bound), &err);
-	/* GET /metrics on TCP for a Prometheus scraper: counts only, to anyone
-	 * who reaches the address (docs/config.md metrics_listen) */
-	char metrics_bound[80] = "off";
-	if (r == 0 && cfg.metrics_listen) {
-		struct sockaddr_storage ss;
-		r = config_tls_addr(cfg.metrics_listen, &ss, &err);
-		if (r == 0)
-			r = http_listen_tcp(d->loop, (struct sockaddr *)&ss, 4096, metrics_http_handle, d,
-					    &d->metrics_http, metrics_bound, sizeof(metrics_bound), &err);
+		r = http_serve_fd(d->http, main_listen_fd, &err);
+	else if (r == 0) {
+		int sock_fd = -1;
+		if ((r = monc_listen(&sock_fd, &err)) == 0)
+			r = http_serve_fd(d->http, sock_fd, &err);
 	}
-	/* the state folder, but for the key, its public half, the monitor's
-	 * log and the lock, becomes the service user's (what start-up made
-	 * as root too); then no root, no capability, no new privileges */
-	if (r == 0)
-		r = privdrop_chown_tree(AT_FDCWD, cfg.state_dir, svc_uid, svc_gid, 1, &err);
-	if (r == 0 && (r = privdrop_to(svc_uid, svc_gid, &err)) == 0 &&
-	    getppid() != main_monitor)
-		r = trex_err_setx(&err, -ESRCH, "the monitor is gone");
 	if (r < 0) {
 		fprintf(stderr, "trexd: %s\n", err.msg);
 		jobdoc_cache_free(d->docs);

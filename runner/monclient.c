@@ -289,3 +289,21 @@ int monc_tls_files(int fds[MON_NFDS], struct trex_err *err)
 	pthread_mutex_unlock(&monc_lock);
 	return r;
 }
+
+int monc_listen(int *fd, struct trex_err *err)
+{
+	pthread_mutex_lock(&monc_lock);
+	struct mon_writer w;
+	mon_begin(&w, monc.buf, MON_LISTEN);
+	int n = mon_end(&w), got = 0, fds[MON_NFDS];
+	int r = monc_exchange(monc.sock, w.buf, (size_t)n, NULL, 0, monc.msg, fds, &got, err);
+	if (r == 0 && got != 1)
+		r = trex_err_setx(err, -EPROTO, "monitor: %d fds for the socket", got);
+	if (r < 0)
+		for (int i = 0; i < got; i++)
+			close(fds[i]);
+	else
+		*fd = fds[0];
+	pthread_mutex_unlock(&monc_lock);
+	return r;
+}

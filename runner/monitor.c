@@ -7,7 +7,9 @@
  *                form whose folder STATE/jobs/ID is a real folder, every
  *                limit from 1 to the configured maximum; the command line
  *                is built here (jobargs.c) from the configuration, so the
- *                service names a job, never a bind, a uid or a path;
+ *                service names a job, never a bind, a uid or a path, and
+ *                the job's folders go to trex-sandbox as the fds opened
+ *                in the check (jobargs.h), never by path;
  *   SPAWN_CHECK  the same job rules, output_mb within the maximum, the id
  *                index a name under STATE/idindex/, the files to check
  *                safe relative paths;
@@ -15,10 +17,12 @@
  *   SIGN_RELEASE a canonical release manifest naming this key, whose
  *                every file the monitor hashes again itself in
  *                STATE/release/PROJECT/JOB (openat2, beneath, no links);
- *   SIGN_CHECKPOINT the checkpoint text of common/audit.c, seq never
- *                going back, naming the hash the monitor finds for that
- *                line in STATE/audit.log, whose chain it verifies as it
- *                grows (audit_follow).
+ *   SIGN_CHECKPOINT the checkpoint text of common/audit.c, seq, jobs and
+ *                store_seq never going back from the last checkpoint
+ *                signed (recorded in monitor.log, so across restarts),
+ *                naming the hash the monitor finds for that line in
+ *                STATE/audit.log, whose chain it verifies as it grows
+ *                (audit_follow), the line last signed still as signed.
  *
  * A refused request is answered MON_REFUSED and recorded in the monitor's
  * own hash-chained log STATE/monitor.log (root's, 0600), which a
@@ -38,6 +42,8 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,9 +79,14 @@ struct monitor {
 	char *pub_pem;
 	struct audit_log log;
 	int log_open;
+	int listened; /* MON_LISTEN answered: the socket is the service's */
 	struct mon_kid kids[MON_KIDS_MAX];
 	size_t n_kids;
-	uint64_t last_checkpoint;
+	/* the last checkpoint signed for this state folder, by this monitor
+	 * or an earlier one (its checkpoint_signed line in monitor.log):
+	 * seq, and jobs and store_seq when a checkpoint carried them */
+	uint64_t last_checkpoint, last_jobs, last_store_seq;
+	char last_hash[65]; /* the hash signed with last_checkpoint, or "" */
 	struct audit_follow follow; /* STATE/audit.log, verified this far */
 	struct mon_msg *msg;
 	unsigned char *in, *out;
@@ -92,6 +103,7 @@ static const char *const mon_type_names[MON_NTYPES] = {
 	[MON_REFUSED] = "refused",
 	[MON_EXITED] = "exited",
 	[MON_TLS_FILES] = "tls_files",
+	[MON_LISTEN] = "listen",
 };
 
 void monitor_sigset(sigset_t *set)
@@ -212,6 +224,43 @@ static int mon_tls_files(struct monitor *mo, struct trex_err *err)
 	return r < 0 && err->code == 0 ? trex_err_set(err, r, "send") : r;
 }
 
+/* The configured unix socket, bound here and handed over (MON_LISTEN):
+ * the service starts up as itself (store, recovery) before it serves,
+ * and the socket's folder need not be the service user's. Once per run:
+ * the socket appears when the service is ready, and a second bind would
+ * take it from under a running server. */
+static int mon_listen(struct monitor *mo, struct trex_err *err)
+{
+	const struct config *c = mo->d.cfg;
+	if (mo->listened)
+		return trex_err_setx(err, -EPERM, "listen: the socket was handed over already");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (!c->socket || strlen(c->socket) >= sizeof(sa.sun_path))
+		return trex_err_setx(err, -ENAMETOOLONG, "socket: no path, or too long");
+	memcpy(sa.sun_path, c->socket, strlen(c->socket) + 1);
+	struct stat st;
+	if (lstat(c->socket, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return trex_err_setx(err, -EEXIST, "%s exists and is not a socket", c->socket);
+		unlink(c->socket); /* stale socket of a previous run */
+	}
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return trex_err_set(err, -errno, "socket");
+	/* a tight umask so the socket is never wider than socket_mode */
+	mode_t old = umask(0177);
+	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		return trex_err_set(err, -errno, "bind %s", c->socket);
+	if (chmod(c->socket, c->socket_mode) < 0)
+		return trex_err_set(err, -errno, "chmod %s", c->socket);
+	r = mon_ok_fds(mo, 0, NULL, NULL, &fd, 1);
+	if (r == 0)
+		mo->listened = 1;
+	return r < 0 ? trex_err_set(err, r, "send") : 0;
+}
+
 /* rel below STATE, reached without a link on the way (the service owns
  * everything below STATE and could plant one): an fd, or -errno */
 static int mon_open_state(struct monitor *mo, const char *rel)
@@ -229,31 +278,45 @@ static int mon_open_state(struct monitor *mo, const char *rel)
 }
 
 /* STATE/jobs/ID: a job id of trexd's form, and it and the folders the
- * sandbox is given real folders with no link on the way. (trex-sandbox
- * opens them again by path: a service racing a link in after this check
- * is a residual risk, docs/DESIGN.md.) */
-static int mon_check_job(struct monitor *mo, const char *id, int check, char *dir, size_t len,
+ * sandbox is given real folders with no link on the way. The two folders
+ * (code/ and stage/, or checkin/ and checked/) stay open in dirs[0..1]
+ * and go to trex-sandbox as they are (JOBARGS_FD_CODE, _OUTPUT): a link
+ * the service races in after this check is never followed. */
+static int mon_check_job(struct monitor *mo, const char *id, int check, int dirs[2],
 			 struct trex_err *err)
 {
 	if (!mon_job_id_ok(id))
 		return trex_err_setx(err, -EPERM, "job: not a job id");
-	snprintf(dir, len, "%s/jobs/%s", mo->d.cfg->state_dir, id);
 	static const char *const run[] = { "", "/code", "/stage", NULL };
 	static const char *const chk[] = { "", "/checkin", "/checked", NULL };
-	for (const char *const *sub = check ? chk : run; *sub; sub++) {
+	const char *const *subs = check ? chk : run;
+	for (int i = 0; subs[i]; i++) {
 		char rel[128];
-		snprintf(rel, sizeof(rel), "jobs/%s%s", id, *sub);
+		snprintf(rel, sizeof(rel), "jobs/%s%s", id, subs[i]);
 		int fd = mon_open_state(mo, rel);
 		if (fd < 0)
-			return trex_err_setx(err, -EPERM, "job: no job folder%s", *sub);
-		close(fd);
+			return trex_err_setx(err, -EPERM, "job: no job folder%s", subs[i]);
+		if (i == 0)
+			close(fd);
+		else
+			dirs[i - 1] = fd;
 	}
 	return 0;
 }
 
-/* A job's sandbox: fds 1-3 the service's pipes, 4 the seccomp profile. */
-static int mon_fork_exec(struct monitor *mo, char *const *argv, const int *fds, pid_t *out,
-			 struct trex_err *err)
+static void mon_close_dirs(int *dirs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (dirs[i] >= 0) {
+			close(dirs[i]);
+			dirs[i] = -1;
+		}
+}
+
+/* A job's sandbox, with the fds of jobargs.h: 1-3 the service's pipes,
+ * 4 the seccomp profile, 5-8 the folders in dirs[0..3] (-1: none). */
+static int mon_fork_exec(struct monitor *mo, char *const *argv, const int *fds,
+			 const int dirs[4], pid_t *out, struct trex_err *err)
 {
 	_cleanup_close_ int bpf = -1;
 	if (mo->o->seccomp_fd >= 0) {
@@ -286,17 +349,27 @@ static int mon_fork_exec(struct monitor *mo, char *const *argv, const int *fds, 
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* above 4 first, so no dup2 below overwrites a source */
-		int src[5] = { null, fds[0], fds[1], fds[2], bpf };
-		int hi[5];
-		for (int i = 0; i < 5; i++)
-			hi[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 16);
-		for (int i = 0; i < 5; i++)
+		/* the report pipe and every source above the fixed numbers
+		 * first, so that no dup2 below overwrites one */
+		int report = fcntl(ep[1], F_DUPFD_CLOEXEC, JOBARGS_NFDS);
+		int src[JOBARGS_NFDS] = { null, fds[0], fds[1], fds[2], bpf,
+					  dirs[0], dirs[1], dirs[2], dirs[3] };
+		int hi[JOBARGS_NFDS];
+		if (report < 0)
+			_exit(127);
+		for (int i = 0; i < JOBARGS_NFDS; i++)
+			if ((hi[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 16)) < 0 &&
+			    src[i] >= 0)
+				_exit(127);
+		for (int i = 0; i < JOBARGS_NFDS; i++) {
 			if (hi[i] >= 0 && dup2(hi[i], i) < 0)
 				_exit(127);
-		int report = fcntl(ep[1], F_DUPFD_CLOEXEC, bpf >= 0 ? 5 : 4);
+			if (hi[i] < 0)
+				close(i);
+		}
 		closefrom(report + 1);
-		close_range(bpf >= 0 ? 5 : 4, (unsigned)report - 1, 0);
+		if (report > JOBARGS_NFDS)
+			close_range(JOBARGS_NFDS, (unsigned)report - 1, 0);
 		execv(argv[0], argv);
 		int e = errno;
 		ssize_t w = write(report, &e, sizeof(e));
@@ -337,14 +410,11 @@ static struct mon_kid *mon_find_kid(struct monitor *mo, pid_t pid)
 	return NULL;
 }
 
-static int mon_spawn_run(struct monitor *mo, const struct mon_msg *m, const int *fds,
-			 pid_t *pid, struct trex_err *err)
+static int mon_spawn_run_dirs(struct monitor *mo, const struct mon_msg *m, const int *fds,
+			      const int dirs[4], pid_t *pid, struct trex_err *err)
 {
 	const struct config *c = mo->d.cfg;
-	char dir[PATH_MAX];
-	int r = mon_check_job(mo, m->job, 0, dir, sizeof(dir), err);
-	if (r < 0)
-		return r;
+	int r;
 	const struct dataset *ds = config_dataset(c, m->dataset);
 	const struct runtime *rt = config_runtime(c, m->runtime);
 	if (!ds)
@@ -371,43 +441,47 @@ static int mon_spawn_run(struct monitor *mo, const struct mon_msg *m, const int 
 		return trex_err_setx(err, -EPERM, "command: not valid UTF-8 strings");
 	}
 	struct jobargs a = { 0 };
-	jobargs_run(&a, c, ds, rt, &l, dir, m->job, cmd, mo->o->seccomp_fd >= 0);
+	/* no job_dir: the folders go as the fds in dirs */
+	jobargs_run(&a, c, ds, rt, &l, NULL, m->job, cmd, mo->o->seccomp_fd >= 0);
 	json_decref(cmd);
 	r = a.oom ? trex_err_setx(err, -ENOMEM, "out of memory")
-		  : mon_fork_exec(mo, a.v, fds, pid, err);
+		  : mon_fork_exec(mo, a.v, fds, dirs, pid, err);
 	jobargs_free(&a);
 	return r;
 }
 
-static int mon_spawn_check(struct monitor *mo, const struct mon_msg *m, const int *fds,
-			   pid_t *pid, struct trex_err *err)
+static int mon_spawn_run(struct monitor *mo, const struct mon_msg *m, const int *fds,
+			 pid_t *pid, struct trex_err *err)
+{
+	int dirs[4] = { -1, -1, -1, -1 };
+	int r = mon_check_job(mo, m->job, 0, dirs, err);
+	if (r == 0)
+		r = mon_spawn_run_dirs(mo, m, fds, dirs, pid, err);
+	mon_close_dirs(dirs, 4);
+	return r;
+}
+
+static int mon_spawn_check_dirs(struct monitor *mo, const struct mon_msg *m, const int *fds,
+				int dirs[4], pid_t *pid, struct trex_err *err)
 {
 	const struct config *c = mo->d.cfg;
-	char dir[PATH_MAX], ids[PATH_MAX], prev[PATH_MAX];
-	int r = mon_check_job(mo, m->job, 1, dir, sizeof(dir), err);
+	int r = mon_check_job(mo, m->job, 1, dirs, err);
 	if (r < 0)
 		return r;
 	if (m->num < 1 || m->num > (uint64_t)c->limits_max.output_mb)
 		return trex_err_setx(err, -EPERM, "output_mb: not within 1 to the configured %ld",
 				     c->limits_max.output_mb);
 	char rel[256];
-	int fd = -1;
 	if (m->ids_key[0]) {
-		snprintf(ids, sizeof(ids), "%s/idindex/%s", c->state_dir, m->ids_key);
 		snprintf(rel, sizeof(rel), "idindex/%s", m->ids_key);
-		if (!mon_name_ok(m->ids_key) || (fd = mon_open_state(mo, rel)) < 0)
+		if (!mon_name_ok(m->ids_key) || (dirs[2] = mon_open_state(mo, rel)) < 0)
 			return trex_err_setx(err, -EPERM, "id_index: no index folder of that name");
-		close(fd);
 	}
 	if (m->num2 > 1)
 		return trex_err_setx(err, -EPERM, "previous: not 0 or 1");
-	snprintf(prev, sizeof(prev), "%s/previous", dir);
 	snprintf(rel, sizeof(rel), "jobs/%s/previous", m->job);
-	if (m->num2) {
-		if ((fd = mon_open_state(mo, rel)) < 0)
-			return trex_err_setx(err, -EPERM, "previous: no folder of previous tables");
-		close(fd);
-	}
+	if (m->num2 && (dirs[3] = mon_open_state(mo, rel)) < 0)
+		return trex_err_setx(err, -EPERM, "previous: no folder of previous tables");
 	json_t *present = json_array();
 	for (size_t i = 0; present && i < m->n_list; i++) {
 		if (!manifest_path_ok(m->list[i], strlen(m->list[i]))) {
@@ -422,13 +496,24 @@ static int mon_spawn_check(struct monitor *mo, const struct mon_msg *m, const in
 		return trex_err_setx(err, -EPERM, "files: not valid UTF-8 strings");
 	}
 	struct jobargs a = { 0 };
-	r = jobargs_check(&a, c, dir, m->job, (long)m->num, m->ids_key[0] ? ids : NULL,
-			  m->num2 ? prev : NULL, present, mo->o->seccomp_fd >= 0, err);
+	/* no job_dir: the folders go as the fds in dirs (the names only
+	 * say which binds there are) */
+	r = jobargs_check(&a, c, NULL, m->job, (long)m->num, m->ids_key[0] ? m->ids_key : NULL,
+			  m->num2 ? "previous" : NULL, present, mo->o->seccomp_fd >= 0, err);
 	json_decref(present);
 	if (r == 0)
 		r = a.oom ? trex_err_setx(err, -ENOMEM, "out of memory")
-			  : mon_fork_exec(mo, a.v, fds, pid, err);
+			  : mon_fork_exec(mo, a.v, fds, dirs, pid, err);
 	jobargs_free(&a);
+	return r;
+}
+
+static int mon_spawn_check(struct monitor *mo, const struct mon_msg *m, const int *fds,
+			   pid_t *pid, struct trex_err *err)
+{
+	int dirs[4] = { -1, -1, -1, -1 };
+	int r = mon_spawn_check_dirs(mo, m, fds, dirs, pid, err);
+	mon_close_dirs(dirs, 4);
 	return r;
 }
 
@@ -520,7 +605,12 @@ out:
 }
 
 /* "trex-audit-checkpoint seq=S hash=H[ jobs=J store_seq=K]" exactly as
- * audit_checkpoint_text writes it; seq never goes back. */
+ * audit_checkpoint_text writes it. seq, jobs and store_seq never go back
+ * from the last checkpoint signed for this state folder (persisted in
+ * monitor.log, so across restarts too), and jobs is at most store_seq
+ * (a count of rows is at most the largest AUTOINCREMENT id given). jobs
+ * and store_seq are still the service's word: the monitor does not read
+ * trexd.db (docs/DESIGN.md says what this does and does not attest). */
 static int mon_check_checkpoint(struct monitor *mo, const struct mon_msg *m,
 				struct trex_err *err)
 {
@@ -538,17 +628,55 @@ static int mon_check_checkpoint(struct monitor *mo, const struct mon_msg *m,
 		return trex_err_setx(err, -EPERM, "text: not a checkpoint text");
 	if (seq < mo->last_checkpoint)
 		return trex_err_setx(err, -EPERM, "text: seq is before the last signed checkpoint");
+	if (n == 4 && jobs > high)
+		return trex_err_setx(err, -EPERM, "text: jobs is above store_seq");
+	if (n == 4 && (jobs < mo->last_jobs || high < mo->last_store_seq))
+		return trex_err_setx(err, -EPERM,
+				     "text: jobs or store_seq is below the last signed checkpoint's");
 	/* the line it names is the log's, in a chain verified here */
 	char p[PATH_MAX];
 	struct trex_err lerr = { 0 };
 	snprintf(p, sizeof(p), "%s/audit.log", mo->d.cfg->state_dir);
+	/* a monitor started after the last checkpoint was signed (by an
+	 * earlier one) first finds that line as it was signed: the service
+	 * may not rewrite the log's past while trexd was down either */
+	if (mo->follow.seq < mo->last_checkpoint && mo->last_hash[0]) {
+		if (audit_follow(p, &mo->follow, mo->last_checkpoint, &lerr) < 0 ||
+		    strcmp(mo->follow.head, mo->last_hash) != 0) {
+			trex_log(TREX_LOG_WARN, "monitor_audit_follow",
+				 "error=\"line %llu is not the one last signed\"",
+				 (unsigned long long)mo->last_checkpoint);
+			audit_follow_init(&mo->follow);
+			return trex_err_setx(err, -EPERM,
+					     "text: the audit log's line last signed is not as signed");
+		}
+	}
 	if (audit_follow(p, &mo->follow, seq, &lerr) < 0) {
 		trex_log(TREX_LOG_WARN, "monitor_audit_follow", "error=\"%s\"", lerr.msg);
 		return trex_err_setx(err, -EPERM, "text: seq is not a line of an intact audit log");
 	}
 	if (strcmp(mo->follow.head, hash) != 0)
 		return trex_err_setx(err, -EPERM, "text: hash is not that of the audit log's line");
+	/* on the monitor's own record before it is signed: a restarted
+	 * monitor holds the next checkpoint to it (mon_last_checkpoint) */
+	json_t *f = json_pack("{s:I,s:s}", "signed_seq", (json_int_t)seq, "signed_hash", hash);
+	if (f && n == 4) {
+		json_object_set_new(f, "jobs", json_integer((json_int_t)jobs));
+		json_object_set_new(f, "store_seq", json_integer((json_int_t)high));
+	}
+	int r = f && mo->log_open ? audit_append(&mo->log, "checkpoint_signed", f, &lerr) : -EIO;
+	json_decref(f);
+	if (r < 0) {
+		trex_log(TREX_LOG_ERROR, "monitor_audit_failed", "event=checkpoint_signed code=%d",
+			 lerr.code);
+		return trex_err_setx(err, -EIO, "the monitor could not record the checkpoint");
+	}
 	mo->last_checkpoint = seq;
+	snprintf(mo->last_hash, sizeof(mo->last_hash), "%s", hash);
+	if (n == 4) {
+		mo->last_jobs = jobs;
+		mo->last_store_seq = high;
+	}
 	return 0;
 }
 
@@ -604,6 +732,11 @@ static int mon_handle(struct monitor *mo, int n, int *fds, int n_fds)
 		break;
 	case MON_TLS_FILES:
 		r = mon_tls_files(mo, &err);
+		if (r < 0 && err.code)
+			r = mon_refuse(mo, m->type, &err);
+		break;
+	case MON_LISTEN:
+		r = mon_listen(mo, &err);
 		if (r < 0 && err.code)
 			r = mon_refuse(mo, m->type, &err);
 		break;
@@ -697,6 +830,60 @@ static void mon_end_kids(struct monitor *mo)
 	mo->n_kids = 0;
 }
 
+/* audit_open_scan callback over monitor.log: the last checkpoint_signed
+ * line's values, the floor for the next checkpoint. Values only grow
+ * (each line was checked against the one before), so the last one wins;
+ * a line without jobs and store_seq keeps the ones before it. */
+static int mon_last_checkpoint(void *arg, uint64_t seq, const char *text, size_t len,
+			       const char *hash, json_t *line)
+{
+	struct monitor *mo = arg;
+	const char *ev = json_string_value(json_object_get(line, "event"));
+	int reset = ev && strcmp(ev, "checkpoint_floor_reset") == 0;
+	if (!ev || (!reset && strcmp(ev, "checkpoint_signed") != 0))
+		return 0;
+	if (reset) {
+		mo->last_checkpoint = mo->last_jobs = mo->last_store_seq = 0;
+		mo->last_hash[0] = '\0';
+	}
+	json_t *s = json_object_get(line, "signed_seq"), *j = json_object_get(line, "jobs"),
+	       *h = json_object_get(line, "store_seq");
+	const char *sh = json_string_value(json_object_get(line, "signed_hash"));
+	if (json_integer_value(s) > 0 && sh && mon_hex64(sh)) {
+		mo->last_checkpoint = (uint64_t)json_integer_value(s);
+		snprintf(mo->last_hash, sizeof(mo->last_hash), "%s", sh);
+	}
+	if (json_is_integer(j) && json_is_integer(h) && json_integer_value(j) >= 0 &&
+	    json_integer_value(h) >= 0) {
+		mo->last_jobs = (uint64_t)json_integer_value(j);
+		mo->last_store_seq = (uint64_t)json_integer_value(h);
+	}
+	return 0;
+}
+
+/* The operator's --accept-audit-head (runner/audit_head.c): the log was
+ * cut back, on purpose, to that head, perhaps before the last checkpoint
+ * signed; the floor starts over there (the head's line must still be as
+ * accepted), on the monitor's record. */
+static int mon_accept_head(struct monitor *mo, struct trex_err *err)
+{
+	uint64_t seq;
+	char hash[65];
+	if (!mo->o->accept_head)
+		return 0;
+	if (audit_parse_head(mo->o->accept_head, &seq, hash) < 0)
+		return trex_err_setx(err, -EINVAL, "--accept-audit-head: not SEQ:HASH");
+	json_t *f = json_pack("{s:I,s:s}", "signed_seq", (json_int_t)seq, "signed_hash", hash);
+	int r = f ? audit_append(&mo->log, "checkpoint_floor_reset", f, err) : -ENOMEM;
+	json_decref(f);
+	if (r < 0)
+		return err->code ? err->code : trex_err_setx(err, r, "out of memory");
+	mo->last_checkpoint = seq;
+	mo->last_jobs = mo->last_store_seq = 0;
+	snprintf(mo->last_hash, sizeof(mo->last_hash), "%s", seq ? hash : "");
+	return 0;
+}
+
 static int mon_start(struct monitor *mo, struct trex_err *err)
 {
 	mo->msg = trex_malloc(sizeof(*mo->msg));
@@ -709,13 +896,13 @@ static int mon_start(struct monitor *mo, struct trex_err *err)
 		return r;
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/monitor.log", mo->d.cfg->state_dir);
-	if (audit_open(p, &mo->log, err) < 0)
+	if (audit_open_scan(p, &mo->log, mon_last_checkpoint, mo, err) < 0)
 		return trex_err_prefix(err, "monitor log");
 	mo->log_open = 1;
 	json_t *f = json_pack("{s:s,s:i}", "key_id", mo->key_id, "service", (int)mo->o->service);
 	mon_audit(mo, "monitor_started", f);
 	json_decref(f);
-	return 0;
+	return mon_accept_head(mo, err);
 }
 
 int monitor_run(const struct monitor_opts *o)

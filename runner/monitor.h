@@ -24,6 +24,9 @@ struct monitor_opts {
 	gid_t service_gid;        /* (0: left root's) */
 	const char *socket;       /* removed once the service ended, or NULL */
 	int reload;               /* reload the configuration on SIGHUP (reload.c) */
+	/* trexd --accept-audit-head SEQ:HASH (the operator's, as root), or
+	 * NULL: the checkpoint floor starts over at that head */
+	const char *accept_head;
 };
 
 /* The signals the monitor takes through its signalfd; blocked in every

@@ -127,6 +127,7 @@ static int mon_parse_body(struct mon_reader *r, uint32_t type)
 	switch (type) {
 	case MON_HELLO:
 	case MON_TLS_FILES:
+	case MON_LISTEN:
 		break;
 	case MON_SPAWN_RUN:
 		if ((rc = mon_get_fixed(r, "job", 1, m->job, MON_JOB_ID_MAX)) < 0 ||

@@ -49,6 +49,8 @@ enum mon_type {
 	MON_EXITED,          /* (pid, exit status, signal): a sandbox ended */
 	MON_TLS_FILES,       /* service -> monitor (): OK () + 3 fds, the configured
 	                      * tls.cert, tls.key, tls.client_ca opened read-only */
+	MON_LISTEN,          /* service -> monitor (): OK () + 1 fd, the configured
+	                      * unix socket bound (once per run) */
 	MON_NTYPES
 };
 

@@ -131,6 +131,8 @@ static const char *const privdrop_allowed[] = {
 	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "eventfd2",
 	"accept4", "getsockopt", "setsockopt", "getsockname", "getpeername",
 	"sendmsg", "recvmsg", "sendto", "recvfrom", "shutdown", "poll", "ppoll",
+	/* the unix socket the monitor binds and hands over (MON_LISTEN) */
+	"listen",
 	/* a peer's uid to its name (http.c getpwuid_r): glibc's NSS asks
 	 * nscd, sssd or systemd-userdb over a unix socket it connects to */
 	"connect",

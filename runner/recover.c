@@ -28,6 +28,7 @@
 #include "bundle.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "jobargs.h"
 #include "log.h"
 #include "store.h"
 
@@ -64,8 +65,10 @@ int recover_lock(const struct config *c, struct trex_err *err)
 }
 
 /* 1 when pid is a trex-sandbox started by a trexd on this state folder:
- * argv[0] is the configured sandbox and an argument lies under
- * STATE/jobs/ (every sandbox trexd starts gets --code STATE/jobs/ID/...). */
+ * argv[0] is the configured sandbox and the folder its outputs go to,
+ * handed over open as fd JOBARGS_FD_OUTPUT (jobargs.h) and held by the
+ * supervisor until it ends, lies under STATE/jobs/ (or, as a trexd
+ * before the monitor passed folders open did, an argument does). */
 static int recover_is_ours(const struct config *c, pid_t pid, const char *jobs_prefix)
 {
 	char p[64];
@@ -88,7 +91,13 @@ static int recover_is_ours(const struct config *c, pid_t pid, const char *jobs_p
 	for (size_t i = strlen(buf) + 1; i < len; i += strlen(buf + i) + 1)
 		if (strncmp(buf + i, jobs_prefix, plen) == 0)
 			return 1;
-	return 0;
+	char link[PATH_MAX];
+	snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)pid, JOBARGS_FD_OUTPUT);
+	n = readlink(p, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	return strncmp(link, jobs_prefix, plen) == 0;
 }
 
 /* Gone, or a zombie nobody has reaped yet (its job is gone either way). */

@@ -14,7 +14,8 @@ enum {
 	OPT_DATA = 256, OPT_CODE, OPT_OUTPUT, OPT_RUNTIME, OPT_MEMORY, OPT_PIDS,
 	OPT_CPU, OPT_TIMEOUT, OPT_OUTPUT_MB, OPT_OUTPUT_FILES, OPT_PROFILE,
 	OPT_SECCOMP_FD, OPT_STATUS_FD, OPT_UID_RANGE, OPT_RO_BIND, OPT_ENV,
-	OPT_JOB_ID, OPT_CGROUP_PARENT, OPT_ROOTLESS, OPT_HELP,
+	OPT_JOB_ID, OPT_CGROUP_PARENT, OPT_CODE_FD, OPT_OUTPUT_FD, OPT_RO_BIND_FD, OPT_ROOTLESS,
+	OPT_HELP,
 };
 
 static const struct option sbx_options[] = {
@@ -36,6 +37,9 @@ static const struct option sbx_options[] = {
 	{ "env", required_argument, NULL, OPT_ENV },
 	{ "job-id", required_argument, NULL, OPT_JOB_ID },
 	{ "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
+	{ "code-fd", required_argument, NULL, OPT_CODE_FD },
+	{ "output-fd", required_argument, NULL, OPT_OUTPUT_FD },
+	{ "ro-bind-fd", required_argument, NULL, OPT_RO_BIND_FD },
 	{ "rootless", no_argument, NULL, OPT_ROOTLESS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -43,11 +47,13 @@ static const struct option sbx_options[] = {
 
 void sbx_args_usage(void)
 {
-	fputs("usage: trex-sandbox [--data DIR] [--code DIR] [--output DIR] [--runtime NAME]\n"
+	fputs("usage: trex-sandbox [--data DIR] [--code DIR | --code-fd FD]\n"
+	      "         [--output DIR | --output-fd FD] [--runtime NAME]\n"
 	      "         [--memory MB] [--pids N] [--cpu-seconds S] [--timeout S]\n"
 	      "         [--output-mb MB] [--output-files N]\n"
 	      "         [--seccomp-profile FILE | --seccomp-fd FD] [--status-fd FD]\n"
-	      "         [--uid-range BASE:COUNT] [--ro-bind SRC DEST]... [--env K=V]...\n"
+	      "         [--uid-range BASE:COUNT] [--ro-bind SRC DEST]...\n"
+	      "         [--ro-bind-fd FD DEST]... [--env K=V]...\n"
 	      "         [--job-id ID] [--cgroup-parent NAME] [--rootless] -- CMD [ARG...]\n",
 	      stderr);
 }
@@ -93,6 +99,18 @@ static int sbx_parse_fd(const char *opt, const char *s, int *fd, struct trex_err
 	return 0;
 }
 
+/* A folder handed over open (--code-fd, --output-fd, --ro-bind-fd):
+ * above the standard three, and never the status or seccomp fd. The
+ * caller (trexd's monitor) opened it without following a link, so the
+ * sandbox binds what was checked, not what a path names by now. */
+static int sbx_parse_dir_fd(const char *opt, const char *s, int *fd, struct trex_err *err)
+{
+	int rc = sbx_parse_fd(opt, s, fd, err);
+	if (rc == 0 && *fd <= 2)
+		rc = trex_err_setx(err, -EINVAL, "--%s must be above 2", opt);
+	return rc;
+}
+
 /* Absolute destination without "..", "." or "//" components, not one of
  * the paths the sandbox owns. */
 static int sbx_check_dest(const char *d, struct trex_err *err)
@@ -127,6 +145,7 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 		.memory_mb = 2048, .pids = 256, .cpu_seconds = 3600, .timeout = 3600,
 		.output_mb = 64, .output_files = 1000, .seccomp_fd = -1, .status_fd = -1,
 		.uid_base = 200000, .uid_count = 10000, .cgroup_parent = "trex",
+		.code_fd = -1, .output_fd = -1, .code_tree = -1,
 	};
 	bool seen[OPT_HELP + 1] = { false };
 	int c;
@@ -139,7 +158,7 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 					     argv[optind - 1]);
 		if (c == OPT_HELP)
 			return trex_err_setx(err, -EINVAL, "help requested");
-		if (c != OPT_RO_BIND && c != OPT_ENV) {
+		if (c != OPT_RO_BIND && c != OPT_RO_BIND_FD && c != OPT_ENV) {
 			if (seen[c])
 				return trex_err_setx(err, -EINVAL, "option '%s' given twice",
 						     argv[optind - 1]);
@@ -204,21 +223,30 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 			break;
 		}
 		case OPT_RO_BIND:
+		case OPT_RO_BIND_FD: {
+			const char *opt = c == OPT_RO_BIND ? "--ro-bind" : "--ro-bind-fd";
 			if (optind >= argc)
-				return trex_err_setx(err, -EINVAL, "--ro-bind needs SRC and DEST");
+				return trex_err_setx(err, -EINVAL, "%s needs %s and DEST", opt,
+						     c == OPT_RO_BIND ? "SRC" : "FD");
 			if (cfg->nbinds == SBX_MAX_BINDS)
-				return trex_err_setx(err, -EINVAL, "too many --ro-bind (max %d)", SBX_MAX_BINDS);
+				return trex_err_setx(err, -EINVAL, "too many --ro-bind and --ro-bind-fd (max %d)",
+						     SBX_MAX_BINDS);
+			struct sbx_bind *b = &cfg->binds[cfg->nbinds];
+			*b = (struct sbx_bind){ .fd = -1, .tree = -1, .dest = argv[optind] };
 			rc = sbx_check_dest(argv[optind], err);
-			if (rc == 0 && optarg[0] != '/')
-				rc = trex_err_setx(err, -EINVAL, "--ro-bind: source '%s' must be absolute", optarg);
+			if (rc == 0 && c == OPT_RO_BIND) {
+				b->src = optarg;
+				if (optarg[0] != '/')
+					rc = trex_err_setx(err, -EINVAL, "--ro-bind: source '%s' must be absolute", optarg);
+			} else if (rc == 0)
+				rc = sbx_parse_dir_fd("ro-bind-fd", optarg, &b->fd, err);
 			for (unsigned i = 0; rc == 0 && i < cfg->nbinds; i++)
 				if (!strcmp(cfg->binds[i].dest, argv[optind]))
-					rc = trex_err_setx(err, -EINVAL, "--ro-bind: destination '%s' twice", argv[optind]);
-			cfg->binds[cfg->nbinds].src = optarg;
-			cfg->binds[cfg->nbinds].dest = argv[optind];
+					rc = trex_err_setx(err, -EINVAL, "%s: destination '%s' twice", opt, argv[optind]);
 			cfg->nbinds++;
 			optind++;
 			break;
+		}
 		case OPT_ENV: {
 			const char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg)
@@ -235,6 +263,12 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 			cfg->env[cfg->nenv++] = optarg;
 			break;
 		}
+		case OPT_CODE_FD:
+			rc = sbx_parse_dir_fd("code-fd", optarg, &cfg->code_fd, err);
+			break;
+		case OPT_OUTPUT_FD:
+			rc = sbx_parse_dir_fd("output-fd", optarg, &cfg->output_fd, err);
+			break;
 		case OPT_JOB_ID:
 			if (!sbx_name_valid(optarg))
 				return trex_err_setx(err, -EINVAL, "--job-id: '%s' must be 1-64 of [A-Za-z0-9_.-]", optarg);
@@ -252,6 +286,22 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 	}
 	if (cfg->seccomp_profile && cfg->seccomp_fd >= 0)
 		return trex_err_setx(err, -EINVAL, "--seccomp-profile and --seccomp-fd exclude each other");
+	if (cfg->code && cfg->code_fd >= 0)
+		return trex_err_setx(err, -EINVAL, "--code and --code-fd exclude each other");
+	if (cfg->output && cfg->output_fd >= 0)
+		return trex_err_setx(err, -EINVAL, "--output and --output-fd exclude each other");
+	cfg->has_code = cfg->code || cfg->code_fd >= 0;
+	/* one open folder, one use: the status and seccomp fds are read
+	 * or written as such, and a folder bound twice is a mistake */
+	int used[SBX_MAX_BINDS + 4] = { cfg->status_fd, cfg->seccomp_fd, cfg->code_fd,
+					cfg->output_fd };
+	unsigned n_used = 4;
+	for (unsigned i = 0; i < cfg->nbinds; i++)
+		used[n_used++] = cfg->binds[i].fd;
+	for (unsigned i = 0; i < n_used; i++)
+		for (unsigned j = i + 1; j < n_used; j++)
+			if (used[i] >= 0 && used[i] == used[j])
+				return trex_err_setx(err, -EINVAL, "fd %d given for two options", used[i]);
 	if (optind < 1 || strcmp(argv[optind - 1], "--") != 0)
 		return trex_err_setx(err, -EINVAL, "missing '--' before the command");
 	if (optind >= argc || argv[optind][0] == '\0')

@@ -29,6 +29,34 @@
 
 #define SBX_SOCK_FD 3
 
+static int sbx_int_cmp(const void *x, const void *y)
+{
+	int a = *(const int *)x, b = *(const int *)y;
+	return (a > b) - (a < b);
+}
+
+/* Close every fd above SBX_SOCK_FD but cfg's detached trees (at most
+ * 1 + SBX_MAX_BINDS, wherever the supervisor got them). */
+static int sbx_child_close_but_trees(const struct sbx_config *cfg)
+{
+	int keep[SBX_MAX_BINDS + 2];
+	unsigned n = 0;
+	keep[n++] = SBX_SOCK_FD;
+	if (cfg->code_tree > SBX_SOCK_FD)
+		keep[n++] = cfg->code_tree;
+	for (unsigned i = 0; i < cfg->nbinds; i++)
+		if (cfg->binds[i].tree > SBX_SOCK_FD)
+			keep[n++] = cfg->binds[i].tree;
+	qsort(keep, n, sizeof(keep[0]), sbx_int_cmp);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned from = (unsigned)keep[i] + 1;
+		unsigned to = i + 1 < n ? (unsigned)keep[i + 1] - 1 : ~0U;
+		if (from <= to && close_range(from, to, 0) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 __attribute__((noreturn)) static void sbx_child_fail(int sock, const char *stage,
 						      const struct trex_err *err)
 {
@@ -116,7 +144,7 @@ __attribute__((noreturn)) static void sbx_job_exec(const struct sbx_child_args *
 	if (sbx_limits_apply(cfg, a->no_memcg, &err) < 0)
 		goto fail;
 	stage = "cwd";
-	if (chdir(cfg->code ? "/job" : "/") < 0) {
+	if (chdir(cfg->has_code ? "/job" : "/") < 0) {
 		trex_err_set(&err, -errno, "chdir");
 		goto fail;
 	}
@@ -222,12 +250,14 @@ void sbx_child_main(const struct sbx_child_args *a)
 	/* the supervisor dies -> the job dies */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
-	/* keep only stdio and the socket (at fd 3): status pipe, uid lock,
-	 * cgroup and output dirs of the supervisor must not reach the job */
+	/* keep only stdio, the socket (at fd 3) and the detached trees of
+	 * the folders handed over open (closed once attached, below):
+	 * status pipe, uid lock, cgroup and output dirs of the supervisor
+	 * must not reach the job */
 	if (a->sock != SBX_SOCK_FD && dup2(a->sock, SBX_SOCK_FD) < 0)
 		_exit(SBX_EXIT_SETUP);
 	fcntl(SBX_SOCK_FD, F_SETFD, FD_CLOEXEC);
-	if (close_range(SBX_SOCK_FD + 1, ~0U, 0) < 0)
+	if (sbx_child_close_but_trees(a->cfg) < 0)
 		_exit(SBX_EXIT_SETUP);
 	int sock = SBX_SOCK_FD;
 
@@ -271,6 +301,7 @@ void sbx_child_main(const struct sbx_child_args *a)
 				       .before_pivot = sbx_child_join_cgroups, .ctx = (void *)a };
 	if (sbx_mounts_setup(&plan, &stage, &err) < 0)
 		sbx_child_fail(sock, stage, &err);
+	sbx_mounts_close_trees((struct sbx_config *)a->cfg);
 
 	/* the tmpfs behind /output outlives this mount namespace through
 	 * this fd, so the supervisor collects after every job process died */

@@ -357,12 +357,27 @@ int sbx_output_dir_open(const char *path, struct trex_err *err)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return trex_err_set(err, -errno, "open --output %s", path);
-	int dfd = dup(fd);
+	int r = sbx_output_dir_check(fd, err);
+	return r < 0 ? trex_err_prefix(err, "--output %s", path) : TREX_TAKE_FD(fd);
+}
+
+int sbx_output_dir_check(int fd, struct trex_err *err)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return trex_err_set(err, -errno, "stat");
+	if (!S_ISDIR(st.st_mode))
+		return trex_err_setx(err, -ENOTDIR, "not a folder");
+	/* a folder opened O_PATH cannot be read or written through */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_PATH))
+		return trex_err_setx(err, -EBADF, "not open for reading");
+	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	if (!d) {
 		if (dfd >= 0)
 			close(dfd);
-		return trex_err_set(err, -errno, "read --output %s", path);
+		return trex_err_set(err, -errno, "read");
 	}
 	struct dirent *de;
 	int n = 0;
@@ -371,6 +386,6 @@ int sbx_output_dir_open(const char *path, struct trex_err *err)
 			n++;
 	closedir(d);
 	if (n)
-		return trex_err_setx(err, -ENOTEMPTY, "--output %s is not empty", path);
-	return TREX_TAKE_FD(fd);
+		return trex_err_setx(err, -ENOTEMPTY, "not empty");
+	return 0;
 }

@@ -46,6 +46,9 @@ int sbx_collect(int src_root, int dst_root, uid_t walker_uid,
 bool sbx_collect_name_ok(const char *name);
 /* Open --output: must be an existing empty directory (not a symlink). */
 int sbx_output_dir_open(const char *path, struct trex_err *err);
+/* The same checks on a folder handed over open (--output-fd): a folder,
+ * open for reading, empty. 0 or -errno. */
+int sbx_output_dir_check(int fd, struct trex_err *err);
 
 /* The walker -> copier protocol: fixed-size messages on a SOCK_SEQPACKET
  * pair (msg.c), in walk order. Names are single components. */

@@ -161,6 +161,16 @@ int main(int argc, char **argv)
 		trex_err_set(&err, -errno, "--status-fd %d", status_fd);
 		return sbx_setup_failed(-1, "args", &err);
 	}
+	/* folders handed over open reach no process but this one: the
+	 * job's side closes every fd anyway, this says so at the source */
+	int dir_fds[SBX_MAX_BINDS + 2] = { cfg.code_fd, cfg.output_fd };
+	for (unsigned i = 0; i < cfg.nbinds; i++)
+		dir_fds[2 + i] = cfg.binds[i].fd;
+	for (unsigned i = 0; i < cfg.nbinds + 2; i++)
+		if (dir_fds[i] >= 0 && fcntl(dir_fds[i], F_SETFD, FD_CLOEXEC) < 0) {
+			trex_err_set(&err, -errno, "fd %d", dir_fds[i]);
+			return sbx_setup_failed(status_fd, "args", &err);
+		}
 
 	/* Everything taken from here on is given back on the one path at
 	 * the end (done:), whichever stage fails: the output dir, the uid
@@ -202,6 +212,19 @@ int main(int argc, char **argv)
 		goto failed;
 	stage = "output_dir";
 	if (cfg.output && (out_dir = sbx_output_dir_open(cfg.output, &err)) < 0)
+		goto failed;
+	if (cfg.output_fd >= 0) {
+		if (sbx_output_dir_check(cfg.output_fd, &err) < 0) {
+			trex_err_prefix(&err, "--output-fd %d", cfg.output_fd);
+			goto failed;
+		}
+		out_dir = cfg.output_fd;
+		cfg.output_fd = -1;
+	}
+	/* what was handed over open is bound as it is, never looked up by
+	 * a path again (docs/DESIGN.md "The monitor's interface") */
+	stage = "bind_fds";
+	if (sbx_mounts_open_trees(&cfg, &err) < 0)
 		goto failed;
 	stage = "uid";
 	if (cfg.rootless)
@@ -309,6 +332,7 @@ done:
 		close(run.output_fd);
 	if (out_dir >= 0)
 		close(out_dir);
+	sbx_mounts_close_trees(&cfg);
 	sbx_cgroup_destroy(&cg);
 	sbx_uid_release(&lease);
 	return rc;

@@ -53,6 +53,65 @@ static int sbx_bind(const char *src, const char *dst, uint64_t attrs, struct tre
 	return 0;
 }
 
+/* Attach a detached tree (sbx_mounts_open_trees: attributes set there)
+ * onto dst, which must exist. */
+static int sbx_attach(int tree, const char *dst, const char *what, struct trex_err *err)
+{
+	if (move_mount(tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return trex_err_set(err, -errno, "attach %s", what);
+	return 0;
+}
+
+/* fd's folder (or file), copied as a detached mount with attrs and no
+ * propagation to or from the host's mount it came from */
+static int sbx_open_tree(int fd, uint64_t attrs, const char *what, struct trex_err *err)
+{
+	_cleanup_close_ int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						      AT_EMPTY_PATH);
+	if (tree < 0)
+		return trex_err_set(err, -errno, "copy the mount of %s", what);
+	struct mount_attr attr = { .attr_set = attrs, .propagation = MS_PRIVATE };
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return trex_err_set(err, -errno, "set read-only flags on %s", what);
+	return TREX_TAKE_FD(tree);
+}
+
+int sbx_mounts_open_trees(struct sbx_config *cfg, struct trex_err *err)
+{
+	if (cfg->code_fd >= 0) {
+		int t = sbx_open_tree(cfg->code_fd, SBX_RO_NOEXEC, "--code-fd", err);
+		if (t < 0)
+			return t;
+		cfg->code_tree = t;
+		close(cfg->code_fd);
+		cfg->code_fd = -1;
+	}
+	for (unsigned i = 0; i < cfg->nbinds; i++) {
+		struct sbx_bind *b = &cfg->binds[i];
+		if (b->fd < 0)
+			continue;
+		int t = sbx_open_tree(b->fd, SBX_RO_EXEC, "--ro-bind-fd", err);
+		if (t < 0)
+			return t;
+		b->tree = t;
+		close(b->fd);
+		b->fd = -1;
+	}
+	return 0;
+}
+
+void sbx_mounts_close_trees(struct sbx_config *cfg)
+{
+	if (cfg->code_tree >= 0)
+		close(cfg->code_tree);
+	cfg->code_tree = -1;
+	for (unsigned i = 0; i < cfg->nbinds; i++)
+		if (cfg->binds[i].tree >= 0) {
+			close(cfg->binds[i].tree);
+			cfg->binds[i].tree = -1;
+		}
+}
+
 static int sbx_tmpfs(const char *dst, unsigned long flags, const char *opts,
 		     struct trex_err *err)
 {
@@ -340,11 +399,12 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 		    (rc = sbx_bind(cfg->data, path, SBX_RO_NOEXEC, err)) < 0)
 			return rc;
 	}
-	if (cfg->code) {
+	if (cfg->has_code) {
 		*stage = "mount_code";
 		if ((rc = sbx_make_mountpoint(root, "job", true, err)) < 0 ||
 		    (rc = sbx_path(path, sizeof(path), root, "job", err)) < 0 ||
-		    (rc = sbx_bind(cfg->code, path, SBX_RO_NOEXEC, err)) < 0)
+		    (rc = cfg->code ? sbx_bind(cfg->code, path, SBX_RO_NOEXEC, err)
+				    : sbx_attach(cfg->code_tree, path, "--code-fd", err)) < 0)
 			return rc;
 	}
 
@@ -391,12 +451,15 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 
 	*stage = "mount_ro_bind";
 	for (unsigned i = 0; i < cfg->nbinds; i++) {
+		const struct sbx_bind *b = &cfg->binds[i];
 		struct stat st;
-		if (stat(cfg->binds[i].src, &st) < 0)
-			return trex_err_set(err, -errno, "--ro-bind %s", cfg->binds[i].src);
-		if ((rc = sbx_make_mountpoint(root, cfg->binds[i].dest, S_ISDIR(st.st_mode), err)) < 0 ||
-		    (rc = sbx_path(path, sizeof(path), root, cfg->binds[i].dest, err)) < 0 ||
-		    (rc = sbx_bind(cfg->binds[i].src, path, SBX_RO_EXEC, err)) < 0)
+		if (b->src ? stat(b->src, &st) < 0 : fstat(b->tree, &st) < 0)
+			return b->src ? trex_err_set(err, -errno, "--ro-bind %s", b->src)
+				      : trex_err_set(err, -errno, "--ro-bind-fd to %s", b->dest);
+		if ((rc = sbx_make_mountpoint(root, b->dest, S_ISDIR(st.st_mode), err)) < 0 ||
+		    (rc = sbx_path(path, sizeof(path), root, b->dest, err)) < 0 ||
+		    (rc = b->src ? sbx_bind(b->src, path, SBX_RO_EXEC, err)
+				 : sbx_attach(b->tree, path, "--ro-bind-fd", err)) < 0)
 			return rc;
 	}
 

@@ -60,15 +60,23 @@
 #define SBX_EXIT_SETUP 125
 #define SBX_RUN_DIR "/run/trex"
 
+/* --ro-bind SRC DEST (src set, fd -1) or --ro-bind-fd FD DEST (src
+ * NULL); tree: the detached copy of FD's folder (sbx_mounts_open_trees) */
 struct sbx_bind {
 	const char *src;
 	const char *dest;
+	int fd;
+	int tree;
 };
 
 struct sbx_config {
 	const char *data;
 	const char *code;
 	const char *output;
+	int code_fd;   /* --code-fd, or -1 */
+	int output_fd; /* --output-fd, or -1 */
+	int code_tree; /* the detached copy of code_fd's folder, or -1 */
+	bool has_code; /* --code or --code-fd: /job exists and is the cwd */
 	const char *runtime;
 	uint64_t memory_mb;
 	uint64_t pids;
@@ -141,6 +149,14 @@ struct sbx_mount_plan {
 };
 int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 		     struct trex_err *err);
+/* In the supervisor, before the clone: a detached read-only copy
+ * (open_tree) of each folder handed over as an fd (--code-fd,
+ * --ro-bind-fd), which the child attaches (move_mount) in its own mount
+ * namespace; a bind from the fd's path there is refused by the kernel
+ * (the fd's mount is of the host's namespace). The fds themselves are
+ * closed: nothing but the copies stays. */
+int sbx_mounts_open_trees(struct sbx_config *cfg, struct trex_err *err);
+void sbx_mounts_close_trees(struct sbx_config *cfg);
 
 /* procview.c: the job-sized files bound over host-wide /proc figures:
  * /proc/sbx_procview_files[i] is bound from the /dev/.mask directory's

@@ -164,6 +164,18 @@ api_wait_as() { api_until_terminal api_as "$2" GET "/v1/jobs/$1"; }
 # trexd_needs WHAT...: skips the whole suite (TAP plan 1..0) unless each is
 # there: root, sandbox ($BIN/trex-sandbox), check ($BIN/trex-check),
 # setpriv, sqlite3.
+# trexd_sandboxes [ID]: the trex-sandbox supervisors of this state folder
+# (of job ID only, when given). trexd hands a sandbox its job folders
+# open, never by path (docs/DESIGN.md): its output folder is fd 6, which
+# the supervisor holds until it ends (runner/recover.c finds them so too)
+trexd_sandboxes() {
+	for _p in $(pgrep -f "^$BIN/trex-sandbox " 2>/dev/null); do
+		case "$(readlink "/proc/$_p/fd/6" 2>/dev/null)" in
+		"$T/state/jobs/${1:-}"*) echo "$_p" ;;
+		esac
+	done
+}
+
 trexd_needs() {
 	local w
 	for w in "$@"; do

@@ -12,6 +12,7 @@
  * Prints the median and p90 of each, in microseconds. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,25 +170,37 @@ int main(int argc, char **argv)
 	const struct runtime *rt = config_runtime(&cfg, "shell");
 	struct limits l = { 512, 60, 60, 64, 10 };
 	json_t *jcmd = json_pack("[s]", "true");
-	snprintf(p, sizeof(p), "%s/state/jobs/%s", dir, JOB);
+	/* the folders on the fds the monitor would pass them on */
+	char code[PATH_MAX], stage[PATH_MAX];
+	snprintf(code, sizeof(code), "%s/state/jobs/%s/code", dir, JOB);
+	snprintf(stage, sizeof(stage), "%s/state/jobs/%s/stage", dir, JOB);
 	struct jobargs a = { 0 };
-	jobargs_run(&a, &cfg, ds, rt, &l, p, JOB, jcmd, 0);
+	jobargs_run(&a, &cfg, ds, rt, &l, NULL, JOB, jcmd, 0);
 	uv_loop_t *loop = uv_default_loop();
 	for (int i = 0; i < n; i++) {
 		int rd[3], wr[3];
 		pipes3(rd, wr);
-		uv_stdio_container_t stdio[4];
+		uv_stdio_container_t stdio[JOBARGS_FD_OUTPUT + 1];
 		stdio[0].flags = UV_IGNORE;
 		for (int k = 0; k < 3; k++) {
 			stdio[k + 1].flags = UV_INHERIT_FD;
 			stdio[k + 1].data.fd = wr[k];
 		}
+		int cfd = open(code, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int sfd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cfd < 0 || sfd < 0)
+			return 1;
+		stdio[JOBARGS_FD_SECCOMP].flags = UV_IGNORE;
+		stdio[JOBARGS_FD_CODE].flags = UV_INHERIT_FD;
+		stdio[JOBARGS_FD_CODE].data.fd = cfd;
+		stdio[JOBARGS_FD_OUTPUT].flags = UV_INHERIT_FD;
+		stdio[JOBARGS_FD_OUTPUT].data.fd = sfd;
 		uv_process_options_t opt = { 0 };
 		opt.file = a.v[0];
 		opt.args = a.v;
 		opt.exit_cb = on_exit_cb;
 		opt.stdio = stdio;
-		opt.stdio_count = 4;
+		opt.stdio_count = JOBARGS_FD_OUTPUT + 1;
 		uv_process_t proc;
 		exited = 0;
 		double t0 = now_us();
@@ -195,6 +208,8 @@ int main(int argc, char **argv)
 			return 1;
 		for (int k = 0; k < 3; k++)
 			close(wr[k]);
+		close(cfd);
+		close(sfd);
 		while (!exited)
 			uv_run(loop, UV_RUN_ONCE);
 		v[i] = now_us() - t0;

@@ -35,7 +35,7 @@ config() {
 }
 
 # trex-sandbox processes working for this state folder
-sandboxes() { pgrep -f "^$BIN/trex-sandbox .*$T/state/jobs/" 2>/dev/null; }
+sandboxes() { trexd_sandboxes; }
 # processes running as one of this test's job uids
 job_uids() { ps -e -o uid= | awk -v b=$UIDBASE -v c=$UIDCOUNT '$1 >= b && $1 < b + c' | wc -l; }
 
@@ -120,10 +120,14 @@ check "restart: recovery is logged" grep -q "job_recovered job=$ONE was=running 
 api_get "/v1/jobs/$ONE" >/dev/null
 case "$(api_field state)" in queued | running) ok "requeue: the job is queued again" ;;
 *) not_ok "requeue: the job is queued again" "state $(api_field state)" ;; esac
-check "requeue: the job runs again in a new sandbox" sh -c '
-	i=0; while [ $i -lt 200 ]; do
-		for p in $(pgrep -f "^'"$BIN"'/trex-sandbox .*'"$T/state/jobs/$ONE"'"); do [ "$p" -gt '"$PID"' ] && exit 0; done
-		sleep 0.05; i=$((i + 1)); done; exit 1'
+found=
+i=0
+while [ $i -lt 200 ] && [ -z "$found" ]; do
+	for p in $(trexd_sandboxes "$ONE"); do [ "$p" -gt "$PID" ] && found=$p; done
+	sleep 0.05
+	i=$((i + 1))
+done
+check "requeue: the job runs again in a new sandbox" test -n "$found"
 i=0
 while [ $i -lt 200 ] && [ "$(db "SELECT state FROM jobs WHERE id = '$ONE'")" != running ]; do sleep 0.05; i=$((i + 1)); done
 trexd_kill

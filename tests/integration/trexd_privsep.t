@@ -30,7 +30,7 @@ DS2="\"other\": {\"path\": \"$T/data2\", \"id_columns\": []}"
 config "$DS1"
 
 # the trex-sandbox processes of this state folder, and their parents
-sandboxes() { pgrep -f "^$BIN/trex-sandbox .*$T/state/jobs/" 2>/dev/null; }
+sandboxes() { trexd_sandboxes; }
 ppid_of() { awk '/^PPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 # the service: trexd's one trexd child
 service_of() { pgrep -P "$1" -x trexd 2>/dev/null | head -1; }
@@ -129,10 +129,20 @@ ID=$(api_submit P synth shell '["sleep","30"]' '[]')
 check "another job runs" wait_running "$ID"
 trexd_kill
 check "the service dies with the monitor" wait_gone "$SVC"
+# start-up's work on the state folder runs as the service user, not as
+# root (docs/DESIGN.md "Start, stop, crash"): recovery's removals cannot
+# empty a folder of the interrupted job that the service user may not
+# write, as root's (CAP_DAC_OVERRIDE) did
+RO=$T/state/jobs/$ID/stage/ro
+mkdir -p "$RO" && : >"$RO/f" && : >"$RO/../gone" && chown -R "$SU:$SG" "$RO" "$RO/../gone" &&
+	chmod 500 "$RO"
 check "restart after the monitor's death" trexd_start
 check "... its orphaned sandbox was ended" test -z "$(sandboxes)"
 api_get "/v1/jobs/$ID" >/dev/null
 expect_eq "that job is recovered too" failed "$(api_field state)"
+check "recovery ran as the service user (a folder it may not write keeps its file)" test -e "$RO/f"
+check "... while what it may remove is gone" test ! -e "$RO/../gone"
+chmod 700 "$RO"
 
 # SIGHUP reaches both: a dataset added by a reload runs
 ID=$(api_submit P other shell '["true"]' '[]')

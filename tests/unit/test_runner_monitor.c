@@ -13,11 +13,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,8 +33,9 @@
 #include "tests/unit/tconfig.h"
 
 #define JOB "20261207T120000-0123456789ab"
+#define RACE_JOB "20261207T120000-cccccccccccc"
 
-static char dir[64], state[128];
+static char dir[64], state[128], sandbox[PATH_MAX];
 static struct config cfg;
 static int sock = -1;
 static pid_t mon = -1;
@@ -48,6 +51,28 @@ static void put_file(const char *path, const char *text)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
+}
+
+/* the real monitor, in a child, on the socketpair `sock` */
+static void start_monitor(void)
+{
+	int sp[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
+	int big = 1 << 20;
+	setsockopt(sp[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	mon = fork();
+	assert_true(mon >= 0);
+	if (mon == 0) {
+		close(sp[1]);
+		sigset_t set;
+		monitor_sigset(&set);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		struct monitor_opts o = { .cfg = &cfg, .seccomp_fd = -1, .sock = sp[0], .events = -1,
+					  .service = -1 };
+		_exit(monitor_run(&o));
+	}
+	close(sp[0]);
+	sock = sp[1];
 }
 
 static int setup(void **st)
@@ -71,34 +96,31 @@ static int setup(void **st)
 	}
 	snprintf(p, sizeof(p), "%s/release", state);
 	mkdir(p, 0755);
+	/* the real trex-sandbox of this build, behind a wrapper that plays
+	 * a service racing links into a job folder (test_spawn_race) */
+	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+	snprintf(p, sizeof(p), "%s/trex-sandbox", build);
+	if (!realpath(p, sandbox))
+		sandbox[0] = '\0';
 	snprintf(text, sizeof(text),
-		 "{\"state_dir\": \"%s\", \"socket\": \"%s/s.sock\",\n"
+		 "#!/bin/sh\n"
+		 "J=%s/jobs/%s\n"
+		 "[ -d $J ] && mv $J $J.checked && ln -s %s/X $J\n"
+		 "exec %s \"$@\"\n",
+		 state, RACE_JOB, dir, sandbox[0] ? sandbox : "/nonexistent");
+	snprintf(p, sizeof(p), "%s/wrap", dir);
+	put_file(p, text);
+	chmod(p, 0755);
+	snprintf(text, sizeof(text),
+		 "{\"state_dir\": \"%s\", \"socket\": \"%s/s.sock\", \"sandbox\": \"%s/wrap\",\n"
 		 " \"limits\": {\"max\": {\"memory_mb\": 1024}},\n"
 		 " \"datasets\": {\"synth\": {\"path\": \"%s/data\", \"id_columns\": []}}}\n",
-		 state, dir, dir);
+		 state, dir, dir, dir);
 	if (tconfig_parse(&cfg, "trexd.json", text, 0, msg) < 0) {
 		fprintf(stderr, "config: %s\n", msg);
 		return -1;
 	}
-	int sp[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		return -1;
-	int big = 1 << 20;
-	setsockopt(sp[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	mon = fork();
-	if (mon < 0)
-		return -1;
-	if (mon == 0) {
-		close(sp[1]);
-		sigset_t set;
-		monitor_sigset(&set);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		struct monitor_opts o = { .cfg = &cfg, .seccomp_fd = -1, .sock = sp[0], .events = -1,
-					  .service = -1 };
-		_exit(monitor_run(&o));
-	}
-	close(sp[0]);
-	sock = sp[1];
+	start_monitor();
 	buf = malloc(MON_MSG_MAX + 4096);
 	reply = malloc(sizeof(*reply));
 	return buf && reply ? 0 : -1;
@@ -167,6 +189,41 @@ static void test_hello(void **st)
 	assert_null(strstr(reply->text2, "PRIVATE"));
 	struct trex_err err = { 0 };
 	assert_int_equal(trex_key_parse_public(reply->text2, reply->text2_len, &pub, &err), 0);
+}
+
+/* The unix socket: bound by the monitor at the configured path with
+ * socket_mode, handed over as an fd, once per run */
+static void test_listen(void **st)
+{
+	struct mon_writer w;
+	mon_begin(&w, buf, MON_LISTEN);
+	int n = mon_end(&w), fds[MON_NFDS], n_fds = 0;
+	assert_int_equal(mon_send(sock, buf, (size_t)n, NULL, 0), 0);
+	n = mon_recv(sock, buf, fds, &n_fds);
+	assert_true(n > 0);
+	struct trex_err err = { 0 };
+	assert_int_equal(mon_parse(buf, (size_t)n, reply, &err), 0);
+	assert_int_equal(reply->type, MON_OK);
+	assert_int_equal(n_fds, 1);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/s.sock", dir);
+	struct stat sb;
+	assert_int_equal(lstat(p, &sb), 0);
+	assert_true(S_ISSOCK(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, cfg.socket_mode);
+	/* the fd is that socket: a client reaches it once it listens */
+	assert_int_equal(listen(fds[0], 4), 0);
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(c);
+	close(fds[0]);
+	/* a second time: refused, the running server keeps its socket */
+	mon_begin(&w, buf, MON_LISTEN);
+	assert_int_equal(call_w(&w, NULL, 0), -EPERM);
+	assert_non_null(strstr(reply->text, "listen"));
+	assert_int_equal(lstat(p, &sb), 0);
 }
 
 static void test_malformed(void **st)
@@ -353,6 +410,82 @@ static void test_check_out_of_policy(void **st)
 	assert_int_equal(spawn_check(1u << 30, "", 0, "t.csv"), -EPERM);
 }
 
+/* A job folder the monitor checked, swapped for a link to a folder of
+ * the service's making after the check (the wrapper in front of
+ * trex-sandbox does it, deterministically, between the monitor's openat2
+ * and the sandbox's mounts): the job still gets the code/ that was
+ * checked as /job, and its outputs still land in the stage/ that was
+ * checked, not where the link points (docs/DESIGN.md "The monitor's
+ * interface"). */
+static void test_spawn_race(void **st)
+{
+	if (!sandbox[0] || getuid() != 0)
+		skip();
+	char p[PATH_MAX], q[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/jobs/%s", state, RACE_JOB);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/jobs/%s/code", state, RACE_JOB);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/jobs/%s/code/m", state, RACE_JOB);
+	put_file(p, "checked\n");
+	snprintf(p, sizeof(p), "%s/jobs/%s/stage", state, RACE_JOB);
+	assert_int_equal(mkdir(p, 0755), 0);
+	/* where the service's link points: a job folder of its making */
+	snprintf(p, sizeof(p), "%s/X", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/X/code", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/X/code/m", dir);
+	put_file(p, "raced\n");
+	snprintf(p, sizeof(p), "%s/X/stage", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	/* the job's folders must be reachable by the job's uid */
+	chmod(dir, 0755);
+	chmod(state, 0755);
+	snprintf(p, sizeof(p), "%s/jobs", state);
+	chmod(p, 0755);
+
+	struct mon_writer w;
+	mon_begin(&w, buf, MON_SPAWN_RUN);
+	mon_put_str(&w, RACE_JOB, strlen(RACE_JOB));
+	mon_put_str(&w, "synth", 5);
+	mon_put_str(&w, "shell", 5);
+	uint64_t lim[MON_NLIMITS] = { 256, 10, 20, 16, 1 };
+	for (int i = 0; i < MON_NLIMITS; i++)
+		mon_put_u64(&w, lim[i]);
+	/* m in the cwd: /job, the folder handed over */
+	const char *cmd[] = { "sh", "-c", "cat m; echo out > /output/o" };
+	mon_put_list(&w, cmd, 3);
+	int fds[3], keep[3];
+	pipes(fds, keep);
+	int r = call_w(&w, fds, 3);
+	close3(fds);
+	assert_int_equal(r, 0);
+	/* the job's stdout and the status record, until the sandbox ended */
+	char out[256] = "", status[4096] = "";
+	ssize_t n, got = 0;
+	while (got < (ssize_t)sizeof(out) - 1 &&
+	       (n = read(keep[0], out + got, sizeof(out) - 1 - (size_t)got)) > 0)
+		got += n;
+	out[got] = '\0';
+	got = 0;
+	while (got < (ssize_t)sizeof(status) - 1 &&
+	       (n = read(keep[2], status + got, sizeof(status) - 1 - (size_t)got)) > 0)
+		got += n;
+	status[got] = '\0';
+	close3(keep);
+	if (!strstr(status, "result=exit\n"))
+		fail_msg("the sandbox: %s", status);
+	assert_string_equal(out, "checked\n");
+	/* the output is in the stage/ that was checked, none where the link
+	 * pointed */
+	snprintf(p, sizeof(p), "%s/jobs/%s.checked/stage/o", state, RACE_JOB);
+	snprintf(q, sizeof(q), "%s/X/stage/o", dir);
+	struct stat sb;
+	assert_int_equal(lstat(q, &sb), -1);
+	assert_int_equal(lstat(p, &sb), 0);
+}
+
 static void test_kill_out_of_policy(void **st)
 {
 	struct mon_writer w;
@@ -406,6 +539,22 @@ static void test_sign_checkpoint(void **st)
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, &sig), 0);
 	assert_int_equal(trex_verify(pub, text, strlen(text), sig, &err), 0);
 	free(sig);
+	/* the service's counts never go back from the last signed ones, and
+	 * no store holds more jobs than its largest job seq */
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%s jobs=1 store_seq=3", h10);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "jobs or store_seq is below"));
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%s jobs=2 store_seq=2", h10);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "jobs or store_seq is below"));
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%s jobs=5 store_seq=4", h10);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "jobs is above store_seq"));
+	/* the same counts again, or more: signed */
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%s jobs=2 store_seq=3", h10);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), 0);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=10 hash=%s jobs=4 store_seq=7", h10);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), 0);
 	/* a hash the log's line does not have */
 	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%064d", 0);
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
@@ -415,6 +564,9 @@ static void test_sign_checkpoint(void **st)
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
 	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s", h12);
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), 0);
+	/* a checkpoint without counts does not lower the floor */
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s jobs=3 store_seq=7", h12);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
 	/* anything but a checkpoint text */
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, "I owe you 100 pounds", NULL), -EPERM);
 	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s jobs=2 store_seq=3 ", h12);
@@ -435,6 +587,10 @@ static void test_sign_checkpoint(void **st)
 	memcpy(h13, log.prev, sizeof(h13));
 	audit_close(&log);
 	assert_int_equal(audit_verify(alt, &res, &err), 0);
+	/* the true log stays at hand for test_checkpoint_floor_persists */
+	char orig[256];
+	snprintf(orig, sizeof(orig), "%s/audit.orig", state);
+	assert_int_equal(link(p, orig), 0);
 	assert_int_equal(rename(alt, p), 0);
 	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=13 hash=%s", h13);
 	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
@@ -501,6 +657,7 @@ static void test_sign_release(void **st)
 
 struct count {
 	int refused;
+	int signed_checkpoints;
 };
 
 static int count_line(void *arg, uint64_t seq, const char *text, size_t len, const char *hash,
@@ -510,6 +667,8 @@ static int count_line(void *arg, uint64_t seq, const char *text, size_t len, con
 	const char *ev = json_string_value(json_object_get(line, "event"));
 	if (ev && strcmp(ev, "monitor_refused") == 0)
 		c->refused++;
+	if (ev && strcmp(ev, "checkpoint_signed") == 0)
+		c->signed_checkpoints++;
 	return 0;
 }
 
@@ -537,19 +696,78 @@ static void test_refusals_audited(void **st)
 	assert_int_equal(sb.st_mode & 0777, 0600);
 }
 
+/* The floor survives the monitor: a new monitor on the same state
+ * folder (the old one ended, as at a restart of trexd) refuses a
+ * checkpoint over a log whose line last signed was rewritten meanwhile,
+ * and one whose seq, jobs or store_seq go back from the last one signed,
+ * all read from monitor.log, and records each refusal there. */
+static void test_checkpoint_floor_persists(void **st)
+{
+	close(sock);
+	int status = -1;
+	assert_int_equal(waitpid(mon, &status, 0), mon);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	char p[256], orig[256], text[256];
+	snprintf(p, sizeof(p), "%s/audit.log", state);
+	snprintf(orig, sizeof(orig), "%s/audit.orig", state);
+	struct audit_follow f;
+	struct trex_err err = { 0 };
+	start_monitor();
+	/* the rewritten log test_sign_checkpoint left: 13 lines, each chained
+	 * right, but line 12 is not the line 12 signed */
+	audit_follow_init(&f);
+	assert_int_equal(audit_follow(p, &f, 13, &err), 0);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=13 hash=%s jobs=4 store_seq=7",
+		 f.head);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "last signed is not as signed"));
+	/* the true log back: 12 lines, its last one signed (no counts) */
+	assert_int_equal(rename(orig, p), 0);
+	audit_follow_init(&f);
+	assert_int_equal(audit_follow(p, &f, 12, &err), 0);
+	char h12[65];
+	memcpy(h12, f.head, sizeof(h12));
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s jobs=3 store_seq=7", h12);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "jobs or store_seq is below"));
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s jobs=4 store_seq=6", h12);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=12 hash=%s jobs=4 store_seq=7", h12);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), 0);
+	/* seq too: the old monitor signed up to line 12 */
+	audit_follow_init(&f);
+	assert_int_equal(audit_follow(p, &f, 11, &err), 0);
+	snprintf(text, sizeof(text), "trex-audit-checkpoint seq=11 hash=%s", f.head);
+	assert_int_equal(sign(MON_SIGN_CHECKPOINT, text, NULL), -EPERM);
+	assert_non_null(strstr(reply->text, "seq is before"));
+	/* on the record: every refusal, and each checkpoint signed */
+	struct mon_writer w;
+	mon_begin(&w, buf, MON_HELLO);
+	assert_int_equal(call_w(&w, NULL, 0), 0);
+	snprintf(p, sizeof(p), "%s/monitor.log", state);
+	struct count c = { 0 };
+	struct audit_verify_result res;
+	assert_int_equal(audit_verify_scan(p, count_line, &c, &res, &err), 0);
+	assert_int_equal(c.refused, refusals);
+	assert_int_equal(c.signed_checkpoints, 5);
+}
+
 int main(void)
 {
 	/* in order: one monitor serves them all, as one service would */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_spawn_out_of_policy),
 		cmocka_unit_test(test_check_out_of_policy),
+		cmocka_unit_test(test_spawn_race),
 		cmocka_unit_test(test_kill_out_of_policy),
 		cmocka_unit_test(test_sign_checkpoint),
 		cmocka_unit_test(test_sign_release),
 		cmocka_unit_test(test_refusals_audited),
+		cmocka_unit_test(test_checkpoint_floor_persists),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -138,6 +138,51 @@ static void test_rejections(void **state)
 	expect_bad(PARSE(&c, &e, "--uid-range", r4, "--", "x"), &e, "--uid-range");
 }
 
+/* folders handed over open (trexd's monitor): fd numbers above 2, one
+ * use per fd, never together with the path form of the same option */
+static void test_dir_fds(void **state)
+{
+	struct sbx_config c;
+	struct trex_err err = { 0 };
+	assert_int_equal(PARSE(&c, &err, "--code-fd", "5", "--output-fd", "6", "--status-fd", "3",
+			       "--seccomp-fd", "4", "--ro-bind", "/x", "/opt/trex",
+			       "--ro-bind-fd", "7", "/opt/trex-ids", "--", "sh"), 0);
+	assert_int_equal(c.code_fd, 5);
+	assert_true(c.has_code);
+	assert_int_equal(c.output_fd, 6);
+	assert_int_equal(c.code_tree, -1);
+	assert_null(c.code);
+	assert_null(c.output);
+	assert_int_equal(c.nbinds, 2);
+	assert_string_equal(c.binds[0].src, "/x");
+	assert_int_equal(c.binds[0].fd, -1);
+	assert_null(c.binds[1].src);
+	assert_int_equal(c.binds[1].fd, 7);
+	assert_int_equal(c.binds[1].tree, -1);
+	assert_string_equal(c.binds[1].dest, "/opt/trex-ids");
+	assert_int_equal(PARSE(&c, &err, "--", "sh"), 0);
+	assert_false(c.has_code);
+	assert_int_equal(c.code_fd, -1);
+	assert_int_equal(c.output_fd, -1);
+
+	assert_int_equal(PARSE(&c, &err, "--code-fd", "2", "--", "sh"), -EINVAL);
+	assert_non_null(strstr(err.msg, "--code-fd"));
+	assert_int_equal(PARSE(&c, &err, "--output-fd", "x", "--", "sh"), -EINVAL);
+	assert_non_null(strstr(err.msg, "--output-fd"));
+	assert_int_equal(PARSE(&c, &err, "--code", "/c", "--code-fd", "5", "--", "sh"), -EINVAL);
+	assert_non_null(strstr(err.msg, "exclude"));
+	assert_int_equal(PARSE(&c, &err, "--output", "/o", "--output-fd", "5", "--", "sh"), -EINVAL);
+	assert_int_equal(PARSE(&c, &err, "--code-fd", "5", "--code-fd", "6", "--", "sh"), -EINVAL);
+	assert_int_equal(PARSE(&c, &err, "--code-fd", "5", "--output-fd", "5", "--", "sh"), -EINVAL);
+	assert_non_null(strstr(err.msg, "fd 5"));
+	assert_int_equal(PARSE(&c, &err, "--status-fd", "3", "--ro-bind-fd", "3", "/opt/x", "--",
+			       "sh"), -EINVAL);
+	assert_int_equal(PARSE(&c, &err, "--ro-bind-fd", "7", "/proc/x", "--", "sh"), -EINVAL);
+	assert_int_equal(PARSE(&c, &err, "--ro-bind-fd", "7", "/opt/x", "--ro-bind", "/y", "/opt/x",
+			       "--", "sh"), -EINVAL);
+	assert_non_null(strstr(err.msg, "twice"));
+}
+
 static void test_name_valid(void **state)
 {
 	assert_true(sbx_name_valid("job-1_x.y"));
@@ -157,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_all_options),
 		cmocka_unit_test(test_rootless),
 		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_dir_fds),
 		cmocka_unit_test(test_name_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,7 +151,8 @@ static void test_missing_sources_fill_error(void **state)
 	assert_non_null(strstr(o.err.msg, "/nonexistent/trex-data"));
 
 	cfg.data = NULL;
-	cfg.binds[0] = (struct sbx_bind){ "/nonexistent/trex-bind", "/opt/x" };
+	cfg.binds[0] = (struct sbx_bind){ .src = "/nonexistent/trex-bind", .dest = "/opt/x",
+					  .fd = -1, .tree = -1 };
 	cfg.nbinds = 1;
 	o = run_setup(&cfg, root);
 	assert_int_equal(o.rc, -ENOENT);
