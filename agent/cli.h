@@ -84,6 +84,7 @@ int cli_logs(const struct cli_ctx *ctx, int argc, char **argv);    /* list.c */
 int cli_cancel(const struct cli_ctx *ctx, int argc, char **argv);  /* status.c */
 int cli_review_list(const struct cli_ctx *ctx, int argc, char **argv); /* queue.c */
 int cli_review_show(const struct cli_ctx *ctx, int argc, char **argv); /* queue.c */
+int cli_review_web(const struct cli_ctx *ctx, int argc, char **argv);  /* review.c */
 int cli_doctor(const struct cli_ctx *ctx, int argc, char **argv);  /* doctor.c */
 
 /* Shared helpers (cli.c). */

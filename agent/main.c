@@ -87,6 +87,8 @@ static const char usage[] =
 	"  review show JOB FILE        the held table, flagged cells marked [..]*N, then\n"
 	"                              each flagged cell's row, column, rule, action and\n"
 	"                              reason\n"
+	"  review web                  print a one-time link (2 minutes) that signs you\n"
+	"                              in to trexd's review page in a browser\n"
 	"  review JOB FILE --release|--reject --reason TEXT\n"
 	"                              decide on an output held for review\n"
 	"  review JOB --log stdout|stderr --release|--reject --reason TEXT\n"

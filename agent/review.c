@@ -31,6 +31,8 @@ int cli_review(const struct cli_ctx *ctx, int argc, char **argv)
 		return cli_review_list(ctx, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)
 		return cli_review_show(ctx, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "web") == 0)
+		return cli_review_web(ctx, argc - 1, argv + 1);
 	enum { OPT_RELEASE = 1, OPT_REJECT, OPT_REASON, OPT_LOG };
 	static const struct option lopts[] = {
 		{ "release", no_argument, NULL, OPT_RELEASE },
@@ -65,7 +67,7 @@ int cli_review(const struct cli_ctx *ctx, int argc, char **argv)
 	if (!arg || !file == !log || !decision || !reason || !*reason)
 		return cli_usage_error("review",
 				       "usage: trex review JOB FILE|--log stdout|stderr --release|--reject --reason TEXT\n"
-				       "       trex review list | trex review show JOB FILE");
+				       "       trex review list | trex review show JOB FILE | trex review web");
 	if ((file && !cli_output_path_ok(file)) ||
 	    (log && strcmp(log, "stdout") != 0 && strcmp(log, "stderr") != 0))
 		return cli_usage_error("review", "not an output name or log (stdout, stderr)");
@@ -94,6 +96,36 @@ int cli_review(const struct cli_ctx *ctx, int argc, char **argv)
 	       strcmp(decision, "release") == 0 && !released
 		       ? " recorded; a second checker must also release it"
 		       : released ? "d" : "ed");
+	return CLI_EXIT_OK;
+}
+
+/* trex review web: a one-time link to the review page, for the caller's
+ * identity on this connection (trexd's web.c). The link is a credential
+ * for two minutes: printed, never logged. */
+int cli_review_web(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	int as_json = ctx->json;
+	int r0 = cli_json_only("review web", argc, argv, &as_json);
+	if (r0)
+		return r0;
+	if (optind != argc)
+		return cli_usage_error("review web", "usage: trex review web");
+	struct trex_err err = { 0 };
+	_cleanup_json_ json_t *req = json_object(), *ans = NULL;
+	if (client_call_json(ctx->socket, "POST", "/v1/review/web", req, &ans, &err) < 0)
+		return cli_fail(&err);
+	if (as_json) {
+		cli_print_json(ans);
+		return CLI_EXIT_OK;
+	}
+	const char *url = json_string_value(json_object_get(ans, "url"));
+	if (!url || strncmp(url, "http://", 7) != 0 || strcspn(url, " \t\r\n\"'<>") != strlen(url)) {
+		fprintf(stderr, "trex review web: trexd sent no usable link\n");
+		return CLI_EXIT_FAILED;
+	}
+	printf("%s\n", url);
+	fprintf(stderr, "open this link in a browser on this machine within %lld s; it works once\n",
+		(long long)json_integer_value(json_object_get(ans, "expires_in")));
 	return CLI_EXIT_OK;
 }
 

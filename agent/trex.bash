@@ -111,7 +111,7 @@ _trex()
 		;;
 	review)
 		if ((args == 0)); then
-			COMPREPLY=($(compgen -W "list show $(_trex_jobs)" -- "$cur"))
+			COMPREPLY=($(compgen -W "list show web $(_trex_jobs)" -- "$cur"))
 		elif ((args == 1)) && [[ ${COMP_WORDS[i - 1]} == show || $prev == show ]]; then
 			COMPREPLY=($(compgen -W "$(_trex_jobs)" -- "$cur"))
 		fi

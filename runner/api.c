@@ -38,6 +38,7 @@
 #include "suggest.h"
 #include "trexd.h"
 #include "view.h"
+#include "web.h"
 
 static int api_id_ok(const char *s, size_t len)
 {
@@ -67,6 +68,7 @@ static const char *const api_route_names[] = {
 	[API_CANCEL] = "cancel", [API_LIST] = "list", [API_LOGS] = "logs", [API_LOG] = "log",
 	[API_EVENTS] = "events", [API_AUDIT_HEAD] = "audit_head", [API_ACRO] = "acro",
 	[API_QUEUE] = "review_queue", [API_DATASETS] = "datasets", [API_DATASET] = "dataset",
+	[API_REVIEW_WEB] = "review_web", [API_REVIEW_PAGE] = "review_page",
 };
 
 const char *api_route_name(enum api_route_kind kind)
@@ -109,6 +111,10 @@ void api_route(const char *method, const char *path, struct api_route *out)
 	}
 	if (strcmp(path, "/v1/review") == 0) {
 		out->kind = get ? API_QUEUE : API_BAD_METHOD;
+		return;
+	}
+	if (strcmp(path, "/v1/review/web") == 0) {
+		out->kind = post ? API_REVIEW_WEB : API_BAD_METHOD;
 		return;
 	}
 	if (strcmp(path, "/v1/datasets") == 0 || strcmp(path, "/v1/datasets/") == 0) {
@@ -551,6 +557,9 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		break;
 	case API_QUEUE:
 		queue_serve(d, &c, resp);
+		break;
+	case API_REVIEW_WEB:
+		web_login_link(d, &c, resp);
 		break;
 	case API_DATASETS:
 		if (roles_require(d, &c, VIEW_CODEBOOK_ROLES, "listing datasets", resp) == 0)

@@ -30,6 +30,8 @@ enum api_route_kind {
 	API_AUDIT_HEAD,       /* GET /v1/audit/head (audit_head.c) */
 	API_ACRO,             /* GET /v1/jobs/{id}/acro (acroview.c) */
 	API_QUEUE,            /* GET /v1/review (queue.c) */
+	API_REVIEW_WEB,       /* POST /v1/review/web (web.c: a sign-in link) */
+	API_REVIEW_PAGE,      /* any request to the review listener (web.c) */
 	API_DATASETS,         /* GET /v1/datasets (codebooks.c) */
 	API_DATASET,          /* GET /v1/datasets/{name}: its codebook */
 };

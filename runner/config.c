@@ -446,7 +446,7 @@ static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "s
 					"limits", "require_permit", "approver_keys",
 					"revoked_permits", "users", "two_checkers",
 					"audit_checkpoint_every", "tls", "events", "request_timeout_ms",
-					"idle_timeout_ms", "metrics_listen" };
+					"idle_timeout_ms", "metrics_listen", "review_listen" };
 
 /* "tls": {"listen", "cert", "key", "client_ca", "handshake_timeout_ms"} */
 static int cfg_tls(const struct cfg_src *s, struct config *c, json_t *obj,
@@ -477,6 +477,14 @@ static int cfg_tls(const struct cfg_src *s, struct config *c, json_t *obj,
 	if (config_tls_addr(t->listen, &ss, err) < 0)
 		return cfg_fail(s, err, "listen", "tls.listen: %s", err->msg);
 	return 0;
+}
+
+int config_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	return ss->ss_family == AF_INET6 &&
+	       IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
 }
 
 int config_tls_addr(const char *listen, struct sockaddr_storage *out, struct trex_err *err)
@@ -540,6 +548,8 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 			str = &c->service_user;
 		else if (strcmp(key, "metrics_listen") == 0)
 			str = &c->metrics_listen;
+		else if (strcmp(key, "review_listen") == 0)
+			str = &c->review_listen;
 		else if (strcmp(key, "seccomp_profile") == 0 && json_is_null(v)) {
 			trex_free(c->seccomp_profile);
 			c->seccomp_profile = NULL;
@@ -554,6 +564,13 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 			if (r == 0 && str == &c->metrics_listen &&
 			    config_tls_addr(c->metrics_listen, &ss, err) < 0)
 				return cfg_fail(s, err, key, "metrics_listen: %s", err->msg);
+			/* plain HTTP with session cookies: the host's own
+			 * users only (SECURITY.md "The review page") */
+			if (r == 0 && str == &c->review_listen &&
+			    (config_tls_addr(c->review_listen, &ss, err) < 0 ||
+			     !config_loopback(&ss)))
+				return cfg_fail(s, err, key,
+						"review_listen must be a loopback address such as \"127.0.0.1:8445\" (it is plain HTTP; reach it from elsewhere through an SSH tunnel)");
 		} else if (strcmp(key, "socket_mode") == 0) {
 			/* a string of octal digits: JSON has no octal numbers */
 			const char *m = json_string_value(v);
@@ -833,6 +850,7 @@ void config_free(struct config *c)
 	trex_free(c->runtimes);
 	config_access_free(c);
 	trex_free(c->metrics_listen);
+	trex_free(c->review_listen);
 	trex_free(c->tls.listen);
 	trex_free(c->tls.cert);
 	trex_free(c->tls.key);

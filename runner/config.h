@@ -92,6 +92,7 @@ struct config {
 	char *uid_range;  /* "BASE:COUNT" for trex-sandbox, NULL = its default */
 	char *service_user; /* the service process's user (privdrop.h), NULL = default */
 	char *metrics_listen; /* "IP:PORT" of the read-only metrics listener, NULL = none */
+	char *review_listen;  /* "IP:PORT" (loopback) of the review page (web.h), NULL = none */
 	size_t max_body;  /* HTTP body cap in bytes */
 	int events_max_subscribers; /* open GET /v1/events streams */
 	size_t events_queue;        /* unread bytes per stream before it is dropped */
@@ -131,6 +132,8 @@ int config_check(const struct config *c, struct trex_err *err);
 
 /* Parse a tls.listen address ("127.0.0.1:8443", "[::1]:8443"). */
 int config_tls_addr(const char *listen, struct sockaddr_storage *out, struct trex_err *err);
+/* Whether an address is a loopback one (127.0.0.0/8, ::1). */
+int config_loopback(const struct sockaddr_storage *ss);
 
 const struct dataset *config_dataset(const struct config *c, const char *name);
 const struct runtime *config_runtime(const struct config *c, const char *name);

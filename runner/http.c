@@ -77,8 +77,17 @@ struct http_conn {
 	const char *err_msg;
 	int closing;      /* answer pending writes, then close */
 	int closed;
-	char last_event_id[65]; /* Last-Event-ID of the current request */
-	int field_is_leid;
+	/* the request headers a handler reads (http_request): a value is kept
+	 * whole or not at all (longer than its buffer, or repeated: dropped,
+	 * as if absent) */
+	char last_event_id[65];
+	char cookie[1024];
+	char origin[256];
+	char host[256];
+	char sec_fetch_site[32];
+	char content_type[128];
+	int hdr_cur;                   /* the header whose value is being read, -1 none */
+	unsigned char hdr_seen[HTTP_HDR_N], hdr_bad[HTTP_HDR_N];
 	size_t max_queued;      /* unread bytes before the connection is dropped */
 	int streaming;          /* an event stream: no more requests are read */
 	uint64_t last_beat;     /* uv_now() of its last heartbeat */
@@ -93,6 +102,19 @@ struct http_conn {
 	struct http_deferred *deferred; /* an answer owed by work off the loop */
 	char *rest;       /* bytes read after the deferred request */
 	size_t rest_len;
+};
+
+/* The headers kept, by name, with where each goes. */
+static const struct {
+	const char *name;
+	size_t off, size;
+} http_hdrs[HTTP_HDR_N] = {
+	{ "last-event-id", offsetof(struct http_conn, last_event_id), 65 },
+	{ "cookie", offsetof(struct http_conn, cookie), 1024 },
+	{ "origin", offsetof(struct http_conn, origin), 256 },
+	{ "host", offsetof(struct http_conn, host), 256 },
+	{ "sec-fetch-site", offsetof(struct http_conn, sec_fetch_site), 32 },
+	{ "content-type", offsetof(struct http_conn, content_type), 128 },
 };
 
 struct http_deferred {
@@ -113,6 +135,7 @@ const char *http_status_text(int status)
 	case 100: return "Continue";
 	case 200: return "OK";
 	case 201: return "Created";
+	case 303: return "See Other";
 	case 400: return "Bad Request";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
@@ -121,6 +144,7 @@ const char *http_status_text(int status)
 	case 409: return "Conflict";
 	case 411: return "Length Required";
 	case 413: return "Content Too Large";
+	case 421: return "Misdirected Request";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
@@ -290,27 +314,36 @@ static void http_send(struct http_conn *c, struct http_response *r, int close_af
 {
 	if (c->closed) {
 		trex_free(r->body);
+		trex_free(r->headers);
+		r->body = r->headers = NULL;
 		return;
 	}
 	char head[256];
+	const char *extra = r->headers ? r->headers : "";
 	int n = snprintf(head, sizeof(head),
 			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			 "Cache-Control: no-store\r\n%s\r\n",
+			 "Cache-Control: no-store\r\n%s",
 			 r->status, http_status_text(r->status),
 			 r->content_type ? r->content_type : "application/json", r->len,
 			 close_after ? "Connection: close\r\n" : "");
-	char *data = trex_malloc((size_t)n + r->len + 1);
+	size_t xl = strlen(extra);
+	char *data = trex_malloc((size_t)n + xl + 2 + r->len + 1);
 	if (!data) {
 		trex_free(r->body);
+		trex_free(r->headers);
+		r->body = r->headers = NULL;
 		http_conn_close(c);
 		return;
 	}
 	memcpy(data, head, (size_t)n);
+	memcpy(data + n, extra, xl);
+	memcpy(data + n + xl, "\r\n", 2);
 	if (r->len)
-		memcpy(data + n, r->body, r->len);
+		memcpy(data + n + xl + 2, r->body, r->len);
 	trex_free(r->body);
-	r->body = NULL;
-	http_write_raw(c, data, (size_t)n + r->len, close_after);
+	trex_free(r->headers);
+	r->body = r->headers = NULL;
+	http_write_raw(c, data, (size_t)n + xl + 2 + r->len, close_after);
 }
 
 static int http_refuse(struct http_conn *c, int status, const char *code, const char *msg)
@@ -345,7 +378,11 @@ static int http_on_message_begin(llhttp_t *p)
 	c->field_len = 0;
 	c->field_done = 0;
 	c->expect_continue = 0;
-	c->last_event_id[0] = '\0';
+	for (size_t i = 0; i < HTTP_HDR_N; i++)
+		((char *)c + http_hdrs[i].off)[0] = '\0';
+	memset(c->hdr_seen, 0, sizeof(c->hdr_seen));
+	memset(c->hdr_bad, 0, sizeof(c->hdr_bad));
+	c->hdr_cur = -1;
 	c->in_request = 1;
 	c->req_started = uv_now(c->srv->loop);
 	return 0;
@@ -365,7 +402,6 @@ static int http_on_header_field(llhttp_t *p, const char *at, size_t len)
 	if (c->field_done) {
 		c->field_len = 0;
 		c->field_done = 0;
-		c->field_is_leid = 0;
 	}
 	if (c->field_len + len < sizeof(c->field)) {
 		memcpy(c->field + c->field_len, at, len);
@@ -379,23 +415,40 @@ static int http_on_header_field(llhttp_t *p, const char *at, size_t len)
 static int http_on_header_value(llhttp_t *p, const char *at, size_t len)
 {
 	struct http_conn *c = http_conn_of(p);
-	c->field_done = 1;
-	if (c->field_len == 6 && strncasecmp(c->field, "expect", 6) == 0 && len >= 12 &&
-	    strncasecmp(at, "100-continue", 12) == 0)
-		c->expect_continue = 1;
-	/* Last-Event-ID: an event stream's resume point; anything longer
-	 * than an id can be is dropped (the stream then starts over) */
-	if (c->field_len == 13 && strncasecmp(c->field, "last-event-id", 13) == 0) {
-		size_t have = c->field_is_leid ? strlen(c->last_event_id) : 0;
-		c->field_is_leid = 1;
-		if (have + len < sizeof(c->last_event_id)) {
-			memcpy(c->last_event_id + have, at, len);
-			c->last_event_id[have + len] = '\0';
+	if (!c->field_done) {
+		/* the value's first piece (llhttp may hand it over in several) */
+		c->field_done = 1;
+		if (c->field_len == 6 && strncasecmp(c->field, "expect", 6) == 0 && len >= 12 &&
+		    strncasecmp(at, "100-continue", 12) == 0)
+			c->expect_continue = 1;
+		c->hdr_cur = -1;
+		for (int i = 0; i < HTTP_HDR_N; i++)
+			if (c->field_len == strlen(http_hdrs[i].name) &&
+			    strncasecmp(c->field, http_hdrs[i].name, c->field_len) == 0)
+				c->hdr_cur = i;
+		if (c->hdr_cur >= 0 && c->hdr_seen[c->hdr_cur]++)
+			c->hdr_bad[c->hdr_cur] = 1; /* repeated: ambiguous */
+	}
+	/* a value longer than its buffer is dropped (a Last-Event-ID longer
+	 * than an id can be: the stream then starts over) */
+	if (c->hdr_cur >= 0 && !c->hdr_bad[c->hdr_cur]) {
+		char *v = (char *)c + http_hdrs[c->hdr_cur].off;
+		size_t have = strlen(v);
+		if (have + len < http_hdrs[c->hdr_cur].size) {
+			memcpy(v + have, at, len);
+			v[have + len] = '\0';
 		} else {
-			c->last_event_id[0] = '\0';
+			c->hdr_bad[c->hdr_cur] = 1;
 		}
 	}
 	return http_count_head(c, len);
+}
+
+/* A kept header's value, or NULL when absent, too long or repeated. */
+static const char *http_hdr(const struct http_conn *c, int i)
+{
+	const char *v = (const char *)c + http_hdrs[i].off;
+	return c->hdr_seen[i] && !c->hdr_bad[i] ? v : NULL;
 }
 
 static int http_on_headers_complete(llhttp_t *p)
@@ -428,7 +481,8 @@ static int http_on_body(llhttp_t *p, const char *at, size_t len)
 static int http_stream_begin(struct http_conn *c, struct http_response *r)
 {
 	trex_free(r->body);
-	r->body = NULL;
+	trex_free(r->headers);
+	r->body = r->headers = NULL;
 	if (c->closed || c->srv->closing || r->status != 200) {
 		r->stream_closed(r->stream_arg, NULL);
 		struct http_response e = { 0 };
@@ -476,7 +530,12 @@ static int http_on_message_complete(llhttp_t *p)
 		.method = llhttp_method_name((llhttp_method_t)p->method),
 		.path = path,
 		.query = query,
-		.last_event_id = c->last_event_id[0] ? c->last_event_id : NULL,
+		.last_event_id = c->last_event_id[0] ? http_hdr(c, HTTP_HDR_LAST_EVENT_ID) : NULL,
+		.cookie = http_hdr(c, HTTP_HDR_COOKIE),
+		.origin = http_hdr(c, HTTP_HDR_ORIGIN),
+		.host = http_hdr(c, HTTP_HDR_HOST),
+		.sec_fetch_site = http_hdr(c, HTTP_HDR_SEC_FETCH_SITE),
+		.content_type = http_hdr(c, HTTP_HDR_CONTENT_TYPE),
 		.body = c->body.data ? c->body.data : "",
 		.body_len = c->body.len,
 		.uid = c->uid,
@@ -489,6 +548,7 @@ static int http_on_message_complete(llhttp_t *p)
 	if (c->deferred) {
 		/* stop here: the next request waits for this answer */
 		trex_free(resp.body);
+		trex_free(resp.headers);
 		c->deferred->keep = keep;
 		return HPE_PAUSED;
 	}

@@ -27,6 +27,17 @@
 #define HTTP_HEARTBEAT_MS 15000        /* a comment line on every event stream */
 #define HTTP_STREAM_QUEUED (256u << 10) /* default unread bytes per stream */
 
+/* The request headers http.c keeps (struct http_request). */
+enum {
+	HTTP_HDR_LAST_EVENT_ID,
+	HTTP_HDR_COOKIE,
+	HTTP_HDR_ORIGIN,
+	HTTP_HDR_HOST,
+	HTTP_HDR_SEC_FETCH_SITE,
+	HTTP_HDR_CONTENT_TYPE,
+	HTTP_HDR_N
+};
+
 struct http_request {
 	const char *method; /* "GET", "POST", ... */
 	const char *path;   /* URL without the query string, not decoded */
@@ -36,7 +47,15 @@ struct http_request {
 	uid_t uid;          /* peer uid (SO_PEERCRED; over TLS the uid of the
 			     * account the certificate names, -1 if none) */
 	const char *user;   /* peer user name, or the uid in decimal */
-	const char *last_event_id; /* Last-Event-ID header (<= 64 bytes), or NULL */
+	/* Headers, each NULL when absent, repeated or longer than trexd keeps
+	 * (Cookie 1023 bytes, Origin and Host 255, Sec-Fetch-Site 31,
+	 * Content-Type 127, Last-Event-ID 64) */
+	const char *last_event_id;
+	const char *cookie;
+	const char *origin;
+	const char *host;
+	const char *sec_fetch_site;
+	const char *content_type;
 	void *conn;         /* the server's connection, for http_defer */
 };
 
@@ -49,6 +68,9 @@ struct http_response {
 	const char *content_type;
 	char *body; /* heap (trex_malloc), freed by the server */
 	size_t len;
+	/* More header lines, each ending "\r\n" (heap, trex_malloc, freed by
+	 * the server), or NULL */
+	char *headers;
 	/* Streaming: a handler that sets stream_open (and status 200) gets
 	 * no body sent; the server answers with text/event-stream headers,
 	 * no length, and calls stream_open(stream_arg, stream). It calls

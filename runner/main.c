@@ -43,6 +43,7 @@
 #include "store.h"
 #include "tls.h"
 #include "trexd.h"
+#include "web.h"
 
 /* the seccomp compiler (policies/seccomp) when it is in the tree; without
  * it trex-sandbox uses its built-in copy of the default profile */
@@ -151,6 +152,7 @@ static void main_on_signal(uv_signal_t *s, int signum)
 	d->http = NULL;
 	http_close(d->metrics_http);
 	d->metrics_http = NULL;
+	web_close(d);
 	sched_stop(d, main_stopped);
 }
 
@@ -476,6 +478,10 @@ int main(int argc, char **argv)
 			r = http_listen_tcp(d->loop, (struct sockaddr *)&ss, 4096, metrics_http_handle, d,
 					    &d->metrics_http, metrics_bound, sizeof(metrics_bound), &err);
 	}
+	/* the checkers' review page (web.h): loopback only (config.c) */
+	char review_bound[80] = "off";
+	if (r == 0 && cfg.review_listen)
+		r = web_listen(d, cfg.review_listen, review_bound, sizeof(review_bound), &err);
 	/* the state folder, but for the key, its public half, the monitor's
 	 * log and the lock, becomes the service user's (what a trexd before
 	 * privilege separation, or a sandbox the monitor could not hand
@@ -539,6 +545,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "trexd: %s\n", err.msg);
 		jobdoc_cache_free(d->docs);
 		events_free(d);
+		web_free(d);
 		alog_close(d);
 		store_close(d->wstore);
 		store_close(d->store);
@@ -558,9 +565,9 @@ int main(int argc, char **argv)
 	sig_hup.data = d;
 	uv_signal_start(&sig_hup, main_on_hup, SIGHUP);
 	trex_log(TREX_LOG_INFO, "trexd_started",
-		 "socket=%s%s tls=%s metrics=%s concurrency=%d seccomp=%s", cfg.socket,
+		 "socket=%s%s tls=%s metrics=%s review=%s concurrency=%d seccomp=%s", cfg.socket,
 		 main_listen_fd > 0 ? " socket_from=systemd" : "", tls_bound, metrics_bound,
-		 cfg.concurrency, seccomp_compiled ? "compiled" : "built-in");
+		 review_bound, cfg.concurrency, seccomp_compiled ? "compiled" : "built-in");
 	/* jobs queued before a restart */
 	sched_kick(d);
 	/* every listener is up and jobs from before a restart are queued:
@@ -573,6 +580,7 @@ int main(int argc, char **argv)
 	sched_free(d);
 	jobdoc_cache_free(d->docs);
 	events_free(d);
+	web_free(d);
 	alog_close(d);
 	store_close(d->wstore);
 	store_close(d->store);

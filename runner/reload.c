@@ -80,6 +80,7 @@ static int reload_load(struct trexd *d, struct config *c, struct trex_err *err)
 			    : !reload_same(c->tls.listen, old->tls.listen)        ? "tls.listen"
 			    : !reload_same(c->service_user, old->service_user)    ? "service_user"
 			    : !reload_same(c->metrics_listen, old->metrics_listen) ? "metrics_listen"
+			    : !reload_same(c->review_listen, old->review_listen) ? "review_listen"
 										  : NULL;
 	if (fixed)
 		return trex_err_setx(err, -EINVAL, "\"%s\" changed: it needs a restart", fixed);

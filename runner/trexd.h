@@ -13,6 +13,7 @@ struct http_server;
 struct sched;
 struct trexd_access;
 struct events;
+struct web;
 
 struct trexd {
 	uv_loop_t *loop;
@@ -27,6 +28,7 @@ struct trexd {
 	struct jobdoc_cache *docs; /* GET /v1/jobs/{id} documents (jobdoc.h) */
 	int stopping;
 	struct events *events;    /* GET /v1/events (events.h) */
+	struct web *web;          /* the review page (web.h), or NULL */
 };
 
 /* A write that failed with `code` may go through later: a full state

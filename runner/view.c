@@ -84,6 +84,11 @@ int view_acro(enum view_level level)
 	return level == VIEW_FULL;
 }
 
+int view_review_page(enum view_level level)
+{
+	return level == VIEW_FULL;
+}
+
 int view_log_size(enum view_level level, const char *state)
 {
 	/* a held log's size is a figure the job chose; a released one can

@@ -59,6 +59,13 @@ json_t *view_report_entry(json_t *report, const char *path);
  * never of a project they do research in). */
 int view_acro(enum view_level level);
 
+/* Whether `level` may open a job's page on the review listener (web.c):
+ * the held table with every flagged cell's rule and reason, the full
+ * report, the run's exact figures. Output checkers at VIEW_FULL only:
+ * one who does research in the job's project gets no page of it (a
+ * session is egress like any answer). */
+int view_review_page(enum view_level level);
+
 /* Whether the size of a log in review state `state` may be shown. */
 int view_log_size(enum view_level level, const char *state);
 

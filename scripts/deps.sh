@@ -5,7 +5,8 @@ set -eu
 PKGS="build-essential pkg-config graphviz libuv1-dev libseccomp-dev libcap-dev libssl-dev
 libjansson-dev libsqlite3-dev node-llhttp libglpk-dev libcmocka-dev
 python3 python3-pandas r-base-core bubblewrap hyperfine uidmap sqlite3 openssl
-util-linux iproute2 procps curl nginx wrk strace mandoc debhelper"
+util-linux iproute2 procps curl nginx wrk strace mandoc debhelper
+chromium chromium-driver python3-selenium"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

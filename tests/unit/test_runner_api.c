@@ -62,6 +62,13 @@ static void test_routes(void **state)
 	assert_string_equal(r.id, "abc");
 	api_route("POST", "/v1/jobs/abc/acro", &r);
 	assert_int_equal(r.kind, API_BAD_METHOD);
+	api_route("POST", "/v1/review/web", &r);
+	assert_int_equal(r.kind, API_REVIEW_WEB);
+	api_route("GET", "/v1/review/web", &r);
+	assert_int_equal(r.kind, API_BAD_METHOD);
+	/* the review page is not on the API's listeners */
+	api_route("GET", "/review", &r);
+	assert_int_equal(r.kind, API_NOT_FOUND);
 }
 
 static void test_routes_not_found(void **state)

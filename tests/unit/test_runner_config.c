@@ -216,6 +216,22 @@ static void test_tls(void **state)
 	       "trexd.json:1: tls.listen: \"localhost\" is not a numeric IP address");
 	EXPECT("{\"tls\": []}", "trexd.json:1: \"tls\" must be an object");
 #undef TLS
+
+	/* review_listen: plain HTTP with session cookies, loopback only */
+	assert_int_equal(tconfig_parse(&c, "t.json", "{\"review_listen\": \"127.0.0.2:8445\"}", 0, m), 0);
+	assert_string_equal(c.review_listen, "127.0.0.2:8445");
+	config_free(&c);
+	assert_int_equal(tconfig_parse(&c, "t.json", "{\"review_listen\": \"[::1]:0\"}", 0, m), 0);
+	config_free(&c);
+	static const char *const open_addrs[] = { "0.0.0.0:8445", "10.0.0.1:8445", "[::]:8445",
+						  "128.0.0.1:8445" };
+	for (size_t i = 0; i < sizeof(open_addrs) / sizeof(open_addrs[0]); i++) {
+		char text[128];
+		snprintf(text, sizeof(text), "{\"review_listen\": \"%s\"}", open_addrs[i]);
+		assert_int_not_equal(tconfig_parse(&c, "t.json", text, 0, m), 0);
+		config_free(&c);
+		assert_non_null(strstr(m, "review_listen must be a loopback address"));
+	}
 }
 
 /* config_add_datasets over fresh defaults; its result, err.msg in msg */

@@ -58,6 +58,15 @@ static void test_levels(void **state)
 	 * full view only */
 	assert_true(view_acro(VIEW_FULL));
 	assert_false(view_acro(VIEW_OPERATOR));
+	/* the review page (web.c): the full view only, so a checker who does
+	 * research in the project opens none of its jobs' pages */
+	assert_true(view_review_page(view_level(&(struct caller){ .uid = 1001, .name = "x",
+					.user = &u, .roles = ROLE_CHECKER }, &other)));
+	assert_false(view_review_page(view_level(&(struct caller){ .uid = 1001, .name = "x",
+					.user = &u, .roles = ROLE_CHECKER | ROLE_RESEARCHER },
+					&colleague)));
+	assert_false(view_review_page(VIEW_OPERATOR));
+	assert_false(view_review_page(VIEW_RESEARCHER));
 	assert_false(view_acro(VIEW_RESEARCHER));
 	c.roles = ROLE_RESEARCHER | ROLE_CHECKER | ROLE_AUDITOR;
 	assert_false(view_acro(view_level(&c, &own)));
