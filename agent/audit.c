@@ -17,11 +17,12 @@
 #include "common/audit.h"
 #include "common/cleanup.h"
 #include "common/hash.h"
+#include "common/keyrot.h"
 #include "common/sign.h"
 
 /* What a verification checks beyond the chain, line by line. */
 struct audit_walk {
-	const struct trex_key *key; /* --trexd-key: every checkpoint's signature */
+	struct keyring *keys;       /* --trexd-key: every checkpoint's signature */
 	uint64_t last_signed, ncheck;
 	int stopped, prev_stop;
 	char prev[65];              /* hash of the line before */
@@ -38,18 +39,12 @@ static int audit_walk_line(void *arg, uint64_t seq, const char *text, size_t len
 	(void)text;
 	(void)len;
 	const char *ev = json_string_value(json_object_get(line, "event"));
-	if (w->key && ev && strcmp(ev, "checkpoint") == 0) {
-		json_t *s = json_object_get(line, "signed_seq");
-		const char *h = json_string_value(json_object_get(line, "signed_hash"));
-		const char *sig = json_string_value(json_object_get(line, "signature"));
-		char ctext[256];
-		int bad = !sig || !h || audit_checkpoint_text(line, ctext, sizeof(ctext)) < 0 ||
-			  (uint64_t)json_integer_value(s) != seq - 1 || strcmp(h, w->prev) != 0 ||
-			  trex_verify(w->key, ctext, strlen(ctext), sig, NULL) < 0;
-		if (bad)
-			return trex_err_setx(w->err, -EBADMSG,
-					     "line %llu: checkpoint signature does not verify with this trexd key",
-					     (unsigned long long)seq);
+	int checked = 0;
+	/* each checkpoint with the key it names; a rotation the held key
+	 * signed brings the next (common/keyrot.h) */
+	if (w->keys && keyring_audit_line(w->keys, seq, w->prev, line, &checked, w->err) < 0)
+		return w->err->code;
+	if (checked) {
 		w->last_signed = seq;
 		w->ncheck++;
 		w->stopped = w->prev_stop;
@@ -69,9 +64,10 @@ static int audit_walk_line(void *arg, uint64_t seq, const char *text, size_t len
 
 /* --checkpoint FILE: a checkpoint line kept elsewhere (trex audit head
  * --checkpoint), signed by trexd: the log must hold the line it signs. */
-static int audit_load_checkpoint(const char *file, const struct trex_key *key, uint64_t *seq,
+static int audit_load_checkpoint(const char *file, const struct keyring *keys, uint64_t *seq,
 				 char hash[65], struct trex_err *err)
 {
+	const struct trex_key *key;
 	json_error_t jerr;
 	json_t *cp = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
 	char text[256];
@@ -82,6 +78,11 @@ static int audit_load_checkpoint(const char *file, const struct trex_key *key, u
 		r = trex_err_setx(err, -EINVAL, "%s: line %d: %s", file, jerr.line, jerr.text);
 	else if (!h || !sig || strlen(h) != 64 || audit_checkpoint_text(cp, text, sizeof(text)) < 0)
 		r = trex_err_setx(err, -EINVAL, "%s: not a checkpoint line of a trexd audit log", file);
+	else if (!(key = json_object_get(cp, "key_id")
+				 ? keyring_find(keys, json_string_value(json_object_get(cp, "key_id")))
+				 : keys->n == 1 ? keys->key[0] : NULL))
+		r = trex_err_setx(err, -EBADMSG, "%s: signed by trexd key %.16s, none of the keys given",
+				  file, json_string_value(json_object_get(cp, "key_id")));
 	else if (trex_verify(key, text, strlen(text), sig, NULL) < 0)
 		r = trex_err_setx(err, -EBADMSG, "%s: the checkpoint's signature does not verify with this trexd key",
 				  file);
@@ -101,10 +102,17 @@ static int audit_verify_verb(int argc, char **argv, int json)
 		CLI_JSON_OPTION,				{ NULL, 0, NULL, 0 },
 	};
 	const char *file = NULL, *keyf = NULL, *head = NULL, *cpf = NULL;
+	const char *keyfs[KEYRING_MAX];
+	size_t nkeyf = 0;
 	int complete = 0, c;
 	while ((c = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'k': keyf = optarg; break;
+		case 'k':
+			if (nkeyf == KEYRING_MAX)
+				return cli_usage_error("audit", "verify: more than %d --trexd-key",
+						       KEYRING_MAX);
+			keyf = keyfs[nkeyf++] = optarg;
+			break;
 		case 'c': complete = 1; break;
 		case 'H': head = optarg; break;
 		case 'p': cpf = optarg; break;
@@ -127,15 +135,17 @@ static int audit_verify_verb(int argc, char **argv, int json)
 		return cli_usage_error("audit", "verify: --head: not SEQ:HASH (a number, ':', 64 hex digits)");
 	if (head)
 		w.want_what[0] = "expected head";
-	struct trex_key *key = NULL;
-	if (keyf && trex_key_load_public(keyf, &key, &err) < 0) {
-		fprintf(stderr, "trex audit verify: %s\n", err.msg);
-		return CLI_EXIT_USAGE;
-	}
-	w.key = key;
-	int lr = cpf ? audit_load_checkpoint(cpf, key, &w.want[1], w.want_hash[1], &err) : 0;
+	struct keyring keys = { 0 };
+	for (size_t i = 0; i < nkeyf; i++)
+		if (keyring_load(&keys, keyfs[i], &err) < 0) {
+			keyring_free(&keys);
+			fprintf(stderr, "trex audit verify: %s\n", err.msg);
+			return CLI_EXIT_USAGE;
+		}
+	w.keys = keyf ? &keys : NULL;
+	int lr = cpf ? audit_load_checkpoint(cpf, &keys, &w.want[1], w.want_hash[1], &err) : 0;
 	if (lr < 0) {
-		trex_key_free(key);
+		keyring_free(&keys);
 		fprintf(stderr, "trex audit verify: %s\n", err.msg);
 		/* a checkpoint trexd did not sign fails the check; an unreadable
 		 * file is bad input */
@@ -145,7 +155,7 @@ static int audit_verify_verb(int argc, char **argv, int json)
 		w.want_what[1] = "published checkpoint";
 	struct audit_verify_result res;
 	int r = audit_verify_scan(file, audit_walk_line, &w, &res, &err);
-	trex_key_free(key);
+	keyring_free(&keys);
 	if (r < 0) {
 		fprintf(stderr, "trex audit verify: %s: %s\n", file, err.msg);
 		return CLI_EXIT_FAILED;

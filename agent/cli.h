@@ -78,6 +78,7 @@ int cli_review(const struct cli_ctx *ctx, int argc, char **argv);  /* review.c *
 int cli_held(const struct cli_ctx *ctx, int argc, char **argv);    /* review.c */
 int cli_acro(const struct cli_ctx *ctx, int argc, char **argv);    /* review.c */
 int cli_audit(const struct cli_ctx *ctx, int argc, char **argv);   /* audit.c */
+int cli_verify(const struct cli_ctx *ctx, int argc, char **argv);  /* verify.c */
 int cli_list(const struct cli_ctx *ctx, int argc, char **argv);    /* list.c */
 int cli_logs(const struct cli_ctx *ctx, int argc, char **argv);    /* list.c */
 int cli_cancel(const struct cli_ctx *ctx, int argc, char **argv);  /* status.c */

@@ -99,13 +99,20 @@ static const char usage[] =
 	"                              into DIR, a new or empty folder\n"
 	"\n"
 	"Auditors:\n"
-	"  audit verify FILE [--trexd-key PUB] [--complete] [--head SEQ:HASH]\n"
+	"  audit verify FILE [--trexd-key PUB|DIR]... [--complete] [--head SEQ:HASH]\n"
 	"         [--checkpoint FILE]  check an audit log; names the first bad line;\n"
+	"                              each checkpoint with the trexd key it names\n"
+	"                              (rotations the given keys signed are followed);\n"
 	"                              --head/--checkpoint: a head or signed checkpoint\n"
 	"                              kept elsewhere that the log must still hold\n"
 	"  audit head [--checkpoint OUT]  trexd's audit head now, SEQ:HASH; OUT gets its\n"
 	"                              last signed checkpoint line\n"
 	"  audit show --job ID | --project NAME   audit lines from trexd\n"
+	"\n"
+	"  verify MANIFEST --trexd-key PUB|DIR... [--files DIR]\n"
+	"                              check a saved release manifest (JOB.release.json)\n"
+	"                              offline with the trexd key it names (retired keys:\n"
+	"                              STATE/keys/); --files: each listed file in DIR\n"
 	"\n"
 	"Operators:\n"
 	"  doctor [ARG...]             (on trexd's host) trexd --check-host ARG...: can\n"
@@ -217,6 +224,7 @@ static const struct {
 	{ "approve", cli_approve }, { "review", cli_review }, { "held", cli_held },
 	{ "acro", cli_acro },       { "audit", cli_audit },   { "doctor", cli_doctor },
 	{ "datasets", cli_datasets }, { "dummy", cli_dummy },
+	{ "verify", cli_verify },
 };
 #define MAIN_NVERBS (sizeof(main_verbs) / sizeof(main_verbs[0]))
 

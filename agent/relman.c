@@ -86,6 +86,17 @@ int relman_check(const char *socket, const char *id, const char *keyfile, json_t
 	if (r < 0)
 		goto out;
 	const char *sig = json_string_value(json_object_get(man, "signature"));
+	/* a manifest names its key: after trexd rotate-key a pinned key is
+	 * the retired one (docs/operations.md "trexd's signing key") */
+	const char *mkid = json_string_value(json_object_get(man, "key_id"));
+	char kid[65];
+	if (mkid && trex_key_id(key, kid) == 0 && strcmp(mkid, kid) != 0) {
+		r = trex_err_setx(err, -EBADMSG,
+				  "the release manifest of job %s is not signed by this trexd's key: it"
+				  " names trexd key %.16s, the key given or pinned is %.16s (a rotated"
+				  " key? ask the operator)", id, mkid, kid);
+		goto out;
+	}
 	json_t *copy = json_copy(man);
 	json_object_del(copy, "signature");
 	canon = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);

@@ -39,11 +39,11 @@ _trex()
 	local cur prev verb i
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="submit run status wait cancel list outputs fetch logs datasets dummy permit approve review held acro audit doctor"
+	local verbs="submit run status wait cancel list outputs fetch logs datasets dummy permit approve review held acro audit doctor verify"
 	local global="--socket --url --cert --key --cacert --config --json --version --help"
 
 	case $prev in
-	--socket | --cert | --key | --cacert | --config | --permit | --trexd-key | --checkpoint | -o | --output | --codebook | --trexd-config)
+	--socket | --cert | --key | --cacert | --config | --permit | --trexd-key | --checkpoint | --files | -o | --output | --codebook | --trexd-config)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -92,13 +92,14 @@ _trex()
 	review) opts+=" --release --reject --reason --log --all" ;;
 	held | acro) opts+=" -o" ;;
 	dummy) opts+=" -o --rows --seed --codebook" ;;
+	verify) opts+=" --trexd-key --files" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
 	fi
 	case $verb in
-	submit | run)
+	submit | run | verify)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	status | wait | cancel | outputs | fetch | logs | approve | held | acro)

@@ -19,6 +19,7 @@
 #include "alloc.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "keyrot.h"
 #include "log.h"
 #include "monclient.h"
 #include "trexd.h"
@@ -69,6 +70,43 @@ static int alog_checkpoint(struct trexd *d, struct trex_err *err)
 	return r;
 }
 
+/* The first start with a new key (trexd rotate-key, runner/rotate.c): the
+ * log's last checkpoint was signed by another. The change goes on the
+ * record, with the statement the retiring key signed
+ * (STATE/keys/NEW.rotation.json, common/keyrot.h) when it checks, so that
+ * an auditor holding the old key alone can follow to the new one; without
+ * one (a key replaced by hand, or restored) as "attested": false. */
+static int alog_key_change(struct trexd *d, const char *old, struct trex_err *err)
+{
+	struct trexd_access *a = d->acc;
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/keys/%s.rotation.json", d->cfg->state_dir, a->key_id);
+	json_t *st = json_load_file(p, JSON_REJECT_DUPLICATES, NULL), *f = NULL;
+	struct trex_key *ok = NULL, *next = NULL;
+	struct trex_err e2 = { 0 };
+	snprintf(p, sizeof(p), "%s/keys/%s.pub", d->cfg->state_dir, old);
+	if (st && trex_key_load_public(p, &ok, &e2) == 0 && keyrot_check(st, ok, &next, &e2) == 0 &&
+	    strcmp(json_string_value(json_object_get(st, "new_key_id")), a->key_id) == 0)
+		f = json_pack("{s:O,s:O,s:O,s:O,s:O}", "old_key_id", json_object_get(st, "old_key_id"),
+			      "new_key_id", json_object_get(st, "new_key_id"), "rotated_at",
+			      json_object_get(st, "rotated_at"), "public_key",
+			      json_object_get(st, "public_key"), "signature",
+			      json_object_get(st, "signature"));
+	else {
+		trex_log(TREX_LOG_WARN, "trexd_key_changed", "old_key_id=%s new_key_id=%s"
+			 " attested=false problem=\"%s\"", old, a->key_id,
+			 st ? e2.msg : "no STATE/keys/NEW.rotation.json");
+		f = json_pack("{s:s,s:s,s:b}", "old_key_id", old, "new_key_id", a->key_id,
+			      "attested", 0);
+	}
+	trex_key_free(ok);
+	trex_key_free(next);
+	json_decref(st);
+	int r = f ? alog_event(d, "key_rotated", f, err) : trex_err_setx(err, -ENOMEM, "out of memory");
+	json_decref(f);
+	return r;
+}
+
 int alog_init(struct trexd *d, const char *accept_head, struct trex_err *err)
 {
 	if (!d->acc) {
@@ -86,6 +124,18 @@ int alog_init(struct trexd *d, const char *accept_head, struct trex_err *err)
 	if (ahead_open(d, p, accept_head, &note, err) < 0)
 		return err->code;
 	d->acc->audit_open = 1;
+	/* the key the log was signed with up to now */
+	char prev_key[65] = "";
+	const char *pk = json_string_value(json_object_get(d->acc->last_checkpoint, "key_id"));
+	if (pk && strlen(pk) == 64 && strspn(pk, "0123456789abcdef") == 64)
+		snprintf(prev_key, sizeof(prev_key), "%s", pk);
+	/* first, so that a verifier holding the old key learns the new one
+	 * before a checkpoint signed with it */
+	if (prev_key[0] && strcmp(prev_key, d->acc->key_id) != 0 &&
+	    (r = alog_key_change(d, prev_key, err)) < 0) {
+		json_decref(note);
+		return r;
+	}
 	json_t *f = json_pack("{s:s,s:b,s:I}", "key_id", d->acc->key_id, "require_permit",
 			      d->cfg->access.require_permit, "users",
 			      (json_int_t)d->cfg->access.n_users);

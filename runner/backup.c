@@ -388,6 +388,9 @@ static int backup_run(const char *state, const char *dest, struct trex_err *err)
 		if (r == -ENOENT)
 			r = 0;
 	}
+	/* the keys trexd rotate-key retired, and its signed statements */
+	if (r == 0 && (r = bkp_copy_tree(&b, "keys", err)) == -ENOENT)
+		r = 0;
 	/* the top folders, even when empty (trexd makes them otherwise) */
 	if (r == 0)
 		r = bkp_mkdirs(&b, "jobs/.", err);

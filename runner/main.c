@@ -34,11 +34,12 @@
 #include "packs.h"
 #include "paths.h"
 #include "privdrop.h"
-#include "sdnotify.h"
 #include "recover.h"
 #include "relclean.h"
 #include "reload.h"
+#include "rotate.h"
 #include "sched.h"
+#include "sdnotify.h"
 #include "store.h"
 #include "tls.h"
 #include "trexd.h"
@@ -60,6 +61,7 @@ static const char usage[] =
 	"       trexd --check-host [--config FILE] [--state-dir DIR] [--dataset ...]\n"
 	"       trexd backup [--config FILE | --state-dir DIR] DEST\n"
 	"       trexd restore [--config FILE | --state-dir DIR] SRC\n"
+	"       trexd rotate-key [--config FILE | --state-dir DIR]\n"
 	"\n"
 	"Run the trex job daemon: serve the HTTP API (docs/api.md) on a unix\n"
 	"socket (and over TLS 1.3 with client certificates when the config has\n"
@@ -298,6 +300,8 @@ int main(int argc, char **argv)
 	/* the offline verbs (backup.c, restore.c) */
 	if (argc > 1 && (strcmp(argv[1], "backup") == 0 || strcmp(argv[1], "restore") == 0))
 		return backup_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "rotate-key") == 0)
+		return rotate_main(argc - 1, argv + 1);
 	while ((o = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': config_file = optarg; break;

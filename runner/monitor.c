@@ -1243,8 +1243,11 @@ int monitor_run(const struct monitor_opts *o)
 		if (WIFEXITED(service_status))
 			rc = WEXITSTATUS(service_status);
 		else {
-			trex_log(TREX_LOG_ERROR, "service_died", "signal=%d",
-				 WIFSIGNALED(service_status) ? WTERMSIG(service_status) : 0);
+			int sig = WIFSIGNALED(service_status) ? WTERMSIG(service_status) : 0;
+			/* SIGSYS: a call outside its allowlist (runner/privdrop.c);
+			 * the kernel log names it (audit type=1326) */
+			trex_log(TREX_LOG_ERROR, "service_died", "signal=%d%s", sig,
+				 sig == SIGSYS ? " cause=seccomp" : "");
 			rc = 1;
 		}
 	} else if (o->service <= 0)

@@ -29,6 +29,7 @@
 #include "audit.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "keyrot.h"
 #include "log.h"
 #include "sign.h"
 #include "store.h"
@@ -181,7 +182,8 @@ static int restore_target(const char *state, int *made, struct trex_err *err)
 }
 
 struct restore_walk {
-	struct trex_key *key;
+	struct keyring keys; /* trexd.pub and the retired keys/ *.pub */
+	int have_keys;
 	char prev[65];
 	uint64_t last;
 	char last_hash[65];
@@ -195,18 +197,10 @@ static int restore_log_line(void *arg, uint64_t seq, const char *text, size_t le
 	struct restore_walk *w = arg;
 	(void)text;
 	(void)len;
-	const char *ev = json_string_value(json_object_get(line, "event"));
-	if (w->key && ev && strcmp(ev, "checkpoint") == 0) {
-		const char *h = json_string_value(json_object_get(line, "signed_hash"));
-		const char *sig = json_string_value(json_object_get(line, "signature"));
-		char ctext[256];
-		if (!sig || !h || audit_checkpoint_text(line, ctext, sizeof(ctext)) < 0 ||
-		    (uint64_t)json_integer_value(json_object_get(line, "signed_seq")) != seq - 1 ||
-		    strcmp(h, w->prev) != 0 || trex_verify(w->key, ctext, strlen(ctext), sig, NULL) < 0)
-			return trex_err_setx(w->err, -EBADMSG, "line %" PRIu64 ": checkpoint signature"
-					     " does not verify with the restored trexd.pub", seq);
-		w->checkpoints++;
-	}
+	int checked = 0;
+	if (w->have_keys && keyring_audit_line(&w->keys, seq, w->prev, line, &checked, w->err) < 0)
+		return trex_err_prefix(w->err, "with the restored trexd.pub and keys/");
+	w->checkpoints += (uint64_t)checked;
 	memcpy(w->prev, hash, 65);
 	w->last = seq;
 	memcpy(w->last_hash, hash, 65);
@@ -254,12 +248,22 @@ static int restore_check(const char *state, json_t *man, struct trex_err *err)
 	memcpy(w.prev, AUDIT_GENESIS, 65);
 	memcpy(w.last_hash, AUDIT_GENESIS, 65);
 	snprintf(p, sizeof(p), "%s/trexd.pub", state);
-	if (access(p, F_OK) == 0 && (r = trex_key_load_public(p, &w.key, err)) < 0)
-		return r;
+	if (access(p, F_OK) == 0) {
+		w.have_keys = 1;
+		if ((r = keyring_load(&w.keys, p, err)) == 0) {
+			snprintf(p, sizeof(p), "%s/keys", state);
+			if (access(p, F_OK) == 0)
+				r = keyring_load(&w.keys, p, err);
+		}
+		if (r < 0) {
+			keyring_free(&w.keys);
+			return r;
+		}
+	}
 	snprintf(p, sizeof(p), "%s/audit.log", state);
 	struct audit_verify_result res;
 	r = audit_verify_scan(p, restore_log_line, &w, &res, err);
-	trex_key_free(w.key);
+	keyring_free(&w.keys);
 	if (r < 0)
 		return trex_err_prefix(err, "%s", p);
 	snprintf(head, sizeof(head), "%" PRIu64 ":%s", w.last, w.last_hash);

@@ -804,22 +804,8 @@ static void web_route(struct trexd *d, const struct http_request *req, struct ht
 		}
 		json_t *q = json_loadb(api.body, api.len, 0, NULL);
 		trex_free(api.body);
-		/* an item of a project the user does research in stays listed
-		 * (as GET /v1/review lists it) but has no page for them */
-		size_t i;
-		json_t *it;
-		json_array_foreach(json_object_get(q, "items"), i, it) {
-			struct job_row row = {
-				.project = (char *)json_string_value(json_object_get(it, "project")),
-				.submitted_name =
-					(char *)json_string_value(json_object_get(it, "submitted_by")),
-				.submitted_uid = (uid_t)json_integer_value(
-					json_object_get(it, "submitted_uid")),
-			};
-			if (row.project && row.submitted_name &&
-			    !view_review_page(view_level(&c, &row)))
-				json_object_set_new(it, "no_page", json_true());
-		}
+		/* (GET /v1/review already left out the projects the user does
+		 * research in: review_independent) */
 		struct trex_buf b;
 		trex_buf_init(&b, 0);
 		if (!q || webpage_queue(&b, q, s->name, s->csrf) < 0) {

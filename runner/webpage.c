@@ -195,11 +195,7 @@ int webpage_queue(struct trex_buf *b, const json_t *queue, const char *user, con
 		r = r ?: W(b, "<tr class=\"item\"><td class=\"job\">");
 		r = r ?: E(b, webpage_str(it, "job"));
 		r = r ?: W(b, "</td><td>");
-		if (json_is_true(json_object_get(it, "no_page"))) {
-			r = r ?: E(b, webpage_str(it, "name"));
-			r = r ?: W(b, " <span class=\"no-page\">(you do research in this project: "
-				      "another checker decides)</span>");
-		} else if (out) {
+		if (out) {
 			r = r ?: W(b, "<a class=\"open\" href=\"/review/");
 			r = r ?: webpage_url(b, webpage_str(it, "job"), 0);
 			r = r ?: W(b, "/");

@@ -367,8 +367,10 @@ expect_eq "trex fetch verifies and downloads" 0 $?
 "$BIN/trex" permit keygen "$T/k/other.key" "$T/k/other.pub" >/dev/null
 chmod 644 "$T/k/other.pub" "$T/state/trexd.pub"
 out=$(as $ALICE "$BIN/trex" --socket "$SOCK" fetch "$J1" -o "$T/dl" --trexd-key "$T/k/other.pub" 2>&1)
-expect_eq "trex fetch refuses a manifest signed by another key" \
-	"trex fetch: the release manifest of job $J1 is not signed by this trexd's key" "$out"
+# key ids: SHA-256 of the raw Ed25519 key, the last 32 bytes of the PEM's DER
+kid() { sed '1d;$d' "$1" | base64 -d | tail -c 32 | sha256sum | cut -c1-16; }
+expect_eq "trex fetch refuses a manifest signed by another key, naming both key ids" \
+	"trex fetch: the release manifest of job $J1 is not signed by this trexd's key: it names trexd key $(kid "$T/state/trexd.pub"), the key given or pinned is $(kid "$T/k/other.pub") (a rotated key? ask the operator)" "$out"
 
 # --- 7. nothing released without a check or review record
 req $ALICE GET "/v1/jobs/$J1" >/dev/null
