@@ -139,9 +139,10 @@ static const char *const privdrop_allowed[] = {
 	/* a peer's uid to its name (http.c getpwuid_r): glibc's NSS asks
 	 * nscd, sssd or systemd-userdb over a unix socket it connects to */
 	"connect",
-	/* threads and the child it spawns (clone: below) */
+	/* threads (clone: below); no execve: the service runs no program
+	 * (the identifier index is built by the monitor, MON_ID_INDEX) */
 	"futex", "set_robust_list", "rseq", "set_tid_address", "sched_yield",
-	"sched_getaffinity", "exit", "exit_group", "wait4", "execve", "arch_prctl",
+	"sched_getaffinity", "exit", "exit_group", "wait4", "arch_prctl",
 	/* signals: its own handlers (kill, tgkill: below) */
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "restart_syscall",
 	/* reading its own identity and the clocks */
@@ -149,7 +150,7 @@ static const char *const privdrop_allowed[] = {
 	"getrandom", "clock_gettime", "clock_getres", "gettimeofday", "time",
 	"clock_nanosleep", "nanosleep", "uname",
 	/* the machine's memory: glibc's qsort asks before sorting a large
-	 * array (trex-check's identifier index) */
+	 * array (the review queue, job lists) */
 	"sysinfo",
 };
 

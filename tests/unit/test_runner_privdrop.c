@@ -115,8 +115,8 @@ static int probe_thread(void)
 	return pthread_join(t, NULL);
 }
 
-/* trex-check --build-id-index is spawned from the service
- * (runner/idcache.c): a dynamically linked program starts under it */
+/* The service runs no program since the identifier index is the
+ * monitor's (MON_ID_INDEX): a child it forked cannot exec one */
 static int probe_exec(void)
 {
 	pid_t pid = fork();
@@ -250,7 +250,14 @@ static void test_allowed(void **st)
 	assert_int_equal(run(0, probe_service_calls), 0);
 	assert_int_equal(run(1, probe_service_calls), 0);
 	assert_int_equal(run(1, probe_thread), 0);
-	assert_int_equal(run(1, probe_exec), 0);
+}
+
+static void test_no_exec(void **st)
+{
+	/* the same fork and exec: a program starts without the filter, and
+	 * the child is killed (SIGSYS) at its execve with it */
+	assert_int_equal(run(0, probe_exec), 0);
+	assert_int_equal(run(1, probe_exec), 100 + SIGSYS);
 }
 
 static void test_errno(void **st)
@@ -301,6 +308,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_allowed),
+		cmocka_unit_test(test_no_exec),
 		cmocka_unit_test(test_errno),
 		cmocka_unit_test(test_killed),
 	};
