@@ -4,10 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The length of the well-formed UTF-8 sequence at s (at most n bytes:
- * no overlong form, no surrogate, at most U+10FFFF) and its code point,
- * or 0. */
-static size_t esc_utf8(const unsigned char *s, size_t n, uint32_t *cp)
+size_t trex_utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	size_t len;
 	uint32_t v, min;
@@ -33,15 +30,14 @@ static size_t esc_utf8(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-/* Characters that move or hide text on a terminal without being
- * ASCII controls: C1 controls (some terminals read U+009B as CSI), bidi
- * embeddings, overrides and isolates, zero-width and invisible format
- * characters, line and paragraph separators, tags. */
-static int esc_hidden(uint32_t cp)
+int trex_char_hidden(uint32_t cp)
 {
-	return cp <= 0x9f || cp == 0x061c || cp == 0x00ad || (cp >= 0x200b && cp <= 0x200f) ||
+	return cp <= 0x9f || cp == 0xad || cp == 0x34f || cp == 0x61c ||
+	       (cp >= 0x115f && cp <= 0x1160) || (cp >= 0x17b4 && cp <= 0x17b5) ||
+	       (cp >= 0x180b && cp <= 0x180f) || (cp >= 0x200b && cp <= 0x200f) ||
 	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
-	       cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) || (cp >= 0xe0000 && cp <= 0xe007f);
+	       cp == 0x3164 || (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff ||
+	       cp == 0xffa0 || (cp >= 0xfff0 && cp <= 0xfffb) || (cp >= 0xe0000 && cp <= 0xe0fff);
 }
 
 static size_t esc_run(const char *in, size_t inlen, char *out, size_t outsz, int text)
@@ -57,8 +53,8 @@ static size_t esc_run(const char *in, size_t inlen, char *out, size_t outsz, int
 		/* text: a printable character beyond ASCII stays whole */
 		uint32_t cp = 0;
 		size_t seq = text && c >= 0x80
-				     ? esc_utf8((const unsigned char *)in + i, inlen - i, &cp) : 0;
-		if (seq && esc_hidden(cp))
+				     ? trex_utf8_char((const unsigned char *)in + i, inlen - i, &cp) : 0;
+		if (seq && trex_char_hidden(cp))
 			seq = 0;
 		size_t need = seq ? seq : plain ? 1 : 4;
 		if (o + need + 1 > outsz) {

@@ -5,6 +5,7 @@
 #define TREX_ESC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Writes at most outsz-1 chars and a NUL; returns the length written. A
  * truncated result ends in "...". */
@@ -18,5 +19,17 @@ size_t trex_esc(const char *in, size_t inlen, char *out, size_t outsz);
  * `unknown key "colour"`, not `unknown key \x22colour\x22`. Not for
  * key=value log lines, where '"' and '=' must stay escaped. */
 size_t trex_esc_text(const char *in, size_t inlen, char *out, size_t outsz);
+
+/* The one reading of UTF-8 and of "hidden" characters that trex_esc_text
+ * and the review page's HTML escaping (runner/webpage.c) share. */
+/* The length of the well-formed UTF-8 sequence at s (at most n bytes: no
+ * overlong form, no surrogate, at most U+10FFFF) and its code point, or
+ * 0. */
+size_t trex_utf8_char(const unsigned char *s, size_t n, uint32_t *cp);
+/* 1 for a character that moves or hides text instead of showing: C0 and
+ * C1 controls (some terminals read U+009B as CSI), bidi embeddings,
+ * overrides and isolates, zero-width, invisible and filler characters,
+ * variation selectors, line and paragraph separators, tags. */
+int trex_char_hidden(uint32_t cp);
 
 #endif

@@ -11,48 +11,10 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "esc.h"
 #include "view.h"
 
 #define W(b, s) trex_buf_append((b), (s), strlen(s))
-
-/* Characters that reorder or hide text: shown as \u{NNNN}. */
-static int webpage_hidden(uint32_t cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0xad || cp == 0x34f || cp == 0x61c ||
-	       (cp >= 0x115f && cp <= 0x1160) || (cp >= 0x17b4 && cp <= 0x17b5) ||
-	       (cp >= 0x180b && cp <= 0x180f) || (cp >= 0x200b && cp <= 0x200f) ||
-	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
-	       cp == 0x3164 || (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff ||
-	       cp == 0xffa0 || (cp >= 0xfff0 && cp <= 0xfffb) || (cp >= 0xe0000 && cp <= 0xe0fff);
-}
-
-/* The length of the well-formed UTF-8 sequence at s (and its code point),
- * or 0. */
-static size_t webpage_utf8(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t v, min;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2, v = s[0] & 0x1f, min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3, v = s[0] & 0x0f, min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4, v = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
 
 int webpage_esc(struct trex_buf *b, const char *s, size_t len)
 {
@@ -82,11 +44,11 @@ int webpage_esc(struct trex_buf *b, const char *s, size_t len)
 		case '\n': case '\t': r = trex_buf_append(b, s + i, 1); i++; continue;
 		default: break;
 		}
-		if (ch < 0x80 || !(n = webpage_utf8(u + i, len - i, &cp))) {
+		if (ch < 0x80 || !(n = trex_utf8_char(u + i, len - i, &cp))) {
 			snprintf(tmp, sizeof(tmp), "\\x%02x", ch);
 			r = W(b, tmp);
 			i++;
-		} else if (webpage_hidden(cp)) {
+		} else if (trex_char_hidden(cp)) {
 			snprintf(tmp, sizeof(tmp), "\\u{%04x}", (unsigned)cp);
 			r = W(b, tmp);
 			i += n;
