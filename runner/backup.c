@@ -436,32 +436,13 @@ static int backup_run(const char *state, const char *dest, struct trex_err *err)
 
 int backup_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *config_file = NULL, *state_dir = NULL;
-	int o;
-	optind = 1;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (o) {
-		case 'c': config_file = optarg; break;
-		case 's': state_dir = optarg; break;
-		case 'h': fputs(backup_usage, stdout); return 0;
-		default: fputs(backup_usage, stderr); return 2;
-		}
-	}
-	if (optind != argc - 1 || (config_file && state_dir)) {
-		fputs(backup_usage, stderr);
-		return 2;
-	}
 	const char *verb = argv[0];
 	trex_log_init("trexd", TREX_LOG_INFO);
 	struct trex_err err = { 0 };
 	_cleanup_free_ char *state = NULL;
-	int r = bkp_state_dir(config_file, state_dir, &state, &err);
+	int r = bkp_verb_args(argc, argv, backup_usage, 1, &state, &err);
+	if (r == 1 || r == 2)
+		return r == 1 ? 0 : 2;
 	if (r == 0 && strcmp(verb, "backup") == 0)
 		r = backup_run(state, argv[optind], &err);
 	else if (r == 0)

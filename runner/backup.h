@@ -57,5 +57,12 @@ void bkp_undo(const char *top, int made);
  * trexd.json when neither is given); out must be freed. */
 int bkp_state_dir(const char *config_file, const char *state_dir, char **out,
 		  struct trex_err *err);
+/* The command line of trexd's offline verbs (backup, restore,
+ * rotate-key): --config FILE or --state-dir DIR, then exactly nargs
+ * operands (from argv[optind]). 0 with *state set (bkp_state_dir); 1
+ * after --help printed usage; 2 after a usage error printed it to
+ * stderr; -errno with err filled. */
+int bkp_verb_args(int argc, char **argv, const char *usage, int nargs, char **state,
+		  struct trex_err *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +249,33 @@ int bkp_state_dir(const char *config_file, const char *state_dir, char **out,
 		r = trex_err_setx(err, -ENOMEM, "out of memory");
 	config_free(&cfg);
 	return r;
+}
+
+int bkp_verb_args(int argc, char **argv, const char *usage, int nargs, char **state,
+		  struct trex_err *err)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *config_file = NULL, *state_dir = NULL;
+	int o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': config_file = optarg; break;
+		case 's': state_dir = optarg; break;
+		case 'h': fputs(usage, stdout); return 1;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (argc - optind != nargs || (config_file && state_dir)) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	return bkp_state_dir(config_file, state_dir, state, err);
 }
 
 void bkp_undo(const char *top, int made)

@@ -142,32 +142,13 @@ out:
 
 int rotate_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *config_file = NULL, *state_dir = NULL;
-	int o;
-	optind = 1;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (o) {
-		case 'c': config_file = optarg; break;
-		case 's': state_dir = optarg; break;
-		case 'h': fputs(rotate_usage, stdout); return 0;
-		default: fputs(rotate_usage, stderr); return 2;
-		}
-	}
-	if (optind != argc || (config_file && state_dir)) {
-		fputs(rotate_usage, stderr);
-		return 2;
-	}
 	trex_log_init("trexd", TREX_LOG_INFO);
 	struct trex_err err = { 0 };
 	_cleanup_free_ char *state = NULL;
 	char old_id[65] = "", new_id[65] = "";
-	int r = bkp_state_dir(config_file, state_dir, &state, &err);
+	int r = bkp_verb_args(argc, argv, rotate_usage, 0, &state, &err);
+	if (r == 1 || r == 2)
+		return r == 1 ? 0 : 2;
 	if (r == 0)
 		r = rotate_run(state, old_id, new_id, &err);
 	if (r < 0) {
