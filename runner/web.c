@@ -249,6 +249,18 @@ static void web_message(struct http_response *resp, int status, const char *titl
 	trex_buf_free(&b);
 }
 
+/* A page built into b (r its builder's answer): sent, or 500 when it ran
+ * out of memory; b is freed either way. */
+static void web_page_done(struct http_response *resp, const struct web_session *s,
+			  struct trex_buf *b, int r)
+{
+	if (r < 0)
+		web_message(resp, 500, "Internal error", s->name, s->csrf, "out of memory", NULL, NULL);
+	else
+		web_answer(resp, 200, b, "");
+	trex_buf_free(b);
+}
+
 /* A refusal in the API's words (an error answer's message) as a page. */
 static void web_api_error(struct http_response *resp, struct http_response *api,
 			  const char *user, const char *csrf)
@@ -591,13 +603,7 @@ static void web_output_page(struct trexd *d, struct web_session *s, const struct
 	trex_free(held_bytes.body);
 	json_decref(code);
 	json_decref(doc);
-	if (r < 0) {
-		trex_buf_free(&b);
-		web_message(resp, 500, "Internal error", s->name, s->csrf, "out of memory", NULL, NULL);
-		return;
-	}
-	web_answer(resp, 200, &b, "");
-	trex_buf_free(&b);
+	web_page_done(resp, s, &b, r);
 }
 
 /* GET /review/logs/JOB/{stdout|stderr} */
@@ -626,13 +632,7 @@ static void web_log_page(struct trexd *d, struct web_session *s, const struct ca
 			    s->name, s->csrf);
 	trex_free(bytes.body);
 	json_decref(doc);
-	if (r < 0) {
-		trex_buf_free(&b);
-		web_message(resp, 500, "Internal error", s->name, s->csrf, "out of memory", NULL, NULL);
-		return;
-	}
-	web_answer(resp, 200, &b, "");
-	trex_buf_free(&b);
+	web_page_done(resp, s, &b, r);
 }
 
 /* POST /review/JOB/NAME (an output) or /review/logs/JOB/LOG (is_log):
