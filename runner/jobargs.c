@@ -82,18 +82,11 @@ static void jobargs_bind(struct jobargs *a, const char *job_dir, int fd, const c
 	jobargs_add(a, "%s", dest);
 }
 
-void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset *ds,
-		 const struct runtime *rt, const struct limits *l, const char *job_dir,
-		 const char *id, json_t *command, int seccomp)
+/* What every sandbox's command line holds, whatever it runs: its bounds,
+ * the job uid range and the compiled seccomp profile's fd. */
+static void jobargs_limits(struct jobargs *a, const struct config *c, const struct limits *l,
+			   int seccomp)
 {
-	jobargs_add(a, "%s", c->sandbox);
-	jobargs_add(a, "--data");
-	jobargs_add(a, "%s", ds->path);
-	jobargs_folders(a, job_dir, "code", "stage");
-	if (rt->sandbox_name) {
-		jobargs_add(a, "--runtime");
-		jobargs_add(a, "%s", rt->sandbox_name);
-	}
 	jobargs_add(a, "--memory");
 	jobargs_add(a, "%ld", l->memory_mb);
 	jobargs_add(a, "--pids");
@@ -112,6 +105,21 @@ void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset
 		jobargs_add(a, "--seccomp-fd");
 		jobargs_add(a, "%d", JOBARGS_FD_SECCOMP);
 	}
+}
+
+void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset *ds,
+		 const struct runtime *rt, const struct limits *l, const char *job_dir,
+		 const char *id, json_t *command, int seccomp)
+{
+	jobargs_add(a, "%s", c->sandbox);
+	jobargs_add(a, "--data");
+	jobargs_add(a, "%s", ds->path);
+	jobargs_folders(a, job_dir, "code", "stage");
+	if (rt->sandbox_name) {
+		jobargs_add(a, "--runtime");
+		jobargs_add(a, "%s", rt->sandbox_name);
+	}
+	jobargs_limits(a, c, l, seccomp);
 	for (size_t i = 0; i < rt->n_env; i++) {
 		jobargs_add(a, "--env");
 		jobargs_add(a, "%s", rt->env[i]);
@@ -145,8 +153,7 @@ static int jobargs_checker(const struct config *c, char dir[PATH_MAX], const cha
 }
 
 int jobargs_index(struct jobargs *a, const struct config *c, const struct dataset *ds,
-		  const char *build_dir, const char *key, long threshold, int seccomp,
-		  struct trex_err *err)
+		  const char *key, long threshold, int seccomp, struct trex_err *err)
 {
 	char check_dir[PATH_MAX], cols[1024];
 	const char *check_name;
@@ -168,32 +175,20 @@ int jobargs_index(struct jobargs *a, const struct config *c, const struct datase
 	jobargs_add(a, "--data");
 	jobargs_add(a, "%s", ds->path);
 	/* the build folder, opened by the monitor: no path below STATE */
-	(void)build_dir;
 	jobargs_add(a, "--output-fd");
 	jobargs_add(a, "%d", JOBARGS_FD_OUTPUT);
 	jobargs_add(a, "--ro-bind");
 	jobargs_add(a, "%s", check_dir);
 	jobargs_add(a, "/opt/trex");
-	jobargs_add(a, "--memory");
-	jobargs_add(a, "%ld", c->limits_max.memory_mb);
-	jobargs_add(a, "--pids");
-	jobargs_add(a, "16");
-	jobargs_add(a, "--cpu-seconds");
-	jobargs_add(a, "%ld", c->limits_max.cpu_seconds);
-	jobargs_add(a, "--timeout");
-	jobargs_add(a, "%ld", c->limits_max.wall_seconds);
-	jobargs_add(a, "--output-mb");
-	jobargs_add(a, "%ld", c->limits_max.memory_mb);
-	if (c->uid_range) {
-		jobargs_add(a, "--uid-range");
-		jobargs_add(a, "%s", c->uid_range);
-	}
-	if (seccomp) {
-		jobargs_add(a, "--seccomp-fd");
-		jobargs_add(a, "4");
-	}
+	/* the configuration's maximum; /output (a tmpfs charged to the
+	 * memory) as large as the memory */
+	const struct limits l = { .memory_mb = c->limits_max.memory_mb,
+				  .cpu_seconds = c->limits_max.cpu_seconds,
+				  .wall_seconds = c->limits_max.wall_seconds, .pids = 16,
+				  .output_mb = c->limits_max.memory_mb };
+	jobargs_limits(a, c, &l, seccomp);
 	jobargs_add(a, "--status-fd");
-	jobargs_add(a, "3");
+	jobargs_add(a, "%d", JOBARGS_FD_STATUS);
 	jobargs_add(a, "--job-id");
 	jobargs_add(a, "idindex-%.16s", key);
 	jobargs_add(a, "--");
@@ -242,24 +237,9 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 	/* the checker's own bounds, independent of the job's; its /output
 	 * (a tmpfs, charged to its memory) holds the released copies and the
 	 * SACRO Viewer export, at most twice the job's output size */
-	jobargs_add(a, "--memory");
-	jobargs_add(a, "%ld", 2048 + 2 * output_mb);
-	jobargs_add(a, "--pids");
-	jobargs_add(a, "16");
-	jobargs_add(a, "--cpu-seconds");
-	jobargs_add(a, "600");
-	jobargs_add(a, "--timeout");
-	jobargs_add(a, "900");
-	jobargs_add(a, "--output-mb");
-	jobargs_add(a, "%ld", 3 * output_mb + 1);
-	if (c->uid_range) {
-		jobargs_add(a, "--uid-range");
-		jobargs_add(a, "%s", c->uid_range);
-	}
-	if (seccomp) {
-		jobargs_add(a, "--seccomp-fd");
-		jobargs_add(a, "%d", JOBARGS_FD_SECCOMP);
-	}
+	const struct limits l = { .memory_mb = 2048 + 2 * output_mb, .cpu_seconds = 600,
+				  .wall_seconds = 900, .pids = 16, .output_mb = 3 * output_mb + 1 };
+	jobargs_limits(a, c, &l, seccomp);
 	jobargs_add(a, "--status-fd");
 	jobargs_add(a, "%d", JOBARGS_FD_STATUS);
 	jobargs_add(a, "--job-id");

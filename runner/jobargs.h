@@ -61,13 +61,13 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 
 /* trex-sandbox running trex-check --build-id-index over dataset ds (bound
  * read-only at /data, as a job sees it) with its id columns, writing
- * ids.bin, domains.json and codebook.json (under threshold) to /output, collected into the folder on JOBARGS_FD_OUTPUT (build_dir, opened by the monitor, is never passed by path): the only
- * folder it can write. The bounds are the configuration's limits.max
+ * ids.bin, domains.json and codebook.json (under threshold) to /output, collected into the
+ * folder the monitor opened and passes as JOBARGS_FD_OUTPUT (never by
+ * path): the only folder it can write. The bounds are the configuration's limits.max
  * (memory also bounds /output, a tmpfs charged to it). Run by the monitor
  * (monitor.c MON_ID_INDEX) so that the service never reads a dataset.
  * Fails when trex-check cannot be found or the columns do not fit. */
 int jobargs_index(struct jobargs *a, const struct config *c, const struct dataset *ds,
-		  const char *build_dir, const char *key, long threshold, int seccomp,
-		  struct trex_err *err);
+		  const char *key, long threshold, int seccomp, struct trex_err *err);
 
 #endif

@@ -717,16 +717,15 @@ static int mon_id_index(struct monitor *mo, const struct mon_msg *m, char key[65
 	if (mo->n_kids == MON_KIDS_MAX)
 		return trex_err_setx(err, -EAGAIN, "too many sandboxes");
 	/* a build folder left by a crash or a failed build: a fresh one */
-	char build[128], path[PATH_MAX];
+	char build[128];
 	snprintf(build, sizeof(build), ".build-%s", key);
 	int r = mon_rmtree(idx, build, 0);
 	if (r == 0 && mkdirat(idx, build, 0700) < 0)
 		r = -errno;
 	if (r < 0)
 		return trex_err_setx(err, r, "id_index: no build folder (%s)", strerror(-r));
-	snprintf(path, sizeof(path), "%s/idindex/%s", c->state_dir, build);
 	struct jobargs a = { 0 };
-	r = jobargs_index(&a, c, ds, path, key, pol.safe_threshold, mo->o->seccomp_fd >= 0, err);
+	r = jobargs_index(&a, c, ds, key, pol.safe_threshold, mo->o->seccomp_fd >= 0, err);
 	if (r == 0 && a.oom)
 		r = trex_err_setx(err, -ENOMEM, "out of memory");
 	/* its output is the build folder; what it says is not the service's
