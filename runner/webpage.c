@@ -157,23 +157,15 @@ int webpage_queue(struct trex_buf *b, const json_t *queue, const char *user, con
 		r = r ?: W(b, "<tr class=\"item\"><td class=\"job\">");
 		r = r ?: E(b, webpage_str(it, "job"));
 		r = r ?: W(b, "</td><td>");
-		if (out) {
-			r = r ?: W(b, "<a class=\"open\" href=\"/review/");
-			r = r ?: webpage_url(b, webpage_str(it, "job"), 0);
-			r = r ?: W(b, "/");
-			r = r ?: webpage_url(b, webpage_str(it, "name"), 1);
-			r = r ?: W(b, "\">");
-			r = r ?: E(b, webpage_str(it, "name"));
-			r = r ?: W(b, "</a>");
-		} else {
-			r = r ?: W(b, "<a class=\"open-log\" href=\"/review/logs/");
-			r = r ?: webpage_url(b, webpage_str(it, "job"), 0);
-			r = r ?: W(b, "/");
-			r = r ?: webpage_url(b, webpage_str(it, "name"), 0);
-			r = r ?: W(b, "\">");
-			r = r ?: E(b, webpage_str(it, "name"));
-			r = r ?: W(b, "</a>");
-		}
+		/* an output's page, or a log's (its name is stdout or stderr) */
+		r = r ?: W(b, out ? "<a class=\"open\" href=\"/review/"
+				  : "<a class=\"open-log\" href=\"/review/logs/");
+		r = r ?: webpage_url(b, webpage_str(it, "job"), 0);
+		r = r ?: W(b, "/");
+		r = r ?: webpage_url(b, webpage_str(it, "name"), out);
+		r = r ?: W(b, "\">");
+		r = r ?: E(b, webpage_str(it, "name"));
+		r = r ?: W(b, "</a>");
 		r = r ?: W(b, "</td><td>");
 		r = r ?: E(b, out ? webpage_str(it, "output_kind") : "log");
 		r = r ?: W(b, "</td><td>");
