@@ -104,21 +104,9 @@ void http_deferred_cancel(struct http_deferred *d);
 /* Whether the handler deferred req's answer (its status is not known yet). */
 int http_is_deferred(const struct http_request *req);
 
-/* Bind `path` (a stale socket there is replaced), chmod it to `mode` and
- * serve. */
-int http_listen(uv_loop_t *loop, const char *path, mode_t mode, size_t max_body,
-		http_handler handler, void *ctx, struct http_server **out,
-		struct trex_err *err);
-/* The same on a listening unix socket trexd was given (socket
- * activation, sdnotify.h): its owner, mode and path stay as systemd made
- * them; path only names it in errors. */
-int http_listen_fd(uv_loop_t *loop, int fd, const char *path, size_t max_body,
-		   http_handler handler, void *ctx, struct http_server **out,
-		   struct trex_err *err);
 /* A server with no listener yet: the unix socket comes as a bound fd
  * (http_serve_fd: trexd's monitor binds it, runner/monitor.c, or systemd
- * passed it), the TLS
- * listener through http_listen_tls. */
+ * passed it: sdnotify.h), the TLS listener through http_listen_tls. */
 int http_server_start(uv_loop_t *loop, size_t max_body, http_handler handler, void *ctx,
 		      struct http_server **out, struct trex_err *err);
 /* Serve the bound unix socket fd (taken: closed on failure too). */
