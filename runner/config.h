@@ -74,6 +74,7 @@ struct tls_config {
 	char *cert;      /* server certificate chain, PEM */
 	char *key;       /* its private key, PEM */
 	char *client_ca; /* CA certificates that client certificates must chain to */
+	char *crl;       /* revoked client certificates (PEM CRLs), NULL = none */
 	long handshake_timeout_ms;
 };
 
