@@ -60,6 +60,8 @@ struct access_config {
 	int require_permit;     /* 1 for config files, 0 for the quick start */
 	char **approver_keys;   /* public key files trusted to sign permits */
 	size_t n_approver_keys;
+	time_t *approver_not_before; /* per key: trusted from (0 = always) */
+	time_t *approver_not_after;  /* per key: trusted until, excluded (0 = ever) */
 	char **revoked_permits; /* permit ids */
 	size_t n_revoked_permits;
 	struct user *users;     /* none: legacy identity (own jobs; root all) */
