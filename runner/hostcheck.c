@@ -244,6 +244,11 @@ static int hc_cgroups(void)
 		v2 = "/sys/fs/cgroup/unified";
 	if (v2 && hc_cg_self(self, NULL, v2path, sizeof(v2path)) == 0) {
 		char p[2048];
+		/* trexd in the supervisor leaf: jobs go under its parent, whose
+		 * controllers count (sandbox/cgroup.h) */
+		char *leaf = strrchr(v2path, '/');
+		if (leaf && strcmp(leaf, "/supervisor") == 0)
+			*leaf = '\0';
 		snprintf(p, sizeof(p), "%s%s", v2, v2path);
 		_cleanup_close_ int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		_cleanup_close_ int fd = dfd >= 0 ? openat(dfd, "cgroup.controllers", O_RDONLY | O_CLOEXEC) : -1;
