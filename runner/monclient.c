@@ -343,6 +343,9 @@ int monc_sign(int type, const char *text, size_t len, char **sig, struct trex_er
 	return r;
 }
 
+/* monc_exchange copies up to MON_MAX_FDS received fds into the caller's */
+_Static_assert(MON_TLS_NFDS >= MON_MAX_FDS, "monc_tls_files' array holds every fd received");
+
 int monc_tls_files(int fds[MON_TLS_NFDS], int *n_fds, struct trex_err *err)
 {
 	pthread_mutex_lock(&monc_lock);

@@ -111,8 +111,11 @@ static int permits_audit(struct trexd *d, const char *researcher, const char *pr
 			 const char *permit_id, const char *key_id, const char *code,
 			 const char *msg)
 {
-	/* key_id: the approver key that signed it, as the permit names it
-	 * ("" when none could be read); accepted means that key is trusted */
+	/* key_id: the approver key that signed it, as the permit names it;
+	 * accepted means that key is trusted. A permit is the submitter's
+	 * text: anything but a key id (64 hex digits) is recorded as "" */
+	if (key_id && (strlen(key_id) != 64 || strspn(key_id, "0123456789abcdef") != 64))
+		key_id = NULL;
 	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "user", researcher, "project", project,
 			      "permit_id", permit_id ? permit_id : "", "key_id", key_id ? key_id : "",
 			      "decision", code ? "refused" : "accepted", "code", code ? code : "");

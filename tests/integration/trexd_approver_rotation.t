@@ -123,6 +123,14 @@ expect_eq "... naming the key and when it becomes trusted" \
 	"$(api_field error.message)"
 expect_eq "a key without bounds is trusted as before" 201 "$(submit "$T/old.permit")"
 
+# the permit is the submitter's text: a key_id that is not one is not
+# copied into the audit log
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["key_id"]="<not a key id>"; print(json.dumps(p))' \
+	"$T/old.permit" >"$T/odd.permit"
+expect_eq "a permit naming no real key id: 403 permit_untrusted_key" \
+	"403 permit_untrusted_key" "$(submit "$T/odd.permit") $(api_field error.code)"
+expect_eq "... audited with an empty key_id" "refused permit_untrusted_key " "$(decisions | tail -1)"
+
 trexd_stop
 expect_eq "trexd stops cleanly" 0 $?
 PID=
