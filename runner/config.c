@@ -134,9 +134,11 @@ int config_init_defaults(struct config *c, struct trex_err *err)
 	for (size_t i = 0; i < TREX_ARRAY_LEN(builtin_runtimes); i++) {
 		c->runtimes[i].name = trex_strdup(builtin_runtimes[i][0]);
 		c->runtimes[i].sandbox_name = trex_strdup(builtin_runtimes[i][1]);
+		/* counted before the check: config_free frees what one of the
+		 * two got (the test's allocation-failure loop found the leak) */
+		c->n_runtimes++;
 		if (!c->runtimes[i].name || !c->runtimes[i].sandbox_name)
 			return trex_err_setx(err, -ENOMEM, "out of memory");
-		c->n_runtimes++;
 	}
 	return 0;
 }
