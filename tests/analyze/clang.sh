@@ -6,8 +6,13 @@
 # the ~220 files, which takes tens of minutes on two cores. Prints TAP like
 # the suites; nothing is written into build/. A false positive is avoided
 # by making the code say what the analyzer cannot see (common/err.h's
-# model of trex_err_set), or marked with #ifndef __clang_analyzer__ and a
-# comment saying why.
+# model of trex_err_set, config.c's nonnull), or marked with
+# #ifndef __clang_analyzer__ and a comment saying why.
+#
+# Not yet clean (2026-12-07): a first run over 95 of the files (policies/,
+# runner/, part of sandbox/) left 35 findings in 19 files to triage, 10 of
+# them in policies/check/stream.c's key arrays; the rest of the tree has
+# not been through it yet. `make analyze` fails until they are done.
 . "$TREX_ROOT/tests/lib.sh"
 cd "$TREX_ROOT" || exit 1
 JOBS=${TREX_ANALYZE_JOBS:-2}
