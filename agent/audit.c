@@ -88,6 +88,7 @@ static int audit_load_checkpoint(const char *file, const struct keyring *keys, u
 				  file);
 	if (r == 0) {
 		*seq = (uint64_t)json_integer_value(json_object_get(cp, "signed_seq"));
+		/* cppcheck-suppress nullPointerRedundantCheck ; r == 0 only when the chain above found h non-NULL */
 		memcpy(hash, h, 65);
 	}
 	json_decref(cp);

@@ -45,12 +45,12 @@ static const char *cliconf_path(const char *file, const char *v)
 int cliconf_load(const char *file, struct cliconf *cf, struct trex_err *err)
 {
 	memset(cf, 0, sizeof(*cf));
-	int must = file != NULL;
 	if (!file) {
 		if (cliconf_default(cf->path, sizeof(cf->path)) < 0)
 			return 0;
-		must = getenv("TREX_CONFIG") && *getenv("TREX_CONFIG");
-		if (!must && access(cf->path, F_OK) < 0) {
+		/* a file named by TREX_CONFIG must be there; the default may not */
+		const char *env = getenv("TREX_CONFIG");
+		if (!(env && *env) && access(cf->path, F_OK) < 0) {
 			cf->path[0] = '\0';
 			return 0;
 		}

@@ -202,7 +202,8 @@ static int dm_file(int dirfd, const json_t *cb, const json_t *f, size_t fi, uint
 		if (rc == 0)
 			synth_out_char(&o, '\n');
 	}
-	int cr = synth_out_close(&o, rc < 0 ? &(struct trex_err){ 0 } : err);
+	struct trex_err ignored = { 0 }; /* the first error is the one to report */
+	int cr = synth_out_close(&o, rc < 0 ? &ignored : err);
 	return rc < 0 ? rc : cr;
 }
 

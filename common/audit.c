@@ -97,6 +97,7 @@ int audit_verify_scan(const char *path, audit_line_fn fn, void *arg,
 		return trex_err_set(err, -errno, "open %s", path);
 	_cleanup_free_ char *line = trex_malloc(AUDIT_LINE_MAX + 2);
 	if (!line)
+		/* cppcheck-suppress resourceLeak ; f is closed by _cleanup_fclose_ */
 		return trex_err_setx(err, -ENOMEM, "out of memory");
 	uint64_t seq = 0;
 	while (fgets(line, AUDIT_LINE_MAX + 2, f)) {

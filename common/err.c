@@ -20,7 +20,8 @@ static int err_vset(struct trex_err *err, int code, int with_errno,
 	return code;
 }
 
-int trex_err_set(struct trex_err *err, int code, const char *fmt, ...)
+/* (name): the definition, never the analyzer's macro (err.h) */
+int (trex_err_set)(struct trex_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -29,7 +30,7 @@ int trex_err_set(struct trex_err *err, int code, const char *fmt, ...)
 	return code;
 }
 
-int trex_err_setx(struct trex_err *err, int code, const char *fmt, ...)
+int (trex_err_setx)(struct trex_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

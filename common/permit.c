@@ -122,9 +122,14 @@ void permit_free(struct permit *p)
 
 int permit_canonical(json_t *doc, char **out, struct trex_err *err)
 {
+	/* jansson's json_copy drops a key it has no memory for and still
+	 * returns the copy: a canonical text short of a field would be
+	 * signed, or checked, as the permit */
 	json_t *copy = json_copy(doc);
-	if (!copy)
+	if (!copy || json_object_size(copy) != json_object_size(doc)) {
+		json_decref(copy);
 		return trex_err_setx(err, -ENOMEM, "out of memory");
+	}
 	json_object_del(copy, "signature");
 	*out = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	json_decref(copy);

@@ -528,7 +528,7 @@ static int cfg_events(const struct cfg_src *s, struct config *c, json_t *v,
 		return cfg_fail(s, err, "events", "\"events\" must be an object");
 	if (cfg_only_keys(s, v, "events", ek, TREX_ARRAY_LEN(ek), err) < 0)
 		return err->code;
-	long n;
+	long n = 0;
 	json_t *m = json_object_get(v, "max_subscribers");
 	if (m && cfg_posint(s, m, "max_subscribers", 100000, &n, err) < 0)
 		return err->code;
@@ -626,6 +626,9 @@ int config_tls_addr(const char *listen, struct sockaddr_storage *out, struct tre
 	return 0;
 }
 
+/* nonnull: c is never NULL, which clang's analyzer must be told, since
+ * &c->state_dir, the first field, tested below, is c */
+__attribute__((nonnull(1, 2, 4)))
 static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 		   struct trex_err *err)
 {
@@ -687,9 +690,10 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 						"\"socket_mode\" must be an octal string such as \"0660\"");
 			c->socket_mode = (mode_t)mode;
 		} else if (strcmp(key, "concurrency") == 0) {
-			long n;
+			long n = 0;
 			r = cfg_posint(s, v, key, 1024, &n, err);
-			c->concurrency = (int)n;
+			if (r == 0)
+				c->concurrency = (int)n;
 		} else if (strcmp(key, "on_crash") == 0) {
 			const char *m = json_string_value(v);
 			if (!m || (strcmp(m, "requeue") != 0 && strcmp(m, "fail") != 0))
@@ -708,9 +712,10 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 		} else if (strcmp(key, "idle_timeout_ms") == 0) {
 			r = cfg_posint(s, v, key, 86400000, &c->idle_timeout_ms, err);
 		} else if (strcmp(key, "max_body_mb") == 0) {
-			long n;
+			long n = 0;
 			r = cfg_posint(s, v, key, 1024, &n, err);
-			c->max_body = (size_t)n << 20;
+			if (r == 0)
+				c->max_body = (size_t)n << 20;
 		} else if (strcmp(key, "events") == 0) {
 			r = cfg_events(s, c, v, err);
 		} else if (strcmp(key, "datasets") == 0) {

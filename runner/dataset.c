@@ -141,6 +141,7 @@ static int dataset_ids_file(const char *path, void *ctx, struct trex_err *err)
 	for (size_t i = 0; i < nf && i < CSV_MAX_COLS; i++) {
 		int indexed = i < CSV_MAX_COLS - 1 || nf == CSV_MAX_COLS;
 		for (size_t k = 0; k < ds->n_id_columns; k++) {
+			/* cppcheck-suppress uninitvar ; fields[i] is set for every i < nf and i < CSV_MAX_COLS by the loop above */
 			if (x->found[k] == 1 || strcmp(fields[i], ds->id_columns[k]) != 0)
 				continue;
 			if (indexed) {

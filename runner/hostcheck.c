@@ -111,6 +111,7 @@ static const char *hc_sysctl(const char *path, char *buf, size_t len)
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (f && fgets(buf, (int)len, f))
 		buf[strcspn(buf, "\n")] = '\0';
+	/* cppcheck-suppress resourceLeak ; f is closed by _cleanup_fclose_ (cppcheck does not model the cleanup attribute) */
 	return buf;
 }
 

@@ -32,13 +32,20 @@ int http_pct_decode(const char *in, size_t len, int plus_is_space, char *out, si
 			int lo = hi < 0 ? -1 : http_query_hex(in[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				*bad_at = i;
+				if (size)
+					out[0] = '\0';
 				return -EINVAL;
 			}
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
-		if (o + 1 >= size)
+		if (o + 1 >= size) {
+			/* never half a value, and never one without its NUL
+			 * (callers may read the buffer before the result) */
+			if (size)
+				out[0] = '\0';
 			return -ENAMETOOLONG;
+		}
 		out[o++] = c;
 	}
 	if (size)

@@ -19,7 +19,8 @@ int http_query_get(const struct http_request *req, const char *name, char *buf,
 /* Percent-decode in[0..len) into out (size bytes, NUL included); with
  * plus_is_space '+' is a space (query strings), else itself (paths).
  * Returns 0, -ENAMETOOLONG when it does not fit, or -EINVAL for a bad or
- * truncated %XX or an encoded NUL, at byte *bad_at. */
+ * truncated %XX or an encoded NUL, at byte *bad_at; out is then ""
+ * (never a part of the value, never without its NUL). */
 int http_pct_decode(const char *in, size_t len, int plus_is_space, char *out, size_t size,
 		    size_t *bad_at);
 

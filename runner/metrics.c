@@ -373,7 +373,7 @@ void metrics_serve(struct trexd *d, struct http_response *resp)
 			    "disclosure check by rule and action.\n"
 			    "# TYPE trexd_check_cell_decisions_total counter\n");
 	for (size_t i = 0; i <= METRICS_CELL_KINDS; i++)
-		if (metrics.cells[i].n && (i < metrics.n_cells || i == METRICS_CELL_KINDS))
+		if ((i < metrics.n_cells || i == METRICS_CELL_KINDS) && metrics.cells[i].n)
 			trex_buf_printf(&o, "trexd_check_cell_decisions_total{rule=\"%s\","
 					    "action=\"%s\"} %llu\n", metrics.cells[i].rule,
 					metrics.cells[i].action,

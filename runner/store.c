@@ -407,8 +407,13 @@ int store_get_job(struct store *s, const char *id, struct job_row *out,
 	out->updated_at = store_col(st, 10);
 	out->run = store_col(st, 11);
 	out->report = store_col(st, 12);
+	/* run and report may be NULL in the table: one that is not, but
+	 * could not be copied, is out of memory, not "no run yet" (the
+	 * allocation-failure loop of test_runner_store found this) */
+	int lost = (!out->run && sqlite3_column_type(st, 11) != SQLITE_NULL) ||
+		   (!out->report && sqlite3_column_type(st, 12) != SQLITE_NULL);
 	store_stmt_done(s, st);
-	if (!out->project || !out->dataset || !out->runtime || !out->manifest ||
+	if (lost || !out->project || !out->dataset || !out->runtime || !out->manifest ||
 	    !out->state || !out->reason || !out->submitted_name || !out->created_at ||
 	    !out->updated_at) {
 		store_job_free(out);

@@ -223,7 +223,7 @@ static void web_answer(struct http_response *resp, int status, struct trex_buf *
 		memcpy(resp->headers + sizeof(WEB_HEADERS) - 1, extra, xl + 1);
 	}
 	resp->body = trex_buf_steal(b, &resp->len);
-	if (!resp->headers || (!resp->body && b)) {
+	if (!resp->headers || !resp->body) {
 		trex_free(resp->body);
 		trex_free(resp->headers);
 		resp->body = resp->headers = NULL;
@@ -635,7 +635,8 @@ static void web_decide(struct trexd *d, struct web_session *s, const struct call
 		       const char *id, const char *name, int is_log, const struct http_request *req,
 		       struct http_response *resp)
 {
-	char csrf[80], decision[16], reason[2048];
+	/* strings from the start: the reason is read before the form's result */
+	char csrf[80] = "", decision[16] = "", reason[2048] = "";
 	static const char *const names[] = { "csrf", "decision", "reason" };
 	char *vals[] = { csrf, decision, reason };
 	static const size_t sizes[] = { sizeof(csrf), sizeof(decision), sizeof(reason) };

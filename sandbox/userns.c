@@ -88,11 +88,11 @@ int sbx_userns_write_maps(pid_t pid, uid_t host_uid, struct trex_err *err)
 	char line[64];
 	if (host_uid == 0)
 		return trex_err_setx(err, -EPERM, "refusing to map the job to host root");
-	snprintf(line, sizeof(line), "%u %u 1\n", SBX_JOB_UID, (unsigned)host_uid);
+	snprintf(line, sizeof(line), "%d %u 1\n", SBX_JOB_UID, (unsigned)host_uid);
 	int rc = sbx_write_proc(pid, "uid_map", line, err);
 	if (rc < 0)
 		return rc;
-	snprintf(line, sizeof(line), "%u %u 1\n", SBX_JOB_GID, (unsigned)host_uid);
+	snprintf(line, sizeof(line), "%d %u 1\n", SBX_JOB_GID, (unsigned)host_uid);
 	return sbx_write_proc(pid, "gid_map", line, err);
 }
 
@@ -198,10 +198,10 @@ int sbx_userns_write_maps_rootless(pid_t pid, uid_t uid, gid_t gid, struct trex_
 	int rc = sbx_write_proc(pid, "setgroups", "deny\n", err);
 	if (rc < 0)
 		return rc;
-	snprintf(line, sizeof(line), "%u %u 1\n", SBX_JOB_UID, (unsigned)uid);
+	snprintf(line, sizeof(line), "%d %u 1\n", SBX_JOB_UID, (unsigned)uid);
 	if ((rc = sbx_write_proc(pid, "uid_map", line, err)) < 0)
 		return rc;
-	snprintf(line, sizeof(line), "%u %u 1\n", SBX_JOB_GID, (unsigned)gid);
+	snprintf(line, sizeof(line), "%d %u 1\n", SBX_JOB_GID, (unsigned)gid);
 	return sbx_write_proc(pid, "gid_map", line, err);
 }
 

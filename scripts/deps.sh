@@ -2,7 +2,7 @@
 # Install every Debian package the build, tests, demo and benchmarks need.
 # Idempotent: packages already present are left alone.
 set -eu
-PKGS="build-essential pkg-config graphviz libuv1-dev libseccomp-dev libcap-dev libssl-dev
+PKGS="build-essential pkg-config graphviz cppcheck clang-14 libclang-rt-14-dev libuv1-dev libseccomp-dev libcap-dev libssl-dev
 libjansson-dev libsqlite3-dev node-llhttp libglpk-dev libcmocka-dev
 python3 python3-pandas r-base-core bubblewrap hyperfine uidmap sqlite3 openssl
 util-linux iproute2 procps curl nginx wrk strace mandoc debhelper

@@ -198,6 +198,7 @@ const char *synth_model_diagnosis(struct synth_rng *r, const struct synth_patien
 		for (unsigned b = 0; b < 3; b++)
 			if (p->ald & (1u << b))
 				pick[n++] = 1u << b;
+		/* cppcheck-suppress uninitvar ; p->ald holds only the three enum synth_ald bits, so n >= 1 here */
 		switch (pick[synth_rng_below(r, n)]) {
 		case SYNTH_ALD_DIABETES:
 			return MODEL_PICK(r, dx_diabetes);

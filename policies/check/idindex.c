@@ -210,12 +210,14 @@ int idindex_load(const char *path, struct idindex *ix, struct trex_err *err)
 		return trex_err_set(err, -errno, "open %s", path);
 	if (fread(magic, 8, 1, f) != 1 || memcmp(magic, IDINDEX_MAGIC, 8))
 		/* TREXIDS1 held whole-value hashes only: rebuilt, never read */
+		/* cppcheck-suppress resourceLeak ; f is closed by _cleanup_fclose_ (cppcheck does not model the cleanup attribute) */
 		return trex_err_setx(err, -EINVAL, "%s: not an identifier index (format %s)", path,
 				     IDINDEX_MAGIC);
 	if (fread(&ix->base, 8, 1, f) != 1 || fread(&min, 4, 1, f) != 1 ||
 	    fread(&nlens, 4, 1, f) != 1 || fread(&count, 8, 1, f) != 1 ||
 	    count > IDINDEX_MAX_IDS || min != IDINDEX_MIN_SUBSTR || nlens > IDINDEX_MAX_WINDOW ||
 	    ix->base < 256 || ix->base >= IDX_P)
+		/* cppcheck-suppress resourceLeak ; f is closed by _cleanup_fclose_ (cppcheck does not model the cleanup attribute) */
 		return trex_err_setx(err, -EINVAL, "%s: not an identifier index", path);
 	ix->pairs = trex_malloc(IDX_PAIRS_BYTES);
 	ix->lens = trex_calloc(nlens + 1, sizeof(*ix->lens));
@@ -533,10 +535,12 @@ int idindex_scan_text(const struct idindex *ix, const char *path, size_t *line,
 		return trex_err_set(err, -errno, "%s:0:0: unreadable: %s", path,
 				    sdc_vocab_code_text("unreadable"));
 	if (!ix->n)
+		/* cppcheck-suppress resourceLeak ; f is closed by _cleanup_fclose_ (cppcheck does not model the cleanup attribute) */
 		return 0;
 	x.maxlen = ix->nlens ? ix->lens[ix->nlens - 1] : 0;
 	x.buf = trex_malloc(CHUNK + x.maxlen + 1);
 	if (!x.buf)
+		/* cppcheck-suppress resourceLeak ; f is closed by _cleanup_fclose_ (cppcheck does not model the cleanup attribute) */
 		return trex_err_set(err, -ENOMEM, "%s", path);
 	while (r == 0 && (n = fread(x.buf + x.carry, 1, CHUNK, f)) > 0) {
 		size_t tline = 0, wline = 0;

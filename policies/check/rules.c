@@ -331,6 +331,7 @@ static int sdc_check_frequency(const struct policy *pol, const struct sdc_table 
  * (the same on every cell they fail). */
 void sdc_magnitude_init(const struct policy *pol, struct sdc_magnitude *m)
 {
+	/* cppcheck-suppress ctuuninitvar ; m is an output: sdc_magnitude_init fills it, never reads it */
 	snprintf(m->dominance_reason, sizeof(m->dominance_reason),
 		 pol->anchor == POLICY_ANCHOR_TAU_ARGUS
 			 ? "the %ld largest contributions exceed %g%% of the cell"

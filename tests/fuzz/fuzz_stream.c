@@ -152,7 +152,7 @@ static size_t gen_table(struct gen *g, struct table *t, const char **dims, bool 
 	for (size_t r = 0; r < nrows; r++) {
 		size_t q = r, len = 0;
 		char count[32];
-		size_t idx[3];
+		size_t idx[3] = { 0 };
 		for (size_t d = nd; d-- > 0;) {
 			idx[d] = q % card[d];
 			q /= card[d];

@@ -13,6 +13,7 @@
 
 #include "policies/check/manifest.h"
 #include "policies/check/policy.h"
+#include "tests/unit/tallocfail.h"
 
 static void policy_error(const char *text, const char *msg)
 {
@@ -361,6 +362,44 @@ static void test_manifest(void **state)
 #undef F
 }
 
+/* A pack over a shipped profile, read with each allocation failing in
+ * turn (tallocfail.h): an error naming the file, or the same pack. */
+struct alloc_policy {
+	char *want; /* the whole run's pack, as the report shows it */
+};
+
+static int alloc_policy(void *arg)
+{
+	static const char text[] = "{\"profile\": \"opensafely\", \"name\": \"mine\", \"version\": \"2\","
+				   " \"safe_threshold\": 12, \"rounding\": \"midpoint\"}";
+	struct alloc_policy *a = arg;
+	struct policy p;
+	struct trex_err err = { 0 };
+	int r = policy_parse(text, sizeof(text) - 1, "mine.json", &p, &err);
+	if (r < 0) {
+		assert_non_null(strstr(err.msg, "json"));
+		return r;
+	}
+	json_t *j = policy_to_json(&p);
+	char *got = j ? json_dumps(j, JSON_SORT_KEYS) : NULL;
+	json_decref(j);
+	if (!got)
+		return -ENOMEM;
+	if (a->want)
+		assert_string_equal(got, a->want);
+	else
+		a->want = strdup(got);
+	free(got);
+	return 0;
+}
+
+static void test_alloc_failures(void **state)
+{
+	struct alloc_policy a = { NULL };
+	assert_true(talloc_each(alloc_policy, &a) >= 2);
+	free(a.want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_record_level_keys),
 		cmocka_unit_test(test_anchor_per_pack),
 		cmocka_unit_test(test_manifest),
+		cmocka_unit_test(test_alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/permit.h"
+#include "tests/unit/tallocfail.h"
 
 static char dir[64];
 static struct trex_key *approver, *approver_pub, *other;
@@ -198,6 +199,54 @@ static void test_key_window(void **state)
 	free(t);
 }
 
+/* A signed permit read and checked with each allocation failing in turn
+ * (tallocfail.h): an error, or the same answer and canonical text. */
+struct alloc_permit {
+	char *text;  /* the permit */
+	char *canon; /* the whole run's canonical text */
+};
+
+static int alloc_permit(void *arg)
+{
+	struct alloc_permit *a = arg;
+	struct permit p;
+	struct trex_err err = { 0 };
+	int r = permit_parse(a->text, strlen(a->text), &p, &err);
+	if (r < 0) {
+		assert_true(err.msg[0] != '\0');
+		return r;
+	}
+	struct trex_key *keys[] = { approver_pub };
+	struct permit_trust trust = { keys, 1, NULL, 0 };
+	struct permit_request req = { "P2026-041", "alice", "snds-synth", "python3", 0 };
+	assert_int_equal(permit_parse_time("2026-06-01T00:00:00Z", &req.now), 0);
+	/* a check an allocation failure cuts short refuses (the whole run
+	 * admits: talloc_each asserts it) */
+	if (permit_check(&p, &trust, &req, &err) != PERMIT_OK) {
+		permit_free(&p);
+		return -EACCES;
+	}
+	char *canon = NULL;
+	r = permit_canonical(p.doc, &canon, &err);
+	permit_free(&p);
+	if (r < 0)
+		return r;
+	if (a->canon)
+		assert_string_equal(canon, a->canon);
+	else
+		a->canon = strdup(canon);
+	free(canon);
+	return 0;
+}
+
+static void test_alloc_failures(void **state)
+{
+	struct alloc_permit a = { signed_by(approver), NULL };
+	assert_true(talloc_each(alloc_permit, &a) >= 1);
+	free(a.text);
+	free(a.canon);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_forged_permit),
 		cmocka_unit_test(test_malformed_permits),
 		cmocka_unit_test(test_key_window),
+		cmocka_unit_test(test_alloc_failures),
 	};
 	return cmocka_run_group_tests_name("permit", tests, setup, teardown);
 }

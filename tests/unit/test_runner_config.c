@@ -17,6 +17,7 @@
 #include "paths.h"
 #include "runner/dataset.h"
 #include "tests/unit/tconfig.h"
+#include "tests/unit/tallocfail.h"
 #include "tests/unit/tdir.h"
 
 /* parse TEXT as trexd.json, checked; the message in MSG */
@@ -449,6 +450,56 @@ static void test_id_columns_in_files(void **state)
 	assert_int_equal(check_ids("wide", "c255", msg), 0);
 }
 
+/* trexd.json with every section, parsed with each allocation failing in
+ * turn (tallocfail.h): an error, or the same configuration. */
+static const char alloc_text[] =
+	"{\"state_dir\": \"/var/lib/trex\", \"socket\": \"/run/trex.sock\", \"policy\": \"casd\","
+	" \"uid_range\": \"300000:1000\", \"service_user\": \"trex\","
+	" \"approver_keys\": [\"/etc/trex/a.pub\"], \"revoked_permits\": [\"P-1\", \"P-2\"],"
+	" \"datasets\": {\"synth\": {\"path\": \"/tmp\", \"id_columns\": [\"pid\", \"nir\"]},"
+	"   \"none\": {\"path\": \"/tmp\", \"id_columns\": []}},"
+	" \"runtimes\": {\"python3\": {\"env\": {\"PYTHONHASHSEED\": \"0\", \"A\": \"b\"}}, \"julia\": {}},"
+	" \"users\": {\"alice\": {\"uid\": 1000, \"roles\": [\"researcher\"], \"projects\": [\"P1\"]},"
+	"   \"ops\": {\"roles\": [\"operator\", \"checker\"]}},"
+	" \"tls\": {\"listen\": \"127.0.0.1:8443\", \"cert\": \"/etc/trex/c.pem\", \"key\": \"/etc/trex/k.pem\", \"client_ca\": \"/etc/trex/ca.pem\"},"
+	" \"metrics_listen\": \"127.0.0.1:9100\", \"review_listen\": \"127.0.0.1:8080\","
+	" \"limits\": {\"default\": {\"memory_mb\": 512}, \"max\": {\"pids\": 100}}}";
+
+static int alloc_config(void *arg)
+{
+	struct config c;
+	struct trex_err err = { 0 };
+	int r = config_init_defaults(&c, &err);
+	if (r == 0)
+		r = config_parse(&c, "t.json", alloc_text, sizeof(alloc_text) - 1, &err);
+	if (r == 0)
+		r = config_check_shape(&c, &err);
+	if (r == 0) {
+		assert_int_equal(c.n_datasets, 2);
+		assert_int_equal(c.n_runtimes, 4);
+		assert_int_equal(c.access.n_users, 2);
+		assert_int_equal(c.access.n_revoked_permits, 2);
+		/* the built-in's environment, then the two configured */
+		size_t *n_env = arg;
+		if (!*n_env)
+			*n_env = config_runtime(&c, "python3")->n_env;
+		assert_true(*n_env >= 2);
+		assert_int_equal(config_runtime(&c, "python3")->n_env, *n_env);
+		assert_string_equal(c.tls.client_ca, "/etc/trex/ca.pem");
+		assert_string_equal(c.review_listen, "127.0.0.1:8080");
+	} else {
+		assert_true(err.msg[0] != '\0');
+	}
+	config_free(&c);
+	return r;
+}
+
+static void test_alloc_failures(void **state)
+{
+	size_t n_env = 0;
+	assert_true(talloc_each(alloc_config, &n_env) > 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_add_datasets),
 		cmocka_unit_test_setup_teardown(test_id_columns_in_files, tdir_setup, tdir_teardown),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

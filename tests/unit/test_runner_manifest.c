@@ -14,8 +14,10 @@
 #include "common/jobdigest.h"
 
 #include "runner/bundle.h"
+#include "tests/unit/tallocfail.h"
 #include "tests/unit/tconfig.h"
 #include "runner/manifest.h"
+#include "policies/check/manifest.h"
 
 #define OUTNAME_MSG                                                                          \
 	"manifest.outputs[0].path: must be a relative path of 1 to 16 names joined by \"/\", " \
@@ -361,6 +363,77 @@ static void test_bundle_check(void **state)
 	json_decref(f);
 }
 
+/* A manifest with every kind of output, validated and made explicit (as
+ * trexd stores it), and the same declarations read by trex-check, with
+ * each allocation failing in turn (tallocfail.h): an error with its code,
+ * or the same stored manifest. */
+static const char alloc_text[] =
+	"{\"project\": \"P1\", \"dataset\": \"synth\", \"runtime\": \"r\","
+	" \"command\": [\"Rscript\", \"a.R\", \"--x\"], \"limits\": {\"memory_mb\": 100, \"pids\": 5},"
+	" \"outputs\": ["
+	"  {\"path\": \"t.csv\", \"kind\": \"frequency_table\", \"dimensions\": [\"age\", \"sex\"],"
+	"   \"count\": \"n\", \"total_codes\": {\"sex\": [\"All\"], \"age\": [\"0-40\"]},"
+	"   \"hierarchies\": {\"age\": {\"0-40\": [\"0-20\", \"20-40\"]}},"
+	"   \"labels\": {\"sex\": [\"M\", \"F\"]}, \"bins\": {\"age\": [0, 20, 40]}},"
+	"  {\"path\": \"sub/m.csv\", \"kind\": \"magnitude_table\", \"dimensions\": [\"region\"],"
+	"   \"value\": \"cost\", \"contributors\": \"k\", \"largest\": [\"l1\", \"l2\"]},"
+	"  {\"path\": \"reg.csv\", \"kind\": \"regression\", \"dof\": \"df\"},"
+	"  {\"path\": \"f.png\", \"kind\": \"figure\"}]}";
+
+struct alloc_manifest {
+	char *want; /* the whole run's stored manifest */
+};
+
+static int alloc_manifest(void *arg)
+{
+	struct alloc_manifest *a = arg;
+	struct trex_err err = { 0 };
+	json_t *m = json_loads(alloc_text, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(m);
+	/* trex-check's reader takes the declarations alone */
+	json_t *decl = json_pack("{s:O}", "outputs", json_object_get(m, "outputs"));
+	char *dtext = json_dumps(decl, 0);
+	json_decref(decl);
+	assert_non_null(dtext);
+	struct output_manifest om;
+	int r = manifest_parse(dtext, strlen(dtext), "m.json", &om, &err);
+	free(dtext);
+	if (r < 0) {
+		json_decref(m);
+		assert_true(err.msg[0] != '\0');
+		return r;
+	}
+	assert_int_equal(om.n, 4);
+	manifest_free(&om);
+	struct manifest man;
+	const char *code = NULL;
+	r = manifest_validate(m, &cfg, &man, &code, &err);
+	json_decref(m);
+	if (r < 0) {
+		assert_non_null(code);
+		assert_true(err.msg[0] != '\0');
+		return r;
+	}
+	r = manifest_make_explicit(&man, "PRM-1");
+	char *got = r == 0 ? json_dumps(man.json, JSON_SORT_KEYS) : NULL;
+	manifest_release(&man);
+	if (!got)
+		return -ENOMEM;
+	if (a->want)
+		assert_string_equal(got, a->want);
+	else
+		a->want = strdup(got);
+	free(got);
+	return 0;
+}
+
+static void test_alloc_failures(void **state)
+{
+	struct alloc_manifest a = { NULL };
+	assert_true(talloc_each(alloc_manifest, &a) >= 10);
+	free(a.want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_labels_bins),
 		cmocka_unit_test(test_path_ok),
 		cmocka_unit_test(test_bundle_check),
+		cmocka_unit_test(test_alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -19,6 +19,7 @@
 #include "runner/access.h"
 #include "runner/store.h"
 #include "tdir.h"
+#include "tests/unit/tallocfail.h"
 #include "runner/store_list.h"
 #include "runner/view.h"
 
@@ -248,6 +249,74 @@ static void test_digests_approvals_head(void **state)
 	store_close(s);
 }
 
+/* A job's stored life (queued, running, then its outputs and final state
+ * in one transaction, read back) with each allocation failing in turn
+ * (tallocfail.h): an error, or the whole run's answer; and whatever step
+ * failed, the job as stored is in one state of its life, never a final
+ * state without its outputs or outputs without it. */
+static int alloc_runs;
+
+static int alloc_job_life(void *arg)
+{
+	struct store *s;
+	struct trex_err err = { 0 };
+	char id[STORE_ID_MAX];
+	snprintf(id, sizeof(id), "j%d", ++alloc_runs);
+	int r = store_open(tdir_db, &s, &err);
+	if (r < 0)
+		return r;
+	struct job_row j = { .project = "P1", .dataset = "synth", .runtime = "python3",
+			     .manifest = "{\"project\":\"P1\"}", .submitted_uid = 1000,
+			     .submitted_name = "alice" };
+	snprintf(j.id, sizeof(j.id), "%s", id);
+	const struct output_row outs[2] = {
+		{ .name = "a.csv", .kind = "frequency_table", .verdict = "pass", .summary = "ok",
+		  .released = 1, .size = 10, .sha256 = "ab" },
+		{ .name = "b.png", .kind = "figure", .verdict = "review", .size = -1 },
+	};
+	struct job_row got = { 0 };
+	json_t *list = NULL;
+	if ((r = store_put_job(s, &j, &err)) == 0 &&
+	    (r = store_set_state(s, id, "running", NULL, "{\"a\":1}", NULL, &err)) == 0 &&
+	    (r = store_finish_job(s, id, outs, 2, "partially_released", "1 of 2",
+				  "{\"verdict\":\"review\"}", &err)) == 0 &&
+	    (r = store_get_job(s, id, &got, &err)) == 0 &&
+	    (r = store_list_outputs(s, id, 0, &list, &err)) == 0) {
+		assert_string_equal(got.state, "partially_released");
+		assert_string_equal(got.run, "{\"a\":1}");
+		assert_int_equal(json_array_size(list), 2);
+	}
+	if (got.state)
+		store_job_free(&got);
+	json_decref(list);
+	store_close(s);
+	return r;
+}
+
+static void test_alloc_failures(void **state)
+{
+	assert_true(talloc_each(alloc_job_life, NULL) >= 5);
+	/* every job the failing runs left behind is whole */
+	struct store *s;
+	struct trex_err err = { 0 };
+	assert_int_equal(store_open(tdir_db, &s, &err), 0);
+	for (int i = 1; i <= alloc_runs; i++) {
+		char id[STORE_ID_MAX];
+		struct job_row got;
+		json_t *list;
+		snprintf(id, sizeof(id), "j%d", i);
+		if (store_get_job(s, id, &got, &err) == -ENOENT)
+			continue;
+		assert_int_equal(store_list_outputs(s, id, 0, &list, &err), 0);
+		int final = strcmp(got.state, "partially_released") == 0;
+		assert_true(final || !strcmp(got.state, "queued") || !strcmp(got.state, "running"));
+		assert_int_equal(json_array_size(list), final ? 2 : 0);
+		json_decref(list);
+		store_job_free(&got);
+	}
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +325,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list, tdir_setup, tdir_teardown),
 		cmocka_unit_test_setup_teardown(test_digests_approvals_head, tdir_setup,
 						tdir_teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_failures, tdir_setup, tdir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -261,7 +261,7 @@ static int cmp_str(const void *a, const void *b)
 extern char **environ;
 static int a_env(char **argv)
 {
-	char *names[256];
+	char *names[256] = { 0 };
 	size_t n = 0;
 	for (char **e = environ; *e && n < 256; e++)
 		names[n++] = strndup(*e, strcspn(*e, "="));
