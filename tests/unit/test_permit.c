@@ -217,7 +217,7 @@ static int alloc_permit(void *arg)
 		return r;
 	}
 	struct trex_key *keys[] = { approver_pub };
-	struct permit_trust trust = { keys, 1, NULL, 0 };
+	struct permit_trust trust = { keys, 1, NULL, 0, NULL, NULL };
 	struct permit_request req = { "P2026-041", "alice", "snds-synth", "python3", 0 };
 	assert_int_equal(permit_parse_time("2026-06-01T00:00:00Z", &req.now), 0);
 	/* a check an allocation failure cuts short refuses (the whole run
