@@ -81,10 +81,10 @@ static json_t *node_read_run(int adir)
 	return run;
 }
 
-/* result/NAME, new (an attempt never runs twice: --no-requeue) */
+/* result/NAME, new, readable through the folder (0750, group trexd's service) (an attempt never runs twice: --no-requeue) */
 static int node_create(int rdir, const char *name)
 {
-	return openat(rdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	return openat(rdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 }
 
 /* Append "output=HEX SIZE REL" for each "collected=REL" line of the
@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 		return node_fail("result or stage folder");
 	int fo = node_create(rdir, "stdout"), fe = node_create(rdir, "stderr"),
 	    fs = openat(rdir, "status.part", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			0640);
+			0644);
 	if (fo < 0 || fe < 0 || fs < 0)
 		return node_fail("result files");
 	json_t *av = json_object_get(run, "argv");
