@@ -42,9 +42,8 @@ install_pkgs() {
 
 # the pid in file $1 when that process is alive
 alive() {
-	[ -s "$1" ] || return 1
-	pid=$(cat "$1")
-	kill -0 "$pid" 2>/dev/null
+	pid=$(cat "$1" 2>/dev/null || true)
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
 pool_users() {
@@ -70,12 +69,13 @@ start_munge() {
 	[ -s /etc/munge/munge.key ] || mungekey -c -k /etc/munge/munge.key >&2
 	chown munge:munge /etc/munge/munge.key
 	chmod 0400 /etc/munge/munge.key
-	mkdir -p /run/munge
-	chown munge:munge /run/munge
+	mkdir -p /run/munge "$DIR/munge"
+	# munged writes its pid file as user munge
+	chown munge:munge /run/munge "$DIR/munge"
 	# a killed munged leaves its socket, which blocks the next start
 	rm -f "$MUNGE_SOCK" "$MUNGE_SOCK.lock"
 	setpriv --reuid=munge --regid=munge --clear-groups \
-		/usr/sbin/munged --pid-file="$DIR/munged.pid" >&2 ||
+		/usr/sbin/munged --pid-file="$DIR/munge/munged.pid" >&2 ||
 		skip "munged did not start"
 	n=0
 	until munge -n >/dev/null 2>&1 </dev/null; do
@@ -136,22 +136,29 @@ EOF
 	fi
 }
 
-stop_pidfile() {
-	if alive "$1"; then
-		kill "$(cat "$1")" 2>/dev/null || true
-		n=0
-		while alive "$1" && [ $n -lt 100 ]; do
+# stop_pidfiles FILE...: SIGTERM to each one's pid at once (each daemon
+# takes about 2 s to end), then wait, SIGKILL after 10 s. The pids are read
+# once: a daemon removes its own file before it is gone.
+stop_pidfiles() {
+	pids=""
+	for f in "$@"; do
+		pid=$(cat "$f" 2>/dev/null || true)
+		rm -f "$f"
+		case "$pid" in '' | *[!0-9]*) continue ;; esac
+		kill "$pid" 2>/dev/null && pids="$pids $pid"
+	done
+	n=0
+	for pid in $pids; do
+		while kill -0 "$pid" 2>/dev/null && [ $n -lt 200 ]; do
 			sleep 0.05
 			n=$((n + 1))
 		done
-		alive "$1" && kill -9 "$(cat "$1")" 2>/dev/null || true
-	fi
-	rm -f "$1"
+		kill -9 "$pid" 2>/dev/null || true
+	done
 }
 
 stop_daemons() {
-	stop_pidfile "$DIR/slurmd.pid"
-	stop_pidfile "$DIR/slurmctld.pid"
+	stop_pidfiles "$DIR/slurmd.pid" "$DIR/slurmctld.pid"
 }
 
 start() {
@@ -191,10 +198,11 @@ start() {
 }
 
 stop() {
-	stop_daemons
 	if [ -e "$DIR/munged.ours" ]; then
-		stop_pidfile "$DIR/munged.pid"
 		rm -f "$DIR/munged.ours"
+		stop_pidfiles "$DIR/slurmd.pid" "$DIR/slurmctld.pid" "$DIR/munge/munged.pid"
+	else
+		stop_daemons
 	fi
 }
 
