@@ -328,8 +328,10 @@ static void slurm_finish(struct slurm_run *run, const char *state)
 	struct slurm_import im;
 	struct trex_err err = { 0 };
 	int r = slurm_import(adir, s.dir, s.limits->output_mb, &im, &err);
-	if (r == -ENOENT && ++run->nostatus < SLURM_NOSTATUS_POLLS)
-		return; /* a shared filesystem may show it late */
+	/* a shared filesystem may show it late; a cancelled job that never
+	 * started has none to wait for */
+	if (r == -ENOENT && !run->cancel && ++run->nostatus < SLURM_NOSTATUS_POLLS)
+		return;
 	char reason[400];
 	if (r == -ENOENT) {
 		char st[40];
