@@ -51,7 +51,7 @@
 #define SLURM_NOSTATUS_POLLS 5  /* polls to wait for a status record after the end */
 #define SLURM_POOL_MAX 65536
 
-enum { SR_SUBMITTING, SR_SUBMITTED, SR_IMPORTING };
+enum { SR_SUBMITTING, SR_SUBMITTED };
 
 struct slurm_run {
 	struct job *job;
@@ -238,19 +238,25 @@ static int slurm_record(struct slurm_run *run, const char *state, struct trex_er
 	return r;
 }
 
-/* The attempt before this one (0: none), from jobs/ID/slurm.json. */
-static unsigned slurm_last_attempt(const char *dir)
+/* The last attempt recorded in jobs/ID/slurm.json (0: none), and
+ * whether it may still be on Slurm (*open: submitting or submitted, the
+ * record a crash leaves) with its pool uid. */
+static unsigned slurm_last_attempt(const char *dir, int *open_, unsigned *uid)
 {
 	_cleanup_close_ int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 	struct trex_err err = { 0 };
+	*open_ = 0;
 	if (d < 0 || trex_read_file(d, "slurm.json", 4096, &text, &len, &err) < 0)
 		return 0;
 	json_t *o = json_loadb(text, len, 0, NULL);
 	json_int_t a = json_integer_value(json_object_get(o, "attempt"));
+	const char *st = json_string_value(json_object_get(o, "state"));
+	*open_ = st && (!strcmp(st, "submitting") || !strcmp(st, "submitted"));
+	*uid = (unsigned)json_integer_value(json_object_get(o, "uid"));
 	json_decref(o);
-	return a > 0 && a < MONSLURM_ATTEMPTS_MAX ? (unsigned)a : 0;
+	return a > 0 && a <= MONSLURM_ATTEMPTS_MAX ? (unsigned)a : 0;
 }
 
 static void slurm_set_reason(struct slurm_run *run, const char *reason)
@@ -282,6 +288,10 @@ static void slurm_forget(struct slurm_run *run)
 static void slurm_fail(struct slurm_run *run, const char *reason)
 {
 	struct job *j = run->job;
+	struct trex_err err = { 0 };
+	/* an attempt over is never adopted again (a crash later re-runs it
+	 * as a new attempt) */
+	slurm_record(run, "failed", &err);
 	trex_log(TREX_LOG_WARN, "slurm_failed", "job=%s attempt=%u reason=\"%s\"", job_id(j),
 		 run->attempt, reason);
 	slurm_forget(run);
@@ -349,6 +359,8 @@ static void slurm_finish(struct slurm_run *run, const char *state)
 	}
 	trex_log(TREX_LOG_INFO, "slurm_imported", "job=%s attempt=%u slurm_id=%s", s.id,
 		 run->attempt, run->slurm_id);
+	if (slurm_record(run, "imported", &err) < 0)
+		trex_log(TREX_LOG_ERROR, "slurm_record_failed", "job=%s code=%d", s.id, err.code);
 	struct job *j = run->job;
 	char id[64];
 	snprintf(id, sizeof(id), "%s", s.id);
@@ -471,6 +483,63 @@ static void slurm_submit_done(struct slurm_call *c)
 	slurm_poll_start();
 }
 
+static void slurm_submit(struct slurm_run *run);
+
+/* After a crash (the job re-queued by recovery, its record still open):
+ * squeue's answer says whether attempt N is on Slurm. Found: adopted, no
+ * second submission. Gone with a status record: imported. Neither: it
+ * never reached Slurm (or left no trace): a fresh attempt N+1. */
+static void slurm_adopt_done(struct slurm_call *c)
+{
+	struct slurm_run *run = c->arg;
+	if (c->status != 0 || c->sig) {
+		/* the controller cannot say: never submit a duplicate blindly */
+		slurm_fail(run, "Slurm could not be asked about the interrupted attempt");
+		return;
+	}
+	const char *text = c->bufs[0].data ? c->bufs[0].data : "";
+	size_t nl = strlen(run->name);
+	const char *line = NULL;
+	for (const char *p = text; *p;) {
+		const char *e = strchr(p, '\n');
+		if (!strncmp(p, run->name, nl) && p[nl] == '|')
+			line = p;
+		p = e ? e + 1 : p + strlen(p);
+	}
+	struct job_run_spec s;
+	job_run_spec(run->job, &s);
+	char status[PATH_MAX];
+	snprintf(status, sizeof(status), "%s/%s/a%u/result/status", s.d->cfg->slurm.stage_dir,
+		 s.id, run->attempt);
+	if (line || access(status, F_OK) == 0) {
+		if (line)
+			sscanf(line + nl + 1, "%31[0-9]", run->slurm_id);
+		run->phase = SR_SUBMITTED;
+		struct trex_err err = { 0 };
+		slurm_record(run, "adopted", &err);
+		trex_log(TREX_LOG_INFO, "slurm_adopted", "job=%s attempt=%u slurm_id=%s", s.id,
+			 run->attempt, run->slurm_id);
+		/* adopted: the record says submitted again, for the next crash */
+		slurm_record(run, "submitted", &err);
+		slurm_set_reason(run, "queued on Slurm");
+		slurm_poll_start();
+		return;
+	}
+	trex_log(TREX_LOG_WARN, "slurm_attempt_lost", "job=%s attempt=%u", s.id, run->attempt);
+	slurm_unlease(s.d->cfg, run->uid);
+	if (run->attempt >= MONSLURM_ATTEMPTS_MAX) {
+		slurm_fail(run, "too many Slurm attempts");
+		return;
+	}
+	run->attempt++;
+	if (slurm_lease(s.d->cfg, &run->uid) < 0) {
+		slurm_fail(run, "no free Slurm pool uid");
+		return;
+	}
+	monslurm_name(s.id, run->attempt, run->name, sizeof(run->name));
+	slurm_submit(run);
+}
+
 static void slurm_start(struct job *j)
 {
 	struct job_run_spec s;
@@ -483,7 +552,32 @@ static void slurm_start(struct job *j)
 		return;
 	}
 	run->job = j;
-	run->attempt = slurm_last_attempt(s.dir) + 1;
+	int open_ = 0;
+	unsigned last_uid = 0;
+	unsigned last = slurm_last_attempt(s.dir, &open_, &last_uid);
+	long pool_i = (long)last_uid - c->slurm.pool_uid_base;
+	if (open_ && pool_i >= 0 && pool_i < c->slurm.pool_uid_count && pool_i < SLURM_POOL_MAX &&
+	    !(es.leased[pool_i / 8] & (1u << (pool_i % 8)))) {
+		/* the attempt a crash interrupted: is it on Slurm? */
+		es.leased[pool_i / 8] |= (unsigned char)(1u << (pool_i % 8));
+		run->uid = last_uid;
+		run->attempt = last;
+		monslurm_name(s.id, run->attempt, run->name, sizeof(run->name));
+		run->next = es.runs;
+		es.runs = run;
+		*job_exec_state(j) = run;
+		struct monc_slurm_req q = { .op = MONSLURM_QUERY };
+		struct trex_err err = { 0 };
+		if (slurm_call(&q, slurm_adopt_done, run, &err) < 0)
+			slurm_fail(run, "Slurm could not be asked about the interrupted attempt");
+		return;
+	}
+	if (last >= MONSLURM_ATTEMPTS_MAX) {
+		trex_free(run);
+		job_run_failed(j, "too many Slurm attempts");
+		return;
+	}
+	run->attempt = last + 1;
 	if (slurm_lease(c, &run->uid) < 0) {
 		trex_free(run);
 		job_run_failed(j, "no free Slurm pool uid");
@@ -493,6 +587,14 @@ static void slurm_start(struct job *j)
 	run->next = es.runs;
 	es.runs = run;
 	*job_exec_state(j) = run;
+	slurm_submit(run);
+}
+
+static void slurm_submit(struct slurm_run *run)
+{
+	struct job_run_spec s;
+	job_run_spec(run->job, &s);
+	run->phase = SR_SUBMITTING;
 	/* recorded and audited before it is submitted: a crash in between
 	 * leaves a name to look for, never a job nobody knows of */
 	struct trex_err err = { 0 };
