@@ -111,7 +111,7 @@ int slurm_import(const char *attempt_dir, const char *job_dir, long output_mb,
 	if (r < 0)
 		return trex_err_setx(err, -EBADMSG, "the status record could not be read");
 	struct import_output *outs = trex_calloc(IMPORT_OUTPUTS_MAX, sizeof(*outs));
-	res->record = trex_malloc(len + 1);
+	res->record = trex_malloc(len + 2); /* a last line without its newline gets one */
 	if (!outs || !res->record) {
 		trex_free(outs);
 		return trex_err_setx(err, -ENOMEM, "out of memory");
@@ -140,6 +140,7 @@ int slurm_import(const char *attempt_dir, const char *job_dir, long output_mb,
 		}
 		l = nl ? nl + 1 : end;
 	}
+	res->record[res->record_len] = '\0';
 	/* every collected file has exactly one hash line */
 	for (const char *l = res->record, *end = res->record + res->record_len; r == 0 && l < end;) {
 		const char *nl = memchr(l, '\n', (size_t)(end - l));
