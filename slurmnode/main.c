@@ -18,18 +18,17 @@
  * by trexd beyond "what the node says it did" (runner/slurm_import.c). */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "common/beneath.h"
 #include "common/fsutil.h"
 #include "common/hash.h"
 
@@ -102,11 +101,7 @@ static int node_hash_outputs(int sdir, const char *rec, size_t len, int out)
 			char rel[4097];
 			memcpy(rel, l + kl, (size_t)(le - l - kl));
 			rel[le - l - kl] = '\0';
-			struct open_how how = { .flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC,
-						.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-							   RESOLVE_NO_MAGICLINKS };
-			int fd = strchr(rel, '\\') ? -1
-						   : (int)syscall(SYS_openat2, sdir, rel, &how, sizeof(how));
+			int fd = strchr(rel, '\\') ? -1 : trex_open_beneath(sdir, rel, O_RDONLY, 0);
 			struct stat st;
 			char hex[TREX_SHA256_HEX_LEN + 1];
 			if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
