@@ -60,6 +60,7 @@ struct slurm_run {
 	char slurm_id[32];
 	int phase;
 	int cancel;      /* cancel asked: scancel once submitted */
+	int leave;       /* trexd stops: left on Slurm, adopted at the next start */
 	int cancel_sent;
 	unsigned missing, nostatus;
 	char reason[96]; /* the job's reason last stored */
@@ -371,6 +372,18 @@ static void slurm_finish(struct slurm_run *run, const char *state)
 	slurm_clean(id);
 }
 
+/* trexd is stopping with on_crash "requeue": the attempt stays on Slurm
+ * and its record open (submitted), the job stays running in the store
+ * (job.c job_end_aborted) and the next start adopts it. */
+static void slurm_leave(struct slurm_run *run)
+{
+	struct job *j = run->job;
+	trex_log(TREX_LOG_INFO, "slurm_left", "job=%s attempt=%u slurm_id=%s", job_id(j),
+		 run->attempt, run->slurm_id);
+	slurm_forget(run);
+	job_run_failed(j, "trexd stopped");
+}
+
 static int slurm_terminal(const char *st)
 {
 	static const char *const active[] = { "PENDING", "CONFIGURING", "RUNNING", "COMPLETING",
@@ -430,6 +443,12 @@ static void slurm_query_done(struct slurm_call *c)
 static void slurm_poll(uv_timer_t *t)
 {
 	(void)t;
+	struct slurm_run *next;
+	for (struct slurm_run *run = es.runs; run; run = next) {
+		next = run->next;
+		if (run->leave && run->phase == SR_SUBMITTED)
+			slurm_leave(run);
+	}
 	if (es.querying || !es.runs)
 		return;
 	struct monc_slurm_req q = { .op = MONSLURM_QUERY };
@@ -440,7 +459,7 @@ static void slurm_poll(uv_timer_t *t)
 		es.querying = 1;
 }
 
-static void slurm_poll_start(void)
+static void slurm_poll_start(uint64_t first_ms)
 {
 	if (!es.timer_init) {
 		uv_timer_init(es.d->loop, &es.timer);
@@ -448,10 +467,9 @@ static void slurm_poll_start(void)
 		uv_unref((uv_handle_t *)&es.timer);
 		es.timer_init = 1;
 	}
-	if (!uv_is_active((uv_handle_t *)&es.timer)) {
-		uint64_t ms = (uint64_t)es.d->cfg->slurm.poll_ms;
-		uv_timer_start(&es.timer, slurm_poll, ms, ms);
-	}
+	uint64_t ms = (uint64_t)es.d->cfg->slurm.poll_ms;
+	if (!uv_is_active((uv_handle_t *)&es.timer) || first_ms < ms)
+		uv_timer_start(&es.timer, slurm_poll, first_ms < ms ? first_ms : ms, ms);
 }
 
 static void slurm_submit_done(struct slurm_call *c)
@@ -480,7 +498,7 @@ static void slurm_submit_done(struct slurm_call *c)
 	slurm_set_reason(run, "queued on Slurm");
 	if (run->cancel)
 		slurm_send_cancel(run);
-	slurm_poll_start();
+	slurm_poll_start(run->leave ? 0 : UINT64_MAX);
 }
 
 static void slurm_submit(struct slurm_run *run);
@@ -522,7 +540,7 @@ static void slurm_adopt_done(struct slurm_call *c)
 		/* adopted: the record says submitted again, for the next crash */
 		slurm_record(run, "submitted", &err);
 		slurm_set_reason(run, "queued on Slurm");
-		slurm_poll_start();
+		slurm_poll_start(UINT64_MAX);
 		return;
 	}
 	trex_log(TREX_LOG_WARN, "slurm_attempt_lost", "job=%s attempt=%u", s.id, run->attempt);
@@ -635,6 +653,16 @@ static int slurm_cancel(struct job *j, int sig)
 	struct slurm_run *run = *job_exec_state(j);
 	if (!run)
 		return 0; /* the run is back: the check is job.c's */
+	struct job_run_spec s;
+	job_run_spec(j, &s);
+	if (!job_cancelled(j) && s.d->stopping && s.d->cfg->on_crash_requeue) {
+		/* a restart loses no job: left running on Slurm, for the
+		 * next start to adopt; ended on the loop's next turn, never
+		 * inside the caller's walk over the running jobs */
+		run->leave = 1;
+		slurm_poll_start(0);
+		return 1;
+	}
 	run->cancel = 1;
 	if (run->phase == SR_SUBMITTED && !run->cancel_sent)
 		slurm_send_cancel(run);

@@ -866,6 +866,11 @@ int job_aborting(const struct job *j)
 	return j->aborting;
 }
 
+int job_cancelled(const struct job *j)
+{
+	return j->cancel_reason[0] != '\0';
+}
+
 void job_run_ended(struct job *j, const char *status, size_t status_len, const char *out,
 		   size_t out_len, uint64_t out_total, const char *errtext, size_t err_len,
 		   uint64_t err_total)
