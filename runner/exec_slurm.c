@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -33,6 +34,7 @@
 #include "access.h"
 #include "alloc.h"
 #include "buf.h"
+#include "bundle.h"
 #include "cleanup.h"
 #include "esc.h"
 #include "fsutil.h"
@@ -50,6 +52,7 @@
 #define SLURM_GONE_POLLS 2      /* polls a job may be missing from squeue */
 #define SLURM_NOSTATUS_POLLS 5  /* polls to wait for a status record after the end */
 #define SLURM_POOL_MAX 65536
+#define SLURM_NODE_ATTEMPTS 3   /* attempts of a job lost with its node */
 
 enum { SR_SUBMITTING, SR_SUBMITTED };
 
@@ -329,6 +332,63 @@ static void slurm_send_cancel(struct slurm_run *run)
 			 err.msg);
 }
 
+static void slurm_submit(struct slurm_run *run);
+
+/* The infrastructure lost the attempt, not the job: its node failed, or
+ * it was preempted or never booted (--no-requeue: Slurm does not run it
+ * again). */
+static int slurm_infra_failure(const char *st)
+{
+	return !strcmp(st, "NODE_FAIL") || !strcmp(st, "PREEMPTED") || !strcmp(st, "BOOT_FAIL");
+}
+
+/* A fresh attempt N+1 after an infrastructure failure: a new pool uid
+ * (taken before the old one is given back, so it differs), a new staging
+ * folder, audited; at most SLURM_NODE_ATTEMPTS in all. */
+static void slurm_retry(struct slurm_run *run, const char *state)
+{
+	struct trex_err err = { 0 };
+	char st[40], reason[200];
+	trex_esc(state, strlen(state), st, sizeof(st));
+	slurm_record(run, "failed", &err);
+	if (run->attempt >= SLURM_NODE_ATTEMPTS) {
+		snprintf(reason, sizeof(reason),
+			 "the Slurm job was lost by the cluster (%s) %u times: nothing is released", st,
+			 run->attempt);
+		slurm_fail(run, reason);
+		return;
+	}
+	unsigned old = run->uid;
+	if (slurm_lease(es.d->cfg, &run->uid) < 0) {
+		run->uid = old;
+		slurm_fail(run, "no free Slurm pool uid");
+		return;
+	}
+	slurm_unlease(es.d->cfg, old);
+	trex_log(TREX_LOG_WARN, "slurm_retry", "job=%s attempt=%u state=%s", job_id(run->job),
+		 run->attempt, st);
+	run->attempt++;
+	run->slurm_id[0] = '\0';
+	run->missing = run->nostatus = 0;
+	monslurm_name(job_id(run->job), run->attempt, run->name, sizeof(run->name));
+	snprintf(reason, sizeof(reason), "re-submitted to Slurm after %s", st);
+	slurm_set_reason(run, reason);
+	slurm_submit(run);
+}
+
+/* 1 when the status record says the job ended by itself ("result=exit") */
+static int slurm_exited(const char *rec, size_t len)
+{
+	for (const char *l = rec, *end = rec + len; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		size_t ll = nl ? (size_t)(nl - l) : (size_t)(end - l);
+		if (ll == 11 && !memcmp(l, "result=exit", 11))
+			return 1;
+		l = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
 /* Slurm is done with the attempt (state: its word, or "gone"): import. */
 static void slurm_finish(struct slurm_run *run, const char *state)
 {
@@ -339,6 +399,12 @@ static void slurm_finish(struct slurm_run *run, const char *state)
 	struct slurm_import im;
 	struct trex_err err = { 0 };
 	int r = slurm_import(adir, s.dir, s.limits->output_mb, &im, &err);
+	/* lost with its node: no record to wait for, a fresh attempt (one
+	 * that finished before, with its record, is imported as usual) */
+	if (r == -ENOENT && !run->cancel && slurm_infra_failure(state)) {
+		slurm_retry(run, state);
+		return;
+	}
 	/* a shared filesystem may show it late; a cancelled job that never
 	 * started has none to wait for */
 	if (r == -ENOENT && !run->cancel && ++run->nostatus < SLURM_NOSTATUS_POLLS)
@@ -356,6 +422,20 @@ static void slurm_finish(struct slurm_run *run, const char *state)
 		snprintf(reason, sizeof(reason), "Slurm attempt %u: %s: nothing is released",
 			 run->attempt, err.msg);
 		slurm_fail(run, reason);
+		return;
+	}
+	/* the node went while the job ran: trex-sandbox saw its job killed
+	 * and said so; the job did not fail, its node did */
+	if (slurm_infra_failure(state) && !run->cancel && !slurm_exited(im.record, im.record_len)) {
+		slurm_import_free(&im);
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%s/stage", s.dir);
+		bundle_remove(p);
+		if (mkdir(p, 0700) < 0) {
+			slurm_fail(run, "the job's stage folder could not be made again");
+			return;
+		}
+		slurm_retry(run, state);
 		return;
 	}
 	trex_log(TREX_LOG_INFO, "slurm_imported", "job=%s attempt=%u slurm_id=%s", s.id,
@@ -500,8 +580,6 @@ static void slurm_submit_done(struct slurm_call *c)
 		slurm_send_cancel(run);
 	slurm_poll_start(run->leave ? 0 : UINT64_MAX);
 }
-
-static void slurm_submit(struct slurm_run *run);
 
 /* After a crash (the job re-queued by recovery, its record still open):
  * squeue's answer says whether attempt N is on Slurm. Found: adopted, no
