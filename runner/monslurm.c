@@ -84,11 +84,18 @@ static int monslurm_copy_tree(int src, int dst, unsigned depth, struct trex_err 
 			r = trex_err_setx(err, -EPERM, "code: not a regular file or folder");
 			break;
 		}
-		_cleanup_close_ int in = openat(src, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		/* O_NONBLOCK: a FIFO swapped in since the stat must not
+		 * block the monitor; what was opened is checked again */
+		_cleanup_close_ int in = openat(src, de->d_name,
+						O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+			r = trex_err_setx(err, -EPERM, "code: not a regular file or folder");
+			break;
+		}
 		_cleanup_close_ int out = openat(dst, de->d_name,
 						 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 						 0644);
-		if (in < 0 || out < 0) {
+		if (out < 0) {
 			r = trex_err_set(err, -errno, "code: copy");
 			break;
 		}
