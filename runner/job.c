@@ -861,11 +861,6 @@ void **job_exec_state(struct job *j)
 	return &j->exec_state;
 }
 
-int job_aborting(const struct job *j)
-{
-	return j->aborting;
-}
-
 int job_cancelled(const struct job *j)
 {
 	return j->cancel_reason[0] != '\0';

@@ -41,8 +41,6 @@ struct job_run_spec {
 };
 void job_run_spec(const struct job *j, struct job_run_spec *s);
 void **job_exec_state(struct job *j);
-/* 1 once the job is being cancelled or trexd is stopping. */
-int job_aborting(const struct job *j);
 /* 1 when a caller cancelled the job (job_cancel), not trexd's stop. */
 int job_cancelled(const struct job *j);
 /* The run ended elsewhere: its status record (trex-sandbox's), its

@@ -117,7 +117,7 @@ int slurm_import(const char *attempt_dir, const char *job_dir, long output_mb,
 		return trex_err_setx(err, -ENOMEM, "out of memory");
 	}
 	size_t n_outs = 0, n_collected = 0;
-	int ended = 0, node_exit = 0;
+	int ended = 0, node_exit = 0, said = 0;
 	r = 0;
 	for (const char *l = text, *end = text + len; l < end && r == 0;) {
 		const char *nl = memchr(l, '\n', (size_t)(end - l));
@@ -134,6 +134,11 @@ int slurm_import(const char *attempt_dir, const char *job_dir, long output_mb,
 		} else {
 			if (ll == 5 && memcmp(l, "end=1", 5) == 0)
 				ended = 1;
+			/* what the job did: both said, never defaulted */
+			if (ll > 7 && memcmp(l, "result=", 7) == 0)
+				said |= 1;
+			if (ll > 10 && memcmp(l, "exit_code=", 10) == 0)
+				said |= 2;
 			memcpy(res->record + res->record_len, l, ll);
 			res->record_len += ll;
 			res->record[res->record_len++] = '\n';
@@ -160,7 +165,7 @@ int slurm_import(const char *attempt_dir, const char *job_dir, long output_mb,
 		}
 		l = nl + 1;
 	}
-	if (r == 0 && (!ended || !node_exit))
+	if (r == 0 && (!ended || !node_exit || said != 3))
 		r = trex_err_setx(err, -EBADMSG, "the status record is incomplete");
 	if (r == 0 && n_collected != n_outs)
 		r = trex_err_setx(err, -EBADMSG, "the status record hashes files it did not collect");

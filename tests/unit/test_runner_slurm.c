@@ -260,10 +260,15 @@ static void test_import_incomplete(void **state)
 	attempt("", NULL);
 	char p[256];
 	snprintf(p, sizeof(p), "%s/result", adir);
-	put(p, "status", "collected=t.csv\nresult=exit\n");
+	put(p, "status", "result=exit\nexit_code=0\n");
 	struct slurm_import im;
 	struct trex_err err = { 0 };
 	assert_int_equal(slurm_import(adir, jdir, 10, &im, &err), -EBADMSG);
+	assert_string_equal(err.msg, "the status record is incomplete");
+	/* the outcome is said, never taken as 0 */
+	put(p, "status", "result=exit\nend=1\nnode_exit=0\n");
+	assert_int_equal(slurm_import(adir, jdir, 10, &im, &err), -EBADMSG);
+	assert_string_equal(err.msg, "the status record is incomplete");
 	snprintf(p, sizeof(p), "%s/result/status", adir);
 	unlink(p);
 	assert_int_equal(slurm_import(adir, jdir, 10, &im, &err), -ENOENT);
