@@ -16,16 +16,18 @@ reason() {
 	api_get "/v1/jobs/$1" >/dev/null
 	grep -o '"reason": *"[^"]*"' "$TREXD_BODY" | head -1 | sed 's/.*: *"//; s/"$//'
 }
-# each attempt ends by itself: nothing waits for the test to let it go
-ID=$(api_submit S big shell '["sh","-c","sleep 3; echo done > /output/r.txt"]' \
-	'[{"path":"r.txt","kind":"text"}]' '{"wall_seconds":30}')
+# an attempt waits for /job/go, which the test gives attempt 2 only, and
+# ends by itself after 30 s whatever happens (nothing of it can linger)
+ID=$(api_submit S big shell '["sh","-c","i=0; while [ ! -e /job/go ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; echo done > /output/r.txt"]' \
+	'[{"path":"r.txt","kind":"text"}]' '{"wall_seconds":60}')
 n=0
 while [ "$(reason "$ID")" != "running on Slurm" ] && [ $n -lt 150 ]; do sleep 0.1; n=$((n + 1)); done
 expect_eq "attempt 1 runs on Slurm" "running on Slurm" "$(reason "$ID")"
 scontrol update nodename=trexn1 state=down reason=trex-test
 n=0
-while [ ! -e "$T/stage/$ID/a2" ] && [ $n -lt 150 ]; do sleep 0.1; n=$((n + 1)); done
+while [ ! -e "$T/stage/$ID/a2/job.sh" ] && [ $n -lt 150 ]; do sleep 0.1; n=$((n + 1)); done
 check "attempt 2 is staged after NODE_FAIL" test -d "$T/stage/$ID/a2"
+touch "$T/stage/$ID/a2/code/go"
 check "the retry is logged with Slurm's word" grep -q "event=slurm_retry job=$ID attempt=1 state=NODE_FAIL" "$TREXD_LOG"
 # (ReturnToService=2 may have brought it back already)
 scontrol update nodename=trexn1 state=resume 2>/dev/null || true
