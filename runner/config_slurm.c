@@ -144,10 +144,16 @@ int config_slurm_check(const struct config *c, struct trex_err *err)
 		return 0;
 	if (!s->stage_dir)
 		return trex_err_setx(err, -EINVAL, "slurm.stage_dir is required");
-	for (size_t i = 0; i < s->n_datasets; i++)
-		if (!config_dataset(c, s->datasets[i]))
+	/* looked up here, not with config_dataset: config.c calls this file,
+	 * never the other way round (tests/integration/calls.t) */
+	for (size_t i = 0; i < s->n_datasets; i++) {
+		size_t k = 0;
+		while (k < c->n_datasets && strcmp(c->datasets[k].name, s->datasets[i]) != 0)
+			k++;
+		if (k == c->n_datasets)
 			return trex_err_setx(err, -EINVAL, "slurm.datasets: \"%s\" is not a configured dataset",
 					     s->datasets[i]);
+	}
 	/* the pool uids run jobs on the cluster: never the local sandboxes' */
 	if (c->uid_range) {
 		unsigned long b, n;

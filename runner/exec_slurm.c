@@ -38,7 +38,6 @@
 #include "cleanup.h"
 #include "esc.h"
 #include "fsutil.h"
-#include "job.h"
 #include "log.h"
 #include "monclient.h"
 #include "monslurm.h"
@@ -82,6 +81,7 @@ struct slurm_call {
 };
 
 static struct {
+	const struct executor_host *h; /* job.c's calls (executor.h) */
 	uv_timer_t timer;
 	int timer_init;
 	int querying;
@@ -220,7 +220,7 @@ static void slurm_unlease(const struct config *c, unsigned uid)
 static int slurm_record(struct slurm_run *run, const char *state, struct trex_err *err)
 {
 	struct job_run_spec s;
-	job_run_spec(run->job, &s);
+	es.h->spec(run->job, &s);
 	json_t *rec = json_pack("{s:I,s:s,s:I,s:s,s:s}", "attempt", (json_int_t)run->attempt,
 				"name", run->name, "uid", (json_int_t)run->uid, "slurm_id",
 				run->slurm_id, "state", state);
@@ -270,7 +270,7 @@ static void slurm_set_reason(struct slurm_run *run, const char *reason)
 	snprintf(run->reason, sizeof(run->reason), "%s", reason);
 	struct trex_err err = { 0 };
 	/* advisory: a refused write is made at the next poll */
-	if (store_set_state(es.d->store, job_id(run->job), "running", reason, NULL, NULL, &err) < 0)
+	if (store_set_state(es.d->store, es.h->id(run->job), "running", reason, NULL, NULL, &err) < 0)
 		run->reason[0] = '\0';
 }
 
@@ -283,7 +283,7 @@ static void slurm_forget(struct slurm_run *run)
 			break;
 		}
 	slurm_unlease(es.d->cfg, run->uid);
-	*job_exec_state(run->job) = NULL;
+	*es.h->state(run->job) = NULL;
 	if (!es.runs && es.timer_init)
 		uv_timer_stop(&es.timer);
 	trex_free(run);
@@ -296,10 +296,10 @@ static void slurm_fail(struct slurm_run *run, const char *reason)
 	/* an attempt over is never adopted again (a crash later re-runs it
 	 * as a new attempt) */
 	slurm_record(run, "failed", &err);
-	trex_log(TREX_LOG_WARN, "slurm_failed", "job=%s attempt=%u reason=\"%s\"", job_id(j),
+	trex_log(TREX_LOG_WARN, "slurm_failed", "job=%s attempt=%u reason=\"%s\"", es.h->id(j),
 		 run->attempt, reason);
 	slurm_forget(run);
-	job_run_failed(j, reason);
+	es.h->failed(j, reason);
 }
 
 static void slurm_ignore(struct slurm_call *c)
@@ -323,12 +323,12 @@ static void slurm_cancel_done(struct slurm_call *c)
 
 static void slurm_send_cancel(struct slurm_run *run)
 {
-	struct monc_slurm_req q = { .op = MONSLURM_CANCEL, .job = job_id(run->job),
+	struct monc_slurm_req q = { .op = MONSLURM_CANCEL, .job = es.h->id(run->job),
 				    .attempt = run->attempt };
 	struct trex_err err = { 0 };
 	run->cancel_sent = 1;
 	if (slurm_call(&q, slurm_cancel_done, NULL, &err) < 0)
-		trex_log(TREX_LOG_WARN, "slurm_scancel_failed", "job=%s error=\"%s\"", job_id(run->job),
+		trex_log(TREX_LOG_WARN, "slurm_scancel_failed", "job=%s error=\"%s\"", es.h->id(run->job),
 			 err.msg);
 }
 
@@ -365,12 +365,12 @@ static void slurm_retry(struct slurm_run *run, const char *state)
 		return;
 	}
 	slurm_unlease(es.d->cfg, old);
-	trex_log(TREX_LOG_WARN, "slurm_retry", "job=%s attempt=%u state=%s", job_id(run->job),
+	trex_log(TREX_LOG_WARN, "slurm_retry", "job=%s attempt=%u state=%s", es.h->id(run->job),
 		 run->attempt, st);
 	run->attempt++;
 	run->slurm_id[0] = '\0';
 	run->missing = run->nostatus = 0;
-	monslurm_name(job_id(run->job), run->attempt, run->name, sizeof(run->name));
+	monslurm_name(es.h->id(run->job), run->attempt, run->name, sizeof(run->name));
 	snprintf(reason, sizeof(reason), "re-submitted to Slurm after %s", st);
 	slurm_set_reason(run, reason);
 	slurm_submit(run);
@@ -393,7 +393,7 @@ static int slurm_exited(const char *rec, size_t len)
 static void slurm_finish(struct slurm_run *run, const char *state)
 {
 	struct job_run_spec s;
-	job_run_spec(run->job, &s);
+	es.h->spec(run->job, &s);
 	char adir[PATH_MAX];
 	snprintf(adir, sizeof(adir), "%s/%s/a%u", s.d->cfg->slurm.stage_dir, s.id, run->attempt);
 	struct slurm_import im;
@@ -446,7 +446,7 @@ static void slurm_finish(struct slurm_run *run, const char *state)
 	char id[64];
 	snprintf(id, sizeof(id), "%s", s.id);
 	slurm_forget(run);
-	job_run_ended(j, im.record, im.record_len, im.out, im.out_len, im.out_total, im.err,
+	es.h->ended(j, im.record, im.record_len, im.out, im.out_len, im.out_total, im.err,
 		      im.err_len, im.err_total);
 	slurm_import_free(&im);
 	slurm_clean(id);
@@ -458,10 +458,10 @@ static void slurm_finish(struct slurm_run *run, const char *state)
 static void slurm_leave(struct slurm_run *run)
 {
 	struct job *j = run->job;
-	trex_log(TREX_LOG_INFO, "slurm_left", "job=%s attempt=%u slurm_id=%s", job_id(j),
+	trex_log(TREX_LOG_INFO, "slurm_left", "job=%s attempt=%u slurm_id=%s", es.h->id(j),
 		 run->attempt, run->slurm_id);
 	slurm_forget(run);
-	job_run_failed(j, "trexd stopped");
+	es.h->failed(j, "trexd stopped");
 }
 
 static int slurm_terminal(const char *st)
@@ -562,7 +562,7 @@ static void slurm_submit_done(struct slurm_call *c)
 		const char *eb = c->bufs[1].data ? c->bufs[1].data : "";
 		trex_esc(eb, strlen(eb), e, sizeof(e));
 		trex_log(TREX_LOG_WARN, "slurm_sbatch_failed", "job=%s status=%lld stderr=\"%s\"",
-			 job_id(run->job), (long long)c->status, e);
+			 es.h->id(run->job), (long long)c->status, e);
 		slurm_fail(run, "Slurm refused the submission");
 		return;
 	}
@@ -571,10 +571,10 @@ static void slurm_submit_done(struct slurm_call *c)
 	run->phase = SR_SUBMITTED;
 	struct trex_err err = { 0 };
 	if (slurm_record(run, "submitted", &err) < 0)
-		trex_log(TREX_LOG_ERROR, "slurm_record_failed", "job=%s code=%d", job_id(run->job),
+		trex_log(TREX_LOG_ERROR, "slurm_record_failed", "job=%s code=%d", es.h->id(run->job),
 			 err.code);
 	trex_log(TREX_LOG_INFO, "slurm_submitted", "job=%s attempt=%u slurm_id=%s uid=%u",
-		 job_id(run->job), run->attempt, run->slurm_id, run->uid);
+		 es.h->id(run->job), run->attempt, run->slurm_id, run->uid);
 	slurm_set_reason(run, "queued on Slurm");
 	if (run->cancel)
 		slurm_send_cancel(run);
@@ -603,7 +603,7 @@ static void slurm_adopt_done(struct slurm_call *c)
 		p = e ? e + 1 : p + strlen(p);
 	}
 	struct job_run_spec s;
-	job_run_spec(run->job, &s);
+	es.h->spec(run->job, &s);
 	char status[PATH_MAX];
 	snprintf(status, sizeof(status), "%s/%s/a%u/result/status", s.d->cfg->slurm.stage_dir,
 		 s.id, run->attempt);
@@ -636,15 +636,16 @@ static void slurm_adopt_done(struct slurm_call *c)
 	slurm_submit(run);
 }
 
-static void slurm_start(struct job *j)
+static void slurm_start(struct job *j, const struct executor_host *h)
 {
+	es.h = h;
 	struct job_run_spec s;
-	job_run_spec(j, &s);
+	es.h->spec(j, &s);
 	es.d = s.d;
 	const struct config *c = s.d->cfg;
 	struct slurm_run *run = trex_calloc(1, sizeof(*run));
 	if (!run) {
-		job_run_failed(j, "out of memory");
+		es.h->failed(j, "out of memory");
 		return;
 	}
 	run->job = j;
@@ -661,7 +662,7 @@ static void slurm_start(struct job *j)
 		monslurm_name(s.id, run->attempt, run->name, sizeof(run->name));
 		run->next = es.runs;
 		es.runs = run;
-		*job_exec_state(j) = run;
+		*es.h->state(j) = run;
 		struct monc_slurm_req q = { .op = MONSLURM_QUERY };
 		struct trex_err err = { 0 };
 		if (slurm_call(&q, slurm_adopt_done, run, &err) < 0)
@@ -670,26 +671,26 @@ static void slurm_start(struct job *j)
 	}
 	if (last >= MONSLURM_ATTEMPTS_MAX) {
 		trex_free(run);
-		job_run_failed(j, "too many Slurm attempts");
+		es.h->failed(j, "too many Slurm attempts");
 		return;
 	}
 	run->attempt = last + 1;
 	if (slurm_lease(c, &run->uid) < 0) {
 		trex_free(run);
-		job_run_failed(j, "no free Slurm pool uid");
+		es.h->failed(j, "no free Slurm pool uid");
 		return;
 	}
 	monslurm_name(s.id, run->attempt, run->name, sizeof(run->name));
 	run->next = es.runs;
 	es.runs = run;
-	*job_exec_state(j) = run;
+	*es.h->state(j) = run;
 	slurm_submit(run);
 }
 
 static void slurm_submit(struct slurm_run *run)
 {
 	struct job_run_spec s;
-	job_run_spec(run->job, &s);
+	es.h->spec(run->job, &s);
 	run->phase = SR_SUBMITTING;
 	/* recorded and audited before it is submitted: a crash in between
 	 * leaves a name to look for, never a job nobody knows of */
@@ -725,15 +726,16 @@ static void slurm_submit(struct slurm_run *run)
 		 run->attempt, run->name, run->uid);
 }
 
-static int slurm_cancel(struct job *j, int sig)
+static int slurm_cancel(struct job *j, int sig, const struct executor_host *h)
 {
 	(void)sig;
-	struct slurm_run *run = *job_exec_state(j);
+	es.h = h;
+	struct slurm_run *run = *es.h->state(j);
 	if (!run)
 		return 0; /* the run is back: the check is job.c's */
 	struct job_run_spec s;
-	job_run_spec(j, &s);
-	if (!job_cancelled(j) && s.d->stopping && s.d->cfg->on_crash_requeue) {
+	es.h->spec(j, &s);
+	if (!es.h->cancelled(j) && s.d->stopping && s.d->cfg->on_crash_requeue) {
 		/* a restart loses no job: left running on Slurm, for the
 		 * next start to adopt; ended on the loop's next turn, never
 		 * inside the caller's walk over the running jobs */
@@ -750,9 +752,3 @@ static int slurm_cancel(struct job *j, int sig)
 }
 
 const struct executor executor_slurm = { "slurm", slurm_start, slurm_cancel };
-
-const struct executor *executor_for(const struct config *c, const char *dataset,
-				    const struct limits *l)
-{
-	return config_slurm_routes(c, dataset, l) ? &executor_slurm : &executor_local;
-}

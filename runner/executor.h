@@ -8,29 +8,59 @@
 #ifndef TREX_RUNNER_EXECUTOR_H
 #define TREX_RUNNER_EXECUTOR_H
 
+#include <stdint.h>
+
+#include <jansson.h>
+
 #include "config.h"
 #include "err.h"
 
 struct job;
 struct trexd;
 
+/* What a run needs: the folder jobs/ID whose stage/ receives the
+ * outputs, the job's validated limits and the manifest's command. */
+struct job_run_spec {
+	struct trexd *d;
+	const char *id, *project, *dataset, *runtime, *dir;
+	const struct limits *limits;
+	json_t *command;
+};
+
+/* The calls back into job.c an executor makes, handed to it with each
+ * call (so that an executor's file never calls job.c by name: no loop of
+ * files calling each other, tests/integration/calls.t). */
+struct executor_host {
+	const char *(*id)(const struct job *j);
+	void (*spec)(const struct job *j, struct job_run_spec *s);
+	/* a slot for the executor's own state, its to free before the run ends */
+	void **(*state)(struct job *j);
+	/* 1 when a caller cancelled the job, not trexd's stop */
+	int (*cancelled)(const struct job *j);
+	/* The run ended elsewhere: its status record (trex-sandbox's), its
+	 * stdout and stderr (kept up to the caps, *_total bytes in all), the
+	 * outputs already in stage/. Carries on as after a local run. */
+	void (*ended)(struct job *j, const char *status, size_t status_len, const char *out,
+		      size_t out_len, uint64_t out_total, const char *errtext, size_t err_len,
+		      uint64_t err_total);
+	/* The run could not happen or its result is not to be trusted: the
+	 * job ends failed with `reason` (fixed words, never data). */
+	void (*failed)(struct job *j, const char *reason);
+};
+
 struct executor {
 	const char *name;
 	/* Start the job's run (its state is running in the store). It ends
-	 * with job_run_ended or job_run_failed (job.h), once. */
-	void (*start)(struct job *j);
+	 * with h->ended or h->failed, once. */
+	void (*start)(struct job *j, const struct executor_host *h);
 	/* Stop the run (a cancel, trexd's stop): 1 when this executor has
 	 * the run and will end it, 0 when there is nothing of its own to
 	 * stop (the job's check, on this host, is job.c's). */
-	int (*cancel)(struct job *j, int sig);
+	int (*cancel)(struct job *j, int sig, const struct executor_host *h);
 };
 
-extern const struct executor executor_local;
+/* job.c picks it for a job the configuration routes to Slurm
+ * (config_slurm_routes); every other job runs on job.c's own. */
 extern const struct executor executor_slurm;
-
-/* The executor for a job on dataset `dataset` under limits l: Slurm when
- * the configuration routes it there (config_slurm_routes), else local. */
-const struct executor *executor_for(const struct config *c, const char *dataset,
-				    const struct limits *l);
 
 #endif

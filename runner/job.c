@@ -776,16 +776,21 @@ int job_prepare(struct trexd *d, const char *id, struct job **out, struct trex_e
 	return 0;
 }
 
+static const struct executor job_local;
+static const struct executor_host job_host;
+
 void job_launch(struct job *j)
 {
-	j->exec = executor_for(j->d->cfg, j->row.dataset, &j->limits);
+	j->exec = config_slurm_routes(j->d->cfg, j->row.dataset, &j->limits) ? &executor_slurm
+										: &job_local;
 	trex_log(TREX_LOG_INFO, "job_executor", "job=%s executor=%s", j->row.id, j->exec->name);
-	j->exec->start(j);
+	j->exec->start(j, &job_host);
 }
 
 /* The local executor: trex-sandbox on this host, through the monitor. */
-static void job_local_start(struct job *j)
+static void job_local_start(struct job *j, const struct executor_host *h)
 {
+	(void)h;
 	struct trexd *d = j->d;
 	const struct config *c = d->cfg;
 	const char *id = j->row.id;
@@ -824,7 +829,7 @@ void job_abort(struct job *j, int sig)
 	/* a step waiting for space is made now: it ends the job */
 	if (j->retry_step)
 		uv_timer_start(&j->retry, job_retry_fire, 0, 0);
-	if (j->exec && j->exec->cancel(j, sig))
+	if (j->exec && j->exec->cancel(j, sig, &job_host))
 		return;
 	struct job_proc *p = j->active;
 	if (!p || !p->spawned)
@@ -839,16 +844,17 @@ void job_abort(struct job *j, int sig)
 	}
 }
 
-static int job_local_cancel(struct job *j, int sig)
+static int job_local_cancel(struct job *j, int sig, const struct executor_host *h)
 {
 	(void)j;
 	(void)sig;
+	(void)h;
 	return 0; /* job_abort signals the local sandbox itself */
 }
 
-const struct executor executor_local = { "local", job_local_start, job_local_cancel };
+static const struct executor job_local = { "local", job_local_start, job_local_cancel };
 
-void job_run_spec(const struct job *j, struct job_run_spec *s)
+static void job_run_spec(const struct job *j, struct job_run_spec *s)
 {
 	*s = (struct job_run_spec){ .d = j->d, .id = j->row.id, .project = j->row.project,
 				    .dataset = j->row.dataset, .runtime = j->row.runtime,
@@ -856,17 +862,17 @@ void job_run_spec(const struct job *j, struct job_run_spec *s)
 				    .command = json_object_get(j->manifest, "command") };
 }
 
-void **job_exec_state(struct job *j)
+static void **job_exec_state(struct job *j)
 {
 	return &j->exec_state;
 }
 
-int job_cancelled(const struct job *j)
+static int job_cancelled(const struct job *j)
 {
 	return j->cancel_reason[0] != '\0';
 }
 
-void job_run_ended(struct job *j, const char *status, size_t status_len, const char *out,
+static void job_run_ended(struct job *j, const char *status, size_t status_len, const char *out,
 		   size_t out_len, uint64_t out_total, const char *errtext, size_t err_len,
 		   uint64_t err_total)
 {
@@ -889,7 +895,7 @@ void job_run_ended(struct job *j, const char *status, size_t status_len, const c
 	job_ran(p);
 }
 
-void job_run_failed(struct job *j, const char *reason)
+static void job_run_failed(struct job *j, const char *reason)
 {
 	if (j->aborting) {
 		job_end_aborted(j, "the job was running");
@@ -897,3 +903,6 @@ void job_run_failed(struct job *j, const char *reason)
 	}
 	job_end(j, "failed", reason);
 }
+
+static const struct executor_host job_host = { job_id, job_run_spec, job_exec_state,
+					       job_cancelled, job_run_ended, job_run_failed };

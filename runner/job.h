@@ -3,8 +3,6 @@
 #ifndef TREX_RUNNER_JOB_H
 #define TREX_RUNNER_JOB_H
 
-#include <stdint.h>
-
 #include <jansson.h>
 
 #include "err.h"
@@ -29,28 +27,5 @@ void job_abort(struct job *j, int sig);
 void job_cancel(struct job *j, const char *reason);
 const char *job_id(const struct job *j);
 void job_free(struct job *j);
-
-/* For executors (executor.h): what a run needs, the folder jobs/ID whose
- * stage/ receives the outputs, and a slot for the executor's own state
- * (its to free before the run ends). */
-struct job_run_spec {
-	struct trexd *d;
-	const char *id, *project, *dataset, *runtime, *dir;
-	const struct limits *limits;
-	json_t *command;
-};
-void job_run_spec(const struct job *j, struct job_run_spec *s);
-void **job_exec_state(struct job *j);
-/* 1 when a caller cancelled the job (job_cancel), not trexd's stop. */
-int job_cancelled(const struct job *j);
-/* The run ended elsewhere: its status record (trex-sandbox's), its
- * stdout and stderr (kept up to the caps, *_total bytes in all), the
- * outputs already in stage/. Carries on as after a local run. */
-void job_run_ended(struct job *j, const char *status, size_t status_len, const char *out,
-		   size_t out_len, uint64_t out_total, const char *errtext, size_t err_len,
-		   uint64_t err_total);
-/* The run could not happen or its result is not to be trusted: the job
- * ends failed with `reason` (fixed words, never data). */
-void job_run_failed(struct job *j, const char *reason);
 
 #endif
