@@ -77,7 +77,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 TEST_BINS  :=
 CHECK_DEPS :=
 
-.PHONY: all deps check demo test-run demo-run bench clean lint sanitize valgrind install uninstall deb FORCE
+.PHONY: all deps check check-slurm demo test-run demo-run bench clean lint sanitize valgrind install uninstall deb FORCE
 # keep object files of test programs (they are not intermediate to us)
 .SECONDARY:
 all: $(BINS)
@@ -237,6 +237,14 @@ demo: deps
 
 test-run: $(BINS) $(UNIT_BINS) $(TEST_BINS) $(CHECK_DEPS)
 	BUILD=$(BUILD) sh tests/run.sh
+
+# The Slurm executor's tests alone (tests/integration/slurm_*.t): each
+# starts a one-node Slurm with scripts/slurm-local.sh and stops it; they
+# also run in `make check`, and skip with the reason when Slurm cannot
+# start. TREX_SLURM_REQUIRED=1 turns that skip into a failure.
+check-slurm: $(BINS) $(CHECK_DEPS)
+	sh scripts/slurm-local.sh install
+	TREX_ONLY=slurm_ TREX_SLURM_REQUIRED=1 BUILD=$(BUILD) sh tests/run.sh
 
 demo-run: $(BINS)
 	BUILD=$(BUILD) sh scripts/demo.sh

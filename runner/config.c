@@ -549,7 +549,7 @@ static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "s
 					"limits", "require_permit", "approver_keys",
 					"revoked_permits", "users", "two_checkers",
 					"audit_checkpoint_every", "tls", "events", "request_timeout_ms",
-					"idle_timeout_ms", "metrics_listen", "review_listen" };
+					"idle_timeout_ms", "metrics_listen", "review_listen", "slurm" };
 
 /* "tls": {"listen", "cert", "key", "client_ca", "crl", "handshake_timeout_ms"};
  * crl alone is optional */
@@ -724,6 +724,8 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 			r = cfg_tls(s, c, v, err);
 		} else if (strcmp(key, "runtimes") == 0) {
 			r = cfg_runtimes(s, c, v, err);
+		} else if (strcmp(key, "slurm") == 0) {
+			r = config_slurm_parse(c, s->file, cfg_line_of_key(s, key), v, err);
 		} else if (strcmp(key, "limits") == 0) {
 			static const char *const lk[] = { "default", "max" };
 			if (!json_is_object(v))
@@ -900,6 +902,8 @@ static int config_check_opts(const struct config *c, int datasets, struct trex_e
 		return trex_err_setx(err, -ENAMETOOLONG, "socket path longer than 107 bytes");
 	if (!cfg_name_ok(c->policy))
 		return trex_err_setx(err, -EINVAL, "bad policy name \"%s\"", c->policy);
+	if (config_slurm_check(c, err) < 0)
+		return err->code;
 	if (c->uid_range) {
 		unsigned long base, count;
 		char tail;
@@ -974,6 +978,7 @@ void config_free(struct config *c)
 	}
 	trex_free(c->runtimes);
 	config_access_free(c);
+	config_slurm_free(c);
 	trex_free(c->metrics_listen);
 	trex_free(c->review_listen);
 	trex_free(c->tls.listen);

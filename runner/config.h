@@ -81,6 +81,23 @@ struct tls_config {
 	long handshake_timeout_ms;
 };
 
+/* The Slurm executor (runner/config_slurm.c, docs/slurm.md); enabled 0
+ * when the configuration has no "slurm": every job runs locally. */
+struct slurm_config {
+	int enabled;
+	char *partition;   /* the dedicated partition, default "trex" */
+	char *stage_dir;   /* shared storage, the same path on every node */
+	char *conf;        /* SLURM_CONF for sbatch/squeue/scancel, NULL: Slurm's own */
+	char *bin_dir;     /* folder of sbatch, squeue and scancel, default /usr/bin */
+	char *node_runner; /* trex-slurm-node on the nodes, default beside sandbox */
+	long pool_uid_base, pool_uid_count; /* "pool_uids": "BASE:COUNT" */
+	char **datasets;   /* jobs on these datasets run on Slurm */
+	size_t n_datasets;
+	long route_wall_seconds; /* and jobs whose wall limit is at least this (0: none) */
+	long route_memory_mb;    /* or whose memory limit is at least this (0: none) */
+	long poll_ms;            /* squeue every poll_ms while a job is on Slurm */
+};
+
 struct config {
 	char *state_dir;
 	char *socket;
@@ -110,6 +127,7 @@ struct config {
 	struct limits limits_max;
 	struct access_config access;
 	struct tls_config tls;
+	struct slurm_config slurm;
 };
 
 /* Fill built-in defaults: the sandbox, check, policy_dir and
@@ -154,6 +172,14 @@ int config_access_key(const char *key);
 int config_access_parse(struct config *c, const char *file, int line, const char *key,
 			json_t *v, struct trex_err *err);
 void config_access_free(struct config *c);
+/* config_slurm.c: the "slurm" key, its parsing, checks and freeing. */
+int config_slurm_parse(struct config *c, const char *file, int line, json_t *v,
+		       struct trex_err *err);
+int config_slurm_check(const struct config *c, struct trex_err *err);
+void config_slurm_free(struct config *c);
+/* 1 when job limits l on dataset ds run on Slurm (the operator's routing). */
+int config_slurm_routes(const struct config *c, const char *dataset, const struct limits *l);
+
 /* The configured user for a peer (uid first, then name), or NULL. */
 const struct user *config_user(const struct config *c, uid_t uid, const char *name);
 

@@ -30,6 +30,7 @@
 #include "bundle.h"
 #include "cleanup.h"
 #include "esc.h"
+#include "executor.h"
 #include "fsutil.h"
 #include "idcache.h"
 #include "monclient.h"
@@ -70,6 +71,8 @@ struct job_proc {
 
 struct job {
 	struct trexd *d;
+	const struct executor *exec; /* where the run happens (executor.h) */
+	void *exec_state;
 	struct job_row row;
 	json_t *manifest;
 	json_t *present;
@@ -775,8 +778,21 @@ int job_prepare(struct trexd *d, const char *id, struct job **out, struct trex_e
 	return 0;
 }
 
+static const struct executor job_local;
+static const struct executor_host job_host;
+
 void job_launch(struct job *j)
 {
+	j->exec = config_slurm_routes(j->d->cfg, j->row.dataset, &j->limits) ? &executor_slurm
+										: &job_local;
+	trex_log(TREX_LOG_INFO, "job_executor", "job=%s executor=%s", j->row.id, j->exec->name);
+	j->exec->start(j, &job_host);
+}
+
+/* The local executor: trex-sandbox on this host, through the monitor. */
+static void job_local_start(struct job *j, const struct executor_host *h)
+{
+	(void)h;
 	struct trexd *d = j->d;
 	const struct config *c = d->cfg;
 	const char *id = j->row.id;
@@ -817,6 +833,8 @@ void job_abort(struct job *j, int sig)
 	/* a step waiting for space is made now: it ends the job */
 	if (j->retry_step)
 		uv_timer_start(&j->retry, job_retry_fire, 0, 0);
+	if (j->exec && j->exec->cancel(j, sig, &job_host))
+		return;
 	struct job_proc *p = j->active;
 	if (!p || !p->spawned)
 		return;
@@ -829,3 +847,66 @@ void job_abort(struct job *j, int sig)
 				 err.msg);
 	}
 }
+
+static int job_local_cancel(struct job *j, int sig, const struct executor_host *h)
+{
+	(void)j;
+	(void)sig;
+	(void)h;
+	return 0; /* job_abort signals the local sandbox itself */
+}
+
+static const struct executor job_local = { "local", job_local_start, job_local_cancel };
+
+static void job_run_spec(const struct job *j, struct job_run_spec *s)
+{
+	*s = (struct job_run_spec){ .d = j->d, .id = j->row.id, .project = j->row.project,
+				    .dataset = j->row.dataset, .runtime = j->row.runtime,
+				    .dir = j->dir, .limits = &j->limits,
+				    .command = json_object_get(j->manifest, "command") };
+}
+
+static void **job_exec_state(struct job *j)
+{
+	return &j->exec_state;
+}
+
+static int job_cancelled(const struct job *j)
+{
+	return j->cancel_reason[0] != '\0';
+}
+
+static void job_run_ended(struct job *j, const char *status, size_t status_len, const char *out,
+		   size_t out_len, uint64_t out_total, const char *errtext, size_t err_len,
+		   uint64_t err_total)
+{
+	struct job_proc *p = &j->run;
+	const char *in[JOB_NPIPES] = { out, errtext, status };
+	size_t len[JOB_NPIPES] = { out_len, err_len, status_len };
+	static const size_t caps[JOB_NPIPES] = { JOB_LOG_MAX, JOB_LOG_MAX, JOB_STATUS_MAX };
+	for (int i = 0; i < JOB_NPIPES; i++) {
+		trex_buf_init(&p->bufs[i], caps[i]);
+		if (len[i])
+			trex_buf_append(&p->bufs[i], in[i], len[i] < caps[i] ? len[i] : caps[i]);
+	}
+	p->job = j;
+	p->totals[JOB_OUT] = out_total;
+	p->totals[JOB_ERR] = err_total;
+	p->exit_status = 0;
+	p->term_signal = 0;
+	/* another host's clock: no start-up figure from it */
+	p->spawn_ns = UINT64_MAX;
+	job_ran(p);
+}
+
+static void job_run_failed(struct job *j, const char *reason)
+{
+	if (j->aborting) {
+		job_end_aborted(j, "the job was running");
+		return;
+	}
+	job_end(j, "failed", reason);
+}
+
+static const struct executor_host job_host = { job_id, job_run_spec, job_exec_state,
+					       job_cancelled, job_run_ended, job_run_failed };

@@ -286,6 +286,28 @@ int monc_spawn_check(const char *id, long output_mb, const char *ids_key, int pr
 	return r;
 }
 
+int monc_slurm(const struct monc_slurm_req *q, const int fds[MON_NFDS], monc_exit_fn on_exit,
+	       void *arg, pid_t *pid, struct trex_err *err)
+{
+	pthread_mutex_lock(&monc_lock);
+	struct mon_writer w;
+	mon_begin(&w, monc.buf, MON_SLURM);
+	mon_put_u64(&w, (uint64_t)q->op);
+	mon_put_str(&w, q->job ? q->job : "", q->job ? strlen(q->job) : 0);
+	mon_put_u64(&w, q->attempt);
+	mon_put_u64(&w, q->uid);
+	mon_put_str(&w, q->dataset ? q->dataset : "", q->dataset ? strlen(q->dataset) : 0);
+	mon_put_str(&w, q->runtime ? q->runtime : "", q->runtime ? strlen(q->runtime) : 0);
+	for (int i = 0; i < MON_NLIMITS; i++)
+		mon_put_u64(&w, q->limits[i] > 0 ? (uint64_t)q->limits[i] : 0);
+	mon_put_list(&w, q->command, q->n_command);
+	int r = monc_call(&w, fds, MON_NFDS, err);
+	if (r == 0)
+		r = monc_spawned(on_exit, arg, pid, err);
+	pthread_mutex_unlock(&monc_lock);
+	return r;
+}
+
 int monc_id_index(const char *dataset, char key[65], pid_t *pid, struct trex_err *err)
 {
 	pthread_mutex_lock(&monc_lock);

@@ -37,6 +37,21 @@ int monc_spawn_run(const char *id, const char *dataset, const char *runtime,
 int monc_spawn_check(const char *id, long output_mb, const char *ids_key, int previous,
 		     const char *const *files, size_t n_files, const int fds[MON_NFDS],
 		     monc_exit_fn on_exit, void *arg, pid_t *pid, struct trex_err *err);
+/* MON_SLURM (monslurm.h): sbatch of an attempt, squeue of the partition,
+ * scancel of an attempt, or removal of a job's staging, run by the
+ * monitor with its output on fds (stdout, stderr, unused); on_exit is
+ * called on the loop when it ends. */
+struct monc_slurm_req {
+	int op; /* enum monslurm_op */
+	const char *job;
+	unsigned attempt, uid;
+	const char *dataset, *runtime;
+	long limits[MON_NLIMITS];
+	const char *const *command;
+	size_t n_command;
+};
+int monc_slurm(const struct monc_slurm_req *q, const int fds[MON_NFDS], monc_exit_fn on_exit,
+	       void *arg, pid_t *pid, struct trex_err *err);
 /* MON_ID_INDEX: the identifier index key (64 hex + NUL) of configured
  * dataset `dataset`; *pid 0 when STATE/idindex/<key> is built, else the
  * sandbox building it, to wait for with monc_wait_exit (status 0 and no

@@ -65,6 +65,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "monproto.h"
+#include "monslurm.h"
 #include "policies/check/policy.h"
 #include "privdrop.h"
 #include "reload.h"
@@ -73,7 +74,7 @@
 
 #define MON_KIDS_MAX 4096
 
-enum mon_kid_kind { MON_KID_RUN, MON_KID_CHECK, MON_KID_INDEX };
+enum mon_kid_kind { MON_KID_RUN, MON_KID_CHECK, MON_KID_INDEX, MON_KID_SLURM };
 
 struct mon_kid {
 	pid_t pid;
@@ -119,6 +120,7 @@ static const char *const mon_type_names[MON_NTYPES] = {
 	[MON_LISTEN] = "listen",
 	[MON_ID_INDEX] = "id_index",
 	[MON_RELOAD_STATUS] = "reload_status",
+	[MON_SLURM] = "slurm",
 };
 
 void monitor_sigset(sigset_t *set)
@@ -937,7 +939,8 @@ static int mon_handle(struct monitor *mo, int n, int *fds, int n_fds)
 		r = mon_refuse(mo, (size_t)n >= 8 ? mo->in[4] : 0, &err);
 		goto out;
 	}
-	int spawn = m->type == MON_SPAWN_RUN || m->type == MON_SPAWN_CHECK;
+	int spawn = m->type == MON_SPAWN_RUN || m->type == MON_SPAWN_CHECK ||
+		    m->type == MON_SLURM;
 	if (n_fds != (spawn ? MON_NFDS : 0)) {
 		trex_err_setx(&err, -EPERM, "%d fds with the request", n_fds);
 		r = mon_refuse(mo, m->type, &err);
@@ -977,6 +980,27 @@ static int mon_handle(struct monitor *mo, int n, int *fds, int n_fds)
 		}
 		mon_add_kid(mo, pid, m->job, m->type == MON_SPAWN_CHECK ? MON_KID_CHECK : MON_KID_RUN,
 			    NULL);
+		r = mon_ok(mo, (uint64_t)pid, NULL, NULL);
+		break;
+	}
+	case MON_SLURM: {
+		pid_t pid = -1;
+		int dirs[4] = { -1, -1, -1, -1 };
+		if (mo->n_kids == MON_KIDS_MAX)
+			r = trex_err_setx(&err, -EAGAIN, "too many sandboxes");
+		else if (m->op == MONSLURM_SUBMIT)
+			r = mon_check_job(mo, m->job, 0, dirs, &err);
+		else
+			r = 0;
+		if (r == 0)
+			r = monslurm_request(mo->d.cfg, mo->o->service_gid, m, dirs[0], fds, &pid,
+					     &err);
+		mon_close_dirs(dirs, 4);
+		if (r < 0) {
+			r = mon_refuse(mo, m->type, &err);
+			break;
+		}
+		mon_add_kid(mo, pid, m->job, MON_KID_SLURM, NULL);
 		r = mon_ok(mo, (uint64_t)pid, NULL, NULL);
 		break;
 	}
@@ -1046,7 +1070,7 @@ static void mon_reap(struct monitor *mo, int *service_status)
 			 * by the status (1 when the output would not install) */
 			if (WIFEXITED(st) && status == 0 && mon_index_install(mo, k->key) < 0)
 				status = 1;
-		} else
+		} else if (k->kind != MON_KID_SLURM)
 			mon_give_outputs(mo, k);
 		*k = mo->kids[--mo->n_kids];
 		struct mon_writer w;

@@ -148,6 +148,18 @@ static int mon_parse_body(struct mon_reader *r, uint32_t type)
 		return mon_get_list(r, "files", 1, 1024);
 	case MON_ID_INDEX:
 		return mon_get_fixed(r, "dataset", 1, m->dataset, MON_NAME_MAX);
+	case MON_SLURM:
+		if ((rc = mon_get_u64(r, "op", &m->op)) < 0 ||
+		    (rc = mon_get_fixed(r, "job", 0, m->job, MON_JOB_ID_MAX)) < 0 ||
+		    (rc = mon_get_u64(r, "attempt", &m->num2)) < 0 ||
+		    (rc = mon_get_u64(r, "uid", &m->num3)) < 0 ||
+		    (rc = mon_get_fixed(r, "dataset", 0, m->dataset, MON_NAME_MAX)) < 0 ||
+		    (rc = mon_get_fixed(r, "runtime", 0, m->runtime, MON_NAME_MAX)) < 0)
+			return rc;
+		for (int i = 0; i < MON_NLIMITS; i++)
+			if ((rc = mon_get_u64(r, lim[i], &m->limits[i])) < 0)
+				return rc;
+		return mon_get_list(r, "command", 0, MON_ARG_MAX);
 	case MON_KILL:
 		if ((rc = mon_get_u64(r, "pid", &m->num)) < 0)
 			return rc;
@@ -183,7 +195,7 @@ int mon_parse(const void *buf, size_t len, struct mon_msg *m, struct trex_err *e
 	m->text_len = m->text2_len = 0;
 	m->arena_used = 0;
 	m->job[0] = m->dataset[0] = m->runtime[0] = m->ids_key[0] = '\0';
-	m->num = m->num2 = m->num3 = 0;
+	m->num = m->num2 = m->num3 = m->op = 0;
 	memset(m->limits, 0, sizeof(m->limits));
 	if (len < MON_HDR_LEN || len > MON_MSG_MAX)
 		return trex_err_setx(err, -EBADMSG, "message of %zu bytes", len);

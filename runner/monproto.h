@@ -60,6 +60,10 @@ enum mon_type {
 	                      * whose MON_EXITED says whether it was installed */
 	MON_RELOAD_STATUS,   /* service -> monitor (): OK (0: the monitor's last SIGHUP
 	                      * reload is in force, 1: it kept the old one; text: why) */
+	MON_SLURM,           /* service -> monitor (op, job, attempt, pool uid, dataset,
+	                      * runtime, 5 limits, command list) + 3 fds: OK (pid) of
+	                      * sbatch, squeue or scancel, whose output goes to the fds
+	                      * and whose end comes as MON_EXITED (monslurm.h) */
 	MON_NTYPES
 };
 
@@ -74,7 +78,8 @@ struct mon_msg {
 	uint64_t limits[MON_NLIMITS];
 	uint64_t num;      /* pid (KILL, OK of a spawn, EXITED), output_mb (SPAWN_CHECK) */
 	uint64_t num2;     /* signal (KILL, EXITED), previous (SPAWN_CHECK) */
-	uint64_t num3;     /* exit status (EXITED) */
+	uint64_t num3;     /* exit status (EXITED), pool uid (SLURM) */
+	uint64_t op;       /* SLURM: enum monslurm_op */
 	size_t n_list;
 	const char *list[MON_LIST_MAX + 1]; /* into arena, NULL-terminated */
 	const char *text;  /* into arena: what to sign, a reason, a key id */

@@ -124,6 +124,16 @@ json_t *view_summary(const struct job_row *row, size_t reason_max)
 			 row->created_at, "updated_at", row->updated_at);
 }
 
+void view_slurm_reason(const char *word, char *out, size_t n)
+{
+	size_t len = word ? strlen(word) : 0;
+	int ok = len > 0 && len <= 40;
+	for (size_t i = 0; ok && i < len; i++)
+		ok = (word[i] >= 'A' && word[i] <= 'Z') || (word[i] >= 'a' && word[i] <= 'z') ||
+		     (word[i] >= '0' && word[i] <= '9') || word[i] == '_';
+	snprintf(out, n, "queued on Slurm (%s)", ok ? word : "other");
+}
+
 static int view_declared(json_t *manifest, const char *name)
 {
 	size_t i;

@@ -79,6 +79,12 @@ int view_queue_item(enum view_level level, const char *me, json_t *item);
 /* A job's summary: the fields GET /v1/jobs lists and every event carries,
  * the same for every level (reasons are safe by construction, runrec.h). */
 json_t *view_summary(const struct job_row *row, size_t reason_max);
+/* The reason of a job waiting on Slurm as every role that sees the job
+ * may read it (it goes into the job's reason): "queued on Slurm (WORD)",
+ * WORD Slurm's own reason code (letters, digits and '_', at most 40:
+ * Priority, Resources, ...), or "other" for anything else, such as the
+ * free text an administrator gives a hold. Into out (n bytes). */
+void view_slurm_reason(const char *word, char *out, size_t n);
 
 /* A rule name as shown outside trexd (release manifests, metrics): the
  * name itself when it is one of trex-check's rules, else "other". */

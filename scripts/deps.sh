@@ -6,7 +6,8 @@ PKGS="build-essential pkg-config graphviz cppcheck clang-14 libclang-rt-14-dev l
 libjansson-dev libsqlite3-dev node-llhttp libglpk-dev libcmocka-dev
 python3 python3-pandas r-base-core bubblewrap hyperfine uidmap sqlite3 openssl
 util-linux iproute2 procps curl nginx wrk strace mandoc debhelper
-chromium chromium-driver python3-selenium python3-prometheus-client"
+chromium chromium-driver python3-selenium python3-prometheus-client
+slurmctld slurmd slurm-client munge"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
