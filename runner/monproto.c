@@ -148,6 +148,8 @@ static int mon_parse_body(struct mon_reader *r, uint32_t type)
 		return mon_get_list(r, "files", 1, 1024);
 	case MON_ID_INDEX:
 		return mon_get_fixed(r, "dataset", 1, m->dataset, MON_NAME_MAX);
+	case MON_ADOPT:
+		return mon_get_fixed(r, "job", 1, m->job, MON_JOB_ID_MAX);
 	case MON_KILL:
 		if ((rc = mon_get_u64(r, "pid", &m->num)) < 0)
 			return rc;

@@ -57,6 +57,11 @@ enum mon_type {
 	                      * whose MON_EXITED says whether it was installed */
 	MON_RELOAD_STATUS,   /* service -> monitor (): OK (0: the monitor's last SIGHUP
 	                      * reload is in force, 1: it kept the old one; text: why) */
+	MON_ADOPT,           /* service -> monitor (job): OK (0 or pid). A run a previous
+	                      * trexd left (on_restart "adopt"), still alive and proven
+	                      * to be that run's trex-sandbox at start-up (pid, start
+	                      * time, boot id: runner/recover.c): its pid, whose
+	                      * MON_EXITED follows its end; 0: none (runner/adopt.c) */
 	MON_NTYPES
 };
 
