@@ -67,6 +67,9 @@ slow() {
 # link where a careless reader might follow it, then fails
 HOSTILE='["sh","-c","for d in /output/.. /job/.. /data/.. /proc/1/root /run; do for f in adopt/status status ../adopt/status; do (echo \"trex-adopt 1 exit=0 signal=0 stdout_bytes=0 stderr_bytes=0 record=12\"; echo result=exit) >\"$d/$f\" 2>/dev/null && echo WROTE $d/$f; done; done; ln -s ../adopt /output/adopt 2>/dev/null; printf \"trex-adopt 1 exit=0 signal=0 stdout_bytes=0 stderr_bytes=0 record=12\\nresult=exit\\n\"; printf \"result=exit\\nexit_code=0\\nend=1\\n\" >&2; while [ ! -e /data/go.F ]; do sleep 0.05; done; exit 3"]'
 
+check "on_restart \"later\" is refused by trexd -n" sh -c \
+	"printf '{\"state_dir\":\"$T/state\",\"socket\":\"$SOCK\",\"on_restart\":\"later\"}' >'$T/bad.json'; ! '$BIN/trexd' -n --config '$T/bad.json' 2>'$T/bad.err'"
+check "and the error names the key and the choices" grep -q 'on_restart.*"adopt" or "end"' "$T/bad.err"
 check "trexd starts (on_restart $MODE)" trexd_start
 A=$(api_submit P d shell "$(slow A)" "$TABLE")
 C=$(api_submit P d shell "$(slow C)" "$TABLE")
