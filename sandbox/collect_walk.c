@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "beneath.h"
 #include "sandbox.h"
 
 #ifndef SYS_fchmodat2
@@ -78,13 +79,7 @@ bool sbx_collect_name_ok(const char *name)
 
 static int walk_openat2(int dirfd, const char *name, int flags)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-			   RESOLVE_NO_XDEV,
-	};
-	long r = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
-	return r < 0 ? -errno : (int)r;
+	return trex_open_beneath(dirfd, name, flags, RESOLVE_NO_XDEV);
 }
 
 /* Give an entry back the owner bits `need` (name "": dirfd itself); a

@@ -7,10 +7,16 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/b64.h"
+#include "common/beneath.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/esc.h"
@@ -89,6 +95,63 @@ static void test_alloc_fail_injection(void **state)
 	trex_free(c);
 }
 
+/* The one owner of "below a folder, no link on the way": a symlink planted
+ * in a path (as a job or a hostile fetch destination would) is refused
+ * where plain openat/mkdirat would follow it. */
+static void test_beneath_refuses_links(void **state)
+{
+	char root[] = "/tmp/trex-beneath-XXXXXX", out[] = "/tmp/trex-beneath-out-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	assert_non_null(mkdtemp(out));
+	int dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dir >= 0);
+	assert_int_equal(mkdirat(dir, "a", 0755), 0);
+	int f = openat(dir, "a/f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(f >= 0);
+	close(f);
+	assert_int_equal(symlinkat(out, dir, "link"), 0);
+	assert_int_equal(symlinkat("/etc/passwd", dir, "a/pw"), 0);
+
+	int fd = trex_open_beneath(dir, "a/f", O_RDONLY, 0);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(trex_open_beneath(dir, "a/pw", O_RDONLY, 0), -ELOOP);
+	assert_int_equal(trex_open_beneath(dir, "../etc/passwd", O_RDONLY, 0), -EXDEV);
+	assert_int_equal(trex_open_beneath(dir, "link/x", O_RDONLY | O_CREAT, 0), -ELOOP);
+	/* the control: plain openat follows the link out of root */
+	fd = openat(dir, "a/pw", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	close(fd);
+
+	struct trex_err err = { 0 };
+	const char *base = NULL;
+	fd = trex_mkdir_beneath(dir, "b/c/d.csv", 0700, TREX_BENEATH_FSYNC, &base, &err);
+	assert_true(fd >= 0);
+	assert_string_equal(base, "d.csv");
+	close(fd);
+	struct stat st;
+	assert_int_equal(fstatat(dir, "b/c", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0700);
+	/* a folder of the path that is a symlink: refused, nothing made outside */
+	assert_int_equal(trex_mkdir_beneath(dir, "link/e/f.csv", 0700, 0, &base, &err), -ENOTDIR);
+	assert_int_equal(fstatat(AT_FDCWD, out, &st, 0), 0);
+	char probe[128];
+	snprintf(probe, sizeof(probe), "%s/e", out);
+	assert_int_equal(access(probe, F_OK), -1);
+	assert_non_null(strstr(err.msg, "link/e/f.csv"));
+	assert_int_equal(trex_mkdir_beneath(dir, "b//f.csv", 0700, 0, &base, &err), -EINVAL);
+	/* no folder: the fd is a copy of dir, base the whole name */
+	fd = trex_mkdir_beneath(dir, "top.csv", 0700, 0, &base, &err);
+	assert_true(fd >= 0);
+	assert_string_equal(base, "top.csv");
+	close(fd);
+	close(dir);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", root, out);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -98,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_esc_control_chars),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_alloc_fail_injection),
+		cmocka_unit_test(test_beneath_refuses_links),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }
