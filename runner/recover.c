@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 
 #include "adopt.h"
 #include "alloc.h"
+#include "beneath.h"
 #include "bundle.h"
 #include "cleanup.h"
 #include "fsutil.h"
@@ -204,11 +204,7 @@ static int recover_pid_record_ok(const struct config *c, const char *job, pid_t 
 		return 0;
 	char rel[128];
 	snprintf(rel, sizeof(rel), "jobs/%s/adopt/pid", job);
-	struct open_how how = {
-		.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	_cleanup_close_ int fd = (int)syscall(SYS_openat2, state, rel, &how, sizeof(how));
+	_cleanup_close_ int fd = trex_open_beneath(state, rel, O_RDONLY, 0);
 	if (fd < 0)
 		return 0;
 	char text[200];
