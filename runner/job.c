@@ -279,6 +279,14 @@ static void job_end_aborted(struct job *j, const char *when)
 				 j->row.project, j->row.id);
 			bundle_remove(p);
 		}
+		/* a run that ended and that this trexd already took up is not
+		 * adopted again: its audit line may be written, the job runs
+		 * again from its start, as without adoption */
+		if (j->run.adoptable && j->run.exited) {
+			char p[PATH_MAX];
+			snprintf(p, sizeof(p), "%s/adopt/status", j->dir);
+			unlink(p);
+		}
 		trex_log(TREX_LOG_INFO, "job_left_for_requeue", "job=%s while=\"%s\"", j->row.id,
 			 when);
 		job_finish(j);
