@@ -11,6 +11,8 @@
 #      time (pid reuse): not adopted, re-queued, runs again;
 #   F  a hostile job that tries to forge its end (writes where the status
 #      could be, prints status lines) and exits 3: failed, not released;
+#   G  never told to finish: adopted, its wall-clock limit still ends it
+#      (timed_out), measured from its sandbox's start;
 #   B  a kill -9 of trexd (not a stop) while it runs: adopted, released.
 # "Ran once" is counted from trexd's own log: one event=job_started per
 # sandbox trexd starts for the job. TREX_ADOPT_OFF=1 runs the same with
@@ -76,11 +78,14 @@ C=$(api_submit P d shell "$(slow C)" "$TABLE")
 D=$(api_submit P d shell "$(slow D)" "$TABLE")
 E=$(api_submit P d shell "$(slow E)" "$TABLE")
 F=$(api_submit P d shell "$HOSTILE" "$TABLE")
-for j in $A $C $D $E $F; do
+# G never gets its go file: its wall-clock limit (20 s) ends it, counted
+# from its sandbox's start, across the restart
+G=$(api_submit P d shell "$(slow G)" "$TABLE" '{"wall_seconds": 20}')
+for j in $A $C $D $E $F $G; do
 	check "job $j runs" wait_state "$j" running
 done
 # every sandbox is past its start (its pid record written) before the stop
-for j in $A $C $D $E $F; do wait_file "$T/state/jobs/$j/adopt/pid" >/dev/null; done
+for j in $A $C $D $E $F $G; do wait_file "$T/state/jobs/$j/adopt/pid" >/dev/null; done
 
 # --- SIGTERM; the drain (1 s) runs out: the runs are left running ----------
 check "trexd stops after its drain" trexd_stop
@@ -148,6 +153,13 @@ check "E is not adopted: the process in its pid record is not its sandbox" \
 check "... the job is recovered as on_crash says" grep -q "event=job_recovered job=$E was=running action=requeue" "$TREXD_LOG"
 check "... and the other process is neither adopted nor killed" kill -0 "$S"
 expect_eq "A is still running" running "$(db "SELECT state FROM jobs WHERE id = '$A'")"
+check "G is adopted" grep -q "event=job_adopted job=$G " "$TREXD_LOG"
+check "G's wall-clock limit ends it" wait_state "$G" timed_out
+expect_eq "G's sandbox started once" 1 "$(starts "$G")"
+GWALL=$(db "SELECT json_extract(run, '\$.wall_ms') FROM jobs WHERE id = '$G'")
+check "G's run record is its sandbox's: about its limit of wall-clock time" \
+	sh -c "test '${GWALL:-0}' -ge 20000 && test '${GWALL:-0}' -lt 25000"
+check "nothing of G is released" test ! -e "$T/state/release/P/$G"
 touch "$T/data/go.A" "$T/data/go.E"
 check "A finishes and is released" wait_state "$A" released
 expect_eq "A's sandbox started once" 1 "$(starts "$A")"
