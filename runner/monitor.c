@@ -28,13 +28,18 @@
  *                build of it by trex-check in trex-sandbox, installed
  *                here (the service names datasets, it never reads them);
  *   RELOAD_STATUS whether the last SIGHUP's reload is in force here (the
- *                service's reload takes the monitor's word on datasets).
+ *                service's reload takes the monitor's word on datasets);
+ *   ADOPT        a job id of trexd's form: the run of that job recovery
+ *                kept (recover.c proved it by pid, start time and boot
+ *                id), handed over once.
  *
  * A refused request is answered MON_REFUSED and recorded in the monitor's
  * own hash-chained log STATE/monitor.log (root's, 0600), which a
  * compromised service can neither write nor suppress. When the service
  * ends (exit, signal, kill -9) the monitor ends every sandbox it started
- * and exits: start-up recovery handles the store as after any crash. */
+ * and exits: start-up recovery handles the store as after any crash.
+ * With on_restart "adopt" the runs are left running instead, and the next
+ * monitor watches the ones recovery kept (ADOPT: their pidfds; adopt.c). */
 #include "monitor.h"
 
 #include <dirent.h>
