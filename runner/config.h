@@ -32,9 +32,10 @@ struct dataset {
 
 struct runtime {
 	char *name;
-	char *sandbox_name; /* --runtime NAME for trex-sandbox, NULL = none */
-	char **env; /* "K=V" strings passed as --env */
+	char **env; /* "K=V" strings passed as --env: the defaults, then the config's */
 	size_t n_env;
+	char **etc; /* host /etc entries passed as --etc */
+	size_t n_etc;
 };
 
 /* Roles (SECURITY.md): bits of struct user.roles. */

@@ -21,6 +21,7 @@
 #include "common/err.h"
 #include "common/esc.h"
 #include "common/hash.h"
+#include "common/outname.h"
 
 static void test_err_set_appends_strerror(void **state)
 {
@@ -152,6 +153,51 @@ static void test_beneath_refuses_links(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* What the manifest accepts, the collector collects and trex fetch writes:
+ * one predicate; the collector takes the components (a hidden file is
+ * collected, never declared). */
+static void test_outname(void **state)
+{
+#define P(s) trex_outname_path_ok(s, sizeof(s) - 1)
+#define C(s) trex_outname_component_ok(s, sizeof(s) - 1)
+	assert_true(P("age_sex.csv"));
+	assert_true(P("tables/t1 (\xc3\xa9).csv"));
+	assert_false(P("..a")); /* hidden */
+	assert_false(P("-r.csv"));
+	assert_false(P("t/-r.csv"));
+	assert_false(P(".hidden"));
+	assert_false(P("t/.hidden"));
+	assert_false(P("a\\b"));
+	assert_false(P("a\xc2\x85" "b"));      /* C1 NEL */
+	assert_false(P("a\xc0\xaf" "b"));      /* overlong '/' */
+	assert_false(P("a\xed\xa0\x80" "b")); /* surrogate */
+	assert_false(P("a\xe2\x82"));       /* cut short */
+	assert_false(P("a\0b"));
+	assert_false(P("/a"));
+	assert_false(P("a/"));
+	assert_false(P("a//b"));
+	assert_false(P("a/../b"));
+	assert_true(P("a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p"));
+	assert_false(P("a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q"));
+	char longp[TREX_OUTNAME_MAX_PATH + 2];
+	memset(longp, 'a', sizeof(longp));
+	for (size_t i = 200; i < sizeof(longp); i += 201)
+		longp[i] = '/';
+	assert_true(trex_outname_path_ok(longp, TREX_OUTNAME_MAX_PATH - 1));
+	assert_false(trex_outname_path_ok(longp, TREX_OUTNAME_MAX_PATH + 1));
+	assert_true(C(".hidden"));
+	assert_false(C("."));
+	assert_false(C(".."));
+	assert_false(C("-x"));
+	assert_false(C("a/b"));
+	char name[257];
+	memset(name, 'n', sizeof(name));
+	assert_true(trex_outname_component_ok(name, 255));
+	assert_false(trex_outname_component_ok(name, 256));
+#undef P
+#undef C
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_alloc_fail_injection),
 		cmocka_unit_test(test_beneath_refuses_links),
+		cmocka_unit_test(test_outname),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }
