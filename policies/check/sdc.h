@@ -128,6 +128,18 @@ void sdc_note(struct sdc_result *res, const struct sdc_table *t, size_t row,
  * not keep their rows (stream.c); and src's decisions appended to dst. */
 int sdc_note_key(struct sdc_result *res, const char *const *codes, size_t nd);
 int sdc_note_append(struct sdc_result *dst, const struct sdc_result *src, size_t nd);
+/* sdc_note for the reason "<pre><a><mid><b>" without printf (the hot
+ * path of the threshold rule), and with a reason formatted once */
+void sdc_note_counts(struct sdc_result *res, size_t row, const char *measure,
+		     const char *rule, json_t *params, const char *action, const char *pre,
+		     long a, const char *mid, long b);
+void sdc_note_fixed(struct sdc_result *res, size_t row, const char *measure,
+		    const char *rule, json_t *params, const char *action, const char *text);
+/* A rule's params object built once per result (slot 0-2) and shared */
+json_t *sdc_shared(struct sdc_result *res, size_t slot, json_t *(*make)(const struct policy *),
+		   const struct policy *pol);
+/* The per-row group array of the slice rules, allocated once per result */
+uint32_t *sdc_group_array(struct sdc_result *res, size_t n);
 
 /* Pieces of the frequency rules shared with the streaming check: a count
  * cell's text (-1 when missing or invalid, noted), the threshold and zero
@@ -178,6 +190,8 @@ bool sdc_margin_label(const char *code); /* also partial labels (Total North) */
 bool sdc_margin_holds(double sum, double max, uint32_t nonzero, size_t nslices);
 void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim);
 void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim);
+/* codes that name a total and sums that behave like one (margins.c) */
+void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result *res);
 void sdc_summarise(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res);
 
 /* series.c: a margin of part of a slice (a contiguous run whose first
@@ -477,9 +491,10 @@ struct sdc_margins {
 	const unsigned char *locked;
 };
 
-int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
-			   struct trex_err *err);
-void suppress_margins_free(struct sdc_margins *m);
+/* margineqs.c: a table's margin equations, and their memory (with what
+ * audit_insiders added) */
+int margineqs_build(const struct sdc_table *t, struct sdc_margins *m, struct trex_err *err);
+void margineqs_free(struct sdc_margins *m);
 
 /* The audit (audit.c): what each attacker model learns of a hidden
  * primary cell (policies/check/README.md, "Suppression and its audit"). */
@@ -498,7 +513,7 @@ struct audit_finding {
 
 /* Fill m's own_lo, own_hi and need_hi from the table's largest
  * contributions and contributor counts (magnitude tables; else they stay
- * NULL and only the outsider is modelled). suppress_margins_free frees
+ * NULL and only the outsider is modelled). margineqs_free frees
  * them. */
 int audit_insiders(const struct policy *pol, const struct sdc_table *t, struct sdc_margins *m,
 		   struct trex_err *err);
@@ -552,10 +567,15 @@ enum summary_stat {
 	STAT_SUM,        /* a sum: adds up as it is */
 	STAT_MEAN,       /* a mean or proportion: n x it adds up */
 };
-enum summary_stat summary_stat_kind(const char *header, double *pct);
-bool summary_pct_extreme(double k, long n);
+/* statname.c: what a summary column's header says it holds (pct: the
+ * percentile it names, -1 when none); whether percentile k of n records
+ * rests on the smallest or largest; whether column col is a statistic
+ * (not n, a dimension or a derived mean's largest contributions) */
+enum summary_stat statname_kind(const char *header, double *pct);
+bool statname_pct_extreme(double k, long n);
+bool statname_is_stat(const struct sdc_table *t, size_t col);
 /* a mean (n x it adds up: *times_n) or a sum: totals add it up */
-bool summary_additive(const struct sdc_table *t, size_t col, bool *times_n);
+bool statname_additive(const struct sdc_table *t, size_t col, bool *times_n);
 int summary_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 		  struct trex_err *err);
 int summary_totals(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
