@@ -25,7 +25,7 @@
 #include <uv.h>
 
 #include "access.h"
-#include "adopt.h"
+#include "adopt_end.h"
 #include "alloc.h"
 #include "buf.h"
 #include "bundle.h"
@@ -832,7 +832,7 @@ static void job_adopt_ended(struct job_proc *p)
 		job_end_aborted(j, "the job was running");
 		return;
 	}
-	if (adopt_read(j->dir, &e, &err) < 0) {
+	if (adopt_end_read(j->dir, &e, &err) < 0) {
 		/* its message names a file and a field, never their bytes */
 		trex_log(TREX_LOG_ERROR, "adopt_status_refused", "job=%s error=\"%s\"", j->row.id,
 			 err.msg);

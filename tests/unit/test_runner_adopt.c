@@ -1,4 +1,4 @@
-/* Unit tests for the adopted run's end (runner/adopt.c adopt_read): what
+/* Unit tests for the adopted run's end (runner/adopt_end.c adopt_end_read): what
  * sandbox/adopt.c writes parses; anything else in the status file or the
  * logs is refused whole, naming the file, never quoting it. */
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner/adopt.h"
+#include "runner/adopt_end.h"
 
 static char dir[64];
 
@@ -58,7 +58,7 @@ static int read_status(const char *status, struct adopt_end *e, struct trex_err 
 {
 	puts_("status", status);
 	*err = (struct trex_err){ 0 };
-	return adopt_read(dir, e, err);
+	return adopt_end_read(dir, e, err);
 }
 
 static void test_good(void **state)
@@ -119,15 +119,15 @@ static void test_refused(void **state)
 	/* a NUL inside the record */
 	put("status", "trex-adopt 1 exit=0 signal=0 stdout_bytes=6 stderr_bytes=0 record=3\na\0b",
 	    sizeof("trex-adopt 1 exit=0 signal=0 stdout_bytes=6 stderr_bytes=0 record=3\na\0b") - 1);
-	assert_int_equal(adopt_read(dir, &e, &err), -EBADMSG);
+	assert_int_equal(adopt_end_read(dir, &e, &err), -EBADMSG);
 	/* no status file: the run did not end (or its relay died) */
 	char p[128];
 	snprintf(p, sizeof(p), "%s/adopt/status", dir);
 	unlink(p);
-	assert_int_equal(adopt_read(dir, &e, &err), -ENOENT);
+	assert_int_equal(adopt_end_read(dir, &e, &err), -ENOENT);
 	/* a link in its place is not followed */
 	assert_int_equal(symlink("stdout", p), 0);
-	assert_true(adopt_read(dir, &e, &err) < 0);
+	assert_true(adopt_end_read(dir, &e, &err) < 0);
 	unlink(p);
 	/* a log over 1 MiB */
 	char *big = malloc((1u << 20) + 1);
