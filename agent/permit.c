@@ -289,7 +289,7 @@ static int permit_verify(int argc, char **argv, int json)
 	/* coverage is only checked for what was asked */
 	if (!req.project)
 		req.project = p.project;
-	struct permit_trust trust = { loaded, nkeys, revoked, nrev };
+	struct permit_trust trust = { loaded, nkeys, revoked, nrev, NULL, NULL };
 	struct permit_request full = req;
 	json_t *first;
 	if (!full.researcher && (first = json_array_get(json_object_get(p.doc, "researchers"), 0)))

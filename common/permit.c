@@ -18,6 +18,8 @@ static const char *const permit_codes[] = {
 	[PERMIT_RESEARCHER] = "permit_researcher_not_covered",
 	[PERMIT_DATASET] = "permit_dataset_not_covered",
 	[PERMIT_RUNTIME] = "permit_runtime_not_covered",
+	[PERMIT_KEY_NOT_YET_VALID] = "permit_key_not_yet_valid",
+	[PERMIT_KEY_EXPIRED] = "permit_key_expired",
 };
 
 const char *permit_refusal_code(enum permit_refusal r)
@@ -39,6 +41,13 @@ int permit_parse_time(const char *s, time_t *out)
 		return -EINVAL;
 	*out = t;
 	return 0;
+}
+
+void permit_format_time(time_t t, char *out, size_t outsz)
+{
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, outsz, "@%lld", (long long)t);
 }
 
 static int permit_string_array(json_t *a, const char *key, struct trex_err *err)
@@ -174,20 +183,47 @@ static int permit_covers(json_t *doc, const char *key, const char *want)
 	return 0;
 }
 
-static const struct trex_key *permit_find_key(const struct permit_trust *trust, const char *id)
+/* The index of the trusted key with this id, or -1. */
+static long permit_find_key(const struct permit_trust *trust, const char *id)
 {
 	for (size_t i = 0; i < trust->nkeys; i++) {
 		char kid[65];
 		if (trex_key_id(trust->keys[i], kid) == 0 && strcmp(kid, id) == 0)
-			return trust->keys[i];
+			return (long)i;
 	}
-	return NULL;
+	return -1;
+}
+
+/* The signing key's own trust window (key rotation with an overlap: the
+ * old key's not_after, the new key's not_before). Checked after the
+ * signature, so a refusal naming the key is about a permit it signed. */
+static enum permit_refusal permit_key_window(const struct permit *p,
+					     const struct permit_trust *trust, size_t k,
+					     time_t now, struct trex_err *err)
+{
+	time_t nb = trust->not_before ? trust->not_before[k] : 0;
+	time_t na = trust->not_after ? trust->not_after[k] : 0;
+	char when[32];
+	if (nb && now < nb) {
+		permit_format_time(nb, when, sizeof(when));
+		trex_err_setx(err, -EACCES, "permit %s is signed by approver key %s, which is trusted only from %s (its not_before in approver_keys)",
+			      p->permit_id, p->key_id, when);
+		return PERMIT_KEY_NOT_YET_VALID;
+	}
+	if (na && now >= na) {
+		permit_format_time(na, when, sizeof(when));
+		trex_err_setx(err, -EACCES, "permit %s is signed by approver key %s, which expired at %s (its not_after in approver_keys): ask the approver for a permit signed with their current key",
+			      p->permit_id, p->key_id, when);
+		return PERMIT_KEY_EXPIRED;
+	}
+	return PERMIT_OK;
 }
 
 enum permit_refusal permit_check(const struct permit *p, const struct permit_trust *trust,
 				 const struct permit_request *req, struct trex_err *err)
 {
-	const struct trex_key *key = permit_find_key(trust, p->key_id);
+	long k = permit_find_key(trust, p->key_id);
+	const struct trex_key *key = k >= 0 ? trust->keys[k] : NULL;
 	if (!key) {
 		trex_err_setx(err, -EACCES, "permit %s is signed by a key this server does not trust", p->permit_id);
 		return PERMIT_UNTRUSTED_KEY;
@@ -201,6 +237,9 @@ enum permit_refusal permit_check(const struct permit *p, const struct permit_tru
 		trex_err_setx(err, -EACCES, "permit %s: signature does not match its content (forged or altered)", p->permit_id);
 		return PERMIT_FORGED;
 	}
+	enum permit_refusal kw = permit_key_window(p, trust, (size_t)k, req->now, err);
+	if (kw != PERMIT_OK)
+		return kw;
 	for (size_t i = 0; i < trust->nrevoked; i++) {
 		if (strcmp(trust->revoked[i], p->permit_id) == 0) {
 			trex_err_setx(err, -EACCES, "permit %s has been revoked", p->permit_id);

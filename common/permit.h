@@ -47,6 +47,8 @@ enum permit_refusal {
 	PERMIT_RESEARCHER,
 	PERMIT_DATASET,
 	PERMIT_RUNTIME,
+	PERMIT_KEY_NOT_YET_VALID, /* the approver key's not_before is still ahead */
+	PERMIT_KEY_EXPIRED,       /* the approver key's not_after has passed */
 };
 
 const char *permit_refusal_code(enum permit_refusal r);
@@ -56,6 +58,11 @@ struct permit_trust {
 	size_t nkeys;
 	const char *const *revoked; /* revoked permit ids */
 	size_t nrevoked;
+	/* When each key is trusted (an overlap period when rotating): from
+	 * not_before[i] included to not_after[i] excluded, as a permit's
+	 * valid_from/valid_until; 0 = no bound; NULL arrays = none. */
+	const time_t *not_before;
+	const time_t *not_after;
 };
 
 struct permit_request {
@@ -77,12 +84,16 @@ int permit_canonical(json_t *doc, char **out, struct trex_err *err);
 int permit_sign(json_t *doc, const struct trex_key *key, char **signed_text,
 		struct trex_err *err);
 
-/* Check signature, validity window, revocation and coverage of the request.
- * Returns PERMIT_OK or the first refusal, with err saying it in a sentence. */
+/* Check signature, the signing key's trust window, revocation, validity
+ * window and coverage of the request. Returns PERMIT_OK or the first
+ * refusal, with err saying it in a sentence (a key's, naming its key_id
+ * and the bound passed). */
 enum permit_refusal permit_check(const struct permit *p, const struct permit_trust *trust,
 				 const struct permit_request *req, struct trex_err *err);
 
 /* Parse "YYYY-MM-DDTHH:MM:SSZ" (UTC). */
 int permit_parse_time(const char *s, time_t *out);
+/* The reverse, into out (at least 21 bytes). */
+void permit_format_time(time_t t, char *out, size_t outsz);
 
 #endif

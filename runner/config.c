@@ -551,20 +551,23 @@ static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "s
 					"audit_checkpoint_every", "tls", "events", "request_timeout_ms",
 					"idle_timeout_ms", "metrics_listen", "review_listen" };
 
-/* "tls": {"listen", "cert", "key", "client_ca", "handshake_timeout_ms"} */
+/* "tls": {"listen", "cert", "key", "client_ca", "crl", "handshake_timeout_ms"};
+ * crl alone is optional */
 static int cfg_tls(const struct cfg_src *s, struct config *c, json_t *obj,
 		   struct trex_err *err)
 {
-	static const char *const keys[] = { "listen", "cert", "key", "client_ca",
+	static const char *const keys[] = { "listen", "cert", "key", "client_ca", "crl",
 					    "handshake_timeout_ms" };
 	struct tls_config *t = &c->tls;
-	char **str[] = { &t->listen, &t->cert, &t->key, &t->client_ca };
+	char **str[] = { &t->listen, &t->cert, &t->key, &t->client_ca, &t->crl };
 	if (!json_is_object(obj))
 		return cfg_fail(s, err, "tls", "\"tls\" must be an object");
 	if (cfg_only_keys(s, obj, "tls", keys, TREX_ARRAY_LEN(keys), err) < 0)
 		return err->code;
 	for (size_t i = 0; i < TREX_ARRAY_LEN(str); i++) {
 		json_t *v = json_object_get(obj, keys[i]);
+		if (!v && str[i] == &t->crl)
+			continue;
 		if (!v)
 			return cfg_fail(s, err, "tls", "tls: missing \"%s\"", keys[i]);
 		if (cfg_string(s, v, keys[i], str[i], err) < 0)
@@ -978,5 +981,6 @@ void config_free(struct config *c)
 	trex_free(c->tls.cert);
 	trex_free(c->tls.key);
 	trex_free(c->tls.client_ca);
+	trex_free(c->tls.crl);
 	memset(c, 0, sizeof(*c));
 }

@@ -61,6 +61,8 @@ struct access_config {
 	int require_permit;     /* 1 for config files, 0 for the quick start */
 	char **approver_keys;   /* public key files trusted to sign permits */
 	size_t n_approver_keys;
+	time_t *approver_not_before; /* per key: trusted from (0 = always) */
+	time_t *approver_not_after;  /* per key: trusted until, excluded (0 = ever) */
 	char **revoked_permits; /* permit ids */
 	size_t n_revoked_permits;
 	struct user *users;     /* none: legacy identity (own jobs; root all) */
@@ -75,6 +77,7 @@ struct tls_config {
 	char *cert;      /* server certificate chain, PEM */
 	char *key;       /* its private key, PEM */
 	char *client_ca; /* CA certificates that client certificates must chain to */
+	char *crl;       /* revoked client certificates (PEM CRLs), NULL = none */
 	long handshake_timeout_ms;
 };
 

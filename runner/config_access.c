@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "permit.h"
 
 static const char *const access_keys[] = { "require_permit", "approver_keys",
 					   "revoked_permits", "users", "two_checkers",
@@ -61,6 +62,87 @@ static int access_strv(const char *file, int line, const char *what, json_t *v, 
 	trex_free(*out);
 	*out = strv;
 	*n = cnt;
+	return 0;
+}
+
+/* One bound of an approver key: "YYYY-MM-DDTHH:MM:SSZ", after 1970 (0
+ * means no bound). */
+static int access_key_time(const char *file, int line, size_t i, const char *what, json_t *v,
+			   time_t *out, struct trex_err *err)
+{
+	const char *s = json_string_value(v);
+	if (!s || permit_parse_time(s, out) < 0 || *out <= 0)
+		return trex_err_setx(err, -EINVAL,
+				     "%s:%d: approver_keys[%zu].%s must be a time YYYY-MM-DDTHH:MM:SSZ (UTC)",
+				     file, line, i, what);
+	return 0;
+}
+
+/* "approver_keys": ["/path.pub", {"path": "/new.pub", "not_before": T,
+ * "not_after": T}, ...]: a path alone is trusted always; an object may
+ * bound when (rotation with an overlap period, docs/operations.md). */
+static int access_approver_keys(struct access_config *a, const char *file, int line, json_t *v,
+				struct trex_err *err)
+{
+	if (!json_is_array(v))
+		return trex_err_setx(err, -EINVAL, "%s:%d: \"approver_keys\" must be an array of paths or {\"path\", \"not_before\", \"not_after\"} objects",
+				     file, line);
+	size_t cnt = json_array_size(v);
+	_cleanup_free_ char **paths = trex_calloc(cnt + 1, sizeof(*paths));
+	_cleanup_free_ time_t *nb = trex_calloc(cnt + 1, sizeof(*nb));
+	_cleanup_free_ time_t *na = trex_calloc(cnt + 1, sizeof(*na));
+	if (!paths || !nb || !na)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	size_t i;
+	json_t *e;
+	int r = 0;
+	json_array_foreach(v, i, e) {
+		json_t *pv = e;
+		if (json_is_object(e)) {
+			const char *k;
+			json_t *f;
+			json_object_foreach(e, k, f) {
+				if (strcmp(k, "not_before") == 0)
+					r = access_key_time(file, line, i, k, f, &nb[i], err);
+				else if (strcmp(k, "not_after") == 0)
+					r = access_key_time(file, line, i, k, f, &na[i], err);
+				else if (strcmp(k, "path") != 0)
+					r = trex_err_setx(err, -EINVAL,
+							  "%s:%d: unknown key \"%.64s\" in approver_keys[%zu] (the keys are path, not_before, not_after)",
+							  file, line, k, i);
+				if (r < 0)
+					break;
+			}
+			if (r == 0 && nb[i] && na[i] && na[i] <= nb[i])
+				r = trex_err_setx(err, -EINVAL,
+						  "%s:%d: approver_keys[%zu]: not_after is not after not_before",
+						  file, line, i);
+			pv = json_object_get(e, "path");
+		}
+		const char *sv = json_string_value(pv);
+		if (r == 0 && (!sv || !*sv || strlen(sv) > 4095))
+			r = trex_err_setx(err, -EINVAL,
+					  "%s:%d: approver_keys[%zu] must be a path (a non-empty string of at most 4095 bytes), or {\"path\": PATH, \"not_before\": TIME, \"not_after\": TIME}",
+					  file, line, i);
+		if (r == 0 && !(paths[i] = trex_strdup(sv)))
+			r = trex_err_setx(err, -ENOMEM, "out of memory");
+		if (r < 0)
+			break;
+	}
+	if (r < 0) {
+		for (size_t k = 0; k < cnt; k++)
+			trex_free(paths[k]);
+		return r;
+	}
+	for (size_t k = 0; k < a->n_approver_keys; k++)
+		trex_free(a->approver_keys[k]);
+	trex_free(a->approver_keys);
+	trex_free(a->approver_not_before);
+	trex_free(a->approver_not_after);
+	a->approver_keys = TREX_TAKE(paths);
+	a->approver_not_before = TREX_TAKE(nb);
+	a->approver_not_after = TREX_TAKE(na);
+	a->n_approver_keys = cnt;
 	return 0;
 }
 
@@ -151,8 +233,7 @@ int config_access_parse(struct config *c, const char *file, int line, const char
 		return 0;
 	}
 	if (strcmp(key, "approver_keys") == 0)
-		return access_strv(file, line, key, v, 4095, &a->approver_keys,
-				   &a->n_approver_keys, err);
+		return access_approver_keys(a, file, line, v, err);
 	if (strcmp(key, "revoked_permits") == 0)
 		return access_strv(file, line, key, v, 256, &a->revoked_permits,
 				   &a->n_revoked_permits, err);
@@ -186,6 +267,8 @@ void config_access_free(struct config *c)
 {
 	struct access_config *a = &c->access;
 	access_free_strv(a->approver_keys, a->n_approver_keys);
+	trex_free(a->approver_not_before);
+	trex_free(a->approver_not_after);
 	access_free_strv(a->revoked_permits, a->n_revoked_permits);
 	for (size_t i = 0; i < a->n_users; i++) {
 		trex_free(a->users[i].name);

@@ -29,6 +29,7 @@
 
 #include "cleanup.h"
 #include "packs.h"
+#include "permit.h"
 #include "privdrop.h"
 #include "policies/seccomp/secpol.h"
 
@@ -243,6 +244,11 @@ static int hc_cgroups(void)
 		v2 = "/sys/fs/cgroup/unified";
 	if (v2 && hc_cg_self(self, NULL, v2path, sizeof(v2path)) == 0) {
 		char p[2048];
+		/* trexd in the supervisor leaf: jobs go under its parent, whose
+		 * controllers count (sandbox/cgroup.h) */
+		char *leaf = strrchr(v2path, '/');
+		if (leaf && strcmp(leaf, "/supervisor") == 0)
+			*leaf = '\0';
 		snprintf(p, sizeof(p), "%s%s", v2, v2path);
 		_cleanup_close_ int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		_cleanup_close_ int fd = dfd >= 0 ? openat(dfd, "cgroup.controllers", O_RDONLY | O_CLOEXEC) : -1;
@@ -501,6 +507,20 @@ static int hc_keys(const struct config *c)
 					  "%s: %s", c->access.approver_keys[i], strerror(errno));
 		else
 			ok++;
+		/* a rotation's overlap that ended, or is about to */
+		time_t na = c->access.approver_not_after ? c->access.approver_not_after[i] : 0;
+		time_t now = time(NULL);
+		char when[32];
+		permit_format_time(na, when, sizeof(when));
+		if (na && now >= na)
+			hc_line(HC_WARN, "approver_keys", "remove it from approver_keys",
+				"%s expired at %s (not_after): its permits are refused",
+				c->access.approver_keys[i], when);
+		else if (na && na - now < 14 * 86400)
+			hc_line(HC_WARN, "approver_keys",
+				"make sure the approver's new key is in approver_keys",
+				"%s expires at %s (not_after), in under 14 days",
+				c->access.approver_keys[i], when);
 	}
 	if (ok == c->access.n_approver_keys) {
 		if (ok == 0 && c->access.require_permit)

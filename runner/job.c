@@ -611,6 +611,7 @@ static void job_ran(struct job_proc *p)
 	if (started > 0 && (uint64_t)started >= p->spawn_ns)
 		metrics_observe_sandbox_start((uint64_t)started - p->spawn_ns);
 	json_object_del(j->runrec, "started_ns");
+	metrics_observe_job_run(uv_hrtime() - p->spawn_ns);
 	json_object_set_new(j->runrec, "stdout_bytes", json_integer((json_int_t)p->totals[JOB_OUT]));
 	json_object_set_new(j->runrec, "stderr_bytes", json_integer((json_int_t)p->totals[JOB_ERR]));
 	trex_log(TREX_LOG_INFO, "job_ran", "job=%s exit=%lld signal=%d", j->row.id,
@@ -687,6 +688,7 @@ static void job_release(struct job *j)
 static void job_checked(struct job_proc *p)
 {
 	struct job *j = p->job;
+	metrics_observe_check(uv_hrtime() - p->spawn_ns);
 	if (j->aborting) {
 		job_end_aborted(j, "the outputs were checked");
 		return;
@@ -796,6 +798,8 @@ void job_launch(struct job *j)
 	struct trexd *d = j->d;
 	const struct config *c = d->cfg;
 	const char *id = j->row.id;
+	/* read before the store said running: when it entered the queue */
+	metrics_observe_queue_wait(j->row.updated_at);
 	/* job_prepare found both, in the same turn of the loop */
 	const struct dataset *ds = config_dataset(c, j->row.dataset);
 	const struct runtime *rt = config_runtime(c, j->row.runtime);

@@ -18,6 +18,17 @@ void metrics_observe_request(int route, int status, uint64_t handler_ns);
  * execve (the status record's started_ns). */
 void metrics_observe_sandbox_start(uint64_t ns);
 
+/* A job's run: from spawning its sandbox to the sandbox's exit. */
+void metrics_observe_job_run(uint64_t ns);
+
+/* A job leaving the queue for a slot: `since` is when it entered the
+ * queue, the store's "YYYY-MM-DDTHH:MM:SSZ" (its updated_at while queued:
+ * submission, approval or a requeue), so to the second. */
+void metrics_observe_queue_wait(const char *since);
+
+/* An output check: from spawning trex-check's sandbox to its exit. */
+void metrics_observe_check(uint64_t ns);
+
 /* One declared output's final verdict (pass, suppressed, review, fail,
  * missing) and, when checked, its report entry's "decisions" (CONTRACTS.md
  * 2: cells per rule and action); decisions may be NULL. */

@@ -64,7 +64,7 @@ int monc_call_raw(int sock, const void *req, size_t len, const int *fds, int n_f
 	return monc_exchange(sock, req, len, fds, n_fds, reply, NULL, NULL, err);
 }
 
-/* out_fds (MON_NFDS) gets the fds an answer carried, the caller's to
+/* out_fds (MON_MAX_FDS) gets the fds an answer carried, the caller's to
  * close; without it they are closed here. */
 static int monc_exchange(int sock, const void *req, size_t len, const int *fds, int n_fds,
 			 struct mon_msg *reply, int *out_fds, int *n_out, struct trex_err *err)
@@ -75,7 +75,7 @@ static int monc_exchange(int sock, const void *req, size_t len, const int *fds, 
 	int r = mon_send(sock, req, len, fds, n_fds);
 	if (r < 0)
 		return trex_err_set(err, r, "monitor: send");
-	int rfds[MON_NFDS], n_rfds = 0;
+	int rfds[MON_MAX_FDS], n_rfds = 0;
 	int n = mon_recv(sock, in, rfds, &n_rfds);
 	if (out_fds && n > 0) {
 		memcpy(out_fds, rfds, sizeof(int) * (size_t)n_rfds);
@@ -125,7 +125,7 @@ static void monc_on_event(uv_poll_t *h, int status, int events)
 {
 	(void)h;
 	(void)events;
-	int fds[MON_NFDS], n_fds = 0;
+	int fds[MON_MAX_FDS], n_fds = 0;
 	int n = status < 0 ? status : mon_recv(monc.events, monc.ebuf, fds, &n_fds);
 	for (int i = 0; i < n_fds; i++)
 		close(fds[i]);
@@ -372,15 +372,20 @@ int monc_sign(int type, const char *text, size_t len, char **sig, struct trex_er
 	return r;
 }
 
-int monc_tls_files(int fds[MON_NFDS], struct trex_err *err)
+/* monc_exchange copies up to MON_MAX_FDS received fds into the caller's */
+_Static_assert(MON_TLS_NFDS >= MON_MAX_FDS, "monc_tls_files' array holds every fd received");
+
+int monc_tls_files(int fds[MON_TLS_NFDS], int *n_fds, struct trex_err *err)
 {
 	pthread_mutex_lock(&monc_lock);
 	struct mon_writer w;
 	mon_begin(&w, monc.buf, MON_TLS_FILES);
 	int n = mon_end(&w), got = 0;
 	int r = monc_exchange(monc.sock, w.buf, (size_t)n, NULL, 0, monc.msg, fds, &got, err);
-	if (r == 0 && got != MON_NFDS)
+	/* as many as the answer says: the CRL is optional */
+	if (r == 0 && (got < MON_TLS_NFDS - 1 || (uint64_t)got != monc.msg->num))
 		r = trex_err_setx(err, -EPROTO, "monitor: %d TLS files", got);
+	*n_fds = r == 0 ? got : 0;
 	if (r < 0)
 		for (int i = 0; i < got; i++)
 			close(fds[i]);
@@ -393,7 +398,7 @@ int monc_listen(int *fd, struct trex_err *err)
 	pthread_mutex_lock(&monc_lock);
 	struct mon_writer w;
 	mon_begin(&w, monc.buf, MON_LISTEN);
-	int n = mon_end(&w), got = 0, fds[MON_NFDS];
+	int n = mon_end(&w), got = 0, fds[MON_MAX_FDS];
 	int r = monc_exchange(monc.sock, w.buf, (size_t)n, NULL, 0, monc.msg, fds, &got, err);
 	if (r == 0 && got != 1)
 		r = trex_err_setx(err, -EPROTO, "monitor: %d fds for the socket", got);

@@ -68,7 +68,7 @@ int monc_sign(int type, const char *text, size_t len, char **sig, struct trex_er
 
 /* The configured tls.cert, tls.key and tls.client_ca, opened read-only
  * by the monitor (fds the caller closes). */
-int monc_tls_files(int fds[MON_NFDS], struct trex_err *err);
+int monc_tls_files(int fds[MON_TLS_NFDS], int *n_fds, struct trex_err *err);
 /* The configured unix socket, bound by the monitor (it alone may write
  * the socket's folder): *fd, a bound SOCK_STREAM socket to listen on. */
 int monc_listen(int *fd, struct trex_err *err);

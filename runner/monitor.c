@@ -238,15 +238,17 @@ static int mon_tls_files(struct monitor *mo, struct trex_err *err)
 	const struct tls_config *t = &mo->d.cfg->tls;
 	if (!t->listen)
 		return trex_err_setx(err, -EPERM, "no tls listener is configured");
-	const char *paths[3] = { t->cert, t->key, t->client_ca };
-	static const char *const names[3] = { "tls.cert", "tls.key", "tls.client_ca" };
-	int fds[3] = { -1, -1, -1 }, r = 0;
-	for (int i = 0; i < 3 && r == 0; i++)
+	const char *paths[MON_TLS_NFDS] = { t->cert, t->key, t->client_ca, t->crl };
+	static const char *const names[MON_TLS_NFDS] = { "tls.cert", "tls.key",
+							  "tls.client_ca", "tls.crl" };
+	int fds[MON_TLS_NFDS] = { -1, -1, -1, -1 }, r = 0;
+	int n = t->crl ? MON_TLS_NFDS : MON_TLS_NFDS - 1; /* the CRL is optional */
+	for (int i = 0; i < n && r == 0; i++)
 		if ((fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
 			r = trex_err_set(err, -errno, "%s %s", names[i], paths[i]);
 	if (r == 0)
-		r = mon_ok_fds(mo, 0, NULL, NULL, fds, 3);
-	for (int i = 0; i < 3; i++)
+		r = mon_ok_fds(mo, (uint64_t)n, NULL, NULL, fds, n);
+	for (int i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	return r < 0 && err->code == 0 ? trex_err_set(err, r, "send") : r;
@@ -1288,7 +1290,7 @@ int monitor_run(const struct monitor_opts *o)
 			if (pf[i].revents)
 				mon_adopted_ended(mo, mo->pf_pid[i]);
 		if (pf[1].revents) {
-			int fds[MON_NFDS], n_fds = 0;
+			int fds[MON_MAX_FDS], n_fds = 0;
 			int n = mon_recv(o->sock, mo->in, fds, &n_fds);
 			if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EAGAIN))
 				sock_open = 0; /* the service is gone, or going */

@@ -286,7 +286,7 @@ int mon_send(int sock, const void *buf, size_t len, const int *fds, int n_fds)
 {
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	union {
-		char b[CMSG_SPACE(sizeof(int) * MON_NFDS)];
+		char b[CMSG_SPACE(sizeof(int) * MON_MAX_FDS)];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -313,7 +313,7 @@ int mon_recv(int sock, void *buf, int *fds, int *n_fds)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = MON_MSG_MAX };
 	union {
-		char b[CMSG_SPACE(sizeof(int) * MON_NFDS)];
+		char b[CMSG_SPACE(sizeof(int) * MON_MAX_FDS)];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
@@ -332,7 +332,7 @@ int mon_recv(int sock, void *buf, int *fds, int *n_fds)
 		for (size_t i = 0; i < k; i++) {
 			int fd;
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*n_fds < MON_NFDS)
+			if (*n_fds < MON_MAX_FDS)
 				fds[(*n_fds)++] = fd;
 			else
 				close(fd);

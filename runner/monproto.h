@@ -33,6 +33,8 @@
 #define MON_JOB_ID_MAX 39
 #define MON_TEXT_MAX (MON_MSG_MAX - 64)
 #define MON_NFDS 3          /* stdout, stderr, status pipes of a spawn */
+#define MON_MAX_FDS 4       /* the most one datagram carries (MON_TLS_FILES) */
+#define MON_TLS_NFDS 4      /* tls.cert, tls.key, tls.client_ca, tls.crl */
 
 enum mon_type {
 	/* service -> monitor, each answered by MON_OK or MON_REFUSED */
@@ -47,8 +49,9 @@ enum mon_type {
 	MON_OK,              /* (number, text, text2): what each request answers */
 	MON_REFUSED,         /* (reason) */
 	MON_EXITED,          /* (pid, exit status, signal): a sandbox ended */
-	MON_TLS_FILES,       /* service -> monitor (): OK () + 3 fds, the configured
-	                      * tls.cert, tls.key, tls.client_ca opened read-only */
+	MON_TLS_FILES,       /* service -> monitor (): OK (number of fds) + 3 or 4 fds,
+	                      * the configured tls.cert, tls.key, tls.client_ca and,
+	                      * when configured, tls.crl, opened read-only */
 	MON_LISTEN,          /* service -> monitor (): OK () + 1 fd, the configured
 	                      * unix socket bound (once per run) */
 	MON_ID_INDEX,        /* service -> monitor (dataset): OK (0 or pid, key). The
@@ -112,7 +115,7 @@ int mon_job_id_ok(const char *s);
  * id index key): 1 to 64 of [A-Za-z0-9._-], not starting with '.' or '-'. */
 int mon_name_ok(const char *s);
 
-/* Send one datagram with up to MON_NFDS fds (n_fds may be 0); receive one
+/* Send one datagram with up to MON_MAX_FDS fds (n_fds may be 0); receive one
  * into buf (MON_MSG_MAX bytes) with the fds it carried (closed by the
  * caller; *n_fds set). recv returns the length, 0 at end of file, or
  * -EMSGSIZE for a datagram cut short (too long) or carrying too many fds. */

@@ -23,7 +23,42 @@ static void permits_free_keys(struct trex_key **keys, size_t n)
 	trex_free(keys);
 }
 
-/* Trust from d->cfg: the approver keys and the revocation list. */
+/* Every approver key file of c, loaded into keys (n_approver_keys + 1
+ * slots): each must load, and no key may be listed twice (its trust
+ * window would be ambiguous). */
+static int permits_load_keys(const struct config *c, struct trex_key **keys, struct trex_err *err)
+{
+	const struct access_config *ac = &c->access;
+	char (*ids)[65] = trex_calloc(ac->n_approver_keys + 1, sizeof(*ids));
+	if (!ids)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	int r = 0;
+	for (size_t i = 0; i < ac->n_approver_keys && r == 0; i++) {
+		if (trex_key_load_public(ac->approver_keys[i], &keys[i], err) < 0) {
+			r = trex_err_prefix(err, "approver key %s", ac->approver_keys[i]);
+			break;
+		}
+		if (trex_key_id(keys[i], ids[i]) < 0) {
+			r = trex_err_setx(err, -EIO, "approver key %s: no key id", ac->approver_keys[i]);
+			break;
+		}
+		for (size_t k = 0; k < i && r == 0; k++)
+			if (strcmp(ids[k], ids[i]) == 0)
+				r = trex_err_setx(err, -EINVAL,
+						  "approver key %s: the same key as %s (key_id %s): list each key once",
+						  ac->approver_keys[i], ac->approver_keys[k], ids[i]);
+	}
+	trex_free(ids);
+	if (r < 0)
+		for (size_t i = 0; i < ac->n_approver_keys; i++) {
+			trex_key_free(keys[i]);
+			keys[i] = NULL;
+		}
+	return r;
+}
+
+/* Trust from d->cfg: the approver keys, their trust windows and the
+ * revocation list. */
 static int permits_load_trust(struct trexd *d, struct trex_err *err)
 {
 	struct trexd_access *a = d->acc;
@@ -31,16 +66,17 @@ static int permits_load_trust(struct trexd *d, struct trex_err *err)
 	struct trex_key **keys = trex_calloc(ac->n_approver_keys + 1, sizeof(*keys));
 	if (!keys)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < ac->n_approver_keys; i++)
-		if (trex_key_load_public(ac->approver_keys[i], &keys[i], err) < 0) {
-			permits_free_keys(keys, i);
-			return trex_err_prefix(err, "approver key %s", ac->approver_keys[i]);
-		}
+	if (permits_load_keys(d->cfg, keys, err) < 0) {
+		trex_free(keys);
+		return err->code;
+	}
 	permits_free_keys(a->approvers, a->n_approvers);
 	a->approvers = keys;
 	a->n_approvers = ac->n_approver_keys;
 	a->trust.keys = a->approvers;
 	a->trust.nkeys = a->n_approvers;
+	a->trust.not_before = ac->approver_not_before;
+	a->trust.not_after = ac->approver_not_after;
 	/* a configuration replaced by SIGHUP stays allocated until exit */
 	a->trust.revoked = (const char *const *)ac->revoked_permits;
 	a->trust.nrevoked = ac->n_revoked_permits;
@@ -72,11 +108,17 @@ static int permits_policy_ok(const struct trexd *d, const char *policy)
 /* Audit the decision; a refusal that cannot be audited is still refused,
  * an acceptance that cannot be audited becomes a refusal. */
 static int permits_audit(struct trexd *d, const char *researcher, const char *project,
-			 const char *permit_id, const char *code, const char *msg)
+			 const char *permit_id, const char *key_id, const char *code,
+			 const char *msg)
 {
-	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s}", "user", researcher, "project", project,
-			      "permit_id", permit_id ? permit_id : "", "decision",
-			      code ? "refused" : "accepted", "code", code ? code : "");
+	/* key_id: the approver key that signed it, as the permit names it;
+	 * accepted means that key is trusted. A permit is the submitter's
+	 * text: anything but a key id (64 hex digits) is recorded as "" */
+	if (key_id && (strlen(key_id) != 64 || strspn(key_id, "0123456789abcdef") != 64))
+		key_id = NULL;
+	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "user", researcher, "project", project,
+			      "permit_id", permit_id ? permit_id : "", "key_id", key_id ? key_id : "",
+			      "decision", code ? "refused" : "accepted", "code", code ? code : "");
 	if (f && msg)
 		json_object_set_new(f, "message", json_string(msg));
 	struct trex_err aerr = { 0 };
@@ -155,7 +197,7 @@ int permits_check(struct trexd *d, const char *permit_text, const char *manifest
 	r = 0;
 out:
 	if (permits_audit(d, researcher, project, p.permit_id ? p.permit_id : manifest_permit,
-			  *code, *code ? err->msg : NULL) < 0 && r == 0) {
+			  p.key_id, *code, *code ? err->msg : NULL) < 0 && r == 0) {
 		*code = "internal";
 		r = trex_err_setx(err, -EIO, "the permit decision could not be audited");
 	}
@@ -166,11 +208,10 @@ out:
 /* For trexd -n: every approver key file must load, as at start. */
 int permits_check_config(const struct config *c, struct trex_err *err)
 {
-	for (size_t i = 0; i < c->access.n_approver_keys; i++) {
-		struct trex_key *k = NULL;
-		if (trex_key_load_public(c->access.approver_keys[i], &k, err) < 0)
-			return trex_err_prefix(err, "approver key %s", c->access.approver_keys[i]);
-		trex_key_free(k);
-	}
-	return 0;
+	struct trex_key **keys = trex_calloc(c->access.n_approver_keys + 1, sizeof(*keys));
+	if (!keys)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	int r = permits_load_keys(c, keys, err);
+	permits_free_keys(keys, r < 0 ? 0 : c->access.n_approver_keys);
+	return r;
 }

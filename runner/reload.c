@@ -5,8 +5,8 @@
  * (the state folder, the socket and its mode, the body cap the HTTP server
  * was built with, the scheduler's slots, the compiled seccomp profile, the
  * TLS listen address, the service user) cannot change this way: a reload
- * that changes it is refused. TLS certificate, key and client CA files are read again on every
- * reload (rotation) and must load and match like the rest, else the whole
+ * that changes it is refused. TLS certificate, key, client CA and CRL files are read again
+ * on every reload (rotation, revocation) and must load and match like the rest, else the whole
  * reload is refused and the old certificates stay; new connections get the
  * new ones, established ones keep theirs until they close. Old
  * configurations stay allocated until exit, since a job started under one
@@ -92,16 +92,21 @@ static int reload_load(struct trexd *d, struct config *c, struct trex_err *err)
 
 /* The service reads the TLS files through the monitor, which opens them
  * as root: each is copied into a memfd of the service's own, which
- * OpenSSL then reads by its /proc/self/fd path. */
+ * OpenSSL then reads by its /proc/self/fd path. The monitor sends the CRL
+ * when its configuration names one; the service's must agree. */
 static int reload_tls(const struct config *c, struct tls_server **ts, struct trex_err *err)
 {
-	int fds[MON_NFDS], mem[MON_NFDS] = { -1, -1, -1 };
-	int r = monc_tls_files(fds, err);
+	int fds[MON_TLS_NFDS], mem[MON_TLS_NFDS] = { -1, -1, -1, -1 }, n_fds = 0;
+	int r = monc_tls_files(fds, &n_fds, err);
 	if (r < 0)
 		return r;
-	char at[MON_NFDS][64];
-	const char *ats[MON_NFDS];
-	for (int i = 0; i < MON_NFDS && r == 0; i++) {
+	if (n_fds != (c->tls.crl ? MON_TLS_NFDS : MON_TLS_NFDS - 1))
+		r = trex_err_setx(err, -EAGAIN, "tls.crl: the monitor's configuration %s one: "
+				  "the file changed during the reload, send SIGHUP again",
+				  n_fds == MON_TLS_NFDS ? "has" : "has not");
+	char at[MON_TLS_NFDS][64];
+	const char *ats[MON_TLS_NFDS] = { NULL, NULL, NULL, NULL };
+	for (int i = 0; i < n_fds && r == 0; i++) {
 		mem[i] = memfd_create("trexd-tls", MFD_CLOEXEC);
 		if (mem[i] < 0) {
 			r = trex_err_set(err, -errno, "memfd");
@@ -122,7 +127,7 @@ static int reload_tls(const struct config *c, struct tls_server **ts, struct tre
 	}
 	if (r == 0)
 		r = tls_server_new_at(&c->tls, ats, ts, err);
-	for (int i = 0; i < MON_NFDS; i++) {
+	for (int i = 0; i < n_fds; i++) {
 		close(fds[i]);
 		if (mem[i] >= 0)
 			close(mem[i]);

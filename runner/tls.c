@@ -5,7 +5,9 @@
  * the caller's user name. No session tickets and no session cache: every
  * connection presents and verifies its certificate in a full handshake, so
  * a reloaded CA applies to the next connection; keep-alive makes the cost
- * rare. */
+ * rare. With tls.crl, the leaf's issuer must have a CRL in that file and
+ * the leaf must not be on it (X509_V_FLAG_CRL_CHECK), on every handshake;
+ * a reload reads the CRL again like the other files. */
 #include "tls.h"
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -86,22 +89,86 @@ static int tls_readable(const char *what, const char *path, const char *at, stru
 	return 0;
 }
 
+/* The CA of the store that signed crl: same subject as the CRL's issuer
+ * and a signature that verifies with its key. NULL when none did. */
+static X509 *tls_crl_issuer(X509_STORE *store, X509_CRL *crl)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+		X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		if (ca && X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0 &&
+		    X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1)
+			return ca;
+	}
+	ERR_clear_error();
+	return NULL;
+}
+
+/* Every PEM CRL of tls.crl into the context's store, each signed by a CA
+ * of tls.client_ca and current (this update passed, next update not);
+ * then every handshake checks the client's certificate against them.
+ * A CRL OpenSSL could not match to a CA would make it refuse every
+ * client of that CA ("unable to get certificate CRL"): refused here,
+ * where the message can name the file. */
+static int tls_load_crl(SSL_CTX *ctx, const char *path, const char *at, struct trex_err *err)
+{
+	char why[160];
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	BIO *b = BIO_new_file(at, "r");
+	if (!b)
+		return trex_err_setx(err, -EINVAL, "tls.crl %s: %s", path,
+				     trex_ssl_reason(why, sizeof(why), "cannot open"));
+	int r = 0, n = 0;
+	X509_CRL *crl;
+	while (r == 0 && (crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL)) != NULL) {
+		n++;
+		const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+		if (!tls_crl_issuer(store, crl))
+			r = trex_err_setx(err, -EINVAL, "tls.crl %s: CRL %d is not signed by a CA "
+					  "of tls.client_ca", path, n);
+		else if (X509_cmp_current_time(X509_CRL_get0_lastUpdate(crl)) >= 0)
+			r = trex_err_setx(err, -EINVAL, "tls.crl %s: CRL %d is not valid yet "
+					  "(its lastUpdate is in the future)", path, n);
+		else if (next && X509_cmp_current_time(next) <= 0)
+			r = trex_err_setx(err, -EINVAL, "tls.crl %s: CRL %d has expired (nextUpdate "
+					  "passed): issue a new one", path, n);
+		else if (X509_STORE_add_crl(store, crl) != 1)
+			r = trex_err_setx(err, -EINVAL, "tls.crl %s: CRL %d: %s", path, n,
+					  trex_ssl_reason(why, sizeof(why), "cannot add"));
+		X509_CRL_free(crl);
+	}
+	/* the loop ends at the first thing that is not a PEM CRL: the end of
+	 * the file after one CRL at least, or a malformed one */
+	unsigned long e = ERR_peek_last_error();
+	if (r == 0 && (n == 0 || ERR_GET_REASON(e) != PEM_R_NO_START_LINE))
+		r = trex_err_setx(err, -EINVAL, "tls.crl %s: %s", path,
+				  n == 0 && (!e || ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
+					  ? "no PEM CRL in it"
+					  : trex_ssl_reason(why, sizeof(why), "malformed CRL"));
+	BIO_free(b);
+	ERR_clear_error();
+	if (r == 0)
+		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+	return r;
+}
+
 int tls_server_new(const struct tls_config *c, struct tls_server **out, struct trex_err *err)
 {
 	return tls_server_new_at(c, NULL, out, err);
 }
 
-int tls_server_new_at(const struct tls_config *c, const char *const at[3],
+int tls_server_new_at(const struct tls_config *c, const char *const at[4],
 		      struct tls_server **out, struct trex_err *err)
 {
 	char why[160];
 	*out = NULL;
 	/* read from `at` when given, named as configured in every message */
 	const char *cert = at ? at[0] : c->cert, *key = at ? at[1] : c->key;
-	const char *client_ca = at ? at[2] : c->client_ca;
+	const char *client_ca = at ? at[2] : c->client_ca, *crl = at ? at[3] : c->crl;
 	if (tls_readable("tls.cert", c->cert, cert, err) < 0 ||
 	    tls_readable("tls.key", c->key, key, err) < 0 ||
-	    tls_readable("tls.client_ca", c->client_ca, client_ca, err) < 0)
+	    tls_readable("tls.client_ca", c->client_ca, client_ca, err) < 0 ||
+	    (c->crl && tls_readable("tls.crl", c->crl, crl, err) < 0))
 		return err->code;
 	struct tls_server *s = trex_calloc(1, sizeof(*s));
 	if (!s)
@@ -148,6 +215,8 @@ int tls_server_new_at(const struct tls_config *c, const char *const at[3],
 		goto out;
 	}
 	SSL_CTX_set_client_CA_list(s->ctx, names); /* takes names */
+	if (c->crl && (r = tls_load_crl(s->ctx, c->crl, crl, err)) < 0)
+		goto out;
 	SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, tls_verify);
 	SSL_CTX_set_verify_depth(s->ctx, 8);
 out:

@@ -19,14 +19,15 @@
  * alive (OpenSSL counts references), so a reload may free it at once. */
 struct tls_server;
 
-/* Load cert (PEM chain), key (PEM, must match the cert) and client_ca (PEM
- * bundle) of c->tls. Errors name the file and OpenSSL's reason. */
+/* Load cert (PEM chain), key (PEM, must match the cert), client_ca (PEM
+ * bundle) and, when set, crl (PEM CRLs, each signed by a CA of client_ca
+ * and current) of c->tls. Errors name the file and OpenSSL's reason. */
 int tls_server_new(const struct tls_config *c, struct tls_server **out,
 		   struct trex_err *err);
-/* The same, reading the three files from at[0..2] (cert, key, client_ca:
+/* The same, reading the files from at[0..3] (cert, key, client_ca, crl:
  * e.g. /proc/self/fd/N of copies the monitor opened for the service,
  * which may not read the configured files itself: reload.c). */
-int tls_server_new_at(const struct tls_config *c, const char *const at[3],
+int tls_server_new_at(const struct tls_config *c, const char *const at[4],
 		      struct tls_server **out, struct trex_err *err);
 void tls_server_free(struct tls_server *s);
 

@@ -132,8 +132,7 @@ int sbx_cgroup_env_detect(struct sbx_cgroup_env *env, char *buf, size_t bufsz,
 			  struct trex_err *err)
 {
 	struct stat st;
-	env->v1_root = NULL;
-	env->v2_root = NULL;
+	*env = (struct sbx_cgroup_env){ 0 };
 	if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0) {
 		env->v2_root = "/sys/fs/cgroup"; /* unified */
 	} else {
@@ -153,14 +152,29 @@ int sbx_cgroup_env_detect(struct sbx_cgroup_env *env, char *buf, size_t bufsz,
 	return 0;
 }
 
-/* The controllers our own v2 cgroup offers to its children ("" if none),
- * NULL without a v2 tree. */
-static const char *sbx_cg_v2_controllers(const struct sbx_cgroup_env *env, char *buf, size_t size)
+int sbx_cgroup_v2_base(const struct sbx_cgroup_env *env, char *out, size_t outsz)
 {
-	char self[PATH_MAX], dir[PATH_MAX * 2];
-	if (!env->v2_root || sbx_cgroup_self_path(env->self, NULL, self, sizeof(self)) < 0)
+	int rc = sbx_cgroup_self_path(env->self, NULL, out, outsz);
+	if (rc < 0)
+		return rc;
+	/* in the supervisor leaf (split before, by us or systemd): its
+	 * parent is the cgroup the jobs go under */
+	char *slash = strrchr(out, '/');
+	if (slash && strcmp(slash + 1, SBX_CG_SUPERVISOR) == 0)
+		*slash = '\0';
+	return 0;
+}
+
+/* The controllers BASE may give its children ("" if none), NULL without
+ * a v2 tree; dir gets BASE's path. */
+static const char *sbx_cg_v2_controllers(const struct sbx_cgroup_env *env, char *buf, size_t size,
+					 char *dir, size_t dirsz)
+{
+	char self[PATH_MAX];
+	dir[0] = '\0';
+	if (!env->v2_root || sbx_cgroup_v2_base(env, self, sizeof(self)) < 0)
 		return NULL;
-	snprintf(dir, sizeof(dir), "%s%s", env->v2_root, self);
+	snprintf(dir, dirsz, "%s%s", env->v2_root, self);
 	if (sbx_cg_read(dir, "cgroup.controllers", buf, size) < 0)
 		return NULL;
 	return buf;
@@ -179,8 +193,8 @@ void sbx_cgroup_detect(const struct sbx_cgroup_env *env, struct sbx_cgroup *cg)
 {
 	memset(cg, 0, sizeof(*cg));
 	cg->v2_fd = -1;
-	char v2buf[512];
-	const char *v2 = sbx_cg_v2_controllers(env, v2buf, sizeof(v2buf));
+	char v2buf[512], v2dir[PATH_MAX * 2];
+	const char *v2 = sbx_cg_v2_controllers(env, v2buf, sizeof(v2buf), v2dir, sizeof(v2dir));
 	for (int c = 0; c < SBX_CG_NCTRL; c++) {
 		/* v2 accounts cpu time in every non-root cgroup (cpu.stat),
 		 * with or without the cpu controller: no cpuacct hierarchy is
@@ -207,6 +221,77 @@ void sbx_cgroup_detect(const struct sbx_cgroup_env *env, struct sbx_cgroup *cg)
 				 sbx_cg_names[c]);
 		}
 	}
+	if (!cg->missing[0])
+		return;
+	/* say where to look: on a v2-only host the parent decides */
+	if (v2 && !env->v1_root) {
+		v2buf[strcspn(v2buf, "\n")] = '\0';
+		snprintf(cg->missing_why, sizeof(cg->missing_why),
+			 "cgroup v2: %s/cgroup.controllers lists \"%s\", not %s: the parent cgroup must "
+			 "enable them in its cgroup.subtree_control (under systemd: Delegate=yes in "
+			 "the unit, as debian/trex.trexd.service has)",
+			 v2dir, v2buf, cg->missing);
+	} else {
+		snprintf(cg->missing_why, sizeof(cg->missing_why),
+			 "neither cgroup v2%s%s nor v1 (%s) offers %s", v2dir[0] ? " at " : "", v2dir,
+			 env->v1_root ? env->v1_root : "not mounted", cg->missing);
+	}
+}
+
+int sbx_cgroup_v2_split(const char *base, struct trex_err *err)
+{
+	char leaf[PATH_MAX + 32];
+	snprintf(leaf, sizeof(leaf), "%s/" SBX_CG_SUPERVISOR, base);
+	/* trexd's processes plus its supervisors: a few hundred at most */
+	size_t size = 1u << 16;
+	_cleanup_free_ char *buf = trex_malloc(size);
+	if (!buf)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	int n = sbx_cg_read(base, "cgroup.procs", buf, size);
+	if (n == -ENOENT || n == 0)
+		return 0;
+	if (n < 0)
+		return trex_err_set(err, n, "read %s/cgroup.procs", base);
+	/* whole lines only: a pid cut short by a full buffer is another
+	 * process's; the rest is moved in the next round (EBUSY) */
+	char *end = strrchr(buf, '\n');
+	if (!end)
+		return 0;
+	end[1] = '\0';
+	if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
+		return trex_err_set(err, -errno, "mkdir %s", leaf);
+	int moved = 0;
+	for (char *save = NULL, *p = strtok_r(buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+		long pid = strtol(p, NULL, 10);
+		if (pid <= 0)
+			continue;
+		int rc = sbx_cg_write(leaf, "cgroup.procs", err, "%ld", pid);
+		if (rc == -ESRCH)
+			continue; /* exited since the listing */
+		if (rc < 0)
+			return rc;
+		moved++;
+	}
+	return moved;
+}
+
+/* Enable controllers in BASE for its children. BASE other than the root
+ * may hold no process then: its processes go to the supervisor leaf
+ * first; a process forked there meanwhile makes the write fail (EBUSY)
+ * and the move is done again. */
+static int sbx_cg_v2_enable(const char *base, bool no_split, const char *enable,
+			    struct trex_err *err)
+{
+	int rc = 0;
+	for (int round = 0; round < 5; round++) {
+		if (!no_split && (rc = sbx_cgroup_v2_split(base, err)) < 0)
+			return trex_err_prefix(err, "cgroup v2: moving the processes of %s into its "
+						    "leaf " SBX_CG_SUPERVISOR, base);
+		rc = sbx_cg_write(base, "cgroup.subtree_control", err, "%s", enable);
+		if (rc != -EBUSY || no_split)
+			return rc;
+	}
+	return trex_err_prefix(err, "cgroup v2: %s still holds processes", base);
 }
 
 static int sbx_cg_mkdir(const char *path, struct trex_err *err)
@@ -221,7 +306,10 @@ static int sbx_cg_create_v2(struct sbx_cgroup *cg, const struct sbx_cgroup_env *
 			    const struct sbx_cgroup_limits *lim, struct trex_err *err)
 {
 	char self[PATH_MAX], base[PATH_MAX * 2], pdir[PATH_MAX * 3], enable[64] = "";
-	int rc = sbx_cgroup_self_path(env->self, NULL, self, sizeof(self));
+	if (strcmp(parent, SBX_CG_SUPERVISOR) == 0)
+		return trex_err_setx(err, -EINVAL, "cgroup parent \"%s\" is the supervisors' leaf",
+				     parent);
+	int rc = sbx_cgroup_v2_base(env, self, sizeof(self));
 	if (rc < 0)
 		return trex_err_set(err, rc, "find own v2 cgroup");
 	snprintf(base, sizeof(base), "%s%s", env->v2_root, self);
@@ -235,8 +323,10 @@ static int sbx_cg_create_v2(struct sbx_cgroup *cg, const struct sbx_cgroup_env *
 	if ((rc = sbx_cg_mkdir(pdir, err)) < 0)
 		return rc;
 	/* no internal processes: controllers are enabled for children of
-	 * base and of parent, the job's processes live only in the leaf */
-	if (enable[0] && ((rc = sbx_cg_write(base, "cgroup.subtree_control", err, "%s", enable)) < 0 ||
+	 * base (whose processes move to its supervisor leaf) and of parent,
+	 * the job's processes live only in the job's leaf */
+	bool no_split = self[0] == '\0' || env->keep_processes;
+	if (enable[0] && ((rc = sbx_cg_v2_enable(base, no_split, enable, err)) < 0 ||
 			  (rc = sbx_cg_write(pdir, "cgroup.subtree_control", err, "%s", enable)) < 0))
 		return rc;
 	if (mkdir(cg->v2_path, 0755) < 0)

@@ -5,7 +5,16 @@
  *
  * Job cgroups are made under the supervisor's own cgroup in each hierarchy
  * (read from /proc/self/cgroup), as PARENT/JOB: trexd's limits and a
- * delegated subtree stay in force, nothing is created outside of them. */
+ * delegated subtree stay in force, nothing is created outside of them.
+ *
+ * On cgroup v2 a cgroup other than the root that holds processes cannot
+ * enable controllers for its children ("no internal processes"): under
+ * systemd, trexd.service's cgroup holds trexd and every supervisor. So
+ * the processes of that cgroup (BASE) are moved into a leaf
+ * BASE/supervisor once, the controllers enabled in BASE, and job cgroups
+ * made beside the leaf, BASE/PARENT/JOB; a supervisor that finds itself
+ * in a cgroup named "supervisor" takes its parent as BASE (what systemd
+ * 254's DelegateSubgroup=supervisor sets up too). */
 #ifndef TREX_SANDBOX_CGROUP_H
 #define TREX_SANDBOX_CGROUP_H
 
@@ -24,6 +33,9 @@ struct sbx_cgroup_env {
 	const char *v1_root;    /* "/sys/fs/cgroup" (v1 hierarchies below it), or NULL */
 	const char *v2_root;    /* the cgroup2 mount, or NULL when absent */
 	const char *self;       /* text of /proc/self/cgroup */
+	/* rootless: the caller's processes stay where they are (no
+	 * supervisor leaf); a cgroup holding them gets no job cgroup */
+	bool keep_processes;
 };
 
 struct sbx_cgroup_limits {
@@ -38,7 +50,23 @@ struct sbx_cgroup {
 	char v2_path[PATH_MAX];               /* job dir in the v2 tree, "" if none */
 	int v2_fd;                            /* O_DIRECTORY of v2_path (CLONE_INTO_CGROUP) */
 	char missing[256];                    /* controllers neither version offers */
+	/* why, for the log: on a v2 host, the file that does not list them
+	 * and how to enable them; "" when nothing is missing */
+	char missing_why[PATH_MAX + 256];
 };
+
+/* The leaf of BASE that holds trexd and the supervisors on cgroup v2. */
+#define SBX_CG_SUPERVISOR "supervisor"
+
+/* The v2 cgroup job cgroups are made under (BASE above), as a path below
+ * env->v2_root ("" for the root cgroup). */
+int sbx_cgroup_v2_base(const struct sbx_cgroup_env *env, char *out, size_t outsz);
+
+/* Move every process of the v2 cgroup dir `base` into base/supervisor
+ * (made when missing), so base may enable controllers for its children.
+ * A process that exits meanwhile is skipped. The number moved, or <0 with
+ * err naming the file. */
+int sbx_cgroup_v2_split(const char *base, struct trex_err *err);
 
 /* Fill env from the running system (mount detection + /proc/self/cgroup).
  * The strings are static or owned by buf. */

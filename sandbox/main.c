@@ -99,7 +99,10 @@ static void sbx_rootless_cgroup(struct sbx_cgroup *cg, const struct sbx_cgroup_e
 		if (cg->ver[c] == SBX_CG_V1)
 			cg->ver[c] = SBX_CG_NONE;
 	struct trex_err cgerr = { 0 };
-	if (env->v2_root && sbx_cgroup_create_v2(cg, env, cfg->cgroup_parent, job_id, lim, &cgerr) < 0) {
+	/* the caller's processes are never moved into a supervisor leaf */
+	struct sbx_cgroup_env own = *env;
+	own.keep_processes = true;
+	if (env->v2_root && sbx_cgroup_create_v2(cg, &own, cfg->cgroup_parent, job_id, lim, &cgerr) < 0) {
 		trex_log(TREX_LOG_INFO, "rootless_no_cgroup", "msg=\"%s\"", cgerr.msg);
 		sbx_cgroup_destroy(cg);
 		*cg = (struct sbx_cgroup){ .v2_fd = -1 };
@@ -269,8 +272,8 @@ int main(int argc, char **argv)
 	} else {
 		if (cg.missing[0])
 			trex_log(TREX_LOG_WARN, "cgroup_missing",
-				 "controllers=%s msg=\"neither cgroup v2 nor v1 offers these controllers: their limits are not enforced\"",
-				 cg.missing);
+				 "controllers=%s msg=\"%s: their limits are not enforced\"",
+				 cg.missing, cg.missing_why);
 		if (sbx_cgroup_create_v2(&cg, &cgenv, cfg.cgroup_parent, job_id, &lim, &err) < 0 ||
 		    sbx_cgroup_plan_v1(&cg, &cgenv, cfg.cgroup_parent, job_id, &err) < 0)
 			goto failed;

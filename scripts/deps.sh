@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config graphviz libuv1-dev libseccomp-dev libcap-dev l
 libjansson-dev libsqlite3-dev node-llhttp libglpk-dev libcmocka-dev
 python3 python3-pandas r-base-core bubblewrap hyperfine uidmap sqlite3 openssl
 util-linux iproute2 procps curl nginx wrk strace mandoc debhelper
-chromium chromium-driver python3-selenium"
+chromium chromium-driver python3-selenium python3-prometheus-client"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 		}
 		for (int k = 0; k < 3; k++)
 			close(wr[k]);
-		int fds[MON_NFDS], nf;
+		int fds[MON_MAX_FDS], nf;
 		if (mon_recv(ev[1], buf, fds, &nf) <= 0)
 			return 1;
 		v[i] = now_us() - t0;

@@ -1,13 +1,66 @@
 #!/bin/sh
 # GET /metrics: Prometheus text with job counts by state, queue depth,
-# running sandboxes, request counts and the handler latency histogram; for
-# operators (root here) only.
+# running sandboxes, request counts, the handler, sandbox start, queue
+# wait, job and check duration histograms, verdicts by rule and the
+# store's size; for operators (root here) only. The exposition is read
+# by prometheus_client's own parser (python3-prometheus-client) too.
 . "${TREX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$TREX_ROOT/tests/lib_trexd.sh"
 trexd_init trexd-metrics
 mkdir -p "$T/d"
 check "trexd starts" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/d" --id-columns d=
 get() { api_req GET "$1" -D "$T/head"; }
+# promparse FILE: prometheus_client's text parser over FILE, then the
+# conventions: "families N" when it parses and every counter is named
+# *_total, every histogram's buckets are cumulative and end at +Inf =
+# _count, every *_seconds family is a histogram and every *_bytes one a
+# gauge; else the first breach
+cat >"$T/promparse.py" <<'PY'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+text = open(sys.argv[1]).read()
+fams = list(text_string_to_metric_families(text))
+names = set()
+for f in fams:
+    if f.name in names:
+        sys.exit("family %s twice" % f.name)
+    names.add(f.name)
+    if f.type == "counter":
+        # the parser names a counter's samples *_total whatever the text
+        # said: the text's own TYPE line must say it
+        if "# TYPE %s_total counter\n" % f.name not in text:
+            sys.exit("counter %s: not declared as %s_total" % (f.name, f.name))
+        if any(s.value < 0 for s in f.samples):
+            sys.exit("counter %s: negative" % f.name)
+    if f.name.endswith("_seconds") and f.type != "histogram":
+        sys.exit("%s is a %s, not a histogram" % (f.name, f.type))
+    if f.name.endswith("_bytes") and f.type != "gauge":
+        sys.exit("%s is a %s, not a gauge" % (f.name, f.type))
+    if f.type == "histogram":
+        b = [s for s in f.samples if s.name == f.name + "_bucket"]
+        c = [s.value for s in f.samples if s.name == f.name + "_count"]
+        les = [s.labels["le"] for s in b]
+        vals = [s.value for s in b]
+        if not b or les[-1] != "+Inf" or vals != sorted(vals) or len(c) != 1 or vals[-1] != c[0]:
+            sys.exit("histogram %s: buckets %s, count %s" % (f.name, list(zip(les, vals)), c))
+        if [float(x) for x in les[:-1]] != sorted(float(x) for x in les[:-1]):
+            sys.exit("histogram %s: bounds out of order" % f.name)
+print("families", len(fams))
+PY
+# Debian's python3 has the Debian package's module, a python3 ahead of it
+# in PATH (pyenv) may not
+PYPROM=
+for py in python3 /usr/bin/python3; do
+	"$py" -c 'import prometheus_client' 2>/dev/null && PYPROM=$py && break
+done
+promcheck() { # promcheck NAME: the parser's verdict on $T/body as a test
+	if [ -z "$PYPROM" ]; then
+		ok "$1 # SKIP python3-prometheus-client is not installed"
+		return
+	fi
+	out=$("$PYPROM" "$T/promparse.py" "$T/body" 2>&1)
+	case "$out" in "families "[1-9]*) ok "$1 ($out)" ;; *) not_ok "$1" "$out" ;; esac
+}
 get /healthz >/dev/null
 get /healthz >/dev/null
 expect_eq "GET /metrics" 200 "$(get /metrics)"
@@ -26,6 +79,15 @@ check "no sandbox started yet" grep -qx 'trexd_sandbox_start_seconds_count 0' "$
 check "... its +Inf bucket" grep -qx 'trexd_sandbox_start_seconds_bucket{le="+Inf"} 0' "$T/body"
 check "no output checked yet" grep -qx 'trexd_output_verdicts_total{verdict="pass"} 0' "$T/body"
 expect_eq "... and no cell decision" 0 "$(grep -c '^trexd_check_cell_decisions_total' "$T/body")"
+for h in trexd_job_queue_wait_seconds trexd_job_duration_seconds trexd_check_duration_seconds; do
+	check "histogram $h, empty" grep -qx "${h}_count 0" "$T/body"
+	check "... its +Inf bucket" grep -qx "${h}_bucket{le=\"+Inf\"} 0" "$T/body"
+done
+check "store size: trexd.db's bytes" grep -qE '^trexd_store_db_bytes [1-9][0-9]*$' "$T/body"
+check "... no output released yet" grep -qx 'trexd_released_output_bytes 0' "$T/body"
+check "... the state filesystem's free bytes" grep -qE '^trexd_state_free_bytes [1-9][0-9]*$' "$T/body"
+expect_eq "no verdict by rule yet" 0 "$(grep -c '^trexd_output_rule_verdicts_total' "$T/body")"
+promcheck "prometheus_client parses it; _total, _seconds, _bytes conventions and histograms hold"
 check "every line is a comment or NAME{labels} VALUE" sh -c "! grep -vE '^(# (HELP|TYPE) .*|[a-z_]+(\{[a-z]+=\"[^\"]*\"(,[a-z]+=\"[^\"]*\")*\})? [0-9.e+-]+)\$' '$T/body'"
 expect_eq "POST /metrics: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST --unix-socket "$SOCK" http://trexd/metrics)"
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
@@ -67,6 +129,18 @@ if [ "$(id -u)" = 0 ] && [ -x "$BIN/trex-sandbox" ] && [ -x "$BIN/trex-check" ];
 	expect_eq "cell decisions: one threshold primary, nothing else" \
 		'trexd_check_cell_decisions_total{rule="threshold",action="primary"} 1' \
 		"$(grep '^trexd_check_cell_decisions_total' "$T/body")"
+	for h in trexd_job_queue_wait_seconds trexd_job_duration_seconds trexd_check_duration_seconds; do
+		check "$h: one observation" grep -qx "${h}_count 1" "$T/body"
+		check "... in the +Inf bucket" grep -qx "${h}_bucket{le=\"+Inf\"} 1" "$T/body"
+	done
+	check "the job ran for a positive time" grep -qE '^trexd_job_duration_seconds_sum (0\.0*[1-9]|[1-9])' "$T/body"
+	check "the check took a positive time" grep -qE '^trexd_check_duration_seconds_sum (0\.0*[1-9]|[1-9])' "$T/body"
+	expect_eq "verdicts by rule: the suppressed table by threshold, the text held as unchecked" \
+		'trexd_output_rule_verdicts_total{verdict="suppressed",rule="threshold"} 1
+trexd_output_rule_verdicts_total{verdict="review",rule="no_automatic_check"} 1' \
+		"$(grep '^trexd_output_rule_verdicts_total' "$T/body")"
+	check "released output bytes counted" grep -qE '^trexd_released_output_bytes [1-9][0-9]*$' "$T/body"
+	promcheck "prometheus_client parses it after a job"
 	api_get "/v1/jobs/$id" >/dev/null
 check "the run record keeps no start timestamp" sh -c "grep -q wall_ms '$TREXD_BODY' && ! grep -q started_ns '$TREXD_BODY'"
 get /metrics >/dev/null

@@ -74,7 +74,7 @@ static enum permit_refusal check_text(const char *text, const char *researcher,
 	assert_int_equal(permit_parse(text, strlen(text), &p, &err), 0);
 	struct trex_key *keys[] = { approver_pub };
 	const char *rev[] = { revoked };
-	struct permit_trust trust = { keys, 1, rev, revoked ? 1 : 0 };
+	struct permit_trust trust = { keys, 1, rev, revoked ? 1 : 0, NULL, NULL };
 	struct permit_request req = { "P2026-041", researcher, dataset, runtime, 0 };
 	assert_int_equal(permit_parse_time(when, &req.now), 0);
 	enum permit_refusal r = permit_check(&p, &trust, &req, &err);
@@ -136,6 +136,68 @@ static void test_malformed_permits(void **state)
 	json_decref(doc);
 }
 
+/* The permit checked at `when` against approver_pub with the trust window
+ * [nb, na) (NULL: no bound), and other's public key with none; msg gets
+ * the refusal's sentence. */
+static enum permit_refusal check_window(const char *text, const char *when, const char *nb,
+					const char *na, char *msg, size_t msgsz)
+{
+	struct permit p;
+	struct trex_err err = { 0 };
+	assert_int_equal(permit_parse(text, strlen(text), &p, &err), 0);
+	struct trex_key *keys[] = { approver_pub, approver_pub };
+	time_t before[2] = { 0, 0 }, after[2] = { 0, 0 };
+	if (nb)
+		assert_int_equal(permit_parse_time(nb, &before[0]), 0);
+	if (na)
+		assert_int_equal(permit_parse_time(na, &after[0]), 0);
+	struct permit_trust trust = { keys, 1, NULL, 0, before, after };
+	struct permit_request req = { "P2026-041", "alice", "snds-synth", "python3", 0 };
+	assert_int_equal(permit_parse_time(when, &req.now), 0);
+	enum permit_refusal r = permit_check(&p, &trust, &req, &err);
+	snprintf(msg, msgsz, "%s", r == PERMIT_OK ? "" : err.msg);
+	permit_free(&p);
+	return r;
+}
+
+/* Rotation with an overlap: the old key's not_after and the new key's
+ * not_before, to the second (included from, excluded until, as a
+ * permit's own window). */
+static void test_key_window(void **state)
+{
+	char *t = signed_by(approver), msg[256], want[256];
+	char kid[65];
+	assert_int_equal(trex_key_id(approver_pub, kid), 0);
+	const char *na = "2026-12-31T00:00:00Z", *nb = "2026-11-01T00:00:00Z";
+	assert_int_equal(check_window(t, NOW, NULL, NULL, msg, sizeof(msg)), PERMIT_OK);
+	assert_int_equal(check_window(t, "2026-12-30T23:59:59Z", NULL, na, msg, sizeof(msg)), PERMIT_OK);
+	assert_int_equal(check_window(t, "2026-12-31T00:00:00Z", NULL, na, msg, sizeof(msg)),
+			 PERMIT_KEY_EXPIRED);
+	snprintf(want, sizeof(want), "permit PRM-1 is signed by approver key %s, which expired at 2026-12-31T00:00:00Z (its not_after in approver_keys): ask the approver for a permit signed with their current key",
+		 kid);
+	assert_string_equal(msg, want);
+	assert_string_equal(permit_refusal_code(PERMIT_KEY_EXPIRED), "permit_key_expired");
+	assert_int_equal(check_window(t, "2026-10-31T23:59:59Z", nb, na, msg, sizeof(msg)),
+			 PERMIT_KEY_NOT_YET_VALID);
+	snprintf(want, sizeof(want), "permit PRM-1 is signed by approver key %s, which is trusted only from 2026-11-01T00:00:00Z (its not_before in approver_keys)",
+		 kid);
+	assert_string_equal(msg, want);
+	assert_string_equal(permit_refusal_code(PERMIT_KEY_NOT_YET_VALID), "permit_key_not_yet_valid");
+	assert_int_equal(check_window(t, "2026-11-01T00:00:00Z", nb, na, msg, sizeof(msg)), PERMIT_OK);
+	/* the key's window is checked after the signature: a forged permit
+	 * naming an expired key is "forged", never blamed on the key */
+	char *f = signed_by(approver);
+	memcpy(strstr(f, "\"alice\""), "\"mallo\"", 7);
+	assert_int_equal(check_window(f, "2027-06-01T00:00:00Z", NULL, na, msg, sizeof(msg)),
+			 PERMIT_FORGED);
+	free(f);
+	/* the permit's own window still applies inside the key's */
+	assert_int_equal(check_window(t, "2027-01-01T00:00:00Z", NULL, "2028-01-01T00:00:00Z", msg,
+				      sizeof(msg)),
+			 PERMIT_EXPIRED);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_refusal_reasons),
 		cmocka_unit_test(test_forged_permit),
 		cmocka_unit_test(test_malformed_permits),
+		cmocka_unit_test(test_key_window),
 	};
 	return cmocka_run_group_tests_name("permit", tests, setup, teardown);
 }

@@ -84,6 +84,8 @@ static void test_access_config(void **state)
 	assert_int_equal(c.access.n_approver_keys, 1);
 	assert_int_equal(c.access.n_revoked_permits, 2);
 	assert_string_equal(c.access.revoked_permits[1], "P-2");
+	assert_int_equal(c.access.approver_not_before[0], 0);
+	assert_int_equal(c.access.approver_not_after[0], 0);
 	assert_int_equal(c.access.n_users, 2);
 	const struct user *u = config_user(&c, 1000, "whoever");
 	assert_non_null(u);
@@ -97,11 +99,39 @@ static void test_access_config(void **state)
 	assert_null(config_user(&c, 1001, NULL));
 	config_free(&c);
 
+	/* a key with a trust window, beside one without */
+	const char *windows = "{\"approver_keys\": [\"/k/old.pub\",\n"
+			      " {\"path\": \"/k/new.pub\", \"not_before\": \"2026-12-01T00:00:00Z\",\n"
+			      "  \"not_after\": \"2027-12-01T00:00:00Z\"}, {\"path\": \"/k/x.pub\"}]}";
+	assert_int_equal(tconfig_parse(&c, "t.json", windows, 0, msg), 0);
+	assert_int_equal(c.access.n_approver_keys, 3);
+	assert_string_equal(c.access.approver_keys[1], "/k/new.pub");
+	assert_string_equal(c.access.approver_keys[2], "/k/x.pub");
+	assert_int_equal(c.access.approver_not_before[0], 0);
+	assert_int_equal(c.access.approver_not_before[1], 1796083200);
+	assert_int_equal(c.access.approver_not_after[1], 1827619200);
+	assert_int_equal(c.access.approver_not_after[2], 0);
+	config_free(&c);
+
 	static const struct {
 		const char *text, *msg;
 	} bad[] = {
 		{ "{\"require_permit\": 1}", "t.json:1: \"require_permit\" must be true or false" },
-		{ "{\"approver_keys\": \"/k\"}", "t.json:1: \"approver_keys\" must be an array of strings" },
+		{ "{\"approver_keys\": \"/k\"}",
+		  "t.json:1: \"approver_keys\" must be an array of paths or {\"path\", \"not_before\", \"not_after\"} objects" },
+		{ "{\"approver_keys\": [\"/k\", \"\"]}",
+		  "t.json:1: approver_keys[1] must be a path (a non-empty string of at most 4095 bytes), or {\"path\": PATH, \"not_before\": TIME, \"not_after\": TIME}" },
+		{ "{\"approver_keys\": [{\"not_after\": \"2027-01-01T00:00:00Z\"}]}",
+		  "t.json:1: approver_keys[0] must be a path (a non-empty string of at most 4095 bytes), or {\"path\": PATH, \"not_before\": TIME, \"not_after\": TIME}" },
+		{ "{\"approver_keys\": [{\"path\": \"/k\", \"not_after\": \"2027-01-01\"}]}",
+		  "t.json:1: approver_keys[0].not_after must be a time YYYY-MM-DDTHH:MM:SSZ (UTC)" },
+		{ "{\"approver_keys\": [{\"path\": \"/k\", \"not_before\": \"1970-01-01T00:00:00Z\"}]}",
+		  "t.json:1: approver_keys[0].not_before must be a time YYYY-MM-DDTHH:MM:SSZ (UTC)" },
+		{ "{\"approver_keys\": [{\"path\": \"/k\", \"expires\": 1}]}",
+		  "t.json:1: unknown key \"expires\" in approver_keys[0] (the keys are path, not_before, not_after)" },
+		{ "{\"approver_keys\": [{\"path\": \"/k\", \"not_before\": \"2027-01-01T00:00:00Z\",\n"
+		  " \"not_after\": \"2027-01-01T00:00:00Z\"}]}",
+		  "t.json:1: approver_keys[0]: not_after is not after not_before" },
 		{ "{\"revoked_permits\": [\"\"]}",
 		  "t.json:1: \"revoked_permits\"[0] must be a non-empty string of at most 256 bytes" },
 		{ "{\"audit_checkpoint_every\": 0}",

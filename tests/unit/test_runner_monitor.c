@@ -215,7 +215,7 @@ static void test_listen(void **st)
 {
 	struct mon_writer w;
 	mon_begin(&w, buf, MON_LISTEN);
-	int n = mon_end(&w), fds[MON_NFDS], n_fds = 0;
+	int n = mon_end(&w), fds[MON_MAX_FDS], n_fds = 0;
 	assert_int_equal(mon_send(sock, buf, (size_t)n, NULL, 0), 0);
 	n = mon_recv(sock, buf, fds, &n_fds);
 	assert_true(n > 0);

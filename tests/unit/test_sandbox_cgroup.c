@@ -1,7 +1,9 @@
 /* Unit tests for sandbox/cgroup.c over fake cgroupfs trees (this host has
  * v1 controllers only, so the v2 paths are exercised here): path logic from
  * /proc/self/cgroup, per-controller detection (v2, v1, hybrid, missing),
- * the files written for limits, attach, and accounting reads. */
+ * the files written for limits, attach, and accounting reads, and the
+ * supervisor leaf that lets a non-root v2 cgroup holding processes (a
+ * systemd unit's) enable controllers for job cgroups. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -167,6 +169,132 @@ static void test_v2_missing_controllers(void **state)
 	close(cg.v2_fd);
 }
 
+static bool is_dir(const char *rel)
+{
+	char p[512];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/%s", tree, rel);
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A v2-only host under systemd: trexd.service's cgroup holds trexd (and
+ * the supervisors). Its processes move into trexd.service/supervisor
+ * before the controllers are enabled there, and the job cgroups go
+ * beside that leaf; a supervisor started from inside the leaf finds the
+ * same base. */
+static void test_v2_systemd_supervisor_leaf(void **state)
+{
+	const char *svc = "v2/system.slice/trexd.service";
+	char rel[256];
+	put("v2/system.slice/trexd.service/cgroup.controllers", "cpuset cpu io memory pids\n");
+	put("v2/system.slice/trexd.service/cgroup.procs", "4100\n4101\n4102\n");
+	char v2[128];
+	snprintf(v2, sizeof(v2), "%s/v2", tree);
+	struct sbx_cgroup_env env = { .v2_root = v2, .self = "0::/system.slice/trexd.service\n" };
+	char base[256];
+	assert_int_equal(sbx_cgroup_v2_base(&env, base, sizeof(base)), 0);
+	assert_string_equal(base, "/system.slice/trexd.service");
+	struct sbx_cgroup cg;
+	sbx_cgroup_detect(&env, &cg);
+	assert_string_equal(cg.missing, "");
+	struct sbx_cgroup_limits lim = { .memory_bytes = 1 << 30, .pids = 50, .cpu_quota_us = 100000 };
+	struct trex_err err = { 0 };
+	assert_int_equal(sbx_cgroup_create(&cg, &env, "trex", "j1", &lim, &err), 0);
+	/* the processes went to the leaf (one write per pid: a fake file
+	 * keeps the last), then the controllers were enabled in the base */
+	snprintf(rel, sizeof(rel), "%s/supervisor", svc);
+	assert_true(is_dir(rel));
+	snprintf(rel, sizeof(rel), "%s/supervisor/cgroup.procs", svc);
+	assert_string_equal(get(rel), "4102");
+	snprintf(rel, sizeof(rel), "%s/cgroup.subtree_control", svc);
+	assert_string_equal(get(rel), "+memory +pids +cpu");
+	/* the job beside the leaf, never inside it */
+	snprintf(rel, sizeof(rel), "%s/trex/j1/memory.max", svc);
+	assert_string_equal(get(rel), "1073741824");
+	snprintf(rel, sizeof(rel), "%s/supervisor/trex", svc);
+	assert_false(is_dir(rel));
+	close(cg.v2_fd);
+
+	/* the next supervisor runs in the leaf: same base, nothing to move */
+	put("v2/system.slice/trexd.service/cgroup.procs", "");
+	put("v2/system.slice/trexd.service/supervisor/cgroup.controllers", "cpu memory pids\n");
+	put("v2/system.slice/trexd.service/supervisor/cgroup.procs", "4100\n4101\n4102\n4200\n");
+	env.self = "0::/system.slice/trexd.service/supervisor\n";
+	assert_int_equal(sbx_cgroup_v2_base(&env, base, sizeof(base)), 0);
+	assert_string_equal(base, "/system.slice/trexd.service");
+	sbx_cgroup_detect(&env, &cg);
+	assert_int_equal(cg.ver[SBX_CG_MEMORY], SBX_CG_V2);
+	assert_int_equal(sbx_cgroup_create(&cg, &env, "trex", "j2", &lim, &err), 0);
+	snprintf(rel, sizeof(rel), "%s/trex/j2/pids.max", svc);
+	assert_string_equal(get(rel), "50");
+	snprintf(rel, sizeof(rel), "%s/supervisor/supervisor", svc);
+	assert_false(is_dir(rel));
+	close(cg.v2_fd);
+
+	/* rootless keeps the caller's processes where they are: no leaf */
+	put("v2/user/cgroup.controllers", "memory pids\n");
+	put("v2/user/cgroup.procs", "900\n");
+	struct sbx_cgroup_env user = { .v2_root = v2, .self = "0::/user\n", .keep_processes = true };
+	sbx_cgroup_detect(&user, &cg);
+	assert_int_equal(sbx_cgroup_create_v2(&cg, &user, "trex", "r1", &lim, &err), 0);
+	assert_false(is_dir("v2/user/supervisor"));
+	close(cg.v2_fd);
+
+	/* a job parent named like the leaf is refused */
+	sbx_cgroup_detect(&env, &cg);
+	assert_int_equal(sbx_cgroup_create(&cg, &env, "supervisor", "j3", &lim, &err), -EINVAL);
+	assert_string_equal(err.msg, "cgroup parent \"supervisor\" is the supervisors' leaf");
+
+	/* a pid cut short by a full read is never moved: whole lines only */
+	put("v2/x/cgroup.procs", "17\n18");
+	snprintf(rel, sizeof(rel), "%s/v2/x", tree);
+	assert_int_equal(sbx_cgroup_v2_split(rel, &err), 1);
+	assert_string_equal(get("v2/x/supervisor/cgroup.procs"), "17");
+	/* an empty cgroup: no leaf made */
+	put("v2/y/cgroup.procs", "");
+	snprintf(rel, sizeof(rel), "%s/v2/y", tree);
+	assert_int_equal(sbx_cgroup_v2_split(rel, &err), 0);
+	assert_false(is_dir("v2/y/supervisor"));
+}
+
+/* The root cgroup may hold processes and still enable controllers: no
+ * leaf is made there. */
+static void test_v2_root_no_leaf(void **state)
+{
+	put("v2/cgroup.controllers", "memory pids\n");
+	put("v2/cgroup.procs", "1\n2\n");
+	char v2[128];
+	snprintf(v2, sizeof(v2), "%s/v2", tree);
+	struct sbx_cgroup_env env = { .v2_root = v2, .self = "0::/\n" };
+	struct sbx_cgroup cg;
+	sbx_cgroup_detect(&env, &cg);
+	struct sbx_cgroup_limits lim = { .memory_bytes = 1 << 30, .pids = 5, .cpu_quota_us = 0 };
+	struct trex_err err = { 0 };
+	assert_int_equal(sbx_cgroup_create(&cg, &env, "trex", "j", &lim, &err), 0);
+	assert_false(is_dir("v2/supervisor"));
+	assert_string_equal(get("v2/cgroup.subtree_control"), "+memory +pids");
+	close(cg.v2_fd);
+}
+
+/* A controller the parent does not give trexd's cgroup: the message names
+ * the file that lacks it and how to enable it. */
+static void test_v2_missing_says_where(void **state)
+{
+	put("v2/system.slice/trexd.service/cgroup.controllers", "cpu pids\n");
+	char v2[128], want[512];
+	snprintf(v2, sizeof(v2), "%s/v2", tree);
+	struct sbx_cgroup_env env = { .v2_root = v2,
+				      .self = "0::/system.slice/trexd.service/supervisor\n" };
+	struct sbx_cgroup cg;
+	sbx_cgroup_detect(&env, &cg);
+	assert_string_equal(cg.missing, "memory");
+	snprintf(want, sizeof(want),
+		 "cgroup v2: %s/system.slice/trexd.service/cgroup.controllers lists \"cpu pids\", not "
+		 "memory: the parent cgroup must enable them in its cgroup.subtree_control (under "
+		 "systemd: Delegate=yes in the unit, as debian/trex.trexd.service has)", v2);
+	assert_string_equal(cg.missing_why, want);
+}
+
 static void test_v1_and_hybrid(void **state)
 {
 	/* the layout of this host: v1 memory/pids/cpu/cpuacct, empty cgroup2 */
@@ -251,6 +379,7 @@ static void test_nothing_available(void **state)
 	struct sbx_cgroup cg;
 	sbx_cgroup_detect(&env, &cg);
 	assert_string_equal(cg.missing, "memory,pids,cpu");
+	assert_string_equal(cg.missing_why, "neither cgroup v2 nor v1 (not mounted) offers memory,pids,cpu");
 	struct sbx_cgroup_limits lim = { 1 << 20, 1, 0 };
 	struct trex_err err = { 0 };
 	assert_int_equal(sbx_cgroup_create(&cg, &env, "trex", "j", &lim, &err), 0);
@@ -266,6 +395,9 @@ int main(void)
 		cmocka_unit_test(test_self_path),
 		cmocka_unit_test_setup_teardown(test_v2_create_limits_attach_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_missing_controllers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_systemd_supervisor_leaf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_root_no_leaf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_missing_says_where, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_and_hybrid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_only_uses_cpuacct, setup, teardown),
 		cmocka_unit_test(test_nothing_available),
