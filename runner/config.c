@@ -544,7 +544,7 @@ static int cfg_events(const struct cfg_src *s, struct config *c, json_t *v,
 
 static const char *const top_keys[] = { "state_dir", "socket", "socket_mode", "sandbox",
 					"check", "policy_dir", "policy", "seccomp_profile",
-					"concurrency", "on_crash", "drain_seconds",
+					"concurrency", "on_crash", "on_restart", "drain_seconds",
 					"uid_range", "service_user", "max_body_mb", "datasets", "runtimes",
 					"limits", "require_permit", "approver_keys",
 					"revoked_permits", "users", "two_checkers",
@@ -700,6 +700,12 @@ static int cfg_top(const struct cfg_src *s, struct config *c, json_t *root,
 				return cfg_fail(s, err, key,
 						"\"on_crash\" must be \"requeue\" or \"fail\"");
 			c->on_crash_requeue = strcmp(m, "requeue") == 0;
+		} else if (strcmp(key, "on_restart") == 0) {
+			const char *m = json_string_value(v);
+			if (!m || (strcmp(m, "adopt") != 0 && strcmp(m, "end") != 0))
+				return cfg_fail(s, err, key,
+						"\"on_restart\" must be \"adopt\" or \"end\"");
+			c->on_restart_adopt = strcmp(m, "adopt") == 0;
 		} else if (strcmp(key, "drain_seconds") == 0) {
 			/* 0 (ending running jobs at once) is a valid choice */
 			if (!json_is_integer(v) || json_integer_value(v) < 0 ||

@@ -110,6 +110,8 @@ struct config {
 	int concurrency;
 	int on_crash_requeue; /* jobs a crash interrupted: 1 re-queue, 0 fail */
 	long drain_seconds;   /* SIGTERM: how long running jobs may finish */
+	int on_restart_adopt; /* 1: a job's run outlives trexd and the next
+			       * start adopts it (runner/adopt.c) */
 	char *uid_range;  /* "BASE:COUNT" for trex-sandbox, NULL = its default */
 	char *service_user; /* the service process's user (privdrop.h), NULL = default */
 	char *metrics_listen; /* "IP:PORT" of the read-only metrics listener, NULL = none */

@@ -25,6 +25,7 @@
 #include <uv.h>
 
 #include "access.h"
+#include "adopt_end.h"
 #include "alloc.h"
 #include "buf.h"
 #include "bundle.h"
@@ -64,6 +65,8 @@ struct job_proc {
 	int pending; /* exit + open pipes still to hear from */
 	int spawned;
 	int spawn_failed; /* uv_spawn refused: its handles are closing */
+	int adoptable; /* a run on_restart "adopt" leaves running at trexd's stop */
+	int adopted;   /* a run an earlier trexd started: no pipes (adopt.c) */
 	int exited;
 	int eof[JOB_NPIPES];
 	void (*finish)(struct job_proc *p);
@@ -114,6 +117,11 @@ struct job {
 const char *job_id(const struct job *j)
 {
 	return j->row.id;
+}
+
+const char *job_project(const struct job *j)
+{
+	return j->row.project;
 }
 
 void job_free(struct job *j)
@@ -274,6 +282,14 @@ static void job_end_aborted(struct job *j, const char *when)
 				 j->row.project, j->row.id);
 			bundle_remove(p);
 		}
+		/* a run that ended and that this trexd already took up is not
+		 * adopted again: its audit line may be written, the job runs
+		 * again from its start, as without adoption */
+		if (j->run.adoptable && j->run.exited) {
+			char p[PATH_MAX];
+			snprintf(p, sizeof(p), "%s/adopt/status", j->dir);
+			unlink(p);
+		}
 		trex_log(TREX_LOG_INFO, "job_left_for_requeue", "job=%s while=\"%s\"", j->row.id,
 			 when);
 		job_finish(j);
@@ -288,7 +304,7 @@ static void job_close_proc(struct job_proc *p)
 {
 	if (p->spawned) {
 		p->spawned = 0;
-		for (int i = 0; i < JOB_NPIPES; i++)
+		for (int i = 0; i < JOB_NPIPES && !p->adopted; i++)
 			if (!uv_is_closing((uv_handle_t *)&p->pipes[i]))
 				uv_close((uv_handle_t *)&p->pipes[i], job_handle_closed);
 	}
@@ -762,7 +778,9 @@ int job_prepare(struct trexd *d, const char *id, struct job **out, struct trex_e
 		if (json_is_integer(json_object_get(l, names[i])))
 			*f[i] = (long)json_integer_value(json_object_get(l, names[i]));
 	snprintf(j->dir, sizeof(j->dir), "%s/jobs/%s", c->state_dir, id);
-	static const char *const subs[] = { "stage", "checkin", "checked", "logs" };
+	/* adopt: where a run that may outlive trexd records its end
+	 * (runner/adopt.c), the service user's, 0700 like the rest */
+	static const char *const subs[] = { "stage", "checkin", "checked", "logs", "adopt" };
 	for (size_t i = 0; i < TREX_ARRAY_LEN(subs); i++) {
 		char p[PATH_MAX];
 		snprintf(p, sizeof(p), "%s/%s", j->dir, subs[i]);
@@ -817,8 +835,84 @@ static void job_local_start(struct job *j, const struct executor_host *h)
 		job_end(j, "failed", err.msg);
 		return;
 	}
+	j->run.adoptable = c->on_restart_adopt;
 	trex_log(TREX_LOG_INFO, "job_started", "job=%s project=%s pid=%d", id, j->row.project,
 		 (int)j->run.pid);
+}
+
+/* An adopted run ended (its pidfd, through the monitor, or before trexd
+ * started): its logs, record and exit from its adopt folder, then on as
+ * job_ran goes for a run trexd watched. */
+static void job_adopt_ended(struct job_proc *p)
+{
+	struct job *j = p->job;
+	struct adopt_end e;
+	struct trex_err err = { 0 };
+	if (j->aborting) {
+		job_end_aborted(j, "the job was running");
+		return;
+	}
+	if (adopt_end_read(j->dir, &e, &err) < 0) {
+		/* its message names a file and a field, never their bytes */
+		trex_log(TREX_LOG_ERROR, "adopt_status_refused", "job=%s error=\"%s\"", j->row.id,
+			 err.msg);
+		job_end(j, "failed", "trexd restarted and the adopted run left no valid status");
+		return;
+	}
+	struct { const char *data; size_t len; uint64_t total; } in[JOB_NPIPES] = {
+		[JOB_OUT] = { e.out, e.out_len, e.out_total },
+		[JOB_ERR] = { e.err, e.err_len, e.err_total },
+		[JOB_STATUS] = { e.record, e.record_len, e.record_len },
+	};
+	for (int i = 0; i < JOB_NPIPES; i++) {
+		trex_buf_reset(&p->bufs[i]);
+		if (in[i].len)
+			trex_buf_append(&p->bufs[i], in[i].data, in[i].len);
+		p->totals[i] = in[i].total;
+	}
+	p->exit_status = e.exit_status;
+	p->term_signal = e.term_signal;
+	adopt_end_free(&e);
+	job_ran(p);
+}
+
+int job_adopt(struct trexd *d, const char *id, pid_t pid, struct job **out,
+	      struct trex_err *err)
+{
+	int r = job_prepare(d, id, out, err);
+	if (r < 0)
+		return r;
+	struct job_proc *p = &(*out)->run;
+	static const size_t caps[JOB_NPIPES] = { JOB_LOG_MAX, JOB_LOG_MAX, JOB_STATUS_MAX };
+	p->job = *out;
+	p->finish = job_adopt_ended;
+	p->pid = pid;
+	p->adopted = p->adoptable = 1;
+	p->spawn_ns = uv_hrtime();
+	for (int i = 0; i < JOB_NPIPES; i++) {
+		trex_buf_init(&p->bufs[i], caps[i]);
+		p->eof[i] = 1;
+	}
+	return 0;
+}
+
+void job_adopt_launch(struct job *j)
+{
+	struct job_proc *p = &j->run;
+	if (p->pid > 0) {
+		/* the monitor's MON_EXITED, once its pidfd says so */
+		p->spawned = 1;
+		p->pending = 1;
+		j->active = p;
+		if (monc_watch_pid(p->pid, job_exited, p) == 0)
+			return;
+		p->spawned = 0;
+		j->active = NULL;
+		job_end(j, "failed", "trexd restarted and could not watch the adopted run");
+		return;
+	}
+	p->exited = 1;
+	job_adopt_ended(p);
 }
 
 void job_cancel(struct job *j, const char *reason)
@@ -838,6 +932,17 @@ void job_abort(struct job *j, int sig)
 	struct job_proc *p = j->active;
 	if (!p || !p->spawned)
 		return;
+	/* trexd stops (after its drain): a run on_restart "adopt" started
+	 * goes on without it, for the next start to adopt (adopt.c); the
+	 * job stays running in the store */
+	if (p == &j->run && p->adoptable && !p->exited && j->d->stopping && !j->cancel_reason[0]) {
+		monc_unwatch(p->pid);
+		j->active = NULL;
+		job_close_proc(p);
+		trex_log(TREX_LOG_INFO, "job_left_running", "job=%s pid=%d", j->row.id, (int)p->pid);
+		job_finish(j);
+		return;
+	}
 	if (p->exited)
 		job_proc_drain(p);
 	else {

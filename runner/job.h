@@ -4,6 +4,7 @@
 #define TREX_RUNNER_JOB_H
 
 #include <jansson.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "store.h"
@@ -26,6 +27,14 @@ void job_abort(struct job *j, int sig);
  * reason instead of "failed". */
 void job_cancel(struct job *j, const char *reason);
 const char *job_id(const struct job *j);
+const char *job_project(const struct job *j);
+/* A job whose run an earlier trexd started and left running (on_restart
+ * "adopt", runner/adopt.c): prepared as job_prepare does, its run to be
+ * waited for (pid, the kept sandbox) or read at once (pid 0: it ended
+ * while trexd was down) by job_adopt_launch, once the scheduler holds it. */
+int job_adopt(struct trexd *d, const char *id, pid_t pid, struct job **out,
+	      struct trex_err *err);
+void job_adopt_launch(struct job *j);
 void job_free(struct job *j);
 
 #endif

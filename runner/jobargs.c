@@ -128,6 +128,11 @@ void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset
 	jobargs_add(a, "%d", JOBARGS_FD_STATUS);
 	jobargs_add(a, "--job-id");
 	jobargs_add(a, "%s", id);
+	/* the run outlives trexd; its end is in jobs/ID/adopt (adopt.c) */
+	if (!job_dir && c->on_restart_adopt) {
+		jobargs_add(a, "--adopt-fd");
+		jobargs_add(a, "%d", JOBARGS_FD_ADOPT);
+	}
 	jobargs_add(a, "--");
 	size_t i;
 	json_t *arg;

@@ -29,6 +29,7 @@ enum {
 	JOBARGS_FD_CODE = 5,     /* jobs/ID/code (run) or jobs/ID/checkin (check) */
 	JOBARGS_FD_OUTPUT = 6,   /* jobs/ID/stage (run) or jobs/ID/checked (check) */
 	JOBARGS_FD_IDS = 7,      /* idindex/NAME (check, when asked) */
+	JOBARGS_FD_ADOPT = 7,    /* jobs/ID/adopt (run, with on_restart "adopt") */
 	JOBARGS_FD_PREVIOUS = 8, /* jobs/ID/previous (check, when asked) */
 	JOBARGS_NFDS = 9,
 };
@@ -41,7 +42,8 @@ void jobargs_free(struct jobargs *a);
  * as /job, outputs collected into the one on JOBARGS_FD_OUTPUT (or, with
  * a job_dir, as trex run --local gives its own folders: job_dir/code and
  * job_dir/stage by path; trexd's monitor passes NULL); the seccomp
- * profile on fd 4 when `seccomp`, the status record on fd 3. */
+ * profile on fd 4 when `seccomp`, the status record on fd 3; for trexd
+ * (no job_dir) with on_restart "adopt", --adopt-fd JOBARGS_FD_ADOPT. */
 void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset *ds,
 		 const struct runtime *rt, const struct limits *l, const char *job_dir,
 		 const char *id, json_t *command, int seccomp);

@@ -34,6 +34,7 @@
 #include "packs.h"
 #include "paths.h"
 #include "privdrop.h"
+#include "adopt.h"
 #include "recover.h"
 #include "relclean.h"
 #include "reload.h"
@@ -207,6 +208,8 @@ static int main_listen_tls(struct trexd *d, char *bound, size_t len, struct trex
 }
 
 static int main_mon_sock = -1, main_mon_events = -1;
+/* the runs recovery kept for adoption (on_restart "adopt"): the monitor's */
+static struct recover_adoptable main_kept;
 static pid_t main_monitor;
 /* the API socket from socket activation (sdnotify.h), or 0: then the
  * service binds cfg->socket itself and removes it at the end */
@@ -251,7 +254,8 @@ static int main_split(struct trexd *d, const struct config *cfg, const char *con
 					  .events = ev[0], .service = pid,
 					  .service_uid = svc_uid, .service_gid = svc_gid,
 					  .socket = main_listen_fd > 0 ? NULL : cfg->socket,
-					  .reload = config_file != NULL, .accept_head = accept_head };
+					  .reload = config_file != NULL, .accept_head = accept_head,
+					  .adopted = &main_kept };
 		/* systemd keeps the activated socket; the service serves it */
 		if (main_listen_fd > 0)
 			close(main_listen_fd);
@@ -261,6 +265,8 @@ static int main_split(struct trexd *d, const struct config *cfg, const char *con
 	}
 	close(req[0]);
 	close(ev[0]);
+	for (size_t i = 0; i < main_kept.n; i++)
+		close(main_kept.v[i].pidfd);
 	/* a killed monitor takes the service with it, as a killed trexd
 	 * took everything: start-up recovery follows either way */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != monitor)
@@ -438,7 +444,7 @@ int main(int argc, char **argv)
 	gid_t svc_gid = 0;
 	if (r == 0)
 		r = privdrop_resolve(&cfg, &svc_uid, &svc_gid, &err);
-	if (r == 0 && (r = recover_orphans(&cfg, &err)) > 0)
+	if (r == 0 && (r = recover_orphans(&cfg, &main_kept, &err)) > 0)
 		r = 0;
 	/* an API socket systemd holds for trexd (trexd.socket): taken here,
 	 * in the process LISTEN_PID names, and served by the service */
@@ -528,6 +534,9 @@ int main(int argc, char **argv)
 		r = permits_init(d, &err);
 	if (r == 0)
 		r = sched_init(d, &err);
+	/* the runs recovery left to adopt go on from their end (adopt.c) */
+	if (r == 0)
+		adopt_start(d);
 	if (r == 0 && !(d->docs = jobdoc_cache_new()))
 		r = trex_err_setx(&err, -ENOMEM, "out of memory");
 	if (r == 0)

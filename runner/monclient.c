@@ -337,6 +337,35 @@ int monc_reload_status(struct trex_err *err)
 	return r;
 }
 
+int monc_adopt(const char *id, pid_t *pid, struct trex_err *err)
+{
+	pthread_mutex_lock(&monc_lock);
+	struct mon_writer w;
+	mon_begin(&w, monc.buf, MON_ADOPT);
+	mon_put_str(&w, id, strlen(id));
+	int r = monc_call(&w, NULL, 0, err);
+	if (r == 0 && monc.msg->num > INT_MAX)
+		r = trex_err_setx(err, -EPROTO, "monitor: not a pid");
+	if (r == 0)
+		*pid = (pid_t)monc.msg->num;
+	pthread_mutex_unlock(&monc_lock);
+	return r;
+}
+
+int monc_watch_pid(pid_t pid, monc_exit_fn fn, void *arg)
+{
+	return monc_watch(pid, fn, arg);
+}
+
+void monc_unwatch(pid_t pid)
+{
+	for (size_t i = 0; i < monc.n_watch; i++)
+		if (monc.watch[i].pid == pid) {
+			monc.watch[i] = monc.watch[--monc.n_watch];
+			return;
+		}
+}
+
 int monc_kill(pid_t pid, int sig, struct trex_err *err)
 {
 	pthread_mutex_lock(&monc_lock);

@@ -66,6 +66,15 @@ void monc_wait_exit(pid_t pid, int64_t *status, int *sig);
  * checks, which only the monitor can make). */
 int monc_reload_status(struct trex_err *err);
 
+/* MON_ADOPT: *pid, the run of job id that an earlier trexd left and
+ * start-up recovery kept (on_restart "adopt"), or 0 when there is none.
+ * Watch it with monc_watch_pid before the loop runs again: its
+ * MON_EXITED follows its end (status and signal 0: the end is in the
+ * job's adopt folder, runner/adopt.c). */
+int monc_adopt(const char *id, pid_t *pid, struct trex_err *err);
+int monc_watch_pid(pid_t pid, monc_exit_fn fn, void *arg);
+/* Forget the watch on pid (a run left running at trexd's stop). */
+void monc_unwatch(pid_t pid);
 /* Signal a sandbox this service started (SIGTERM or SIGKILL). */
 int monc_kill(pid_t pid, int sig, struct trex_err *err);
 /* trexd's signature (base64, trex_free) over a canonical release manifest

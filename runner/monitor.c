@@ -28,13 +28,18 @@
  *                build of it by trex-check in trex-sandbox, installed
  *                here (the service names datasets, it never reads them);
  *   RELOAD_STATUS whether the last SIGHUP's reload is in force here (the
- *                service's reload takes the monitor's word on datasets).
+ *                service's reload takes the monitor's word on datasets);
+ *   ADOPT        a job id of trexd's form: the run of that job recovery
+ *                kept (recover.c proved it by pid, start time and boot
+ *                id), handed over once.
  *
  * A refused request is answered MON_REFUSED and recorded in the monitor's
  * own hash-chained log STATE/monitor.log (root's, 0600), which a
  * compromised service can neither write nor suppress. When the service
  * ends (exit, signal, kill -9) the monitor ends every sandbox it started
- * and exits: start-up recovery handles the store as after any crash. */
+ * and exits: start-up recovery handles the store as after any crash.
+ * With on_restart "adopt" the runs are left running instead, and the next
+ * monitor watches the ones recovery kept (ADOPT: their pidfds; adopt.c). */
 #include "monitor.h"
 
 #include <dirent.h>
@@ -79,6 +84,11 @@ enum mon_kid_kind { MON_KID_RUN, MON_KID_CHECK, MON_KID_INDEX, MON_KID_SLURM };
 struct mon_kid {
 	pid_t pid;
 	int kind; /* its output folder: stage/ (run), checked/ (check), idindex/.build-KEY */
+	int adoptable; /* a run started with on_restart "adopt": left alive at exit */
+	int adopted;   /* a run an earlier trexd left (recover.h): not our child,
+			* its end is its pidfd's, watched once the service claims it */
+	int claimed;   /* MON_ADOPT named it */
+	int pidfd;
 	char job[MON_JOB_ID_MAX + 1];
 	char key[TREX_SHA256_HEX_LEN + 1]; /* MON_KID_INDEX */
 };
@@ -104,6 +114,8 @@ struct monitor {
 	char reload_err[TREX_ERR_MSG_MAX];
 	struct mon_msg *msg;
 	unsigned char *in, *out;
+	struct pollfd pf[MON_KIDS_MAX + 2]; /* the loop's: signals, requests, adopted runs */
+	pid_t pf_pid[MON_KIDS_MAX + 2];
 };
 
 static const char *const mon_type_names[MON_NTYPES] = {
@@ -121,6 +133,7 @@ static const char *const mon_type_names[MON_NTYPES] = {
 	[MON_ID_INDEX] = "id_index",
 	[MON_RELOAD_STATUS] = "reload_status",
 	[MON_SLURM] = "slurm",
+	[MON_ADOPT] = "adopt",
 };
 
 void monitor_sigset(sigset_t *set)
@@ -413,8 +426,7 @@ static int mon_add_kid(struct monitor *mo, pid_t pid, const char *job, int kind,
 	if (mo->n_kids == MON_KIDS_MAX)
 		return -EAGAIN;
 	struct mon_kid *k = &mo->kids[mo->n_kids++];
-	k->pid = pid;
-	k->kind = kind;
+	*k = (struct mon_kid){ .pid = pid, .kind = kind, .pidfd = -1 };
 	snprintf(k->job, sizeof(k->job), "%s", job ? job : "");
 	snprintf(k->key, sizeof(k->key), "%s", key ? key : "");
 	return 0;
@@ -473,6 +485,14 @@ static int mon_spawn_run(struct monitor *mo, const struct mon_msg *m, const int 
 {
 	int dirs[4] = { -1, -1, -1, -1 };
 	int r = mon_check_job(mo, m->job, 0, dirs, err);
+	/* a run that may outlive trexd records its end in jobs/ID/adopt
+	 * (sandbox/adopt.c), handed over open like the other folders */
+	if (r == 0 && mo->d.cfg->on_restart_adopt) {
+		char rel[128];
+		snprintf(rel, sizeof(rel), "jobs/%s/adopt", m->job);
+		if ((dirs[2] = mon_open_state(mo, rel)) < 0)
+			r = trex_err_setx(err, -EPERM, "job: no job folder/adopt");
+	}
 	if (r == 0)
 		r = mon_spawn_run_dirs(mo, m, fds, dirs, pid, err);
 	mon_close_dirs(dirs, 4);
@@ -913,6 +933,28 @@ static int mon_sign(struct monitor *mo, const struct mon_msg *m, struct trex_err
 	return r;
 }
 
+/* MON_ADOPT: the run of job m->job that start-up recovery kept alive
+ * (recover.c proved it), now watched through its pidfd; 0 when none. */
+static int mon_adopt(struct monitor *mo, const struct mon_msg *m, pid_t *pid,
+		     struct trex_err *err)
+{
+	if (!mon_job_id_ok(m->job))
+		return trex_err_setx(err, -EPERM, "job: not a job id");
+	*pid = 0;
+	for (size_t i = 0; i < mo->n_kids; i++) {
+		struct mon_kid *k = &mo->kids[i];
+		if (k->adopted && !k->claimed && strcmp(k->job, m->job) == 0) {
+			k->claimed = 1;
+			*pid = k->pid;
+			json_t *f = json_pack("{s:s,s:i}", "job", k->job, "pid", (int)k->pid);
+			mon_audit(mo, "sandbox_adopted", f);
+			json_decref(f);
+			break;
+		}
+	}
+	return 0;
+}
+
 static int mon_kill(struct monitor *mo, const struct mon_msg *m, struct trex_err *err)
 {
 	if (m->num2 != SIGTERM && m->num2 != SIGKILL)
@@ -980,6 +1022,8 @@ static int mon_handle(struct monitor *mo, int n, int *fds, int n_fds)
 		}
 		mon_add_kid(mo, pid, m->job, m->type == MON_SPAWN_CHECK ? MON_KID_CHECK : MON_KID_RUN,
 			    NULL);
+		mo->kids[mo->n_kids - 1].adoptable =
+			m->type == MON_SPAWN_RUN && mo->d.cfg->on_restart_adopt;
 		r = mon_ok(mo, (uint64_t)pid, NULL, NULL);
 		break;
 	}
@@ -1017,6 +1061,12 @@ static int mon_handle(struct monitor *mo, int n, int *fds, int n_fds)
 	case MON_KILL:
 		r = mon_kill(mo, m, &err) < 0 ? mon_refuse(mo, m->type, &err) : mon_ok(mo, 0, NULL, NULL);
 		break;
+	case MON_ADOPT: {
+		pid_t pid = 0;
+		r = mon_adopt(mo, m, &pid, &err) < 0 ? mon_refuse(mo, m->type, &err)
+						      : mon_ok(mo, (uint64_t)pid, NULL, NULL);
+		break;
+	}
 	case MON_SIGN_RELEASE:
 	case MON_SIGN_CHECKPOINT:
 		r = mon_sign(mo, m, &err);
@@ -1050,6 +1100,18 @@ static void mon_give_outputs(struct monitor *mo, const struct mon_kid *k)
 			 jd < 0 ? jd : err.code);
 }
 
+static void mon_exited(struct monitor *mo, pid_t pid, uint64_t status, uint64_t sig)
+{
+	struct mon_writer w;
+	mon_begin(&w, mo->out, MON_EXITED);
+	mon_put_u64(&w, (uint64_t)pid);
+	mon_put_u64(&w, status);
+	mon_put_u64(&w, sig);
+	int n = mon_end(&w);
+	if (n > 0 && mo->o->events >= 0)
+		mon_send(mo->o->events, w.buf, (size_t)n, NULL, 0);
+}
+
 /* Every child that ended: a sandbox's end goes to the service; the
  * service's own end is returned in *service_status (-1 while alive). */
 static void mon_reap(struct monitor *mo, int *service_status)
@@ -1073,26 +1135,50 @@ static void mon_reap(struct monitor *mo, int *service_status)
 		} else if (k->kind != MON_KID_SLURM)
 			mon_give_outputs(mo, k);
 		*k = mo->kids[--mo->n_kids];
-		struct mon_writer w;
-		mon_begin(&w, mo->out, MON_EXITED);
-		mon_put_u64(&w, (uint64_t)pid);
-		mon_put_u64(&w, status);
-		mon_put_u64(&w, WIFSIGNALED(st) ? (uint64_t)WTERMSIG(st) : 0);
-		int n = mon_end(&w);
-		if (n > 0 && mo->o->events >= 0)
-			mon_send(mo->o->events, w.buf, (size_t)n, NULL, 0);
+		mon_exited(mo, pid, status, WIFSIGNALED(st) ? (uint64_t)WTERMSIG(st) : 0);
 	}
 }
 
+/* An adopted run's pidfd said it ended (not our child: nothing to reap).
+ * Its status is in its adopt folder, read by the service (adopt.c). */
+static void mon_adopted_ended(struct monitor *mo, pid_t pid)
+{
+	struct mon_kid *k = mon_find_kid(mo, pid);
+	if (!k)
+		return;
+	mon_give_outputs(mo, k);
+	close(k->pidfd);
+	*k = mo->kids[--mo->n_kids];
+	mon_exited(mo, pid, 0, 0);
+}
+
+/* The sandboxes still running end with trexd, but for the runs that
+ * on_restart "adopt" leaves to the next trexd (adoptable ones, and those
+ * adopted from an earlier trexd): they go on and write their end to
+ * their adopt folder (sandbox/adopt.c). */
 static void mon_end_kids(struct monitor *mo)
 {
-	for (size_t i = 0; i < mo->n_kids; i++)
-		kill(mo->kids[i].pid, SIGKILL);
+	size_t left = 0, ended = 0;
+	for (size_t i = 0; i < mo->n_kids; i++) {
+		struct mon_kid *k = &mo->kids[i];
+		if (k->adoptable || k->adopted) {
+			if (k->pidfd >= 0)
+				close(k->pidfd);
+			k->pid = 0;
+			left++;
+			continue;
+		}
+		kill(k->pid, SIGKILL);
+		ended++;
+	}
 	/* their jobs die with them (PR_SET_PDEATHSIG, pid namespace) */
 	for (size_t i = 0; i < mo->n_kids; i++)
-		waitpid(mo->kids[i].pid, NULL, 0);
-	if (mo->n_kids)
-		trex_log(TREX_LOG_WARN, "monitor_sandboxes_ended", "count=%zu", mo->n_kids);
+		if (mo->kids[i].pid > 0)
+			waitpid(mo->kids[i].pid, NULL, 0);
+	if (ended)
+		trex_log(TREX_LOG_WARN, "monitor_sandboxes_ended", "count=%zu", ended);
+	if (left)
+		trex_log(TREX_LOG_INFO, "monitor_sandboxes_left", "count=%zu", left);
 	mo->n_kids = 0;
 }
 
@@ -1168,6 +1254,17 @@ static int mon_start(struct monitor *mo, struct trex_err *err)
 	json_t *f = json_pack("{s:s,s:i}", "key_id", mo->key_id, "service", (int)mo->o->service);
 	mon_audit(mo, "monitor_started", f);
 	json_decref(f);
+	/* the runs an earlier trexd left, kept by recovery for the service
+	 * to claim (MON_ADOPT) */
+	for (size_t i = 0; mo->o->adopted && i < mo->o->adopted->n; i++) {
+		const struct recover_kept *a = &mo->o->adopted->v[i];
+		if (mon_add_kid(mo, a->pid, a->job, MON_KID_RUN, NULL) < 0) {
+			close(a->pidfd);
+			continue;
+		}
+		mo->kids[mo->n_kids - 1].adopted = 1;
+		mo->kids[mo->n_kids - 1].pidfd = a->pidfd;
+	}
 	return mon_accept_head(mo, err);
 }
 
@@ -1198,13 +1295,24 @@ int monitor_run(const struct monitor_opts *o)
 			break;
 		if (o->service <= 0 && !sock_open)
 			break;
-		struct pollfd pf[2] = { { .fd = sfd, .events = POLLIN },
-					{ .fd = sock_open ? o->sock : -1, .events = POLLIN } };
-		if (poll(pf, 2, -1) < 0) {
+		struct pollfd *pf = mo->pf;
+		pf[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pf[1] = (struct pollfd){ .fd = sock_open ? o->sock : -1, .events = POLLIN };
+		/* the adopted runs the service waits for: their pidfds */
+		nfds_t npf = 2;
+		for (size_t i = 0; i < mo->n_kids; i++)
+			if (mo->kids[i].adopted && mo->kids[i].claimed) {
+				mo->pf_pid[npf] = mo->kids[i].pid;
+				pf[npf++] = (struct pollfd){ .fd = mo->kids[i].pidfd, .events = POLLIN };
+			}
+		if (poll(pf, npf, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		for (nfds_t i = 2; i < npf; i++)
+			if (pf[i].revents)
+				mon_adopted_ended(mo, mo->pf_pid[i]);
 		if (pf[1].revents) {
 			int fds[MON_MAX_FDS], n_fds = 0;
 			int n = mon_recv(o->sock, mo->in, fds, &n_fds);

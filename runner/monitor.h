@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "recover.h"
 #include "err.h"
 
 struct trex_key;
@@ -27,6 +28,10 @@ struct monitor_opts {
 	/* trexd --accept-audit-head SEQ:HASH (the operator's, as root), or
 	 * NULL: the checkpoint floor starts over at that head */
 	const char *accept_head;
+	/* runs an earlier trexd left that recovery kept (on_restart "adopt"):
+	 * watched from their pidfds (given to the monitor) once the service
+	 * claims them (MON_ADOPT); NULL: none */
+	const struct recover_adoptable *adopted;
 };
 
 /* The signals the monitor takes through its signalfd; blocked in every

@@ -64,6 +64,11 @@ enum mon_type {
 	                      * runtime, 5 limits, command list) + 3 fds: OK (pid) of
 	                      * sbatch, squeue or scancel, whose output goes to the fds
 	                      * and whose end comes as MON_EXITED (monslurm.h) */
+	MON_ADOPT,           /* service -> monitor (job): OK (0 or pid). A run a previous
+	                      * trexd left (on_restart "adopt"), still alive and proven
+	                      * to be that run's trex-sandbox at start-up (pid, start
+	                      * time, boot id: runner/recover.c): its pid, whose
+	                      * MON_EXITED follows its end; 0: none (runner/adopt.c) */
 	MON_NTYPES
 };
 

@@ -21,15 +21,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "adopt.h"
 #include "alloc.h"
+#include "beneath.h"
 #include "bundle.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "jobargs.h"
 #include "log.h"
+#include "monproto.h"
+#include "procid.h"
 #include "store.h"
 
 #define RECOVER_MAX_ORPHANS 4096
@@ -136,7 +141,120 @@ static int recover_wait(const pid_t *pids, int n, int ms)
 	return left;
 }
 
-int recover_orphans(const struct config *c, struct trex_err *err)
+/* pid's parent (/proc/PID/stat field 4), or 0 */
+static pid_t recover_ppid(pid_t pid)
+{
+	char p[64], st[1024];
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, st, sizeof(st) - 1);
+	if (n <= 0)
+		return 0;
+	st[n] = '\0';
+	const char *rp = strrchr(st, ')');
+	if (!rp || !(rp = strchr(rp + 2, ' ')))
+		return 0;
+	return (pid_t)strtol(rp + 1, NULL, 10);
+}
+
+/* The job id after --job-id when pid's command line also holds
+ * --adopt-fd (a run started with on_restart "adopt"), in job; 0 or -1. */
+static int recover_adopt_job(pid_t pid, char job[40])
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/%d/cmdline", (int)pid);
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	_cleanup_free_ char *buf = trex_malloc(RECOVER_CMDLINE_MAX + 1);
+	if (!buf)
+		return -1;
+	size_t len = 0;
+	ssize_t n;
+	while (len < RECOVER_CMDLINE_MAX &&
+	       (n = read(fd, buf + len, RECOVER_CMDLINE_MAX - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	int adopt = 0;
+	job[0] = '\0';
+	/* the sandbox's own options end at "--": the job's arguments after
+	 * it are the job's, not ours */
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1) {
+		const char *a = buf + i;
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strcmp(a, "--adopt-fd") == 0)
+			adopt = 1;
+		else if (strcmp(a, "--job-id") == 0 && i + strlen(a) + 1 < len)
+			snprintf(job, 40, "%s", a + strlen(a) + 1);
+	}
+	return adopt && mon_job_id_ok(job) ? 0 : -1;
+}
+
+/* 1 when STATE/jobs/JOB/adopt/pid (reached without a link: the service
+ * owns that tree) names pid with the start time and boot id /proc gives
+ * it now: the relay of that job's run itself, not a process that took
+ * over its pid. */
+static int recover_pid_record_ok(const struct config *c, const char *job, pid_t pid)
+{
+	_cleanup_close_ int state = open(c->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (state < 0)
+		return 0;
+	char rel[128];
+	snprintf(rel, sizeof(rel), "jobs/%s/adopt/pid", job);
+	_cleanup_close_ int fd = trex_open_beneath(state, rel, O_RDONLY, 0);
+	if (fd < 0)
+		return 0;
+	char text[200];
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	int rpid = 0, used = 0;
+	unsigned long long rstart = 0, start = 0;
+	char rboot[TREX_BOOT_ID_LEN + 1] = "", boot[TREX_BOOT_ID_LEN + 1];
+	if (sscanf(text, "trex-adopt-pid 1 pid=%d start=%llu boot=%36[0-9a-f-]\n%n", &rpid,
+		   &rstart, rboot, &used) != 3 || used != (int)n)
+		return 0;
+	return rpid == (int)pid && trex_proc_identity(pid, &start, boot) == 0 && start == rstart &&
+	       strcmp(boot, rboot) == 0;
+}
+
+/* Keep pid, the relay of job's run, for the new trexd to adopt: pinned
+ * by a pidfd, then looked at again (the pid record still names it), so
+ * that the pidfd is that process's and no other's. */
+static int recover_keep(const struct config *c, struct recover_adoptable *kept, pid_t pid,
+			const char *job)
+{
+	if (kept->n == RECOVER_KEPT_MAX || !recover_pid_record_ok(c, job, pid))
+		return 0;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return 0;
+	if (!recover_pid_record_ok(c, job, pid)) {
+		close(pidfd);
+		return 0;
+	}
+	struct recover_kept *k = &kept->v[kept->n++];
+	k->pid = pid;
+	k->pidfd = pidfd;
+	snprintf(k->job, sizeof(k->job), "%s", job);
+	trex_log(TREX_LOG_INFO, "sandbox_kept", "job=%s pid=%d", job, (int)pid);
+	return 1;
+}
+
+static int recover_is_kept(const struct recover_adoptable *kept, pid_t pid)
+{
+	for (size_t i = 0; kept && i < kept->n; i++)
+		if (kept->v[i].pid == pid)
+			return 1;
+	return 0;
+}
+
+int recover_orphans(const struct config *c, struct recover_adoptable *kept,
+		    struct trex_err *err)
 {
 	char prefix[PATH_MAX], idx_prefix[PATH_MAX];
 	snprintf(prefix, sizeof(prefix), "%s/jobs/", c->state_dir);
@@ -159,6 +277,19 @@ int recover_orphans(const struct config *c, struct trex_err *err)
 			pids[n++] = (pid_t)pid;
 	}
 	closedir(proc);
+	/* on_restart "adopt": the runs whose relay proves who it is live on,
+	 * with their supervisors (the relay's children); the rest end */
+	if (kept && c->on_restart_adopt) {
+		char job[40];
+		for (int i = 0; i < n; i++)
+			if (recover_adopt_job(pids[i], job) == 0 && recover_keep(c, kept, pids[i], job))
+				pids[i] = 0;
+		int m = 0;
+		for (int i = 0; i < n; i++)
+			if (pids[i] && !recover_is_kept(kept, recover_ppid(pids[i])))
+				pids[m++] = pids[i];
+		n = m;
+	}
 	if (n == 0)
 		return 0;
 	/* SIGTERM first: the supervisor ends its job and gives back its cgroup
@@ -186,26 +317,92 @@ struct recover_ctx {
 /* What an interrupted run left: the sandbox's and the checker's folders,
  * the logs, and anything already copied to the release area (its store
  * record was never committed, so it must not stay visible). */
+void recover_clean_one(const struct config *c, const char *id, const char *project)
+{
+	static const char *const subs[] = { "stage", "checkin", "checked", "logs", "adopt" };
+	char p[PATH_MAX];
+	for (size_t i = 0; i < TREX_ARRAY_LEN(subs); i++) {
+		snprintf(p, sizeof(p), "%s/jobs/%s/%s", c->state_dir, id, subs[i]);
+		bundle_remove(p);
+	}
+	snprintf(p, sizeof(p), "%s/release/%s/%s", c->state_dir, project, id);
+	bundle_remove(p);
+}
+
 static int recover_clean_job(void *arg, const char *id, const char *project,
 			     const char *state)
 {
 	struct recover_ctx *x = arg;
-	static const char *const subs[] = { "stage", "checkin", "checked", "logs" };
-	char p[PATH_MAX];
-	for (size_t i = 0; i < TREX_ARRAY_LEN(subs); i++) {
-		snprintf(p, sizeof(p), "%s/jobs/%s/%s", x->c->state_dir, id, subs[i]);
-		bundle_remove(p);
-	}
-	snprintf(p, sizeof(p), "%s/release/%s/%s", x->c->state_dir, project, id);
-	bundle_remove(p);
+	recover_clean_one(x->c, id, project);
 	trex_log(TREX_LOG_WARN, "job_recovered", "job=%s was=%s action=%s", id, state,
 		 x->c->on_crash_requeue ? "requeue" : "fail");
 	x->n++;
 	return 0;
 }
 
+struct recover_job {
+	char id[STORE_ID_MAX];
+	char project[128];
+	int running;
+};
+
+struct recover_list {
+	struct recover_job *v;
+	size_t n, cap;
+	int oom;
+};
+
+static int recover_list_add(void *arg, const char *id, const char *project, const char *state)
+{
+	struct recover_list *l = arg;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct recover_job *v = trex_reallocarray(l->v, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	struct recover_job *j = &l->v[l->n++];
+	snprintf(j->id, sizeof(j->id), "%s", id);
+	snprintf(j->project, sizeof(j->project), "%s", project);
+	j->running = strcmp(state, "running") == 0;
+	return 0;
+}
+
+/* on_restart "adopt": a job left running whose run can be adopted
+ * (adopt_claim) is left as it is, for adopt_start; every other one is
+ * cleaned and recovered as without adoption, one by one. */
+static int recover_run_adopt(const struct config *c, struct store *s, struct trex_err *err)
+{
+	struct recover_list l = { 0 };
+	int r = store_list_interrupted(s, recover_list_add, &l, err);
+	if (r == -ENOMEM)
+		r = trex_err_setx(err, -ENOMEM, "out of memory");
+	int n = 0;
+	for (size_t i = 0; r >= 0 && i < l.n; i++) {
+		struct recover_job *j = &l.v[i];
+		int claimed = j->running ? adopt_claim(c, j->id, err) : 0;
+		if (claimed < 0) {
+			r = claimed;
+			break;
+		}
+		if (claimed)
+			continue;
+		recover_clean_one(c, j->id, j->project);
+		trex_log(TREX_LOG_WARN, "job_recovered", "job=%s was=%s action=%s", j->id,
+			 j->running ? "running" : "checking", c->on_crash_requeue ? "requeue" : "fail");
+		r = store_recover_one(s, j->id, c->on_crash_requeue, err);
+		n += r > 0;
+	}
+	trex_free(l.v);
+	return r < 0 ? r : n;
+}
+
 int recover_run(const struct config *c, struct store *s, struct trex_err *err)
 {
+	if (c->on_restart_adopt)
+		return recover_run_adopt(c, s, err);
 	/* the orphans were ended already, by root, before the service
 	 * started (main.c): a sandbox is root's, the service may not signal it */
 	struct recover_ctx x = { .c = c };

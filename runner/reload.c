@@ -78,6 +78,7 @@ static int reload_load(struct trexd *d, struct config *c, struct trex_err *err)
 			    : c->socket_mode != old->socket_mode          ? "socket_mode"
 			    : c->max_body != old->max_body                ? "max_body_mb"
 			    : c->concurrency != old->concurrency          ? "concurrency"
+			    : c->on_restart_adopt != old->on_restart_adopt ? "on_restart"
 			    : !reload_same(c->seccomp_profile, old->seccomp_profile) ? "seccomp_profile"
 			    : !reload_same(c->tls.listen, old->tls.listen)        ? "tls.listen"
 			    : !reload_same(c->service_user, old->service_user)    ? "service_user"

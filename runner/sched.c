@@ -25,7 +25,8 @@
 struct sched {
 	struct job **running;
 	int n_running;
-	int cap;
+	int cap;   /* concurrency: no job starts beyond it */
+	int slots; /* running's length: cap, or more while adopted runs exceed it */
 	char last_project[128];
 	int stopping;
 	void (*stopped)(struct trexd *d);
@@ -42,7 +43,7 @@ int sched_init(struct trexd *d, struct trex_err *err)
 	struct sched *s = trex_calloc(1, sizeof(*s));
 	if (!s)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
-	s->cap = d->cfg->concurrency;
+	s->cap = s->slots = d->cfg->concurrency;
 	s->running = trex_calloc((size_t)s->cap, sizeof(*s->running));
 	if (!s->running) {
 		trex_free(s);
@@ -232,6 +233,25 @@ void sched_stop(struct trexd *d, void (*done)(struct trexd *d))
 		}
 	}
 	sched_check_stopped(d);
+}
+
+void sched_adopted(struct trexd *d, struct job *j)
+{
+	struct sched *s = d->sched;
+	/* an adopted run holds a slot, even over a concurrency lowered since */
+	if (s->n_running == s->slots) {
+		struct job **v = trex_realloc(s->running, (size_t)(s->slots + 1) * sizeof(*v));
+		if (!v) {
+			trex_log(TREX_LOG_ERROR, "job_adopt_failed", "job=%s error=\"out of memory\"",
+				 job_id(j));
+			job_free(j);
+			return;
+		}
+		s->running = v;
+		s->slots++;
+	}
+	s->running[s->n_running++] = j;
+	job_adopt_launch(j);
 }
 
 struct job *sched_find(struct trexd *d, const char *id)

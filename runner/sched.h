@@ -22,6 +22,9 @@ void sched_free(struct trexd *d);
 int sched_running(const struct trexd *d);
 
 /* The running (or checking) job with this id, or NULL. */
+/* Hold job j, whose run an earlier trexd left (adopt.c), as running and
+ * go on with it (job_adopt_launch). */
+void sched_adopted(struct trexd *d, struct job *j);
 struct job *sched_find(struct trexd *d, const char *id);
 
 #endif

@@ -590,6 +590,47 @@ int store_recover(struct store *s, struct trex_err *err)
 	return sqlite3_changes(s->db);
 }
 
+int store_recover_one(struct store *s, const char *id, int requeue, struct trex_err *err)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	store_now(now);
+	if (store_exec(s, "BEGIN IMMEDIATE;", err) < 0)
+		return err->code;
+	int r = 0;
+	if (requeue) {
+		r = store_prepare(s, "DELETE FROM outputs WHERE job = ?1", &st, err);
+		if (r == 0) {
+			store_text(st, 1, id);
+			int rc = sqlite3_step(st);
+			sqlite3_finalize(st);
+			if (rc != SQLITE_DONE)
+				r = store_fail(s, err, "recover");
+		}
+	}
+	if (r == 0)
+		r = store_prepare(s, requeue ? "UPDATE jobs SET reason = 're-queued: trexd stopped while"
+					       " the job was ' || state, state = 'queued', run = NULL,"
+					       " report = NULL, updated_at = ?1"
+					       " WHERE id = ?2 AND state IN ('running', 'checking')"
+					     : "UPDATE jobs SET reason = 'trexd stopped while the job was '"
+					       " || state, state = 'failed', updated_at = ?1"
+					       " WHERE id = ?2 AND state IN ('running', 'checking')",
+				  &st, err);
+	if (r == 0) {
+		store_text(st, 1, now);
+		store_text(st, 2, id);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		r = rc == SQLITE_DONE ? sqlite3_changes(s->db) : store_fail(s, err, "recover");
+	}
+	if (r >= 0 && store_exec(s, "COMMIT;", err) < 0)
+		r = err->code;
+	if (r < 0)
+		sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
+	return r;
+}
+
 int store_list_interrupted(struct store *s,
 			   int (*fn)(void *arg, const char *id, const char *project,
 				     const char *state),

@@ -115,6 +115,10 @@ int store_list_interrupted(struct store *s,
  * report and outputs cleared) with the reason saying why. Returns the
  * number of jobs changed. */
 int store_recover_jobs(struct store *s, int requeue, struct trex_err *err);
+/* The same for job id alone (1 changed, 0 when it was not running or
+ * checking): recovery with on_restart "adopt" (runner/adopt.c) recovers
+ * the jobs it does not adopt one by one. */
+int store_recover_one(struct store *s, const char *id, int requeue, struct trex_err *err);
 
 /* Called with the job's id after every committed change of a job's
  * state by store_put_job, store_set_state and store_finish_job (the

@@ -17,6 +17,7 @@ enum {
 	OPT_CPU, OPT_TIMEOUT, OPT_OUTPUT_MB, OPT_OUTPUT_FILES, OPT_PROFILE,
 	OPT_SECCOMP_FD, OPT_STATUS_FD, OPT_UID_RANGE, OPT_RO_BIND, OPT_ENV,
 	OPT_JOB_ID, OPT_CGROUP_PARENT, OPT_CODE_FD, OPT_OUTPUT_FD, OPT_RO_BIND_FD, OPT_ROOTLESS,
+	OPT_ADOPT_FD,
 	OPT_HELP,
 };
 
@@ -43,6 +44,7 @@ static const struct option sbx_options[] = {
 	{ "output-fd", required_argument, NULL, OPT_OUTPUT_FD },
 	{ "ro-bind-fd", required_argument, NULL, OPT_RO_BIND_FD },
 	{ "rootless", no_argument, NULL, OPT_ROOTLESS },
+	{ "adopt-fd", required_argument, NULL, OPT_ADOPT_FD },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -56,7 +58,8 @@ void sbx_args_usage(void)
 	      "         [--seccomp-profile FILE | --seccomp-fd FD] [--status-fd FD]\n"
 	      "         [--uid-range BASE:COUNT] [--ro-bind SRC DEST]...\n"
 	      "         [--ro-bind-fd FD DEST]... [--env K=V]...\n"
-	      "         [--job-id ID] [--cgroup-parent NAME] [--rootless] -- CMD [ARG...]\n",
+	      "         [--job-id ID] [--cgroup-parent NAME] [--rootless] [--adopt-fd FD]\n"
+	      "         -- CMD [ARG...]\n",
 	      stderr);
 }
 
@@ -147,7 +150,7 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 		.memory_mb = 2048, .pids = 256, .cpu_seconds = 3600, .timeout = 3600,
 		.output_mb = 64, .output_files = 1000, .seccomp_fd = -1, .status_fd = -1,
 		.uid_base = 200000, .uid_count = 10000, .cgroup_parent = "trex",
-		.code_fd = -1, .output_fd = -1, .code_tree = -1,
+		.code_fd = -1, .output_fd = -1, .code_tree = -1, .adopt_fd = -1,
 	};
 	bool seen[OPT_HELP + 1] = { false };
 	int c;
@@ -212,6 +215,9 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 			rc = sbx_parse_fd("status-fd", optarg, &cfg->status_fd, err);
 			if (rc == 0 && cfg->status_fd == 0)
 				rc = trex_err_setx(err, -EINVAL, "--status-fd cannot be 0");
+			break;
+		case OPT_ADOPT_FD:
+			rc = sbx_parse_dir_fd("adopt-fd", optarg, &cfg->adopt_fd, err);
 			break;
 		case OPT_UID_RANGE: {
 			char *colon = strchr(optarg, ':');
@@ -301,9 +307,9 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 	cfg->has_code = cfg->code || cfg->code_fd >= 0;
 	/* one open folder, one use: the status and seccomp fds are read
 	 * or written as such, and a folder bound twice is a mistake */
-	int used[SBX_MAX_BINDS + 4] = { cfg->status_fd, cfg->seccomp_fd, cfg->code_fd,
-					cfg->output_fd };
-	unsigned n_used = 4;
+	int used[SBX_MAX_BINDS + 5] = { cfg->status_fd, cfg->seccomp_fd, cfg->code_fd,
+					cfg->output_fd, cfg->adopt_fd };
+	unsigned n_used = 5;
 	for (unsigned i = 0; i < cfg->nbinds; i++)
 		used[n_used++] = cfg->binds[i].fd;
 	for (unsigned i = 0; i < n_used; i++)

@@ -201,6 +201,18 @@ int main(int argc, char **argv)
 		}
 		cfg.rootless = true;
 	}
+	/* trexd asked for a run that outlives it (adopt.c): this process
+	 * stays behind as the relay that records the end, the child goes on */
+	stage = "adopt";
+	if (cfg.adopt_fd >= 0 && fcntl(cfg.adopt_fd, F_SETFD, FD_CLOEXEC) < 0) {
+		trex_err_set(&err, -errno, "--adopt-fd %d", cfg.adopt_fd);
+		goto failed;
+	}
+	int adopted = sbx_adopt_guard(&cfg, &rc, &err);
+	if (adopted < 0)
+		goto failed;
+	if (adopted > 0)
+		goto done;
 	/* a terminal or a file as stdout/stderr: the job gets pipes and this
 	 * process stays behind to copy them (stdio.c), with nothing taken
 	 * yet; its exit status is the child's */

@@ -89,6 +89,7 @@ struct sbx_config {
 	const char *seccomp_profile;
 	int seccomp_fd;
 	int status_fd;
+	int adopt_fd;  /* --adopt-fd: the run outlives trexd (adopt.c), or -1 */
 	uint32_t uid_base;
 	uint32_t uid_count;
 	struct sbx_bind binds[SBX_MAX_BINDS];
@@ -184,6 +185,16 @@ void sbx_sysinfo_answer(int listener, uint64_t memory_bytes);
  * pipes as fds 1 and 2, the parent copies them to the caller's fds and
  * returns 1 with the child's exit status in *exit_code. */
 int sbx_stdio_guard(int *exit_code, struct trex_err *err);
+
+/* adopt.c: with --adopt-fd, in main before anything is set up: fork;
+ * the child (return 0) goes on as the supervisor with pipes as fds 1, 2
+ * and the status fd, the parent relays them to trexd while it lives,
+ * writes ADOPT/pid, then ADOPT/stdout, stderr and status at the end, and
+ * returns 1 with the supervisor's exit status in *exit_code. 0 at once
+ * without the option. */
+#define SBX_ADOPT_LOG_MAX (1u << 20)     /* trexd's JOB_LOG_MAX */
+#define SBX_ADOPT_STATUS_MAX (256u << 10) /* trexd's JOB_STATUS_MAX */
+int sbx_adopt_guard(const struct sbx_config *cfg, int *exit_code, struct trex_err *err);
 
 /* caps.c: clear every capability set (bounding, ambient, inheritable,
  * permitted, effective), lock securebits, set no_new_privs. */

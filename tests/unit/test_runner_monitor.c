@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,6 +47,8 @@ static unsigned char *buf;
 static struct mon_msg *reply;
 static char key_id[65];
 static struct trex_key *pub;
+/* a run an earlier trexd left, as recovery hands it over (recover.h) */
+static struct recover_adoptable kept;
 
 static void put_file(const char *path, const char *text)
 {
@@ -70,7 +73,7 @@ static void start_monitor(void)
 		monitor_sigset(&set);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		struct monitor_opts o = { .cfg = &cfg, .seccomp_fd = -1, .sock = sp[0], .events = -1,
-					  .service = -1 };
+					  .service = -1, .adopted = &kept };
 		_exit(monitor_run(&o));
 	}
 	close(sp[0]);
@@ -122,6 +125,17 @@ static int setup(void **st)
 		fprintf(stderr, "config: %s\n", msg);
 		return -1;
 	}
+	/* a live process of this test's, kept for JOB */
+	pid_t k = fork();
+	if (k < 0)
+		return -1;
+	if (k == 0) {
+		for (;;)
+			pause();
+	}
+	kept.v[0] = (struct recover_kept){ .pid = k, .pidfd = (int)syscall(SYS_pidfd_open, k, 0) };
+	snprintf(kept.v[0].job, sizeof(kept.v[0].job), "%s", JOB);
+	kept.n = kept.v[0].pidfd >= 0;
 	start_monitor();
 	buf = malloc(MON_MSG_MAX + 4096);
 	reply = malloc(sizeof(*reply));
@@ -130,6 +144,8 @@ static int setup(void **st)
 
 static int teardown(void **st)
 {
+	if (kept.v[0].pid > 0 && kill(kept.v[0].pid, SIGKILL) == 0)
+		waitpid(kept.v[0].pid, NULL, 0);
 	close(sock);
 	int status = -1;
 	waitpid(mon, &status, 0);
@@ -742,6 +758,37 @@ static void test_reload_status(void **st)
 	assert_int_equal(call_w(&w, NULL, 0), -EPERM);
 }
 
+/* ADOPT: the run recovery kept for a job, to this job alone, once; the
+ * monitor may then signal it */
+static void test_adopt(void **st)
+{
+	struct mon_writer w;
+	assert_int_equal(kept.n, 1);
+	mon_begin(&w, buf, MON_ADOPT);
+	mon_put_str(&w, "x", 1);
+	assert_int_equal(call_w(&w, NULL, 0), -EPERM);
+	mon_begin(&w, buf, MON_ADOPT);
+	mon_put_str(&w, "20261207T120000-000000000000", 28);
+	assert_int_equal(call_w(&w, NULL, 0), 0);
+	assert_int_equal(reply->num, 0);
+	mon_begin(&w, buf, MON_ADOPT);
+	mon_put_str(&w, JOB, strlen(JOB));
+	assert_int_equal(call_w(&w, NULL, 0), 0);
+	assert_int_equal(reply->num, (uint64_t)kept.v[0].pid);
+	mon_begin(&w, buf, MON_ADOPT);
+	mon_put_str(&w, JOB, strlen(JOB));
+	assert_int_equal(call_w(&w, NULL, 0), 0);
+	assert_int_equal(reply->num, 0);
+	mon_begin(&w, buf, MON_KILL);
+	mon_put_u64(&w, (uint64_t)kept.v[0].pid);
+	mon_put_u64(&w, SIGTERM);
+	assert_int_equal(call_w(&w, NULL, 0), 0);
+	int status = 0;
+	assert_int_equal(waitpid(kept.v[0].pid, &status, 0), kept.v[0].pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	kept.v[0].pid = 0;
+}
+
 struct count {
 	int refused;
 	int signed_checkpoints;
@@ -853,6 +900,7 @@ int main(void)
 		cmocka_unit_test(test_kill_out_of_policy),
 		cmocka_unit_test(test_id_index),
 		cmocka_unit_test(test_reload_status),
+		cmocka_unit_test(test_adopt),
 		cmocka_unit_test(test_sign_checkpoint),
 		cmocka_unit_test(test_sign_release),
 		cmocka_unit_test(test_refusals_audited),

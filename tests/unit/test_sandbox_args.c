@@ -188,6 +188,16 @@ static void test_dir_fds(void **state)
 	assert_int_equal(PARSE(&c, &err, "--ro-bind-fd", "7", "/opt/x", "--ro-bind", "/y", "/opt/x",
 			       "--", "sh"), -EINVAL);
 	assert_non_null(strstr(err.msg, "twice"));
+
+	/* --adopt-fd: a folder fd above 2, one use */
+	assert_int_equal(PARSE(&c, &err, "--", "sh"), 0);
+	assert_int_equal(c.adopt_fd, -1);
+	assert_int_equal(PARSE(&c, &err, "--adopt-fd", "7", "--", "sh"), 0);
+	assert_int_equal(c.adopt_fd, 7);
+	assert_int_equal(PARSE(&c, &err, "--adopt-fd", "1", "--", "sh"), -EINVAL);
+	assert_non_null(strstr(err.msg, "--adopt-fd"));
+	assert_int_equal(PARSE(&c, &err, "--status-fd", "3", "--adopt-fd", "3", "--", "sh"), -EINVAL);
+	assert_non_null(strstr(err.msg, "fd 3"));
 }
 
 static void test_name_valid(void **state)
