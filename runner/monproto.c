@@ -148,6 +148,8 @@ static int mon_parse_body(struct mon_reader *r, uint32_t type)
 		return mon_get_list(r, "files", 1, 1024);
 	case MON_ID_INDEX:
 		return mon_get_fixed(r, "dataset", 1, m->dataset, MON_NAME_MAX);
+	case MON_RUNTIME_ID:
+		return mon_get_fixed(r, "runtime", 1, m->runtime, MON_NAME_MAX);
 	case MON_KILL:
 		if ((rc = mon_get_u64(r, "pid", &m->num)) < 0)
 			return rc;

@@ -57,6 +57,10 @@ enum mon_type {
 	                      * whose MON_EXITED says whether it was installed */
 	MON_RELOAD_STATUS,   /* service -> monitor (): OK (0: the monitor's last SIGHUP
 	                      * reload is in force, 1: it kept the old one; text: why) */
+	MON_RUNTIME_ID,      /* service -> monitor (runtime): OK (0, identity JSON) when
+	                      * probed since the monitor's start or last reload, else
+	                      * OK (pid, ""): the probe's sandbox, whose MON_EXITED
+	                      * says it ended; asked again then (rtident.h) */
 	MON_NTYPES
 };
 

@@ -91,8 +91,8 @@ for k in 1-bare 1 2 3 4; do
 	from=$(q "$k" 'SELECT max(version) FROM schema_version')
 	check "v$k: trexd starts on a version $from store" \
 		trexd_start --state-dir "$T/$k" --socket "$SOCK" --dataset "d=$T/data" --id-columns d=
-	expect_eq "v$k: migrated to version 5" 5 "$(q "$k" 'SELECT max(version) FROM schema_version')"
-	expect_eq "v$k: one schema_version row per version" "1 2 3 4 5" \
+	expect_eq "v$k: migrated to version 6" 6 "$(q "$k" 'SELECT max(version) FROM schema_version')"
+	expect_eq "v$k: one schema_version row per version" "1 2 3 4 5 6" \
 		"$(q "$k" 'SELECT group_concat(version, " ") FROM (SELECT version FROM schema_version ORDER BY version)')"
 	expect_eq "v$k: every job is still in trexd.db" "$n_jobs" "$(q "$k" 'SELECT count(*) FROM jobs')"
 	api_get '/v1/jobs?limit=100' >/dev/null
