@@ -30,7 +30,7 @@ static const char *const rtident_r[] = {
 
 static const char *const rtident_sh[] = {
 	"/bin/sh", "-c",
-	"echo \"interpreter sh $(readlink -f /bin/sh)\"; "
+	"s=$(readlink -f /bin/sh); echo \"interpreter sh ${s##*/}\"; "
 	"for f in /usr/bin/* /usr/local/bin/*; do [ -e \"$f\" ] && echo \"package ${f##*/} -\"; done",
 	NULL
 };
@@ -45,14 +45,15 @@ const char *const *rtident_command(const struct runtime *rt)
 	return rtident_sh;
 }
 
-/* a word the record may hold: what an interpreter name or version is */
+/* a word the record may hold: what an interpreter name or version is
+ * (no '/': the record names no path) */
 static int rtident_word_ok(const char *w, size_t n)
 {
 	if (n == 0 || n > 64)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+~:-/",
-			    w[i]) || !w[i])
+		if (!w[i] || !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+~:-",
+				     w[i]))
 			return 0;
 	return 1;
 }

@@ -23,7 +23,8 @@
 
 /* The probe's command line inside the sandbox, by the runtime's
  * trex-sandbox --runtime: python3 lists its distributions, R its
- * installed packages, a shell the programs of /usr/bin and /usr/local/bin.
+ * installed packages, a shell the name of the program /bin/sh is and the
+ * programs of /usr/bin and /usr/local/bin.
  * Lines "interpreter NAME VERSION" and "package NAME VERSION". */
 const char *const *rtident_command(const struct runtime *rt);
 
@@ -35,7 +36,7 @@ const char *const *rtident_command(const struct runtime *rt);
  * the digest over the sorted, de-duplicated "NAME VERSION" lines. A probe
  * that failed or printed no interpreter: {"name", "sandbox_runtime",
  * "probe": "failed"}. Interpreter names and versions are kept only when
- * made of [A-Za-z0-9._+~:-] (at most 64 bytes); anything else a probe
+ * made of [A-Za-z0-9._+~:-] (at most 64 bytes: no path); anything else a probe
  * printed is left out. NULL: out of memory. */
 json_t *rtident_parse(const struct runtime *rt, const char *out, size_t len, int ok);
 

@@ -51,7 +51,8 @@ static void test_digest(void **st)
 static void test_failed(void **st)
 {
 	const char *bad[] = { "", "package numpy 1.0\n", "interpreter python3 3.11\"x\n",
-			      "interpreter python3\n", "interpreter py\tthon 3\n" };
+			      "interpreter python3\n", "interpreter py\tthon 3\n",
+			      "interpreter sh /usr/bin/dash\n" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		json_t *id = parse(bad[i], 1);
 		assert_string_equal(json_string_value(json_object_get(id, "probe")), "failed");
