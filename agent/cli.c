@@ -10,6 +10,7 @@
 
 #include "agent/client.h"
 #include "common/esc.h"
+#include "common/outname.h"
 
 int cli_usage_error(const char *verb, const char *fmt, ...)
 {
@@ -92,37 +93,9 @@ int cli_job_id_ok(const char *id)
 			  "0123456789._-") == n;
 }
 
-int cli_output_name_ok(const char *name)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n > 255 || name[0] == '.')
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
-			return 0;
-	return 1;
-}
-
 int cli_output_path_ok(const char *path)
 {
-	size_t n = strlen(path);
-	if (n == 0 || n > 1024)
-		return 0;
-	char comp[256];
-	int depth = 0;
-	for (const char *c = path;;) {
-		const char *slash = strchr(c, '/');
-		size_t len = slash ? (size_t)(slash - c) : strlen(c);
-		if (len == 0 || len >= sizeof(comp) || ++depth > 16)
-			return 0;
-		memcpy(comp, c, len);
-		comp[len] = '\0';
-		if (!cli_output_name_ok(comp))
-			return 0;
-		if (!slash)
-			return 1;
-		c = slash + 1;
-	}
+	return trex_outname_path_ok(path, strlen(path));
 }
 
 void cli_put(FILE *f, const char *text)

@@ -95,12 +95,9 @@ int cli_fail(const struct trex_err *err);
 /* Job ids come from trexd but also from the user's command line; only
  * [A-Za-z0-9._-]{1,128} is accepted so it can go in a URL unescaped. */
 int cli_job_id_ok(const char *id);
-/* A released file name trex will write into the user's folder: no '/', no
- * leading '.', no control characters, at most 255 bytes. */
-int cli_output_name_ok(const char *name);
-/* A released output's declared path (docs/api.md: it may name a subfolder):
- * 1 to 16 components separated by single '/', each one cli_output_name_ok,
- * at most 1024 bytes. Rules out absolute paths, "..", "." and dotfiles. */
+/* A released output's declared path, checked again before trex writes it
+ * into the user's folder: common/outname.c's trex_outname_path_ok, the rule
+ * the manifest check applied (no absolute path, "..", "." or dotfile). */
 int cli_output_path_ok(const char *path);
 /* Print server-provided text escaped (common/esc.h trex_esc_text: control
  * characters and non-ASCII bytes only). NULL prints "-". */

@@ -21,6 +21,7 @@
 #include "bench/synth/out.h"
 #include "bench/synth/rng.h"
 #include "bench/synth/synth.h"
+#include "common/beneath.h"
 #include "common/cleanup.h"
 #include "common/codebook_fmt.h"
 #include "common/fsutil.h"
@@ -176,13 +177,11 @@ static int dm_file(int dirfd, const json_t *cb, const json_t *f, size_t fi, uint
 				  ? dm_pool(cb, dm_str(c, "name"), largest, rows) : 0;
 	}
 	/* the file's folders, below dir */
-	for (const char *s = strchr(name, '/'); s; s = strchr(s + 1, '/')) {
-		char sub[256];
-		snprintf(sub, sizeof(sub), "%.*s", (int)(s - name), name);
-		if (mkdirat(dirfd, sub, 0755) < 0 && errno != EEXIST)
-			return trex_err_set(err, -errno, "mkdir %s", sub);
-	}
-	rc = synth_out_open(&o, dirfd, name, header, err);
+	const char *base = name;
+	_cleanup_close_ int parent = trex_mkdir_beneath(dirfd, name, 0755, 0, &base, err);
+	if (parent < 0)
+		return parent;
+	rc = synth_out_open(&o, parent, base, header, err);
 	synth_rng_seed(&r, seed, fi + 1);
 	for (uint64_t i = 0; rc == 0 && i < n; i++) {
 		if ((rc = synth_out_row(&o, err)) < 0)

@@ -12,6 +12,7 @@
 
 #include "agent/client.h"
 #include "agent/relman.h"
+#include "common/beneath.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/hash.h"
@@ -94,37 +95,6 @@ int cli_outputs(const struct cli_ctx *ctx, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
-/* Open (creating as needed) the folder that will hold `path` under dirfd,
- * one component at a time with O_NOFOLLOW, so a symlink already in the
- * user's folder cannot redirect the write. *leaf points into path. */
-static int fetch_open_parent(int dirfd, const char *path, const char **leaf,
-			     struct trex_err *err)
-{
-	int fd = dup(dirfd);
-	if (fd < 0)
-		return trex_err_set(err, -errno, "dup");
-	const char *c = path;
-	for (const char *slash; (slash = strchr(c, '/')); c = slash + 1) {
-		char comp[256];
-		size_t len = (size_t)(slash - c);
-		memcpy(comp, c, len); /* cli_output_path_ok bounded it */
-		comp[len] = '\0';
-		if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
-			int e = -errno;
-			close(fd);
-			return trex_err_set(err, e, "create folder %s", comp);
-		}
-		int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int e = -errno;
-		close(fd);
-		if (sub < 0)
-			return trex_err_set(err, e, "open folder %s", comp);
-		fd = sub;
-	}
-	*leaf = c;
-	return fd;
-}
-
 /* dirfd < 0: the checked bytes go to stdout (-o -). Each file written is
  * added to `done` ({"name", "path", "size", "sha256"}) when not NULL. */
 static int fetch_one(const struct cli_ctx *ctx, const char *id, const json_t *entry,
@@ -169,7 +139,7 @@ static int fetch_one(const struct cli_ctx *ctx, const char *id, const json_t *en
 		return 0;
 	}
 	const char *leaf = name;
-	_cleanup_close_ int parent = fetch_open_parent(dirfd, name, &leaf, err);
+	_cleanup_close_ int parent = trex_mkdir_beneath(dirfd, name, 0755, 0, &leaf, err);
 	if (parent < 0) {
 		client_resp_free(&resp);
 		return parent;

@@ -14,6 +14,7 @@
 
 #include "agent/client.h"
 #include "common/b64.h"
+#include "common/beneath.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/esc.h"
@@ -257,14 +258,11 @@ static int acro_put(int dirfd, json_t *f, struct trex_err *err)
 	}
 	if (trex_sha256_hex(data, len, got) < 0 || (json_int_t)len != size || strcmp(got, sha))
 		return trex_err_setx(err, -EPROTO, "%s: size or SHA-256 differs from trexd's", name);
-	const char *slash = strrchr(name, '/');
-	if (slash) {
-		char sub[1025];
-		snprintf(sub, sizeof(sub), "%.*s", (int)(slash - name), name);
-		if (mkdirat(dirfd, sub, 0700) < 0 && errno != EEXIST)
-			return trex_err_set(err, -errno, "%s", sub);
-	}
-	return trex_write_file_atomic(dirfd, name, data, len, 0600, err);
+	const char *base = name;
+	_cleanup_close_ int parent = trex_mkdir_beneath(dirfd, name, 0700, 0, &base, err);
+	if (parent < 0)
+		return parent;
+	return trex_write_file_atomic(parent, base, data, len, 0600, err);
 }
 
 int cli_acro(const struct cli_ctx *ctx, int argc, char **argv)

@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "b64.h"
+#include "beneath.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "jobdigest.h"
@@ -73,35 +74,6 @@ static int bundle_fsync_dir(int dirfd)
 	return fsync(dirfd) < 0 ? -errno : 0;
 }
 
-/* Open (creating) each folder of `rel` below root, returning the fd of the
- * last one; the file name is left in *base. */
-static int bundle_open_parent(int root, char *rel, char **base, struct trex_err *err)
-{
-	int fd = dup(root);
-	if (fd < 0)
-		return trex_err_set(err, -errno, "dup");
-	char *p = rel;
-	for (char *slash; (slash = strchr(p, '/')); p = slash + 1) {
-		*slash = '\0';
-		if (mkdirat(fd, p, 0755) < 0 && errno != EEXIST) {
-			int r = -errno;
-			close(fd);
-			return trex_err_set(err, r, "mkdir %s", rel);
-		}
-		int nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int r = -errno;
-		if (nfd >= 0)
-			bundle_fsync_dir(fd);
-		close(fd);
-		*slash = '/';
-		if (nfd < 0)
-			return trex_err_set(err, r, "open folder of %s", rel);
-		fd = nfd;
-	}
-	*base = p;
-	return fd;
-}
-
 int bundle_write(const char *job_dir, json_t *files, json_t *digests, struct trex_err *err)
 {
 	char code[PATH_MAX];
@@ -123,11 +95,9 @@ int bundle_write(const char *job_dir, json_t *files, json_t *digests, struct tre
 		/* hashed as decoded here: the bytes written are the bytes approved */
 		if (digests && json_object_set_new(digests, name, jobdigest_file(data, len)) < 0)
 			return trex_err_setx(err, -ENOMEM, "out of memory");
-		_cleanup_free_ char *rel = trex_strdup(name);
-		if (!rel)
-			return trex_err_setx(err, -ENOMEM, "out of memory");
-		char *base = NULL;
-		_cleanup_close_ int dir = bundle_open_parent(root, rel, &base, err);
+		const char *base = NULL;
+		_cleanup_close_ int dir = trex_mkdir_beneath(root, name, 0755, TREX_BENEATH_FSYNC,
+							     &base, err);
 		if (dir < 0)
 			return dir;
 		_cleanup_close_ int fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL |

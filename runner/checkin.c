@@ -2,7 +2,7 @@
  * `trex run --local` alike (one way to do it): the declared outputs copied
  * from job_dir/stage to job_dir/checkin beside the checker's manifest.json
  * and policy.json. Files come from folders a job wrote, so every open goes
- * through openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS): a symlink or ".."
+ * through trex_open_beneath (common/beneath.c): a symlink or ".."
  * planted by the job cannot make the caller read or write anything
  * outside them. */
 #include "checkin.h"
@@ -10,13 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "beneath.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "log.h"
@@ -25,52 +24,13 @@
 #include "view.h"
 #include "trexd.h" /* trexd_retryable, inline */
 
-/* O_NONBLOCK: opening a fifo planted by the job must not hang trexd (the
- * caller refuses anything but a regular file right after). */
-static int release_open_beneath(int dir, const char *rel, int flags)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK),
-		.mode = 0,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, dir, rel, &how, sizeof(how));
-	return fd < 0 ? -errno : (int)fd;
-}
-
-/* Open (creating) the folders of rel below dir; returns the parent's fd. */
-static int release_mkparents(int dir, const char *rel, const char **base,
-			     struct trex_err *err)
-{
-	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof(tmp), "%s", rel);
-	int fd = dup(dir);
-	if (fd < 0)
-		return trex_err_set(err, -errno, "dup");
-	char *p = tmp;
-	for (char *slash; (slash = strchr(p, '/')); p = slash + 1) {
-		*slash = '\0';
-		if (mkdirat(fd, p, 0755) < 0 && errno != EEXIST) {
-			int r = -errno;
-			close(fd);
-			return trex_err_set(err, r, "mkdir for %s", rel);
-		}
-		int nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int r = -errno;
-		close(fd);
-		if (nfd < 0)
-			return trex_err_set(err, r, "open folder for %s", rel);
-		fd = nfd;
-	}
-	*base = rel + (p - tmp);
-	return fd;
-}
-
 int release_copy(int src_dir, const char *rel, int dst_dir, const char *dst_rel,
 		 uint64_t max, char sha256[TREX_SHA256_HEX_LEN + 1], int64_t *size,
 		 struct trex_err *err)
 {
-	_cleanup_close_ int in = release_open_beneath(src_dir, rel, O_RDONLY);
+	/* O_NONBLOCK: opening a fifo planted by the job must not hang trexd (a
+	 * regular file is required right after) */
+	_cleanup_close_ int in = trex_open_beneath(src_dir, rel, O_RDONLY | O_NONBLOCK, 0);
 	if (in < 0)
 		return trex_err_set(err, in, "open %s", rel);
 	struct stat st;
@@ -82,7 +42,7 @@ int release_copy(int src_dir, const char *rel, int dst_dir, const char *dst_rel,
 		return trex_err_setx(err, -EFBIG, "%s is larger than %llu bytes", rel,
 				     (unsigned long long)max);
 	const char *base = NULL;
-	_cleanup_close_ int parent = release_mkparents(dst_dir, dst_rel, &base, err);
+	_cleanup_close_ int parent = trex_mkdir_beneath(dst_dir, dst_rel, 0755, 0, &base, err);
 	if (parent < 0)
 		return parent;
 	char tmp[NAME_MAX + 1];

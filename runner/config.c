@@ -19,14 +19,26 @@
 #include "cleanup.h"
 #include "codebook_fmt.h"
 #include "dataset.h"
+#include "envvar.h"
 #include "fsutil.h"
 #include "paths.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 
-/* trexd's runtime names and the names trex-sandbox knows them by */
-static const char *const builtin_runtimes[][2] = { { "python3", "python3" }, { "r", "R" },
-						   { "shell", "sh" } };
+/* The built-in runtimes, described once, here, as data: the sandbox knows
+ * no runtime, it gets these as --env and --etc (docs/config.md). The /etc
+ * folders are Debian 12's; another host names its own with "etc". */
+#define CFG_RT_MAX 4
+static const struct cfg_builtin_rt {
+	const char *name;
+	const char *env[CFG_RT_MAX]; /* "K=V", the job's defaults */
+	const char *etc[CFG_RT_MAX]; /* host /etc entries the runtime reads */
+} builtin_runtimes[] = {
+	/* /job is read-only; no display for plots */
+	{ "python3", { "PYTHONDONTWRITEBYTECODE=1", "MPLBACKEND=Agg" }, { "python3", "python3.11" } },
+	{ "r", { NULL }, { "R" } },
+	{ "shell", { NULL }, { NULL } },
+};
 
 /* What config_parse needs to name a position: jansson keeps no positions
  * for values, so the line of a key is found in the source text (the first
@@ -89,6 +101,50 @@ static void cfg_free_strv(char **v, size_t n)
 	trex_free(v);
 }
 
+/* v (n strings, NULL-terminated earlier when shorter) appended to *out */
+static int cfg_strv_add(char ***out, size_t *n, const char *const *v, size_t nv,
+			struct trex_err *err)
+{
+	size_t add = 0;
+	while (add < nv && v[add])
+		add++;
+	char **nw = trex_reallocarray(*out, *n + add + 1, sizeof(char *));
+	if (!nw)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	*out = nw;
+	for (size_t i = 0; i < add; i++) {
+		if (!(nw[*n] = trex_strdup(v[i])))
+			return trex_err_setx(err, -ENOMEM, "out of memory");
+		nw[++*n] = NULL;
+	}
+	return 0;
+}
+
+/* rt's environment and /etc entries start from the built-in b (NULL: none) */
+static int cfg_runtime_base(struct runtime *rt, const struct cfg_builtin_rt *b,
+			    struct trex_err *err)
+{
+	cfg_free_strv(rt->env, rt->n_env);
+	cfg_free_strv(rt->etc, rt->n_etc);
+	rt->env = rt->etc = NULL;
+	rt->n_env = rt->n_etc = 0;
+	rt->like = b ? b->name : NULL;
+	if (!b)
+		return 0;
+	if (cfg_strv_add(&rt->env, &rt->n_env, b->env, CFG_RT_MAX, err) < 0 ||
+	    cfg_strv_add(&rt->etc, &rt->n_etc, b->etc, CFG_RT_MAX, err) < 0)
+		return err->code;
+	return 0;
+}
+
+static const struct cfg_builtin_rt *cfg_builtin_runtime(const char *name)
+{
+	for (size_t i = 0; i < TREX_ARRAY_LEN(builtin_runtimes); i++)
+		if (strcmp(builtin_runtimes[i].name, name) == 0)
+			return &builtin_runtimes[i];
+	return NULL;
+}
+
 int config_init_defaults(struct config *c, struct trex_err *err)
 {
 	memset(c, 0, sizeof(*c));
@@ -132,11 +188,10 @@ int config_init_defaults(struct config *c, struct trex_err *err)
 	if (!c->runtimes)
 		return trex_err_setx(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < TREX_ARRAY_LEN(builtin_runtimes); i++) {
-		c->runtimes[i].name = trex_strdup(builtin_runtimes[i][0]);
-		c->runtimes[i].sandbox_name = trex_strdup(builtin_runtimes[i][1]);
-		if (!c->runtimes[i].name || !c->runtimes[i].sandbox_name)
-			return trex_err_setx(err, -ENOMEM, "out of memory");
-		c->n_runtimes++;
+		struct runtime *rt = &c->runtimes[c->n_runtimes++];
+		if (cfg_set_str(&rt->name, builtin_runtimes[i].name, err) < 0 ||
+		    cfg_runtime_base(rt, &builtin_runtimes[i], err) < 0)
+			return err->code;
 	}
 	return 0;
 }
@@ -338,10 +393,38 @@ static int cfg_datasets(const struct cfg_src *s, struct config *c, json_t *obj,
 	return 0;
 }
 
+/* runtimes.NAME.etc: names of host /etc entries (one name each, no '/') */
+static int cfg_runtime_etc(const struct cfg_src *s, struct runtime *rt, json_t *etc,
+			   const char *where, struct trex_err *err)
+{
+	if (!json_is_array(etc) || json_array_size(etc) > 16)
+		return cfg_fail(s, err, "etc", "%s.etc must be an array of at most 16 names", where);
+	cfg_free_strv(rt->etc, rt->n_etc);
+	rt->etc = NULL;
+	rt->n_etc = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(etc, i, v) {
+		const char *name = json_string_value(v);
+		if (!name || !cfg_name_ok(name) || name[0] == '.')
+			return cfg_fail(s, err, "etc",
+					"%s.etc[%zu] must name an entry of /etc: letters, digits, "
+					"\"_\", \"-\", \".\", not starting with \".\"",
+					where, i);
+		if (cfg_strv_add(&rt->etc, &rt->n_etc, &name, 1, err) < 0)
+			return err->code;
+	}
+	return 0;
+}
+
 static int cfg_runtimes(const struct cfg_src *s, struct config *c, json_t *obj,
 			struct trex_err *err)
 {
-	static const char *const keys[] = { "env", "sandbox_runtime" };
+	static const char *const keys[] = { "env", "etc", "like", "sandbox_runtime" };
+	/* "sandbox_runtime" (before runtimes were data) names the built-in
+	 * by trex-sandbox's old names; kept so an older config still loads */
+	static const char *const old[][2] = { { "python3", "python3" }, { "R", "r" },
+					      { "sh", "shell" } };
 	if (!json_is_object(obj))
 		return cfg_fail(s, err, "runtimes", "\"runtimes\" must be an object");
 	const char *name;
@@ -353,7 +436,7 @@ static int cfg_runtimes(const struct cfg_src *s, struct config *c, json_t *obj,
 		snprintf(where, sizeof(where), "runtimes.%s", name);
 		if (!json_is_object(r))
 			return cfg_fail(s, err, name, "%s must be an object", where);
-		if (cfg_only_keys(s, r, where, keys, 2, err) < 0)
+		if (cfg_only_keys(s, r, where, keys, TREX_ARRAY_LEN(keys), err) < 0)
 			return err->code;
 		/* a configured runtime replaces a built-in of the same name */
 		struct runtime *rt = (struct runtime *)config_runtime(c, name);
@@ -368,49 +451,70 @@ static int cfg_runtimes(const struct cfg_src *s, struct config *c, json_t *obj,
 			if (cfg_set_str(&rt->name, name, err) < 0)
 				return err->code;
 		}
-		cfg_free_strv(rt->env, rt->n_env);
-		rt->env = NULL;
-		rt->n_env = 0;
+		/* what it starts from: the built-in it names with "like", else
+		 * the built-in of its own name, else nothing */
+		const struct cfg_builtin_rt *base = cfg_builtin_runtime(name);
+		json_t *like = json_object_get(r, "like");
 		json_t *sr = json_object_get(r, "sandbox_runtime");
+		if (like && sr)
+			return cfg_fail(s, err, "sandbox_runtime",
+					"%s: give \"like\" only (\"sandbox_runtime\" is its old name)",
+					where);
 		if (sr && json_is_null(sr)) {
-			trex_free(rt->sandbox_name);
-			rt->sandbox_name = NULL;
+			base = NULL;
 		} else if (sr) {
-			static const char *const known[] = { "python3", "R", "sh" };
 			const char *v = json_string_value(sr);
 			size_t k;
-			for (k = 0; v && k < TREX_ARRAY_LEN(known); k++)
-				if (strcmp(v, known[k]) == 0)
+			for (k = 0; v && k < TREX_ARRAY_LEN(old); k++)
+				if (strcmp(v, old[k][0]) == 0)
 					break;
-			if (!v || k == TREX_ARRAY_LEN(known))
+			if (!v || k == TREX_ARRAY_LEN(old))
 				return cfg_fail(s, err, "sandbox_runtime",
 						"%s.sandbox_runtime must be \"python3\", \"R\", \"sh\" "
-						"or null",
+						"or null (better: \"like\")",
 						where);
-			if (cfg_set_str(&rt->sandbox_name, v, err) < 0)
-				return err->code;
+			base = cfg_builtin_runtime(old[k][1]);
 		}
+		if (like && json_is_null(like)) {
+			base = NULL;
+		} else if (like) {
+			const char *v = json_string_value(like);
+			if (!v || !(base = cfg_builtin_runtime(v)))
+				return cfg_fail(s, err, "like",
+						"%s.like must be \"python3\", \"r\", \"shell\" or null",
+						where);
+		}
+		if (cfg_runtime_base(rt, base, err) < 0)
+			return err->code;
+		json_t *etc = json_object_get(r, "etc");
+		if (etc && cfg_runtime_etc(s, rt, etc, where, err) < 0)
+			return err->code;
 		json_t *env = json_object_get(r, "env");
 		if (!env)
 			continue;
 		if (!json_is_object(env))
 			return cfg_fail(s, err, "env", "%s.env must be an object of strings",
 					where);
-		rt->env = trex_calloc(json_object_size(env) + 1, sizeof(char *));
-		if (!rt->env)
-			return trex_err_setx(err, -ENOMEM, "out of memory");
 		const char *k;
 		json_t *v;
+		/* after the defaults: trex-sandbox keeps the last of a name */
 		json_object_foreach(env, k, v) {
-			if (!json_is_string(v) || !cfg_name_ok(k) || strchr(k, '=') ||
+			/* common/envvar.c: the rule trex-sandbox's --env applies */
+			if (!json_is_string(v) || !trex_envvar_name_ok(k, strlen(k)) ||
 			    strlen(json_string_value(v)) != json_string_length(v))
-				return cfg_fail(s, err, k, "%s.env: bad variable \"%s\"", where, k);
+				return cfg_fail(s, err, k,
+						"%s.env: bad variable \"%.64s\" (a name of "
+						"[A-Za-z_][A-Za-z0-9_]*, at most 64 bytes, no LD_*; a "
+						"string value without NUL)",
+						where, k);
 			size_t len = strlen(k) + json_string_length(v) + 2;
-			char *kv = trex_malloc(len);
+			_cleanup_free_ char *kv = trex_malloc(len);
 			if (!kv)
 				return trex_err_setx(err, -ENOMEM, "out of memory");
 			snprintf(kv, len, "%s=%s", k, json_string_value(v));
-			rt->env[rt->n_env++] = kv;
+			const char *one = kv;
+			if (cfg_strv_add(&rt->env, &rt->n_env, &one, 1, err) < 0)
+				return err->code;
 		}
 	}
 	return 0;
@@ -858,8 +962,8 @@ void config_free(struct config *c)
 	trex_free(c->datasets);
 	for (size_t i = 0; i < c->n_runtimes; i++) {
 		trex_free(c->runtimes[i].name);
-		trex_free(c->runtimes[i].sandbox_name);
 		cfg_free_strv(c->runtimes[i].env, c->runtimes[i].n_env);
+		cfg_free_strv(c->runtimes[i].etc, c->runtimes[i].n_etc);
 	}
 	trex_free(c->runtimes);
 	config_access_free(c);

@@ -32,9 +32,13 @@ struct dataset {
 
 struct runtime {
 	char *name;
-	char *sandbox_name; /* --runtime NAME for trex-sandbox, NULL = none */
-	char **env; /* "K=V" strings passed as --env */
+	char **env; /* "K=V" strings passed as --env: the defaults, then the config's */
 	size_t n_env;
+	char **etc; /* host /etc entries passed as --etc */
+	size_t n_etc;
+	const char *like; /* the built-in it starts from ("python3", "r",
+			   * "shell"; static), NULL: none; what its identity
+			   * probe asks (runner/rtident.c) */
 };
 
 /* Roles (SECURITY.md): bits of struct user.roles. */

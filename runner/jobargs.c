@@ -116,9 +116,9 @@ void jobargs_run(struct jobargs *a, const struct config *c, const struct dataset
 	jobargs_add(a, "--data");
 	jobargs_add(a, "%s", ds->path);
 	jobargs_folders(a, job_dir, "code", "stage");
-	if (rt->sandbox_name) {
-		jobargs_add(a, "--runtime");
-		jobargs_add(a, "%s", rt->sandbox_name);
+	for (size_t i = 0; i < rt->n_etc; i++) {
+		jobargs_add(a, "--etc");
+		jobargs_add(a, "%s", rt->etc[i]);
 	}
 	jobargs_limits(a, c, l, seccomp);
 	for (size_t i = 0; i < rt->n_env; i++) {
@@ -294,9 +294,9 @@ void jobargs_probe(struct jobargs *a, const struct config *c, const struct runti
 		   int seccomp)
 {
 	jobargs_add(a, "%s", c->sandbox);
-	if (rt->sandbox_name) {
-		jobargs_add(a, "--runtime");
-		jobargs_add(a, "%s", rt->sandbox_name);
+	for (size_t i = 0; i < rt->n_etc; i++) {
+		jobargs_add(a, "--etc");
+		jobargs_add(a, "%s", rt->etc[i]);
 	}
 	/* enough for an interpreter listing its packages; never above max */
 	struct limits l = { .memory_mb = 512, .cpu_seconds = 60, .wall_seconds = 120, .pids = 16,

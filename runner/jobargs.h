@@ -72,7 +72,7 @@ int jobargs_index(struct jobargs *a, const struct config *c, const struct datase
 		  const char *key, long threshold, int seccomp, struct trex_err *err);
 
 /* trex-sandbox running runtime rt's identity probe (rtident.h) as a job
- * of that runtime would run: the same binds, --runtime and env, no
+ * of that runtime would run: the same binds, --etc entries and env, no
  * dataset, no code, no output folder; what it prints on stdout is the
  * identity. Small bounds of their own (within limits.max). */
 void jobargs_probe(struct jobargs *a, const struct config *c, const struct runtime *rt,

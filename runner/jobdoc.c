@@ -12,6 +12,7 @@
 
 #include "access.h"
 #include "alloc.h"
+#include "fnv.h"
 #include "logs.h"
 
 #define JOBDOC_SLOTS 512
@@ -48,10 +49,7 @@ void jobdoc_cache_free(struct jobdoc_cache *c)
 
 static size_t jobdoc_slot(const char *id)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return h % JOBDOC_SLOTS;
+	return (size_t)(trex_fnv64_str(TREX_FNV64_INIT, id) % JOBDOC_SLOTS);
 }
 
 static json_t *jobdoc_json_or_null(const char *text)

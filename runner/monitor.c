@@ -41,14 +41,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -58,6 +56,7 @@
 
 #include "alloc.h"
 #include "audit.h"
+#include "beneath.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -300,12 +299,7 @@ static int mon_open_state(struct monitor *mo, const char *rel)
 					 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (state < 0)
 		return -errno;
-	struct open_how how = {
-		.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, state, rel, &how, sizeof(how));
-	return fd < 0 ? -errno : (int)fd;
+	return trex_open_beneath(state, rel, O_RDONLY | O_DIRECTORY, 0);
 }
 
 /* STATE/jobs/ID: a job id of trexd's form, and it and the folders the
@@ -422,7 +416,6 @@ static int mon_fork_exec(struct monitor *mo, char *const *argv, const int *fds,
 	return 0;
 }
 
-static int mon_open_beneath(int dir, const char *rel);
 static int mon_index_install(struct monitor *mo, const char *key);
 
 static int mon_add_kid(struct monitor *mo, pid_t pid, const char *job, int kind,
@@ -623,7 +616,7 @@ static int mon_index_built(int idx, const char *key)
 {
 	char rel[128];
 	snprintf(rel, sizeof(rel), "%s/domains.json", key);
-	int fd = mon_open_beneath(idx, rel);
+	int fd = trex_open_beneath(idx, rel, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0)
 		return 0;
 	struct stat st;
@@ -646,14 +639,9 @@ static int mon_index_install(struct monitor *mo, const char *key)
 	_cleanup_close_ int idx = mon_index_dir(mo);
 	if (idx < 0)
 		return idx;
-	struct open_how how = {
-		.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long b = syscall(SYS_openat2, idx, build, &how, sizeof(how));
-	if (b < 0)
-		return -errno;
-	_cleanup_close_ int bfd = (int)b;
+	_cleanup_close_ int bfd = trex_open_beneath(idx, build, O_RDONLY | O_DIRECTORY, 0);
+	if (bfd < 0)
+		return bfd;
 	gid_t g = mo->o->service_uid ? mo->o->service_gid : getegid();
 	mode_t fmode = mo->o->service_uid ? 0604 : 0644, dmode = 0755;
 	size_t n = 0;
@@ -677,7 +665,7 @@ static int mon_index_install(struct monitor *mo, const char *key)
 			mode = 0644;
 		if (r < 0)
 			break;
-		int fd = mon_open_beneath(bfd, e->d_name);
+		int fd = trex_open_beneath(bfd, e->d_name, O_RDONLY | O_NONBLOCK, 0);
 		struct stat st;
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fchown(fd, geteuid(), g) < 0 ||
 		    fchmod(fd, mode) < 0)
@@ -755,13 +743,9 @@ static int mon_id_index(struct monitor *mo, const struct mon_msg *m, char key[65
 		if ((fds[i] = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
 			r = trex_err_set(err, -errno, "/dev/null");
 	/* the build folder handed over open, reached without a link */
-	struct open_how how = {
-		.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
 	int dirs[4] = { -1, -1, -1, -1 };
-	if (r == 0 && (dirs[1] = (int)syscall(SYS_openat2, idx, build, &how, sizeof(how))) < 0)
-		r = trex_err_set(err, -errno, "id_index: build folder");
+	if (r == 0 && (dirs[1] = trex_open_beneath(idx, build, O_RDONLY | O_DIRECTORY, 0)) < 0)
+		r = trex_err_set(err, dirs[1], "id_index: build folder");
 	if (r == 0)
 		r = mon_fork_exec(mo, a.v, fds, dirs, pid, err);
 	if (dirs[1] >= 0)
@@ -884,16 +868,6 @@ static int mon_runtime_id(struct monitor *mo, const struct mon_msg *m, pid_t *pi
 	return 0;
 }
 
-static int mon_open_beneath(int dir, const char *rel)
-{
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, dir, rel, &how, sizeof(how));
-	return fd < 0 ? -errno : (int)fd;
-}
-
 static int mon_hex64(const char *s)
 {
 	if (!s || strlen(s) != 64)
@@ -926,7 +900,7 @@ static int mon_rehash(struct monitor *mo, const char *project, const char *job, 
 		    !json_is_integer(size))
 			return trex_err_setx(err, -EPERM, "files[%zu]: file, sha256 or size not valid",
 					     i);
-		_cleanup_close_ int fd = mon_open_beneath(dfd, name);
+		_cleanup_close_ int fd = trex_open_beneath(dfd, name, O_RDONLY | O_NONBLOCK, 0);
 		struct stat st;
 		char got[TREX_SHA256_HEX_LEN + 1];
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||

@@ -10,7 +10,8 @@
  *
  * Nothing released is touched: only those two name patterns are removed,
  * an output's only when the store does not record that very path as
- * released (an output may itself be named .tmp.x), and a job with released
+ * released (no output declared today is hidden, common/outname.c, but one
+ * released by an earlier version may be named .tmp.x), and a job with released
  * outputs whose manifest copy was being written gets it written again from
  * the store, as GET .../release would. */
 #include "relclean.h"

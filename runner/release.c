@@ -1,5 +1,5 @@
 /* Collect and release. Files come from folders a job (or the checker) wrote,
- * so every open goes through openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS):
+ * so every open goes through trex_open_beneath (common/beneath.c):
  * a symlink or ".." planted by the job cannot make trexd read or write
  * anything outside them. */
 #include "release.h"
@@ -8,11 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "access.h"

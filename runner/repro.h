@@ -3,7 +3,7 @@
  * traced and rerun (`trex run --local --like JOB`):
  *
  *   {"trex_version": "0.1.0",
- *    "runtime": {"name", "sandbox_runtime", "interpreters": {...},
+ *    "runtime": {"name", "like", "interpreters": {...},
  *                "packages", "packages_sha256"}     (rtident.h),
  *    "dataset": {"name", "content_sha256"},
  *    "policy": {"name", "sha256"}                    (packs_sha256),

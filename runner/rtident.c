@@ -37,10 +37,10 @@ static const char *const rtident_sh[] = {
 
 const char *const *rtident_command(const struct runtime *rt)
 {
-	const char *s = rt->sandbox_name;
+	const char *s = rt->like;
 	if (s && strcmp(s, "python3") == 0)
 		return rtident_python;
-	if (s && strcmp(s, "R") == 0)
+	if (s && strcmp(s, "r") == 0)
 		return rtident_r;
 	return rtident_sh;
 }
@@ -65,8 +65,7 @@ static int rtident_cmp(const void *a, const void *b)
 
 json_t *rtident_parse(const struct runtime *rt, const char *out, size_t len, int ok)
 {
-	json_t *id = json_pack("{s:s,s:s?}", "name", rt->name, "sandbox_runtime",
-			       rt->sandbox_name);
+	json_t *id = json_pack("{s:s,s:s?}", "name", rt->name, "like", rt->like);
 	json_t *interp = json_object();
 	char **pkgs = NULL;
 	size_t n = 0, cap = 0;

@@ -21,8 +21,8 @@
 /* The most a probe may print that is read (the monitor's pipe size). */
 #define RTIDENT_OUT_MAX (1u << 20)
 
-/* The probe's command line inside the sandbox, by the runtime's
- * trex-sandbox --runtime: python3 lists its distributions, R its
+/* The probe's command line inside the sandbox, by the built-in the
+ * runtime is like (docs/config.md "runtimes"): python3 lists its distributions, R its
  * installed packages, a shell the name of the program /bin/sh is and the
  * programs of /usr/bin and /usr/local/bin.
  * Lines "interpreter NAME VERSION" and "package NAME VERSION". */
@@ -30,11 +30,11 @@ const char *const *rtident_command(const struct runtime *rt);
 
 /* The identity from the probe's stdout (ok: the probe exited 0), a new
  * reference:
- *   {"name": RUNTIME, "sandbox_runtime": NAME|null,
+ *   {"name": RUNTIME, "like": "python3"|"r"|"shell"|null,
  *    "interpreters": {"python3": "3.11.2"}, "packages": N,
  *    "packages_sha256": HEX}
  * the digest over the sorted, de-duplicated "NAME VERSION" lines. A probe
- * that failed or printed no interpreter: {"name", "sandbox_runtime",
+ * that failed or printed no interpreter: {"name", "like",
  * "probe": "failed"}. Interpreter names and versions are kept only when
  * made of [A-Za-z0-9._+~:-] (at most 64 bytes: no path); anything else a probe
  * printed is left out. NULL: out of memory. */

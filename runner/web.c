@@ -13,10 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-
-#include <linux/openat2.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -25,6 +22,7 @@
 
 #include "alloc.h"
 #include "api.h"
+#include "beneath.h"
 #include "buf.h"
 #include "config.h"
 #include "http_query.h"
@@ -488,30 +486,26 @@ static int web_job(struct trexd *d, const struct caller *c, struct web_session *
  * bytes, read whole. */
 static int web_read_code(int dir, const char *name, size_t max, char **out, size_t *len)
 {
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, dir, name, &how, sizeof(how));
+	int fd = trex_open_beneath(dir, name, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	struct stat st;
 	int r = 0;
 	char *buf = NULL;
 	size_t got = 0;
-	if (fstat((int)fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max)
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max)
 		r = -EINVAL;
 	else if (!(buf = trex_malloc((size_t)st.st_size + 1)))
 		r = -ENOMEM;
 	while (r == 0 && got < (size_t)st.st_size) {
-		ssize_t n = read((int)fd, buf + got, (size_t)st.st_size - got);
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break; /* it shrank: what was there */
 		got += (size_t)n;
 	}
-	close((int)fd);
+	close(fd);
 	if (r < 0) {
 		trex_free(buf);
 		return r;

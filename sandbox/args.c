@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/envvar.h"
+
 enum {
-	OPT_DATA = 256, OPT_CODE, OPT_OUTPUT, OPT_RUNTIME, OPT_MEMORY, OPT_PIDS,
+	OPT_DATA = 256, OPT_CODE, OPT_OUTPUT, OPT_ETC, OPT_MEMORY, OPT_PIDS,
 	OPT_CPU, OPT_TIMEOUT, OPT_OUTPUT_MB, OPT_OUTPUT_FILES, OPT_PROFILE,
 	OPT_SECCOMP_FD, OPT_STATUS_FD, OPT_UID_RANGE, OPT_RO_BIND, OPT_ENV,
 	OPT_JOB_ID, OPT_CGROUP_PARENT, OPT_CODE_FD, OPT_OUTPUT_FD, OPT_RO_BIND_FD, OPT_ROOTLESS,
@@ -22,7 +24,7 @@ static const struct option sbx_options[] = {
 	{ "data", required_argument, NULL, OPT_DATA },
 	{ "code", required_argument, NULL, OPT_CODE },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
-	{ "runtime", required_argument, NULL, OPT_RUNTIME },
+	{ "etc", required_argument, NULL, OPT_ETC },
 	{ "memory", required_argument, NULL, OPT_MEMORY },
 	{ "pids", required_argument, NULL, OPT_PIDS },
 	{ "cpu-seconds", required_argument, NULL, OPT_CPU },
@@ -48,7 +50,7 @@ static const struct option sbx_options[] = {
 void sbx_args_usage(void)
 {
 	fputs("usage: trex-sandbox [--data DIR] [--code DIR | --code-fd FD]\n"
-	      "         [--output DIR | --output-fd FD] [--runtime NAME]\n"
+	      "         [--output DIR | --output-fd FD] [--etc NAME]...\n"
 	      "         [--memory MB] [--pids N] [--cpu-seconds S] [--timeout S]\n"
 	      "         [--output-mb MB] [--output-files N]\n"
 	      "         [--seccomp-profile FILE | --seccomp-fd FD] [--status-fd FD]\n"
@@ -158,7 +160,7 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 					     argv[optind - 1]);
 		if (c == OPT_HELP)
 			return trex_err_setx(err, -EINVAL, "help requested");
-		if (c != OPT_RO_BIND && c != OPT_RO_BIND_FD && c != OPT_ENV) {
+		if (c != OPT_RO_BIND && c != OPT_RO_BIND_FD && c != OPT_ENV && c != OPT_ETC) {
 			if (seen[c])
 				return trex_err_setx(err, -EINVAL, "option '%s' given twice",
 						     argv[optind - 1]);
@@ -168,11 +170,19 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 		case OPT_DATA: cfg->data = optarg; break;
 		case OPT_CODE: cfg->code = optarg; break;
 		case OPT_OUTPUT: cfg->output = optarg; break;
-		case OPT_RUNTIME:
-			if (strcmp(optarg, "python3") && strcmp(optarg, "R") && strcmp(optarg, "sh"))
+		case OPT_ETC:
+			/* a runtime's host /etc entry, named by trexd's runtime
+			 * description: one name, mirrored read-only when present */
+			if (!sbx_name_valid(optarg))
 				return trex_err_setx(err, -EINVAL,
-						     "--runtime: unknown runtime '%s' (python3, R, sh)", optarg);
-			cfg->runtime = optarg;
+						     "--etc: '%s' must be 1-64 of [A-Za-z0-9_.-], not starting with '.'",
+						     optarg);
+			if (cfg->netc == SBX_MAX_ETC)
+				return trex_err_setx(err, -EINVAL, "too many --etc (max %d)", SBX_MAX_ETC);
+			for (unsigned i = 0; i < cfg->netc; i++)
+				if (!strcmp(cfg->etc[i], optarg))
+					return trex_err_setx(err, -EINVAL, "--etc '%s' given twice", optarg);
+			cfg->etc[cfg->netc++] = optarg;
 			break;
 		case OPT_MEMORY:
 			rc = sbx_parse_u64("memory", optarg, 16, 1 << 20, &cfg->memory_mb, err);
@@ -251,13 +261,11 @@ int sbx_args_parse(int argc, char **argv, struct sbx_config *cfg, struct trex_er
 			const char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg)
 				return trex_err_setx(err, -EINVAL, "--env: expected K=V, got '%s'", optarg);
-			for (const char *p = optarg; p < eq; p++)
-				if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-				      (*p >= '0' && *p <= '9' && p > optarg) || *p == '_'))
-					return trex_err_setx(err, -EINVAL, "--env: bad variable name in '%s'", optarg);
-			/* the loader must not be steered from outside */
-			if (!strncmp(optarg, "LD_", 3))
-				return trex_err_setx(err, -EINVAL, "--env: LD_* variables are not allowed");
+			if (!trex_envvar_name_ok(optarg, (size_t)(eq - optarg)))
+				return trex_err_setx(err, -EINVAL,
+						     "--env: bad variable name in '%s' ([A-Za-z_][A-Za-z0-9_]*, "
+						     "at most 64 bytes, no LD_*)",
+						     optarg);
 			if (cfg->nenv == SBX_MAX_ENV)
 				return trex_err_setx(err, -EINVAL, "too many --env (max %d)", SBX_MAX_ENV);
 			cfg->env[cfg->nenv++] = optarg;

@@ -82,7 +82,8 @@ static int sbx_child_recv_ns(int sock, uint32_t type, int *ns_fd, struct trex_er
 	return 0;
 }
 
-/* Clean environment (CONTRACTS.md) plus per-runtime defaults, then --env. */
+/* Clean environment (CONTRACTS.md), then --env: a runtime's defaults come
+ * from trexd's description of it as --env, like the operator's. */
 static void sbx_build_env(const struct sbx_config *cfg, char **env, size_t max)
 {
 	static char *const base[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp",
@@ -90,10 +91,6 @@ static void sbx_build_env(const struct sbx_config *cfg, char **env, size_t max)
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
 		env[n++] = base[i];
-	if (cfg->runtime && !strcmp(cfg->runtime, "python3")) {
-		env[n++] = "PYTHONDONTWRITEBYTECODE=1"; /* /job is read-only */
-		env[n++] = "MPLBACKEND=Agg";            /* no display */
-	}
 	for (unsigned i = 0; i < cfg->nenv && n + 1 < max; i++) {
 		/* a later --env K=V replaces an earlier or default K */
 		size_t klen = (size_t)(strchr(cfg->env[i], '=') - cfg->env[i]) + 1;

@@ -28,6 +28,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "beneath.h"
+#include "outname.h"
 #include "sandbox.h"
 
 #ifndef SYS_fchmodat2
@@ -45,46 +47,12 @@ struct sbx_walk {
 
 bool sbx_collect_name_ok(const char *name)
 {
-	const unsigned char *p = (const unsigned char *)name;
-	if (!*p || *p == '-' || strlen(name) > 255 || !strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	while (*p) {
-		if (*p < 0x20 || *p == 0x7f || *p == '/')
-			return false;
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		/* well-formed UTF-8, no overlongs or surrogates */
-		int n;
-		unsigned cp;
-		if ((*p & 0xe0) == 0xc0) { n = 1; cp = *p & 0x1f; }
-		else if ((*p & 0xf0) == 0xe0) { n = 2; cp = *p & 0x0f; }
-		else if ((*p & 0xf8) == 0xf0) { n = 3; cp = *p & 0x07; }
-		else return false;
-		for (int i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (cp >= 0x80 && cp < 0xa0)) /* C1 controls: terminal escapes */
-			return false;
-		p += n + 1;
-	}
-	return true;
+	return trex_outname_component_ok(name, strlen(name));
 }
 
 static int walk_openat2(int dirfd, const char *name, int flags)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-			   RESOLVE_NO_XDEV,
-	};
-	long r = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
-	return r < 0 ? -errno : (int)r;
+	return trex_open_beneath(dirfd, name, flags, RESOLVE_NO_XDEV);
 }
 
 /* Give an entry back the owner bits `need` (name "": dirfd itself); a

@@ -22,13 +22,14 @@
 #define SBX_RO_EXEC (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
 #define SBX_RO_NOEXEC (SBX_RO_EXEC | MOUNT_ATTR_NOEXEC)
 
-/* Host /etc entries the runtimes need: the loader cache, BLAS/LAPACK
- * alternatives (NumPy, R), R's configuration, Python's, fonts for plots,
- * the time zone. Missing ones are skipped. */
+/* Host /etc entries any program needs: the loader cache, BLAS/LAPACK
+ * alternatives, fonts for plots, the time zone. A runtime's own (R's or
+ * Python's configuration) come as --etc from trexd's description of it.
+ * Missing ones are skipped. */
 static const char *const sbx_etc_entries[] = {
-	"ld.so.cache", "alternatives", "R", "python3", "python3.11", "fonts",
-	"localtime", "timezone",
+	"ld.so.cache", "alternatives", "fonts", "localtime", "timezone",
 };
+
 
 /* base/rel into buf; a path that does not fit is an error (never a
  * truncated path), filled in like every other error of this file */
@@ -183,7 +184,15 @@ static int sbx_make_mountpoint(const char *root, const char *dest, bool dir, str
 	return dir ? sbx_mkdir(path, err) : sbx_touch(path, err);
 }
 
-static int sbx_write_etc(const char *root, struct trex_err *err)
+static int sbx_mirror_etc(const char *root, const char *name, struct trex_err *err)
+{
+	char src[256], dest[256];
+	snprintf(src, sizeof(src), "/etc/%s", name);
+	snprintf(dest, sizeof(dest), "etc/%s", name);
+	return sbx_mirror(root, src, dest, SBX_RO_NOEXEC, true, err);
+}
+
+static int sbx_write_etc(const char *root, const struct sbx_config *cfg, struct trex_err *err)
 {
 	static const struct { const char *name, *text; } files[] = {
 		{ "etc/passwd", "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
@@ -205,10 +214,12 @@ static int sbx_write_etc(const char *root, struct trex_err *err)
 			return trex_err_set(err, -errno, "write %s", files[i].name);
 	}
 	for (size_t i = 0; i < sizeof(sbx_etc_entries) / sizeof(sbx_etc_entries[0]); i++) {
-		char src[256], dest[256];
-		snprintf(src, sizeof(src), "/etc/%s", sbx_etc_entries[i]);
-		snprintf(dest, sizeof(dest), "etc/%s", sbx_etc_entries[i]);
-		int rc = sbx_mirror(root, src, dest, SBX_RO_NOEXEC, true, err);
+		int rc = sbx_mirror_etc(root, sbx_etc_entries[i], err);
+		if (rc < 0)
+			return rc;
+	}
+	for (unsigned i = 0; i < cfg->netc; i++) {
+		int rc = sbx_mirror_etc(root, cfg->etc[i], err);
 		if (rc < 0)
 			return rc;
 	}
@@ -389,7 +400,7 @@ int sbx_mounts_setup(const struct sbx_mount_plan *plan, const char **stage,
 
 	*stage = "mount_etc";
 	if ((rc = sbx_make_mountpoint(root, "etc", true, err)) < 0 ||
-	    (rc = sbx_write_etc(root, err)) < 0)
+	    (rc = sbx_write_etc(root, cfg, err)) < 0)
 		return rc;
 
 	if (cfg->data) {

@@ -54,6 +54,7 @@
 
 #define SBX_MAX_BINDS 32
 #define SBX_MAX_ENV 64
+#define SBX_MAX_ETC 16
 #define SBX_JOB_UID 1000
 #define SBX_JOB_GID 1000
 #define SBX_EXIT_TIMEOUT 124
@@ -77,7 +78,8 @@ struct sbx_config {
 	int output_fd; /* --output-fd, or -1 */
 	int code_tree; /* the detached copy of code_fd's folder, or -1 */
 	bool has_code; /* --code or --code-fd: /job exists and is the cwd */
-	const char *runtime;
+	const char *etc[SBX_MAX_ETC]; /* --etc: host /etc entries to mirror */
+	unsigned netc;
 	uint64_t memory_mb;
 	uint64_t pids;
 	uint64_t cpu_seconds;

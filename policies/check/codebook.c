@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "codebook_fmt.h"
 #include "domains.h"
+#include "fnv.h"
 #include "fsutil.h"
 
 struct cb_col {
@@ -111,9 +112,7 @@ int codebook_builder_header(struct codebook_builder *b, const char *name, char *
 
 static uint64_t cb_hash(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	uint64_t h = trex_fnv64_mem(TREX_FNV64_INIT, s, len);
 	return h ^ (h >> 29);
 }
 

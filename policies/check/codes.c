@@ -13,13 +13,11 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "fnv.h"
 
 static uint64_t codes_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return sdc_mix(h);
+	return sdc_mix(trex_fnv64_mem(TREX_FNV64_INIT, s, n));
 }
 
 static int codes_grow(struct codes *g)

@@ -48,15 +48,14 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "fnv.h"
 
 /* the measures compared in one earlier table, at most */
 #define DIFF_MAX_MEASURES 8
 
 static uint64_t diff_hash_str(const char *s, uint64_t h)
 {
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return (h ^ 0x1f) * 1099511628211ull;
+	return trex_fnv64_byte(trex_fnv64_str(h, s), 0x1f);
 }
 
 static uint64_t diff_hash(const struct csv_table *c, size_t row, const int *cols, size_t n)

@@ -8,15 +8,14 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "fnv.h"
 #include "fsutil.h"
 
 /* ---- a set of strings ---- */
 
 static uint64_t strset_hash(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	uint64_t h = trex_fnv64_mem(TREX_FNV64_INIT, s, len);
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;

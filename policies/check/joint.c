@@ -49,6 +49,7 @@
 #include "alloc.h"
 #include "cleanup.h"
 #include "csv.h"
+#include "fnv.h"
 #include "jointdims.h"
 #include "sdc.h"
 
@@ -99,14 +100,10 @@ struct joint_group {
 
 static uint64_t joint_hash(const char *const *key, size_t nd)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = TREX_FNV64_INIT;
 	for (size_t d = 0; d < nd; d++) {
-		if (key[d])
-			for (const char *s = key[d]; *s; s++)
-				h = (h ^ (unsigned char)*s) * 1099511628211ull;
-		else
-			h = (h ^ 0x1e) * 1099511628211ull;
-		h = (h ^ 0x1f) * 1099511628211ull;
+		h = key[d] ? trex_fnv64_str(h, key[d]) : trex_fnv64_byte(h, 0x1e);
+		h = trex_fnv64_byte(h, 0x1f);
 	}
 	return h;
 }
@@ -809,10 +806,10 @@ struct joint_eqs {
 
 static int joint_eq_add(struct joint_eqs *q, const size_t *rows, const int *coef, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = TREX_FNV64_INIT;
 
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ (rows[i] * 2 + (coef[i] > 0))) * 1099511628211ull;
+		h = trex_fnv64_byte(h, rows[i] * 2 + (coef[i] > 0));
 	h |= 1;
 	if (q->neq * 2 + 2 > q->caphash) {
 		size_t cap = q->caphash ? q->caphash * 2 : 1024;

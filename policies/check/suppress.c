@@ -29,6 +29,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "fnv.h"
 #include "mip.h"
 
 #define SUPPRESS_MAX_ROWS 20000
@@ -44,13 +45,10 @@ struct supp_index {
 
 static unsigned long supp_hash(const struct sdc_table *t, const char *const *codes)
 {
-	unsigned long h = 1469598103934665603ul;
-	for (size_t d = 0; d < t->decl->ndims; d++) {
-		for (const char *s = codes[d]; *s; s++)
-			h = (h ^ (unsigned char)*s) * 1099511628211ul;
-		h = (h ^ 0xff) * 1099511628211ul;
-	}
-	return h;
+	uint64_t h = TREX_FNV64_INIT;
+	for (size_t d = 0; d < t->decl->ndims; d++)
+		h = trex_fnv64_byte(trex_fnv64_str(h, codes[d]), 0xff);
+	return (unsigned long)h;
 }
 
 static void supp_codes(const struct sdc_table *t, size_t row, const char **codes)
@@ -265,9 +263,7 @@ static int supp_canon_build(const struct sdc_table *t, struct sdc_margins *m)
 		memset(slots, 0, cap * sizeof(size_t));
 		for (size_t row = 0; row < n; row++) {
 			const char *code = csv_field(t->csv, row, (size_t)t->dim_col[d]);
-			unsigned long h = 1469598103934665603ul;
-			for (const char *p = code; *p; p++)
-				h = (h ^ (unsigned char)*p) * 1099511628211ul;
+			uint64_t h = trex_fnv64_str(TREX_FNV64_INIT, code);
 			for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
 				size_t r0;
 				if (!slots[i]) {

@@ -25,7 +25,8 @@ write.csv(a, "/output/by_sex.csv", row.names = FALSE)
 cat(sprintf("r2=%.2f\n", summary(lm(n ~ sex, data = d))$r.squared))
 R
 
-out=$("$SBX" --data "$T/data" --code "$T/code" --output "$T/out1" --runtime python3 \
+out=$("$SBX" --data "$T/data" --code "$T/code" --output "$T/out1" \
+	--etc python3 --etc python3.11 --env PYTHONDONTWRITEBYTECODE=1 --env MPLBACKEND=Agg \
 	--status-fd 3 -- python3 analysis.py 3>"$T/st1")
 rc=$?
 expect_eq "python3+pandas analysis exits 0" 0 "$rc"
@@ -38,7 +39,12 @@ check "status has accounting" sh -c "grep -q '^wall_ms=[0-9]' '$T/st1' && grep -
 mode=$(stat -c '%a %u' "$T/out1/by_age.csv" 2>/dev/null)
 expect_eq "collected file is 0644 root-owned" "644 0" "$mode"
 
-out=$("$SBX" --data "$T/data" --code "$T/code" --output "$T/out2" -- Rscript analysis.R)
+out=$("$SBX" --data "$T/data" --code "$T/code" --output "$T/out2" --etc R -- Rscript analysis.R)
+# the sandbox knows no runtime: R's configuration is there because trexd's
+# description of the runtime (runner/config.c) asked for it with --etc
+expect_eq "without --etc, no runtime's /etc entry is mirrored" "" \
+	"$("$SBX" -- sh -c 'ls /etc' | grep -xE 'R|python3|python3.11')"
+expect_eq "--etc R mirrors /etc/R only" "R" "$("$SBX" --etc R -- sh -c 'ls /etc' | grep -xE 'R|python3|python3.11')"
 expect_eq "Rscript analysis runs" "r2=0.26" "$out"
 expect_eq "R output collected" "$(printf '"sex","n"\n"F",10\n"M",16')" "$(cat "$T/out2/by_sex.csv" 2>/dev/null)"
 
@@ -111,7 +117,7 @@ $ncpu
 300 300" "$out"
 out=$("$SBX" --memory 300 -- python3 -c 'import os; print(os.cpu_count(), os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") >> 20, os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") >> 20, os.getloadavg())')
 expect_eq "Python: os.cpu_count, sysinfo(2) pages and load are the job's" "$ncpu 300 300 (0.0, 0.0, 0.0)" "$out"
-out=$("$SBX" -- Rscript -e 'cat(parallel::detectCores(), unlist(parallel::mclapply(1:4, function(i) i * 2, mc.cores = 2)), "\n")')
+out=$("$SBX" --etc R -- Rscript -e 'cat(parallel::detectCores(), unlist(parallel::mclapply(1:4, function(i) i * 2, mc.cores = 2)), "\n")')
 expect_eq "R: detectCores is the job's, mclapply forks" "$ncpu 2 4 6 8 " "$out"
 cat > "$T/code/db.py" <<'PY'
 import sqlite3, pandas as pd
@@ -127,7 +133,7 @@ try:
 except sqlite3.OperationalError as e:
     print("second writer:", e)
 PY
-out=$("$SBX" --data "$T/data" --code "$T/code" --runtime python3 -- python3 db.py 2>&1)
+out=$("$SBX" --data "$T/data" --code "$T/code" --etc python3 --etc python3.11 --env PYTHONDONTWRITEBYTECODE=1 --env MPLBACKEND=Agg -- python3 db.py 2>&1)
 expect_eq "SQLite in /tmp (WAL, two connections: fcntl locks work) with pandas" "wal
 26
 second writer: database is locked" "$out"

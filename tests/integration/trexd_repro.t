@@ -96,8 +96,8 @@ hexd = lambda s: re.fullmatch("[0-9a-f]{64}", s) is not None
 assert sorted(r) == ["dataset", "limits", "policy", "runtime", "trex_version"], sorted(r)
 assert r["trex_version"] == sys.argv[2], r["trex_version"]
 rt = r["runtime"]
-assert sorted(rt) == ["interpreters", "name", "packages", "packages_sha256", "sandbox_runtime"], sorted(rt)
-assert rt["name"] == "python3" and rt["sandbox_runtime"] == "python3"
+assert sorted(rt) == ["interpreters", "like", "name", "packages", "packages_sha256"], sorted(rt)
+assert rt["name"] == "python3" and rt["like"] == "python3"
 assert re.fullmatch(r"3\.\d+\.\d+", rt["interpreters"]["python3"]), rt["interpreters"]
 assert list(rt["interpreters"]) == ["python3"] and rt["packages"] > 0 and hexd(rt["packages_sha256"])
 assert sorted(r["dataset"]) == ["content_sha256", "name"] and r["dataset"]["name"] == "synth"
@@ -203,7 +203,7 @@ check "changed code: a warning naming the file" grep -q "trex run: warning: a.py
 mkdir -p "$T/pol"
 cp "$TREX_ROOT"/policies/disclosure/*.json "$T/pol/"
 python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["safe_threshold"]=p.get("safe_threshold",10)+1; json.dump(p, open(sys.argv[1],"w"))' "$T/pol/default.json"
-printf '{"policy_dir": "%s", "runtimes": {"python3": {"sandbox_runtime": "sh"}}}\n' "$T/pol" >"$T/site.json"
+printf '{"policy_dir": "%s", "runtimes": {"python3": {"like": "shell"}}}\n' "$T/pol" >"$T/site.json"
 chmod -R a+rX "$T/pol" "$T/site.json"
 as $ALICE $TREX run --local --like "$J1" job --data dummy --trexd-key "$PUB" --trexd-config "$T/site.json" -o out3 >/dev/null 2>"$T/l3.err"
 check "another pack: a warning" grep -q "trex run: warning: policy default here is not the pack the job was checked with" "$T/l3.err"

@@ -51,8 +51,18 @@ static void test_defaults(void **state)
 	assert_non_null(config_runtime(&c, "r"));
 	assert_non_null(config_runtime(&c, "shell"));
 	assert_null(config_runtime(&c, "julia"));
-	assert_string_equal(config_runtime(&c, "r")->sandbox_name, "R");
-	assert_string_equal(config_runtime(&c, "shell")->sandbox_name, "sh");
+	/* runtimes are data (issue #22 item 2): what the sandbox gets */
+	const struct runtime *py = config_runtime(&c, "python3");
+	assert_int_equal(py->n_env, 2);
+	assert_string_equal(py->env[0], "PYTHONDONTWRITEBYTECODE=1");
+	assert_string_equal(py->env[1], "MPLBACKEND=Agg");
+	assert_int_equal(py->n_etc, 2);
+	assert_string_equal(py->etc[0], "python3");
+	assert_string_equal(py->etc[1], "python3.11");
+	assert_int_equal(config_runtime(&c, "r")->n_etc, 1);
+	assert_string_equal(config_runtime(&c, "r")->etc[0], "R");
+	assert_int_equal(config_runtime(&c, "shell")->n_etc, 0);
+	assert_int_equal(config_runtime(&c, "shell")->n_env, 0);
 	config_free(&c);
 }
 
@@ -81,7 +91,9 @@ static void test_full(void **state)
 		 " \"events\": {\"max_subscribers\": 7, \"queue_kb\": 3},\n"
 		 " \"datasets\": {\"synth\": {\"path\": \"%s/synth\", \"id_columns\": [\"pid\"]},\n"
 		 "   \"none\": {\"path\": \"/tmp\", \"id_columns\": []}},\n"
-		 " \"runtimes\": {\"python3\": {\"env\": {\"PYTHONHASHSEED\": \"0\"}}, \"julia\": {}},\n"
+		 " \"runtimes\": {\"python3\": {\"env\": {\"PYTHONHASHSEED\": \"0\"}}, \"julia\": {},\n"
+		 "   \"py-alpine\": {\"like\": \"python3\", \"etc\": [\"python3.12\"]},\n"
+		 "   \"old\": {\"sandbox_runtime\": \"R\"}},\n"
 		 " \"limits\": {\"default\": {\"memory_mb\": 512}, \"max\": {\"pids\": 100}}\n"
 		 "}\n",
 		 tdir_path);
@@ -102,11 +114,20 @@ static void test_full(void **state)
 	assert_string_equal(ds->id_columns[0], "pid");
 	assert_int_equal(config_dataset(&c, "none")->n_id_columns, 0);
 	const struct runtime *rt = config_runtime(&c, "python3");
-	assert_int_equal(rt->n_env, 1);
-	assert_string_equal(rt->env[0], "PYTHONHASHSEED=0");
-	assert_string_equal(rt->sandbox_name, "python3");
+	/* the operator's environment after the built-in's defaults */
+	assert_int_equal(rt->n_env, 3);
+	assert_string_equal(rt->env[2], "PYTHONHASHSEED=0");
+	assert_int_equal(rt->n_etc, 2);
 	assert_non_null(config_runtime(&c, "julia"));
-	assert_null(config_runtime(&c, "julia")->sandbox_name);
+	assert_int_equal(config_runtime(&c, "julia")->n_env, 0);
+	assert_int_equal(config_runtime(&c, "julia")->n_etc, 0);
+	rt = config_runtime(&c, "py-alpine");
+	assert_int_equal(rt->n_env, 2);
+	assert_int_equal(rt->n_etc, 1);
+	assert_string_equal(rt->etc[0], "python3.12");
+	rt = config_runtime(&c, "old");
+	assert_int_equal(rt->n_etc, 1);
+	assert_string_equal(rt->etc[0], "R");
 	config_free(&c);
 }
 
@@ -130,7 +151,22 @@ static void test_errors(void **state)
 	EXPECT("{\"datasets\": {\"d\": {\"path\": \"rel\"}}}",
 	       "trexd.json:1: datasets.d.path must be absolute");
 	EXPECT("{\"runtimes\": {\"j\": {\"sandbox_runtime\": \"julia\"}}}",
-	       "trexd.json:1: runtimes.j.sandbox_runtime must be \"python3\", \"R\", \"sh\" or null");
+	       "trexd.json:1: runtimes.j.sandbox_runtime must be \"python3\", \"R\", \"sh\" or null "
+	       "(better: \"like\")");
+	EXPECT("{\"runtimes\": {\"j\": {\"like\": \"R\"}}}",
+	       "trexd.json:1: runtimes.j.like must be \"python3\", \"r\", \"shell\" or null");
+	EXPECT("{\"runtimes\": {\"j\": {\"etc\": [\"../shadow\"]}}}",
+	       "trexd.json:1: runtimes.j.etc[0] must name an entry of /etc: letters, digits, \"_\", "
+	       "\"-\", \".\", not starting with \".\"");
+	/* trex-sandbox's --env rule (common/envvar.c), so no job fails later */
+	EXPECT("{\"runtimes\": {\"j\": {\"env\": {\"MY.VAR\": \"1\"}}}}",
+	       "trexd.json:1: runtimes.j.env: bad variable \"MY.VAR\" (a name of "
+	       "[A-Za-z_][A-Za-z0-9_]*, at most 64 bytes, no LD_*; a string value without NUL)");
+	EXPECT("{\"runtimes\": {\"j\": {\"env\": {\"LD_PRELOAD\": \"/x.so\"}}}}",
+	       "trexd.json:1: runtimes.j.env: bad variable \"LD_PRELOAD\" (a name of "
+	       "[A-Za-z_][A-Za-z0-9_]*, at most 64 bytes, no LD_*; a string value without NUL)");
+	EXPECT("{\"runtimes\": {\"j\": {\"etc\": \"R\"}}}",
+	       "trexd.json:1: runtimes.j.etc must be an array of at most 16 names");
 	EXPECT("[1]", "trexd.json:1: the configuration must be a JSON object");
 	EXPECT("{\"events\": {\"max_subscriber\": 1}}",
 	       "trexd.json:1: unknown key \"max_subscriber\" in events");

@@ -713,7 +713,7 @@ static void test_runtime_id(void **st)
 	json_t *id = json_loadb(reply->text, reply->text_len, 0, NULL);
 	assert_non_null(id);
 	assert_string_equal(json_string_value(json_object_get(id, "name")), "shell");
-	assert_string_equal(json_string_value(json_object_get(id, "sandbox_runtime")), "sh");
+	assert_string_equal(json_string_value(json_object_get(id, "like")), "shell");
 	assert_non_null(json_string_value(json_object_get(json_object_get(id, "interpreters"), "sh")));
 	assert_int_equal(strlen(json_string_value(json_object_get(id, "packages_sha256"))), 64);
 	assert_true(json_integer_value(json_object_get(id, "packages")) > 10);

@@ -11,7 +11,7 @@
 #include "common/hash.h"
 #include "runner/rtident.h"
 
-static struct runtime py = { .name = "python3", .sandbox_name = "python3" };
+static struct runtime py = { .name = "python3", .like = "python3" };
 
 static json_t *parse(const char *text, int ok)
 {
@@ -37,7 +37,7 @@ static void test_digest(void **st)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "interpreters"),
 							       "python3")), "3.11.2");
 	assert_string_equal(json_string_value(json_object_get(a, "name")), "python3");
-	assert_string_equal(json_string_value(json_object_get(a, "sandbox_runtime")), "python3");
+	assert_string_equal(json_string_value(json_object_get(a, "like")), "python3");
 	/* another version of one package: another digest */
 	json_t *c = parse("interpreter python3 3.11.2\npackage numpy 1.26.0\npackage pandas 1.5.3\n", 1);
 	assert_string_not_equal(json_string_value(json_object_get(c, "packages_sha256")), want);
@@ -74,7 +74,7 @@ static void test_failed(void **st)
 /* every runtime has a probe: python3, R, and a shell for the others */
 static void test_commands(void **st)
 {
-	struct runtime r = { .name = "r", .sandbox_name = "R" }, sh = { .name = "stata-like" };
+	struct runtime r = { .name = "r", .like = "r" }, sh = { .name = "stata-like" };
 	assert_string_equal(rtident_command(&py)[0], "python3");
 	assert_string_equal(rtident_command(&r)[0], "Rscript");
 	assert_string_equal(rtident_command(&sh)[0], "/bin/sh");

@@ -54,7 +54,7 @@ static void test_all_options(void **state)
 	struct sbx_config c;
 	struct trex_err err = { 0 };
 	char range[] = "300000:50";
-	int rc = PARSE(&c, &err, "--data", "/d", "--code", "/c", "--output", "/o", "--runtime", "R",
+	int rc = PARSE(&c, &err, "--data", "/d", "--code", "/c", "--output", "/o", "--etc", "R", "--etc", "python3.11",
 		       "--memory", "512", "--pids", "32", "--cpu-seconds", "10", "--timeout", "20",
 		       "--output-mb", "5", "--output-files", "7", "--seccomp-fd", "4",
 		       "--status-fd", "3", "--uid-range", range, "--ro-bind", "/x", "/opt/trex",
@@ -65,7 +65,9 @@ static void test_all_options(void **state)
 	assert_string_equal(c.data, "/d");
 	assert_string_equal(c.code, "/c");
 	assert_string_equal(c.output, "/o");
-	assert_string_equal(c.runtime, "R");
+	assert_int_equal(c.netc, 2);
+	assert_string_equal(c.etc[0], "R");
+	assert_string_equal(c.etc[1], "python3.11");
 	assert_int_equal(c.memory_mb, 512);
 	assert_int_equal(c.pids, 32);
 	assert_int_equal(c.cpu_seconds, 10);
@@ -109,7 +111,12 @@ static void test_rejections(void **state)
 	expect_bad(PARSE(&c, &e, "--pids", "0", "--", "x"), &e, "--pids");
 	expect_bad(PARSE(&c, &e, "--timeout", "99999999999999999999", "--", "x"), &e, "--timeout");
 	expect_bad(PARSE(&c, &e, "--memory", "64", "--memory", "128", "--", "x"), &e, "twice");
-	expect_bad(PARSE(&c, &e, "--runtime", "perl", "--", "x"), &e, "unknown runtime");
+	/* the sandbox knows no runtime: its /etc entries are names, never paths */
+	expect_bad(PARSE(&c, &e, "--runtime", "python3", "--", "x"), &e, "unknown or incomplete option");
+	expect_bad(PARSE(&c, &e, "--etc", "../shadow", "--", "x"), &e, "--etc");
+	expect_bad(PARSE(&c, &e, "--etc", "a/b", "--", "x"), &e, "--etc");
+	expect_bad(PARSE(&c, &e, "--etc", ".", "--", "x"), &e, "--etc");
+	expect_bad(PARSE(&c, &e, "--etc", "R", "--etc", "R", "--", "x"), &e, "twice");
 	expect_bad(PARSE(&c, &e, "--seccomp-fd", "2", "--", "x"), &e, "above 2");
 	expect_bad(PARSE(&c, &e, "--seccomp-fd", "4", "--seccomp-profile", "/p", "--", "x"), &e,
 		   "exclude each other");
