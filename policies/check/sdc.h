@@ -128,6 +128,18 @@ void sdc_note(struct sdc_result *res, const struct sdc_table *t, size_t row,
  * not keep their rows (stream.c); and src's decisions appended to dst. */
 int sdc_note_key(struct sdc_result *res, const char *const *codes, size_t nd);
 int sdc_note_append(struct sdc_result *dst, const struct sdc_result *src, size_t nd);
+/* sdc_note for the reason "<pre><a><mid><b>" without printf (the hot
+ * path of the threshold rule), and with a reason formatted once */
+void sdc_note_counts(struct sdc_result *res, size_t row, const char *measure,
+		     const char *rule, json_t *params, const char *action, const char *pre,
+		     long a, const char *mid, long b);
+void sdc_note_fixed(struct sdc_result *res, size_t row, const char *measure,
+		    const char *rule, json_t *params, const char *action, const char *text);
+/* A rule's params object built once per result (slot 0-2) and shared */
+json_t *sdc_shared(struct sdc_result *res, size_t slot, json_t *(*make)(const struct policy *),
+		   const struct policy *pol);
+/* The per-row group array of the slice rules, allocated once per result */
+uint32_t *sdc_group_array(struct sdc_result *res, size_t n);
 
 /* Pieces of the frequency rules shared with the streaming check: a count
  * cell's text (-1 when missing or invalid, noted), the threshold and zero
@@ -178,6 +190,8 @@ bool sdc_margin_label(const char *code); /* also partial labels (Total North) */
 bool sdc_margin_holds(double sum, double max, uint32_t nonzero, size_t nslices);
 void sdc_margin_named(struct sdc_result *res, const char *code, const char *dim);
 void sdc_margin_found(struct sdc_result *res, const char *code, const char *dim);
+/* codes that name a total and sums that behave like one (margins.c) */
+void sdc_undeclared_margins(const struct sdc_table *t, struct sdc_result *res);
 void sdc_summarise(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res);
 
 /* series.c: a margin of part of a slice (a contiguous run whose first
