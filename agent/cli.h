@@ -102,10 +102,10 @@ int cli_output_path_ok(const char *path);
 /* Print server-provided text escaped (common/esc.h trex_esc_text: control
  * characters and non-ASCII bytes only). NULL prints "-". */
 void cli_put(FILE *f, const char *text);
-/* GET /v1/jobs/{id}/held/{file}: the held bytes (review.c); a refusal
- * is an error. */
+/* GET /v1/jobs/{id}/held/{file}: the held bytes (queue.c, for trex review
+ * show and trex held); a refusal is an error. */
 struct client_resp;
-int review_get_held(const struct cli_ctx *ctx, const char *id, const char *file,
+int queue_get_held(const struct cli_ctx *ctx, const char *id, const char *file,
 		    struct client_resp *resp, struct trex_err *err);
 /* Fetch GET /v1/jobs/{id}. */
 int cli_get_job(const struct cli_ctx *ctx, const char *id, json_t **job,

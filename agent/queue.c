@@ -27,6 +27,32 @@ static const char *queue_str(const json_t *o, const char *key)
 	return v ? v : "-";
 }
 
+int queue_get_held(const struct cli_ctx *ctx, const char *id, const char *file,
+		    struct client_resp *resp, struct trex_err *err)
+{
+	char ename[800], target[1024];
+	if (client_path_escape(file, ename, sizeof(ename)) < 0)
+		return trex_err_setx(err, -ENAMETOOLONG, "output name too long");
+	snprintf(target, sizeof(target), "/v1/jobs/%s/held/%s", id, ename);
+	int r = client_request(ctx->socket, "GET", target, NULL, 0, CLIENT_FILE_MAX, resp, err);
+	if (r < 0)
+		return r;
+	if (resp->status != 200) {
+		json_t *j = json_loadb(resp->body, resp->len, 0, NULL);
+		int st = resp->status;
+		client_resp_free(resp);
+		/* trexd's refusal, as client_call_json reports it */
+		const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+		char emsg[512];
+		trex_esc_text(msg ? msg : "no message", strlen(msg ? msg : "no message"), emsg,
+			      sizeof(emsg));
+		r = trex_err_setx(err, -EPERM, "%s [HTTP %d]", emsg, st);
+		json_decref(j);
+		return r;
+	}
+	return 0;
+}
+
 int cli_review_list(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_ALL = 1 };
@@ -362,7 +388,7 @@ int cli_review_show(const struct cli_ctx *ctx, int argc, char **argv)
 	const char *kind = queue_str(out, "kind");
 	int tabular = strcmp(kind, "figure") != 0 && strcmp(kind, "text") != 0;
 	if (held && tabular) {
-		if (review_get_held(ctx, id, file, &resp, &err) < 0)
+		if (queue_get_held(ctx, id, file, &resp, &err) < 0)
 			return cli_fail(&err);
 		if (show_parse(resp.body, resp.len, &t) < 0) {
 			client_resp_free(&resp);

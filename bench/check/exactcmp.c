@@ -58,7 +58,7 @@ static int check_once(const struct policy *pol, const struct sdc_table *t, struc
 		return -1;
 	}
 	out->ms = now_ms() - t0;
-	if (suppress_margins_build(t, &m, &err) < 0) {
+	if (margineqs_build(t, &m, &err) < 0) {
 		sdc_result_free(&res);
 		return -1;
 	}
@@ -69,7 +69,7 @@ static int check_once(const struct policy *pol, const struct sdc_table *t, struc
 	for (size_t r = 0; r < t->csv->nrows; r++)
 		if (res.state[r] == CELL_SECONDARY)
 			out->value += m.value[r];
-	suppress_margins_free(&m);
+	margineqs_free(&m);
 	sdc_result_free(&res);
 	return 0;
 }
@@ -110,7 +110,7 @@ static int search_alone(const struct policy *pol, const struct sdc_table *t, dou
 	if (sdc_result_init(&res, t->csv->nrows) < 0)
 		return -1;
 	suppress_set_exact(false);
-	if (sdc_check(pol, t, &res, &err) < 0 || suppress_margins_build(t, &m, &err) < 0) {
+	if (sdc_check(pol, t, &res, &err) < 0 || margineqs_build(t, &m, &err) < 0) {
 		suppress_set_exact(true);
 		sdc_result_free(&res);
 		return -1;
@@ -126,7 +126,7 @@ static int search_alone(const struct policy *pol, const struct sdc_table *t, dou
 	state = malloc(t->csv->nrows + 1);
 	if (!state || audit_insiders(pol, t, &m, &err) < 0) {
 		free(state);
-		suppress_margins_free(&m);
+		margineqs_free(&m);
 		sdc_result_free(&res);
 		return -1;
 	}
@@ -144,7 +144,7 @@ static int search_alone(const struct policy *pol, const struct sdc_table *t, dou
 							      : "limit";
 	}
 	free(state);
-	suppress_margins_free(&m);
+	margineqs_free(&m);
 	sdc_result_free(&res);
 	return 0;
 }

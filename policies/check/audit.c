@@ -632,7 +632,7 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 
 	if (n > 20000)
 		return 0; /* suppress_secondary already held it for review */
-	r = suppress_margins_build(t, &m, err);
+	r = margineqs_build(t, &m, err);
 	if (r < 0)
 		return r;
 	if (res->audit) {
@@ -645,7 +645,7 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 			r = audit_cells(pol, t, &m, res->state, NULL, true, f, err);
 	}
 	if (r < 0) {
-		suppress_margins_free(&m);
+		margineqs_free(&m);
 		return r;
 	}
 	/* one pass over the decisions (not one per hidden cell: a large table
@@ -661,7 +661,7 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 		/* params may be shared with other cells: give this one its own */
 		params = c->params ? json_deep_copy(c->params) : json_object();
 		if (!params) {
-			suppress_margins_free(&m);
+			margineqs_free(&m);
 			return trex_err_set(err, -ENOMEM, "audit");
 		}
 		json_object_set_new(params, "interval",
@@ -702,7 +702,7 @@ int audit_suppression(const struct policy *pol, const struct sdc_table *t,
 			break;
 		}
 	}
-	suppress_margins_free(&m);
+	margineqs_free(&m);
 	if (weak[AUDIT_OUTSIDER])
 		sdc_reason(res, "audit", SDC_REVIEW, "suppression audit: %zu hidden cell(s) not protected",
 			   weak[AUDIT_OUTSIDER]);

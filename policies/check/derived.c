@@ -334,7 +334,7 @@ int derived_check_summary(const struct policy *pol, const struct sdc_table *t,
 	 * and does */
 	for (size_t col = 0; col < csv->ncols; col++) {
 		double pct;
-		enum summary_stat k = named[col] ? STAT_OTHER : summary_stat_kind(csv_header(csv, col), &pct);
+		enum summary_stat k = named[col] ? STAT_OTHER : statname_kind(csv_header(csv, col), &pct);
 		if (k == STAT_PERCENTILE || k == STAT_SPREAD || k == STAT_EXTREME)
 			named[col] = true;
 	}

@@ -28,13 +28,22 @@ struct joint_plan {
 	size_t groups, tables, cells, equations; /* what was built (tests, bench) */
 };
 
+struct sdc_table;
+struct sdc_result;
+/* A table's own check (sdc_check), given by the caller: the joint check is
+ * part of it, so joint.c does not call back into rules.c by name. */
+typedef int (*joint_own_check_fn)(const struct policy *pol, const struct sdc_table *t,
+				  struct sdc_result *res, struct trex_err *err);
+
 /* Build the plan for files (their declarations in decls, NULL when
  * undeclared) under pol, with the tables released earlier for the
- * project under prevdir (may be NULL). A file that cannot be read or
- * parsed is left out: checking it alone reports why. */
+ * project under prevdir (may be NULL); each table's own pattern comes
+ * from own_check. A file that cannot be read or parsed is left out:
+ * checking it alone reports why. */
 int joint_plan_build(const struct policy *pol, const struct output_decl *const *decls,
 		     char *const *files, size_t nfiles, const char *prevdir,
-		     struct joint_plan *plan, struct trex_err *err);
+		     joint_own_check_fn own_check, struct joint_plan *plan,
+		     struct trex_err *err);
 void joint_plan_free(struct joint_plan *plan);
 
 #endif

@@ -763,7 +763,8 @@ int main(int argc, char **argv)
 		for (size_t i = 0; r == 0 && i < nf; i++)
 			decls[i] = check_decl(&m, argv[optind + (int)i]);
 		if (r == 0)
-			r = joint_plan_build(&pol, decls, argv + optind, nf, o.previous, &o.joint, &err);
+			r = joint_plan_build(&pol, decls, argv + optind, nf, o.previous, sdc_check, &o.joint,
+					     &err);
 	}
 	for (int i = optind; r == 0 && i < argc; i++) {
 		json_t *entry = NULL;

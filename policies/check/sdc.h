@@ -491,9 +491,10 @@ struct sdc_margins {
 	const unsigned char *locked;
 };
 
-int suppress_margins_build(const struct sdc_table *t, struct sdc_margins *m,
-			   struct trex_err *err);
-void suppress_margins_free(struct sdc_margins *m);
+/* margineqs.c: a table's margin equations, and their memory (with what
+ * audit_insiders added) */
+int margineqs_build(const struct sdc_table *t, struct sdc_margins *m, struct trex_err *err);
+void margineqs_free(struct sdc_margins *m);
 
 /* The audit (audit.c): what each attacker model learns of a hidden
  * primary cell (policies/check/README.md, "Suppression and its audit"). */
@@ -512,7 +513,7 @@ struct audit_finding {
 
 /* Fill m's own_lo, own_hi and need_hi from the table's largest
  * contributions and contributor counts (magnitude tables; else they stay
- * NULL and only the outsider is modelled). suppress_margins_free frees
+ * NULL and only the outsider is modelled). margineqs_free frees
  * them. */
 int audit_insiders(const struct policy *pol, const struct sdc_table *t, struct sdc_margins *m,
 		   struct trex_err *err);
@@ -566,10 +567,15 @@ enum summary_stat {
 	STAT_SUM,        /* a sum: adds up as it is */
 	STAT_MEAN,       /* a mean or proportion: n x it adds up */
 };
-enum summary_stat summary_stat_kind(const char *header, double *pct);
-bool summary_pct_extreme(double k, long n);
+/* statname.c: what a summary column's header says it holds (pct: the
+ * percentile it names, -1 when none); whether percentile k of n records
+ * rests on the smallest or largest; whether column col is a statistic
+ * (not n, a dimension or a derived mean's largest contributions) */
+enum summary_stat statname_kind(const char *header, double *pct);
+bool statname_pct_extreme(double k, long n);
+bool statname_is_stat(const struct sdc_table *t, size_t col);
 /* a mean (n x it adds up: *times_n) or a sum: totals add it up */
-bool summary_additive(const struct sdc_table *t, size_t col, bool *times_n);
+bool statname_additive(const struct sdc_table *t, size_t col, bool *times_n);
 int summary_check(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,
 		  struct trex_err *err);
 int summary_totals(const struct policy *pol, const struct sdc_table *t, struct sdc_result *res,

@@ -417,7 +417,7 @@ int sdc_totals_named(const struct policy *pol, const struct sdc_table *t,
 		_cleanup_free_ double *v = NULL;
 		bool times_n;
 
-		if (col >= 0 && (decl->kind != KIND_SUMMARY || !summary_additive(t, (size_t)col, &times_n)))
+		if (col >= 0 && (decl->kind != KIND_SUMMARY || !statname_additive(t, (size_t)col, &times_n)))
 			continue;
 		v = totals_values(t, res, col < 0 ? totals_column(t) : col);
 		if (!v)

@@ -19,6 +19,7 @@
 #include "policies/check/joint.h"
 #include "policies/check/manifest.h"
 #include "policies/check/policy.h"
+#include "policies/check/sdc.h"
 
 #include "tests/fuzz/fuzz_gen.h"
 
@@ -212,7 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		decls[f] = &man.outputs[f];
 	}
 	snprintf(path, sizeof(path), "%s/previous", dir);
-	if (joint_plan_build(&pol, decls, files, nf, path, &plan, &err) < 0)
+	if (joint_plan_build(&pol, decls, files, nf, path, sdc_check, &plan, &err) < 0)
 		abort();
 	/* one pattern: the same cell (codes and true value) hidden
 	 * everywhere or nowhere among the tables of the run */

@@ -180,7 +180,7 @@ static void check_released(const struct sdc_table *t, const struct sdc_result *r
 	double *lo, *hi;
 	size_t n = t->csv->nrows;
 
-	if (suppress_margins_build(t, &m, &err) < 0)
+	if (margineqs_build(t, &m, &err) < 0)
 		abort();
 	lo = calloc(n + 1, sizeof(*lo));
 	hi = calloc(n + 1, sizeof(*hi));
@@ -194,7 +194,7 @@ static void check_released(const struct sdc_table *t, const struct sdc_result *r
 		}
 	free(lo);
 	free(hi);
-	suppress_margins_free(&m);
+	margineqs_free(&m);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

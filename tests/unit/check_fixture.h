@@ -36,13 +36,13 @@ static inline void fx_open_margins(struct fixture *fx, const char *csv, const ch
 {
 	struct trex_err err = {0};
 	fx_open(fx, csv, manifest);
-	assert_int_equal(suppress_margins_build(&fx->t, &fx->m, &err), 0);
+	assert_int_equal(margineqs_build(&fx->t, &fx->m, &err), 0);
 	assert_int_equal(audit_insiders(&fx->pol, &fx->t, &fx->m, &err), 0);
 }
 
 static inline void fx_close(struct fixture *fx)
 {
-	suppress_margins_free(&fx->m);
+	margineqs_free(&fx->m);
 	sdc_result_free(&fx->res);
 	manifest_free(&fx->man);
 	csv_free(&fx->csv);

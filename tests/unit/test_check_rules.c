@@ -157,7 +157,7 @@ static void test_margins_equations(void **state)
 	struct sdc_margins m;
 	struct trex_err err = {0};
 	fx_open(&fx, T2, G2);
-	assert_int_equal(suppress_margins_build(&fx.t, &m, &err), 0);
+	assert_int_equal(margineqs_build(&fx.t, &m, &err), 0);
 	/* 3 row totals, 2 column totals, the grand total twice */
 	assert_int_equal(m.neq, 7);
 	for (size_t e = 0; e < m.neq; e++) {
@@ -166,7 +166,7 @@ static void test_margins_equations(void **state)
 			sum += m.eq_coef[i] * m.value[m.eq_row[i]];
 		assert_true(fabs(sum) < 1e-9);
 	}
-	suppress_margins_free(&m);
+	margineqs_free(&m);
 	fx_close(&fx);
 }
 
@@ -180,12 +180,12 @@ static void test_audit_flags_weak_pattern(void **state)
 	double lo[16], hi[16];
 
 	fx_open(&fx, T2, G2);
-	assert_int_equal(suppress_margins_build(&fx.t, &m, &err), 0);
+	assert_int_equal(margineqs_build(&fx.t, &m, &err), 0);
 	fx.res.state[0] = CELL_PRIMARY;
 	fx.res.state[1] = CELL_SECONDARY;
 	assert_int_equal(audit_intervals(&m, fx.res.state, lo, hi, &err), 0);
 	assert_true(fabs(lo[0] - 4) < 1e-6 && fabs(hi[0] - 4) < 1e-6);
-	suppress_margins_free(&m);
+	margineqs_free(&m);
 
 	/* the file-level audit turns it into a review with the interval */
 	fx.res.nprimary = 1;
@@ -203,13 +203,13 @@ static void test_audit_accepts_rectangle(void **state)
 	double lo[16], hi[16];
 
 	fx_open(&fx, T2, G2);
-	assert_int_equal(suppress_margins_build(&fx.t, &m, &err), 0);
+	assert_int_equal(margineqs_build(&fx.t, &m, &err), 0);
 	fx.res.state[0] = CELL_PRIMARY;
 	fx.res.state[1] = fx.res.state[3] = fx.res.state[4] = CELL_SECONDARY;
 	assert_int_equal(audit_intervals(&m, fx.res.state, lo, hi, &err), 0);
 	assert_true(fabs(lo[0]) < 1e-6);
 	assert_true(fabs(hi[0] - 19) < 1e-6);
-	suppress_margins_free(&m);
+	margineqs_free(&m);
 	fx_close(&fx);
 }
 
@@ -324,7 +324,7 @@ static size_t secondary_redundant(size_t *with)
 		table_random(&seed, nd, card, csv, sizeof(csv), man, sizeof(man));
 		fx_open(&fx, csv, man);
 		fx_check(&fx);
-		assert_int_equal(suppress_margins_build(&fx.t, &m, &err), 0);
+		assert_int_equal(margineqs_build(&fx.t, &m, &err), 0);
 		if (fx.res.nsecondary)
 			(*with)++;
 		for (size_t row = 0; row < fx.csv.nrows; row++) {
@@ -343,7 +343,7 @@ static size_t secondary_redundant(size_t *with)
 		for (size_t i = 0; i < fx.res.ndecisions; i++)
 			assert_string_not_equal(fx.res.cells[i].rule, "audit");
 		redundant += any;
-		suppress_margins_free(&m);
+		margineqs_free(&m);
 		fx_close(&fx);
 	}
 	return redundant;
@@ -419,14 +419,14 @@ static void test_secondary_near_optimal(void **state)
 		exact = secondary_value(csv, man, &exact_total);
 		fx_open(&fx, csv, man);
 		fx_check(&fx);
-		assert_int_equal(suppress_margins_build(&fx.t, &m, &err), 0);
+		assert_int_equal(margineqs_build(&fx.t, &m, &err), 0);
 		for (size_t row = 0; row < fx.csv.nrows; row++)
 			if (!m.total[row] && fx.res.state[row] != CELL_PRIMARY)
 				inner[ninner++] = row;
 		if (!fx.res.nsecondary || total_used || exact_total) {
 			/* nothing to choose, or a total among the complements,
 			 * which the search over inner cells does not cover */
-			suppress_margins_free(&m);
+			margineqs_free(&m);
 			fx_close(&fx);
 			continue;
 		}
@@ -454,7 +454,7 @@ static void test_secondary_near_optimal(void **state)
 		optimal += chosen == best;
 		exact_optimal += exact == best;
 		ratio_sum += best > 0 ? chosen / best : 1;
-		suppress_margins_free(&m);
+		margineqs_free(&m);
 		fx_close(&fx);
 	}
 	assert_true(compared >= 30);
@@ -638,22 +638,22 @@ static void test_summary_stat_kind(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		double pct;
-		enum summary_stat k = summary_stat_kind(cases[i].h, &pct);
+		enum summary_stat k = statname_kind(cases[i].h, &pct);
 		if (k != cases[i].kind || pct != cases[i].pct)
 			fail_msg("'%s': kind %d pct %g, want %d %g", cases[i].h, (int)k, pct,
 				 (int)cases[i].kind, cases[i].pct);
 	}
 	/* position h = (n - 1) K / 100: on the smallest below 1, on the
 	 * largest above n - 2 */
-	assert_true(summary_pct_extreme(99, 40));  /* 38.61 > 38 */
-	assert_false(summary_pct_extreme(95, 40)); /* 37.05 */
-	assert_true(summary_pct_extreme(95, 20));  /* 18.05 > 18 */
-	assert_false(summary_pct_extreme(90, 20)); /* 17.1 */
-	assert_true(summary_pct_extreme(5, 15));   /* 0.7 */
-	assert_false(summary_pct_extreme(5, 40));  /* 1.95 */
-	assert_false(summary_pct_extreme(50, 3));  /* the middle record of 3 */
-	assert_true(summary_pct_extreme(50, 2));   /* half-way between both */
-	assert_true(summary_pct_extreme(50, 1));
+	assert_true(statname_pct_extreme(99, 40));  /* 38.61 > 38 */
+	assert_false(statname_pct_extreme(95, 40)); /* 37.05 */
+	assert_true(statname_pct_extreme(95, 20));  /* 18.05 > 18 */
+	assert_false(statname_pct_extreme(90, 20)); /* 17.1 */
+	assert_true(statname_pct_extreme(5, 15));   /* 0.7 */
+	assert_false(statname_pct_extreme(5, 40));  /* 1.95 */
+	assert_false(statname_pct_extreme(50, 3));  /* the middle record of 3 */
+	assert_true(statname_pct_extreme(50, 2));   /* half-way between both */
+	assert_true(statname_pct_extreme(50, 1));
 }
 
 static void test_regression_dof(void **state)
