@@ -222,7 +222,8 @@ int cli_fetch(const struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_FAILED;
 	}
 	/* the listing is believed only as far as trexd's signature covers it */
-	if (verify && relman_check(ctx->socket, id, trexd_key, list, &err) < 0) {
+	_cleanup_json_ json_t *man = NULL;
+	if (verify && relman_check_get(ctx->socket, id, trexd_key, list, &man, &err) < 0) {
 		fprintf(stderr, "trex fetch: %s\n", err.msg);
 		return CLI_EXIT_FAILED;
 	}
@@ -252,10 +253,17 @@ int cli_fetch(const struct cli_ctx *ctx, int argc, char **argv)
 		if (wanted && fetch_one(ctx, id, o, dirfd, outdir, done, &err) < 0)
 			return cli_fail(&err);
 	}
+	/* how the files were made, as signed (a verified manifest only) */
+	json_t *rec = json_object_get(man, "reproducibility");
 	if (done) {
-		json_t *doc = json_pack("{s:s,s:O}", "id", id, "files", done);
+		json_t *doc = json_pack("{s:s,s:O,s:O*}", "id", id, "files", done, "reproducibility",
+					rec);
 		cli_print_json(doc);
 		json_decref(doc);
+	} else if (rec) {
+		relman_print_repro(to_stdout ? stderr : stdout, man);
+		fprintf(to_stdout ? stderr : stdout,
+			"rerun on dummy data: trex run --local --like %s [DIR] --data DUMMY\n", id);
 	}
 	return CLI_EXIT_OK;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/cli.h"
 #include "agent/client.h"
 #include "common/alloc.h"
 #include "common/cleanup.h"
@@ -73,6 +74,12 @@ static int relman_key(const char *socket, const char *keyfile, struct trex_key *
 
 int relman_check(const char *socket, const char *id, const char *keyfile, json_t *listing,
 		 struct trex_err *err)
+{
+	return relman_check_get(socket, id, keyfile, listing, NULL, err);
+}
+
+int relman_check_get(const char *socket, const char *id, const char *keyfile, json_t *listing,
+		     json_t **verified, struct trex_err *err)
 {
 	struct trex_key *key = NULL;
 	int r = relman_key(socket, keyfile, &key, err);
@@ -134,9 +141,62 @@ int relman_check(const char *socket, const char *id, const char *keyfile, json_t
 		}
 	}
 	r = 0;
+	if (verified)
+		*verified = json_incref(man);
 out:
 	free(canon);
 	json_decref(man);
 	trex_key_free(key);
 	return r;
+}
+
+static const char *relman_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "-";
+}
+
+void relman_print_repro(FILE *f, json_t *man)
+{
+	json_t *rec = json_object_get(man, "reproducibility");
+	if (!json_is_object(rec))
+		return;
+	json_t *rt = json_object_get(rec, "runtime"), *ds = json_object_get(rec, "dataset"),
+	       *pol = json_object_get(rec, "policy"), *lim = json_object_get(rec, "limits");
+	fputs("reproducibility (signed with the release):\n  trex     ", f);
+	cli_put(f, relman_str(rec, "trex_version"));
+	fputs("\n  runtime  ", f);
+	cli_put(f, relman_str(rt, "name"));
+	const char *key;
+	json_t *v;
+	json_object_foreach(json_object_get(rt, "interpreters"), key, v) {
+		fputs(", ", f);
+		cli_put(f, key);
+		fputc(' ', f);
+		cli_put(f, json_string_value(v) ? json_string_value(v) : "-");
+	}
+	if (json_object_get(rt, "packages_sha256")) {
+		fprintf(f, ", %" JSON_INTEGER_FORMAT " packages sha256 ",
+			json_integer_value(json_object_get(rt, "packages")));
+		cli_put(f, relman_str(rt, "packages_sha256"));
+	} else {
+		fputs(" (its identity could not be probed)", f);
+	}
+	fputs("\n  dataset  ", f);
+	cli_put(f, relman_str(ds, "name"));
+	if (json_object_get(ds, "content_sha256")) {
+		fputs(", content sha256 ", f);
+		cli_put(f, relman_str(ds, "content_sha256"));
+	}
+	fputs("\n  policy   ", f);
+	cli_put(f, relman_str(pol, "name"));
+	fputs(", sha256 ", f);
+	cli_put(f, relman_str(pol, "sha256"));
+	fputs("\n  limits  ", f);
+	json_object_foreach(lim, key, v) {
+		fputc(' ', f);
+		cli_put(f, key);
+		fprintf(f, "=%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	}
+	fputc('\n', f);
 }

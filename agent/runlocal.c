@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "agent/bundle.h"
+#include "agent/client.h"
+#include "agent/runlike.h"
 #include "common/alloc.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
@@ -52,6 +54,7 @@ void bundle_remove(const char *job_dir);
 
 struct rl_opts {
 	const char *manifest, *code, *data, *out, *policy, *trexd_config;
+	const char *like, *trexd_key; /* --like JOB: a released job, rerun */
 	int local, json;
 };
 
@@ -70,13 +73,15 @@ static void rl_on_signal(int sig)
 
 static int rl_parse(int argc, char **argv, struct rl_opts *o)
 {
-	enum { OPT_LOCAL = 1, OPT_DATA, OPT_POLICY, OPT_TREXD_CONFIG };
+	enum { OPT_LOCAL = 1, OPT_DATA, OPT_POLICY, OPT_TREXD_CONFIG, OPT_LIKE, OPT_TREXD_KEY };
 	static const struct option lopts[] = {
 		{ "local", no_argument, NULL, OPT_LOCAL },
 		{ "data", required_argument, NULL, OPT_DATA },
 		{ "output", required_argument, NULL, 'o' },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "trexd-config", required_argument, NULL, OPT_TREXD_CONFIG },
+		{ "like", required_argument, NULL, OPT_LIKE },
+		{ "trexd-key", required_argument, NULL, OPT_TREXD_KEY },
 		CLI_JSON_OPTION,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -88,13 +93,22 @@ static int rl_parse(int argc, char **argv, struct rl_opts *o)
 		case 'o': o->out = optarg; break;
 		case OPT_POLICY: o->policy = optarg; break;
 		case OPT_TREXD_CONFIG: o->trexd_config = optarg; break;
+		case OPT_LIKE: o->like = optarg; break;
+		case OPT_TREXD_KEY: o->trexd_key = optarg; break;
 		case CLI_OPT_JSON: o->json = 1; break;
 		default: return cli_opt_error("run", c, argv);
 		}
 	}
 	for (int i = optind; i < argc; i++) {
+		/* --like JOB: the manifest is the job's, DIR its code */
+		if (o->like && npos == 0) {
+			o->code = argv[i];
+			npos = 2;
+			continue;
+		}
 		if (npos == 2)
-			return cli_usage_error("run", "too many arguments (MANIFEST [DIR])");
+			return cli_usage_error("run", o->like ? "too many arguments (--like JOB [DIR])"
+							      : "too many arguments (MANIFEST [DIR])");
 		if (npos++ == 0)
 			o->manifest = argv[i];
 		else
@@ -102,8 +116,12 @@ static int rl_parse(int argc, char **argv, struct rl_opts *o)
 	}
 	if (!o->local)
 		return cli_usage_error("run", "only --local runs here; `trex submit` sends a job to trexd");
-	if (!o->manifest)
-		return cli_usage_error("run", "missing MANIFEST");
+	if (o->like && o->policy)
+		return cli_usage_error("run", "--like runs with the released job's policy: no --policy");
+	if (!o->manifest && !o->like)
+		return cli_usage_error("run", "missing MANIFEST (or --like JOB)");
+	if (o->like && !o->code)
+		o->code = ".";
 	if (!o->data)
 		return cli_usage_error("run", "missing --data DIR: the folder standing for the "
 					      "manifest's dataset (dummy data, e.g. from trex-synth)");
@@ -184,6 +202,18 @@ static int rl_spawn(char **argv, int out, int errf, int status, int bpf, int *ws
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
 		return trex_err_setx(err, -ENOENT, "could not start %s", argv[0]);
 	return 0;
+}
+
+/* runlike_spawn_fn: the runtime's probe, its stdout into out */
+static int rl_spawn_probe(char **argv, int out, void *arg)
+{
+	const int *bpf = arg;
+	struct trex_err err = { 0 };
+	_cleanup_close_ int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int ws = 0;
+	if (nul < 0 || rl_spawn(argv, out, nul, nul, *bpf, &ws, &err) < 0)
+		return -1;
+	return WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : -1;
 }
 
 static int rl_open_out(const char *dir, const char *name)
@@ -471,6 +501,24 @@ int cli_run(const struct cli_ctx *ctx, int argc, char **argv)
 		return r;
 	j.o.json |= ctx->json;
 	struct trex_err err = { 0 };
+	/* --like JOB: its manifest and signed record from trexd */
+	struct runlike like __attribute__((cleanup(runlike_free))) = { 0 };
+	if (j.o.like) {
+		int rr = cli_resolve_job(ctx, "run", j.o.like, like.id, sizeof(like.id));
+		if (rr)
+			return rr;
+		if (runlike_fetch(ctx, like.id, j.o.trexd_key, &like, &err) < 0) {
+			int refused = err.code == CLIENT_EREFUSED && client_last_refusal()[0];
+			fprintf(stderr, "trex run: --like %s: %s\n", like.id,
+				refused ? client_last_refusal() : err.msg);
+			return err.code == -ENOENT ? CLI_EXIT_USAGE
+			       : err.code == CLIENT_EUNREACHABLE || err.code == -ETIMEDOUT
+				       ? CLI_EXIT_UNREACHABLE
+				       : CLI_EXIT_FAILED;
+		}
+		j.o.manifest = like.manifest;
+		j.o.policy = runlike_policy(&like);
+	}
 	_cleanup_json_ json_t *manifest = NULL;
 	struct stat mst;
 	if (cli_load_manifest(j.o.manifest, &manifest, &mst, &err) < 0) {
@@ -519,6 +567,25 @@ int cli_run(const struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "trex run: %s\n", err.msg);
 		rc = CLI_EXIT_USAGE;
 		goto done;
+	}
+	/* --like: this machine against the record, said before the run */
+	if (j.o.like) {
+		if (!j.o.json) {
+			json_t *ds = json_object_get(like.record, "dataset");
+			fprintf(stderr, "trex run: rerunning job %s (runtime %s, policy %s) on --data %s,"
+				" not its dataset ", like.id, j.m.runtime, policy, j.o.data);
+			cli_put(stderr, json_string_value(json_object_get(ds, "name")));
+			if (json_object_get(ds, "content_sha256")) {
+				fputs(" (content sha256 ", stderr);
+				cli_put(stderr, json_string_value(json_object_get(ds, "content_sha256")));
+				fputc(')', stderr);
+			}
+			fputc('\n', stderr);
+		}
+		runlike_compare(&like, &j.cfg, j.m.runtime, j.o.code, j.work, j.bpf >= 0,
+				rl_spawn_probe, &j.bpf, j.o.json);
+		if (!j.o.json && !like.differs)
+			fprintf(stderr, "trex run: code, policy and runtime are the released job's\n");
 	}
 	struct sigaction sa = { .sa_handler = rl_on_signal };
 	sigaction(SIGINT, &sa, NULL);
@@ -587,6 +654,8 @@ int cli_run(const struct cli_ctx *ctx, int argc, char **argv)
 				    state, "reason", reason, "run", runrec, "outputs", outputs,
 				    "report", report, "stdout", olog ? olog : "", olen, "stderr",
 				    elog ? elog : "", elen);
+	if (summary && like.report)
+		json_object_set(summary, "like", like.report);
 	if (od >= 0) {
 		if (report) {
 			_cleanup_free_ char *t = json_dumps(report, JSON_INDENT(2));

@@ -62,6 +62,10 @@ _trex()
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return
 		;;
+	--like)
+		COMPREPLY=($(compgen -W "$(_trex_jobs)" -- "$cur"))
+		return
+		;;
 	esac
 
 	verb=
@@ -84,7 +88,7 @@ _trex()
 	local opts="--json"
 	case $verb in
 	submit) opts+=" --permit" ;;
-	run) opts+=" --local --data -o --policy --trexd-config" ;;
+	run) opts+=" --local --like --data -o --policy --trexd-config --trexd-key" ;;
 	wait) opts+=" --timeout" ;;
 	list) opts+=" --state --project --user --since --limit" ;;
 	fetch) opts+=" -o --no-verify --trexd-key" ;;

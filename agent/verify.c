@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/relman.h"
 #include "common/cleanup.h"
 #include "common/hash.h"
 #include "common/keyrot.h"
@@ -131,14 +132,16 @@ int cli_verify(const struct cli_ctx *ctx, int argc, char **argv)
 	const char *kid = json_string_value(json_object_get(man, "key_id"));
 	size_t n = json_array_size(json_object_get(man, "files"));
 	if (json) {
-		json_t *doc = json_pack("{s:s,s:s?,s:s,s:I,s:b}", "manifest", file, "job", job,
+		json_t *doc = json_pack("{s:s,s:s?,s:s,s:I,s:b,s:O*}", "manifest", file, "job", job,
 					"key_id", kid, "files", (json_int_t)n, "files_checked",
-					files != NULL);
+					files != NULL, "reproducibility",
+					json_object_get(man, "reproducibility"));
 		cli_print_json(doc);
 		json_decref(doc);
 	} else {
 		printf("%s: release of job %s signed by trexd key %.16s, %zu files%s\n", file,
 		       job ? job : "?", kid, n, files ? ", each in the folder with its hash" : "");
+		relman_print_repro(stdout, man);
 	}
 	json_decref(man);
 	return CLI_EXIT_OK;

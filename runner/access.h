@@ -141,6 +141,11 @@ int sacc_put_digest(struct store *s, const char *job, const char *job_sha256,
  * else a new reference. */
 int sacc_get_digest(struct store *s, const char *job, char job_sha256[65], json_t **files,
 		    struct trex_err *err);
+/* A job's reproducibility record (canonical JSON text), put once when its
+ * outputs are checked (again: replaced); get: -ENOENT when it has none
+ * (checked before schema version 6), *record the caller's to decref. */
+int sacc_put_repro(struct store *s, const char *job, const char *record, struct trex_err *err);
+int sacc_get_repro(struct store *s, const char *job, json_t **record, struct trex_err *err);
 int sacc_put_approval(struct store *s, const char *permit_id, const char *job_sha256,
 		      const char *approver, struct trex_err *err);
 /* 1 when this exact job (job_sha256) was approved under this permit. */

@@ -128,6 +128,7 @@ static int cfg_runtime_base(struct runtime *rt, const struct cfg_builtin_rt *b,
 	cfg_free_strv(rt->etc, rt->n_etc);
 	rt->env = rt->etc = NULL;
 	rt->n_env = rt->n_etc = 0;
+	rt->like = b ? b->name : NULL;
 	if (!b)
 		return 0;
 	if (cfg_strv_add(&rt->env, &rt->n_env, b->env, CFG_RT_MAX, err) < 0 ||

@@ -36,6 +36,9 @@ struct runtime {
 	size_t n_env;
 	char **etc; /* host /etc entries passed as --etc */
 	size_t n_etc;
+	const char *like; /* the built-in it starts from ("python3", "r",
+			   * "shell"; static), NULL: none; what its identity
+			   * probe asks (runner/rtident.c) */
 };
 
 /* Roles (SECURITY.md): bits of struct user.roles. */

@@ -26,7 +26,7 @@ static int idcache_fts_cmp(const FTSENT **a, const FTSENT **b)
 /* The format trex-check writes (policies/check/idindex.h IDINDEX_MAGIC):
  * part of the key, so an index cached in an older format is rebuilt, not
  * handed to a checker that would refuse it. */
-#define IDCACHE_FORMAT "TREXIDS2+TREXDOM1+TREXCB1"
+#define IDCACHE_FORMAT "TREXIDS2+TREXDOM1+TREXCB1+DSDIGEST1"
 /* Built by the monitor in trex-sandbox, installed root's (monitor.c):
  * part of the key too, so that an index the service built and owns
  * (before issue 16's split) is not used, and a fresh one is made. */

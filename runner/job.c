@@ -40,6 +40,7 @@
 #include "manifest.h"
 #include "metrics.h"
 #include "release.h"
+#include "repro.h"
 #include "runrec.h"
 #include "sched.h"
 #include "trexd.h"
@@ -97,6 +98,10 @@ struct job {
 	char ids_dir[PATH_MAX];
 	int ids_r; /* idcache_get's answer */
 	struct trex_err ids_err;
+	/* the reproducibility record (repro.h), made on the same pool thread */
+	char repro_policy[MON_NAME_MAX + 1];
+	json_t *repro;
+	struct trex_err repro_err;
 	/* a step waiting to be made again after a refused write */
 	uv_timer_t retry;
 	int retry_open;
@@ -136,6 +141,7 @@ void job_free(struct job *j)
 	json_decref(j->present);
 	json_decref(j->runrec);
 	json_decref(j->report);
+	json_decref(j->repro);
 	free(j->report_text); /* jansson's allocator */
 	release_plan_free(&j->plan);
 	store_job_free(&j->row);
@@ -627,6 +633,29 @@ static void job_ids_run(uv_work_t *w)
 	struct job *j = w->data;
 	j->ids_r = idcache_get(j->ids_cfg, j->ids_ds, j->ids_dir, sizeof(j->ids_dir),
 			       &j->ids_err);
+	json_decref(j->repro);
+	j->repro = NULL;
+	if (repro_build(j->ids_cfg, j->row.runtime, j->row.dataset, j->repro_policy, &j->limits,
+			j->ids_r == 0 ? j->ids_dir : NULL, &j->repro, &j->repro_err) < 0)
+		j->repro = NULL;
+}
+
+/* The record goes with the job once its outputs are checked; a record
+ * that could not be made (a runtime whose probe would not start) leaves
+ * the manifest without one, as for a job from before it existed. */
+static int job_put_repro(struct job *j, struct trex_err *err)
+{
+	if (!j->repro) {
+		if (j->ids_ds)
+			trex_log(TREX_LOG_WARN, "repro_record_missing", "job=%s code=%d", j->row.id,
+				 j->repro_err.code);
+		return 0;
+	}
+	char *text = json_dumps(j->repro, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	int r = text ? sacc_put_repro(j->d->store, j->row.id, text, err)
+		     : trex_err_setx(err, -ENOMEM, "out of memory");
+	free(text);
+	return r;
 }
 
 static void job_ids_done(uv_work_t *w, int status)
@@ -639,7 +668,9 @@ static void job_ids_done(uv_work_t *w, int status)
 		job_end_aborted(j, "the outputs were checked");
 		return;
 	}
-	int r = job_start_check(j, &err);
+	int r = job_put_repro(j, &err);
+	if (r == 0)
+		r = job_start_check(j, &err);
 	/* the index or the previous tables could not be written: found (or
 	 * built) again, later. Not a failed spawn (its handles are still
 	 * closing), nor an index build that failed for another reason than
@@ -656,6 +687,11 @@ static void job_ids_done(uv_work_t *w, int status)
 static void job_find_ids(struct job *j)
 {
 	j->ids_cfg = j->d->cfg; /* kept until exit even across reloads */
+	/* the pack the outputs are checked with (release_collect's choice) */
+	struct job_access acc;
+	struct trex_err aerr = { 0 };
+	snprintf(j->repro_policy, sizeof(j->repro_policy), "%s",
+		 sacc_get(j->d->store, j->row.id, &acc, &aerr) == 0 ? acc.policy : j->ids_cfg->policy);
 	j->ids_ds = config_dataset(j->ids_cfg, j->row.dataset);
 	j->ids_r = 1;
 	j->ids_work.data = j;

@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "manifest.h"
+#include "rtident.h"
 
 void jobargs_add(struct jobargs *a, const char *fmt, ...)
 {
@@ -211,6 +212,10 @@ int jobargs_index(struct jobargs *a, const struct config *c, const struct datase
 	jobargs_add(a, "/output/codebook.json");
 	jobargs_add(a, "--threshold");
 	jobargs_add(a, "%ld", threshold);
+	/* the dataset's version for the reproducibility record (relman.c):
+	 * computed here, where the data may be read, once per version */
+	jobargs_add(a, "--content-digest-out");
+	jobargs_add(a, "/output/content.sha256");
 	return 0;
 }
 
@@ -288,4 +293,34 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 	json_array_foreach(present, i, f)
 		jobargs_add(a, "%s", json_string_value(f));
 	return 0;
+}
+
+void jobargs_probe(struct jobargs *a, const struct config *c, const struct runtime *rt,
+		   int seccomp)
+{
+	jobargs_add(a, "%s", c->sandbox);
+	for (size_t i = 0; i < rt->n_etc; i++) {
+		jobargs_add(a, "--etc");
+		jobargs_add(a, "%s", rt->etc[i]);
+	}
+	/* enough for an interpreter listing its packages; never above max */
+	struct limits l = { .memory_mb = 512, .cpu_seconds = 60, .wall_seconds = 120, .pids = 16,
+			    .output_mb = 1 };
+	l.memory_mb = l.memory_mb < c->limits_max.memory_mb ? l.memory_mb : c->limits_max.memory_mb;
+	l.cpu_seconds = l.cpu_seconds < c->limits_max.cpu_seconds ? l.cpu_seconds
+								   : c->limits_max.cpu_seconds;
+	l.wall_seconds = l.wall_seconds < c->limits_max.wall_seconds ? l.wall_seconds
+								      : c->limits_max.wall_seconds;
+	l.pids = l.pids < c->limits_max.pids ? l.pids : c->limits_max.pids;
+	jobargs_limits(a, c, &l, seccomp);
+	for (size_t i = 0; i < rt->n_env; i++) {
+		jobargs_add(a, "--env");
+		jobargs_add(a, "%s", rt->env[i]);
+	}
+	jobargs_add(a, "--job-id");
+	jobargs_add(a, "runtime-%s", rt->name);
+	jobargs_add(a, "--");
+	const char *const *cmd = rtident_command(rt);
+	for (size_t i = 0; cmd[i]; i++)
+		jobargs_add(a, "%s", cmd[i]);
 }

@@ -63,7 +63,8 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
 
 /* trex-sandbox running trex-check --build-id-index over dataset ds (bound
  * read-only at /data, as a job sees it) with its id columns, writing
- * ids.bin, domains.json and codebook.json (under threshold) to /output, collected into the
+ * ids.bin, domains.json, codebook.json (under threshold) and content.sha256
+ * (the dataset's content digest) to /output, collected into the
  * folder the monitor opened and passes as JOBARGS_FD_OUTPUT (never by
  * path): the only folder it can write. The bounds are the configuration's limits.max
  * (memory also bounds /output, a tmpfs charged to it). Run by the monitor
@@ -71,5 +72,12 @@ int jobargs_check(struct jobargs *a, const struct config *c, const char *job_dir
  * Fails when trex-check cannot be found or the columns do not fit. */
 int jobargs_index(struct jobargs *a, const struct config *c, const struct dataset *ds,
 		  const char *key, long threshold, int seccomp, struct trex_err *err);
+
+/* trex-sandbox running runtime rt's identity probe (rtident.h) as a job
+ * of that runtime would run: the same binds, --etc entries and env, no
+ * dataset, no code, no output folder; what it prints on stdout is the
+ * identity. Small bounds of their own (within limits.max). */
+void jobargs_probe(struct jobargs *a, const struct config *c, const struct runtime *rt,
+		   int seccomp);
 
 #endif

@@ -325,6 +325,46 @@ int monc_id_index(const char *dataset, char key[65], pid_t *pid, struct trex_err
 	return r;
 }
 
+static int monc_runtime_ask(const char *runtime, char **ident, pid_t *pid, struct trex_err *err)
+{
+	pthread_mutex_lock(&monc_lock);
+	struct mon_writer w;
+	mon_begin(&w, monc.buf, MON_RUNTIME_ID);
+	mon_put_str(&w, runtime, strlen(runtime));
+	int r = monc_call(&w, NULL, 0, err);
+	if (r == 0 && monc.msg->num > INT_MAX)
+		r = trex_err_setx(err, -EPROTO, "monitor: not a pid");
+	if (r == 0) {
+		*pid = (pid_t)monc.msg->num;
+		*ident = *pid ? NULL : trex_strndup(monc.msg->text, monc.msg->text_len);
+		if (!*pid && !*ident)
+			r = trex_err_setx(err, -ENOMEM, "out of memory");
+	}
+	pthread_mutex_unlock(&monc_lock);
+	return r;
+}
+
+int monc_runtime_id(const char *runtime, char **ident, struct trex_err *err)
+{
+	/* one probe at a time from this side, as index builds */
+	static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&one);
+	pid_t pid = 0;
+	int r = monc_runtime_ask(runtime, ident, &pid, err);
+	if (r == 0 && pid) {
+		int64_t status = 0;
+		int sig = 0;
+		monc_wait_exit(pid, &status, &sig);
+		r = monc_runtime_ask(runtime, ident, &pid, err);
+		/* reloaded meanwhile: the probe's answer was for the old one */
+		if (r == 0 && pid)
+			r = trex_err_setx(err, -EAGAIN, "runtime %s: its probe started again",
+					  runtime);
+	}
+	pthread_mutex_unlock(&one);
+	return r;
+}
+
 int monc_reload_status(struct trex_err *err)
 {
 	pthread_mutex_lock(&monc_lock);

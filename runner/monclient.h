@@ -57,6 +57,11 @@ int monc_slurm(const struct monc_slurm_req *q, const int fds[MON_NFDS], monc_exi
  * sandbox building it, to wait for with monc_wait_exit (status 0 and no
  * signal: installed). */
 int monc_id_index(const char *dataset, char key[65], pid_t *pid, struct trex_err *err);
+/* MON_RUNTIME_ID: configured runtime `runtime`'s identity (rtident.h) as
+ * canonical JSON text in *ident (trex_free), probed by the monitor in
+ * trex-sandbox when it has none since its start or last reload (this
+ * waits for the probe: pool threads only). */
+int monc_runtime_id(const char *runtime, char **ident, struct trex_err *err);
 /* Block (a pool thread, never the loop) until the loop has read the end
  * of sandbox pid, one no on_exit watches (an index build). */
 void monc_wait_exit(pid_t pid, int64_t *status, int *sig);

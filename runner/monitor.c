@@ -74,12 +74,13 @@
 #include "policies/check/policy.h"
 #include "privdrop.h"
 #include "reload.h"
+#include "rtident.h"
 #include "sign.h"
 #include "trexd.h"
 
 #define MON_KIDS_MAX 4096
 
-enum mon_kid_kind { MON_KID_RUN, MON_KID_CHECK, MON_KID_INDEX, MON_KID_SLURM };
+enum mon_kid_kind { MON_KID_RUN, MON_KID_CHECK, MON_KID_INDEX, MON_KID_SLURM, MON_KID_PROBE };
 
 struct mon_kid {
 	pid_t pid;
@@ -90,7 +91,17 @@ struct mon_kid {
 	int claimed;   /* MON_ADOPT named it */
 	int pidfd;
 	char job[MON_JOB_ID_MAX + 1];
-	char key[TREX_SHA256_HEX_LEN + 1]; /* MON_KID_INDEX */
+	char key[TREX_SHA256_HEX_LEN + 1]; /* MON_KID_INDEX; MON_KID_PROBE: the runtime */
+	int out;      /* MON_KID_PROBE: its stdout's read end */
+	uint64_t gen; /* MON_KID_PROBE: the configuration it probed (rt_gen) */
+};
+
+/* runtime identities (rtident.h), probed once per runtime after the
+ * monitor's start or each reload (rt_gen counts reloads) */
+#define MON_RTIDS_MAX 64
+struct mon_rtid {
+	char name[MON_NAME_MAX + 1];
+	char *ident; /* canonical JSON */
 };
 
 struct monitor {
@@ -116,6 +127,9 @@ struct monitor {
 	unsigned char *in, *out;
 	struct pollfd pf[MON_KIDS_MAX + 2]; /* the loop's: signals, requests, adopted runs */
 	pid_t pf_pid[MON_KIDS_MAX + 2];
+	struct mon_rtid rtids[MON_RTIDS_MAX];
+	size_t n_rtids;
+	uint64_t rt_gen;
 };
 
 static const char *const mon_type_names[MON_NTYPES] = {
@@ -134,6 +148,7 @@ static const char *const mon_type_names[MON_NTYPES] = {
 	[MON_RELOAD_STATUS] = "reload_status",
 	[MON_SLURM] = "slurm",
 	[MON_ADOPT] = "adopt",
+	[MON_RUNTIME_ID] = "runtime_id",
 };
 
 void monitor_sigset(sigset_t *set)
@@ -426,7 +441,7 @@ static int mon_add_kid(struct monitor *mo, pid_t pid, const char *job, int kind,
 	if (mo->n_kids == MON_KIDS_MAX)
 		return -EAGAIN;
 	struct mon_kid *k = &mo->kids[mo->n_kids++];
-	*k = (struct mon_kid){ .pid = pid, .kind = kind, .pidfd = -1 };
+	*k = (struct mon_kid){ .pid = pid, .kind = kind, .pidfd = -1, .out = -1, .gen = mo->rt_gen };
 	snprintf(k->job, sizeof(k->job), "%s", job ? job : "");
 	snprintf(k->key, sizeof(k->key), "%s", key ? key : "");
 	return 0;
@@ -611,10 +626,12 @@ static int mon_index_dir(struct monitor *mo)
 }
 
 /* what a build must make; the codebook (derived under the disclosure
- * rules, served to researchers: runner/codebooks.c) is the one the
- * service may read */
-static const char *const mon_index_files[] = { "ids.bin", "domains.json", "codebook.json" };
-#define MON_INDEX_NFILES 3
+ * rules, served to researchers: runner/codebooks.c) and the content
+ * digest (the dataset's version in the reproducibility record) are the
+ * ones the service may read */
+static const char *const mon_index_files[] = { "ids.bin", "domains.json", "codebook.json",
+					       "content.sha256" };
+#define MON_INDEX_NFILES 4
 
 /* An index as installed: idindex/KEY a real folder holding both files. */
 static int mon_index_built(int idx, const char *key)
@@ -631,10 +648,10 @@ static int mon_index_built(int idx, const char *key)
 }
 
 /* A finished build: idindex/.build-KEY holding exactly ids.bin,
- * domains.json and codebook.json, regular files; the first two made
- * readable by the job uids and not by the service (root's, group the
- * service's with no group bits, the same rule as a dataset,
- * docs/config.md), the codebook by all, in a folder the service may
+ * domains.json, codebook.json and content.sha256, regular files; the
+ * first two made readable by the job uids and not by the service (root's,
+ * group the service's with no group bits, the same rule as a dataset,
+ * docs/config.md), the codebook and the digest by all, in a folder the service may
  * cross (0755), then renamed to idindex/KEY in one
  * step: a crash leaves a build folder, never half an index. */
 static int mon_index_install(struct monitor *mo, const char *key)
@@ -665,7 +682,8 @@ static int mon_index_install(struct monitor *mo, const char *key)
 		for (size_t i = 0; i < MON_INDEX_NFILES; i++)
 			if (strcmp(e->d_name, mon_index_files[i]) == 0)
 				r = 0;
-		if (strcmp(e->d_name, "codebook.json") == 0)
+		if (strcmp(e->d_name, "codebook.json") == 0 ||
+		    strcmp(e->d_name, "content.sha256") == 0)
 			mode = 0644;
 		if (r < 0)
 			break;
@@ -763,6 +781,112 @@ static int mon_id_index(struct monitor *mo, const struct mon_msg *m, char key[65
 	mon_add_kid(mo, *pid, NULL, MON_KID_INDEX, key);
 	trex_log(TREX_LOG_INFO, "monitor_id_index_build", "dataset=%s key=%.16s pid=%d", ds->name,
 		 key, (int)*pid);
+	return 0;
+}
+
+/* The identities probed so far: forgotten at a reload, which may change
+ * the runtimes (and an operator who installs packages reloads). */
+static void mon_rtids_clear(struct monitor *mo)
+{
+	for (size_t i = 0; i < mo->n_rtids; i++)
+		trex_free(mo->rtids[i].ident);
+	mo->n_rtids = 0;
+	mo->rt_gen++;
+}
+
+static const char *mon_rtid_find(struct monitor *mo, const char *name)
+{
+	for (size_t i = 0; i < mo->n_rtids; i++)
+		if (strcmp(mo->rtids[i].name, name) == 0)
+			return mo->rtids[i].ident;
+	return NULL;
+}
+
+/* A probe ended: what it printed (at most the pipe's size, read now
+ * without waiting) becomes the runtime's identity, unless the
+ * configuration was reloaded meanwhile. */
+static void mon_rtid_done(struct monitor *mo, const struct mon_kid *k, int ok)
+{
+	const struct runtime *rt = config_runtime(mo->d.cfg, k->key);
+	char *buf = trex_malloc(RTIDENT_OUT_MAX);
+	size_t len = 0;
+	while (buf && len < RTIDENT_OUT_MAX) {
+		ssize_t n = read(k->out, buf + len, RTIDENT_OUT_MAX - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	json_t *id = buf && rt && k->gen == mo->rt_gen ? rtident_parse(rt, buf, len, ok) : NULL;
+	char *text = id ? json_dumps(id, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
+	if (text && !mon_rtid_find(mo, k->key) && mo->n_rtids < MON_RTIDS_MAX) {
+		struct mon_rtid *r = &mo->rtids[mo->n_rtids++];
+		size_t nl = strnlen(k->key, sizeof(r->name) - 1);
+		memcpy(r->name, k->key, nl);
+		r->name[nl] = '\0';
+		r->ident = trex_strdup(text);
+		if (!r->ident)
+			mo->n_rtids--;
+		trex_log(TREX_LOG_INFO, "monitor_runtime_probed", "runtime=%s ok=%d", k->key,
+			 json_object_get(id, "probe") ? 0 : 1);
+	}
+	free(text);
+	json_decref(id);
+	trex_free(buf);
+}
+
+/* MON_RUNTIME_ID: a configured runtime's identity, or the probe that
+ * finds it started in trex-sandbox (jobargs_probe), its stdout a pipe
+ * read here when it ends. */
+static int mon_runtime_id(struct monitor *mo, const struct mon_msg *m, pid_t *pid,
+			  const char **ident, struct trex_err *err)
+{
+	const struct config *c = mo->d.cfg;
+	if (!mon_name_ok(m->runtime))
+		return trex_err_setx(err, -EPERM, "runtime: not a name");
+	const struct runtime *rt = config_runtime(c, m->runtime);
+	if (!rt)
+		return trex_err_setx(err, -EPERM, "runtime: not configured");
+	*pid = 0;
+	if ((*ident = mon_rtid_find(mo, rt->name)))
+		return 0;
+	for (size_t i = 0; i < mo->n_kids; i++)
+		if (mo->kids[i].kind == MON_KID_PROBE && strcmp(mo->kids[i].key, rt->name) == 0) {
+			*pid = mo->kids[i].pid;
+			return 0;
+		}
+	if (mo->n_kids == MON_KIDS_MAX)
+		return trex_err_setx(err, -EAGAIN, "too many sandboxes");
+	struct jobargs a = { 0 };
+	jobargs_probe(&a, c, rt, mo->o->seccomp_fd >= 0);
+	int p[2] = { -1, -1 }, fds[3] = { -1, -1, -1 }, dirs[4] = { -1, -1, -1, -1 };
+	int r = a.oom ? trex_err_setx(err, -ENOMEM, "out of memory") : 0;
+	if (r == 0 && pipe2(p, O_CLOEXEC) < 0)
+		r = trex_err_set(err, -errno, "pipe");
+	if (r == 0) {
+		/* the whole listing fits: the probe never waits on a full pipe */
+		(void)fcntl(p[1], F_SETPIPE_SZ, (int)RTIDENT_OUT_MAX);
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		fds[0] = p[1];
+	}
+	for (int i = 1; r == 0 && i < 3; i++)
+		if ((fds[i] = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+			r = trex_err_set(err, -errno, "/dev/null");
+	if (r == 0)
+		r = mon_fork_exec(mo, a.v, fds, dirs, pid, err);
+	jobargs_free(&a);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (r < 0) {
+		if (p[0] >= 0)
+			close(p[0]);
+		return r;
+	}
+	mon_add_kid(mo, *pid, NULL, MON_KID_PROBE, rt->name);
+	mo->kids[mo->n_kids - 1].out = p[0];
+	trex_log(TREX_LOG_INFO, "monitor_runtime_probe", "runtime=%s pid=%d", rt->name, (int)*pid);
 	return 0;
 }
 
@@ -1058,6 +1182,16 @@ static int mon_handle(struct monitor *mo, int n, int *fds, int n_fds)
 		r = mon_ok(mo, (uint64_t)pid, key, NULL);
 		break;
 	}
+	case MON_RUNTIME_ID: {
+		pid_t pid = 0;
+		const char *ident = NULL;
+		if (mon_runtime_id(mo, m, &pid, &ident, &err) < 0) {
+			r = mon_refuse(mo, m->type, &err);
+			break;
+		}
+		r = mon_ok(mo, (uint64_t)pid, ident ? ident : "", NULL);
+		break;
+	}
 	case MON_KILL:
 		r = mon_kill(mo, m, &err) < 0 ? mon_refuse(mo, m->type, &err) : mon_ok(mo, 0, NULL, NULL);
 		break;
@@ -1132,6 +1266,9 @@ static void mon_reap(struct monitor *mo, int *service_status)
 			 * by the status (1 when the output would not install) */
 			if (WIFEXITED(st) && status == 0 && mon_index_install(mo, k->key) < 0)
 				status = 1;
+		} else if (k->kind == MON_KID_PROBE) {
+			mon_rtid_done(mo, k, WIFEXITED(st) && status == 0);
+			close(k->out);
 		} else if (k->kind != MON_KID_SLURM)
 			mon_give_outputs(mo, k);
 		*k = mo->kids[--mo->n_kids];
@@ -1330,6 +1467,7 @@ int monitor_run(const struct monitor_opts *o)
 				else if (sig == SIGHUP && o->reload) {
 					struct trex_err rerr = { 0 };
 					mo->reload_kept_old = reload_config(&mo->d, &rerr) < 0;
+					mon_rtids_clear(mo);
 					snprintf(mo->reload_err, sizeof(mo->reload_err), "%s",
 						 mo->reload_kept_old ? rerr.msg : "");
 					if (mo->reload_kept_old)
@@ -1371,6 +1509,7 @@ int monitor_run(const struct monitor_opts *o)
 	}
 	if (sfd >= 0)
 		close(sfd);
+	mon_rtids_clear(mo);
 	trex_key_free(mo->key);
 	trex_free(mo->pub_pem);
 	trex_free(mo->msg);

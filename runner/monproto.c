@@ -162,6 +162,8 @@ static int mon_parse_body(struct mon_reader *r, uint32_t type)
 		return mon_get_list(r, "command", 0, MON_ARG_MAX);
 	case MON_ADOPT:
 		return mon_get_fixed(r, "job", 1, m->job, MON_JOB_ID_MAX);
+	case MON_RUNTIME_ID:
+		return mon_get_fixed(r, "runtime", 1, m->runtime, MON_NAME_MAX);
 	case MON_KILL:
 		if ((rc = mon_get_u64(r, "pid", &m->num)) < 0)
 			return rc;

@@ -69,6 +69,10 @@ enum mon_type {
 	                      * to be that run's trex-sandbox at start-up (pid, start
 	                      * time, boot id: runner/recover.c): its pid, whose
 	                      * MON_EXITED follows its end; 0: none (runner/adopt.c) */
+	MON_RUNTIME_ID,      /* service -> monitor (runtime): OK (0, identity JSON) when
+	                      * probed since the monitor's start or last reload, else
+	                      * OK (pid, ""): the probe's sandbox, whose MON_EXITED
+	                      * says it ended; asked again then (rtident.h) */
 	MON_NTYPES
 };
 

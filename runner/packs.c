@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "policies/check/policy.h"
 #include "suggest.h"
 
@@ -96,4 +97,19 @@ size_t packs_names(const struct config *c, const char *near_to, char *out, size_
 		*near = best;
 	}
 	return trex_suggest_list(names, k, out, len);
+}
+
+int packs_sha256(const struct config *c, const char *name, char out[65], struct trex_err *err)
+{
+	json_t *pack = NULL;
+	int r = packs_resolve(c, name, &pack, err);
+	if (r < 0)
+		return r;
+	char *canon = json_dumps(pack, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	json_decref(pack);
+	if (!canon)
+		return trex_err_setx(err, -ENOMEM, "out of memory");
+	r = trex_sha256_hex(canon, strlen(canon), out);
+	free(canon);
+	return r < 0 ? trex_err_setx(err, r, "policy %s: SHA-256 failed", name) : 0;
 }

@@ -19,6 +19,11 @@ int packs_name_ok(const char *name);
 int packs_resolve(const struct config *c, const char *name, json_t **resolved,
 		  struct trex_err *err);
 
+/* The pack's digest: SHA-256 of its resolved form (packs_resolve)
+ * serialised compactly with sorted keys and ASCII escapes, so that the
+ * same rules give the same digest whatever the files' layout. */
+int packs_sha256(const struct config *c, const char *name, char out[65], struct trex_err *err);
+
 /* `trexd -n`: the configured pack, then every pack of policy_dir a permit
  * may name (NAME.json with a name packs_name_ok accepts, in name order);
  * the first error. */

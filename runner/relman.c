@@ -4,7 +4,8 @@
  *
  *   {"job", "project", "permit_id", "policy", "bundle_sha256", "job_sha256", "issued_at",
  *    "files": [{"file", "sha256", "size", "verdict", "rules", "reviewer"}],
- *    "key_id", "signature"}
+ *    "reproducibility": {...} (repro.h; absent for a job checked before it
+ *    existed), "key_id", "signature"}
  *
  * The signature covers the document without "signature", keys sorted,
  * compact, ASCII (the same canonical form as permits). The monitor
@@ -69,7 +70,11 @@ int relman_build(struct trexd *d, const char *id, json_t **out, struct trex_err 
 	/* the whole job the release came from (absent: stored before version 5) */
 	char job_sha[65];
 	int have_digest = sacc_get_digest(d->store, id, job_sha, NULL, &e2) == 0;
-	json_t *outs = NULL, *reviews = NULL, *doc = NULL;
+	json_t *outs = NULL, *reviews = NULL, *doc = NULL, *repro = NULL;
+	/* how the outputs were made, signed with them (absent: checked
+	 * before schema version 6) */
+	if (sacc_get_repro(d->store, id, &repro, &e2) < 0)
+		repro = NULL;
 	json_t *report = row.report ? json_loads(row.report, 0, NULL) : NULL;
 	char *canon = NULL, *sig = NULL, *text = NULL;
 	_cleanup_close_ int dfd = -1;
@@ -96,7 +101,7 @@ int relman_build(struct trexd *d, const char *id, json_t **out, struct trex_err 
 			have_acc ? acc.permit_id : NULL, "policy", have_acc ? acc.policy : NULL,
 			"bundle_sha256", have_acc ? acc.bundle_sha256 : NULL, "job_sha256",
 			have_digest ? job_sha : NULL, "files", files, "key_id", d->acc->key_id);
-	if (!doc) {
+	if (!doc || (repro && json_object_set(doc, "reproducibility", repro) < 0)) {
 		r = trex_err_setx(err, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -128,6 +133,7 @@ out:
 	free(text);
 	trex_free(sig);
 	json_decref(doc);
+	json_decref(repro);
 	json_decref(outs);
 	json_decref(reviews);
 	json_decref(report);

@@ -214,6 +214,12 @@ static const char *const store_migrations[] = {
 	" id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL,"
 	" stopped INTEGER NOT NULL);"
 	"INSERT OR IGNORE INTO audit_head VALUES (1, -1, '', 1);",
+	/* 6: each job's reproducibility record (relman.c: the runtime's
+	 * identity, the dataset's content digest, the policy pack's digest,
+	 * trex's version, the limits), made when its outputs are checked;
+	 * jobs checked before have none and their manifests carry none */
+	"CREATE TABLE IF NOT EXISTS job_repro ("
+	" job TEXT PRIMARY KEY REFERENCES jobs(id), record TEXT NOT NULL);",
 };
 
 _Static_assert(TREX_ARRAY_LEN(store_migrations) == STORE_SCHEMA_VERSION - 1,

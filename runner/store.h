@@ -10,7 +10,7 @@
 
 #include "err.h"
 
-#define STORE_SCHEMA_VERSION 5 /* store.c: store_migrations */
+#define STORE_SCHEMA_VERSION 6 /* store.c: store_migrations */
 #define STORE_ID_MAX 40
 
 struct store;

@@ -127,6 +127,33 @@ int sacc_get_digest(struct store *s, const char *job, char job_sha256[65], json_
 	return r;
 }
 
+int sacc_put_repro(struct store *s, const char *job, const char *record, struct trex_err *err)
+{
+	const char *args[] = { job, record, NULL };
+	return sacc_exec(s, "INSERT OR REPLACE INTO job_repro VALUES (?1, ?2)", args, err);
+}
+
+int sacc_get_repro(struct store *s, const char *job, json_t **record, struct trex_err *err)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	*record = NULL;
+	if (store_stmt(s, "SELECT record FROM job_repro WHERE job = ?1", &st, err) < 0)
+		return err->code;
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st), r = 0;
+	if (rc == SQLITE_ROW) {
+		if (!(*record = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL)))
+			r = trex_err_setx(err, -EIO, "store: job_repro of %s unreadable", job);
+	} else if (rc == SQLITE_DONE) {
+		r = -ENOENT;
+	} else {
+		r = sacc_fail(db, err, "read job_repro");
+	}
+	store_stmt_done(s, st);
+	return r;
+}
+
 int sacc_put_approval(struct store *s, const char *permit_id, const char *job_sha256,
 		      const char *approver, struct trex_err *err)
 {

@@ -18,6 +18,7 @@
 #include "csv.h"
 #include "domains.h"
 #include "codebook.h"
+#include "dsdigest.h"
 #include "dsindex.h"
 #include "idindex.h"
 #include "joint.h"
@@ -39,9 +40,11 @@ static void usage(FILE *f)
 	      "                  [--whole] [--keep-going] FILE...\n"
 	      "       trex-check --build-id-index DATASET_DIR --id-columns A,B --out FILE\n"
 	      "                  [--domains-out FILE] [--codebook-out FILE\n"
-	      "                  [--threshold N | --policy FILE|NAME]]\n"
+	      "                  [--threshold N | --policy FILE|NAME]] [--content-digest-out FILE]\n"
 	      "--codebook-out: the dataset's codebook for researchers (docs/datasets.md),\n"
 	      "its disclosure rules at N (default: the policy's safe_threshold)\n"
+	      "--content-digest-out: SHA-256 of every *.csv's path, size and bytes (the\n"
+	      "dataset's version in trexd's reproducibility record)\n"
 	      "--no-sync: copies under --out are renamed into place but not fsync'd, for a\n"
 	      "caller that copies and fsyncs what it publishes (trexd does)\n"
 	      "Frequency and magnitude tables without declared totals are checked as they\n"
@@ -72,6 +75,7 @@ struct check_opts {
 	const char *id_index, *build_id_index, *id_columns;
 	const char *domains, *domains_out; /* the dataset's category domains (labels.c) */
 	const char *codebook_out;          /* the dataset's codebook (codebook.c) */
+	const char *digest_out;            /* the dataset's content digest (dsdigest.c) */
 	long threshold;                    /* its k; 0: the policy's safe_threshold */
 	const char *previous; /* tables released earlier for the project */
 	struct diff_siblings sib; /* the copies released so far in this run */
@@ -593,6 +597,7 @@ int main(int argc, char **argv)
 		{"domains", required_argument, NULL, 'D'},
 		{"domains-out", required_argument, NULL, 'E'},
 		{"codebook-out", required_argument, NULL, 'O'},
+		{"content-digest-out", required_argument, NULL, 'G'},
 		{"threshold", required_argument, NULL, 'T'},
 		{"previous", required_argument, NULL, 'P'},
 		{"no-sync", no_argument, NULL, 'S'},
@@ -647,6 +652,7 @@ int main(int argc, char **argv)
 		case 'D': o.domains = optarg; break;
 		case 'E': o.domains_out = optarg; break;
 		case 'O': o.codebook_out = optarg; break;
+		case 'G': o.digest_out = optarg; break;
 		case 'T': {
 			char *end;
 			errno = 0;
@@ -688,6 +694,10 @@ int main(int argc, char **argv)
 		}
 		if (dsindex_build(o.build_id_index, o.id_columns, &out, &nids, &nvalues, &ncols,
 				  &err) < 0) {
+			fprintf(stderr, "trex-check: %s\n", err.msg);
+			return EXIT_USAGE;
+		}
+		if (o.digest_out && dsdigest_write(o.build_id_index, o.digest_out, &err) < 0) {
 			fprintf(stderr, "trex-check: %s\n", err.msg);
 			return EXIT_USAGE;
 		}

@@ -60,6 +60,9 @@ static int fuzz_encode(const struct mon_msg *m, unsigned char *buf)
 	case MON_ADOPT:
 		fuzz_str(&w, m->job);
 		break;
+	case MON_RUNTIME_ID:
+		fuzz_str(&w, m->runtime);
+		break;
 	case MON_SIGN_RELEASE:
 	case MON_SIGN_CHECKPOINT:
 	case MON_REFUSED:

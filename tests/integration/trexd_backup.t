@@ -117,8 +117,8 @@ tamper
 sqlite3 "$T/bk2/trexd.db" "UPDATE jobs SET state = 'released' WHERE id = '$B'"
 restore_refused "an edited trexd.db" "bk2/trexd.db: its SHA-256"
 tamper
-sed -i 's/"store_schema": 5/"store_schema": 99/' "$T/bk2/backup.json"
-restore_refused "a store from a newer trexd" "bk2 holds a store of schema version 99, this trexd knows 5"
+sed -i 's/"store_schema": 6/"store_schema": 99/' "$T/bk2/backup.json"
+restore_refused "a store from a newer trexd" "bk2 holds a store of schema version 99, this trexd knows 6"
 mkdir -p "$T/nostate"
 check "backup of a folder without trexd.db is refused" sh -c "! '$BIN/trexd' backup --state-dir '$T/nostate' '$T/bk5' 2>'$T/err'"
 check "... naming what is missing" grep -q "nostate/trexd.db: No such file" "$T/err"

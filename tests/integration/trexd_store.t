@@ -27,7 +27,7 @@ INSERT INTO jobs (id, project, dataset, runtime, manifest, state, submitted_uid,
 SQL
 
 check "trexd starts on a version 1 store" trexd_start --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/data" --id-columns d=
-expect_eq "the store is migrated to version 5" 5 "$(sqlite3 "$T/state/trexd.db" 'SELECT max(version) FROM schema_version')"
+expect_eq "the store is migrated to version 6" 6 "$(sqlite3 "$T/state/trexd.db" 'SELECT max(version) FROM schema_version')"
 expect_eq "the migration's index exists" 1 \
 	"$(sqlite3 "$T/state/trexd.db" "SELECT count(*) FROM sqlite_master WHERE name = 'jobs_project'")"
 expect_eq "version 3's indexes exist" 2 \
@@ -36,6 +36,8 @@ expect_eq "version 4's log review table exists" 1 \
 	"$(sqlite3 "$T/state/trexd.db" "SELECT count(*) FROM sqlite_master WHERE name = 'log_reviews'")"
 expect_eq "version 5's job digest, job approval and audit head tables exist" 3 \
 	"$(sqlite3 "$T/state/trexd.db" "SELECT count(*) FROM sqlite_master WHERE name IN ('job_digests', 'job_approvals', 'audit_head')")"
+expect_eq "version 6's reproducibility record table exists" 1 \
+	"$(sqlite3 "$T/state/trexd.db" "SELECT count(*) FROM sqlite_master WHERE name = 'job_repro'")"
 check "the first start on a migrated store adopts the log it finds, audited" \
 	grep -q '"event":"audit_head_adopted"' "$T/state/audit.log"
 expect_eq "... and trexd.db records the log's head" \
@@ -49,6 +51,6 @@ trexd_stop
 sqlite3 "$T/state/trexd.db" 'INSERT INTO schema_version VALUES (99)'
 "$BIN/trexd" --state-dir "$T/state" --socket "$SOCK" --dataset "d=$T/data" --id-columns d= >"$TREXD_LOG" 2>&1
 expect_eq "a store from a newer trexd is refused" 1 $?
-check "... naming both versions" grep -q "has schema version 99, this trexd knows 5" "$TREXD_LOG"
+check "... naming both versions" grep -q "has schema version 99, this trexd knows 6" "$TREXD_LOG"
 
 done_testing

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Upgrading trexd: a store of every earlier schema version (1 as the first
 # trexd wrote it, without the permit and review tables; 1 with them; 2; 3;
-# 4), built here by SQL from the schema history of runner/store.c and
+# 4; 5), built here by SQL from the schema history of runner/store.c and
 # runner/store_access.c, with jobs in every kind of state, is migrated by
 # the current trexd without losing a job: every job is there with its
 # state, outputs, reviews and log reviews; the one that was running is
@@ -41,6 +41,13 @@ M4='CREATE TABLE log_reviews (seq INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NO
  name TEXT NOT NULL, decision TEXT NOT NULL, reason TEXT NOT NULL, reviewer TEXT NOT NULL, at TEXT NOT NULL,
  final INTEGER NOT NULL, size INTEGER, sha256 TEXT);
 CREATE INDEX log_reviews_job ON log_reviews (job, name); INSERT INTO schema_version VALUES (4);'
+M5='CREATE TABLE job_digests (job TEXT PRIMARY KEY REFERENCES jobs(id), job_sha256 TEXT NOT NULL,
+ files TEXT NOT NULL);
+CREATE TABLE job_approvals (permit_id TEXT NOT NULL, job_sha256 TEXT NOT NULL, approver TEXT NOT NULL,
+ at TEXT NOT NULL, PRIMARY KEY (permit_id, job_sha256));
+CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL,
+ stopped INTEGER NOT NULL);
+INSERT OR IGNORE INTO audit_head VALUES (1, -1, '"''"', 1); INSERT INTO schema_version VALUES (5);'
 
 MAN='{"command":["true"],"dataset":"d","limits":{"cpu_seconds":600,"memory_mb":1024,"output_mb":50,"pids":64,"wall_seconds":900},"outputs":[],"project":"P","runtime":"shell"}'
 SHA=936949835373f46dce76b4e6ef9baccd384f07b1b942ca4a073d7425ceb40d4a
@@ -57,12 +64,14 @@ fixture() {
 	sql=$V1
 	[ "$k" = 1-bare ] || sql="$sql
 $ACCESS"
-	case $k in 2 | 3 | 4) sql="$sql
+	case $k in 2 | 3 | 4 | 5) sql="$sql
 $M2" ;; esac
-	case $k in 3 | 4) sql="$sql
+	case $k in 3 | 4 | 5) sql="$sql
 $M3" ;; esac
-	[ "$k" = 4 ] && sql="$sql
-$M4"
+	case $k in 4 | 5) sql="$sql
+$M4" ;; esac
+	[ "$k" = 5 ] && sql="$sql
+$M5"
 	for s in $STATES; do
 		n=${s%%:*} st=${s#*:}
 		[ "$k" = 1-bare ] && [ "$st" = awaiting_approval ] && continue
@@ -77,22 +86,24 @@ INSERT INTO outputs VALUES ('$(J 2)', 'fig.png', 'figure', 'review', 'held for r
 INSERT INTO job_access VALUES ('$(J 7)', 'PERMIT-1', 'default', 1, '$SHA');
 INSERT INTO approvals VALUES ('PERMIT-1', '$SHA', 'hdab', '2026-11-01T00:00:00Z');
 INSERT INTO reviews (job, name, decision, reason, reviewer, at) VALUES ('$(J 2)', 'fig.png', 'release', 'ok', 'c1', '2026-11-01T00:00:00Z');"
-	[ "$k" = 4 ] && sql="$sql
-INSERT INTO log_reviews (job, name, decision, reason, reviewer, at, final) VALUES ('$(J 3)', 'stdout', 'reject', 'no', 'c1', '2026-11-01T00:00:00Z', 1);"
+	case $k in 4 | 5) sql="$sql
+INSERT INTO log_reviews (job, name, decision, reason, reviewer, at, final) VALUES ('$(J 3)', 'stdout', 'reject', 'no', 'c1', '2026-11-01T00:00:00Z', 1);" ;; esac
+	[ "$k" = 5 ] && sql="$sql
+INSERT INTO job_digests VALUES ('$(J 1)', '$SHA', '{}');"
 	mkdir -p "$T/$k"
 	echo "$sql" | sqlite3 "$T/$k/trexd.db"
 }
 q() { sqlite3 -readonly "$T/$1/trexd.db" "$2"; }
 state_of() { api_get "/v1/jobs/$(J "$1")" >/dev/null && api_field state; }
 
-for k in 1-bare 1 2 3 4; do
+for k in 1-bare 1 2 3 4 5; do
 	fixture "$k"
 	n_jobs=$(q "$k" 'SELECT count(*) FROM jobs')
 	from=$(q "$k" 'SELECT max(version) FROM schema_version')
 	check "v$k: trexd starts on a version $from store" \
 		trexd_start --state-dir "$T/$k" --socket "$SOCK" --dataset "d=$T/data" --id-columns d=
-	expect_eq "v$k: migrated to version 5" 5 "$(q "$k" 'SELECT max(version) FROM schema_version')"
-	expect_eq "v$k: one schema_version row per version" "1 2 3 4 5" \
+	expect_eq "v$k: migrated to version 6" 6 "$(q "$k" 'SELECT max(version) FROM schema_version')"
+	expect_eq "v$k: one schema_version row per version" "1 2 3 4 5 6" \
 		"$(q "$k" 'SELECT group_concat(version, " ") FROM (SELECT version FROM schema_version ORDER BY version)')"
 	expect_eq "v$k: every job is still in trexd.db" "$n_jobs" "$(q "$k" 'SELECT count(*) FROM jobs')"
 	api_get '/v1/jobs?limit=100' >/dev/null
@@ -120,8 +131,10 @@ for k in 1-bare 1 2 3 4; do
 			"$(q "$k" "SELECT permit_id || ' ' || strict FROM job_access WHERE job = '$(J 7)'")"
 		expect_eq "v$k: reviews are kept" 1 "$(q "$k" 'SELECT count(*) FROM reviews')"
 	fi
-	[ "$k" = 4 ] && expect_eq "v$k: log reviews are kept" "stdout reject 1" \
-		"$(q "$k" "SELECT name || ' ' || decision || ' ' || final FROM log_reviews")"
+	case $k in 4 | 5) expect_eq "v$k: log reviews are kept" "stdout reject 1" \
+		"$(q "$k" "SELECT name || ' ' || decision || ' ' || final FROM log_reviews")" ;; esac
+	[ "$k" = 5 ] && expect_eq "v$k: job digests are kept, no job has a reproducibility record" "$SHA 0" \
+		"$(q "$k" "SELECT job_sha256 FROM job_digests") $(q "$k" "SELECT count(*) FROM job_repro")"
 	check "v$k: the first start adopts the log, audited" grep -q '"event":"audit_head_adopted"' "$T/$k/audit.log"
 	check "v$k: trexd stops" trexd_stop
 	check "v$k: the log verifies complete" \

@@ -681,6 +681,65 @@ static int id_index(const char *ds)
 	return call_w(&w, NULL, 0);
 }
 
+static int runtime_id(const char *rt)
+{
+	struct mon_writer w;
+	mon_begin(&w, buf, MON_RUNTIME_ID);
+	mon_put_str(&w, rt, strlen(rt));
+	return call_w(&w, NULL, 0);
+}
+
+/* MON_RUNTIME_ID names a configured runtime, nothing else; the monitor
+ * probes it in trex-sandbox (the service runs no program) once and then
+ * answers with the identity it kept */
+static void test_runtime_id(void **st)
+{
+	assert_int_equal(runtime_id("ruby"), -EPERM);
+	assert_non_null(strstr(reply->text, "runtime: not configured"));
+	assert_int_equal(runtime_id("../bin"), -EPERM);
+	assert_non_null(strstr(reply->text, "runtime: not a name"));
+	char big[MON_NAME_MAX + 2];
+	memset(big, 'r', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(runtime_id(big), -EPERM);
+	assert_non_null(strstr(reply->text, "field runtime"));
+	assert_int_equal(runtime_id(""), -EPERM);
+	int fds[3], keep[3];
+	pipes(fds, keep);
+	struct mon_writer w;
+	mon_begin(&w, buf, MON_RUNTIME_ID);
+	mon_put_str(&w, "shell", 5);
+	assert_int_equal(call_w(&w, fds, 3), -EPERM);
+	close3(fds);
+	close3(keep);
+	if (!sandbox[0] || geteuid() != 0)
+		return; /* the probe needs this build's trex-sandbox, as root */
+	/* the first ask starts the probe (a pid); asked while it runs, the
+	 * same pid, no second probe; once it ended, the identity */
+	assert_int_equal(runtime_id("shell"), 0);
+	uint64_t pid = reply->num;
+	assert_true(pid > 0);
+	assert_int_equal(reply->text_len, 0);
+	int n = 0;
+	while (runtime_id("shell") == 0 && reply->num != 0 && n++ < 400) {
+		assert_int_equal(reply->num, pid);
+		usleep(25000);
+	}
+	assert_int_equal(reply->num, 0);
+	json_t *id = json_loadb(reply->text, reply->text_len, 0, NULL);
+	assert_non_null(id);
+	assert_string_equal(json_string_value(json_object_get(id, "name")), "shell");
+	assert_string_equal(json_string_value(json_object_get(id, "like")), "shell");
+	assert_non_null(json_string_value(json_object_get(json_object_get(id, "interpreters"), "sh")));
+	assert_int_equal(strlen(json_string_value(json_object_get(id, "packages_sha256"))), 64);
+	assert_true(json_integer_value(json_object_get(id, "packages")) > 10);
+	json_decref(id);
+	/* kept: asked again, the same answer at once */
+	assert_int_equal(runtime_id("shell"), 0);
+	assert_int_equal(reply->num, 0);
+	assert_true(reply->text_len > 0);
+}
+
 /* MON_ID_INDEX names a dataset, nothing else: the monitor keys it (the
  * service cannot read it) and answers with the key */
 static void test_id_index(void **st)
@@ -899,6 +958,7 @@ int main(void)
 		cmocka_unit_test(test_spawn_race),
 		cmocka_unit_test(test_kill_out_of_policy),
 		cmocka_unit_test(test_id_index),
+		cmocka_unit_test(test_runtime_id),
 		cmocka_unit_test(test_reload_status),
 		cmocka_unit_test(test_adopt),
 		cmocka_unit_test(test_sign_checkpoint),

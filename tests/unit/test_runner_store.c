@@ -237,10 +237,19 @@ static void test_digests_approvals_head(void **state)
 	assert_int_equal(sacc_approved(s, "P", "d1", &err), 1);
 	assert_int_equal(sacc_approved(s, "Q", "d1", &err), 0); /* another permit */
 	assert_int_equal(sacc_approved(s, "P", "d2", &err), 0); /* another job */
+	/* a job's reproducibility record (version 6): none, put, replaced */
+	json_t *rec = NULL;
+	assert_int_equal(sacc_get_repro(s, "j1", &rec, &err), -ENOENT);
+	assert_null(rec);
+	assert_int_equal(sacc_put_repro(s, "j1", "{\"trex_version\":\"0\"}", &err), 0);
+	assert_int_equal(sacc_put_repro(s, "j1", "{\"trex_version\":\"1\"}", &err), 0);
+	assert_int_equal(sacc_get_repro(s, "j1", &rec, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(rec, "trex_version")), "1");
+	json_decref(rec);
 	store_close(s);
 	/* a store from before version 5 is not anchored until trexd adopts its log */
 	assert_int_equal(store_open(tdir_db, &s, &err), 0);
-	sqlite3_exec((sqlite3 *)store_db(s), "DELETE FROM schema_version WHERE version = 5;"
+	sqlite3_exec((sqlite3 *)store_db(s), "DELETE FROM schema_version WHERE version >= 5;"
 			      "DROP TABLE audit_head;", NULL, NULL, NULL);
 	store_close(s);
 	assert_int_equal(store_open(tdir_db, &s, &err), 0);
