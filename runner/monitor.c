@@ -63,6 +63,7 @@
 #include "audit.h"
 #include "beneath.h"
 #include "cleanup.h"
+#include "execrep.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "idcache.h"
@@ -413,22 +414,12 @@ static int mon_fork_exec(struct monitor *mo, char *const *argv, const int *fds,
 		if (report > JOBARGS_NFDS)
 			close_range(JOBARGS_NFDS, (unsigned)report - 1, 0);
 		execv(argv[0], argv);
-		int e = errno;
-		ssize_t w = write(report, &e, sizeof(e));
-		(void)w;
-		_exit(127);
+		execrep_fail(report);
 	}
 	close(ep[1]);
-	int e = 0;
-	ssize_t n;
-	do
-		n = read(ep[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	close(ep[0]);
-	if (n == (ssize_t)sizeof(e)) {
-		waitpid(pid, NULL, 0);
-		return trex_err_set(err, -e, "could not start %s", argv[0]);
-	}
+	int r = execrep_wait(ep[0], pid, argv[0], err);
+	if (r < 0)
+		return r;
 	*out = pid;
 	return 0;
 }

@@ -31,6 +31,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "execrep.h"
 #include "fsutil.h"
 #include "jobargs.h"
 #include "manifest.h"
@@ -338,22 +339,12 @@ static int monslurm_exec(const struct config *c, uid_t uid, gid_t gid, char *con
 				 setresuid(uid, uid, uid) < 0))
 			_exit(127);
 		execve(argv[0], argv, envp);
-		int en = errno;
-		ssize_t w = write(report, &en, sizeof(en));
-		(void)w;
-		_exit(127);
+		execrep_fail(report);
 	}
 	close(ep[1]);
-	int en = 0;
-	ssize_t n;
-	do
-		n = read(ep[0], &en, sizeof(en));
-	while (n < 0 && errno == EINTR);
-	close(ep[0]);
-	if (n == (ssize_t)sizeof(en)) {
-		waitpid(pid, NULL, 0);
-		return trex_err_set(err, -en, "could not start %s", argv[0]);
-	}
+	int r = execrep_wait(ep[0], pid, argv[0], err);
+	if (r < 0)
+		return r;
 	*out = pid;
 	return 0;
 }
