@@ -9,6 +9,11 @@
 
 #include "err.h"
 
+/* pipe2 the report pipe into ep (both close-on-exec) and fork; the child
+ * (*pid 0) starts as uv_spawn leaves one: default dispositions, no signal
+ * blocked. -errno with err set when either fails (nothing left open). */
+int execrep_fork(int ep[2], pid_t *pid, struct trex_err *err);
+
 /* In the child, after a failed execve: errno down the report fd, exit 127. */
 __attribute__((noreturn)) void execrep_fail(int report);
 

@@ -377,21 +377,11 @@ static int mon_fork_exec(struct monitor *mo, char *const *argv, const int *fds,
 	/* an exec that fails is told through this pipe (closed by a good
 	 * exec): the request is answered with it, as uv_spawn would */
 	int ep[2];
-	if (pipe2(ep, O_CLOEXEC) < 0)
-		return trex_err_set(err, -errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(ep[0]);
-		close(ep[1]);
-		return trex_err_set(err, -errno, "fork");
-	}
+	pid_t pid;
+	int fr = execrep_fork(ep, &pid, err);
+	if (fr < 0)
+		return fr;
 	if (pid == 0) {
-		/* as uv_spawn leaves a child: default dispositions, no mask */
-		for (int s = 1; s < NSIG; s++)
-			signal(s, SIG_DFL);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
 		/* the report pipe and every source above the fixed numbers
 		 * first, so that no dup2 below overwrites one */
 		int report = fcntl(ep[1], F_DUPFD_CLOEXEC, JOBARGS_NFDS);

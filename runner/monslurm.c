@@ -315,20 +315,11 @@ static int monslurm_exec(const struct config *c, uid_t uid, gid_t gid, char *con
 		envp[1] = conf;
 	}
 	int ep[2];
-	if (pipe2(ep, O_CLOEXEC) < 0)
-		return trex_err_set(err, -errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(ep[0]);
-		close(ep[1]);
-		return trex_err_set(err, -errno, "fork");
-	}
+	pid_t pid;
+	int fr = execrep_fork(ep, &pid, err);
+	if (fr < 0)
+		return fr;
 	if (pid == 0) {
-		for (int s = 1; s < NSIG; s++)
-			signal(s, SIG_DFL);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		int o = fcntl(fds[0], F_DUPFD_CLOEXEC, 8), e = fcntl(fds[1], F_DUPFD_CLOEXEC, 8);
 		int report = fcntl(ep[1], F_DUPFD_CLOEXEC, 8);
